@@ -1,0 +1,68 @@
+"""Configuration values (`user.name`, `user.email`, ...): global and per repository.
+
+Two JSON files: the global one (its path is given by the caller; the CLI uses one in the
+user's home) and the repository's `.dl/config.json`. Repository values win. Files are
+replaced atomically (write a temp file, then rename).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from core.errors import InputError
+
+KNOWN_KEYS = {"user.name", "user.email", "init.defaultbranch", "core.editor"}
+
+
+class ConfigFile:
+    """One JSON file of string keys and values."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def read(self) -> dict[str, str]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            value = json.loads(self.path.read_text() or "{}")
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read config file {self.path}: {exc}") from None
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    def write(self, values: dict[str, str]) -> None:
+        if self.path is None:
+            raise InputError("no config file to write to")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".config.")
+        with os.fdopen(fd, "w") as out:
+            json.dump(values, out, indent=2, sort_keys=True)
+        os.replace(tmp, self.path)
+
+    def set(self, key: str, value: str) -> None:
+        values = self.read()
+        values[key] = value
+        self.write(values)
+
+    def unset(self, key: str) -> bool:
+        values = self.read()
+        if key not in values:
+            return False
+        del values[key]
+        self.write(values)
+        return True
+
+
+class Config:
+    """Repository config over global config."""
+
+    def __init__(self, global_path: Path | None, repo_path: Path | None) -> None:
+        self.global_file = ConfigFile(global_path)
+        self.repo_file = ConfigFile(repo_path)
+
+    def get(self, key: str) -> str | None:
+        return self.repo_file.read().get(key) or self.global_file.read().get(key)
+
+    def merged(self) -> dict[str, str]:
+        return {**self.global_file.read(), **self.repo_file.read()}

@@ -1,0 +1,192 @@
+"""Diffs between two root values: per table, schema changes and row changes.
+
+Tables whose address is equal are skipped without reading; tables with the same schema are
+diffed by walking their trees together (cost follows the change); a schema change diffs the
+rows on the union of the columns (a column only on one side reads as null on the other).
+Keyless tables diff their hidden (row hash, count) trees and report copies added or removed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+import pyarrow as pa
+
+from core.prolly.diff import TreeDiff, cells_differ, diff_rows, diff_trees
+from core.prolly.layout import RowLayout
+from core.prolly.tree import ProllyTree
+from core.root import RootValue
+from core.schema import ROW_COUNT, ROW_HASH, TableSchema
+from core.store.base import ChunkStore
+from core.table import Table, TableValue
+
+
+class TableChange(Enum):
+    """How a table changed between two roots."""
+
+    ADDED = "added"
+    DELETED = "deleted"
+    MODIFIED = "modified"
+
+
+@dataclass(frozen=True)
+class DiffStat:
+    """Counts for `dl diff --stat`."""
+
+    rows_added: int
+    rows_deleted: int
+    rows_modified: int
+    cells_modified: int
+    old_rows: int
+    new_rows: int
+
+
+@dataclass(frozen=True)
+class TableDiff:
+    """One table's changes: its schema changes and its row changes (user columns)."""
+
+    name: str
+    change: TableChange
+    from_schema: TableSchema | None
+    to_schema: TableSchema | None
+    schema_changes: list[str]
+    rows: TreeDiff
+    old_rows: int
+    new_rows: int
+
+    @property
+    def columns(self) -> list[str]:
+        """Columns of the row tables: the union, new schema's order first."""
+        return self.rows.added.schema.names
+
+    def stat(self) -> DiffStat:
+        cells = 0
+        before, after = self.rows.modified_from, self.rows.modified_to
+        for name in before.column_names:
+            cells += int(cells_differ(before.column(name), after.column(name)).sum())
+        return DiffStat(self.rows.added.num_rows, self.rows.removed.num_rows,
+                        self.rows.modified_to.num_rows, cells, self.old_rows, self.new_rows)
+
+
+def diff_roots(store: ChunkStore, old: RootValue, new: RootValue,
+               tables: list[str] | None = None) -> list[TableDiff]:
+    """Changes from `old` to `new`, one entry per changed table, by name."""
+    changed = new.changed_tables(old)
+    names = [n for n in changed if tables is None or n in tables]
+    out = []
+    for name in names:
+        before = _table(store, old, name)
+        after = _table(store, new, name)
+        out.append(diff_tables(name, before, after))
+    return out
+
+
+def _table(store: ChunkStore, root: RootValue, name: str) -> Table | None:
+    address = root.tables.get(name)
+    return None if address is None else Table(store, TableValue.decode(store.get(address), address))
+
+
+def diff_tables(name: str, before: Table | None, after: Table | None) -> TableDiff:
+    """Row and schema changes of one table (either side may be absent)."""
+    change = TableChange.ADDED if before is None else TableChange.DELETED if after is None \
+        else TableChange.MODIFIED
+    old_schema = before.schema if before else None
+    new_schema = after.schema if after else None
+    if before and after and before.schema == after.schema:
+        rows = _same_schema_rows(before, after)
+    else:
+        rows = _rows_by_scan(before, after)
+    return TableDiff(name, change, old_schema, new_schema, schema_changes(old_schema, new_schema),
+                     rows, before.count() if before else 0, after.count() if after else 0)
+
+
+def _same_schema_rows(before: Table, after: Table) -> TreeDiff:
+    tree_diff = diff_trees(before.tree, after.tree)
+    if not before.schema.is_keyless:
+        return tree_diff
+    return _keyless_rows(before.schema, tree_diff)
+
+
+def _keyless_rows(schema: TableSchema, diff: TreeDiff) -> TreeDiff:
+    """Keyless: every copy added or removed is one row; counts that changed add/remove copies."""
+    names = schema.names
+    old_counts = diff.modified_from.column(ROW_COUNT).to_numpy().astype(np.int64)
+    new_counts = diff.modified_to.column(ROW_COUNT).to_numpy().astype(np.int64)
+    grow, shrink = new_counts - old_counts, old_counts - new_counts
+    added = pa.concat_tables([_expand(diff.added, diff.added.column(ROW_COUNT).to_numpy()),
+                              _expand(diff.modified_to, np.maximum(grow, 0))]).select(names)
+    removed = pa.concat_tables([_expand(diff.removed, diff.removed.column(ROW_COUNT).to_numpy()),
+                                _expand(diff.modified_from, np.maximum(shrink, 0))]).select(names)
+    empty = added.slice(0, 0)
+    return TreeDiff(added, removed, empty, empty)
+
+
+def _expand(table: pa.Table, counts: np.ndarray) -> pa.Table:
+    return table.take(pa.array(np.repeat(np.arange(table.num_rows), counts.astype(np.int64))))
+
+
+def _rows_by_scan(before: Table | None, after: Table | None) -> TreeDiff:
+    """Diff on the union of columns, reading both tables (schema changed, or one side absent)."""
+    fields = _union_fields(before.schema if before else None, after.schema if after else None)
+    union = pa.schema(fields)
+    old_rows = _project(before.scan(), union) if before else union.empty_table()
+    new_rows = _project(after.scan(), union) if after else union.empty_table()
+    keyed = [t for t in (after, before) if t is not None and not t.schema.is_keyless]
+    if keyed and (before is None or after is None or before.schema.primary_key == after.schema.primary_key):
+        layout = RowLayout(union, keyed[0].schema.primary_key)
+        old_rows, new_rows = _sorted(layout, old_rows), _sorted(layout, new_rows)
+        return diff_rows(ProllyTree(None, layout, None), old_rows, new_rows)  # type: ignore[arg-type]
+    return TreeDiff(new_rows, old_rows, union.empty_table(), union.empty_table())
+
+
+def _sorted(layout: RowLayout, rows: pa.Table) -> pa.Table:
+    if rows.num_rows == 0:
+        return rows
+    return rows.take(pa.array(np.argsort(layout.keys_of(rows), kind="stable")))
+
+
+def _union_fields(old: TableSchema | None, new: TableSchema | None) -> list[pa.Field]:
+    fields = {f.name: f.with_nullable(True) for f in (new.arrow if new else [])}
+    for field in (old.arrow if old else []):
+        fields.setdefault(field.name, field.with_nullable(True))
+    return list(fields.values())
+
+
+def _project(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    columns = []
+    for field in schema:
+        if field.name in rows.column_names:
+            column = rows.column(field.name)
+            try:
+                column = column.cast(field.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                column = pa.nulls(rows.num_rows, field.type)
+            columns.append(column)
+        else:
+            columns.append(pa.nulls(rows.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def schema_changes(old: TableSchema | None, new: TableSchema | None) -> list[str]:
+    """Human-readable schema changes (empty when equal)."""
+    if old is None or new is None or old == new:
+        return []
+    out = []
+    for column in new.columns:
+        if not old.has_column(column.name):
+            out.append(f"added column {column.name} {column.type}")
+        else:
+            prior = old.column(column.name)
+            if prior.type != column.type:
+                out.append(f"changed column {column.name} type {prior.type} -> {column.type}")
+            if prior.not_null != column.not_null:
+                out.append(f"changed column {column.name} {'NOT NULL' if column.not_null else 'NULL'}")
+            if prior.default != column.default:
+                out.append(f"changed column {column.name} default {prior.default!r} -> {column.default!r}")
+    out += [f"dropped column {c.name}" for c in old.columns if not new.has_column(c.name)]
+    if old.primary_key != new.primary_key:
+        out.append(f"primary key ({', '.join(old.primary_key)}) -> ({', '.join(new.primary_key)})")
+    if not out and old.names != new.names:
+        out.append("reordered columns")
+    return out

@@ -1,0 +1,106 @@
+"""The project's error families.
+
+One root, `DlError`; each family carries the fields a caller needs to say what went wrong in
+one line. `dl/app.py` maps them to a message on stderr and an exit code; anything that is not
+a `DlError` is a bug.
+"""
+from __future__ import annotations
+
+
+class DlError(Exception):
+    """Root of every error dl raises on purpose."""
+
+    exit_code: int = 1
+
+
+class NotFound(DlError):
+    """A named thing (branch, table, revision, chunk, file) does not exist."""
+
+    def __init__(self, kind: str, name: str, hint: str = "") -> None:
+        self.kind, self.name, self.hint = kind, name, hint
+        message = f"{kind} not found: {name}"
+        super().__init__(f"{message}; {hint}" if hint else message)
+
+
+class AlreadyExists(DlError):
+    """A name that must be new is taken."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind, self.name = kind, name
+        super().__init__(f"{kind} already exists: {name}")
+
+
+class InvalidName(DlError):
+    """A table, branch, tag or column name that dl refuses (path separators, control characters...)."""
+
+    def __init__(self, kind: str, name: str, reason: str) -> None:
+        self.kind, self.name, self.reason = kind, name, reason
+        super().__init__(f"invalid {kind} name {name!r}: {reason}")
+
+
+class IntegrityError(DlError):
+    """Stored data is corrupt: a chunk that does not hash to its address, or does not decode."""
+
+    def __init__(self, message: str, address: str | None = None) -> None:
+        self.address = address
+        super().__init__(message)
+
+
+class CorruptChunk(IntegrityError):
+    """A chunk's bytes do not hash to the address it is stored under."""
+
+    def __init__(self, expected: str, actual: str) -> None:
+        self.expected, self.actual = expected, actual
+        super().__init__(f"corrupt chunk {expected}: its bytes hash to {actual}", expected)
+
+
+class MissingChunk(IntegrityError):
+    """A chunk that something refers to is not in the store."""
+
+    def __init__(self, address: str, referrer: str = "") -> None:
+        self.referrer = referrer
+        where = f" (referred to by {referrer})" if referrer else ""
+        super().__init__(f"missing chunk {address}{where}", address)
+
+
+class ConcurrentUpdate(DlError):
+    """A compare-and-swap lost: another writer moved the ref since it was read."""
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(f"concurrent update of {ref}, retry")
+
+
+class StoreError(DlError):
+    """The store cannot be opened or written (not a repository, read-only, disk full...)."""
+
+
+class InputError(DlError):
+    """Bad input from a user's file or arguments: says what, where (line, column) and why."""
+
+    def __init__(self, message: str, line: int | None = None, column: str | None = None) -> None:
+        self.line, self.column = line, column
+        super().__init__(message)
+
+
+class DuplicateKey(InputError):
+    """Two rows share a primary key."""
+
+    def __init__(self, table: str, key: object, lines: tuple[int, ...] = ()) -> None:
+        self.table, self.key, self.lines = table, key, lines
+        where = f" (lines {', '.join(map(str, lines))})" if lines else ""
+        super().__init__(f"duplicate primary key {key!r} in {table}{where}")
+
+
+class SchemaError(DlError):
+    """A value or a change does not fit a table's schema."""
+
+
+class MergeConflict(DlError):
+    """A merge or cherry-pick stopped on conflicts that the user must resolve."""
+
+
+class UsageError(DlError):
+    """The command was called wrongly (bad flags, missing arguments)."""
+
+    exit_code = 2

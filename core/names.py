@@ -1,0 +1,47 @@
+"""Validation of user-chosen names: tables, columns, branches, tags.
+
+Names live inside the store (refs are rows, not files), so a name never becomes a path; the
+rules still refuse what would confuse users or tools: path separators, `..`, control
+characters, a leading `-` (it reads as a flag), surrounding whitespace, and names over 255
+characters. Revision syntax (`~`, `^`, `:`) is refused in branch and tag names so that every
+name stays a valid revision.
+"""
+from __future__ import annotations
+
+import re
+
+from core.errors import InvalidName
+
+MAX_NAME = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_REF_FORBIDDEN = re.compile(r"[~^:?*\[\\ @{]")
+_RESERVED_REFS = {"HEAD", "WORKING", "STAGED"}
+
+
+def check_name(kind: str, name: str) -> str:
+    """Returns `name` if it is acceptable for a table, column or similar; else `InvalidName`."""
+    if not name:
+        raise InvalidName(kind, name, "it is empty")
+    if len(name) > MAX_NAME:
+        raise InvalidName(kind, name[:40] + "...", f"longer than {MAX_NAME} characters")
+    if _CONTROL.search(name):
+        raise InvalidName(kind, name, "it contains control characters")
+    if "/" in name or "\\" in name:
+        raise InvalidName(kind, name, "it contains a path separator")
+    if ".." in name:
+        raise InvalidName(kind, name, "it contains '..'")
+    if name.startswith("-"):
+        raise InvalidName(kind, name, "it starts with '-'")
+    if name != name.strip():
+        raise InvalidName(kind, name, "it starts or ends with whitespace")
+    return name
+
+
+def check_ref_name(kind: str, name: str) -> str:
+    """Like `check_name`, for branches and tags: also no revision syntax and no reserved names."""
+    check_name(kind, name)
+    if _REF_FORBIDDEN.search(name):
+        raise InvalidName(kind, name, "it contains one of ~ ^ : ? * [ \\ @ { or a space")
+    if name in _RESERVED_REFS or name.endswith(".lock") or name.startswith("."):
+        raise InvalidName(kind, name, "it is reserved")
+    return name

@@ -1,0 +1,142 @@
+"""Cutting runs of items into nodes: shared by bulk builds and in-place edits.
+
+A run is a sequence of items that starts at a chunk boundary: rows for leaves, child entries
+for internal nodes. `cut` emits every complete chunk as a node and hands back the remainder,
+which the caller extends with following items or, at the end of a level, emits as the last
+chunk. Nodes go to a `NodeWriter`, which collects new chunks so a whole edit is stored in one
+`put_many`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from core.encoding import key_lengths
+from core.hashing import Address, address_of
+from core.prolly.layout import RowLayout, address_hashes, key_hashes
+from core.prolly.node import Entries, encode_internal, encode_leaf
+from core.prolly import splitter
+
+_ENTRY_OVERHEAD = 28  # address + count
+
+
+@dataclass
+class NodeWriter:
+    """Collects the chunks of new nodes (by address) until the caller stores them."""
+
+    chunks: dict[Address, bytes] = field(default_factory=dict)
+
+    def add(self, data: bytes) -> Address:
+        address = address_of(data)
+        self.chunks[address] = data
+        return address
+
+
+@dataclass
+class RowRun:
+    """Rows sorted by key, with their encoded keys, sizes and boundary hashes."""
+
+    batch: pa.RecordBatch
+    keys: np.ndarray
+    sizes: np.ndarray
+    hashes: np.ndarray
+
+    @staticmethod
+    def of(layout: RowLayout, batch: pa.RecordBatch, keys: np.ndarray | None = None) -> "RowRun":
+        keys = layout.keys_of(batch) if keys is None else keys
+        return RowRun(batch, keys, layout.row_sizes(batch), key_hashes(keys))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def slice(self, start: int, stop: int | None = None) -> "RowRun":
+        stop = len(self) if stop is None else stop
+        return RowRun(self.batch.slice(start, stop - start), self.keys[start:stop],
+                      self.sizes[start:stop], self.hashes[start:stop])
+
+    def extend(self, other: "RowRun") -> "RowRun":
+        if not len(self):
+            return other
+        if not len(other):
+            return self
+        return RowRun(pa.concat_batches([self.batch, other.batch]),
+                      np.concatenate([self.keys, other.keys]),
+                      np.concatenate([self.sizes, other.sizes]),
+                      np.concatenate([self.hashes, other.hashes]))
+
+    def emit(self, writer: NodeWriter, start: int, stop: int) -> tuple[bytes, Address, int]:
+        address = writer.add(encode_leaf(self.batch.slice(start, stop - start)))
+        return bytes(self.keys[stop - 1]), address, stop - start
+
+
+@dataclass
+class EntryRun:
+    """Child entries of one level, with sizes and boundary hashes, for cutting internal nodes."""
+
+    entries: Entries
+    level: int  # level of the nodes these entries will form
+    sizes: np.ndarray
+    hashes: np.ndarray
+
+    @staticmethod
+    def of(entries: Entries, level: int) -> "EntryRun":
+        sizes = key_lengths(entries.keys).astype(np.int64) + _ENTRY_OVERHEAD
+        return EntryRun(entries, level, sizes, address_hashes(entries.addrs))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def slice(self, start: int, stop: int | None = None) -> "EntryRun":
+        stop = len(self) if stop is None else stop
+        return EntryRun(self.entries.slice(start, stop), self.level,
+                        self.sizes[start:stop], self.hashes[start:stop])
+
+    def extend(self, other: "EntryRun") -> "EntryRun":
+        if not len(self):
+            return other
+        if not len(other):
+            return self
+        return EntryRun(Entries.concat([self.entries, other.entries]), self.level,
+                        np.concatenate([self.sizes, other.sizes]),
+                        np.concatenate([self.hashes, other.hashes]))
+
+    def emit(self, writer: NodeWriter, start: int, stop: int) -> tuple[bytes, Address, int]:
+        part = self.entries.slice(start, stop)
+        address = writer.add(encode_internal(self.level, part))
+        return bytes(part.keys[-1]), address, int(part.counts.sum())
+
+
+Run = RowRun | EntryRun
+
+
+def cut(run: Run, writer: NodeWriter, *, final: bool) -> tuple[list[tuple[bytes, Address, int]], Run]:
+    """Emits the complete chunks of `run`; with `final`, the remainder too (end of the level)."""
+    policy = splitter.LEAF_POLICY if isinstance(run, RowRun) else splitter.INTERNAL_POLICY
+    ends, rest = splitter.split_points(run.sizes, run.hashes, policy)
+    emitted = []
+    start = 0
+    for end in ends:
+        emitted.append(run.emit(writer, start, end))
+        start = end
+    if final and rest < len(run):
+        emitted.append(run.emit(writer, rest, len(run)))
+        rest = len(run)
+    return emitted, run.slice(rest)
+
+
+def entries_of(emitted: list[tuple[bytes, Address, int]]) -> Entries:
+    """Parent entries for emitted nodes."""
+    return Entries.of([e[0] for e in emitted], [e[1] for e in emitted], [e[2] for e in emitted])
+
+
+def build_levels(entries: Entries, level: int, writer: NodeWriter) -> Address | None:
+    """Stacks internal levels over `entries` (children at `level - 1`) until one node remains."""
+    if len(entries) == 0:
+        return None
+    while len(entries) > 1:
+        emitted, _ = cut(EntryRun.of(entries, level), writer, final=True)
+        entries = entries_of(emitted)
+        level += 1
+    return entries.address(0)

@@ -1,0 +1,225 @@
+"""Applying a batch of upserts and deletes to a tree in place.
+
+The edit descends only to the leaves its keys fall in, merges them with the edits, and
+re-chunks forward from the start of each touched leaf (always a boundary) until a new boundary
+lands exactly on the end of an old node: from there on the old tree is reused by address,
+because a boundary depends only on the items since the previous one. The same happens one
+level up for the parents of the replaced nodes, up to the root. So a one-row edit rewrites one
+leaf and one node per level, and the result is the canonical tree of the new rows (the same
+root a bulk build gives).
+
+Nodes are named by their path (child indices from the root) within this edit; paths of one
+level sort in key order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from core.errors import InputError
+from core.hashing import Address
+from core.prolly.builder import build_tree, sorted_rows
+from core.prolly.chunker import EntryRun, NodeWriter, Run, RowRun, build_levels, cut, entries_of
+from core.prolly.node import Entries, InternalNode, decode_internal
+from core.prolly.tree import ProllyTree, route
+
+Path = tuple[int, ...]
+
+
+@dataclass
+class Window:
+    """Old nodes `first`..`last` (inclusive, one level) replaced by nodes with these entries."""
+
+    first: Path
+    last: Path
+    entries: list[tuple[bytes, Address, int]]
+
+
+class _Walk:
+    """The nodes of one tree by path, decoded once per edit."""
+
+    def __init__(self, tree: ProllyTree) -> None:
+        self.tree = tree
+        root = tree.root_node()
+        self.height = root.level if isinstance(root, InternalNode) else 0
+        self._nodes: dict[Path, object] = {(): root}
+
+    def node(self, path: Path) -> object:
+        found = self._nodes.get(path)
+        if found is None:
+            parent = self.node(path[:-1])
+            found = self.tree.node(parent.entries.address(path[-1]))  # type: ignore[attr-defined]
+            self._nodes[path] = found
+        return found
+
+    def remember(self, path: Path, node: object) -> None:
+        self._nodes[path] = node
+
+    def next_path(self, path: Path) -> Path | None:
+        if not path:
+            return None
+        parent = self.node(path[:-1])
+        if path[-1] + 1 < len(parent.entries):  # type: ignore[attr-defined]
+            return path[:-1] + (path[-1] + 1,)
+        after = self.next_path(path[:-1])
+        return None if after is None else after + (0,)
+
+    def run(self, path: Path) -> Run:
+        node = self.node(path)
+        if isinstance(node, InternalNode):
+            return EntryRun.of(node.entries, node.level)
+        return RowRun.of(self.tree.layout, node)  # type: ignore[arg-type]
+
+    def route_to_leaves(self, keys: np.ndarray) -> dict[Path, tuple[int, int]]:
+        """For sorted `keys`: leaf path -> slice of the keys that fall in that leaf."""
+        frontier: list[tuple[Path, int, int]] = [((), 0, len(keys))]
+        for _ in range(self.height):
+            children = []
+            for path, lo, hi in frontier:
+                node = self.node(path)
+                offset = lo
+                for index, group in route(node, keys[lo:hi]):  # type: ignore[arg-type]
+                    address = node.entries.address(index)  # type: ignore[attr-defined]
+                    children.append((path + (index,), offset, offset + len(group), address))
+                    offset += len(group)
+            loaded = self.tree.nodes([c[3] for c in children])
+            for child, node in zip(children, loaded):
+                self.remember(child[0], node)
+            frontier = [(p, lo, hi) for p, lo, hi, _ in children]
+        return {path: (lo, hi) for path, lo, hi in frontier}
+
+
+def apply_edits(tree: ProllyTree, upserts: pa.Table | pa.RecordBatch | None = None,
+                deletes: np.ndarray | None = None) -> ProllyTree:
+    """The tree with `upserts` (rows, replacing any with the same key) and `deletes`
+    (encoded keys; absent ones are ignored) applied. New chunks go to the tree's store."""
+    layout = tree.layout
+    if upserts is None:
+        upserts = layout.empty_batch()
+    up_batch, up_keys = sorted_rows(layout, upserts)
+    del_keys = np.unique(deletes) if deletes is not None and len(deletes) else np.array([], dtype="S1")
+    if len(del_keys) and len(up_keys) and np.isin(del_keys, up_keys).any():
+        raise InputError("the same key is both upserted and deleted in one edit")
+    if tree.root is None:
+        return tree.with_root(build_tree(tree.store, layout, up_batch))
+    if not len(up_keys) and not len(del_keys):
+        return tree
+    writer = NodeWriter()
+    walk = _Walk(tree)
+    changes = _leaf_changes(walk, up_batch, up_keys, del_keys)
+    root = _rewrite(walk, changes, writer)
+    tree.store.put_many(writer.chunks)
+    return tree.with_root(root)
+
+
+def _leaf_changes(walk: _Walk, up_batch: pa.RecordBatch, up_keys: np.ndarray,
+                  del_keys: np.ndarray) -> dict[Path, Run]:
+    up_groups = walk.route_to_leaves(up_keys) if len(up_keys) else {}
+    del_groups = walk.route_to_leaves(del_keys) if len(del_keys) else {}
+    changes: dict[Path, Run] = {}
+    for path in sorted(set(up_groups) | set(del_groups)):
+        ulo, uhi = up_groups.get(path, (0, 0))
+        dlo, dhi = del_groups.get(path, (0, 0))
+        leaf = walk.node(path)
+        changes[path] = _merge_leaf(walk.tree, leaf, up_batch.slice(ulo, uhi - ulo),  # type: ignore[arg-type]
+                                    up_keys[ulo:uhi], del_keys[dlo:dhi])
+    return changes
+
+
+def _merge_leaf(tree: ProllyTree, leaf: pa.RecordBatch, up_batch: pa.RecordBatch,
+                up_keys: np.ndarray, del_keys: np.ndarray) -> RowRun:
+    """The leaf's rows with the edits that fall in it applied, sorted by key."""
+    layout = tree.layout
+    keys = layout.keys_of(leaf)
+    drop = _member(keys, up_keys) | _member(keys, del_keys)
+    kept = leaf.filter(pa.array(~drop)) if drop.any() else leaf
+    kept_keys = keys[~drop]
+    if not len(up_keys):
+        return RowRun.of(layout, kept, kept_keys)
+    merged_keys = np.concatenate([kept_keys, up_keys])
+    order = np.argsort(merged_keys, kind="stable")
+    merged = pa.concat_batches([kept, up_batch]).take(pa.array(order))
+    return RowRun.of(layout, merged, merged_keys[order])
+
+
+def _member(keys: np.ndarray, sorted_probe: np.ndarray) -> np.ndarray:
+    """Which `keys` occur in `sorted_probe` (vectorized, both numpy S arrays)."""
+    if not len(sorted_probe):
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_probe, keys), len(sorted_probe) - 1)
+    return sorted_probe[pos] == keys
+
+
+def _rewrite(walk: _Walk, changes: dict[Path, Run], writer: NodeWriter) -> Address | None:
+    """Re-chunks each level from the leaves up and returns the new root."""
+    level = 0
+    while True:
+        windows = _rewrite_level(walk, changes, writer)
+        if level == walk.height:
+            root = build_levels(entries_of(windows[0].entries), level + 1, writer)
+            return _collapse(walk.tree, root, writer)
+        changes = _parent_changes(walk, windows, level + 1)
+        level += 1
+
+
+def _rewrite_level(walk: _Walk, changes: dict[Path, Run], writer: NodeWriter) -> list[Window]:
+    """Windows of old nodes replaced on one level, each re-chunked until realigned."""
+    dirty = sorted(changes)
+    windows: list[Window] = []
+    i = 0
+    while i < len(dirty):
+        first = path = dirty[i]
+        pending: Run | None = None
+        emitted: list[tuple[bytes, Address, int]] = []
+        while True:
+            run = changes[path] if path in changes else walk.run(path)
+            pending = run if pending is None else pending.extend(run)
+            after = walk.next_path(path)
+            done, pending = cut(pending, writer, final=after is None)
+            emitted.extend(done)
+            if not len(pending) or after is None:
+                break
+            path = after
+        windows.append(Window(first, path, emitted))
+        while i < len(dirty) and dirty[i] <= path:
+            i += 1
+    return windows
+
+
+def _parent_changes(walk: _Walk, windows: list[Window], level: int) -> dict[Path, Run]:
+    """New entry lists for the parents of the replaced nodes (level `level`)."""
+    splices: dict[Path, list[tuple[int, int, Entries]]] = {}
+    for window in windows:
+        new = entries_of(window.entries)
+        parent, start = window.first[:-1], window.first[-1]
+        last_parent, stop = window.last[:-1], window.last[-1] + 1
+        while parent != last_parent:
+            size = len(walk.node(parent).entries)  # type: ignore[attr-defined]
+            splices.setdefault(parent, []).append((start, size, new))
+            new, start = Entries.empty(), 0
+            parent = walk.next_path(parent)  # type: ignore[assignment]
+        splices.setdefault(parent, []).append((start, stop, new))
+    changes: dict[Path, Run] = {}
+    for parent, edits in splices.items():
+        old = walk.node(parent).entries  # type: ignore[attr-defined]
+        pieces, at = [], 0
+        for start, stop, new in sorted(edits, key=lambda e: e[0]):
+            pieces += [old.slice(at, start), new]
+            at = stop
+        pieces.append(old.slice(at, len(old)))
+        changes[parent] = EntryRun.of(Entries.concat(pieces), level)
+    return changes
+
+
+def _collapse(tree: ProllyTree, root: Address | None, writer: NodeWriter) -> Address | None:
+    """Drops a root with a single child (the canonical tree has no such root)."""
+    while root is not None:
+        data = writer.chunks.get(root)
+        node = decode_internal(data, root) if data is not None and data[0] == ord("I") else \
+            (tree.node(root) if data is None else None)
+        if not isinstance(node, InternalNode) or len(node.entries) != 1:
+            return root
+        root = node.entries.address(0)
+    return root

@@ -1,0 +1,220 @@
+"""Reading a prolly tree: point lookups, range scans, full scans, counts.
+
+A `ProllyTree` is an immutable view: a store, a row layout and a root address (None for an
+empty tree). Reads descend only into the children whose key ranges matter, so a lookup of k
+keys reads O(k * depth) chunks; a full scan reads every leaf once, level by level, with one
+`get_many` per level.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from core.errors import IntegrityError
+from core.hashing import Address
+from core.prolly.layout import RowLayout
+from core.prolly.node import (HEADER_BYTES, INTERNAL_TAG, LEAF_TAG, InternalNode, decode_internal,
+                              decode_leaf)
+from core.store.base import ChunkStore
+
+Node = InternalNode | pa.RecordBatch
+
+
+class NodeCache:
+    """A bounded LRU of decoded nodes, keyed by address and layout (content never changes)."""
+
+    def __init__(self, max_bytes: int = 256 << 20) -> None:
+        self._items: OrderedDict[tuple[bytes, bytes], tuple[Node, int]] = OrderedDict()
+        self._bytes = 0
+        self._max = max_bytes
+
+    def get(self, key: tuple[bytes, bytes]) -> Node | None:
+        hit = self._items.get(key)
+        if hit is None:
+            return None
+        self._items.move_to_end(key)
+        return hit[0]
+
+    def put(self, key: tuple[bytes, bytes], node: Node, size: int) -> None:
+        if key in self._items:
+            return
+        self._items[key] = (node, size)
+        self._bytes += size
+        while self._bytes > self._max and self._items:
+            _, (_, old) = self._items.popitem(last=False)
+            self._bytes -= old
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes = 0
+
+
+NODE_CACHE = NodeCache()
+
+
+@dataclass(frozen=True)
+class ProllyTree:
+    """Rows keyed by primary key, stored as a content-addressed tree of chunks."""
+
+    store: ChunkStore
+    layout: RowLayout
+    root: Address | None
+
+    # --- nodes -------------------------------------------------------------------------
+
+    def node(self, address: Address) -> Node:
+        """The decoded node at `address` (cached)."""
+        key = (address.raw, self.layout.fingerprint)
+        cached = NODE_CACHE.get(key)
+        if cached is not None:
+            return cached
+        return self._decode(address, self.store.get(address))
+
+    def nodes(self, addresses: list[Address]) -> list[Node]:
+        """Decoded nodes for many addresses, fetching the uncached ones in one `get_many`."""
+        found: dict[Address, Node] = {}
+        missing = []
+        for address in addresses:
+            cached = NODE_CACHE.get((address.raw, self.layout.fingerprint))
+            if cached is None:
+                missing.append(address)
+            else:
+                found[address] = cached
+        if missing:
+            for address, data in self.store.get_many(missing).items():
+                found[address] = self._decode(address, data)
+        return [found[a] for a in addresses]
+
+    def _decode(self, address: Address, data: bytes) -> Node:
+        tag = data[0] if data else -1
+        node: Node
+        if tag == LEAF_TAG:
+            node = decode_leaf(data, self.layout.schema, address)
+        elif tag == INTERNAL_TAG:
+            node = decode_internal(data, address)
+        else:
+            raise IntegrityError(f"chunk {address.hex} is not a tree node", address.hex)
+        NODE_CACHE.put((address.raw, self.layout.fingerprint), node, len(data) + HEADER_BYTES)
+        return node
+
+    def root_node(self) -> Node | None:
+        return None if self.root is None else self.node(self.root)
+
+    @property
+    def height(self) -> int:
+        """Level of the root: 0 for a single leaf (or an empty tree)."""
+        node = self.root_node()
+        return node.level if isinstance(node, InternalNode) else 0
+
+    def with_root(self, root: Address | None) -> "ProllyTree":
+        return ProllyTree(self.store, self.layout, root)
+
+    # --- reads -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """Row count, from the root alone."""
+        node = self.root_node()
+        if node is None:
+            return 0
+        return node.count if isinstance(node, InternalNode) else node.num_rows
+
+    def leaf_addresses(self) -> list[Address]:
+        """Every leaf address in key order, reading internal nodes level by level."""
+        if self.root is None:
+            return []
+        frontier = [self.root]
+        while True:
+            nodes = self.nodes(frontier)
+            if not isinstance(nodes[0], InternalNode):
+                return frontier
+            frontier = [n.entries.address(i) for n in nodes for i in range(len(n.entries))]
+
+    def scan(self) -> pa.Table:
+        """All rows in key order as one Arrow table (zero-copy over the leaves)."""
+        return self._table(self.nodes(self.leaf_addresses()))
+
+    def iter_batches(self, batch_leaves: int = 256) -> Iterator[pa.RecordBatch]:
+        """Leaves in key order, fetched `batch_leaves` at a time (bounded memory for exports)."""
+        addresses = self.leaf_addresses()
+        for start in range(0, len(addresses), batch_leaves):
+            yield from self.nodes(addresses[start:start + batch_leaves])  # type: ignore[misc]
+
+    def get_many(self, keys: np.ndarray) -> pa.Table:
+        """Rows whose encoded key is in `keys` (sorted or not), in key order."""
+        keys = np.unique(keys)
+        if self.root is None or len(keys) == 0:
+            return self._table([])
+        parts = []
+        for batch, leaf_keys, group in self._leaves_for(keys):
+            pos = np.searchsorted(leaf_keys, group)
+            pos = np.minimum(pos, len(leaf_keys) - 1)
+            hit = leaf_keys[pos] == group
+            if hit.any():
+                parts.append(batch.take(pa.array(pos[hit])))
+        return self._table(parts)
+
+    def scan_range(self, low: bytes | None = None, high: bytes | None = None, *,
+                   low_inclusive: bool = True, high_inclusive: bool = True) -> pa.Table:
+        """Rows with encoded key between `low` and `high` (None = unbounded), in key order."""
+        if self.root is None:
+            return self._table([])
+        addresses = self._range_leaves(low, high)
+        parts = []
+        for batch in self.nodes(addresses):
+            keys = self.layout.keys_of(batch)
+            start = 0 if low is None else int(np.searchsorted(keys, low, "left" if low_inclusive else "right"))
+            stop = len(keys) if high is None else int(np.searchsorted(keys, high, "right" if high_inclusive else "left"))
+            if stop > start:
+                parts.append(batch.slice(start, stop - start))
+        return self._table(parts)
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _table(self, batches: list) -> pa.Table:
+        return pa.Table.from_batches([b for b in batches if b.num_rows], schema=self.layout.schema)
+
+    def _leaves_for(self, keys: np.ndarray) -> Iterator[tuple[pa.RecordBatch, np.ndarray, np.ndarray]]:
+        """(leaf, its keys, the sorted query keys that fall in it), reading only those leaves."""
+        frontier: list[tuple[Address, np.ndarray]] = [(self.root, keys)]  # type: ignore[list-item]
+        while frontier:
+            nodes = self.nodes([a for a, _ in frontier])
+            if not isinstance(nodes[0], InternalNode):
+                for batch, (_, group) in zip(nodes, frontier):
+                    yield batch, self.layout.keys_of(batch), group  # type: ignore[arg-type]
+                return
+            frontier = [(node.entries.address(index), part)  # type: ignore[union-attr]
+                        for node, (_, group) in zip(nodes, frontier)
+                        for index, part in route(node, group)]  # type: ignore[arg-type]
+
+    def _range_leaves(self, low: bytes | None, high: bytes | None) -> list[Address]:
+        frontier = [self.root]
+        while True:
+            nodes = self.nodes(frontier)  # type: ignore[arg-type]
+            if not isinstance(nodes[0], InternalNode):
+                return frontier  # type: ignore[return-value]
+            nxt = []
+            for node in nodes:
+                keys = node.entries.keys  # type: ignore[union-attr]
+                first = 0 if low is None else int(np.searchsorted(keys, low, "left"))
+                last = len(keys) - 1 if high is None else int(np.searchsorted(keys, high, "left"))
+                last = min(last, len(keys) - 1)
+                nxt.extend(node.entries.address(i) for i in range(first, last + 1))  # type: ignore[union-attr]
+            if not nxt:
+                return []
+            frontier = nxt
+
+
+def route(node: InternalNode, keys: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Splits sorted `keys` among `node`'s children: each key goes to the first child whose
+    last key is >= it; keys past the last child's go to the last child (where they would be
+    inserted)."""
+    index = np.searchsorted(node.entries.keys, keys, side="left")
+    np.minimum(index, len(node.entries) - 1, out=index)
+    cuts = np.flatnonzero(np.diff(index)) + 1
+    starts = np.concatenate([[0], cuts])
+    stops = np.concatenate([cuts, [len(keys)]])
+    return [(int(index[s]), keys[s:e]) for s, e in zip(starts, stops)]

@@ -1,0 +1,609 @@
+"""The repository: the facade the CLI, the SQL layer and notebook users call.
+
+It owns a store (`.dl/store.db`) and moves refs only by compare-and-swap: every change is
+written into a `BufferedStore` first and lands, chunks and ref moves together, in one store
+transaction. A lost race is retried from a fresh read where redoing the work is safe
+(commits, branch moves, working-set edits made by a function of the current root), else it
+surfaces as `ConcurrentUpdate`.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.commit import Commit, Tag, merge_bases, walk_history
+from core.config import Config
+from core.errors import (AlreadyExists, ConcurrentUpdate, DlError, MergeConflict, NotFound,
+                         StoreError)
+from core.hashing import Address
+from core.names import check_name, check_ref_name
+from core.refs import (BRANCH_PREFIX, HEAD, TAG_PREFIX, branch_ref, ref_address, tag_ref,
+                       working_set_ref)
+from core.revisions import Revision, parse_revision
+from core.root import RootValue
+from core.store.base import ChunkStore, RefUpdate
+from core.store.buffered import BufferedStore
+from core.workingset import WorkingSet
+
+if TYPE_CHECKING:
+    from core.table import Table, TableValue
+
+DL_DIR = ".dl"
+STORE_FILE = "store.db"
+CONFIG_FILE = "config.json"
+DEFAULT_BRANCH = "main"
+INIT_MESSAGE = "Initialize data repository"
+RETRIES = 20
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `dl status` reports."""
+
+    branch: str
+    staged: dict[str, str]  # table -> added / modified / deleted (staged vs HEAD)
+    unstaged: dict[str, str]  # table -> ... (working vs staged)
+    merging: str | None  # hex of the commit being merged, if a merge is in progress
+    conflicts: list[str]  # tables with unresolved conflicts
+
+
+def find_repository(start: Path) -> Path:
+    """The directory holding `.dl/`, searching `start` and its parents, as git does."""
+    here = start.resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / DL_DIR / STORE_FILE).is_file():
+            return candidate
+    raise NotFound("repository", str(start), "run `dl init` to create one, or use --data-dir")
+
+
+class Repository:
+    """A dl repository on disk (or over any chunk store, for tests)."""
+
+    def __init__(self, store: ChunkStore, config: Config, directory: Path | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.directory = directory
+
+    # --- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, directory: Path, *, global_config: Path | None = None,
+             branch: str = DEFAULT_BRANCH, author: Author | None = None) -> "Repository":
+        """Creates `.dl/` in `directory` with `branch` and an initial empty commit."""
+        from core.store.sqlite import SqliteStore
+        dl_dir = directory / DL_DIR
+        if (dl_dir / STORE_FILE).exists():
+            raise AlreadyExists("repository", str(dl_dir))
+        check_ref_name("branch", branch)
+        dl_dir.mkdir(parents=True, exist_ok=True)
+        store = SqliteStore(dl_dir / STORE_FILE, create=True)
+        repo = cls(store, Config(global_config, dl_dir / CONFIG_FILE), directory)
+        repo._create_initial_commit(branch, author or repo._author_or_default())
+        return repo
+
+    @classmethod
+    def open(cls, directory: Path, *, global_config: Path | None = None,
+             readonly: bool = False) -> "Repository":
+        from core.store.sqlite import SqliteStore
+        dl_dir = directory / DL_DIR
+        store = SqliteStore(dl_dir / STORE_FILE, readonly=readonly)
+        return cls(store, Config(global_config, dl_dir / CONFIG_FILE), directory)
+
+    @classmethod
+    def in_memory(cls, branch: str = DEFAULT_BRANCH) -> "Repository":
+        """A repository over a memory store (tests, notebooks)."""
+        from core.store.memory import MemoryStore
+        repo = cls(MemoryStore(), Config(None, None))
+        repo._create_initial_commit(branch, Author("dl", "dl@localhost"))
+        return repo
+
+    def close(self) -> None:
+        self.store.close()
+
+    def _create_initial_commit(self, branch: str, author: Author) -> None:
+        buffer = BufferedStore(self.store)
+        root = self.put_root(buffer, RootValue())
+        commit = Commit(root, (), author.name, author.email, time.time(), INIT_MESSAGE, 1)
+        address = self._put(buffer, commit.encode())
+        ws = self._put(buffer, WorkingSet(root, root).encode())
+        ok = buffer.flush([RefUpdate(HEAD, branch_ref(branch), None),
+                           RefUpdate(branch_ref(branch), address.hex, None),
+                           RefUpdate(working_set_ref(branch), ws.hex, None)])
+        if not ok:
+            raise AlreadyExists("repository", str(self.directory))
+
+    # --- authors ---------------------------------------------------------------------
+
+    def author(self) -> Author:
+        """The configured author; a clear error saying how to set it when missing."""
+        name, email = self.config.get("user.name"), self.config.get("user.email")
+        if not name or not email:
+            missing = "user.name" if not name else "user.email"
+            raise DlError(f"{missing} is not set; run: dl config --global --add {missing} "
+                          f"\"{'Your Name' if missing == 'user.name' else 'you@example.com'}\"")
+        return Author(name, email)
+
+    def _author_or_default(self) -> Author:
+        name, email = self.config.get("user.name"), self.config.get("user.email")
+        return Author(name or "dl", email or "dl@localhost")
+
+    # --- chunks and values -----------------------------------------------------------
+
+    @staticmethod
+    def _put(store: ChunkStore, data: bytes) -> Address:
+        from core.hashing import address_of
+        address = address_of(data)
+        store.put_many({address: data})
+        return address
+
+    def put_root(self, store: ChunkStore, root: RootValue) -> Address:
+        return self._put(store, root.encode())
+
+    def load_commit(self, address: Address) -> Commit:
+        return Commit.decode(self.store.get(address), address)
+
+    def load_root(self, address: Address, store: ChunkStore | None = None) -> RootValue:
+        return RootValue.decode((store or self.store).get(address), address)
+
+    def load_table_value(self, address: Address, store: ChunkStore | None = None) -> "TableValue":
+        from core.table import TableValue
+        return TableValue.decode((store or self.store).get(address), address)
+
+    def table_in(self, root: RootValue, name: str, store: ChunkStore | None = None) -> "Table":
+        """The table `name` of `root`; `NotFound` naming it when absent."""
+        from core.table import Table
+        address = root.tables.get(name)
+        if address is None:
+            raise NotFound("table", name)
+        return Table(store or self.store, self.load_table_value(address, store))
+
+    def tables_in(self, root: RootValue) -> list[str]:
+        return sorted(root.tables)
+
+    # --- refs ------------------------------------------------------------------------
+
+    def current_branch(self) -> str:
+        value = self.store.get_ref(HEAD)
+        if not value or not value.startswith(BRANCH_PREFIX):
+            raise StoreError(f"HEAD does not name a branch ({value!r})")
+        return value[len(BRANCH_PREFIX):]
+
+    def branches(self) -> dict[str, Address]:
+        refs = self.store.list_refs(BRANCH_PREFIX)
+        return {name[len(BRANCH_PREFIX):]: ref_address(name, v) for name, v in refs.items()}  # type: ignore[misc]
+
+    def branch_head(self, branch: str) -> Address:
+        address = ref_address(branch_ref(branch), self.store.get_ref(branch_ref(branch)))
+        if address is None:
+            raise NotFound("branch", branch)
+        return address
+
+    def tags(self) -> dict[str, Tag]:
+        out = {}
+        for name, value in self.store.list_refs(TAG_PREFIX).items():
+            address = ref_address(name, value)
+            out[name[len(TAG_PREFIX):]] = Tag.decode(self.store.get(address), address)  # type: ignore[arg-type]
+        return out
+
+    def working_set(self, branch: str | None = None) -> tuple[Address, WorkingSet]:
+        """The branch's working set and its address (the CAS token for changing it)."""
+        branch = branch or self.current_branch()
+        ref = working_set_ref(branch)
+        address = ref_address(ref, self.store.get_ref(ref))
+        if address is None:
+            head = self.load_commit(self.branch_head(branch))
+            return Address(b"\0" * 20), WorkingSet(head.root, head.root)
+        return address, WorkingSet.decode(self.store.get(address), address)
+
+    # --- revisions -------------------------------------------------------------------
+
+    def resolve_commit(self, text: str) -> Address:
+        """The commit a revision names (`main`, `v1`, `HEAD~2`, `abc123`...)."""
+        revision = parse_revision(text)
+        if revision.base in ("WORKING", "STAGED"):
+            raise DlError(f"{revision.base} is not a commit")
+        address = self._resolve_base(revision)
+        return self._walk_steps(address, revision, text)
+
+    def resolve_root(self, text: str) -> RootValue:
+        """The root value a revision names, including `WORKING` and `STAGED`."""
+        return self.load_root(self.resolve_root_address(text))
+
+    def resolve_root_address(self, text: str) -> Address:
+        revision = parse_revision(text)
+        if revision.base in ("WORKING", "STAGED") and not revision.steps:
+            _, ws = self.working_set()
+            return ws.working if revision.base == "WORKING" else ws.staged
+        return self.load_commit(self.resolve_commit(text)).root
+
+    def _resolve_base(self, revision: Revision) -> Address:
+        base = revision.base
+        if base == "HEAD":
+            return self.branch_head(self.current_branch())
+        head = self.store.get_ref(branch_ref(base))
+        if head is not None:
+            return ref_address(branch_ref(base), head)  # type: ignore[return-value]
+        tag = self.store.get_ref(tag_ref(base))
+        if tag is not None:
+            address = ref_address(tag_ref(base), tag)
+            return Tag.decode(self.store.get(address), address).commit  # type: ignore[arg-type]
+        return self._resolve_prefix(base)
+
+    def _resolve_prefix(self, text: str) -> Address:
+        from core.hashing import is_hex_prefix
+        if not is_hex_prefix(text):
+            raise NotFound("revision", text, "give a branch, tag, commit hash, HEAD, HEAD~n")
+        matches = {a for a, _ in self.iter_all_commits() if a.hex.startswith(text.lower())}
+        if not matches:
+            raise NotFound("revision", text)
+        if len(matches) > 1:
+            raise DlError(f"ambiguous revision {text}: matches {len(matches)} commits")
+        return matches.pop()
+
+    def _walk_steps(self, address: Address, revision: Revision, text: str) -> Address:
+        for kind, n in revision.steps:
+            commit = self.load_commit(address)
+            if kind == "^":
+                if n == 0:
+                    continue
+                if len(commit.parents) < n:
+                    raise NotFound("revision", text, "that commit has no such parent")
+                address = commit.parents[n - 1]
+            else:
+                for _ in range(n):
+                    commit = self.load_commit(address)
+                    if not commit.parents:
+                        raise NotFound("revision", text, "history is not that long")
+                    address = commit.parents[0]
+        return address
+
+    def iter_all_commits(self) -> Iterator[tuple[Address, Commit]]:
+        """Every commit reachable from a branch or tag, newest first."""
+        starts = list(self.branches().values()) + [t.commit for t in self.tags().values()]
+        return walk_history(self.load_commit, starts)
+
+    # --- history ---------------------------------------------------------------------
+
+    def log(self, rev: str = "HEAD", limit: int | None = None) -> list[tuple[Address, Commit]]:
+        return list(walk_history(self.load_commit, [self.resolve_commit(rev)], limit))
+
+    def merge_base(self, a: str, b: str) -> Address | None:
+        bases = merge_bases(self.load_commit, self.resolve_commit(a), self.resolve_commit(b))
+        return bases[0] if bases else None
+
+    # --- working-set writes ----------------------------------------------------------
+
+    def update_working(self, change: Callable[[RootValue, BufferedStore], RootValue],
+                       branch: str | None = None) -> RootValue:
+        """Applies `change` to the working root and lands it by CAS, retrying from a fresh
+        read when another writer moved the working set meanwhile."""
+        for attempt in range(RETRIES):
+            branch_name = branch or self.current_branch()
+            ws_address, ws = self.working_set(branch_name)
+            buffer = BufferedStore(self.store)
+            root = self.load_root(ws.working)
+            new_root = change(root, buffer)
+            if new_root == root:
+                return root
+            new_ws = ws.with_working(self.put_root(buffer, new_root))
+            if self._land(buffer, [(branch_name, ws_address, new_ws)]):
+                return new_root
+            _backoff(attempt)
+        raise ConcurrentUpdate(working_set_ref(branch or self.current_branch()))
+
+    def write_working_set(self, branch: str, expected: Address, ws: WorkingSet,
+                          buffer: BufferedStore, extra: list[RefUpdate] | None = None) -> bool:
+        """Lands a working set computed from the one at `expected` (False if it moved)."""
+        return self._land(buffer, [(branch, expected, ws)], extra)
+
+    def _land(self, buffer: BufferedStore, sets: list[tuple[str, Address, WorkingSet]],
+              extra: list[RefUpdate] | None = None) -> bool:
+        updates = list(extra or [])
+        for branch, expected, ws in sets:
+            address = self._put(buffer, ws.encode())
+            old = None if expected == Address(b"\0" * 20) else expected.hex
+            updates.append(RefUpdate(working_set_ref(branch), address.hex, old))
+        ok = buffer.flush(updates)
+        if not ok:
+            buffer.discard()
+        return ok
+
+    # --- staging and committing ------------------------------------------------------
+
+    def add(self, tables: list[str] | None) -> list[str]:
+        """Stages the working state of `tables` (None: every changed table); returns them."""
+        staged: list[str] = []
+
+        def attempt() -> bool:
+            branch = self.current_branch()
+            ws_address, ws = self.working_set(branch)
+            working, stage = self.load_root(ws.working), self.load_root(ws.staged)
+            names = self._select_tables(working, stage, tables)
+            for name in names:
+                stage = stage.with_table(name, working.tables.get(name))
+            buffer = BufferedStore(self.store)
+            new_ws = ws.with_staged(self.put_root(buffer, stage))
+            staged[:] = names
+            return self._land(buffer, [(branch, ws_address, new_ws)])
+
+        self._retry(attempt, "add")
+        return staged
+
+    def _select_tables(self, working: RootValue, staged: RootValue, tables: list[str] | None) -> list[str]:
+        changed = working.changed_tables(staged)
+        if tables is None:
+            return sorted(changed)
+        for name in tables:
+            if name not in working.tables and name not in staged.tables:
+                raise NotFound("table", name)
+        return tables
+
+    def commit(self, message: str, *, stage_all: bool = False, include_new: bool = False,
+               allow_empty: bool = False, amend: bool = False, author: Author | None = None,
+               timestamp: float | None = None) -> Address:
+        """Commits the staged root (after staging per -a/-A) on the current branch."""
+        author = author or self.author()
+        result: list[Address] = []
+
+        def attempt() -> bool:
+            branch = self.current_branch()
+            ws_address, ws = self.working_set(branch)
+            head_address = self.branch_head(branch)
+            head = self.load_commit(head_address)
+            if ws.merge and ws.merge.get("conflicts"):
+                raise MergeConflict("cannot commit: unresolved conflicts in "
+                                    f"{', '.join(sorted(ws.merge['conflicts']))}; resolve them first")
+            staged = self._staged_for_commit(ws, head, stage_all, include_new)
+            merge_parent = ref_address("merge", ws.merge.get("their_commit")) if ws.merge else None
+            parents = (head.parents if amend else (head_address,)) + \
+                ((merge_parent,) if merge_parent else ())
+            compare_to = self.load_commit(head.parents[0]).root if amend and head.parents else head.root
+            if staged == compare_to and not allow_empty and not merge_parent and not amend:
+                raise DlError("nothing to commit (use dl add, or --allow-empty)")
+            heights = [self.load_commit(p).height for p in parents]
+            commit = Commit(staged, parents, author.name, author.email,
+                            timestamp if timestamp is not None else time.time(), message,
+                            1 + max(heights, default=0))
+            buffer = BufferedStore(self.store)
+            address = self._put(buffer, commit.encode())
+            new_ws = WorkingSet(ws.working, staged, None)
+            result[:] = [address]
+            return self._land(buffer, [(branch, ws_address, new_ws)],
+                              [RefUpdate(branch_ref(branch), address.hex, head_address.hex)])
+
+        self._retry(attempt, "commit")
+        return result[0]
+
+    def _staged_for_commit(self, ws: WorkingSet, head: Commit, stage_all: bool, include_new: bool) -> Address:
+        if not (stage_all or include_new):
+            return ws.staged
+        working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),
+                                      self.load_root(head.root))
+        for name, change in working.changed_tables(staged).items():
+            if change == "added" and name not in head_root.tables and not include_new:
+                continue
+            staged = staged.with_table(name, working.tables.get(name))
+        return staged.address if staged.encode() else ws.staged
+
+    def _retry(self, attempt: Callable[[], bool], what: str) -> None:
+        for n in range(RETRIES):
+            if attempt():
+                return
+            _backoff(n)
+        raise ConcurrentUpdate(f"{what} on branch {self.current_branch()}")
+
+    # --- status ----------------------------------------------------------------------
+
+    def status(self) -> Status:
+        branch = self.current_branch()
+        _, ws = self.working_set(branch)
+        head = self.load_commit(self.branch_head(branch))
+        working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),
+                                      self.load_root(head.root))
+        merge = ws.merge or {}
+        return Status(branch, staged.changed_tables(head_root), working.changed_tables(staged),
+                      merge.get("their_commit"), sorted(merge.get("conflicts", {})))
+
+    def is_clean(self) -> bool:
+        status = self.status()
+        return not status.staged and not status.unstaged and status.merging is None
+
+    # --- branches --------------------------------------------------------------------
+
+    def create_branch(self, name: str, start: str = "HEAD", *, force: bool = False) -> Address:
+        check_ref_name("branch", name)
+        address = self.resolve_commit(start)
+        expected = self.store.get_ref(branch_ref(name))
+        if expected is not None and not force:
+            raise AlreadyExists("branch", name)
+        root = self.load_commit(address).root
+        buffer = BufferedStore(self.store)
+        ws = self._put(buffer, WorkingSet(root, root).encode())
+        old_ws = self.store.get_ref(working_set_ref(name))
+        if not buffer.flush([RefUpdate(branch_ref(name), address.hex, expected),
+                             RefUpdate(working_set_ref(name), ws.hex, old_ws)]):
+            raise ConcurrentUpdate(branch_ref(name))
+        return address
+
+    def delete_branch(self, name: str, *, force: bool = False) -> None:
+        head = self.branch_head(name)
+        if name == self.current_branch():
+            raise DlError(f"cannot delete the branch you are on: {name}")
+        if not force:
+            current = self.branch_head(self.current_branch())
+            if head not in merge_bases(self.load_commit, head, current):
+                raise DlError(f"branch {name} is not fully merged; use -D to delete it anyway")
+        ws = self.store.get_ref(working_set_ref(name))
+        if not self.store.commit({}, [RefUpdate(branch_ref(name), None, head.hex),
+                                      RefUpdate(working_set_ref(name), None, ws)]):
+            raise ConcurrentUpdate(branch_ref(name))
+
+    def rename_branch(self, old: str, new: str, *, copy: bool = False, force: bool = False) -> None:
+        check_ref_name("branch", new)
+        head = self.branch_head(old)
+        existing = self.store.get_ref(branch_ref(new))
+        if existing is not None and not force:
+            raise AlreadyExists("branch", new)
+        ws = self.store.get_ref(working_set_ref(old))
+        updates = [RefUpdate(branch_ref(new), head.hex, existing),
+                   RefUpdate(working_set_ref(new), ws, self.store.get_ref(working_set_ref(new)))]
+        if not copy:
+            updates += [RefUpdate(branch_ref(old), None, head.hex),
+                        RefUpdate(working_set_ref(old), None, ws)]
+            if self.current_branch() == old:
+                updates.append(RefUpdate(HEAD, branch_ref(new), branch_ref(old)))
+        if not self.store.commit({}, updates):
+            raise ConcurrentUpdate(branch_ref(old))
+
+    def checkout(self, branch: str) -> None:
+        """Switches to `branch`, carrying uncommitted changes that the switch would not lose."""
+        target_head = self.branch_head(branch)
+        current = self.current_branch()
+        if branch == current:
+            return
+        ws_address, ws = self.working_set(current)
+        head = self.load_commit(self.branch_head(current))
+        dirty = self._dirty_tables(ws, head)
+        if ws.merge:
+            raise DlError("a merge is in progress; commit it or run dl merge --abort first")
+        updates = [RefUpdate(HEAD, branch_ref(branch), branch_ref(current))]
+        buffer = BufferedStore(self.store)
+        if dirty:
+            updates += self._carry_changes(buffer, branch, target_head, head, ws, ws_address, dirty)
+        if not buffer.flush(updates):
+            raise ConcurrentUpdate(HEAD)
+
+    def _dirty_tables(self, ws: WorkingSet, head: Commit) -> list[str]:
+        working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),
+                                      self.load_root(head.root))
+        return sorted(set(working.changed_tables(head_root)) | set(staged.changed_tables(head_root)))
+
+    def _carry_changes(self, buffer: BufferedStore, branch: str, target_head: Address, head: Commit,
+                       ws: WorkingSet, ws_address: Address, dirty: list[str]) -> list[RefUpdate]:
+        target_root = self.load_root(self.load_commit(target_head).root)
+        head_root = self.load_root(head.root)
+        lost = [t for t in dirty if target_root.tables.get(t) != head_root.tables.get(t)]
+        if lost:
+            raise DlError(f"your local changes to {', '.join(lost)} would be overwritten by checkout; "
+                          "commit them or discard them (dl reset --hard) first")
+        target_ws_address, target_ws = self.working_set(branch)
+        working, staged = self.load_root(ws.working), self.load_root(ws.staged)
+        new_working, new_staged = self.load_root(target_ws.working), self.load_root(target_ws.staged)
+        for name in dirty:
+            new_working = new_working.with_table(name, working.tables.get(name))
+            new_staged = new_staged.with_table(name, staged.tables.get(name))
+        carried = WorkingSet(self.put_root(buffer, new_working), self.put_root(buffer, new_staged))
+        clean = WorkingSet(head.root, head.root)
+        out = []
+        for name, expected, value in ((branch, target_ws_address, carried),
+                                      (self.current_branch(), ws_address, clean)):
+            address = self._put(buffer, value.encode())
+            old = None if expected == Address(b"\0" * 20) else expected.hex
+            out.append(RefUpdate(working_set_ref(name), address.hex, old))
+        return out
+
+    def checkout_tables(self, tables: list[str]) -> None:
+        """Discards working changes of `tables` (restores them from the staged root)."""
+        def change(root: RootValue, buffer: BufferedStore) -> RootValue:
+            _, ws = self.working_set()
+            staged = self.load_root(ws.staged)
+            for name in tables:
+                if name not in root.tables and name not in staged.tables:
+                    raise NotFound("table", name)
+                root = root.with_table(name, staged.tables.get(name))
+            return root
+        self.update_working(change)
+
+    # --- reset -----------------------------------------------------------------------
+
+    def reset_tables(self, tables: list[str] | None) -> None:
+        """Unstages `tables` (None: all): staged state back to HEAD's."""
+        def attempt() -> bool:
+            branch = self.current_branch()
+            ws_address, ws = self.working_set(branch)
+            head_root = self.load_root(self.load_commit(self.branch_head(branch)).root)
+            staged = self.load_root(ws.staged)
+            if tables is None:
+                staged = head_root
+            else:
+                for name in tables:
+                    if name not in staged.tables and name not in head_root.tables:
+                        raise NotFound("table", name)
+                    staged = staged.with_table(name, head_root.tables.get(name))
+            buffer = BufferedStore(self.store)
+            return self._land(buffer, [(branch, ws_address, ws.with_staged(self.put_root(buffer, staged)))])
+        self._retry(attempt, "reset")
+
+    def reset(self, rev: str = "HEAD", *, hard: bool = False, soft: bool = False) -> Address:
+        """Moves the branch to `rev`; --hard also resets working and staged, default (mixed)
+        resets staged, --soft keeps both."""
+        target = self.resolve_commit(rev)
+        root = self.load_commit(target).root
+
+        def attempt() -> bool:
+            branch = self.current_branch()
+            ws_address, ws = self.working_set(branch)
+            head = self.branch_head(branch)
+            if hard:
+                new_ws = WorkingSet(root, root)
+            elif soft:
+                new_ws = ws
+            else:
+                new_ws = WorkingSet(ws.working, root, None)
+            buffer = BufferedStore(self.store)
+            extra = [] if head == target else [RefUpdate(branch_ref(branch), target.hex, head.hex)]
+            return self._land(buffer, [(branch, ws_address, new_ws)], extra)
+        self._retry(attempt, "reset")
+        return target
+
+    # --- tags ------------------------------------------------------------------------
+
+    def create_tag(self, name: str, rev: str = "HEAD", message: str = "") -> Address:
+        check_ref_name("tag", name)
+        if self.store.get_ref(tag_ref(name)) is not None:
+            raise AlreadyExists("tag", name)
+        author = self._author_or_default()
+        tag = Tag(name, self.resolve_commit(rev), message, author.name, author.email, time.time())
+        buffer = BufferedStore(self.store)
+        address = self._put(buffer, tag.encode())
+        if not buffer.flush([RefUpdate(tag_ref(name), address.hex, None)]):
+            raise AlreadyExists("tag", name)
+        return address
+
+    def delete_tag(self, name: str) -> None:
+        value = self.store.get_ref(tag_ref(name))
+        if value is None:
+            raise NotFound("tag", name)
+        if not self.store.set_ref_if(tag_ref(name), None, value):
+            raise ConcurrentUpdate(tag_ref(name))
+
+    # --- tables ----------------------------------------------------------------------
+
+    def table(self, name: str, rev: str = "WORKING") -> "Table":
+        return self.table_in(self.resolve_root(rev), name)
+
+    def write_table(self, name: str, build: Callable[["Table | None", BufferedStore], "Table | None"]) -> None:
+        """Replaces table `name` in the working root with what `build` makes of it (None drops)."""
+        check_name("table", name)
+
+        def change(root: RootValue, buffer: BufferedStore) -> RootValue:
+            current = self.table_in(root, name, buffer) if name in root.tables else None
+            new = build(current, buffer)
+            if new is None:
+                return root.with_table(name, None)
+            return root.with_table(name, self._put(buffer, new.value.encode()))
+        self.update_working(change)
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(min(0.2, 0.002 * (2 ** min(attempt, 7))) * (0.5 + random.random()))

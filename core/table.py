@@ -1,0 +1,238 @@
+"""Table values and the row operations on them.
+
+A `TableValue` (schema + row-tree address) is one chunk. A `Table` binds it to a store and
+offers what the layers above need: scans, key lookups, and edits that go through the tree's
+bulk build or in-place batch edits, never row by row. Every write path first conforms the
+incoming rows to the schema (types cast, defaults filled, NOT NULL and null keys refused), so
+the trees only ever hold valid rows.
+
+Keyless tables are keyed by a 16-byte hash of the whole row, with a count for duplicates:
+inserting a row twice stores it once with count 2; scans expand the counts again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import xxhash
+
+from core.chunks import decode_json_chunk, encode_json_chunk, parse_address
+from core.encoding import encode_keys
+from core.errors import DuplicateKey, SchemaError
+from core.hashing import Address, address_of
+from core.prolly.builder import build_tree
+from core.prolly.edit import apply_edits
+from core.prolly.tree import ProllyTree
+from core.schema import ROW_COUNT, ROW_HASH, ROW_HASH_TYPE, TableSchema
+from core.store.base import ChunkStore
+
+TAG = "T"
+
+
+@dataclass(frozen=True)
+class TableValue:
+    """A table: its schema and the root of its row tree (None when it has no rows)."""
+
+    schema: TableSchema
+    rows: Address | None
+
+    def encode(self) -> bytes:
+        return encode_json_chunk(TAG, {"schema": self.schema.to_json(),
+                                       "rows": self.rows.hex if self.rows else None})
+
+    @staticmethod
+    def decode(data: bytes, address: Address | None = None) -> "TableValue":
+        value = decode_json_chunk(TAG, data, address)
+        where = address.hex if address else "?"
+        rows = value.get("rows")
+        return TableValue(TableSchema.from_json(value.get("schema"), where),
+                          None if rows is None else parse_address(rows, address))
+
+    @property
+    def address(self) -> Address:
+        return address_of(self.encode())
+
+
+class Table:
+    """A table value bound to a store."""
+
+    def __init__(self, store: ChunkStore, value: TableValue) -> None:
+        self.store = store
+        self.value = value
+
+    @staticmethod
+    def empty(store: ChunkStore, schema: TableSchema) -> "Table":
+        return Table(store, TableValue(schema, None))
+
+    @property
+    def schema(self) -> TableSchema:
+        return self.value.schema
+
+    @property
+    def tree(self) -> ProllyTree:
+        return ProllyTree(self.store, self.schema.layout, self.value.rows)
+
+    def _with_rows(self, tree: ProllyTree) -> "Table":
+        return Table(self.store, replace(self.value, rows=tree.root))
+
+    # --- reads -----------------------------------------------------------------------
+
+    def count(self) -> int:
+        if not self.schema.is_keyless:
+            return self.tree.count()
+        return int(pc.sum(self.tree.scan().column(ROW_COUNT)).as_py() or 0)
+
+    def scan(self) -> pa.Table:
+        """All rows (keyed tables in key order), with the user's columns only."""
+        return self.user_rows(self.tree.scan())
+
+    def user_rows(self, stored: pa.Table) -> pa.Table:
+        """Stored rows as users see them (keyless: hidden columns dropped, duplicates expanded)."""
+        if not self.schema.is_keyless:
+            return stored
+        counts = stored.column(ROW_COUNT).to_numpy()
+        expanded = stored.take(pa.array(np.repeat(np.arange(stored.num_rows), counts.astype(np.int64))))
+        return expanded.select(self.schema.names)
+
+    def keys_of(self, rows: pa.Table) -> np.ndarray:
+        """Encoded primary keys of `rows` (which must hold the key columns)."""
+        keys = self._key_columns(rows)
+        return self.schema.layout.keys_of(keys)
+
+    def lookup(self, keys: pa.Table) -> pa.Table:
+        """Rows whose primary key is in `keys` (a table of the key columns), in key order."""
+        return self.user_rows(self.tree.get_many(self.keys_of(keys)))
+
+    # --- writes ----------------------------------------------------------------------
+
+    def replace_rows(self, rows: pa.Table) -> "Table":
+        """A table holding exactly `rows` (bulk build)."""
+        stored = self._stored(self.conform(rows))
+        return self._with_rows(self.tree.with_root(build_tree(self.store, self.schema.layout, stored)))
+
+    def upsert(self, rows: pa.Table) -> "Table":
+        """Rows inserted or, where the key exists, replaced (keyless: inserted)."""
+        rows = self.conform(rows)
+        if self.schema.is_keyless:
+            return self._add_keyless(rows)
+        return self._with_rows(apply_edits(self.tree, rows))
+
+    def insert(self, rows: pa.Table) -> "Table":
+        """Rows inserted; `DuplicateKey` if any key already exists."""
+        rows = self.conform(rows)
+        if self.schema.is_keyless:
+            return self._add_keyless(rows)
+        existing = self.tree.get_many(self.schema.layout.keys_of(rows))
+        if existing.num_rows:
+            raise DuplicateKey("", _key_text(existing.slice(0, 1), self.schema.primary_key))
+        return self._with_rows(apply_edits(self.tree, rows))
+
+    def delete(self, keys: pa.Table) -> "Table":
+        """Rows with these primary keys removed (keyless: one copy of each given whole row)."""
+        if self.schema.is_keyless:
+            return self._remove_keyless(self.conform(keys))
+        return self._with_rows(apply_edits(self.tree, None, self.keys_of(keys)))
+
+    def apply(self, upserts: pa.Table | None, delete_keys: pa.Table | None) -> "Table":
+        """Upserts and deletes (disjoint keys) in one in-place edit."""
+        rows = self.conform(upserts) if upserts is not None else None
+        deletes = self.keys_of(delete_keys) if delete_keys is not None and delete_keys.num_rows else None
+        if self.schema.is_keyless:
+            table = self._remove_keyless(self.conform(delete_keys)) if deletes is not None else self
+            return table._add_keyless(rows) if rows is not None else table
+        return self._with_rows(apply_edits(self.tree, rows, deletes))
+
+    # --- conforming rows to the schema -------------------------------------------------
+
+    def conform(self, rows: pa.Table) -> pa.Table:
+        """`rows` cast to the schema, missing columns filled with defaults; errors name the column."""
+        unknown = [n for n in rows.column_names if not self.schema.has_column(n)]
+        if unknown:
+            raise SchemaError(f"unknown column {unknown[0]!r} (columns: {', '.join(self.schema.names)})")
+        columns = []
+        for column in self.schema.columns:
+            if column.name in rows.column_names:
+                values = _cast(rows.column(column.name), column.type, column.name)
+            else:
+                values = pa.array([column.default] * rows.num_rows, type=column.type) \
+                    if column.default is not None else pa.nulls(rows.num_rows, column.type)
+            if values.null_count and (column.not_null or column.name in self.schema.primary_key):
+                what = "primary key" if column.name in self.schema.primary_key else "NOT NULL"
+                raise SchemaError(f"column {column.name!r} is {what}: null value in row "
+                                  f"{_first_null(values) + 1} of the input")
+            columns.append(values)
+        return pa.Table.from_arrays(columns, schema=self.schema.arrow)
+
+    def _key_columns(self, rows: pa.Table) -> pa.Table:
+        names = self.schema.primary_key
+        missing = [n for n in names if n not in rows.column_names]
+        if missing:
+            raise SchemaError(f"missing primary key column {missing[0]!r}")
+        return pa.table({n: _cast(rows.column(n), self.schema.column(n).type, n) for n in names})
+
+    # --- keyless ---------------------------------------------------------------------
+
+    def _stored(self, rows: pa.Table) -> pa.Table:
+        if not self.schema.is_keyless:
+            return rows
+        hashes, counts, first = _group_rows(rows)
+        unique = rows.take(pa.array(first))
+        return _with_hidden(unique, hashes, counts)
+
+    def _add_keyless(self, rows: pa.Table) -> "Table":
+        return self._adjust_keyless(rows, +1)
+
+    def _remove_keyless(self, rows: pa.Table) -> "Table":
+        return self._adjust_keyless(rows, -1)
+
+    def _adjust_keyless(self, rows: pa.Table, sign: int) -> "Table":
+        if rows.num_rows == 0:
+            return self
+        hashes, counts, first = _group_rows(rows)
+        keys = encode_keys([pa.array(hashes, ROW_HASH_TYPE)])
+        existing = self.tree.get_many(keys)
+        old = dict(zip(existing.column(ROW_HASH).to_pylist(), existing.column(ROW_COUNT).to_pylist()))
+        new_counts = np.array([old.get(h, 0) for h in hashes], dtype=np.int64) + sign * counts
+        keep = new_counts > 0
+        upserts = _with_hidden(rows.take(pa.array(first[keep])), hashes[keep], new_counts[keep])
+        gone = np.array([h for h, k in zip(hashes, keep) if not k and h in old], dtype=object)
+        deletes = encode_keys([pa.array(list(gone), ROW_HASH_TYPE)]) if len(gone) else None
+        return self._with_rows(apply_edits(self.tree, upserts, deletes))
+
+
+def _group_rows(rows: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct row: its 16-byte hash, how often it occurs, the index of its first copy."""
+    encoded = encode_keys(rows.columns, nullable=True)
+    hashes = np.array([xxhash.xxh3_128_digest(bytes(k)) for k in encoded], dtype=object)
+    unique, first, counts = np.unique(hashes.astype("S16"), return_index=True, return_counts=True)
+    return np.array([bytes(h).ljust(16, b"\0") for h in unique], dtype=object), counts.astype(np.int64), first
+
+
+def _with_hidden(rows: pa.Table, hashes: np.ndarray, counts: np.ndarray) -> pa.Table:
+    table = rows.add_column(0, pa.field(ROW_HASH, ROW_HASH_TYPE, nullable=False),
+                            pa.array(list(hashes), ROW_HASH_TYPE))
+    return table.append_column(pa.field(ROW_COUNT, pa.uint64(), nullable=False),
+                               pa.array(counts.astype(np.uint64), pa.uint64()))
+
+
+def _cast(values: pa.ChunkedArray | pa.Array, kind: pa.DataType, name: str) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if values.type == kind:
+        return values
+    try:
+        return values.cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise SchemaError(f"column {name!r}: cannot store {values.type} values as {kind} "
+                          f"({str(exc).splitlines()[0]})") from None
+
+
+def _first_null(values: pa.Array) -> int:
+    return int(np.flatnonzero(values.is_null().to_numpy(zero_copy_only=False))[0])
+
+
+def _key_text(row: pa.Table, names: tuple[str, ...]) -> object:
+    values = [row.column(n)[0].as_py() for n in names]
+    return values[0] if len(values) == 1 else tuple(values)

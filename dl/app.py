@@ -1,0 +1,94 @@
+"""The root Typer app and the one place errors become messages and exit codes.
+
+Commands live in `dl/commands/<group>.py`; each module exposes `register(app)`. Modules import
+only typer and light parts of core at the top; pyarrow, duckdb and sqlglot are imported inside
+the commands that need them, so `dl status`, `dl log` and `dl --help` start fast.
+
+Errors: a `DlError` prints one line on stderr (`error: ...`) and exits with its code (1, or 2
+for usage); anything else is a bug and shows a traceback only with `--debug`.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import typer
+
+from core.errors import DlError
+
+COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "merge", "maintenance")
+
+app = typer.Typer(
+    name="dl",
+    help="Version control for tables: import, change with SQL, commit, diff, branch, merge.\n\n"
+         "Example: dl init && dl table import -c --pk id people people.csv && dl commit -Am 'import'",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class AppState:
+    """Options every command sees: where the repository is, whether to show tracebacks."""
+
+    data_dir: Path | None
+    debug: bool
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    data_dir: Path = typer.Option(None, "--data-dir", "-C", help="Run as if started in this directory."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+) -> None:
+    ctx.obj = AppState(data_dir, debug)
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"dl.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"dl.commands.{name}":
+                continue
+            raise
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Runs dl; maps errors to one line on stderr and an exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv or bool(os.environ.get("DL_DEBUG"))
+    _register_commands()
+    try:
+        code = app(args=argv, prog_name="dl", standalone_mode=False)
+    except DlError as exc:
+        _fail(str(exc), exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(1)
+    except Exception as exc:  # a bug: say so, briefly, unless debugging
+        if debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", 1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    first = message.strip().splitlines()[0] if message.strip() else "failed"
+    print(f"error: {first}", file=sys.stderr)
+    sys.exit(code)
