@@ -19,7 +19,9 @@ from core.store.base import ChunkStore
 
 def sorted_rows(layout: RowLayout, data: pa.Table | pa.RecordBatch) -> tuple[pa.RecordBatch, np.ndarray]:
     """One batch of the rows sorted by key, with the sorted keys; `DuplicateKey` on a repeated key."""
-    batch = _one_batch(data.select(list(layout.schema.names)) if data.schema != layout.schema else data)
+    if data.schema != layout.schema:
+        data = data.select(list(layout.schema.names)).cast(layout.schema)
+    batch = _one_batch(data)
     keys = layout.keys_of(batch)
     if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
         order = np.argsort(keys, kind="stable")

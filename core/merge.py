@@ -1,0 +1,264 @@
+"""Three-way merge of root values: tables, schemas, rows, cells.
+
+`merge_roots(base, ours, theirs)` combines two lines of change from a common base, table by
+table. A table changed on one side only takes that side. A table changed on both merges its
+schema (a column added on one side, or the same column added on both alike, merges;
+incompatible changes raise `SchemaConflict` before anything is written) and then its rows by
+primary key, from the two tree diffs base->ours and base->theirs, so the cost follows the size
+of the diffs, not of the table. A row changed on both sides merges cell by cell; the same
+cell changed to the same value is no conflict; the same cell changed differently, a delete
+against an update, or one key inserted with different values are conflicts, kept as
+(base, ours, theirs) rows per table for the user to resolve. Rows in conflict keep our values
+in the merged table until resolved.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from core.errors import DlError
+from core.hashing import Address, address_of
+from core.prolly.diff import TreeDiff, cells_differ, diff_trees
+from core.root import RootValue
+from core.schema import Column, TableSchema
+from core.store.base import ChunkStore
+from core.table import Table, TableValue
+
+
+class SchemaConflict(DlError):
+    """The two sides changed a table's schema in ways that cannot be combined."""
+
+
+class RowChange(Enum):
+    """How one side changed a row relative to the base (Dolt's diff types)."""
+
+    ADDED = "added"
+    MODIFIED = "modified"
+    REMOVED = "removed"
+
+
+@dataclass
+class TableConflicts:
+    """Rows of one table in conflict: base, ours and theirs values (null rows where absent)."""
+
+    table: str
+    base: pa.Table
+    ours: pa.Table
+    theirs: pa.Table
+    our_change: list[str]
+    their_change: list[str]
+
+    def __len__(self) -> int:
+        return self.ours.num_rows
+
+
+@dataclass
+class MergeOutcome:
+    """The merged root and the conflicts it holds."""
+
+    root: RootValue
+    conflicts: dict[str, TableConflicts] = field(default_factory=dict)
+    tables_changed: list[str] = field(default_factory=list)
+
+
+def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: RootValue) -> MergeOutcome:
+    """Three-way merge of every table; new chunks go to `store` (a buffered writer)."""
+    outcome = MergeOutcome(ours)
+    plans = []
+    for name in sorted(set(base.tables) | set(ours.tables) | set(theirs.tables)):
+        b, o, t = base.tables.get(name), ours.tables.get(name), theirs.tables.get(name)
+        if o == t or t == b:
+            continue
+        if o == b:
+            plans.append((name, "take", t))
+            continue
+        if o is None or t is None:
+            raise SchemaConflict(f"table {name} was deleted on one side and changed on the other")
+        plans.append((name, "merge", None))
+    merged_schemas = {name: _merge_schema(name, *_schemas(store, base, ours, theirs, name))
+                      for name, how, _ in plans if how == "merge"}
+    root = ours
+    for name, how, address in plans:
+        if how == "take":
+            root = root.with_table(name, address)
+        else:
+            table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs)
+            root = root.with_table(name, _put(store, table.value.encode()))
+            if len(conflicts):
+                outcome.conflicts[name] = conflicts
+        outcome.tables_changed.append(name)
+    outcome.root = root
+    return outcome
+
+
+def _put(store: ChunkStore, data: bytes) -> Address:
+    address = address_of(data)
+    store.put_many({address: data})
+    return address
+
+
+def _load(store: ChunkStore, root: RootValue, name: str) -> Table | None:
+    address = root.tables.get(name)
+    return None if address is None else Table(store, TableValue.decode(store.get(address), address))
+
+
+def _schemas(store: ChunkStore, base: RootValue, ours: RootValue, theirs: RootValue, name: str):
+    tables = [_load(store, r, name) for r in (base, ours, theirs)]
+    return tuple(t.schema if t else None for t in tables)
+
+
+def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs: TableSchema) -> TableSchema:
+    """Column-wise three-way merge of schemas; `SchemaConflict` when it cannot be combined."""
+    if ours == theirs:
+        return ours
+    if base == ours:
+        return theirs
+    if base == theirs:
+        return ours
+    if ours.primary_key != theirs.primary_key:
+        raise SchemaConflict(f"schema conflict in table {name}: primary key changed differently "
+                             f"({', '.join(ours.primary_key)}) vs ({', '.join(theirs.primary_key)})")
+    base_cols = {c.name: c for c in (base.columns if base else ())}
+    columns: list[Column] = []
+    for column in ours.columns:
+        other = next((c for c in theirs.columns if c.name == column.name), None)
+        prior = base_cols.get(column.name)
+        if other is None:
+            if prior is not None and prior == column:
+                continue  # dropped on their side, unchanged on ours
+            columns.append(column)
+        elif other == column or other == prior:
+            columns.append(column)
+        elif column == prior:
+            columns.append(other)
+        else:
+            raise SchemaConflict(f"schema conflict in table {name}: column {column.name} changed to "
+                                 f"{column.type} on ours and {other.type} on theirs")
+    for column in theirs.columns:
+        if not ours.has_column(column.name) and (column.name not in base_cols or base_cols[column.name] != column):
+            if column.name in base_cols:
+                continue  # dropped on our side
+            columns.append(column)
+    return TableSchema(tuple(columns), ours.primary_key)
+
+
+def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema) -> Table:
+    """`table` converted to `schema` (added columns take defaults/null); empty if absent."""
+    if table is None:
+        return Table.empty(store, schema)
+    if table.schema == schema:
+        return table
+    rows = table.scan()
+    keep = [n for n in schema.names if n in rows.column_names]
+    return Table.empty(store, schema).replace_rows(rows.select(keep))
+
+
+def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootValue,
+                 ours: RootValue, theirs: RootValue) -> tuple[Table, TableConflicts]:
+    b = _as_schema(store, _load(store, base, name), schema)
+    o = _as_schema(store, _load(store, ours, name), schema)
+    t = _as_schema(store, _load(store, theirs, name), schema)
+    if schema.is_keyless:
+        return _merge_keyless(name, b, o, t)
+    ours_diff, theirs_diff = diff_trees(b.tree, o.tree), diff_trees(b.tree, t.tree)
+    return _merge_rows(name, schema, o, ours_diff, theirs_diff)
+
+
+def _changes(diff: TreeDiff, table: Table) -> tuple[np.ndarray, pa.Table, pa.Table, list[str]]:
+    """One side's changed keys (sorted), their base rows, their new rows, and change kinds.
+
+    Absent rows (the base of an added row, the new side of a removed one) are all-null rows.
+    """
+    schema = pa.schema([f.with_nullable(True) for f in table.schema.arrow])
+
+    def cast(rows: pa.Table) -> pa.Table:
+        return rows.select(schema.names).cast(schema)
+
+    def nulls(n: int) -> pa.Table:
+        return pa.Table.from_arrays([pa.nulls(n, f.type) for f in schema], schema=schema)
+
+    added, before, after, removed = (cast(diff.added), cast(diff.modified_from),
+                                     cast(diff.modified_to), cast(diff.removed))
+    base_rows = pa.concat_tables([nulls(added.num_rows), before, removed])
+    new_rows = pa.concat_tables([added, after, nulls(removed.num_rows)])
+    key_rows = pa.concat_tables([added, after, removed])
+    kinds = ([RowChange.ADDED.value] * added.num_rows + [RowChange.MODIFIED.value] * after.num_rows
+             + [RowChange.REMOVED.value] * removed.num_rows)
+    keys = table.keys_of(key_rows) if key_rows.num_rows else np.array([], dtype="S1")
+    order = np.argsort(keys, kind="stable")
+    take = pa.array(order, pa.int64())
+    return keys[order], base_rows.take(take), new_rows.take(take), [kinds[i] for i in order]
+
+
+def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_diff: TreeDiff,
+                theirs_diff: TreeDiff) -> tuple[Table, TableConflicts]:
+    ok, o_base, o_new, o_kind = _changes(ours_diff, ours)
+    tk, t_base, t_new, t_kind = _changes(theirs_diff, ours)
+    pos = np.searchsorted(ok, tk) if len(ok) else np.zeros(len(tk), dtype=np.int64)
+    pos = np.minimum(pos, max(len(ok) - 1, 0))
+    both = (ok[pos] == tk) if len(ok) else np.zeros(len(tk), dtype=bool)
+    only = np.flatnonzero(~both)
+    upserts = [t_new.take(pa.array([i for i in only if t_kind[i] != "removed"], pa.int64()))]
+    deletes = [t_base.take(pa.array([i for i in only if t_kind[i] == "removed"], pa.int64()))]
+    conflict_rows: list[tuple[int, int]] = []
+    shared = np.flatnonzero(both)
+    if len(shared):
+        merged, conflict_rows = _merge_cells(schema, o_base, o_new, o_kind, t_new, t_kind,
+                                             pos[shared], shared)
+        upserts.append(merged)
+    names = schema.names
+    up = pa.concat_tables([u.select(names) for u in upserts])
+    dl = pa.concat_tables([d.select(list(schema.primary_key)) for d in deletes])
+    result = ours.apply(up if up.num_rows else None, dl if dl.num_rows else None)
+    oi = [c[0] for c in conflict_rows]
+    ti = [c[1] for c in conflict_rows]
+    conflicts = TableConflicts(name, o_base.take(pa.array(oi, pa.int64())), o_new.take(pa.array(oi, pa.int64())),
+                               t_new.take(pa.array(ti, pa.int64())), [o_kind[i] for i in oi],
+                               [t_kind[i] for i in ti])
+    return result, conflicts
+
+
+def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind: list[str],
+                 t_new: pa.Table, t_kind: list[str], o_idx: np.ndarray,
+                 t_idx: np.ndarray) -> tuple[pa.Table, list[tuple[int, int]]]:
+    """Rows changed on both sides: merged cell by cell (vectorized per column)."""
+    base = o_base.take(pa.array(o_idx))
+    mine = o_new.take(pa.array(o_idx))
+    their = t_new.take(pa.array(t_idx))
+    kinds_o = np.array([o_kind[i] for i in o_idx])
+    kinds_t = np.array([t_kind[i] for i in t_idx])
+    removed_o, removed_t = kinds_o == "removed", kinds_t == "removed"
+    conflict = removed_o ^ removed_t  # delete against a change
+    both_added = (kinds_o == "added") & (kinds_t == "added")
+    merged_cols = []
+    for name in schema.names:
+        b, o, t = base.column(name), mine.column(name), their.column(name)
+        o_changed = cells_differ(o, b)
+        t_changed = cells_differ(t, b)
+        disagree = cells_differ(o, t)
+        conflict |= o_changed & t_changed & disagree
+        conflict |= both_added & disagree
+        take_theirs = t_changed & ~o_changed
+        merged_cols.append(pc.if_else(pa.array(take_theirs), t, o))
+    merged = pa.Table.from_arrays(merged_cols, schema=base.schema)
+    both_removed = removed_o & removed_t
+    apply = ~conflict & ~both_removed & ~removed_o
+    pairs = [(int(o_idx[i]), int(t_idx[i])) for i in np.flatnonzero(conflict)]
+    return merged.filter(pa.array(apply)), pairs
+
+
+def _merge_keyless(name: str, base: Table, ours: Table, theirs: Table) -> tuple[Table, TableConflicts]:
+    """Keyless rows merge by copy counts: ours + (theirs - base) per distinct row."""
+    from core.diff import _keyless_rows
+    diff = _keyless_rows(theirs.schema, diff_trees(base.tree, theirs.tree))
+    result = ours
+    if diff.removed.num_rows:
+        result = result.delete(diff.removed)
+    if diff.added.num_rows:
+        result = result.upsert(diff.added)
+    empty = ours.schema.arrow.empty_table()
+    return result, TableConflicts(name, empty, empty, empty, [], [])
