@@ -1,0 +1,41 @@
+"""Maintenance commands: fsck and gc."""
+from __future__ import annotations
+
+import typer
+
+from dl.context import open_repo
+
+
+def fsck(ctx: typer.Context,
+         quick: bool = typer.Option(False, "--quick", help="Check leaves exist without re-hashing them.")) -> None:
+    """Check that every reachable chunk exists, hashes to its address and decodes.
+
+    Example: dl fsck
+    """
+    from core.fsck import fsck as check
+    report = check(open_repo(ctx, readonly=True).store, quick=quick)
+    for problem in report.problems:
+        typer.echo(problem)
+    rate = report.chunks / report.seconds if report.seconds else 0.0
+    mb = report.bytes / report.seconds / 1e6 if report.seconds else 0.0
+    typer.echo(f"checked {report.commits} commits, {report.tables} table values, {report.chunks} chunks "
+               f"({report.bytes:,} bytes) in {report.seconds:.2f}s ({rate:,.0f} chunks/s, {mb:.1f} MB/s): "
+               f"{len(report.problems)} problem(s)")
+    if report.problems:
+        raise typer.Exit(1)
+
+
+def gc(ctx: typer.Context) -> None:
+    """Delete chunks nothing refers to any more, then compact the store.
+
+    Example: dl branch -D old && dl gc
+    """
+    from core.gc import collect_garbage
+    result = collect_garbage(open_repo(ctx).store)
+    typer.echo(f"deleted {result.chunks_deleted} of {result.chunks_before} chunks; "
+               f"store {result.bytes_before:,} -> {result.bytes_after:,} bytes")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fsck")(fsck)
+    app.command("gc")(gc)
