@@ -177,9 +177,9 @@ class Table:
     def _stored(self, rows: pa.Table) -> pa.Table:
         if not self.schema.is_keyless:
             return rows
-        hashes, counts, first = _group_rows(rows)
-        unique = rows.take(pa.array(first))
-        return _with_hidden(unique, hashes, counts)
+        groups = _group_rows(rows)
+        unique = rows.take(groups.column("first"))
+        return _with_hidden(unique, groups.column("h"), groups.column("n").to_numpy())
 
     def _add_keyless(self, rows: pa.Table) -> "Table":
         return self._adjust_keyless(rows, +1)
@@ -188,31 +188,36 @@ class Table:
         return self._adjust_keyless(rows, -1)
 
     def _adjust_keyless(self, rows: pa.Table, sign: int) -> "Table":
+        """Adds (sign +1) or removes (-1) copies of rows, by their hash, in one batch edit."""
         if rows.num_rows == 0:
             return self
-        hashes, counts, first = _group_rows(rows)
-        keys = encode_keys([pa.array(hashes, ROW_HASH_TYPE)])
-        existing = self.tree.get_many(keys)
-        old = dict(zip(existing.column(ROW_HASH).to_pylist(), existing.column(ROW_COUNT).to_pylist()))
-        new_counts = np.array([old.get(h, 0) for h in hashes], dtype=np.int64) + sign * counts
-        keep = new_counts > 0
-        upserts = _with_hidden(rows.take(pa.array(first[keep])), hashes[keep], new_counts[keep])
-        gone = np.array([h for h, k in zip(hashes, keep) if not k and h in old], dtype=object)
-        deletes = encode_keys([pa.array(list(gone), ROW_HASH_TYPE)]) if len(gone) else None
+        groups = _group_rows(rows)
+        keys = encode_keys([groups.column("h")])
+        existing = self.tree.get_many(keys).select([ROW_HASH, ROW_COUNT]).rename_columns(["h", "old"])
+        joined = groups.join(existing, "h", join_type="left outer").sort_by("h")
+        old = pc.fill_null(joined.column("old"), 0).to_numpy().astype(np.int64)
+        new = old + sign * joined.column("n").to_numpy().astype(np.int64)
+        keep = new > 0
+        firsts = joined.column("first").to_numpy()[keep]
+        upserts = _with_hidden(rows.take(pa.array(firsts)), joined.column("h").filter(pa.array(keep)),
+                               new[keep])
+        gone = joined.filter(pa.array(~keep & (old > 0))).column("h")
+        deletes = encode_keys([gone]) if len(gone) else None
         return self._with_rows(apply_edits(self.tree, upserts, deletes))
 
 
-def _group_rows(rows: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per distinct row: its 16-byte hash, how often it occurs, the index of its first copy."""
+def _group_rows(rows: pa.Table) -> pa.Table:
+    """Per distinct row: its 16-byte hash `h`, its count `n`, the index of its first copy."""
     encoded = encode_keys(rows.columns, nullable=True)
-    hashes = np.array([xxhash.xxh3_128_digest(bytes(k)) for k in encoded], dtype=object)
-    unique, first, counts = np.unique(hashes.astype("S16"), return_index=True, return_counts=True)
-    return np.array([bytes(h).ljust(16, b"\0") for h in unique], dtype=object), counts.astype(np.int64), first
+    digests = b"".join(xxhash.xxh3_128_digest(bytes(k)) for k in encoded)
+    hashes = pa.Array.from_buffers(ROW_HASH_TYPE, rows.num_rows, [None, pa.py_buffer(digests)])
+    table = pa.table({"h": hashes, "i": pa.array(np.arange(rows.num_rows), pa.int64())})
+    grouped = table.group_by("h", use_threads=False).aggregate([("i", "min"), ("i", "count")])
+    return grouped.rename_columns(["h", "first", "n"]).select(["h", "n", "first"])
 
 
-def _with_hidden(rows: pa.Table, hashes: np.ndarray, counts: np.ndarray) -> pa.Table:
-    table = rows.add_column(0, pa.field(ROW_HASH, ROW_HASH_TYPE, nullable=False),
-                            pa.array(list(hashes), ROW_HASH_TYPE))
+def _with_hidden(rows: pa.Table, hashes: pa.Array | pa.ChunkedArray, counts: np.ndarray) -> pa.Table:
+    table = rows.add_column(0, pa.field(ROW_HASH, ROW_HASH_TYPE, nullable=False), hashes)
     return table.append_column(pa.field(ROW_COUNT, pa.uint64(), nullable=False),
                                pa.array(counts.astype(np.uint64), pa.uint64()))
 
