@@ -15,8 +15,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 import typer
+
+try:  # typer >= 0.22 vendors click as typer._click; older typer depends on click itself
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import ClickException, NoArgsIsHelpError
 
 from core.errors import DlError
 
@@ -70,11 +74,14 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, prog_name="dl", standalone_mode=False)
     except DlError as exc:
         _fail(str(exc), exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         _fail("aborted", 130)
-    except click.ClickException as exc:
+    except NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ClickException as exc:
         _fail(exc.format_message(), exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
