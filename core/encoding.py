@@ -1,22 +1,39 @@
 """Order-preserving, prefix-free byte encoding of primary keys, vectorized.
 
-A key (one or more column values) becomes bytes whose lexicographic order is the order of
-the values: big-endian integers with the sign bit flipped, IEEE floats with the sign trick
-(-0.0 as 0.0, every NaN as one value after +inf), strings and binaries with each 0x00 escaped
-as 0x00 0xFF and a 0x00 0x00 terminator, decimals as sign-flipped big-endian two's
-complement, temporal types as their integers. A composite key is the concatenation.
+A key (one or more column values) becomes bytes whose lexicographic order is the order of the
+values, column by column:
 
-The code is prefix-free (no valid key of a column list is a proper prefix of another). That
-is what lets keys live in numpy `S` arrays, which strip trailing NUL bytes and compare
-zero-padded: for prefix-free codes, numpy's order, Python's `bytes` order of the stripped
-elements and the value order all agree, and stripping is injective.
+- signed integers: big-endian, sign bit flipped, the type's width; unsigned: big-endian;
+- floats (16/32/64): the IEEE bits big-endian, all bits flipped for negatives and the sign bit
+  set for positives; -0.0 encodes as 0.0 and every NaN as one value, after +inf;
+- bool: one byte; temporal types (date, time, timestamp of any unit or zone, duration): their
+  signed integer; decimals: the unscaled integer as sign-flipped big-endian two's complement
+  of the type's width (one column shares one scale, so this follows the value);
+- string and binary kinds: each 0x00 escaped as 0x00 0xFF, then a 0x00 0x00 terminator;
+  fixed-size binary: the raw bytes. Dictionary arrays are decoded first.
 
-Everything is built as one (rows x width) uint8 matrix by scattering each column's bytes, so
-a million int64 keys encode in milliseconds, not the ~0.1 s a Python loop would take.
+A composite key is the concatenation. With `nullable=True` (whole rows of keyless tables) each
+value is preceded by a marker, 0x01 for a value, 0x00 for a null (then no value bytes), so
+nulls sort first.
+
+Invariant: the code is prefix-free. No valid key of a column list is a proper prefix of
+another (every column's code is fixed-width or self-terminated). This is what lets keys live in
+numpy `S` arrays, which strip trailing NUL bytes and compare zero-padded: for a prefix-free
+code, numpy's comparisons, sort and searchsorted, Python's `bytes` comparison of the stripped
+elements, and the value order all agree, and stripping loses nothing (equal elements iff equal
+keys). A key's bytes never depend on the other rows of the batch, so a key encoded alone
+equals the same key encoded among a million others.
+
+Everything is built as one (rows x width) uint8 matrix, each column written as a block of
+left-aligned, zero-padded bytes; the terminator and null markers are zeros and need no write.
+A million int64 keys encode in milliseconds instead of the ~0.1 s of a Python loop.
+`key_lengths` and `key_words` read encoded keys back (lengths, leading words) for the chunker
+and the vectorized hash.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -24,223 +41,272 @@ import pyarrow.compute as pc
 
 from core.errors import InputError, SchemaError
 
-_CANONICAL_NAN64 = np.uint64(0x7FF8000000000000)
+_NAN_BITS = {2: 0x7E00, 4: 0x7FC00000, 8: 0x7FF8000000000000}  # the one NaN that keys hold
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One run of bytes per row: `block` (rows x width, left-aligned, zero-padded) and each
+    row's length in the key (an int when all rows agree). Lengths may exceed the block width
+    by trailing zeros that need no write (string terminators)."""
+
+    block: np.ndarray
+    lengths: int | np.ndarray
 
 
 def encode_keys(columns: Sequence[pa.Array | pa.ChunkedArray], *, nullable: bool = False,
                 names: Sequence[str] | None = None) -> np.ndarray:
-    """Encoded keys of the rows of `columns` as a numpy `S` array (one element per row)."""
-    arrays = [_flat(c) for c in columns]
-    n = len(arrays[0]) if arrays else 0
-    pieces: list[tuple[np.ndarray, np.ndarray]] = []
+    """Encoded keys of the rows of `columns` (concatenated per row) as a numpy `S{w}` array.
+
+    `w` is the longest key, at least 1. Nulls raise `InputError` unless `nullable`; `names`
+    name the columns in messages. Unsupported types raise `SchemaError`.
+    """
+    arrays = [_flat(column) for column in columns]
+    n = _row_count(arrays)
+    parts: list[_Part] = []
     for index, array in enumerate(arrays):
         name = names[index] if names is not None and index < len(names) else f"#{index + 1}"
-        if array.null_count and not nullable:
-            raise InputError(f"primary key column {name} has a null value", column=name)
-        data, lengths = _encode_column(array)
-        if nullable:
-            valid = ~array.is_null().to_numpy(zero_copy_only=False) if array.null_count else np.ones(n, bool)
-            data, lengths = _drop_nulls(data, lengths, valid)
-            pieces.append((valid.astype(np.uint8), np.ones(n, dtype=np.int64)))
-        pieces.append((data, lengths))
-    return _assemble(pieces, n)
+        parts.extend(_column_parts(array, name, nullable))
+    return _assemble(parts, n)
+
+
+def encode_values(values: Sequence[object], types: Sequence[pa.DataType]) -> bytes:
+    """The encoded key of one row given as Python values (for single lookups)."""
+    columns = [pa.array([value], type=kind) for value, kind in zip(values, types)]
+    return bytes(encode_keys(columns)[0])
 
 
 def key_lengths(keys: np.ndarray) -> np.ndarray:
-    """Length of each element with trailing NULs stripped (what `bytes(keys[i])` gives)."""
+    """Length of each element with trailing NULs stripped (what `len(bytes(keys[i]))` gives).
+
+    numpy's `str_len` on an `S` array counts exactly that (embedded NULs included), in C.
+    """
+    if keys.dtype.kind != "S":
+        raise TypeError(f"keys must be a numpy bytes (S) array, not {keys.dtype}")
+    return np.strings.str_len(keys).astype(np.int64, copy=False)
+
+
+def key_words(keys: np.ndarray, count: int) -> np.ndarray:
+    """Bytes 0 .. 8*count-1 of each key, zero-padded, as (rows x count) little-endian uint64."""
+    if keys.dtype.kind != "S":
+        raise TypeError(f"keys must be a numpy bytes (S) array, not {keys.dtype}")
     n, width = len(keys), keys.dtype.itemsize
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
     matrix = np.ascontiguousarray(keys).view(np.uint8).reshape(n, width)
-    nonzero = matrix != 0
-    last = width - np.argmax(nonzero[:, ::-1], axis=1)
-    return np.where(nonzero.any(axis=1), last, 0).astype(np.int64)
+    if width == 8 * count:
+        return matrix.view("<u8")
+    padded = np.zeros((n, 8 * count), dtype=np.uint8)
+    used = min(width, 8 * count)
+    padded[:, :used] = matrix[:, :used]
+    return padded.view("<u8")
+
+
+# --- columns -> parts -------------------------------------------------------------------
 
 
 def _flat(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
     return column
 
 
-def _assemble(pieces: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
-    """Concatenates per-row byte runs of each piece into an (n, width) matrix viewed as `S`."""
-    if n == 0:
-        return np.zeros(0, dtype="S1")
-    if all(len(lengths) and lengths[0] == lengths[-1] and np.all(lengths == lengths[0]) for _, lengths in pieces):
-        matrix = np.concatenate([data.reshape(n, -1) for data, _ in pieces], axis=1) \
-            if len(pieces) > 1 else pieces[0][0].reshape(n, -1)
-        width = matrix.shape[1]
-        if width == 0:
-            return np.zeros(n, dtype="S1")
-        return np.ascontiguousarray(matrix).view(f"S{width}").reshape(n)
-    starts = np.zeros(n, dtype=np.int64)
-    total = np.zeros(n, dtype=np.int64)
-    for _, lengths in pieces:
-        total += lengths
-    width = max(int(total.max()), 1)
-    out = np.zeros(n * width, dtype=np.uint8)
-    base = np.arange(n, dtype=np.int64) * width
-    for data, lengths in pieces:
-        _scatter(out, data, lengths, base + starts)
-        starts += lengths
-    return out.view(f"S{width}")
+def _row_count(arrays: list[pa.Array]) -> int:
+    lengths = {len(array) for array in arrays}
+    if len(lengths) > 1:
+        raise ValueError(f"key columns differ in length: {sorted(lengths)}")
+    return lengths.pop() if lengths else 0
 
 
-def _scatter(out: np.ndarray, data: np.ndarray, lengths: np.ndarray, dest_starts: np.ndarray) -> None:
-    """Writes row i's `lengths[i]` bytes (consecutive in `data`) at `dest_starts[i]`."""
-    if len(data) == 0:
-        return
-    if np.all(lengths == lengths[0]):
-        width = int(lengths[0])
-        index = dest_starts[:, None] + np.arange(width)[None, :]
-        out[index.ravel()] = data
-        return
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    row = np.repeat(np.arange(len(lengths)), lengths)
-    within = np.arange(len(data), dtype=np.int64) - offsets[row]
-    out[dest_starts[row] + within] = data
+def _column_parts(array: pa.Array, name: str, nullable: bool) -> list[_Part]:
+    """The parts one column contributes: its value bytes, behind null markers if nullable."""
+    encode = _encoder(array.type, name)
+    if array.null_count and not nullable:
+        row = int(np.argmax(array.is_null().to_numpy(zero_copy_only=False)))
+        raise InputError(f"primary key column {name} has a null value (row {row})", column=name)
+    part = encode(array)
+    if not nullable:
+        return [part]
+    if not array.null_count:
+        return [_Part(np.ones((len(array), 1), dtype=np.uint8), 1), part]
+    valid = array.is_valid().to_numpy(zero_copy_only=False)
+    values = _Part(np.where(valid[:, None], part.block, np.uint8(0)), np.where(valid, part.lengths, 0))
+    return [_Part(valid.astype(np.uint8)[:, None], 1), values]
 
 
-def _drop_nulls(data: np.ndarray, lengths: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if valid.all():
-        return data, lengths
-    keep = np.repeat(valid, lengths)
-    return data[keep], np.where(valid, lengths, 0)
+def _encoder(kind: pa.DataType, name: str) -> Callable[[pa.Array], _Part]:
+    """The function that encodes a column of this type, or `SchemaError`."""
+    types = pa.types
+    if types.is_boolean(kind):
+        return _bool_part
+    if types.is_integer(kind) or types.is_date(kind) or types.is_time(kind) \
+            or types.is_timestamp(kind) or types.is_duration(kind):
+        return _int_part
+    if types.is_floating(kind):
+        return _float_part
+    if types.is_decimal(kind):
+        return _decimal_part
+    if types.is_fixed_size_binary(kind):
+        return _fixed_binary_part
+    if types.is_string(kind) or types.is_large_string(kind) or types.is_string_view(kind) \
+            or types.is_binary(kind) or types.is_large_binary(kind) or types.is_binary_view(kind):
+        return _variable_part
+    raise SchemaError(f"key column {name} has type {kind}, which cannot be part of a key")
 
 
-def _encode_column(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(bytes of every row, concatenated; bytes per row) for one column."""
-    kind = array.type
+def _raw(array: pa.Array, width: int) -> np.ndarray:
+    """The fixed-width values buffer of `array` as (rows x width) bytes (nulls: any bytes)."""
     n = len(array)
-    if pa.types.is_boolean(kind):
-        values = array.fill_null(False).to_numpy(zero_copy_only=False).astype(np.uint8)
-        return values, np.ones(n, dtype=np.int64)
-    if pa.types.is_integer(kind) or _is_temporal(kind):
-        return _fixed(_int_bytes(array), n)
-    if pa.types.is_floating(kind):
-        return _fixed(_float_bytes(array), n)
-    if pa.types.is_decimal(kind):
-        return _fixed(_decimal_bytes(array), n)
-    if pa.types.is_fixed_size_binary(kind):
-        width = kind.byte_width
-        raw = np.frombuffer(array.buffers()[1], dtype=np.uint8)[array.offset * width:(array.offset + n) * width]
-        return raw.copy(), np.full(n, width, dtype=np.int64)
-    if _is_binary_like(kind):
-        return _variable_bytes(array)
-    raise SchemaError(f"type {kind} cannot be part of a primary key")
+    buffer = array.buffers()[1]
+    if n == 0 or width == 0 or buffer is None:
+        return np.zeros((n, width), dtype=np.uint8)
+    flat = np.frombuffer(buffer, dtype=np.uint8)
+    return flat[array.offset * width:(array.offset + n) * width].reshape(n, width)
 
 
-def _fixed(matrix: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.ascontiguousarray(matrix).reshape(-1), np.full(n, matrix.shape[1] if n else 0, dtype=np.int64)
+def _bool_part(array: pa.Array) -> _Part:
+    values = array.fill_null(False).to_numpy(zero_copy_only=False)
+    return _Part(values.astype(np.uint8)[:, None], 1)
 
 
-def _is_temporal(kind: pa.DataType) -> bool:
-    return (pa.types.is_date(kind) or pa.types.is_time(kind) or pa.types.is_timestamp(kind)
-            or pa.types.is_duration(kind))
-
-
-def _is_binary_like(kind: pa.DataType) -> bool:
-    return (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
-            or pa.types.is_large_binary(kind) or pa.types.is_string_view(kind)
-            or pa.types.is_binary_view(kind))
-
-
-def _int_bytes(array: pa.Array) -> np.ndarray:
-    """Big-endian bytes, sign bit flipped for signed types (and temporal ones, all signed)."""
-    kind = array.type
-    width = kind.bit_width // 8
-    if not pa.types.is_integer(kind):
-        array = array.view(pa.int32() if width == 4 else pa.int64())
-        kind = array.type
-    values = array.fill_null(0).to_numpy(zero_copy_only=False)
-    unsigned = values.view(f"u{width}")
-    if pa.types.is_signed_integer(kind):
-        unsigned = unsigned ^ np.array(1 << (8 * width - 1), dtype=f"u{width}")
-    return unsigned.astype(f">u{width}").view(np.uint8).reshape(len(values), width)
-
-
-def _float_bytes(array: pa.Array) -> np.ndarray:
+def _int_part(array: pa.Array) -> _Part:
+    """Big-endian, sign bit flipped for signed types (temporal types are all signed)."""
     width = array.type.bit_width // 8
-    values = array.fill_null(0).to_numpy(zero_copy_only=False).astype(f"f{width}")
-    values = np.where(values == 0, np.zeros(1, dtype=values.dtype), values)  # -0.0 -> 0.0
-    bits = values.view(f"u{width}").copy()
-    nan = np.isnan(values)
-    if nan.any():
-        bits[nan] = np.array(0x7FF8000000000000 if width == 8 else 0x7FC00000 if width == 4 else 0x7E00,
-                             dtype=f"u{width}")
+    bits = _raw(array, width).view(f"<u{width}")[:, 0]
+    if not pa.types.is_unsigned_integer(array.type):
+        bits = bits ^ np.array(1 << (8 * width - 1), dtype=f"u{width}")
+    return _Part(bits.astype(f">u{width}").view(np.uint8).reshape(-1, width), width)
+
+
+def _float_part(array: pa.Array) -> _Part:
+    """IEEE bits with negatives flipped and the sign bit set on positives: bytes follow values."""
+    width = array.type.bit_width // 8
+    values = _raw(array, width).view(f"<f{width}")[:, 0] + 0.0  # -0.0 + 0.0 is +0.0
+    bits = values.view(f"u{width}")
+    bits[np.isnan(values)] = _NAN_BITS[width]
     sign = np.array(1 << (8 * width - 1), dtype=f"u{width}")
-    negative = (bits & sign) != 0
-    bits = np.where(negative, ~bits, bits | sign).astype(f"u{width}")
-    return bits.astype(f">u{width}").view(np.uint8).reshape(len(values), width)
+    bits = np.where(bits & sign, ~bits, bits | sign)
+    return _Part(bits.astype(f">u{width}").view(np.uint8).reshape(-1, width), width)
 
 
-def _decimal_bytes(array: pa.Array) -> np.ndarray:
+def _decimal_part(array: pa.Array) -> _Part:
+    """Little-endian two's complement unscaled integers -> big-endian with the sign bit flipped."""
     width = array.type.byte_width
-    n = len(array)
-    raw = np.frombuffer(array.buffers()[1], dtype=np.uint8)[array.offset * width:(array.offset + n) * width]
-    matrix = raw.reshape(n, width)[:, ::-1].copy()  # little-endian -> big-endian
-    matrix[:, 0] ^= 0x80
-    if array.null_count:
-        matrix[array.is_null().to_numpy(zero_copy_only=False)] = 0
-    return matrix
+    block = _raw(array, width)[:, ::-1].copy()
+    if width:
+        block[:, 0] ^= 0x80
+    return _Part(block, width)
 
 
-def _variable_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Escaped bytes plus the 0x00 0x00 terminator, per row."""
-    fast = _ascii_padded(array)
-    if fast is not None:
-        return fast
+def _fixed_binary_part(array: pa.Array) -> _Part:
+    width = array.type.byte_width
+    return _Part(_raw(array, width).copy(), width)  # keys never alias Arrow's read-only memory
+
+
+# --- strings and binaries -----------------------------------------------------------------
+
+
+def _variable_part(array: pa.Array) -> _Part:
+    """Escaped bytes, zero-padded; the 0x00 0x00 terminator is counted in lengths, not written."""
+    data, offsets = _binary_buffers(array)
+    if len(data) and not data.all():
+        data, offsets = _escape_nuls(data, offsets)
+    lengths = np.diff(offsets)
+    return _Part(_padded(data, offsets, lengths), lengths + 2)
+
+
+def _binary_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(the rows' bytes, concatenated; int64 offsets from 0) of any string or binary array."""
     if pa.types.is_string_view(array.type) or pa.types.is_binary_view(array.type):
         array = array.cast(pa.large_binary())
-    if pa.types.is_large_string(array.type) or pa.types.is_large_binary(array.type):
-        offsets_dtype = np.int64
-    else:
-        offsets_dtype = np.int32
-    array = array.fill_null(b"" if pa.types.is_binary(array.type) or pa.types.is_large_binary(array.type) else "")
-    n = len(array)
-    buffers = array.buffers()
-    offsets = np.frombuffer(buffers[1], dtype=offsets_dtype)[array.offset:array.offset + n + 1].astype(np.int64)
-    data = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0]:offsets[-1]] if buffers[2] is not None \
-        else np.zeros(0, dtype=np.uint8)
-    offsets = offsets - offsets[0]
+    large = pa.types.is_large_string(array.type) or pa.types.is_large_binary(array.type)
+    n, buffers = len(array), array.buffers()
+    if n == 0:
+        return np.zeros(0, dtype=np.uint8), np.zeros(1, dtype=np.int64)
+    offsets = np.frombuffer(buffers[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[array.offset:array.offset + n + 1].astype(np.int64)
+    data = np.zeros(0, dtype=np.uint8) if buffers[2] is None \
+        else np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return data, offsets - offsets[0]
+
+
+def _escape_nuls(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inserts 0xFF after every 0x00 (rare: the slow path, still vectorized)."""
     zeros = np.flatnonzero(data == 0)
-    if len(zeros):
-        data = np.insert(data, zeros + 1, 0xFF)
-        offsets = offsets + np.searchsorted(zeros, offsets, side="left")
-    lengths = np.diff(offsets)
-    out_lengths = lengths + 2
-    # insert two terminator bytes after each row's bytes
-    terminator_at = np.repeat(offsets[1:], 2)
-    encoded = np.insert(data, terminator_at, 0)
-    return encoded, out_lengths
+    escaped = np.insert(data, zeros + 1, np.uint8(0xFF))
+    # each row boundary moves right by the number of zeros before it
+    return escaped, offsets + np.searchsorted(zeros, offsets, side="left")
 
 
-def _ascii_padded(array: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
-    """Fast path for ASCII text without NUL bytes: the value padded with zeros to a common width.
+def _padded(data: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Rows x longest-row block of the rows' bytes, left-aligned and zero-padded.
 
-    Terminator and padding are both zero bytes, so padding every value to (longest + 2) gives
-    exactly the encoded bytes, and numpy strips the padding again.
+    Arrow's `ascii_rpad` does this at memory speed and pads by bytes, not characters (so any
+    bytes can go through it as a string); if a build ever counted characters, the block would
+    not come out rows x width, and the numpy scatter below takes over.
     """
-    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)) or array.null_count:
-        return None
-    n = len(array)
-    if n == 0 or not pc.all(pc.string_is_ascii(array)).as_py():
-        return None
-    if pc.any(pc.match_substring(array, "\x00")).as_py():
-        return None
-    width = int(pc.max(pc.binary_length(array)).as_py()) + 2
-    padded = pc.ascii_rpad(array, width, padding="\x00").cast(pa.large_binary()).cast(pa.binary(width))
-    raw = np.frombuffer(padded.buffers()[1], dtype=np.uint8)[padded.offset * width:(padded.offset + n) * width]
-    return raw, np.full(n, width, dtype=np.int64)
+    n = len(lengths)
+    width = int(lengths.max()) if n else 0
+    if width == 0:
+        return np.zeros((n, 0), dtype=np.uint8)
+    strings = pa.Array.from_buffers(pa.large_string(), n,
+                                    [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    padded = pc.ascii_rpad(strings, width, padding="\x00")
+    padded_data, padded_offsets = _binary_buffers(padded)
+    if len(padded_data) == n * width and padded_offsets[-1] == n * width:
+        return padded_data.reshape(n, width)
+    return _scatter_padded(data, offsets, lengths, width)
 
 
-def encode_values(values: Sequence[object], types: Sequence[pa.DataType]) -> bytes:
-    """The encoded key of one row given as Python values (for single lookups)."""
-    columns = [pa.array([v], type=t) for v, t in zip(values, types)]
-    return bytes(encode_keys(columns)[0])
+def _scatter_padded(data: np.ndarray, offsets: np.ndarray, lengths: np.ndarray,
+                    width: int) -> np.ndarray:
+    """The same block as `_padded`, by scattering every byte to row * width + position."""
+    n = len(lengths)
+    out = np.zeros(n * width, dtype=np.uint8)
+    row_shift = np.arange(n, dtype=np.int64) * width - offsets[:-1]
+    out[np.repeat(row_shift, lengths) + np.arange(len(data), dtype=np.int64)] = data
+    return out.reshape(n, width)
 
 
-__all__ = ["encode_keys", "key_lengths", "encode_values"]
+# --- parts -> keys --------------------------------------------------------------------
+
+
+def _assemble(parts: list[_Part], n: int) -> np.ndarray:
+    """Writes the parts one after the other in each row of a zeroed (n x width) matrix."""
+    if n == 0:
+        return np.zeros(0, dtype="S1")
+    totals = sum((part.lengths for part in parts), start=0)
+    width = max(int(np.max(totals)), 1)
+    if len(parts) == 1 and parts[0].block.shape[1] == width:
+        return np.ascontiguousarray(parts[0].block).view(f"S{width}").reshape(n)
+    out = np.zeros((n, width), dtype=np.uint8)
+    start: int | np.ndarray = 0
+    for part in parts:
+        _write(out, part, start)
+        start = start + part.lengths
+    return out.reshape(-1).view(f"S{width}")
+
+
+def _write(out: np.ndarray, part: _Part, start: int | np.ndarray) -> None:
+    """Copies the part's bytes to columns start.. of each row.
+
+    With one start for all rows the whole block goes in as a slice: its zero padding may land
+    on later parts' columns, which are written afterwards. Otherwise each row's own bytes are
+    scattered to its start.
+    """
+    n, block_width = part.block.shape
+    if block_width == 0:
+        return
+    if isinstance(start, int) and start + block_width <= out.shape[1]:
+        out[:, start:start + block_width] = part.block
+        return
+    row_starts = np.arange(n, dtype=np.int64) * out.shape[1] + start
+    destinations = row_starts[:, None] + np.arange(block_width)
+    if isinstance(part.lengths, int) and part.lengths >= block_width:
+        out.reshape(-1)[destinations] = part.block
+        return
+    inside = np.arange(block_width) < np.asarray(part.lengths)[:, None]
+    out.reshape(-1)[destinations[inside]] = part.block[inside]
+
+
+__all__ = ["encode_keys", "encode_values", "key_lengths", "key_words"]

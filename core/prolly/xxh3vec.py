@@ -1,138 +1,177 @@
 """XXH3-64 of many short keys at once, in numpy.
 
-Chunk boundaries hash every encoded key; slicing a million keys into bytes objects and
-calling the library on each costs ~0.4 s. For inputs of at most 16 bytes (every integer key,
-most composite keys) XXH3's formulas are a few multiplies and shifts, so they vectorize; this
-module implements those short-input paths (seed 0, the default secret) with wrapping uint64
-arithmetic and falls back to the library for longer keys. Tests check it against the library
-for every length 0..16.
+Chunk boundaries hash every encoded key, and slicing a million keys into `bytes` objects to
+call the library on each costs ~0.4 s. For inputs of at most 16 bytes (every integer key, most
+composite keys) XXH3 is a few multiplies, shifts and xors over at most two 64-bit words read
+from the input, so it vectorizes. This module implements those short-input paths (lengths 0,
+1-3, 4-8, 9-16; seed 0, the default secret) with wrapping uint64 arithmetic, following the
+reference `xxhash.h`, and falls back to the library for longer keys.
+
+Invariant: `xxh3_64_of_keys(keys)[i] == xxhash.xxh3_64_intdigest(bytes(keys[i]))`, the element
+as numpy returns it (trailing NULs stripped). Tests check it against the library for every
+length 0..16 and for random keys.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import xxhash
 
-from core.encoding import key_lengths
+from core.encoding import key_lengths, key_words
 
-_SECRET = bytes([
-    0xb8, 0xfe, 0x6c, 0x39, 0x23, 0xa4, 0x4b, 0xbe, 0x7c, 0x01, 0x81, 0x2c, 0xf7, 0x21, 0xad, 0x1c,
-    0xde, 0xd4, 0x6d, 0xe9, 0x83, 0x90, 0x97, 0xdb, 0x72, 0x40, 0xa4, 0xa4, 0xb7, 0xb3, 0x67, 0x1f,
-    0xcb, 0x79, 0xe6, 0x4e, 0xcc, 0xc0, 0xe5, 0x78, 0x82, 0x5a, 0xd0, 0x7d, 0xcc, 0xff, 0x72, 0x21,
-    0xb8, 0x08, 0x46, 0x74, 0xf7, 0x43, 0x24, 0x8e, 0xe0, 0x35, 0x90, 0xe6, 0x81, 0x3a, 0x26, 0x4c,
-    0x3c, 0x28, 0x52, 0xbb, 0x91, 0xc3, 0x00, 0xcb, 0x88, 0xd0, 0x65, 0x8b, 0x1b, 0x53, 0x2e, 0xa3,
-])
 _U64 = np.uint64
+_MASK32 = _U64(0xFFFFFFFF)
 _PRIME64_2 = _U64(0xC2B2AE3D27D4EB4F)
 _PRIME64_3 = _U64(0x165667B19E3779F9)
 _PRIME_MX1 = _U64(0x165667919E3779F9)
 _PRIME_MX2 = _U64(0x9FB21C651E98DF25)
-_MASK32 = _U64(0xFFFFFFFF)
+
+# The first 72 bytes of XXH3's default secret (kSecret), all that inputs of <= 16 bytes read.
+_SECRET = bytes.fromhex(
+    "b8fe6c3923a44bbe7c01812cf721ad1cded46de9839097db7240a4a4b7b3671f"
+    "cb79e64eccc0e578825ad07dccff7221b8084674f743248ee03590e6813a264c"
+    "3c2852bb91c300cb")
 
 
-def _le(offset: int, size: int) -> np.uint64:
-    return _U64(int.from_bytes(_SECRET[offset:offset + size], "little"))
+def _secret_word(offset: int, size: int = 8) -> int:
+    return int.from_bytes(_SECRET[offset:offset + size], "little")
+
+
+# Per-path constants of seed 0: each is a xor of two secret words.
+_FLIP_0 = _U64(_secret_word(56) ^ _secret_word(64))
+_FLIP_1TO3 = _U64(_secret_word(0, 4) ^ _secret_word(4, 4))
+_FLIP_4TO8 = _U64(_secret_word(8) ^ _secret_word(16))
+_FLIP_9TO16_LO = _U64(_secret_word(24) ^ _secret_word(32))
+_FLIP_9TO16_HI = _U64(_secret_word(40) ^ _secret_word(48))
+
+# Rows hashed per pass: each temporary (256 KB) stays in cache, twice as fast as whole arrays.
+_BLOCK_ROWS = 32768
+
+_Path = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 def xxh3_64_of_keys(keys: np.ndarray) -> np.ndarray:
-    """XXH3-64 (seed 0) of each element of a numpy `S` array, as numpy would return it."""
+    """XXH3-64 (seed 0) of each element of a numpy `S` array, as uint64.
+
+    Equal to `xxhash.xxh3_64_intdigest(bytes(keys[i]))` for every i (the element with its
+    trailing NULs stripped, as numpy gives it).
+    """
     n = len(keys)
     out = np.zeros(n, dtype=np.uint64)
-    if n == 0:
-        return out
     lengths = key_lengths(keys).astype(np.uint64)
-    words = _first_16_bytes(keys)
-    w0, w1 = words[:, 0], words[:, 1]
     with np.errstate(over="ignore"):
-        for lo, hi, fn in ((0, 0, _len0), (1, 3, _len1to3), (4, 8, _len4to8), (9, 16, _len9to16)):
-            rows = (lengths >= lo) & (lengths <= hi)
-            if rows.all():
-                out = fn(w0, w1, lengths)
-            elif rows.any():
-                out[rows] = fn(w0[rows], w1[rows], lengths[rows])
+        for start in range(0, n, _BLOCK_ROWS):
+            rows = slice(start, start + _BLOCK_ROWS)
+            out[rows] = _hash_short(keys[rows], lengths[rows])
     for row in np.flatnonzero(lengths > 16):
         out[row] = xxhash.xxh3_64_intdigest(bytes(keys[row]))
     return out
 
 
-def _first_16_bytes(keys: np.ndarray) -> np.ndarray:
-    """Bytes 0-15 of each key (zero-padded) as two little-endian uint64 words per row."""
-    n, width = len(keys), keys.dtype.itemsize
-    matrix = np.ascontiguousarray(keys).view(np.uint8).reshape(n, width)
-    padded = np.zeros((n, 16), dtype=np.uint8)
-    padded[:, :min(width, 16)] = matrix[:, :16]
-    return padded.view("<u8").astype(np.uint64)
+def _hash_short(keys: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Hashes of the keys of at most 16 bytes (zeros for longer ones)."""
+    out = np.zeros(len(keys), dtype=np.uint64)
+    words = key_words(keys, 2)
+    for low, high, path in _PATHS:
+        _run_path(path, (low, high), words, lengths, out)
+    return out
 
 
-def _bytes_at(w0: np.ndarray, w1: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """The 8 bytes starting at per-row `offset` (0..8) of the 16-byte row, as uint64."""
-    shift = (offset * _U64(8)).astype(np.uint64)
-    inner = (w0 >> np.minimum(shift, _U64(63))) | (w1 << ((_U64(64) - shift) & _U64(63)))
-    return np.where(offset == 0, w0, np.where(offset >= 8, w1, inner))
+def _run_path(path: _Path, bounds: tuple[int, int], words: np.ndarray, lengths: np.ndarray,
+              out: np.ndarray) -> None:
+    """Hashes the rows whose length lies in `bounds` with `path` (all rows without indexing)."""
+    low, high = bounds
+    if low <= lengths.min() and lengths.max() <= high:
+        out[:] = path(words[:, 0], words[:, 1], lengths)
+        return
+    rows = np.flatnonzero((lengths >= low) & (lengths <= high))
+    if len(rows):
+        out[rows] = path(words[rows, 0], words[rows, 1], lengths[rows])
 
 
-def _xxh64_avalanche(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> _U64(33))
-    h = h * _PRIME64_2
-    h = h ^ (h >> _U64(29))
-    h = h * _PRIME64_3
-    return h ^ (h >> _U64(32))
+def _len_0(w0: np.ndarray, w1: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    return _xxh64_avalanche(np.full(len(w0), _FLIP_0, dtype=np.uint64))
 
 
-def _xxh3_avalanche(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> _U64(37))
-    h = h * _PRIME_MX1
-    return h ^ (h >> _U64(32))
-
-
-def _rotl(x: np.ndarray, r: int) -> np.ndarray:
-    return (x << _U64(r)) | (x >> _U64(64 - r))
-
-
-def _len0(w0: np.ndarray, w1: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    value = _U64(int(_le(56, 8)) ^ int(_le(64, 8)))
-    return _xxh64_avalanche(np.full(len(w0), value, dtype=np.uint64))
-
-
-def _len1to3(w0: np.ndarray, w1: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    byte = _U64(0xFF)
-    c1 = w0 & byte
-    c2 = (w0 >> ((lengths >> _U64(1)) * _U64(8))) & byte
-    c3 = (w0 >> ((lengths - _U64(1)) * _U64(8))) & byte
+def _len_1to3(w0: np.ndarray, w1: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """First, middle and last byte and the length, packed into 32 bits."""
+    c1 = w0 & _U64(0xFF)
+    c2 = (w0 >> ((lengths >> _U64(1)) << _U64(3))) & _U64(0xFF)
+    c3 = (w0 >> ((lengths - _U64(1)) << _U64(3))) & _U64(0xFF)
     combined = (c1 << _U64(16)) | (c2 << _U64(24)) | c3 | (lengths << _U64(8))
-    bitflip = _U64((int(_le(0, 4)) ^ int(_le(4, 4))) & 0xFFFFFFFF)
-    return _xxh64_avalanche(combined ^ bitflip)
+    return _xxh64_avalanche(combined ^ _FLIP_1TO3)
 
 
-def _len4to8(w0: np.ndarray, w1: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    input1 = w0 & _MASK32
-    input2 = (w0 >> ((lengths - _U64(4)) * _U64(8))) & _MASK32
-    bitflip = _U64(int(_le(8, 8)) ^ int(_le(16, 8)))
-    keyed = (input2 + (input1 << _U64(32))) ^ bitflip
-    h = keyed ^ _rotl(keyed, 49) ^ _rotl(keyed, 24)
-    h = h * _PRIME_MX2
-    h = h ^ ((h >> _U64(35)) + lengths)
-    h = h * _PRIME_MX2
-    return h ^ (h >> _U64(28))
+def _len_4to8(w0: np.ndarray, w1: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """First and last four bytes (they overlap below 8) as one word, then rrmxmx."""
+    first = w0 & _MASK32
+    last = (w0 >> ((lengths - _U64(4)) << _U64(3))) & _MASK32
+    return _rrmxmx((last + (first << _U64(32))) ^ _FLIP_4TO8, lengths)
 
 
-def _len9to16(w0: np.ndarray, w1: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    bitflip1 = _U64(int(_le(24, 8)) ^ int(_le(32, 8)))
-    bitflip2 = _U64(int(_le(40, 8)) ^ int(_le(48, 8)))
-    low = w0 ^ bitflip1
-    high = _bytes_at(w0, w1, lengths - _U64(8)) ^ bitflip2
+def _len_9to16(w0: np.ndarray, w1: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """First and last eight bytes (overlapping below 16), mixed by a folded 128-bit product."""
+    low = w0 ^ _FLIP_9TO16_LO
+    high = _last_8_bytes(w0, w1, lengths) ^ _FLIP_9TO16_HI
     acc = lengths + low.byteswap() + high + _mul128_fold64(low, high)
     return _xxh3_avalanche(acc)
 
 
+_PATHS: tuple[tuple[int, int, _Path], ...] = (
+    (0, 0, _len_0), (1, 3, _len_1to3), (4, 8, _len_4to8), (9, 16, _len_9to16))
+
+
+def _last_8_bytes(w0: np.ndarray, w1: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Bytes length-8 .. length-1 of the 16 bytes w0|w1, for lengths 9..16.
+
+    At length 16 the shifts are 64 and 0: numpy defines a shift by the full width as 0 (C
+    leaves it undefined), so w0 drops out and the word is w1, as it should.
+    """
+    shift = (lengths - _U64(8)) << _U64(3)
+    word: np.ndarray = (w0 >> shift) | (w1 << (_U64(64) - shift))
+    return word
+
+
 def _mul128_fold64(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(a * b) as 128 bits, high half XOR low half (portable 32-bit-limb multiply)."""
+    """The 128-bit product a*b, high half xor low half, from 32-bit limbs (no overflow:
+    the middle sum is at most 2**64 - 1, as in xxhash's portable XXH_mult64to128)."""
     a_lo, a_hi = a & _MASK32, a >> _U64(32)
     b_lo, b_hi = b & _MASK32, b >> _U64(32)
-    lo_lo = a_lo * b_lo
-    hi_lo = a_hi * b_lo
-    lo_hi = a_lo * b_hi
-    hi_hi = a_hi * b_hi
+    lo_lo, hi_lo, lo_hi = a_lo * b_lo, a_hi * b_lo, a_lo * b_hi
     cross = (lo_lo >> _U64(32)) + (hi_lo & _MASK32) + lo_hi
-    upper = (hi_lo >> _U64(32)) + (cross >> _U64(32)) + hi_hi
+    upper = (hi_lo >> _U64(32)) + (cross >> _U64(32)) + a_hi * b_hi
     lower = (cross << _U64(32)) | (lo_lo & _MASK32)
-    return upper ^ lower
+    folded: np.ndarray = upper ^ lower
+    return folded
+
+
+def _xxh64_avalanche(h: np.ndarray) -> np.ndarray:
+    h = (h ^ (h >> _U64(33))) * _PRIME64_2
+    h = (h ^ (h >> _U64(29))) * _PRIME64_3
+    return _xorshift(h, 32)
+
+
+def _xxh3_avalanche(h: np.ndarray) -> np.ndarray:
+    h = (h ^ (h >> _U64(37))) * _PRIME_MX1
+    return _xorshift(h, 32)
+
+
+def _rrmxmx(h: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """XXH3_rrmxmx: two rotations, then multiply-xorshift twice (the length mixed in)."""
+    h = h ^ _rotl(h, 49) ^ _rotl(h, 24)
+    h = h * _PRIME_MX2
+    h = (h ^ ((h >> _U64(35)) + lengths)) * _PRIME_MX2
+    return _xorshift(h, 28)
+
+
+def _xorshift(h: np.ndarray, bits: int) -> np.ndarray:
+    mixed: np.ndarray = h ^ (h >> _U64(bits))
+    return mixed
+
+
+def _rotl(x: np.ndarray, bits: int) -> np.ndarray:
+    return (x << _U64(bits)) | (x >> _U64(64 - bits))
+
+
+__all__ = ["xxh3_64_of_keys"]
