@@ -1,9 +1,11 @@
 """A write buffer over a store: how a change lands whole or not at all.
 
 Writers put every new chunk of an operation here (reads see them at once), then `flush`
-stores the chunks and moves the refs in one transaction of the underlying store. A crash
-before the flush leaves the store untouched; a lost compare-and-swap leaves it untouched too,
-and the caller retries from a fresh read or reports a concurrent update.
+stores the chunks and moves the refs in one `commit` of the underlying store. Invariants:
+nothing reaches the inner store before a flush, so a crash before it leaves the store
+untouched; a lost compare-and-swap leaves the store untouched too and keeps the pending chunks,
+so the caller can retry with fresh updates (or `discard` them). Ref reads pass through. Not
+thread-safe: one buffer belongs to one operation.
 """
 from __future__ import annotations
 
@@ -25,20 +27,25 @@ class BufferedStore:
         return data if data is not None else self.inner.get(address)
 
     def get_many(self, addresses: Iterable[Address]) -> dict[Address, bytes]:
-        addresses = list(addresses)
-        found = {a: self.pending[a] for a in addresses if a in self.pending}
-        rest = [a for a in addresses if a not in found]
+        wanted = list(dict.fromkeys(addresses))
+        found = {a: self.pending[a] for a in wanted if a in self.pending}
+        rest = [a for a in wanted if a not in found]
         if rest:
             found.update(self.inner.get_many(rest))
-        return {a: found[a] for a in addresses}
+        return {a: found[a] for a in wanted}
 
     def has_many(self, addresses: Iterable[Address]) -> set[Address]:
-        addresses = list(addresses)
-        mine = {a for a in addresses if a in self.pending}
-        return mine | self.inner.has_many([a for a in addresses if a not in mine])
+        wanted = list(dict.fromkeys(addresses))
+        mine = {a for a in wanted if a in self.pending}
+        rest = [a for a in wanted if a not in mine]
+        return mine | self.inner.has_many(rest) if rest else mine
 
     def put_many(self, chunks: Mapping[Address, bytes]) -> int:
-        new = sum(1 for a in chunks if a not in self.pending)
+        """Buffers the chunks; returns how many neither the buffer nor the inner store holds.
+        Every chunk stays pending even if the inner store has it: the flush re-checks inside
+        its transaction, so a `dl gc` in between cannot take a chunk this change relies on."""
+        fresh = [a for a in chunks if a not in self.pending]
+        new = len(fresh) - len(self.inner.has_many(fresh)) if fresh else 0
         self.pending.update(chunks)
         return new
 
@@ -49,25 +56,30 @@ class BufferedStore:
         return self.inner.list_refs(prefix)
 
     def set_ref_if(self, name: str, new: str | None, expected: str | None) -> bool:
+        """Moves one ref, flushing the pending chunks with it (the ref may name one of them)."""
         return self.flush([RefUpdate(name, new, expected)])
 
     def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate]) -> bool:
-        self.put_many(chunks)
-        return self.flush(updates)
-
-    def flush(self, updates: Sequence[RefUpdate] = ()) -> bool:
-        """Stores the pending chunks and applies `updates` atomically; False if a CAS lost
-        (the chunks stay pending so the caller may retry with other updates)."""
-        if not self.inner.commit(self.pending, updates):
+        """Flushes the pending chunks plus `chunks` with `updates`; on a lost CAS nothing
+        changes, not even the buffer."""
+        if not self.inner.commit({**self.pending, **chunks}, updates):
             return False
         self.pending = {}
         return True
 
+    def flush(self, updates: Sequence[RefUpdate] = ()) -> bool:
+        """Stores the pending chunks and applies `updates` atomically; False if a CAS lost
+        (the chunks stay pending so the caller may retry with other updates)."""
+        return self.commit({}, updates)
+
     def discard(self) -> None:
+        """Drops the pending chunks (the operation is abandoned)."""
         self.pending = {}
 
     def stats(self) -> StoreStats:
+        """The inner store's figures (pending chunks are not stored yet)."""
         return self.inner.stats()
 
     def close(self) -> None:
+        """Drops pending chunks; the inner store belongs to the caller and stays open."""
         self.pending = {}

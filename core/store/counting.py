@@ -1,4 +1,10 @@
-"""A pass-through store that counts chunk reads and writes (tests prove O(depth) costs)."""
+"""A pass-through store that counts chunk reads and writes (tests prove O(depth) costs).
+
+It changes nothing it passes on: every call reaches the inner store unchanged. `reads` counts
+chunks returned by `get`/`get_many`; `writes` counts chunks handed to `put_many`/`commit`
+(whether or not the inner store already had them: the cost of the caller's work, not of the
+store's dedup).
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,11 +22,13 @@ class CountingStore:
         self.writes = 0
 
     def reset(self) -> None:
+        """Zeroes both counters."""
         self.reads = self.writes = 0
 
     def get(self, address: Address) -> bytes:
+        data = self.inner.get(address)
         self.reads += 1
-        return self.inner.get(address)
+        return data
 
     def get_many(self, addresses: Iterable[Address]) -> dict[Address, bytes]:
         found = self.inner.get_many(addresses)

@@ -1,7 +1,10 @@
 """An in-memory chunk store, for tests and notebooks.
 
-Same contract as the SQLite store (the contract tests run against both). Counts chunk reads and
-writes so tests can prove costs are O(depth) without timing anything.
+Same contract as the SQLite store (the contract tests run against both): chunks are write-once,
+refs move only by compare-and-swap, and `commit` applies a batch of chunks and ref moves under
+one lock, all or nothing. It trusts its callers: a get checks presence (`MissingChunk`), not
+the bytes. Counts chunks returned (`reads`) and new chunks stored (`writes`) so tests can prove
+costs are O(depth) without timing anything.
 """
 from __future__ import annotations
 
@@ -33,7 +36,8 @@ class MemoryStore:
             return data
 
     def get_many(self, addresses: Iterable[Address]) -> dict[Address, bytes]:
-        return {address: self.get(address) for address in addresses}
+        with self._lock:
+            return {address: self.get(address) for address in addresses}
 
     def has_many(self, addresses: Iterable[Address]) -> set[Address]:
         with self._lock:
@@ -55,7 +59,7 @@ class MemoryStore:
 
     def list_refs(self, prefix: str = "") -> dict[str, str]:
         with self._lock:
-            return {k: v for k, v in self._refs.items() if k.startswith(prefix)}
+            return {k: self._refs[k] for k in sorted(self._refs) if k.startswith(prefix)}
 
     def set_ref_if(self, name: str, new: str | None, expected: str | None) -> bool:
         return self.commit({}, [RefUpdate(name, new, expected)])
@@ -78,15 +82,18 @@ class MemoryStore:
             return StoreStats(len(self._chunks), size, size)
 
     def all_addresses(self) -> Iterator[Address]:
+        """Every stored address (a snapshot taken when called)."""
         with self._lock:
             return iter(list(self._chunks))
 
     def delete_many(self, addresses: Iterable[Address]) -> int:
+        """Deletes chunks (for `dl gc`); returns how many were there."""
         with self._lock:
             return sum(self._chunks.pop(a, None) is not None for a in addresses)
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
+        """Holds off every other thread's reads and writes until the block ends."""
         with self._lock:
             yield
 

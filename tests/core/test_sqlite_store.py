@@ -1,121 +1,439 @@
-"""SQLite store specifics: persistence, compression, corruption, damaged files, races."""
+"""SQLite store specifics: persistence, compression, corruption, damaged files, races, busy,
+read-only stores and directories, a full disk."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import random
+import re
+import resource
+import shutil
 import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pytest
 
-from core.errors import CorruptChunk, DlError, IntegrityError, NotFound, StoreError
-from core.hashing import address_of
-from core.store.sqlite import SqliteStore
+from core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, NotFound, StoreError
+from core.hashing import Address, address_of
+from core.store import RefUpdate, open_store
+from core.store import sqlite as sqlite_module
+from core.store.sqlite import RAW, ZSTD, SqliteStore
+
+NOBODY = 65534
 
 
 def compressible(n: int = 20000) -> bytes:
     return b"abcdefgh" * (n // 8)
 
 
-def test_persists_across_reopen_and_compresses(tmp_path):
-    path = tmp_path / "store.db"
-    store = SqliteStore(path, create=True)
-    data = compressible()
-    address = address_of(data)
-    store.put_many({address: data})
-    store.set_ref_if("HEAD", "refs/heads/main", None)
-    stats = store.stats()
-    assert stats.stored_bytes < stats.raw_bytes / 10
-    store.close()
-    again = SqliteStore(path)
-    assert again.get(address) == data and again.get_ref("HEAD") == "refs/heads/main"
+def noise(n: int, seed: int = 0) -> bytes:
+    return random.Random(seed).randbytes(n)
 
 
-def test_flipped_byte_is_reported_naming_the_chunk(tmp_path):
-    path = tmp_path / "store.db"
-    store = SqliteStore(path, create=True)
-    data = bytes(range(256)) * 20  # not compressible: stored raw
-    address = address_of(data)
-    store.put_many({address: data})
+def arrow_batch(rows: int = 200, seed: int = 0) -> bytes:
+    """A leaf as the prolly tree stores it: one serialized record batch."""
+    rng = random.Random(seed)
+    batch = pa.record_batch({
+        "id": pa.array(range(seed * rows, (seed + 1) * rows), pa.int64()),
+        "a": pa.array([rng.randrange(10**9) for _ in range(rows)], pa.int64()),
+        "s": pa.array(["".join(rng.choices("abcdefghij", k=10)) for _ in range(rows)]),
+        "x": pa.array([rng.random() for _ in range(rows)], pa.float64()),
+    })
+    return batch.serialize().to_pybytes()
+
+
+def stored(path: Path, address: Address) -> tuple[int, int, bytes]:
+    """(codec, size, body) of a chunk's row, read behind the store's back."""
+    with sqlite3.connect(path) as db:
+        row = db.execute("SELECT codec, size, body FROM chunks WHERE address = ?",
+                         (address.raw,)).fetchone()
+    db.close()
+    assert row is not None
+    return row
+
+
+def tamper(path: Path, sql: str, args: tuple[Any, ...] = ()) -> None:
     db = sqlite3.connect(path)
-    body = bytearray(db.execute("SELECT body FROM chunks").fetchone()[0])
-    body[len(body) // 2] ^= 0x55
-    db.execute("UPDATE chunks SET body = ?", (bytes(body),))
+    db.execute(sql, args)
     db.commit()
     db.close()
-    with pytest.raises(CorruptChunk, match=address.hex):
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "store.db"
+
+
+@pytest.fixture
+def store(path: Path) -> Iterator[SqliteStore]:
+    made = SqliteStore(path, create=True)
+    yield made
+    made.close()
+
+
+# --- persistence and compression -----------------------------------------------------
+
+
+def test_persists_across_reopen(path: Path) -> None:
+    store = open_store(path, create=True)
+    pairs = {address_of(d): d for d in [compressible(), noise(3000), b"small"]}
+    assert store.put_many(pairs) == 3
+    assert store.set_ref_if("HEAD", "refs/heads/main", None)
+    before = store.stats()
+    store.close()
+    again = open_store(path)
+    assert again.get_many(list(pairs)) == pairs and again.get_ref("HEAD") == "refs/heads/main"
+    assert again.stats() == before and before.chunk_count == 3
+    assert sorted(again.all_addresses()) == sorted(pairs)
+    again.close()
+
+
+def test_compression_stores_fewer_bytes_and_round_trips(store: SqliteStore, path: Path) -> None:
+    leaves = {address_of(b): b for b in (arrow_batch(seed=i) for i in range(20))}
+    text = compressible()
+    random_bytes, small = noise(5000), compressible(500)
+    pairs = {**leaves, **{address_of(d): d for d in (text, random_bytes, small)}}
+    store.put_many(pairs)
+    assert store.get_many(list(pairs)) == pairs
+    stats = store.stats()
+    assert stats.raw_bytes == sum(map(len, pairs.values()))
+    assert stats.stored_bytes < 0.9 * stats.raw_bytes
+    codec, size, body = stored(path, address_of(text))
+    assert codec == ZSTD and size == len(text) and len(body) < len(text) / 10
+    leaf = next(iter(leaves))
+    codec, _, body = stored(path, leaf)
+    assert codec == ZSTD and len(body) < len(leaves[leaf])
+    assert stored(path, address_of(random_bytes))[::2] == (RAW, random_bytes)  # would grow
+    assert stored(path, address_of(small))[::2] == (RAW, small)  # below COMPRESS_FROM
+
+
+# --- corruption ----------------------------------------------------------------------
+
+
+def test_flipped_byte_in_a_raw_body_names_the_chunk(store: SqliteStore, path: Path) -> None:
+    data = noise(5000)
+    address = address_of(data)
+    store.put_many({address: data})
+    body = bytearray(stored(path, address)[2])
+    body[len(body) // 2] ^= 0x55
+    tamper(path, "UPDATE chunks SET body = ?", (bytes(body),))
+    with pytest.raises(CorruptChunk, match=address.hex) as caught:
         store.get(address)
-    with pytest.raises(CorruptChunk):
+    assert caught.value.expected == address.hex
+    assert caught.value.actual == address_of(bytes(body)).hex
+    with pytest.raises(CorruptChunk, match=address.hex):
         store.get_many([address])
 
 
-def test_corrupt_compressed_body_is_an_integrity_error(tmp_path):
-    path = tmp_path / "store.db"
-    store = SqliteStore(path, create=True)
+def test_flipped_byte_in_a_compressed_body_names_the_chunk(store: SqliteStore, path: Path) -> None:
+    # 100 chunks: get_many decodes them on the thread pool
+    leaves = {address_of(b): b for b in (arrow_batch(seed=i) for i in range(100))}
+    store.put_many(leaves)
+    victim = list(leaves)[37]
+    codec, _, body = stored(path, victim)
+    assert codec == ZSTD
+    for position in (0, len(body) // 2, len(body) - 1):
+        flipped = bytearray(body)
+        flipped[position] ^= 0x01
+        tamper(path, "UPDATE chunks SET body = ? WHERE address = ?", (bytes(flipped), victim.raw))
+        with pytest.raises(IntegrityError, match=victim.hex):
+            store.get(victim)
+        with pytest.raises(IntegrityError, match=victim.hex):
+            store.get_many(list(leaves))
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE chunks SET body = zeroblob(40)",
+    "UPDATE chunks SET size = 7",
+    "UPDATE chunks SET size = 1 << 40",
+    "UPDATE chunks SET codec = 9",
+])
+def test_undecodable_rows_are_integrity_errors(store: SqliteStore, path: Path, sql: str) -> None:
     data = compressible()
     address = address_of(data)
     store.put_many({address: data})
-    db = sqlite3.connect(path)
-    db.execute("UPDATE chunks SET body = zeroblob(40)")
-    db.commit()
+    tamper(path, sql)
     with pytest.raises(IntegrityError, match=address.hex):
         store.get(address)
 
 
-@pytest.mark.parametrize("content", [b"", b"SQLite format 3\0" + b"\0" * 50, b"hello, not a database" * 50])
-def test_damaged_files_give_dl_errors(tmp_path, content):
-    path = tmp_path / "store.db"
+# --- damaged, missing and foreign files ------------------------------------------------
+
+
+def _assert_dl_error_naming(path: Path, action: Callable[[], object]) -> None:
+    with pytest.raises(DlError, match=re.escape(str(path))):
+        action()
+
+
+@pytest.mark.parametrize("content", [b"", b"SQLite format 3\0" + b"\0" * 84, b"not a db" * 50],
+                         ids=["empty", "header-only", "text"])
+def test_damaged_files_give_dl_errors(path: Path, content: bytes) -> None:
     path.write_bytes(content)
-    with pytest.raises(DlError):
+    _assert_dl_error_naming(path, lambda: SqliteStore(path))
+    _assert_dl_error_naming(path, lambda: SqliteStore(path, readonly=True))
+
+
+@pytest.mark.parametrize("keep", [100, 2048, 4096, 0.5])
+def test_truncated_store_gives_a_dl_error(path: Path, keep: float) -> None:
+    store = SqliteStore(path, create=True)
+    pairs = {address_of(d): d for d in (noise(8000, seed) for seed in range(100))}
+    store.put_many(pairs)
+    store.vacuum()
+    store.close()
+    data = path.read_bytes()
+    path.write_bytes(data[:int(keep * len(data)) if keep < 1 else int(keep)])
+
+    def read_everything() -> None:
+        reopened = SqliteStore(path)
+        reopened.get_many(list(reopened.all_addresses()) or list(pairs))
+
+    _assert_dl_error_naming(path, read_everything)
+
+
+def test_missing_store_is_not_found(tmp_path: Path) -> None:
+    for readonly in (False, True):
+        with pytest.raises(NotFound, match="nope.db"):
+            SqliteStore(tmp_path / "nope.db", readonly=readonly)
+    assert not (tmp_path / "nope.db").exists()
+
+
+def test_foreign_database_and_other_format_are_refused(path: Path, tmp_path: Path) -> None:
+    foreign = tmp_path / "other.db"
+    tamper(foreign, "CREATE TABLE t (x)")
+    with pytest.raises(StoreError, match="not a dl store"):
+        SqliteStore(foreign)
+    SqliteStore(path, create=True).close()
+    tamper(path, "UPDATE meta SET value = 'dl-store-99' WHERE key = 'format'")
+    with pytest.raises(StoreError, match="dl-store-99"):
         SqliteStore(path)
 
 
-def test_truncated_store(tmp_path):
-    path = tmp_path / "store.db"
-    store = SqliteStore(path, create=True)
-    store.put_many({address_of(compressible(200000)): compressible(200000)})
-    store.vacuum()
-    store.close()
-    path.write_bytes(path.read_bytes()[:2048])
-    with pytest.raises(DlError):
-        reopened = SqliteStore(path)
-        list(reopened.all_addresses())
-        reopened.get(address_of(compressible(200000)))
+# --- atomicity and the refs' targets ----------------------------------------------------
 
 
-def test_missing_store_is_not_found(tmp_path):
-    with pytest.raises(NotFound):
-        SqliteStore(tmp_path / "nope.db")
+def test_a_ref_never_points_at_a_missing_chunk(store: SqliteStore) -> None:
+    data = b"commit"
+    address = address_of(data)
+    with pytest.raises(MissingChunk, match=address.hex):
+        store.commit({address_of(b"other"): b"other"}, [RefUpdate("main", address.hex, None)])
+    assert store.get_ref("main") is None and store.stats().chunk_count == 0
+    assert store.commit({address: data}, [RefUpdate("main", address.hex, None)])
 
 
-def test_readonly_refuses_writes(tmp_path):
-    path = tmp_path / "store.db"
-    SqliteStore(path, create=True).close()
-    store = SqliteStore(path, readonly=True)
-    assert store.get_ref("HEAD") is None
-    with pytest.raises(StoreError, match="read-only"):
-        store.set_ref_if("HEAD", "x", None)
+def test_a_chunk_deleted_after_the_precheck_is_stored_again(store: SqliteStore, path: Path) -> None:
+    """A `dl gc` may delete an unreachable chunk between the check of what is present and
+    the write transaction of a commit that re-uses it: the commit must store it again."""
+    data = compressible()
+    address = address_of(data)
+    store.put_many({address: data})
+    precheck = store.has_many
+
+    def has_many_then_gc(addresses: Any) -> set[Address]:
+        found = precheck(addresses)
+        tamper(path, "DELETE FROM chunks")
+        return found
+
+    store.has_many = has_many_then_gc  # type: ignore[method-assign]
+    assert store.commit({address: data}, [RefUpdate("main", address.hex, None)])
+    del store.has_many
+    assert store.get(address) == data and store.get_ref("main") == address.hex
 
 
-def _race(path: str, worker: int, rounds: int, queue) -> None:
-    store = SqliteStore(path)
-    wins = 0
-    for i in range(rounds):
-        current = store.get_ref("counter")
-        nxt = str(int(current) + 1)
-        if store.set_ref_if("counter", nxt, current):
-            wins += 1
-    queue.put(wins)
+# --- concurrency -----------------------------------------------------------------------
 
 
-def test_concurrent_cas_never_loses_an_increment(tmp_path):
-    path = tmp_path / "store.db"
+def _race(path: str, worker: int, rounds: int, start: Any, queue: Any) -> None:
+    try:
+        store = SqliteStore(path)
+        start.wait(30)
+        claims, increments = [], 0
+        for r in range(rounds):
+            if store.set_ref_if(f"round/{r}", str(worker), None):
+                claims.append(r)
+            current = store.get_ref("counter")
+            assert current is not None
+            if store.set_ref_if("counter", str(int(current) + 1), current):
+                increments += 1
+        store.close()
+        queue.put((worker, claims, increments, None))
+    except BaseException as exc:  # noqa: BLE001 (report it, so the parent fails with the cause)
+        queue.put((worker, [], 0, f"{type(exc).__name__}: {exc}"))
+
+
+def test_two_processes_racing_cas_exactly_one_wins_each_round(path: Path) -> None:
     store = SqliteStore(path, create=True)
     store.set_ref_if("counter", "0", None)
-    queue = multiprocessing.get_context("spawn").Queue()
-    procs = [multiprocessing.get_context("spawn").Process(target=_race, args=(str(path), w, 40, queue))
-             for w in range(4)]
+    ctx = multiprocessing.get_context("spawn")
+    queue, start, rounds = ctx.Queue(), ctx.Barrier(2), 60
+    procs = [ctx.Process(target=_race, args=(str(path), w, rounds, start, queue)) for w in range(2)]
     for p in procs:
         p.start()
+    results = [queue.get(timeout=60) for _ in procs]
     for p in procs:
-        p.join(60)
-    wins = sum(queue.get(timeout=10) for _ in procs)
-    assert int(store.get_ref("counter")) == wins > 0
+        p.join(10)
+    assert [r[3] for r in results] == [None, None]
+    claims = {w: set(c) for w, c, _, _ in results}
+    assert claims[0].isdisjoint(claims[1]) and claims[0] | claims[1] == set(range(rounds))
+    for w, mine in claims.items():
+        assert all(store.get_ref(f"round/{r}") == str(w) for r in mine)
+    assert int(store.get_ref("counter") or "") == sum(r[2] for r in results) > 0
+
+
+def test_a_writer_waits_then_reports_busy(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    holder = SqliteStore(path, create=True)
+    monkeypatch.setattr(sqlite_module, "BUSY_TIMEOUT_S", 0.2)
+    other = SqliteStore(path)
+    with holder.write_lock():
+        holder.set_ref_if("main", "1", None)
+        with pytest.raises(StoreError, match="busy"):
+            other.set_ref_if("dev", "1", None)
+        assert other.get_ref("main") is None  # readers are not blocked, and see committed state
+    assert other.set_ref_if("dev", "1", None) and other.get_ref("main") == "1"
+    holder.close()
+    other.close()
+
+
+# --- read-only ---------------------------------------------------------------------------
+
+
+def _refuses_every_write(store: SqliteStore) -> list[str]:
+    data = b"new chunk"
+    attempts: list[Callable[[], object]] = [
+        lambda: store.put_many({address_of(data): data}),
+        lambda: store.set_ref_if("main", "x", None),
+        lambda: store.commit({}, [RefUpdate("dev", "x", None)]),
+        lambda: store.delete_many(list(store.all_addresses())),
+        store.vacuum,
+    ]
+    messages = []
+    for attempt in attempts:
+        try:
+            attempt()
+            messages.append("no error")
+        except StoreError as exc:
+            messages.append(str(exc))
+    return messages
+
+
+def test_readonly_open_serves_reads_and_refuses_writes(path: Path) -> None:
+    data = compressible()
+    writer = SqliteStore(path, create=True)
+    writer.commit({address_of(data): data}, [RefUpdate("main", address_of(data).hex, None)])
+    reader = SqliteStore(path, readonly=True)
+    assert reader.get(address_of(data)) == data and reader.get_ref("main") == address_of(data).hex
+    assert all("read-only" in m for m in _refuses_every_write(reader)), _refuses_every_write(reader)
+    assert reader.stats().chunk_count == 1
+    writer.close()
+    reader.close()
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A directory an unprivileged user can reach (pytest's tmp_path is private to root)."""
+    directory = Path(tempfile.mkdtemp(prefix="dl-ro-"))
+    directory.chmod(0o755)
+    yield directory
+    directory.chmod(0o755)
+    shutil.rmtree(directory)
+
+
+def _unprivileged(action: Callable[[], Any]) -> Any:
+    """Runs `action` in a forked child without root's power to ignore file modes."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+
+    def child() -> None:
+        try:
+            if os.geteuid() == 0:
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+            queue.put(("ok", action()))
+        except BaseException as exc:  # noqa: BLE001 (the parent asserts on it)
+            queue.put(("error", f"{type(exc).__name__}: {exc}"))
+
+    process = ctx.Process(target=child)
+    process.start()
+    outcome = queue.get(timeout=30)
+    process.join(10)
+    return outcome
+
+
+def _read_in_readonly_dir(path: Path, address: Address, readonly: bool) -> tuple[Any, ...]:
+    assert not os.access(path.parent, os.W_OK)
+    store = SqliteStore(path, readonly=readonly)
+    result = (store.get(address), store.get_ref("main"), _refuses_every_write(store))
+    store.close()
+    return result
+
+
+def _make_readonly_dir(path: Path) -> None:
+    for p in path.parent.iterdir():
+        p.chmod(0o644)
+    path.parent.chmod(0o555)
+
+
+@pytest.mark.parametrize("writer_open", [False, True], ids=["closed-cleanly", "writer-live"])
+def test_readonly_directory(shared_dir: Path, writer_open: bool) -> None:
+    """Closed cleanly, there is no -wal/-shm and none can be created: the store opens
+    immutable. With a live writer, the log holds the latest commit: it must be seen."""
+    path = shared_dir / "store.db"
+    writer = SqliteStore(path, create=True)
+    data = noise(4000)
+    address = address_of(data)
+    assert writer.commit({address: data}, [RefUpdate("main", address.hex, None)])
+    if not writer_open:
+        writer.close()
+        assert sorted(p.name for p in shared_dir.iterdir()) == ["store.db"]
+    _make_readonly_dir(path)
+    status, result = _unprivileged(lambda: _read_in_readonly_dir(path, address, True))
+    assert status == "ok", result
+    got, ref, refusals = result
+    assert got == data and ref == address.hex
+    assert all("read-only" in m for m in refusals), refusals
+    if writer_open:
+        writer.close()
+
+
+def test_readwrite_open_in_a_readonly_directory_is_a_clear_error(shared_dir: Path) -> None:
+    path = shared_dir / "store.db"
+    SqliteStore(path, create=True).close()
+    _make_readonly_dir(path)
+    status, result = _unprivileged(lambda: _read_in_readonly_dir(path, address_of(b""), False))
+    assert status == "error" and "StoreError" in result and "read-only" in result, result
+
+
+# --- a full disk -------------------------------------------------------------------------
+
+
+def _fill(path: Path, limit: int) -> tuple[int, str]:
+    """Writes chunks under a file size limit (as a full disk would stop them)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    store = SqliteStore(path)
+    for seed in range(1, 1000):
+        data = noise(50_000, seed)
+        try:
+            address = address_of(data)
+            store.commit({address: data}, [RefUpdate(f"chunk/{seed}", address.hex, None)])
+        except DlError as exc:
+            return seed, f"{type(exc).__name__}: {exc}"
+    return -1, "never failed"
+
+
+def test_disk_full_is_a_clear_error_and_keeps_what_was_committed(path: Path) -> None:
+    store = SqliteStore(path, create=True)
+    store.close()
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        failed_at, message = pool.apply(_fill, (path, 1_000_000))
+    assert failed_at > 1, message
+    assert message.startswith("StoreError: no space left on device") and str(path) in message
+    again = SqliteStore(path)
+    refs = again.list_refs("chunk/")
+    assert len(refs) == failed_at - 1
+    committed = [Address.parse(v) for v in refs.values()]
+    assert again.get_many(committed).keys() == set(committed)
+    again.close()
