@@ -1,0 +1,299 @@
+"""JSON and JSON-lines files in: Python's json module, then one Arrow column per key.
+
+JSON is `{"rows": [{...}, ...]}` (Dolt's shape, which `dl` writes) or a plain array of objects;
+JSON lines is one object per line. Both are parsed here with the json module rather than
+`pyarrow.json`, which silently widens an integer past int64 to float64 and names rows by block:
+the row's line is kept (each array element's start is found with `raw_decode`), and so is every
+value's type. JSON is the slow format either way (~1-2 s per million rows).
+
+Rules: a key repeated within an object is refused (json would keep the last silently); a column
+mixing kinds (numbers and strings, say) is refused at the first odd value; integers past int64
+become decimal128(38, 0) (text past 38 digits); strings holding ISO dates, timestamps or times
+become those types when no schema is given, other strings stay as they are (`"007"`, `"NA"` and
+`""` included: JSON has its own null). With a schema, binary columns are read from base64, as
+`write_table_file` writes them.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from core.errors import InputError
+from core.io.convert import ARROW_ERRORS, BIGINT, BadValue, cast_column, infer_strings, show
+from core.io.formats import ReadResult, Where, check_known
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object hook: a dict, refusing a key given twice."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
+def _skip(text: str, pos: int) -> int:
+    """The offset of the first non-space character from `pos`."""
+    match = _SPACE.match(text, pos)
+    assert match is not None  # the pattern matches the empty string
+    return match.end()
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs)
+
+
+def read_json(path: Path, data: bytes, schema: pa.Schema | None, *, lines: bool) -> ReadResult:
+    """Reads a JSON (`lines=False`) or JSON-lines file's bytes into a table."""
+    text = _decode(path, data)
+    if not text.strip():
+        raise InputError(f"{path} is an empty file")
+    rows, numbers = _line_rows(path, text) if lines else _document_rows(path, text)
+    where = Where(path, np.asarray(numbers, dtype=np.int64))
+    names = _column_names(where, rows)
+    if not rows and schema is None:
+        raise InputError(f"{path} has no rows: column types cannot be inferred (give a schema)")
+    if schema is not None:
+        check_known(path, names, schema)
+    columns = [_column(where, name, [row.get(name) for row in rows],
+                       schema.field(name).type if schema is not None else None) for name in names]
+    return ReadResult(pa.table(columns, names=names), where.lines)
+
+
+def _decode(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = show(data[exc.start:exc.start + 8])
+        raise InputError(f"{path}, line {line}: invalid UTF-8 ({bad})", line=line) from None
+
+
+# -- rows and their lines -----------------------------------------------------------------------
+
+def _syntax_error(path: Path, exc: json.JSONDecodeError) -> InputError:
+    return InputError(f"{path}, line {exc.lineno}, character {exc.colno}: invalid JSON "
+                      f"({exc.msg})", line=exc.lineno)
+
+
+def _value_at(path: Path, text: str, pos: int) -> tuple[Any, int]:
+    """The JSON value starting at `pos` and the offset after it."""
+    try:
+        return _DECODER.raw_decode(text, pos)
+    except json.JSONDecodeError as exc:
+        raise _syntax_error(path, exc) from None
+    except _DuplicateKey as dup:
+        line = text.count("\n", 0, pos) + 1
+        raise InputError(f"{path}, line {line}: key {dup.key!r} appears twice in one object",
+                         line=line) from None
+
+
+def _expect(path: Path, text: str, pos: int, wanted: str) -> int:
+    """Skips spaces and one of the characters `wanted`; returns the offset after it."""
+    pos = _skip(text, pos)
+    if pos >= len(text) or text[pos] not in wanted:
+        line = text.count("\n", 0, pos) + 1
+        found = repr(text[pos]) if pos < len(text) else "the end of the file"
+        expected = " or ".join(repr(c) for c in wanted)
+        raise InputError(f"{path}, line {line}: invalid JSON (expected {expected}, found {found})",
+                         line=line)
+    return pos + 1
+
+
+def _document_rows(path: Path, text: str) -> tuple[list[Any], list[int]]:
+    """A top-level array of rows, or an object whose "rows" member is one."""
+    start = _skip(text, 0)
+    if text.startswith("[", start):
+        rows, numbers, end = _array(path, text, start)
+    elif text.startswith("{", start):
+        rows, numbers, end = _rows_member(path, text, start)
+    else:
+        raise InputError(f"{path}: expected a JSON array of rows or {{\"rows\": [...]}}")
+    if _skip(text, end) != len(text):
+        line = text.count("\n", 0, end) + 1
+        raise InputError(f"{path}, line {line}: unexpected text after the JSON document", line=line)
+    return rows, numbers
+
+
+def _array(path: Path, text: str, pos: int) -> tuple[list[Any], list[int], int]:
+    """The elements of the array at `pos`, the line each starts on, and the offset after it."""
+    rows: list[Any] = []
+    numbers: list[int] = []
+    pos = _expect(path, text, pos, "[")
+    if text.startswith("]", _skip(text, pos)):
+        return rows, numbers, _skip(text, pos) + 1
+    line, counted = 1, 0
+    while True:
+        pos = _skip(text, pos)
+        line += text.count("\n", counted, pos)
+        counted = pos
+        value, pos = _value_at(path, text, pos)
+        rows.append(value)
+        numbers.append(line)
+        pos = _expect(path, text, pos, ",]")
+        if text[pos - 1] == "]":
+            return rows, numbers, pos
+
+
+def _rows_member(path: Path, text: str, pos: int) -> tuple[list[Any], list[int], int]:
+    """`{"rows": [...]}`: the rows array; other members are parsed and ignored."""
+    found: tuple[list[Any], list[int]] | None = None
+    pos = _expect(path, text, pos, "{")
+    closed = text.startswith("}", _skip(text, pos))
+    pos = _skip(text, pos) + 1 if closed else pos
+    while not closed:
+        key, pos = _value_at(path, text, _skip(text, pos))
+        pos = _expect(path, text, pos, ":")
+        if key == "rows":
+            rows, numbers, pos = _array(path, text, pos)
+            found = (rows, numbers)
+        else:
+            _, pos = _value_at(path, text, _skip(text, pos))
+        pos = _expect(path, text, pos, ",}")
+        closed = text[pos - 1] == "}"
+    if found is None:
+        raise InputError(f"{path}: the JSON object has no \"rows\" array")
+    return found[0], found[1], pos
+
+
+def _line_rows(path: Path, text: str) -> tuple[list[Any], list[int]]:
+    """One JSON value per non-blank line."""
+    rows: list[Any] = []
+    numbers: list[int] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(_DECODER.decode(line))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}, line {number}, character {exc.colno}: invalid JSON "
+                             f"({exc.msg})", line=number) from None
+        except _DuplicateKey as dup:
+            raise InputError(f"{path}, line {number}: key {dup.key!r} appears twice in one "
+                             f"object", line=number) from None
+        numbers.append(number)
+    return rows, numbers
+
+
+def _column_names(where: Where, rows: list[Any]) -> list[str]:
+    """Keys in order of first appearance; every row must be an object."""
+    names: dict[str, None] = {}
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise InputError(f"{where.row(i)}: expected an object per row, found "
+                             f"{_kind(row)} {show(row)}", line=where.line(i))
+        names.update(dict.fromkeys(row))
+    return list(names)
+
+
+# -- columns ------------------------------------------------------------------------------------
+
+def _column(where: Where, name: str, values: list[Any],
+            target: pa.DataType | None) -> pa.ChunkedArray:
+    """One column from the rows' values: inferred, or cast to `target`."""
+    try:
+        natural = pa.chunked_array([_natural(values)])
+        if target is None:
+            return _inferred(natural)
+        if pa.types.is_string(natural.type) and (pa.types.is_binary(target)
+                                                 or pa.types.is_large_binary(target)):
+            natural = pa.chunked_array([_from_base64(values)])
+        return cast_column(natural, target)
+    except BadValue as bad:
+        raise where.error(bad.index, name, f"{show(bad.value)} {bad.reason}") from None
+
+
+def _inferred(natural: pa.ChunkedArray) -> pa.ChunkedArray:
+    if pa.types.is_null(natural.type):
+        return natural.cast(pa.string())
+    if pa.types.is_string(natural.type):
+        return infer_strings(natural)
+    return natural
+
+
+def _natural(values: list[Any]) -> pa.Array:
+    """The values as Arrow infers them; mixed kinds and huge integers handled here."""
+    try:
+        return pa.array(values)
+    except OverflowError:
+        return _big_integers(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        raise _mixed(values) from None
+
+
+def _big_integers(values: list[Any]) -> pa.Array:
+    """Integers past int64: decimal128(38, 0), or text past 38 digits; never float."""
+    if any(v is not None and _kind(v) != "an integer" for v in values):
+        index = next(i for i, v in enumerate(values) if isinstance(v, int) and abs(v) >= 2**63)
+        raise BadValue(index, values[index], "is too large for int64, and the column also holds "
+                                             "other kinds of values")
+    if all(v is None or abs(v) < 10**38 for v in values):
+        return pa.array([None if v is None else Decimal(v) for v in values], BIGINT)
+    return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    return {float: "a number", str: "a string", list: "an array", dict: "an object"}.get(
+        type(value), type(value).__name__)
+
+
+def _mixed(values: list[Any]) -> BadValue:
+    """The first value whose kind differs from the column's first (integers and numbers mix)."""
+    first = next(v for v in values if v is not None)
+    group = {"an integer": "a number"}
+    want = group.get(_kind(first), _kind(first))
+    for i, value in enumerate(values):
+        if value is not None and group.get(_kind(value), _kind(value)) != want:
+            return BadValue(i, value, f"is {_kind(value)}, but the column's first value is {want}")
+    index = _first_bad_prefix(values)
+    if want == "a number":
+        return BadValue(index, values[index], "is an integer too large for float64, which the "
+                                              "column's fractional numbers need")
+    return BadValue(index, values[index], "does not match the shape of the column's other values")
+
+
+def _first_bad_prefix(values: list[Any]) -> int:
+    """Bisects for the shortest prefix Arrow cannot convert: its last value is the culprit."""
+    lo, hi = 0, len(values)  # values[:lo] converts, values[:hi] does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            pa.array(values[:mid])
+            lo = mid
+        except ARROW_ERRORS:
+            hi = mid
+    return hi - 1
+
+
+def _from_base64(values: list[Any]) -> pa.Array:
+    out: list[bytes | None] = []
+    for i, value in enumerate(values):
+        try:
+            out.append(None if value is None else base64.b64decode(value, validate=True))
+        except (binascii.Error, ValueError):
+            reason = "is not valid base64 (binary columns are base64 in JSON)"
+            raise BadValue(i, value, reason) from None
+    return pa.array(out, pa.binary())
+

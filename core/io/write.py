@@ -1,0 +1,159 @@
+"""Table files out, for `dl table export`: atomically, in every format `read_table_file` reads.
+
+Each writer writes a temporary file beside the target (`.name.<random>.tmp`, created with the
+usual permissions), flushes it to disk and renames it over the target, so an export that fails
+or is killed leaves the old file (or none), never half a file, and no temporary file behind.
+
+Shapes: CSV/TSV/PSV with a header line, nulls as empty fields (so an empty string reads back as
+null, as in pandas); Parquet with zstd; JSON as Dolt writes it, `{"rows": [{...}, ...]}`, one
+row per line; JSON lines. In JSON, dates, times and timestamps are ISO 8601 strings, decimals are
+strings (exact), binary is base64, and NaN and infinities are null (JSON has no such numbers).
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime
+import decimal
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from core.errors import InputError, NotFound
+from core.io.convert import ARROW_ERRORS, show, type_name
+from core.io.formats import TEXT_DELIMITERS, detect_format
+
+
+def write_table_file(table: pa.Table, path: str | Path, *, file_type: str | None = None) -> None:
+    """Writes `table` to `path` in its format (from `file_type` or the extension), atomically."""
+    path = Path(path)
+    kind = detect_format(path, file_type)
+    if path.is_dir():
+        raise InputError(f"{path} is a directory: give a file name to export to")
+    if not path.parent.is_dir():
+        raise NotFound("directory", str(path.parent))
+    writer = _WRITERS[kind]
+    if kind in TEXT_DELIMITERS:
+        _check_csv_types(table, path)
+    with _replacing(path) as temporary:
+        try:
+            writer(table, temporary, kind)
+        except ARROW_ERRORS as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"cannot write {path}: {show(reason, 120)}") from None
+
+
+@contextlib.contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path`, renamed over it if the block succeeds, removed if not."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    try:
+        yield temporary
+        with open(temporary, "rb+") as done:
+            os.fsync(done.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+# -- delimited text -----------------------------------------------------------------------------
+
+def _check_csv_types(table: pa.Table, path: Path) -> None:
+    for field in table.schema:
+        kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+        if pa.types.is_nested(kind) or pa.types.is_duration(kind) or pa.types.is_interval(kind):
+            raise InputError(f"cannot write {path}: column {field.name} is "
+                             f"{type_name(field.type)}, which CSV cannot hold; export to Parquet "
+                             f"or JSON",
+                             column=field.name)
+
+
+def _write_csv(table: pa.Table, path: Path, kind: str) -> None:
+    options = pacsv.WriteOptions(include_header=True, delimiter=TEXT_DELIMITERS[kind])
+    pacsv.write_csv(table, str(path), write_options=options)
+
+
+def _write_parquet(table: pa.Table, path: Path, kind: str) -> None:
+    pq.write_table(table, str(path), compression="zstd")
+
+
+# -- JSON ---------------------------------------------------------------------------------------
+
+def _write_json(table: pa.Table, path: Path, kind: str) -> None:
+    """`{"rows": [` then one row per line, as Dolt's `table export` shapes it."""
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.write('{"rows": [')
+        first = True
+        for line in _json_rows(table):
+            out.write("\n" if first else ",\n")
+            out.write(line)
+            first = False
+        out.write("\n]}\n")
+
+
+def _write_jsonl(table: pa.Table, path: Path, kind: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        _write_lines(out, _json_rows(table))
+
+
+def _write_lines(out: IO[str], lines: Iterator[str]) -> None:
+    for line in lines:
+        out.write(line)
+        out.write("\n")
+
+
+def _json_rows(table: pa.Table) -> Iterator[str]:
+    """Each row as a JSON object, batch by batch, with values made JSON-ready in Arrow first."""
+    ready = _json_ready(table)
+    for batch in ready.to_batches(max_chunksize=65536):
+        for row in batch.to_pylist():
+            yield json.dumps(row, ensure_ascii=False, default=_json_value)
+
+
+def _json_ready(table: pa.Table) -> pa.Table:
+    """Top-level columns JSON cannot hold as they are, converted vectorized."""
+    return pa.table([_json_column(c) for c in table.columns], names=table.column_names)
+
+
+def _json_column(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    kind = col.type
+    if pa.types.is_dictionary(kind):
+        return _json_column(col.cast(kind.value_type))
+    if pa.types.is_floating(kind):
+        finite = pc.is_finite(col)
+        return pc.if_else(finite, col, pa.scalar(None, kind))
+    if pa.types.is_timestamp(kind):
+        return pc.replace_substring(col.cast(pa.string()), " ", "T", max_replacements=1)
+    if pa.types.is_date(kind) or pa.types.is_time(kind) or pa.types.is_decimal(kind):
+        return col.cast(pa.string())
+    return col
+
+
+def _json_value(value: Any) -> Any:
+    """Values inside nested columns, which `_json_ready` leaves to Python."""
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+_WRITERS: dict[str, Callable[[pa.Table, Path, str], None]] = {
+    "csv": _write_csv, "tsv": _write_csv, "psv": _write_csv, "parquet": _write_parquet,
+    "json": _write_json, "jsonl": _write_jsonl,
+}
