@@ -1,0 +1,99 @@
+"""The interactive SQL shell of `dl sql`: multi-line statements ending in `;`, history,
+`exit`/`quit`/Ctrl-D to leave; errors are printed and the shell goes on.
+
+The prompt shows the branch (`main> `, `main*> ` inside a transaction). Line editing and
+history come from `readline` when available, kept in `~/.dl/sql_history`.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.errors import DlError
+
+EXIT_WORDS = {"exit", "quit", "\\q", "exit;", "quit;"}
+HISTORY_LINES = 1000
+
+
+def run_shell(session: Any, render: Callable[[Any], None], *,
+              read_line: Callable[[str], str] = input, write: Callable[[str], None] = print,
+              write_error: Callable[[str], None] | None = None, history: Path | None = None) -> None:
+    """Reads statements until exit or end of input, running each through `session`."""
+    from sql.parse import is_complete
+    from sql.session import ResultKind
+    errors = write_error or (lambda text: write(text))
+    _load_history(history)
+    write("dl sql shell: end statements with ';', 'exit' or Ctrl-D to leave.")
+    lines: list[str] = []
+    try:
+        while True:
+            try:
+                line = read_line(_prompt(session) if not lines else "    -> ")
+            except EOFError:
+                write("")
+                break
+            except KeyboardInterrupt:
+                write("")
+                lines = []
+                continue
+            if not lines and line.strip().lower() in EXIT_WORDS:
+                break
+            if not lines and not line.strip():
+                continue
+            lines.append(line)
+            text = "\n".join(lines)
+            if not is_complete(text, session.dialect):
+                continue
+            lines = []
+            try:
+                for result in session.execute(text):
+                    if result.kind is ResultKind.ROWS:
+                        render(result.table)
+                    elif result.kind is ResultKind.COUNT:
+                        noun = "row" if result.rows_affected == 1 else "rows"
+                        write(f"Query OK, {result.rows_affected} {noun} affected")
+            except DlError as exc:
+                errors(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    finally:
+        _save_history(history)
+        if session.in_transaction:
+            session.rollback()
+            errors("warning: the open transaction was rolled back")
+
+
+def _prompt(session: Any) -> str:
+    try:
+        branch = session.branch()
+    except DlError:
+        branch = "?"
+    return f"{branch}{'*' if session.in_transaction else ''}> "
+
+
+def default_history() -> Path:
+    home = os.environ.get("DL_HOME") or str(Path.home() / ".dl")
+    return Path(home) / "sql_history"
+
+
+def _load_history(path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        import readline
+        readline.set_history_length(HISTORY_LINES)
+        if path.exists():
+            readline.read_history_file(str(path))
+    except (ImportError, OSError):
+        pass
+
+
+def _save_history(path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        import readline
+        path.parent.mkdir(parents=True, exist_ok=True)
+        readline.write_history_file(str(path))
+    except (ImportError, OSError):
+        pass

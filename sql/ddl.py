@@ -1,0 +1,354 @@
+"""CREATE, DROP and ALTER TABLE as changes of table values in the working root.
+
+- CREATE TABLE: columns with types (`sql.types`), PRIMARY KEY (column or table constraint),
+  NOT NULL, DEFAULT (a constant, evaluated and cast once by DuckDB); `IF NOT EXISTS`,
+  `OR REPLACE`; `CREATE TABLE ... AS SELECT` (keyless unless columns with a key are declared).
+  Constraints dl cannot enforce yet (UNIQUE, CHECK, FOREIGN KEY, AUTO_INCREMENT) are refused,
+  never silently ignored; plain indexes (MySQL's `KEY idx (col)`), which cannot change a
+  result, are accepted and not built.
+- DROP TABLE [IF EXISTS] a, b; TRUNCATE TABLE a (rows gone, schema kept).
+- ALTER TABLE: ADD/DROP/RENAME COLUMN, ALTER COLUMN (TYPE, SET/DROP NOT NULL, SET/DROP
+  DEFAULT), RENAME TO. A column change rewrites the rows through a bulk build (leaves hold
+  the columns), so the result is the same tree any other route to those rows gives.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from core.errors import DlError
+from core.names import check_name
+from core.root import RootValue
+from core.schema import Column, TableSchema
+from core.table import Table
+from sql.dml import coerce, column_of
+from sql.errors import SqlError, wrap
+from sql.resolve import Binder
+from sql.system_tables import system_table_name
+from sql.types import arrow_type, duckdb_type, stored_type
+
+Tables = dict[str, Table | None]  # name -> new table (None: dropped)
+
+
+def _new_name(binder: Binder, node: exp.Expression) -> str:
+    table = node.this if isinstance(node, exp.Schema) else node
+    if not isinstance(table, exp.Table) or not table.name:
+        raise SqlError("expected a table name")
+    if table.args.get("db") or table.args.get("catalog"):
+        raise SqlError(f"qualified table names are not supported: {table.sql()}")
+    if system_table_name(table.name) or table.name.lower().startswith("dolt_"):
+        raise SqlError(f"table names starting with dolt_ are reserved: {table.name}")
+    try:
+        return check_name("table", table.name)
+    except DlError as exc:
+        raise wrap(exc) from None
+
+
+# --- CREATE ---------------------------------------------------------------------------------
+
+def create(binder: Binder, statement: exp.Create) -> Tables:
+    kind = str(statement.args.get("kind") or "").upper()
+    if kind != "TABLE":
+        raise SqlError(f"CREATE {kind or '?'} is not supported (tables only)")
+    props = statement.args.get("properties")
+    if props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions):
+        raise SqlError("temporary tables are not supported")
+    name = _new_name(binder, statement.this)
+    existing = binder.view.table_name(name)
+    if existing is not None and not statement.args.get("replace"):
+        if statement.args.get("exists"):
+            return {}
+        raise SqlError(f"table already exists: {existing}")
+    query = statement.args.get("expression")
+    if isinstance(statement.this, exp.Schema) and statement.this.expressions:
+        schema = _declared_schema(binder, statement.this.expressions)
+        table = Table.empty(binder.view.store, schema)
+        if query is not None:
+            rows = binder.query(query)
+            if rows.num_columns != len(schema.names):
+                raise SqlError(f"the query gives {rows.num_columns} columns for {len(schema.names)} declared")
+            table = table.insert(coerce(binder, rows.rename_columns(schema.names), schema))
+    elif query is not None:
+        table = _table_from_query(binder, query)
+    else:
+        raise SqlError("CREATE TABLE needs columns or AS SELECT")
+    changes: Tables = {name: table}
+    if existing is not None and existing != name:
+        changes[existing] = None
+    return changes
+
+
+def _declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
+    columns: list[Column] = []
+    key: list[str] = []
+    for item in items:
+        if isinstance(item, exp.ColumnDef):
+            column, is_key = column_def(binder, item)
+            columns.append(column)
+            if is_key:
+                key.append(column.name)
+        elif isinstance(item, exp.PrimaryKey):
+            if key:
+                raise SqlError("the primary key is declared twice")
+            key = [_plain_name(e) for e in item.expressions]
+        elif isinstance(item, exp.IndexColumnConstraint) and not item.args.get("kind"):
+            continue  # a plain (non-unique) index: no effect on results; dl has none yet
+        elif isinstance(item, (exp.Identifier, exp.Column)):
+            raise SqlError(f"column {item.name} needs a type")
+        else:
+            raise SqlError(f"table constraint not supported: {item.sql()}")
+    names = [c.name for c in columns]
+    key = [column_of_names(names, k) for k in key]
+    try:
+        return TableSchema(tuple(columns), tuple(key))
+    except DlError as exc:
+        raise wrap(exc) from None
+
+
+def column_of_names(names: list[str], name: str) -> str:
+    for candidate in names:
+        if candidate.lower() == name.lower():
+            return candidate
+    raise SqlError(f"primary key column {name} is not a column")
+
+
+def _plain_name(node: exp.Expression) -> str:
+    while isinstance(node, (exp.Ordered, exp.Column)) and not isinstance(node, exp.Identifier):
+        if isinstance(node, exp.Column):
+            return node.name
+        node = node.this
+    return node.name
+
+
+_REFUSED = {
+    exp.UniqueColumnConstraint: "UNIQUE", exp.CheckColumnConstraint: "CHECK",
+    exp.AutoIncrementColumnConstraint: "AUTO_INCREMENT", exp.Reference: "REFERENCES",
+    exp.GeneratedAsIdentityColumnConstraint: "GENERATED/IDENTITY",
+    exp.ComputedColumnConstraint: "computed columns",
+}
+_IGNORED = (exp.CommentColumnConstraint, exp.CharacterSetColumnConstraint)
+
+
+def column_def(binder: Binder, item: exp.ColumnDef) -> tuple[Column, bool]:
+    """A column definition as a `Column`, and whether it declares the primary key."""
+    name = item.name
+    kind = item.args.get("kind")
+    if kind is None:
+        raise SqlError(f"column {name} needs a type")
+    arrow = arrow_type(kind)
+    not_null, default, is_key = False, None, False
+    for constraint in item.args.get("constraints") or []:
+        rule = constraint.args.get("kind")
+        if isinstance(rule, exp.PrimaryKeyColumnConstraint):
+            is_key = True
+        elif isinstance(rule, exp.NotNullColumnConstraint):
+            not_null = not rule.args.get("allow_null")
+        elif isinstance(rule, exp.DefaultColumnConstraint):
+            default = constant(binder, rule.this, arrow, name)
+        elif isinstance(rule, _IGNORED):
+            continue
+        else:
+            label = next((v for k, v in _REFUSED.items() if isinstance(rule, k)), None)
+            text = label or (rule.sql() if rule is not None else constraint.sql())
+            raise SqlError(f"column {name}: {text} is not supported yet")
+    return Column(name, arrow, not_null and not is_key, default), is_key
+
+
+def constant(binder: Binder, node: exp.Expression, kind: pa.DataType, column: str) -> Any:
+    """A DEFAULT value: a constant expression, cast by DuckDB to the column's type."""
+    if any(isinstance(n, (exp.Column, exp.Select)) for n in node.walk()):
+        raise SqlError(f"column {column}: DEFAULT must be a constant, got {node.sql()}")
+    if isinstance(node, exp.Null):
+        return None
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_string(kind)
+            or pa.types.is_boolean(kind)):
+        raise SqlError(f"column {column}: DEFAULT is supported for numbers, text and booleans only")
+    result = binder.run_sql(f"SELECT TRY_CAST({node.sql('duckdb')} AS {duckdb_type(kind)}) AS v")
+    value = result.column(0)[0].as_py()
+    if value is None:
+        raise SqlError(f"column {column}: DEFAULT {node.sql()} is not a {duckdb_type(kind)}")
+    return value
+
+
+def _table_from_query(binder: Binder, query: exp.Expression) -> Table:
+    rows = binder.query(query)
+    fields = [pa.field(f.name, stored_type(f.type)) for f in rows.schema]
+    try:
+        schema = TableSchema.from_arrow(pa.schema(fields))
+    except DlError as exc:
+        raise wrap(exc) from None
+    table = Table.empty(binder.view.store, schema)
+    return table.replace_rows(coerce(binder, rows, schema)) if rows.num_rows else table
+
+
+# --- DROP -----------------------------------------------------------------------------------
+
+def drop(binder: Binder, statement: exp.Drop) -> Tables:
+    kind = str(statement.args.get("kind") or "").upper()
+    if kind != "TABLE":
+        raise SqlError(f"DROP {kind or '?'} is not supported (tables only)")
+    changes: Tables = {}
+    for node in statement.args.get("expressions") or statement.args.get("tables") or [statement.this]:
+        stored = binder.view.table_name(node.name) if node is not None else None
+        if stored is None:
+            if statement.args.get("exists"):
+                continue
+            raise SqlError(f"table not found: {node.name if node is not None else '?'}")
+        changes[stored] = None
+    return changes
+
+
+def truncate(binder: Binder, statement: exp.TruncateTable) -> Tables:
+    """TRUNCATE TABLE a, b: every row deleted, schemas kept."""
+    changes: Tables = {}
+    for node in statement.expressions:
+        stored = binder.view.table_name(node.name)
+        if stored is None:
+            raise SqlError(f"table not found: {node.name}")
+        table = binder.view.table(stored)
+        changes[stored] = Table.empty(table.store, table.schema)
+    return changes
+
+
+# --- ALTER ----------------------------------------------------------------------------------
+
+def alter(binder: Binder, statement: exp.Alter) -> Tables:
+    if str(statement.args.get("kind") or "TABLE").upper() != "TABLE":
+        raise SqlError("ALTER works on tables only")
+    node = statement.this
+    stored = binder.view.table_name(node.name)
+    if stored is None:
+        if statement.args.get("exists"):
+            return {}
+        raise SqlError(f"table not found: {node.name}")
+    name, table = stored, binder.view.table(stored)
+    changes: Tables = {}
+    for action in statement.args.get("actions") or []:
+        if isinstance(action, exp.AlterRename):
+            new = _new_name(binder, action.this)
+            if binder.view.table_name(new) is not None and new.lower() != name.lower():
+                raise SqlError(f"table already exists: {new}")
+            changes[name] = None
+            name = new
+        else:
+            table = _alter_columns(binder, table, action)
+        changes[name] = table
+    return changes
+
+
+def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Table:
+    schema = table.schema
+    if isinstance(action, exp.ColumnDef):
+        return _add_column(binder, table, action)
+    if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "COLUMN":
+        return _drop_columns(table, [_plain_name(c) for c in action.expressions or action.args.get("tables", [])],
+                             bool(action.args.get("exists")))
+    if isinstance(action, exp.RenameColumn):
+        old = column_of(schema, action.this.name)
+        new = action.args["to"].name
+        if schema.has_column(new) and new != old:
+            raise SqlError(f"column already exists: {new}")
+        columns = [Column(new, c.type, c.not_null, c.default) if c.name == old else c for c in schema.columns]
+        key = tuple(new if k == old else k for k in schema.primary_key)
+        rows = table.scan().rename_columns([new if n == old else n for n in schema.names])
+        return _rebuild(table, columns, key, rows)
+    if isinstance(action, exp.AlterColumn):
+        return _alter_column(binder, table, action)
+    if isinstance(action, exp.ModifyColumn):
+        return _retype(binder, table, column_of(schema, action.this.name), action.this.args["kind"])
+    raise SqlError(f"ALTER TABLE action not supported: {action.sql()}")
+
+
+def _add_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
+    schema = table.schema
+    column, is_key = column_def(binder, item)
+    if is_key:
+        raise SqlError(f"cannot add primary key column {column.name} to an existing table")
+    if schema.has_column(column.name) or any(n.lower() == column.name.lower() for n in schema.names):
+        raise SqlError(f"column already exists: {column.name}")
+    rows = table.scan()
+    if column.not_null and column.default is None and rows.num_rows:
+        raise SqlError(f"column {column.name} is NOT NULL: give it a DEFAULT to add it to a table with rows")
+    values = pa.array([column.default] * rows.num_rows, column.type) if column.default is not None \
+        else pa.nulls(rows.num_rows, column.type)
+    return _rebuild(table, [*schema.columns, column], schema.primary_key, rows.append_column(column.name, values))
+
+
+def _drop_columns(table: Table, names: list[str], if_exists: bool) -> Table:
+    schema = table.schema
+    drop = []
+    for name in names:
+        try:
+            drop.append(column_of(schema, name))
+        except SqlError:
+            if not if_exists:
+                raise
+    for name in drop:
+        if name in schema.primary_key:
+            raise SqlError(f"cannot drop primary key column {name}")
+    kept = [c for c in schema.columns if c.name not in drop]
+    if not kept:
+        raise SqlError("cannot drop every column of a table (DROP TABLE does that)")
+    if not drop:
+        return table
+    return _rebuild(table, kept, schema.primary_key, table.scan().drop_columns(drop))
+
+
+def _alter_column(binder: Binder, table: Table, action: exp.AlterColumn) -> Table:
+    schema = table.schema
+    name = column_of(schema, action.this.name)
+    column = schema.column(name)
+    if action.args.get("dtype") is not None:
+        return _retype(binder, table, name, action.args["dtype"])
+    if action.args.get("allow_null") is not None:
+        not_null = not action.args["allow_null"]
+        if name in schema.primary_key and not not_null:
+            raise SqlError(f"primary key column {name} cannot allow NULL")
+        if not_null and table.scan().column(name).null_count:
+            raise SqlError(f"column {name} has NULL values; update them before SET NOT NULL")
+        changed = Column(name, column.type, not_null and name not in schema.primary_key, column.default)
+    elif action.args.get("drop"):
+        changed = Column(name, column.type, column.not_null, None)
+    elif action.args.get("default") is not None:
+        changed = Column(name, column.type, column.not_null,
+                         constant(binder, action.args["default"], column.type, name))
+    else:
+        raise SqlError(f"ALTER COLUMN action not supported: {action.sql()}")
+    columns = [changed if c.name == name else c for c in schema.columns]
+    return _rebuild(table, columns, schema.primary_key, None)
+
+
+def _retype(binder: Binder, table: Table, name: str, kind: exp.DataType) -> Table:
+    schema = table.schema
+    arrow = arrow_type(kind)
+    column = schema.column(name)
+    columns = [Column(name, arrow, c.not_null, c.default) if c.name == name else c for c in schema.columns]
+    new_schema = TableSchema(tuple(columns), schema.primary_key)
+    rows = table.scan()
+    values = coerce(binder, rows.select([name]), new_schema).column(name)
+    if column.default is not None:
+        try:
+            pa.array([column.default], arrow)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            raise SqlError(f"column {name}: its DEFAULT {column.default!r} does not fit {kind.sql()}") from None
+    index = schema.names.index(name)
+    return _rebuild(table, columns, schema.primary_key, rows.set_column(index, name, values))
+
+
+def _rebuild(table: Table, columns: list[Column], key: tuple[str, ...], rows: pa.Table | None) -> Table:
+    try:
+        schema = TableSchema(tuple(columns), key)
+        fresh = Table.empty(table.store, schema)
+        rows = table.scan() if rows is None else rows
+        return fresh.replace_rows(rows) if rows.num_rows else fresh
+    except DlError as exc:
+        raise wrap(exc) from None
+
+
+def apply(root: RootValue, changes: Tables, put: Any) -> RootValue:
+    """`root` with `changes` applied (`put` stores a table value and returns its address)."""
+    for name, table in changes.items():
+        root = root.with_table(name, None if table is None else put(table))
+    return root

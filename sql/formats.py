@@ -1,0 +1,130 @@
+"""Result sets as text: CSV, JSON (Dolt's `{"rows": [...]}`), MySQL-style boxes, vertical.
+
+Plain functions from Arrow tables to strings, shared by the CLI and notebook users; rich
+rendering for terminals lives in `dl/`. CSV is RFC 4180 with a header line, NULL as an empty
+field and strings quoted only when needed; the body is written by Arrow's CSV writer (fast
+for large results), falling back to Python for types it cannot write.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import datetime
+import decimal
+import io
+import json
+import math
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+
+def cell_text(value: Any, null: str = "NULL") -> str:
+    """One value as shown in tabular output."""
+    if value is None:
+        return null
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "NaN" if math.isnan(value) else repr(value)
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=_json_default)
+    return str(value)
+
+
+def to_csv(table: pa.Table) -> str:
+    """CSV with a header line."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(table.column_names)
+    if table.num_rows == 0:
+        return out.getvalue()
+    if not _needs_quotes(table):
+        try:
+            body = io.BytesIO()
+            pacsv.write_csv(table, body, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+            return out.getvalue() + body.getvalue().decode()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            pass
+    writer = csv.writer(out, lineterminator="\n")
+    for row in _rows(table):
+        writer.writerow([_csv_cell(v) for v in row])
+    return out.getvalue()
+
+
+def _needs_quotes(table: pa.Table) -> bool:
+    """Whether any text value holds a delimiter, quote or line break (Arrow's writer would
+    then quote every string; Python's csv quotes only those values)."""
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            if pc.any(pc.match_substring_regex(column, r'[,"\r\n]')).as_py():
+                return True
+        elif not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+                  or pa.types.is_boolean(column.type) or pa.types.is_temporal(column.type)
+                  or pa.types.is_decimal(column.type)):
+            return True
+    return False
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    return cell_text(value, null="")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, datetime.timedelta):
+        return str(value)
+    return str(value)
+
+
+def to_json(table: pa.Table) -> str:
+    """Dolt's JSON result shape: {"rows": [{column: value, ...}, ...]}."""
+    return json.dumps({"rows": table.to_pylist()}, default=_json_default, ensure_ascii=False)
+
+
+def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
+    columns = [c.to_pylist() for c in table.columns]
+    return list(zip(*columns)) if columns else []
+
+
+def to_box(table: pa.Table) -> str:
+    """A MySQL/Dolt-style ASCII table (what `dl sql` prints when output is not a terminal)."""
+    names = table.column_names
+    rows = [[cell_text(v) for v in row] for row in _rows(table)]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+    out = [rule, line(names), rule, *(line(r) for r in rows), rule]
+    return "\n".join(out) + "\n"
+
+
+def to_vertical(table: pa.Table) -> str:
+    """One block per row, `column: value` lines (MySQL's \\G)."""
+    names = table.column_names
+    width = max((len(n) for n in names), default=0)
+    out = []
+    for index, row in enumerate(_rows(table), 1):
+        out.append(f"{'*' * 27} {index}. row {'*' * 27}")
+        out += [f"{n.rjust(width)}: {cell_text(v)}" for n, v in zip(names, row)]
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def to_parquet(table: pa.Table, sink: Any) -> None:
+    """Writes `table` as Parquet to a path or a binary file object."""
+    import pyarrow.parquet as pq
+    pq.write_table(table, sink)
+
+
+FORMATS = ("tabular", "csv", "json", "vertical", "parquet")

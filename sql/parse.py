@@ -1,0 +1,224 @@
+"""Splitting a script into statements and parsing each with sqlglot.
+
+Scripts are split on the dialect's tokens (a `;` inside a string or comment does not split),
+so each statement keeps its own text and first line for error messages; statements are parsed
+one at a time, just before they run, so a syntax error in statement 3 stops the script after
+statements 1 and 2 took effect.
+
+Before sqlglot sees a statement, the syntax it does not parse is rewritten on tokens:
+`t AS OF 'rev'` (MySQL/Dolt) becomes a marker table name remembered with its revision, and
+`REPLACE INTO` becomes an INSERT flagged as replacing. `CALL proc(args)`, `BEGIN`/`START
+TRANSACTION`, `COMMIT`, `ROLLBACK`, `SHOW TABLES` and `DESCRIBE t` are recognised by their
+first tokens.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import cast
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokenizer_core import Token, TokenType
+
+from sql.errors import SqlError, parse_error
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+DIALECTS = ("duckdb", "mysql", "sqlite", "postgres")
+AS_OF_MARKER = "__dl_asof_"
+_NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
+
+
+class Kind(Enum):
+    """What a statement is, as far as the session's dispatch cares."""
+
+    QUERY = "query"
+    INSERT = "insert"
+    UPDATE = "update"
+    DELETE = "delete"
+    CREATE = "create"
+    DROP = "drop"
+    ALTER = "alter"
+    TRUNCATE = "truncate"
+    BEGIN = "begin"
+    COMMIT = "commit"
+    ROLLBACK = "rollback"
+    CALL = "call"
+    SHOW_TABLES = "show tables"
+    DESCRIBE = "describe"
+
+
+@dataclass
+class Piece:
+    """One statement's text, its number in the script, the line it starts on, and its tokens
+    (positions relative to `text`, lines relative to its first line)."""
+
+    number: int
+    text: str
+    line: int
+    tokens: list[Token] = field(default_factory=list)
+
+
+@dataclass
+class Statement:
+    """A parsed statement."""
+
+    number: int
+    text: str
+    line: int
+    kind: Kind
+    expression: exp.Expression | None = None
+    as_of: dict[str, tuple[str, str]] = field(default_factory=dict)  # marker -> (table, rev)
+    replace: bool = False  # REPLACE INTO
+    target: str | None = None  # DESCRIBE's table
+    source: str = ""  # the text sqlglot parsed (after the rewrites); node positions refer to it
+
+
+def split_script(text: str, dialect: str = "duckdb") -> list[Piece]:
+    """The statements of `text`, split on `;` tokens; empty statements are dropped.
+
+    The script is tokenized once (sqlglot's tokenizer is pure Python: a 10k-row VALUES list
+    costs ~0.5 s per pass); each piece keeps its slice of the tokens for parsing."""
+    tokens = _tokenize(text, dialect, 0)
+    pieces: list[Piece] = []
+    group: list[Token] = []
+    after_semicolon = 0
+    for token in [*tokens, None]:
+        if token is not None and token.token_type != TokenType.SEMICOLON:
+            group.append(token)
+            continue
+        if group:
+            start = after_semicolon  # leading comments belong to the statement
+            while start < group[0].start and text[start].isspace():
+                start += 1
+            pieces.append(_piece(text, len(pieces) + 1, group, start, group[-1].end + 1))
+        group = []
+        if token is not None:
+            after_semicolon = token.end + 1
+    return pieces
+
+
+def _piece(text: str, number: int, group: list[Token], start: int, end: int) -> Piece:
+    line = text.count("\n", 0, start) + 1
+    rebased = [Token(t.token_type, t.text, t.line - line + 1, t.col, t.start - start, t.end - start, t.comments)
+               for t in group]
+    return Piece(number, text[start:end].strip(), line, rebased)
+
+
+def parse_statement(piece: Piece, dialect: str = "duckdb") -> Statement:
+    """Parses one statement (see the module docstring for what is rewritten first)."""
+    try:
+        return _parse(piece, dialect)
+    except SqlError as exc:
+        raise exc.located(piece.text, piece.number, piece.line) from None
+
+
+def _parse(piece: Piece, dialect: str) -> Statement:
+    text = piece.text
+    tokens = piece.tokens or _tokenize(text, dialect, piece.line - 1)
+    first = tokens[0]
+    words = [t.text.upper() for t in tokens[:3]]
+    base = {"number": piece.number, "text": text, "line": piece.line}
+    if first.token_type == TokenType.BEGIN or words[:2] == ["START", "TRANSACTION"]:
+        return Statement(kind=Kind.BEGIN, **base)  # type: ignore[arg-type]
+    if first.token_type == TokenType.COMMIT and len(tokens) <= 2:
+        return Statement(kind=Kind.COMMIT, **base)  # type: ignore[arg-type]
+    if first.token_type == TokenType.ROLLBACK and len(tokens) <= 2:
+        return Statement(kind=Kind.ROLLBACK, **base)  # type: ignore[arg-type]
+    if words[0] == "CALL":
+        call = _parse_text("SELECT " + text[first.end + 1:], dialect, piece.line - 1)
+        return Statement(kind=Kind.CALL, expression=call, **base)  # type: ignore[arg-type]
+    if words[:2] == ["SHOW", "TABLES"] and len(tokens) == 2:
+        return Statement(kind=Kind.SHOW_TABLES, **base)  # type: ignore[arg-type]
+    if words[0] in ("DESCRIBE", "DESC") and len(tokens) == 2 and tokens[1].token_type in _NAME_TOKENS:
+        return Statement(kind=Kind.DESCRIBE, target=tokens[1].text, **base)  # type: ignore[arg-type]
+    replace = first.token_type == TokenType.REPLACE and len(tokens) > 1 \
+        and tokens[1].text.upper().lstrip().startswith("INTO")
+    if replace:
+        text = "INSERT " + text[first.end + 1:]
+        tokens = _tokenize(text, dialect, piece.line - 1)
+    text, as_of = _rewrite_as_of(text, tokens, piece.line - 1)
+    if as_of:
+        tokens = _tokenize(text, dialect, piece.line - 1)
+    expression = _parse_tokens(text, tokens, dialect, piece.line - 1)
+    return Statement(kind=_kind_of(expression), expression=expression, as_of=as_of,
+                     replace=replace, source=text, **base)  # type: ignore[arg-type]
+
+
+def _kind_of(expression: exp.Expression) -> Kind:
+    if isinstance(expression, exp.Query):
+        return Kind.QUERY
+    for kind, cls in ((Kind.INSERT, exp.Insert), (Kind.UPDATE, exp.Update), (Kind.DELETE, exp.Delete),
+                      (Kind.CREATE, exp.Create), (Kind.DROP, exp.Drop), (Kind.ALTER, exp.Alter),
+                      (Kind.TRUNCATE, exp.TruncateTable)):
+        if isinstance(expression, cls):
+            return kind
+    name = type(expression).__name__.upper()
+    if isinstance(expression, exp.Command):
+        name = str(expression.this).upper()
+    raise SqlError(f"unsupported statement ({name}); dl runs queries, INSERT/UPDATE/DELETE, "
+                   "CREATE/DROP/ALTER TABLE, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
+
+
+def _parse_text(text: str, dialect: str, line_offset: int) -> exp.Expression:
+    try:
+        expression = sqlglot.parse_one(text, read=dialect)
+    except (ParseError, TokenError) as exc:
+        raise parse_error(exc, line_offset) from None
+    if expression is None:
+        raise SqlError("empty statement")
+    return cast(exp.Expression, expression)
+
+
+def _parse_tokens(text: str, tokens: list[Token], dialect: str, line_offset: int) -> exp.Expression:
+    try:
+        expressions = sqlglot.Dialect.get_or_raise(dialect).parser().parse(tokens, text)
+    except (ParseError, TokenError) as exc:
+        raise parse_error(exc, line_offset) from None
+    if not expressions or expressions[0] is None:
+        raise SqlError("empty statement")
+    if len(expressions) > 1:
+        raise SqlError("one statement expected")
+    return cast(exp.Expression, expressions[0])
+
+
+def _tokenize(text: str, dialect: str, line_offset: int) -> list[Token]:
+    try:
+        return sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
+    except TokenError as exc:
+        raise parse_error(exc, line_offset) from None
+
+
+def _rewrite_as_of(text: str, tokens: list[Token], line_offset: int) -> tuple[str, dict[str, tuple[str, str]]]:
+    """`name AS OF 'rev'` -> a marker table name; returns the text and marker -> (name, rev)."""
+    spans: list[tuple[int, int, str]] = []
+    as_of: dict[str, tuple[str, str]] = {}
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].token_type != TokenType.ALIAS or tokens[i + 1].text.upper() != "OF":
+            continue
+        name = tokens[i - 1]
+        if name.token_type not in _NAME_TOKENS or (i >= 2 and tokens[i - 2].token_type == TokenType.DOT):
+            raise SqlError("AS OF follows a plain table name, e.g. t AS OF 'HEAD~1'",
+                           line=tokens[i].line + line_offset, column=tokens[i].col)
+        if i + 2 >= len(tokens) or tokens[i + 2].token_type != TokenType.STRING:
+            raise SqlError("AS OF takes a quoted revision, e.g. AS OF 'HEAD~1'",
+                           line=tokens[i].line + line_offset, column=tokens[i].col)
+        marker = f"{AS_OF_MARKER}{len(as_of)}"
+        as_of[marker] = (name.text, tokens[i + 2].text)
+        spans.append((name.start, tokens[i + 2].end + 1, marker))
+    for start, end, marker in reversed(spans):
+        text = text[:start] + marker + text[end:]
+    return text, as_of
+
+
+def is_complete(text: str, dialect: str = "duckdb") -> bool:
+    """Whether `text` ends a statement (its last token is `;`); an unterminated string or
+    comment is not complete (the shell keeps reading lines)."""
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(dialect).tokenize(text)
+    except TokenError:
+        return False
+    return bool(tokens) and tokens[-1].token_type == TokenType.SEMICOLON

@@ -1,0 +1,406 @@
+"""Dolt's version-control procedures and functions, callable from SQL.
+
+Procedures (`CALL dolt_commit('-am', 'msg')`, or `SELECT dolt_commit(...)`, which returns the
+first column of the procedure's result as a value): dolt_add, dolt_commit, dolt_checkout,
+dolt_branch, dolt_reset, dolt_tag, dolt_merge, dolt_cherry_pick, dolt_revert,
+dolt_conflicts_resolve. Each parses its arguments like the command line it mirrors; an unknown
+flag is an error, never ignored. They act on the repository through `core` (every ref move is
+a compare-and-swap there).
+
+Functions: active_branch(), dolt_hashof('rev') (a commit's hash), dolt_hashof_table('t') (the
+address of the table's value, schema and rows: equal contents give equal hashes),
+dolt_hashof_db() (the working root's address).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from core.errors import DlError, NotFound
+from core.repo import Author
+from sql.errors import SqlError, wrap
+
+if TYPE_CHECKING:
+    from sql.resolve import View
+
+
+@dataclass(frozen=True)
+class FlagSpec:
+    """Flags a procedure accepts: name -> takes a value; short aliases map to long names."""
+
+    flags: dict[str, bool]
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Parsed:
+    flags: dict[str, Any]
+    args: list[str]
+
+
+def parse_flags(procedure: str, args: list[str], spec: FlagSpec) -> Parsed:
+    """Parses git-style arguments: `-am msg` clusters, `--flag value`, `--flag=value`."""
+    flags: dict[str, Any] = {}
+    positional: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg.startswith("--") and len(arg) > 2:
+            name, eq, value = arg[2:].partition("=")
+            i = _take(procedure, spec, "--" + name, value if eq else None, args, i, flags)
+        elif arg.startswith("-") and len(arg) > 1 and arg != "-":
+            cluster = arg[1:]
+            for j, letter in enumerate(cluster):
+                rest = cluster[j + 1:]
+                long = spec.aliases.get("-" + letter)
+                if long is None:
+                    raise SqlError(f"{procedure}: unknown option -{letter}")
+                if spec.flags[long]:
+                    i = _take(procedure, spec, long, rest or None, args, i, flags)
+                    break
+                flags[long] = True
+            else:
+                i += 1
+        else:
+            positional.append(arg)
+            i += 1
+    return Parsed(flags, positional)
+
+
+def _take(procedure: str, spec: FlagSpec, name: str, value: str | None, args: list[str], i: int,
+          flags: dict[str, Any]) -> int:
+    if name not in spec.flags:
+        raise SqlError(f"{procedure}: unknown option {name}")
+    if not spec.flags[name]:
+        if value is not None:
+            raise SqlError(f"{procedure}: option {name} takes no value")
+        flags[name] = True
+        return i + 1
+    if value is not None:
+        flags[name] = value
+        return i + 1
+    if i + 1 >= len(args):
+        raise SqlError(f"{procedure}: option {name} needs a value")
+    flags[name] = args[i + 1]
+    return i + 2
+
+
+# --- results -----------------------------------------------------------------------------
+
+def _status(message: str | None = None) -> pa.Table:
+    columns: dict[str, pa.Array] = {"status": pa.array([0], pa.int64())}
+    if message is not None:
+        columns["message"] = pa.array([message], pa.string())
+    return pa.table(columns)
+
+
+# --- procedures --------------------------------------------------------------------------
+
+_AUTHOR = re.compile(r"^\s*(.*?)\s*<([^>]*)>\s*$")
+
+
+def parse_author(text: str) -> Author:
+    match = _AUTHOR.match(text)
+    if not match or not match.group(1):
+        raise SqlError(f"--author must look like 'Name <email>', got {text!r}")
+    return Author(match.group(1), match.group(2))
+
+
+COMMIT = FlagSpec({"--message": True, "--all": False, "--ALL": False, "--allow-empty": False,
+                   "--author": True, "--amend": False, "--date": True, "--skip-empty": False},
+                  {"-m": "--message", "-a": "--all", "-A": "--ALL"})
+
+
+def dolt_commit(view: View, args: list[str], author: Author | None) -> pa.Table:
+    p = parse_flags("dolt_commit", args, COMMIT)
+    if p.args:
+        raise SqlError(f"dolt_commit: unexpected argument {p.args[0]!r} (the message goes after -m)")
+    message = p.flags.get("--message")
+    if message is None and not p.flags.get("--amend"):
+        raise SqlError("dolt_commit: a message is required (-m 'message')")
+    who = parse_author(p.flags["--author"]) if "--author" in p.flags else author
+    when = _parse_date(p.flags["--date"]) if "--date" in p.flags else None
+    repo = view.repo
+    if p.flags.get("--amend") and message is None:
+        message = repo.load_commit(repo.branch_head(view.branch)).message
+    if p.flags.get("--skip-empty") and not _has_changes(view, bool(p.flags.get("--all") or p.flags.get("--ALL"))):
+        return pa.table({"hash": pa.array([None], pa.string())})
+    _stage(view, bool(p.flags.get("--all")), bool(p.flags.get("--ALL")))
+    address = repo.commit(str(message), allow_empty=bool(p.flags.get("--allow-empty")),
+                          amend=bool(p.flags.get("--amend")), author=who, timestamp=when)
+    return pa.table({"hash": pa.array([address.hex], pa.string())})
+
+
+def _stage(view: View, modified: bool, everything: bool) -> None:
+    """-a stages changed tables that HEAD has, -A every changed table. Done with `add` rather
+    than `commit(stage_all=...)`: core's commit does not store the staged root it builds when
+    -a leaves a new table out, and the commit would point at a missing chunk."""
+    if everything:
+        view.repo.add(None)
+        return
+    if not modified:
+        return
+    repo = view.repo
+    status = repo.status()
+    head = repo.load_root(repo.load_commit(repo.branch_head(view.branch)).root)
+    names = [n for n in status.unstaged if n in head.tables or n in status.staged]
+    if names:
+        repo.add(names)
+
+
+def _has_changes(view: View, stage_all: bool) -> bool:
+    status = view.repo.status()
+    return bool(status.staged or (stage_all and status.unstaged))
+
+
+def _parse_date(text: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SqlError(f"--date: not an ISO date/time: {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+ADD = FlagSpec({"--all": False}, {"-A": "--all"})
+
+
+def dolt_add(view: View, args: list[str], author: Author | None) -> pa.Table:
+    p = parse_flags("dolt_add", args, ADD)
+    if p.flags.get("--all") or "." in p.args:
+        view.repo.add(None)
+    elif p.args:
+        view.repo.add(p.args)
+    else:
+        raise SqlError("dolt_add: name tables, or '.' / '-A' for all")
+    return _status()
+
+
+CHECKOUT = FlagSpec({"-b": True, "-B": True, "--force": False}, {"-b": "-b", "-B": "-B", "-f": "--force"})
+
+
+def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Table:
+    p = parse_flags("dolt_checkout", args, CHECKOUT)
+    repo = view.repo
+    new = p.flags.get("-b") or p.flags.get("-B")
+    if new:
+        if len(p.args) > 1:
+            raise SqlError("dolt_checkout: -b takes a branch name and an optional start point")
+        repo.create_branch(new, p.args[0] if p.args else "HEAD", force="-B" in p.flags)
+        repo.checkout(new)
+        return _status(f"Switched to branch '{new}'")
+    if not p.args:
+        raise SqlError("dolt_checkout: name a branch, or tables to discard their changes")
+    if len(p.args) == 1 and p.args[0] in repo.branches():
+        repo.checkout(p.args[0])
+        return _status(f"Switched to branch '{p.args[0]}'")
+    missing = [a for a in p.args if view.table_name(a) is None and a != "."]
+    if missing:
+        raise SqlError(f"dolt_checkout: no branch or table named {missing[0]!r}")
+    names = list(view.root.tables) if "." in p.args else [view.table_name(a) for a in p.args]
+    repo.checkout_tables(names)  # type: ignore[arg-type]
+    return _status()
+
+
+BRANCH = FlagSpec({"--delete": False, "--force": False, "--move": False, "--copy": False,
+                   "-D": False}, {"-d": "--delete", "-f": "--force", "-m": "--move", "-c": "--copy",
+                                  "-D": "-D"})
+
+
+def dolt_branch(view: View, args: list[str], author: Author | None) -> pa.Table:
+    p = parse_flags("dolt_branch", args, BRANCH)
+    repo = view.repo
+    force = bool(p.flags.get("--force"))
+    if p.flags.get("--delete") or p.flags.get("-D"):
+        if not p.args:
+            raise SqlError("dolt_branch: -d needs a branch name")
+        for name in p.args:
+            repo.delete_branch(name, force=force or bool(p.flags.get("-D")))
+    elif p.flags.get("--move") or p.flags.get("--copy"):
+        if len(p.args) != 2:
+            raise SqlError("dolt_branch: -m/-c take the old and the new name")
+        repo.rename_branch(p.args[0], p.args[1], copy=bool(p.flags.get("--copy")), force=force)
+    elif len(p.args) in (1, 2):
+        repo.create_branch(p.args[0], p.args[1] if len(p.args) == 2 else "HEAD", force=force)
+    else:
+        raise SqlError("dolt_branch: give a new branch name and optionally a start point")
+    return _status()
+
+
+RESET = FlagSpec({"--hard": False, "--soft": False}, {})
+
+
+def dolt_reset(view: View, args: list[str], author: Author | None) -> pa.Table:
+    p = parse_flags("dolt_reset", args, RESET)
+    repo = view.repo
+    hard, soft = bool(p.flags.get("--hard")), bool(p.flags.get("--soft"))
+    if hard and soft:
+        raise SqlError("dolt_reset: --hard and --soft exclude each other")
+    tables = [a for a in p.args if _is_table(view, a)]
+    if tables and not hard and not soft and len(tables) == len(p.args):
+        repo.reset_tables(tables)
+        return _status()
+    if len(p.args) > 1:
+        raise SqlError("dolt_reset: give at most one revision")
+    if not p.args and not hard and not soft:
+        repo.reset_tables(None)
+        return _status()
+    repo.reset(p.args[0] if p.args else "HEAD", hard=hard, soft=soft)
+    return _status()
+
+
+def _is_table(view: View, name: str) -> bool:
+    if view.table_name(name) is not None:
+        return True
+    staged = view.repo.load_root(view.ws.staged, view.store)
+    return name in staged.tables
+
+
+TAG = FlagSpec({"--message": True, "--delete": False}, {"-m": "--message", "-d": "--delete"})
+
+
+def dolt_tag(view: View, args: list[str], author: Author | None) -> pa.Table:
+    p = parse_flags("dolt_tag", args, TAG)
+    if p.flags.get("--delete"):
+        if not p.args:
+            raise SqlError("dolt_tag: -d needs a tag name")
+        for name in p.args:
+            view.repo.delete_tag(name)
+        return _status()
+    if len(p.args) not in (1, 2):
+        raise SqlError("dolt_tag: give a tag name and optionally a revision")
+    view.repo.create_tag(p.args[0], p.args[1] if len(p.args) == 2 else "HEAD", p.flags.get("--message", ""))
+    return _status()
+
+
+MERGE = FlagSpec({"--no-ff": False, "--squash": False, "--abort": False, "--message": True,
+                  "--author": True}, {"-m": "--message"})
+
+
+def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
+    from core.merging import MergeKind, abort_merge, merge
+    p = parse_flags("dolt_merge", args, MERGE)
+    if p.flags.get("--abort"):
+        abort_merge(view.repo)
+        return pa.table({"hash": pa.array([None], pa.string()), "fast_forward": pa.array([0], pa.int64()),
+                         "conflicts": pa.array([0], pa.int64()), "message": pa.array(["merge aborted"])})
+    if len(p.args) != 1:
+        raise SqlError("dolt_merge: name one branch or commit to merge")
+    who = parse_author(p.flags["--author"]) if "--author" in p.flags else author
+    result = merge(view.repo, p.args[0], no_ff=bool(p.flags.get("--no-ff")), squash=bool(p.flags.get("--squash")),
+                   message=p.flags.get("--message"), author=who)
+    conflicts = sum(result.conflicts.values())
+    text = {MergeKind.UP_TO_DATE: "Everything up-to-date", MergeKind.FAST_FORWARD: "fast-forward",
+            MergeKind.MERGED: "merge successful", MergeKind.SQUASHED: "squashed",
+            MergeKind.CONFLICTS: f"conflicts in {', '.join(sorted(result.conflicts))}"}[result.kind]
+    return pa.table({"hash": pa.array([result.commit.hex if result.commit else None], pa.string()),
+                     "fast_forward": pa.array([int(result.kind == MergeKind.FAST_FORWARD)], pa.int64()),
+                     "conflicts": pa.array([conflicts], pa.int64()), "message": pa.array([text])})
+
+
+NO_FLAGS = FlagSpec({}, {})
+
+
+def _single_commit(name: str, action: Callable[..., Any]) -> Callable[[View, list[str], Author | None], pa.Table]:
+    def run(view: View, args: list[str], author: Author | None) -> pa.Table:
+        p = parse_flags(name, args, NO_FLAGS)
+        if len(p.args) != 1:
+            raise SqlError(f"{name}: name one commit")
+        result = action(view.repo, p.args[0], author=author)
+        return pa.table({"hash": pa.array([result.commit.hex if result.commit else None], pa.string()),
+                         "conflicts": pa.array([sum(result.conflicts.values())], pa.int64())})
+    return run
+
+
+RESOLVE = FlagSpec({"--ours": False, "--theirs": False}, {})
+
+
+def dolt_conflicts_resolve(view: View, args: list[str], author: Author | None) -> pa.Table:
+    from core.merging import resolve_conflicts
+    p = parse_flags("dolt_conflicts_resolve", args, RESOLVE)
+    if bool(p.flags.get("--ours")) == bool(p.flags.get("--theirs")):
+        raise SqlError("dolt_conflicts_resolve: give exactly one of --ours or --theirs")
+    if not p.args:
+        raise SqlError("dolt_conflicts_resolve: name the tables (or '.')")
+    tables = list((view.ws.merge or {}).get("conflicts", [])) if "." in p.args else p.args
+    resolve_conflicts(view.repo, tables, theirs=bool(p.flags.get("--theirs")))
+    return _status()
+
+
+def _cherry_pick(repo: Any, rev: str, author: Author | None = None) -> Any:
+    from core.merging import cherry_pick
+    return cherry_pick(repo, rev, author=author)
+
+
+def _revert(repo: Any, rev: str, author: Author | None = None) -> Any:
+    from core.merging import revert
+    return revert(repo, rev, author=author)
+
+
+Procedure = Callable[["View", list[str], Author | None], pa.Table]
+
+PROCEDURES: dict[str, Procedure] = {
+    "dolt_add": dolt_add, "dolt_commit": dolt_commit, "dolt_checkout": dolt_checkout,
+    "dolt_branch": dolt_branch, "dolt_reset": dolt_reset, "dolt_tag": dolt_tag,
+    "dolt_merge": dolt_merge, "dolt_cherry_pick": _single_commit("dolt_cherry_pick", _cherry_pick),
+    "dolt_revert": _single_commit("dolt_revert", _revert),
+    "dolt_conflicts_resolve": dolt_conflicts_resolve,
+}
+
+
+def call(view: View, name: str, args: list[str], author: Author | None) -> pa.Table:
+    """Runs procedure `name`; core errors become `SqlError`s naming the procedure."""
+    procedure = PROCEDURES.get(name.lower())
+    if procedure is None:
+        raise SqlError(f"unknown procedure {name}(); known: {', '.join(sorted(PROCEDURES))}")
+    try:
+        return procedure(view, args, author)
+    except SqlError:
+        raise
+    except DlError as exc:
+        raise SqlError(f"{name.lower()}: {exc}", cause=exc) from None
+
+
+# --- scalar functions ------------------------------------------------------------------------
+
+def active_branch(view: View, args: list[str]) -> str:
+    _arity("active_branch", args, 0)
+    return view.branch
+
+
+def dolt_hashof(view: View, args: list[str]) -> str:
+    _arity("dolt_hashof", args, 1)
+    try:
+        return view.repo.resolve_commit(args[0]).hex
+    except DlError as exc:
+        raise wrap(exc) from None
+
+
+def dolt_hashof_table(view: View, args: list[str]) -> str:
+    _arity("dolt_hashof_table", args, 1)
+    name = view.table_name(args[0])
+    if name is None:
+        raise wrap(NotFound("table", args[0]))
+    return view.root.tables[name].hex
+
+
+def dolt_hashof_db(view: View, args: list[str]) -> str:
+    _arity("dolt_hashof_db", args, 0)
+    return view.root.address.hex
+
+
+def _arity(name: str, args: list[str], n: int) -> None:
+    if len(args) != n:
+        raise SqlError(f"{name}() takes {n} argument{'s' if n != 1 else ''}, got {len(args)}")
+
+
+FUNCTIONS: dict[str, Callable[[View, list[str]], str]] = {
+    "active_branch": active_branch, "dolt_hashof": dolt_hashof, "hashof": dolt_hashof,
+    "dolt_hashof_table": dolt_hashof_table, "dolt_hashof_db": dolt_hashof_db,
+}

@@ -1,0 +1,256 @@
+"""Table names -> Arrow sources registered in DuckDB, for one statement at a time.
+
+A `View` is what a statement sees: the repository, the working root it reads and writes (the
+branch's working set, or the open transaction's root), and the store to read chunks from (a
+write buffer inside a change, so a statement reads its own earlier writes).
+
+A `Binder` rewrites every table a query names into a uniquely named Arrow source registered
+in DuckDB, aliased back to the name the user wrote so qualified columns keep working:
+- a working table: its rows from the tree (`Table.scan()`, zero-copy over the decoded leaves,
+  cached per tree root), or only the rows a primary-key predicate can keep (`pushdown`);
+- `t AS OF 'rev'` (marked by `parse`): the table in that revision's root;
+- system tables (`dolt_log`, `dolt_diff_<t>`...) and table functions (`dolt_diff(...)`), built
+  by `system_tables`.
+CTE names are left alone. Sources are unregistered when the statement ends.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from core.errors import DlError
+from core.root import RootValue
+from core.store.base import ChunkStore
+from core.table import Table
+from core.workingset import WorkingSet
+from sql import pushdown, system_tables
+from sql.edits import TextEdits
+from sql.errors import SqlError, engine_error, wrap
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from core.repo import Repository
+
+_SOURCE_PREFIX = "__dl_src_"
+_counter = itertools.count()
+
+
+@dataclass
+class View:
+    """The state one statement reads: repository, branch, working set and working root."""
+
+    repo: Repository
+    store: ChunkStore
+    branch: str
+    ws: WorkingSet
+    root: RootValue
+
+    def table_name(self, name: str, root: RootValue | None = None) -> str | None:
+        """The stored name `name` refers to (exact, else the one case-insensitive match)."""
+        tables = (root or self.root).tables
+        if name in tables:
+            return name
+        matches = [n for n in tables if n.lower() == name.lower()]
+        return matches[0] if len(matches) == 1 else None
+
+    def table(self, name: str, root: RootValue | None = None) -> Table:
+        stored = self.table_name(name, root)
+        if stored is None:
+            raise SqlError(f"table not found: {name}")
+        return self.repo.table_in(root or self.root, stored, self.store)
+
+    def root_at(self, rev: str) -> RootValue:
+        """The root a revision names; WORKING is this view's root (a transaction's, in one)."""
+        upper = rev.strip().upper()
+        if upper == "WORKING":
+            return self.root
+        if upper == "STAGED":
+            return self.repo.load_root(self.ws.staged, self.store)
+        try:
+            return self.repo.load_root(self.repo.resolve_root_address(rev), self.store)
+        except DlError as exc:
+            raise wrap(exc) from None
+
+
+class ScanCache:
+    """Full scans of recently read tables, keyed by tree root (content never changes).
+
+    The scans share their buffers with the decoded leaves (zero-copy), so holding one costs
+    little while the node cache holds its leaves too; the bound keeps evicted leaves from
+    piling up here."""
+
+    def __init__(self, size: int = 8, max_bytes: int = 1 << 30) -> None:
+        self._items: OrderedDict[tuple[Any, bytes], pa.Table] = OrderedDict()
+        self._size, self._max_bytes = size, max_bytes
+
+    def scan(self, table: Table) -> pa.Table:
+        if table.value.rows is None:
+            return table.schema.arrow.empty_table()
+        key = (table.value.rows, table.schema.layout.fingerprint)
+        hit = self._items.get(key)
+        if hit is not None:
+            self._items.move_to_end(key)
+            return hit
+        rows = table.scan()
+        self._items[key] = rows
+        while len(self._items) > self._size or \
+                (len(self._items) > 1 and sum(t.nbytes for t in self._items.values()) > self._max_bytes):
+            self._items.popitem(last=False)
+        return rows
+
+
+class Binder:
+    """Registers the sources of one statement in DuckDB and runs it there."""
+
+    def __init__(self, view: View, con: duckdb.DuckDBPyConnection, as_of: dict[str, tuple[str, str]],
+                 cache: ScanCache) -> None:
+        self.view, self.con, self.as_of, self.cache = view, con, as_of, cache
+        self.shown: dict[str, str] = {}  # registered name -> what the user wrote
+        self._edits: TextEdits | None = None
+
+    def __enter__(self) -> Binder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for name in self.shown:
+            try:
+                self.con.unregister(name)
+            except Exception:  # noqa: BLE001 - best effort; the connection may be closing
+                pass
+        self.shown.clear()
+
+    # --- running -------------------------------------------------------------------------
+
+    def query(self, expression: exp.Expression, edits: TextEdits | None = None) -> pa.Table:
+        """Runs a query (sqlglot AST, any dialect's parse) over the repository's tables.
+
+        With `edits` (DuckDB-dialect statements parsed from text) the user's text runs with
+        only the table references edited; otherwise the AST is bound (in place: callers pass
+        an expression they own) and generated as DuckDB SQL.
+        """
+        if edits is not None:
+            self._edits = edits
+            try:
+                self.bind(expression)
+            finally:
+                self._edits = None
+            text = edits.apply()
+            if text is not None:
+                return self.run_sql(text)
+        return self.run_sql(self.bind(expression).sql(dialect="duckdb", copy=False))
+
+    def run_sql(self, text: str) -> pa.Table:
+        try:
+            relation = self.con.sql(text)
+            if relation is None:
+                return pa.table({})
+            return relation.to_arrow_table()
+        except SqlError:
+            raise
+        except Exception as exc:  # duckdb's error classes
+            if type(exc).__module__.startswith(("duckdb", "_duckdb")):
+                raise engine_error(exc, self.shown) from None
+            raise
+
+    def register(self, rows: pa.Table, shown: str) -> str:
+        name = f"{_SOURCE_PREFIX}{next(_counter)}"
+        self.con.register(name, rows)
+        self.shown[name] = shown
+        return name
+
+    # --- binding ---------------------------------------------------------------------------
+
+    def bind(self, expression: exp.Expression) -> exp.Expression:
+        """Rewrites the tables of `expression` to registered sources (in place; returns it)."""
+        ctes = {cte.alias_or_name.lower() for cte in expression.find_all(exp.CTE)}
+        for node in list(expression.find_all(exp.Table)):
+            self._bind_table(node, ctes)
+        return expression
+
+    def _bind_table(self, node: exp.Table, ctes: set[str]) -> None:
+        if isinstance(node.this, exp.Func):
+            self._bind_function(node)
+            return
+        name = node.name
+        if not name or (name.lower() in ctes and name not in self.as_of):
+            return
+        if node.args.get("db") or node.args.get("catalog"):
+            raise SqlError(f"qualified table names are not supported: {node.sql()}; "
+                           "use t AS OF 'branch' to read another branch")
+        if name in self.as_of:
+            table_name, rev = self.as_of[name]
+            table = self.view.table(table_name, self.view.root_at(rev))
+            rows = self._table_rows(node, table, node.alias or table_name)
+            self._point(node, rows, table_name, f"{table_name} AS OF '{rev}'")
+            return
+        rows = system_tables.system_table(self.view, name, _hints(node))
+        if rows is not None:
+            self._point(node, rows, name, name)
+            return
+        table = self.view.table(name)
+        self._point(node, self._table_rows(node, table, node.alias or name), name, name)
+
+    def _bind_function(self, node: exp.Table) -> None:
+        func = node.this
+        name = (func.name if isinstance(func, exp.Anonymous) else func.sql_name()).lower()
+        if not name.startswith("dolt_"):
+            return  # DuckDB's own table functions (range, read_csv...)
+        args = [_literal_text(a, name) for a in func.expressions]
+        rows = system_tables.table_function(self.view, name, args)
+        self._point(node, rows, name, f"{name}(...)")
+
+    def _table_rows(self, node: exp.Table, table: Table, visible: str) -> pa.Table:
+        found = pushdown.key_filter(node, visible, table)
+        if found is not None:
+            return pushdown.fetch(table, found)
+        return self.cache.scan(table)
+
+    def _point(self, node: exp.Table, rows: pa.Table, alias: str, shown: str) -> None:
+        registered = self.register(rows, shown)
+        if self._edits is not None:
+            span = self._edits.table_span(node)
+            if span is None:
+                self._edits.failed = True
+            else:
+                suffix = "" if node.alias else f" AS {exp.to_identifier(alias).sql('duckdb')}"
+                self._edits.add(span, registered + suffix)
+            return
+        if not node.alias:
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        node.set("this", exp.to_identifier(registered))
+        node.set("db", None)
+        node.set("catalog", None)
+
+
+def _hints(node: exp.Table) -> dict[str, str]:
+    """String equalities on the system table's columns (e.g. to_commit = 'WORKING')."""
+    select = pushdown.enclosing_select(node)
+    if select is None or select.args.get("where") is None:
+        return {}
+    out = {}
+    visible = (node.alias or node.name).lower()
+    single = len(pushdown.direct_sources(select)) == 1
+    for conjunct in pushdown.conjuncts(select.args["where"].this):
+        if isinstance(conjunct, exp.EQ):
+            for col, lit in ((conjunct.this, conjunct.expression), (conjunct.expression, conjunct.this)):
+                if isinstance(col, exp.Column) and isinstance(lit, exp.Literal) and lit.is_string \
+                        and (col.table.lower() == visible if col.table else single):
+                    out[col.name.lower()] = lit.this
+    return out
+
+
+def _literal_text(node: exp.Expression, function: str) -> str:
+    if isinstance(node, exp.Literal):
+        return str(node.this)
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+        return "-" + str(node.this.this)
+    raise SqlError(f"arguments of {function}() must be literals, got {node.sql()}")

@@ -1,0 +1,356 @@
+"""A SQL session over a repository: run scripts, get Arrow tables and row counts back.
+
+    session = Session(repo)                      # or Session(repo, dialect="sqlite")
+    session.run("insert into t values (1, 'a'); select * from t")  # -> [Result, Result]
+    session.query("select count(*) from t")      # -> pa.Table (the last result)
+
+Statements run in order; the first error raises `SqlError` naming the statement, and the
+statements before it keep their effects. Each write statement is one atomic working-set
+update: it is computed against the branch's current working root, its chunks are buffered,
+and the working set moves by compare-and-swap (`Repository.update_working`), re-running the
+statement on the fresh root if another writer got there first. `BEGIN ... COMMIT` groups
+statements instead: they read and write a private root (reads see earlier writes), and COMMIT
+lands it only if the working set is still the one read at BEGIN; otherwise it fails with a
+concurrent-update error and nothing lands. `ROLLBACK` (or ending the session) discards it.
+Version-control procedures inside a transaction first land it, as Dolt's do.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from core.errors import ConcurrentUpdate, DlError
+from core.hashing import Address, address_of
+from core.refs import working_set_ref
+from core.repo import Author, Repository
+from core.root import RootValue
+from core.store.base import ChunkStore
+from core.store.buffered import BufferedStore
+from core.table import Table
+from core.workingset import WorkingSet
+from sql import ddl, dml, procedures
+from sql.edits import TextEdits
+from sql.errors import SqlError, wrap
+from sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
+from sql.resolve import Binder, ScanCache, View
+from sql.types import display_type
+
+# Dialects whose `/` divides integers as integers (sqlglot cannot transpile it: the operand
+# types are known only at run time), so DuckDB runs them with integer_division on.
+INTEGER_DIVISION = ("sqlite", "postgres")
+
+
+class ResultKind(Enum):
+    ROWS = "rows"  # a result set
+    COUNT = "count"  # rows affected by a write
+    OK = "ok"  # DDL, BEGIN/COMMIT/ROLLBACK
+
+
+@dataclass
+class Result:
+    """What one statement produced."""
+
+    statement: str
+    kind: ResultKind
+    table: pa.Table | None = None
+    rows_affected: int = 0
+    message: str = ""
+
+
+@dataclass
+class Transaction:
+    """An open BEGIN: the working set read at BEGIN (the CAS token) and the private root."""
+
+    branch: str
+    ws_address: Address
+    ws: WorkingSet
+    root: RootValue
+    buffer: BufferedStore
+
+
+class Session:
+    """Runs SQL against a repository's working set and revisions (see the module docstring)."""
+
+    def __init__(self, repo: Repository, *, dialect: str = "duckdb", author: Author | None = None) -> None:
+        if dialect not in DIALECTS:
+            raise SqlError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
+        self.repo, self.dialect, self.author = repo, dialect, author
+        self._con = duckdb.connect(":memory:")
+        if dialect in INTEGER_DIVISION:
+            self._con.execute("SET integer_division = true")
+        self._tx: Transaction | None = None
+        self._cache = ScanCache()
+
+    # --- public API ------------------------------------------------------------------------
+
+    def run(self, text: str) -> list[Result]:
+        """Runs every statement of `text`; returns their results (raises on the first error)."""
+        return list(self.execute(text))
+
+    def execute(self, text: str) -> Iterator[Result]:
+        """Runs the statements of `text` one by one, yielding each result as it is ready."""
+        for piece in split_script(text, self.dialect):
+            statement = parse_statement(piece, self.dialect)
+            try:
+                yield self._run(statement)
+            except SqlError as exc:
+                raise exc.located(statement.text, piece.number, piece.line) from None
+            except DlError as exc:
+                raise wrap(exc).located(statement.text, piece.number, piece.line) from None
+
+    def query(self, text: str) -> pa.Table:
+        """The rows of the last statement of `text` that returned rows."""
+        tables = [r.table for r in self.run(text) if r.table is not None]
+        if not tables:
+            raise SqlError("no statement returned rows")
+        return tables[-1]
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._tx is not None
+
+    def branch(self) -> str:
+        return self._tx.branch if self._tx else self.repo.current_branch()
+
+    def rollback(self) -> None:
+        """Discards an open transaction (no-op without one)."""
+        if self._tx is not None:
+            self._tx.buffer.discard()
+            self._tx = None
+
+    def close(self) -> None:
+        self.rollback()
+        self._con.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- dispatch --------------------------------------------------------------------------
+
+    def _run(self, statement: Statement) -> Result:
+        kind = statement.kind
+        if kind is Kind.BEGIN:
+            return self._begin(statement)
+        if kind is Kind.COMMIT:
+            self._commit()
+            return Result(statement.text, ResultKind.OK, message="committed")
+        if kind is Kind.ROLLBACK:
+            self.rollback()
+            return Result(statement.text, ResultKind.OK, message="rolled back")
+        if kind is Kind.CALL:
+            return self._call(statement)
+        if kind is Kind.QUERY:
+            return Result(statement.text, ResultKind.ROWS, table=self._select(statement))
+        if kind is Kind.SHOW_TABLES:
+            return Result(statement.text, ResultKind.ROWS, table=self._show_tables())
+        if kind is Kind.DESCRIBE:
+            return Result(statement.text, ResultKind.ROWS, table=self._describe(statement.target or ""))
+        return self._write(statement)
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def _view(self) -> View:
+        if self._tx is not None:
+            tx = self._tx
+            return View(self.repo, tx.buffer, tx.branch, tx.ws, tx.root)
+        branch = self.repo.current_branch()
+        _, ws = self.repo.working_set(branch)
+        return View(self.repo, self.repo.store, branch, ws, self.repo.load_root(ws.working))
+
+    def _binder(self, view: View, statement: Statement) -> Binder:
+        return Binder(view, self._con, statement.as_of, self._cache)
+
+    def _select(self, statement: Statement) -> pa.Table:
+        expression = statement.expression.copy()  # type: ignore[union-attr]
+        edits = TextEdits(statement.source) if self.dialect == "duckdb" and statement.source else None
+        if _calls(expression, procedures.PROCEDURES):
+            reopen = self._land_transaction()
+            expression = self._substitute(expression, self._view(), edits, procedures=True)
+            if reopen:
+                self._begin(statement)
+        view = self._view()
+        expression = self._substitute(expression, view, edits, procedures=False)
+        with self._binder(view, statement) as binder:
+            return binder.query(expression, edits)
+
+    def _substitute(self, expression: exp.Expression, view: View, edits: TextEdits | None, *,
+                    procedures: bool) -> exp.Expression:
+        """Dolt functions (and, when allowed, procedures) called in a query -> their values."""
+        for node in list(expression.find_all(exp.Anonymous)):
+            if isinstance(node.parent, exp.Table):
+                continue  # a table function: the binder's
+            name = node.name.lower()
+            if name in _FUNCTIONS:
+                value: Any = _FUNCTIONS[name](view, _literal_args(node, name))
+            elif procedures and name in _PROCEDURES:
+                rows = procedures_call(view, name, _literal_args(node, name), self.author)
+                value = rows.column(0)[0].as_py() if rows.num_rows else None
+            else:
+                continue
+            literal = exp.null() if value is None else exp.convert(value)
+            bare = isinstance(node.parent, exp.Select) and node.arg_key == "expressions"
+            span = edits.call_span(node) if edits is not None else None
+            if edits is not None and span is None:
+                edits.failed = True
+            if edits is not None and span is not None:
+                label = f" AS {exp.to_identifier(edits.text(span), quoted=True).sql('duckdb')}" if bare else ""
+                edits.add(span, literal.sql("duckdb") + label)
+            if bare:
+                label = f"{node.name}({', '.join(a.sql(self.dialect) for a in node.expressions)})"
+                literal = exp.alias_(literal, label, quoted=True)
+            node.replace(literal)
+        return expression
+
+    def _show_tables(self) -> pa.Table:
+        view = self._view()
+        directory = self.repo.directory.name if self.repo.directory else "dl"
+        return pa.table({f"Tables_in_{directory}": pa.array(sorted(view.root.tables), pa.string())})
+
+    def _describe(self, name: str) -> pa.Table:
+        table = self._view().table(name)
+        schema = table.schema
+        rows = [(c.name, display_type(c.type), "NO" if c.not_null or c.name in schema.primary_key else "YES",
+                 "PRI" if c.name in schema.primary_key else "", None if c.default is None else str(c.default), "")
+                for c in schema.columns]
+        names = ["Field", "Type", "Null", "Key", "Default", "Extra"]
+        return pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def _write(self, statement: Statement) -> Result:
+        counted: list[int] = [0]
+
+        def change(root: RootValue, store: ChunkStore, ws: WorkingSet, branch: str) -> RootValue:
+            view = View(self.repo, store, branch, ws, root)
+            with self._binder(view, statement) as binder:  # a fresh AST per attempt: binding edits it
+                new_root, counted[0] = _apply_statement(binder, statement, _copy(statement.expression), store)
+            return new_root
+
+        if self._tx is not None:
+            tx = self._tx
+            tx.root = change(tx.root, tx.buffer, tx.ws, tx.branch)
+        else:
+            def in_working(root: RootValue, buffer: BufferedStore) -> RootValue:
+                branch = self.repo.current_branch()
+                return change(root, buffer, self.repo.working_set(branch)[1], branch)
+            self.repo.update_working(in_working)
+        if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
+            return Result(statement.text, ResultKind.COUNT, rows_affected=counted[0])
+        return Result(statement.text, ResultKind.OK, message=statement.kind.value)
+
+    # --- transactions ------------------------------------------------------------------------
+
+    def _begin(self, statement: Statement) -> Result:
+        if self._tx is not None:
+            raise SqlError("a transaction is already open (COMMIT or ROLLBACK it first)")
+        branch = self.repo.current_branch()
+        address, ws = self.repo.working_set(branch)
+        self._tx = Transaction(branch, address, ws, self.repo.load_root(ws.working),
+                               BufferedStore(self.repo.store))
+        return Result(statement.text, ResultKind.OK, message="transaction started")
+
+    def _commit(self) -> None:
+        tx, self._tx = self._tx, None
+        if tx is None:
+            return
+        if tx.root.address == tx.ws.working:
+            tx.buffer.discard()
+            return
+        new_ws = tx.ws.with_working(self.repo.put_root(tx.buffer, tx.root))
+        if not self.repo.write_working_set(tx.branch, tx.ws_address, new_ws, tx.buffer):
+            tx.buffer.discard()
+            raise SqlError(f"concurrent update: the working set of branch {tx.branch} changed since BEGIN; "
+                           "the transaction was rolled back, retry it",
+                           cause=ConcurrentUpdate(working_set_ref(tx.branch)))
+
+    def _land_transaction(self) -> bool:
+        """Commits an open transaction before a procedure runs; returns whether one was open."""
+        if self._tx is None:
+            return False
+        self._commit()
+        return True
+
+    def _call(self, statement: Statement) -> Result:
+        select = statement.expression
+        call = select.expressions[0] if isinstance(select, exp.Select) and len(select.expressions) == 1 else None
+        if not isinstance(call, exp.Anonymous):
+            raise SqlError("CALL takes one procedure call, e.g. CALL dolt_commit('-am', 'message')")
+        reopen = self._land_transaction()
+        name = call.name.lower()
+        rows = procedures_call(self._view(), name, _literal_args(call, name), self.author)
+        if reopen:
+            self._begin(statement)
+        return Result(statement.text, ResultKind.ROWS, table=rows)
+
+
+def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expression | None,
+                     store: ChunkStore) -> tuple[RootValue, int]:
+    """The working root after `statement` (a write, parsed as `expression`) and its row count."""
+    view = binder.view
+
+    def put(table: Table) -> Address:
+        data = table.value.encode()
+        address = address_of(data)
+        store.put_many({address: data})
+        return address
+
+    if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
+        if isinstance(expression, exp.Insert):
+            table, count = dml.insert(binder, expression, statement.replace)
+            node = expression.this
+        elif isinstance(expression, exp.Update):
+            table, count = dml.update(binder, expression)
+            node = expression.this
+        else:
+            table, count = dml.delete(binder, expression)  # type: ignore[arg-type]
+            node = expression.this  # type: ignore[union-attr]
+        if table is None:
+            return view.root, count
+        name = view.table_name((node.this if isinstance(node, exp.Schema) else node).name)
+        return view.root.with_table(name, put(table)), count  # type: ignore[arg-type]
+    if statement.kind is Kind.CREATE:
+        changes = ddl.create(binder, expression)  # type: ignore[arg-type]
+    elif statement.kind is Kind.DROP:
+        changes = ddl.drop(binder, expression)  # type: ignore[arg-type]
+    elif statement.kind is Kind.TRUNCATE:
+        changes = ddl.truncate(binder, expression)  # type: ignore[arg-type]
+    else:
+        changes = ddl.alter(binder, expression)  # type: ignore[arg-type]
+    return ddl.apply(view.root, changes, put), 0
+
+
+def _copy(expression: exp.Expression | None) -> exp.Expression | None:
+    return None if expression is None else expression.copy()
+
+
+def _calls(expression: exp.Expression, names: dict[str, Any]) -> bool:
+    return any(n.name.lower() in names and not isinstance(n.parent, exp.Table)
+               for n in expression.find_all(exp.Anonymous))
+
+
+def _literal_args(node: exp.Anonymous, name: str) -> list[str]:
+    out = []
+    for arg in node.expressions:
+        if isinstance(arg, exp.Literal):
+            out.append(str(arg.this))
+        elif isinstance(arg, exp.Neg) and isinstance(arg.this, exp.Literal):
+            out.append("-" + str(arg.this.this))
+        elif isinstance(arg, exp.Boolean):
+            out.append("true" if arg.this else "false")
+        else:
+            raise SqlError(f"arguments of {name}() must be literals, got {arg.sql()}")
+    return out
+
+
+_FUNCTIONS = procedures.FUNCTIONS
+_PROCEDURES = procedures.PROCEDURES
+procedures_call = procedures.call

@@ -1,0 +1,141 @@
+"""CREATE / DROP / ALTER TABLE."""
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from sql.errors import SqlError
+from sql.session import Session
+from tests.sql.conftest import rows, value
+
+
+def schema_of(session: Session, name: str):
+    return session._view().table(name).schema
+
+
+def test_create_table_types_and_constraints(session: Session) -> None:
+    session.run("create table t (id integer primary key, name varchar(20) not null default 'anon', "
+                "score real, ok boolean, d date, ts timestamp, amount decimal(10, 2), raw blob, small smallint)")
+    schema = schema_of(session, "t")
+    assert schema.primary_key == ("id",)
+    types = {c.name: c.type for c in schema.columns}
+    assert types == {"id": pa.int64(), "name": pa.string(), "score": pa.float64(), "ok": pa.bool_(),
+                     "d": pa.date32(), "ts": pa.timestamp("us"), "amount": pa.decimal128(10, 2),
+                     "raw": pa.binary(), "small": pa.int16()}
+    assert schema.column("name").not_null and schema.column("name").default == "anon"
+    session.run("insert into t (id) values (1)")
+    assert value(session, "select name from t") == "anon"
+
+
+def test_table_level_and_composite_primary_key(session: Session) -> None:
+    session.run("create table c (a int, b text, primary key (a, b))")
+    assert schema_of(session, "c").primary_key == ("a", "b")
+
+
+def test_create_existing_and_if_not_exists(session: Session) -> None:
+    session.run("create table t (id int primary key)")
+    with pytest.raises(SqlError, match="already exists: t"):
+        session.run("create table t (id int primary key)")
+    session.run("create table if not exists t (x int)")
+    assert schema_of(session, "t").names == ["id"]
+    session.run("create or replace table t (x int)")
+    assert schema_of(session, "t").names == ["x"]
+
+
+def test_create_table_as_select(session: Session) -> None:
+    session.run("create table src (id int primary key, v double); insert into src values (1, 1.5), (2, 2.5)")
+    session.run("create table dst as select id, v * 2 as w, 'k' as tag from src")
+    schema = schema_of(session, "dst")
+    assert schema.primary_key == () and [c.type for c in schema.columns] == [pa.int64(), pa.float64(), pa.string()]
+    assert rows(session, "select * from dst order by id") == [(1, 3.0, "k"), (2, 5.0, "k")]
+    session.run("create table keyed (id int primary key, w double) as select id, v from src")
+    assert schema_of(session, "keyed").primary_key == ("id",)
+    assert value(session, "select count(*) from keyed") == 2
+
+
+def test_refused_constraints_and_types(session: Session) -> None:
+    for text, word in [("create table u (id int unique)", "UNIQUE"),
+                       ("create table u (id int check (id > 0))", "CHECK"),
+                       ("create table u (id int primary key, d interval)", "not supported"),
+                       ("create table u (a)", "needs a type"),
+                       ("create view v as select 1", "not supported"),
+                       ("create table dolt_x (id int)", "reserved")]:
+        with pytest.raises(SqlError, match=word):
+            session.run(text)
+    with pytest.raises(SqlError, match="AUTO_INCREMENT"):
+        Session(session.repo, dialect="mysql").run("create table u (id int auto_increment primary key)")
+
+
+def test_default_must_fit(session: Session) -> None:
+    with pytest.raises(SqlError, match="DEFAULT"):
+        session.run("create table u (id int primary key, n int default 'abc')")
+    with pytest.raises(SqlError, match="constant"):
+        session.run("create table u (id int primary key, n int default id)")
+
+
+def test_drop_table(session: Session) -> None:
+    session.run("create table a (id int primary key); create table b (id int primary key)")
+    session.run("drop table a, b")
+    assert rows(session, "show tables") == []
+    with pytest.raises(SqlError, match="table not found: a"):
+        session.run("drop table a")
+    session.run("drop table if exists a")
+
+
+def test_alter_add_drop_rename_column(session: Session) -> None:
+    session.run("create table t (id int primary key, v text); insert into t values (1, 'a'), (2, 'b')")
+    session.run("alter table t add column n int not null default 5")
+    assert rows(session, "select * from t order by id") == [(1, "a", 5), (2, "b", 5)]
+    session.run("alter table t add column note text")
+    assert value(session, "select count(*) from t where note is null") == 2
+    with pytest.raises(SqlError, match="DEFAULT"):
+        session.run("alter table t add column m int not null")
+    session.run("alter table t drop column v")
+    assert schema_of(session, "t").names == ["id", "n", "note"]
+    with pytest.raises(SqlError, match="primary key"):
+        session.run("alter table t drop column id")
+    session.run("alter table t rename column id to key")
+    assert schema_of(session, "t").primary_key == ("key",)
+    assert rows(session, "select key, n from t order by key") == [(1, 5), (2, 5)]
+
+
+def test_alter_column_type_and_nullability(session: Session) -> None:
+    session.run("create table t (id int primary key, v text); insert into t values (1, '10'), (2, null)")
+    session.run("alter table t alter column v type bigint")
+    assert schema_of(session, "t").column("v").type == pa.int64()
+    assert rows(session, "select v from t order by id") == [(10,), (None,)]
+    with pytest.raises(SqlError, match="NULL values"):
+        session.run("alter table t alter column v set not null")
+    session.run("update t set v = 0 where v is null; alter table t alter column v set not null")
+    assert schema_of(session, "t").column("v").not_null
+    session.run("alter table t alter column v set default 3")
+    assert schema_of(session, "t").column("v").default == 3
+    session.run("insert into t (id) values (3)")
+    assert value(session, "select v from t where id = 3") == 3
+    session.run("alter table t alter column v drop default")
+    assert schema_of(session, "t").column("v").default is None
+
+
+def test_alter_rename_table(session: Session) -> None:
+    session.run("create table t (id int primary key); insert into t values (1); create table other (id int)")
+    session.run("alter table t rename to u")
+    assert rows(session, "show tables") == [("other",), ("u",)]
+    assert value(session, "select count(*) from u") == 1
+    with pytest.raises(SqlError, match="already exists"):
+        session.run("alter table u rename to other")
+
+
+def test_column_change_gives_same_hash_as_fresh_table(session: Session) -> None:
+    session.run("create table a (id int primary key, v int); insert into a select range, range from range(500)")
+    session.run("alter table a add column w text")
+    session.run("create table b (id int primary key, v int, w text); insert into b select range, range, null from range(500)")
+    assert value(session, "select dolt_hashof_table('a')") == value(session, "select dolt_hashof_table('b')")
+
+
+def test_mysql_dump_style_create(session: Session) -> None:
+    mysql = Session(session.repo, dialect="mysql")
+    mysql.run("CREATE TABLE `orders` (`id` int(11) NOT NULL, `note` varchar(255) DEFAULT NULL, PRIMARY KEY (`id`), "
+              "KEY `idx_note` (`note`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+    assert schema_of(session, "orders").primary_key == ("id",)
+    with pytest.raises(SqlError, match="UNIQUE"):
+        mysql.run("create table u (id int, a int, unique key u (a))")

@@ -1,0 +1,82 @@
+"""Dialects (transpiled by sqlglot, with the semantic fixes DESIGN names) and error messages."""
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from core.repo import Repository
+from sql.errors import SqlError
+from sql.parse import is_complete, split_script
+from sql.session import Session
+from tests.sql.conftest import rows, value
+
+
+def test_sqlite_integer_division_and_64bit_integers(repo: Repository) -> None:
+    s = Session(repo, dialect="sqlite")
+    assert rows(s, "select 7 / 2, -7 / 2, 7.0 / 2") == [(3, -3, 3.5)]
+    s.run("create table t (id integer primary key, x integer); insert into t values (1, 3000000000)")
+    assert s._view().table("t").schema.column("x").type == pa.int64()
+    assert value(s, "select x * 3 from t") == 9_000_000_000
+
+
+def test_mysql_dialect(repo: Repository) -> None:
+    s = Session(repo, dialect="mysql")
+    s.run("create table `my t` (id int primary key, name varchar(10)); insert into `my t` values (1, 'a'), (2, 'b')")
+    assert rows(s, "select 7 / 2, 7 div 2") == [(3.5, 3)]
+    assert rows(s, "select name from `my t` as of 'WORKING' where id = 2") == [("b",)]
+    s.run("call dolt_commit('-Am', 'mysql', '--author', 'M <m@x>')")
+    assert value(s, "select count(*) from `my t` as of 'HEAD'") == 2
+
+
+def test_postgres_dialect(repo: Repository) -> None:
+    s = Session(repo, dialect="postgres")
+    s.run("create table t (id int primary key, v text); insert into t values (1, 'x') on conflict (id) do nothing")
+    assert rows(s, "select v || '!' , 7 / 2 from t") == [("x!", 3)]
+
+
+def test_duckdb_text_reaches_duckdb_unchanged(session: Session) -> None:
+    session.run("create table t (id int primary key, v int); insert into t values (1, 2)")
+    table = session.query("select 2 ** 10, count(*), v from t group by v")
+    assert table.column_names == ["(2 ** 10)", "count_star()", "v"]
+    table = session.query("select active_branch(), dolt_hashof_table('t') is not null as ok")
+    assert table.column_names == ["active_branch()", "ok"]
+
+
+def test_split_keeps_semicolons_in_strings_and_comments() -> None:
+    pieces = split_script("select ';' as a; -- c; \n select 2; /* ; */ ;  ;\n\nselect 3")
+    assert [p.text for p in pieces] == ["select ';' as a", "-- c; \n select 2", "select 3"]
+    assert [p.line for p in pieces] == [1, 1, 4]
+    assert is_complete("select 1;") and not is_complete("select ';'") and not is_complete("select 'abc;")
+
+
+def test_syntax_error_has_position(session: Session) -> None:
+    with pytest.raises(SqlError) as caught:
+        session.run("select 1;\nselect * from\n t where")
+    err = caught.value
+    assert err.number == 2 and err.line == 3 and "syntax error" in str(err)
+    assert "statement 2" in str(err) and "\n" not in str(err)
+
+
+def test_unknown_names(session: Session) -> None:
+    session.run("create table t (id int primary key, v int)")
+    with pytest.raises(SqlError, match="table not found: nosuch"):
+        session.run("select * from nosuch")
+    with pytest.raises(SqlError, match='"nope" not found') as caught:
+        session.run("select nope from t")
+    assert "__dl_src" not in str(caught.value)
+    with pytest.raises(SqlError, match="revision not found: nobranch"):
+        session.run("select * from t as of 'nobranch'")
+    with pytest.raises(SqlError, match="AS OF takes a quoted revision"):
+        session.run("select * from t as of HEAD")
+
+
+def test_unsupported_statements(session: Session) -> None:
+    for text in ("attach 'x.db'", "install httpfs", "pragma version", "set threads = 1"):
+        with pytest.raises(SqlError, match="unsupported statement"):
+            session.run(text)
+
+
+def test_case_insensitive_table_names(session: Session) -> None:
+    session.run("create table People (id int primary key)")
+    session.run("insert into people values (1)")
+    assert value(session, "select count(*) from PEOPLE") == 1

@@ -1,0 +1,136 @@
+"""Dolt's system tables and table functions."""
+from __future__ import annotations
+
+import pytest
+
+from sql.errors import SqlError
+from sql.session import Session
+from tests.sql.conftest import rows, value
+
+
+@pytest.fixture
+def history(session: Session) -> tuple[Session, list[str]]:
+    """t with three commits: create+fill, update, delete; then an uncommitted insert."""
+    hashes = []
+    session.run("create table t (id int primary key, v text); insert into t values (1, 'a'), (2, 'b')")
+    hashes.append(value(session, "select dolt_commit('-Am', 'one')"))
+    session.run("update t set v = 'B' where id = 2")
+    hashes.append(value(session, "select dolt_commit('-am', 'two')"))
+    session.run("delete from t where id = 1")
+    hashes.append(value(session, "select dolt_commit('-am', 'three')"))
+    session.run("insert into t values (3, 'c')")
+    return session, hashes
+
+
+def test_dolt_log_and_function(history) -> None:
+    session, hashes = history
+    assert [r[0] for r in rows(session, "select message from dolt_log")] == \
+        ["three", "two", "one", "Initialize data repository"]
+    assert rows(session, "select commit_hash, committer, commit_order from dolt_log limit 1") == [(hashes[2], "Tester", 4)]
+    assert value(session, "select count(*) from dolt_log('HEAD~1')") == 3
+    assert value(session, "select message from dolt_log() limit 1") == "three"
+    with pytest.raises(SqlError, match="unknown option"):
+        session.run("select * from dolt_log('--oneline')")
+
+
+def test_dolt_commits_and_ancestors(history) -> None:
+    session, hashes = history
+    assert value(session, "select count(*) from dolt_commits") == 4
+    assert rows(session, f"select parent_hash, parent_index from dolt_commit_ancestors where commit_hash = '{hashes[2]}'") \
+        == [(hashes[1], 0)]
+    assert value(session, "select count(*) from dolt_commit_ancestors") == 3
+
+
+def test_dolt_diff_table_working_and_commits(history) -> None:
+    session, hashes = history
+    assert rows(session, "select to_id, to_v, from_id, diff_type, to_commit, from_commit from dolt_diff_t "
+                         "where to_commit = 'WORKING'") == [(3, "c", None, "added", "WORKING", hashes[2])]
+    assert rows(session, f"select to_v, from_v, diff_type from dolt_diff_t where to_commit = '{hashes[1]}'") \
+        == [("B", "b", "modified")]
+    assert rows(session, f"select from_id, diff_type from dolt_diff_t where from_commit = '{hashes[1]}'") \
+        == [(1, "removed")]
+    all_rows = rows(session, "select diff_type, count(*) from dolt_diff_t group by 1 order by 1")
+    assert all_rows == [("added", 3), ("modified", 1), ("removed", 1)]
+    names = session.query("select * from dolt_diff_t limit 0").column_names
+    assert names == ["to_id", "to_v", "to_commit", "to_commit_date", "from_id", "from_v", "from_commit",
+                     "from_commit_date", "diff_type"]
+    assert value(session, "select count(*) from dolt_diff_t where to_commit_date is not null "
+                          "and to_commit <> 'WORKING'") == 4
+
+
+def test_dolt_diff_function(history) -> None:
+    session, _ = history
+    assert rows(session, "select to_id, from_id, diff_type, to_commit, from_commit from dolt_diff('HEAD', 'WORKING', 't')") \
+        == [(3, None, "added", "WORKING", "HEAD")]
+    assert rows(session, "select diff_type, from_id from dolt_diff('HEAD~2', 'HEAD', 't') order by 2") \
+        == [("removed", 1), ("modified", 2)]
+    assert value(session, "select count(*) from dolt_diff('HEAD~2..HEAD', 't')") == 2
+    with pytest.raises(SqlError, match="table not found"):
+        session.run("select * from dolt_diff('HEAD', 'WORKING', 'nosuch')")
+    with pytest.raises(SqlError, match="revision not found"):
+        session.run("select * from dolt_diff('nosuchrev', 'WORKING', 't')")
+
+
+def test_diff_stat_and_summary(history) -> None:
+    session, _ = history
+    assert rows(session, "select table_name, rows_added, rows_deleted, rows_modified from dolt_diff_stat('HEAD~2', 'HEAD')") \
+        == [("t", 0, 1, 1)]
+    assert rows(session, "select to_table_name, diff_type, data_change, schema_change from dolt_diff_summary('HEAD', 'WORKING')") \
+        == [("t", "modified", True, False)]
+
+
+def test_dolt_diff_system_table(history) -> None:
+    session, _ = history
+    assert rows(session, "select commit_hash, table_name from dolt_diff order by date nulls first limit 2")[0] == ("WORKING", "t")
+    assert value(session, "select count(*) from dolt_diff where table_name = 't'") == 4
+
+
+def test_dolt_history_table(history) -> None:
+    session, hashes = history
+    got = rows(session, "select h.commit_hash, id, v from dolt_history_t h join dolt_log l "
+                        "on l.commit_hash = h.commit_hash order by l.commit_order desc, id")
+    assert got == [(hashes[2], 2, "B"), (hashes[1], 1, "a"), (hashes[1], 2, "B"), (hashes[0], 1, "a"), (hashes[0], 2, "b")]
+    assert value(session, "select count(*) from dolt_history_t where id = 2") == 3
+    assert value(session, "select committer from dolt_history_t limit 1") == "Tester"
+
+
+def test_dolt_status(history) -> None:
+    session, _ = history
+    assert rows(session, "select * from dolt_status") == [("t", False, "modified")]
+    session.run("call dolt_add('t'); create table n (id int)")
+    assert rows(session, "select * from dolt_status order by table_name") == [("n", False, "new table"), ("t", True, "modified")]
+
+
+def test_branches_and_tags(history) -> None:
+    session, hashes = history
+    session.run("call dolt_branch('feature', 'HEAD~1'); call dolt_tag('v1', 'HEAD~2', '-m', 'first release')")
+    assert rows(session, "select name, hash, dirty from dolt_branches order by name") == \
+        [("feature", hashes[1], False), ("main", hashes[2], True)]
+    assert rows(session, "select tag_name, tag_hash, message from dolt_tags") == [("v1", hashes[0], "first release")]
+    assert value(session, "select count(*) from t as of 'v1'") == 2
+    assert value(session, "select v from t as of 'feature' where id = 2") == "B"
+
+
+def test_conflicts_table(session: Session) -> None:
+    session.run("create table t (id int primary key, v text); insert into t values (1, 'base')")
+    session.run("call dolt_commit('-Am', 'base'); call dolt_checkout('-b', 'other')")
+    session.run("update t set v = 'theirs'; call dolt_commit('-am', 'theirs'); call dolt_checkout('main')")
+    session.run("update t set v = 'ours'; call dolt_commit('-am', 'ours')")
+    assert value(session, "select count(*) from dolt_conflicts_t") == 0
+    merged = session.query("call dolt_merge('other')")
+    assert merged.column("conflicts")[0].as_py() == 1
+    assert rows(session, "select base_v, our_v, their_v from dolt_conflicts_t") == [("base", "ours", "theirs")]
+    assert rows(session, "select * from dolt_conflicts") == [("t", 1)]
+    assert rows(session, "select * from dolt_status") == [("t", False, "conflict")]
+    session.run("call dolt_conflicts_resolve('--theirs', 't')")
+    assert value(session, "select v from t") == "theirs"
+    session.run("call dolt_commit('-am', 'merged')")
+    head = value(session, "select dolt_hashof('HEAD')")
+    assert value(session, f"select count(*) from dolt_commit_ancestors where commit_hash = '{head}'") == 2
+
+
+def test_unknown_system_names(session: Session) -> None:
+    with pytest.raises(SqlError, match="table not found: nosuch"):
+        session.run("select * from dolt_diff_nosuch")
+    with pytest.raises(SqlError, match="unknown table function"):
+        session.run("select * from dolt_nosuch('x')")
