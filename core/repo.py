@@ -363,7 +363,8 @@ class Repository:
             if ws.merge and ws.merge.get("conflicts"):
                 raise MergeConflict("cannot commit: unresolved conflicts in "
                                     f"{', '.join(sorted(ws.merge['conflicts']))}; resolve them first")
-            staged = self._staged_for_commit(ws, head, stage_all, include_new)
+            buffer = BufferedStore(self.store)
+            staged = self._staged_for_commit(buffer, ws, head, stage_all, include_new)
             merge_parent = ref_address("merge", ws.merge.get("their_commit")) if ws.merge else None
             parents = (head.parents if amend else (head_address,)) + \
                 ((merge_parent,) if merge_parent else ())
@@ -374,7 +375,6 @@ class Repository:
             commit = Commit(staged, parents, author.name, author.email,
                             timestamp if timestamp is not None else time.time(), message,
                             1 + max(heights, default=0))
-            buffer = BufferedStore(self.store)
             address = self._put(buffer, commit.encode())
             new_ws = WorkingSet(ws.working, staged, None)
             result[:] = [address]
@@ -384,7 +384,10 @@ class Repository:
         self._retry(attempt, "commit")
         return result[0]
 
-    def _staged_for_commit(self, ws: WorkingSet, head: Commit, stage_all: bool, include_new: bool) -> Address:
+    def _staged_for_commit(self, buffer: BufferedStore, ws: WorkingSet, head: Commit,
+                           stage_all: bool, include_new: bool) -> Address:
+        """The root to commit: the staged one, or with -a/-A the working changes staged on top
+        (written to `buffer`, so it lands with the commit or not at all)."""
         if not (stage_all or include_new):
             return ws.staged
         working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),
@@ -393,7 +396,7 @@ class Repository:
             if change == "added" and name not in head_root.tables and not include_new:
                 continue
             staged = staged.with_table(name, working.tables.get(name))
-        return staged.address if staged.encode() else ws.staged
+        return self.put_root(buffer, staged)
 
     def _retry(self, attempt: Callable[[], bool], what: str) -> None:
         for n in range(RETRIES):

@@ -138,10 +138,11 @@ class Table:
     def apply(self, upserts: pa.Table | None, delete_keys: pa.Table | None) -> "Table":
         """Upserts and deletes (disjoint keys) in one in-place edit."""
         rows = self.conform(upserts) if upserts is not None else None
-        deletes = self.keys_of(delete_keys) if delete_keys is not None and delete_keys.num_rows else None
-        if self.schema.is_keyless:
-            table = self._remove_keyless(self.conform(delete_keys)) if deletes is not None else self
+        has_deletes = delete_keys is not None and delete_keys.num_rows > 0
+        if self.schema.is_keyless:  # a keyless "key" is the whole row
+            table = self._remove_keyless(self.conform(delete_keys)) if has_deletes else self
             return table._add_keyless(rows) if rows is not None else table
+        deletes = self.keys_of(delete_keys) if has_deletes else None
         return self._with_rows(apply_edits(self.tree, rows, deletes))
 
     # --- conforming rows to the schema -------------------------------------------------

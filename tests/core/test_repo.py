@@ -65,6 +65,17 @@ def test_commit_a_skips_new_tables_but_capital_a_includes_them(repo):
     assert "t" in repo.resolve_root("HEAD").tables
 
 
+def test_commit_a_beside_an_unstaged_new_table_stores_the_root_it_commits(repo):
+    put(repo, "t", [(1, "a")])
+    repo.commit("base", include_new=True, author=ME)
+    put(repo, "new", [(2, "x")])
+    put(repo, "t", [(1, "b")])  # no root {t: b} alone was ever written: the commit must write it
+    repo.commit("modify t only", stage_all=True, author=ME)
+    head = repo.resolve_root("HEAD")
+    assert sorted(head.tables) == ["t"] and values(repo, "t", "HEAD") == [(1, "b")]
+    assert repo.status().unstaged == {"new": "added"}
+
+
 def test_revisions_errors(repo):
     with pytest.raises(NotFound):
         repo.resolve_commit("nosuch")

@@ -90,3 +90,11 @@ def test_schema_checks_names():
 def test_decoders_raise_integrity_errors(data):
     with pytest.raises(IntegrityError):
         TableValue.decode(data)
+
+
+def test_keyless_apply_deletes_and_adds_in_one_edit():
+    schema = TableSchema((Column("a", pa.int64()), Column("b", pa.string())))
+    table = Table.empty(MemoryStore(), schema).upsert(pa.table({"a": [1, 1, 2], "b": ["x", "x", "y"]}))
+    edited = table.apply(pa.table({"a": [3], "b": ["z"]}), pa.table({"a": [1], "b": ["x"]}))
+    assert sorted(edited.scan().to_pylist(), key=str) == sorted(
+        [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}, {"a": 3, "b": "z"}], key=str)
