@@ -8,6 +8,7 @@ so they cost what changed, not the table.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -43,13 +44,19 @@ class ImportResult:
 
 def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
                  primary_key: list[str] | None = None, schema: TableSchema | None = None,
-                 file_type: str | None = None, delimiter: str | None = None) -> ImportResult:
-    """Imports `path` into table `name` of the working set; lands whole or not at all."""
+                 file_type: str | None = None, delimiter: str | None = None,
+                 progress: Callable[[str], None] | None = None, force: bool = False) -> ImportResult:
+    """Imports `path` into table `name` of the working set; lands whole or not at all.
+
+    `progress`, if given, is called with the name of each phase as it starts (reading,
+    checking keys, building the table, writing), for a progress display."""
     from core.io import read_table_file
+    step = progress or (lambda phase: None)
+    step("reading")
     working = repo.resolve_root("WORKING")
     exists = name in working.tables
-    if mode is ImportMode.CREATE and exists:
-        raise AlreadyExists("table", f"{name} (use -u to update, -r to replace)")
+    if mode is ImportMode.CREATE and exists and not force:
+        raise AlreadyExists("table", f"{name} (use -u to update, -r to replace, -c -f to recreate)")
     if mode is not ImportMode.CREATE and not exists:
         raise NotFound("table", name, "use -c to create it")
     target = schema if mode is ImportMode.CREATE else repo.table_in(working, name).schema
@@ -58,14 +65,18 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
     rows = read.table
     if target is None:
         target = _inferred_schema(rows, primary_key)
-    _check_keys(name, target, rows, read.line_numbers)
+    step("checking keys")
+    _check_keys(name, target, rows, read.line_numbers, Path(path).name)
     result: list[ImportResult] = []
 
     def build(current: Table | None, buffer: BufferedStore) -> Table:
-        base = current if current is not None else Table.empty(buffer, target)
+        step("building")
+        fresh = current is None or mode is ImportMode.CREATE  # -c -f recreates the table
+        base = Table.empty(buffer, target) if fresh else current
         base = Table(buffer, base.value)
         new = _apply(mode, base, rows)
         result[:] = [_counts(name, mode, base, new, rows.num_rows)]
+        step("writing")
         return new
 
     repo.write_table(name, build)
@@ -82,7 +93,8 @@ def _inferred_schema(rows: pa.Table, primary_key: list[str] | None) -> TableSche
     return TableSchema.from_arrow(rows.schema, tuple(primary_key))
 
 
-def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarray | None) -> None:
+def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarray | None,
+                source: str = "input") -> None:
     """Null and duplicate primary keys in the file, named with their source lines."""
     def line(i: int) -> int:
         return int(lines[i]) if lines is not None else i + 1
@@ -90,7 +102,7 @@ def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarra
     for key in schema.primary_key:
         if key in rows.column_names and rows.column(key).null_count:
             first = int(np.flatnonzero(rows.column(key).is_null().to_numpy(zero_copy_only=False))[0])
-            raise InputError(f"line {line(first)}: primary key column {key!r} is empty or null",
+            raise InputError(f"{source}, line {line(first)}: primary key column {key!r} is empty or null",
                              line=line(first), column=key)
     if schema.is_keyless or rows.num_rows < 2:
         return

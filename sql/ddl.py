@@ -63,7 +63,7 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
         raise SqlError(f"table already exists: {existing}")
     query = statement.args.get("expression")
     if isinstance(statement.this, exp.Schema) and statement.this.expressions:
-        schema = _declared_schema(binder, statement.this.expressions)
+        schema = declared_schema(binder, statement.this.expressions)
         table = Table.empty(binder.view.store, schema)
         if query is not None:
             rows = binder.query(query)
@@ -80,7 +80,7 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
     return changes
 
 
-def _declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
+def declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
     columns: list[Column] = []
     key: list[str] = []
     for item in items:

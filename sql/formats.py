@@ -32,7 +32,7 @@ def cell_text(value: Any, null: str = "NULL") -> str:
     if isinstance(value, (bytes, bytearray)):
         return "0x" + bytes(value).hex()
     if isinstance(value, (list, dict)):
-        return json.dumps(value, default=_json_default)
+        return json.dumps(value, default=json_value)
     return str(value)
 
 
@@ -75,7 +75,7 @@ def _csv_cell(value: Any) -> str:
     return cell_text(value, null="")
 
 
-def _json_default(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
         return value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -89,7 +89,7 @@ def _json_default(value: Any) -> Any:
 
 def to_json(table: pa.Table) -> str:
     """Dolt's JSON result shape: {"rows": [{column: value, ...}, ...]}."""
-    return json.dumps({"rows": table.to_pylist()}, default=_json_default, ensure_ascii=False)
+    return json.dumps({"rows": table.to_pylist()}, default=json_value, ensure_ascii=False)
 
 
 def _rows(table: pa.Table) -> list[tuple[Any, ...]]:

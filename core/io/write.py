@@ -80,8 +80,35 @@ def _check_csv_types(table: pa.Table, path: Path) -> None:
 
 
 def _write_csv(table: pa.Table, path: Path, kind: str) -> None:
-    options = pacsv.WriteOptions(include_header=True, delimiter=TEXT_DELIMITERS[kind])
-    pacsv.write_csv(table, str(path), write_options=options)
+    delimiter = TEXT_DELIMITERS[kind]
+    if _needs_quotes(table, delimiter):
+        options = pacsv.WriteOptions(include_header=True, delimiter=delimiter)
+        pacsv.write_csv(table, str(path), write_options=options)
+        return
+    # Arrow quotes the header whatever the style: write it ourselves, then the body unquoted
+    options = pacsv.WriteOptions(include_header=False, delimiter=delimiter, quoting_style="none")
+    with open(path, "wb") as out:
+        out.write((delimiter.join(table.column_names) + "\n").encode())
+        pacsv.write_csv(table, out, write_options=options)
+
+
+def _needs_quotes(table: pa.Table, delimiter: str) -> bool:
+    """Whether any header or text value holds the delimiter, a quote or a line break; Arrow
+    quotes every string when asked to quote at all, so plain files are written unquoted."""
+    import re
+    special = re.compile(f"[{re.escape(delimiter)}\"\r\n]")
+    if any(special.search(name) for name in table.column_names):
+        return True
+    pattern = f"[{re.escape(delimiter)}\"\r\n]"
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            if pc.any(pc.match_substring_regex(column, pattern)).as_py():
+                return True
+        elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+                  or pa.types.is_temporal(kind) or pa.types.is_decimal(kind) or pa.types.is_null(kind)):
+            return True  # binary and nested values: let Arrow quote
+    return False
 
 
 def _write_parquet(table: pa.Table, path: Path, kind: str) -> None:

@@ -556,7 +556,7 @@ def test_write_failing_midway_removes_its_temporary_file(tmp_path: Path,
 def test_write_replaces_an_existing_file_and_refuses_bad_targets(tmp_path: Path) -> None:
     target = write(tmp_path, "out.csv", "old\n")
     write_table_file(pa.table({"a": [1]}), target)
-    assert target.read_text().splitlines() == ['"a"', "1"]
+    assert target.read_text().splitlines() == ["a", "1"]  # quotes only where needed
     with pytest.raises(NotFound, match="directory not found"):
         write_table_file(pa.table({"a": [1]}), tmp_path / "missing" / "out.csv")
     (tmp_path / "dir.csv").mkdir()
@@ -567,3 +567,13 @@ def test_write_replaces_an_existing_file_and_refuses_bad_targets(tmp_path: Path)
 def test_line_numbers_are_an_int_array() -> None:
     lines = read_table_file(FIXTURES / "people.csv").line_numbers
     assert isinstance(lines, np.ndarray) and lines.dtype == np.int64
+
+
+def test_csv_export_quotes_only_when_a_value_needs_it(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.csv"
+    write_table_file(pa.table({"id": [1, 2], "name": ["ann", "bob"]}), plain)
+    assert plain.read_text() == "id,name\n1,ann\n2,bob\n"
+    quoted = tmp_path / "quoted.csv"
+    table = pa.table({"id": [1, 2], "name": ["a,b", 'say "hi"']})
+    write_table_file(table, quoted)
+    assert read_table_file(quoted).table.column("name").to_pylist() == ["a,b", 'say "hi"']

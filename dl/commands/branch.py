@@ -1,0 +1,117 @@
+"""`dl branch` and `dl checkout`: naming lines of history and moving between them."""
+from __future__ import annotations
+
+import typer
+
+from core.errors import NotFound, UsageError
+from dl.context import is_terminal, open_repo
+
+
+def branch(ctx: typer.Context,
+           args: list[str] = typer.Argument(None, help="NAME [START], or the branches to act on."),
+           list_all: bool = typer.Option(False, "-a", "--all", help="List all branches (there are no remotes yet)."),
+           verbose: bool = typer.Option(False, "-v", "--verbose", help="List with commit hash and message."),
+           delete: bool = typer.Option(False, "-d", "--delete", help="Delete merged branches."),
+           force_delete: bool = typer.Option(False, "-D", help="Delete branches even if not merged."),
+           move: bool = typer.Option(False, "-m", "--move", help="Rename: [OLD] NEW."),
+           copy: bool = typer.Option(False, "-c", "--copy", help="Copy: [OLD] NEW."),
+           force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing branch."),
+           show_current: bool = typer.Option(False, "--show-current", help="Print the current branch.")) -> None:
+    """List, create, rename, copy or delete branches.
+
+    Example: dl branch feature main   (create feature at main)
+    """
+    args = list(args or [])
+    repo = open_repo(ctx, readonly=not (args or delete or force_delete or move or copy))
+    if show_current:
+        typer.echo(repo.current_branch())
+        return
+    if delete or force_delete:
+        if not args:
+            raise UsageError("give the branches to delete")
+        for name in args:
+            head = repo.branch_head(name)
+            repo.delete_branch(name, force=force_delete)
+            typer.echo(f"Deleted branch {name} (was {head.hex[:8]}).")
+        return
+    if move or copy:
+        if len(args) not in (1, 2):
+            raise UsageError(f"dl branch {'-m' if move else '-c'} [OLD] NEW")
+        old, new = (repo.current_branch(), args[0]) if len(args) == 1 else (args[0], args[1])
+        repo.rename_branch(old, new, copy=copy, force=force)
+        return
+    if args:
+        if len(args) > 2:
+            raise UsageError("dl branch NAME [START]")
+        repo.create_branch(args[0], args[1] if len(args) > 1 else "HEAD", force=force)
+        return
+    current = repo.current_branch()
+    colour = is_terminal()
+    for name, head in sorted(repo.branches().items()):
+        mark = "* " if name == current else "  "
+        text = name
+        if colour and name == current:
+            text = f"\x1b[32m{name}\x1b[0m"
+        if verbose:
+            message = repo.load_commit(head).message.splitlines()
+            text += f" {head.hex[:8]} {message[0] if message else ''}"
+        typer.echo(mark + text)
+
+
+def checkout(ctx: typer.Context,
+             args: list[str] = typer.Argument(None, help="BRANCH, or TABLE... to discard their changes."),
+             new_branch: str = typer.Option(None, "-b", help="Create this branch (at START or HEAD) and switch to it."),
+             force_new: str = typer.Option(None, "-B", help="Like -b, resetting the branch if it exists.")) -> None:
+    """Switch branches, or discard working changes to tables.
+
+    Example: dl checkout -b fix   ...   dl checkout main
+    """
+    repo = open_repo(ctx)
+    args = list(args or [])
+    name = new_branch or force_new
+    if name:
+        if len(args) > 1:
+            raise UsageError("dl checkout -b NEW [START]")
+        start = args[0] if args else "HEAD"
+        existed = name in repo.branches()
+        repo.create_branch(name, start, force=bool(force_new))
+        try:
+            repo.checkout(name)
+        except Exception:
+            if not existed:  # the switch failed: do not leave the new branch behind
+                repo.delete_branch(name, force=True)
+            raise
+        typer.echo(f"Switched to a new branch '{name}'")
+        return
+    if not args:
+        raise UsageError("give a branch to switch to, or tables to discard changes of")
+    target = args[0]
+    if len(args) == 1 and target in repo.branches():
+        if target == repo.current_branch():
+            typer.echo(f"Already on '{target}'")
+            return
+        repo.checkout(target)
+        typer.echo(f"Switched to branch '{target}'")
+        return
+    working = repo.resolve_root("WORKING").tables
+    staged = repo.resolve_root("STAGED").tables
+    unknown = [t for t in args if t not in working and t not in staged]
+    if unknown:
+        if len(args) == 1 and _is_commit(repo, target):
+            raise UsageError(f"{target} is a commit, not a branch; dl cannot check out a detached HEAD: "
+                             f"dl checkout -b NEW {target}")
+        raise NotFound("branch or table", unknown[0])
+    repo.checkout_tables(args)
+
+
+def _is_commit(repo, text: str) -> bool:
+    try:
+        repo.resolve_commit(text)
+        return True
+    except NotFound:
+        return False
+
+
+def register(app: typer.Typer) -> None:
+    app.command("branch")(branch)
+    app.command("checkout")(checkout)

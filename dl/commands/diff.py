@@ -1,0 +1,157 @@
+"""`dl diff` and `dl show`: what changed between two roots, row by row.
+
+Which two roots, as in Dolt and git:
+    dl diff                 working set vs staged
+    dl diff --cached [REV]  staged vs REV (default HEAD)
+    dl diff REV             working set vs REV
+    dl diff A B, A..B       A vs B;  A...B  merge base of A and B vs B
+Further arguments name tables. The diff itself is the tree diff (`core.diff`), so its cost
+follows the size of the change, not of the tables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import typer
+
+from core.errors import NotFound, UsageError
+from dl.context import is_terminal, open_repo
+
+FORMATS = ("tabular", "json", "sql", "csv")
+
+
+@dataclass(frozen=True)
+class Sides:
+    """The two roots to compare, as revision texts the repository resolves."""
+
+    old: str
+    new: str
+    tables: list[str]
+
+
+def diff(ctx: typer.Context,
+         args: list[str] = typer.Argument(None, help="[REV [REV] | A..B] [TABLE...]"),
+         cached: bool = typer.Option(False, "--cached", "--staged", help="Staged changes (vs HEAD or REV)."),
+         stat: bool = typer.Option(False, "--stat", help="Counts of rows and cells changed per table."),
+         summary: bool = typer.Option(False, "--summary", help="One line per changed table."),
+         where: str = typer.Option(None, "--where", help="Only rows matching this condition "
+                                   "(columns as from_<col>, to_<col>, <col>, diff_type)."),
+         limit: int = typer.Option(None, "--limit", min=0, help="At most N rows per table."),
+         result_format: str = typer.Option("tabular", "-r", "--result-format",
+                                           help="tabular, json, sql or csv.")) -> None:
+    """Show changes between the working set, the staged tables and commits.
+
+    Example: dl diff HEAD~1 HEAD people --where "to_age > 30" -r json
+    """
+    if result_format not in FORMATS:
+        raise UsageError(f"unknown result format {result_format!r} (choose from {', '.join(FORMATS)})")
+    repo = open_repo(ctx, readonly=True)
+    sides = parse_sides(repo, list(args or []), cached)
+    print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
+               result_format=result_format)
+
+
+def parse_sides(repo, args: list[str], cached: bool) -> Sides:
+    """Splits diff arguments into the two revisions and the tables."""
+    revisions: list[str] = []
+    rest = list(args)
+    if rest and ".." in rest[0]:
+        text = rest.pop(0)
+        three = "..." in text
+        a, b = text.split("...", 1) if three else text.split("..", 1)
+        a, b = a or "HEAD", b or "HEAD"
+        if three:
+            base = repo.merge_base(a, b)
+            if base is None:
+                raise NotFound("merge base", f"{a} and {b}")
+            a = base.hex
+        for rev in (a, b):
+            repo.resolve_root_address(rev)
+        return Sides(a, b, _tables(repo, rest, [a, b]))
+    while rest and len(revisions) < 2 and _is_revision(repo, rest[0]):
+        revisions.append(rest.pop(0))
+    if cached:
+        if len(revisions) > 1:
+            raise UsageError("--cached takes at most one revision")
+        old = revisions[0] if revisions else "HEAD"
+        return Sides(old, "STAGED", _tables(repo, rest, [old, "STAGED"]))
+    if not revisions:
+        return Sides("STAGED", "WORKING", _tables(repo, rest, ["STAGED", "WORKING"]))
+    if len(revisions) == 1:
+        return Sides(revisions[0], "WORKING", _tables(repo, rest, [revisions[0], "WORKING"]))
+    return Sides(revisions[0], revisions[1], _tables(repo, rest, revisions))
+
+
+def _is_revision(repo, text: str) -> bool:
+    try:
+        repo.resolve_root_address(text)
+        return True
+    except NotFound:
+        return False
+
+
+def _tables(repo, names: list[str], revisions: list[str]) -> list[str]:
+    """The named tables; a name in neither side is an unknown revision or table."""
+    if not names:
+        return []
+    known: set[str] = set()
+    for rev in revisions:
+        known |= set(repo.resolve_root(rev).tables)
+    for name in names:
+        if name not in known:
+            raise NotFound("revision or table", name)
+    return names
+
+
+def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
+               where: str | None = None, limit: int | None = None,
+               result_format: str = "tabular") -> None:
+    from core.diff import diff_roots
+    from dl import render
+    old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
+    diffs = diff_roots(repo.store, old, new, sides.tables or None)
+    if where:
+        from sql.diff_filter import filter_diff
+        diffs = [filter_diff(d, where) for d in diffs]
+    if limit is not None:
+        from sql.diff_filter import limit_diff
+        diffs = [limit_diff(d, limit) for d in diffs]
+    if summary:
+        typer.echo(render.summary_text(diffs), nl=False)
+    elif stat:
+        for d in diffs:
+            typer.echo(render.stat_text(d, d.stat()), nl=False)
+    elif result_format == "json":
+        typer.echo(render.json_diff(diffs), nl=False)
+    elif result_format == "sql":
+        typer.echo(render.sql_diff(diffs), nl=False)
+    elif result_format == "csv":
+        typer.echo(render.csv_diff(diffs), nl=False)
+    else:
+        typer.echo(render.tabular_diff(diffs, colour=is_terminal()), nl=False)
+
+
+def show(ctx: typer.Context,
+         revision: str = typer.Argument("HEAD", help="The commit to show."),
+         result_format: str = typer.Option("tabular", "-r", "--result-format",
+                                           help="Diff format: tabular, json, sql or csv.")) -> None:
+    """Show a commit: its message and author, and the diff from its first parent.
+
+    Example: dl show HEAD~1
+    """
+    from dl import render
+    repo = open_repo(ctx, readonly=True)
+    address = repo.resolve_commit(revision)
+    commit = repo.load_commit(address)
+    colour = is_terminal()
+    tags = {name: tag.commit for name, tag in repo.tags().items()}
+    decoration = render.decorations(address, repo.current_branch(), repo.branches(), tags)
+    typer.echo(render.commit_text(address, commit, decoration, colour))
+    if not commit.parents:
+        return
+    print_diff(repo, Sides(commit.parents[0].hex, address.hex, []), result_format=result_format)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diff")(diff)
+    app.command("show")(show)

@@ -1,0 +1,274 @@
+"""The daily loop: init, status, add, commit, log, reset, tag, config.
+
+Each command is a thin layer over `core.repo.Repository`: parse arguments, call one method,
+print what happened the way git and Dolt print it. Nothing here imports pyarrow, duckdb or
+sqlglot at module level, so `dl status` and `dl log` start fast.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+
+from core.errors import DlError, NotFound, UsageError
+from dl.context import global_config_path, is_terminal, open_repo, start_dir
+
+_AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
+
+
+def init(ctx: typer.Context,
+         name: str = typer.Option(None, "--name", help="user.name to record in this repository."),
+         email: str = typer.Option(None, "--email", help="user.email to record in this repository."),
+         branch: str = typer.Option(None, "-b", "--initial-branch", help="Name of the first branch (main).")) -> None:
+    """Create an empty repository (.dl/) in the current directory.
+
+    Example: mkdir data && cd data && dl init
+    """
+    from core.config import Config
+    from core.repo import CONFIG_FILE, DL_DIR, Author, Repository
+    directory = start_dir(ctx)
+    if not directory.is_dir():
+        raise NotFound("directory", str(directory))
+    config = Config(global_config_path(), directory / DL_DIR / CONFIG_FILE)
+    author = None
+    if name or email:
+        author = Author(name or config.get("user.name") or "dl", email or config.get("user.email") or "dl@localhost")
+    first = branch or config.get("init.defaultbranch") or "main"
+    repo = Repository.init(directory, global_config=global_config_path(), branch=first, author=author)
+    if name:
+        repo.config.repo_file.set("user.name", name)
+    if email:
+        repo.config.repo_file.set("user.email", email)
+    typer.echo(f"Successfully initialized dl data repository in {directory / DL_DIR} (branch {first})")
+
+
+def status(ctx: typer.Context) -> None:
+    """Show the branch, and tables staged, changed and untracked.
+
+    Example: dl status
+    """
+    from dl.render import status_text
+    typer.echo(status_text(open_repo(ctx, readonly=True).status()), nl=False)
+
+
+def add(ctx: typer.Context,
+        tables: list[str] = typer.Argument(..., help="Tables to stage, or . for every changed table.")) -> None:
+    """Stage tables for the next commit.
+
+    Example: dl add people   (or: dl add .)
+    """
+    repo = open_repo(ctx)
+    staged = repo.add(None if "." in tables else tables)
+    if not staged and "." not in tables:
+        typer.echo("nothing to add", err=True)
+
+
+def commit(ctx: typer.Context,
+           message: str = typer.Option(None, "-m", "--message", help="The commit message."),
+           all_tables: bool = typer.Option(False, "-a", "--all", help="Stage changed tables first (not new ones)."),
+           everything: bool = typer.Option(False, "-A", "--ALL", help="Stage every change first, new tables too."),
+           allow_empty: bool = typer.Option(False, "--allow-empty", help="Commit even if nothing changed."),
+           amend: bool = typer.Option(False, "--amend", help="Replace the last commit."),
+           author: str = typer.Option(None, "--author", help='Author as "Name <email>".'),
+           date: str = typer.Option(None, "--date", help="Commit time (ISO 8601), default now.")) -> None:
+    """Record the staged tables as a new commit on the current branch.
+
+    Example: dl commit -am "fix prices"
+    """
+    repo = open_repo(ctx)
+    if message is None:
+        if not amend:
+            raise UsageError('give a commit message with -m "..."')
+        message = repo.load_commit(repo.resolve_commit("HEAD")).message
+    who = parse_author(author) if author else repo.author()
+    when = parse_date(date) if date else None
+    address = repo.commit(message, stage_all=all_tables, include_new=everything,
+                          allow_empty=allow_empty, amend=amend, author=who, timestamp=when)
+    first = message.splitlines()[0] if message else ""
+    typer.echo(f"[{repo.current_branch()} {address.hex[:8]}] {first}")
+
+
+def parse_author(text: str):
+    """`Name <email>` as an Author; a usage error for anything else."""
+    from core.repo import Author
+    match = _AUTHOR.match(text)
+    if not match or not match.group("name") or not match.group("email"):
+        raise UsageError(f'--author must look like "Name <email>", got {text!r}')
+    return Author(match.group("name"), match.group("email"))
+
+
+def parse_date(text: str) -> float:
+    """An ISO 8601 date or time (local time unless it names a zone) as epoch seconds."""
+    import datetime
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--date must be ISO 8601 (2024-05-01 or 2024-05-01T12:00:00), got {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.timestamp()
+
+
+def log(ctx: typer.Context,
+        revision: str = typer.Argument("HEAD", help="Show history from this revision."),
+        number: int = typer.Option(None, "-n", "--number", min=0, help="Show at most N commits."),
+        one_line: bool = typer.Option(False, "--oneline", help="One line per commit."),
+        graph: bool = typer.Option(False, "--graph", help="Draw the commit graph.")) -> None:
+    """Show commit history.
+
+    Example: dl log -n 5 --oneline
+    """
+    from dl import render
+    repo = open_repo(ctx, readonly=True)
+    commits = repo.log(revision, number)
+    colour = is_terminal()
+    current = repo.current_branch()
+    branches = repo.branches()
+    tags = {name: tag.commit for name, tag in repo.tags().items()}
+    texts = []
+    for address, item in commits:
+        decoration = render.decorations(address, current, branches, tags)
+        texts.append(render.oneline(address, item, decoration, colour) if one_line
+                     else render.commit_text(address, item, decoration, colour))
+    if graph:
+        from dl.graph import draw
+        typer.echo(draw(commits, texts), nl=False)
+        return
+    typer.echo(("\n" if one_line else "\n").join(texts) + ("\n" if one_line and texts else ""), nl=False)
+
+
+def reset(ctx: typer.Context,
+          args: list[str] = typer.Argument(None, help="[REV] with --soft/--hard, else TABLE... to unstage."),
+          hard: bool = typer.Option(False, "--hard", help="Reset working and staged tables too (loses changes)."),
+          soft: bool = typer.Option(False, "--soft", help="Move the branch only; keep staged and working.")) -> None:
+    """Unstage tables, or move the branch to a revision (--soft, --hard).
+
+    Example: dl reset --hard HEAD~1
+    """
+    repo = open_repo(ctx)
+    args = list(args or [])
+    if hard and soft:
+        raise UsageError("give --hard or --soft, not both")
+    if hard or soft:
+        if len(args) > 1:
+            raise UsageError("--hard/--soft take at most one revision")
+        target = repo.reset(args[0] if args else "HEAD", hard=hard, soft=soft)
+        if hard:
+            typer.echo(f"HEAD is now at {target.hex[:8]} {repo.load_commit(target).message.splitlines()[0]}")
+        return
+    if not args:
+        repo.reset_tables(None)
+        return
+    if len(args) == 1 and _is_revision_not_table(repo, args[0]):
+        repo.reset(args[0])
+        return
+    repo.reset_tables(args)
+
+
+def _is_revision_not_table(repo, text: str) -> bool:
+    tables = set(repo.resolve_root("WORKING").tables) | set(repo.resolve_root("STAGED").tables) | \
+        set(repo.resolve_root("HEAD").tables)
+    if text in tables:
+        return False
+    try:
+        repo.resolve_commit(text)
+        return True
+    except NotFound:
+        return False
+
+
+def tag(ctx: typer.Context,
+        name: str = typer.Argument(None, help="Tag to create (none: list tags)."),
+        revision: str = typer.Argument("HEAD", help="Commit to tag."),
+        message: str = typer.Option("", "-m", "--message", help="Tag message."),
+        delete: bool = typer.Option(False, "-d", "--delete", help="Delete the tag NAME."),
+        verbose: bool = typer.Option(False, "-v", "--verbose", help="List with commit and message.")) -> None:
+    """List, create or delete tags.
+
+    Example: dl tag v1 HEAD -m "first release"
+    """
+    repo = open_repo(ctx, readonly=name is None)
+    if delete:
+        if not name:
+            raise UsageError("give the tag to delete: dl tag -d NAME")
+        repo.delete_tag(name)
+        typer.echo(f"Deleted tag {name}")
+        return
+    if name:
+        repo.create_tag(name, revision, message)
+        return
+    for tag_name, value in sorted(repo.tags().items()):
+        if verbose:
+            typer.echo(f"{tag_name}\t{value.commit.hex}\t{value.message}")
+        else:
+            typer.echo(tag_name)
+
+
+def config(ctx: typer.Context,
+           args: list[str] = typer.Argument(None, help="KEY [VALUE] (git style), or use the flags."),
+           use_global: bool = typer.Option(False, "--global", help="The user's config (~/.dl)."),
+           use_local: bool = typer.Option(False, "--local", help="This repository's config."),
+           add: bool = typer.Option(False, "--add", help="Set KEY to VALUE."),
+           get: bool = typer.Option(False, "--get", help="Print KEY's value."),
+           list_all: bool = typer.Option(False, "--list", "-l", help="Print every key and value."),
+           unset: bool = typer.Option(False, "--unset", help="Remove KEY.")) -> None:
+    """Read and write configuration (user.name, user.email, ...).
+
+    Example: dl config --global --add user.name "Ada Lovelace"
+    """
+    from core.config import KNOWN_KEYS, Config, ConfigFile
+    from core.repo import CONFIG_FILE, DL_DIR, find_repository
+    args = list(args or [])
+    if use_global and use_local:
+        raise UsageError("give --global or --local, not both")
+    if sum([add, get, list_all, unset]) > 1:
+        raise UsageError("give one of --add, --get, --list, --unset")
+    local_path: Path | None = None
+    try:
+        local_path = find_repository(start_dir(ctx)) / DL_DIR / CONFIG_FILE
+    except NotFound:
+        if use_local:
+            raise
+    merged = Config(global_config_path(), local_path)
+    target = ConfigFile(global_config_path() if use_global or local_path is None else local_path)
+    if list_all:
+        values = target.read() if (use_global or use_local) else merged.merged()
+        for key, value in sorted(values.items()):
+            typer.echo(f"{key} = {value}")
+        return
+    if not (add or unset) and len(args) == 1 or get:
+        if len(args) != 1:
+            raise UsageError("give the key: dl config --get KEY")
+        value = target.read().get(args[0]) if (use_global or use_local) else merged.get(args[0])
+        if value is None:
+            raise DlError(f"config key not set: {args[0]}")
+        typer.echo(value)
+        return
+    if unset:
+        if len(args) != 1:
+            raise UsageError("give the key: dl config --unset KEY")
+        if not target.unset(args[0]):
+            raise DlError(f"config key not set: {args[0]}")
+        return
+    if len(args) != 2:
+        raise UsageError("give a key and a value: dl config --global --add user.name \"Your Name\"")
+    key, value = args
+    if "." not in key or key.strip() != key or not key:
+        raise UsageError(f"config keys look like section.name (e.g. user.email), got {key!r}")
+    if key.lower() not in KNOWN_KEYS:
+        typer.echo(f"warning: {key} is not a key dl uses ({', '.join(sorted(KNOWN_KEYS))})", err=True)
+    if local_path is None and not use_global:
+        typer.echo("note: not in a repository; setting it globally", err=True)
+    target.set(key, value)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("status")(status)
+    app.command("add")(add)
+    app.command("commit")(commit)
+    app.command("log")(log)
+    app.command("reset")(reset)
+    app.command("tag")(tag)
+    app.command("config")(config)

@@ -1,0 +1,64 @@
+"""`dl log --graph`: history drawn as lanes, one column per line of descent, as git draws it.
+
+Commits arrive newest first with every child before its parents (heights strictly decrease).
+Each lane holds the commit it is waiting for; a commit takes the leftmost lane waiting for it,
+lanes that also waited for it close (`|/`), and a merge opens lanes for its other parents
+(`|\\`). Output is plain ASCII so it survives pipes and pagers.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.commit import Commit
+    from core.hashing import Address
+
+
+def _row(lanes: list["Address | None"], marks: dict[int, str]) -> str:
+    cells = [marks.get(i, "|" if lane is not None else " ") for i, lane in enumerate(lanes)]
+    return " ".join(cells).rstrip()
+
+
+def draw(commits: list[tuple["Address", "Commit"]], texts: list[str]) -> str:
+    """The commits' texts, each prefixed with the graph columns at its row."""
+    lanes: list[Address | None] = []
+    out: list[str] = []
+    for (address, commit), text in zip(commits, texts):
+        waiting = [i for i, lane in enumerate(lanes) if lane == address]
+        if waiting:
+            column = waiting[0]
+        else:
+            column = lanes.index(None) if None in lanes else len(lanes)
+            if column == len(lanes):
+                lanes.append(address)
+            else:
+                lanes[column] = address
+        lines = text.rstrip("\n").split("\n")
+        prefix = _row(lanes, {column: "*"})
+        width = max(len(prefix), 1)
+        out.append(f"{prefix.ljust(width)} {lines[0]}")
+        closing = waiting[1:]
+        for i in closing:
+            lanes[i] = None
+        parents = list(commit.parents)
+        lanes[column] = parents[0] if parents else None
+        opened = []
+        for parent in parents[1:]:
+            if parent in lanes:
+                continue
+            slot = lanes.index(None) if None in lanes else len(lanes)
+            if slot == len(lanes):
+                lanes.append(parent)
+            else:
+                lanes[slot] = parent
+            opened.append(slot)
+        body = _row(lanes, {})
+        for line in lines[1:]:
+            out.append(f"{body.ljust(width)} {line}" if line else body)
+        if closing:
+            out.append(_row(lanes, {i: "/" for i in closing}) or "/")
+        if opened:
+            out.append(_row(lanes, {i: "\\" for i in opened}))
+        while lanes and lanes[-1] is None:
+            lanes.pop()
+    return "\n".join(line.rstrip() for line in out) + ("\n" if out else "")

@@ -1,0 +1,283 @@
+"""Text for the terminal: diffs (tabular, JSON, CSV, SQL, --stat, --summary), logs, status.
+
+Pure functions from core values to strings, so the CLI tests can check them exactly. Diffs
+render from the row tables a tree diff produced (what changed, never the whole table): each
+table's changes are merged into one Arrow table in key order with a marker column (`+`, `-`,
+`<`, `>`, as Dolt prints them), and only that is turned into text.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from core.commit import Commit
+    from core.diff import DiffStat, TableDiff
+    from core.hashing import Address
+    from core.repo import Status
+
+MARK = "__dl_mark"
+ORDER = "__dl_order"
+GREEN, RED, YELLOW, BOLD, RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[1m", "\x1b[0m"
+MARK_COLOURS = {"+": GREEN, "-": RED, "<": RED, ">": GREEN}
+
+
+# --- diff rows ------------------------------------------------------------------------------
+
+def marked_rows(diff: "TableDiff") -> "pa.Table":
+    """The table's changed rows in key order with a marker column first: `-` removed, `+`
+    added, and for a modified row its old side `<` right before its new side `>`."""
+    import numpy as np
+    import pyarrow as pa
+    rows = diff.rows
+    columns = diff.columns
+    parts, marks, orders = [], [], []
+    n_mod = rows.modified_to.num_rows
+    for table, mark, order in ((rows.removed, "-", None), (rows.added, "+", None),
+                               (rows.modified_from, "<", 0), (rows.modified_to, ">", 1)):
+        if table.num_rows == 0:
+            continue
+        parts.append(table.select(columns))
+        marks.append(np.full(table.num_rows, mark, dtype=object))
+        # a modified pair sorts together: old side first
+        orders.append(np.zeros(table.num_rows, np.int8) if order is None
+                      else np.full(table.num_rows, order, np.int8))
+    schema = pa.schema([diff.rows.added.schema.field(c) for c in columns])
+    if not parts:
+        empty = schema.empty_table()
+        return empty.add_column(0, MARK, pa.array([], pa.string()))
+    combined = pa.concat_tables(parts).cast(schema) if len(parts) > 1 else parts[0]
+    combined = combined.add_column(0, MARK, pa.array(np.concatenate(marks), pa.string()))
+    combined = combined.append_column(ORDER, pa.array(np.concatenate(orders)))
+    key = list(diff.to_schema.primary_key if diff.to_schema else ()) or \
+        list(diff.from_schema.primary_key if diff.from_schema else ())
+    key = [k for k in key if k in columns]
+    if key and n_mod + rows.added.num_rows + rows.removed.num_rows > 1:
+        try:
+            combined = combined.sort_by([(k, "ascending") for k in key] + [(ORDER, "ascending")])
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+            pass  # a key type Arrow cannot sort: keep part order
+    return combined.drop_columns([ORDER])
+
+
+def cell(value: Any) -> str:
+    """One value as the tabular diff shows it."""
+    from sql.formats import cell_text
+    return cell_text(value)
+
+
+def tabular_diff(diffs: list["TableDiff"], colour: bool = False) -> str:
+    """Dolt's tabular diff: a header per table, schema changes, then a box of marked rows."""
+    out: list[str] = []
+    for diff in diffs:
+        out += _diff_header(diff)
+        if diff.change.value == "added":
+            out.append("added table")
+        elif diff.change.value == "deleted":
+            out.append("deleted table")
+        out += [f"  {change}" for change in diff.schema_changes]
+        rows = marked_rows(diff)
+        if rows.num_rows:
+            out.append(_box(rows, colour))
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _diff_header(diff: "TableDiff") -> list[str]:
+    old = "/dev/null" if diff.change.value == "added" else f"a/{diff.name}"
+    new = "/dev/null" if diff.change.value == "deleted" else f"b/{diff.name}"
+    return [f"diff --dl a/{diff.name} b/{diff.name}", f"--- {old}", f"+++ {new}"]
+
+
+def _box(rows: "pa.Table", colour: bool) -> str:
+    names = ["", *rows.column_names[1:]]
+    texts = [[cell(v) for v in column.to_pylist()] for column in rows.columns]
+    texts[0] = [m for m in rows.column(0).to_pylist()]
+    widths = [max([len(n)] + [len(t) for t in column]) for n, column in zip(names, texts)]
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+
+    def line(cells: list[str], mark: str | None = None) -> str:
+        text = "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+        if colour and mark in MARK_COLOURS:
+            return MARK_COLOURS[mark] + text + RESET
+        return text
+    lines = [rule, line(names), rule]
+    for i in range(rows.num_rows):
+        mark = texts[0][i]
+        lines.append(line([column[i] for column in texts], mark))
+    lines.append(rule)
+    return "\n".join(lines)
+
+
+def json_diff(diffs: list["TableDiff"]) -> str:
+    """Dolt's JSON shape: {"tables": [{"name", "schema_diff", "data_diff": [{from_row, to_row}]}]}."""
+    from sql.formats import json_value
+    tables = []
+    for diff in diffs:
+        rows = diff.rows
+        data: list[dict[str, Any]] = []
+        data += [{"from_row": {}, "to_row": row} for row in rows.added.to_pylist()]
+        data += [{"from_row": row, "to_row": {}} for row in rows.removed.to_pylist()]
+        data += [{"from_row": a, "to_row": b}
+                 for a, b in zip(rows.modified_from.to_pylist(), rows.modified_to.to_pylist())]
+        tables.append({"name": diff.name, "schema_diff": _schema_diff(diff), "data_diff": data})
+    return json.dumps({"tables": tables}, default=json_value, ensure_ascii=False) + "\n"
+
+
+def _schema_diff(diff: "TableDiff") -> list[str]:
+    from sql.script import create_table
+    if diff.change.value == "added" and diff.to_schema is not None:
+        return [create_table(diff.name, diff.to_schema)]
+    if diff.change.value == "deleted":
+        return [f"DROP TABLE {diff.name}"]
+    return list(diff.schema_changes)
+
+
+def csv_diff(diffs: list["TableDiff"]) -> str:
+    """CSV of the changed rows: `diff_type` (added, removed, modified_from, modified_to) then the
+    columns; with more than one table, a `table` column first (the union of their columns)."""
+    import pyarrow as pa
+
+    from sql.formats import to_csv
+    marks = {"+": "added", "-": "removed", "<": "modified_from", ">": "modified_to"}
+    frames = []
+    for diff in diffs:
+        rows = marked_rows(diff)
+        kinds = pa.array([marks[m] for m in rows.column(0).to_pylist()], pa.string())
+        frame = rows.drop_columns([MARK]).add_column(0, "diff_type", kinds)
+        if len(diffs) > 1:
+            frame = frame.add_column(0, "table", pa.array([diff.name] * frame.num_rows, pa.string()))
+        frames.append(frame)
+    if not frames:
+        return "diff_type\n"
+    if len(frames) == 1:
+        return to_csv(frames[0])
+    return to_csv(pa.concat_tables(frames, promote_options="permissive"))
+
+
+def sql_diff(diffs: list["TableDiff"]) -> str:
+    from sql.script import diff_script
+    lines: list[str] = []
+    for diff in diffs:
+        lines += diff_script(diff)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def stat_text(diff: "TableDiff", stat: "DiffStat") -> str:
+    """Dolt's --stat block for one table."""
+    old = max(stat.old_rows, 1)
+    unmodified = max(stat.old_rows - stat.rows_deleted - stat.rows_modified, 0)
+    columns = max(len(diff.columns), 1)
+    cells_old = max(stat.old_rows * columns, 1)
+
+    def pct(n: int, of: int) -> str:
+        return f"({100.0 * n / of:.2f}%)"
+    lines = _diff_header(diff)[1:]
+    lines += [f"{_plural(unmodified, 'Row')} Unmodified {pct(unmodified, old)}",
+              f"{_plural(stat.rows_added, 'Row')} Added {pct(stat.rows_added, old)}",
+              f"{_plural(stat.rows_deleted, 'Row')} Deleted {pct(stat.rows_deleted, old)}",
+              f"{_plural(stat.rows_modified, 'Row')} Modified {pct(stat.rows_modified, old)}",
+              f"{_plural(stat.cells_modified, 'Cell')} Modified {pct(stat.cells_modified, cells_old)}",
+              f"({_plural(stat.old_rows, 'Row Entry').replace('Entrys', 'Entries')} vs "
+              f"{_plural(stat.new_rows, 'Row Entry').replace('Entrys', 'Entries')})"]
+    return "\n".join(lines) + "\n"
+
+
+def summary_text(diffs: list["TableDiff"]) -> str:
+    """Dolt's --summary: one line per table with its diff type, data and schema change."""
+    import pyarrow as pa
+
+    from sql.formats import to_box
+    rows = {"Table name": [], "Diff type": [], "Data change": [], "Schema change": []}
+    for diff in diffs:
+        data = any(t.num_rows for t in (diff.rows.added, diff.rows.removed, diff.rows.modified_to))
+        schema = diff.change.value != "modified" or bool(diff.schema_changes)
+        rows["Table name"].append(diff.name)
+        rows["Diff type"].append(diff.change.value)
+        rows["Data change"].append("true" if data else "false")
+        rows["Schema change"].append("true" if schema else "false")
+    return to_box(pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()}))
+
+
+# --- log and show ---------------------------------------------------------------------------
+
+def when(timestamp: float) -> str:
+    """A commit time as git prints it, in local time with its offset."""
+    moment = datetime.datetime.fromtimestamp(timestamp).astimezone()
+    return moment.strftime("%a %b %d %H:%M:%S %Y %z")
+
+
+def decorations(address: "Address", current: str, branches: dict[str, "Address"],
+                tags: dict[str, "Address"]) -> str:
+    """`(HEAD -> main, feature, tag: v1)` for a commit that refs point at."""
+    names = []
+    if branches.get(current) == address:
+        names.append(f"HEAD -> {current}")
+    names += sorted(b for b, a in branches.items() if a == address and b != current)
+    names += [f"tag: {t}" for t, a in sorted(tags.items()) if a == address]
+    return f" ({', '.join(names)})" if names else ""
+
+
+def commit_text(address: "Address", commit: "Commit", decoration: str, colour: bool) -> str:
+    """One commit the way `dl log` prints it."""
+    head = f"commit {address.hex}{decoration}"
+    if colour:
+        head = YELLOW + head + RESET
+    lines = [head]
+    if len(commit.parents) > 1:
+        lines.append("Merge: " + " ".join(p.hex for p in commit.parents))
+    lines += [f"Author: {commit.author} <{commit.email}>", f"Date:   {when(commit.timestamp)}", ""]
+    lines += [f"    {line}" for line in commit.message.splitlines() or [""]]
+    return "\n".join(lines) + "\n"
+
+
+def oneline(address: "Address", commit: "Commit", decoration: str, colour: bool) -> str:
+    first = commit.message.splitlines()[0] if commit.message else ""
+    text = address.hex
+    if colour:
+        text = YELLOW + text + RESET
+    return f"{text}{decoration} {first}"
+
+
+# --- status ---------------------------------------------------------------------------------
+
+_LABELS = {"added": "new table:", "modified": "modified:", "deleted": "deleted:"}
+
+
+def status_text(status: "Status") -> str:
+    """`dl status` as Dolt prints it."""
+    lines = [f"On branch {status.branch}"]
+    if status.merging:
+        if status.conflicts:
+            lines += ["You have unmerged tables.",
+                      '  (fix conflicts and run "dl commit")',
+                      '  (use "dl merge --abort" to abort the merge)', "",
+                      "Unmerged paths:",
+                      '  (use "dl add <table>..." to mark resolution)']
+            lines += [f"\tboth modified:    {t}" for t in status.conflicts]
+            lines.append("")
+        else:
+            lines += ["All conflicts and constraint violations fixed but you are still merging.",
+                      '  (use "dl commit" to conclude merge)', ""]
+    untracked = {t: c for t, c in status.unstaged.items() if c == "added" and t not in status.staged}
+    unstaged = {t: c for t, c in status.unstaged.items() if t not in untracked}
+    if status.staged:
+        lines += ["", "Changes to be committed:", '  (use "dl reset <table>..." to unstage)']
+        lines += [f"\t{_LABELS[c]:<18}{t}" for t, c in sorted(status.staged.items())]
+    if unstaged:
+        lines += ["", "Changes not staged for commit:",
+                  '  (use "dl add <table>" to update what will be committed)',
+                  '  (use "dl checkout <table>" to discard changes in working directory)']
+        lines += [f"\t{_LABELS[c]:<18}{t}" for t, c in sorted(unstaged.items())]
+    if untracked:
+        lines += ["", "Untracked tables:", '  (use "dl add <table>" to include in what will be committed)']
+        lines += [f"\t{_LABELS[c]:<18}{t}" for t, c in sorted(untracked.items())]
+    if not (status.staged or status.unstaged or status.merging):
+        lines.append("nothing to commit, working tree clean")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,61 @@
+"""`dl table import --schema FILE`: a table's schema from a CREATE TABLE statement.
+
+The file holds one `CREATE TABLE` (the first one is used; its table name is ignored, so a
+schema written for one table can create another). Column types, NOT NULL, DEFAULT and the
+primary key follow the same rules as `dl sql`'s CREATE TABLE.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from core.errors import InputError
+from core.schema import TableSchema
+from sql.ddl import declared_schema
+from sql.errors import SqlError
+
+
+class _Constants:
+    """The little of a binder that DEFAULT constants need: running a SELECT in DuckDB."""
+
+    def __init__(self) -> None:
+        self.con = duckdb.connect()
+
+    def run_sql(self, text: str) -> pa.Table:
+        try:
+            return self.con.sql(text).to_arrow_table()
+        except duckdb.Error as exc:
+            raise SqlError(str(exc).splitlines()[0]) from None
+
+
+def schema_from_sql(text: str, where: str = "schema", dialect: str = "duckdb") -> TableSchema:
+    """The schema the first CREATE TABLE in `text` declares."""
+    try:
+        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        raise InputError(f"{where}: not valid SQL: {str(exc).splitlines()[0]}") from None
+    create = next((s for s in statements if isinstance(s, exp.Create)
+                   and str(s.args.get("kind") or "").upper() == "TABLE"), None)
+    if create is None or not isinstance(create.this, exp.Schema) or not create.this.expressions:
+        raise InputError(f"{where}: needs a CREATE TABLE statement with columns")
+    constants = _Constants()
+    try:
+        return declared_schema(constants, create.this.expressions)  # type: ignore[arg-type]
+    except SqlError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    finally:
+        constants.con.close()
+
+
+def schema_from_file(path: Path, dialect: str = "duckdb") -> TableSchema:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"schema file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read schema file {path}: {exc}") from None
+    return schema_from_sql(text, str(path), dialect)
