@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.errors import AlreadyExists, DuplicateKey, InputError, NotFound
 from core.prolly.diff import diff_trees
@@ -74,7 +75,7 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
         fresh = current is None or mode is ImportMode.CREATE  # -c -f recreates the table
         base = Table.empty(buffer, target) if fresh else current
         base = Table(buffer, base.value)
-        new = _apply(mode, base, rows)
+        new = _apply(mode, base, rows, name, read.line_numbers, Path(path).name)
         result[:] = [_counts(name, mode, base, new, rows.num_rows)]
         step("writing")
         return new
@@ -99,8 +100,12 @@ def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarra
     def line(i: int) -> int:
         return int(lines[i]) if lines is not None else i + 1
 
+    absent = [k for k in schema.primary_key if k not in rows.column_names]
+    if absent:
+        raise InputError(f"{source}: primary key column {absent[0]!r} is not in the file "
+                         f"(columns: {', '.join(rows.column_names)})", column=absent[0])
     for key in schema.primary_key:
-        if key in rows.column_names and rows.column(key).null_count:
+        if rows.column(key).null_count:
             first = int(np.flatnonzero(rows.column(key).is_null().to_numpy(zero_copy_only=False))[0])
             raise InputError(f"{source}, line {line(first)}: primary key column {key!r} is empty or null",
                              line=line(first), column=key)
@@ -115,12 +120,33 @@ def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarra
         raise DuplicateKey(name, key[0] if len(key) == 1 else tuple(key), (line(a), line(b)))
 
 
-def _apply(mode: ImportMode, base: Table, rows: pa.Table) -> Table:
+def _apply(mode: ImportMode, base: Table, rows: pa.Table, name: str, lines: np.ndarray | None,
+           source: str) -> Table:
     if mode in (ImportMode.CREATE, ImportMode.REPLACE):
         return base.replace_rows(rows)
     if mode is ImportMode.APPEND:
-        return base.insert(rows)
+        try:
+            return base.insert(rows)
+        except DuplicateKey as exc:  # the table knows the key; the file line is known here
+            raise _existing_key(name, exc.key, base.schema, rows, lines, source) from None
     return base.upsert(rows)
+
+
+def _existing_key(name: str, key: object, schema: TableSchema, rows: pa.Table,
+                  lines: np.ndarray | None, source: str) -> InputError:
+    """`-a` met a key the table already has: name the key and its line in the file."""
+    values = key if isinstance(key, tuple) else (key,)
+    match = pa.array(np.ones(rows.num_rows, bool))
+    for column, value in zip(schema.primary_key, values):
+        values_in_file = rows.column(column)
+        match = pc.and_(match, pc.equal(values_in_file, pa.scalar(value, values_in_file.type)))
+    hits = np.flatnonzero(match.to_numpy(zero_copy_only=False))
+    where = ""
+    if len(hits):
+        where = f"{source}, line {int(lines[hits[0]])}: " if lines is not None \
+            else f"{source}, row {int(hits[0]) + 1}: "
+    return InputError(f"{where}primary key {key!r} already exists in table {name} "
+                      f"(-a only adds rows; use -u to update them)")
 
 
 def _counts(name: str, mode: ImportMode, before: Table, after: Table, processed: int) -> ImportResult:

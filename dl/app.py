@@ -54,7 +54,15 @@ def _options(
     ctx.obj = AppState(data_dir, debug)
 
 
+_registered = False
+
+
 def _register_commands() -> None:
+    """Adds every command group to `app`, once per process (tests call `main` many times)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"dl.commands.{name}")

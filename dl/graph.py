@@ -20,7 +20,11 @@ def _row(lanes: list["Address | None"], marks: dict[int, str]) -> str:
 
 
 def draw(commits: list[tuple["Address", "Commit"]], texts: list[str]) -> str:
-    """The commits' texts, each prefixed with the graph columns at its row."""
+    """The commits' texts, each prefixed with the graph columns at its row.
+
+    Lanes that also waited for a commit close into its lane just above it (`|/`), so a branch
+    visibly forks from the right commit; a merge's other parents open just below its first
+    line (`|\\`), and its body lines already show them."""
     lanes: list[Address | None] = []
     out: list[str] = []
     for (address, commit), text in zip(commits, texts):
@@ -33,13 +37,15 @@ def draw(commits: list[tuple["Address", "Commit"]], texts: list[str]) -> str:
                 lanes.append(address)
             else:
                 lanes[column] = address
+        closing = waiting[1:]
+        if closing:
+            out.append(_row(lanes, {i: "/" for i in closing}))
+            for i in closing:
+                lanes[i] = None
+            while lanes and lanes[-1] is None:
+                lanes.pop()
         lines = text.rstrip("\n").split("\n")
         prefix = _row(lanes, {column: "*"})
-        width = max(len(prefix), 1)
-        out.append(f"{prefix.ljust(width)} {lines[0]}")
-        closing = waiting[1:]
-        for i in closing:
-            lanes[i] = None
         parents = list(commit.parents)
         lanes[column] = parents[0] if parents else None
         opened = []
@@ -52,13 +58,13 @@ def draw(commits: list[tuple["Address", "Commit"]], texts: list[str]) -> str:
             else:
                 lanes[slot] = parent
             opened.append(slot)
+        width = max(len(prefix), len(_row(lanes, {})), 1)
+        out.append(f"{prefix.ljust(width)} {lines[0]}")
+        if opened:
+            out.append(_row(lanes, {i: "\\" for i in opened}))
         body = _row(lanes, {})
         for line in lines[1:]:
             out.append(f"{body.ljust(width)} {line}" if line else body)
-        if closing:
-            out.append(_row(lanes, {i: "/" for i in closing}) or "/")
-        if opened:
-            out.append(_row(lanes, {i: "\\" for i in opened}))
         while lanes and lanes[-1] is None:
             lanes.pop()
     return "\n".join(line.rstrip() for line in out) + ("\n" if out else "")

@@ -87,11 +87,10 @@ def diff_script(diff: TableDiff) -> list[str]:
         statements += _alter_statements(table, diff.from_schema, to_schema)
     names = to_schema.names
     key = list(to_schema.primary_key) or names
-    for row in _rows(diff.rows.removed):
-        statements.append(f"DELETE FROM {table} WHERE {_match(row, key)};")
+    statements += _deletes(table, _rows(diff.rows.removed), key, keyless=not to_schema.primary_key)
     for old, new in zip(_rows(diff.rows.modified_from), _rows(diff.rows.modified_to)):
         if not to_schema.primary_key:
-            statements.append(f"DELETE FROM {table} WHERE {_match(old, key)};")
+            statements.append(f"DELETE FROM {table} WHERE {_match(old, key)} LIMIT 1;")
             statements.append(_insert(table, names, new))
             continue
         changed = [n for n in names if n not in key and old.get(n) != new.get(n)]
@@ -101,6 +100,19 @@ def diff_script(diff: TableDiff) -> list[str]:
     for row in _rows(diff.rows.added):
         statements.append(_insert(table, names, row))
     return statements
+
+
+def _deletes(table: str, rows: list[dict[str, Any]], key: list[str], keyless: bool) -> list[str]:
+    """DELETEs of `rows`. A keyless table may hold copies of a row and the diff says how many
+    went: one DELETE per distinct row with `LIMIT n` (as Dolt writes it; `dl sql` runs it), as a
+    plain DELETE would remove every copy."""
+    if not keyless:
+        return [f"DELETE FROM {table} WHERE {_match(row, key)};" for row in rows]
+    copies: dict[str, int] = {}
+    for row in rows:
+        condition = _match(row, key)
+        copies[condition] = copies.get(condition, 0) + 1
+    return [f"DELETE FROM {table} WHERE {condition} LIMIT {n};" for condition, n in copies.items()]
 
 
 def _alter_statements(table: str, old: TableSchema, new: TableSchema) -> list[str]:

@@ -5,7 +5,9 @@ import typer
 
 from dl.context import open_repo
 
-conflicts_app = typer.Typer(help="Show and resolve merge conflicts.", no_args_is_help=True)
+conflicts_app = typer.Typer(help="Show and resolve merge conflicts.\n\n"
+                                 "Example: dl conflicts cat people && dl conflicts resolve --ours people",
+                            no_args_is_help=True)
 stash_app = typer.Typer(help="Set uncommitted changes aside and bring them back.\n\n"
                              "Example: dl stash && dl checkout other && dl checkout main && dl stash pop",
                         invoke_without_command=True)

@@ -1,0 +1,144 @@
+"""`dl branch` and `dl checkout` as a user runs them."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cli_helpers import FIXTURES, Dl
+
+
+def head_of(dl: Dl, revision: str) -> str:
+    return dl.ok("log", "--oneline", "-n", "1", revision)[:40]
+
+
+def test_branch_list_create_and_all(people: Path, dl: Dl) -> None:
+    assert dl.ok("branch", "b1") == ""
+    dl.ok("branch", "b0", "HEAD~1")
+    assert dl.ok("branch") == "  b0\n  b1\n* main\n"
+    assert dl.ok("branch", "-a") == "  b0\n  b1\n* main\n"
+    assert dl.ok("branch", "--show-current") == "main\n"
+    verbose = dl.ok("branch", "-v").splitlines()
+    assert re.fullmatch(r"  b0 [0-9a-f]{8} Initialize data repository", verbose[0])
+    assert re.fullmatch(r"\* main [0-9a-f]{8} import people", verbose[2])
+    assert head_of(dl, "b1") == head_of(dl, "main")
+    assert head_of(dl, "b0") == head_of(dl, "main~1")
+    assert dl.fails("branch", "b1") == "branch already exists: b1"
+    dl.ok("branch", "-f", "b1", "b0")
+    assert head_of(dl, "b1") == head_of(dl, "b0")
+    assert dl.fails("branch", "b2", "nope").startswith("revision not found: nope")
+    assert dl.fails("branch", "a", "b", "c", code=2) == "dl branch NAME [START]"
+
+
+def test_branch_delete_merged_and_force(people: Path, dl: Dl) -> None:
+    dl.ok("branch", "merged")
+    main = head_of(dl, "main")
+    assert dl.ok("branch", "-d", "merged") == f"Deleted branch merged (was {main[:8]}).\n"
+    dl.ok("checkout", "-b", "work")
+    dl.ok("sql", "-q", "delete from people where id = 1")
+    dl.ok("commit", "-am", "unmerged work")
+    work = head_of(dl, "work")
+    dl.ok("checkout", "main")
+    assert dl.fails("branch", "-d", "work") == \
+        "branch work is not fully merged; use -D to delete it anyway"
+    assert dl.ok("branch") == "* main\n  work\n"
+    assert dl.ok("branch", "-D", "work") == f"Deleted branch work (was {work[:8]}).\n"
+    assert dl.ok("branch") == "* main\n"
+    assert dl.fails("branch", "-d", "main") == "cannot delete the branch you are on: main"
+    assert dl.fails("branch", "-d", "nope") == "branch not found: nope"
+    assert dl.fails("branch", "-d", code=2) == "give the branches to delete"
+
+
+def test_branch_move_and_copy(people: Path, dl: Dl) -> None:
+    dl.ok("branch", "old")
+    dl.ok("branch", "-m", "old", "new")
+    assert dl.ok("branch") == "* main\n  new\n"
+    dl.ok("branch", "-c", "new", "copy")
+    assert dl.ok("branch") == "  copy\n* main\n  new\n"
+    assert head_of(dl, "copy") == head_of(dl, "new")
+    dl.ok("branch", "-m", "trunk")  # one name: rename the current branch
+    assert dl.ok("branch") == "  copy\n  new\n* trunk\n"
+    assert dl.ok("status").startswith("On branch trunk\n")
+    dl.ok("branch", "-c", "trunk2")
+    assert "  trunk2" in dl.ok("branch")
+    assert dl.fails("branch", "-m", "new", "copy") == "branch already exists: copy"
+    assert dl.fails("branch", "-m", "nope", "other") == "branch not found: nope"
+    assert dl.fails("branch", "-m", code=2) == "dl branch -m [OLD] NEW"
+
+
+def test_checkout_branch_and_new_branch(people: Path, dl: Dl) -> None:
+    assert dl.ok("checkout", "-b", "fix") == "Switched to a new branch 'fix'\n"
+    assert dl.ok("status").startswith("On branch fix\n")
+    dl.ok("sql", "-q", "update people set city = 'Oslo' where id = 3")
+    dl.ok("commit", "-am", "Grace moves")
+    assert dl.ok("checkout", "main") == "Switched to branch 'main'\n"
+    assert "Arlington" in dl.ok("sql", "-q", "select city from people where id = 3", "-r", "csv")
+    assert dl.ok("checkout", "main") == "Already on 'main'\n"
+    dl.ok("checkout", "fix")
+    assert "Oslo" in dl.ok("sql", "-q", "select city from people where id = 3", "-r", "csv")
+    out = dl.ok("checkout", "-b", "from-start", "main~1")
+    assert out == "Switched to a new branch 'from-start'\n"
+    assert dl.tables() == []
+    assert head_of(dl, "from-start") == head_of(dl, "main~1")
+    assert dl.fails("checkout", "-b", "fix") == "branch already exists: fix"
+    dl.ok("checkout", "-B", "fix", "main")
+    assert head_of(dl, "fix") == head_of(dl, "main")
+    assert dl.fails("checkout", "-b", "x", "a", "b", code=2) == "dl checkout -b NEW [START]"
+    assert dl.fails("checkout", "-b", "y", "nope").startswith("revision not found: nope")
+    assert "y" not in dl.ok("branch").split()
+
+
+def test_checkout_refuses_a_switch_that_would_lose_changes(people: Path, dl: Dl) -> None:
+    dl.ok("checkout", "-b", "other")
+    dl.ok("sql", "-q", "update people set age = 1 where id = 1")
+    dl.ok("commit", "-am", "other changes people")
+    dl.ok("checkout", "main")
+    dl.ok("sql", "-q", "update people set age = 5 where id = 5")
+    before = dl.table_hash("people")
+    assert dl.fails("checkout", "other") == (
+        "your local changes to people would be overwritten by checkout; "
+        "commit them or discard them (dl reset --hard) first")
+    assert dl.ok("branch", "--show-current") == "main\n"
+    assert dl.table_hash("people") == before
+    # -b to a start where the table differs fails the same way and leaves no branch behind
+    assert dl.fails("checkout", "-b", "newer", "other").startswith("your local changes to people")
+    assert dl.ok("branch") == "* main\n  other\n"
+
+
+def test_checkout_carries_changes_the_switch_does_not_touch(people: Path, dl: Dl) -> None:
+    dl.ok("branch", "same")
+    dl.ok("table", "import", "-c", "--pk", "id", "extra", FIXTURES / "people.csv")
+    dl.ok("sql", "-q", "update people set age = 5 where id = 5")
+    dl.ok("add", "people")
+    dl.ok("checkout", "same")
+    status = dl.ok("status")
+    assert status.startswith("On branch same\n")
+    assert "\tmodified:         people\n" in status and "\tnew table:        extra\n" in status
+    assert "Changes to be committed:" in status
+    dl.ok("checkout", "main")  # and back again, as git carries them
+    status = dl.ok("status")
+    assert status.startswith("On branch main\n")
+    assert "\tmodified:         people\n" in status and "\tnew table:        extra\n" in status
+
+
+def test_checkout_tables_discards_their_working_changes(people: Path, dl: Dl) -> None:
+    original = dl.table_hash("people")
+    dl.ok("table", "import", "-c", "--pk", "id", "other", FIXTURES / "people.csv")
+    dl.ok("commit", "-Am", "other")
+    other = dl.table_hash("other")
+    dl.ok("sql", "-q", "delete from people where id < 5; delete from other where id > 5")
+    assert dl.ok("checkout", "people") == ""
+    assert dl.table_hash("people") == original
+    assert dl.table_hash("other") != other
+    dl.ok("checkout", "people", "other")
+    assert dl.table_hash("other") == other
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+    # staged changes are what a table goes back to
+    dl.ok("sql", "-q", "delete from people where id = 1")
+    dl.ok("add", "people")
+    staged = dl.table_hash("people")
+    dl.ok("sql", "-q", "delete from people where id = 2")
+    dl.ok("checkout", "people")
+    assert dl.table_hash("people") == staged
+    assert dl.fails("checkout", "nope") == "branch or table not found: nope"
+    assert dl.fails("checkout", "HEAD~1", code=2).startswith("HEAD~1 is a commit, not a branch")
+    assert dl.fails("checkout", code=2).startswith("give a branch to switch to")

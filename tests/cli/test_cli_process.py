@@ -1,0 +1,98 @@
+"""The installed `dl` as a real process: the entry point, the working directory, -C, start-up
+imports, and errors on stderr with exit codes."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from cli_helpers import FIXTURES, run_dl
+
+
+def test_help_through_the_entry_point(tmp_path: Path, cli_env: Path) -> None:
+    done = run_dl("--help", cwd=tmp_path, home=cli_env)
+    assert done.returncode == 0 and done.stderr == ""
+    assert "Usage: dl [OPTIONS] COMMAND [ARGS]..." in done.stdout
+    assert "Example: dl init" in done.stdout
+    for command in ("init", "status", "commit", "diff", "branch", "checkout", "table", "schema"):
+        assert f" {command} " in done.stdout
+    bare = run_dl(cwd=tmp_path, home=cli_env)  # no arguments: the help, as a usage error
+    assert bare.returncode == 2 and "Usage: dl" in bare.stdout + bare.stderr
+
+
+def test_daily_loop_from_a_subdirectory_and_with_C(tmp_path: Path, cli_env: Path) -> None:
+    repo = tmp_path / "data"
+    repo.mkdir()
+    done = run_dl("init", cwd=repo, home=cli_env)
+    assert done.returncode == 0, done.stderr
+    deep = repo / "a" / "b"
+    deep.mkdir(parents=True)
+    done = run_dl("table", "import", "-c", "--pk", "id", "people", FIXTURES / "people.csv",
+                  cwd=deep, home=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ("Rows Processed: 20, Additions: 20, Modifications: 0, Had No Effect: 0\n"
+                           "Import completed successfully.\n")
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    done = run_dl("commit", "-Am", "import people", cwd=deep, home=cli_env)
+    assert done.returncode == 0 and done.stdout.startswith("[main "), done.stderr
+    done = run_dl("-C", repo, "log", "--oneline", cwd=tmp_path, home=cli_env)
+    assert [line[41:] for line in done.stdout.splitlines()] == \
+        ["(HEAD -> main) import people", "Initialize data repository"]
+    done = run_dl("--data-dir", deep, "status", cwd=tmp_path, home=cli_env)
+    assert done.stdout == "On branch main\nnothing to commit, working tree clean\n"
+    assert not (deep / ".dl").exists()
+
+
+def test_outside_a_repository_is_one_line_and_exit_1(tmp_path: Path, cli_env: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = run_dl("status", cwd=empty, home=cli_env)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (f"error: repository not found: {empty}; "
+                           "run `dl init` to create one, or use --data-dir\n")
+    done = run_dl("-C", empty / "nowhere", "log", cwd=tmp_path, home=cli_env)
+    assert done.returncode == 1 and done.stderr.startswith("error: repository not found: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_input_in_a_real_process(tmp_path: Path, cli_env: Path) -> None:
+    run_dl("init", cwd=tmp_path, home=cli_env)
+    ragged = FIXTURES / "bad" / "ragged.csv"
+    done = run_dl("table", "import", "-c", "--pk", "id", "t", ragged, cwd=tmp_path, home=cli_env)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"error: {ragged}, line 5: expected 4 fields, found 3: '4,Zoe,29'\n"
+    done = run_dl("commit", "--bogus", cwd=tmp_path, home=cli_env)
+    assert done.returncode == 2 and done.stderr == "error: No such option: --bogus\n"
+    done = run_dl("table", "ls", cwd=tmp_path, home=cli_env)
+    assert done.stdout == "No tables in working set\n"
+
+
+def test_sql_script_from_stdin_replays_a_diff(tmp_path: Path, cli_env: Path) -> None:
+    """`dl diff -r sql | dl sql` in two processes, as a shell pipeline would run it."""
+    def dl(*args: str | Path, stdin: str | None = None) -> str:
+        done = run_dl(*args, cwd=tmp_path, home=cli_env, stdin=stdin)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    dl("init")
+    dl("table", "import", "-c", "--pk", "id", "people", FIXTURES / "people.csv")
+    dl("commit", "-Am", "one")
+    dl("table", "import", "-u", "people", FIXTURES / "people_changes.parquet")
+    script = dl("diff", "-r", "sql")
+    dl("commit", "-am", "two")
+    dl("checkout", "-b", "replay", "HEAD~1")
+    dl("sql", stdin=script)
+    assert dl("diff", "main", "WORKING") == ""
+
+
+def test_status_and_help_do_not_import_the_heavy_libraries(tmp_path: Path, cli_env: Path) -> None:
+    """`dl --help`, `dl status` and `dl log` start fast: pyarrow, duckdb and sqlglot load lazily."""
+    run_dl("init", cwd=tmp_path, home=cli_env)
+    probe = ("import sys; from dl.app import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "heavy = sorted(m for m in ('pyarrow', 'duckdb', 'sqlglot') if m in sys.modules)\n"
+             "print('HEAVY', heavy, file=sys.stderr)\n")
+    for args in (["--help"], ["status"], ["log"]):
+        env = {"DL_HOME": str(cli_env), "PATH": "/usr/bin:/bin", "COLUMNS": "120", "NO_COLOR": "1"}
+        done = subprocess.run([sys.executable, "-c", probe, *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert "HEAVY []" in done.stderr, (args, done.stderr)
