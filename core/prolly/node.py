@@ -164,8 +164,50 @@ def canonical_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     `concat_batches` copies into fresh ones (an IPC round trip or `combine_chunks` do not).
     """
     fresh = pa.concat_batches([batch])
-    columns = [_drop_empty_validity(column) for column in fresh.columns]
+    columns = [_clear_null_slots(_drop_empty_validity(column)) for column in fresh.columns]
     return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
+def _clear_null_slots(column: pa.Array) -> pa.Array:
+    """Zeroes what lies under null slots, which Arrow leaves undefined.
+
+    Producers differ there: DuckDB leaves uninitialized memory under a NULL int, pyarrow's
+    builders write zeros, a string column may keep bytes under a null. Two tables with the
+    same rows must serialize to the same bytes, so fixed-width values and the bits of booleans
+    under nulls become zero and null strings become empty. Nested types are left as they are.
+    """
+    if not column.null_count or column.type.num_fields:
+        return column
+    kind = column.type
+    validity, values = column.buffers()[0], column.buffers()[1]
+    n = len(column)
+    valid_bits = np.frombuffer(validity, dtype=np.uint8, count=(n + 7) // 8)
+    if pa.types.is_boolean(kind):
+        bits = np.frombuffer(values, dtype=np.uint8, count=(n + 7) // 8) & valid_bits
+        return pa.Array.from_buffers(kind, n, [validity, pa.py_buffer(bits.tobytes())],
+                                     null_count=column.null_count)
+    if pa.types.is_string(kind) or pa.types.is_binary(kind) or pa.types.is_large_string(kind) \
+            or pa.types.is_large_binary(kind):
+        width = 8 if pa.types.is_large_string(kind) or pa.types.is_large_binary(kind) else 4
+        offsets = np.frombuffer(values, dtype=f"<i{width}", count=n + 1)
+        holds_bytes = np.diff(offsets) != 0
+        if np.any(holds_bytes & ~np.unpackbits(valid_bits, bitorder="little", count=n).astype(bool)):
+            return column.take(pa.array(np.arange(n)))  # take copies only the valid values
+        return column
+    if not _is_byte_width(kind):
+        return column
+    width = kind.bit_width // 8
+    cells = np.frombuffer(values, dtype=np.uint8, count=n * width).reshape(n, width).copy()
+    cells[~np.unpackbits(valid_bits, bitorder="little", count=n).astype(bool)] = 0
+    return pa.Array.from_buffers(kind, n, [validity, pa.py_buffer(cells.tobytes())],
+                                 null_count=column.null_count)
+
+
+def _is_byte_width(kind: pa.DataType) -> bool:
+    try:
+        return kind.bit_width > 0 and kind.bit_width % 8 == 0
+    except ValueError:
+        return False
 
 
 def _drop_empty_validity(column: pa.Array) -> pa.Array:

@@ -238,10 +238,6 @@ def test_sql_diff_of_the_golden_change_replays(changed: Path, dl: Dl, tmp_path: 
     assert dl.tables() == ["people", "tiny"]
 
 
-@pytest.mark.xfail(reason="core/prolly/node.py canonical_batch keeps the bytes under null slots "
-                          "of fixed-width columns (uninitialized memory from DuckDB), so equal "
-                          "tables can hash differently and show up in dl diff with no changes",
-                   strict=False)
 def test_equal_tables_hash_equal(repo: Path, dl: Dl) -> None:
     hashes = set()
     for i in range(4):
