@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.hashing import Address
+from core.hashing import ADDRESS_BYTES, Address
 from core.prolly.node import InternalNode
 from core.prolly.tree import ProllyTree
 
@@ -45,17 +45,21 @@ def diff_trees(old: ProllyTree, new: ProllyTree) -> TreeDiff:
 
 
 def differing_leaves(old: ProllyTree, new: ProllyTree) -> tuple[list[Address], list[Address]]:
-    """Leaves of each tree not shared with the other, found by expanding only differing nodes."""
+    """Leaves of each tree not shared with the other, found by expanding only differing nodes.
+
+    The frontier holds raw 20-byte addresses: a differing internal node contributes all its
+    children, most of which cancel against the other side's, so only survivors become
+    `Address` objects (read next)."""
     if old.root == new.root:
         return [], []
-    a = [old.root] if old.root is not None else []
-    b = [new.root] if new.root is not None else []
+    a = [old.root.raw] if old.root is not None else []
+    b = [new.root.raw] if new.root is not None else []
     level_a, level_b = old.height, new.height
     while True:
         if level_a == level_b:
             a, b = _cancel(a, b)
             if level_a == 0 or (not a and not b):
-                return a, b
+                return [Address(x) for x in a], [Address(x) for x in b]
         if level_a >= level_b and level_a > 0:
             a = _children(old, a)
             level_a -= 1
@@ -64,18 +68,19 @@ def differing_leaves(old: ProllyTree, new: ProllyTree) -> tuple[list[Address], l
             level_b -= 1
 
 
-def _cancel(a: list[Address], b: list[Address]) -> tuple[list[Address], list[Address]]:
-    common = set(a) & set(b)
+def _cancel(a: list[bytes], b: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    common = set(a).intersection(b)
     if not common:
         return a, b
     return [x for x in a if x not in common], [x for x in b if x not in common]
 
 
-def _children(tree: ProllyTree, addresses: list[Address]) -> list[Address]:
-    out: list[Address] = []
-    for node in tree.nodes(addresses):
+def _children(tree: ProllyTree, addresses: list[bytes]) -> list[bytes]:
+    out: list[bytes] = []
+    for node in tree.nodes([Address(x) for x in addresses]):
         assert isinstance(node, InternalNode)
-        out.extend(node.entries.address(i) for i in range(len(node.entries)))
+        packed = np.ascontiguousarray(node.entries.addrs, dtype="S20").tobytes()
+        out.extend(packed[i:i + ADDRESS_BYTES] for i in range(0, len(packed), ADDRESS_BYTES))
     return out
 
 
