@@ -23,6 +23,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
+from sql.dialects import adapt
 from sql.errors import SqlError, parse_error
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -129,7 +130,7 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     if first.token_type == TokenType.ROLLBACK and len(tokens) <= 2:
         return Statement(kind=Kind.ROLLBACK, **base)  # type: ignore[arg-type]
     if words[0] == "CALL":
-        call = _parse_text("SELECT " + text[first.end + 1:], dialect, piece.line - 1)
+        call = adapt(_parse_text("SELECT " + text[first.end + 1:], dialect, piece.line - 1), dialect)
         return Statement(kind=Kind.CALL, expression=call, **base)  # type: ignore[arg-type]
     if words[:2] == ["SHOW", "TABLES"] and len(tokens) == 2:
         return Statement(kind=Kind.SHOW_TABLES, **base)  # type: ignore[arg-type]
@@ -143,7 +144,7 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     text, as_of = _rewrite_as_of(text, tokens, piece.line - 1)
     if as_of:
         tokens = _tokenize(text, dialect, piece.line - 1)
-    expression = _parse_tokens(text, tokens, dialect, piece.line - 1)
+    expression = adapt(_parse_tokens(text, tokens, dialect, piece.line - 1), dialect)
     return Statement(kind=_kind_of(expression), expression=expression, as_of=as_of,
                      replace=replace, source=text, **base)  # type: ignore[arg-type]
 

@@ -34,16 +34,12 @@ from core.store.base import ChunkStore
 from core.store.buffered import BufferedStore
 from core.table import Table
 from core.workingset import WorkingSet
-from sql import ddl, dml, procedures
+from sql import conflicts, ddl, dialects, dml, procedures
 from sql.edits import TextEdits
 from sql.errors import SqlError, wrap
 from sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
 from sql.resolve import Binder, ScanCache, View
 from sql.types import display_type
-
-# Dialects whose `/` divides integers as integers (sqlglot cannot transpile it: the operand
-# types are known only at run time), so DuckDB runs them with integer_division on.
-INTEGER_DIVISION = ("sqlite", "postgres")
 
 
 class ResultKind(Enum):
@@ -82,8 +78,8 @@ class Session:
             raise SqlError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
         self.repo, self.dialect, self.author = repo, dialect, author
         self._con = duckdb.connect(":memory:")
-        if dialect in INTEGER_DIVISION:
-            self._con.execute("SET integer_division = true")
+        for setting in dialects.session_settings(dialect):
+            self._con.execute(setting)
         self._tx: Transaction | None = None
         self._cache = ScanCache()
 
@@ -154,6 +150,8 @@ class Session:
             return Result(statement.text, ResultKind.ROWS, table=self._show_tables())
         if kind is Kind.DESCRIBE:
             return Result(statement.text, ResultKind.ROWS, table=self._describe(statement.target or ""))
+        if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression) is not None:
+            return self._delete_conflicts(statement)
         return self._write(statement)
 
     # --- reads -----------------------------------------------------------------------------
@@ -246,6 +244,17 @@ class Session:
         if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
             return Result(statement.text, ResultKind.COUNT, rows_affected=counted[0])
         return Result(statement.text, ResultKind.OK, message=statement.kind.value)
+
+    def _delete_conflicts(self, statement: Statement) -> Result:
+        """DELETE FROM dolt_conflicts_<t>: resolves conflicts in the merge state (`sql.conflicts`);
+        like a procedure, it first lands an open transaction."""
+        reopen = self._land_transaction()
+        view = self._view()
+        with self._binder(view, statement) as binder:
+            count = conflicts.delete_conflicts(binder, statement.expression.copy())  # type: ignore[union-attr,arg-type]
+        if reopen:
+            self._begin(statement)
+        return Result(statement.text, ResultKind.COUNT, rows_affected=count)
 
     # --- transactions ------------------------------------------------------------------------
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from sqlglot import exp
 
 from core.repo import Repository
 from sql.errors import SqlError
-from sql.parse import is_complete, split_script
+from sql.parse import is_complete, parse_statement, split_script
 from sql.session import Session
 from tests.sql.conftest import rows, value
 
@@ -17,6 +18,22 @@ def test_sqlite_integer_division_and_64bit_integers(repo: Repository) -> None:
     s.run("create table t (id integer primary key, x integer); insert into t values (1, 3000000000)")
     assert s._view().table("t").schema.column("x").type == pa.int64()
     assert value(s, "select x * 3 from t") == 9_000_000_000
+    # SQLite's integers are 64-bit everywhere: casts, declared widths and literal arithmetic
+    assert rows(s, "select cast(3000000000 as integer) * 3, 2147483647 + 1, 100000 * 100000") \
+        == [(9_000_000_000, 2_147_483_648, 10_000_000_000)]
+    s.run("create table w (id integer primary key, small smallint); insert into w values (1, 100000)")
+    assert value(s, "select cast(small as int) * 100000 from w") == 10_000_000_000
+    assert s.query("select 7 / 2, count(*) from w").column_names == ["7 / 2", "COUNT(*)"]
+    assert rows(Session(repo), "select 7 / 2") == [(3.5,)]  # the duckdb dialect is unchanged
+
+
+def test_sqlite_key_equality_is_still_pushed_down(repo: Repository) -> None:
+    s = Session(repo, dialect="sqlite")
+    s.run("create table t (id integer primary key, v integer)")
+    s.run("insert into t select range, range * 2 from range(5000)")
+    assert value(s, "select v from t where id = 40 + 2") == 84
+    expression = parse_statement(split_script("select v from t where id = 42", "sqlite")[0], "sqlite").expression
+    assert expression.find(exp.Cast) is None  # a literal compared with a key stays a literal
 
 
 def test_mysql_dialect(repo: Repository) -> None:

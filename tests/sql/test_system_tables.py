@@ -38,7 +38,10 @@ def test_dolt_commits_and_ancestors(history) -> None:
     assert value(session, "select count(*) from dolt_commits") == 4
     assert rows(session, f"select parent_hash, parent_index from dolt_commit_ancestors where commit_hash = '{hashes[2]}'") \
         == [(hashes[1], 0)]
-    assert value(session, "select count(*) from dolt_commit_ancestors") == 3
+    assert value(session, "select count(*) from dolt_commit_ancestors") == 4
+    root = value(session, "select commit_hash from dolt_log order by commit_order limit 1")
+    assert rows(session, "select parent_hash, parent_index from dolt_commit_ancestors "
+                         f"where commit_hash = '{root}'") == [(None, 0)]  # Dolt's NULL parent
 
 
 def test_dolt_diff_table_working_and_commits(history) -> None:
@@ -134,3 +137,26 @@ def test_unknown_system_names(session: Session) -> None:
         session.run("select * from dolt_diff_nosuch")
     with pytest.raises(SqlError, match="unknown table function"):
         session.run("select * from dolt_nosuch('x')")
+
+
+def test_dolt_diff_function_uses_each_sides_schema(history) -> None:
+    session, _ = history
+    session.run("call dolt_commit('-am', 'four'); alter table t add column w int; update t set w = 7 where id = 3")
+    table = session.query("select * from dolt_diff('HEAD', 'WORKING', 't')")
+    assert table.column_names == ["to_id", "to_v", "to_w", "to_commit", "to_commit_date",
+                                  "from_id", "from_v", "from_commit", "from_commit_date", "diff_type"]
+    assert rows(session, "select to_id, to_w, from_id, from_v, diff_type from dolt_diff('HEAD', 'WORKING', 't') "
+                         "order by to_id") == [(2, None, 2, "B", "modified"), (3, 7, 3, "c", "modified")]
+    backwards = session.query("select * from dolt_diff('WORKING', 'HEAD', 't')").column_names
+    assert "from_w" in backwards and "to_w" not in backwards
+
+
+def test_dolt_commit_diff_table(history) -> None:
+    session, hashes = history
+    got = rows(session, f"select to_id, to_v, from_id, from_v, diff_type from dolt_commit_diff_t "
+                        f"where from_commit = '{hashes[0]}' and to_commit = '{hashes[2]}'")
+    assert got == [(None, None, 1, "a", "removed"), (2, "B", 2, "b", "modified")]
+    assert value(session, "select count(*) from dolt_commit_diff_t "
+                          "where from_commit = dolt_hashof('HEAD') and to_commit = 'WORKING'") == 1
+    with pytest.raises(SqlError, match="needs from_commit"):
+        session.run("select * from dolt_commit_diff_t")
