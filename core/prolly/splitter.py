@@ -45,11 +45,12 @@ def split_points(sizes: np.ndarray, hashes: np.ndarray, policy: ChunkPolicy) -> 
     if n == 0:
         return [], 0
     cum = np.cumsum(sizes, dtype=np.int64)
+    draws = hashes.astype(np.float64) / _TWO_64  # once per run, not once per chunk
     ends: list[int] = []
     start = 0
     base = 0
     while start < n:
-        end = _first_boundary(cum, sizes, hashes, start, base, policy)
+        end = _first_boundary(cum, sizes, draws, start, base, policy)
         if end < 0:
             break
         ends.append(end)
@@ -58,22 +59,28 @@ def split_points(sizes: np.ndarray, hashes: np.ndarray, policy: ChunkPolicy) -> 
     return ends, start
 
 
-def _first_boundary(cum: np.ndarray, sizes: np.ndarray, hashes: np.ndarray, start: int,
+_BLOCK = 256  # items tested at a time: a chunk usually ends a few hundred items past min_size
+
+
+def _first_boundary(cum: np.ndarray, sizes: np.ndarray, draws: np.ndarray, start: int,
                     base: int, policy: ChunkPolicy) -> int:
-    """The end (exclusive) of the chunk that starts at `start`, or -1 if it does not end in the data."""
+    """The end (exclusive) of the chunk that starts at `start`, or -1 if it does not end in the data.
+
+    `draws` are the items' boundary hashes scaled to [0, 1). The window between `min_size` and
+    `max_size` is tested a block at a time, so the work follows the chunk, not the window."""
     n = len(cum)
     forced = int(np.searchsorted(cum, base + policy.max_size, side="left"))
     lo = int(np.searchsorted(cum, base + policy.min_size, side="left"))
     window_end = min(forced + 1, n)
-    if lo < window_end:
-        after = (cum[lo:window_end] - base).astype(np.float64)
-        before = after - sizes[lo:window_end]
-        scale = float(policy.target)
+    scale = float(policy.target)
+    for block in range(lo, window_end, _BLOCK):
+        stop = min(block + _BLOCK, window_end)
+        after = (cum[block:stop] - base).astype(np.float64)
+        before = after - sizes[block:stop]
         chance = -np.expm1((before / scale) ** WEIBULL_K - (after / scale) ** WEIBULL_K)
-        draw = hashes[lo:window_end].astype(np.float64) / _TWO_64
-        hits = np.flatnonzero(draw < chance)
+        hits = np.flatnonzero(draws[block:stop] < chance)
         if len(hits):
-            return lo + int(hits[0]) + 1
+            return block + int(hits[0]) + 1
     if forced < n:
         return forced + 1
     return -1
