@@ -571,11 +571,12 @@ class Repository:
 
     # --- tags ------------------------------------------------------------------------
 
-    def create_tag(self, name: str, rev: str = "HEAD", message: str = "") -> Address:
+    def create_tag(self, name: str, rev: str = "HEAD", message: str = "", *,
+                   author: Author | None = None) -> Address:
         check_ref_name("tag", name)
         if self.store.get_ref(tag_ref(name)) is not None:
             raise AlreadyExists("tag", name)
-        author = self._author_or_default()
+        author = author or self._author_or_default()
         tag = Tag(name, self.resolve_commit(rev), message, author.name, author.email, time.time())
         buffer = BufferedStore(self.store)
         address = self._put(buffer, tag.encode())

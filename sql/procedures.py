@@ -126,6 +126,8 @@ def dolt_commit(view: View, args: list[str], author: Author | None) -> pa.Table:
     who = parse_author(p.flags["--author"]) if "--author" in p.flags else author
     when = _parse_date(p.flags["--date"]) if "--date" in p.flags else None
     repo = view.repo
+    if p.flags.get("--skip-empty") and p.flags.get("--allow-empty"):
+        raise SqlError("dolt_commit: --skip-empty and --allow-empty exclude each other")
     if p.flags.get("--amend") and message is None:
         message = repo.load_commit(repo.branch_head(view.branch)).message
     if p.flags.get("--skip-empty") and not _has_changes(view, bool(p.flags.get("--all") or p.flags.get("--ALL"))):
@@ -262,7 +264,7 @@ def _is_table(view: View, name: str) -> bool:
     return name in staged.tables
 
 
-TAG = FlagSpec({"--message": True, "--delete": False}, {"-m": "--message", "-d": "--delete"})
+TAG = FlagSpec({"--message": True, "--delete": False, "--author": True}, {"-m": "--message", "-d": "--delete"})
 
 
 def dolt_tag(view: View, args: list[str], author: Author | None) -> pa.Table:
@@ -275,7 +277,9 @@ def dolt_tag(view: View, args: list[str], author: Author | None) -> pa.Table:
         return _status()
     if len(p.args) not in (1, 2):
         raise SqlError("dolt_tag: give a tag name and optionally a revision")
-    view.repo.create_tag(p.args[0], p.args[1] if len(p.args) == 2 else "HEAD", p.flags.get("--message", ""))
+    who = parse_author(p.flags["--author"]) if "--author" in p.flags else author
+    view.repo.create_tag(p.args[0], p.args[1] if len(p.args) == 2 else "HEAD", p.flags.get("--message", ""),
+                         author=who)
     return _status()
 
 
@@ -391,8 +395,11 @@ def dolt_hashof_table(view: View, args: list[str]) -> str:
 
 
 def dolt_hashof_db(view: View, args: list[str]) -> str:
-    _arity("dolt_hashof_db", args, 0)
-    return view.root.address.hex
+    """The root address of the working set (no argument), or of a revision: 'STAGED', 'HEAD', a
+    branch (its last commit, as in Dolt) or any commit."""
+    if len(args) > 1:
+        raise SqlError(f"dolt_hashof_db() takes at most 1 argument, got {len(args)}")
+    return view.root_at(args[0] if args else "WORKING").address.hex
 
 
 def _arity(name: str, args: list[str], n: int) -> None:

@@ -43,6 +43,9 @@ def test_commit_flags(base: Session) -> None:
         base.run("call dolt_commit('-a')")
     with pytest.raises(SqlError, match="Name <email>"):
         base.run("call dolt_commit('--allow-empty', '-m', 'x', '--author', 'nobody')")
+    assert base.query("call dolt_commit('--skip-empty', '-m', 'nothing')").to_pylist() == [{"hash": None}]
+    with pytest.raises(SqlError, match="exclude each other"):
+        base.run("call dolt_commit('--skip-empty', '--allow-empty', '-m', 'x')")
 
 
 def test_commit_a_skips_new_tables_but_A_takes_them(base: Session) -> None:
@@ -104,6 +107,10 @@ def test_tags(base: Session) -> None:
         base.run("call dolt_tag('v1')")
     base.run("call dolt_tag('-d', 'v1')")
     assert value(base, "select count(*) from dolt_tags") == 0
+    base.run("call dolt_tag('v2', 'head', '-m', 'second', '--author', 'Tag Ger <tg@x.org>')")
+    assert rows(base, "select tag_name, tagger, email, message from dolt_tags") == [("v2", "Tag Ger", "tg@x.org", "second")]
+    base.run("call dolt_tag('-m', 'third', 'v3')")
+    assert value(base, "select tagger from dolt_tags where tag_name = 'v3'") == "Tester"  # the session's author
 
 
 def test_merge_fast_forward(base: Session) -> None:
@@ -132,6 +139,15 @@ def test_functions(base: Session) -> None:
         base.run("select dolt_hashof()")
     with pytest.raises(SqlError, match="must be literals"):
         base.run("select dolt_hashof(v) from t")
+
+
+def test_hashof_db_of_revisions(base: Session) -> None:
+    assert value(base, "select dolt_hashof_db()") == value(base, "select dolt_hashof_db('HEAD')")
+    base.run("update t set v = 8")
+    working, head = value(base, "select dolt_hashof_db()"), value(base, "select dolt_hashof_db('HEAD')")
+    assert working != head and value(base, "select dolt_hashof_db('main')") == head
+    assert value(base, "select dolt_hashof_db('STAGED')") == head
+    assert value(base, "select dolt_hashof_db('WORKING')") == working
 
 
 def test_unknown_procedure(base: Session) -> None:
