@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     """Runs dl; maps errors to one line on stderr and an exit code."""
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv or bool(os.environ.get("DL_DEBUG"))
+    _arm_faults(os.environ.get("DL_FAULT"))
     _register_commands()
     try:
         code = app(args=argv, prog_name="dl", standalone_mode=False)
@@ -101,6 +102,17 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", 1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _arm_faults(spec: str | None) -> None:
+    """`DL_FAULT=chunk=37` (for the crash tests only) aborts inside the store at that point;
+    see core/store/faults.py."""
+    if spec:
+        from core.store import faults
+        try:
+            faults.arm(spec)
+        except ValueError as exc:
+            _fail(f"DL_FAULT: {exc}", 2)
 
 
 def _fail(message: str, code: int) -> None:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, NotFound, StoreError
+from core.store import faults
 from core.hashing import HEX_LENGTH, Address, address_of
 from core.store.base import RefUpdate, StoreStats
 
@@ -318,7 +319,9 @@ class SqliteStore:
             self._execute("BEGIN IMMEDIATE", doing)
             try:
                 yield self._db
+                faults.reach("commit-before")
                 self._db.execute("COMMIT")
+                faults.reach("commit-after")
             except BaseException as exc:
                 self._rollback()
                 if isinstance(exc, (sqlite3.Error, OSError)):
@@ -434,7 +437,7 @@ class SqliteStore:
         raws = [(a.raw,) for a in addresses]
         with self._write("deleting chunks from") as db:
             before = db.total_changes
-            db.executemany("DELETE FROM chunks WHERE address = ?", raws)
+            db.executemany("DELETE FROM chunks WHERE address = ?", faults.counting("delete", raws))
             return db.total_changes - before
 
     @contextmanager
@@ -454,6 +457,8 @@ class SqliteStore:
             raise StoreError(f"the repository is read-only: cannot compact {self.path}")
         with self._lock:
             for sql in (_CHECKPOINT, "VACUUM", _CHECKPOINT):
+                if sql == "VACUUM":
+                    faults.reach("vacuum")
                 self._execute(sql, "compacting")
 
     def close(self) -> None:
@@ -493,7 +498,7 @@ def _insert(db: sqlite3.Connection, rows: list[Row], present: set[Address],
     `dl gc` may have deleted it between the check and this transaction); returns how many
     chunks are new."""
     before = db.total_changes
-    db.executemany(_INSERT, rows)
+    db.executemany(_INSERT, faults.counting("chunk", rows))
     if present:
         gone = present - _present(db, present)
         db.executemany(_INSERT, encode_rows([(a, chunks[a]) for a in gone]))
