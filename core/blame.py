@@ -1,11 +1,16 @@
 """`dl blame`: for each row of a table, the commit that last changed it.
 
-Walks first-parent history from the revision, newest first, diffing each commit against its
-parent (a tree diff: cost follows each commit's change). Every key still unattributed that a
-commit added or modified is attributed to it; the walk stops as soon as every row has its
-commit, so recent tables blame in a few diffs however long the history.
+Walks the history from the revision newest first (by height), as git blame does over a DAG:
+each row starts at the revision; at a commit, the row passes to the first parent in which it
+is unchanged, and a row changed against every parent (or at a root commit) belongs to that
+commit. So a row merged in from a branch is blamed on the branch's commit that made it, and a
+row a merge combined or a user resolved is blamed on the merge. Each step is a tree diff of a
+commit against a parent, so the cost follows the commits' changes, and the walk stops as soon
+as every row has its commit.
 """
 from __future__ import annotations
+
+import heapq
 
 import numpy as np
 import pyarrow as pa
@@ -18,26 +23,33 @@ from core.repo import Repository
 
 
 def blame(repo: Repository, table: str, rev: str = "HEAD") -> pa.Table:
-    """The table's key columns with commit, committer, email, date and message per row."""
-    address = repo.resolve_commit(rev)
-    current = repo.table_in(repo.load_root(repo.load_commit(address).root), table)
+    """The table's key columns with the commit, date, committer, email and message that last
+    changed each row (in key order)."""
+    start = repo.resolve_commit(rev)
+    current = repo.table_in(repo.load_root(repo.load_commit(start).root), table)
     if current.schema.is_keyless:
         raise DlError(f"cannot blame keyless table {table}: rows have no identity across commits")
     rows = current.scan().select(list(current.schema.primary_key))
     keys = current.keys_of(rows)
     owner = np.full(len(keys), -1, dtype=np.int64)
     commits: list[tuple[Address, Commit]] = []
-    while address is not None and (owner < 0).any():
+    pending: dict[Address, np.ndarray] = {start: np.ones(len(keys), dtype=bool)}
+    heap = [(-repo.load_commit(start).height, start.raw, start)]
+    while heap and len(keys):
+        _, _, address = heapq.heappop(heap)
+        mine = pending.pop(address)
         commit = repo.load_commit(address)
-        parent = commit.parents[0] if commit.parents else None
-        changed = _changed_keys(repo, table, parent, commit)
-        hit = (owner < 0) & _member(keys, changed)
-        if parent is None:
-            hit = owner < 0  # the first commit with the table owns the rest
-        if hit.any():
-            owner[hit] = len(commits)
+        for parent in commit.parents:
+            unchanged = mine & ~_member(keys, _changed_keys(repo, table, parent, commit))
+            if unchanged.any():
+                if parent not in pending:
+                    pending[parent] = np.zeros(len(keys), dtype=bool)
+                    heapq.heappush(heap, (-repo.load_commit(parent).height, parent.raw, parent))
+                pending[parent] |= unchanged
+                mine &= ~unchanged
+        if mine.any():
+            owner[mine] = len(commits)
             commits.append((address, commit))
-        address = parent
     return _result(rows, owner, commits)
 
 
@@ -67,14 +79,19 @@ def _member(keys: np.ndarray, sorted_probe: np.ndarray) -> np.ndarray:
 
 
 def _result(rows: pa.Table, owner: np.ndarray, commits: list[tuple[Address, Commit]]) -> pa.Table:
+    """Dolt's dolt_blame_<table> columns: the key columns, commit, commit_date, committer,
+    email, message."""
     import datetime as dt
-    def pick(values: list) -> list:
-        return [values[i] if i >= 0 else None for i in owner]
-    hashes = [a.hex for a, _ in commits]
-    out = rows
-    out = out.append_column("commit", pa.array(pick(hashes), pa.string()))
-    out = out.append_column("committer", pa.array(pick([c.author for _, c in commits]), pa.string()))
-    out = out.append_column("email", pa.array(pick([c.email for _, c in commits]), pa.string()))
+    take = pa.array(owner, pa.int64())
+
+    def pick(values: list, kind: pa.DataType) -> pa.Array:
+        return pa.array(values, kind).take(take)
     dates = [dt.datetime.fromtimestamp(c.timestamp, dt.timezone.utc) for _, c in commits]
-    out = out.append_column("commit_date", pa.array(pick(dates), pa.timestamp("us", tz="UTC")))
-    return out.append_column("message", pa.array(pick([c.message for _, c in commits]), pa.string()))
+    out = rows
+    for name, values, kind in (("commit", [a.hex for a, _ in commits], pa.string()),
+                               ("commit_date", dates, pa.timestamp("us", tz="UTC")),
+                               ("committer", [c.author for _, c in commits], pa.string()),
+                               ("email", [c.email for _, c in commits], pa.string()),
+                               ("message", [c.message for _, c in commits], pa.string())):
+        out = out.append_column(name, pick(values, kind))
+    return out

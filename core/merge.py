@@ -112,38 +112,67 @@ def _schemas(store: ChunkStore, base: RootValue, ours: RootValue, theirs: RootVa
 
 
 def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs: TableSchema) -> TableSchema:
-    """Column-wise three-way merge of schemas; `SchemaConflict` when it cannot be combined."""
+    """Column-wise three-way merge of schemas; `SchemaConflict` when it cannot be combined.
+
+    As in Dolt: a column added on one side, or added alike on both, merges; a column dropped on
+    one side and left alone on the other is dropped. The same column changed (or added)
+    differently on the two sides, a column dropped on one side and changed on the other, and
+    a primary key changed on either side of a table both sides changed, are conflicts.
+    """
     if ours == theirs:
         return ours
+    if base is not None:
+        for side, schema in (("ours", ours), ("theirs", theirs)):
+            if schema.primary_key != base.primary_key:
+                raise SchemaConflict(
+                    f"schema conflict in table {name}: primary key changed on {side} "
+                    f"({', '.join(base.primary_key)}) -> ({', '.join(schema.primary_key)}) while the "
+                    "other side changed the table too")
+    elif ours.primary_key != theirs.primary_key:
+        raise SchemaConflict(f"schema conflict in table {name}: added on both sides with different "
+                             f"primary keys ({', '.join(ours.primary_key)}) vs ({', '.join(theirs.primary_key)})")
     if base == ours:
         return theirs
     if base == theirs:
         return ours
-    if ours.primary_key != theirs.primary_key:
-        raise SchemaConflict(f"schema conflict in table {name}: primary key changed differently "
-                             f"({', '.join(ours.primary_key)}) vs ({', '.join(theirs.primary_key)})")
     base_cols = {c.name: c for c in (base.columns if base else ())}
     columns: list[Column] = []
     for column in ours.columns:
         other = next((c for c in theirs.columns if c.name == column.name), None)
         prior = base_cols.get(column.name)
         if other is None:
-            if prior is not None and prior == column:
-                continue  # dropped on their side, unchanged on ours
-            columns.append(column)
-        elif other == column or other == prior:
+            if prior is None:
+                columns.append(column)  # added on our side
+            elif prior != column:
+                raise SchemaConflict(f"schema conflict in table {name}: column {column.name} was "
+                                     "changed on ours and dropped on theirs")
+            continue  # dropped on their side, unchanged on ours
+        if other == column or other == prior:
             columns.append(column)
         elif column == prior:
             columns.append(other)
         else:
-            raise SchemaConflict(f"schema conflict in table {name}: column {column.name} changed to "
-                                 f"{column.type} on ours and {other.type} on theirs")
+            raise SchemaConflict(f"schema conflict in table {name}: column {column.name} is "
+                                 f"{_describe(column)} on ours and {_describe(other)} on theirs")
     for column in theirs.columns:
-        if not ours.has_column(column.name) and (column.name not in base_cols or base_cols[column.name] != column):
-            if column.name in base_cols:
-                continue  # dropped on our side
-            columns.append(column)
+        if ours.has_column(column.name):
+            continue
+        prior = base_cols.get(column.name)
+        if prior is None:
+            columns.append(column)  # added on their side
+        elif prior != column:
+            raise SchemaConflict(f"schema conflict in table {name}: column {column.name} was "
+                                 "dropped on ours and changed on theirs")
     return TableSchema(tuple(columns), ours.primary_key)
+
+
+def _describe(column: Column) -> str:
+    text = str(column.type)
+    if column.not_null:
+        text += " NOT NULL"
+    if column.default is not None:
+        text += f" DEFAULT {column.default!r}"
+    return text
 
 
 def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema) -> Table:

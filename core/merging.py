@@ -18,7 +18,7 @@ import pyarrow as pa
 from core.commit import Commit, merge_bases
 from core.errors import ConcurrentUpdate, DlError, NotFound
 from core.hashing import Address
-from core.merge import MergeOutcome, TableConflicts, merge_roots
+from core.merge import MergeOutcome, SchemaConflict, TableConflicts, merge_roots
 from core.refs import branch_ref
 from core.repo import Author, Repository
 from core.root import RootValue
@@ -29,6 +29,7 @@ from core.table import Table, TableValue
 from core.workingset import WorkingSet
 
 CONFLICT_ID = "dolt_conflict_id"
+FROM_ROOT_ISH = "from_root_ish"
 
 
 class MergeKind(Enum):
@@ -50,13 +51,18 @@ class MergeResult:
 def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = False,
           message: str | None = None, author: Author | None = None) -> MergeResult:
     """Merges `rev` into the current branch (fast-forward when possible)."""
+    if squash and no_ff:
+        raise DlError("--squash and --no-ff cannot be used together")
     branch = repo.current_branch()
     ws_address, ws = repo.working_set(branch)
     if ws.merge:
         raise DlError("a merge is already in progress; resolve and commit it, or dl merge --abort")
     ours = repo.branch_head(branch)
     theirs = repo.resolve_commit(rev)
-    base = _merge_base(repo, ours, theirs, rev)
+    bases = merge_bases(repo.load_commit, ours, theirs)
+    if not bases:
+        raise DlError(f"no common ancestor with {rev}: refusing to merge unrelated histories")
+    base = bases[0] if len(bases) == 1 else None
     if base == theirs:
         return MergeResult(MergeKind.UP_TO_DATE)
     head_root = repo.load_root(repo.load_commit(ours).root)
@@ -70,11 +76,11 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
         _land(repo, buffer, branch, ws_address, new_ws, [RefUpdate(branch_ref(branch), theirs.hex, ours.hex)])
         return MergeResult(MergeKind.FAST_FORWARD, theirs, tables=touched)
-    outcome = merge_roots(buffer, repo.load_root(repo.load_commit(base).root), head_root, their_root)
+    outcome = merge_roots(buffer, _base_root(repo, buffer, bases), head_root, their_root)
     _refuse_dirty(dirty, outcome.tables_changed)
     text = message or f"Merge {'branch' if rev in repo.branches() else 'commit'} '{rev}' into {branch}"
-    return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty,
-                   parent=theirs, message=text, author=author, squash=squash, kind="merge")
+    return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty, parent=theirs,
+                   source=theirs, message=text, author=author, squash=squash, kind="merge")
 
 
 def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None) -> MergeResult:
@@ -86,47 +92,76 @@ def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None) -> 
     if picked.is_merge:
         raise DlError(f"cannot cherry-pick merge commit {rev}")
     parent_root = repo.load_root(repo.load_commit(picked.parents[0]).root)
-    return _apply_change(repo, parent_root, repo.load_root(picked.root), picked.message,
-                         Author(picked.author, picked.email), "cherry-pick")
+    return _apply_changes(repo, [(parent_root, repo.load_root(picked.root))], picked.message,
+                          Author(picked.author, picked.email), "cherry-pick", picked_address)
 
 
-def revert(repo: Repository, rev: str, *, author: Author | None = None) -> MergeResult:
-    """Commits the inverse of the change `rev` made."""
-    address = repo.resolve_commit(rev)
-    commit = repo.load_commit(address)
-    if not commit.parents:
-        raise DlError(f"cannot revert {rev}: it has no parent")
-    parent_root = repo.load_root(repo.load_commit(commit.parents[0]).root)
-    message = f'Revert "{commit.message}"\n\nThis reverts commit {address.hex}.'
-    return _apply_change(repo, repo.load_root(commit.root), parent_root, message,
-                         author or repo.author(), "revert")
+def revert(repo: Repository, revs: str | list[str], *, author: Author | None = None) -> MergeResult:
+    """Commits the inverse of the changes the commits `revs` made, as one commit (as Dolt
+    does: each is undone in the order given, by a three-way merge with the commit as base and
+    its parent as theirs; the message is `Revert "m1" and "m2"`)."""
+    changes, messages, last = [], [], None
+    for rev in [revs] if isinstance(revs, str) else revs:
+        last = repo.resolve_commit(rev)
+        commit = repo.load_commit(last)
+        if not commit.parents:
+            raise DlError(f"cannot revert {rev}: it has no parent")
+        if commit.is_merge:
+            raise DlError(f"cannot revert merge commit {rev}")
+        changes.append((repo.load_root(commit.root), repo.load_root(repo.load_commit(commit.parents[0]).root)))
+        messages.append(f'"{commit.message}"')
+    if last is None:
+        raise DlError("name at least one commit to revert")
+    return _apply_changes(repo, changes, "Revert " + " and ".join(messages), author or repo.author(),
+                          "revert", last)
 
 
-def _apply_change(repo: Repository, before: RootValue, after: RootValue, message: str,
-                  author: Author, kind: str) -> MergeResult:
+def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]], message: str,
+                   author: Author, kind: str, source: Address) -> MergeResult:
+    """Applies each (before, after) change to HEAD in turn by three-way merge, then commits;
+    the first change that conflicts stops there and leaves its conflicts in the working set."""
     branch = repo.current_branch()
     ws_address, ws = repo.working_set(branch)
     if ws.merge:
         raise DlError("a merge is in progress; resolve and commit it, or dl merge --abort")
     ours = repo.branch_head(branch)
     head_root = repo.load_root(repo.load_commit(ours).root)
-    buffer = BufferedStore(repo.store)
-    outcome = merge_roots(buffer, before, head_root, after)
     dirty = _dirty(repo, ws, head_root)
-    _refuse_dirty(dirty, outcome.tables_changed)
-    if outcome.root == head_root and not outcome.conflicts:
+    buffer = BufferedStore(repo.store)
+    root, touched = head_root, set()
+    for before, after in changes:
+        outcome = merge_roots(buffer, before, root, after)
+        touched |= set(outcome.tables_changed)
+        _refuse_dirty(dirty, sorted(touched))
+        root = outcome.root
+        if outcome.conflicts:
+            break
+    outcome.root, outcome.tables_changed = root, sorted(touched)
+    if root == head_root and not outcome.conflicts:
         raise DlError(f"nothing to {kind}: the change is already on {branch}")
     return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty, parent=None,
-                   message=message, author=author, squash=False, kind=kind)
+                   source=source, message=message, author=author, squash=False, kind=kind)
 
 
-def _merge_base(repo: Repository, ours: Address, theirs: Address, rev: str) -> Address:
-    bases = merge_bases(repo.load_commit, ours, theirs)
-    if not bases:
-        raise DlError(f"no common ancestor with {rev}: refusing to merge unrelated histories")
-    if len(bases) == 1:
-        return bases[0]
-    return max(bases, key=lambda b: (repo.load_commit(b).height, b.raw))
+def _base_root(repo: Repository, buffer: BufferedStore, bases: list[Address], depth: int = 0) -> RootValue:
+    """The root to merge from. One best common ancestor: its root. Several (a criss-cross
+    history): as git's recursive strategy, the bases merged together into a virtual base
+    (recursively, from their own merge bases), so that a change both sides already share
+    through either base is not seen as a change; rows the bases themselves conflict on keep
+    the first base's values. If the bases cannot be merged (a schema conflict), the highest
+    base alone is used, as Dolt does."""
+    ordered = sorted(bases, key=lambda b: (-repo.load_commit(b).height, b.raw))
+    root = repo.load_root(repo.load_commit(ordered[0]).root)
+    if len(ordered) == 1 or depth > 8:
+        return root
+    try:
+        for other in ordered[1:]:
+            inner = merge_bases(repo.load_commit, ordered[0], other)
+            inner_root = _base_root(repo, buffer, inner, depth + 1) if inner else RootValue()
+            root = merge_roots(buffer, inner_root, root, repo.load_root(repo.load_commit(other).root)).root
+    except SchemaConflict:
+        return repo.load_root(repo.load_commit(ordered[0]).root)
+    return root
 
 
 def _dirty(repo: Repository, ws: WorkingSet, head_root: RootValue) -> list[str]:
@@ -153,11 +188,11 @@ def _overlay(repo: Repository, ws: WorkingSet, root: RootValue, dirty: list[str]
 
 def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Address, ws: WorkingSet,
             ours: Address, outcome: MergeOutcome, dirty: list[str], *, parent: Address | None,
-            message: str, author: Author | None, squash: bool, kind: str) -> MergeResult:
+            source: Address, message: str, author: Author | None, squash: bool, kind: str) -> MergeResult:
     working, staged = _overlay(repo, ws, outcome.root, dirty)
     counts = {name: len(c) for name, c in outcome.conflicts.items()}
     if outcome.conflicts:
-        conflicts_root = _conflicts_root(buffer, outcome.conflicts)
+        conflicts_root = _conflicts_root(buffer, outcome.conflicts, source)
         head_root = repo.load_root(repo.load_commit(ours).root)
         for name in outcome.conflicts:
             staged = staged.with_table(name, head_root.tables.get(name))
@@ -193,24 +228,28 @@ def _land(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Addr
 # --- conflicts ---------------------------------------------------------------------------
 
 def conflict_schema(schema: TableSchema) -> TableSchema:
-    """Dolt's dolt_conflicts_<table> columns: base_, our_, their_ per column and the diff types."""
-    columns = [Column(CONFLICT_ID, pa.string())]
-    for prefix in ("base_", "our_", "their_"):
-        columns += [Column(prefix + c.name, c.type) for c in schema.columns]
-    columns += [Column("our_diff_type", pa.string()), Column("their_diff_type", pa.string())]
-    return TableSchema(tuple(columns), (CONFLICT_ID,))
+    """Dolt's dolt_conflicts_<table> columns, in Dolt's order: from_root_ish (the commit merged
+    in), base_<col>..., our_<col>..., our_diff_type, their_<col>..., their_diff_type, and
+    dolt_conflict_id (the key: one id per conflicting row)."""
+    columns = [Column(FROM_ROOT_ISH, pa.string())]
+    columns += [Column("base_" + c.name, c.type) for c in schema.columns]
+    columns += [Column("our_" + c.name, c.type) for c in schema.columns] + [Column("our_diff_type", pa.string())]
+    columns += [Column("their_" + c.name, c.type) for c in schema.columns] + [Column("their_diff_type", pa.string())]
+    return TableSchema(tuple(columns + [Column(CONFLICT_ID, pa.string())]), (CONFLICT_ID,))
 
 
-def _conflicts_root(buffer: BufferedStore, conflicts: dict[str, TableConflicts]) -> RootValue:
+def _conflicts_root(buffer: BufferedStore, conflicts: dict[str, TableConflicts], source: Address) -> RootValue:
     root = RootValue()
     for name, c in conflicts.items():
         schema = TableSchema.from_arrow(c.ours.schema)  # nullable views of the user columns
-        rows = {CONFLICT_ID: pa.array([f"{i:08d}" for i in range(len(c))])}
+        rows = {FROM_ROOT_ISH: pa.array([source.hex] * len(c), pa.string())}
         for prefix, part in (("base_", c.base), ("our_", c.ours), ("their_", c.theirs)):
             for column in part.column_names:
                 rows[prefix + column] = part.column(column)
-        rows["our_diff_type"] = pa.array(c.our_change, pa.string())
-        rows["their_diff_type"] = pa.array(c.their_change, pa.string())
+            if prefix != "base_":
+                kinds = c.our_change if prefix == "our_" else c.their_change
+                rows[prefix + "diff_type"] = pa.array(kinds, pa.string())
+        rows[CONFLICT_ID] = pa.array([f"{i:08d}" for i in range(len(c))], pa.string())
         table = Table.empty(buffer, conflict_schema(schema)).replace_rows(pa.table(rows))
         address = Repository._put(buffer, table.value.encode())
         root = root.with_table(name, address)
@@ -235,11 +274,14 @@ def resolve_conflicts(repo: Repository, tables: list[str], *, theirs: bool) -> N
     branch = repo.current_branch()
     ws_address, ws = repo.working_set(branch)
     pending = list((ws.merge or {}).get("conflicts", []))
-    for name in tables:
-        if name not in pending:
-            raise NotFound("conflicts for table", name)
-    buffer = BufferedStore(repo.store)
     working = repo.load_root(ws.working)
+    for name in tables:
+        if name not in pending and name not in working.tables:
+            raise NotFound("table", name)
+    tables = [name for name in dict.fromkeys(tables) if name in pending]  # as Dolt: others ignored
+    if not tables:
+        return
+    buffer = BufferedStore(repo.store)
     conflicts_root = repo.load_root(Address(bytes.fromhex(ws.merge["conflicts_root"])))  # type: ignore[index]
     for name in tables:
         if theirs:
@@ -254,6 +296,36 @@ def resolve_conflicts(repo: Repository, tables: list[str], *, theirs: bool) -> N
     merge_state["conflicts_root"] = repo.put_root(buffer, conflicts_root).hex
     new_ws = WorkingSet(repo.put_root(buffer, working), ws.staged, merge_state)
     _land(repo, buffer, branch, ws_address, new_ws, [])
+
+
+def delete_conflict_rows(repo: Repository, table: str, ids: list[str]) -> int:
+    """Marks the conflicts `ids` (dolt_conflict_id values) of `table` resolved, keeping the
+    table's working rows as they are: SQL's `DELETE FROM dolt_conflicts_<table>`, after the
+    user has put the rows they want into the table. Returns how many were removed; a table
+    whose last conflict goes is no longer listed as unmerged."""
+    branch = repo.current_branch()
+    ws_address, ws = repo.working_set(branch)
+    pending = list((ws.merge or {}).get("conflicts", []))
+    if table not in pending or not ids:
+        return 0
+    buffer = BufferedStore(repo.store)
+    conflicts_root = repo.load_root(Address(bytes.fromhex(ws.merge["conflicts_root"])))  # type: ignore[index]
+    rows = repo.table_in(conflicts_root, table, buffer)
+    keys = pa.table({CONFLICT_ID: pa.array(sorted(set(ids)), pa.string())})
+    remaining = rows.delete(keys)
+    removed = rows.count() - remaining.count()
+    if removed == 0:
+        return 0
+    if remaining.count() == 0:
+        conflicts_root = conflicts_root.with_table(table, None)
+        pending.remove(table)
+    else:
+        conflicts_root = conflicts_root.with_table(table, repo._put(buffer, remaining.value.encode()))
+    merge_state = dict(ws.merge or {})
+    merge_state["conflicts"] = pending
+    merge_state["conflicts_root"] = repo.put_root(buffer, conflicts_root).hex
+    _land(repo, buffer, branch, ws_address, WorkingSet(ws.working, ws.staged, merge_state), [])
+    return removed
 
 
 def _take_theirs(table: Table, rows: pa.Table) -> Table:

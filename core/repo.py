@@ -278,8 +278,10 @@ class Repository:
         return list(walk_history(self.load_commit, [self.resolve_commit(rev)], limit))
 
     def merge_base(self, a: str, b: str) -> Address | None:
+        """The best common ancestor (on a criss-cross history, of the several best ones the
+        highest, ties broken by address: the one a merge starts its virtual base from)."""
         bases = merge_bases(self.load_commit, self.resolve_commit(a), self.resolve_commit(b))
-        return bases[0] if bases else None
+        return min(bases, key=lambda x: (-self.load_commit(x).height, x.raw)) if bases else None
 
     # --- working-set writes ----------------------------------------------------------
 
@@ -419,7 +421,7 @@ class Repository:
 
     def is_clean(self) -> bool:
         status = self.status()
-        return not status.staged and not status.unstaged and status.merging is None
+        return not status.staged and not status.unstaged and status.merging is None and not status.conflicts
 
     # --- branches --------------------------------------------------------------------
 

@@ -253,13 +253,13 @@ _LABELS = {"added": "new table:", "modified": "modified:", "deleted": "deleted:"
 def status_text(status: "Status") -> str:
     """`dl status` as Dolt prints it."""
     lines = [f"On branch {status.branch}"]
-    if status.merging:
+    if status.merging or status.conflicts:
         if status.conflicts:
             lines += ["You have unmerged tables.",
                       '  (fix conflicts and run "dl commit")',
                       '  (use "dl merge --abort" to abort the merge)', "",
                       "Unmerged paths:",
-                      '  (use "dl add <table>..." to mark resolution)']
+                      '  (use "dl conflicts resolve --ours|--theirs <table>..." to mark resolution)']
             lines += [f"\tboth modified:    {t}" for t in status.conflicts]
             lines.append("")
         else:

@@ -302,21 +302,28 @@ def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
     conflicts = sum(result.conflicts.values())
     text = {MergeKind.UP_TO_DATE: "Everything up-to-date", MergeKind.FAST_FORWARD: "fast-forward",
             MergeKind.MERGED: "merge successful", MergeKind.SQUASHED: "squashed",
-            MergeKind.CONFLICTS: f"conflicts in {', '.join(sorted(result.conflicts))}"}[result.kind]
-    return pa.table({"hash": pa.array([result.commit.hex if result.commit else None], pa.string()),
+            MergeKind.CONFLICTS: "conflicts found"}[result.kind]
+    commit = result.commit.hex if result.commit else ("" if result.kind is MergeKind.CONFLICTS else None)
+    return pa.table({"hash": pa.array([commit], pa.string()),
                      "fast_forward": pa.array([int(result.kind == MergeKind.FAST_FORWARD)], pa.int64()),
                      "conflicts": pa.array([conflicts], pa.int64()), "message": pa.array([text])})
 
 
-NO_FLAGS = FlagSpec({}, {})
+ABORT = FlagSpec({"--abort": False}, {})
 
 
-def _single_commit(name: str, action: Callable[..., Any]) -> Callable[[View, list[str], Author | None], pa.Table]:
+def _single_commit(name: str, action: Callable[..., Any], many: bool = False
+                   ) -> Callable[[View, list[str], Author | None], pa.Table]:
+    """dolt_cherry_pick('rev') / dolt_revert('rev'...), and their '--abort' of a conflicted run."""
     def run(view: View, args: list[str], author: Author | None) -> pa.Table:
-        p = parse_flags(name, args, NO_FLAGS)
-        if len(p.args) != 1:
-            raise SqlError(f"{name}: name one commit")
-        result = action(view.repo, p.args[0], author=author)
+        from core.merging import abort_merge
+        p = parse_flags(name, args, ABORT)
+        if p.flags.get("--abort"):
+            abort_merge(view.repo)
+            return pa.table({"hash": pa.array([None], pa.string()), "conflicts": pa.array([0], pa.int64())})
+        if not p.args or (len(p.args) > 1 and not many):
+            raise SqlError(f"{name}: name {'the commits' if many else 'one commit'}")
+        result = action(view.repo, p.args if many else p.args[0], author=author)
         return pa.table({"hash": pa.array([result.commit.hex if result.commit else None], pa.string()),
                          "conflicts": pa.array([sum(result.conflicts.values())], pa.int64())})
     return run
@@ -342,7 +349,7 @@ def _cherry_pick(repo: Any, rev: str, author: Author | None = None) -> Any:
     return cherry_pick(repo, rev, author=author)
 
 
-def _revert(repo: Any, rev: str, author: Author | None = None) -> Any:
+def _revert(repo: Any, rev: str | list[str], author: Author | None = None) -> Any:
     from core.merging import revert
     return revert(repo, rev, author=author)
 
@@ -353,7 +360,7 @@ PROCEDURES: dict[str, Procedure] = {
     "dolt_add": dolt_add, "dolt_commit": dolt_commit, "dolt_checkout": dolt_checkout,
     "dolt_branch": dolt_branch, "dolt_reset": dolt_reset, "dolt_tag": dolt_tag,
     "dolt_merge": dolt_merge, "dolt_cherry_pick": _single_commit("dolt_cherry_pick", _cherry_pick),
-    "dolt_revert": _single_commit("dolt_revert", _revert),
+    "dolt_revert": _single_commit("dolt_revert", _revert, many=True),
     "dolt_conflicts_resolve": dolt_conflicts_resolve,
 }
 

@@ -34,7 +34,7 @@ from core.store.base import ChunkStore
 from core.store.buffered import BufferedStore
 from core.table import Table
 from core.workingset import WorkingSet
-from sql import ddl, dialects, dml, procedures
+from sql import conflicts, ddl, dialects, dml, procedures
 from sql.edits import TextEdits
 from sql.errors import SqlError, wrap
 from sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
@@ -150,6 +150,8 @@ class Session:
             return Result(statement.text, ResultKind.ROWS, table=self._show_tables())
         if kind is Kind.DESCRIBE:
             return Result(statement.text, ResultKind.ROWS, table=self._describe(statement.target or ""))
+        if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression) is not None:
+            return self._delete_conflicts(statement)
         return self._write(statement)
 
     # --- reads -----------------------------------------------------------------------------
@@ -243,6 +245,17 @@ class Session:
             return Result(statement.text, ResultKind.COUNT, rows_affected=counted[0])
         return Result(statement.text, ResultKind.OK, message=statement.kind.value)
 
+    def _delete_conflicts(self, statement: Statement) -> Result:
+        """DELETE FROM dolt_conflicts_<t>: resolves conflicts in the merge state (`sql.conflicts`);
+        like a procedure, it first lands an open transaction."""
+        reopen = self._land_transaction()
+        view = self._view()
+        with self._binder(view, statement) as binder:
+            count = conflicts.delete_conflicts(binder, statement.expression.copy())  # type: ignore[union-attr,arg-type]
+        if reopen:
+            self._begin(statement)
+        return Result(statement.text, ResultKind.COUNT, rows_affected=count)
+
     # --- transactions ------------------------------------------------------------------------
 
     def _begin(self, statement: Statement) -> Result:
@@ -301,10 +314,10 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
 
     if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
         if isinstance(expression, exp.Insert):
-            table, count = dml.insert(binder, expression, statement.replace)
+            table, count = dml.insert(binder, expression, statement.replace, statement.dialect == "mysql")
             node = expression.this
         elif isinstance(expression, exp.Update):
-            table, count = dml.update(binder, expression)
+            table, count = dml.update(binder, expression, statement.dialect == "mysql")
             node = expression.this
         else:
             table, count = dml.delete(binder, expression)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ Names and columns follow Dolt, so Dolt users' queries run unchanged:
 
     dolt_log, dolt_commits, dolt_commit_ancestors, dolt_branches, dolt_tags, dolt_status,
     dolt_diff (tables changed per commit), dolt_diff_<t>, dolt_history_<t>, dolt_conflicts,
-    dolt_conflicts_<t>; table functions dolt_log(['rev']), dolt_diff('from', 'to', 't')
+    dolt_conflicts_<t>, dolt_blame_<t>; table functions dolt_log(['rev']), dolt_diff('from', 'to', 't')
     (also 'from..to' / 'from...to'), dolt_diff_stat(...), dolt_diff_summary(...).
 
 The diff tables and functions (dolt_diff, dolt_diff_<t>, dolt_commit_diff_<t>, dolt_diff(),
@@ -199,6 +199,19 @@ def dolt_conflicts_table(view: View, name: str, hints: dict[str, str]) -> pa.Tab
     return conflict_schema(nullable).arrow.empty_table()
 
 
+def dolt_blame_table(view: View, name: str, hints: dict[str, str]) -> pa.Table:
+    """Dolt's dolt_blame_<t>: per row of the table at the branch's HEAD, its key columns and the
+    commit, commit_date, committer, email and message that last changed it."""
+    from core.blame import blame
+    head = view.repo.load_root(view.repo.load_commit(view.repo.branch_head(view.branch)).root, view.store)
+    stored = view.table_name(name, head)
+    if stored is None:
+        raise SqlError(f"table not found: {name} (dolt_blame_ reads the committed table at HEAD)")
+    rows = blame(view.repo, stored, view.repo.branch_head(view.branch).hex)
+    index = rows.schema.get_field_index("commit_date")
+    return rows.set_column(index, pa.field("commit_date", TS), rows.column(index).cast(TS))
+
+
 def dolt_conflicts(view: View) -> pa.Table:
     from core.merging import conflicts_of
     found = conflicts_of(view.repo)
@@ -215,7 +228,7 @@ _TABLES: dict[str, Callable[[View], pa.Table]] = {
 _PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table]] = {
     "dolt_diff_": diff_tables.dolt_diff_table, "dolt_commit_diff_": diff_tables.dolt_commit_diff_table,
     "dolt_history_": dolt_history_table,
-    "dolt_conflicts_": dolt_conflicts_table,
+    "dolt_conflicts_": dolt_conflicts_table, "dolt_blame_": dolt_blame_table,
 }
 _FUNCTIONS: dict[str, Callable[[View, list[str]], pa.Table]] = {
     "dolt_diff": diff_tables.dolt_diff_function, "dolt_log": dolt_log_function,

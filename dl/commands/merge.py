@@ -32,24 +32,30 @@ def merge(ctx: typer.Context,
         return
     if not branch:
         raise typer.BadParameter("give the branch to merge (or --abort)")
+    head = repo.branch_head(repo.current_branch())
     result = do_merge(repo, branch, no_ff=no_ff, squash=squash, message=message)
     if result.kind is MergeKind.UP_TO_DATE:
-        typer.echo("Already up to date.")
-    elif result.kind is MergeKind.FAST_FORWARD:
-        typer.echo(f"Fast-forward to {result.commit.short() if result.commit else ''}")
+        typer.echo("Everything up-to-date")
+        return
+    typer.echo(f"Updating {head.short()}..{repo.resolve_commit(branch).short()}")
+    if result.kind is MergeKind.FAST_FORWARD:
+        typer.echo("Fast-forward")
     elif result.kind is MergeKind.SQUASHED:
-        typer.echo("Squash merge: changes staged, not committed.")
+        typer.echo("Squash commit -- not updating HEAD")
     elif result.kind is MergeKind.MERGED:
         typer.echo(f"Merge made: {result.commit.hex if result.commit else ''}")
     _report_conflicts(result.conflicts)
 
 
 def _report_conflicts(conflicts: dict[str, int]) -> None:
+    """Dolt's conflict lines; exit code 1, as git and Dolt exit after a conflicted merge."""
     if not conflicts:
         return
     for table, n in sorted(conflicts.items()):
-        typer.echo(f"CONFLICT (content): {n} conflicting row(s) in table {table}")
-    typer.echo("Automatic merge failed; fix conflicts (dl conflicts cat/resolve) and then commit the result.")
+        typer.echo(f"Auto-merging {table}")
+        typer.echo(f"CONFLICT (content): Merge conflict in {table} ({n} row{'s' if n != 1 else ''})")
+    typer.echo(f"Automatic merge failed; {len(conflicts)} table(s) are unmerged. "
+               "Use 'dl conflicts' to investigate and resolve conflicts.")
     raise typer.Exit(1)
 
 
@@ -65,30 +71,38 @@ def merge_base(ctx: typer.Context, a: str = typer.Argument(...), b: str = typer.
     typer.echo(base.hex)
 
 
-def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(..., help="Commit to apply.")) -> None:
-    """Apply the change one commit made to the current branch, and commit it.
+def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="Commit to apply."),
+                abort: bool = typer.Option(False, "--abort", help="Give up a cherry-pick that conflicted.")) -> None:
+    """Apply the change one commit made to the current branch, and commit it with that
+    commit's message and author.
 
     Example: dl cherry-pick a1b2c3d4
     """
+    from core.merging import abort_merge
     from core.merging import cherry_pick as pick
-    result = pick(open_repo(ctx), revision)
+    repo = open_repo(ctx)
+    if abort:
+        abort_merge(repo)
+        typer.echo("Cherry-pick aborted.")
+        return
+    if not revision:
+        raise typer.BadParameter("give the commit to cherry-pick (or --abort)")
+    result = pick(repo, revision)
     if result.commit:
         typer.echo(f"Cherry-picked as {result.commit.hex}")
     _report_conflicts(result.conflicts)
 
 
 def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="Commits to undo.")) -> None:
-    """Commit the inverse of one or more commits.
+    """Commit the inverse of one or more commits, as one commit (as Dolt does).
 
     Example: dl revert HEAD
     """
     from core.merging import revert as undo
-    repo = open_repo(ctx)
-    for revision in revisions:
-        result = undo(repo, revision)
-        if result.commit:
-            typer.echo(f"Reverted {revision} as {result.commit.hex}")
-        _report_conflicts(result.conflicts)
+    result = undo(open_repo(ctx), revisions)
+    if result.commit:
+        typer.echo(f"Reverted {', '.join(revisions)} as {result.commit.hex}")
+    _report_conflicts(result.conflicts)
 
 
 @conflicts_app.command("cat")
@@ -129,20 +143,26 @@ def conflicts_resolve(ctx: typer.Context, tables: list[str] = typer.Argument(...
     typer.echo(f"Resolved conflicts in {', '.join(tables)} with {'theirs' if theirs else 'ours'}.")
 
 
-def blame(ctx: typer.Context, table: str = typer.Argument(...),
-          revision: str = typer.Argument("HEAD", help="Revision to blame at.")) -> None:
-    """For each row, the commit that last changed it.
+def blame(ctx: typer.Context,
+          names: list[str] = typer.Argument(..., metavar="[REVISION] TABLE",
+                                            help="The table, optionally after a revision (default HEAD).")) -> None:
+    """For each row, the commit, date, committer, email and message that last changed it
+    (the columns of SQL's dolt_blame_<table>).
 
-    Example: dl blame people
+    Example: dl blame people    (or: dl blame v1 people)
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from core.blame import blame as do_blame
+    from sql.formats import to_box
+    if len(names) > 2:
+        raise typer.BadParameter("give a table, optionally after a revision: dl blame [REVISION] TABLE")
+    revision, table = (names[0], names[1]) if len(names) == 2 else ("HEAD", names[0])
     rows = do_blame(open_repo(ctx, readonly=True), table, revision)
-    keys = [c for c in rows.column_names if c not in ("commit", "committer", "email", "commit_date", "message")]
-    for row in rows.to_pylist():
-        key = ", ".join(str(row[k]) for k in keys)
-        date = row["commit_date"].strftime("%Y-%m-%d %H:%M:%S") if row["commit_date"] else ""
-        first = (row["message"] or "").splitlines()[0] if row["message"] else ""
-        typer.echo(f"{(row['commit'] or '')[:8]}  {row['committer'] or '':<16} {date}  {key:<12} {first}")
+    date = pc.cast(rows.column("commit_date").cast(pa.timestamp("us")), pa.timestamp("s"), safe=False)
+    rows = rows.set_column(rows.schema.get_field_index("commit_date"), "commit_date", date)
+    typer.echo(to_box(rows), nl=False)
 
 
 @stash_app.callback()
