@@ -15,7 +15,10 @@ DuckDB computes what a statement touches; `core` applies it:
 Values are cast by DuckDB (`TRY_CAST`, SQL's rules: '5' -> 5, 2.5 -> 3 for integers); a value
 that does not convert is an error naming the column and the value. NOT NULL and null keys are
 checked by `Table.conform`. Each function returns the new table (None: unchanged) and the row
-count a SQL client expects (rows inserted, updated or deleted).
+count a SQL client expects: rows inserted, updated (matched) or deleted, as DuckDB, SQLite and
+Postgres count them; with `mysql_counts` as MySQL (and Dolt) count affected rows instead: an
+UPDATE counts only the rows whose values changed, and a REPLACE or ON DUPLICATE KEY UPDATE
+counts 1 per row inserted and 2 per existing row replaced or changed (0 if left as it was).
 """
 from __future__ import annotations
 
@@ -115,7 +118,8 @@ def _with_names(table_name: str, exc: DuplicateKey) -> SqlError:
 
 # --- INSERT ---------------------------------------------------------------------------------
 
-def insert(binder: Binder, statement: exp.Insert, replace: bool = False) -> tuple[Table | None, int]:
+def insert(binder: Binder, statement: exp.Insert, replace: bool = False,
+           mysql_counts: bool = False) -> tuple[Table | None, int]:
     """Runs an INSERT (any conflict mode); returns the new table and the rows written."""
     name, table = target_table(binder, statement.this, "INSERT")
     schema = table.schema
@@ -141,11 +145,15 @@ def insert(binder: Binder, statement: exp.Insert, replace: bool = False) -> tupl
         if schema.is_keyless or mode == "error":
             return table.insert(rows), rows.num_rows
         if mode == "replace":
-            return table.upsert(_last_per_key(table, rows)), rows.num_rows
+            last = _last_per_key(table, rows)
+            count = rows.num_rows
+            if mysql_counts:  # each row replacing an earlier one (in the table or the batch) counts twice
+                count += rows.num_rows - last.num_rows + int(_existing_mask(table, last).sum())
+            return table.upsert(last), count
         if mode == "ignore":
             fresh = _absent(table, _first_per_key(table, rows))
             return (table.insert(fresh) if fresh.num_rows else None), fresh.num_rows
-        return _insert_or_update(binder, statement, name, table, rows)
+        return _insert_or_update(binder, statement, name, table, rows, mysql_counts)
     except DuplicateKey as exc:
         raise _with_names(name, exc) from None
 
@@ -218,22 +226,25 @@ def _absent(table: Table, rows: pa.Table) -> pa.Table:
 
 
 def _insert_or_update(binder: Binder, statement: exp.Insert, name: str, table: Table,
-                      rows: pa.Table) -> tuple[Table | None, int]:
+                      rows: pa.Table, mysql_counts: bool) -> tuple[Table | None, int]:
     keys = table.keys_of(rows)
     if len(np.unique(keys)) != len(keys):
         raise SqlError(f"ON CONFLICT DO UPDATE would change a row of {name} twice (repeated key in the input)")
     existing = _existing_mask(table, rows)
     fresh, clashing = rows.filter(pa.array(~existing)), rows.filter(pa.array(existing))
-    updated = _updated_rows(binder, statement, name, table, clashing) if clashing.num_rows else None
+    updated, changed = _updated_rows(binder, statement, name, table, clashing) if clashing.num_rows else (None, 0)
     upserts = [t for t in (fresh, updated) if t is not None and t.num_rows]
     if not upserts:
         return None, 0
     combined = pa.concat_tables(upserts)
-    return table.apply(combined, None), combined.num_rows
+    count = fresh.num_rows + 2 * changed if mysql_counts else combined.num_rows
+    return table.apply(combined, None), count
 
 
 def _updated_rows(binder: Binder, statement: exp.Insert, name: str, table: Table,
-                  clashing: pa.Table) -> pa.Table:
+                  clashing: pa.Table) -> tuple[pa.Table, int]:
+    """The existing rows of the clashing keys after the DO UPDATE assignments, and how many of
+    them the assignments changed."""
     conflict = statement.args["conflict"]
     alias = statement.this.this if isinstance(statement.this, exp.Schema) else statement.this
     visible = alias.alias or alias.name
@@ -241,14 +252,31 @@ def _updated_rows(binder: Binder, statement: exp.Insert, name: str, table: Table
     sets = _assignments(conflict.expressions, schema, visible)
     current = binder.register(table.lookup(clashing.select(list(schema.primary_key))), name)
     proposed = binder.register(clashing, "excluded")
-    select = ", ".join((sets[c].sql("duckdb") if c in sets else f"{quote(visible)}.{quote(c)}")
-                       + f" AS {quote(c)}" for c in schema.names)
+    select = ", ".join([(sets[c].sql("duckdb") if c in sets else f"{quote(visible)}.{quote(c)}")
+                        + f" AS {quote(c)}" for c in schema.names]
+                       + [f"{quote(visible)}.{quote(c)} AS {quote(OLD + c)}" for c in schema.names])
     on = " AND ".join(f"{quote(visible)}.{quote(k)} = excluded.{quote(k)}" for k in schema.primary_key)
     where = conflict.args.get("where")
     condition = f" WHERE {_qualified(where.this, visible).sql('duckdb')}" if where is not None else ""
     text = (f"SELECT {select} FROM {quote(current)} AS {quote(visible)} "
             f"JOIN {quote(proposed)} AS excluded ON {on}{condition}")
-    return coerce(binder, binder.run_sql(text), schema)
+    raw = binder.run_sql(text)
+    new = coerce(binder, raw.select(schema.names), schema)
+    return new, _changed_count(raw.select([OLD + c for c in schema.names]).rename_columns(schema.names), new)
+
+
+def _changed_count(old: pa.Table, new: pa.Table) -> int:
+    """How many rows of `new` differ from the same rows of `old` in some column (NULLs equal)."""
+    if new.num_rows == 0:
+        return 0
+    same = None
+    for name in new.column_names:
+        a, b = old.column(name), new.column(name)
+        if a.type != b.type:
+            a = a.cast(b.type)
+        equal = pc.or_kleene(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
+        same = equal if same is None else pc.and_(same, equal)
+    return new.num_rows - int(pc.sum(same.cast(pa.int64())).as_py() or 0)
 
 
 def _assignments(items: list[exp.Expression], schema: TableSchema, visible: str) -> dict[str, exp.Expression]:
@@ -282,8 +310,8 @@ def _qualified(node: exp.Expression, visible: str) -> exp.Expression:
 
 # --- UPDATE ---------------------------------------------------------------------------------
 
-def update(binder: Binder, statement: exp.Update) -> tuple[Table | None, int]:
-    """Runs an UPDATE; returns the new table and the rows matched."""
+def update(binder: Binder, statement: exp.Update, mysql_counts: bool = False) -> tuple[Table | None, int]:
+    """Runs an UPDATE; returns the new table and the rows matched (changed, with `mysql_counts`)."""
     name, table = target_table(binder, statement.this, "UPDATE")
     schema = table.schema
     target = statement.this
@@ -298,7 +326,7 @@ def update(binder: Binder, statement: exp.Update) -> tuple[Table | None, int]:
         sets[column] = item.expression
     if statement.args.get("returning"):
         raise SqlError("RETURNING is not supported")
-    old = list(schema.primary_key) or schema.names
+    old = schema.names if mysql_counts else list(schema.primary_key) or schema.names
     parts = [f"{quote(visible)}.{quote(c)} AS {quote(OLD + c)}" for c in old]
     parts += [(f"({sets[c].sql('duckdb')})" if c in sets else f"{quote(visible)}.{quote(c)}") + f" AS {quote(c)}"
               for c in schema.names]
@@ -308,8 +336,11 @@ def update(binder: Binder, statement: exp.Update) -> tuple[Table | None, int]:
         return None, 0
     new = coerce(binder, raw.select(schema.names), schema)
     before = raw.select([OLD + c for c in old]).rename_columns(old)
+    count = _changed_count(before, new) if mysql_counts else raw.num_rows
+    if schema.primary_key:
+        before = before.select(list(schema.primary_key))
     try:
-        return _apply_update(table, name, before, new), raw.num_rows
+        return _apply_update(table, name, before, new), count
     except DuplicateKey as exc:
         raise _with_names(name, exc) from None
 

@@ -14,6 +14,7 @@ from core.errors import DlError
 
 _CLASS = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
 _DUCK_LINE = re.compile(r"^LINE \d+:")
+_VALUES_LIST = re.compile(r'\bValues list "')
 
 
 class SqlError(DlError):
@@ -81,6 +82,8 @@ def engine_error(exc: Exception, names: dict[str, str] | None = None) -> SqlErro
             break
         kept.append(line)
     message = " ".join(kept) or type(exc).__name__
+    # a registered Arrow source is a "values list" to DuckDB; to the user it is their table
+    message = _VALUES_LIST.sub('Table "', message)
     return SqlError(message, cause=exc)
 
 

@@ -76,6 +76,7 @@ class Statement:
     replace: bool = False  # REPLACE INTO
     target: str | None = None  # DESCRIBE's table
     source: str = ""  # the text sqlglot parsed (after the rewrites); node positions refer to it
+    dialect: str = "duckdb"  # the dialect it was read in
 
 
 def split_script(text: str, dialect: str = "duckdb") -> list[Piece]:
@@ -122,7 +123,7 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     tokens = piece.tokens or _tokenize(text, dialect, piece.line - 1)
     first = tokens[0]
     words = [t.text.upper() for t in tokens[:3]]
-    base = {"number": piece.number, "text": text, "line": piece.line}
+    base = {"number": piece.number, "text": text, "line": piece.line, "dialect": dialect}
     if first.token_type == TokenType.BEGIN or words[:2] == ["START", "TRANSACTION"]:
         return Statement(kind=Kind.BEGIN, **base)  # type: ignore[arg-type]
     if first.token_type == TokenType.COMMIT and len(tokens) <= 2:

@@ -81,6 +81,12 @@ def test_unknown_names(session: Session) -> None:
     with pytest.raises(SqlError, match='"nope" not found') as caught:
         session.run("select nope from t")
     assert "__dl_src" not in str(caught.value)
+    with pytest.raises(SqlError, match='Table "t" does not have a column named "nope"'):
+        session.run("select t.nope from t")
+    with pytest.raises(SqlError, match='"nope" not found'):
+        session.run("update t set v = 1 where nope = 2")
+    with pytest.raises(SqlError, match="column not found: nope"):
+        session.run("update t set nope = 1")
     with pytest.raises(SqlError, match="revision not found: nobranch"):
         session.run("select * from t as of 'nobranch'")
     with pytest.raises(SqlError, match="AS OF takes a quoted revision"):

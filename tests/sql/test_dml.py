@@ -97,6 +97,18 @@ def test_on_duplicate_key_update_mysql(t: Session, repo) -> None:
     assert rows(t, "select name, score, n from t where id = 3") == [("c", 3.5, 13)]
 
 
+def test_mysql_counts_affected_rows_as_mysql_does(t: Session, repo) -> None:
+    mysql = Session(repo, dialect="mysql")
+    assert count_of(mysql, "update t set n = 2 where id <= 2") == 1  # id 2 already had n = 2
+    assert count_of(t, "update t set n = 2 where id <= 2") == 2  # other dialects count matched rows
+    assert count_of(mysql, "replace into t values (1, 'A', 0, 0), (8, 'h', 0, 0)") == 3  # 2 + 1
+    assert count_of(mysql, "replace into t values (9, 'i', 0, 0), (9, 'j', 0, 0)") == 3  # 1 + 2
+    assert count_of(t, "insert or replace into t values (1, 'A', 0, 0), (7, 'g', 0, 0)") == 2
+    assert count_of(mysql, "insert into t values (2, 'x', 0, 0), (3, 'y', 0, 0), (10, 'z', 0, 0) "
+                           "on duplicate key update name = if(id = 2, name, values(name))") == 3  # 0 + 2 + 1
+    assert rows(t, "select id, name from t where id in (2, 3, 10) order by id") == [(2, "b"), (3, "y"), (10, "z")]
+
+
 def test_update(t: Session) -> None:
     assert count_of(t, "update t set score = score * 2, name = name || '!' where id >= 2") == 2
     assert rows(t, "select id, name, score from t order by id") == [(1, "a", 1.5), (2, "b!", 5.0), (3, "c!", None)]
