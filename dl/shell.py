@@ -2,7 +2,9 @@
 `exit`/`quit`/Ctrl-D to leave; errors are printed and the shell goes on.
 
 The prompt shows the branch (`main> `, `main*> ` inside a transaction). Line editing and
-history come from `readline` when available, kept in `~/.dl/sql_history`.
+history come from `readline` when available, kept in `~/.dl/sql_history`; a statement typed on
+several lines is kept as one history entry (its lines joined by spaces, as the mysql client
+does), so the up arrow recalls it whole.
 """
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ def run_shell(session: Any, render: Callable[[Any], None], *,
             text = "\n".join(lines)
             if not is_complete(text, session.dialect):
                 continue
+            _join_history(lines)
             lines = []
             try:
                 for result in session.execute(text):
@@ -69,6 +72,24 @@ def _prompt(session: Any) -> str:
     except DlError:
         branch = "?"
     return f"{branch}{'*' if session.in_transaction else ''}> "
+
+
+def _join_history(lines: list[str]) -> None:
+    """Replaces the history entries of a statement's lines by one entry for the statement."""
+    if len(lines) < 2:
+        return
+    try:
+        import readline
+    except ImportError:
+        return
+    typed = [line for line in lines if line.strip()]
+    length = readline.get_current_history_length()
+    recent = [readline.get_history_item(length - i) for i in range(len(typed) - 1, -1, -1)]
+    if recent != typed:
+        return  # the lines did not come through readline (scripted input)
+    for _ in typed:
+        readline.remove_history_item(readline.get_current_history_length() - 1)
+    readline.add_history(" ".join(line.strip() for line in typed))
 
 
 def default_history() -> Path:
