@@ -146,8 +146,8 @@ def conflicts_resolve(ctx: typer.Context, tables: list[str] = typer.Argument(...
 def blame(ctx: typer.Context,
           names: list[str] = typer.Argument(..., metavar="[REVISION] TABLE",
                                             help="The table, optionally after a revision (default HEAD).")) -> None:
-    """For each row, the commit, date, committer, email and message that last changed it
-    (the columns of SQL's dolt_blame_<table>).
+    """For each row, the commit, date, committer, email and message (its first line) that last
+    changed it: the columns of SQL's dolt_blame_<table>.
 
     Example: dl blame people    (or: dl blame v1 people)
     """
@@ -162,6 +162,8 @@ def blame(ctx: typer.Context,
     rows = do_blame(open_repo(ctx, readonly=True), table, revision)
     date = pc.cast(rows.column("commit_date").cast(pa.timestamp("us")), pa.timestamp("s"), safe=False)
     rows = rows.set_column(rows.schema.get_field_index("commit_date"), "commit_date", date)
+    summary = pa.array([m.splitlines()[0] if m else m for m in rows.column("message").to_pylist()], pa.string())
+    rows = rows.set_column(rows.schema.get_field_index("message"), "message", summary)
     typer.echo(to_box(rows), nl=False)
 
 

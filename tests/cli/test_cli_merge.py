@@ -1,0 +1,295 @@
+"""`dl merge`, `merge-base`, `conflicts`, `cherry-pick`, `revert`, `blame` and `stash` as a user
+runs them: exact output and exit codes for each case of issue 6."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import Dl
+
+TABLE = "create table t (id int primary key, a int, b text); insert into t values (1, 10, 'x'), (2, 20, 'y'), (3, 30, 'z')"
+
+
+@pytest.fixture
+def base(repo: Path, dl: Dl) -> Path:
+    dl.ok("sql", "-q", TABLE)
+    dl.ok("commit", "-Am", "base")
+    return repo
+
+
+def head(dl: Dl, rev: str = "HEAD") -> str:
+    return dl.query(f"select dolt_hashof('{rev}') as h").splitlines()[1]
+
+
+def commit_on(dl: Dl, branch: str, sql: str, message: str, *, new: bool = True) -> str:
+    dl.ok("checkout", *(["-b", branch] if new else [branch]))
+    dl.ok("sql", "-q", sql)
+    dl.ok("commit", "-am", message)
+    return head(dl)
+
+
+def diverge(dl: Dl, theirs: str, ours: str) -> tuple[str, str]:
+    """`theirs` committed on a new branch feat, `ours` on main; returns (main, feat) heads."""
+    feat = commit_on(dl, "feat", theirs, "feat")
+    main = commit_on(dl, "main", ours, "main", new=False)
+    return main, feat
+
+
+def table_rows(dl: Dl, sql: str = "select * from t order by id") -> list[str]:
+    return dl.query(sql).splitlines()[1:]
+
+
+def test_fast_forward_then_up_to_date(base: Path, dl: Dl) -> None:
+    main = head(dl)
+    feat = commit_on(dl, "feat", "insert into t values (4, 40, 'w')", "add 4")
+    dl.ok("checkout", "main")
+    assert dl.ok("merge", "feat") == f"Updating {main[:8]}..{feat[:8]}\nFast-forward\n"
+    assert head(dl) == feat
+    assert dl.ok("merge", "feat") == "Everything up-to-date\n"
+
+
+def test_three_way_merge_with_message_makes_a_merge_commit(base: Path, dl: Dl) -> None:
+    main, feat = diverge(dl, "insert into t values (4, 40, 'w')", "delete from t where id = 3")
+    out = dl.ok("merge", "feat", "-m", "combine the two")
+    merged = head(dl)
+    assert out == f"Updating {main[:8]}..{feat[:8]}\nMerge made: {merged}\n"
+    assert table_rows(dl) == ["1,10,x", "2,20,y", "4,40,w"]
+    log = dl.ok("log", "-n", "1")
+    assert f"Merge: {main} {feat}\n" in log and "    combine the two\n" in log
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+
+
+def test_no_ff_makes_a_merge_commit_where_a_fast_forward_would_do(base: Path, dl: Dl) -> None:
+    main = head(dl)
+    feat = commit_on(dl, "feat", "insert into t values (4, 40, 'w')", "add 4")
+    dl.ok("checkout", "main")
+    out = dl.ok("merge", "--no-ff", "feat")
+    assert out == f"Updating {main[:8]}..{feat[:8]}\nMerge made: {head(dl)}\n"
+    assert dl.query("select count(*) as n from dolt_commit_ancestors where commit_hash = dolt_hashof('HEAD')") \
+        == "n\n2\n"
+
+
+def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> None:
+    main, feat = diverge(dl, "update t set a = 11 where id = 1; update t set b = 'theirs' where id = 2",
+                         "update t set b = 'xx' where id = 1; update t set b = 'ours' where id = 2")
+    result = dl("merge", "feat")
+    assert result.code == 1 and result.err == ""
+    assert result.out == (f"Updating {main[:8]}..{feat[:8]}\nAuto-merging t\n"
+                          "CONFLICT (content): Merge conflict in t (1 row)\n"
+                          "Automatic merge failed; 1 table(s) are unmerged. "
+                          "Use 'dl conflicts' to investigate and resolve conflicts.\n")
+    assert table_rows(dl, "select a, b from t where id = 1") == ["11,xx"]
+    assert dl.ok("status") == (
+        "On branch main\nYou have unmerged tables.\n"
+        '  (fix conflicts and run "dl commit")\n'
+        '  (use "dl merge --abort" to abort the merge)\n\n'
+        "Unmerged paths:\n"
+        '  (use "dl conflicts resolve --ours|--theirs <table>..." to mark resolution)\n'
+        "\tboth modified:    t\n\n\n"
+        "Changes not staged for commit:\n"
+        '  (use "dl add <table>" to update what will be committed)\n'
+        '  (use "dl checkout <table>" to discard changes in working directory)\n'
+        "\tmodified:         t\n")
+    assert dl.ok("conflicts", "cat", "t") == (
+        "Conflicts in t:\n"
+        "    base: id=2, a=20, b='y'\n"
+        "    ours (modified): id=2, a=20, b='ours'\n"
+        "  theirs (modified): id=2, a=20, b='theirs'\n")
+    assert dl.fails("commit", "-am", "too early") == "cannot commit: unresolved conflicts in t; resolve them first"
+    assert dl.ok("conflicts", "resolve", "--theirs", "t") == "Resolved conflicts in t with theirs.\n"
+    assert dl.ok("conflicts", "cat") == "No conflicts.\n"
+    assert table_rows(dl) == ["1,11,xx", "2,20,theirs", "3,30,z"]
+    dl.ok("commit", "-am", "merged")
+    assert f"Merge: {main} {feat}\n" in dl.ok("log", "-n", "1")
+
+
+def test_delete_against_update_resolved_ours(base: Path, dl: Dl) -> None:
+    diverge(dl, "delete from t where id = 3", "update t set a = 33 where id = 3")
+    assert dl("merge", "feat").code == 1
+    assert dl.ok("conflicts", "cat", "t") == (
+        "Conflicts in t:\n"
+        "    base: id=3, a=30, b='z'\n"
+        "    ours (modified): id=3, a=33, b='z'\n"
+        "  theirs (removed): id=None, a=None, b=None\n")
+    assert dl.ok("conflicts", "resolve", "--ours", "t") == "Resolved conflicts in t with ours.\n"
+    dl.ok("commit", "-am", "kept ours")
+    assert table_rows(dl) == ["1,10,x", "2,20,y", "3,33,z"]
+
+
+def test_insert_of_the_same_key_resolved_in_sql(base: Path, dl: Dl) -> None:
+    diverge(dl, "insert into t values (4, 1, 'theirs')", "insert into t values (4, 2, 'ours')")
+    assert dl("merge", "feat").code == 1
+    assert dl.query("select our_diff_type, their_diff_type, our_a, their_a from dolt_conflicts_t") == \
+        "our_diff_type,their_diff_type,our_a,their_a\nadded,added,2,1\n"
+    out = dl.ok("sql", "-q", "update t set a = 3, b = 'both' where id = 4; delete from dolt_conflicts_t where our_id = 4")
+    assert out == "Query OK, 1 row affected\nQuery OK, 1 row affected\n"
+    assert dl.query("select * from dolt_conflicts") == "table,num_conflicts\n"
+    assert "All conflicts and constraint violations fixed but you are still merging." in dl.ok("status")
+    dl.ok("commit", "-am", "merged by hand")
+    assert table_rows(dl, "select * from t where id = 4") == ["4,3,both"]
+
+
+def test_abort_restores_the_state_before_the_merge(base: Path, dl: Dl) -> None:
+    diverge(dl, "update t set a = 1 where id = 1", "update t set a = 2 where id = 1")
+    dl.ok("sql", "-q", "create table u (k int primary key)")
+    before = dl.ok("status")
+    assert dl("merge", "feat").code == 1
+    assert dl.fails("merge", "feat") == \
+        "a merge is already in progress; resolve and commit it, or dl merge --abort"
+    assert dl.ok("merge", "--abort") == "Merge aborted.\n"
+    assert dl.ok("status") == before and table_rows(dl, "select a from t where id = 1") == ["2"]
+    assert dl.fails("merge", "--abort") == "no merge in progress"
+
+
+def test_squash_stages_the_merge_without_committing(base: Path, dl: Dl) -> None:
+    main, feat = diverge(dl, "insert into t values (4, 40, 'w')", "insert into t values (5, 50, 'v')")
+    assert dl.ok("merge", "--squash", "feat") == f"Updating {main[:8]}..{feat[:8]}\nSquash commit -- not updating HEAD\n"
+    assert head(dl) == main
+    assert dl.ok("status") == ("On branch main\n\nChanges to be committed:\n"
+                               '  (use "dl reset <table>..." to unstage)\n\tmodified:         t\n')
+    dl.ok("commit", "-m", "squashed")
+    assert "Merge:" not in dl.ok("log", "-n", "1")
+    assert table_rows(dl, "select id from t order by id") == ["1", "2", "3", "4", "5"]
+    assert dl.fails("merge", "--squash", "--no-ff", "feat") == "--squash and --no-ff cannot be used together"
+
+
+def test_schema_merge_column_added_on_one_side_and_on_both(base: Path, dl: Dl) -> None:
+    diverge(dl, "alter table t add column c int; update t set c = 1 where id = 1; alter table t add column d int",
+            "insert into t values (4, 40, 'w'); alter table t add column d int")
+    dl.ok("merge", "feat")
+    assert dl.query("select * from t order by id") == "id,a,b,d,c\n1,10,x,,1\n2,20,y,,\n3,30,z,,\n4,40,w,,\n"
+
+
+def test_schema_conflicts_stop_the_merge_and_change_nothing(base: Path, dl: Dl) -> None:
+    diverge(dl, "alter table t add column c int", "alter table t add column c text")
+    clean = "On branch main\nnothing to commit, working tree clean\n"
+    assert dl.fails("merge", "feat") == \
+        "schema conflict in table t: column c is string on ours and int64 on theirs"
+    assert dl.ok("status") == clean
+    commit_on(dl, "rekey", "drop table t; create table t (id int, a int, b text, primary key (id, a)); "
+                           "insert into t values (1, 10, 'x')", "new key")
+    commit_on(dl, "main", "insert into t (id, a, b) values (9, 9, 'n')", "row 9", new=False)
+    assert dl.fails("merge", "rekey") == ("schema conflict in table t: primary key changed on theirs "
+                                          "(id) -> (id, a) while the other side changed the table too")
+    assert dl.ok("status") == clean
+
+
+def test_merge_refused_over_uncommitted_changes_in_touched_tables(base: Path, dl: Dl) -> None:
+    diverge(dl, "insert into t values (4, 40, 'w')", "insert into t values (5, 50, 'v')")
+    dl.ok("sql", "-q", "update t set a = 0 where id = 1")
+    assert dl.fails("merge", "feat") == ("your uncommitted changes to t would be overwritten by the merge; "
+                                         "commit them or discard them (dl reset --hard) first")
+    assert table_rows(dl, "select a from t where id = 1") == ["0"]
+
+
+def test_merge_base_of_a_criss_cross_history(base: Path, dl: Dl) -> None:
+    dl.ok("branch", "b")
+    a1 = commit_on(dl, "a", "update t set a = 1 where id = 1", "A1")
+    b1 = commit_on(dl, "b", "update t set a = 2 where id = 2", "B1", new=False)
+    dl.ok("merge", a1, "-m", "M2")
+    commit_on(dl, "b", "update t set a = 6 where id = 2", "B2", new=False)
+    dl.ok("checkout", "a")
+    dl.ok("merge", b1, "-m", "M1")
+    commit_on(dl, "a", "update t set a = 7 where id = 1", "A2", new=False)
+    base_ab = dl.ok("merge-base", "a", "b").strip()
+    assert base_ab in (a1, b1) and dl.ok("merge-base", "b", "a").strip() == base_ab
+    dl.ok("checkout", "b")
+    assert dl.ok("merge", "a").startswith("Updating ")
+    assert table_rows(dl, "select id, a from t order by id") == ["1,7", "2,6", "3,30"]
+    assert dl.fails("merge-base", "a", "nope").startswith("revision not found: nope")
+
+
+def test_cherry_pick_clean_keeps_message_and_author(base: Path, dl: Dl) -> None:
+    dl.ok("checkout", "-b", "other")
+    dl.ok("sql", "-q", "insert into t values (4, 4, 'four')")
+    dl.ok("commit", "-am", "add 4")
+    dl.ok("sql", "-q", "update t set a = 100 where id = 1")
+    dl.ok("commit", "-am", "set 100", "--author", "Bo Other <bo@example.com>")
+    picked = head(dl)
+    dl.ok("checkout", "main")
+    out = dl.ok("cherry-pick", picked[:8])
+    assert out == f"Cherry-picked as {head(dl)}\n"
+    assert table_rows(dl) == ["1,100,x", "2,20,y", "3,30,z"]
+    log = dl.ok("log", "-n", "1")
+    assert "Author: Bo Other <bo@example.com>\n" in log and "    set 100\n" in log
+    assert dl.fails("cherry-pick", picked) == "nothing to cherry-pick: the change is already on main"
+
+
+def test_cherry_pick_conflict_abort_and_resolve(base: Path, dl: Dl) -> None:
+    picked = commit_on(dl, "other", "update t set b = 'theirs' where id = 1", "theirs")
+    commit_on(dl, "main", "update t set b = 'ours' where id = 1", "ours", new=False)
+    result = dl("cherry-pick", picked)
+    assert result.code == 1 and "CONFLICT (content): Merge conflict in t (1 row)\n" in result.out
+    assert "both modified:    t" in dl.ok("status")
+    assert dl.ok("cherry-pick", "--abort") == "Cherry-pick aborted.\n"
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+    assert dl("cherry-pick", picked).code == 1
+    dl.ok("conflicts", "resolve", "--theirs", "t")
+    dl.ok("commit", "-am", "picked by hand")
+    assert table_rows(dl, "select b from t where id = 1") == ["theirs"]
+
+
+def test_revert_clean_and_conflicting(base: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "update t set a = 100 where id = 1")
+    dl.ok("commit", "-am", "set 100")
+    out = dl.ok("revert", "HEAD")
+    assert out == f"Reverted HEAD as {head(dl)}\n"
+    assert "    Revert \"set 100\"\n" in dl.ok("log", "-n", "1")
+    assert table_rows(dl, "select a from t where id = 1") == ["10"]
+    dl.ok("sql", "-q", "update t set a = 200 where id = 1")
+    dl.ok("commit", "-am", "set 200")
+    result = dl("revert", "HEAD~2")
+    assert result.code == 1 and "Merge conflict in t (1 row)" in result.out
+    assert dl.query("select base_a, our_a, their_a from dolt_conflicts_t") == "base_a,our_a,their_a\n100,200,10\n"
+    dl.ok("merge", "--abort")
+    assert dl.fails("revert", "HEAD~4") == "cannot revert HEAD~4: it has no parent"
+
+
+def test_blame_after_several_commits(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (id int primary key, v text); insert into t values (1, 'a'), (2, 'b')")
+    dl.ok("commit", "-Am", "first", "--author", "Ann <ann@example.com>", "--date", "2024-01-02T03:04:05")
+    dl.ok("sql", "-q", "update t set v = 'B' where id = 2; insert into t values (3, 'c')")
+    dl.ok("commit", "-am", "second", "--author", "Ben <ben@example.com>", "--date", "2024-02-03T04:05:06")
+    dl.ok("sql", "-q", "update t set v = 'C' where id = 3")
+    dl.ok("commit", "-am", "third\n\nmore text", "--date", "2024-03-04T05:06:07")
+    first, second, third = head(dl, "HEAD~2"), head(dl, "HEAD~1"), head(dl)
+    rule = "+----+" + "-" * 42 + "+---------------------+-----------+------------------+---------+"
+    expected = "\n".join([
+        rule,
+        "| id | commit                                   | commit_date         | committer | email            | message |",
+        rule,
+        f"| 1  | {first} | 2024-01-02 03:04:05 | Ann       | ann@example.com  | first   |",
+        f"| 2  | {second} | 2024-02-03 04:05:06 | Ben       | ben@example.com  | second  |",
+        f"| 3  | {third} | 2024-03-04 05:06:07 | Tess Ter  | tess@example.com | third   |",
+        rule]) + "\n"
+    assert dl.ok("blame", "t") == expected
+    assert f"| 2  | {first} |" in dl.ok("blame", "HEAD~2", "t")
+    assert dl.query("select id, message from dolt_blame_t order by id") == \
+        'id,message\n1,first\n2,second\n3,"third\n\nmore text"\n'
+    assert dl.fails("blame", "nope") == "table not found: nope"
+
+
+def test_stash_round_trip(base: Path, dl: Dl) -> None:
+    main = head(dl)
+    dl.ok("sql", "-q", "update t set a = 0 where id = 1")
+    assert dl.ok("stash") == f"Saved working directory and index state WIP on main: {main[:8]} base\n"
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+    dl.ok("sql", "-q", "insert into t values (4, 4, 'w')")
+    assert dl.ok("stash", "-m", "row four") == "Saved working directory and index state row four\n"
+    assert dl.ok("stash", "list") == f"stash@{{0}}: row four\nstash@{{1}}: WIP on main: {main[:8]} base\n"
+    assert dl.ok("stash", "pop") == "Dropped stash@{0} (row four)\n"
+    assert table_rows(dl, "select count(*) from t") == ["4"]
+    assert dl.ok("stash", "list") == f"stash@{{0}}: WIP on main: {main[:8]} base\n"
+    dl.ok("commit", "-am", "row 4")
+    assert dl.ok("stash", "pop", "0") == f"Dropped stash@{{0}} (WIP on main: {main[:8]} base)\n"
+    assert table_rows(dl, "select id, a from t where id in (1, 4) order by id") == ["1,0", "4,4"]
+    dl.ok("stash")
+    dl.ok("sql", "-q", "delete from t where id = 4")
+    dl.ok("stash")
+    assert len(dl.ok("stash", "list").splitlines()) == 2
+    assert dl.ok("stash", "drop", "1").startswith("Dropped stash@{1} (WIP on main: ")
+    assert dl.ok("stash", "clear") == "Cleared 1 stash(es).\n"
+    assert dl.ok("stash", "list") == ""
+    assert dl.fails("stash", "pop") == "stash not found: stash@{0}"
+    assert dl.fails("stash") == "no local changes to save"
