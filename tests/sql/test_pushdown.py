@@ -95,3 +95,34 @@ def test_outer_join_filter_stays_correct(big) -> None:
     session, _ = big
     assert rows(session, "select count(*) from (select 1 as k) q left join t on t.id = q.k where t.id = 4") == [(0,)]
     assert rows(session, "select q.k, t.id from (select 4 as k) q left join t on t.id = q.k where t.id = 4") == [(4, 4)]
+
+
+def _counted_repo(n: int) -> tuple[Session, CountingStore]:
+    repo = Repository.in_memory()
+    counting = CountingStore(repo.store)
+    repo.store = counting
+    data = pa.table({"id": pa.array(np.arange(n), pa.int64()), "a": pa.array(np.arange(n) % 97),
+                     "s": pa.array(np.char.add("v", np.arange(n).astype(str)).astype(object))})
+    repo.write_table("t", lambda cur, buf: Table.empty(buf, TableSchema.from_arrow(data.schema, ["id"])).replace_rows(data))
+    return Session(repo), counting
+
+
+def test_point_select_on_a_large_table_reads_one_path_at_any_size() -> None:
+    """Default chunk sizes: a point select (and a point UPDATE) on 400k rows reads about as many
+    chunks as on 4k (one path from the root to a leaf), not the hundreds of leaves a scan reads."""
+    found = {}
+    for n in (4_000, 400_000):
+        session, counting = _counted_repo(n)
+        leaves = len(session.repo.table("t").tree.leaf_addresses())
+        result, point = reads(session, counting, f"select a, s from t where id = {n - 7}")
+        assert result == [((n - 7) % 97, f"v{n - 7}")]
+        _, ranged = reads(session, counting, f"select count(*) from t where id between {n // 2} and {n // 2 + 99}")
+        NODE_CACHE.clear()
+        counting.reset()
+        assert session.run(f"update t set a = -1 where id = {n // 3}")[0].rows_affected == 1
+        found[n] = (leaves, point, ranged, counting.reads)
+    (small_leaves, *small), (big_leaves, *big) = found[4_000], found[400_000]
+    assert big_leaves > 200, found
+    assert all(b <= s + 2 and b <= 10 for s, b in zip(small, big)), found  # flat: one more level at most
+    _, full = reads(session, counting, "select count(*) from t where a + 0 = 5")
+    assert full >= big_leaves, found
