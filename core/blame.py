@@ -81,12 +81,11 @@ def _member(keys: np.ndarray, sorted_probe: np.ndarray) -> np.ndarray:
 def _result(rows: pa.Table, owner: np.ndarray, commits: list[tuple[Address, Commit]]) -> pa.Table:
     """Dolt's dolt_blame_<table> columns: the key columns, commit, commit_date, committer,
     email, message."""
-    import datetime as dt
     take = pa.array(owner, pa.int64())
 
     def pick(values: list, kind: pa.DataType) -> pa.Array:
         return pa.array(values, kind).take(take)
-    dates = [dt.datetime.fromtimestamp(c.timestamp, dt.timezone.utc) for _, c in commits]
+    dates = [int(round(c.timestamp * 1_000_000)) for _, c in commits]  # as dolt_log's dates
     out = rows
     for name, values, kind in (("commit", [a.hex for a, _ in commits], pa.string()),
                                ("commit_date", dates, pa.timestamp("us", tz="UTC")),
