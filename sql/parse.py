@@ -7,13 +7,16 @@ statements 1 and 2 took effect.
 
 Before sqlglot sees a statement, the syntax it does not parse is rewritten on tokens:
 `t AS OF 'rev'` (MySQL/Dolt) becomes a marker table name remembered with its revision, and
-`REPLACE INTO` becomes an INSERT flagged as replacing. `CALL proc(args)`, `BEGIN`/`START
-TRANSACTION`, `COMMIT`, `ROLLBACK`, `SHOW TABLES` and `DESCRIBE t` are recognised by their
-first tokens.
+`REPLACE INTO` becomes an INSERT flagged as replacing, and `EXPLAIN [ANALYZE] query` the query
+with the prefix remembered (sqlglot reads EXPLAIN as an opaque command). `CALL proc(args)`,
+`BEGIN`/`START TRANSACTION`, `COMMIT`, `ROLLBACK`, `SHOW TABLES` and `DESCRIBE t` are recognised
+by their first tokens. DuckDB's other query statements (PIVOT, UNPIVOT, SUMMARIZE, DESCRIBE
+query) are queries like SELECT.
 """
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import cast
@@ -31,6 +34,7 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 DIALECTS = ("duckdb", "mysql", "sqlite", "postgres")
 AS_OF_MARKER = "__dl_asof_"
 _NAME_TOKENS = (TokenType.VAR, TokenType.IDENTIFIER)
+_ANALYZE = re.compile(r"\s*analyze\s+", re.IGNORECASE)
 
 
 class Kind(Enum):
@@ -77,6 +81,7 @@ class Statement:
     target: str | None = None  # DESCRIBE's table
     source: str = ""  # the text sqlglot parsed (after the rewrites); node positions refer to it
     dialect: str = "duckdb"  # the dialect it was read in
+    prefix: str = ""  # EXPLAIN / EXPLAIN ANALYZE, put back before the bound query
 
 
 def split_script(text: str, dialect: str = "duckdb") -> list[Piece]:
@@ -137,6 +142,14 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         return Statement(kind=Kind.SHOW_TABLES, **base)  # type: ignore[arg-type]
     if words[0] in ("DESCRIBE", "DESC") and len(tokens) == 2 and tokens[1].token_type in _NAME_TOKENS:
         return Statement(kind=Kind.DESCRIBE, target=tokens[1].text, **base)  # type: ignore[arg-type]
+    prefix = ""
+    if words[0] == "EXPLAIN" and len(tokens) > 1:  # the rest is one token when EXPLAIN is a command
+        rest = text[first.end + 1:]
+        analyze = _ANALYZE.match(rest)
+        prefix = "EXPLAIN ANALYZE " if analyze else "EXPLAIN "
+        text = rest[analyze.end():] if analyze else rest.lstrip()
+        tokens = _tokenize(text, dialect, piece.line - 1)
+        first = tokens[0]
     replace = first.token_type == TokenType.REPLACE and len(tokens) > 1 \
         and tokens[1].text.upper().lstrip().startswith("INTO")
     if replace:
@@ -146,12 +159,15 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     if as_of:
         tokens = _tokenize(text, dialect, piece.line - 1)
     expression = adapt(_parse_tokens(text, tokens, dialect, piece.line - 1), dialect)
-    return Statement(kind=_kind_of(expression), expression=expression, as_of=as_of,
-                     replace=replace, source=text, **base)  # type: ignore[arg-type]
+    kind = _kind_of(expression)
+    if prefix and kind is not Kind.QUERY:
+        raise SqlError("EXPLAIN takes a query")
+    return Statement(kind=kind, expression=expression, as_of=as_of, replace=replace, source=text,
+                     prefix=prefix, **base)  # type: ignore[arg-type]
 
 
 def _kind_of(expression: exp.Expression) -> Kind:
-    if isinstance(expression, exp.Query):
+    if isinstance(expression, (exp.Query, exp.Pivot, exp.Summarize, exp.Describe)):
         return Kind.QUERY
     for kind, cls in ((Kind.INSERT, exp.Insert), (Kind.UPDATE, exp.Update), (Kind.DELETE, exp.Delete),
                       (Kind.CREATE, exp.Create), (Kind.DROP, exp.Drop), (Kind.ALTER, exp.Alter),

@@ -130,12 +130,12 @@ class Binder:
 
     # --- running -------------------------------------------------------------------------
 
-    def query(self, expression: exp.Expression, edits: TextEdits | None = None) -> pa.Table:
+    def query(self, expression: exp.Expression, edits: TextEdits | None = None, prefix: str = "") -> pa.Table:
         """Runs a query (sqlglot AST, any dialect's parse) over the repository's tables.
 
         With `edits` (DuckDB-dialect statements parsed from text) the user's text runs with
         only the table references edited; otherwise the AST is bound (in place: callers pass
-        an expression they own) and generated as DuckDB SQL.
+        an expression they own) and generated as DuckDB SQL. `prefix` (EXPLAIN) goes before it.
         """
         if edits is not None:
             self._edits = edits
@@ -145,8 +145,8 @@ class Binder:
                 self._edits = None
             text = edits.apply()
             if text is not None:
-                return self.run_sql(text)
-        return self.run_sql(self.bind(expression).sql(dialect="duckdb", copy=False))
+                return self.run_sql(prefix + text)
+        return self.run_sql(prefix + self.bind(expression).sql(dialect="duckdb", copy=False))
 
     def run_sql(self, text: str) -> pa.Table:
         try:
@@ -221,10 +221,11 @@ class Binder:
             if span is None:
                 self._edits.failed = True
             else:
-                suffix = "" if node.alias else f" AS {exp.to_identifier(alias).sql('duckdb')}"
+                bare = node.alias or isinstance(node.parent, exp.Summarize)  # SUMMARIZE t takes no alias
+                suffix = "" if bare else f" AS {exp.to_identifier(alias).sql('duckdb')}"
                 self._edits.add(span, registered + suffix)
             return
-        if not node.alias:
+        if not node.alias and not isinstance(node.parent, exp.Summarize):
             node.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         node.set("this", exp.to_identifier(registered))
         node.set("db", None)

@@ -178,7 +178,7 @@ class Session:
         view = self._view()
         expression = self._substitute(expression, view, edits, procedures=False)
         with self._binder(view, statement) as binder:
-            return binder.query(expression, edits)
+            return binder.query(expression, edits, statement.prefix)
 
     def _substitute(self, expression: exp.Expression, view: View, edits: TextEdits | None, *,
                     procedures: bool) -> exp.Expression:

@@ -35,6 +35,13 @@ QUERIES = [
     "select id, b from t where id > 2990 order by id",
     "select count(*) from t where id in (1, 2, 3, 5000)",
     "select nullif(a % 2, 0) as x, count(*) from t group by x order by x nulls first",
+    "select * from (pivot (select a % 3 as k, id % 2 as g from t) on k in (0, 1, 2) using count(*) group by g) "
+    "order by g",
+    "pivot (select a % 3 as k, id % 2 as g from t where id = 1) on k in (0, 1, 2) using count(*) group by g",
+    "select g, k, v from (unpivot (select id % 4 as g, sum(a) as s, max(c) as m from t group by g) "
+    "on s, m into name k value v) order by g, k",
+    "select id, n, n * 2 + 1, n / 2, n // 2, -n % 7, n is distinct from 3 as d from t where id <= 30 order by id",
+    "select sum(c * 0.5), avg(c) - min(c), round(stddev(c), 6), count(*) filter (where c > 500.5) from t",
 ]
 
 

@@ -128,6 +128,18 @@ def test_show_tables_and_describe(session: Session) -> None:
                                           ("name", "VARCHAR", "NO", "", "x", "")]
 
 
+def test_duckdb_query_statements_beyond_select(session: Session) -> None:
+    session.run("create table t (id int primary key, v double); insert into t values (1, 1.5), (2, 2.5)")
+    assert rows(session, "summarize t")[0][:4] == ("id", "BIGINT", "1", "2")
+    assert rows(session, "describe select v, id from t")[0][:2] == ("v", "DOUBLE")
+    plan = session.query("explain select * from t where id = 1")
+    assert plan.column_names == ["explain_key", "explain_value"] and "ARROW" in plan.column(1)[0].as_py().upper()
+    assert session.query("EXPLAIN ANALYZE select count(*) from t").column(0)[0].as_py() == "analyzed_plan"
+    with pytest.raises(SqlError, match="EXPLAIN takes a query"):
+        session.run("explain delete from t")
+    assert value(session, "select count(*) from t") == 2
+
+
 def test_session_needs_known_dialect(repo) -> None:
     with pytest.raises(SqlError, match="dialect"):
         Session(repo, dialect="oracle")
