@@ -116,32 +116,39 @@ def apply_edits(tree: ProllyTree, upserts: pa.Table | pa.RecordBatch | None = No
 
 def _leaf_changes(walk: _Walk, up_batch: pa.RecordBatch, up_keys: np.ndarray,
                   del_keys: np.ndarray) -> dict[Path, Run]:
+    """The new rows of every touched leaf, merged in one vectorized pass over all of them.
+
+    Leaves cover disjoint, ordered key ranges and each edit key is routed to the one leaf whose
+    range holds it, so the touched leaves' rows with the edits applied, sorted by key, are the
+    new rows of each leaf one after the other: one merge (and one pass of key encoding, sizing
+    and hashing) serves them all, and each leaf's run is a slice of it."""
     up_groups = walk.route_to_leaves(up_keys) if len(up_keys) else {}
     del_groups = walk.route_to_leaves(del_keys) if len(del_keys) else {}
-    changes: dict[Path, Run] = {}
-    for path in sorted(set(up_groups) | set(del_groups)):
-        ulo, uhi = up_groups.get(path, (0, 0))
-        dlo, dhi = del_groups.get(path, (0, 0))
-        leaf = walk.node(path)
-        changes[path] = _merge_leaf(walk.tree, leaf, up_batch.slice(ulo, uhi - ulo),  # type: ignore[arg-type]
-                                    up_keys[ulo:uhi], del_keys[dlo:dhi])
-    return changes
+    paths = sorted(set(up_groups) | set(del_groups))
+    leaves: list[pa.RecordBatch] = [walk.node(path) for path in paths]  # type: ignore[misc]
+    old = leaves[0] if len(leaves) == 1 else pa.concat_batches(leaves)
+    old_keys = walk.tree.layout.keys_of(old)
+    keep = ~(_member(old_keys, up_keys) | _member(old_keys, del_keys))
+    kept_per_leaf = np.add.reduceat(keep, np.cumsum([0] + [leaf.num_rows for leaf in leaves[:-1]]))
+    ups_per_leaf = np.array([np.subtract(*reversed(up_groups.get(path, (0, 0)))) for path in paths])
+    merged, merged_keys = _merge_sorted(old.filter(pa.array(keep)) if not keep.all() else old,
+                                        old_keys[keep], up_batch, up_keys)
+    run = RowRun.of(walk.tree.layout, merged, merged_keys)
+    bounds = np.concatenate([[0], np.cumsum(kept_per_leaf + ups_per_leaf)])
+    return {path: run.slice(int(bounds[i]), int(bounds[i + 1])) for i, path in enumerate(paths)}
 
 
-def _merge_leaf(tree: ProllyTree, leaf: pa.RecordBatch, up_batch: pa.RecordBatch,
-                up_keys: np.ndarray, del_keys: np.ndarray) -> RowRun:
-    """The leaf's rows with the edits that fall in it applied, sorted by key."""
-    layout = tree.layout
-    keys = layout.keys_of(leaf)
-    drop = _member(keys, up_keys) | _member(keys, del_keys)
-    kept = leaf.filter(pa.array(~drop)) if drop.any() else leaf
-    kept_keys = keys[~drop]
+def _merge_sorted(kept: pa.RecordBatch, kept_keys: np.ndarray, up_batch: pa.RecordBatch,
+                  up_keys: np.ndarray) -> tuple[pa.RecordBatch, np.ndarray]:
+    """Two row sets sorted by disjoint keys, merged in key order (by binary search, no sort)."""
     if not len(up_keys):
-        return RowRun.of(layout, kept, kept_keys)
-    merged_keys = np.concatenate([kept_keys, up_keys])
-    order = np.argsort(merged_keys, kind="stable")
+        return kept, kept_keys
+    n_kept, n_up = len(kept_keys), len(up_keys)
+    order = np.empty(n_kept + n_up, dtype=np.int64)
+    order[np.arange(n_kept) + np.searchsorted(up_keys, kept_keys)] = np.arange(n_kept)
+    order[np.arange(n_up) + np.searchsorted(kept_keys, up_keys)] = np.arange(n_kept, n_kept + n_up)
     merged = pa.concat_batches([kept, up_batch]).take(pa.array(order))
-    return RowRun.of(layout, merged, merged_keys[order])
+    return merged, np.concatenate([kept_keys, up_keys])[order]
 
 
 def _member(keys: np.ndarray, sorted_probe: np.ndarray) -> np.ndarray:

@@ -92,6 +92,18 @@ class TreeVersusDict(RuleBasedStateMachine):
         for i in ids:
             self.model.pop(i, None)
 
+    @rule(batch=st.dictionaries(st.integers(-3000, 3000), row_values, max_size=120),
+          data=st.data())
+    def upsert_and_delete(self, batch, data):
+        """One edit that upserts some keys and deletes others (existing or not) at once."""
+        pool = sorted((set(self.model) | set(range(-3000, 3001, 97))) - set(batch))
+        ids = data.draw(st.lists(st.sampled_from(pool), max_size=60, unique=True)) if pool else []
+        self.tree = apply_edits(self.tree, rows(batch) if batch else None,
+                                keys(ids) if ids else None)
+        self.model.update(batch)
+        for i in ids:
+            self.model.pop(i, None)
+
     @rule(data=st.data())
     def delete_existing(self, data):
         if self.model:
