@@ -20,11 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from core.commit import Commit
 from core.errors import DlError
-from core.hashing import Address
 from core.schema import TableSchema
-from sql import diff_tables
+from sql import diff_tables, log_function
 from sql.diff_tables import TS, current_schema, project, table_at
 from sql.errors import SqlError, wrap
 
@@ -71,30 +69,11 @@ def table_function(view: View, name: str, args: list[str]) -> pa.Table:
 # --- commits ----------------------------------------------------------------------------
 
 _ts = diff_tables.ts
-
-
-def _log_rows(commits: list[tuple[Address, Commit]]) -> pa.Table:
-    return pa.table({
-        "commit_hash": pa.array([a.hex for a, _ in commits], pa.string()),
-        "committer": pa.array([c.author for _, c in commits], pa.string()),
-        "email": pa.array([c.email for _, c in commits], pa.string()),
-        "date": pa.array([_ts(c.timestamp) for _, c in commits], TS),
-        "message": pa.array([c.message for _, c in commits], pa.string()),
-        "commit_order": pa.array([c.height for _, c in commits], pa.int64()),
-    })
+_log_rows = log_function.log_rows
 
 
 def dolt_log(view: View) -> pa.Table:
     return _log_rows(view.repo.log(view.branch))
-
-
-def dolt_log_function(view: View, args: list[str]) -> pa.Table:
-    flags = [a for a in args if a.startswith("-")]
-    if flags:
-        raise SqlError(f"dolt_log(): unknown option {flags[0]}")
-    if len(args) > 1:
-        raise SqlError("dolt_log() takes at most one revision")
-    return _log_rows(view.repo.log(args[0] if args else view.branch))
 
 
 def dolt_commits(view: View) -> pa.Table:
@@ -231,7 +210,7 @@ _PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table]] = {
     "dolt_conflicts_": dolt_conflicts_table, "dolt_blame_": dolt_blame_table,
 }
 _FUNCTIONS: dict[str, Callable[[View, list[str]], pa.Table]] = {
-    "dolt_diff": diff_tables.dolt_diff_function, "dolt_log": dolt_log_function,
+    "dolt_diff": diff_tables.dolt_diff_function, "dolt_log": log_function.dolt_log_function,
     "dolt_diff_stat": diff_tables.dolt_diff_stat, "dolt_diff_summary": diff_tables.dolt_diff_summary,
 }
 

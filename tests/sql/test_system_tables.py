@@ -33,6 +33,33 @@ def test_dolt_log_and_function(history) -> None:
         session.run("select * from dolt_log('--oneline')")
 
 
+def test_dolt_log_function_options(history) -> None:
+    """A - B - C (main) with a branch off B: D (feature), then a merge of feature into main: M."""
+    session, hashes = history
+    session.run("call dolt_commit('-am', 'four'); call dolt_checkout('-b', 'feature', 'HEAD~2')")
+    session.run("create table f (id int primary key); call dolt_commit('-Am', 'on feature')")
+    feature = value(session, "select dolt_hashof('HEAD')")
+    session.run("call dolt_checkout('main'); call dolt_tag('v1', 'HEAD~1')")
+    messages = lambda q: [r[0] for r in rows(session, f"select message from dolt_log({q})")]  # noqa: E731
+    assert messages("'main..feature'") == ["on feature"]
+    assert messages("'feature', '^main'") == messages("'feature', '--not', 'main'") == ["on feature"]
+    assert messages("'feature..main'") == ["four", "three"]
+    assert messages("'main...feature'") == messages("'feature...main'") == ["four", "on feature", "three"]
+    assert messages("'main', 'feature', '--tables', 'f'") == ["on feature"]
+    assert messages("'--tables=t'") == ["four", "three", "two", "one"]  # not the first, empty commit
+    session.run("call dolt_merge('feature', '--no-ff', '-m', 'merge feature')")
+    assert messages("'--merges'") == ["merge feature"]
+    merge_parents = value(session, "select parents from dolt_log('--parents', '--min-parents', '2')")
+    assert merge_parents.split(", ")[1] == feature
+    refs = dict(rows(session, "select message, refs from dolt_log('main', 'feature', '--decorate', 'short')"))
+    assert refs["merge feature"] == "HEAD -> main" and refs["on feature"] == "feature" and refs["three"] == "tag: v1"
+    assert value(session, "select refs from dolt_log('--decorate=full') limit 1") == "HEAD -> refs/heads/main"
+    for bad, match in (("'--decorate', 'loud'", "--decorate takes"), ("'--tables'", "needs a value"),
+                       ("'--min-parents', 'x'", "takes a number"), ("'--graph'", "unknown option --graph")):
+        with pytest.raises(SqlError, match=match):
+            session.run(f"select * from dolt_log({bad})")
+
+
 def test_dolt_commits_and_ancestors(history) -> None:
     session, hashes = history
     assert value(session, "select count(*) from dolt_commits") == 4
