@@ -120,3 +120,31 @@ def test_shell_ends_on_eof(repo: Repository) -> None:
     said: list[str] = []
     run_shell(Session(repo), lambda table: None, read_line=read, write=said.append)
     assert said[-1] == ""
+
+
+def test_dialect_option(workdir: Path, capsys) -> None:
+    code, out, _ = dl(capsys, "sql", "--dialect", "sqlite", "-q", "select 7 / 2 as q, 2147483647 + 1 as w", "-r", "csv")
+    assert code == 0 and out == "q,w\n3,2147483648\n"
+    code, out, _ = dl(capsys, "sql", "--dialect", "mysql", "-q", "select 7 / 2 as q, 7 div 2 as d", "-r", "csv")
+    assert code == 0 and out == "q,d\n3.5,3\n"
+    _, out, _ = dl(capsys, "sql", "-q", "select 7 / 2 as q", "-r", "csv")
+    assert out == "q\n3.5\n"
+    code, _, err = dl(capsys, "sql", "--dialect", "oracle", "-q", "select 1")
+    assert code == 2 and "unknown dialect" in err
+
+
+def test_error_inside_a_transaction_lands_nothing(workdir: Path, capsys) -> None:
+    dl(capsys, "sql", "-q", SEED)
+    code, _, err = dl(capsys, "sql", "-q", "insert into users values (7, 'G', 1); begin; "
+                                           "delete from users where id = 1; insert into users values (3, 'dup', 0); commit")
+    assert code == 1 and "statement 4" in err and "duplicate primary key 3" in err
+    _, out, _ = dl(capsys, "sql", "-q", "select id from users order by id", "-r", "csv")
+    assert out == "id\n1\n3\n7\n"  # statement 1 landed on its own; the transaction did not
+
+
+def test_every_format_to_a_file(workdir: Path, capsys) -> None:
+    dl(capsys, "sql", "-q", SEED)
+    for fmt, check in (("csv", lambda t: t.startswith("id,name")), ("json", lambda t: json.loads(t)["rows"][0]["id"] == 1),
+                       ("vertical", lambda t: "name: Alice" in t), ("tabular", lambda t: t.startswith("+----"))):
+        code, out, _ = dl(capsys, "sql", "-q", "select id, name from users order by id", "-r", fmt, "-o", f"out.{fmt}")
+        assert code == 0 and out == "" and check((workdir / f"out.{fmt}").read_text()), fmt

@@ -138,6 +138,9 @@ def test_branches_and_tags(history) -> None:
         [("feature", hashes[1], False), ("main", hashes[2], True)]
     assert rows(session, "select tag_name, tag_hash, message from dolt_tags") == [("v1", hashes[0], "first release")]
     assert value(session, "select count(*) from t as of 'v1'") == 2
+    assert rows(session, "select id, v from t as of 'HEAD~2' order by id") == [(1, "a"), (2, "b")]
+    assert rows(session, f"select v from t as of '{hashes[1]}' where id = 2") == [("B",)]
+    assert rows(session, "select v from t as of 'main^' where id = 2") == [("B",)]
     assert value(session, "select v from t as of 'feature' where id = 2") == "B"
 
 
@@ -187,3 +190,31 @@ def test_dolt_commit_diff_table(history) -> None:
                           "where from_commit = dolt_hashof('HEAD') and to_commit = 'WORKING'") == 1
     with pytest.raises(SqlError, match="needs from_commit"):
         session.run("select * from dolt_commit_diff_t")
+
+
+DOLT_COLUMNS = {  # Dolt's documented columns and kinds (docs.dolthub.com, "System tables")
+    "dolt_log": "commit_hash:s committer:s email:s date:ts message:s commit_order:i",
+    "dolt_log()": "commit_hash:s committer:s email:s date:ts message:s commit_order:i",
+    "dolt_commits": "commit_hash:s committer:s email:s date:ts message:s",
+    "dolt_commit_ancestors": "commit_hash:s parent_hash:s parent_index:i",
+    "dolt_branches": "name:s hash:s latest_committer:s latest_committer_email:s latest_commit_date:ts "
+                     "latest_commit_message:s remote:s branch:s dirty:b",
+    "dolt_tags": "tag_name:s tag_hash:s tagger:s email:s date:ts message:s",
+    "dolt_status": "table_name:s staged:b status:s",
+    "dolt_diff": "commit_hash:s table_name:s committer:s email:s date:ts message:s data_change:b schema_change:b",
+    "dolt_history_t": "id:i v:s commit_hash:s committer:s commit_date:ts",
+    "dolt_diff_t": "to_id:i to_v:s to_commit:s to_commit_date:ts from_id:i from_v:s from_commit:s "
+                   "from_commit_date:ts diff_type:s",
+}
+
+
+def test_system_tables_have_dolts_columns_and_types(history) -> None:
+    import pyarrow as pa
+    session, _ = history
+    kinds = {"s": pa.types.is_string, "i": pa.types.is_integer, "ts": pa.types.is_timestamp, "b": pa.types.is_boolean}
+    for name, spec in DOLT_COLUMNS.items():
+        schema = session.query(f"select * from {name} limit 0").schema
+        expected = [item.split(":") for item in spec.split()]
+        assert schema.names == [n for n, _ in expected], name
+        for (column, kind), field in zip(expected, schema):
+            assert kinds[kind](field.type), (name, column, field.type)
