@@ -1,17 +1,19 @@
 """`dl fsck`: checks that everything reachable from the refs is present and sound.
 
-Walks every ref (HEAD, branches, tags, working sets, stashes, merge state) down through
-commits, root values, table values and tree nodes, each chunk once. Checks that each chunk
-exists and hashes to its address (the store verifies on read; `quick` skips reading leaf
-bodies and only checks they exist), that every node decodes, that commits form a DAG (heights
-strictly decrease along parents), and that each tree's row counts and key order hold. Problems
-are collected, never raised: one line each, naming the chunk, what refers to it and what is
-wrong.
+Walks every ref (HEAD, branches, tags, working sets with their merge state, stashes) down
+through commits, root values, table values and tree nodes, each chunk once. Checks that each
+chunk exists and hashes to its address (re-hashed here unless the store verifies every read,
+as the SQLite store does; `quick` does not read leaf bodies at all, only checks that they
+exist), that every node decodes, that commits form a DAG (heights strictly decrease along
+parents) whose roots and tables decode, and that each tree's levels, row counts and key order
+hold: keys increase within a leaf and across siblings, and every entry's row count and last
+key match its child. Problems are collected, never raised: one line each, naming the chunk,
+what refers to it and what is wrong. Deep histories and trees are walked iteratively (no
+recursion), each chunk at most once, so a damaged graph cannot loop or overflow the stack.
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,12 +21,16 @@ import numpy as np
 from core.chunks import chunk_tag
 from core.commit import Commit, Tag
 from core.errors import DlError, IntegrityError
-from core.hashing import Address
+from core.hashing import Address, address_of
+from core.links import merge_state_links
 from core.prolly.node import InternalNode, decode_internal, decode_leaf
+from core.refs import BRANCH_PREFIX, HEAD
 from core.root import RootValue
 from core.store.base import ChunkStore
 from core.table import TableValue
 from core.workingset import WorkingSet
+
+READ_BATCH = 512  # chunks fetched per get_many while walking a tree level
 
 
 @dataclass
@@ -43,25 +49,57 @@ class FsckReport:
         return not self.problems
 
 
+@dataclass(frozen=True)
+class _Visit:
+    """A tree node to check, with what its parent says about it."""
+
+    address: Address
+    who: str
+    level: int | None = None  # expected level (0 = leaf); None at a tree's root
+    count: int | None = None  # rows the parent says it holds
+    last_key: bytes | None = None  # its last key, per the parent
+    low_key: bytes | None = None  # every key must be above this (the previous sibling's last)
+
+
+def one_line(text: object) -> str:
+    """A message as one line (Arrow's errors can span several)."""
+    return " ".join(str(text).split())
+
+
 class _Checker:
     def __init__(self, store: ChunkStore, quick: bool) -> None:
         self.store = store
         self.quick = quick
+        self.rehash = not getattr(store, "verifies_reads", False)
         self.report = FsckReport()
         self.seen: set[Address] = set()
         self.commit_heights: dict[Address, int] = {}
 
-    def problem(self, text: str) -> None:
-        self.report.problems.append(text)
+    def problem(self, address: Address | str, who: str, what: object) -> None:
+        name = address.hex if isinstance(address, Address) else address
+        self.report.problems.append(one_line(f"{name}: {what} (referred to by {who})"))
+
+    # --- reading -------------------------------------------------------------------
 
     def read(self, address: Address, referrer: str) -> bytes | None:
         try:
             data = self.store.get(address)
-        except IntegrityError as exc:
-            self.problem(f"{address.hex}: {exc} (referred to by {referrer})")
-            return None
         except DlError as exc:
-            self.problem(f"{address.hex}: {exc} (referred to by {referrer})")
+            self.problem(address, referrer, exc)
+            return None
+        return self._verified(address, referrer, data)
+
+    def read_many(self, addresses: list[Address], referrers: list[str]) -> list[bytes | None]:
+        """Chunks in one round trip; on any error, one by one, so each problem is named."""
+        try:
+            found = self.store.get_many(addresses)
+        except DlError:
+            return [self.read(a, who) for a, who in zip(addresses, referrers)]
+        return [self._verified(a, who, found[a]) for a, who in zip(addresses, referrers)]
+
+    def _verified(self, address: Address, referrer: str, data: bytes) -> bytes | None:
+        if self.rehash and address_of(data) != address:
+            self.problem(address, referrer, f"corrupt chunk: its bytes hash to {address_of(data).hex}")
             return None
         self.report.chunks += 1
         self.report.bytes += len(data)
@@ -71,16 +109,18 @@ class _Checker:
 
     def check_refs(self) -> None:
         refs = self.store.list_refs("")
-        head = refs.get("HEAD")
-        if head is None or head not in refs:
-            self.problem(f"HEAD names {head!r}, which is not a branch")
+        head = refs.get(HEAD)
+        if head is None or not head.startswith(BRANCH_PREFIX) or head not in refs:
+            self.problem("HEAD", "the repository", f"names {head!r}, which is not a branch")
         for name, value in sorted(refs.items()):
-            if name == "HEAD":
+            if name == HEAD:
                 continue
             try:
                 address = Address(bytes.fromhex(value))
+                if len(address.raw) != 20:
+                    raise ValueError(value)
             except ValueError:
-                self.problem(f"ref {name}: holds {value[:60]!r}, not an address")
+                self.problem(f"ref {name}", "the refs table", f"holds {value[:60]!r}, not an address")
                 continue
             self.check_ref_target(name, address)
 
@@ -91,29 +131,44 @@ class _Checker:
         kind = chunk_tag(data)
         try:
             if kind == "C":
-                self.check_commit(address, ref, data)
+                self.check_commit(address, f"ref {ref}", data)
             elif kind == "G":
                 tag = Tag.decode(data, address)
                 self.check_commit(tag.commit, f"tag {tag.name}")
             elif kind == "W":
                 self.check_working_set(address, ref, data)
+            elif kind == "S":
+                self.check_stash(address, ref, data)
             else:
-                self.problem(f"{address.hex}: ref {ref} points at a chunk that is not a commit, "
-                             "tag or working set")
+                self.problem(address, f"ref {ref}", "not a commit, tag, working set or stash")
         except IntegrityError as exc:
-            self.problem(f"{address.hex}: {exc} (referred to by ref {ref})")
+            self.problem(address, f"ref {ref}", exc)
 
     def check_working_set(self, address: Address, ref: str, data: bytes) -> None:
         ws = WorkingSet.decode(data, address)
         self.check_root(ws.working, f"working set {ref} (working)")
         self.check_root(ws.staged, f"working set {ref} (staged)")
-        for key, value in (ws.merge or {}).items():
-            if isinstance(value, str) and len(value) == 40 and key.endswith(("commit", "root")):
-                target = Address(bytes.fromhex(value))
-                if key.endswith("commit"):
-                    self.check_commit(target, f"merge state of {ref}")
-                else:
-                    self.check_root(target, f"merge state of {ref}")
+        for target in merge_state_links(ws.merge, address):
+            self.check_any(target, f"merge state of {ref}")
+
+    def check_stash(self, address: Address, ref: str, data: bytes) -> None:
+        from core.chunks import decode_json_chunk, parse_address
+        value = decode_json_chunk("S", data, address)
+        self.check_commit(parse_address(value.get("head"), address), f"stash {ref} (head)")
+        self.check_root(parse_address(value.get("working"), address), f"stash {ref} (working)")
+        self.check_root(parse_address(value.get("staged"), address), f"stash {ref} (staged)")
+
+    def check_any(self, address: Address, who: str) -> None:
+        """A commit or a root value, whichever the chunk is."""
+        if address in self.seen or address in self.commit_heights:
+            return
+        data = self.read(address, who)
+        if data is None:
+            return
+        if chunk_tag(data) == "C":
+            self.check_commit(address, who, data)
+        else:
+            self.check_root(address, who, data)
 
     # --- commits -------------------------------------------------------------------
 
@@ -131,7 +186,7 @@ class _Checker:
             try:
                 commit = Commit.decode(raw, address)
             except IntegrityError as exc:
-                self.problem(f"{address.hex}: {exc} (referred to by {who})")
+                self.problem(address, who, exc)
                 continue
             self.commit_heights[address] = commit.height
             self.report.commits += 1
@@ -142,21 +197,22 @@ class _Checker:
 
     def _check_height(self, address: Address, who: str, child_height: int | None, height: int) -> None:
         if child_height is not None and height >= child_height:
-            self.problem(f"{address.hex}: commit graph is not a DAG (parent of {who} is not older)")
+            self.problem(address, who, "the commit graph is not a DAG here "
+                                       f"(a parent of height {height} under a child of height {child_height})")
 
     # --- roots, tables, trees ---------------------------------------------------------
 
-    def check_root(self, address: Address, referrer: str) -> None:
+    def check_root(self, address: Address, referrer: str, data: bytes | None = None) -> None:
         if address in self.seen:
             return
         self.seen.add(address)
-        data = self.read(address, referrer)
+        data = data if data is not None else self.read(address, referrer)
         if data is None:
             return
         try:
             root = RootValue.decode(data, address)
         except IntegrityError as exc:
-            self.problem(f"{address.hex}: {exc} (referred to by {referrer})")
+            self.problem(address, referrer, exc)
             return
         for name, table in sorted(root.tables.items()):
             self.check_table(table, f"table {name} of root {address.hex}")
@@ -171,70 +227,75 @@ class _Checker:
         try:
             value = TableValue.decode(data, address)
         except IntegrityError as exc:
-            self.problem(f"{address.hex}: {exc} (referred to by {referrer})")
+            self.problem(address, referrer, exc)
             return
         self.report.tables += 1
         if value.rows is not None:
-            self.check_tree(value, value.rows, f"table value {address.hex}")
+            self.check_tree(value, _Visit(value.rows, f"table value {address.hex}"))
 
-    def check_tree(self, value: TableValue, root: Address, referrer: str) -> None:
-        """Checks nodes level by level; each entry's count and last key against its child."""
+    def check_tree(self, value: TableValue, root: _Visit) -> None:
+        """Checks nodes level by level (bounded by the root's level: no loops)."""
         layout = value.schema.layout
-        frontier: list[tuple[Address, str, int | None, bytes | None, int | None]] = [(root, referrer, None, None, None)]
+        frontier = [root]
         while frontier:
-            next_level = []
-            leaves = [f for f in frontier if f[4] == 0]
-            if self.quick and leaves:
-                self._check_leaves_exist(leaves)
-                frontier = [f for f in frontier if f[4] != 0]
-            for address, who, count, last_key, level in frontier:
-                if address in self.seen:
-                    continue
-                self.seen.add(address)
-                data = self.read(address, who)
-                if data is None:
-                    continue
-                try:
-                    if chunk_tag(data) == "I":
-                        node = decode_internal(data, address)
-                        next_level += self._internal(node, address, who, count, last_key, level)
-                    else:
-                        batch = decode_leaf(data, layout.schema, address)
-                        self._leaf(layout, batch, address, who, count, last_key)
-                except IntegrityError as exc:
-                    self.problem(f"{address.hex}: {exc} (referred to by {who})")
-            frontier = next_level
+            frontier = [v for v in dict((v.address, v) for v in frontier).values() if v.address not in self.seen]
+            self.seen.update(v.address for v in frontier)
+            if self.quick and frontier and frontier[0].level == 0:
+                self._check_leaves_exist(frontier)
+                return
+            following: list[_Visit] = []
+            for start in range(0, len(frontier), READ_BATCH):
+                part = frontier[start:start + READ_BATCH]
+                for visit, data in zip(part, self.read_many([v.address for v in part], [v.who for v in part])):
+                    if data is not None:
+                        following += self._check_node(layout, visit, data)
+            frontier = following
 
-    def _internal(self, node: InternalNode, address: Address, who: str, count: int | None,
-                  last_key: bytes | None, level: int | None) -> list:
-        if level is not None and node.level != level:
-            self.problem(f"{address.hex}: internal node at level {node.level}, expected {level} (from {who})")
-        self._expect(address, who, count, node.count, last_key, bytes(node.entries.keys[-1]))
+    def _check_node(self, layout, visit: _Visit, data: bytes) -> list[_Visit]:  # type: ignore[no-untyped-def]
+        try:
+            if chunk_tag(data) == "I":
+                node = decode_internal(data, visit.address)
+                if visit.level is not None and node.level != visit.level:
+                    self.problem(visit.address, visit.who, f"internal node at level {node.level}, "
+                                                           f"expected level {visit.level}")
+                    return []
+                return self._internal(node, visit)
+            if visit.level not in (None, 0):
+                self.problem(visit.address, visit.who, f"a leaf where a node of level {visit.level} belongs")
+                return []
+            self._leaf(layout, decode_leaf(data, layout.schema, visit.address), visit)
+        except IntegrityError as exc:
+            self.problem(visit.address, visit.who, exc)
+        return []
+
+    def _internal(self, node: InternalNode, visit: _Visit) -> list[_Visit]:
         entries = node.entries
-        return [(entries.address(i), f"node {address.hex}", int(entries.counts[i]),
-                 bytes(entries.keys[i]), node.level - 1) for i in range(len(entries))]
+        keys = [bytes(k) for k in entries.keys]
+        self._expect(visit, node.count, keys[0], keys[-1])
+        who = f"node {visit.address.hex}"
+        lows = [visit.low_key, *keys[:-1]]
+        return [_Visit(entries.address(i), who, node.level - 1, int(entries.counts[i]), keys[i], lows[i])
+                for i in range(len(entries))]
 
-    def _leaf(self, layout, batch, address: Address, who: str, count: int | None,
-              last_key: bytes | None) -> None:
+    def _leaf(self, layout, batch, visit: _Visit) -> None:  # type: ignore[no-untyped-def]
         keys = layout.keys_of(batch)
         if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
-            self.problem(f"{address.hex}: leaf keys are not in strictly increasing order (from {who})")
-        self._expect(address, who, count, batch.num_rows, last_key, bytes(keys[-1]))
+            self.problem(visit.address, visit.who, "leaf keys are not in strictly increasing order")
+        self._expect(visit, batch.num_rows, bytes(keys[0]), bytes(keys[-1]))
 
-    def _expect(self, address: Address, who: str, count: int | None, actual_count: int,
-                last_key: bytes | None, actual_key: bytes) -> None:
-        if count is not None and count != actual_count:
-            self.problem(f"{address.hex}: holds {actual_count} rows, {who} says {count}")
-        if last_key is not None and last_key != actual_key:
-            self.problem(f"{address.hex}: last key differs from the one {who} records")
+    def _expect(self, visit: _Visit, actual_count: int, first_key: bytes, last_key: bytes) -> None:
+        if visit.count is not None and visit.count != actual_count:
+            self.problem(visit.address, visit.who, f"holds {actual_count} rows, the parent says {visit.count}")
+        if visit.last_key is not None and visit.last_key != last_key:
+            self.problem(visit.address, visit.who, "its last key differs from the one the parent records")
+        if visit.low_key is not None and first_key <= visit.low_key:
+            self.problem(visit.address, visit.who, "its keys overlap the previous sibling's (key order broken)")
 
-    def _check_leaves_exist(self, leaves: Iterable) -> None:
-        leaves = [f for f in leaves if f[0] not in self.seen]
-        present = self.store.has_many([f[0] for f in leaves])
-        for address, who, *_ in leaves:
-            self.seen.add(address)
-            if address not in present:
-                self.problem(f"{address.hex}: missing chunk (referred to by {who})")
+    def _check_leaves_exist(self, leaves: list[_Visit]) -> None:
+        present = self.store.has_many([v.address for v in leaves])
+        for visit in leaves:
+            if visit.address not in present:
+                self.problem(visit.address, visit.who, "missing chunk")
 
 
 def fsck(store: ChunkStore, *, quick: bool = False) -> FsckReport:
@@ -244,21 +305,3 @@ def fsck(store: ChunkStore, *, quick: bool = False) -> FsckReport:
     checker.check_refs()
     checker.report.seconds = time.perf_counter() - started
     return checker.report
-
-
-def reachable(store: ChunkStore) -> set[Address]:
-    """Every chunk address reachable from the refs, reading leaves only by address (for gc)."""
-    checker = _Checker(store, quick=True)
-    checker.check_refs()
-    if checker.report.problems:
-        raise IntegrityError("cannot collect garbage in a damaged repository: "
-                             + checker.report.problems[0])
-    return checker.seen | set(checker.commit_heights) | _ref_targets(store)
-
-
-def _ref_targets(store: ChunkStore) -> set[Address]:
-    out = set()
-    for name, value in store.list_refs("").items():
-        if name != "HEAD":
-            out.add(Address(bytes.fromhex(value)))
-    return out

@@ -15,6 +15,9 @@ from typing import Protocol, runtime_checkable
 from core.hashing import Address
 
 
+LINKED = "a chunk this change links to; a concurrent dl gc may have deleted it: retry"
+
+
 @dataclass(frozen=True, slots=True)
 class RefUpdate:
     """Move ref `name` to `new` only if it still holds `expected`.
@@ -68,8 +71,12 @@ class ChunkStore(Protocol):
         """Compare-and-swap one ref; False (and no change) if it no longer holds `expected`."""
         ...
 
-    def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate]) -> bool:
-        """Atomically store `chunks` and apply every update; False and no change if any CAS fails."""
+    def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate],
+               requires: Iterable[Address] = ()) -> bool:
+        """Atomically store `chunks` and apply every update; False and no change if any CAS fails.
+        `MissingChunk` and no change if a chunk of `requires` (what the new chunks link to) is not
+        stored at that moment: a concurrent `dl gc` deleted it, so landing would leave a dangling
+        link."""
         ...
 
     def stats(self) -> StoreStats:

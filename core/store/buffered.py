@@ -6,12 +6,19 @@ nothing reaches the inner store before a flush, so a crash before it leaves the 
 untouched; a lost compare-and-swap leaves the store untouched too and keeps the pending chunks,
 so the caller can retry with fresh updates (or `discard` them). Ref reads pass through. Not
 thread-safe: one buffer belongs to one operation.
+
+A flush also hands the store every address its chunks link to outside the buffer (a subtree
+reused by address, the tables of a branch being merged), and the store checks inside the
+landing transaction that they are all still there: a concurrent `dl gc` that deleted one
+(say, of a branch deleted meanwhile) makes the flush fail cleanly instead of landing a
+dangling link.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
 from core.hashing import Address
+from core.links import links
 from core.store.base import ChunkStore, RefUpdate, StoreStats
 
 
@@ -62,7 +69,8 @@ class BufferedStore:
     def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate]) -> bool:
         """Flushes the pending chunks plus `chunks` with `updates`; on a lost CAS nothing
         changes, not even the buffer."""
-        if not self.inner.commit({**self.pending, **chunks}, updates):
+        landing = {**self.pending, **chunks}
+        if not self.inner.commit(landing, updates, outside_links(landing)):
             return False
         self.pending = {}
         return True
@@ -83,3 +91,12 @@ class BufferedStore:
     def close(self) -> None:
         """Drops pending chunks; the inner store belongs to the caller and stays open."""
         self.pending = {}
+
+
+def outside_links(chunks: Mapping[Address, bytes]) -> set[Address]:
+    """The addresses `chunks` link to that are not among them (leaves are skipped unread)."""
+    out: set[Address] = set()
+    for address, data in chunks.items():
+        if data[:1] != b"L":
+            out.update(links(data, address))
+    return out - chunks.keys()

@@ -51,9 +51,10 @@ class CountingStore:
     def set_ref_if(self, name: str, new: str | None, expected: str | None) -> bool:
         return self.inner.set_ref_if(name, new, expected)
 
-    def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate]) -> bool:
+    def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate],
+               requires: Iterable[Address] = ()) -> bool:
         self.writes += len(chunks)
-        return self.inner.commit(chunks, updates)
+        return self.inner.commit(chunks, updates, requires)
 
     def stats(self) -> StoreStats:
         return self.inner.stats()

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from core.errors import MissingChunk
 from core.hashing import Address
-from core.store.base import RefUpdate, StoreStats
+from core.store.base import LINKED, RefUpdate, StoreStats
 
 
 class MemoryStore:
@@ -64,10 +64,14 @@ class MemoryStore:
     def set_ref_if(self, name: str, new: str | None, expected: str | None) -> bool:
         return self.commit({}, [RefUpdate(name, new, expected)])
 
-    def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate]) -> bool:
+    def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate],
+               requires: Iterable[Address] = ()) -> bool:
         with self._lock:
             if any(self._refs.get(u.name) != u.expected for u in updates):
                 return False
+            for address in requires:
+                if address not in self._chunks and address not in chunks:
+                    raise MissingChunk(address.hex, LINKED)
             self.put_many(chunks)
             for update in updates:
                 if update.new is None:

@@ -31,7 +31,7 @@ from urllib.parse import quote
 from core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, NotFound, StoreError
 from core.store import faults
 from core.hashing import HEX_LENGTH, Address, address_of
-from core.store.base import RefUpdate, StoreStats
+from core.store.base import LINKED, RefUpdate, StoreStats
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -214,6 +214,8 @@ class _CasLost(Exception):
 
 class SqliteStore:
     """Chunks and refs in one SQLite database file; one connection, guarded by one lock."""
+
+    verifies_reads = True  # every chunk read is hashed against its address (fsck relies on it)
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
                  readonly: bool = False) -> None:
@@ -404,13 +406,16 @@ class SqliteStore:
     def set_ref_if(self, name: str, new: str | None, expected: str | None) -> bool:
         return self.commit({}, [RefUpdate(name, new, expected)])
 
-    def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate]) -> bool:
+    def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate],
+               requires: Iterable[Address] = ()) -> bool:
         rows, present = self._encode(chunks) if chunks else ([], set())
+        required = [a for a in dict.fromkeys(requires) if a not in chunks]
         try:
             with self._write("committing to") as db:
                 if not _refs_hold(db, updates):
                     raise _CasLost()
                 _insert(db, rows, present, chunks)
+                _check_linked(db, required)
                 _check_targets(db, chunks, updates)
                 _apply(db, updates)
         except _CasLost:
@@ -520,6 +525,14 @@ def _apply(db: sqlite3.Connection, updates: Sequence[RefUpdate]) -> None:
         else:
             db.execute("INSERT OR REPLACE INTO refs (name, value) VALUES (?, ?)",
                        (update.name, update.new))
+
+
+def _check_linked(db: sqlite3.Connection, required: list[Address]) -> None:
+    """Every chunk the new chunks link to is still stored (guards against a concurrent gc)."""
+    if required:
+        missing = set(required) - _present(db, required)
+        if missing:
+            raise MissingChunk(min(missing, key=lambda a: a.raw).hex, LINKED)
 
 
 def _check_targets(db: sqlite3.Connection, chunks: Mapping[Address, bytes],
