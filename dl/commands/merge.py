@@ -37,9 +37,8 @@ def merge(ctx: typer.Context,
     if result.kind is MergeKind.UP_TO_DATE:
         typer.echo("Everything up-to-date")
         return
-    typer.echo(f"Updating {head.short()}..{repo.resolve_commit(branch).short()}")
     if result.kind is MergeKind.FAST_FORWARD:
-        typer.echo("Fast-forward")
+        typer.echo(f"Updating {head.short()}..{repo.resolve_commit(branch).short()}\nFast-forward")
     elif result.kind is MergeKind.SQUASHED:
         typer.echo("Squash commit -- not updating HEAD")
     elif result.kind is MergeKind.MERGED:
