@@ -85,7 +85,7 @@ def _result(rows: pa.Table, owner: np.ndarray, commits: list[tuple[Address, Comm
 
     def pick(values: list, kind: pa.DataType) -> pa.Array:
         return pa.array(values, kind).take(take)
-    dates = [int(round(c.timestamp * 1_000_000)) for _, c in commits]  # as dolt_log's dates
+    dates = [round(c.timestamp * 1_000_000) for _, c in commits]  # as dolt_log's dates
     out = rows
     for name, values, kind in (("commit", [a.hex for a, _ in commits], pa.string()),
                                ("commit_date", dates, pa.timestamp("us", tz="UTC")),

@@ -197,8 +197,13 @@ def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootVa
     return _merge_rows(name, schema, o, ours_diff, theirs_diff)
 
 
-def _changes(diff: TreeDiff, table: Table) -> tuple[np.ndarray, pa.Table, pa.Table, list[str]]:
-    """One side's changed keys (sorted), their base rows, their new rows, and change kinds.
+_KINDS = np.array([RowChange.ADDED.value, RowChange.MODIFIED.value, RowChange.REMOVED.value])
+ADDED, MODIFIED, REMOVED = 0, 1, 2  # codes of `_KINDS`, so kinds compare as numpy arrays
+
+
+def _changes(diff: TreeDiff, table: Table) -> tuple[np.ndarray, pa.Table, pa.Table, np.ndarray]:
+    """One side's changed keys (sorted), their base rows, their new rows, and change kinds
+    (ADDED / MODIFIED / REMOVED codes).
 
     Absent rows (the base of an added row, the new side of a removed one) are all-null rows.
     """
@@ -215,12 +220,12 @@ def _changes(diff: TreeDiff, table: Table) -> tuple[np.ndarray, pa.Table, pa.Tab
     base_rows = pa.concat_tables([nulls(added.num_rows), before, removed])
     new_rows = pa.concat_tables([added, after, nulls(removed.num_rows)])
     key_rows = pa.concat_tables([added, after, removed])
-    kinds = ([RowChange.ADDED.value] * added.num_rows + [RowChange.MODIFIED.value] * after.num_rows
-             + [RowChange.REMOVED.value] * removed.num_rows)
+    kinds = np.repeat(np.array([ADDED, MODIFIED, REMOVED], dtype=np.int8),
+                      [added.num_rows, after.num_rows, removed.num_rows])
     keys = table.keys_of(key_rows) if key_rows.num_rows else np.array([], dtype="S1")
     order = np.argsort(keys, kind="stable")
     take = pa.array(order, pa.int64())
-    return keys[order], base_rows.take(take), new_rows.take(take), [kinds[i] for i in order]
+    return keys[order], base_rows.take(take), new_rows.take(take), kinds[order]
 
 
 def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_diff: TreeDiff,
@@ -231,38 +236,35 @@ def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_diff: TreeDiff
     pos = np.minimum(pos, max(len(ok) - 1, 0))
     both = (ok[pos] == tk) if len(ok) else np.zeros(len(tk), dtype=bool)
     only = np.flatnonzero(~both)
-    upserts = [t_new.take(pa.array([i for i in only if t_kind[i] != "removed"], pa.int64()))]
-    deletes = [t_base.take(pa.array([i for i in only if t_kind[i] == "removed"], pa.int64()))]
-    conflict_rows: list[tuple[int, int]] = []
+    upserts = [t_new.take(pa.array(only[t_kind[only] != REMOVED], pa.int64()))]
+    deletes = [t_base.take(pa.array(only[t_kind[only] == REMOVED], pa.int64()))]
+    oi = ti = np.zeros(0, dtype=np.int64)
     shared = np.flatnonzero(both)
     if len(shared):
-        merged, conflict_rows = _merge_cells(schema, o_base, o_new, o_kind, t_new, t_kind,
-                                             pos[shared], shared)
+        merged, oi, ti = _merge_cells(schema, o_base, o_new, o_kind, t_new, t_kind, pos[shared], shared)
         upserts.append(merged)
     names = schema.names
     up = pa.concat_tables([u.select(names) for u in upserts])
     dl = pa.concat_tables([d.select(list(schema.primary_key)) for d in deletes])
     result = ours.apply(up if up.num_rows else None, dl if dl.num_rows else None)
-    oi = [c[0] for c in conflict_rows]
-    ti = [c[1] for c in conflict_rows]
-    conflicts = TableConflicts(name, o_base.take(pa.array(oi, pa.int64())), o_new.take(pa.array(oi, pa.int64())),
-                               t_new.take(pa.array(ti, pa.int64())), [o_kind[i] for i in oi],
-                               [t_kind[i] for i in ti])
+    o_take, t_take = pa.array(oi, pa.int64()), pa.array(ti, pa.int64())
+    conflicts = TableConflicts(name, o_base.take(o_take), o_new.take(o_take), t_new.take(t_take),
+                               _KINDS[o_kind[oi]].tolist(), _KINDS[t_kind[ti]].tolist())
     return result, conflicts
 
 
-def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind: list[str],
-                 t_new: pa.Table, t_kind: list[str], o_idx: np.ndarray,
-                 t_idx: np.ndarray) -> tuple[pa.Table, list[tuple[int, int]]]:
-    """Rows changed on both sides: merged cell by cell (vectorized per column)."""
+def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind: np.ndarray,
+                 t_new: pa.Table, t_kind: np.ndarray, o_idx: np.ndarray,
+                 t_idx: np.ndarray) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """Rows changed on both sides: merged cell by cell (vectorized per column). Returns the
+    rows to write and, for the conflicting ones, their positions in ours' and theirs' changes."""
     base = o_base.take(pa.array(o_idx))
     mine = o_new.take(pa.array(o_idx))
     their = t_new.take(pa.array(t_idx))
-    kinds_o = np.array([o_kind[i] for i in o_idx])
-    kinds_t = np.array([t_kind[i] for i in t_idx])
-    removed_o, removed_t = kinds_o == "removed", kinds_t == "removed"
+    kinds_o, kinds_t = o_kind[o_idx], t_kind[t_idx]
+    removed_o, removed_t = kinds_o == REMOVED, kinds_t == REMOVED
     conflict = removed_o ^ removed_t  # delete against a change
-    both_added = (kinds_o == "added") & (kinds_t == "added")
+    both_added = (kinds_o == ADDED) & (kinds_t == ADDED)
     merged_cols = []
     for name in schema.names:
         b, o, t = base.column(name), mine.column(name), their.column(name)
@@ -276,8 +278,7 @@ def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind:
     merged = pa.Table.from_arrays(merged_cols, schema=base.schema)
     both_removed = removed_o & removed_t
     apply = ~conflict & ~both_removed & ~removed_o
-    pairs = [(int(o_idx[i]), int(t_idx[i])) for i in np.flatnonzero(conflict)]
-    return merged.filter(pa.array(apply)), pairs
+    return merged.filter(pa.array(apply)), o_idx[conflict], t_idx[conflict]
 
 
 def _merge_keyless(name: str, base: Table, ours: Table, theirs: Table) -> tuple[Table, TableConflicts]:

@@ -25,7 +25,7 @@ from core.root import RootValue
 from core.schema import Column, TableSchema
 from core.store.base import RefUpdate
 from core.store.buffered import BufferedStore
-from core.table import Table, TableValue
+from core.table import Table
 from core.workingset import WorkingSet
 
 CONFLICT_ID = "dolt_conflict_id"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import Dl
 
 TABLE = "create table t (id int primary key, a int, b text); insert into t values (1, 10, 'x'), (2, 20, 'y'), (3, 30, 'z')"
@@ -61,8 +60,7 @@ def test_three_way_merge_with_message_makes_a_merge_commit(base: Path, dl: Dl) -
 
 
 def test_no_ff_makes_a_merge_commit_where_a_fast_forward_would_do(base: Path, dl: Dl) -> None:
-    main = head(dl)
-    feat = commit_on(dl, "feat", "insert into t values (4, 40, 'w')", "add 4")
+    commit_on(dl, "feat", "insert into t values (4, 40, 'w')", "add 4")
     dl.ok("checkout", "main")
     out = dl.ok("merge", "--no-ff", "feat")
     assert out == f"Merge made: {head(dl)}\n"
@@ -143,7 +141,7 @@ def test_abort_restores_the_state_before_the_merge(base: Path, dl: Dl) -> None:
 
 
 def test_squash_stages_the_merge_without_committing(base: Path, dl: Dl) -> None:
-    main, feat = diverge(dl, "insert into t values (4, 40, 'w')", "insert into t values (5, 50, 'v')")
+    main, _ = diverge(dl, "insert into t values (4, 40, 'w')", "insert into t values (5, 50, 'v')")
     assert dl.ok("merge", "--squash", "feat") == "Squash commit -- not updating HEAD\n"
     assert head(dl) == main
     assert dl.ok("status") == ("On branch main\n\nChanges to be committed:\n"

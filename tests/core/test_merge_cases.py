@@ -9,8 +9,16 @@ import pytest
 from core.blame import blame
 from core.errors import DlError, MergeConflict
 from core.merge import SchemaConflict
-from core.merging import (MergeKind, abort_merge, cherry_pick, conflicts_of, delete_conflict_rows,
-                          merge, resolve_conflicts, revert)
+from core.merging import (
+    MergeKind,
+    abort_merge,
+    cherry_pick,
+    conflicts_of,
+    delete_conflict_rows,
+    merge,
+    resolve_conflicts,
+    revert,
+)
 from core.repo import Author, Repository
 from core.schema import Column, TableSchema
 from core.table import Table
@@ -264,7 +272,7 @@ def test_criss_cross_merges_from_a_virtual_base(repo):
     merge(repo, b1.hex, message="M1", author=ME)
     edit(repo, "t", [(1, 2, "x")])
     commit(repo, "A2")
-    assert set(repo.merge_base("a", "b").hex for _ in range(2)) <= {a1.hex, b1.hex}
+    assert repo.merge_base("a", "b") in (a1, b1)
     from core.commit import merge_bases
     assert set(merge_bases(repo.load_commit, repo.branch_head("a"), repo.branch_head("b"))) == {a1, b1}
     repo.checkout("b")
