@@ -205,6 +205,21 @@ def map_error(exc: BaseException, path: Path, doing: str) -> DlError:
     return StoreError(f"store error while {doing} {path}: {exc}")
 
 
+def read_only_place(path: Path) -> str | None:
+    """Why the store at `path` must open read-only (None if it may be written): its directory
+    or file is not writable. For root, whom file modes do not stop, a directory or file with
+    no write bit at all (`chmod a-w`) counts as read-only too, so that a repository made
+    read-only is read-only for everyone."""
+    for place, what in ((path.parent, "directory"), (path, "file")):
+        try:
+            mode = place.stat().st_mode
+        except OSError:
+            continue
+        if not os.access(place, os.W_OK) or not mode & 0o222:
+            return f"its {what} {place} is not writable"
+    return None
+
+
 class _CasLost(Exception):
     """A compare-and-swap found another value: the whole transaction is rolled back."""
 
@@ -220,13 +235,15 @@ class SqliteStore:
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False,
                  readonly: bool = False) -> None:
         self.path = Path(path)
-        self.readonly = readonly
         self._lock = threading.RLock()
         self._in_transaction = False
         self._closed = False
         if create and readonly:
             raise StoreError(f"cannot create the store {self.path} read-only")
         self._check_file(create)
+        self.why_readonly = "opened read-only" if readonly else \
+            None if create else read_only_place(self.path)
+        self.readonly = self.why_readonly is not None
         self._db = self._connect(create)
 
     # --- connection ------------------------------------------------------------------
@@ -313,7 +330,7 @@ class SqliteStore:
         """One IMMEDIATE transaction (or the enclosing write lock's); rolled back on any error."""
         if self.readonly:
             raise StoreError(f"the repository is read-only: cannot write {self.path} "
-                             "(opened read-only)")
+                             f"({self.why_readonly})")
         with self._lock:
             if self._in_transaction:
                 yield self._db
@@ -459,7 +476,8 @@ class SqliteStore:
     def vacuum(self) -> None:
         """Checkpoints the log and rewrites the file without free pages (after `delete_many`)."""
         if self.readonly:
-            raise StoreError(f"the repository is read-only: cannot compact {self.path}")
+            raise StoreError(f"the repository is read-only: cannot compact {self.path} "
+                             f"({self.why_readonly})")
         with self._lock:
             for sql in (_CHECKPOINT, "VACUUM", _CHECKPOINT):
                 if sql == "VACUUM":

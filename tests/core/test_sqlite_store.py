@@ -398,12 +398,21 @@ def test_readonly_directory(shared_dir: Path, writer_open: bool) -> None:
         writer.close()
 
 
-def test_readwrite_open_in_a_readonly_directory_is_a_clear_error(shared_dir: Path) -> None:
+def test_readwrite_open_in_a_readonly_directory_opens_read_only(shared_dir: Path) -> None:
+    """Asked to open for writing where it cannot write, the store opens read-only: reads
+    serve, and every write is refused saying why."""
     path = shared_dir / "store.db"
-    SqliteStore(path, create=True).close()
+    writer = SqliteStore(path, create=True)
+    data = noise(4000)
+    address = address_of(data)
+    assert writer.commit({address: data}, [RefUpdate("main", address.hex, None)])
+    writer.close()
     _make_readonly_dir(path)
-    status, result = _unprivileged(lambda: _read_in_readonly_dir(path, address_of(b""), False))
-    assert status == "error" and "StoreError" in result and "read-only" in result, result
+    status, result = _unprivileged(lambda: _read_in_readonly_dir(path, address, False))
+    assert status == "ok", result
+    got, ref, refusals = result
+    assert got == data and ref == address.hex
+    assert all("read-only" in m and "not writable" in m for m in refusals), refusals
 
 
 # --- a full disk -------------------------------------------------------------------------
