@@ -116,6 +116,17 @@ def revert(repo: Repository, revs: str | list[str], *, author: Author | None = N
                           "revert", last)
 
 
+def continue_cherry_pick(repo: Repository) -> Address:
+    """Commits a cherry-pick whose conflicts the user resolved, with the picked commit's message
+    and author (as Dolt's `cherry-pick --continue`); the changed tables are staged first."""
+    _, ws = repo.working_set()
+    state = ws.merge or {}
+    if state.get("kind") != "cherry-pick":
+        raise DlError("no cherry-pick in progress")
+    author = Author(state["author"], state["email"]) if "author" in state else None
+    return repo.commit(str(state.get("message", "")), stage_all=True, allow_empty=True, author=author)
+
+
 def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]], message: str,
                    author: Author, kind: str, source: Address) -> MergeResult:
     """Applies each (before, after) change to HEAD in turn by three-way merge, then commits;
@@ -201,6 +212,8 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
                  "conflicts": sorted(outcome.conflicts), "message": message}
         if parent is not None and not squash:
             state["their_commit"] = parent.hex
+        if kind == "cherry-pick" and author is not None:  # for `cherry-pick --continue`
+            state["author"], state["email"] = author.name, author.email
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged), state)
         _land(repo, buffer, branch, ws_address, new_ws, [])
         return MergeResult(MergeKind.CONFLICTS, None, counts, outcome.tables_changed)

@@ -309,18 +309,25 @@ def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
                      "conflicts": pa.array([conflicts], pa.int64()), "message": pa.array([text])})
 
 
-ABORT = FlagSpec({"--abort": False}, {})
+ABORT = FlagSpec({"--abort": False, "--continue": False}, {})
 
 
 def _single_commit(name: str, action: Callable[..., Any], many: bool = False
                    ) -> Callable[[View, list[str], Author | None], pa.Table]:
-    """dolt_cherry_pick('rev') / dolt_revert('rev'...), and their '--abort' of a conflicted run."""
+    """dolt_cherry_pick('rev') / dolt_revert('rev'...), their '--abort' of a conflicted run,
+    and dolt_cherry_pick('--continue') once its conflicts are resolved."""
     def run(view: View, args: list[str], author: Author | None) -> pa.Table:
         from core.merging import abort_merge
         p = parse_flags(name, args, ABORT)
         if p.flags.get("--abort"):
             abort_merge(view.repo)
             return pa.table({"hash": pa.array([None], pa.string()), "conflicts": pa.array([0], pa.int64())})
+        if p.flags.get("--continue"):
+            if many:
+                raise SqlError(f"{name}: unknown option --continue")
+            from core.merging import continue_cherry_pick
+            made = continue_cherry_pick(view.repo)
+            return pa.table({"hash": pa.array([made.hex], pa.string()), "conflicts": pa.array([0], pa.int64())})
         if not p.args or (len(p.args) > 1 and not many):
             raise SqlError(f"{name}: name {'the commits' if many else 'one commit'}")
         result = action(view.repo, p.args if many else p.args[0], author=author)

@@ -71,18 +71,25 @@ def merge_base(ctx: typer.Context, a: str = typer.Argument(...), b: str = typer.
 
 
 def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="Commit to apply."),
-                abort: bool = typer.Option(False, "--abort", help="Give up a cherry-pick that conflicted.")) -> None:
+                abort: bool = typer.Option(False, "--abort", help="Give up a cherry-pick that conflicted."),
+                resume: bool = typer.Option(False, "--continue",
+                                            help="Commit a conflicted cherry-pick once resolved.")) -> None:
     """Apply the change one commit made to the current branch, and commit it with that
-    commit's message and author.
+    commit's message and author. On a conflict: resolve, then --continue (or --abort).
 
     Example: dl cherry-pick a1b2c3d4
     """
-    from core.merging import abort_merge
+    from core.merging import abort_merge, continue_cherry_pick
     from core.merging import cherry_pick as pick
+    if abort and resume:
+        raise typer.BadParameter("--abort and --continue exclude each other")
     repo = open_repo(ctx)
     if abort:
         abort_merge(repo)
         typer.echo("Cherry-pick aborted.")
+        return
+    if resume:
+        typer.echo(f"Cherry-picked as {continue_cherry_pick(repo).hex}")
         return
     if not revision:
         raise typer.BadParameter("give the commit to cherry-pick (or --abort)")

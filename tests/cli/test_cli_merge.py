@@ -215,7 +215,10 @@ def test_cherry_pick_clean_keeps_message_and_author(base: Path, dl: Dl) -> None:
 
 
 def test_cherry_pick_conflict_abort_and_resolve(base: Path, dl: Dl) -> None:
-    picked = commit_on(dl, "other", "update t set b = 'theirs' where id = 1", "theirs")
+    dl.ok("checkout", "-b", "other")
+    dl.ok("sql", "-q", "update t set b = 'theirs' where id = 1")
+    dl.ok("commit", "-am", "theirs", "--author", "Bo Other <bo@example.com>")
+    picked = head(dl)
     commit_on(dl, "main", "update t set b = 'ours' where id = 1", "ours", new=False)
     result = dl("cherry-pick", picked)
     assert result.code == 1 and "CONFLICT (content): Merge conflict in t (1 row)\n" in result.out
@@ -224,8 +227,12 @@ def test_cherry_pick_conflict_abort_and_resolve(base: Path, dl: Dl) -> None:
     assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
     assert dl("cherry-pick", picked).code == 1
     dl.ok("conflicts", "resolve", "--theirs", "t")
-    dl.ok("commit", "-am", "picked by hand")
+    assert "--abort and --continue" in dl.fails("cherry-pick", "--abort", "--continue", code=2)
+    assert dl.ok("cherry-pick", "--continue") == f"Cherry-picked as {head(dl)}\n"
+    log = dl.ok("log", "-n", "1")
+    assert "Author: Bo Other <bo@example.com>\n" in log and "    theirs\n" in log and "Merge:" not in log
     assert table_rows(dl, "select b from t where id = 1") == ["theirs"]
+    assert dl.fails("cherry-pick", "--continue") == "no cherry-pick in progress"
 
 
 def test_revert_clean_and_conflicting(base: Path, dl: Dl) -> None:

@@ -14,6 +14,7 @@ from core.merging import (
     abort_merge,
     cherry_pick,
     conflicts_of,
+    continue_cherry_pick,
     delete_conflict_rows,
     merge,
     resolve_conflicts,
@@ -309,9 +310,14 @@ def test_cherry_pick_conflict_then_abort_or_resolve(repo):
     abort_merge(repo)
     assert repo.is_clean()
     cherry_pick(repo, picked.hex)
+    with pytest.raises(MergeConflict):
+        continue_cherry_pick(repo)
     resolve_conflicts(repo, ["t"], theirs=True)
-    repo.commit("picked by hand", stage_all=True, author=ME)
-    assert rows(repo, rev="HEAD")[1] == (99, "theirs") and parents(repo) == 1
+    made = repo.load_commit(continue_cherry_pick(repo))
+    assert (made.message, made.author, made.parents) == ("theirs 1", ME.name, (head,))
+    assert rows(repo, rev="HEAD")[1] == (99, "theirs") and repo.is_clean()
+    with pytest.raises(DlError, match="no cherry-pick in progress"):
+        continue_cherry_pick(repo)
 
 
 def test_revert_of_several_commits_is_one_commit(repo):

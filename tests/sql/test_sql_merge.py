@@ -174,6 +174,10 @@ def test_cherry_pick_conflict_and_abort(s: Session) -> None:
     assert rows(s, "select from_root_ish, our_b, their_b from dolt_conflicts_t") == [(picked, "ours", "theirs")]
     s.run("call dolt_cherry_pick('--abort')")
     assert rows(s, "select * from dolt_conflicts") == [] and value(s, "select b from t where id = 1") == "ours"
+    s.run(f"call dolt_cherry_pick('{picked}'); update t set b = 'both' where id = 1; delete from dolt_conflicts_t")
+    made = rows(s, "call dolt_cherry_pick('--continue')")[0][0]
+    assert rows(s, "select commit_hash, message from dolt_log limit 1") == [(made, "th")]
+    assert value(s, "select b from t as of 'HEAD' where id = 1") == "both"
 
 
 def test_dolt_blame(s: Session) -> None:
