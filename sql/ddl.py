@@ -7,6 +7,7 @@
   never silently ignored; plain indexes (MySQL's `KEY idx (col)`), which cannot change a
   result, are accepted and not built.
 - DROP TABLE [IF EXISTS] a, b; TRUNCATE TABLE a (rows gone, schema kept).
+- CREATE VIEW and DROP VIEW are `sql.views`'; a table and a view never share a name.
 - ALTER TABLE: ADD/DROP/RENAME COLUMN, ALTER COLUMN (TYPE, SET/DROP NOT NULL, SET/DROP
   DEFAULT), RENAME TO. A column change rewrites the rows through a bulk build (leaves hold
   the columns), so the result is the same tree any other route to those rows gives.
@@ -23,6 +24,7 @@ from core.names import check_name
 from core.root import RootValue
 from core.schema import Column, TableSchema
 from core.table import Table
+from sql import views
 from sql.dml import coerce, column_of
 from sql.errors import SqlError, wrap
 from sql.resolve import Binder
@@ -46,6 +48,11 @@ def _new_name(binder: Binder, node: exp.Expression) -> str:
         raise wrap(exc) from None
 
 
+def _not_a_view(binder: Binder, name: str) -> None:
+    if name.lower() in views.definitions(binder.view):
+        raise SqlError(f"a view named {name} exists")
+
+
 # --- CREATE ---------------------------------------------------------------------------------
 
 def create(binder: Binder, statement: exp.Create) -> Tables:
@@ -56,6 +63,7 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
     if props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions):
         raise SqlError("temporary tables are not supported")
     name = _new_name(binder, statement.this)
+    _not_a_view(binder, name)
     existing = binder.view.table_name(name)
     if existing is not None and not statement.args.get("replace"):
         if statement.args.get("exists"):
@@ -195,6 +203,8 @@ def drop(binder: Binder, statement: exp.Drop) -> Tables:
         if stored is None:
             if statement.args.get("exists"):
                 continue
+            if node is not None and node.name.lower() in views.definitions(binder.view):
+                raise SqlError(f"{node.name} is a view: DROP VIEW {node.name} drops it")
             raise SqlError(f"table not found: {node.name if node is not None else '?'}")
         changes[stored] = None
     return changes
@@ -228,6 +238,7 @@ def alter(binder: Binder, statement: exp.Alter) -> Tables:
     for action in statement.args.get("actions") or []:
         if isinstance(action, exp.AlterRename):
             new = _new_name(binder, action.this)
+            _not_a_view(binder, new)
             if binder.view.table_name(new) is not None and new.lower() != name.lower():
                 raise SqlError(f"table already exists: {new}")
             changes[name] = None

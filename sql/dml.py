@@ -33,6 +33,7 @@ from sqlglot import exp
 from core.errors import DuplicateKey
 from core.schema import TableSchema
 from core.table import Table, TableValue
+from sql import views
 from sql.errors import SqlError
 from sql.resolve import Binder
 from sql.system_tables import system_table_name
@@ -57,6 +58,8 @@ def target_table(binder: Binder, node: exp.Expression, verb: str) -> tuple[str, 
         raise SqlError(f"{table.name} is a read-only system table")
     stored = binder.view.table_name(table.name)
     if stored is None:
+        if table.name.lower() in views.definitions(binder.view):
+            raise SqlError(f"{table.name} is a view; views are read-only ({verb} writes to tables)")
         raise SqlError(f"table not found: {table.name}")
     return stored, binder.view.table(stored)
 

@@ -10,17 +10,21 @@ in DuckDB, aliased back to the name the user wrote so qualified columns keep wor
   cached per tree root), or only the rows a primary-key predicate can keep (`pushdown`);
 - `t AS OF 'rev'` (marked by `parse`): the table in that revision's root;
 - system tables (`dolt_log`, `dolt_diff_<t>`...) and table functions (`dolt_diff(...)`), built
-  by `system_tables`.
+  by `system_tables`;
+- a view (`sql.views`): a subquery of its definition, bound by a child binder over the same
+  connection (over the revision's root for `v AS OF 'rev'`).
 CTE names are left alone. Sources are unregistered when the statement ends.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import sqlglot
 from sqlglot import exp
 
 from core.errors import DlError
@@ -28,7 +32,7 @@ from core.root import RootValue
 from core.store.base import ChunkStore
 from core.table import Table
 from core.workingset import WorkingSet
-from sql import pushdown, system_tables
+from sql import functions, pushdown, system_tables, views
 from sql.edits import TextEdits
 from sql.errors import SqlError, engine_error, wrap
 
@@ -109,9 +113,10 @@ class Binder:
     """Registers the sources of one statement in DuckDB and runs it there."""
 
     def __init__(self, view: View, con: duckdb.DuckDBPyConnection, as_of: dict[str, tuple[str, str]],
-                 cache: ScanCache) -> None:
+                 cache: ScanCache, *, depth: int = 0, shown: dict[str, str] | None = None) -> None:
         self.view, self.con, self.as_of, self.cache = view, con, as_of, cache
-        self.shown: dict[str, str] = {}  # registered name -> what the user wrote
+        self.shown: dict[str, str] = {} if shown is None else shown  # registered name -> what the user wrote
+        self.depth = depth  # views being expanded around this binder
         self._edits: TextEdits | None = None
 
     def __enter__(self) -> Binder:
@@ -137,6 +142,12 @@ class Binder:
         only the table references edited; otherwise the AST is bound (in place: callers pass
         an expression they own) and generated as DuckDB SQL. `prefix` (EXPLAIN) goes before it.
         """
+        return self.run_sql(prefix + self.bound_sql(expression, edits))
+
+    def bound_sql(self, expression: exp.Expression, edits: TextEdits | None = None) -> str:
+        """The DuckDB SQL of `expression` with its tables bound and Dolt's functions replaced by
+        their values (see `query`)."""
+        functions.substitute(expression, self.view, edits)
         if edits is not None:
             self._edits = edits
             try:
@@ -145,8 +156,8 @@ class Binder:
                 self._edits = None
             text = edits.apply()
             if text is not None:
-                return self.run_sql(prefix + text)
-        return self.run_sql(prefix + self.bind(expression).sql(dialect="duckdb", copy=False))
+                return text
+        return self.bind(expression).sql(dialect="duckdb", copy=False)
 
     def run_sql(self, text: str) -> pa.Table:
         try:
@@ -188,7 +199,13 @@ class Binder:
                            "use t AS OF 'branch' to read another branch")
         if name in self.as_of:
             table_name, rev = self.as_of[name]
-            table = self.view.table(table_name, self.view.root_at(rev))
+            root = self.view.root_at(rev)
+            if self.view.table_name(table_name, root) is None:
+                found = views.definitions(self.view, root).get(table_name.lower())
+                if found is not None:
+                    self._bind_view(node, found, dataclasses.replace(self.view, root=root), table_name)
+                    return
+            table = self.view.table(table_name, root)
             rows = self._table_rows(node, table, node.alias or table_name)
             self._point(node, rows, table_name, f"{table_name} AS OF '{rev}'")
             return
@@ -196,8 +213,47 @@ class Binder:
         if rows is not None:
             self._point(node, rows, name, name)
             return
+        if self.view.table_name(name) is None:
+            found = views.definitions(self.view).get(name.lower())
+            if found is not None:
+                self._bind_view(node, found, self.view, name)
+                return
         table = self.view.table(name)
         self._point(node, self._table_rows(node, table, node.alias or name), name, name)
+
+    # --- views -----------------------------------------------------------------------------
+
+    def view_sql(self, definition: views.Definition, view: View | None = None) -> str:
+        """The bound DuckDB SQL of a view's query, its tables read from `view` (default: this
+        binder's), its columns renamed as the definition names them."""
+        if self.depth >= views.MAX_DEPTH:
+            raise SqlError(f"view {definition.name} nests more than {views.MAX_DEPTH} views deep "
+                           "(does it refer to itself?)")
+        statement = views.view_statement(definition)
+        child = Binder(view or self.view, self.con, statement.as_of, self.cache, depth=self.depth + 1,
+                       shown=self.shown)
+        text = child.bound_sql(statement.expression.copy(), TextEdits(statement.source))  # type: ignore[union-attr]
+        if definition.columns:
+            names = ", ".join(exp.to_identifier(c, quoted=True).sql("duckdb") for c in definition.columns)
+            text = f"SELECT * FROM ({text}) AS {exp.to_identifier(definition.name, quoted=True).sql('duckdb')}({names})"
+        return text
+
+    def view_columns(self, definition: views.Definition) -> list[str]:
+        """The column names a view's query gives (planning it checks every name it uses)."""
+        return self.run_sql(f"SELECT * FROM ({self.view_sql(definition)}) LIMIT 0").column_names
+
+    def _bind_view(self, node: exp.Table, definition: views.Definition, view: View, written: str) -> None:
+        text = self.view_sql(definition, view)
+        if self._edits is not None:
+            span = self._edits.table_span(node)
+            if span is None:
+                self._edits.failed = True
+                return
+            suffix = "" if node.alias else f" AS {exp.to_identifier(written).sql('duckdb')}"
+            self._edits.add(span, f"({text}){suffix}")
+            return
+        alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(written))
+        node.replace(exp.Subquery(this=sqlglot.parse_one(text, read="duckdb"), alias=alias))
 
     def _bind_function(self, node: exp.Table) -> None:
         func = node.this

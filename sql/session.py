@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -34,7 +33,7 @@ from core.store.base import ChunkStore
 from core.store.buffered import BufferedStore
 from core.table import Table
 from core.workingset import WorkingSet
-from sql import conflicts, ddl, dialects, dml, procedures
+from sql import conflicts, ddl, dialects, dml, functions, procedures, views
 from sql.edits import TextEdits
 from sql.errors import SqlError, wrap
 from sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
@@ -170,55 +169,39 @@ class Session:
     def _select(self, statement: Statement) -> pa.Table:
         expression = statement.expression.copy()  # type: ignore[union-attr]
         edits = TextEdits(statement.source) if self.dialect == "duckdb" and statement.source else None
-        if _calls(expression, procedures.PROCEDURES):
+        if functions.calls(expression, procedures.PROCEDURES):
             reopen = self._land_transaction()
-            expression = self._substitute(expression, self._view(), edits, procedures=True)
+            view = self._view()
+
+            def call(name: str, args: list[str]) -> pa.Table:
+                return procedures.call(view, name, args, self.author)
+            expression = functions.substitute(expression, view, edits, call, self.dialect)
             if reopen:
                 self._begin(statement)
         view = self._view()
-        expression = self._substitute(expression, view, edits, procedures=False)
-        with self._binder(view, statement) as binder:
+        with self._binder(view, statement) as binder:  # it substitutes Dolt's functions
             return binder.query(expression, edits, statement.prefix)
 
-    def _substitute(self, expression: exp.Expression, view: View, edits: TextEdits | None, *,
-                    procedures: bool) -> exp.Expression:
-        """Dolt functions (and, when allowed, procedures) called in a query -> their values."""
-        for node in list(expression.find_all(exp.Anonymous)):
-            if isinstance(node.parent, exp.Table):
-                continue  # a table function: the binder's
-            name = node.name.lower()
-            if name in _FUNCTIONS:
-                value: Any = _FUNCTIONS[name](view, _literal_args(node, name))
-            elif procedures and name in _PROCEDURES:
-                rows = procedures_call(view, name, _literal_args(node, name), self.author)
-                value = rows.column(0)[0].as_py() if rows.num_rows else None
-            else:
-                continue
-            literal = exp.null() if value is None else exp.convert(value)
-            bare = isinstance(node.parent, exp.Select) and node.arg_key == "expressions"
-            span = edits.call_span(node) if edits is not None else None
-            if edits is not None and span is None:
-                edits.failed = True
-            if edits is not None and span is not None:
-                label = f" AS {exp.to_identifier(edits.text(span), quoted=True).sql('duckdb')}" if bare else ""
-                edits.add(span, literal.sql("duckdb") + label)
-            if bare:
-                label = f"{node.name}({', '.join(a.sql(self.dialect) for a in node.expressions)})"
-                literal = exp.alias_(literal, label, quoted=True)
-            node.replace(literal)
-        return expression
-
     def _show_tables(self) -> pa.Table:
+        """Tables and views, as MySQL lists them (not dolt_schemas, which holds the views)."""
         view = self._view()
         directory = self.repo.directory.name if self.repo.directory else "dl"
-        return pa.table({f"Tables_in_{directory}": pa.array(sorted(view.root.tables), pa.string())})
+        names = [n for n in view.root.tables if n != views.SCHEMAS_TABLE]
+        names += [d.name for d in views.definitions(view).values()]
+        return pa.table({f"Tables_in_{directory}": pa.array(sorted(names), pa.string())})
 
     def _describe(self, name: str) -> pa.Table:
-        table = self._view().table(name)
-        schema = table.schema
-        rows = [(c.name, display_type(c.type), "NO" if c.not_null or c.name in schema.primary_key else "YES",
-                 "PRI" if c.name in schema.primary_key else "", None if c.default is None else str(c.default), "")
-                for c in schema.columns]
+        view = self._view()
+        found = views.definitions(view).get(name.lower()) if view.table_name(name) is None else None
+        if found is not None:
+            with Binder(view, self._con, {}, self._cache) as binder:
+                fields = binder.run_sql(f"SELECT * FROM ({binder.view_sql(found)}) LIMIT 0").schema
+            rows = [(f.name, display_type(f.type), "YES", "", None, "") for f in fields]
+        else:
+            schema = view.table(name).schema
+            rows = [(c.name, display_type(c.type), "NO" if c.not_null or c.name in schema.primary_key else "YES",
+                     "PRI" if c.name in schema.primary_key else "",
+                     None if c.default is None else str(c.default), "") for c in schema.columns]
         names = ["Field", "Type", "Null", "Key", "Default", "Extra"]
         return pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
 
@@ -295,7 +278,7 @@ class Session:
             raise SqlError("CALL takes one procedure call, e.g. CALL dolt_commit('-am', 'message')")
         reopen = self._land_transaction()
         name = call.name.lower()
-        rows = procedures_call(self._view(), name, _literal_args(call, name), self.author)
+        rows = procedures.call(self._view(), name, functions.literal_args(call, name), self.author)
         if reopen:
             self._begin(statement)
         return Result(statement.text, ResultKind.ROWS, table=rows)
@@ -326,8 +309,12 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
             return view.root, count
         name = view.table_name((node.this if isinstance(node, exp.Schema) else node).name)
         return view.root.with_table(name, put(table)), count  # type: ignore[arg-type]
-    if statement.kind is Kind.CREATE:
+    if statement.kind is Kind.CREATE and _is_view(expression):
+        changes = views.create_view(binder, statement)
+    elif statement.kind is Kind.CREATE:
         changes = ddl.create(binder, expression)  # type: ignore[arg-type]
+    elif statement.kind is Kind.DROP and _is_view(expression):
+        changes = views.drop_view(binder, expression)  # type: ignore[arg-type]
     elif statement.kind is Kind.DROP:
         changes = ddl.drop(binder, expression)  # type: ignore[arg-type]
     elif statement.kind is Kind.TRUNCATE:
@@ -337,29 +324,9 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
     return ddl.apply(view.root, changes, put), 0
 
 
+def _is_view(expression: exp.Expression | None) -> bool:
+    return expression is not None and str(expression.args.get("kind") or "").upper() == "VIEW"
+
+
 def _copy(expression: exp.Expression | None) -> exp.Expression | None:
     return None if expression is None else expression.copy()
-
-
-def _calls(expression: exp.Expression, names: dict[str, Any]) -> bool:
-    return any(n.name.lower() in names and not isinstance(n.parent, exp.Table)
-               for n in expression.find_all(exp.Anonymous))
-
-
-def _literal_args(node: exp.Anonymous, name: str) -> list[str]:
-    out = []
-    for arg in node.expressions:
-        if isinstance(arg, exp.Literal):
-            out.append(str(arg.this))
-        elif isinstance(arg, exp.Neg) and isinstance(arg.this, exp.Literal):
-            out.append("-" + str(arg.this.this))
-        elif isinstance(arg, exp.Boolean):
-            out.append("true" if arg.this else "false")
-        else:
-            raise SqlError(f"arguments of {name}() must be literals, got {arg.sql()}")
-    return out
-
-
-_FUNCTIONS = procedures.FUNCTIONS
-_PROCEDURES = procedures.PROCEDURES
-procedures_call = procedures.call

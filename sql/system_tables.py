@@ -3,6 +3,7 @@
 Names and columns follow Dolt, so Dolt users' queries run unchanged:
 
     dolt_log, dolt_commits, dolt_commit_ancestors, dolt_branches, dolt_tags, dolt_status,
+    dolt_schemas (the views, `sql.views`),
     dolt_diff (tables changed per commit), dolt_diff_<t>, dolt_history_<t>, dolt_conflicts,
     dolt_conflicts_<t>, dolt_blame_<t>; table functions dolt_log(['rev']), dolt_diff('from', 'to', 't')
     (also 'from..to' / 'from...to'), dolt_diff_stat(...), dolt_diff_summary(...).
@@ -22,7 +23,7 @@ import pyarrow as pa
 
 from core.errors import DlError
 from core.schema import TableSchema
-from sql import diff_tables, log_function
+from sql import diff_tables, log_function, views
 from sql.diff_tables import TS, current_schema, project, table_at
 from sql.errors import SqlError, wrap
 
@@ -203,6 +204,7 @@ _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_log": dolt_log, "dolt_commits": dolt_commits, "dolt_commit_ancestors": dolt_commit_ancestors,
     "dolt_branches": dolt_branches, "dolt_tags": dolt_tags, "dolt_status": dolt_status,
     "dolt_diff": diff_tables.dolt_diff_commits, "dolt_conflicts": dolt_conflicts,
+    "dolt_schemas": views.schemas_rows,
 }
 _PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table]] = {
     "dolt_diff_": diff_tables.dolt_diff_table, "dolt_commit_diff_": diff_tables.dolt_commit_diff_table,

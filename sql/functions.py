@@ -1,0 +1,78 @@
+"""Dolt's scalar functions (and procedures called as functions) replaced by their values.
+
+DuckDB does not know `active_branch()`, `dolt_hashof('HEAD')` and the like, and their values
+depend only on the repository and literal arguments, so a statement has them replaced by
+literals before DuckDB sees it: in the AST, and in the user's text when the statement runs as
+written (`TextEdits`). A call in a SELECT list keeps its column name (`active_branch()`).
+The binder does this for every statement it binds (queries, DML, view definitions); the session
+also substitutes procedures (`SELECT dolt_commit(...)`), which run once, before the query.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from sql import procedures
+from sql.edits import TextEdits
+from sql.errors import SqlError
+
+if TYPE_CHECKING:
+    from sql.resolve import View
+
+ProcedureCall = Callable[[str, list[str]], pa.Table]
+
+
+def calls(expression: exp.Expression, names: dict[str, Any]) -> bool:
+    """Whether `expression` calls one of `names` as a scalar (not as a table function)."""
+    return any(n.name.lower() in names and not isinstance(n.parent, exp.Table)
+               for n in expression.find_all(exp.Anonymous))
+
+
+def substitute(expression: exp.Expression, view: View, edits: TextEdits | None,
+               procedure: ProcedureCall | None = None, dialect: str = "duckdb") -> exp.Expression:
+    """Replaces Dolt function calls (and, with `procedure`, procedure calls) by their values."""
+    for node in list(expression.find_all(exp.Anonymous)):
+        if isinstance(node.parent, exp.Table):
+            continue  # a table function: the binder's
+        name = node.name.lower()
+        if name in procedures.FUNCTIONS:
+            value: Any = procedures.FUNCTIONS[name](view, literal_args(node, name))
+        elif procedure is not None and name in procedures.PROCEDURES:
+            rows = procedure(name, literal_args(node, name))
+            value = rows.column(0)[0].as_py() if rows.num_rows else None
+        else:
+            continue
+        _replace(node, exp.null() if value is None else exp.convert(value), edits, dialect)
+    return expression
+
+
+def _replace(node: exp.Anonymous, literal: exp.Expression, edits: TextEdits | None, dialect: str) -> None:
+    bare = isinstance(node.parent, exp.Select) and node.arg_key == "expressions"
+    span = edits.call_span(node) if edits is not None else None
+    if edits is not None and span is None:
+        edits.failed = True
+    if edits is not None and span is not None:
+        label = f" AS {exp.to_identifier(edits.text(span), quoted=True).sql('duckdb')}" if bare else ""
+        edits.add(span, literal.sql("duckdb") + label)
+    if bare:
+        label = f"{node.name}({', '.join(a.sql(dialect) for a in node.expressions)})"
+        literal = exp.alias_(literal, label, quoted=True)
+    node.replace(literal)
+
+
+def literal_args(node: exp.Anonymous, name: str) -> list[str]:
+    """The arguments of a call as strings; they must be literals."""
+    out = []
+    for arg in node.expressions:
+        if isinstance(arg, exp.Literal):
+            out.append(str(arg.this))
+        elif isinstance(arg, exp.Neg) and isinstance(arg.this, exp.Literal):
+            out.append("-" + str(arg.this.this))
+        elif isinstance(arg, exp.Boolean):
+            out.append("true" if arg.this else "false")
+        else:
+            raise SqlError(f"arguments of {name}() must be literals, got {arg.sql()}")
+    return out
