@@ -141,6 +141,15 @@ def test_functions(base: Session) -> None:
         base.run("select dolt_hashof(v) from t")
 
 
+def test_functions_in_writes(base: Session) -> None:
+    base.run("create table log (id int primary key, branch text, head text)")
+    base.run("insert into log values (1, active_branch(), dolt_hashof('HEAD'))")
+    base.run("update log set branch = upper(active_branch()) where id = 1")
+    base.run("insert into log select 2, active_branch(), dolt_hashof_table('t')")
+    assert rows(base, "select id, branch, head = dolt_hashof('HEAD') from log order by id") == \
+        [(1, "MAIN", True), (2, "main", False)]
+
+
 def test_hashof_db_of_revisions(base: Session) -> None:
     assert value(base, "select dolt_hashof_db()") == value(base, "select dolt_hashof_db('HEAD')")
     base.run("update t set v = 8")
