@@ -359,3 +359,27 @@ def test_blame_follows_a_merged_branch(repo):
     result = {r["id"]: r["message"] for r in blame(repo, "t").to_pylist()}
     assert result == {1: "base", 2: "merge feat", 3: "base", 4: "feat"}
     assert blame(repo, "t").column_names == ["id", "commit", "commit_date", "committer", "email", "message"]
+
+
+def test_table_dropped_on_one_side_and_changed_on_the_other_conflicts(repo):
+    diverge(repo, lambda r: r.write_table("t", lambda cur, buf: None), lambda r: edit(r, "t", [(1, 1, "x")]))
+    with pytest.raises(SchemaConflict, match="table t was deleted on one side"):
+        merge(repo, "feat")
+
+
+def test_a_table_added_on_both_sides_merges_by_key(repo):
+    diverge(repo, lambda r: edit(r, "n", [(1, 1, "same"), (2, 2, "theirs")]),
+            lambda r: edit(r, "n", [(1, 1, "same"), (2, 2, "ours"), (3, 3, "only ours")]))
+    assert merge(repo, "feat").conflicts == {"n": 1}
+    [row] = conflicts_of(repo)["n"].to_pylist()
+    assert (row["our_b"], row["their_b"], row["our_diff_type"]) == ("ours", "theirs", "added")
+    assert rows(repo, "n") == {1: (1, "same"), 2: (2, "ours"), 3: (3, "only ours")}
+
+
+def test_a_column_retyped_on_one_side_takes_the_other_sides_rows_converted(repo):
+    wider = TableSchema((SCHEMA.columns[0], Column("a", pa.float64()), SCHEMA.columns[2]), ("id",))
+    diverge(repo, lambda r: edit(r, "t", [(2, 21, "y"), (5, 50, "new")]), lambda r: r.write_table("t", _retype(wider)))
+    assert merge(repo, "feat").kind is MergeKind.MERGED
+    table = repo.table("t", "HEAD")
+    assert table.schema == wider
+    assert {r["id"]: r["a"] for r in table.scan().to_pylist()} == {1: 10.0, 2: 21.0, 3: 30.0, 5: 50.0}
