@@ -15,8 +15,10 @@ query) are queries like SELECT.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import cast
@@ -116,11 +118,29 @@ def _piece(text: str, number: int, group: list[Token], start: int, end: int) -> 
 
 
 def parse_statement(piece: Piece, dialect: str = "duckdb") -> Statement:
-    """Parses one statement (see the module docstring for what is rewritten first)."""
+    """Parses one statement (see the module docstring for what is rewritten first).
+
+    Statements of up to `CACHED_TEXT` characters are remembered by text and dialect, so a
+    statement run again (an application's queries) skips sqlglot: every consumer copies the
+    AST before binding it, so a remembered statement is never changed."""
+    key = (piece.text, dialect)
+    hit = _PARSED.get(key)
+    if hit is not None:
+        _PARSED.move_to_end(key)
+        return dataclasses.replace(hit, number=piece.number, line=piece.line)
     try:
-        return _parse(piece, dialect)
+        statement = _parse(piece, dialect)
     except SqlError as exc:
         raise exc.located(piece.text, piece.number, piece.line) from None
+    if len(piece.text) <= CACHED_TEXT:
+        _PARSED[key] = statement
+        while len(_PARSED) > CACHED_STATEMENTS:
+            _PARSED.popitem(last=False)
+    return statement
+
+
+CACHED_TEXT, CACHED_STATEMENTS = 4096, 512
+_PARSED: OrderedDict[tuple[str, str], Statement] = OrderedDict()
 
 
 def _parse(piece: Piece, dialect: str) -> Statement:

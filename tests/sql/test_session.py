@@ -140,6 +140,18 @@ def test_duckdb_query_statements_beyond_select(session: Session) -> None:
     assert value(session, "select count(*) from t") == 2
 
 
+def test_a_statement_run_again_is_evaluated_again(session: Session) -> None:
+    """Parsed statements are remembered by text; binding and function values must not stick."""
+    session.run("create table t (id int primary key, v int); insert into t values (1, 0)")
+    session.run("call dolt_commit('-Am', 'one')")
+    assert value(session, "select active_branch()") == "main"
+    session.run("call dolt_checkout('-b', 'other')")
+    assert value(session, "select active_branch()") == "other"
+    for expected in (1, 2, 3):
+        session.run("update t set v = v + 1 where id = 1")
+        assert value(session, "select v from t where id = 1") == expected
+
+
 def test_session_needs_known_dialect(repo) -> None:
     with pytest.raises(SqlError, match="dialect"):
         Session(repo, dialect="oracle")
