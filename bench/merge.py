@@ -36,10 +36,6 @@ def dl(cwd: Path, *args: str) -> tuple[float, str]:
     return elapsed, done.stdout
 
 
-def median_of(repeat: int, run) -> float:
-    return statistics.median(run() for _ in range(repeat))
-
-
 def setup(scratch: Path, rows: int, changed: int) -> tuple[Path, Path, Path, str]:
     """A repository whose main and feat each changed `changed` rows of an `rows`-row table."""
     import pyarrow.csv as pacsv
@@ -80,16 +76,19 @@ def measure(rows: int, scratch: Path, repeat: int, changed: int) -> dict[str, fl
     import pyarrow.parquet as pq
     repo, csv, parquet, head = setup(scratch, rows, changed)
     merge_once(repo, head)  # warm the OS cache for the store, as a user's second command finds it
-    out = {"merge": median_of(repeat, lambda: merge_once(repo, head)),
-           "status": median_of(repeat, lambda: dl(repo, "status")[0])}
 
     def timed(fn) -> float:
         start = time.perf_counter()
         fn()
         return time.perf_counter() - start
-    out["read csv"] = median_of(repeat, lambda: timed(lambda: pacsv.read_csv(csv)))
-    out["read parquet"] = median_of(repeat, lambda: timed(lambda: pq.read_table(parquet)))
-    return out
+    # Interleaved, so that the merge and its baselines see the same load on a shared machine.
+    samples: dict[str, list[float]] = {"merge": [], "status": [], "read csv": [], "read parquet": []}
+    for _ in range(repeat):
+        samples["merge"].append(merge_once(repo, head))
+        samples["status"].append(dl(repo, "status")[0])
+        samples["read csv"].append(timed(lambda: pacsv.read_csv(csv)))
+        samples["read parquet"].append(timed(lambda: pq.read_table(parquet)))
+    return {k: statistics.median(v) for k, v in samples.items()}
 
 
 def main() -> None:
