@@ -184,23 +184,14 @@ _NO: Any = _Missing()
 
 
 def _literal(node: exp.Expression, kind: pa.DataType) -> Any:
-    """The Python value of a literal if it is of the key column's kind, else `_NO`."""
-    negative = False
-    while isinstance(node, (exp.Neg, exp.Paren)):
-        negative ^= isinstance(node, exp.Neg)
+    """The Python value of a constant if it is of the key column's kind, else `_NO`."""
+    while isinstance(node, exp.Paren):
         node = node.this
-    if not isinstance(node, exp.Literal):
+    if isinstance(node, exp.Literal) and node.is_string:
+        return node.this if pa.types.is_string(kind) or pa.types.is_large_string(kind) else _NO
+    number = _number(node)
+    if number is _NO:
         return _NO
-    if node.is_string:
-        if negative or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-            return _NO
-        return node.this
-    text = node.this
-    try:
-        number: Any = int(text) if text.lstrip("-").isdigit() else float(text)
-    except ValueError:
-        return _NO
-    number = -number if negative else number
     if pa.types.is_integer(kind) and isinstance(number, int):
         try:
             pa.array([number], kind)
@@ -210,6 +201,35 @@ def _literal(node: exp.Expression, kind: pa.DataType) -> Any:
     if pa.types.is_floating(kind):
         return float(number)
     return _NO
+
+
+_INTEGER_ARITHMETIC = {exp.Add: lambda a, b: a + b, exp.Sub: lambda a, b: a - b, exp.Mul: lambda a, b: a * b}
+
+
+def _number(node: exp.Expression) -> Any:
+    """A numeric constant: a literal, negated, parenthesized, cast to an integer type (the sqlite
+    dialect's literals), or integer +, -, * of constants (`id between 10 and 10 + 99`). Only
+    integer arithmetic is folded: it is exact, while DuckDB computes `0.1 + 0.2` in DECIMAL and
+    a float folded here could miss the key it names."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Neg):
+        inner = _number(node.this)
+        return _NO if inner is _NO else -inner
+    if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.INTEGER_TYPES):
+        inner = _number(node.this)
+        return inner if isinstance(inner, int) else _NO
+    operation = _INTEGER_ARITHMETIC.get(type(node))
+    if operation is not None:
+        left, right = _number(node.this), _number(node.expression)
+        return operation(left, right) if isinstance(left, int) and isinstance(right, int) else _NO
+    if not isinstance(node, exp.Literal) or node.is_string:
+        return _NO
+    text = node.this
+    try:
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+    except ValueError:
+        return _NO
 
 
 def _narrow_points(found: KeyFilter, column: str, values: list[Any]) -> None:

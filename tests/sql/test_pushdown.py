@@ -61,12 +61,36 @@ def test_pushdown_shapes_give_same_answers_as_scans(big) -> None:
         ("id = -5", "false"),
         ("id = 10 and a >= 0", "id + 0 = 10"),
         ("id in (10, 12) and id > 10", "id + 0 = 12"),
+        ("id between 100 and 100 + 40", "id + 0 between 100 and 140"),  # constant integer arithmetic
+        ("id = 2 * 2000 - (1 + 1)", "id + 0 = 3998"),
+        ("id = -(-4000)", "id + 0 = 4000"),
+        ("id = cast(4000 as bigint)", "id + 0 = 4000"),
     ]
     for pushed, scanned in cases:
         got, cost = reads(session, counting, f"select id, a from t where {pushed} order by id")
         want, _ = reads(session, counting, f"select id, a from t where {scanned} order by id")
         assert got == want, pushed
         assert cost < 40, (pushed, cost)
+
+
+def test_float_arithmetic_is_not_folded(session: Session) -> None:
+    """DuckDB adds 0.1 + 0.2 as decimals (exactly 0.3); a float folded here (0.30000000000000004)
+    would look up a key that is not there: such a predicate must scan, and find the row."""
+    session.run("create table f (k double primary key, v int); insert into f values (0.3, 1), (0.5, 2)")
+    assert rows(session, "select v from f where k = 0.1 + 0.2") == [(1,)]
+    assert rows(session, "select v from f where k = 0.5") == [(2,)]
+
+
+def test_scan_cache_stays_within_its_byte_bound() -> None:
+    from sql.resolve import ScanCache
+    session, _ = _counted_repo(3000)
+    table = session.repo.table("t")
+    one = table.scan().get_total_buffer_size()
+    cache = ScanCache(size=8, max_bytes=int(one * 2.5))
+    for n in range(5):  # five different trees of the same size
+        session.run(f"update t set a = {n} where id = 1")
+        cache.scan(session.repo.table("t"))
+    assert len(cache._items) == 2 and cache._bytes == sum(size for _, size in cache._items.values())
 
 
 def test_string_keys_and_joins(big) -> None:
