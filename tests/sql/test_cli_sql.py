@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -148,3 +150,16 @@ def test_every_format_to_a_file(workdir: Path, capsys) -> None:
                        ("vertical", lambda t: "name: Alice" in t), ("tabular", lambda t: t.startswith("+----"))):
         code, out, _ = dl(capsys, "sql", "-q", "select id, name from users order by id", "-r", fmt, "-o", f"out.{fmt}")
         assert code == 0 and out == "" and check((workdir / f"out.{fmt}").read_text()), fmt
+
+
+def test_parquet_to_piped_stdout_and_refused_on_a_terminal(workdir: Path, capsys, monkeypatch) -> None:
+    dl(capsys, "sql", "-q", SEED)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "dl", "sql", "-q", "select id, name from users order by id",
+                           "-r", "parquet"], cwd=workdir, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert pq.read_table(io.BytesIO(done.stdout)).to_pylist() == [{"id": 1, "name": "Alice"}, {"id": 3, "name": "Charlie"}]
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    code, _, err = dl(capsys, "sql", "-q", "select 1", "-r", "parquet")
+    assert code == 2 and "refusing to write Parquet to a terminal" in err
