@@ -127,10 +127,11 @@ def json_diff(diffs: list["TableDiff"]) -> str:
 
 
 def _schema_diff(diff: "TableDiff") -> list[str]:
-    from sql.script import create_table, quote_identifier
     if diff.change.value == "added" and diff.to_schema is not None:
+        from sql.script import create_table  # sqlglot: only when a schema is to be written
         return [create_table(diff.name, diff.to_schema)]
     if diff.change.value == "deleted":
+        from sql.script import quote_identifier
         return [f"DROP TABLE {quote_identifier(diff.name)};"]
     return list(diff.schema_changes)
 
