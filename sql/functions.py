@@ -49,7 +49,7 @@ def substitute(expression: exp.Expression, view: View, edits: TextEdits | None,
     return expression
 
 
-def _replace(node: exp.Anonymous, literal: exp.Expression, edits: TextEdits | None, dialect: str) -> None:
+def _replace(node: exp.Anonymous, literal: exp.Expr, edits: TextEdits | None, dialect: str) -> None:
     bare = isinstance(node.parent, exp.Select) and node.arg_key == "expressions"
     span = edits.call_span(node) if edits is not None else None
     if edits is not None and span is None:

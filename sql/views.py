@@ -94,7 +94,7 @@ def _query_text(statement: Statement) -> str:
     if statement.dialect == "duckdb":
         return statement.text[_query_start(statement.text):].strip()
     query = create.expression
-    text = query.sql("duckdb")  # type: ignore[union-attr]
+    text = query.sql("duckdb")
 
     def written(match: re.Match[str]) -> str:
         name, rev = statement.as_of[match.group(0)]
