@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from core.errors import IntegrityError, SchemaError
+from core.errors import DlError, IntegrityError, SchemaError
 from core.names import check_name
 from core.prolly.layout import RowLayout
 
@@ -122,7 +122,8 @@ class TableSchema:
             defaults = dict(value["defaults"])
             columns = tuple(Column(f.name, f.type, f.name in not_null, defaults.get(f.name)) for f in arrow)
             return TableSchema(columns, tuple(value["primary_key"]))
-        except (KeyError, TypeError, ValueError, pa.ArrowException, SchemaError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OSError, pa.ArrowException,
+                SchemaError, DlError) as exc:  # what hostile bytes raise (Arrow: OSError)
             raise IntegrityError(f"chunk {where}: malformed table schema ({exc})", where) from None
 
     @staticmethod

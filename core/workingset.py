@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from core.chunks import decode_json_chunk, encode_json_chunk, parse_address
+from core.errors import IntegrityError
 from core.hashing import Address, address_of
+from core.links import merge_state_links
 
 TAG = "W"
 
@@ -36,9 +38,9 @@ class WorkingSet:
     def decode(data: bytes, address: Address | None = None) -> "WorkingSet":
         value = decode_json_chunk(TAG, data, address)
         merge = value.get("merge")
+        _check_merge_state(merge, address)
         return WorkingSet(parse_address(value.get("working"), address),
-                          parse_address(value.get("staged"), address),
-                          merge if isinstance(merge, dict) else None)
+                          parse_address(value.get("staged"), address), merge)
 
     @property
     def address(self) -> Address:
@@ -49,3 +51,13 @@ class WorkingSet:
 
     def with_staged(self, staged: Address) -> "WorkingSet":
         return replace(self, staged=staged)
+
+
+def _check_merge_state(merge: Any, address: Address | None) -> None:
+    """A merge state its readers can trust: an object whose roots and commit are addresses
+    and whose conflicts are table names; else an `IntegrityError` naming the chunk."""
+    merge_state_links(merge, address)  # raises on a malformed object or address
+    conflicts = merge.get("conflicts", []) if merge is not None else []
+    if not isinstance(conflicts, list) or not all(isinstance(c, str) for c in conflicts):
+        name = address.hex if address else "?"
+        raise IntegrityError(f"chunk {name}: malformed merge state (conflicts)", name)

@@ -61,10 +61,10 @@ def differing_leaves(old: ProllyTree, new: ProllyTree) -> tuple[list[Address], l
             if level_a == 0 or (not a and not b):
                 return [Address(x) for x in a], [Address(x) for x in b]
         if level_a >= level_b and level_a > 0:
-            a = _children(old, a)
+            a = _children(old, a, level_a)
             level_a -= 1
         if level_b > level_a and level_b > 0:
-            b = _children(new, b)
+            b = _children(new, b, level_b)
             level_b -= 1
 
 
@@ -75,9 +75,9 @@ def _cancel(a: list[bytes], b: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     return [x for x in a if x not in common], [x for x in b if x not in common]
 
 
-def _children(tree: ProllyTree, addresses: list[bytes]) -> list[bytes]:
+def _children(tree: ProllyTree, addresses: list[bytes], level: int) -> list[bytes]:
     out: list[bytes] = []
-    for node in tree.nodes([Address(x) for x in addresses]):
+    for node in tree.nodes_at([Address(x) for x in addresses], level):
         assert isinstance(node, InternalNode)
         packed = np.ascontiguousarray(node.entries.addrs, dtype="S20").tobytes()
         out.extend(packed[i:i + ADDRESS_BYTES] for i in range(0, len(packed), ADDRESS_BYTES))

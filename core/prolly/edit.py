@@ -50,7 +50,8 @@ class _Walk:
         found = self._nodes.get(path)
         if found is None:
             parent = self.node(path[:-1])
-            found = self.tree.node(parent.entries.address(path[-1]))  # type: ignore[attr-defined]
+            address = parent.entries.address(path[-1])  # type: ignore[attr-defined]
+            found = self.tree.nodes_at([address], self.height - len(path))[0]
             self._nodes[path] = found
         return found
 
@@ -84,7 +85,7 @@ class _Walk:
                     address = node.entries.address(index)  # type: ignore[attr-defined]
                     children.append((path + (index,), offset, offset + len(group), address))
                     offset += len(group)
-            loaded = self.tree.nodes([c[3] for c in children])
+            loaded = self.tree.nodes_at([c[3] for c in children], self.height - len(frontier[0][0]) - 1)
             for child, node in zip(children, loaded):
                 self.remember(child[0], node)
             frontier = [(p, lo, hi) for p, lo, hi, _ in children]

@@ -150,7 +150,7 @@ def decode_leaf(data: bytes, schema: pa.Schema, address: Address | None = None) 
         buf = pa.py_buffer(data).slice(HEADER_BYTES)
         batch = pa.ipc.read_record_batch(buf, schema)
         batch.validate(full=True)  # ~7 us per 1,000-row leaf: hostile bytes never reach a reader
-    except (pa.ArrowException, ValueError, OSError) as exc:
+    except (pa.ArrowException, ValueError, OSError, EOFError, TypeError, IndexError) as exc:
         raise _corrupt(address, "leaf", exc) from None
     if batch.num_rows == 0:
         raise _corrupt(address, "leaf", ValueError("empty leaf"))

@@ -89,6 +89,19 @@ class ProllyTree:
                 found[address] = self._decode(address, data)
         return [found[a] for a in addresses]
 
+    def nodes_at(self, addresses: list[Address], level: int) -> list[Node]:
+        """`nodes(addresses)`, each required to be at `level` (0: a leaf). Every walk down a
+        tree goes through here, one level at a time, so a damaged or hostile tree (a node
+        that is its own child, a level skipped, a leaf among internal nodes) is an
+        `IntegrityError` naming the node, never a loop or a crash."""
+        nodes = self.nodes(addresses)
+        for address, node in zip(addresses, nodes):
+            actual = node.level if isinstance(node, InternalNode) else 0
+            if actual != level:
+                raise IntegrityError(f"chunk {address.hex}: tree node at level {actual} where "
+                                     f"level {level} belongs", address.hex)
+        return nodes
+
     def _decode(self, address: Address, data: bytes) -> Node:
         tag = data[0] if data else -1
         node: Node
@@ -126,12 +139,13 @@ class ProllyTree:
         """Every leaf address in key order, reading internal nodes level by level."""
         if self.root is None:
             return []
-        frontier = [self.root]
+        frontier, level = [self.root], self.height
         while True:
-            nodes = self.nodes(frontier)
-            if not isinstance(nodes[0], InternalNode):
+            nodes = self.nodes_at(frontier, level)
+            if level == 0:
                 return frontier
-            frontier = [n.entries.address(i) for n in nodes for i in range(len(n.entries))]
+            frontier = [n.entries.address(i) for n in nodes for i in range(len(n.entries))]  # type: ignore[union-attr]
+            level -= 1
 
     def scan(self) -> pa.Table:
         """All rows in key order as one Arrow table (zero-copy over the leaves)."""
@@ -180,9 +194,11 @@ class ProllyTree:
     def _leaves_for(self, keys: np.ndarray) -> Iterator[tuple[pa.RecordBatch, np.ndarray, np.ndarray]]:
         """(leaf, its keys, the sorted query keys that fall in it), reading only those leaves."""
         frontier: list[tuple[Address, np.ndarray]] = [(self.root, keys)]  # type: ignore[list-item]
+        level = self.height
         while frontier:
-            nodes = self.nodes([a for a, _ in frontier])
-            if not isinstance(nodes[0], InternalNode):
+            nodes = self.nodes_at([a for a, _ in frontier], level)
+            level -= 1
+            if level < 0:
                 for batch, (_, group) in zip(nodes, frontier):
                     yield batch, self.layout.keys_of(batch), group  # type: ignore[arg-type]
                 return
@@ -191,11 +207,12 @@ class ProllyTree:
                         for index, part in route(node, group)]  # type: ignore[arg-type]
 
     def _range_leaves(self, low: bytes | None, high: bytes | None) -> list[Address]:
-        frontier = [self.root]
+        frontier, level = [self.root], self.height
         while True:
-            nodes = self.nodes(frontier)  # type: ignore[arg-type]
-            if not isinstance(nodes[0], InternalNode):
+            nodes = self.nodes_at(frontier, level)  # type: ignore[arg-type]
+            if level == 0:
                 return frontier  # type: ignore[return-value]
+            level -= 1
             nxt = []
             for node in nodes:
                 keys = node.entries.keys  # type: ignore[union-attr]
