@@ -49,6 +49,10 @@ def test_sigkill_at_random_moments_leaves_before_or_after(scenario: harness.Scen
     prepared = harness.Prepared(scenario, tmp_path)
     delays = harness.random_delays(prepared, SIGNALS_PER_SCENARIO, seed=len(scenario.name))
     verdicts = [harness.signal_kill(prepared, delay) for delay in delays]
+    for fraction in (0.7, 0.5, 0.35, 0.25):  # a loaded machine ran it all faster: kill sooner
+        if any(v.interrupted for v in verdicts):
+            break
+        verdicts.append(harness.signal_kill(prepared, fraction * prepared.seconds))
     failed = [v for v in verdicts if not v.recovered]
     assert not failed, failed
     assert any(v.interrupted for v in verdicts)
