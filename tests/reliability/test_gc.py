@@ -149,3 +149,24 @@ def test_gc_beside_concurrent_writers_loses_nothing(tmp_path: Path) -> None:
         assert {row for row, _ in w.committed} <= rows
     repo.close()
     assert os.path.exists(tmp_path / ".dl" / "store.db")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_a_commit_requiring_a_missing_chunk_changes_nothing(tmp_path: Path, kind: str) -> None:
+    """The store-level guard the buffer relies on: `requires` names chunks that must still be
+    stored when the transaction lands."""
+    from core.hashing import address_of
+    from core.store.base import RefUpdate
+    from core.store.memory import MemoryStore
+    from core.store.sqlite import SqliteStore
+    store = SqliteStore(tmp_path / "s.db", create=True) if kind == "sqlite" else MemoryStore()
+    there, gone, new = b"there", b"gone", b"new chunk"
+    store.put_many({address_of(there): there})
+    with pytest.raises(MissingChunk, match=address_of(gone).hex):
+        store.commit({address_of(new): new}, [RefUpdate("r", address_of(new).hex, None)],
+                     requires=[address_of(there), address_of(gone)])
+    assert store.get_ref("r") is None and not store.has_many([address_of(new)])
+    assert store.commit({address_of(new): new}, [RefUpdate("r", address_of(new).hex, None)],
+                        requires=[address_of(there), address_of(new)])
+    assert store.get_ref("r") == address_of(new).hex
+    store.close()
