@@ -61,7 +61,7 @@ def warm() -> None:
         home = d / "home"
         home.mkdir()
         (home / "config_global.json").write_text(json.dumps(AUTHOR))
-        csv = write_csv(d / "w.csv", _people(20, 1), "id,a,s")
+        csv = write_csv(d / "w.csv", people_rows(20, 1), "id,a,s")
         saved = dict(os.environ), os.getcwd()
         os.environ.update(dl_env(home))
         try:
@@ -237,15 +237,15 @@ def write_csv(path: Path, rows: Iterator[tuple[object, ...]], header: str) -> Pa
     return path
 
 
-def _people(n: int, seed: int, start: int = 0) -> Iterator[tuple[object, ...]]:
+def people_rows(n: int, seed: int, start: int = 0) -> Iterator[tuple[object, ...]]:
     rng = random.Random(seed)
     for i in range(start, start + n):
         yield i, rng.randrange(10**6), f"s{rng.randrange(10**8):08d}"
 
 
 def _setup_import(d: Path, run: Callable[..., Outcome]) -> None:
-    write_csv(d.parent / "base.csv", _people(1500, 1), "id,a,s")
-    write_csv(d.parent / "new.csv", _people(1500, 2, start=750), "id,a,s")
+    write_csv(d.parent / "base.csv", people_rows(1500, 1), "id,a,s")
+    write_csv(d.parent / "new.csv", people_rows(1500, 2, start=750), "id,a,s")
     run("table", "import", "-c", "--pk", "id", "t", str(d.parent / "base.csv"))
     run("commit", "-Am", "base")
 
@@ -278,7 +278,7 @@ def _setup_merge(d: Path, run: Callable[..., Outcome]) -> None:
 def _setup_gc(d: Path, run: Callable[..., Outcome]) -> None:
     _setup_import(d, run)
     run("checkout", "-b", "scratch")
-    write_csv(d.parent / "big.csv", _people(4000, 3), "id,a,s")
+    write_csv(d.parent / "big.csv", people_rows(4000, 3), "id,a,s")
     run("table", "import", "-c", "--pk", "id", "big", str(d.parent / "big.csv"))
     run("commit", "-Am", "scratch")
     run("checkout", "main")

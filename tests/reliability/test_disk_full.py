@@ -27,8 +27,8 @@ def limit(nbytes: int) -> Callable[[], None]:
 @pytest.fixture
 def repo(cli: Cli, tmp_path: Path) -> Path:
     """A repository with a committed table and uncommitted changes to it."""
-    harness.write_csv(tmp_path / "base.csv", harness._people(2000, 1), "id,a,s")
-    harness.write_csv(tmp_path / "more.csv", harness._people(60000, 2, start=1000), "id,a,s")
+    harness.write_csv(tmp_path / "base.csv", harness.people_rows(2000, 1), "id,a,s")
+    harness.write_csv(tmp_path / "more.csv", harness.people_rows(60000, 2, start=1000), "id,a,s")
     cli.ok("init")
     cli.ok("table", "import", "-c", "--pk", "id", "t", tmp_path / "base.csv")
     cli.ok("commit", "-Am", "base")
