@@ -74,6 +74,12 @@ class _Checker:
         self.report = FsckReport()
         self.seen: set[Address] = set()
         self.commit_heights: dict[Address, int] = {}
+        # tree nodes by raw address (hashing bytes is cheaper than addresses, and a history
+        # holds hundreds of thousands of entries): the ones checked, and for each its
+        # (rows, first key, last key), so that a node shared by many versions is read once
+        # and every further parent's claims about it are checked against these
+        self.seen_nodes: set[bytes] = set()
+        self.facts: dict[bytes, tuple[int, bytes, bytes]] = {}
 
     def problem(self, address: Address | str, who: str, what: object) -> None:
         name = address.hex if isinstance(address, Address) else address
@@ -238,8 +244,9 @@ class _Checker:
         layout = value.schema.layout
         frontier = [root]
         while frontier:
-            frontier = [v for v in dict((v.address, v) for v in frontier).values() if v.address not in self.seen]
-            self.seen.update(v.address for v in frontier)
+            unique = {v.address.raw: v for v in frontier if v.address.raw not in self.seen_nodes}
+            self.seen_nodes.update(unique)
+            frontier = list(unique.values())
             if self.quick and frontier and frontier[0].level == 0:
                 self._check_leaves_exist(frontier)
                 return
@@ -273,9 +280,20 @@ class _Checker:
         keys = [bytes(k) for k in entries.keys]
         self._expect(visit, node.count, keys[0], keys[-1])
         who = f"node {visit.address.hex}"
-        lows = [visit.low_key, *keys[:-1]]
-        return [_Visit(entries.address(i), who, node.level - 1, int(entries.counts[i]), keys[i], lows[i])
-                for i in range(len(entries))]
+        packed = np.ascontiguousarray(entries.addrs, dtype="S20").tobytes()
+        counts = entries.counts.tolist()
+        seen, facts, level = self.seen_nodes, self.facts, node.level - 1
+        out, low = [], visit.low_key
+        for i, key in enumerate(keys):
+            raw = packed[20 * i:20 * i + 20]
+            if raw not in seen:
+                out.append(_Visit(Address(raw), who, level, counts[i], key, low))
+            else:  # checked already, under another parent: check this parent's claims about it
+                known = facts.get(raw)
+                if known and (known[0] != counts[i] or known[2] != key or (low is not None and known[1] <= low)):
+                    self._expect(_Visit(Address(raw), who, level, counts[i], key, low), *known)
+            low = key
+        return out
 
     def _leaf(self, layout, batch, visit: _Visit) -> None:  # type: ignore[no-untyped-def]
         keys = layout.keys_of(batch)
@@ -284,6 +302,7 @@ class _Checker:
         self._expect(visit, batch.num_rows, bytes(keys[0]), bytes(keys[-1]))
 
     def _expect(self, visit: _Visit, actual_count: int, first_key: bytes, last_key: bytes) -> None:
+        self.facts[visit.address.raw] = (actual_count, first_key, last_key)
         if visit.count is not None and visit.count != actual_count:
             self.problem(visit.address, visit.who, f"holds {actual_count} rows, the parent says {visit.count}")
         if visit.last_key is not None and visit.last_key != last_key:

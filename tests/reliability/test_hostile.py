@@ -238,3 +238,33 @@ def test_a_cycle_in_the_commit_graph_is_a_clear_error_not_a_hang() -> None:
     assert all(isinstance(p, str) and "\n" not in p for p in report.problems)
     honest = fsck(_cyclic_repository(MemoryStore()).store)  # a store that does not verify: fsck re-hashes
     assert any("corrupt chunk" in p for p in honest.problems)
+
+
+def test_fsck_names_broken_counts_and_key_order_in_a_well_hashed_tree() -> None:
+    """Chunks that hash right but lie: a parent's row count, a leaf overlapping its sibling,
+    and a second version whose parent lies about a leaf the first version already checked."""
+    from core.store.base import RefUpdate
+    store = MemoryStore()
+
+    def put(data: bytes) -> Address:
+        store.put_many({address_of(data): data})
+        return address_of(data)
+
+    def leaf(ids: list[int]) -> tuple[Address, bytes]:
+        batch = pa.record_batch({"id": pa.array(ids, pa.int64()), "s": pa.array(["x"] * len(ids)),
+                                 "x": pa.array([1.0] * len(ids))}, schema=SCHEMA.arrow)
+        return put(encode_leaf(batch)), bytes(SCHEMA.layout.keys_of(batch)[-1])
+
+    (a, ka), (b, kb) = leaf([1, 2, 3]), leaf([2, 5])  # b starts below a's last key
+    one = put(encode_internal(1, Entries.of([ka, kb], [a, b], [4, 2])))  # a holds 3, not 4
+    two = put(encode_internal(1, Entries.of([ka], [a], [7])))  # another version, lying about a
+    roots = [put(RootValue({"t": put(TableValue(SCHEMA, tree).encode())}).encode()) for tree in (one, two)]
+    first = put(Commit(roots[0], (), "x", "x@x", 1.0, "one", 1).encode())
+    second = put(Commit(roots[1], (first,), "x", "x@x", 2.0, "two", 2).encode())
+    ws = put(WorkingSet(roots[1], roots[1]).encode())
+    store.commit({}, [RefUpdate(HEAD, branch_ref("main"), None), RefUpdate(branch_ref("main"), second.hex, None),
+                      RefUpdate(working_set_ref("main"), ws.hex, None)])
+    problems = fsck(store).problems
+    assert any(p.startswith(a.hex) and "holds 3 rows, the parent says 4" in p and one.hex in p for p in problems)
+    assert any(p.startswith(a.hex) and "holds 3 rows, the parent says 7" in p and two.hex in p for p in problems)
+    assert any(p.startswith(b.hex) and "key order" in p for p in problems)
