@@ -31,16 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
-import concurrency  # noqa: E402
-import crash_harness as harness  # noqa: E402
-from bench.common import median_time, standard_rows  # noqa: E402
-from core.commit import walk_history  # noqa: E402
-from core.fsck import fsck  # noqa: E402
-from core.gc import collect_garbage, reachable  # noqa: E402
-from core.prolly.tree import NODE_CACHE  # noqa: E402
-from core.repo import Author, Repository  # noqa: E402
-from core.schema import TableSchema  # noqa: E402
-from core.table import Table  # noqa: E402
+import concurrency
+import crash_harness as harness
+
+from bench.common import median_time, standard_rows
+from core.commit import walk_history
+from core.fsck import fsck
+from core.gc import collect_garbage, reachable
+from core.prolly.tree import NODE_CACHE
+from core.repo import Author, Repository
+from core.schema import TableSchema
+from core.table import Table
 
 ME = Author("Bench", "bench@example.com")
 

@@ -111,4 +111,4 @@ def collect_garbage(store) -> GcResult:  # type: ignore[no-untyped-def]
 
 
 def _size(store) -> int:  # type: ignore[no-untyped-def]
-    return store.file_bytes() if hasattr(store, "file_bytes") else store.stats().stored_bytes
+    return int(store.file_bytes() if hasattr(store, "file_bytes") else store.stats().stored_bytes)

@@ -16,6 +16,10 @@ Unarmed, every point costs one dict lookup.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
 
 POINTS = ("chunk", "commit-before", "commit-after", "delete", "vacuum")
 EXIT_CODE = 86  # what an aborted process exits with (tests tell it from a clean failure)
@@ -54,14 +58,14 @@ def reach(point: str) -> None:
         os._exit(EXIT_CODE)
 
 
-def counting(point: str, rows: list) -> object:  # type: ignore[type-arg]
+def counting(point: str, rows: Iterable[T]) -> Iterable[T]:
     """`rows`, passing `point` once per row taken (so an abort lands mid-statement)."""
     if not _plan:
         return rows
     return _each(point, rows)
 
 
-def _each(point: str, rows: list):  # type: ignore[no-untyped-def,type-arg]
+def _each(point: str, rows: Iterable[T]) -> Iterator[T]:
     for row in rows:
         reach(point)
         yield row

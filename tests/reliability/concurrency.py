@@ -156,10 +156,11 @@ def collector(directory: Path, stop, queue) -> None:  # type: ignore[no-untyped-
     deleted) and runs gc, over and over, beside the writers."""
     report = GcReport()
     try:
+        import pyarrow as pa
+
         from core.gc import collect_garbage
         from core.schema import Column, TableSchema
         from core.table import Table
-        import pyarrow as pa
         schema = TableSchema((Column("k", pa.int64()), Column("v", pa.string())), ("k",))
         while not stop.is_set():
             name = f"scratch{report.runs}"

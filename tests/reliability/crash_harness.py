@@ -232,8 +232,7 @@ def copy_repo(template: Path, target: Path) -> Path:
 def write_csv(path: Path, rows: Iterator[tuple[object, ...]], header: str) -> Path:
     with open(path, "w") as f:
         f.write(header + "\n")
-        for row in rows:
-            f.write(",".join(map(str, row)) + "\n")
+        f.writelines(",".join(map(str, row)) + "\n" for row in rows)
     return path
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import concurrency
+
 from core.commit import walk_history
 from core.fsck import fsck
 from core.repo import Repository

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 import crash_harness as harness
+import pytest
 
 FAULTS_PER_SCENARIO = 17
 SIGNALS_PER_SCENARIO = 4

@@ -10,12 +10,12 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 import crash_harness as harness
+import pytest
+from rel_cli import Cli, assert_clean_error
+
 from core.fsck import fsck
 from core.repo import Repository
-from rel_cli import Cli, assert_clean_error
 
 
 def limit(nbytes: int) -> Callable[[], None]:

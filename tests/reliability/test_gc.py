@@ -7,11 +7,12 @@ import re
 import sqlite3
 from pathlib import Path
 
+import concurrency
 import numpy as np
 import pyarrow as pa
 import pytest
+from rel_cli import Cli
 
-import concurrency
 from core.commit import walk_history
 from core.errors import MissingChunk
 from core.fsck import fsck
@@ -20,7 +21,6 @@ from core.merging import merge
 from core.repo import Author, Repository
 from core.schema import Column, TableSchema
 from core.table import Table
-from rel_cli import Cli
 
 ME = Author("Ada", "ada@example.com")
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("v", pa.float64())), ("id",))

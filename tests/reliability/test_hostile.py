@@ -179,7 +179,7 @@ def test_deeply_nested_json_and_trees_are_integrity_errors() -> None:
 
 def _forge(store: MemoryStore, address: Address, data: bytes) -> None:
     """Stores `data` under an address that is not its hash (only a hostile store could)."""
-    store._chunks[address] = data  # noqa: SLF001 (the point is to bypass the store)
+    store._chunks[address] = data
 
 
 def test_a_tree_that_loops_or_mixes_levels_is_an_integrity_error() -> None:

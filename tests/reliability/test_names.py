@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from rel_cli import Cli
 
 TABLE_NAMES = ['x"; drop table t; --', "Robert'); DROP TABLE t;--", "a.b", "select", "tab le",

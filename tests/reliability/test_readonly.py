@@ -16,9 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import crash_harness as harness
+import pytest
 from rel_cli import assert_clean_error, home_config
 
 NOBODY = 65534
@@ -53,10 +52,9 @@ def readonly_repo() -> Iterator[tuple[Path, Path]]:
     repo = top / "repo"
     repo.mkdir()
     (top / "rows.csv").write_text("id,v\n9,nine\n")
-    for argv in (["init"], ["sql", "-q", "create table t (id int primary key, v text); "
-                                          "insert into t values (1, 'first'), (2, 'b')"],
-                 ["commit", "-Am", "first"], ["sql", "-q", "update t set v = 'second' where id = 1; "
-                                                          "insert into t values (3, 'c')"],
+    create = "create table t (id int primary key, v text); insert into t values (1, 'first'), (2, 'b')"
+    change = "update t set v = 'second' where id = 1; insert into t values (3, 'c')"
+    for argv in (["init"], ["sql", "-q", create], ["commit", "-Am", "first"], ["sql", "-q", change],
                  ["commit", "-am", "second"]):
         assert harness.run_forked(repo, home, argv).code == 0
     for path in [top, home, repo, *repo.rglob("*"), *home.rglob("*")]:
