@@ -37,13 +37,18 @@ def commit(repo: Repository, msg: str):
     return repo.commit(msg, include_new=True, author=ME)
 
 
-@pytest.fixture
-def repo() -> Repository:
+def base_repo() -> Repository:
+    """An in-memory repository whose HEAD holds t = (1, 10, x), (2, 20, y), (3, 30, z)."""
     repo = Repository.in_memory()
     repo.config.get = lambda key: {"user.name": "Ada", "user.email": "ada@example.com"}.get(key)  # type: ignore[method-assign]
     edit(repo, "t", [(1, 10, "x"), (2, 20, "y"), (3, 30, "z")])
     commit(repo, "base")
     return repo
+
+
+@pytest.fixture
+def repo() -> Repository:
+    return base_repo()
 
 
 def test_fast_forward(repo):

@@ -23,18 +23,14 @@ from core.merging import (
 from core.repo import Author, Repository
 from core.schema import Column, TableSchema
 from core.table import Table
-from tests.core.test_merge import ME, SCHEMA, commit, edit, rows
+from tests.core.test_merge import ME, SCHEMA, base_repo, commit, edit, rows
 
 OTHER = Author("Bo", "bo@example.com")
 
 
 @pytest.fixture
 def repo() -> Repository:
-    repo = Repository.in_memory()
-    repo.config.get = lambda key: {"user.name": "Ada", "user.email": "ada@example.com"}.get(key)  # type: ignore[method-assign]
-    edit(repo, "t", [(1, 10, "x"), (2, 20, "y"), (3, 30, "z")])
-    commit(repo, "base")
-    return repo
+    return base_repo()
 
 
 def diverge(repo: Repository, theirs, ours, branch: str = "feat") -> None:
