@@ -25,7 +25,7 @@ deleted and no writer's landed work is ever lost.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from core.errors import IntegrityError
@@ -93,9 +93,16 @@ def _mark(marker: _Marker) -> None:
                              exc.address) from None
 
 
-def collect_garbage(store) -> GcResult:  # type: ignore[no-untyped-def]
-    """Deletes unreachable chunks from `store` (a SqliteStore or MemoryStore) and compacts it."""
+PHASES = ("marking", "sweeping", "compacting")
+
+
+def collect_garbage(store, progress: Callable[[str], None] | None = None) -> GcResult:  # type: ignore[no-untyped-def]
+    """Deletes unreachable chunks from `store` (a SqliteStore or MemoryStore) and compacts it.
+
+    `progress`, if given, is called with the name of each of `PHASES` as it starts."""
+    step = progress or (lambda phase: None)
     before = _size(store)
+    step("marking")
     candidates = list(store.all_addresses())
     marker = _Marker(store)
     try:
@@ -104,8 +111,10 @@ def collect_garbage(store) -> GcResult:  # type: ignore[no-untyped-def]
         marker = _Marker(store)
     with store.write_lock():
         _mark(marker)  # the refs that moved meanwhile; everything marked already is skipped
+        step("sweeping")
         garbage = [a for a in candidates if a not in marker.marked]
         store.delete_many(garbage)
+    step("compacting")
     store.vacuum()
     return GcResult(before, _size(store), len(candidates), len(garbage))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from dl.context import open_repo
+from dl.progress import phase_progress
 
 
 def fsck(ctx: typer.Context,
@@ -30,8 +31,10 @@ def gc(ctx: typer.Context) -> None:
 
     Example: dl branch -D old && dl gc
     """
-    from core.gc import collect_garbage
-    result = collect_garbage(open_repo(ctx).store)
+    from core.gc import PHASES, collect_garbage
+    store = open_repo(ctx).store
+    with phase_progress("Collecting garbage", PHASES) as step:
+        result = collect_garbage(store, step)
     typer.echo(f"deleted {result.chunks_deleted} of {result.chunks_before} chunks; "
                f"store {result.bytes_before:,} -> {result.bytes_after:,} bytes")
 

@@ -6,14 +6,13 @@ bar over their phases.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import typer
 
 from core.errors import AlreadyExists, NotFound, UsageError
-from dl.context import is_terminal, open_repo
+from dl.context import open_repo
+from dl.progress import phase_progress
 
 table_app = typer.Typer(help="Import, export, list, remove, rename and copy tables.\n\n"
                              "Example: dl table import -c --pk id people people.csv", no_args_is_help=True)
@@ -60,37 +59,13 @@ def import_(ctx: typer.Context,
         if keys:
             declared = with_fields(declared, primary_key=tuple(keys))
     repo = open_repo(ctx)
-    with _progress(f"Importing {file.name}") as step:
+    with phase_progress(f"Importing {file.name}", PHASES) as step:
         result = import_table(repo, table, file, mode, primary_key=keys, schema=declared,
                               file_type=file_type, delimiter=delim, progress=step, force=force)
     typer.echo(f"Rows Processed: {result.processed:,}, Additions: {result.added:,}, "
                f"Modifications: {result.modified:,}, Had No Effect: {result.unchanged:,}"
                + (f", Deletions: {result.deleted:,}" if result.deleted else ""))
     typer.echo("Import completed successfully.")
-
-
-@contextmanager
-def _progress(title: str) -> Iterator:
-    """A progress bar over the import's phases on a terminal (on stderr); nothing otherwise."""
-    import sys
-    if not (is_terminal() and sys.stderr.isatty()):
-        yield lambda phase: None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[phase]}"),
-                  TimeElapsedColumn(), transient=True, console=_stderr_console()) as bar:
-        task = bar.add_task(title, total=len(PHASES), phase="")
-
-        def step(phase: str) -> None:
-            done = PHASES.index(phase) if phase in PHASES else 0
-            bar.update(task, completed=done, phase=phase)
-        yield step
-        bar.update(task, completed=len(PHASES), phase="done")
-
-
-def _stderr_console():
-    from rich.console import Console
-    return Console(stderr=True)
 
 
 @table_app.command("export")

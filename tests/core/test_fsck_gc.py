@@ -66,7 +66,9 @@ def test_gc_after_deleting_a_branch_returns_the_space(tmp_path):
     repo.commit("big", include_new=True, author=ME)
     repo.checkout("main")
     repo.delete_branch("tmp", force=True)
-    result = collect_garbage(repo.store)
+    phases: list[str] = []
+    result = collect_garbage(repo.store, phases.append)
+    assert phases == ["marking", "sweeping", "compacting"]
     assert result.chunks_deleted > 0
     assert result.bytes_after <= 1.1 * base_bytes + 65536
     assert fsck(repo.store).ok
