@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import FIXTURES, ROOT, run_dl
 
 pty = pytest.importorskip("pty")  # POSIX only
