@@ -25,7 +25,10 @@ def start_dir(ctx: typer.Context) -> Path:
 def open_repo(ctx: typer.Context, *, readonly: bool = False) -> Repository:
     """The repository containing the start directory (searching upwards, as git does)."""
     directory = find_repository(start_dir(ctx))
-    return Repository.open(directory, global_config=global_config_path(), readonly=readonly)
+    repo = Repository.open(directory, global_config=global_config_path(), readonly=readonly)
+    if ctx is not None:
+        ctx.call_on_close(repo.close)  # the store's connection ends with the command
+    return repo
 
 
 def is_terminal() -> bool:

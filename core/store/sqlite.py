@@ -241,8 +241,9 @@ class SqliteStore:
         if create and readonly:
             raise StoreError(f"cannot create the store {self.path} read-only")
         self._check_file(create)
-        self.why_readonly = "opened read-only" if readonly else \
-            None if create else read_only_place(self.path)
+        place = None if create else read_only_place(self.path)
+        self._readonly_place = place is not None
+        self.why_readonly = place or ("opened read-only" if readonly else None)
         self.readonly = self.why_readonly is not None
         self._db = self._connect(create)
 
@@ -291,6 +292,10 @@ class SqliteStore:
         directory after a clean close), `immutable=1`. Never immutable while a -wal file has
         content: that would ignore committed transactions not yet checkpointed."""
         uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        if self._readonly_place and not self._wal_has_content():
+            # a read-only place with everything checkpointed: reading needs no -wal or -shm,
+            # and creating them (as root could) would change a directory meant to stay as is
+            return self._connect_uri(uri + "&immutable=1")
         db = self._connect_uri(uri)
         try:
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -311,8 +316,11 @@ class SqliteStore:
     def _may_open_immutable(self, exc: sqlite3.Error) -> bool:
         code = getattr(exc, "sqlite_errorcode", None) or 0
         cannot_make_shm = code == READONLY_DIRECTORY or code & 0xFF == sqlite3.SQLITE_CANTOPEN
+        return cannot_make_shm and not self._wal_has_content()
+
+    def _wal_has_content(self) -> bool:
         wal = Path(f"{self.path}-wal")
-        return cannot_make_shm and (not wal.exists() or wal.stat().st_size == 0)
+        return wal.exists() and wal.stat().st_size > 0
 
     def _check_format(self, db: sqlite3.Connection) -> None:
         try:
