@@ -2,52 +2,21 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.cli.cli_helpers import Dl
+from tests.cli.cli_helpers import assert_one_error_line as assert_clean_error
 
-from dl.app import main
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
+__all__ = ["Cli", "assert_clean_error", "home_config"]
 
 
-class Cli:
-    """`cli("fsck")` runs `dl fsck` in the current directory and returns a `Ran`."""
+class Cli(Dl):
+    """`cli("fsck")` runs `dl fsck` in the current directory and returns its `Result`; `fails`
+    returns the whole `error: ...` line."""
 
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-
-    def __call__(self, *args: str | Path) -> Ran:
-        self.capsys.readouterr()
-        with pytest.raises(SystemExit) as done:
-            main([str(a) for a in args])
-        captured = self.capsys.readouterr()
-        code = done.value.code
-        return Ran(0 if code is None else int(code), captured.out, captured.err)
-
-    def ok(self, *args: str | Path) -> str:
-        ran = self(*args)
-        assert ran.code == 0, f"dl {' '.join(map(str, args))}: {ran.err}"
-        return ran.out
-
-    def fails(self, *args: str | Path) -> str:
-        """Asserts a clean failure: exit 1, one `error: ` line, no traceback; returns it."""
-        ran = self(*args)
-        assert ran.code == 1, (ran.code, ran.out, ran.err)
-        assert_clean_error(ran.err)
-        return ran.err.strip()
-
-
-def assert_clean_error(err: str) -> None:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err and "internal error" not in err, err
+    def fails(self, *args: str | Path, code: int = 1) -> str:
+        """Asserts a clean failure: exit `code`, one `error: ` line, no traceback; returns it."""
+        return "error: " + super().fails(*args, code=code)
 
 
 def home_config(home: Path) -> Path:
