@@ -83,15 +83,21 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
                    source=theirs, message=text, author=author, squash=squash, kind="merge")
 
 
+def _single_parent(repo: Repository, rev: str, verb: str) -> tuple[Address, Commit, RootValue]:
+    """The commit `rev` names, and its parent's root; a clear error for a root or merge commit
+    (cherry-pick and revert replay one commit's change against its one parent)."""
+    address = repo.resolve_commit(rev)
+    commit = repo.load_commit(address)
+    if not commit.parents:
+        raise DlError(f"cannot {verb} {rev}: it has no parent")
+    if commit.is_merge:
+        raise DlError(f"cannot {verb} merge commit {rev}")
+    return address, commit, repo.load_root(repo.load_commit(commit.parents[0]).root)
+
+
 def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None) -> MergeResult:
     """Applies the change `rev` made (against its first parent) and commits it as it was."""
-    picked_address = repo.resolve_commit(rev)
-    picked = repo.load_commit(picked_address)
-    if not picked.parents:
-        raise DlError(f"cannot cherry-pick {rev}: it has no parent")
-    if picked.is_merge:
-        raise DlError(f"cannot cherry-pick merge commit {rev}")
-    parent_root = repo.load_root(repo.load_commit(picked.parents[0]).root)
+    picked_address, picked, parent_root = _single_parent(repo, rev, "cherry-pick")
     return _apply_changes(repo, [(parent_root, repo.load_root(picked.root))], picked.message,
                           Author(picked.author, picked.email), "cherry-pick", picked_address)
 
@@ -102,13 +108,8 @@ def revert(repo: Repository, revs: str | list[str], *, author: Author | None = N
     its parent as theirs; the message is `Revert "m1" and "m2"`)."""
     changes, messages, last = [], [], None
     for rev in [revs] if isinstance(revs, str) else revs:
-        last = repo.resolve_commit(rev)
-        commit = repo.load_commit(last)
-        if not commit.parents:
-            raise DlError(f"cannot revert {rev}: it has no parent")
-        if commit.is_merge:
-            raise DlError(f"cannot revert merge commit {rev}")
-        changes.append((repo.load_root(commit.root), repo.load_root(repo.load_commit(commit.parents[0]).root)))
+        last, commit, parent_root = _single_parent(repo, rev, "revert")
+        changes.append((repo.load_root(commit.root), parent_root))
         messages.append(f'"{commit.message}"')
     if last is None:
         raise DlError("name at least one commit to revert")
