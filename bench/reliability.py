@@ -35,13 +35,13 @@ import concurrency
 import crash_harness as harness
 
 from bench.common import median_time, standard_rows
-from core.commit import walk_history
-from core.fsck import fsck
-from core.gc import collect_garbage, reachable
-from core.prolly.tree import NODE_CACHE
-from core.repo import Author, Repository
-from core.schema import TableSchema
-from core.table import Table
+from dl.core.commit import walk_history
+from dl.core.fsck import fsck
+from dl.core.gc import collect_garbage, reachable
+from dl.core.prolly.tree import NODE_CACHE
+from dl.core.repo import Author, Repository
+from dl.core.schema import TableSchema
+from dl.core.table import Table
 
 ME = Author("Bench", "bench@example.com")
 

@@ -38,11 +38,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench import peer
 from bench.common import median_time, standard_rows
-from core.prolly.tree import NODE_CACHE
-from core.repo import Author, Repository
-from core.schema import TableSchema
-from core.table import Table
-from sql.session import Session
+from dl.core.prolly.tree import NODE_CACHE
+from dl.core.repo import Author, Repository
+from dl.core.schema import TableSchema
+from dl.core.table import Table
+from dl.sql.session import Session
 
 READS = {
     "point select": "select * from t where id = {k}",

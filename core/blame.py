@@ -15,11 +15,11 @@ import heapq
 import numpy as np
 import pyarrow as pa
 
-from core.commit import Commit
-from core.diff import diff_tables
-from core.errors import DlError
-from core.hashing import Address
-from core.repo import Repository
+from dl.core.commit import Commit
+from dl.core.diff import diff_tables
+from dl.core.errors import DlError
+from dl.core.hashing import Address
+from dl.core.repo import Repository
 
 
 def blame(repo: Repository, table: str, rev: str = "HEAD") -> pa.Table:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.errors import IntegrityError
-from core.hashing import Address
+from dl.core.errors import IntegrityError
+from dl.core.hashing import Address
 
 FORMAT_VERSION = 1
 HEADER_BYTES = 8

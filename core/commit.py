@@ -11,9 +11,9 @@ import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from core.chunks import decode_json_chunk, encode_json_chunk, field, parse_address
-from core.errors import IntegrityError
-from core.hashing import Address, address_of
+from dl.core.chunks import decode_json_chunk, encode_json_chunk, field, parse_address
+from dl.core.errors import IntegrityError
+from dl.core.hashing import Address, address_of
 
 COMMIT_TAG = "C"
 TAG_TAG = "G"

@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from core.errors import InputError
+from dl.core.errors import InputError
 
 KNOWN_KEYS = {"user.name", "user.email", "init.defaultbranch", "core.editor"}
 

@@ -13,13 +13,13 @@ from enum import Enum
 import numpy as np
 import pyarrow as pa
 
-from core.prolly.diff import TreeDiff, cells_differ, diff_rows, diff_trees
-from core.prolly.layout import RowLayout
-from core.prolly.tree import ProllyTree
-from core.root import RootValue
-from core.schema import ROW_COUNT, ROW_HASH, TableSchema
-from core.store.base import ChunkStore
-from core.table import Table, TableValue
+from dl.core.prolly.diff import TreeDiff, cells_differ, diff_rows, diff_trees
+from dl.core.prolly.layout import RowLayout
+from dl.core.prolly.tree import ProllyTree
+from dl.core.root import RootValue
+from dl.core.schema import ROW_COUNT, ROW_HASH, TableSchema
+from dl.core.store.base import ChunkStore
+from dl.core.table import Table, TableValue
 
 
 class TableChange(Enum):

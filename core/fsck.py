@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.chunks import chunk_tag
-from core.commit import Commit, Tag
-from core.errors import DlError, IntegrityError
-from core.hashing import Address, address_of
-from core.links import merge_state_links
-from core.prolly.node import InternalNode, decode_internal, decode_leaf
-from core.refs import BRANCH_PREFIX, HEAD
-from core.root import RootValue
-from core.store.base import ChunkStore
-from core.table import TableValue
-from core.workingset import WorkingSet
+from dl.core.chunks import chunk_tag
+from dl.core.commit import Commit, Tag
+from dl.core.errors import DlError, IntegrityError
+from dl.core.hashing import Address, address_of
+from dl.core.links import merge_state_links
+from dl.core.prolly.node import InternalNode, decode_internal, decode_leaf
+from dl.core.refs import BRANCH_PREFIX, HEAD
+from dl.core.root import RootValue
+from dl.core.store.base import ChunkStore
+from dl.core.table import TableValue
+from dl.core.workingset import WorkingSet
 
 READ_BATCH = 512  # chunks fetched per get_many while walking a tree level
 
@@ -158,7 +158,7 @@ class _Checker:
             self.check_any(target, f"merge state of {ref}")
 
     def check_stash(self, address: Address, ref: str, data: bytes) -> None:
-        from core.chunks import decode_json_chunk, parse_address
+        from dl.core.chunks import decode_json_chunk, parse_address
         value = decode_json_chunk("S", data, address)
         self.check_commit(parse_address(value.get("head"), address), f"stash {ref} (head)")
         self.check_root(parse_address(value.get("working"), address), f"stash {ref} (working)")

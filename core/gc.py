@@ -28,10 +28,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from core.errors import IntegrityError
-from core.hashing import Address
-from core.links import internal_level, links
-from core.refs import HEAD, ref_address
+from dl.core.errors import IntegrityError
+from dl.core.hashing import Address
+from dl.core.links import internal_level, links
+from dl.core.refs import HEAD, ref_address
 
 
 @dataclass(frozen=True)

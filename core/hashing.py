@@ -9,7 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from core.errors import InputError
+from dl.core.errors import InputError
 
 ADDRESS_BYTES = 20
 HEX_LENGTH = ADDRESS_BYTES * 2

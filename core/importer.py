@@ -17,12 +17,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.errors import AlreadyExists, DuplicateKey, InputError, NotFound
-from core.prolly.diff import diff_trees
-from core.repo import Repository
-from core.schema import TableSchema
-from core.store.buffered import BufferedStore
-from core.table import Table
+from dl.core.errors import AlreadyExists, DuplicateKey, InputError, NotFound
+from dl.core.prolly.diff import diff_trees
+from dl.core.repo import Repository
+from dl.core.schema import TableSchema
+from dl.core.store.buffered import BufferedStore
+from dl.core.table import Table
 
 
 class ImportMode(Enum):
@@ -51,7 +51,7 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
 
     `progress`, if given, is called with the name of each phase as it starts (reading,
     checking keys, building the table, writing), for a progress display."""
-    from core.io import read_table_file
+    from dl.core.io import read_table_file
     step = progress or (lambda phase: None)
     step("reading")
     working = repo.resolve_root("WORKING")

@@ -14,9 +14,9 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from core.chunks import HEADER_BYTES, chunk_tag, decode_json_chunk, parse_address
-from core.errors import IntegrityError
-from core.hashing import ADDRESS_BYTES, Address
+from dl.core.chunks import HEADER_BYTES, chunk_tag, decode_json_chunk, parse_address
+from dl.core.errors import IntegrityError
+from dl.core.hashing import ADDRESS_BYTES, Address
 
 _INTERNAL_HEAD = struct.Struct("<BBBxI")  # as core.prolly.node: tag, version, level, pad, count
 MAX_LEVEL = 32

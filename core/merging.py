@@ -15,18 +15,18 @@ from enum import Enum
 import numpy as np
 import pyarrow as pa
 
-from core.commit import Commit, merge_bases
-from core.errors import ConcurrentUpdate, DlError, NotFound
-from core.hashing import Address
-from core.merge import MergeOutcome, SchemaConflict, TableConflicts, merge_roots
-from core.refs import branch_ref
-from core.repo import Author, Repository
-from core.root import RootValue
-from core.schema import Column, TableSchema
-from core.store.base import RefUpdate
-from core.store.buffered import BufferedStore
-from core.table import Table
-from core.workingset import WorkingSet
+from dl.core.commit import Commit, merge_bases
+from dl.core.errors import ConcurrentUpdate, DlError, NotFound
+from dl.core.hashing import Address
+from dl.core.merge import MergeOutcome, SchemaConflict, TableConflicts, merge_roots
+from dl.core.refs import branch_ref
+from dl.core.repo import Author, Repository
+from dl.core.root import RootValue
+from dl.core.schema import Column, TableSchema
+from dl.core.store.base import RefUpdate
+from dl.core.store.buffered import BufferedStore
+from dl.core.table import Table
+from dl.core.workingset import WorkingSet
 
 CONFLICT_ID = "dolt_conflict_id"
 FROM_ROOT_ISH = "from_root_ish"

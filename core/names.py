@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from core.errors import InvalidName
+from dl.core.errors import InvalidName
 
 MAX_NAME = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -6,8 +6,8 @@ branch), `refs/heads/<b>` a commit address, `refs/tags/<t>` a tag chunk address,
 """
 from __future__ import annotations
 
-from core.errors import IntegrityError
-from core.hashing import Address
+from dl.core.errors import IntegrityError
+from dl.core.hashing import Address
 
 HEAD = "HEAD"
 BRANCH_PREFIX = "refs/heads/"

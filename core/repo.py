@@ -15,22 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.commit import Commit, Tag, merge_bases, walk_history
-from core.config import Config
-from core.errors import (AlreadyExists, ConcurrentUpdate, DlError, MergeConflict, NotFound,
+from dl.core.commit import Commit, Tag, merge_bases, walk_history
+from dl.core.config import Config
+from dl.core.errors import (AlreadyExists, ConcurrentUpdate, DlError, MergeConflict, NotFound,
                          StoreError)
-from core.hashing import Address
-from core.names import check_name, check_ref_name
-from core.refs import (BRANCH_PREFIX, HEAD, TAG_PREFIX, branch_ref, ref_address, tag_ref,
+from dl.core.hashing import Address
+from dl.core.names import check_name, check_ref_name
+from dl.core.refs import (BRANCH_PREFIX, HEAD, TAG_PREFIX, branch_ref, ref_address, tag_ref,
                        working_set_ref)
-from core.revisions import Revision, parse_revision
-from core.root import RootValue
-from core.store.base import ChunkStore, RefUpdate
-from core.store.buffered import BufferedStore
-from core.workingset import WorkingSet
+from dl.core.revisions import Revision, parse_revision
+from dl.core.root import RootValue
+from dl.core.store.base import ChunkStore, RefUpdate
+from dl.core.store.buffered import BufferedStore
+from dl.core.workingset import WorkingSet
 
 if TYPE_CHECKING:
-    from core.table import Table, TableValue
+    from dl.core.table import Table, TableValue
 
 DL_DIR = ".dl"
 STORE_FILE = "store.db"
@@ -80,7 +80,7 @@ class Repository:
     def init(cls, directory: Path, *, global_config: Path | None = None,
              branch: str = DEFAULT_BRANCH, author: Author | None = None) -> "Repository":
         """Creates `.dl/` in `directory` with `branch` and an initial empty commit."""
-        from core.store.sqlite import SqliteStore
+        from dl.core.store.sqlite import SqliteStore
         dl_dir = directory / DL_DIR
         if (dl_dir / STORE_FILE).exists():
             raise AlreadyExists("repository", str(dl_dir))
@@ -94,7 +94,7 @@ class Repository:
     @classmethod
     def open(cls, directory: Path, *, global_config: Path | None = None,
              readonly: bool = False) -> "Repository":
-        from core.store.sqlite import SqliteStore
+        from dl.core.store.sqlite import SqliteStore
         dl_dir = directory / DL_DIR
         store = SqliteStore(dl_dir / STORE_FILE, readonly=readonly)
         return cls(store, Config(global_config, dl_dir / CONFIG_FILE), directory)
@@ -102,7 +102,7 @@ class Repository:
     @classmethod
     def in_memory(cls, branch: str = DEFAULT_BRANCH) -> "Repository":
         """A repository over a memory store (tests, notebooks)."""
-        from core.store.memory import MemoryStore
+        from dl.core.store.memory import MemoryStore
         repo = cls(MemoryStore(), Config(None, None))
         repo._create_initial_commit(branch, Author("dl", "dl@localhost"))
         return repo
@@ -141,7 +141,7 @@ class Repository:
 
     @staticmethod
     def _put(store: ChunkStore, data: bytes) -> Address:
-        from core.hashing import address_of
+        from dl.core.hashing import address_of
         address = address_of(data)
         store.put_many({address: data})
         return address
@@ -156,12 +156,12 @@ class Repository:
         return RootValue.decode((store or self.store).get(address), address)
 
     def load_table_value(self, address: Address, store: ChunkStore | None = None) -> "TableValue":
-        from core.table import TableValue
+        from dl.core.table import TableValue
         return TableValue.decode((store or self.store).get(address), address)
 
     def table_in(self, root: RootValue, name: str, store: ChunkStore | None = None) -> "Table":
         """The table `name` of `root`; `NotFound` naming it when absent."""
-        from core.table import Table
+        from dl.core.table import Table
         address = root.tables.get(name)
         if address is None:
             raise NotFound("table", name)
@@ -240,7 +240,7 @@ class Repository:
         return self._resolve_prefix(base)
 
     def _resolve_prefix(self, text: str) -> Address:
-        from core.hashing import is_hex_prefix
+        from dl.core.hashing import is_hex_prefix
         if not is_hex_prefix(text):
             raise NotFound("revision", text, "give a branch, tag, commit hash, HEAD, HEAD~n")
         matches = {a for a, _ in self.iter_all_commits() if a.hex.startswith(text.lower())}

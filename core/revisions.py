@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.errors import NotFound
+from dl.core.errors import NotFound
 
 _STEP = re.compile(r"([~^])(\d*)")
 

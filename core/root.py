@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.chunks import decode_json_chunk, encode_json_chunk, parse_address
-from core.errors import IntegrityError
-from core.hashing import Address, address_of
+from dl.core.chunks import decode_json_chunk, encode_json_chunk, parse_address
+from dl.core.errors import IntegrityError
+from dl.core.hashing import Address, address_of
 
 TAG = "R"
 

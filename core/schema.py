@@ -13,9 +13,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from core.errors import DlError, IntegrityError, SchemaError
-from core.names import check_name
-from core.prolly.layout import RowLayout
+from dl.core.errors import DlError, IntegrityError, SchemaError
+from dl.core.names import check_name
+from dl.core.prolly.layout import RowLayout
 
 ROW_HASH = "__dl_row_hash"
 ROW_COUNT = "__dl_count"

@@ -11,15 +11,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from core.chunks import decode_json_chunk, encode_json_chunk, field, parse_address
-from core.errors import ConcurrentUpdate, DlError, NotFound
-from core.hashing import Address, address_of
-from core.merge import merge_roots
-from core.refs import STASH_PREFIX, ref_address
-from core.repo import Repository
-from core.store.base import RefUpdate
-from core.store.buffered import BufferedStore
-from core.workingset import WorkingSet
+from dl.core.chunks import decode_json_chunk, encode_json_chunk, field, parse_address
+from dl.core.errors import ConcurrentUpdate, DlError, NotFound
+from dl.core.hashing import Address, address_of
+from dl.core.merge import merge_roots
+from dl.core.refs import STASH_PREFIX, ref_address
+from dl.core.repo import Repository
+from dl.core.store.base import RefUpdate
+from dl.core.store.buffered import BufferedStore
+from dl.core.workingset import WorkingSet
 
 TAG = "S"
 

@@ -18,15 +18,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from core.chunks import decode_json_chunk, encode_json_chunk, parse_address
-from core.encoding import encode_keys
-from core.errors import DuplicateKey, SchemaError
-from core.hashing import Address, address_of
-from core.prolly.builder import build_tree
-from core.prolly.edit import apply_edits
-from core.prolly.tree import ProllyTree
-from core.schema import ROW_COUNT, ROW_HASH, ROW_HASH_TYPE, TableSchema
-from core.store.base import ChunkStore
+from dl.core.chunks import decode_json_chunk, encode_json_chunk, parse_address
+from dl.core.encoding import encode_keys
+from dl.core.errors import DuplicateKey, SchemaError
+from dl.core.hashing import Address, address_of
+from dl.core.prolly.builder import build_tree
+from dl.core.prolly.edit import apply_edits
+from dl.core.prolly.tree import ProllyTree
+from dl.core.schema import ROW_COUNT, ROW_HASH, ROW_HASH_TYPE, TableSchema
+from dl.core.store.base import ChunkStore
 
 TAG = "T"
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.chunks import decode_json_chunk, encode_json_chunk, parse_address
-from core.errors import IntegrityError
-from core.hashing import Address, address_of
-from core.links import merge_state_links
+from dl.core.chunks import decode_json_chunk, encode_json_chunk, parse_address
+from dl.core.errors import IntegrityError
+from dl.core.hashing import Address, address_of
+from dl.core.links import merge_state_links
 
 TAG = "W"
 

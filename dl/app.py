@@ -22,7 +22,7 @@ try:  # typer >= 0.22 vendors click as typer._click; older typer depends on clic
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click.exceptions import ClickException, NoArgsIsHelpError
 
-from core.errors import DlError
+from dl.core.errors import DlError
 
 COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "merge", "maintenance")
 
@@ -108,7 +108,7 @@ def _arm_faults(spec: str | None) -> None:
     """`DL_FAULT=chunk=37` (for the crash tests only) aborts inside the store at that point;
     see core/store/faults.py."""
     if spec:
-        from core.store import faults
+        from dl.core.store import faults
         try:
             faults.arm(spec)
         except ValueError as exc:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from core.repo import Repository, find_repository
+from dl.core.repo import Repository, find_repository
 
 
 def global_config_path() -> Path:

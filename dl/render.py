@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from core.commit import Commit
-    from core.diff import DiffStat, TableDiff
-    from core.hashing import Address
-    from core.repo import Status
+    from dl.core.commit import Commit
+    from dl.core.diff import DiffStat, TableDiff
+    from dl.core.hashing import Address
+    from dl.core.repo import Status
 
 MARK = "__dl_mark"
 ORDER = "__dl_order"
@@ -65,7 +65,7 @@ def marked_rows(diff: "TableDiff") -> "pa.Table":
 
 def cell(value: Any) -> str:
     """One value as the tabular diff shows it."""
-    from sql.formats import cell_text
+    from dl.sql.formats import cell_text
     return cell_text(value)
 
 
@@ -113,7 +113,7 @@ def _box(rows: "pa.Table", colour: bool) -> str:
 
 def json_diff(diffs: list["TableDiff"]) -> str:
     """Dolt's JSON shape: {"tables": [{"name", "schema_diff", "data_diff": [{from_row, to_row}]}]}."""
-    from sql.formats import json_value
+    from dl.sql.formats import json_value
     tables = []
     for diff in diffs:
         rows = diff.rows
@@ -128,10 +128,10 @@ def json_diff(diffs: list["TableDiff"]) -> str:
 
 def _schema_diff(diff: "TableDiff") -> list[str]:
     if diff.change.value == "added" and diff.to_schema is not None:
-        from sql.script import create_table  # sqlglot: only when a schema is to be written
+        from dl.sql.script import create_table  # sqlglot: only when a schema is to be written
         return [create_table(diff.name, diff.to_schema)]
     if diff.change.value == "deleted":
-        from sql.script import quote_identifier
+        from dl.sql.script import quote_identifier
         return [f"DROP TABLE {quote_identifier(diff.name)};"]
     return list(diff.schema_changes)
 
@@ -141,7 +141,7 @@ def csv_diff(diffs: list["TableDiff"]) -> str:
     columns; with more than one table, a `table` column first (the union of their columns)."""
     import pyarrow as pa
 
-    from sql.formats import to_csv
+    from dl.sql.formats import to_csv
     marks = {"+": "added", "-": "removed", "<": "modified_from", ">": "modified_to"}
     frames = []
     for diff in diffs:
@@ -159,7 +159,7 @@ def csv_diff(diffs: list["TableDiff"]) -> str:
 
 
 def sql_diff(diffs: list["TableDiff"]) -> str:
-    from sql.script import diff_script
+    from dl.sql.script import diff_script
     lines: list[str] = []
     for diff in diffs:
         lines += diff_script(diff)
@@ -194,7 +194,7 @@ def summary_text(diffs: list["TableDiff"]) -> str:
     """Dolt's --summary: one line per table with its diff type, data and schema change."""
     import pyarrow as pa
 
-    from sql.formats import to_box
+    from dl.sql.formats import to_box
     rows = {"Table name": [], "Diff type": [], "Data change": [], "Schema change": []}
     for diff in diffs:
         data = any(t.num_rows for t in (diff.rows.added, diff.rows.removed, diff.rows.modified_to))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.errors import DlError
+from dl.core.errors import DlError
 
 EXIT_WORDS = {"exit", "quit", "\\q", "exit;", "quit;"}
 HISTORY_LINES = 1000
@@ -23,8 +23,8 @@ def run_shell(session: Any, render: Callable[[Any], None], *,
               read_line: Callable[[str], str] = input, write: Callable[[str], None] = print,
               write_error: Callable[[str], None] | None = None, history: Path | None = None) -> None:
     """Reads statements until exit or end of input, running each through `session`."""
-    from sql.parse import is_complete
-    from sql.session import ResultKind
+    from dl.sql.parse import is_complete
+    from dl.sql.session import ResultKind
     errors = write_error or (lambda text: write(text))
     _load_history(history)
     write("dl sql shell: end statements with ';', 'exit' or Ctrl-D to leave.")

@@ -1,6 +1,6 @@
 """The query layer: SQL over the working set and every revision, executed by DuckDB.
 
-    from sql import Session
+    from dl.sql import Session
     with Session(repo) as session:
         table = session.query("select * from users as of 'HEAD~1'")   # a pyarrow.Table
 
@@ -19,6 +19,6 @@ __all__ = ["Result", "Session"]
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from sql import session
+        from dl.sql import session
         return getattr(session, name)
     raise AttributeError(name)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from core.merging import CONFLICT_ID, delete_conflict_rows
-from sql.errors import SqlError
-from sql.resolve import Binder
+from dl.core.merging import CONFLICT_ID, delete_conflict_rows
+from dl.sql.errors import SqlError
+from dl.sql.resolve import Binder
 
 PREFIX = "dolt_conflicts_"
 

@@ -19,17 +19,17 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
-from core.errors import DlError
-from core.names import check_name
-from core.root import RootValue
-from core.schema import Column, TableSchema
-from core.table import Table
-from sql import views
-from sql.dml import coerce, column_of
-from sql.errors import SqlError, wrap
-from sql.resolve import Binder
-from sql.system_tables import system_table_name
-from sql.types import arrow_type, duckdb_type, stored_type
+from dl.core.errors import DlError
+from dl.core.names import check_name
+from dl.core.root import RootValue
+from dl.core.schema import Column, TableSchema
+from dl.core.table import Table
+from dl.sql import views
+from dl.sql.dml import coerce, column_of
+from dl.sql.errors import SqlError, wrap
+from dl.sql.resolve import Binder
+from dl.sql.system_tables import system_table_name
+from dl.sql.types import arrow_type, duckdb_type, stored_type
 
 Tables = dict[str, Table | None]  # name -> new table (None: dropped)
 

@@ -15,9 +15,9 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from core.diff import TableDiff
-from core.prolly.diff import TreeDiff
-from sql.errors import SqlError
+from dl.core.diff import TableDiff
+from dl.core.prolly.diff import TreeDiff
+from dl.sql.errors import SqlError
 
 PARTS = ("added", "removed", "modified")
 

@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from core.commit import Commit
-from core.diff import diff_roots, diff_tables
-from core.hashing import Address
-from core.root import RootValue
-from core.schema import TableSchema
-from core.table import Table
-from sql.errors import SqlError
+from dl.core.commit import Commit
+from dl.core.diff import diff_roots, diff_tables
+from dl.core.hashing import Address
+from dl.core.root import RootValue
+from dl.core.schema import TableSchema
+from dl.core.table import Table
+from dl.sql.errors import SqlError
 
 if TYPE_CHECKING:
-    from sql.resolve import View
+    from dl.sql.resolve import View
 
 TS = pa.timestamp("us")
 WORKING = "WORKING"

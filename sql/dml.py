@@ -30,14 +30,14 @@ import pyarrow.compute as pc
 import sqlglot
 from sqlglot import exp
 
-from core.errors import DuplicateKey
-from core.schema import TableSchema
-from core.table import Table, TableValue
-from sql import views
-from sql.errors import SqlError
-from sql.resolve import Binder
-from sql.system_tables import system_table_name
-from sql.types import duckdb_type
+from dl.core.errors import DuplicateKey
+from dl.core.schema import TableSchema
+from dl.core.table import Table, TableValue
+from dl.sql import views
+from dl.sql.errors import SqlError
+from dl.sql.resolve import Binder
+from dl.sql.system_tables import system_table_name
+from dl.sql.types import duckdb_type
 
 OLD = "__dl_old_"
 

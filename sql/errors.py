@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from core.errors import DlError
+from dl.core.errors import DlError
 
 _CLASS = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
 _DUCK_LINE = re.compile(r"^LINE \d+:")

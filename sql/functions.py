@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from sqlglot import exp
 
-from sql import procedures
-from sql.edits import TextEdits
-from sql.errors import SqlError
+from dl.sql import procedures
+from dl.sql.edits import TextEdits
+from dl.sql.errors import SqlError
 
 if TYPE_CHECKING:
-    from sql.resolve import View
+    from dl.sql.resolve import View
 
 ProcedureCall = Callable[[str, list[str]], pa.Table]
 

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from core.commit import Commit, walk_history
-from core.hashing import Address
-from core.root import RootValue
-from sql.errors import SqlError
+from dl.core.commit import Commit, walk_history
+from dl.core.hashing import Address
+from dl.core.root import RootValue
+from dl.sql.errors import SqlError
 
 if TYPE_CHECKING:
-    from sql.resolve import View
+    from dl.sql.resolve import View
 
 TS = pa.timestamp("us")
 DECORATIONS = ("short", "full", "no", "auto")

@@ -28,8 +28,8 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
 
-from sql.dialects import adapt
-from sql.errors import SqlError, parse_error
+from dl.sql.dialects import adapt
+from dl.sql.errors import SqlError, parse_error
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
-from core.table import Table
+from dl.core.table import Table
 
 MAX_POINTS = 100_000
 

@@ -27,19 +27,19 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from core.errors import DlError
-from core.root import RootValue
-from core.store.base import ChunkStore
-from core.table import Table
-from core.workingset import WorkingSet
-from sql import functions, pushdown, system_tables, views
-from sql.edits import TextEdits
-from sql.errors import SqlError, engine_error, wrap
+from dl.core.errors import DlError
+from dl.core.root import RootValue
+from dl.core.store.base import ChunkStore
+from dl.core.table import Table
+from dl.core.workingset import WorkingSet
+from dl.sql import functions, pushdown, system_tables, views
+from dl.sql.edits import TextEdits
+from dl.sql.errors import SqlError, engine_error, wrap
 
 if TYPE_CHECKING:
     import duckdb
 
-    from core.repo import Repository
+    from dl.core.repo import Repository
 
 _SOURCE_PREFIX = "__dl_src_"
 _counter = itertools.count()

@@ -13,10 +13,10 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
-from core.errors import InputError
-from core.schema import TableSchema
-from sql.ddl import declared_schema
-from sql.errors import SqlError
+from dl.core.errors import InputError
+from dl.core.schema import TableSchema
+from dl.sql.ddl import declared_schema
+from dl.sql.errors import SqlError
 
 
 class _Constants:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from core.diff import TableChange, TableDiff
-from core.schema import Column, TableSchema
-from sql.types import display_type
+from dl.core.diff import TableChange, TableDiff
+from dl.core.schema import Column, TableSchema
+from dl.sql.types import display_type
 
 
 def quote_identifier(name: str) -> str:

@@ -24,21 +24,21 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from core.errors import ConcurrentUpdate, DlError
-from core.hashing import Address, address_of
-from core.refs import working_set_ref
-from core.repo import Author, Repository
-from core.root import RootValue
-from core.store.base import ChunkStore
-from core.store.buffered import BufferedStore
-from core.table import Table
-from core.workingset import WorkingSet
-from sql import conflicts, ddl, dialects, dml, functions, procedures, views
-from sql.edits import TextEdits
-from sql.errors import SqlError, wrap
-from sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
-from sql.resolve import Binder, ScanCache, View
-from sql.types import display_type
+from dl.core.errors import ConcurrentUpdate, DlError
+from dl.core.hashing import Address, address_of
+from dl.core.refs import working_set_ref
+from dl.core.repo import Author, Repository
+from dl.core.root import RootValue
+from dl.core.store.base import ChunkStore
+from dl.core.store.buffered import BufferedStore
+from dl.core.table import Table
+from dl.core.workingset import WorkingSet
+from dl.sql import conflicts, ddl, dialects, dml, functions, procedures, views
+from dl.sql.edits import TextEdits
+from dl.sql.errors import SqlError, wrap
+from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
+from dl.sql.resolve import Binder, ScanCache, View
+from dl.sql.types import display_type
 
 
 class ResultKind(Enum):

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
-from sql.errors import SqlError
+from dl.sql.errors import SqlError
 
 T = exp.DataType.Type
 

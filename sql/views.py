@@ -26,16 +26,16 @@ import pyarrow as pa
 from sqlglot import exp
 from sqlglot.tokenizer_core import TokenType
 
-from core.errors import DlError
-from core.names import check_name
-from core.root import RootValue
-from core.schema import Column, TableSchema
-from core.table import Table
-from sql.errors import SqlError, wrap
-from sql.parse import AS_OF_MARKER, Kind, Statement, parse_statement, split_script
+from dl.core.errors import DlError
+from dl.core.names import check_name
+from dl.core.root import RootValue
+from dl.core.schema import Column, TableSchema
+from dl.core.table import Table
+from dl.sql.errors import SqlError, wrap
+from dl.sql.parse import AS_OF_MARKER, Kind, Statement, parse_statement, split_script
 
 if TYPE_CHECKING:
-    from sql.resolve import Binder, View
+    from dl.sql.resolve import Binder, View
 
 SCHEMAS_TABLE = "dolt_schemas"
 SCHEMA = TableSchema((Column("type", pa.string()), Column("name", pa.string()),

@@ -6,8 +6,8 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from core.prolly import splitter
-from core.prolly.tree import NODE_CACHE
+from dl.core.prolly import splitter
+from dl.core.prolly.tree import NODE_CACHE
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=40,
                           suppress_health_check=[HealthCheck.too_slow])

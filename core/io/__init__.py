@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from core.io.formats import (
+from dl.core.io.formats import (
     FORMATS,
     ReadResult,
     check_readable,
@@ -29,7 +29,7 @@ from core.io.formats import (
     read_source,
     text_delimiter,
 )
-from core.io.write import write_table_file
+from dl.core.io.write import write_table_file
 
 __all__ = ["FORMATS", "ReadResult", "detect_format", "read_table_file", "write_table_file"]
 
@@ -44,10 +44,10 @@ def read_table_file(path: str | Path, *, file_type: str | None = None,
     check_readable(path)
     kind = detect_format(path, file_type)
     if kind == "parquet":
-        from core.io.parquet import read_parquet
+        from dl.core.io.parquet import read_parquet
         return read_parquet(path, schema)
     if kind in ("json", "jsonl"):
-        from core.io.json import read_json
+        from dl.core.io.json import read_json
         return read_json(path, read_source(path), schema, lines=kind == "jsonl")
-    from core.io.csv import read_csv
+    from dl.core.io.csv import read_csv
     return read_csv(path, map_source(path), text_delimiter(kind, delimiter), schema)

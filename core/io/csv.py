@@ -31,10 +31,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from core.errors import InputError
-from core.io.convert import BadValue, cast_text, infer_text, show, text_can_hold, type_name
-from core.io.formats import ReadResult, Source, Where, check_known
-from core.io.lines import count_lines, lines_from_values, record_lines
+from dl.core.errors import InputError
+from dl.core.io.convert import BadValue, cast_text, infer_text, show, text_can_hold, type_name
+from dl.core.io.formats import ReadResult, Source, Where, check_known
+from dl.core.io.lines import count_lines, lines_from_values, record_lines
 
 
 def read_csv(path: Path, data: Source, delimiter: str, schema: pa.Schema | None) -> ReadResult:

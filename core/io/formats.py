@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from core.errors import InputError, NotFound
+from dl.core.errors import InputError, NotFound
 
 FORMATS = ("csv", "tsv", "psv", "parquet", "json", "jsonl")
 TEXT_DELIMITERS = {"csv": ",", "tsv": "\t", "psv": "|"}

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from core.errors import InputError
-from core.io.convert import ARROW_ERRORS, BIGINT, BadValue, cast_column, infer_strings, show
-from core.io.formats import ReadResult, Where, check_known
+from dl.core.errors import InputError
+from dl.core.io.convert import ARROW_ERRORS, BIGINT, BadValue, cast_column, infer_strings, show
+from dl.core.io.formats import ReadResult, Where, check_known
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 

@@ -26,7 +26,7 @@ import io
 import numpy as np
 import pyarrow as pa
 
-from core.io.formats import Source
+from dl.core.io.formats import Source
 
 QUOTE = ord('"')
 

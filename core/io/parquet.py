@@ -11,9 +11,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from core.errors import InputError
-from core.io.convert import ARROW_ERRORS, BadValue, cast_column, show
-from core.io.formats import ReadResult, Where, check_known, check_readable
+from dl.core.errors import InputError
+from dl.core.io.convert import ARROW_ERRORS, BadValue, cast_column, show
+from dl.core.io.formats import ReadResult, Where, check_known, check_readable
 
 
 def read_parquet(path: Path, schema: pa.Schema | None) -> ReadResult:

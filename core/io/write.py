@@ -27,9 +27,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from core.errors import InputError, NotFound
-from core.io.convert import ARROW_ERRORS, show, type_name
-from core.io.formats import TEXT_DELIMITERS, detect_format
+from dl.core.errors import InputError, NotFound
+from dl.core.io.convert import ARROW_ERRORS, show, type_name
+from dl.core.io.formats import TEXT_DELIMITERS, detect_format
 
 
 def write_table_file(table: pa.Table, path: str | Path, *, file_type: str | None = None) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from core.errors import DuplicateKey
-from core.hashing import Address
-from core.prolly.chunker import NodeWriter, RowRun, build_levels, cut, entries_of
-from core.prolly.layout import RowLayout
-from core.store.base import ChunkStore
+from dl.core.errors import DuplicateKey
+from dl.core.hashing import Address
+from dl.core.prolly.chunker import NodeWriter, RowRun, build_levels, cut, entries_of
+from dl.core.prolly.layout import RowLayout
+from dl.core.store.base import ChunkStore
 
 
 def sorted_rows(layout: RowLayout, data: pa.Table | pa.RecordBatch) -> tuple[pa.RecordBatch, np.ndarray]:

@@ -14,9 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.hashing import ADDRESS_BYTES, Address
-from core.prolly.node import InternalNode
-from core.prolly.tree import ProllyTree
+from dl.core.hashing import ADDRESS_BYTES, Address
+from dl.core.prolly.node import InternalNode
+from dl.core.prolly.tree import ProllyTree
 
 
 @dataclass(frozen=True)

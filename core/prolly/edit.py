@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from core.errors import InputError
-from core.hashing import Address
-from core.prolly.builder import build_tree, sorted_rows
-from core.prolly.chunker import EntryRun, NodeWriter, Run, RowRun, build_levels, cut, entries_of
-from core.prolly.node import Entries, InternalNode, decode_internal
-from core.prolly.tree import ProllyTree, route
+from dl.core.errors import InputError
+from dl.core.hashing import Address
+from dl.core.prolly.builder import build_tree, sorted_rows
+from dl.core.prolly.chunker import EntryRun, NodeWriter, Run, RowRun, build_levels, cut, entries_of
+from dl.core.prolly.node import Entries, InternalNode, decode_internal
+from dl.core.prolly.tree import ProllyTree, route
 
 Path = tuple[int, ...]
 

@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from core.encoding import encode_keys
-from core.prolly.xxh3vec import xxh3_64_of_keys
+from dl.core.encoding import encode_keys
+from dl.core.prolly.xxh3vec import xxh3_64_of_keys
 
 _OFFSET_BYTES = 4
 _NESTED_ROW_BYTES = 16

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from core.errors import IntegrityError
-from core.hashing import ADDRESS_BYTES, Address
+from dl.core.errors import IntegrityError
+from dl.core.hashing import ADDRESS_BYTES, Address
 
 LEAF_TAG = ord("L")
 INTERNAL_TAG = ord("I")

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from core.errors import IntegrityError
-from core.hashing import Address
-from core.prolly.layout import RowLayout
-from core.prolly.node import (HEADER_BYTES, INTERNAL_TAG, LEAF_TAG, InternalNode, decode_internal,
+from dl.core.errors import IntegrityError
+from dl.core.hashing import Address
+from dl.core.prolly.layout import RowLayout
+from dl.core.prolly.node import (HEADER_BYTES, INTERNAL_TAG, LEAF_TAG, InternalNode, decode_internal,
                               decode_leaf)
-from core.store.base import ChunkStore
+from dl.core.store.base import ChunkStore
 
 Node = InternalNode | pa.RecordBatch
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import xxhash
 
-from core.encoding import key_lengths, key_words
+from dl.core.encoding import key_lengths, key_words
 
 _U64 = np.uint64
 _MASK32 = _U64(0xFFFFFFFF)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 
-from core.store.base import ChunkStore, RefUpdate, StoreStats
-from core.store.buffered import BufferedStore
-from core.store.counting import CountingStore
-from core.store.memory import MemoryStore
-from core.store.sqlite import SqliteStore
+from dl.core.store.base import ChunkStore, RefUpdate, StoreStats
+from dl.core.store.buffered import BufferedStore
+from dl.core.store.counting import CountingStore
+from dl.core.store.memory import MemoryStore
+from dl.core.store.sqlite import SqliteStore
 
 __all__ = ["BufferedStore", "ChunkStore", "CountingStore", "MemoryStore", "RefUpdate",
            "SqliteStore", "StoreStats", "open_store"]

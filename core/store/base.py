@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from core.hashing import Address
+from dl.core.hashing import Address
 
 
 LINKED = "a chunk this change links to; a concurrent dl gc may have deleted it: retry"

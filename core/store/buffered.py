@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from core.errors import IntegrityError
-from core.hashing import Address
-from core.links import links
-from core.store.base import ChunkStore, RefUpdate, StoreStats
+from dl.core.errors import IntegrityError
+from dl.core.hashing import Address
+from dl.core.links import links
+from dl.core.store.base import ChunkStore, RefUpdate, StoreStats
 
 
 class BufferedStore:

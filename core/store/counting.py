@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from core.hashing import Address
-from core.store.base import ChunkStore, RefUpdate, StoreStats
+from dl.core.hashing import Address
+from dl.core.store.base import ChunkStore, RefUpdate, StoreStats
 
 
 class CountingStore:

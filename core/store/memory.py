@@ -12,9 +12,9 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from core.errors import MissingChunk
-from core.hashing import Address
-from core.store.base import LINKED, RefUpdate, StoreStats
+from dl.core.errors import MissingChunk
+from dl.core.hashing import Address
+from dl.core.store.base import LINKED, RefUpdate, StoreStats
 
 
 class MemoryStore:

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-from core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, NotFound, StoreError
-from core.store import faults
-from core.hashing import HEX_LENGTH, Address, address_of
-from core.store.base import LINKED, RefUpdate, StoreStats
+from dl.core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, NotFound, StoreError
+from dl.core.store import faults
+from dl.core.hashing import HEX_LENGTH, Address, address_of
+from dl.core.store.base import LINKED, RefUpdate, StoreStats
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from core.errors import NotFound, UsageError
+from dl.core.errors import NotFound, UsageError
 from dl.context import is_terminal, open_repo
 
 

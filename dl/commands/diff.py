@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import typer
 
-from core.errors import NotFound, UsageError
+from dl.core.errors import NotFound, UsageError
 from dl.context import is_terminal, open_repo
 
 FORMATS = ("tabular", "json", "sql", "csv")
@@ -106,15 +106,15 @@ def _tables(repo, names: list[str], revisions: list[str]) -> list[str]:
 def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                where: str | None = None, limit: int | None = None,
                result_format: str = "tabular") -> None:
-    from core.diff import diff_roots
+    from dl.core.diff import diff_roots
     from dl import render
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
     diffs = diff_roots(repo.store, old, new, sides.tables or None)
     if where:
-        from sql.diff_filter import filter_diff
+        from dl.sql.diff_filter import filter_diff
         diffs = [filter_diff(d, where) for d in diffs]
     if limit is not None:
-        from sql.diff_filter import limit_diff
+        from dl.sql.diff_filter import limit_diff
         diffs = [limit_diff(d, limit) for d in diffs]
     if summary:
         typer.echo(render.summary_text(diffs), nl=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from core.errors import DlError, NotFound, UsageError
+from dl.core.errors import DlError, NotFound, UsageError
 from dl.context import global_config_path, is_terminal, open_repo, start_dir
 
 _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
@@ -25,8 +25,8 @@ def init(ctx: typer.Context,
 
     Example: mkdir data && cd data && dl init
     """
-    from core.config import Config
-    from core.repo import CONFIG_FILE, DL_DIR, Author, Repository
+    from dl.core.config import Config
+    from dl.core.repo import CONFIG_FILE, DL_DIR, Author, Repository
     directory = start_dir(ctx)
     if not directory.is_dir():
         raise NotFound("directory", str(directory))
@@ -91,7 +91,7 @@ def commit(ctx: typer.Context,
 
 def parse_author(text: str):
     """`Name <email>` as an Author; a usage error for anything else."""
-    from core.repo import Author
+    from dl.core.repo import Author
     match = _AUTHOR.match(text)
     if not match or not match.group("name") or not match.group("email"):
         raise UsageError(f'--author must look like "Name <email>", got {text!r}')
@@ -217,8 +217,8 @@ def config(ctx: typer.Context,
 
     Example: dl config --global --add user.name "Ada Lovelace"
     """
-    from core.config import KNOWN_KEYS, Config, ConfigFile
-    from core.repo import CONFIG_FILE, DL_DIR, find_repository
+    from dl.core.config import KNOWN_KEYS, Config, ConfigFile
+    from dl.core.repo import CONFIG_FILE, DL_DIR, find_repository
     args = list(args or [])
     if use_global and use_local:
         raise UsageError("give --global or --local, not both")

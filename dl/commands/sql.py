@@ -12,7 +12,7 @@ from typing import IO, Any
 
 import typer
 
-from core.errors import UsageError
+from dl.core.errors import UsageError
 from dl.context import is_terminal, open_repo
 
 FORMATS = ("tabular", "csv", "json", "vertical", "parquet")
@@ -40,7 +40,7 @@ def sql(ctx: typer.Context,
         raise UsageError("give -q or -f, not both")
     text = query if query is not None else _read_file(file) if file is not None else None
     repo = open_repo(ctx)
-    from sql.session import Session
+    from dl.sql.session import Session
     with Session(repo, dialect=dialect) as session:
         if text is None and sys.stdin.isatty():
             from dl.shell import default_history, run_shell
@@ -60,7 +60,7 @@ def _read_file(path: Path) -> str:
 
 
 def _run_script(session: Any, text: str, result_format: str, output: Path | None) -> None:
-    from sql.session import ResultKind
+    from dl.sql.session import ResultKind
     last_rows = None
     stream: IO[str] = open(output, "w", encoding="utf-8") if output and result_format != "parquet" else sys.stdout
     try:
@@ -84,7 +84,7 @@ def _run_script(session: Any, text: str, result_format: str, output: Path | None
 
 
 def _render(table: Any, result_format: str, stream: IO[str]) -> None:
-    from sql import formats
+    from dl.sql import formats
     if result_format == "csv":
         stream.write(formats.to_csv(table))
     elif result_format == "json":
@@ -96,7 +96,7 @@ def _render(table: Any, result_format: str, stream: IO[str]) -> None:
 
 
 def _render_tabular(table: Any, stream: IO[str]) -> None:
-    from sql import formats
+    from dl.sql import formats
     if stream is sys.stdout and is_terminal():
         from rich.console import Console
         from rich.table import Table
@@ -113,7 +113,7 @@ def _render_tabular(table: Any, stream: IO[str]) -> None:
 
 
 def _write_parquet(table: Any, output: Path | None) -> None:
-    from sql import formats
+    from dl.sql import formats
     if table is None:
         raise UsageError("-r parquet needs a statement that returns rows")
     if output is not None:

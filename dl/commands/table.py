@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from core.errors import AlreadyExists, NotFound, UsageError
+from dl.core.errors import AlreadyExists, NotFound, UsageError
 from dl.context import open_repo
 from dl.progress import phase_progress
 
@@ -39,7 +39,7 @@ def import_(ctx: typer.Context,
 
     Example: dl table import -c --pk id people people.csv
     """
-    from core.importer import ImportMode, import_table
+    from dl.core.importer import ImportMode, import_table
     modes = [m for m, on in ((ImportMode.CREATE, create), (ImportMode.UPDATE, update),
                              (ImportMode.REPLACE, replace), (ImportMode.APPEND, append)) if on]
     if len(modes) != 1:
@@ -54,7 +54,7 @@ def import_(ctx: typer.Context,
     if schema is not None:
         from dataclasses import replace as with_fields
 
-        from sql.schema_file import schema_from_file
+        from dl.sql.schema_file import schema_from_file
         declared = schema_from_file(schema)
         if keys:
             declared = with_fields(declared, primary_key=tuple(keys))
@@ -79,7 +79,7 @@ def export(ctx: typer.Context,
 
     Example: dl table export people people.parquet --as-of HEAD~1
     """
-    from core.io import write_table_file
+    from dl.core.io import write_table_file
     repo = open_repo(ctx, readonly=True)
     rows = repo.table(table, as_of).scan()
     if file.exists() and not force:
@@ -150,7 +150,7 @@ def cp(ctx: typer.Context, old: str = typer.Argument(...), new: str = typer.Argu
 
 
 def _copy(ctx: typer.Context, old: str, new: str, force: bool, keep_old: bool) -> None:
-    from core.names import check_name
+    from dl.core.names import check_name
     check_name("table", new)
     repo = open_repo(ctx)
 
@@ -172,7 +172,7 @@ def schema_show(ctx: typer.Context,
 
     Example: dl schema show HEAD people
     """
-    from sql.script import create_table
+    from dl.sql.script import create_table
     repo = open_repo(ctx, readonly=True)
     args = list(args or [])
     revision = "WORKING"

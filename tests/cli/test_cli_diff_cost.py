@@ -15,11 +15,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from core.config import Config
-from core.repo import Author, Repository
-from core.schema import TableSchema
-from core.store.counting import CountingStore
-from core.table import Table
+from dl.core.config import Config
+from dl.core.repo import Author, Repository
+from dl.core.schema import TableSchema
+from dl.core.store.counting import CountingStore
+from dl.core.table import Table
 from dl.commands.diff import Sides, print_diff
 
 N = 200_000
@@ -48,7 +48,7 @@ def big_repo(tmp_path_factory: pytest.TempPathFactory):
 
 
 def counted_diff(repo: Repository, store: CountingStore, **options) -> tuple[int, str]:
-    from core.prolly.tree import NODE_CACHE
+    from dl.core.prolly.tree import NODE_CACHE
     NODE_CACHE.clear()  # a cold cache: every chunk the diff needs is read from the store
     store.reset()
     out = io.StringIO()
@@ -77,7 +77,7 @@ def test_one_row_diff_reads_a_few_chunks_per_level(big_repo, options) -> None:
 def test_the_counter_sees_a_full_read(big_repo) -> None:
     """The bound above means something: scanning the table reads every leaf."""
     repo, store = big_repo
-    from core.prolly.tree import NODE_CACHE
+    from dl.core.prolly.tree import NODE_CACHE
     NODE_CACHE.clear()
     store.reset()
     assert repo.table("big", "HEAD").scan().num_rows == N

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.errors import MissingChunk
-from core.hashing import Address, address_of
-from core.store import BufferedStore, ChunkStore, CountingStore, MemoryStore, RefUpdate, SqliteStore
+from dl.core.errors import MissingChunk
+from dl.core.hashing import Address, address_of
+from dl.core.store import BufferedStore, ChunkStore, CountingStore, MemoryStore, RefUpdate, SqliteStore
 
 MAKERS: dict[str, Callable[[Path], ChunkStore]] = {
     "sqlite": lambda d: SqliteStore(d / "store.db", create=True),

@@ -22,9 +22,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import encoding
-from core.encoding import encode_keys, encode_values, key_lengths
-from core.errors import InputError, SchemaError
+from dl.core import encoding
+from dl.core.encoding import encode_keys, encode_values, key_lengths
+from dl.core.errors import InputError, SchemaError
 
 # --- the reference encoding, one value at a time -----------------------------------------
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.errors import DlError
-from core.hashing import ADDRESS_BYTES, Address, address_of, is_hex_prefix
+from dl.core.errors import DlError
+from dl.core.hashing import ADDRESS_BYTES, Address, address_of, is_hex_prefix
 
 
 @given(st.binary(max_size=4096))

@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from core.errors import InputError, NotFound
-from core.io import FORMATS, detect_format, read_table_file, write_table_file
-from core.io.lines import record_lines
+from dl.core.errors import InputError, NotFound
+from dl.core.io import FORMATS, detect_format, read_table_file, write_table_file
+from dl.core.io.lines import record_lines
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 BAD = FIXTURES / "bad"
@@ -540,7 +540,7 @@ def test_failed_write_leaves_the_target_untouched(tmp_path: Path) -> None:
 
 def test_write_failing_midway_removes_its_temporary_file(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import core.io.write as writer
+    import dl.core.io.write as writer
 
     def explode(table: pa.Table, path: Path, kind: str) -> None:
         path.write_text("half a fi")

@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.errors import DlError, MergeConflict
-from core.merge import SchemaConflict
-from core.merging import (MergeKind, abort_merge, cherry_pick, conflicts_of, merge,
+from dl.core.errors import DlError, MergeConflict
+from dl.core.merge import SchemaConflict
+from dl.core.merging import (MergeKind, abort_merge, cherry_pick, conflicts_of, merge,
                           resolve_conflicts, revert)
-from core.repo import Author, Repository
-from core.schema import Column, TableSchema
-from core.table import Table
+from dl.core.repo import Author, Repository
+from dl.core.schema import Column, TableSchema
+from dl.core.table import Table
 
 ME = Author("Ada", "ada@example.com")
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("a", pa.int64()), Column("b", pa.string())), ("id",))

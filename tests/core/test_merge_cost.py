@@ -11,13 +11,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from core.config import Config
-from core.merging import MergeKind, merge
-from core.prolly.tree import NODE_CACHE
-from core.repo import Author, Repository
-from core.store.counting import CountingStore
-from core.store.memory import MemoryStore
-from core.table import Table
+from dl.core.config import Config
+from dl.core.merging import MergeKind, merge
+from dl.core.prolly.tree import NODE_CACHE
+from dl.core.repo import Author, Repository
+from dl.core.store.counting import CountingStore
+from dl.core.store.memory import MemoryStore
+from dl.core.table import Table
 from tests.core.test_prolly_cost import make_rows
 
 N = 100_000
@@ -48,7 +48,7 @@ def small_base():
 
 
 def _schema(table: pa.Table):
-    from core.schema import TableSchema
+    from dl.core.schema import TableSchema
     return TableSchema.from_arrow(table.schema, ("id",))
 
 

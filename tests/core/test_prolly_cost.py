@@ -5,15 +5,15 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from core.errors import IntegrityError
-from core.prolly.builder import build_tree
-from core.prolly.diff import diff_trees
-from core.prolly.edit import apply_edits
-from core.prolly.layout import RowLayout
-from core.prolly.node import decode_leaf, encode_leaf
-from core.prolly.tree import NODE_CACHE, ProllyTree
-from core.store.counting import CountingStore
-from core.store.memory import MemoryStore
+from dl.core.errors import IntegrityError
+from dl.core.prolly.builder import build_tree
+from dl.core.prolly.diff import diff_trees
+from dl.core.prolly.edit import apply_edits
+from dl.core.prolly.layout import RowLayout
+from dl.core.prolly.node import decode_leaf, encode_leaf
+from dl.core.prolly.tree import NODE_CACHE, ProllyTree
+from dl.core.store.counting import CountingStore
+from dl.core.store.memory import MemoryStore
 
 N = 100_000
 
@@ -108,4 +108,4 @@ def test_decoding_garbage_is_an_integrity_error():
     for data in (b"", b"L", b"L\x01\0\0\0\0\0\0garbage", b"I\x01\x01\0\xff\xff\xff\xff", b"\x00" * 64):
         with pytest.raises(IntegrityError):
             decode_leaf(data, schema) if data[:1] != b"I" else __import__(
-                "core.prolly.node", fromlist=["decode_internal"]).decode_internal(data)
+                "dl.core.prolly.node", fromlist=["decode_internal"]).decode_internal(data)

@@ -17,11 +17,11 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, NotFound, StoreError
-from core.hashing import Address, address_of
-from core.store import RefUpdate, open_store
-from core.store import sqlite as sqlite_module
-from core.store.sqlite import RAW, ZSTD, SqliteStore
+from dl.core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, NotFound, StoreError
+from dl.core.hashing import Address, address_of
+from dl.core.store import RefUpdate, open_store
+from dl.core.store import sqlite as sqlite_module
+from dl.core.store.sqlite import RAW, ZSTD, SqliteStore
 
 NOBODY = 65534
 

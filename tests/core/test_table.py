@@ -4,11 +4,11 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from core.errors import DuplicateKey, IntegrityError, SchemaError
-from core.root import RootValue
-from core.schema import Column, TableSchema
-from core.store.memory import MemoryStore
-from core.table import Table, TableValue
+from dl.core.errors import DuplicateKey, IntegrityError, SchemaError
+from dl.core.root import RootValue
+from dl.core.schema import Column, TableSchema
+from dl.core.store.memory import MemoryStore
+from dl.core.table import Table, TableValue
 
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("name", pa.string(), not_null=True),
                       Column("score", pa.float64(), default=1.5)), ("id",))

@@ -7,8 +7,8 @@ import xxhash
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.prolly import xxh3vec
-from core.prolly.xxh3vec import xxh3_64_of_keys
+from dl.core.prolly import xxh3vec
+from dl.core.prolly.xxh3vec import xxh3_64_of_keys
 
 
 def library(keys: np.ndarray) -> list[int]:

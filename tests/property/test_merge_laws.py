@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.merge import merge_roots
-from core.merging import MergeKind, merge
-from core.repo import Author, Repository
-from core.store.buffered import BufferedStore
-from core.table import Table
+from dl.core.merge import merge_roots
+from dl.core.merging import MergeKind, merge
+from dl.core.repo import Author, Repository
+from dl.core.store.buffered import BufferedStore
+from dl.core.table import Table
 from tests.core.test_merge import SCHEMA
 
 ME = Author("Prop", "prop@example.com")

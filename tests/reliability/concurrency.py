@@ -21,8 +21,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.errors import DlError
-from core.repo import Author, Repository
+from dl.core.errors import DlError
+from dl.core.repo import Author, Repository
 
 WRITER = Author("Writer", "writer@example.com")
 TX_RETRIES = 30
@@ -47,7 +47,7 @@ def open_pinned(directory: Path, branch: str) -> PinnedRepository:
 
 def setup(directory: Path, own_branches: int) -> None:
     repo = Repository.init(directory, author=WRITER)
-    from sql.session import Session
+    from dl.sql.session import Session
     with Session(repo, author=WRITER) as session:
         session.run("create table t (id bigint primary key, p bigint); "
                     "create table u (id bigint primary key, p bigint)")
@@ -69,7 +69,7 @@ class WriterReport:
 def writer(directory: Path, branch: str, worker: int, commits: int, start, queue) -> None:  # type: ignore[no-untyped-def]
     report = WriterReport(branch)
     try:
-        from sql.session import Session
+        from dl.sql.session import Session
         repo = open_pinned(directory, branch)
         start.wait(60)
         with Session(repo, author=WRITER) as session:
@@ -113,7 +113,7 @@ def reader(directory: Path, branches: list[str], stop, queue) -> None:  # type: 
     """Until `stop`: per branch, HEAD's and the working set's t and u hold the same ids."""
     report = ReaderReport()
     try:
-        from sql.session import Session
+        from dl.sql.session import Session
         while not stop.is_set():
             for branch in branches:
                 repo = open_pinned(directory, branch)
@@ -158,9 +158,9 @@ def collector(directory: Path, stop, queue) -> None:  # type: ignore[no-untyped-
     try:
         import pyarrow as pa
 
-        from core.gc import collect_garbage
-        from core.schema import Column, TableSchema
-        from core.table import Table
+        from dl.core.gc import collect_garbage
+        from dl.core.schema import Column, TableSchema
+        from dl.core.table import Table
         schema = TableSchema((Column("k", pa.int64()), Column("v", pa.string())), ("k",))
         while not stop.is_set():
             name = f"scratch{report.runs}"

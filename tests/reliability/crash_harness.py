@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.store import faults
+from dl.core.store import faults
 
 AUTHOR = {"user.name": "Crash Test", "user.email": "crash@example.com"}
 ABORTED = faults.EXIT_CODE
@@ -193,7 +193,7 @@ def kill_after(workdir: Path, home: Path, argv: list[str], delay: float) -> bool
 def snapshot(directory: Path) -> tuple:  # type: ignore[type-arg]
     """The repository's whole logical state, as comparable values; reads every table of every
     branch's HEAD, working and staged root, so a damaged table cannot hide."""
-    from core.repo import Repository
+    from dl.core.repo import Repository
     repo = Repository.open(directory, readonly=True)
     try:
         branches = []

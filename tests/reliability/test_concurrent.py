@@ -7,9 +7,9 @@ from pathlib import Path
 
 import concurrency
 
-from core.commit import walk_history
-from core.fsck import fsck
-from core.repo import Repository
+from dl.core.commit import walk_history
+from dl.core.fsck import fsck
+from dl.core.repo import Repository
 
 SHARED, OWN, COMMITS = 8, 8, 25
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from rel_cli import Cli, assert_clean_error
 
-from core.prolly.tree import NODE_CACHE
-from core.repo import Repository
+from dl.core.prolly.tree import NODE_CACHE
+from dl.core.repo import Repository
 
 SUM_T = "select sum(a) as s from t"
 SUM_U = "select sum(a) as s from u"

@@ -14,8 +14,8 @@ import crash_harness as harness
 import pytest
 from rel_cli import Cli, assert_clean_error
 
-from core.fsck import fsck
-from core.repo import Repository
+from dl.core.fsck import fsck
+from dl.core.repo import Repository
 
 
 def limit(nbytes: int) -> Callable[[], None]:

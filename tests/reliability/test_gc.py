@@ -13,14 +13,14 @@ import pyarrow as pa
 import pytest
 from rel_cli import Cli
 
-from core.commit import walk_history
-from core.errors import MissingChunk
-from core.fsck import fsck
-from core.gc import collect_garbage
-from core.merging import merge
-from core.repo import Author, Repository
-from core.schema import Column, TableSchema
-from core.table import Table
+from dl.core.commit import walk_history
+from dl.core.errors import MissingChunk
+from dl.core.fsck import fsck
+from dl.core.gc import collect_garbage
+from dl.core.merging import merge
+from dl.core.repo import Author, Repository
+from dl.core.schema import Column, TableSchema
+from dl.core.table import Table
 
 ME = Author("Ada", "ada@example.com")
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("v", pa.float64())), ("id",))
@@ -155,10 +155,10 @@ def test_gc_beside_concurrent_writers_loses_nothing(tmp_path: Path) -> None:
 def test_a_commit_requiring_a_missing_chunk_changes_nothing(tmp_path: Path, kind: str) -> None:
     """The store-level guard the buffer relies on: `requires` names chunks that must still be
     stored when the transaction lands."""
-    from core.hashing import address_of
-    from core.store.base import RefUpdate
-    from core.store.memory import MemoryStore
-    from core.store.sqlite import SqliteStore
+    from dl.core.hashing import address_of
+    from dl.core.store.base import RefUpdate
+    from dl.core.store.memory import MemoryStore
+    from dl.core.store.sqlite import SqliteStore
     store = SqliteStore(tmp_path / "s.db", create=True) if kind == "sqlite" else MemoryStore()
     there, gone, new = b"there", b"gone", b"new chunk"
     store.put_many({address_of(there): there})

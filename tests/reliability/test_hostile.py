@@ -13,23 +13,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.chunks import encode_json_chunk
-from core.commit import Commit, Tag, merge_bases, walk_history
-from core.errors import IntegrityError
-from core.fsck import fsck
-from core.hashing import Address, address_of
-from core.links import links
-from core.prolly.node import Entries, decode_internal, decode_leaf, encode_internal, encode_leaf
-from core.prolly.tree import NODE_CACHE, ProllyTree
-from core.refs import HEAD, branch_ref, working_set_ref
-from core.repo import Repository
-from core.root import RootValue
-from core.schema import Column, TableSchema
-from core.stash import Stash
-from core.store.memory import MemoryStore
-from core.store.sqlite import RAW, ZSTD, decode_body, encode_body
-from core.table import TableValue
-from core.workingset import WorkingSet
+from dl.core.chunks import encode_json_chunk
+from dl.core.commit import Commit, Tag, merge_bases, walk_history
+from dl.core.errors import IntegrityError
+from dl.core.fsck import fsck
+from dl.core.hashing import Address, address_of
+from dl.core.links import links
+from dl.core.prolly.node import Entries, decode_internal, decode_leaf, encode_internal, encode_leaf
+from dl.core.prolly.tree import NODE_CACHE, ProllyTree
+from dl.core.refs import HEAD, branch_ref, working_set_ref
+from dl.core.repo import Repository
+from dl.core.root import RootValue
+from dl.core.schema import Column, TableSchema
+from dl.core.stash import Stash
+from dl.core.store.memory import MemoryStore
+from dl.core.store.sqlite import RAW, ZSTD, decode_body, encode_body
+from dl.core.table import TableValue
+from dl.core.workingset import WorkingSet
 
 A1, A2, A3 = (address_of(bytes([i])) for i in range(3))
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("s", pa.string()), Column("x", pa.float64())), ("id",))
@@ -218,10 +218,10 @@ def _cyclic_repository(store: MemoryStore) -> Repository:
     _forge(store, b, Commit(address_of(root), (a,), "x", "x@x", 1.0, "b", 3).encode())
     ws = WorkingSet(address_of(root), address_of(root)).encode()
     _forge(store, address_of(ws), ws)
-    from core.store.base import RefUpdate
+    from dl.core.store.base import RefUpdate
     store.commit({}, [RefUpdate(HEAD, branch_ref("main"), None), RefUpdate(branch_ref("main"), a.hex, None),
                       RefUpdate(working_set_ref("main"), address_of(ws).hex, None)])
-    from core.config import Config
+    from dl.core.config import Config
     return Repository(store, Config(None, None))
 
 
@@ -243,7 +243,7 @@ def test_a_cycle_in_the_commit_graph_is_a_clear_error_not_a_hang() -> None:
 def test_fsck_names_broken_counts_and_key_order_in_a_well_hashed_tree() -> None:
     """Chunks that hash right but lie: a parent's row count, a leaf overlapping its sibling,
     and a second version whose parent lies about a leaf the first version already checked."""
-    from core.store.base import RefUpdate
+    from dl.core.store.base import RefUpdate
     store = MemoryStore()
 
     def put(data: bytes) -> Address:

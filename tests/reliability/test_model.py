@@ -15,13 +15,13 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from core.fsck import fsck
-from core.gc import collect_garbage
-from core.hashing import Address
-from core.merging import MergeKind, merge
-from core.repo import Author, Repository
-from core.schema import Column, TableSchema
-from core.table import Table
+from dl.core.fsck import fsck
+from dl.core.gc import collect_garbage
+from dl.core.hashing import Address
+from dl.core.merging import MergeKind, merge
+from dl.core.repo import Author, Repository
+from dl.core.schema import Column, TableSchema
+from dl.core.table import Table
 
 ME = Author("Model", "model@example.com")
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("v", pa.int64())), ("id",))

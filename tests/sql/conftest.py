@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.repo import Author, Repository
-from sql.session import Session
+from dl.core.repo import Author, Repository
+from dl.sql.session import Session
 
 AUTHOR = Author("Tester", "tester@example.com")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from core.repo import Author, Repository
+from dl.core.repo import Author, Repository
 from dl.app import main
 from dl.shell import run_shell
-from sql.session import Session
+from dl.sql.session import Session
 
 
 @pytest.fixture

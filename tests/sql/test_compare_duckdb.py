@@ -6,10 +6,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from core.repo import Repository
-from core.schema import TableSchema
-from core.table import Table
-from sql.session import Session
+from dl.core.repo import Repository
+from dl.core.schema import TableSchema
+from dl.core.table import Table
+from dl.sql.session import Session
 
 N = 3000
 

@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.repo import Author, Repository
-from sql.session import Session
+from dl.core.repo import Author, Repository
+from dl.sql.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 40
@@ -20,10 +20,10 @@ ROUNDS = 40
 WORKER = """
 import sys
 from pathlib import Path
-from core.errors import ConcurrentUpdate
-from core.repo import Repository
-from sql.errors import SqlError
-from sql.session import Session
+from dl.core.errors import ConcurrentUpdate
+from dl.core.repo import Repository
+from dl.sql.errors import SqlError
+from dl.sql.session import Session
 
 directory, mode, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 repo = Repository.open(Path(directory))

@@ -5,10 +5,10 @@ import pyarrow as pa
 import pytest
 from sqlglot import exp
 
-from core.repo import Repository
-from sql.errors import SqlError
-from sql.parse import is_complete, parse_statement, split_script
-from sql.session import Session
+from dl.core.repo import Repository
+from dl.sql.errors import SqlError
+from dl.sql.parse import is_complete, parse_statement, split_script
+from dl.sql.session import Session
 from tests.sql.conftest import rows, value
 
 

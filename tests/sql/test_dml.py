@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import DuplicateKey
-from sql.errors import SqlError
-from sql.session import Session
+from dl.core.errors import DuplicateKey
+from dl.sql.errors import SqlError
+from dl.sql.session import Session
 from tests.sql.conftest import rows, value
 
 

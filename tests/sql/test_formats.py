@@ -7,7 +7,7 @@ import json
 
 import pyarrow as pa
 
-from sql import formats
+from dl.sql import formats
 
 
 def test_csv_plain_and_quoted() -> None:

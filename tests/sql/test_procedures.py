@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from sql.errors import SqlError
-from sql.procedures import FlagSpec, parse_flags
-from sql.session import Session
+from dl.sql.errors import SqlError
+from dl.sql.procedures import FlagSpec, parse_flags
+from dl.sql.session import Session
 from tests.sql.conftest import rows, value
 
 

@@ -5,12 +5,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from core.prolly.tree import NODE_CACHE
-from core.repo import Repository
-from core.schema import TableSchema
-from core.store.counting import CountingStore
-from core.table import Table
-from sql.session import Session
+from dl.core.prolly.tree import NODE_CACHE
+from dl.core.repo import Repository
+from dl.core.schema import TableSchema
+from dl.core.store.counting import CountingStore
+from dl.core.table import Table
+from dl.sql.session import Session
 from tests.sql.conftest import rows, value
 
 N = 20_000
@@ -82,7 +82,7 @@ def test_float_arithmetic_is_not_folded(session: Session) -> None:
 
 
 def test_scan_cache_stays_within_its_byte_bound() -> None:
-    from sql.resolve import ScanCache
+    from dl.sql.resolve import ScanCache
     session, _ = _counted_repo(3000)
     table = session.repo.table("t")
     one = table.scan().get_total_buffer_size()

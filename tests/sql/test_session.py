@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import ConcurrentUpdate
-from sql.errors import SqlError
-from sql.session import ResultKind, Session
+from dl.core.errors import ConcurrentUpdate
+from dl.sql.errors import SqlError
+from dl.sql.session import ResultKind, Session
 from tests.sql.conftest import AUTHOR, rows, value
 
 SEED = """CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT, score REAL);

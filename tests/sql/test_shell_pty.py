@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core.repo import Author, Repository
+from dl.core.repo import Author, Repository
 
 pty = pytest.importorskip("pty")  # POSIX only
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sql.errors import SqlError
-from sql.session import Session
+from dl.sql.errors import SqlError
+from dl.sql.session import Session
 from tests.sql.conftest import rows, value
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.repo import Repository
-from sql.errors import SqlError
-from sql.session import Session
+from dl.core.repo import Repository
+from dl.sql.errors import SqlError
+from dl.sql.session import Session
 from tests.sql.conftest import rows, value
 
 
