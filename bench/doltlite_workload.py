@@ -27,8 +27,9 @@ def size(path: str) -> int:
 
 
 def run(n: int, directory: str) -> dict:
-    import doltlite  # noqa: F401  (patches sqlite3 with Dolt's storage and functions)
     import sqlite3
+
+    import doltlite  # noqa: F401  (patches sqlite3 with Dolt's storage and functions)
     path = os.path.join(directory, f"peer-{n}.db")
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("create table t (id integer primary key, a integer, b text, c real)")

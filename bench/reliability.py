@@ -33,15 +33,15 @@ sys.path.insert(0, str(ROOT / "tests" / "reliability"))
 
 import concurrency
 import crash_harness as harness
-
-from bench.common import median_time, standard_rows
-from dl.core.commit import walk_history
-from dl.core.fsck import fsck
-from dl.core.gc import collect_garbage, reachable
+from dl.core.maintenance.fsck import fsck
+from dl.core.maintenance.gc import collect_garbage, reachable
 from dl.core.prolly.tree import NODE_CACHE
 from dl.core.repo import Author, Repository
-from dl.core.schema import TableSchema
-from dl.core.table import Table
+from dl.core.tables.schema import TableSchema
+from dl.core.tables.table import Table
+from dl.core.versioning.commit import walk_history
+
+from bench.common import median_time, standard_rows
 
 ME = Author("Bench", "bench@example.com")
 

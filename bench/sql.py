@@ -36,13 +36,14 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import peer
-from bench.common import median_time, standard_rows
 from dl.core.prolly.tree import NODE_CACHE
 from dl.core.repo import Author, Repository
-from dl.core.schema import TableSchema
-from dl.core.table import Table
+from dl.core.tables.schema import TableSchema
+from dl.core.tables.table import Table
 from dl.sql.session import Session
+
+from bench import peer
+from bench.common import median_time, standard_rows
 
 READS = {
     "point select": "select * from t where id = {k}",

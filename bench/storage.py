@@ -21,13 +21,14 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import median_time, standard_rows  # noqa: E402
 from dl.core.prolly.builder import build_tree  # noqa: E402
 from dl.core.prolly.diff import diff_trees  # noqa: E402
 from dl.core.prolly.edit import apply_edits  # noqa: E402
 from dl.core.prolly.layout import RowLayout  # noqa: E402
 from dl.core.prolly.tree import NODE_CACHE, ProllyTree  # noqa: E402
 from dl.core.store.sqlite import SqliteStore  # noqa: E402
+
+from bench.common import median_time, standard_rows  # noqa: E402
 
 
 def run(n: int, workdir: Path) -> dict[str, float]:

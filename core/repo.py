@@ -15,22 +15,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dl.core.commit import Commit, Tag, merge_bases, walk_history
 from dl.core.config import Config
-from dl.core.errors import (AlreadyExists, ConcurrentUpdate, DlError, MergeConflict, NotFound,
-                         StoreError)
+from dl.core.errors import (
+    AlreadyExists,
+    ConcurrentUpdate,
+    DlError,
+    MergeConflict,
+    NotFound,
+    StoreError,
+)
 from dl.core.hashing import Address
 from dl.core.names import check_name, check_ref_name
-from dl.core.refs import (BRANCH_PREFIX, HEAD, TAG_PREFIX, branch_ref, ref_address, tag_ref,
-                       working_set_ref)
-from dl.core.revisions import Revision, parse_revision
-from dl.core.root import RootValue
 from dl.core.store.base import ChunkStore, RefUpdate
 from dl.core.store.buffered import BufferedStore
-from dl.core.workingset import WorkingSet
+from dl.core.versioning.commit import Commit, Tag, merge_bases, walk_history
+from dl.core.versioning.refs import (
+    BRANCH_PREFIX,
+    HEAD,
+    TAG_PREFIX,
+    branch_ref,
+    ref_address,
+    tag_ref,
+    working_set_ref,
+)
+from dl.core.versioning.revisions import Revision, parse_revision
+from dl.core.versioning.root import RootValue
+from dl.core.versioning.workingset import WorkingSet
 
 if TYPE_CHECKING:
-    from dl.core.table import Table, TableValue
+    from dl.core.tables.table import Table, TableValue
 
 DL_DIR = ".dl"
 STORE_FILE = "store.db"
@@ -156,12 +169,12 @@ class Repository:
         return RootValue.decode((store or self.store).get(address), address)
 
     def load_table_value(self, address: Address, store: ChunkStore | None = None) -> "TableValue":
-        from dl.core.table import TableValue
+        from dl.core.tables.table import TableValue
         return TableValue.decode((store or self.store).get(address), address)
 
     def table_in(self, root: RootValue, name: str, store: ChunkStore | None = None) -> "Table":
         """The table `name` of `root`; `NotFound` naming it when absent."""
-        from dl.core.table import Table
+        from dl.core.tables.table import Table
         address = root.tables.get(name)
         if address is None:
             raise NotFound("table", name)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dl.core.commit import Commit
     from dl.core.hashing import Address
+    from dl.core.versioning.commit import Commit
 
 
 def _row(lanes: list["Address | None"], marks: dict[int, str]) -> str:

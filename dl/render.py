@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from dl.core.commit import Commit
-    from dl.core.diff import DiffStat, TableDiff
     from dl.core.hashing import Address
     from dl.core.repo import Status
+    from dl.core.versioning.commit import Commit
+    from dl.core.versioning.diff import DiffStat, TableDiff
 
 MARK = "__dl_mark"
 ORDER = "__dl_order"

@@ -5,16 +5,15 @@ As in Dolt, a conflict is resolved row by row by putting the wanted row into the
 `dolt_conflicts_<table>`; once a table has no conflict rows left it is no longer unmerged, and
 `dolt_commit` can record the merge. The conflict rows live in the working set's merge state,
 not in the working root, so the delete is not a table edit: the WHERE clause runs in DuckDB
-over the conflict rows to pick their `dolt_conflict_id`s, and `core.merging` removes those
+over the conflict rows to pick their `dolt_conflict_id`s, and `core.versioning.merge_commits` removes those
 from the merge state by compare-and-swap. Other writes to system tables stay refused.
 """
 from __future__ import annotations
 
-from sqlglot import exp
-
-from dl.core.merging import CONFLICT_ID, delete_conflict_rows
+from dl.core.versioning.merge_commits import CONFLICT_ID, delete_conflict_rows
 from dl.sql.errors import SqlError
 from dl.sql.resolve import Binder
+from sqlglot import exp
 
 PREFIX = "dolt_conflicts_"
 

@@ -17,19 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
-from sqlglot import exp
-
 from dl.core.errors import DlError
 from dl.core.names import check_name
-from dl.core.root import RootValue
-from dl.core.schema import Column, TableSchema
-from dl.core.table import Table
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table
+from dl.core.versioning.root import RootValue
 from dl.sql import views
 from dl.sql.dml import coerce, column_of
 from dl.sql.errors import SqlError, wrap
 from dl.sql.resolve import Binder
 from dl.sql.system_tables import system_table_name
 from dl.sql.types import arrow_type, duckdb_type, stored_type
+from sqlglot import exp
 
 Tables = dict[str, Table | None]  # name -> new table (None: dropped)
 

@@ -13,11 +13,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import sqlglot
-from sqlglot import exp
-
-from dl.core.diff import TableDiff
 from dl.core.prolly.diff import TreeDiff
+from dl.core.versioning.diff import TableDiff
 from dl.sql.errors import SqlError
+from sqlglot import exp
 
 PARTS = ("added", "removed", "modified")
 

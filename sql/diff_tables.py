@@ -14,7 +14,7 @@
 Columns are Dolt's: `to_<col>`..., `to_commit`, `to_commit_date`, `from_<col>`...,
 `from_commit`, `from_commit_date`, `diff_type` ('added', 'modified', 'removed'). The system
 tables' columns follow the table's current schema (working set, else HEAD). Diffs walk the two
-trees together (`core.diff`), so their cost follows the size of the change. Dates are UTC
+trees together (`core.versioning.diff`), so their cost follows the size of the change. Dates are UTC
 timestamps without a time zone, as Dolt shows them. This module also holds the helpers the
 history table shares: a table at a root, rows projected onto a schema.
 """
@@ -23,17 +23,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-
-from dl.core.commit import Commit
-from dl.core.diff import diff_roots, diff_tables
 from dl.core.hashing import Address
-from dl.core.root import RootValue
-from dl.core.schema import TableSchema
-from dl.core.table import Table
+from dl.core.tables.schema import TableSchema
+from dl.core.tables.table import Table
+from dl.core.versioning.commit import Commit
+from dl.core.versioning.diff import diff_roots, diff_tables
+from dl.core.versioning.root import RootValue
 from dl.sql.errors import SqlError
 
 if TYPE_CHECKING:
-    from dl.sql.resolve import View
+    from dl.sql.statement_view import View
 
 TS = pa.timestamp("us")
 WORKING = "WORKING"

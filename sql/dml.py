@@ -28,16 +28,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlglot
-from sqlglot import exp
-
 from dl.core.errors import DuplicateKey
-from dl.core.schema import TableSchema
-from dl.core.table import Table, TableValue
+from dl.core.tables.schema import TableSchema
+from dl.core.tables.table import Table, TableValue
 from dl.sql import views
 from dl.sql.errors import SqlError
 from dl.sql.resolve import Binder
 from dl.sql.system_tables import system_table_name
 from dl.sql.types import duckdb_type
+from sqlglot import exp
 
 OLD = "__dl_old_"
 

@@ -13,14 +13,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from sqlglot import exp
-
 from dl.sql import procedures
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError
+from sqlglot import exp
 
 if TYPE_CHECKING:
-    from dl.sql.resolve import View
+    from dl.sql.statement_view import View
 
 ProcedureCall = Callable[[str, list[str]], pa.Table]
 

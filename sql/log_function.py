@@ -18,14 +18,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-
-from dl.core.commit import Commit, walk_history
 from dl.core.hashing import Address
-from dl.core.root import RootValue
+from dl.core.versioning.commit import Commit, walk_history
+from dl.core.versioning.root import RootValue
 from dl.sql.errors import SqlError
 
 if TYPE_CHECKING:
-    from dl.sql.resolve import View
+    from dl.sql.statement_view import View
 
 TS = pa.timestamp("us")
 DECORATIONS = ("short", "full", "no", "auto")

@@ -24,12 +24,11 @@ from enum import Enum
 from typing import cast
 
 import sqlglot
+from dl.sql.dialects import adapt
+from dl.sql.errors import SqlError, parse_error
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
-
-from dl.sql.dialects import adapt
-from dl.sql.errors import SqlError, parse_error
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 

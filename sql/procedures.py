@@ -20,13 +20,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-
 from dl.core.errors import DlError, NotFound
 from dl.core.repo import Author
 from dl.sql.errors import SqlError, wrap
 
 if TYPE_CHECKING:
-    from dl.sql.resolve import View
+    from dl.sql.statement_view import View
 
 
 @dataclass(frozen=True)
@@ -288,7 +287,7 @@ MERGE = FlagSpec({"--no-ff": False, "--squash": False, "--abort": False, "--mess
 
 
 def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
-    from dl.core.merging import MergeKind, abort_merge, merge
+    from dl.core.versioning.merge_commits import MergeKind, abort_merge, merge
     p = parse_flags("dolt_merge", args, MERGE)
     if p.flags.get("--abort"):
         abort_merge(view.repo)
@@ -317,7 +316,7 @@ def _single_commit(name: str, action: Callable[..., Any], many: bool = False
     """dolt_cherry_pick('rev') / dolt_revert('rev'...), their '--abort' of a conflicted run,
     and dolt_cherry_pick('--continue') once its conflicts are resolved."""
     def run(view: View, args: list[str], author: Author | None) -> pa.Table:
-        from dl.core.merging import abort_merge
+        from dl.core.versioning.merge_commits import abort_merge
         p = parse_flags(name, args, ABORT)
         if p.flags.get("--abort"):
             abort_merge(view.repo)
@@ -325,7 +324,7 @@ def _single_commit(name: str, action: Callable[..., Any], many: bool = False
         if p.flags.get("--continue"):
             if many:
                 raise SqlError(f"{name}: unknown option --continue")
-            from dl.core.merging import continue_cherry_pick
+            from dl.core.versioning.merge_commits import continue_cherry_pick
             made = continue_cherry_pick(view.repo)
             return pa.table({"hash": pa.array([made.hex], pa.string()), "conflicts": pa.array([0], pa.int64())})
         if not p.args or (len(p.args) > 1 and not many):
@@ -340,7 +339,7 @@ RESOLVE = FlagSpec({"--ours": False, "--theirs": False}, {})
 
 
 def dolt_conflicts_resolve(view: View, args: list[str], author: Author | None) -> pa.Table:
-    from dl.core.merging import resolve_conflicts
+    from dl.core.versioning.merge_commits import resolve_conflicts
     p = parse_flags("dolt_conflicts_resolve", args, RESOLVE)
     if bool(p.flags.get("--ours")) == bool(p.flags.get("--theirs")):
         raise SqlError("dolt_conflicts_resolve: give exactly one of --ours or --theirs")
@@ -352,12 +351,12 @@ def dolt_conflicts_resolve(view: View, args: list[str], author: Author | None) -
 
 
 def _cherry_pick(repo: Any, rev: str, author: Author | None = None) -> Any:
-    from dl.core.merging import cherry_pick
+    from dl.core.versioning.merge_commits import cherry_pick
     return cherry_pick(repo, rev, author=author)
 
 
 def _revert(repo: Any, rev: str | list[str], author: Author | None = None) -> Any:
-    from dl.core.merging import revert
+    from dl.core.versioning.merge_commits import revert
     return revert(repo, rev, author=author)
 
 

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+from dl.core.tables.table import Table
 from sqlglot import exp
-
-from dl.core.table import Table
 
 MAX_POINTS = 100_000
 

@@ -1,8 +1,6 @@
 """Table names -> Arrow sources registered in DuckDB, for one statement at a time.
 
-A `View` is what a statement sees: the repository, the working root it reads and writes (the
-branch's working set, or the open transaction's root), and the store to read chunks from (a
-write buffer inside a change, so a statement reads its own earlier writes).
+A statement reads through a `View` (`statement_view`).
 
 A `Binder` rewrites every table a query names into a uniquely named Arrow source registered
 in DuckDB, aliased back to the name the user wrote so qualified columns keep working:
@@ -20,66 +18,22 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import sqlglot
-from sqlglot import exp
-
-from dl.core.errors import DlError
-from dl.core.root import RootValue
-from dl.core.store.base import ChunkStore
-from dl.core.table import Table
-from dl.core.workingset import WorkingSet
+from dl.core.tables.table import Table
 from dl.sql import functions, pushdown, system_tables, views
 from dl.sql.edits import TextEdits
-from dl.sql.errors import SqlError, engine_error, wrap
+from dl.sql.errors import SqlError, engine_error
+from dl.sql.statement_view import View
+from sqlglot import exp
 
 if TYPE_CHECKING:
     import duckdb
 
-    from dl.core.repo import Repository
-
 _SOURCE_PREFIX = "__dl_src_"
 _counter = itertools.count()
-
-
-@dataclass
-class View:
-    """The state one statement reads: repository, branch, working set and working root."""
-
-    repo: Repository
-    store: ChunkStore
-    branch: str
-    ws: WorkingSet
-    root: RootValue
-
-    def table_name(self, name: str, root: RootValue | None = None) -> str | None:
-        """The stored name `name` refers to (exact, else the one case-insensitive match)."""
-        tables = (root or self.root).tables
-        if name in tables:
-            return name
-        matches = [n for n in tables if n.lower() == name.lower()]
-        return matches[0] if len(matches) == 1 else None
-
-    def table(self, name: str, root: RootValue | None = None) -> Table:
-        stored = self.table_name(name, root)
-        if stored is None:
-            raise SqlError(f"table not found: {name}")
-        return self.repo.table_in(root or self.root, stored, self.store)
-
-    def root_at(self, rev: str) -> RootValue:
-        """The root a revision names; WORKING is this view's root (a transaction's, in one)."""
-        upper = rev.strip().upper()
-        if upper == "WORKING":
-            return self.root
-        if upper == "STAGED":
-            return self.repo.load_root(self.ws.staged, self.store)
-        try:
-            return self.repo.load_root(self.repo.resolve_root_address(rev), self.store)
-        except DlError as exc:
-            raise wrap(exc) from None
 
 
 class ScanCache:

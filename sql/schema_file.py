@@ -11,12 +11,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import sqlglot
-from sqlglot import exp
-
 from dl.core.errors import InputError
-from dl.core.schema import TableSchema
+from dl.core.tables.schema import TableSchema
 from dl.sql.ddl import declared_schema
 from dl.sql.errors import SqlError
+from sqlglot import exp
 
 
 class _Constants:

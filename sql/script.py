@@ -14,9 +14,8 @@ import math
 from typing import Any
 
 import pyarrow as pa
-
-from dl.core.diff import TableChange, TableDiff
-from dl.core.schema import Column, TableSchema
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.versioning.diff import TableChange, TableDiff
 from dl.sql.types import display_type
 
 

@@ -22,23 +22,23 @@ from enum import Enum
 
 import duckdb
 import pyarrow as pa
-from sqlglot import exp
-
 from dl.core.errors import ConcurrentUpdate, DlError
 from dl.core.hashing import Address, address_of
-from dl.core.refs import working_set_ref
 from dl.core.repo import Author, Repository
-from dl.core.root import RootValue
 from dl.core.store.base import ChunkStore
 from dl.core.store.buffered import BufferedStore
-from dl.core.table import Table
-from dl.core.workingset import WorkingSet
-from dl.sql import conflicts, ddl, dialects, dml, functions, procedures, views
+from dl.core.tables.table import Table
+from dl.core.versioning.refs import working_set_ref
+from dl.core.versioning.root import RootValue
+from dl.core.versioning.workingset import WorkingSet
+from dl.sql import conflicts, ddl, dialects, dml, functions, procedures, view_ddl, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, wrap
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
-from dl.sql.resolve import Binder, ScanCache, View
+from dl.sql.resolve import Binder, ScanCache
+from dl.sql.statement_view import View
 from dl.sql.types import display_type
+from sqlglot import exp
 
 
 class ResultKind(Enum):
@@ -310,11 +310,11 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
         name = view.table_name((node.this if isinstance(node, exp.Schema) else node).name)
         return view.root.with_table(name, put(table)), count  # type: ignore[arg-type]
     if statement.kind is Kind.CREATE and _is_view(expression):
-        changes = views.create_view(binder, statement)
+        changes = view_ddl.create_view(binder, statement)
     elif statement.kind is Kind.CREATE:
         changes = ddl.create(binder, expression)  # type: ignore[arg-type]
     elif statement.kind is Kind.DROP and _is_view(expression):
-        changes = views.drop_view(binder, expression)  # type: ignore[arg-type]
+        changes = view_ddl.drop_view(binder, expression)  # type: ignore[arg-type]
     elif statement.kind is Kind.DROP:
         changes = ddl.drop(binder, expression)  # type: ignore[arg-type]
     elif statement.kind is Kind.TRUNCATE:

@@ -20,15 +20,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-
 from dl.core.errors import DlError
-from dl.core.schema import TableSchema
+from dl.core.tables.schema import TableSchema
 from dl.sql import diff_tables, log_function, views
 from dl.sql.diff_tables import TS, current_schema, project, table_at
 from dl.sql.errors import SqlError, wrap
 
 if TYPE_CHECKING:
-    from dl.sql.resolve import View
+    from dl.sql.statement_view import View
 
 
 def system_table(view: View, name: str, hints: dict[str, str]) -> pa.Table | None:
@@ -167,7 +166,7 @@ def _history_schema(schema: TableSchema) -> pa.Schema:
 
 
 def dolt_conflicts_table(view: View, name: str, hints: dict[str, str]) -> pa.Table:
-    from dl.core.merging import conflict_schema, conflicts_of
+    from dl.core.versioning.merge_commits import conflict_schema, conflicts_of
     stored = view.table_name(name) or name
     found = conflicts_of(view.repo, stored)
     if stored in found:
@@ -182,7 +181,7 @@ def dolt_conflicts_table(view: View, name: str, hints: dict[str, str]) -> pa.Tab
 def dolt_blame_table(view: View, name: str, hints: dict[str, str]) -> pa.Table:
     """Dolt's dolt_blame_<t>: per row of the table at the branch's HEAD, its key columns and the
     commit, commit_date, committer, email and message that last changed it."""
-    from dl.core.blame import blame
+    from dl.core.versioning.blame import blame
     head = view.repo.load_root(view.repo.load_commit(view.repo.branch_head(view.branch)).root, view.store)
     stored = view.table_name(name, head)
     if stored is None:
@@ -193,7 +192,7 @@ def dolt_blame_table(view: View, name: str, hints: dict[str, str]) -> pa.Table:
 
 
 def dolt_conflicts(view: View) -> pa.Table:
-    from dl.core.merging import conflicts_of
+    from dl.core.versioning.merge_commits import conflicts_of
     found = conflicts_of(view.repo)
     names = sorted(found)
     return pa.table({"table": pa.array(names, pa.string()),

@@ -19,9 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
-from sqlglot import exp
-
 from dl.sql.errors import SqlError
+from sqlglot import exp
 
 T = exp.DataType.Type
 

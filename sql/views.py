@@ -11,31 +11,25 @@ branched, diffed, merged and read `AS OF` a revision like any table; `DROP VIEW`
 A query naming a view reads it as a subquery of its definition, bound like any query (so its
 tables resolve in the same revision: `v AS OF 'HEAD~1'` reads the view and its tables as of
 HEAD~1). Views nest; a view that refers to itself, directly or not, is an error. Views are
-read-only: INSERT, UPDATE and DELETE name tables.
+read-only: INSERT, UPDATE and DELETE name tables. CREATE and DROP VIEW are in `view_ddl`.
 """
 from __future__ import annotations
 
 import functools
-import json
 import re
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.versioning.root import RootValue
+from dl.sql.errors import SqlError
+from dl.sql.parse import AS_OF_MARKER, Kind, Statement, parse_statement, split_script
 from sqlglot import exp
 from sqlglot.tokenizer_core import TokenType
 
-from dl.core.errors import DlError
-from dl.core.names import check_name
-from dl.core.root import RootValue
-from dl.core.schema import Column, TableSchema
-from dl.core.table import Table
-from dl.sql.errors import SqlError, wrap
-from dl.sql.parse import AS_OF_MARKER, Kind, Statement, parse_statement, split_script
-
 if TYPE_CHECKING:
-    from dl.sql.resolve import Binder, View
+    from dl.sql.statement_view import View
 
 SCHEMAS_TABLE = "dolt_schemas"
 SCHEMA = TableSchema((Column("type", pa.string()), Column("name", pa.string()),
@@ -84,10 +78,10 @@ def parse_definition(fragment: str) -> Definition:
     target = create.this
     columns = tuple(c.name for c in target.expressions) if isinstance(target, exp.Schema) else ()
     name = (target.this if isinstance(target, exp.Schema) else target).name
-    return Definition(name, _query_text(statement), columns)
+    return Definition(name, query_text(statement), columns)
 
 
-def _query_text(statement: Statement) -> str:
+def query_text(statement: Statement) -> str:
     """The query of a CREATE VIEW statement as DuckDB text (AS OF written back as the user did)."""
     create = statement.expression
     assert isinstance(create, exp.Create)
@@ -124,72 +118,3 @@ def view_statement(definition: Definition) -> Statement:
     if statement.kind is not Kind.QUERY:
         raise SqlError(f"view {definition.name} does not hold a query")
     return statement
-
-
-# --- CREATE / DROP VIEW -----------------------------------------------------------------------
-
-def create_view(binder: Binder, statement: Statement) -> dict[str, Table | None]:
-    """The change CREATE VIEW makes: the new `dolt_schemas` table (after checking the query runs)."""
-    create = statement.expression
-    assert isinstance(create, exp.Create)
-    target = create.this
-    table = target.this if isinstance(target, exp.Schema) else target
-    if not isinstance(table, exp.Table) or not table.name or table.args.get("db"):
-        raise SqlError("CREATE VIEW needs a plain view name")
-    try:
-        name = check_name("view", table.name)
-    except DlError as exc:
-        raise wrap(exc) from None
-    if name.lower().startswith("dolt_"):
-        raise SqlError(f"view names starting with dolt_ are reserved: {name}")
-    if binder.view.table_name(name) is not None:
-        raise SqlError(f"a table named {binder.view.table_name(name)} exists")
-    existing = definitions(binder.view).get(name.lower())
-    if existing is not None and not create.args.get("replace"):
-        if create.args.get("exists"):
-            return {}
-        raise SqlError(f"view already exists: {existing.name}")
-    columns = tuple(c.name for c in target.expressions) if isinstance(target, exp.Schema) else ()
-    definition = Definition(name, _query_text(statement), columns)
-    names = binder.view_columns(Definition(name, definition.query, ()))  # plans it: unknown names fail here
-    if columns and len(columns) != len(names):
-        raise SqlError(f"view {name} names {len(columns)} columns for a query of {len(names)}")
-    fragment = f"CREATE VIEW {_quoted(name)}{_column_list(columns)} AS {definition.query}"
-    rows = pa.table({"type": ["view"], "name": [name], "fragment": [fragment],
-                     "extra": [json.dumps({"CreatedAt": int(time.time())})]}, schema=SCHEMA.arrow)
-    current = _schemas_table(binder)
-    if existing is not None:
-        current = current.delete(pa.table({"type": ["view"], "name": [existing.name]}))
-    return {SCHEMAS_TABLE: current.upsert(rows)}
-
-
-def drop_view(binder: Binder, statement: exp.Drop) -> dict[str, Table | None]:
-    """The change DROP VIEW [IF EXISTS] a, b makes to `dolt_schemas`."""
-    known = definitions(binder.view)
-    gone = []
-    for node in statement.args.get("expressions") or statement.args.get("tables") or [statement.this]:
-        found = known.get(node.name.lower())
-        if found is None:
-            if statement.args.get("exists"):
-                continue
-            raise SqlError(f"view not found: {node.name}")
-        gone.append(found.name)
-    if not gone:
-        return {}
-    table = _schemas_table(binder).delete(pa.table({"type": ["view"] * len(gone), "name": gone}))
-    return {SCHEMAS_TABLE: table if table.count() else None}
-
-
-def _schemas_table(binder: Binder) -> Table:
-    view = binder.view
-    if SCHEMAS_TABLE in view.root.tables:
-        return view.repo.table_in(view.root, SCHEMAS_TABLE, view.store)
-    return Table.empty(view.store, SCHEMA)
-
-
-def _quoted(name: str) -> str:
-    return exp.to_identifier(name, quoted=True).sql("duckdb")
-
-
-def _column_list(columns: tuple[str, ...]) -> str:
-    return f" ({', '.join(_quoted(c) for c in columns)})" if columns else ""

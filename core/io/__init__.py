@@ -19,7 +19,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
-
 from dl.core.io.formats import (
     FORMATS,
     ReadResult,

@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-
 from dl.core.errors import InputError
 from dl.core.io.convert import BadValue, cast_text, infer_text, show, text_can_hold, type_name
 from dl.core.io.formats import ReadResult, Source, Where, check_known

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-
 from dl.core.errors import InputError, NotFound
 
 FORMATS = ("csv", "tsv", "psv", "parquet", "json", "jsonl")

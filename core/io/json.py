@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-
 from dl.core.errors import InputError
 from dl.core.io.convert import ARROW_ERRORS, BIGINT, BadValue, cast_column, infer_strings, show
 from dl.core.io.formats import ReadResult, Where, check_known

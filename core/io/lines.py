@@ -25,7 +25,6 @@ import io
 
 import numpy as np
 import pyarrow as pa
-
 from dl.core.io.formats import Source
 
 QUOTE = ord('"')

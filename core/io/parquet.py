@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from dl.core.errors import InputError
 from dl.core.io.convert import ARROW_ERRORS, BadValue, cast_column, show
 from dl.core.io.formats import ReadResult, Where, check_known, check_readable

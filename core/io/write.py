@@ -26,7 +26,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-
 from dl.core.errors import InputError, NotFound
 from dl.core.io.convert import ARROW_ERRORS, show, type_name
 from dl.core.io.formats import TEXT_DELIMITERS, detect_format

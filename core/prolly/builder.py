@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-
 from dl.core.errors import DuplicateKey
 from dl.core.hashing import Address
 from dl.core.prolly.chunker import NodeWriter, RowRun, build_levels, cut, entries_of

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
-
-from dl.core.encoding import key_lengths
 from dl.core.hashing import Address, address_of
+from dl.core.prolly import splitter
 from dl.core.prolly.layout import RowLayout, address_hashes, key_hashes
 from dl.core.prolly.node import Entries, encode_internal, encode_leaf
-from dl.core.prolly import splitter
+from dl.core.tables.encoding import key_lengths
 
 _ENTRY_OVERHEAD = 28  # address + count
 

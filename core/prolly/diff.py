@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from dl.core.hashing import ADDRESS_BYTES, Address
 from dl.core.prolly.node import InternalNode
 from dl.core.prolly.tree import ProllyTree

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-
 from dl.core.errors import InputError
 from dl.core.hashing import Address
 from dl.core.prolly.builder import build_tree, sorted_rows
-from dl.core.prolly.chunker import EntryRun, NodeWriter, Run, RowRun, build_levels, cut, entries_of
+from dl.core.prolly.chunker import EntryRun, NodeWriter, RowRun, Run, build_levels, cut, entries_of
 from dl.core.prolly.node import Entries, InternalNode, decode_internal
 from dl.core.prolly.tree import ProllyTree, route
 

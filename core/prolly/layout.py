@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from dl.core.encoding import encode_keys
 from dl.core.prolly.xxh3vec import xxh3_64_of_keys
+from dl.core.tables.encoding import encode_keys
 
 _OFFSET_BYTES = 4
 _NESTED_ROW_BYTES = 16

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-
 from dl.core.errors import IntegrityError
 from dl.core.hashing import ADDRESS_BYTES, Address
 

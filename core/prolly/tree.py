@@ -13,12 +13,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
 from dl.core.prolly.layout import RowLayout
-from dl.core.prolly.node import (HEADER_BYTES, INTERNAL_TAG, LEAF_TAG, InternalNode, decode_internal,
-                              decode_leaf)
+from dl.core.prolly.node import (
+    HEADER_BYTES,
+    INTERNAL_TAG,
+    LEAF_TAG,
+    InternalNode,
+    decode_internal,
+    decode_leaf,
+)
 from dl.core.store.base import ChunkStore
 
 Node = InternalNode | pa.RecordBatch

@@ -17,8 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import xxhash
-
-from dl.core.encoding import key_lengths, key_words
+from dl.core.tables.encoding import key_lengths, key_words
 
 _U64 = np.uint64
 _MASK32 = _U64(0xFFFFFFFF)

@@ -14,7 +14,6 @@ from typing import Protocol, runtime_checkable
 
 from dl.core.hashing import Address
 
-
 LINKED = "a chunk this change links to; a concurrent dl gc may have deleted it: retry"
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
-from dl.core.links import links
+from dl.core.maintenance.links import links
 from dl.core.store.base import ChunkStore, RefUpdate, StoreStats
 
 

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from dl.core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, NotFound, StoreError
-from dl.core.store import faults
 from dl.core.hashing import HEX_LENGTH, Address, address_of
+from dl.core.store import faults
 from dl.core.store.base import LINKED, RefUpdate, StoreStats
 
 if TYPE_CHECKING:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import typer
 
-from dl.core.errors import NotFound, UsageError
 from dl.context import is_terminal, open_repo
+from dl.core.errors import NotFound, UsageError
 
 
 def branch(ctx: typer.Context,

@@ -5,7 +5,7 @@ Which two roots, as in Dolt and git:
     dl diff --cached [REV]  staged vs REV (default HEAD)
     dl diff REV             working set vs REV
     dl diff A B, A..B       A vs B;  A...B  merge base of A and B vs B
-Further arguments name tables. The diff itself is the tree diff (`core.diff`), so its cost
+Further arguments name tables. The diff itself is the tree diff (`core.versioning.diff`), so its cost
 follows the size of the change, not of the tables.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import typer
 
-from dl.core.errors import NotFound, UsageError
 from dl.context import is_terminal, open_repo
+from dl.core.errors import NotFound, UsageError
 
 FORMATS = ("tabular", "json", "sql", "csv")
 
@@ -106,8 +106,8 @@ def _tables(repo, names: list[str], revisions: list[str]) -> list[str]:
 def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                where: str | None = None, limit: int | None = None,
                result_format: str = "tabular") -> None:
-    from dl.core.diff import diff_roots
     from dl import render
+    from dl.core.versioning.diff import diff_roots
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
     diffs = diff_roots(repo.store, old, new, sides.tables or None)
     if where:

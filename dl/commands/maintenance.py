@@ -13,7 +13,7 @@ def fsck(ctx: typer.Context,
 
     Example: dl fsck
     """
-    from dl.core.fsck import fsck as check
+    from dl.core.maintenance.fsck import fsck as check
     report = check(open_repo(ctx, readonly=True).store, quick=quick)
     for problem in report.problems:
         typer.echo(problem)
@@ -31,7 +31,7 @@ def gc(ctx: typer.Context) -> None:
 
     Example: dl branch -D old && dl gc
     """
-    from dl.core.gc import PHASES, collect_garbage
+    from dl.core.maintenance.gc import PHASES, collect_garbage
     store = open_repo(ctx).store
     with phase_progress("Collecting garbage", PHASES) as step:
         result = collect_garbage(store, step)

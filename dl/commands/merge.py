@@ -23,8 +23,8 @@ def merge(ctx: typer.Context,
 
     Example: dl merge feature
     """
-    from dl.core.merging import MergeKind, abort_merge
-    from dl.core.merging import merge as do_merge
+    from dl.core.versioning.merge_commits import MergeKind, abort_merge
+    from dl.core.versioning.merge_commits import merge as do_merge
     repo = open_repo(ctx)
     if abort:
         abort_merge(repo)
@@ -79,8 +79,8 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
 
     Example: dl cherry-pick a1b2c3d4
     """
-    from dl.core.merging import abort_merge, continue_cherry_pick
-    from dl.core.merging import cherry_pick as pick
+    from dl.core.versioning.merge_commits import abort_merge, continue_cherry_pick
+    from dl.core.versioning.merge_commits import cherry_pick as pick
     if abort and resume:
         raise typer.BadParameter("--abort and --continue exclude each other")
     repo = open_repo(ctx)
@@ -104,7 +104,7 @@ def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="
 
     Example: dl revert HEAD
     """
-    from dl.core.merging import revert as undo
+    from dl.core.versioning.merge_commits import revert as undo
     result = undo(open_repo(ctx), revisions)
     if result.commit:
         typer.echo(f"Reverted {', '.join(revisions)} as {result.commit.hex}")
@@ -117,7 +117,7 @@ def conflicts_cat(ctx: typer.Context, tables: list[str] = typer.Argument(None, h
 
     Example: dl conflicts cat people
     """
-    from dl.core.merging import conflicts_of
+    from dl.core.versioning.merge_commits import conflicts_of
     repo = open_repo(ctx, readonly=True)
     found = conflicts_of(repo)
     for name, rows in sorted(found.items()):
@@ -142,7 +142,7 @@ def conflicts_resolve(ctx: typer.Context, tables: list[str] = typer.Argument(...
 
     Example: dl conflicts resolve --theirs people
     """
-    from dl.core.merging import resolve_conflicts
+    from dl.core.versioning.merge_commits import resolve_conflicts
     if ours == theirs:
         raise typer.BadParameter("give exactly one of --ours or --theirs")
     resolve_conflicts(open_repo(ctx), tables, theirs=theirs)
@@ -160,7 +160,7 @@ def blame(ctx: typer.Context,
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from dl.core.blame import blame as do_blame
+    from dl.core.versioning.blame import blame as do_blame
     from dl.sql.formats import to_box
     if len(names) > 2:
         raise typer.BadParameter("give a table, optionally after a revision: dl blame [REVISION] TABLE")
@@ -177,7 +177,7 @@ def blame(ctx: typer.Context,
 def stash_main(ctx: typer.Context, message: str = typer.Option(None, "-m", "--message")) -> None:
     """Save uncommitted changes and reset the working set to HEAD."""
     if ctx.invoked_subcommand is None:
-        from dl.core.stash import stash
+        from dl.core.versioning.stash import stash
         entry = stash(open_repo(ctx), message)
         typer.echo(f"Saved working directory and index state {entry.message}")
 
@@ -188,7 +188,7 @@ def stash_list(ctx: typer.Context) -> None:
 
     Example: dl stash list
     """
-    from dl.core.stash import list_stashes
+    from dl.core.versioning.stash import list_stashes
     for i, (_, entry) in enumerate(list_stashes(open_repo(ctx, readonly=True))):
         typer.echo(f"stash@{{{i}}}: {entry.message}")
 
@@ -199,7 +199,7 @@ def stash_pop(ctx: typer.Context, index: int = typer.Argument(0)) -> None:
 
     Example: dl stash pop
     """
-    from dl.core.stash import pop
+    from dl.core.versioning.stash import pop
     entry = pop(open_repo(ctx), index)
     typer.echo(f"Dropped stash@{{{index}}} ({entry.message})")
 
@@ -210,7 +210,7 @@ def stash_drop(ctx: typer.Context, index: int = typer.Argument(0)) -> None:
 
     Example: dl stash drop 1
     """
-    from dl.core.stash import drop
+    from dl.core.versioning.stash import drop
     entry = drop(open_repo(ctx), index)
     typer.echo(f"Dropped stash@{{{index}}} ({entry.message})")
 
@@ -221,7 +221,7 @@ def stash_clear(ctx: typer.Context) -> None:
 
     Example: dl stash clear
     """
-    from dl.core.stash import clear
+    from dl.core.versioning.stash import clear
     typer.echo(f"Cleared {clear(open_repo(ctx))} stash(es).")
 
 

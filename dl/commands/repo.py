@@ -11,8 +11,8 @@ from pathlib import Path
 
 import typer
 
-from dl.core.errors import DlError, NotFound, UsageError
 from dl.context import global_config_path, is_terminal, open_repo, start_dir
+from dl.core.errors import DlError, NotFound, UsageError
 
 _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
 

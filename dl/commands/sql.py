@@ -12,8 +12,8 @@ from typing import IO, Any
 
 import typer
 
-from dl.core.errors import UsageError
 from dl.context import is_terminal, open_repo
+from dl.core.errors import UsageError
 
 FORMATS = ("tabular", "csv", "json", "vertical", "parquet")
 DIALECTS = ("duckdb", "mysql", "sqlite", "postgres")

@@ -1,6 +1,6 @@
 """`dl table import|export|ls|rm|mv|cp` and `dl schema show`: tables in and out of files.
 
-Imports go through `core.importer` (strict reading, bulk tree builds, one atomic working-set
+Imports go through `core.tables.importer` (strict reading, bulk tree builds, one atomic working-set
 update); exports through `core.io` (atomic file writes). On a terminal, imports show a progress
 bar over their phases.
 """
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import typer
 
-from dl.core.errors import AlreadyExists, NotFound, UsageError
 from dl.context import open_repo
+from dl.core.errors import AlreadyExists, NotFound, UsageError
 from dl.progress import phase_progress
 
 table_app = typer.Typer(help="Import, export, list, remove, rename and copy tables.\n\n"
@@ -39,7 +39,7 @@ def import_(ctx: typer.Context,
 
     Example: dl table import -c --pk id people people.csv
     """
-    from dl.core.importer import ImportMode, import_table
+    from dl.core.tables.importer import ImportMode, import_table
     modes = [m for m, on in ((ImportMode.CREATE, create), (ImportMode.UPDATE, update),
                              (ImportMode.REPLACE, replace), (ImportMode.APPEND, append)) if on]
     if len(modes) != 1:

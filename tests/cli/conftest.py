@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import FIXTURES, Dl
 
 

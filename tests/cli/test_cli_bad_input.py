@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import BAD, FIXTURES, Dl
 
 CLEAN = "On branch main\nnothing to commit, working tree clean\n"

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import BAD, FIXTURES, GOLDEN, Dl
 
 

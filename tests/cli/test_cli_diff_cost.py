@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from dl.core.config import Config
 from dl.core.repo import Author, Repository
-from dl.core.schema import TableSchema
 from dl.core.store.counting import CountingStore
-from dl.core.table import Table
+from dl.core.tables.schema import TableSchema
+from dl.core.tables.table import Table
+
 from dl.commands.diff import Sides, print_diff
 
 N = 200_000

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 import typer
-
 from cli_helpers import Dl
+
 from dl.app import _register_commands, app
 
 

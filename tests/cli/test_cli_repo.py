@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import FIXTURES, Dl
 
 HEX = re.compile(r"[0-9a-f]{40}")

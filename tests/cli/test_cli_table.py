@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from cli_helpers import BAD, FIXTURES, Dl
 
 FORMATS = ("csv", "tsv", "psv", "json", "jsonl", "parquet")

@@ -11,12 +11,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from dl.core.errors import MissingChunk
 from dl.core.hashing import Address, address_of
-from dl.core.store import BufferedStore, ChunkStore, CountingStore, MemoryStore, RefUpdate, SqliteStore
+from dl.core.store import (
+    BufferedStore,
+    ChunkStore,
+    CountingStore,
+    MemoryStore,
+    RefUpdate,
+    SqliteStore,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 MAKERS: dict[str, Callable[[Path], ChunkStore]] = {
     "sqlite": lambda d: SqliteStore(d / "store.db", create=True),

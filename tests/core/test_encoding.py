@@ -19,12 +19,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from dl.core.errors import InputError, SchemaError
+from dl.core.tables import encoding
+from dl.core.tables.encoding import encode_keys, encode_values, key_lengths
 from hypothesis import given
 from hypothesis import strategies as st
-
-from dl.core import encoding
-from dl.core.encoding import encode_keys, encode_values, key_lengths
-from dl.core.errors import InputError, SchemaError
 
 # --- the reference encoding, one value at a time -----------------------------------------
 

@@ -5,12 +5,11 @@ import sqlite3
 
 import numpy as np
 import pyarrow as pa
-
-from dl.core.fsck import fsck
-from dl.core.gc import collect_garbage
+from dl.core.maintenance.fsck import fsck
+from dl.core.maintenance.gc import collect_garbage
 from dl.core.repo import Author, Repository
-from dl.core.schema import Column, TableSchema
-from dl.core.table import Table
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table
 
 ME = Author("Ada", "ada@example.com")
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("v", pa.float64())), ("id",))

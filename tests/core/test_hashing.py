@@ -4,11 +4,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from dl.core.errors import DlError
 from dl.core.hashing import ADDRESS_BYTES, Address, address_of, is_hex_prefix
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 @given(st.binary(max_size=4096))

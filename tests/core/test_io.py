@@ -12,7 +12,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from dl.core.errors import InputError, NotFound
 from dl.core.io import FORMATS, detect_format, read_table_file, write_table_file
 from dl.core.io.lines import record_lines

@@ -3,16 +3,22 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from dl.core.errors import DlError, MergeConflict
+from dl.core.repo import Author, Repository
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table
+from dl.core.versioning.merge_commits import (
+    MergeKind,
+    abort_merge,
+    cherry_pick,
+    conflicts_of,
+    merge,
+    resolve_conflicts,
+    revert,
+)
+from dl.core.versioning.three_way_merge import SchemaConflict
 from hypothesis import given
 from hypothesis import strategies as st
-
-from dl.core.errors import DlError, MergeConflict
-from dl.core.merge import SchemaConflict
-from dl.core.merging import (MergeKind, abort_merge, cherry_pick, conflicts_of, merge,
-                          resolve_conflicts, revert)
-from dl.core.repo import Author, Repository
-from dl.core.schema import Column, TableSchema
-from dl.core.table import Table
 
 ME = Author("Ada", "ada@example.com")
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("a", pa.int64()), Column("b", pa.string())), ("id",))

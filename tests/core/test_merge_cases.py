@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-
-from dl.core.blame import blame
 from dl.core.errors import DlError, MergeConflict
-from dl.core.merge import SchemaConflict
-from dl.core.merging import (
+from dl.core.repo import Author, Repository
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table
+from dl.core.versioning.blame import blame
+from dl.core.versioning.merge_commits import (
     MergeKind,
     abort_merge,
     cherry_pick,
@@ -20,9 +21,8 @@ from dl.core.merging import (
     resolve_conflicts,
     revert,
 )
-from dl.core.repo import Author, Repository
-from dl.core.schema import Column, TableSchema
-from dl.core.table import Table
+from dl.core.versioning.three_way_merge import SchemaConflict
+
 from tests.core.test_merge import ME, SCHEMA, base_repo, commit, edit, rows
 
 OTHER = Author("Bo", "bo@example.com")
@@ -270,7 +270,7 @@ def test_criss_cross_merges_from_a_virtual_base(repo):
     edit(repo, "t", [(1, 2, "x")])
     commit(repo, "A2")
     assert repo.merge_base("a", "b") in (a1, b1)
-    from dl.core.commit import merge_bases
+    from dl.core.versioning.commit import merge_bases
     assert set(merge_bases(repo.load_commit, repo.branch_head("a"), repo.branch_head("b"))) == {a1, b1}
     repo.checkout("b")
     assert merge(repo, "a", author=ME).kind is MergeKind.MERGED

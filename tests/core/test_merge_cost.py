@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from dl.core.config import Config
-from dl.core.merging import MergeKind, merge
 from dl.core.prolly.tree import NODE_CACHE
 from dl.core.repo import Author, Repository
 from dl.core.store.counting import CountingStore
 from dl.core.store.memory import MemoryStore
-from dl.core.table import Table
+from dl.core.tables.table import Table
+from dl.core.versioning.merge_commits import MergeKind, merge
+
 from tests.core.test_prolly_cost import make_rows
 
 N = 100_000
@@ -48,7 +48,7 @@ def small_base():
 
 
 def _schema(table: pa.Table):
-    from dl.core.schema import TableSchema
+    from dl.core.tables.schema import TableSchema
     return TableSchema.from_arrow(table.schema, ("id",))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from dl.core.errors import IntegrityError
 from dl.core.prolly.builder import build_tree
 from dl.core.prolly.diff import diff_trees

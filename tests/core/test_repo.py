@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-
 from dl.core.errors import AlreadyExists, DlError, InvalidName, NotFound
 from dl.core.repo import Author, Repository
-from dl.core.schema import Column, TableSchema
-from dl.core.table import Table
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table
 
 ME = Author("Ada", "ada@example.com")
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("v", pa.string())), ("id",))

@@ -16,7 +16,6 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-
 from dl.core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, NotFound, StoreError
 from dl.core.hashing import Address, address_of
 from dl.core.store import RefUpdate, open_store

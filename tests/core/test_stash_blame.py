@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
-
-from dl.core.blame import blame
 from dl.core.errors import DlError
 from dl.core.repo import Repository
-from dl.core.stash import clear, drop, list_stashes, pop, stash
+from dl.core.versioning.blame import blame
+from dl.core.versioning.stash import clear, drop, list_stashes, pop, stash
+
 from tests.core.test_merge import ME, commit, edit, rows
 
 

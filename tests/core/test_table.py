@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-
 from dl.core.errors import DuplicateKey, IntegrityError, SchemaError
-from dl.core.root import RootValue
-from dl.core.schema import Column, TableSchema
 from dl.core.store.memory import MemoryStore
-from dl.core.table import Table, TableValue
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table, TableValue
+from dl.core.versioning.root import RootValue
 
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("name", pa.string(), not_null=True),
                       Column("score", pa.float64(), default=1.5)), ("id",))

@@ -4,11 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xxhash
-from hypothesis import given
-from hypothesis import strategies as st
-
 from dl.core.prolly import xxh3vec
 from dl.core.prolly.xxh3vec import xxh3_64_of_keys
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 def library(keys: np.ndarray) -> list[int]:

@@ -10,10 +10,9 @@ import decimal
 
 import numpy as np
 import pyarrow as pa
+from dl.core.prolly.node import decode_leaf, encode_leaf
 from hypothesis import given
 from hypothesis import strategies as st
-
-from dl.core.prolly.node import decode_leaf, encode_leaf
 
 FIXED_TYPES = [pa.int8(), pa.int32(), pa.int64(), pa.uint16(), pa.float64(), pa.date32(),
                pa.timestamp("us"), pa.decimal128(10, 2), pa.binary(3)]

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from dl.core.repo import Author, Repository
+from dl.core.store.buffered import BufferedStore
+from dl.core.tables.table import Table
+from dl.core.versioning.merge_commits import MergeKind, merge
+from dl.core.versioning.three_way_merge import merge_roots
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dl.core.merge import merge_roots
-from dl.core.merging import MergeKind, merge
-from dl.core.repo import Author, Repository
-from dl.core.store.buffered import BufferedStore
-from dl.core.table import Table
 from tests.core.test_merge import SCHEMA
 
 ME = Author("Prop", "prop@example.com")

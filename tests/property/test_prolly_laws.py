@@ -4,10 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-
 from dl.core.prolly import splitter
 from dl.core.prolly.builder import build_tree
 from dl.core.prolly.diff import diff_trees
@@ -15,6 +11,10 @@ from dl.core.prolly.edit import apply_edits
 from dl.core.prolly.tree import ProllyTree
 from dl.core.store.counting import CountingStore
 from dl.core.store.memory import MemoryStore
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
 from tests.property.helpers import LAYOUT, as_model, keys, rows
 
 row_values = st.tuples(st.integers(-10**6, 10**6), st.one_of(st.none(), st.text(max_size=12)))

@@ -157,10 +157,9 @@ def collector(directory: Path, stop, queue) -> None:  # type: ignore[no-untyped-
     report = GcReport()
     try:
         import pyarrow as pa
-
-        from dl.core.gc import collect_garbage
-        from dl.core.schema import Column, TableSchema
-        from dl.core.table import Table
+        from dl.core.maintenance.gc import collect_garbage
+        from dl.core.tables.schema import Column, TableSchema
+        from dl.core.tables.table import Table
         schema = TableSchema((Column("k", pa.int64()), Column("v", pa.string())), ("k",))
         while not stop.is_set():
             name = f"scratch{report.runs}"

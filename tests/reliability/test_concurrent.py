@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import concurrency
-
-from dl.core.commit import walk_history
-from dl.core.fsck import fsck
+from dl.core.maintenance.fsck import fsck
 from dl.core.repo import Repository
+from dl.core.versioning.commit import walk_history
 
 SHARED, OWN, COMMITS = 8, 8, 25
 

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rel_cli import Cli, assert_clean_error
-
 from dl.core.prolly.tree import NODE_CACHE
 from dl.core.repo import Repository
+from rel_cli import Cli, assert_clean_error
 
 SUM_T = "select sum(a) as s from t"
 SUM_U = "select sum(a) as s from u"

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import crash_harness as harness
 import pytest
-from rel_cli import Cli, assert_clean_error
-
-from dl.core.fsck import fsck
+from dl.core.maintenance.fsck import fsck
 from dl.core.repo import Repository
+from rel_cli import Cli, assert_clean_error
 
 
 def limit(nbytes: int) -> Callable[[], None]:

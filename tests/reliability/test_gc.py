@@ -11,16 +11,15 @@ import concurrency
 import numpy as np
 import pyarrow as pa
 import pytest
-from rel_cli import Cli
-
-from dl.core.commit import walk_history
 from dl.core.errors import MissingChunk
-from dl.core.fsck import fsck
-from dl.core.gc import collect_garbage
-from dl.core.merging import merge
+from dl.core.maintenance.fsck import fsck
+from dl.core.maintenance.gc import collect_garbage
 from dl.core.repo import Author, Repository
-from dl.core.schema import Column, TableSchema
-from dl.core.table import Table
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table
+from dl.core.versioning.commit import walk_history
+from dl.core.versioning.merge_commits import merge
+from rel_cli import Cli
 
 ME = Author("Ada", "ada@example.com")
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("v", pa.float64())), ("id",))

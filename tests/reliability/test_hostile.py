@@ -10,26 +10,25 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from dl.core.chunks import encode_json_chunk
-from dl.core.commit import Commit, Tag, merge_bases, walk_history
 from dl.core.errors import IntegrityError
-from dl.core.fsck import fsck
 from dl.core.hashing import Address, address_of
-from dl.core.links import links
+from dl.core.maintenance.fsck import fsck
+from dl.core.maintenance.links import links
 from dl.core.prolly.node import Entries, decode_internal, decode_leaf, encode_internal, encode_leaf
 from dl.core.prolly.tree import NODE_CACHE, ProllyTree
-from dl.core.refs import HEAD, branch_ref, working_set_ref
 from dl.core.repo import Repository
-from dl.core.root import RootValue
-from dl.core.schema import Column, TableSchema
-from dl.core.stash import Stash
 from dl.core.store.memory import MemoryStore
 from dl.core.store.sqlite import RAW, ZSTD, decode_body, encode_body
-from dl.core.table import TableValue
-from dl.core.workingset import WorkingSet
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import TableValue
+from dl.core.versioning.commit import Commit, Tag, merge_bases, walk_history
+from dl.core.versioning.refs import HEAD, branch_ref, working_set_ref
+from dl.core.versioning.root import RootValue
+from dl.core.versioning.stash import Stash
+from dl.core.versioning.workingset import WorkingSet
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 A1, A2, A3 = (address_of(bytes([i])) for i in range(3))
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("s", pa.string()), Column("x", pa.float64())), ("id",))

@@ -11,17 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from dl.core.hashing import Address
+from dl.core.maintenance.fsck import fsck
+from dl.core.maintenance.gc import collect_garbage
+from dl.core.repo import Author, Repository
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table
+from dl.core.versioning.merge_commits import MergeKind, merge
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-
-from dl.core.fsck import fsck
-from dl.core.gc import collect_garbage
-from dl.core.hashing import Address
-from dl.core.merging import MergeKind, merge
-from dl.core.repo import Author, Repository
-from dl.core.schema import Column, TableSchema
-from dl.core.table import Table
 
 ME = Author("Model", "model@example.com")
 SCHEMA = TableSchema((Column("id", pa.int64()), Column("v", pa.int64())), ("id",))

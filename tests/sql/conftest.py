@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from dl.core.repo import Author, Repository
 from dl.sql.session import Session
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
 from dl.core.repo import Author, Repository
+from dl.sql.session import Session
+
 from dl.app import main
 from dl.shell import run_shell
-from dl.sql.session import Session
 
 
 @pytest.fixture

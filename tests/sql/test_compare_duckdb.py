@@ -5,10 +5,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from dl.core.repo import Repository
-from dl.core.schema import TableSchema
-from dl.core.table import Table
+from dl.core.tables.schema import TableSchema
+from dl.core.tables.table import Table
 from dl.sql.session import Session
 
 N = 3000

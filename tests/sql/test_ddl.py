@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
+
 from tests.sql.conftest import rows, value
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from sqlglot import exp
-
 from dl.core.repo import Repository
 from dl.sql.errors import SqlError
 from dl.sql.parse import is_complete, parse_statement, split_script
 from dl.sql.session import Session
+from sqlglot import exp
+
 from tests.sql.conftest import rows, value
 
 

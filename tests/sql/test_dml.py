@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
 from dl.core.errors import DuplicateKey
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
+
 from tests.sql.conftest import rows, value
 
 

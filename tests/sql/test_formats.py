@@ -6,7 +6,6 @@ import decimal
 import json
 
 import pyarrow as pa
-
 from dl.sql import formats
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
 from dl.sql.errors import SqlError
 from dl.sql.procedures import FlagSpec, parse_flags
 from dl.sql.session import Session
+
 from tests.sql.conftest import rows, value
 
 

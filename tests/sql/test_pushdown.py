@@ -4,13 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from dl.core.prolly.tree import NODE_CACHE
 from dl.core.repo import Repository
-from dl.core.schema import TableSchema
 from dl.core.store.counting import CountingStore
-from dl.core.table import Table
+from dl.core.tables.schema import TableSchema
+from dl.core.tables.table import Table
 from dl.sql.session import Session
+
 from tests.sql.conftest import rows, value
 
 N = 20_000

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
 from dl.core.errors import ConcurrentUpdate
 from dl.sql.errors import SqlError
 from dl.sql.session import ResultKind, Session
+
 from tests.sql.conftest import AUTHOR, rows, value
 
 SEED = """CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT, score REAL);

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from dl.core.repo import Author, Repository
 
 pty = pytest.importorskip("pty")  # POSIX only

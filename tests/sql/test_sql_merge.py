@@ -4,9 +4,9 @@ rows, dolt_conflicts_resolve, dolt_cherry_pick, dolt_revert, dolt_blame_<t>."""
 from __future__ import annotations
 
 import pytest
-
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
+
 from tests.sql.conftest import rows, value
 
 

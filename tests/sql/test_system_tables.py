@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
+
 from tests.sql.conftest import rows, value
 
 

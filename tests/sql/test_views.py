@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-
 from dl.core.repo import Repository
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
+
 from tests.sql.conftest import rows, value
 
 

@@ -19,14 +19,13 @@ from enum import Enum
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from dl.core.errors import DlError
 from dl.core.hashing import Address, address_of
 from dl.core.prolly.diff import TreeDiff, cells_differ, diff_trees
-from dl.core.root import RootValue
-from dl.core.schema import Column, TableSchema
 from dl.core.store.base import ChunkStore
-from dl.core.table import Table, TableValue
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table, TableValue
+from dl.core.versioning.root import RootValue
 
 
 class SchemaConflict(DlError):
@@ -283,7 +282,7 @@ def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind:
 
 def _merge_keyless(name: str, base: Table, ours: Table, theirs: Table) -> tuple[Table, TableConflicts]:
     """Keyless rows merge by copy counts: ours + (theirs - base) per distinct row."""
-    from dl.core.diff import _keyless_rows
+    from dl.core.versioning.diff import _keyless_rows
     diff = _keyless_rows(theirs.schema, diff_trees(base.tree, theirs.tree))
     result = ours
     if diff.removed.num_rows:

@@ -1,6 +1,6 @@
 """`dl gc`: delete chunks nothing reachable refers to, then compact the store.
 
-Reachable means linked (`core.links`) from a ref: branches, tags, every branch's working set
+Reachable means linked (`core.maintenance.links`) from a ref: branches, tags, every branch's working set
 (working and staged roots, and the roots and commit of a merge in progress) and stashes.
 Marking reads commits, roots, table values and internal nodes, never a leaf: the children of
 a level-1 node are leaves, marked by address and only checked to exist.
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
-from dl.core.links import internal_level, links
-from dl.core.refs import HEAD, ref_address
+from dl.core.maintenance.links import internal_level, links
+from dl.core.versioning.refs import HEAD, ref_address
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Merge, cherry-pick and revert on a repository, and conflict resolution.
 
-The row-level work is `core.merge.merge_roots`; this module decides what to merge with what
+The row-level work is `core.versioning.three_way_merge.merge_roots`; this module decides what to merge with what
 (merge base, fast-forward, a commit's parent for cherry-pick and revert), refuses to merge over
 uncommitted changes in the tables the merge touches, and records a merge in progress in the
 working set: the commit being merged, the state to return to on `--abort`, and the conflicts
@@ -14,19 +14,23 @@ from enum import Enum
 
 import numpy as np
 import pyarrow as pa
-
-from dl.core.commit import Commit, merge_bases
 from dl.core.errors import ConcurrentUpdate, DlError, NotFound
 from dl.core.hashing import Address
-from dl.core.merge import MergeOutcome, SchemaConflict, TableConflicts, merge_roots
-from dl.core.refs import branch_ref
 from dl.core.repo import Author, Repository
-from dl.core.root import RootValue
-from dl.core.schema import Column, TableSchema
 from dl.core.store.base import RefUpdate
 from dl.core.store.buffered import BufferedStore
-from dl.core.table import Table
-from dl.core.workingset import WorkingSet
+from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.table import Table
+from dl.core.versioning.commit import Commit, merge_bases
+from dl.core.versioning.refs import branch_ref
+from dl.core.versioning.root import RootValue
+from dl.core.versioning.three_way_merge import (
+    MergeOutcome,
+    SchemaConflict,
+    TableConflicts,
+    merge_roots,
+)
+from dl.core.versioning.workingset import WorkingSet
 
 CONFLICT_ID = "dolt_conflict_id"
 FROM_ROOT_ISH = "from_root_ish"

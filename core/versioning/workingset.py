@@ -5,7 +5,7 @@ compare-and-swap, so a SQL statement in one process and a commit in another neve
 other's changes: the loser re-reads and retries, or fails cleanly.
 
 Merge state (while a merge or cherry-pick waits for conflict resolution) is an open JSON
-object owned by core.merge; this module only carries it.
+object owned by core.versioning.three_way_merge; this module only carries it.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 from dl.core.chunks import decode_json_chunk, encode_json_chunk, parse_address
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address, address_of
-from dl.core.links import merge_state_links
+from dl.core.maintenance.links import merge_state_links
 
 TAG = "W"
 

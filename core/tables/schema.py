@@ -12,7 +12,6 @@ from functools import cached_property
 from typing import Any
 
 import pyarrow as pa
-
 from dl.core.errors import DlError, IntegrityError, SchemaError
 from dl.core.names import check_name
 from dl.core.prolly.layout import RowLayout

@@ -17,16 +17,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
-
 from dl.core.chunks import decode_json_chunk, encode_json_chunk, parse_address
-from dl.core.encoding import encode_keys
 from dl.core.errors import DuplicateKey, SchemaError
 from dl.core.hashing import Address, address_of
 from dl.core.prolly.builder import build_tree
 from dl.core.prolly.edit import apply_edits
 from dl.core.prolly.tree import ProllyTree
-from dl.core.schema import ROW_COUNT, ROW_HASH, ROW_HASH_TYPE, TableSchema
 from dl.core.store.base import ChunkStore
+from dl.core.tables.encoding import encode_keys
+from dl.core.tables.schema import ROW_COUNT, ROW_HASH, ROW_HASH_TYPE, TableSchema
 
 TAG = "T"
 

@@ -12,14 +12,13 @@ from enum import Enum
 
 import numpy as np
 import pyarrow as pa
-
 from dl.core.prolly.diff import TreeDiff, cells_differ, diff_rows, diff_trees
 from dl.core.prolly.layout import RowLayout
 from dl.core.prolly.tree import ProllyTree
-from dl.core.root import RootValue
-from dl.core.schema import ROW_COUNT, ROW_HASH, TableSchema
 from dl.core.store.base import ChunkStore
-from dl.core.table import Table, TableValue
+from dl.core.tables.schema import ROW_COUNT, ROW_HASH, TableSchema
+from dl.core.tables.table import Table, TableValue
+from dl.core.versioning.root import RootValue
 
 
 class TableChange(Enum):

@@ -20,7 +20,7 @@ from dl.core.hashing import ADDRESS_BYTES, Address
 
 _INTERNAL_HEAD = struct.Struct("<BBBxI")  # as core.prolly.node: tag, version, level, pad, count
 MAX_LEVEL = 32
-# A working set's merge state holds addresses under keys ending so (core.merging writes
+# A working set's merge state holds addresses under keys ending so (core.versioning.merge_commits writes
 # pre_merge_root, pre_merge_staged_root, conflicts_root and their_commit).
 MERGE_ADDRESS_SUFFIXES = ("_root", "_commit")
 

@@ -16,13 +16,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from dl.core.errors import AlreadyExists, DuplicateKey, InputError, NotFound
 from dl.core.prolly.diff import diff_trees
 from dl.core.repo import Repository
-from dl.core.schema import TableSchema
 from dl.core.store.buffered import BufferedStore
-from dl.core.table import Table
+from dl.core.tables.schema import TableSchema
+from dl.core.tables.table import Table
 
 
 class ImportMode(Enum):

@@ -14,12 +14,11 @@ import heapq
 
 import numpy as np
 import pyarrow as pa
-
-from dl.core.commit import Commit
-from dl.core.diff import diff_tables
 from dl.core.errors import DlError
 from dl.core.hashing import Address
 from dl.core.repo import Repository
+from dl.core.versioning.commit import Commit
+from dl.core.versioning.diff import diff_tables
 
 
 def blame(repo: Repository, table: str, rev: str = "HEAD") -> pa.Table:

@@ -17,18 +17,17 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from dl.core.chunks import chunk_tag
-from dl.core.commit import Commit, Tag
 from dl.core.errors import DlError, IntegrityError
 from dl.core.hashing import Address, address_of
-from dl.core.links import merge_state_links
+from dl.core.maintenance.links import merge_state_links
 from dl.core.prolly.node import InternalNode, decode_internal, decode_leaf
-from dl.core.refs import BRANCH_PREFIX, HEAD
-from dl.core.root import RootValue
 from dl.core.store.base import ChunkStore
-from dl.core.table import TableValue
-from dl.core.workingset import WorkingSet
+from dl.core.tables.table import TableValue
+from dl.core.versioning.commit import Commit, Tag
+from dl.core.versioning.refs import BRANCH_PREFIX, HEAD
+from dl.core.versioning.root import RootValue
+from dl.core.versioning.workingset import WorkingSet
 
 READ_BATCH = 512  # chunks fetched per get_many while walking a tree level
 

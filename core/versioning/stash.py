@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from dl.core.chunks import decode_json_chunk, encode_json_chunk, field, parse_address
 from dl.core.errors import ConcurrentUpdate, DlError, NotFound
 from dl.core.hashing import Address, address_of
-from dl.core.merge import merge_roots
-from dl.core.refs import STASH_PREFIX, ref_address
 from dl.core.repo import Repository
 from dl.core.store.base import RefUpdate
 from dl.core.store.buffered import BufferedStore
-from dl.core.workingset import WorkingSet
+from dl.core.versioning.refs import STASH_PREFIX, ref_address
+from dl.core.versioning.three_way_merge import merge_roots
+from dl.core.versioning.workingset import WorkingSet
 
 TAG = "S"
 

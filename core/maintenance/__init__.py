@@ -1,0 +1,1 @@
+"""Keeping a store sound and small: what chunks link to (`links`), `fsck` and `gc`."""
