@@ -15,6 +15,7 @@ import pyarrow as pa
 import sqlglot
 from dl.core.prolly.diff import TreeDiff
 from dl.core.versioning.diff import TableDiff
+from dl.sql.engine import connect
 from dl.sql.errors import SqlError
 from sqlglot import exp
 
@@ -26,7 +27,7 @@ def filter_diff(diff: TableDiff, where: str) -> TableDiff:
     condition = _parse_condition(where)
     rows = diff.rows
     frame = _frame(diff)
-    connection = duckdb.connect()
+    connection = connect()
     try:
         connection.register("diff_rows", frame)
         kept = connection.sql(f"SELECT __part, __index FROM diff_rows WHERE {condition}").to_arrow_table()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from dl.core.errors import DlError
+from dl.sql.engine import FILE_FUNCTIONS_HINT, is_locked_out
 
 _CLASS = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
 _DUCK_LINE = re.compile(r"^LINE \d+:")
@@ -71,7 +72,12 @@ def parse_error(exc: Exception, line_offset: int = 0) -> SqlError:
 
 
 def engine_error(exc: Exception, names: dict[str, str] | None = None) -> SqlError:
-    """A DuckDB error as one line; registered source names are replaced by what the user wrote."""
+    """A DuckDB error as one line; registered source names are replaced by what the user wrote.
+
+    A file, URL or extension the engine's lock refused (`sql.engine`) is told as such, with
+    the commands that do read and write files."""
+    if is_locked_out(exc):
+        return SqlError(FILE_FUNCTIONS_HINT, cause=exc)
     text = str(exc)
     for internal, shown in (names or {}).items():
         text = text.replace(internal, shown)

@@ -14,6 +14,7 @@ import sqlglot
 from dl.core.errors import InputError
 from dl.core.tables.schema import TableSchema
 from dl.sql.ddl import declared_schema
+from dl.sql.engine import connect
 from dl.sql.errors import SqlError
 from sqlglot import exp
 
@@ -22,7 +23,7 @@ class _Constants:
     """The little of a binder that DEFAULT constants need: running a SELECT in DuckDB."""
 
     def __init__(self) -> None:
-        self.con = duckdb.connect()
+        self.con = connect()
 
     def run_sql(self, text: str) -> pa.Table:
         try:

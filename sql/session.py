@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 
-import duckdb
 import pyarrow as pa
 from dl.core.errors import ConcurrentUpdate, DlError
 from dl.core.hashing import Address, address_of
@@ -31,7 +30,7 @@ from dl.core.tables.table import Table
 from dl.core.versioning.refs import working_set_ref
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
-from dl.sql import conflicts, ddl, dialects, dml, functions, procedures, view_ddl, views
+from dl.sql import conflicts, ddl, dialects, dml, engine, functions, procedures, view_ddl, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, wrap
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
@@ -76,9 +75,7 @@ class Session:
         if dialect not in DIALECTS:
             raise SqlError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
         self.repo, self.dialect, self.author = repo, dialect, author
-        self._con = duckdb.connect(":memory:")
-        for setting in dialects.session_settings(dialect):
-            self._con.execute(setting)
+        self._con = engine.connect(dialects.session_settings(dialect))
         self._tx: Transaction | None = None
         self._cache = ScanCache()
 
