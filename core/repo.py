@@ -120,6 +120,11 @@ class Repository:
         repo._create_initial_commit(branch, Author("dl", "dl@localhost"))
         return repo
 
+    @property
+    def dl_dir(self) -> Path | None:
+        """The `.dl` folder of a repository on disk (None in memory): only dl writes there."""
+        return None if self.directory is None else self.directory / DL_DIR
+
     def close(self) -> None:
         self.store.close()
 

@@ -1,5 +1,9 @@
 """Table files out, for `dl table export`: atomically, in every format `read_table_file` reads.
 
+A target that exists must be a regular file (or a link to one): a device (`/dev/full`), a FIFO,
+a socket or a directory is refused rather than replaced by a regular file, and so is any path
+that lies (after following links) inside `protected`, the repository's `.dl` folder.
+
 Each writer writes a temporary file beside the target (`.name.<random>.tmp`, created with the
 usual permissions), flushes it to disk and renames it over the target, so an export that fails
 or is killed leaves the old file (or none), never half a file, and no temporary file behind.
@@ -18,6 +22,7 @@ import decimal
 import json
 import os
 import secrets
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -31,23 +36,57 @@ from dl.core.io.convert import ARROW_ERRORS, show, type_name
 from dl.core.io.formats import TEXT_DELIMITERS, detect_format
 
 
-def write_table_file(table: pa.Table, path: str | Path, *, file_type: str | None = None) -> None:
-    """Writes `table` to `path` in its format (from `file_type` or the extension), atomically."""
+def write_table_file(table: pa.Table, path: str | Path, *, file_type: str | None = None,
+                     protected: Path | None = None) -> None:
+    """Writes `table` to `path` in its format (from `file_type` or the extension), atomically;
+    refuses a target that is not a regular file or lies inside `protected`."""
     path = Path(path)
     kind = detect_format(path, file_type)
-    if path.is_dir():
-        raise InputError(f"{path} is a directory: give a file name to export to")
-    if not path.parent.is_dir():
-        raise NotFound("directory", str(path.parent))
+    check_export_target(path, protected)
     writer = _WRITERS[kind]
     if kind in TEXT_DELIMITERS:
         _check_csv_types(table, path)
-    with _replacing(path) as temporary:
-        try:
-            writer(table, temporary, kind)
-        except ARROW_ERRORS as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InputError(f"cannot write {path}: {show(reason, 120)}") from None
+    try:
+        with _replacing(path) as temporary:
+            try:
+                writer(table, temporary, kind)
+            except ARROW_ERRORS as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise InputError(f"cannot write {path}: {show(reason, 120)}") from None
+    except OSError as exc:  # disk full, quota, permissions: the old file stays whole
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def check_export_target(path: Path, protected: Path | None = None) -> None:
+    """Raises `InputError` unless `path` may be replaced by a written file: it does not exist or
+    is a regular file, its folder exists, and it is not inside `protected` (links followed)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError(f"{path} is a directory: give a file name to export to")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise InputError(f"{path} is not a regular file (a device, FIFO or socket): "
+                         "export writes regular files only")
+    if not path.parent.is_dir():
+        raise NotFound("directory", str(path.parent))
+    check_outside(path, protected)
+
+
+def check_outside(path: Path, protected: Path | None) -> None:
+    """Raises `InputError` if `path` lies inside `protected` (the repository's `.dl`)."""
+    if protected is not None and is_inside(path, protected):
+        raise InputError(f"{path} is inside the repository's {protected.name} folder, "
+                         "which only dl writes: write somewhere else")
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """Whether `path` is `folder` or lies under it, once both are resolved (links followed)."""
+    resolved, root = path.resolve(), folder.resolve()
+    return resolved == root or root in resolved.parents
 
 
 @contextlib.contextmanager

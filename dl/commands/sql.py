@@ -40,6 +40,9 @@ def sql(ctx: typer.Context,
         raise UsageError("give -q or -f, not both")
     text = query if query is not None else _read_file(file) if file is not None else None
     repo = open_repo(ctx)
+    if output is not None:
+        from dl.core.io.write import check_outside
+        check_outside(output, repo.dl_dir)
     from dl.sql.session import Session
     with Session(repo, dialect=dialect) as session:
         if text is None and sys.stdin.isatty():
