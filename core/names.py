@@ -16,6 +16,7 @@ MAX_NAME = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _REF_FORBIDDEN = re.compile(r"[~^:?*\[\\ @{]")
 _RESERVED_REFS = {"HEAD", "WORKING", "STAGED"}
+SYSTEM_PREFIX = "dolt_"
 
 
 def check_name(kind: str, name: str) -> str:
@@ -34,6 +35,14 @@ def check_name(kind: str, name: str) -> str:
         raise InvalidName(kind, name, "it starts with '-'")
     if name != name.strip():
         raise InvalidName(kind, name, "it starts or ends with whitespace")
+    return name
+
+
+def check_table_name(name: str) -> str:
+    """Like `check_name`, for a new table: also not a name reserved for system tables."""
+    check_name("table", name)
+    if name.lower().startswith(SYSTEM_PREFIX):
+        raise InvalidName("table", name, f"names starting with {SYSTEM_PREFIX} are reserved for system tables")
     return name
 
 

@@ -25,7 +25,7 @@ from dl.core.errors import (
     StoreError,
 )
 from dl.core.hashing import Address
-from dl.core.names import check_name, check_ref_name
+from dl.core.names import check_ref_name, check_table_name
 from dl.core.store.base import ChunkStore, RefUpdate
 from dl.core.store.buffered import BufferedStore
 from dl.core.versioning.commit import Commit, Tag, merge_bases, walk_history
@@ -618,7 +618,7 @@ class Repository:
 
     def write_table(self, name: str, build: Callable[["Table | None", BufferedStore], "Table | None"]) -> None:
         """Replaces table `name` in the working root with what `build` makes of it (None drops)."""
-        check_name("table", name)
+        check_table_name(name)
 
         def change(root: RootValue, buffer: BufferedStore) -> RootValue:
             current = self.table_in(root, name, buffer) if name in root.tables else None

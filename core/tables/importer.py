@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dl.core.errors import AlreadyExists, DuplicateKey, InputError, NotFound
 from dl.core.prolly.diff import diff_trees
+from dl.core.names import check_table_name
 from dl.core.repo import Repository
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.schema import TableSchema
@@ -51,6 +52,7 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
     `progress`, if given, is called with the name of each phase as it starts (reading,
     checking keys, building the table, writing), for a progress display."""
     from dl.core.io import read_table_file
+    check_table_name(name)  # before reading a byte of the file
     step = progress or (lambda phase: None)
     step("reading")
     working = repo.resolve_root("WORKING")

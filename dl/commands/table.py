@@ -151,8 +151,8 @@ def cp(ctx: typer.Context, old: str = typer.Argument(...), new: str = typer.Argu
 
 
 def _copy(ctx: typer.Context, old: str, new: str, force: bool, keep_old: bool) -> None:
-    from dl.core.names import check_name
-    check_name("table", new)
+    from dl.core.names import check_table_name
+    check_table_name(new)
     repo = open_repo(ctx)
 
     def change(root, buffer):
