@@ -16,7 +16,6 @@ import time
 import duckdb
 import numpy as np
 import pyarrow as pa
-
 from dl.sql import engine
 
 QUERIES = {

@@ -2,18 +2,31 @@
 
 Two JSON files: the global one (its path is given by the caller; the CLI uses one in the
 user's home) and the repository's `.dl/config.json`. Repository values win. Files are
-replaced atomically (write a temp file, then rename).
+replaced atomically (write a temp file, then rename). Keys and values may not hold control
+characters: a `user.name` with a newline would forge lines in `dl log`, an ESC would drive the
+terminal of whoever reads the history.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from dl.core.errors import InputError
 
 KNOWN_KEYS = {"user.name", "user.email", "init.defaultbranch", "core.editor"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def check_config_text(what: str, text: str) -> str:
+    """Returns `text` unless it holds a control character (newline, ESC, ...); then `InputError`."""
+    found = _CONTROL.search(text)
+    if found:
+        raise InputError(f"{what} may not contain control characters (found U+{ord(found.group()):04X} "
+                         f"at position {found.start() + 1})")
+    return text
 
 
 class ConfigFile:
@@ -41,6 +54,8 @@ class ConfigFile:
         os.replace(tmp, self.path)
 
     def set(self, key: str, value: str) -> None:
+        check_config_text("a config key", key)
+        check_config_text(f"the value of {key}", value)
         values = self.read()
         values[key] = value
         self.write(values)

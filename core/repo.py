@@ -55,8 +55,15 @@ RETRIES = 20
 
 @dataclass(frozen=True)
 class Author:
+    """Who made a commit or tag; no control characters (they would forge lines in `dl log`)."""
+
     name: str
     email: str
+
+    def __post_init__(self) -> None:
+        from dl.core.config import check_config_text
+        check_config_text("an author name", self.name)
+        check_config_text("an author email", self.email)
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,7 @@ def _arm_faults(spec: str | None) -> None:
 
 
 def _fail(message: str, code: int) -> None:
+    from dl.terminal_text import printable
     first = message.strip().splitlines()[0] if message.strip() else "failed"
-    print(f"error: {first}", file=sys.stderr)
+    print(f"error: {printable(first)}", file=sys.stderr)
     sys.exit(code)

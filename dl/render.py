@@ -1,6 +1,8 @@
 """Text for the terminal: diffs (tabular, JSON, CSV, SQL, --stat, --summary), logs, status.
 
-Pure functions from core values to strings, so the CLI tests can check them exactly. Diffs
+Pure functions from core values to strings, so the CLI tests can check them exactly. Every
+piece of stored data (messages, names, cells) goes through `dl.terminal_text` before it is
+printed, so no control character in a repository reaches the terminal raw. Diffs
 render from the row tables a tree diff produced (what changed, never the whole table): each
 table's changes are merged into one Arrow table in key order with a marker column (`+`, `-`,
 `<`, `>`, as Dolt prints them), and only that is turned into text.
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime
 import json
 from typing import TYPE_CHECKING, Any
+
+from dl.terminal_text import printable, printable_lines
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -66,7 +70,7 @@ def marked_rows(diff: "TableDiff") -> "pa.Table":
 def cell(value: Any) -> str:
     """One value as the tabular diff shows it."""
     from dl.sql.formats import cell_text
-    return cell_text(value)
+    return printable(cell_text(value))
 
 
 def tabular_diff(diffs: list["TableDiff"], colour: bool = False) -> str:
@@ -78,7 +82,7 @@ def tabular_diff(diffs: list["TableDiff"], colour: bool = False) -> str:
             out.append("added table")
         elif diff.change.value == "deleted":
             out.append("deleted table")
-        out += [f"  {change}" for change in diff.schema_changes]
+        out += [f"  {printable(change)}" for change in diff.schema_changes]
         rows = marked_rows(diff)
         if rows.num_rows:
             out.append(_box(rows, colour))
@@ -86,13 +90,14 @@ def tabular_diff(diffs: list["TableDiff"], colour: bool = False) -> str:
 
 
 def _diff_header(diff: "TableDiff") -> list[str]:
-    old = "/dev/null" if diff.change.value == "added" else f"a/{diff.name}"
-    new = "/dev/null" if diff.change.value == "deleted" else f"b/{diff.name}"
-    return [f"diff --dl a/{diff.name} b/{diff.name}", f"--- {old}", f"+++ {new}"]
+    name = printable(diff.name)
+    old = "/dev/null" if diff.change.value == "added" else f"a/{name}"
+    new = "/dev/null" if diff.change.value == "deleted" else f"b/{name}"
+    return [f"diff --dl a/{name} b/{name}", f"--- {old}", f"+++ {new}"]
 
 
 def _box(rows: "pa.Table", colour: bool) -> str:
-    names = ["", *rows.column_names[1:]]
+    names = ["", *(printable(n) for n in rows.column_names[1:])]
     texts = [[cell(v) for v in column.to_pylist()] for column in rows.columns]
     texts[0] = [m for m in rows.column(0).to_pylist()]
     widths = [max([len(n)] + [len(t) for t in column]) for n, column in zip(names, texts)]
@@ -199,7 +204,7 @@ def summary_text(diffs: list["TableDiff"]) -> str:
     for diff in diffs:
         data = any(t.num_rows for t in (diff.rows.added, diff.rows.removed, diff.rows.modified_to))
         schema = diff.change.value != "modified" or bool(diff.schema_changes)
-        rows["Table name"].append(diff.name)
+        rows["Table name"].append(printable(diff.name))
         rows["Diff type"].append(diff.change.value)
         rows["Data change"].append("true" if data else "false")
         rows["Schema change"].append("true" if schema else "false")
@@ -222,6 +227,7 @@ def decorations(address: "Address", current: str, branches: dict[str, "Address"]
         names.append(f"HEAD -> {current}")
     names += sorted(b for b, a in branches.items() if a == address and b != current)
     names += [f"tag: {t}" for t, a in sorted(tags.items()) if a == address]
+    names = [printable(n) for n in names]
     return f" ({', '.join(names)})" if names else ""
 
 
@@ -233,13 +239,19 @@ def commit_text(address: "Address", commit: "Commit", decoration: str, colour: b
     lines = [head]
     if len(commit.parents) > 1:
         lines.append("Merge: " + " ".join(p.hex for p in commit.parents))
-    lines += [f"Author: {commit.author} <{commit.email}>", f"Date:   {when(commit.timestamp)}", ""]
-    lines += [f"    {line}" for line in commit.message.splitlines() or [""]]
+    lines += [f"Author: {printable(commit.author)} <{printable(commit.email)}>",
+              f"Date:   {when(commit.timestamp)}", ""]
+    lines += [f"    {line}" for line in printable_lines(commit.message.rstrip("\n")) or [""]]
     return "\n".join(lines) + "\n"
 
 
+def first_line(message: str) -> str:
+    """A commit message's first line (as `--oneline` shows it), made printable."""
+    return printable_lines(message)[0] if message else ""
+
+
 def oneline(address: "Address", commit: "Commit", decoration: str, colour: bool) -> str:
-    first = commit.message.splitlines()[0] if commit.message else ""
+    first = first_line(commit.message)
     text = address.hex
     if colour:
         text = YELLOW + text + RESET
@@ -253,7 +265,7 @@ _LABELS = {"added": "new table:", "modified": "modified:", "deleted": "deleted:"
 
 def status_text(status: "Status") -> str:
     """`dl status` as Dolt prints it."""
-    lines = [f"On branch {status.branch}"]
+    lines = [f"On branch {printable(status.branch)}"]
     if status.merging or status.conflicts:
         if status.conflicts:
             lines += ["You have unmerged tables.",
@@ -261,7 +273,7 @@ def status_text(status: "Status") -> str:
                       '  (use "dl merge --abort" to abort the merge)', "",
                       "Unmerged paths:",
                       '  (use "dl conflicts resolve --ours|--theirs <table>..." to mark resolution)']
-            lines += [f"\tboth modified:    {t}" for t in status.conflicts]
+            lines += [f"\tboth modified:    {printable(t)}" for t in status.conflicts]
             lines.append("")
         else:
             lines += ["All conflicts and constraint violations fixed but you are still merging.",
@@ -270,15 +282,15 @@ def status_text(status: "Status") -> str:
     unstaged = {t: c for t, c in status.unstaged.items() if t not in untracked}
     if status.staged:
         lines += ["", "Changes to be committed:", '  (use "dl reset <table>..." to unstage)']
-        lines += [f"\t{_LABELS[c]:<18}{t}" for t, c in sorted(status.staged.items())]
+        lines += [f"\t{_LABELS[c]:<18}{printable(t)}" for t, c in sorted(status.staged.items())]
     if unstaged:
         lines += ["", "Changes not staged for commit:",
                   '  (use "dl add <table>" to update what will be committed)',
                   '  (use "dl checkout <table>" to discard changes in working directory)']
-        lines += [f"\t{_LABELS[c]:<18}{t}" for t, c in sorted(unstaged.items())]
+        lines += [f"\t{_LABELS[c]:<18}{printable(t)}" for t, c in sorted(unstaged.items())]
     if untracked:
         lines += ["", "Untracked tables:", '  (use "dl add <table>" to include in what will be committed)']
-        lines += [f"\t{_LABELS[c]:<18}{t}" for t, c in sorted(untracked.items())]
+        lines += [f"\t{_LABELS[c]:<18}{printable(t)}" for t, c in sorted(untracked.items())]
     if not (status.staged or status.unstaged or status.merging):
         lines.append("nothing to commit, working tree clean")
     return "\n".join(lines) + "\n"

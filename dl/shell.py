@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dl.core.errors import DlError
+from dl.terminal_text import printable
 
 EXIT_WORDS = {"exit", "quit", "\\q", "exit;", "quit;"}
 HISTORY_LINES = 1000
@@ -58,7 +59,7 @@ def run_shell(session: Any, render: Callable[[Any], None], *,
                         noun = "row" if result.rows_affected == 1 else "rows"
                         write(f"Query OK, {result.rows_affected} {noun} affected")
             except DlError as exc:
-                errors(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+                errors(f"error: {printable(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__}")
     finally:
         _save_history(history)
         if session.in_transaction:

@@ -5,6 +5,7 @@ import typer
 
 from dl.context import is_terminal, open_repo
 from dl.core.errors import NotFound, UsageError
+from dl.terminal_text import printable
 
 
 def branch(ctx: typer.Context,
@@ -49,12 +50,12 @@ def branch(ctx: typer.Context,
     colour = is_terminal()
     for name, head in sorted(repo.branches().items()):
         mark = "* " if name == current else "  "
-        text = name
+        text = printable(name)
         if colour and name == current:
-            text = f"\x1b[32m{name}\x1b[0m"
+            text = f"\x1b[32m{text}\x1b[0m"
         if verbose:
-            message = repo.load_commit(head).message.splitlines()
-            text += f" {head.hex[:8]} {message[0] if message else ''}"
+            from dl.render import first_line
+            text += f" {head.hex[:8]} {first_line(repo.load_commit(head).message)}"
         typer.echo(mark + text)
 
 

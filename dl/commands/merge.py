@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from dl.context import open_repo
+from dl.terminal_text import printable, printable_table
 
 conflicts_app = typer.Typer(help="Show and resolve merge conflicts.\n\n"
                                  "Example: dl conflicts cat people && dl conflicts resolve --ours people",
@@ -123,11 +124,11 @@ def conflicts_cat(ctx: typer.Context, tables: list[str] = typer.Argument(None, h
     for name, rows in sorted(found.items()):
         if tables and name not in tables:
             continue
-        typer.echo(f"Conflicts in {name}:")
+        typer.echo(f"Conflicts in {printable(name)}:")
         columns = [c[len("our_"):] for c in rows.column_names if c.startswith("our_") and c != "our_diff_type"]
         for row in rows.to_pylist():
             for side, prefix in (("base", "base_"), ("ours", "our_"), ("theirs", "their_")):
-                values = ", ".join(f"{c}={row[prefix + c]!r}" for c in columns)
+                values = printable(", ".join(f"{c}={row[prefix + c]!r}" for c in columns))
                 kind = "" if side == "base" else f" ({row[prefix + 'diff_type']})"
                 typer.echo(f"  {side:>6}{kind}: {values}")
     if not found:
@@ -170,7 +171,7 @@ def blame(ctx: typer.Context,
     rows = rows.set_column(rows.schema.get_field_index("commit_date"), "commit_date", date)
     summary = pa.array([m.splitlines()[0] if m else m for m in rows.column("message").to_pylist()], pa.string())
     rows = rows.set_column(rows.schema.get_field_index("message"), "message", summary)
-    typer.echo(to_box(rows), nl=False)
+    typer.echo(to_box(printable_table(rows)), nl=False)
 
 
 @stash_app.callback()
@@ -179,7 +180,7 @@ def stash_main(ctx: typer.Context, message: str = typer.Option(None, "-m", "--me
     if ctx.invoked_subcommand is None:
         from dl.core.versioning.stash import stash
         entry = stash(open_repo(ctx), message)
-        typer.echo(f"Saved working directory and index state {entry.message}")
+        typer.echo(f"Saved working directory and index state {printable(entry.message)}")
 
 
 @stash_app.command("list")
@@ -190,7 +191,7 @@ def stash_list(ctx: typer.Context) -> None:
     """
     from dl.core.versioning.stash import list_stashes
     for i, (_, entry) in enumerate(list_stashes(open_repo(ctx, readonly=True))):
-        typer.echo(f"stash@{{{i}}}: {entry.message}")
+        typer.echo(f"stash@{{{i}}}: {printable(entry.message)}")
 
 
 @stash_app.command("pop")
@@ -201,7 +202,7 @@ def stash_pop(ctx: typer.Context, index: int = typer.Argument(0)) -> None:
     """
     from dl.core.versioning.stash import pop
     entry = pop(open_repo(ctx), index)
-    typer.echo(f"Dropped stash@{{{index}}} ({entry.message})")
+    typer.echo(f"Dropped stash@{{{index}}} ({printable(entry.message)})")
 
 
 @stash_app.command("drop")
@@ -212,7 +213,7 @@ def stash_drop(ctx: typer.Context, index: int = typer.Argument(0)) -> None:
     """
     from dl.core.versioning.stash import drop
     entry = drop(open_repo(ctx), index)
-    typer.echo(f"Dropped stash@{{{index}}} ({entry.message})")
+    typer.echo(f"Dropped stash@{{{index}}} ({printable(entry.message)})")
 
 
 @stash_app.command("clear")

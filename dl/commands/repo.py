@@ -13,6 +13,7 @@ import typer
 
 from dl.context import global_config_path, is_terminal, open_repo, start_dir
 from dl.core.errors import DlError, NotFound, UsageError
+from dl.terminal_text import printable
 
 _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
 
@@ -85,8 +86,8 @@ def commit(ctx: typer.Context,
     when = parse_date(date) if date else None
     address = repo.commit(message, stage_all=all_tables, include_new=everything,
                           allow_empty=allow_empty, amend=amend, author=who, timestamp=when)
-    first = message.splitlines()[0] if message else ""
-    typer.echo(f"[{repo.current_branch()} {address.hex[:8]}] {first}")
+    from dl.render import first_line
+    typer.echo(f"[{printable(repo.current_branch())} {address.hex[:8]}] {first_line(message)}")
 
 
 def parse_author(text: str):
@@ -155,7 +156,8 @@ def reset(ctx: typer.Context,
             raise UsageError("--hard/--soft take at most one revision")
         target = repo.reset(args[0] if args else "HEAD", hard=hard, soft=soft)
         if hard:
-            typer.echo(f"HEAD is now at {target.hex[:8]} {repo.load_commit(target).message.splitlines()[0]}")
+            from dl.render import first_line
+            typer.echo(f"HEAD is now at {target.hex[:8]} {first_line(repo.load_commit(target).message)}")
         return
     if not args:
         repo.reset_tables(None)
@@ -200,9 +202,9 @@ def tag(ctx: typer.Context,
         return
     for tag_name, value in sorted(repo.tags().items()):
         if verbose:
-            typer.echo(f"{tag_name}\t{value.commit.hex}\t{value.message}")
+            typer.echo(f"{printable(tag_name)}\t{value.commit.hex}\t{printable(value.message)}")
         else:
-            typer.echo(tag_name)
+            typer.echo(printable(tag_name))
 
 
 def config(ctx: typer.Context,
@@ -235,7 +237,7 @@ def config(ctx: typer.Context,
     if list_all:
         values = target.read() if (use_global or use_local) else merged.merged()
         for key, value in sorted(values.items()):
-            typer.echo(f"{key} = {value}")
+            typer.echo(f"{printable(key)} = {printable(str(value))}")
         return
     if not (add or unset) and len(args) == 1 or get:
         if len(args) != 1:
@@ -243,7 +245,7 @@ def config(ctx: typer.Context,
         value = target.read().get(args[0]) if (use_global or use_local) else merged.get(args[0])
         if value is None:
             raise DlError(f"config key not set: {args[0]}")
-        typer.echo(value)
+        typer.echo(printable(str(value)))
         return
     if unset:
         if len(args) != 1:

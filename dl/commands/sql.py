@@ -14,6 +14,7 @@ import typer
 
 from dl.context import is_terminal, open_repo
 from dl.core.errors import UsageError
+from dl.terminal_text import printable_table
 
 FORMATS = ("tabular", "csv", "json", "vertical", "parquet")
 DIALECTS = ("duckdb", "mysql", "sqlite", "postgres")
@@ -93,13 +94,14 @@ def _render(table: Any, result_format: str, stream: IO[str]) -> None:
     elif result_format == "json":
         stream.write(formats.to_json(table) + "\n")
     elif result_format == "vertical":
-        stream.write(formats.to_vertical(table))
+        stream.write(formats.to_vertical(printable_table(table)))
     else:
         _render_tabular(table, stream)
 
 
 def _render_tabular(table: Any, stream: IO[str]) -> None:
     from dl.sql import formats
+    table = printable_table(table)
     if stream is sys.stdout and is_terminal():
         from rich.console import Console
         from rich.table import Table

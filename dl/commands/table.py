@@ -13,6 +13,7 @@ import typer
 from dl.context import open_repo
 from dl.core.errors import AlreadyExists, NotFound, UsageError
 from dl.progress import phase_progress
+from dl.terminal_text import printable
 
 table_app = typer.Typer(help="Import, export, list, remove, rename and copy tables.\n\n"
                              "Example: dl table import -c --pk id people people.csv", no_args_is_help=True)
@@ -108,9 +109,9 @@ def ls(ctx: typer.Context,
     for name in names:
         if verbose:
             count = repo.table_in(root, name).count()
-            typer.echo(f"\t{name:<30} {count:,} row{'s' if count != 1 else ''}")
+            typer.echo(f"\t{printable(name):<30} {count:,} row{'s' if count != 1 else ''}")
         else:
-            typer.echo(f"\t{name}")
+            typer.echo(f"\t{printable(name)}")
 
 
 @table_app.command("rm")

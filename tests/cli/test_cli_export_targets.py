@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import Dl
-
-import dl.core.io.write as write
+from dl.core.io import write
 
 
 def test_a_device_is_refused_and_stays_a_device(people: Path, dl: Dl) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import FIXTURES, Dl
-
 from dl.core.errors import InvalidName
 from dl.core.names import check_table_name
 

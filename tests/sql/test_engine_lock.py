@@ -15,9 +15,8 @@ from dl.core.repo import Author, Repository
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.table import Table
 from dl.core.versioning.root import RootValue
-from dl.sql import engine
+from dl.sql import engine, schema_file
 from dl.sql.errors import SqlError
-from dl.sql import schema_file
 from dl.sql.session import Session
 from dl.sql.views import SCHEMA, SCHEMAS_TABLE
 
