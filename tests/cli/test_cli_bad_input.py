@@ -212,3 +212,11 @@ def test_outside_a_repository(work: Path, dl: Dl, args: tuple[str, ...]) -> None
     assert dl.fails(*args) == \
         f"repository not found: {work}; run `dl init` to create one, or use --data-dir"
     assert list(work.iterdir()) == []
+
+
+def test_unclosed_quote_is_refused_and_nothing_is_imported(repo: Path, dl: Dl) -> None:
+    (repo / "unclosed.csv").write_text('id,a\n1,"x\n2,y\n3,z\n')
+    assert dl.fails("table", "import", "-c", "--pk", "id", "u", "unclosed.csv") == (
+        "unclosed.csv, line 2: a quoted field starts here and is never closed "
+        "(a missing closing quote would swallow every line after it)")
+    assert dl.tables() == []
