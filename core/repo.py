@@ -576,7 +576,8 @@ class Repository:
 
     def reset(self, rev: str = "HEAD", *, hard: bool = False, soft: bool = False) -> Address:
         """Moves the branch to `rev`; --hard also resets working and staged, default (mixed)
-        resets staged, --soft keeps both."""
+        resets staged, --soft keeps both. As in Dolt and git, --hard keeps untracked tables
+        (never added: see `untracked_tables`) unless `rev` has a table of the same name."""
         target = self.resolve_commit(rev)
         root = self.load_commit(target).root
 
@@ -584,17 +585,61 @@ class Repository:
             branch = self.current_branch()
             ws_address, ws = self.working_set(branch)
             head = self.branch_head(branch)
+            buffer = BufferedStore(self.store)
             if hard:
-                new_ws = WorkingSet(root, root)
+                new_ws = WorkingSet(self._with_untracked(buffer, branch, ws, root), root)
             elif soft:
                 new_ws = ws
             else:
                 new_ws = WorkingSet(ws.working, root, None)
-            buffer = BufferedStore(self.store)
             extra = [] if head == target else [RefUpdate(branch_ref(branch), target.hex, head.hex)]
             return self._land(buffer, [(branch, ws_address, new_ws)], extra)
         self._retry(attempt, "reset")
         return target
+
+    def _with_untracked(self, buffer: BufferedStore, branch: str, ws: WorkingSet, root: Address) -> Address:
+        """`root` plus the untracked tables of `ws` that it has no table of the same name for."""
+        untracked = self._untracked(branch, ws)
+        if not untracked:
+            return root
+        working, kept = self.load_root(ws.working), self.load_root(root)
+        for name in untracked:
+            if name not in kept.tables:
+                kept = kept.with_table(name, working.tables[name])
+        return self.put_root(buffer, kept)
+
+    def untracked_tables(self) -> list[str]:
+        """Tables of the working set that are neither staged nor in HEAD (never added)."""
+        branch = self.current_branch()
+        return self._untracked(branch, self.working_set(branch)[1])
+
+    def _untracked(self, branch: str, ws: WorkingSet) -> list[str]:
+        working, staged = self.load_root(ws.working), self.load_root(ws.staged)
+        head = self.load_root(self.load_commit(self.branch_head(branch)).root)
+        return sorted(n for n in working.tables if n not in staged.tables and n not in head.tables)
+
+    def clean(self, tables: list[str] | None = None, *, dry_run: bool = False) -> list[str]:
+        """Removes untracked tables from the working set (all, or those named, each of which
+        must be untracked), as Dolt's `clean`; returns their names. `dry_run` removes nothing."""
+        removed: list[str] = []
+
+        def attempt() -> bool:
+            branch = self.current_branch()
+            ws_address, ws = self.working_set(branch)
+            untracked = self._untracked(branch, ws)
+            for name in tables or []:
+                if name not in untracked:
+                    raise NotFound("untracked table", name, "dl clean removes only tables never added")
+            removed[:] = sorted(set(tables)) if tables else untracked
+            if dry_run or not removed:
+                return True
+            working = self.load_root(ws.working)
+            for name in removed:
+                working = working.with_table(name, None)
+            buffer = BufferedStore(self.store)
+            return self._land(buffer, [(branch, ws_address, ws.with_working(self.put_root(buffer, working)))])
+        self._retry(attempt, "clean")
+        return removed
 
     # --- tags ------------------------------------------------------------------------
 

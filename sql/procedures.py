@@ -2,7 +2,7 @@
 
 Procedures (`CALL dolt_commit('-am', 'msg')`, or `SELECT dolt_commit(...)`, which returns the
 first column of the procedure's result as a value): dolt_add, dolt_commit, dolt_checkout,
-dolt_branch, dolt_reset, dolt_tag, dolt_merge, dolt_cherry_pick, dolt_revert,
+dolt_branch, dolt_reset, dolt_clean, dolt_tag, dolt_merge, dolt_cherry_pick, dolt_revert,
 dolt_conflicts_resolve. Each parses its arguments like the command line it mirrors; an unknown
 flag is an error, never ignored. They act on the repository through `core` (every ref move is
 a compare-and-swap there).
@@ -256,6 +256,16 @@ def dolt_reset(view: View, args: list[str], author: Author | None) -> pa.Table:
     return _status()
 
 
+CLEAN = FlagSpec({"--dry-run": False}, {})
+
+
+def dolt_clean(view: View, args: list[str], author: Author | None) -> pa.Table:
+    """Removes untracked tables (all, or those named); `--dry-run` removes nothing."""
+    p = parse_flags("dolt_clean", args, CLEAN)
+    view.repo.clean(p.args or None, dry_run=bool(p.flags.get("--dry-run")))
+    return _status()
+
+
 def _is_table(view: View, name: str) -> bool:
     if view.table_name(name) is not None:
         return True
@@ -364,7 +374,7 @@ Procedure = Callable[["View", list[str], Author | None], pa.Table]
 
 PROCEDURES: dict[str, Procedure] = {
     "dolt_add": dolt_add, "dolt_commit": dolt_commit, "dolt_checkout": dolt_checkout,
-    "dolt_branch": dolt_branch, "dolt_reset": dolt_reset, "dolt_tag": dolt_tag,
+    "dolt_branch": dolt_branch, "dolt_reset": dolt_reset, "dolt_clean": dolt_clean, "dolt_tag": dolt_tag,
     "dolt_merge": dolt_merge, "dolt_cherry_pick": _single_commit("dolt_cherry_pick", _cherry_pick),
     "dolt_revert": _single_commit("dolt_revert", _revert, many=True),
     "dolt_conflicts_resolve": dolt_conflicts_resolve,

@@ -265,6 +265,21 @@ def config(ctx: typer.Context,
     target.set(key, value)
 
 
+def clean(ctx: typer.Context,
+          tables: list[str] = typer.Argument(None, help="Untracked tables to remove (default: all)."),
+          dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Say what would be removed; remove nothing.")) -> None:
+    """Remove untracked tables (tables never added) from the working set, as Dolt's clean.
+
+    `dl reset --hard` keeps untracked tables; this removes them on purpose.
+
+    Example: dl clean --dry-run
+    """
+    repo = open_repo(ctx, readonly=dry_run)
+    verb = "Would remove" if dry_run else "Removing"
+    for name in repo.clean(list(tables or []) or None, dry_run=dry_run):
+        typer.echo(f"{verb} table {printable(name)}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("status")(status)
@@ -272,5 +287,6 @@ def register(app: typer.Typer) -> None:
     app.command("commit")(commit)
     app.command("log")(log)
     app.command("reset")(reset)
+    app.command("clean")(clean)
     app.command("tag")(tag)
     app.command("config")(config)
