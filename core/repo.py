@@ -105,7 +105,12 @@ class Repository:
         if (dl_dir / STORE_FILE).exists():
             raise AlreadyExists("repository", str(dl_dir))
         check_ref_name("branch", branch)
-        dl_dir.mkdir(parents=True, exist_ok=True)
+        if (dl_dir.exists() or dl_dir.is_symlink()) and not dl_dir.is_dir():
+            raise StoreError(f"{dl_dir} exists and is not a directory: move it away to make a repository here")
+        try:
+            dl_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {dl_dir}: {exc.strerror or exc}") from None
         store = SqliteStore(dl_dir / STORE_FILE, create=True)
         repo = cls(store, Config(global_config, dl_dir / CONFIG_FILE), directory)
         repo._create_initial_commit(branch, author or repo._author_or_default())

@@ -2,8 +2,8 @@
 where a row came from.
 
 Owns the mapping from file names to formats (`detect_format`), the `ReadResult` value, reading
-or memory-mapping a source file with one-line errors (a missing file is `NotFound`, a directory
-or an unreadable file an `InputError`), and `Where`, which names a row in messages: `line 12`
+or memory-mapping a source file with one-line errors (a missing file is `NotFound`, a directory,
+a device or an unreadable file an `InputError`; a pipe is read as a stream, see `streams`), and `Where`, which names a row in messages: `line 12`
 for text formats, whose readers keep each row's 1-based source line, or `row 12` where there are
 no lines (Parquet) or they could not be counted.
 """
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from dl.core.errors import InputError, NotFound
+from dl.core.errors import InputError
+from dl.core.io.streams import check_input, is_stream, read_stream
 
 FORMATS = ("csv", "tsv", "psv", "parquet", "json", "jsonl")
 TEXT_DELIMITERS = {"csv": ",", "tsv": "\t", "psv": "|"}
@@ -66,18 +67,18 @@ def text_delimiter(kind: str, delimiter: str | None) -> str:
     return delimiter
 
 
-def check_readable(path: Path) -> None:
-    """Fails with one line if `path` is missing or not a regular file."""
-    if not path.exists():
-        raise NotFound("file", str(path))
-    if path.is_dir():
-        raise InputError(f"{path} is a directory, not a table file")
+def check_readable(path: Path, *, streams: bool = True, what: str = "a table file") -> None:
+    """Fails with one line if `path` is missing, or neither a regular file nor (with `streams`)
+    a pipe."""
+    check_input(path, what, streams=streams)
 
 
 def map_source(path: Path) -> Source:
     """The bytes of `path`, memory-mapped: no copy of a large file, pages shared with the OS
     cache (an empty file, which cannot be mapped, is b"")."""
     check_readable(path)
+    if is_stream(path):
+        return read_stream(path, text=True)
     try:
         with open(path, "rb") as file:
             if os.fstat(file.fileno()).st_size == 0:
@@ -92,6 +93,8 @@ def map_source(path: Path) -> Source:
 def read_source(path: Path) -> bytes:
     """The bytes of `path`, with file-system failures as one-line errors."""
     check_readable(path)
+    if is_stream(path):
+        return read_stream(path, text=True)
     try:
         return path.read_bytes()
     except PermissionError:

@@ -17,7 +17,7 @@ from dl.core.io.formats import ReadResult, Where, check_known, check_readable
 
 def read_parquet(path: Path, schema: pa.Schema | None) -> ReadResult:
     """Reads `path`; with `schema`, checks the column names and casts each column."""
-    check_readable(path)
+    check_readable(path, streams=False, what="a Parquet file")  # Parquet is read from its end: no pipes
     try:
         table = pq.read_table(path)
     except (*ARROW_ERRORS, OSError) as exc:

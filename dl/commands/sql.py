@@ -51,16 +51,23 @@ def sql(ctx: typer.Context,
             run_shell(session, lambda table: _render_tabular(table, sys.stdout),
                       write_error=lambda text: typer.echo(text, err=True), history=default_history())
             return
-        _run_script(session, text if text is not None else sys.stdin.read(), result_format, output)
+        if text is None:
+            from dl.core.io.streams import read_text_input
+            raw = getattr(sys.stdin, "buffer", None)  # None: a text stream put there by a caller
+            text = read_text_input(raw, "standard input") if raw is not None else sys.stdin.read()
+        _run_script(session, text, result_format, output)
 
 
 def _read_file(path: Path) -> str:
+    """The script of `-f PATH` (a file or a pipe; bounded, text only: `core.io.streams`)."""
+    from dl.core.errors import DlError, NotFound
+    from dl.core.io.streams import read_text_input
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not UTF-8 text") from None
+        return read_text_input(path, str(path))
+    except NotFound:
+        raise UsageError(f"cannot read {path}: no such file") from None
+    except DlError as exc:  # a bad -f argument is a usage error
+        raise UsageError(str(exc)) from None
 
 
 def _run_script(session: Any, text: str, result_format: str, output: Path | None) -> None:
