@@ -158,49 +158,64 @@ def _in_range(value: int, kind: pa.DataType) -> int:
 
 def _update(table: Table, statement: PointStatement, mysql_counts: bool) -> tuple[Table | None, int]:
     schema = table.schema
-    sets: dict[str, Value] = {}
+    sets: dict[str, _Assignment] = {}
     for name, value in statement.sets:
         column = _column(schema, name)
         if column in sets or column in schema.primary_key:
             raise NotPoint  # assigned twice (an error), or a key that moves
-        sets[column] = value
+        sets[column] = _assignment(schema, column, value)  # checked even when no row matches
     old = _rows_at(table, statement)
     if old.num_rows == 0:
         return None, 0
     row = old.slice(0, 1)
     changed = False
-    for column, value in sets.items():
+    for column, assignment in sets.items():
         before = row.column(column)[0].as_py()
-        after = _assigned(row, schema, column, value)
+        after = assignment.apply(row)
         changed = changed or not _same(before, after)
         index = row.schema.get_field_index(column)
-        row = row.set_column(index, row.schema.field(index), pa.array([after], row.schema.field(index).type))
+        field = row.schema.field(index)
+        row = row.set_column(index, field, pa.array([after], field.type))
     new = table.apply(row, None)
     return new, (int(changed) if mysql_counts else 1)
 
 
-def _assigned(row: pa.Table, schema: TableSchema, column: str, value: Value) -> object:
-    """The new value of `column` (the row's other values are the old ones, as in SQL)."""
+class _Assignment:
+    """`SET column = ...`, checked against the schema: a value, a column, or column +/- value."""
+
+    def __init__(self, kind: pa.DataType, source: str | None, operand: object, op: str) -> None:
+        self.kind, self.source, self.operand, self.op = kind, source, operand, op
+
+    def apply(self, row: pa.Table) -> object:
+        """The new value, from the row's old values (as SQL evaluates every SET on the old row)."""
+        if self.source is None:
+            return self.operand
+        current = row.column(self.source)[0].as_py()
+        if not self.op or current is None:
+            return current
+        result = current + self.operand if self.op == "+" else current - self.operand  # type: ignore[operator]
+        if self.kind in _INT_BITS:
+            return _in_range(result, self.kind)
+        if not (math.isfinite(current) and math.isfinite(result)):
+            raise NotPoint  # DuckDB reports the overflow
+        return result
+
+
+def _assignment(schema: TableSchema, column: str, value: Value) -> _Assignment:
     kind = schema.column(column).type
     if value.column is None:
-        return _value(value.literal, kind)  # type: ignore[arg-type]
+        return _Assignment(kind, None, _value(value.literal, kind), "")  # type: ignore[arg-type]
     source = _column(schema, value.column)
     if schema.column(source).type != kind:
         raise NotPoint
-    current = row.column(source)[0].as_py()
     if value.literal is None:
-        return current
-    operand = _value(value.literal, kind)
-    if current is None:
-        return None
-    if kind in _INT_BITS:
-        return _in_range(current + operand if value.op == "+" else current - operand, kind)
-    if kind != pa.float64() or not math.isfinite(current):
+        return _Assignment(kind, source, None, "")
+    if kind not in _INT_BITS and kind != pa.float64():
         raise NotPoint
-    result = current + operand if value.op == "+" else current - operand
-    if not math.isfinite(result):
-        raise NotPoint  # DuckDB reports the overflow
-    return result
+    operand = _value(value.literal, kind)
+    if operand is None:
+        raise NotPoint
+    return _Assignment(kind, source, operand, value.op)
 
 
 def _same(a: object, b: object) -> bool:
