@@ -220,10 +220,7 @@ class Session:
             tx.root = change(tx.root, tx.buffer, tx.ws, tx.branch)
             return
 
-        def in_working(root: RootValue, buffer: BufferedStore) -> RootValue:
-            branch = self.repo.current_branch()
-            return change(root, buffer, self.repo.working_set(branch)[1], branch)
-        self.repo.update_working(in_working)
+        self.repo.update_working_set(change)
 
     # --- reads -----------------------------------------------------------------------------
 
