@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dl.core.config import Config
 from dl.core.errors import (
@@ -51,6 +51,7 @@ CONFIG_FILE = "config.json"
 DEFAULT_BRANCH = "main"
 INIT_MESSAGE = "Initialize data repository"
 RETRIES = 20
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Repository:
         self.store = store
         self.config = config
         self.directory = directory
+        self._decoded = DecodedValues()
 
     # --- opening ---------------------------------------------------------------------
 
@@ -183,11 +185,13 @@ class Repository:
         return Commit.decode(self.store.get(address), address)
 
     def load_root(self, address: Address, store: ChunkStore | None = None) -> RootValue:
-        return RootValue.decode((store or self.store).get(address), address)
+        return self._decoded.get(address, RootValue, lambda: RootValue.decode((store or self.store).get(address),
+                                                                                 address))
 
     def load_table_value(self, address: Address, store: ChunkStore | None = None) -> "TableValue":
         from dl.core.tables.table import TableValue
-        return TableValue.decode((store or self.store).get(address), address)
+        return self._decoded.get(address, TableValue,
+                                 lambda: TableValue.decode((store or self.store).get(address), address))
 
     def table_in(self, root: RootValue, name: str, store: ChunkStore | None = None) -> "Table":
         """The table `name` of `root`; `NotFound` naming it when absent."""
@@ -233,7 +237,8 @@ class Repository:
         if address is None:
             head = self.load_commit(self.branch_head(branch))
             return Address(b"\0" * 20), WorkingSet(head.root, head.root)
-        return address, WorkingSet.decode(self.store.get(address), address)
+        return address, self._decoded.get(address, WorkingSet,
+                                           lambda: WorkingSet.decode(self.store.get(address), address))
 
     # --- revisions -------------------------------------------------------------------
 
@@ -319,12 +324,18 @@ class Repository:
                        branch: str | None = None) -> RootValue:
         """Applies `change` to the working root and lands it by CAS, retrying from a fresh
         read when another writer moved the working set meanwhile."""
+        return self.update_working_set(lambda root, buffer, ws, name: change(root, buffer), branch)
+
+    def update_working_set(self, change: Callable[[RootValue, BufferedStore, WorkingSet, str], RootValue],
+                           branch: str | None = None) -> RootValue:
+        """`update_working`, where `change` is also given the working set and the branch it
+        changes (what a SQL statement reads besides the root), read once per attempt."""
         for attempt in range(RETRIES):
             branch_name = branch or self.current_branch()
             ws_address, ws = self.working_set(branch_name)
             buffer = BufferedStore(self.store)
             root = self.load_root(ws.working)
-            new_root = change(root, buffer)
+            new_root = change(root, buffer, ws, branch_name)
             if new_root == root:
                 return root
             new_ws = ws.with_working(self.put_root(buffer, new_root))
@@ -688,3 +699,25 @@ class Repository:
 
 def _backoff(attempt: int) -> None:
     time.sleep(min(0.2, 0.002 * (2 ** min(attempt, 7))) * (0.5 + random.random()))
+
+
+class DecodedValues:
+    """Recently decoded value chunks (working sets, roots, table values) by address and kind.
+
+    Chunks never change under their address, so a hit is the value a fresh read would give;
+    it spares a statement the store round trips and JSON decoding of the values it walks
+    through before reaching the tree (refs are still read every time: they move)."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._items: dict[tuple[bytes, type], object] = {}
+        self._size = size
+
+    def get(self, address: Address, kind: type[_V], load: Callable[[], _V]) -> _V:
+        key = (address.raw, kind)
+        hit = self._items.get(key)
+        if hit is None:
+            hit = load()
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = hit
+        return hit  # type: ignore[return-value]

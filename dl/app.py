@@ -22,6 +22,7 @@ try:  # typer >= 0.22 vendors click as typer._click; older typer depends on clic
 except ImportError:  # pragma: no cover - depends on the installed typer
     from click.exceptions import ClickException, NoArgsIsHelpError
 
+from dl import plain_params
 from dl.core.errors import DlError
 
 COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "merge", "maintenance")
@@ -33,6 +34,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Rich help on a terminal; piped, the plain text of click's formatter (and no rich import).
+    rich_markup_mode="rich" if sys.stdout.isatty() and not os.environ.get("NO_COLOR") else None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -78,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv or bool(os.environ.get("DL_DEBUG"))
     _arm_faults(os.environ.get("DL_FAULT"))
+    plain_params.install()
     _register_commands()
     try:
         code = app(args=argv, prog_name="dl", standalone_mode=False)

@@ -13,12 +13,18 @@ statements instead: they read and write a private root (reads see earlier writes
 lands it only if the working set is still the one read at BEGIN; otherwise it fails with a
 concurrent-update error and nothing lands. `ROLLBACK` (or ending the session) discards it.
 Version-control procedures inside a transaction first land it, as Dolt's do.
+
+A statement that reads or writes rows by their full primary key with literals (`point_shapes`
+recognizes it, sqlglot never sees it) runs on the tree directly (`point`), through the same
+working-set landing and transactions; the DuckDB connection is opened only when a statement
+needs it, so a session that runs only point statements never opens one.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from dl.core.errors import ConcurrentUpdate, DlError
@@ -30,13 +36,28 @@ from dl.core.tables.table import Table
 from dl.core.versioning.refs import working_set_ref
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
-from dl.sql import conflicts, ddl, dialects, dml, engine, functions, procedures, view_ddl, views
+from dl.sql import (
+    conflicts,
+    ddl,
+    dialects,
+    dml,
+    engine,
+    functions,
+    point,
+    procedures,
+    view_ddl,
+    views,
+)
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, wrap
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
+from dl.sql.point_shapes import PointStatement, Verb, recognize
 from dl.sql.resolve import Binder, ScanCache
 from dl.sql.statement_view import View
 from dl.sql.types import display_type
+
+if TYPE_CHECKING:
+    import duckdb
 from sqlglot import exp
 
 
@@ -75,9 +96,16 @@ class Session:
         if dialect not in DIALECTS:
             raise SqlError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
         self.repo, self.dialect, self.author = repo, dialect, author
-        self._con = engine.connect(dialects.session_settings(dialect))
+        self._duckdb: duckdb.DuckDBPyConnection | None = None
         self._tx: Transaction | None = None
         self._cache = ScanCache()
+
+    @property
+    def _con(self) -> duckdb.DuckDBPyConnection:
+        """The session's DuckDB connection, opened on first use (point statements need none)."""
+        if self._duckdb is None:
+            self._duckdb = engine.connect(dialects.session_settings(self.dialect))
+        return self._duckdb
 
     # --- public API ------------------------------------------------------------------------
 
@@ -87,6 +115,17 @@ class Session:
 
     def execute(self, text: str) -> Iterator[Result]:
         """Runs the statements of `text` one by one, yielding each result as it is ready."""
+        fast = recognize(text, self.dialect)
+        if fast is not None:
+            try:
+                result = self._run_point(fast)
+            except SqlError as exc:
+                raise exc.located(fast.text, 1, _first_line(text)) from None
+            except DlError as exc:
+                raise wrap(exc).located(fast.text, 1, _first_line(text)) from None
+            if result is not None:
+                yield result
+                return
         for piece in split_script(text, self.dialect):
             statement = parse_statement(piece, self.dialect)
             try:
@@ -118,7 +157,9 @@ class Session:
 
     def close(self) -> None:
         self.rollback()
-        self._con.close()
+        if self._duckdb is not None:
+            self._duckdb.close()
+            self._duckdb = None
 
     def __enter__(self) -> Session:
         return self
@@ -131,7 +172,7 @@ class Session:
     def _run(self, statement: Statement) -> Result:
         kind = statement.kind
         if kind is Kind.BEGIN:
-            return self._begin(statement)
+            return self._begin(statement.text)
         if kind is Kind.COMMIT:
             self._commit()
             return Result(statement.text, ResultKind.OK, message="committed")
@@ -149,6 +190,48 @@ class Session:
         if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression) is not None:
             return self._delete_conflicts(statement)
         return self._write(statement)
+
+    # --- point statements (by full primary key) ----------------------------------------------
+
+    def _run_point(self, statement: PointStatement) -> Result | None:
+        """Runs a recognized point statement; None when it must take the general path
+        (nothing was read into the session's state or written then)."""
+        verb = statement.verb
+        if verb is Verb.BEGIN:
+            return self._begin(statement.text)
+        if verb is Verb.COMMIT:
+            self._commit()
+            return Result(statement.text, ResultKind.OK, message="committed")
+        if verb is Verb.ROLLBACK:
+            self.rollback()
+            return Result(statement.text, ResultKind.OK, message="rolled back")
+        try:
+            if verb is Verb.SELECT:
+                return Result(statement.text, ResultKind.ROWS, table=point.select(self._view(), statement))
+            return Result(statement.text, ResultKind.COUNT, rows_affected=self._point_write(statement))
+        except point.NotPoint:
+            return None
+
+    def _point_write(self, statement: PointStatement) -> int:
+        counted = [0]
+        mysql_counts = self.dialect == "mysql"
+
+        def change(root: RootValue, store: ChunkStore, ws: WorkingSet, branch: str) -> RootValue:
+            name, table, counted[0] = point.write(View(self.repo, store, branch, ws, root), statement,
+                                                  mysql_counts)
+            return root if table is None else root.with_table(name, _put_table(store, table))
+
+        self._change_working(change)
+        return counted[0]
+
+    def _change_working(self, change: Callable[[RootValue, ChunkStore, WorkingSet, str], RootValue]) -> None:
+        """Applies `change` to the open transaction's root, or lands it on the working set."""
+        if self._tx is not None:
+            tx = self._tx
+            tx.root = change(tx.root, tx.buffer, tx.ws, tx.branch)
+            return
+
+        self.repo.update_working_set(change)
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -174,7 +257,7 @@ class Session:
                 return procedures.call(view, name, args, self.author)
             expression = functions.substitute(expression, view, edits, call, self.dialect)
             if reopen:
-                self._begin(statement)
+                self._begin(statement.text)
         view = self._view()
         with self._binder(view, statement) as binder:  # it substitutes Dolt's functions
             return binder.query(expression, edits, statement.prefix)
@@ -213,14 +296,7 @@ class Session:
                 new_root, counted[0] = _apply_statement(binder, statement, _copy(statement.expression), store)
             return new_root
 
-        if self._tx is not None:
-            tx = self._tx
-            tx.root = change(tx.root, tx.buffer, tx.ws, tx.branch)
-        else:
-            def in_working(root: RootValue, buffer: BufferedStore) -> RootValue:
-                branch = self.repo.current_branch()
-                return change(root, buffer, self.repo.working_set(branch)[1], branch)
-            self.repo.update_working(in_working)
+        self._change_working(change)
         if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
             return Result(statement.text, ResultKind.COUNT, rows_affected=counted[0])
         return Result(statement.text, ResultKind.OK, message=statement.kind.value)
@@ -233,19 +309,19 @@ class Session:
         with self._binder(view, statement) as binder:
             count = conflicts.delete_conflicts(binder, statement.expression.copy())  # type: ignore[union-attr,arg-type]
         if reopen:
-            self._begin(statement)
+            self._begin(statement.text)
         return Result(statement.text, ResultKind.COUNT, rows_affected=count)
 
     # --- transactions ------------------------------------------------------------------------
 
-    def _begin(self, statement: Statement) -> Result:
+    def _begin(self, text: str) -> Result:
         if self._tx is not None:
             raise SqlError("a transaction is already open (COMMIT or ROLLBACK it first)")
         branch = self.repo.current_branch()
         address, ws = self.repo.working_set(branch)
         self._tx = Transaction(branch, address, ws, self.repo.load_root(ws.working),
                                BufferedStore(self.repo.store))
-        return Result(statement.text, ResultKind.OK, message="transaction started")
+        return Result(text, ResultKind.OK, message="transaction started")
 
     def _commit(self) -> None:
         tx, self._tx = self._tx, None
@@ -277,7 +353,7 @@ class Session:
         name = call.name.lower()
         rows = procedures.call(self._view(), name, functions.literal_args(call, name), self.author)
         if reopen:
-            self._begin(statement)
+            self._begin(statement.text)
         return Result(statement.text, ResultKind.ROWS, table=rows)
 
 
@@ -287,10 +363,7 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
     view = binder.view
 
     def put(table: Table) -> Address:
-        data = table.value.encode()
-        address = address_of(data)
-        store.put_many({address: data})
-        return address
+        return _put_table(store, table)
 
     if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
         if isinstance(expression, exp.Insert):
@@ -319,6 +392,17 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
     else:
         changes = ddl.alter(binder, expression)  # type: ignore[arg-type]
     return ddl.apply(view.root, changes, put), 0
+
+
+def _put_table(store: ChunkStore, table: Table) -> Address:
+    data = table.value.encode()
+    address = address_of(data)
+    store.put_many({address: data})
+    return address
+
+
+def _first_line(text: str) -> int:
+    return text.count("\n", 0, len(text) - len(text.lstrip())) + 1
 
 
 def _is_view(expression: exp.Expression | None) -> bool:

@@ -15,7 +15,7 @@ import pyarrow as pa
 from dl.core.hashing import Address, address_of
 from dl.core.prolly import splitter
 from dl.core.prolly.layout import RowLayout, address_hashes, key_hashes
-from dl.core.prolly.node import Entries, encode_internal, encode_leaf
+from dl.core.prolly.node import Entries, InternalNode, encode_internal, encode_leaf
 from dl.core.tables.encoding import key_lengths
 
 _ENTRY_OVERHEAD = 28  # address + count
@@ -23,13 +23,17 @@ _ENTRY_OVERHEAD = 28  # address + count
 
 @dataclass
 class NodeWriter:
-    """Collects the chunks of new nodes (by address) until the caller stores them."""
+    """Collects the chunks of new nodes (by address) until the caller stores them, and the
+    nodes themselves (a leaf's rows, an internal node's entries) for the node cache."""
 
     chunks: dict[Address, bytes] = field(default_factory=dict)
+    nodes: dict[Address, pa.RecordBatch | InternalNode] = field(default_factory=dict)
 
-    def add(self, data: bytes) -> Address:
+    def add(self, data: bytes, node: pa.RecordBatch | InternalNode | None = None) -> Address:
         address = address_of(data)
         self.chunks[address] = data
+        if node is not None:
+            self.nodes[address] = node
         return address
 
 
@@ -66,7 +70,8 @@ class RowRun:
                       np.concatenate([self.hashes, other.hashes]))
 
     def emit(self, writer: NodeWriter, start: int, stop: int) -> tuple[bytes, Address, int]:
-        address = writer.add(encode_leaf(self.batch.slice(start, stop - start)))
+        batch = self.batch.slice(start, stop - start)
+        address = writer.add(encode_leaf(batch), batch)
         return bytes(self.keys[stop - 1]), address, stop - start
 
 
@@ -103,7 +108,7 @@ class EntryRun:
 
     def emit(self, writer: NodeWriter, start: int, stop: int) -> tuple[bytes, Address, int]:
         part = self.entries.slice(start, stop)
-        address = writer.add(encode_internal(self.level, part))
+        address = writer.add(encode_internal(self.level, part), InternalNode(self.level, part))
         return bytes(part.keys[-1]), address, int(part.counts.sum())
 
 

@@ -21,8 +21,8 @@ from dl.core.errors import InputError
 from dl.core.hashing import Address
 from dl.core.prolly.builder import build_tree, sorted_rows
 from dl.core.prolly.chunker import EntryRun, NodeWriter, RowRun, Run, build_levels, cut, entries_of
-from dl.core.prolly.node import Entries, InternalNode, decode_internal
-from dl.core.prolly.tree import ProllyTree, route
+from dl.core.prolly.node import HEADER_BYTES, Entries, InternalNode, decode_internal
+from dl.core.prolly.tree import NODE_CACHE, ProllyTree, route
 
 Path = tuple[int, ...]
 
@@ -111,6 +111,8 @@ def apply_edits(tree: ProllyTree, upserts: pa.Table | pa.RecordBatch | None = No
     changes = _leaf_changes(walk, up_batch, up_keys, del_keys)
     root = _rewrite(walk, changes, writer)
     tree.store.put_many(writer.chunks)
+    for address, node in writer.nodes.items():  # the next statement reads them: keep them decoded
+        NODE_CACHE.put((address.raw, layout.fingerprint), node, len(writer.chunks[address]) + HEADER_BYTES)
     return tree.with_root(root)
 
 

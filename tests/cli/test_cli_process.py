@@ -85,13 +85,16 @@ def test_sql_script_from_stdin_replays_a_diff(tmp_path: Path, cli_env: Path) -> 
 
 
 def test_status_and_help_do_not_import_the_heavy_libraries(tmp_path: Path, cli_env: Path) -> None:
-    """`dl --help`, `dl status` and `dl log` start fast: pyarrow, duckdb and sqlglot load lazily."""
+    """`dl --help`, `status`, `log` and `branch` start fast: pyarrow, duckdb, sqlglot and numpy
+    load lazily, pydantic (typer's conversion) only for a parameter that needs it
+    (dl.plain_params), rich only to render on a terminal."""
     run_dl("init", cwd=tmp_path, home=cli_env)
     probe = ("import sys; from dl.app import main\n"
              "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-             "heavy = sorted(m for m in ('pyarrow', 'duckdb', 'sqlglot') if m in sys.modules)\n"
+             "heavy = sorted(m for m in ('pyarrow', 'duckdb', 'sqlglot', 'numpy', 'pydantic', 'rich')\n"
+             "               if m in sys.modules)\n"
              "print('HEAVY', heavy, file=sys.stderr)\n")
-    for args in (["--help"], ["status"], ["log"]):
+    for args in (["--help"], ["status"], ["log"], ["log", "-n", "1"], ["branch"], ["branch", "-a"]):
         env = {"DL_HOME": str(cli_env), "PATH": "/usr/bin:/bin", "COLUMNS": "120", "NO_COLOR": "1"}
         done = subprocess.run([sys.executable, "-c", probe, *args], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=60, check=False)

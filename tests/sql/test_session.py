@@ -82,20 +82,25 @@ def test_autocommit_statement_retries_on_a_fresh_root(repo) -> None:
     """A statement whose CAS loses re-runs against the new root instead of overwriting it."""
     first = Session(repo)
     first.run("create table t (id int primary key, v int); insert into t values (1, 0)")
-    calls = []
-    original = repo.update_working
+    calls: list[int] = []
+    sneaked: list[int] = []
+    original = repo.update_working_set
 
     def racing(change, branch=None):
-        def wrapped(root, buffer):
+        def wrapped(root, buffer, ws, name):
             if not calls:
                 calls.append(1)
-                Session(repo).run("insert into t values (2, 0)")  # sneaks in after our read
-            return change(root, buffer)
+                sneaked.append(len(sneaked) + 2)  # an insert sneaks in after our read
+                Session(repo).run(f"insert into t values ({sneaked[-1]}, 0)")
+            return change(root, buffer, ws, name)
         return original(wrapped, branch)
-    repo.update_working = racing
+    repo.update_working_set = racing
     first.run("update t set v = v + 1")
-    repo.update_working = original
-    assert rows(first, "select id, v from t order by id") == [(1, 1), (2, 1)]
+    calls.clear()
+    first.run("update t set v = v + 1 where id = 2")  # a point statement retries the same way
+    repo.update_working_set = original
+    assert sneaked == [2, 3]
+    assert rows(first, "select id, v from t order by id") == [(1, 1), (2, 2), (3, 0)]
 
 
 def test_procedures_inside_transaction_land_it_first(session: Session) -> None:

@@ -1,0 +1,211 @@
+"""Latency at the terminal (issue 15): every aim of the issue with its ratio, in one run.
+
+    python bench/latency.py [ROWS ...] [--repeat N] [--no-peer]     (default 10000 100000 1000000)
+
+- start-up: `dl --help`, `status`, `log`, `branch` (piped) beside `python -c pass`, medians
+  of alternating runs; aim: within 2x `python -c pass` + 50 ms.
+- point statements in-process (`sql.Session`): a select and a 1-row UPDATE by primary key at
+  random keys, every size measured in alternation (one statement per size per round) over a
+  warm node cache; aims: UPDATE under 2 ms, select under 0.5 ms, flat from the smallest size to
+  the largest (largest/smallest within 1.5x).
+- cold read of the largest table: a fresh repository object, empty node cache, `Table.scan()`;
+  aim: under 80 ms (1M rows).
+- `dl sql -q` as a process on the largest table beside a Python process running DuckDB over
+  the same rows in Parquet, for count/sum, group by, join, top-10; aim: within 1.5x.
+- import + commit of the largest size as a CSV through the CLI beside pyarrow CSV -> Parquet
+  (zstd), and the store's size beside the Parquet file; aims: within 3x and 1.3x.
+- DoltLite (bench/peer.py, its own process) beside, when installed.
+
+The machines are shared: compare the ratios of one run, not times across runs.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dl.core.prolly.tree import NODE_CACHE  # noqa: E402
+from dl.core.repo import Repository  # noqa: E402
+from dl.sql.session import Session  # noqa: E402
+
+from bench import peer  # noqa: E402
+from bench.cli_e2e import baseline, store_bytes, write_csv  # noqa: E402
+from bench.sql import DUCK_PROCESS, READS, Setup  # noqa: E402
+
+CLI_QUERIES = ("count/sum", "group by", "join 10k", "top-10")
+POINT_SELECT = "select * from t where id = {k}"
+POINT_UPDATE = "update t set a = a + 1 where id = {k}"
+Aim = tuple[str, bool]
+
+
+def dl_command() -> list[str]:
+    script = Path(sys.executable).with_name("dl")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "dl"]
+
+
+def alternating_medians(commands: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median ms of each command, run in alternation so load drifts over all alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            command()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) * 1e3 for name, t in times.items()}
+
+
+def start_up(repo: Path, rounds: int) -> list[Aim]:
+    env = dict(os.environ, NO_COLOR="1")
+
+    def run(args: list[str]) -> Callable[[], object]:
+        return lambda: subprocess.run(args, cwd=repo, env=env, capture_output=True, check=True)
+    commands = {"python -c pass": run([sys.executable, "-c", "pass"])}
+    for args in (["--help"], ["status"], ["log"], ["branch"]):
+        commands[f"dl {args[0]}"] = run(dl_command() + args)
+    ms = alternating_medians(commands, rounds)
+    base = ms.pop("python -c pass")
+    limit = 2 * base + 50
+    print(f"\nstart-up (piped, medians of {rounds} alternating runs): python -c pass {base:.0f} ms, "
+          f"aim {limit:.0f} ms")
+    aims = []
+    for name, value in ms.items():
+        print(f"  {name:<12} {value:7.0f} ms  {value / base:5.2f}x python")
+        aims.append((f"{name} within 2x python -c pass + 50 ms: {value:.0f} ms vs {limit:.0f} ms", value <= limit))
+    return aims
+
+
+def point_statements(setups: list[Setup], rounds: int) -> list[Aim]:
+    sessions = [Session(s.repo) for s in setups]
+    for session in sessions:
+        session.run("select sum(a), count(b), sum(c) from t")  # a warm node cache, as a server's
+
+    def statement(template: str, index: int) -> Callable[[], object]:
+        setup, session = setups[index], sessions[index]
+        counter = iter(range(10**9))
+        return lambda: session.run(template.format(k=(next(counter) * 7919) % setup.n + 1))
+    aims: list[Aim] = []
+    print(f"\npoint statements in-process (random keys, warm cache, medians of {rounds} alternating rounds)")
+    for label, template, limit in (("point select", POINT_SELECT, 0.5), ("1-row update", POINT_UPDATE, 2.0)):
+        ms = alternating_medians({str(s.n): statement(template, i) for i, s in enumerate(setups)}, rounds)
+        print(f"  {label:<14}" + "".join(f"{int(n):>12,}: {v:6.3f} ms" for n, v in ms.items()))
+        aims += [(f"{label} under {limit} ms at {int(n):,} rows: {v:.3f} ms", v < limit) for n, v in ms.items()]
+        small, large = ms[str(setups[0].n)], ms[str(setups[-1].n)]
+        aims.append((f"{label} flat {setups[0].n:,} -> {setups[-1].n:,} rows: {large / small:.2f}x", large <= 1.5 * small))
+    for session in sessions:
+        session.close()
+    return aims
+
+
+def cold_read(setup: Setup, repeat: int) -> list[Aim]:
+    def scan() -> None:
+        NODE_CACHE.clear()
+        repo = Repository.open(setup.directory)
+        try:
+            repo.table("t").scan()
+        finally:
+            repo.close()
+    scan()
+    ms = alternating_medians({"cold": scan}, repeat)["cold"]
+    print(f"\ncold read of {setup.n:,} rows (fresh repository object, empty node cache): {ms:.1f} ms")
+    return [(f"cold read of {setup.n:,} rows under 80 ms: {ms:.1f} ms", ms < 80)]
+
+
+def sql_processes(setup: Setup, repeat: int) -> list[Aim]:
+    env = dict(os.environ, NO_COLOR="1")
+    aims = []
+    print(f"\ndl sql -q as a process vs a DuckDB process on Parquet, {setup.n:,} rows (medians of {repeat})")
+    for label in CLI_QUERIES:
+        text = READS[label]
+        mine = dl_command() + ["sql", "-q", text, "-r", "csv"]
+        theirs = [sys.executable, "-c", DUCK_PROCESS, ":memory:", str(setup.parquet["t"]),
+                  str(setup.parquet["d"]), text]
+        ms = alternating_medians({
+            "dl": lambda: subprocess.run(mine, cwd=setup.directory, env=env, capture_output=True, check=True),
+            "duckdb": lambda: subprocess.run(theirs, env=env, capture_output=True, check=True)}, repeat)
+        ratio = ms["dl"] / ms["duckdb"]
+        print(f"  {label:<10} dl {ms['dl']:7.0f} ms   duckdb {ms['duckdb']:7.0f} ms   {ratio:5.2f}x")
+        aims.append((f"dl sql -q {label} within 1.5x of DuckDB on Parquet: {ratio:.2f}x", ratio <= 1.5))
+    return aims
+
+
+def import_commit(rows: int, scratch: Path, repeat: int) -> tuple[list[Aim], dict[str, float]]:
+    csv = scratch / "rows.csv"
+    write_csv(rows, csv)
+    env = dict(os.environ, NO_COLOR="1", DL_HOME=str(scratch / "home"))
+    dl = dl_command()
+    repo = scratch / "imported"
+
+    def run(*args: str) -> None:
+        subprocess.run(dl + list(args), cwd=repo, env=env, capture_output=True, check=True)
+
+    def import_and_commit() -> None:
+        subprocess.run(["rm", "-rf", str(repo)], check=True)
+        repo.mkdir()
+        run("init", "--name", "Bench", "--email", "bench@example.com")
+        start = time.perf_counter()
+        run("table", "import", "-c", "--pk", "id", "t", str(csv))
+        run("add", ".")
+        run("commit", "-m", "import")
+        times.append(time.perf_counter() - start)
+    times: list[float] = []
+    bases = []
+    for _ in range(repeat):
+        bases.append(baseline(csv, scratch / "base.parquet"))
+        import_and_commit()
+    mine, base = statistics.median(times), statistics.median(bases)
+    size, parquet = store_bytes(repo), (scratch / "base.parquet").stat().st_size
+    print(f"\nimport + commit of {rows:,} rows via the CLI: {mine:.2f} s; pyarrow CSV -> Parquet {base:.2f} s "
+          f"({mine / base:.2f}x); store {size:,} bytes vs Parquet {parquet:,} ({size / parquet:.2f}x)")
+    return ([(f"import+commit within 3x pyarrow CSV -> Parquet: {mine / base:.2f}x", mine <= 3 * base),
+             (f"store within 1.3x Parquet: {size / parquet:.2f}x", size <= 1.3 * parquet)],
+            {"import_commit_s": mine, "bytes": size})
+
+
+def print_peer(rows: int, mine: dict[str, float], update_ms: float | None) -> None:
+    figures = peer.measure([rows])
+    if not figures or rows not in figures:
+        print("\nDoltLite (peer): not run (no Python with doltlite; see bench/peer.py)")
+        return
+    p = figures[rows]
+    print(f"\nDoltLite (peer, own process, {rows:,} rows): import+commit {p['import_commit_s']:.2f} s "
+          f"(dl {mine['import_commit_s'] / p['import_commit_s']:.2f}x), bytes {p['bytes']:,} "
+          f"(dl {mine['bytes'] / p['bytes']:.2f}x), 1-row update+commit {p['update_commit_ms']:.2f} ms"
+          + (f" (dl's 1-row update without commit: {update_ms:.2f} ms)" if update_ms else ""))
+
+
+def main(argv: list[str]) -> None:
+    repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 5
+    numbers = [a for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--repeat")]
+    sizes = sorted(int(a) for a in numbers) or [10_000, 100_000, 1_000_000]
+    aims: list[Aim] = []
+    print("issue 15 latency bench; a shared, loaded machine: compare ratios within this run")
+    with tempfile.TemporaryDirectory(prefix="dl-latency-") as tmp:
+        scratch = Path(tmp)
+        os.environ["DL_HOME"] = str(scratch / "home")
+        setups = [Setup(n, scratch) for n in sizes]
+        largest = setups[-1]
+        aims += start_up(largest.directory, max(7, repeat * 2))
+        aims += point_statements(setups, 300)
+        aims += cold_read(largest, repeat)
+        aims += sql_processes(largest, repeat)
+        for setup in setups:
+            setup.repo.close()
+        imported, mine = import_commit(largest.n, scratch, max(1, repeat // 2))
+        aims += imported
+    print("\naims:")
+    for text, ok in aims:
+        print(f"  {'ok    ' if ok else 'MISSED'} {text}")
+    if "--no-peer" not in argv:
+        print_peer(largest.n, mine, None)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
