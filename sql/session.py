@@ -33,6 +33,7 @@ from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
 from dl.sql import conflicts, ddl, dialects, dml, functions, procedures, view_ddl, views
 from dl.sql.edits import TextEdits
+from dl.sql.memory import memory_settings
 from dl.sql.errors import SqlError, wrap
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
 from dl.sql.resolve import Binder, ScanCache
@@ -77,7 +78,7 @@ class Session:
             raise SqlError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
         self.repo, self.dialect, self.author = repo, dialect, author
         self._con = duckdb.connect(":memory:")
-        for setting in dialects.session_settings(dialect):
+        for setting in dialects.session_settings(dialect) + memory_settings(repo):
             self._con.execute(setting)
         self._tx: Transaction | None = None
         self._cache = ScanCache()
