@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from dl.core.hashing import Address
+from dl.core.prolly.node import decode_leaf
 from dl.core.prolly.tree import ProllyTree
 from dl.core.tables.table import Table
 from sqlglot import exp
@@ -98,7 +99,6 @@ class TreeSource:
 def _uncached_leaves(tree: ProllyTree, addresses: list[Address]) -> list[pa.RecordBatch]:
     """Leaves decoded straight from the store: a scan larger than the node cache would only
     evict what point reads need from it."""
-    from dl.core.prolly.node import decode_leaf
     found = tree.store.get_many(addresses)
     return [decode_leaf(found[a], tree.layout.schema, a) for a in addresses]
 

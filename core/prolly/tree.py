@@ -162,6 +162,16 @@ class ProllyTree:
         for start in range(0, len(addresses), batch_leaves):
             yield from self.nodes(addresses[start:start + batch_leaves])  # type: ignore[misc]
 
+    def stream_leaves(self, batch_leaves: int = 64) -> Iterator[pa.RecordBatch]:
+        """Leaves in key order, `batch_leaves` at a time, decoded straight from the store: a
+        scan of a table larger than memory holds a few leaves, and does not evict what point
+        reads keep in the node cache."""
+        addresses = self.leaf_addresses()
+        for start in range(0, len(addresses), batch_leaves):
+            part = addresses[start:start + batch_leaves]
+            found = self.store.get_many(part)
+            yield from (decode_leaf(found[a], self.layout.schema, a) for a in part)
+
     def get_many(self, keys: np.ndarray) -> pa.Table:
         """Rows whose encoded key is in `keys` (sorted or not), in key order."""
         keys = np.unique(keys)

@@ -254,5 +254,21 @@ def _counts(name: str, mode: ImportMode, before: Table, after: Table, processed:
 
 
 def export_rows(repo: Repository, name: str, rev: str = "WORKING") -> pa.Table:
-    """The rows of table `name` at `rev`, for `dl table export`."""
+    """The rows of table `name` at `rev` (all in memory; `export_table` streams)."""
     return repo.table(name, rev).scan()
+
+
+def export_table(repo: Repository, name: str, path: Path, rev: str = "WORKING", *,
+                 file_type: str | None = None) -> int:
+    """Writes table `name` at `rev` to `path` leaf by leaf (bounded memory); returns the rows."""
+    from dl.core.io import write_batches
+    table = repo.table(name, rev)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for leaf in table.tree.stream_leaves():
+            if table.schema.is_keyless:
+                yield from table.user_rows(pa.Table.from_batches([leaf])).to_batches()
+            else:
+                yield leaf
+    write_batches(table.schema.arrow, batches, path, file_type=file_type)
+    return table.count()
