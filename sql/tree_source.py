@@ -72,7 +72,7 @@ class TreeSource:
         if tree.root is None:
             return
         ranged = self.low is not None or self.high is not None
-        leaves = tree._range_leaves(self.low, self.high) if ranged else tree.leaf_addresses()
+        leaves = tree._range_leaves(self.low, self.high, check_leaves=False) if ranged else tree.leaf_addresses(check_leaves=False)
         for start in range(0, len(leaves), LEAVES_PER_READ):
             for leaf in _uncached_leaves(tree, leaves[start:start + LEAVES_PER_READ]):
                 if ranged:

@@ -1,7 +1,7 @@
 """Reading a large table file in parts, so an import holds one part in memory, not the file.
 
 A file over `PART_BYTES` is read part by part with the same strict readers as a whole file:
-- CSV, TSV, PSV: the memory-mapped text is cut into blocks of about `PART_BYTES` at record
+- CSV, TSV, PSV: the text is cut into blocks of about `PART_BYTES` at record
   boundaries (a newline after an even number of quote characters: outside any quoted field),
   and each block is read by `core.io.csv.read_csv` as the header plus that block, with the
   line and row offsets that make its errors and line numbers the whole file's. Without a
@@ -23,13 +23,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
-from dl.core.io.formats import Source, check_readable, detect_format, map_source, text_delimiter
+from dl.core.io.formats import check_readable, detect_format, text_delimiter
 
 PART_BYTES = 64 << 20
 PART_ROWS = 1 << 20
+HEADER_BYTES = 1 << 20  # a header line longer than this is read whole
 _QUOTE = ord('"')
 _NUMBER_RANK = {pa.int64(): 0, pa.decimal128(38, 0): 1, pa.float64(): 2}
 
@@ -115,16 +117,15 @@ def _parquet_stream(path: Path, schema: pa.Schema | None, part_rows: int) -> Tab
 def _csv_stream(path: Path, delimiter: str, schema: pa.Schema | None,
                 part_bytes: int) -> TableStream | None:
     from dl.core.io.csv import header_end
-    data = map_source(path)
-    head = header_end(path, data, delimiter)
+    head = header_end(path, _read_at(path, 0, HEADER_BYTES), delimiter)
     if head is None:
         return None
     names, header_line, start = head
-    blocks = record_blocks(data, start, header_line, part_bytes, delimiter)
+    blocks = record_blocks(path, start, header_line, part_bytes, delimiter)
     if blocks is None:
         return None
     if schema is None:
-        schema = _joined_schema(path, data, delimiter, start, names, blocks)
+        schema = _joined_schema(path, delimiter, start, names, blocks)
     else:
         from dl.core.io.formats import check_known
         check_known(path, names, schema, header_line)
@@ -132,7 +133,7 @@ def _csv_stream(path: Path, delimiter: str, schema: pa.Schema | None,
     known = schema
 
     def parts() -> Iterator[Part]:
-        for table, lines, first in _read_blocks(path, data, delimiter, start, blocks, known):
+        for table, lines, first in _read_blocks(path, delimiter, start, blocks, known):
             yield Part(table, lines, first)
     return TableStream(path, known, parts, lines_known=True)
 
@@ -146,46 +147,64 @@ class Block:
     lines_before: int
 
 
-def record_blocks(data: Source, start: int, header_line: int, part_bytes: int,
+def _read_at(path: Path, offset: int, size: int) -> bytes:
+    """`size` bytes of `path` from `offset` (fewer at the end): files are read, not mapped, so
+    only the block in hand is in memory (a mapped file's pages count as the process's)."""
+    with open(path, "rb") as file:
+        file.seek(offset)
+        return file.read(size)
+
+
+def record_blocks(path: Path, start: int, header_line: int, part_bytes: int,
                   delimiter: str) -> list[Block] | None:
-    """Cuts `data[start:]` into blocks of whole records of about `part_bytes` each.
+    """Cuts the records of `path` (from offset `start`) into blocks of about `part_bytes`.
 
     A newline ends a record when an even number of quotes precede it (counting from `start`,
     where no field is open). None when the rule may not hold: a quote inside an unquoted field,
     or lone `\\r` line ends."""
     from dl.core.io.lines import quotes_well_placed
-    arr = np.frombuffer(data, dtype=np.uint8)
+    size = path.stat().st_size
     blocks: list[Block] = []
     begin, lines = start, header_line
-    while begin < len(arr):
-        end = _record_end(data, arr, begin, part_bytes)
-        part = arr[begin:end]
-        if np.any(part == ord("\r")) and _has_lone_cr(part):
-            return None
-        quotes = np.flatnonzero(part == _QUOTE)
-        if quotes.size and not quotes_well_placed(part, quotes, ord(delimiter)):
-            return None
-        blocks.append(Block(begin, end, lines))
-        lines += int(np.count_nonzero(part == ord("\n")))
-        begin = end
+    with open(path, "rb") as file:
+        while begin < size:
+            file.seek(begin)
+            body = _whole_records(file, file.read(part_bytes))
+            part = np.frombuffer(body, dtype=np.uint8)
+            if b"\r" in body and _has_lone_cr(part):
+                return None
+            quotes = np.flatnonzero(part == _QUOTE)
+            if quotes.size and not quotes_well_placed(part, quotes, ord(delimiter)):
+                return None
+            blocks.append(Block(begin, begin + len(body), lines))
+            lines += body.count(b"\n")
+            begin += len(body)
     return blocks
 
 
-def _record_end(data: Source, arr: np.ndarray, begin: int, part_bytes: int) -> int:
-    """The end (after a newline, or the file's end) of the first record boundary past
-    `begin + part_bytes`."""
-    if begin + part_bytes >= len(arr):
-        return len(arr)
-    quotes = int(np.count_nonzero(arr[begin:begin + part_bytes] == _QUOTE))
-    at = begin + part_bytes
+def _whole_records(file: BinaryIO, body: bytes) -> bytes:
+    """`body` (read from a record boundary) extended from `file` to the next record boundary:
+    a newline after an even number of quotes, or the end of the file."""
+    quotes = body.count(b'"')
+    cut = body.rfind(b"\n")
+    if quotes % 2 == 0 and cut >= 0:  # the common case: no field open at the last newline?
+        if body.count(b'"', cut) % 2 == 0:
+            tail = body[cut + 1:]
+            file.seek(-len(tail), 1)
+            return body[:cut + 1]
     while True:
-        newline = data.find(b"\n", at)
-        if newline < 0:
-            return len(arr)
-        quotes += int(np.count_nonzero(arr[at:newline] == _QUOTE))
-        if quotes % 2 == 0:
-            return newline + 1
-        at = newline + 1
+        more = file.read(1 << 16)
+        if not more:
+            return body
+        at = len(body)
+        body += more
+        while True:
+            newline = body.find(b"\n", at)
+            if newline < 0:
+                break
+            if body.count(b'"', 0, newline) % 2 == 0:
+                return body[:newline + 1]
+            at = newline + 1
 
 
 def _has_lone_cr(part: np.ndarray) -> bool:
@@ -194,30 +213,31 @@ def _has_lone_cr(part: np.ndarray) -> bool:
     return bool(np.any((after != ord("\n")) & (cr + 1 < part.size)))
 
 
-
-
-def _read_blocks(path: Path, data: Source, delimiter: str, start: int, blocks: list[Block],
+def _read_blocks(path: Path, delimiter: str, start: int, blocks: list[Block],
                  schema: pa.Schema | None) -> Iterator[tuple[pa.Table, np.ndarray | None, int]]:
     """Each block read as the header plus its records, with the whole file's lines."""
     from dl.core.io.csv import read_csv
-    header = bytes(data[:start])
+    header = _read_at(path, 0, start)
+    header_lines = header.count(b"\n")
     first = 0
-    for block in blocks:
-        body = bytes(data[block.begin:block.end])
-        if not body.strip():
-            continue
-        header_lines = header.count(b"\n")
-        read = read_csv(path, header + body, delimiter, schema,
-                        line_offset=block.lines_before - header_lines, first_row=first)
-        yield read.table, read.line_numbers, first
-        first += read.table.num_rows
+    with open(path, "rb") as file:
+        for block in blocks:
+            file.seek(block.begin)
+            body = file.read(block.end - block.begin)
+            if not body.strip():
+                continue
+            read = read_csv(path, header + body, delimiter, schema,
+                            line_offset=block.lines_before - header_lines, first_row=first)
+            del body
+            yield read.table, read.line_numbers, first
+            first += read.table.num_rows
 
 
-def _joined_schema(path: Path, data: Source, delimiter: str, start: int, names: list[str],
+def _joined_schema(path: Path, delimiter: str, start: int, names: list[str],
                    blocks: list[Block]) -> pa.Schema:
     """Column types inferred block by block and joined (see the module docstring)."""
     types: list[pa.DataType | None] = [None] * len(names)
-    for table, _, _ in _read_blocks(path, data, delimiter, start, blocks, None):
+    for table, _, _ in _read_blocks(path, delimiter, start, blocks, None):
         for i, column in enumerate(table.columns):
             if _no_evidence(column):
                 continue

@@ -62,6 +62,9 @@ def build_from_sorted(layout: RowLayout, batch: pa.RecordBatch, keys: np.ndarray
     return build_levels(entries_of(emitted), 1, writer)
 
 
+FLUSH_BYTES = 32 << 20
+
+
 class TreeBuilder:
     """Builds the canonical tree of rows that arrive in batches in key order, in bounded memory.
 
@@ -71,8 +74,9 @@ class TreeBuilder:
     batch, the open run and the level-1 entries (~60 bytes per leaf), not the table.
     Keys must be strictly increasing across batches; the caller checks (it knows the lines)."""
 
-    def __init__(self, store: ChunkStore, layout: RowLayout, *, flush_bytes: int = 32 << 20) -> None:
-        self.store, self.layout, self.flush_bytes = store, layout, flush_bytes
+    def __init__(self, store: ChunkStore, layout: RowLayout, *, flush_bytes: int | None = None) -> None:
+        self.store, self.layout = store, layout
+        self.flush_bytes = FLUSH_BYTES if flush_bytes is None else flush_bytes
         self._writer = NodeWriter()
         self._pending_bytes = 0
         self._run: RowRun | None = None

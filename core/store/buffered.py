@@ -36,10 +36,10 @@ SPILL_BYTES = 128 << 20
 class BufferedStore:
     """Pending chunks in memory over an inner store."""
 
-    def __init__(self, inner: ChunkStore, *, spill_bytes: int = SPILL_BYTES) -> None:
+    def __init__(self, inner: ChunkStore, *, spill_bytes: int | None = None) -> None:
         self.inner = inner
         self.pending: dict[Address, bytes] = {}
-        self.spill_bytes = spill_bytes
+        self.spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
         self._leaf_bytes = 0
         self.spilled = 0  # leaves written through ahead of the flush (for tests and figures)
 
