@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 from dl.core.tables.table import Table
 from sqlglot import exp
+
+if TYPE_CHECKING:
+    from dl.sql.tree_source import TreeSource
 
 MAX_POINTS = 100_000
 
@@ -72,6 +75,16 @@ def fetch(table: Table, found: KeyFilter) -> pa.Table:
                                  low_inclusive=found.low[1] if found.low else True,
                                  high_inclusive=found.high[1] if found.high else True)
     return rows
+
+
+def stream_range(table: Table, found: KeyFilter, columns: list[str] | None) -> TreeSource:
+    """A key range of a large table as a stream (`tree_source`) instead of a materialized scan."""
+    from dl.sql.tree_source import TreeSource
+    return TreeSource(table, columns,
+                      low=_encode(table, found.low[0]) if found.low else None,
+                      high=_encode(table, found.high[0]) if found.high else None,
+                      low_inclusive=found.low[1] if found.low else True,
+                      high_inclusive=found.high[1] if found.high else True)
 
 
 def _encode(table: Table, value: Any) -> bytes:

@@ -5,7 +5,8 @@ A statement reads through a `View` (`statement_view`).
 A `Binder` rewrites every table a query names into a uniquely named Arrow source registered
 in DuckDB, aliased back to the name the user wrote so qualified columns keep working:
 - a working table: its rows from the tree (`Table.scan()`, zero-copy over the decoded leaves,
-  cached per tree root), or only the rows a primary-key predicate can keep (`pushdown`);
+  cached per tree root), or only the rows a primary-key predicate can keep (`pushdown`); a
+  table too large to hold goes as a stream of the columns used (`tree_source`);
 - `t AS OF 'rev'` (marked by `parse`): the table in that revision's root;
 - system tables (`dolt_log`, `dolt_diff_<t>`...) and table functions (`dolt_diff(...)`), built
   by `system_tables`;
@@ -23,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import sqlglot
 from dl.core.tables.table import Table
-from dl.sql import functions, pushdown, system_tables, views
+from dl.sql import functions, pushdown, system_tables, tree_source, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, engine_error
 from dl.sql.statement_view import View
+from dl.sql.tree_source import TreeSource
 from sqlglot import exp
 
 if TYPE_CHECKING:
@@ -129,7 +131,7 @@ class Binder:
                 raise engine_error(exc, self.shown) from None
             raise
 
-    def register(self, rows: pa.Table, shown: str) -> str:
+    def register(self, rows: pa.Table | TreeSource, shown: str) -> str:
         name = f"{_SOURCE_PREFIX}{next(_counter)}"
         self.con.register(name, rows)
         self.shown[name] = shown
@@ -221,13 +223,20 @@ class Binder:
         rows = system_tables.table_function(self.view, name, args)
         self._point(node, rows, name, f"{name}(...)")
 
-    def _table_rows(self, node: exp.Table, table: Table, visible: str) -> pa.Table:
+    def _table_rows(self, node: exp.Table, table: Table, visible: str) -> pa.Table | TreeSource:
+        """Rows of a table for DuckDB: pushed-down keys, the cached scan of a small table, or
+        a stream of the columns used of a large one (`tree_source`)."""
         found = pushdown.key_filter(node, visible, table)
-        if found is not None:
+        if found is not None and (found.points or not tree_source.should_stream(table)):
             return pushdown.fetch(table, found)
-        return self.cache.scan(table)
+        if not tree_source.should_stream(table):
+            return self.cache.scan(table)
+        columns = tree_source.used_columns(node, table)
+        if found is not None:
+            return pushdown.stream_range(table, found, columns)
+        return TreeSource(table, columns)
 
-    def _point(self, node: exp.Table, rows: pa.Table, alias: str, shown: str) -> None:
+    def _point(self, node: exp.Table, rows: pa.Table | TreeSource, alias: str, shown: str) -> None:
         registered = self.register(rows, shown)
         if self._edits is not None:
             span = self._edits.table_span(node)

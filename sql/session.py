@@ -49,6 +49,7 @@ from dl.sql import (
     views,
 )
 from dl.sql.edits import TextEdits
+from dl.sql.memory import memory_settings
 from dl.sql.errors import SqlError, wrap
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
 from dl.sql.point_shapes import PointStatement, Verb, recognize
@@ -104,7 +105,8 @@ class Session:
     def _con(self) -> duckdb.DuckDBPyConnection:
         """The session's DuckDB connection, opened on first use (point statements need none)."""
         if self._duckdb is None:
-            self._duckdb = engine.connect(dialects.session_settings(self.dialect))
+            settings = dialects.session_settings(self.dialect) + memory_settings(self.repo)
+            self._duckdb = engine.connect(settings)
         return self._duckdb
 
     # --- public API ------------------------------------------------------------------------

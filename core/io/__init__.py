@@ -8,6 +8,7 @@ value. Writing is atomic: a temporary file in the target's directory, renamed in
 
     read_table_file(path, file_type=None, schema=None, delimiter=None) -> ReadResult
     write_table_file(table, path, file_type=None) -> None
+    write_batches(schema, batches, path, file_type=None) -> None   (one batch in memory at a time)
     detect_format(path, file_type=None) -> "csv" | "tsv" | "psv" | "parquet" | "json" | "jsonl"
 
 Modules: `formats` (names, ReadResult, file access), `csv` and `lines` (the strict CSV reader
@@ -28,9 +29,10 @@ from dl.core.io.formats import (
     read_source,
     text_delimiter,
 )
-from dl.core.io.write import write_table_file
+from dl.core.io.write import write_batches, write_table_file
 
-__all__ = ["FORMATS", "ReadResult", "detect_format", "read_table_file", "write_table_file"]
+__all__ = ["FORMATS", "ReadResult", "detect_format", "read_table_file", "write_batches",
+           "write_table_file"]
 
 
 def read_table_file(path: str | Path, *, file_type: str | None = None,

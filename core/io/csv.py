@@ -39,8 +39,13 @@ from dl.core.io.formats import ReadResult, Source, Where, check_known
 from dl.core.io.lines import count_lines, lines_from_values, record_lines
 
 
-def read_csv(path: Path, data: Source, delimiter: str, schema: pa.Schema | None) -> ReadResult:
-    """Reads delimited text `data` (the bytes of `path`) strictly; see the module docstring."""
+def read_csv(path: Path, data: Source, delimiter: str, schema: pa.Schema | None, *,
+             line_offset: int = 0, first_row: int = 0) -> ReadResult:
+    """Reads delimited text `data` (the bytes of `path`) strictly; see the module docstring.
+
+    A streamed part of a file (`core.io.stream`) is its header plus one block of records:
+    `line_offset` (lines of the file skipped before the block) and `first_row` (records
+    before it) make its errors and line numbers those of the whole file."""
     if re.fullmatch(rb"\s*", data):
         raise InputError(f"{path} is an empty file")
     names, header_line = _header(path, data, delimiter)
@@ -48,16 +53,17 @@ def read_csv(path: Path, data: Source, delimiter: str, schema: pa.Schema | None)
         check_known(path, names, schema, header_line)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         line_count = pool.submit(count_lines, data)  # numpy, alongside Arrow's parsing
-        table = _split(path, data, names, delimiter)
+        table = _split(path, data, names, delimiter, line_offset, first_row)
         if table.num_rows == 0 and schema is None:
             raise InputError(f"{path} has a header but no rows: column types cannot be "
                              f"inferred (give a schema)", line=header_line)
         lines = pool.submit(_row_lines, data, table, header_line, delimiter, line_count.result())
         parts = [[(start, pool.submit(_convert, part, _target(path, name, schema)))
                   for start, part in _halves(table.column(i))] for i, name in enumerate(names)]
-        where = Where(path, lines.result())
+        found = lines.result()
+        where = Where(path, found + line_offset if found is not None else None, first_row)
         if quoted_fields(data):
-            _check_quotes_closed(path, data, delimiter, where.lines, line_count.result())
+            _check_quotes_closed(path, data, delimiter, found, line_count.result(), line_offset)
         columns = [_joined(where, name, table.column(i), schema, parts[i])
                    for i, name in enumerate(names)]
     return ReadResult(pa.table(columns, names=names), where.lines)
@@ -104,6 +110,21 @@ def _header(path: Path, data: Source, delimiter: str) -> tuple[list[str], int]:
     return names, line
 
 
+def header_end(path: Path, data: Source, delimiter: str) -> tuple[list[str], int, int] | None:
+    """The header's column names, its last line and the offset where the records start (after
+    that line's newline), for reading the rest in blocks; None for lone `\r` line ends."""
+    names, line = _header(path, data, delimiter)
+    offset = 0
+    for _ in range(line):
+        found = data.find(b"\n", offset)
+        if found < 0:
+            return None
+        offset = found + 1
+    if bytes(data[:offset]).find(b"\r") >= 0 and bytes(data[:offset]).count(b"\r") != line:
+        return None
+    return names, line, offset
+
+
 def _first_record(path: Path, prefix: bytes, delimiter: str, *,
                   whole: bool) -> tuple[list[str], int, bool]:
     """The first non-blank record of `prefix`, its last line, and whether it surely ended
@@ -139,18 +160,19 @@ def quoted_fields(data: Source) -> bool:
 
 
 def _check_quotes_closed(path: Path, data: Source, delimiter: str, lines: np.ndarray | None,
-                         line_count: int | None) -> None:
+                         line_count: int | None, line_offset: int = 0) -> None:
     """InputError if the last record ends inside a quoted field (see the module docstring).
 
     An unclosed quote swallows everything after it, so it always sits in the last record; the
-    scan starts at that record's first line when the lines are known, else at the file's start."""
+    scan starts at that record's first line when the lines are known, else at the file's start.
+    `lines` count from the start of `data`; `line_offset` makes them the file's (a streamed part)."""
     start, start_line = 0, 1
     if lines is not None and len(lines) and line_count is not None:
         start_line = int(lines[-1])
         start = _line_start(data, start_line, line_count)
     opening = _open_quote_at_end(data, start, delimiter.encode())
     if opening is not None:
-        line = start_line + _count_newlines(data, start, opening)
+        line = start_line + _count_newlines(data, start, opening) + line_offset
         raise InputError(f"{path}, line {line}: a quoted field starts here and is never closed "
                          f"(a missing closing quote would swallow every line after it)", line=line)
 
@@ -194,7 +216,8 @@ def _count_newlines(data: Source, start: int, end: int) -> int:
 
 # -- splitting records --------------------------------------------------------------------------
 
-def _split(path: Path, data: Source, names: list[str], delimiter: str) -> pa.Table:
+def _split(path: Path, data: Source, names: list[str], delimiter: str, line_offset: int = 0,
+           first_row: int = 0) -> pa.Table:
     """Arrow splits the records into binary columns; a ragged record is an InputError.
 
     Arrow's `newlines_in_values` costs ~40% of the split, so it is off at first: without it,
@@ -219,7 +242,7 @@ def _split(path: Path, data: Source, names: list[str], delimiter: str) -> pa.Tab
             break
     # threaded parsing does not number records, and may not stop at the first bad one
     _, invalid = _arrow_read(data, names, delimiter, threads=False, multiline=quoted)
-    raise _ragged_error(path, data, delimiter, invalid[0])
+    raise _ragged_error(path, data, delimiter, invalid[0], line_offset, first_row)
 
 
 def _arrow_read(data: Source, names: list[str], delimiter: str, *, threads: bool,
@@ -249,14 +272,16 @@ def _arrow_read(data: Source, names: list[str], delimiter: str, *, threads: bool
     return table, invalid
 
 
-def _ragged_error(path: Path, data: Source, delimiter: str, row: Any) -> InputError:
+def _ragged_error(path: Path, data: Source, delimiter: str, row: Any, line_offset: int = 0,
+                  first_row: int = 0) -> InputError:
     """`people.csv, line 7: expected 4 fields, found 3`, with a hint for an unclosed quote."""
     line = None
     if row.number is not None:
         lines = record_lines(data, None, delimiter)
         if lines is not None and len(lines) >= row.number:
-            line = int(lines[row.number - 1])
-    where = f"{path}, line {line}" if line is not None else f"{path}, record {row.number}"
+            line = int(lines[row.number - 1]) + line_offset
+    number = None if row.number is None else row.number + first_row
+    where = f"{path}, line {line}" if line is not None else f"{path}, record {number}"
     hint = " (a quote that is never closed?)" if row.text.count('"') % 2 else ""
     return InputError(f"{where}: expected {row.expected_columns} fields, found "
                       f"{row.actual_columns}{hint}: {show(row.text)}", line=line)

@@ -109,6 +109,7 @@ class Where:
 
     path: Path
     lines: np.ndarray | None
+    first_row: int = 0  # rows of the file before these (a streamed part's offset)
 
     def line(self, index: int) -> int | None:
         """The source line of row `index` (0-based), if known."""
@@ -117,7 +118,7 @@ class Where:
     def row(self, index: int) -> str:
         """`people.csv, line 12` or `people.parquet, row 12`."""
         line = self.line(index)
-        return f"{self.path}, line {line}" if line is not None else f"{self.path}, row {index + 1}"
+        return f"{self.path}, line {line}" if line is not None else f"{self.path}, row {self.first_row + index + 1}"
 
     def error(self, index: int, column: str, problem: str) -> InputError:
         """`people.csv, line 12, column age: 'x' is not a valid int64` as an InputError."""

@@ -127,14 +127,14 @@ def _vectorized(data: Source, delimiter: str, has_quotes: bool) -> np.ndarray | 
     keep = (first != ord("\n")) & (first != ord("\r"))
     if has_quotes:
         quotes = _positions(arr, QUOTE)
-        if not _quotes_well_placed(arr, quotes, ord(delimiter)):
+        if not quotes_well_placed(arr, quotes, ord(delimiter)):
             return None
         keep &= (np.searchsorted(quotes, starts) & 1) == 0
     kept: np.ndarray = numbers[keep]
     return kept
 
 
-def _quotes_well_placed(arr: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool:
+def quotes_well_placed(arr: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool:
     """Every quote opens a field (after a delimiter, newline or the start), closes one (before a
     delimiter, newline or the end), or is next to another quote (`""`)."""
     before = np.take(arr, quotes - 1, mode="clip")

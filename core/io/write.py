@@ -8,7 +8,8 @@ Each writer writes a temporary file beside the target (`.name.<random>.tmp`, cre
 usual permissions), flushes it to disk and renames it over the target, so an export that fails
 or is killed leaves the old file (or none), never half a file, and no temporary file behind.
 
-Shapes: CSV/TSV/PSV with a header line, nulls as empty fields (so an empty string reads back as
+Rows arrive as record batches (`write_batches`), written one at a time, so exporting a table
+larger than memory holds one batch. Shapes: CSV/TSV/PSV with a header line, nulls as empty fields (so an empty string reads back as
 null, as in pandas); Parquet with zstd; JSON as Dolt writes it, `{"rows": [{...}, ...]}`, one
 row per line; JSON lines. In JSON, dates, times and timestamps are ISO 8601 strings, decimals are
 strings (exact), binary is base64, and NaN and infinities are null (JSON has no such numbers).
@@ -23,7 +24,7 @@ import json
 import os
 import secrets
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,20 +37,33 @@ from dl.core.io.convert import ARROW_ERRORS, show, type_name
 from dl.core.io.formats import TEXT_DELIMITERS, detect_format
 
 
+Batches = Callable[[], Iterable[pa.RecordBatch]]
+"""Rows to write: a callable giving the record batches, again on each call (CSV reads them
+twice: once to see whether anything needs quoting, once to write)."""
+
+
 def write_table_file(table: pa.Table, path: str | Path, *, file_type: str | None = None,
                      protected: Path | None = None) -> None:
     """Writes `table` to `path` in its format (from `file_type` or the extension), atomically;
     refuses a target that is not a regular file or lies inside `protected`."""
+    write_batches(table.schema, table.to_batches, path, file_type=file_type, protected=protected)
+
+
+def write_batches(schema: pa.Schema, batches: Batches, path: str | Path, *,
+                  file_type: str | None = None, protected: Path | None = None) -> None:
+    """Writes the rows `batches` gives to `path`, one batch at a time (an export of a table
+    larger than memory holds a batch), atomically; refuses a target that is not a regular file
+    or lies inside `protected` (the repository's `.dl`)."""
     path = Path(path)
     kind = detect_format(path, file_type)
     check_export_target(path, protected)
     writer = _WRITERS[kind]
     if kind in TEXT_DELIMITERS:
-        _check_csv_types(table, path)
+        _check_csv_types(schema, path)
     try:
         with _replacing(path) as temporary:
             try:
-                writer(table, temporary, kind)
+                writer(schema, batches, temporary, kind)
             except ARROW_ERRORS as exc:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise InputError(f"cannot write {path}: {show(reason, 120)}") from None
@@ -107,8 +121,8 @@ def _replacing(path: Path) -> Iterator[Path]:
 
 # -- delimited text -----------------------------------------------------------------------------
 
-def _check_csv_types(table: pa.Table, path: Path) -> None:
-    for field in table.schema:
+def _check_csv_types(schema: pa.Schema, path: Path) -> None:
+    for field in schema:
         kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
         if pa.types.is_nested(kind) or pa.types.is_duration(kind) or pa.types.is_interval(kind):
             raise InputError(f"cannot write {path}: column {field.name} is "
@@ -117,59 +131,72 @@ def _check_csv_types(table: pa.Table, path: Path) -> None:
                              column=field.name)
 
 
-def _write_csv(table: pa.Table, path: Path, kind: str) -> None:
+def _write_csv(schema: pa.Schema, batches: Batches, path: Path, kind: str) -> None:
     delimiter = TEXT_DELIMITERS[kind]
-    if _needs_quotes(table, delimiter):
+    if _needs_quotes(schema, batches, delimiter):
         options = pacsv.WriteOptions(include_header=True, delimiter=delimiter)
-        pacsv.write_csv(table, str(path), write_options=options)
+        with pacsv.CSVWriter(str(path), schema, write_options=options) as quoted:
+            for batch in batches():
+                quoted.write_batch(batch)
         return
     # Arrow quotes the header whatever the style: write it ourselves, then the body unquoted
     options = pacsv.WriteOptions(include_header=False, delimiter=delimiter, quoting_style="none")
     with open(path, "wb") as out:
-        out.write((delimiter.join(table.column_names) + "\n").encode())
-        pacsv.write_csv(table, out, write_options=options)
+        out.write((delimiter.join(schema.names) + "\n").encode())
+        with pacsv.CSVWriter(out, schema, write_options=options) as plain:
+            for batch in batches():
+                plain.write_batch(batch)
 
 
-def _needs_quotes(table: pa.Table, delimiter: str) -> bool:
+def _needs_quotes(schema: pa.Schema, batches: Batches, delimiter: str) -> bool:
     """Whether any header or text value holds the delimiter, a quote or a line break; Arrow
     quotes every string when asked to quote at all, so plain files are written unquoted."""
     import re
     special = re.compile(f"[{re.escape(delimiter)}\"\r\n]")
-    if any(special.search(name) for name in table.column_names):
+    if any(special.search(name) for name in schema.names):
         return True
+    textual = [i for i, field in enumerate(schema) if pa.types.is_string(field.type)
+               or pa.types.is_large_string(field.type)]
+    if any(not _plain_type(schema.field(i).type) for i in range(len(schema)) if i not in textual):
+        return True  # binary and nested values: let Arrow quote
+    if not textual:
+        return False
     pattern = f"[{re.escape(delimiter)}\"\r\n]"
-    for column in table.columns:
-        kind = column.type
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            if pc.any(pc.match_substring_regex(column, pattern)).as_py():
+    for batch in batches():
+        for i in textual:
+            if pc.any(pc.match_substring_regex(batch.column(i), pattern)).as_py():
                 return True
-        elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
-                  or pa.types.is_temporal(kind) or pa.types.is_decimal(kind) or pa.types.is_null(kind)):
-            return True  # binary and nested values: let Arrow quote
     return False
 
 
-def _write_parquet(table: pa.Table, path: Path, kind: str) -> None:
-    pq.write_table(table, str(path), compression="zstd")
+def _plain_type(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+                or pa.types.is_temporal(kind) or pa.types.is_decimal(kind) or pa.types.is_null(kind))
+
+
+def _write_parquet(schema: pa.Schema, batches: Batches, path: Path, kind: str) -> None:
+    with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
+        for batch in batches():
+            writer.write_batch(batch)
 
 
 # -- JSON ---------------------------------------------------------------------------------------
 
-def _write_json(table: pa.Table, path: Path, kind: str) -> None:
+def _write_json(schema: pa.Schema, batches: Batches, path: Path, kind: str) -> None:
     """`{"rows": [` then one row per line, as Dolt's `table export` shapes it."""
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write('{"rows": [')
         first = True
-        for line in _json_rows(table):
+        for line in _json_rows(batches):
             out.write("\n" if first else ",\n")
             out.write(line)
             first = False
         out.write("\n]}\n")
 
 
-def _write_jsonl(table: pa.Table, path: Path, kind: str) -> None:
+def _write_jsonl(schema: pa.Schema, batches: Batches, path: Path, kind: str) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as out:
-        _write_lines(out, _json_rows(table))
+        _write_lines(out, _json_rows(batches))
 
 
 def _write_lines(out: IO[str], lines: Iterator[str]) -> None:
@@ -178,12 +205,13 @@ def _write_lines(out: IO[str], lines: Iterator[str]) -> None:
         out.write("\n")
 
 
-def _json_rows(table: pa.Table) -> Iterator[str]:
+def _json_rows(batches: Batches) -> Iterator[str]:
     """Each row as a JSON object, batch by batch, with values made JSON-ready in Arrow first."""
-    ready = _json_ready(table)
-    for batch in ready.to_batches(max_chunksize=65536):
-        for row in batch.to_pylist():
-            yield json.dumps(row, ensure_ascii=False, default=_json_value)
+    for whole in batches():
+        ready = _json_ready(pa.Table.from_batches([whole]))
+        for batch in ready.to_batches(max_chunksize=65536):
+            for row in batch.to_pylist():
+                yield json.dumps(row, ensure_ascii=False, default=_json_value)
 
 
 def _json_ready(table: pa.Table) -> pa.Table:
@@ -218,7 +246,7 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-_WRITERS: dict[str, Callable[[pa.Table, Path, str], None]] = {
+_WRITERS: dict[str, Callable[[pa.Schema, Batches, Path, str], None]] = {
     "csv": _write_csv, "tsv": _write_csv, "psv": _write_csv, "parquet": _write_parquet,
     "json": _write_json, "jsonl": _write_jsonl,
 }

@@ -8,6 +8,7 @@ values are modified. diff(a, a) reads nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,3 +131,43 @@ def cells_differ(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -
     if pa.types.is_floating(a.type):
         same = pc.or_(same, pc.fill_null(pc.and_(pc.is_nan(a), pc.is_nan(b)), False))
     return ~same.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def iter_diff(old: ProllyTree, new: ProllyTree, *, window: int = 256) -> Iterator[TreeDiff]:
+    """`diff_trees` in pieces, in key order, holding about `window` differing leaves per side
+    at a time: the diff of a change larger than memory (an import, a merge, `dl diff -r csv`).
+
+    Each step reads the next leaves of a side whose rows in hand are used up, and diffs the
+    rows of both sides up to the smaller last key of the sides that still have leaves, so a
+    key is always compared with all its counterparts; the rest waits for the next step."""
+    old_leaves, new_leaves = differing_leaves(old, new)
+    empty = old._table([])
+    old_rows, new_rows, i, j = empty, empty, 0, 0
+    while True:
+        if old_rows.num_rows == 0 and i < len(old_leaves):
+            old_rows, i = old._table(old.nodes(old_leaves[i:i + window])), i + window
+        if new_rows.num_rows == 0 and j < len(new_leaves):
+            new_rows, j = new._table(new.nodes(new_leaves[j:j + window])), j + window
+        ends = [_last_key(old, rows) for rows, more in ((old_rows, i < len(old_leaves)),
+                                                        (new_rows, j < len(new_leaves))) if more]
+        if not ends:
+            if old_rows.num_rows or new_rows.num_rows:
+                yield diff_rows(old, old_rows, new_rows)
+            return
+        cutoff = min(ends)
+        old_head, old_rows = _split_at(old, old_rows, cutoff)
+        new_head, new_rows = _split_at(new, new_rows, cutoff)
+        if old_head.num_rows or new_head.num_rows:
+            yield diff_rows(old, old_head, new_head)
+
+
+def _last_key(tree: ProllyTree, rows: pa.Table) -> bytes:
+    return bytes(tree.layout.keys_of(rows.slice(rows.num_rows - 1))[0])
+
+
+def _split_at(tree: ProllyTree, rows: pa.Table, cutoff: bytes) -> tuple[pa.Table, pa.Table]:
+    """Rows with key <= `cutoff`, and the rest."""
+    if rows.num_rows == 0:
+        return rows, rows
+    n = int(np.searchsorted(tree.layout.keys_of(rows), cutoff, side="right"))
+    return rows.slice(0, n), rows.slice(n)

@@ -140,12 +140,18 @@ class ProllyTree:
             return 0
         return node.count if isinstance(node, InternalNode) else node.num_rows
 
-    def leaf_addresses(self) -> list[Address]:
-        """Every leaf address in key order, reading internal nodes level by level."""
+    def leaf_addresses(self, *, check_leaves: bool = True) -> list[Address]:
+        """Every leaf address in key order, reading internal nodes level by level.
+
+        With `check_leaves`, the leaves are read too (into the node cache) to check they are
+        leaves; a streaming reader passes False, since reading them all would hold the whole
+        table in memory just to list it, and decodes each leaf as a leaf when it reads it."""
         if self.root is None:
             return []
         frontier, level = [self.root], self.height
         while True:
+            if level == 0 and not check_leaves:
+                return frontier
             nodes = self.nodes_at(frontier, level)
             if level == 0:
                 return frontier
@@ -161,6 +167,16 @@ class ProllyTree:
         addresses = self.leaf_addresses()
         for start in range(0, len(addresses), batch_leaves):
             yield from self.nodes(addresses[start:start + batch_leaves])  # type: ignore[misc]
+
+    def stream_leaves(self, batch_leaves: int = 64) -> Iterator[pa.RecordBatch]:
+        """Leaves in key order, `batch_leaves` at a time, decoded straight from the store: a
+        scan of a table larger than memory holds a few leaves, and does not evict what point
+        reads keep in the node cache."""
+        addresses = self.leaf_addresses(check_leaves=False)
+        for start in range(0, len(addresses), batch_leaves):
+            part = addresses[start:start + batch_leaves]
+            found = self.store.get_many(part)
+            yield from (decode_leaf(found[a], self.layout.schema, a) for a in part)
 
     def get_many(self, keys: np.ndarray) -> pa.Table:
         """Rows whose encoded key is in `keys` (sorted or not), in key order."""
@@ -211,9 +227,12 @@ class ProllyTree:
                         for node, (_, group) in zip(nodes, frontier)
                         for index, part in route(node, group)]  # type: ignore[arg-type]
 
-    def _range_leaves(self, low: bytes | None, high: bytes | None) -> list[Address]:
+    def _range_leaves(self, low: bytes | None, high: bytes | None, *,
+                      check_leaves: bool = True) -> list[Address]:
         frontier, level = [self.root], self.height
         while True:
+            if level == 0 and not check_leaves:
+                return frontier  # type: ignore[return-value]
             nodes = self.nodes_at(frontier, level)  # type: ignore[arg-type]
             if level == 0:
                 return frontier  # type: ignore[return-value]

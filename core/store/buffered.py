@@ -12,6 +12,13 @@ reused by address, the tables of a branch being merged), and the store checks in
 landing transaction that they are all still there: a concurrent `dl gc` that deleted one
 (say, of a branch deleted meanwhile) makes the flush fail cleanly instead of landing a
 dangling link.
+
+Bounded memory: a change larger than `spill_bytes` (a bulk import, a large merge) cannot sit
+in memory whole, so once the pending leaves pass it they are written through to the inner
+store ahead of the flush. Only leaves spill: they link to nothing, and the tree nodes that
+link to them stay pending, so until the flush lands they are unreachable garbage (a crash
+leaves the old state, plus chunks `dl gc` removes), and the flush's link check still makes
+sure a concurrent `dl gc` did not take one meanwhile.
 """
 from __future__ import annotations
 
@@ -23,12 +30,18 @@ from dl.core.maintenance.links import links
 from dl.core.store.base import ChunkStore, RefUpdate, StoreStats
 
 
+SPILL_BYTES = 128 << 20
+
+
 class BufferedStore:
     """Pending chunks in memory over an inner store."""
 
-    def __init__(self, inner: ChunkStore) -> None:
+    def __init__(self, inner: ChunkStore, *, spill_bytes: int | None = None) -> None:
         self.inner = inner
         self.pending: dict[Address, bytes] = {}
+        self.spill_bytes = SPILL_BYTES if spill_bytes is None else spill_bytes
+        self._leaf_bytes = 0
+        self.spilled = 0  # leaves written through ahead of the flush (for tests and figures)
 
     def get(self, address: Address) -> bytes:
         data = self.pending.get(address)
@@ -54,8 +67,22 @@ class BufferedStore:
         its transaction, so a `dl gc` in between cannot take a chunk this change relies on."""
         fresh = [a for a in chunks if a not in self.pending]
         new = len(fresh) - len(self.inner.has_many(fresh)) if fresh else 0
+        for address, data in chunks.items():
+            if data[:1] == b"L" and address not in self.pending:
+                self._leaf_bytes += len(data)
         self.pending.update(chunks)
+        if self._leaf_bytes > self.spill_bytes:
+            self._spill()
         return new
+
+    def _spill(self) -> None:
+        """Writes the pending leaves through to the inner store (see the module docstring)."""
+        leaves = {a: d for a, d in self.pending.items() if d[:1] == b"L"}
+        self.inner.put_many(leaves)
+        for address in leaves:
+            del self.pending[address]
+        self.spilled += len(leaves)
+        self._leaf_bytes = 0
 
     def get_ref(self, name: str) -> str | None:
         return self.inner.get_ref(name)
@@ -74,6 +101,7 @@ class BufferedStore:
         if not self.inner.commit(landing, updates, outside_links(landing)):
             return False
         self.pending = {}
+        self._leaf_bytes = 0
         return True
 
     def flush(self, updates: Sequence[RefUpdate] = ()) -> bool:
@@ -84,6 +112,7 @@ class BufferedStore:
     def discard(self) -> None:
         """Drops the pending chunks (the operation is abandoned)."""
         self.pending = {}
+        self._leaf_bytes = 0
 
     def stats(self) -> StoreStats:
         """The inner store's figures (pending chunks are not stored yet)."""

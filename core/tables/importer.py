@@ -8,7 +8,7 @@ so they cost what changed, not the table.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -18,8 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dl.core.errors import AlreadyExists, DuplicateKey, InputError, NotFound
 from dl.core.prolly.diff import diff_trees
+from dl.core.io.stream import TableStream
 from dl.core.names import check_table_name
-from dl.core.repo import Repository
+from dl.core.repo import DL_DIR, Repository
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
@@ -46,11 +47,14 @@ class ImportResult:
 def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
                  primary_key: list[str] | None = None, schema: TableSchema | None = None,
                  file_type: str | None = None, delimiter: str | None = None,
-                 progress: Callable[[str], None] | None = None, force: bool = False) -> ImportResult:
+                 progress: Callable[[str], None] | None = None, force: bool = False,
+                 part_bytes: int | None = None) -> ImportResult:
     """Imports `path` into table `name` of the working set; lands whole or not at all.
 
     `progress`, if given, is called with the name of each phase as it starts (reading,
-    checking keys, building the table, writing), for a progress display."""
+    checking keys, building the table, writing), for a progress display. A file over
+    `part_bytes` (default `core.io.stream.PART_BYTES`) is streamed in parts in bounded memory
+    (`stream_import`); a smaller one is read whole."""
     from dl.core.io import read_table_file
     check_table_name(name)  # before reading a byte of the file
     step = progress or (lambda phase: None)
@@ -62,6 +66,9 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
     if mode is not ImportMode.CREATE and not exists:
         raise NotFound("table", name, "use -c to create it")
     target = schema if mode is ImportMode.CREATE else repo.table_in(working, name).schema
+    stream = _stream(path, file_type, delimiter, target, part_bytes)
+    if stream is not None:
+        return _import_stream(repo, name, stream, mode, target, primary_key, step)
     read = read_table_file(path, file_type=file_type, delimiter=delimiter,
                            schema=target.arrow if target else None)
     rows = read.table
@@ -83,6 +90,92 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
 
     repo.write_table(name, build)
     return result[0]
+
+
+def _stream(path: Path, file_type: str | None, delimiter: str | None, target: TableSchema | None,
+            part_bytes: int | None) -> TableStream | None:
+    """The file as a stream of parts, or None to read it whole (small, JSON, keyless)."""
+    from dl.core.io.stream import PART_BYTES, PART_ROWS, open_stream
+    if target is not None and target.is_keyless:
+        return None
+    size = PART_BYTES if part_bytes is None else part_bytes
+    rows = PART_ROWS if part_bytes is None else max(1, part_bytes // 64)
+    return open_stream(path, file_type=file_type, delimiter=delimiter,
+                       schema=target.arrow if target else None, part_bytes=size, part_rows=rows)
+
+
+def _import_stream(repo: Repository, name: str, stream: TableStream, mode: ImportMode,
+                   target: TableSchema | None, primary_key: list[str] | None,
+                   step: Callable[[str], None]) -> ImportResult:
+    """`import_table` for a file read in parts (see `stream_import`)."""
+    from dl.core.tables import stream_import
+    if target is None:
+        target = _inferred_schema(stream.schema.empty_table(), primary_key)
+    absent = [k for k in target.primary_key if k not in stream.schema.names]
+    if absent:
+        raise InputError(f"{stream.path.name}: primary key column {absent[0]!r} is not in the file "
+                         f"(columns: {', '.join(stream.schema.names)})", column=absent[0])
+    if target.is_keyless:
+        raise InputError("a keyless table cannot be imported in parts; give --pk")
+    scratch = repo.directory / DL_DIR / "tmp" if repo.directory is not None else None
+    result: list[ImportResult] = []
+
+    def build(current: Table | None, buffer: BufferedStore) -> Table:
+        step("building")
+        fresh = current is None or mode is ImportMode.CREATE
+        before = Table(buffer, (Table.empty(buffer, target) if fresh else current).value)
+        base = before if mode in (ImportMode.UPDATE, ImportMode.APPEND) else Table.empty(buffer, target)
+        for sort in (False, True):
+            counted = _Counted(stream_import.sorted_rows(stream, base, name, scratch, sort=sort))
+            try:
+                new = _consume(mode, base, counted, name, stream)
+                break
+            except stream_import.OutOfOrder:
+                buffer.discard()
+        result[:] = [_streamed_counts(name, mode, before, new, counted.rows)]
+        step("writing")
+        return new
+
+    repo.write_table(name, build)
+    return result[0]
+
+
+def _consume(mode: ImportMode, base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarray]],
+             name: str, stream: TableStream) -> Table:
+    from dl.core.tables import stream_import
+    if mode in (ImportMode.CREATE, ImportMode.REPLACE):
+        return stream_import.build_table(base, rows)
+    if mode is ImportMode.APPEND:
+        return stream_import.append_table(base, rows, name, stream.path.name, stream.lines_known)
+    return stream_import.upsert_table(base, rows)
+
+
+class _Counted:
+    """Passes the sorted batches through, counting their rows."""
+
+    def __init__(self, rows: Iterator[tuple[pa.Table, np.ndarray, np.ndarray]]) -> None:
+        self._rows, self.rows = rows, 0
+
+    def __iter__(self) -> Iterator[tuple[pa.Table, np.ndarray, np.ndarray]]:
+        for item in self._rows:
+            self.rows += item[0].num_rows
+            yield item
+
+
+def _streamed_counts(name: str, mode: ImportMode, before: Table, after: Table,
+                     processed: int) -> ImportResult:
+    """The counts users see, from a diff taken in pieces (its cost is the change's, its memory
+    a window of leaves)."""
+    from dl.core.prolly.diff import iter_diff
+    added = removed = modified = 0
+    if before.value.rows is None:
+        added = after.count()
+    else:
+        for piece in iter_diff(before.tree, after.tree):
+            added += piece.added.num_rows
+            removed += piece.removed.num_rows
+            modified += piece.modified_to.num_rows
+    return ImportResult(name, mode, processed, added, modified, processed - added - modified, removed)
 
 
 def _inferred_schema(rows: pa.Table, primary_key: list[str] | None) -> TableSchema:
@@ -163,5 +256,21 @@ def _counts(name: str, mode: ImportMode, before: Table, after: Table, processed:
 
 
 def export_rows(repo: Repository, name: str, rev: str = "WORKING") -> pa.Table:
-    """The rows of table `name` at `rev`, for `dl table export`."""
+    """The rows of table `name` at `rev` (all in memory; `export_table` streams)."""
     return repo.table(name, rev).scan()
+
+
+def export_table(repo: Repository, name: str, path: Path, rev: str = "WORKING", *,
+                 file_type: str | None = None) -> int:
+    """Writes table `name` at `rev` to `path` leaf by leaf (bounded memory); returns the rows."""
+    from dl.core.io import write_batches
+    table = repo.table(name, rev)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for leaf in table.tree.stream_leaves():
+            if table.schema.is_keyless:
+                yield from table.user_rows(pa.Table.from_batches([leaf])).to_batches()
+            else:
+                yield leaf
+    write_batches(table.schema.arrow, batches, path, file_type=file_type, protected=repo.dl_dir)
+    return table.count()

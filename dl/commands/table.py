@@ -80,14 +80,15 @@ def export(ctx: typer.Context,
 
     Example: dl table export people people.parquet --as-of HEAD~1
     """
-    from dl.core.io.write import check_export_target, write_table_file
+    from dl.core.io.write import check_export_target
+    from dl.core.tables.importer import export_table
     repo = open_repo(ctx, readonly=True)
     check_export_target(file, repo.dl_dir)  # before reading the table: fail fast
-    rows = repo.table(table, as_of).scan()
+    repo.table(table, as_of)  # a missing table or revision fails before the file is written
     if file.exists() and not force:
         raise AlreadyExists("file", f"{file} (use -f to overwrite)")
-    write_table_file(rows, file, file_type=file_type, protected=repo.dl_dir)
-    typer.echo(f"Exported {rows.num_rows:,} rows of {table} to {file}")
+    count = export_table(repo, table, file, as_of, file_type=file_type)
+    typer.echo(f"Exported {count:,} rows of {table} to {file}")
 
 
 @table_app.command("ls")

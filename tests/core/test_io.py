@@ -541,7 +541,7 @@ def test_write_failing_midway_removes_its_temporary_file(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import dl.core.io.write as writer
 
-    def explode(table: pa.Table, path: Path, kind: str) -> None:
+    def explode(schema: pa.Schema, batches: object, path: Path, kind: str) -> None:
         path.write_text("half a fi")
         raise OSError("disk full")
 

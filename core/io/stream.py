@@ -1,0 +1,270 @@
+"""Reading a large table file in parts, so an import holds one part in memory, not the file.
+
+A file over `PART_BYTES` is read part by part with the same strict readers as a whole file:
+- CSV, TSV, PSV: the text is cut into blocks of about `PART_BYTES` at record
+  boundaries (a newline after an even number of quote characters: outside any quoted field),
+  and each block is read by `core.io.csv.read_csv` as the header plus that block, with the
+  line and row offsets that make its errors and line numbers the whole file's. Without a
+  schema, the column types are inferred in a first pass (types only, parts dropped) and
+  joined across blocks: the same type, or the widest of int64 < decimal128(38, 0) < float64,
+  or text (lossless: the text as written). A block where a column is only missing values gives
+  no evidence. The second pass reads every block cast to the joined types, so every part has
+  one schema. A file whose quotes break the parity rule (a quote inside an unquoted field)
+  cannot be cut safely and is read whole.
+- Parquet: record batches of `PART_ROWS` rows (`ParquetFile.iter_batches`), cast by name to a
+  given schema; rows are named by number.
+- JSON documents and JSON lines are read whole (not streamed yet).
+
+`open_stream` returns None where a file is read whole (small, or a format not streamed); the
+caller then uses `read_table_file`. Parts are re-readable: `parts()` starts again from the top.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pyarrow as pa
+from dl.core.io.formats import check_readable, detect_format, text_delimiter
+
+PART_BYTES = 64 << 20
+PART_ROWS = 1 << 20
+HEADER_BYTES = 1 << 20  # a header line longer than this is read whole
+_QUOTE = ord('"')
+_NUMBER_RANK = {pa.int64(): 0, pa.decimal128(38, 0): 1, pa.float64(): 2}
+
+
+@dataclass(frozen=True)
+class Part:
+    """Rows of one part: typed columns, each row's 1-based source line (None: rows are named by
+    number), and how many rows of the file came before."""
+
+    table: pa.Table
+    lines: np.ndarray | None
+    first_row: int
+
+    def line_numbers(self) -> np.ndarray:
+        """Source lines, or 1-based row numbers where the format has no lines."""
+        if self.lines is not None:
+            return self.lines
+        return np.arange(self.first_row + 1, self.first_row + 1 + self.table.num_rows, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class TableStream:
+    """A file read in parts: the schema every part has, and the parts (re-readable)."""
+
+    path: Path
+    schema: pa.Schema
+    read_parts: Callable[[], Iterator[Part]]
+    lines_known: bool  # whether parts name rows by line (text) or by number (Parquet)
+
+    def parts(self) -> Iterator[Part]:
+        return self.read_parts()
+
+
+def open_stream(path: str | Path, *, file_type: str | None = None, schema: pa.Schema | None = None,
+                delimiter: str | None = None, part_bytes: int = PART_BYTES,
+                part_rows: int = PART_ROWS) -> TableStream | None:
+    """A stream over a large file; None when the file is better read whole (see the docstring)."""
+    path = Path(path)
+    check_readable(path)
+    kind = detect_format(path, file_type)
+    if kind == "parquet":
+        return _parquet_stream(path, schema, part_rows)
+    if kind in ("json", "jsonl"):
+        return None
+    if path.stat().st_size <= part_bytes:
+        return None
+    return _csv_stream(path, text_delimiter(kind, delimiter), schema, part_bytes)
+
+
+# -- Parquet ---------------------------------------------------------------------------------------
+
+def _parquet_stream(path: Path, schema: pa.Schema | None, part_rows: int) -> TableStream | None:
+    import pyarrow.parquet as pq
+
+    from dl.core.io.formats import Where, check_known
+    from dl.core.io.parquet import cast_table
+    try:
+        file = pq.ParquetFile(path)
+    except Exception:  # noqa: BLE001 - the whole-file reader names what is wrong
+        return None
+    if file.metadata.num_rows <= part_rows:
+        return None
+    arrow = file.schema_arrow
+    if len(set(arrow.names)) != len(arrow.names):
+        return None  # the whole-file reader refuses it with its message
+    if schema is not None:
+        check_known(path, arrow.names, schema)
+        arrow = pa.schema([pa.field(n, schema.field(n).type) for n in arrow.names])
+
+    def parts() -> Iterator[Part]:
+        first = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=part_rows):
+            table = pa.Table.from_batches([batch])
+            if schema is not None:
+                table = cast_table(Where(path, None, first), table, schema)
+            yield Part(table, None, first)
+            first += batch.num_rows
+    return TableStream(path, arrow, parts, lines_known=False)
+
+
+# -- delimited text --------------------------------------------------------------------------------
+
+def _csv_stream(path: Path, delimiter: str, schema: pa.Schema | None,
+                part_bytes: int) -> TableStream | None:
+    from dl.core.io.csv import header_end
+    head = header_end(path, _read_at(path, 0, HEADER_BYTES), delimiter)
+    if head is None:
+        return None
+    names, header_line, start = head
+    blocks = record_blocks(path, start, header_line, part_bytes, delimiter)
+    if blocks is None:
+        return None
+    if schema is None:
+        schema = _joined_schema(path, delimiter, start, names, blocks)
+    else:
+        from dl.core.io.formats import check_known
+        check_known(path, names, schema, header_line)
+        schema = pa.schema([pa.field(n, schema.field(n).type) for n in names])
+    known = schema
+
+    def parts() -> Iterator[Part]:
+        for table, lines, first in _read_blocks(path, delimiter, start, blocks, known):
+            yield Part(table, lines, first)
+    return TableStream(path, known, parts, lines_known=True)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Bytes `begin`..`end` of a text file: whole records, after `lines_before` lines."""
+
+    begin: int
+    end: int
+    lines_before: int
+
+
+def _read_at(path: Path, offset: int, size: int) -> bytes:
+    """`size` bytes of `path` from `offset` (fewer at the end): files are read, not mapped, so
+    only the block in hand is in memory (a mapped file's pages count as the process's)."""
+    with open(path, "rb") as file:
+        file.seek(offset)
+        return file.read(size)
+
+
+def record_blocks(path: Path, start: int, header_line: int, part_bytes: int,
+                  delimiter: str) -> list[Block] | None:
+    """Cuts the records of `path` (from offset `start`) into blocks of about `part_bytes`.
+
+    A newline ends a record when an even number of quotes precede it (counting from `start`,
+    where no field is open). None when the rule may not hold: a quote inside an unquoted field,
+    or lone `\\r` line ends."""
+    from dl.core.io.lines import quotes_well_placed
+    size = path.stat().st_size
+    blocks: list[Block] = []
+    begin, lines = start, header_line
+    with open(path, "rb") as file:
+        while begin < size:
+            file.seek(begin)
+            body = _whole_records(file, file.read(part_bytes))
+            part = np.frombuffer(body, dtype=np.uint8)
+            if b"\r" in body and _has_lone_cr(part):
+                return None
+            quotes = np.flatnonzero(part == _QUOTE)
+            if quotes.size and not quotes_well_placed(part, quotes, ord(delimiter)):
+                return None
+            blocks.append(Block(begin, begin + len(body), lines))
+            lines += body.count(b"\n")
+            begin += len(body)
+    return blocks
+
+
+def _whole_records(file: BinaryIO, body: bytes) -> bytes:
+    """`body` (read from a record boundary) extended from `file` to the next record boundary:
+    a newline after an even number of quotes, or the end of the file."""
+    quotes = body.count(b'"')
+    cut = body.rfind(b"\n")
+    if quotes % 2 == 0 and cut >= 0:  # the common case: no field open at the last newline?
+        if body.count(b'"', cut) % 2 == 0:
+            tail = body[cut + 1:]
+            file.seek(-len(tail), 1)
+            return body[:cut + 1]
+    while True:
+        more = file.read(1 << 16)
+        if not more:
+            return body
+        at = len(body)
+        body += more
+        while True:
+            newline = body.find(b"\n", at)
+            if newline < 0:
+                break
+            if body.count(b'"', 0, newline) % 2 == 0:
+                return body[:newline + 1]
+            at = newline + 1
+
+
+def _has_lone_cr(part: np.ndarray) -> bool:
+    cr = np.flatnonzero(part == ord("\r"))
+    after = np.take(part, np.minimum(cr + 1, part.size - 1))
+    return bool(np.any((after != ord("\n")) & (cr + 1 < part.size)))
+
+
+def _read_blocks(path: Path, delimiter: str, start: int, blocks: list[Block],
+                 schema: pa.Schema | None) -> Iterator[tuple[pa.Table, np.ndarray | None, int]]:
+    """Each block read as the header plus its records, with the whole file's lines."""
+    from dl.core.io.csv import read_csv
+    header = _read_at(path, 0, start)
+    header_lines = header.count(b"\n")
+    first = 0
+    with open(path, "rb") as file:
+        for block in blocks:
+            file.seek(block.begin)
+            body = file.read(block.end - block.begin)
+            if not body.strip():
+                continue
+            read = read_csv(path, header + body, delimiter, schema,
+                            line_offset=block.lines_before - header_lines, first_row=first)
+            del body
+            yield read.table, read.line_numbers, first
+            first += read.table.num_rows
+
+
+def _joined_schema(path: Path, delimiter: str, start: int, names: list[str],
+                   blocks: list[Block]) -> pa.Schema:
+    """Column types inferred block by block and joined (see the module docstring)."""
+    types: list[pa.DataType | None] = [None] * len(names)
+    for table, _, _ in _read_blocks(path, delimiter, start, blocks, None):
+        for i, column in enumerate(table.columns):
+            if _no_evidence(column):
+                continue
+            types[i] = column.type if types[i] is None else join_types(types[i], column.type)
+    return pa.schema([pa.field(n, t if t is not None else pa.string()) for n, t in zip(names, types)])
+
+
+def join_types(a: pa.DataType, b: pa.DataType) -> pa.DataType:
+    """The type holding both blocks' values: the same, the wider number, else text."""
+    if a == b:
+        return a
+    if a in _NUMBER_RANK and b in _NUMBER_RANK:
+        return a if _NUMBER_RANK[a] > _NUMBER_RANK[b] else b
+    return pa.string()
+
+
+def _no_evidence(column: pa.ChunkedArray) -> bool:
+    """A column of a block inferred as text only because it holds nothing but missing values."""
+    from dl.core.io.convert import _TOKENS
+    if column.null_count == len(column):
+        return True
+    if not pa.types.is_string(column.type):
+        return False
+    import pyarrow.compute as pc
+    missing = pc.or_kleene(pc.is_null(column), pc.is_in(column, value_set=_TOKENS))
+    return bool(pc.all(missing).as_py())
+
+
+__all__ = ["PART_BYTES", "PART_ROWS", "Block", "Part", "TableStream", "join_types", "open_stream",
+           "record_blocks"]

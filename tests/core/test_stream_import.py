@@ -1,0 +1,183 @@
+"""Streamed import (files read in parts, sorted in runs, trees built as rows arrive) gives the
+same tables, counts and errors as reading the file whole; its building blocks keep their laws."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from dl.core.errors import DuplicateKey, InputError
+from dl.core.io.stream import join_types, open_stream
+from dl.core.prolly.builder import TreeBuilder, build_tree
+from dl.core.prolly.diff import diff_trees, iter_diff
+from dl.core.prolly.edit import apply_edits
+from dl.core.prolly.layout import RowLayout
+from dl.core.prolly.tree import ProllyTree
+from dl.core.repo import Repository
+from dl.core.store.buffered import BufferedStore
+from dl.core.store.memory import MemoryStore
+from dl.core.tables.external_sort import RunSorter
+from dl.core.tables.importer import ImportMode, import_table
+
+PART = 4096  # bytes per part: the files below are read in dozens of parts
+
+
+def rows(n: int, seed: int = 1, shuffled: bool = True) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    ids = rng.permutation(n) if shuffled else np.arange(n)
+    return pa.table({"id": pa.array(ids, pa.int64()), "a": pa.array(rng.integers(0, 100, n)),
+                     "s": pa.array([f"v{i}" for i in ids]), "f": pa.array(rng.random(n))})
+
+
+def write_csv(path: Path, table: pa.Table) -> Path:
+    pacsv.write_csv(table, path)
+    return path
+
+
+def two_repos(tmp_path: Path) -> tuple[Repository, Repository]:
+    return Repository.init(tmp_path / "streamed"), Repository.init(tmp_path / "whole")
+
+
+@pytest.mark.parametrize("shuffled", [True, False])
+def test_streamed_csv_import_builds_the_same_table_as_a_whole_read(tmp_path: Path, shuffled: bool) -> None:
+    source = write_csv(tmp_path / "t.csv", rows(3000, shuffled=shuffled))
+    assert open_stream(source, part_bytes=PART) is not None  # really read in parts
+    streamed, whole = two_repos(tmp_path)
+    got = import_table(streamed, "t", source, ImportMode.CREATE, primary_key=["id"], part_bytes=PART)
+    want = import_table(whole, "t", source, ImportMode.CREATE, primary_key=["id"])
+    assert got == want
+    a, b = streamed.table("t", "WORKING"), whole.table("t", "WORKING")
+    assert a.schema == b.schema and a.value.rows == b.value.rows
+
+
+def test_streamed_update_replace_and_append_match_whole_reads(tmp_path: Path) -> None:
+    base = rows(2000)
+    changes = rows(3000, seed=2).slice(1000)  # ids overlap the table's and go past them
+    start = write_csv(tmp_path / "start.csv", base)
+    change = write_csv(tmp_path / "change.csv", changes)
+    extra = write_csv(tmp_path / "extra.csv", rows(2000, seed=3).set_column(
+        0, "id", pa.array(np.arange(5000, 7000), pa.int64())))
+    streamed, whole = two_repos(tmp_path)
+    for repo in (streamed, whole):
+        import_table(repo, "t", start, ImportMode.CREATE, primary_key=["id"])
+    for mode, source in ((ImportMode.UPDATE, change), (ImportMode.APPEND, extra),
+                         (ImportMode.REPLACE, change)):
+        got = import_table(streamed, "t", source, mode, part_bytes=PART)
+        want = import_table(whole, "t", source, mode)
+        assert got == want, mode
+        assert streamed.table("t", "WORKING").value.rows == whole.table("t", "WORKING").value.rows
+
+
+def test_streamed_errors_name_the_lines_of_the_whole_file(tmp_path: Path) -> None:
+    repo = Repository.init(tmp_path / "r")
+    table = rows(2000, shuffled=False)
+    ids = table.column("id").to_numpy().copy()
+    ids[1500] = 17  # line 1502 repeats the key of line 19, many parts apart
+    source = write_csv(tmp_path / "dup.csv", table.set_column(0, "id", pa.array(ids)))
+    with pytest.raises(DuplicateKey) as dup:
+        import_table(repo, "t", source, ImportMode.CREATE, primary_key=["id"], part_bytes=PART)
+    assert dup.value.lines == (19, 1502) and "17" in str(dup.value)
+    good = write_csv(tmp_path / "good.csv", table)
+    import_table(repo, "u", good, ImportMode.CREATE, primary_key=["id"], part_bytes=PART)
+    text = good.read_text().splitlines()
+    text[1700] = text[1700].replace(",", ",x", 1)  # not an int in column a, line 1701
+    (tmp_path / "bad.csv").write_text("\n".join(text) + "\n")
+    with pytest.raises(InputError, match=r"bad.csv, line 1701, column a: 'x"):
+        import_table(repo, "u", tmp_path / "bad.csv", ImportMode.UPDATE, part_bytes=PART)
+    text = good.read_text().splitlines()
+    text[1234] = "," + text[1234].split(",", 1)[1]  # a missing key on line 1235
+    (tmp_path / "null.csv").write_text("\n".join(text) + "\n")
+    with pytest.raises(InputError, match=r"null.csv, line 1235: primary key column 'id' is empty"):
+        import_table(repo, "v", tmp_path / "null.csv", ImportMode.CREATE, primary_key=["id"],
+                     part_bytes=PART)
+
+
+def test_types_are_joined_across_parts_as_a_whole_read_infers_them(tmp_path: Path) -> None:
+    n = 2000
+    lines = ["id,num,code,empty"] + [f"{i},{i},{i + 100},NA" for i in range(n)]
+    lines[1800] = "1799,2.5,007,"  # a float late in num, a leading zero late in code
+    source = tmp_path / "late.csv"
+    source.write_text("\n".join(lines) + "\n")
+    streamed, whole = two_repos(tmp_path)
+    import_table(streamed, "t", source, ImportMode.CREATE, primary_key=["id"], part_bytes=PART)
+    import_table(whole, "t", source, ImportMode.CREATE, primary_key=["id"])
+    a, b = streamed.table("t", "WORKING"), whole.table("t", "WORKING")
+    assert a.schema.arrow.types == [pa.int64(), pa.float64(), pa.string(), pa.string()]
+    assert a.schema == b.schema and a.scan().equals(b.scan())
+    assert join_types(pa.int64(), pa.decimal128(38, 0)) == pa.decimal128(38, 0)
+    assert join_types(pa.bool_(), pa.int64()) == pa.string()
+
+
+def test_quoted_newlines_do_not_cut_a_record_in_two(tmp_path: Path) -> None:
+    table = rows(1500).set_column(2, "s", pa.array([f"line\n{i},\"x\"" for i in range(1500)]))
+    source = write_csv(tmp_path / "q.csv", table)
+    streamed, whole = two_repos(tmp_path)
+    import_table(streamed, "t", source, ImportMode.CREATE, primary_key=["id"], part_bytes=PART)
+    import_table(whole, "t", source, ImportMode.CREATE, primary_key=["id"])
+    assert streamed.table("t", "WORKING").value.rows == whole.table("t", "WORKING").value.rows
+
+
+def test_streamed_parquet_import(tmp_path: Path) -> None:
+    source = tmp_path / "t.parquet"
+    pq.write_table(rows(5000), source, row_group_size=700)
+    assert open_stream(source, part_rows=512) is not None
+    streamed, whole = two_repos(tmp_path)
+    import_table(streamed, "t", source, ImportMode.CREATE, primary_key=["id"], part_bytes=512 * 64)
+    import_table(whole, "t", source, ImportMode.CREATE, primary_key=["id"])
+    assert streamed.table("t", "WORKING").value.rows == whole.table("t", "WORKING").value.rows
+
+
+# -- building blocks ------------------------------------------------------------------------------
+
+LAYOUT = RowLayout(rows(1).schema, ("id",))
+
+
+def test_tree_builder_fed_in_batches_gives_the_bulk_build_root() -> None:
+    data = rows(20_000, shuffled=False)
+    store = MemoryStore()
+    for size in (1, 97, 5000):
+        builder = TreeBuilder(store, LAYOUT, flush_bytes=10_000)
+        for batch in data.to_batches(max_chunksize=size):
+            builder.add(batch, LAYOUT.keys_of(batch))
+        assert builder.finish() == build_tree(MemoryStore(), LAYOUT, data)
+
+
+def test_run_sorter_merges_runs_into_key_order_keeping_file_order_for_ties(tmp_path: Path) -> None:
+    data = rows(10_000, seed=5)
+    with RunSorter(LAYOUT, tmp_path, batch_rows=300) as sorter:
+        for part in data.to_batches(max_chunksize=1234):
+            sorter.add(pa.Table.from_batches([part]))
+        merged = [b for b, _ in sorter.merged()]
+        assert len(list(tmp_path.glob("sort-*/run-*"))) == 9
+    assert pa.Table.from_batches(merged).equals(data.sort_by("id"))
+    assert not list(tmp_path.glob("sort-*"))  # removed on close
+
+
+def test_iter_diff_in_small_windows_adds_up_to_the_whole_diff() -> None:
+    store = MemoryStore()
+    old = ProllyTree(store, LAYOUT, build_tree(store, LAYOUT, rows(30_000, shuffled=False)))
+    changed = rows(30_000, seed=9).slice(0, 3000)  # modify and add across the whole key range
+    changed = changed.set_column(0, "id", pa.array(changed.column("id").to_numpy() * 2, pa.int64()))
+    gone = np.setdiff1d(np.arange(1, 30_000, 7), changed.column("id").to_numpy())
+    new = apply_edits(old, changed, LAYOUT.keys_of(pa.table({"id": pa.array(gone, pa.int64())})))
+    whole = diff_trees(old, new)
+    pieces = list(iter_diff(old, new, window=3))
+    assert len(pieces) > 5
+    for name in ("added", "removed", "modified_from", "modified_to"):
+        got = pa.concat_tables([getattr(p, name) for p in pieces])
+        assert got.equals(getattr(whole, name)), name
+
+
+def test_buffered_store_spills_leaves_but_lands_whole() -> None:
+    inner = MemoryStore()
+    buffer = BufferedStore(inner, spill_bytes=50_000)
+    root = build_tree(buffer, LAYOUT, rows(20_000, shuffled=False))
+    assert buffer.spilled > 0 and all(d[:1] != b"L" for d in buffer.pending.values())
+    tree = ProllyTree(buffer, LAYOUT, root)
+    assert tree.scan().equals(rows(20_000, shuffled=False))
+    assert buffer.flush()
+    assert ProllyTree(inner, LAYOUT, root).count() == 20_000
