@@ -28,6 +28,7 @@ LOCKED_CONFIG: dict[str, str | bool | int | float] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "python_enable_replacements": False,
+    "enable_progress_bar": False,  # DuckDB's own bar would write into dl's output on long queries
 }
 
 FILE_FUNCTIONS_HINT = ("SQL in dl reads only the repository's tables, not files, URLs or extensions: "
@@ -41,10 +42,14 @@ def connect(settings: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
     """
     import duckdb
 
-    con = duckdb.connect(":memory:", config=dict(LOCKED_CONFIG))
+    # DuckDB refuses to change some settings (temp_directory) once external access is off, so
+    # the caller's settings run between the connection's config and the last two locks.
+    opening = {key: value for key, value in LOCKED_CONFIG.items() if key != "enable_external_access"}
+    con = duckdb.connect(":memory:", config=opening)
     try:
         for setting in settings:
             con.execute(setting)
+        con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     except BaseException:
         con.close()
