@@ -28,7 +28,6 @@ LOCKED_CONFIG: dict[str, str | bool | int | float] = {
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "python_enable_replacements": False,
-    "enable_progress_bar": False,  # DuckDB's own bar would write into dl's output on long queries
 }
 
 FILE_FUNCTIONS_HINT = ("SQL in dl reads only the repository's tables, not files, URLs or extensions: "
@@ -47,6 +46,7 @@ def connect(settings: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
     opening = {key: value for key, value in LOCKED_CONFIG.items() if key != "enable_external_access"}
     con = duckdb.connect(":memory:", config=opening)
     try:
+        con.execute("SET enable_progress_bar = false")  # DuckDB's bar would write into dl's output
         for setting in settings:
             con.execute(setting)
         con.execute("SET enable_external_access = false")
