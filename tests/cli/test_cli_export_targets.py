@@ -59,7 +59,7 @@ def test_a_failed_export_leaves_the_old_file_whole(people: Path, dl: Dl,
     dl.ok("table", "export", "people", "people.csv")
     old = (people / "people.csv").read_bytes()
 
-    def disk_full(table, path: Path, kind: str) -> None:
+    def disk_full(schema, batches, path: Path, kind: str) -> None:
         path.write_bytes(b"id,na")
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setitem(write._WRITERS, "csv", disk_full)
