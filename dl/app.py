@@ -23,6 +23,8 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click.exceptions import ClickException, NoArgsIsHelpError
 
 from dl.core.errors import DlError
+from dl.help_format import hide_flag_types
+from dl.version import installed_version
 
 COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "merge", "maintenance")
 
@@ -35,6 +37,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"dl version {installed_version()}")
+        raise typer.Exit(0)
 
 
 @dataclass
@@ -50,6 +58,8 @@ def _options(
     ctx: typer.Context,
     data_dir: Path = typer.Option(None, "--data-dir", "-C", help="Run as if started in this directory."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print dl's version and exit."),
 ) -> None:
     ctx.obj = AppState(data_dir, debug)
 
@@ -63,6 +73,7 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered = True
+    hide_flag_types()
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"dl.commands.{name}")

@@ -26,14 +26,13 @@ def init(ctx: typer.Context,
     Example: mkdir data && cd data && dl init
     """
     from dl.core.config import Config
-    from dl.core.repo import CONFIG_FILE, DL_DIR, Author, Repository
+    from dl.core.repo import CONFIG_FILE, DL_DIR, Repository, require_author
     directory = start_dir(ctx)
     if not directory.is_dir():
         raise NotFound("directory", str(directory))
     config = Config(global_config_path(), directory / DL_DIR / CONFIG_FILE)
-    author = None
-    if name or email:
-        author = Author(name or config.get("user.name") or "dl", email or config.get("user.email") or "dl@localhost")
+    # the first commit needs an author, as Dolt's init does: refuse before writing anything
+    author = require_author(name or config.get("user.name"), email or config.get("user.email"))
     first = branch or config.get("init.defaultbranch") or "main"
     repo = Repository.init(directory, global_config=global_config_path(), branch=first, author=author)
     if name:
@@ -263,7 +262,17 @@ def config(ctx: typer.Context,
     target.set(key, value)
 
 
+def version() -> None:
+    """Print dl's version, as `dolt version` does.
+
+    Example: dl version
+    """
+    from dl.version import installed_version
+    typer.echo(f"dl version {installed_version()}")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("version")(version)
     app.command("init")(init)
     app.command("status")(status)
     app.command("add")(add)
