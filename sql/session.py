@@ -34,6 +34,7 @@ from dl.core.versioning.workingset import WorkingSet
 from dl.sql import conflicts, ddl, dialects, dml, functions, procedures, view_ddl, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, wrap
+from dl.sql.headers import label_projections
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
 from dl.sql.resolve import Binder, ScanCache
 from dl.sql.statement_view import View
@@ -169,6 +170,8 @@ class Session:
     def _select(self, statement: Statement) -> pa.Table:
         expression = statement.expression.copy()  # type: ignore[union-attr]
         edits = TextEdits(statement.source) if self.dialect == "duckdb" and statement.source else None
+        if edits is not None and not statement.prefix:  # other dialects: labelled by the parser
+            label_projections(expression, statement.source, self.dialect, edits, statement.as_of)
         if functions.calls(expression, procedures.PROCEDURES):
             reopen = self._land_transaction()
             view = self._view()
