@@ -26,6 +26,7 @@ from dl.core.errors import DlError
 from dl.help_format import hide_flag_types
 from dl.version import installed_version
 
+INTERRUPTED = 130  # exit code after Ctrl-C
 COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "merge", "maintenance")
 
 app = typer.Typer(
@@ -103,8 +104,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.format_message(), exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
+    except KeyboardInterrupt:  # Ctrl-C: DuckDB was told to stop (sql/interrupt.py); exit as shells expect
+        _interrupted()
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)
@@ -112,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", 1)
+    if code == INTERRUPTED:  # typer turns a KeyboardInterrupt into a silent exit 130: say why
+        _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -124,6 +127,22 @@ def _arm_faults(spec: str | None) -> None:
             faults.arm(spec)
         except ValueError as exc:
             _fail(f"DL_FAULT: {exc}", 2)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: colour off, one line, exit 130 (128 + SIGINT, as shells report it)."""
+    _reset_terminal()
+    _fail("interrupted", INTERRUPTED)
+
+
+def _reset_terminal() -> None:
+    """Turns colour off on a terminal, so a Ctrl-C during coloured output leaves none behind."""
+    try:
+        if sys.stdout.isatty():
+            sys.stdout.write("\x1b[0m")
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _fail(message: str, code: int) -> None:

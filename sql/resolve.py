@@ -26,6 +26,7 @@ from dl.core.tables.table import Table
 from dl.sql import functions, pushdown, system_tables, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, engine_error
+from dl.sql.interrupt import run_interruptible
 from dl.sql.statement_view import View
 from sqlglot import exp
 
@@ -117,11 +118,12 @@ class Binder:
         return self.bind(expression).sql(dialect="duckdb", copy=False)
 
     def run_sql(self, text: str) -> pa.Table:
-        try:
+        """Runs `text` in DuckDB and returns all its rows (Ctrl-C stops it: sql/interrupt.py)."""
+        def run() -> pa.Table:
             relation = self.con.sql(text)
-            if relation is None:
-                return pa.table({})
-            return relation.to_arrow_table()
+            return pa.table({}) if relation is None else relation.to_arrow_table()
+        try:
+            return run_interruptible(self.con, run)
         except SqlError:
             raise
         except Exception as exc:  # duckdb's error classes
