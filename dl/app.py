@@ -48,10 +48,12 @@ def _print_version(value: bool) -> None:
 
 @dataclass
 class AppState:
-    """Options every command sees: where the repository is, whether to show tracebacks."""
+    """Options every command sees: where the repository is, whether to show tracebacks, whether
+    long output may go through a pager."""
 
     data_dir: Path | None
     debug: bool
+    no_pager: bool = False
 
 
 @app.callback()
@@ -59,10 +61,11 @@ def _options(
     ctx: typer.Context,
     data_dir: Path = typer.Option(None, "--data-dir", "-C", help="Run as if started in this directory."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+    no_pager: bool = typer.Option(False, "--no-pager", help="Do not page long output (log, diff, show, blame)."),
     version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                  help="Print dl's version and exit."),
 ) -> None:
-    ctx.obj = AppState(data_dir, debug)
+    ctx.obj = AppState(data_dir, debug, no_pager)
 
 
 _registered = False

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -27,6 +28,7 @@ from dl.sql import functions, pushdown, system_tables, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, engine_error
 from dl.sql.interrupt import run_interruptible
+from dl.sql.row_stream import BATCH_ROWS, RowStream
 from dl.sql.statement_view import View
 from sqlglot import exp
 
@@ -130,6 +132,24 @@ class Binder:
             if type(exc).__module__.startswith(("duckdb", "_duckdb")):
                 raise engine_error(exc, self.shown) from None
             raise
+
+    def stream_sql(self, text: str, locate: Callable[[SqlError], SqlError]) -> RowStream:
+        """Starts `text` in DuckDB and returns its rows as a `RowStream`; the stream closes this
+        binder (its registered sources) when it is closed."""
+        def start() -> pa.RecordBatchReader:
+            relation = self.con.sql(text)
+            if relation is None:
+                return pa.RecordBatchReader.from_batches(pa.schema([]), [])
+            return relation.to_arrow_reader(BATCH_ROWS)
+        try:
+            reader = run_interruptible(self.con, start)
+        except SqlError:
+            raise
+        except Exception as exc:
+            if type(exc).__module__.startswith(("duckdb", "_duckdb")):
+                raise engine_error(exc, self.shown) from None
+            raise
+        return RowStream(self.con, reader, names=dict(self.shown), locate=locate, on_close=self.close)
 
     def register(self, rows: pa.Table, shown: str) -> str:
         name = f"{_SOURCE_PREFIX}{next(_counter)}"

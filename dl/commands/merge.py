@@ -172,7 +172,9 @@ def blame(ctx: typer.Context,
     rows = rows.set_column(rows.schema.get_field_index("commit_date"), "commit_date", date)
     summary = pa.array([m.splitlines()[0] if m else m for m in rows.column("message").to_pylist()], pa.string())
     rows = rows.set_column(rows.schema.get_field_index("message"), "message", summary)
-    typer.echo(to_box(rows), nl=False)
+    from dl.pager import paged
+    with paged(ctx):
+        typer.echo(to_box(rows), nl=False)
 
 
 @stash_app.callback()

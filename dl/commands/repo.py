@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from dl.context import global_config_path, is_terminal, open_repo, start_dir
+from dl.context import global_config_path, open_repo, start_dir, use_colour
 from dl.core.errors import DlError, NotFound, UsageError
 
 _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
@@ -118,10 +118,16 @@ def log(ctx: typer.Context,
 
     Example: dl log -n 5 --oneline
     """
+    from dl.pager import paged
+    with paged(ctx):
+        _print_log(ctx, revision, number, one_line, graph)
+
+
+def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: bool, graph: bool) -> None:
     from dl import render
     repo = open_repo(ctx, readonly=True)
     commits = repo.log(revision, number)
-    colour = is_terminal()
+    colour = use_colour()
     current = repo.current_branch()
     branches = repo.branches()
     tags = {name: tag.commit for name, tag in repo.tags().items()}
