@@ -96,20 +96,18 @@ class Session:
         """Runs the statements of `text` one by one, yielding each result as it is ready.
 
         With `stream`, a query's result carries its rows as a `RowStream` (`result.stream`)
-        instead of a table, so a large result is written as it comes; the stream is closed
-        before the next statement runs."""
+        instead of a table, so a large result is written as it comes. Read it before asking
+        for the next result: the stream is closed when the next statement runs (or another
+        `execute`, or `close`)."""
         for piece in split_script(text, self.dialect):
+            self._close_stream()
             statement = parse_statement(piece, self.dialect)
             try:
-                result = self._run(statement, stream)
+                yield self._run(statement, stream)
             except SqlError as exc:
                 raise exc.located(statement.text, piece.number, piece.line) from None
             except DlError as exc:
                 raise wrap(exc).located(statement.text, piece.number, piece.line) from None
-            try:
-                yield result
-            finally:
-                self._close_stream()
 
     def query(self, text: str) -> pa.Table:
         """The rows of the last statement of `text` that returned rows."""

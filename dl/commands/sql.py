@@ -61,20 +61,30 @@ def _read_file(path: Path) -> str:
 
 def _run_script(session: Any, text: str, result_format: str, output: Path | None) -> None:
     """Runs `text`, writing each result as its rows stream in (see dl/results.py)."""
+    from dl.progress import wait_spinner
     from dl.sql.session import ResultKind
     last_rows = None
     stream: IO[str] = open(output, "w", encoding="utf-8") if output and result_format != "parquet" else sys.stdout
+    results = session.execute(text, stream=True)
     try:
-        for result in session.execute(text, stream=True):
-            if result.kind is ResultKind.ROWS and result_format == "parquet":
-                last_rows = result.stream.read_all() if result.stream is not None else result.table
-            elif result.kind is ResultKind.ROWS:
-                _write_rows(result, result_format, stream)
-            elif result_format == "tabular" and result.kind is ResultKind.COUNT:
-                noun = "row" if result.rows_affected == 1 else "rows"
-                stream.write(f"Query OK, {result.rows_affected} {noun} affected\n")
+        while True:
+            # a spinner if a statement stays silent for a second (reading tables, a slow query)
+            with wait_spinner("running", enabled=stream is sys.stdout) as quiet:
+                result = next(results, None)
+                if result is None:
+                    break
+                if result.kind is ResultKind.ROWS and result_format == "parquet":
+                    last_rows = result.stream.read_all() if result.stream is not None else result.table
+                    continue
+                if result.kind is ResultKind.ROWS:
+                    _write_rows(result, result_format, stream, quiet)
+                elif result_format == "tabular" and result.kind is ResultKind.COUNT:
+                    quiet()
+                    noun = "row" if result.rows_affected == 1 else "rows"
+                    stream.write(f"Query OK, {result.rows_affected} {noun} affected\n")
             stream.flush()
     finally:
+        results.close()
         if stream is not sys.stdout:
             stream.close()
         if session.in_transaction:
@@ -84,15 +94,14 @@ def _run_script(session: Any, text: str, result_format: str, output: Path | None
         _write_parquet(last_rows, output)
 
 
-def _write_rows(result: Any, result_format: str, stream: IO[str]) -> None:
-    """One result set, streamed; on a terminal, a spinner until the first rows and a count after."""
-    from dl.progress import wait_spinner
+def _write_rows(result: Any, result_format: str, stream: IO[str], quiet: Any) -> None:
+    """One result set, streamed (`quiet()` takes the spinner away before the first line); on a
+    terminal, the row count after it."""
     from dl.results import write_batches
     rows = result.stream if result.stream is not None else result.table.to_batches()
     schema = result.stream.schema if result.stream is not None else result.table.schema
     on_terminal = stream is sys.stdout and is_terminal()
-    with wait_spinner("running query", enabled=stream is sys.stdout) as stop:
-        count = write_batches(schema, rows, result_format, stream.write, first_output=stop)
+    count = write_batches(schema, rows, result_format, stream.write, first_output=quiet)
     if on_terminal and result_format == "tabular":
         stream.write(f"{count} row{'s' if count != 1 else ''} in set\n")
 

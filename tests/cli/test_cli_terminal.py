@@ -168,6 +168,7 @@ def test_sql_diff_and_blame_draw_one_style(people: Path, dl: Dl, cli_env: Path) 
     texts = {"sql": dl.ok("sql", "-q", "select * from people where id = 6"),
              "diff": dl.ok("diff"), "blame": dl.ok("blame", "people")}
     code, on_tty = on_terminal(["sql", "-q", "select * from people where id = 6"], people, cli_env)
+    assert code == 0
     texts["sql on a terminal"] = SGR.sub("", on_tty).replace("\r\n", "\n")
     for name, text in texts.items():
         rules = [line for line in text.splitlines() if line.startswith("+-")]
