@@ -56,8 +56,13 @@ def paged(ctx: typer.Context | None) -> Iterator[None]:
     env.setdefault("LESS", "FRX")
     env.setdefault("LV", "-c")
     sys.stdout.flush()
-    process = subprocess.Popen(command if _needs_shell(command) else shlex.split(command),
-                               shell=_needs_shell(command), stdin=subprocess.PIPE, env=env)
+    try:
+        process = subprocess.Popen(command if _needs_shell(command) else shlex.split(command),
+                                   shell=_needs_shell(command), stdin=subprocess.PIPE, env=env)
+    except (OSError, ValueError) as exc:  # as git does: say so, and print without a pager
+        print(f"warning: cannot run pager {command!r}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        yield
+        return
     assert process.stdin is not None
     original, sys.stdout = sys.stdout, _PagerInput(process.stdin, encoding="utf-8", errors="replace")
     try:

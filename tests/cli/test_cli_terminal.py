@@ -78,6 +78,12 @@ def test_no_pager_flag_and_an_empty_pager_print_directly(people_repo: Path, cli_
     assert code == 0 and "import people" in shown and not (people_repo / "p.txt").exists()
 
 
+def test_a_pager_that_cannot_run_is_named_and_output_still_shown(people_repo: Path, cli_env: Path) -> None:
+    code, shown = on_terminal(["log"], people_repo, cli_env, {"DL_PAGER": "no-such-pager-x"})
+    assert code == 0 and "import people" in shown
+    assert "warning: cannot run pager 'no-such-pager-x'" in shown
+
+
 def test_pager_from_PAGER_and_colour_reaches_it(people_repo: Path, cli_env: Path) -> None:
     code, _ = on_terminal(["diff"], people_repo, cli_env, {"PAGER": "cat > paged.txt"})
     assert code == 0
