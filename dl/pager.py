@@ -4,21 +4,23 @@ The pager is `DL_PAGER`, else `PAGER`, else `less -FRX` (quit if one screen, kee
 the text on the screen: git's default); `--no-pager`, an empty value or `cat` turn it off, and
 it is never used when standard output is not a terminal. While it runs, `sys.stdout` is the
 pager's input; that stream says it is a terminal, because what is written reaches one, so colour
-decisions stay as they would be without the pager (less -R shows the colour). Quitting the pager
+decisions stay as they would be without the pager (less -R shows the colour). Only the standard
+library is used, imported when a pager runs (start-up stays cheap). Quitting the pager
 early is not an error: the command stops writing and exits quietly.
 """
 from __future__ import annotations
 
 import io
 import os
-import shlex
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    import subprocess
 
 DEFAULT_PAGER = "less -FRX"
 
@@ -35,7 +37,8 @@ def pager_command() -> str | None:
     command = os.environ.get("DL_PAGER", os.environ.get("PAGER", DEFAULT_PAGER)).strip()
     if not command or command == "cat":
         return None
-    if command == DEFAULT_PAGER and shutil.which("less") is None:
+    from shutil import which
+    if command == DEFAULT_PAGER and which("less") is None:
         return None
     return command
 
@@ -52,6 +55,8 @@ def paged(ctx: typer.Context | None) -> Iterator[None]:
     if command is None:
         yield
         return
+    import shlex
+    import subprocess
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")
     env.setdefault("LV", "-c")
@@ -82,7 +87,7 @@ def _needs_shell(command: str) -> bool:
     return any(c in command for c in "|&;<>()$`\\\"'*?[]#~=%")
 
 
-def _wait(process: subprocess.Popen[bytes]) -> None:
+def _wait(process: "subprocess.Popen[bytes]") -> None:
     """Waits for the pager; Ctrl-C belongs to it (less uses it), not to us."""
     while True:
         try:

@@ -18,7 +18,6 @@ import typer
 
 from dl.context import open_repo, use_colour
 from dl.core.errors import NotFound, UsageError
-from dl.pager import paged
 
 FORMATS = ("tabular", "json", "sql", "csv")
 
@@ -50,6 +49,7 @@ def diff(ctx: typer.Context,
         raise UsageError(f"unknown result format {result_format!r} (choose from {', '.join(FORMATS)})")
     repo = open_repo(ctx, readonly=True)
     sides = parse_sides(repo, list(args or []), cached)
+    from dl.pager import paged
     with paged(ctx):
         print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
                    result_format=result_format)
@@ -170,6 +170,7 @@ def show(ctx: typer.Context,
     colour = use_colour()
     tags = {name: tag.commit for name, tag in repo.tags().items()}
     decoration = render.decorations(address, repo.current_branch(), repo.branches(), tags)
+    from dl.pager import paged
     with paged(ctx):
         typer.echo(render.commit_text(address, commit, decoration, colour))
         if commit.parents:
