@@ -87,6 +87,16 @@ def find_repository(start: Path) -> Path:
     raise NotFound("repository", str(start), "run `dl init` to create one, or use --data-dir")
 
 
+def require_author(name: str | None, email: str | None) -> Author:
+    """The author `name <email>`; when either is missing, a clear error saying how to set it
+    (commit and init both need one, as in Dolt)."""
+    if not name or not email:
+        missing = "user.name" if not name else "user.email"
+        raise DlError(f"{missing} is not set; run: dl config --global --add {missing} "
+                      f"\"{'Your Name' if missing == 'user.name' else 'you@example.com'}\"")
+    return Author(name, email)
+
+
 class Repository:
     """A dl repository on disk (or over any chunk store, for tests)."""
 
@@ -158,12 +168,7 @@ class Repository:
 
     def author(self) -> Author:
         """The configured author; a clear error saying how to set it when missing."""
-        name, email = self.config.get("user.name"), self.config.get("user.email")
-        if not name or not email:
-            missing = "user.name" if not name else "user.email"
-            raise DlError(f"{missing} is not set; run: dl config --global --add {missing} "
-                          f"\"{'Your Name' if missing == 'user.name' else 'you@example.com'}\"")
-        return Author(name, email)
+        return require_author(self.config.get("user.name"), self.config.get("user.email"))
 
     def _author_or_default(self) -> Author:
         name, email = self.config.get("user.name"), self.config.get("user.email")

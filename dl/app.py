@@ -24,7 +24,10 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 
 from dl import plain_params
 from dl.core.errors import DlError
+from dl.help_format import hide_flag_types
+from dl.version import installed_version
 
+INTERRUPTED = 130  # exit code after Ctrl-C
 COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "merge", "maintenance")
 
 app = typer.Typer(
@@ -40,12 +43,20 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"dl version {installed_version()}")
+        raise typer.Exit(0)
+
+
 @dataclass
 class AppState:
-    """Options every command sees: where the repository is, whether to show tracebacks."""
+    """Options every command sees: where the repository is, whether to show tracebacks, whether
+    long output may go through a pager."""
 
     data_dir: Path | None
     debug: bool
+    no_pager: bool = False
 
 
 @app.callback()
@@ -53,8 +64,11 @@ def _options(
     ctx: typer.Context,
     data_dir: Path = typer.Option(None, "--data-dir", "-C", help="Run as if started in this directory."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+    no_pager: bool = typer.Option(False, "--no-pager", help="Do not page long output (log, diff, show, blame)."),
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                 help="Print dl's version and exit."),
 ) -> None:
-    ctx.obj = AppState(data_dir, debug)
+    ctx.obj = AppState(data_dir, debug, no_pager)
 
 
 _registered = False
@@ -66,6 +80,7 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered = True
+    hide_flag_types()
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"dl.commands.{name}")
@@ -96,8 +111,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.format_message(), exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
+    except KeyboardInterrupt:  # Ctrl-C: DuckDB was told to stop (sql/interrupt.py); exit as shells expect
+        _interrupted()
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)
@@ -105,6 +120,8 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", 1)
+    if code == INTERRUPTED:  # typer turns a KeyboardInterrupt into a silent exit 130: say why
+        _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -117,6 +134,22 @@ def _arm_faults(spec: str | None) -> None:
             faults.arm(spec)
         except ValueError as exc:
             _fail(f"DL_FAULT: {exc}", 2)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: colour off, one line, exit 130 (128 + SIGINT, as shells report it)."""
+    _reset_terminal()
+    _fail("interrupted", INTERRUPTED)
+
+
+def _reset_terminal() -> None:
+    """Turns colour off on a terminal, so a Ctrl-C during coloured output leaves none behind."""
+    try:
+        if sys.stdout.isatty():
+            sys.stdout.write("\x1b[0m")
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def _fail(message: str, code: int) -> None:

@@ -1,5 +1,5 @@
 """Opening the repository for a command: the only place that reads the current directory,
-the environment (`DL_HOME`, `HOME`) and whether output goes to a terminal."""
+the environment (`DL_HOME`, `HOME`, `NO_COLOR`) and whether output goes to a terminal."""
 from __future__ import annotations
 
 import os
@@ -32,5 +32,11 @@ def open_repo(ctx: typer.Context, *, readonly: bool = False) -> Repository:
 
 
 def is_terminal() -> bool:
+    """Whether standard output is a terminal (whatever NO_COLOR says: it governs colour only)."""
     import sys
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    return sys.stdout.isatty()
+
+
+def use_colour() -> bool:
+    """Colour on standard output: on a terminal, unless NO_COLOR is set (no-color.org)."""
+    return is_terminal() and not os.environ.get("NO_COLOR")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from dl.terminal_text import printable, printable_lines
@@ -76,17 +77,40 @@ def cell(value: Any) -> str:
 def tabular_diff(diffs: list["TableDiff"], colour: bool = False) -> str:
     """Dolt's tabular diff: a header per table, schema changes, then a box of marked rows."""
     out: list[str] = []
-    for diff in diffs:
-        out += _diff_header(diff)
-        if diff.change.value == "added":
-            out.append("added table")
-        elif diff.change.value == "deleted":
-            out.append("deleted table")
-        out += [f"  {printable(change)}" for change in diff.schema_changes]
-        rows = marked_rows(diff)
-        if rows.num_rows:
-            out.append(_box(rows, colour))
-    return "\n".join(out) + ("\n" if out else "")
+    write_tabular_diff(([diff] for diff in diffs), out.append, colour)
+    return "".join(out)
+
+
+def write_tabular_diff(tables: Iterable[Iterable["TableDiff"]], write: Callable[[str], Any],
+                       colour: bool = False) -> None:
+    """`tabular_diff` written as it is found: per table, its parts in key order (the first
+    carries the header; see `diff_roots_in_steps`), each part's rows written before the next
+    part is read, in one box per table that widens if later rows need more room."""
+    from dl.sql.formats import BoxWriter
+    for parts in tables:
+        box = None
+        for index, diff in enumerate(parts):
+            if index == 0:
+                write("\n".join(_table_header(diff)) + "\n")
+            rows = marked_rows(diff)
+            if not rows.num_rows:
+                continue
+            if box is None:
+                box = BoxWriter(["", *(printable(n) for n in rows.column_names[1:])], write, _mark_colour if colour else None)
+            texts = [[cell(v) for v in column.to_pylist()] for column in rows.columns[1:]]
+            marks = rows.column(0).to_pylist()
+            box.rows([[mark, *values] for mark, *values in zip(marks, *texts)])
+        if box is not None:
+            box.close()
+
+
+def _table_header(diff: "TableDiff") -> list[str]:
+    out = _diff_header(diff)
+    if diff.change.value == "added":
+        out.append("added table")
+    elif diff.change.value == "deleted":
+        out.append("deleted table")
+    return out + [f"  {printable(change)}" for change in diff.schema_changes]
 
 
 def _diff_header(diff: "TableDiff") -> list[str]:
@@ -96,24 +120,9 @@ def _diff_header(diff: "TableDiff") -> list[str]:
     return [f"diff --dl a/{name} b/{name}", f"--- {old}", f"+++ {new}"]
 
 
-def _box(rows: "pa.Table", colour: bool) -> str:
-    names = ["", *(printable(n) for n in rows.column_names[1:])]
-    texts = [[cell(v) for v in column.to_pylist()] for column in rows.columns]
-    texts[0] = [m for m in rows.column(0).to_pylist()]
-    widths = [max([len(n)] + [len(t) for t in column]) for n, column in zip(names, texts)]
-    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-
-    def line(cells: list[str], mark: str | None = None) -> str:
-        text = "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
-        if colour and mark in MARK_COLOURS:
-            return MARK_COLOURS[mark] + text + RESET
-        return text
-    lines = [rule, line(names), rule]
-    for i in range(rows.num_rows):
-        mark = texts[0][i]
-        lines.append(line([column[i] for column in texts], mark))
-    lines.append(rule)
-    return "\n".join(lines)
+def _mark_colour(cells: list[str], line: str) -> str:
+    colour = MARK_COLOURS.get(cells[0])
+    return colour + line + RESET if colour else line
 
 
 def json_diff(diffs: list["TableDiff"]) -> str:

@@ -1,5 +1,6 @@
 """The interactive SQL shell of `dl sql`: multi-line statements ending in `;`, history,
-`exit`/`quit`/Ctrl-D to leave; errors are printed and the shell goes on.
+`exit`/`quit`/Ctrl-D to leave; errors are printed and the shell goes on; Ctrl-C stops the
+running statement (DuckDB is interrupted at once) or drops the lines typed so far.
 
 The prompt shows the branch (`main> `, `main*> ` inside a transaction). Line editing and
 history come from `readline` when available, kept in `~/.dl/sql_history`; a statement typed on
@@ -16,6 +17,7 @@ from typing import Any
 from dl.core.errors import DlError
 from dl.terminal_text import printable
 
+RESET = "\x1b[0m"  # a Ctrl-C in the middle of coloured output must not leave the colour on
 EXIT_WORDS = {"exit", "quit", "\\q", "exit;", "quit;"}
 HISTORY_LINES = 1000
 
@@ -60,6 +62,8 @@ def run_shell(session: Any, render: Callable[[Any], None], *,
                         write(f"Query OK, {result.rows_affected} {noun} affected")
             except DlError as exc:
                 errors(f"error: {printable(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__}")
+            except KeyboardInterrupt:  # Ctrl-C stopped the statement (sql/interrupt.py): back to the prompt
+                errors(RESET + "^C: query interrupted")
     finally:
         _save_history(history)
         if session.in_transaction:

@@ -14,6 +14,8 @@ import decimal
 import io
 import json
 import math
+import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -36,10 +38,11 @@ def cell_text(value: Any, null: str = "NULL") -> str:
     return str(value)
 
 
-def to_csv(table: pa.Table) -> str:
-    """CSV with a header line."""
+def to_csv(table: pa.Table, header: bool = True) -> str:
+    """CSV with a header line (without it, with `header=False`: a later batch of a stream)."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(table.column_names)
+    if header:
+        csv.writer(out, lineterminator="\n").writerow(table.column_names)
     if table.num_rows == 0:
         return out.getvalue()
     if not _needs_quotes(table):
@@ -87,37 +90,110 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+def json_items(table: pa.Table) -> str:
+    """The rows of `to_json(table)` without the wrapper around them, so that a streamed result
+    (`{"rows": [` + items of each batch joined by `, ` + `]}`) is the same text as a whole one."""
+    text = to_json(table)
+    return text[len(_JSON_HEAD):-len(_JSON_TAIL)]
+
+
+_JSON_HEAD, _JSON_TAIL = '{"rows": [', "]}"
+
+
 def to_json(table: pa.Table) -> str:
     """Dolt's JSON result shape: {"rows": [{column: value, ...}, ...]}."""
     return json.dumps({"rows": table.to_pylist()}, default=json_value, ensure_ascii=False)
 
 
-def _rows(table: pa.Table) -> list[tuple[Any, ...]]:
+def _rows(table: pa.Table | pa.RecordBatch) -> list[tuple[Any, ...]]:
     columns = [c.to_pylist() for c in table.columns]
     return list(zip(*columns)) if columns else []
 
 
 def to_box(table: pa.Table) -> str:
-    """A MySQL/Dolt-style ASCII table (what `dl sql` prints when output is not a terminal)."""
+    """A MySQL/Dolt-style ASCII table, the one style of every table dl prints (`dl sql`,
+    `dl diff`, `dl blame`), aligned by display width (CJK characters take two columns)."""
+    out: list[str] = []
+    box = BoxWriter(table.column_names, out.append)
+    box.rows(text_rows(table))
+    box.close()
+    return "".join(out)
+
+
+def text_rows(table: pa.Table | pa.RecordBatch) -> list[list[str]]:
+    """The cells of `table` as tabular output shows them."""
+    return [[cell_text(v) for v in row] for row in _rows(table)]  # type: ignore[arg-type]
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes on a terminal: East Asian wide and fullwidth characters take two,
+    combining marks none (what wcwidth computes, from the standard library's tables)."""
+    if text.isascii():
+        return len(text)
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+    return width
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+class BoxWriter:
+    """Writes rows as an ASCII box as they come, so a large result streams.
+
+    The column widths are fixed by the header and the first rows given; when later rows need
+    more room, a rule in the new widths is drawn and the box goes on wider (the way psql's
+    FETCH_COUNT output widens from batch to batch). `style(cells)` may wrap a line (colour)."""
+
+    def __init__(self, names: list[str], write: Callable[[str], Any],
+                 style: Callable[[list[str], str], str] | None = None) -> None:
+        self.names, self.write, self.style = list(names), write, style
+        self.widths: list[int] | None = None
+
+    def rows(self, rows: list[list[str]]) -> None:
+        """Writes `rows` (lists of cell texts, one per column)."""
+        widths = [max([display_width(n)] + [display_width(r[i]) for r in rows])
+                  for i, n in enumerate(self.names)]
+        if self.widths is None:
+            self.widths = widths
+            self.write(self._rule() + self._line(self.names) + self._rule())
+        elif any(w > old for w, old in zip(widths, self.widths)):
+            self.widths = [max(w, old) for w, old in zip(widths, self.widths)]
+            self.write(self._rule())
+        if rows:
+            self.write("".join(self._styled(r) for r in rows))
+
+    def close(self) -> None:
+        """Writes the bottom rule (and the header, if no rows came)."""
+        if self.widths is None:
+            self.rows([])
+        self.write(self._rule())
+
+    def _rule(self) -> str:
+        assert self.widths is not None
+        return "+" + "+".join("-" * (w + 2) for w in self.widths) + "+\n"
+
+    def _line(self, cells: list[str]) -> str:
+        assert self.widths is not None
+        return "| " + " | ".join(_pad(c, w) for c, w in zip(cells, self.widths)) + " |\n"
+
+    def _styled(self, cells: list[str]) -> str:
+        line = self._line(cells)
+        return self.style(cells, line[:-1]) + "\n" if self.style else line
+
+
+def to_vertical(table: pa.Table | pa.RecordBatch, first: int = 1) -> str:
+    """One block per row, `column: value` lines (MySQL's \\G); rows numbered from `first`."""
     names = table.column_names
-    rows = [[cell_text(v) for v in row] for row in _rows(table)]
-    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
-    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
-
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
-    out = [rule, line(names), rule, *(line(r) for r in rows), rule]
-    return "\n".join(out) + "\n"
-
-
-def to_vertical(table: pa.Table) -> str:
-    """One block per row, `column: value` lines (MySQL's \\G)."""
-    names = table.column_names
-    width = max((len(n) for n in names), default=0)
+    width = max((display_width(n) for n in names), default=0)
     out = []
-    for index, row in enumerate(_rows(table), 1):
+    for index, row in enumerate(_rows(table), first):
         out.append(f"{'*' * 27} {index}. row {'*' * 27}")
-        out += [f"{n.rjust(width)}: {cell_text(v)}" for n, v in zip(names, row)]
+        out += [f"{' ' * (width - display_width(n))}{n}: {cell_text(v)}" for n, v in zip(names, row)]
     return "\n".join(out) + ("\n" if out else "")
 
 

@@ -26,6 +26,7 @@ from typing import cast
 import sqlglot
 from dl.sql.dialects import adapt
 from dl.sql.errors import SqlError, parse_error
+from dl.sql.headers import label_projections
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
@@ -177,15 +178,18 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     text, as_of = _rewrite_as_of(text, tokens, piece.line - 1)
     if as_of:
         tokens = _tokenize(text, dialect, piece.line - 1)
-    expression = adapt(_parse_tokens(text, tokens, dialect, piece.line - 1), dialect)
-    kind = _kind_of(expression)
+    expression = _parse_tokens(text, tokens, dialect, piece.line - 1)
+    if dialect != "duckdb" and not prefix:  # DuckDB's own text is labelled as it runs (session)
+        label_projections(expression, text, dialect, as_of=as_of)
+    expression = adapt(expression, dialect)
+    kind = _kind_of(expression, tokens[0], piece.line - 1)
     if prefix and kind is not Kind.QUERY:
         raise SqlError("EXPLAIN takes a query")
     return Statement(kind=kind, expression=expression, as_of=as_of, replace=replace, source=text,
                      prefix=prefix, **base)  # type: ignore[arg-type]
 
 
-def _kind_of(expression: exp.Expression) -> Kind:
+def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind:
     if isinstance(expression, (exp.Query, exp.Pivot, exp.Summarize, exp.Describe)):
         return Kind.QUERY
     for kind, cls in ((Kind.INSERT, exp.Insert), (Kind.UPDATE, exp.Update), (Kind.DELETE, exp.Delete),
@@ -193,9 +197,12 @@ def _kind_of(expression: exp.Expression) -> Kind:
                       (Kind.TRUNCATE, exp.TruncateTable)):
         if isinstance(expression, cls):
             return kind
-    name = type(expression).__name__.upper()
-    if isinstance(expression, exp.Command):
-        name = str(expression.this).upper()
+    if isinstance(expression, (exp.Alias, exp.Condition)):
+        # an expression, not a statement (`selec * form t` parses as an aliased column): say where it broke
+        raise SqlError(f"syntax error near {first.text!r}: not the start of a statement (SELECT, INSERT, "
+                       "UPDATE, DELETE, CREATE, ...)", line=first.line + line_offset,
+                       column=first.col - len(first.text) + 1)
+    name = str(expression.this).upper() if isinstance(expression, exp.Command) else type(expression).__name__.upper()
     raise SqlError(f"unsupported statement ({name}); dl runs queries, INSERT/UPDATE/DELETE, "
                    "CREATE/DROP/ALTER TABLE, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -27,6 +28,8 @@ from dl.core.tables.table import Table
 from dl.sql import functions, pushdown, system_tables, tree_source, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, engine_error
+from dl.sql.interrupt import run_interruptible
+from dl.sql.row_stream import BATCH_ROWS, RowStream
 from dl.sql.statement_view import View
 from dl.sql.tree_source import TreeSource
 from sqlglot import exp
@@ -119,17 +122,36 @@ class Binder:
         return self.bind(expression).sql(dialect="duckdb", copy=False)
 
     def run_sql(self, text: str) -> pa.Table:
-        try:
+        """Runs `text` in DuckDB and returns all its rows (Ctrl-C stops it: sql/interrupt.py)."""
+        def run() -> pa.Table:
             relation = self.con.sql(text)
-            if relation is None:
-                return pa.table({})
-            return relation.to_arrow_table()
+            return pa.table({}) if relation is None else relation.to_arrow_table()
+        try:
+            return run_interruptible(self.con, run)
         except SqlError:
             raise
         except Exception as exc:  # duckdb's error classes
             if type(exc).__module__.startswith(("duckdb", "_duckdb")):
                 raise engine_error(exc, self.shown) from None
             raise
+
+    def stream_sql(self, text: str, locate: Callable[[SqlError], SqlError]) -> RowStream:
+        """Starts `text` in DuckDB and returns its rows as a `RowStream`; the stream closes this
+        binder (its registered sources) when it is closed."""
+        def start() -> pa.RecordBatchReader:
+            relation = self.con.sql(text)
+            if relation is None:
+                return pa.RecordBatchReader.from_batches(pa.schema([]), [])
+            return relation.to_arrow_reader(BATCH_ROWS)
+        try:
+            reader = run_interruptible(self.con, start)
+        except SqlError:
+            raise
+        except Exception as exc:
+            if type(exc).__module__.startswith(("duckdb", "_duckdb")):
+                raise engine_error(exc, self.shown) from None
+            raise
+        return RowStream(self.con, reader, names=dict(self.shown), locate=locate, on_close=self.close)
 
     def register(self, rows: pa.Table | TreeSource, shown: str) -> str:
         name = f"{_SOURCE_PREFIX}{next(_counter)}"

@@ -51,9 +51,11 @@ from dl.sql import (
 from dl.sql.edits import TextEdits
 from dl.sql.memory import memory_settings
 from dl.sql.errors import SqlError, wrap
+from dl.sql.headers import label_projections
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
 from dl.sql.point_shapes import PointStatement, Verb, recognize
 from dl.sql.resolve import Binder, ScanCache
+from dl.sql.row_stream import RowStream
 from dl.sql.statement_view import View
 from dl.sql.types import display_type
 
@@ -77,6 +79,7 @@ class Result:
     table: pa.Table | None = None
     rows_affected: int = 0
     message: str = ""
+    stream: RowStream | None = None  # with execute(..., stream=True): a query's rows, to read before the next result
 
 
 @dataclass
@@ -100,6 +103,7 @@ class Session:
         self._duckdb: duckdb.DuckDBPyConnection | None = None
         self._tx: Transaction | None = None
         self._cache = ScanCache()
+        self._stream: RowStream | None = None  # the open result of execute(..., stream=True)
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -115,10 +119,17 @@ class Session:
         """Runs every statement of `text`; returns their results (raises on the first error)."""
         return list(self.execute(text))
 
-    def execute(self, text: str) -> Iterator[Result]:
-        """Runs the statements of `text` one by one, yielding each result as it is ready."""
+    def execute(self, text: str, *, stream: bool = False) -> Iterator[Result]:
+        """Runs the statements of `text` one by one, yielding each result as it is ready.
+
+        With `stream`, a query's result carries its rows as a `RowStream` (`result.stream`)
+        instead of a table, so a large result is written as it comes. Read it before asking
+        for the next result: the stream is closed when the next statement runs (or another
+        `execute`, or `close`). A primary-key point statement runs on the tree (`point`) and
+        always answers with a table: it holds a row at most."""
         fast = recognize(text, self.dialect)
         if fast is not None:
+            self._close_stream()
             try:
                 result = self._run_point(fast)
             except SqlError as exc:
@@ -129,9 +140,10 @@ class Session:
                 yield result
                 return
         for piece in split_script(text, self.dialect):
+            self._close_stream()
             statement = parse_statement(piece, self.dialect)
             try:
-                yield self._run(statement)
+                yield self._run(statement, stream)
             except SqlError as exc:
                 raise exc.located(statement.text, piece.number, piece.line) from None
             except DlError as exc:
@@ -158,10 +170,16 @@ class Session:
             self._tx = None
 
     def close(self) -> None:
+        self._close_stream()
         self.rollback()
         if self._duckdb is not None:
             self._duckdb.close()
             self._duckdb = None
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.close()
 
     def __enter__(self) -> Session:
         return self
@@ -171,8 +189,11 @@ class Session:
 
     # --- dispatch --------------------------------------------------------------------------
 
-    def _run(self, statement: Statement) -> Result:
+    def _run(self, statement: Statement, stream: bool = False) -> Result:
         kind = statement.kind
+        if stream and kind is Kind.QUERY and not functions.calls(statement.expression, procedures.PROCEDURES):
+            self._stream = self._select_stream(statement)
+            return Result(statement.text, ResultKind.ROWS, stream=self._stream)
         if kind is Kind.BEGIN:
             return self._begin(statement.text)
         if kind is Kind.COMMIT:
@@ -248,9 +269,17 @@ class Session:
     def _binder(self, view: View, statement: Statement) -> Binder:
         return Binder(view, self._con, statement.as_of, self._cache)
 
-    def _select(self, statement: Statement) -> pa.Table:
+    def _prepare(self, statement: Statement) -> tuple[exp.Expression, TextEdits | None]:
+        """A copy of a query's AST to bind, and the text edits that keep DuckDB SQL as typed;
+        result columns are labelled with their text (other dialects: by the parser)."""
         expression = statement.expression.copy()  # type: ignore[union-attr]
         edits = TextEdits(statement.source) if self.dialect == "duckdb" and statement.source else None
+        if edits is not None and not statement.prefix:
+            label_projections(expression, statement.source, self.dialect, edits, statement.as_of)
+        return expression, edits
+
+    def _select(self, statement: Statement) -> pa.Table:
+        expression, edits = self._prepare(statement)
         if functions.calls(expression, procedures.PROCEDURES):
             reopen = self._land_transaction()
             view = self._view()
@@ -263,6 +292,17 @@ class Session:
         view = self._view()
         with self._binder(view, statement) as binder:  # it substitutes Dolt's functions
             return binder.query(expression, edits, statement.prefix)
+
+    def _select_stream(self, statement: Statement) -> RowStream:
+        """`_select` for a plain query, its rows streamed (see `execute`)."""
+        expression, edits = self._prepare(statement)
+        binder = self._binder(self._view(), statement)
+        try:
+            text = statement.prefix + binder.bound_sql(expression, edits)
+            return binder.stream_sql(text, lambda exc: exc.located(statement.text, statement.number, statement.line))
+        except BaseException:
+            binder.close()
+            raise
 
     def _show_tables(self) -> pa.Table:
         """Tables and views, as MySQL lists them (not dolt_schemas, which holds the views)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from dl.context import is_terminal, open_repo
+from dl.context import open_repo, use_colour
 from dl.core.errors import NotFound, UsageError
 from dl.terminal_text import printable
 
@@ -47,7 +47,7 @@ def branch(ctx: typer.Context,
         repo.create_branch(args[0], args[1] if len(args) > 1 else "HEAD", force=force)
         return
     current = repo.current_branch()
-    colour = is_terminal()
+    colour = use_colour()
     for name, head in sorted(repo.branches().items()):
         mark = "* " if name == current else "  "
         text = printable(name)

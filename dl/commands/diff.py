@@ -10,11 +10,13 @@ follows the size of the change, not of the tables.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from typing import Any
 
 import typer
 
-from dl.context import is_terminal, open_repo
+from dl.context import open_repo, use_colour
 from dl.core.errors import NotFound, UsageError
 
 FORMATS = ("tabular", "json", "sql", "csv")
@@ -47,8 +49,10 @@ def diff(ctx: typer.Context,
         raise UsageError(f"unknown result format {result_format!r} (choose from {', '.join(FORMATS)})")
     repo = open_repo(ctx, readonly=True)
     sides = parse_sides(repo, list(args or []), cached)
-    print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
-               result_format=result_format)
+    from dl.pager import paged
+    with paged(ctx):
+        print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
+                   result_format=result_format)
 
 
 def parse_sides(repo, args: list[str], cached: bool) -> Sides:
@@ -107,8 +111,15 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                where: str | None = None, limit: int | None = None,
                result_format: str = "tabular") -> None:
     from dl import render
-    from dl.core.versioning.diff import diff_roots
+    from dl.core.versioning.diff import diff_roots, diff_roots_in_steps
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
+    if result_format == "tabular" and not (stat or summary or where or limit is not None):
+        # the common case streams: each table's changes are written as their leaves are read
+        from dl.progress import wait_spinner
+        with wait_spinner("comparing") as stop:
+            render.write_tabular_diff(diff_roots_in_steps(repo.store, old, new, sides.tables or None),
+                                      _writer(stop), colour=use_colour())
+        return
     diffs = diff_roots(repo.store, old, new, sides.tables or None)
     if where:
         from dl.sql.diff_filter import filter_diff
@@ -128,7 +139,20 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
     elif result_format == "csv":
         typer.echo(render.csv_diff(diffs), nl=False)
     else:
-        typer.echo(render.tabular_diff(diffs, colour=is_terminal()), nl=False)
+        typer.echo(render.tabular_diff(diffs, colour=use_colour()), nl=False)
+
+
+def _writer(before_first: Any) -> Any:
+    """`sys.stdout.write` (looked up at each call: the pager may own it), calling
+    `before_first()` once first (to take a spinner away)."""
+    started = [False]
+
+    def write(text: str) -> None:
+        if not started[0]:
+            started[0] = True
+            before_first()
+        sys.stdout.write(text)
+    return write
 
 
 def show(ctx: typer.Context,
@@ -143,13 +167,14 @@ def show(ctx: typer.Context,
     repo = open_repo(ctx, readonly=True)
     address = repo.resolve_commit(revision)
     commit = repo.load_commit(address)
-    colour = is_terminal()
+    colour = use_colour()
     tags = {name: tag.commit for name, tag in repo.tags().items()}
     decoration = render.decorations(address, repo.current_branch(), repo.branches(), tags)
-    typer.echo(render.commit_text(address, commit, decoration, colour))
-    if not commit.parents:
-        return
-    print_diff(repo, Sides(commit.parents[0].hex, address.hex, []), result_format=result_format)
+    from dl.pager import paged
+    with paged(ctx):
+        typer.echo(render.commit_text(address, commit, decoration, colour))
+        if commit.parents:
+            print_diff(repo, Sides(commit.parents[0].hex, address.hex, []), result_format=result_format)
 
 
 def register(app: typer.Typer) -> None:

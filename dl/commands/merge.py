@@ -59,7 +59,9 @@ def _report_conflicts(conflicts: dict[str, int]) -> None:
     raise typer.Exit(1)
 
 
-def merge_base(ctx: typer.Context, a: str = typer.Argument(...), b: str = typer.Argument(...)) -> None:
+def merge_base(ctx: typer.Context,
+               a: str = typer.Argument(..., help="First revision (branch, tag, commit, HEAD~n)."),
+               b: str = typer.Argument(..., help="Second revision.")) -> None:
     """Print the best common ancestor of two revisions.
 
     Example: dl merge-base main feature
@@ -171,11 +173,14 @@ def blame(ctx: typer.Context,
     rows = rows.set_column(rows.schema.get_field_index("commit_date"), "commit_date", date)
     summary = pa.array([m.splitlines()[0] if m else m for m in rows.column("message").to_pylist()], pa.string())
     rows = rows.set_column(rows.schema.get_field_index("message"), "message", summary)
-    typer.echo(to_box(printable_table(rows)), nl=False)
+    from dl.pager import paged
+    with paged(ctx):
+        typer.echo(to_box(printable_table(rows)), nl=False)
 
 
 @stash_app.callback()
-def stash_main(ctx: typer.Context, message: str = typer.Option(None, "-m", "--message")) -> None:
+def stash_main(ctx: typer.Context, message: str = typer.Option(None, "-m", "--message",
+                                                                help="Describe the stash (default: the branch and HEAD).")) -> None:
     """Save uncommitted changes and reset the working set to HEAD."""
     if ctx.invoked_subcommand is None:
         from dl.core.versioning.stash import stash
@@ -195,7 +200,8 @@ def stash_list(ctx: typer.Context) -> None:
 
 
 @stash_app.command("pop")
-def stash_pop(ctx: typer.Context, index: int = typer.Argument(0)) -> None:
+def stash_pop(ctx: typer.Context,
+              index: int = typer.Argument(0, help="Which stash: 0 is the newest (stash@{0}).")) -> None:
     """Re-apply a stash (default the newest) and drop it.
 
     Example: dl stash pop
@@ -206,7 +212,8 @@ def stash_pop(ctx: typer.Context, index: int = typer.Argument(0)) -> None:
 
 
 @stash_app.command("drop")
-def stash_drop(ctx: typer.Context, index: int = typer.Argument(0)) -> None:
+def stash_drop(ctx: typer.Context,
+               index: int = typer.Argument(0, help="Which stash: 0 is the newest (stash@{0}).")) -> None:
     """Delete a stash without applying it.
 
     Example: dl stash drop 1

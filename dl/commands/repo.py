@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from dl.context import global_config_path, is_terminal, open_repo, start_dir
+from dl.context import global_config_path, open_repo, start_dir, use_colour
 from dl.core.errors import DlError, NotFound, UsageError
 from dl.terminal_text import printable
 
@@ -27,14 +27,13 @@ def init(ctx: typer.Context,
     Example: mkdir data && cd data && dl init
     """
     from dl.core.config import Config
-    from dl.core.repo import CONFIG_FILE, DL_DIR, Author, Repository
+    from dl.core.repo import CONFIG_FILE, DL_DIR, Repository, require_author
     directory = start_dir(ctx)
     if not directory.is_dir():
         raise NotFound("directory", str(directory))
     config = Config(global_config_path(), directory / DL_DIR / CONFIG_FILE)
-    author = None
-    if name or email:
-        author = Author(name or config.get("user.name") or "dl", email or config.get("user.email") or "dl@localhost")
+    # the first commit needs an author, as Dolt's init does: refuse before writing anything
+    author = require_author(name or config.get("user.name"), email or config.get("user.email"))
     first = branch or config.get("init.defaultbranch") or "main"
     repo = Repository.init(directory, global_config=global_config_path(), branch=first, author=author)
     if name:
@@ -120,10 +119,16 @@ def log(ctx: typer.Context,
 
     Example: dl log -n 5 --oneline
     """
+    from dl.pager import paged
+    with paged(ctx):
+        _print_log(ctx, revision, number, one_line, graph)
+
+
+def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: bool, graph: bool) -> None:
     from dl import render
     repo = open_repo(ctx, readonly=True)
     commits = repo.log(revision, number)
-    colour = is_terminal()
+    colour = use_colour()
     current = repo.current_branch()
     branches = repo.branches()
     tags = {name: tag.commit for name, tag in repo.tags().items()}
@@ -280,7 +285,17 @@ def clean(ctx: typer.Context,
         typer.echo(f"{verb} table {printable(name)}")
 
 
+def version() -> None:
+    """Print dl's version, as `dolt version` does.
+
+    Example: dl version
+    """
+    from dl.version import installed_version
+    typer.echo(f"dl version {installed_version()}")
+
+
 def register(app: typer.Typer) -> None:
+    app.command("version")(version)
     app.command("init")(init)
     app.command("status")(status)
     app.command("add")(add)

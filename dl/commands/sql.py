@@ -48,7 +48,7 @@ def sql(ctx: typer.Context,
     with Session(repo, dialect=dialect) as session:
         if text is None and sys.stdin.isatty():
             from dl.shell import default_history, run_shell
-            run_shell(session, lambda table: _render_tabular(table, sys.stdout),
+            run_shell(session, render_table,
                       write_error=lambda text: typer.echo(text, err=True), history=default_history())
             return
         if text is None:
@@ -71,20 +71,31 @@ def _read_file(path: Path) -> str:
 
 
 def _run_script(session: Any, text: str, result_format: str, output: Path | None) -> None:
+    """Runs `text`, writing each result as its rows stream in (see dl/results.py)."""
+    from dl.progress import wait_spinner
     from dl.sql.session import ResultKind
     last_rows = None
     stream: IO[str] = open(output, "w", encoding="utf-8") if output and result_format != "parquet" else sys.stdout
+    results = session.execute(text, stream=True)
     try:
-        for result in session.execute(text):
-            if result.kind is ResultKind.ROWS:
-                last_rows = result.table
-                if result_format != "parquet":
-                    _render(result.table, result_format, stream)
-            elif result_format == "tabular" and result.kind is ResultKind.COUNT:
-                noun = "row" if result.rows_affected == 1 else "rows"
-                stream.write(f"Query OK, {result.rows_affected} {noun} affected\n")
+        while True:
+            # a spinner if a statement stays silent for a second (reading tables, a slow query)
+            with wait_spinner("running", enabled=stream is sys.stdout) as quiet:
+                result = next(results, None)
+                if result is None:
+                    break
+                if result.kind is ResultKind.ROWS and result_format == "parquet":
+                    last_rows = result.stream.read_all() if result.stream is not None else result.table
+                    continue
+                if result.kind is ResultKind.ROWS:
+                    _write_rows(result, result_format, stream, quiet)
+                elif result_format == "tabular" and result.kind is ResultKind.COUNT:
+                    quiet()
+                    noun = "row" if result.rows_affected == 1 else "rows"
+                    stream.write(f"Query OK, {result.rows_affected} {noun} affected\n")
             stream.flush()
     finally:
+        results.close()
         if stream is not sys.stdout:
             stream.close()
         if session.in_transaction:
@@ -94,34 +105,25 @@ def _run_script(session: Any, text: str, result_format: str, output: Path | None
         _write_parquet(last_rows, output)
 
 
-def _render(table: Any, result_format: str, stream: IO[str]) -> None:
-    from dl.sql import formats
-    if result_format == "csv":
-        stream.write(formats.to_csv(table))
-    elif result_format == "json":
-        stream.write(formats.to_json(table) + "\n")
-    elif result_format == "vertical":
-        stream.write(formats.to_vertical(printable_table(table)))
-    else:
-        _render_tabular(table, stream)
+def _write_rows(result: Any, result_format: str, stream: IO[str], quiet: Any) -> None:
+    """One result set, streamed (`quiet()` takes the spinner away before the first line); on a
+    terminal, the row count after it."""
+    from dl.results import write_batches
+    rows = result.stream if result.stream is not None else result.table.to_batches()
+    schema = result.stream.schema if result.stream is not None else result.table.schema
+    on_terminal = stream is sys.stdout and is_terminal()
+    count = write_batches(schema, rows, result_format, stream.write, first_output=quiet)
+    if on_terminal and result_format == "tabular":
+        stream.write(f"{count} row{'s' if count != 1 else ''} in set\n")
 
 
-def _render_tabular(table: Any, stream: IO[str]) -> None:
+def render_table(table: Any) -> None:
+    """A whole result in the shell: the same box as `dl sql -q`, and its row count."""
     from dl.sql import formats
     table = printable_table(table)
-    if stream is sys.stdout and is_terminal():
-        from rich.console import Console
-        from rich.table import Table
-        view = Table(show_lines=False)
-        for name in table.column_names:
-            view.add_column(name, overflow="fold")
-        for row in zip(*[c.to_pylist() for c in table.columns]):
-            view.add_row(*[formats.cell_text(v) for v in row])
-        console = Console()
-        console.print(view)
-        console.print(f"{table.num_rows} row{'s' if table.num_rows != 1 else ''}", style="dim")
-    else:
-        stream.write(formats.to_box(table))
+    sys.stdout.write(formats.to_box(table))
+    sys.stdout.write(f"{table.num_rows} row{'s' if table.num_rows != 1 else ''} in set\n")
+    sys.stdout.flush()
 
 
 def _write_parquet(table: Any, output: Path | None) -> None:

@@ -133,7 +133,8 @@ def rm(ctx: typer.Context, tables: list[str] = typer.Argument(..., help="Tables 
 
 
 @table_app.command("mv")
-def mv(ctx: typer.Context, old: str = typer.Argument(...), new: str = typer.Argument(...),
+def mv(ctx: typer.Context, old: str = typer.Argument(..., help="Table to rename."),
+       new: str = typer.Argument(..., help="Its new name."),
        force: bool = typer.Option(False, "-f", "--force", help="Replace NEW if it exists.")) -> None:
     """Rename a table.
 
@@ -143,7 +144,8 @@ def mv(ctx: typer.Context, old: str = typer.Argument(...), new: str = typer.Argu
 
 
 @table_app.command("cp")
-def cp(ctx: typer.Context, old: str = typer.Argument(...), new: str = typer.Argument(...),
+def cp(ctx: typer.Context, old: str = typer.Argument(..., help="Table to copy."),
+       new: str = typer.Argument(..., help="Name of the copy."),
        force: bool = typer.Option(False, "-f", "--force", help="Replace NEW if it exists.")) -> None:
     """Copy a table (cheap: the copy shares every chunk).
 

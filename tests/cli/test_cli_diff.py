@@ -259,7 +259,7 @@ def test_colour_only_on_a_terminal(people: Path, dl: Dl, monkeypatch: pytest.Mon
     except ImportError:  # older typer uses click itself
         import click.utils as echo_utils  # type: ignore[no-redef]
     monkeypatch.setattr(echo_utils, "should_strip_ansi", lambda stream=None, color=None: False)
-    monkeypatch.setattr(diff_command, "is_terminal", lambda: True)
+    monkeypatch.setattr(diff_command, "use_colour", lambda: True)
     coloured = dl.ok("diff")
     assert "\x1b[31m| < | 1  | Ada Lovelace | 36  | London     |\x1b[0m" in coloured
     assert "\x1b[32m| > | 1  | Ada Lovelace | 37  | London     |\x1b[0m" in coloured

@@ -68,7 +68,11 @@ def test_same_results_as_duckdb(both, query: str) -> None:
     session, con = both
     got = session.query(query)
     want = con.sql(query).to_arrow_table()
-    assert got.column_names == want.column_names
+    # the same columns; headers are the typed text where DuckDB would rename (tests/sql/test_headers.py)
+    assert [n for n in got.column_names if n in want.column_names] == \
+        [n for n in want.column_names if n in got.column_names]
+    assert got.num_columns == want.num_columns
+    got = got.rename_columns(want.column_names)
     assert len(got) == len(want)
     for mine, theirs in zip(got.to_pylist(), want.to_pylist()):
         assert mine.keys() == theirs.keys()

@@ -23,7 +23,7 @@ def test_sqlite_integer_division_and_64bit_integers(repo: Repository) -> None:
         == [(9_000_000_000, 2_147_483_648, 10_000_000_000)]
     s.run("create table w (id integer primary key, small smallint); insert into w values (1, 100000)")
     assert value(s, "select cast(small as int) * 100000 from w") == 10_000_000_000
-    assert s.query("select 7 / 2, count(*) from w").column_names == ["7 / 2", "COUNT(*)"]
+    assert s.query("select 7 / 2, count(*) from w").column_names == ["7 / 2", "count(*)"]  # as typed
     assert rows(Session(repo), "select 7 / 2") == [(3.5,)]  # the duckdb dialect is unchanged
 
 
@@ -54,7 +54,7 @@ def test_postgres_dialect(repo: Repository) -> None:
 def test_duckdb_text_reaches_duckdb_unchanged(session: Session) -> None:
     session.run("create table t (id int primary key, v int); insert into t values (1, 2)")
     table = session.query("select 2 ** 10, count(*), v from t group by v")
-    assert table.column_names == ["(2 ** 10)", "count_star()", "v"]
+    assert table.column_names == ["2 ** 10", "count(*)", "v"]  # as typed (sql/headers.py)
     table = session.query("select active_branch(), dolt_hashof_table('t') is not null as ok")
     assert table.column_names == ["active_branch()", "ok"]
 
