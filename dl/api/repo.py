@@ -353,6 +353,7 @@ class Repo:
 
     @guard
     def delete_tag(self, name: str) -> None:
+        """Deletes tag `name`."""
         self._live().delete_tag(_name(name, "tag"))
 
     # --- moving a branch ------------------------------------------------------------------
@@ -409,6 +410,8 @@ class Repo:
     def resolve(self, *tables: str, theirs: bool = False) -> None:
         """Resolves every conflict of `tables` with our rows (or `theirs`)."""
         from dl.core.versioning.merge_commits import resolve_conflicts
+        if not tables:
+            raise UsageError("name the tables whose conflicts to resolve")
         resolve_conflicts(self._live(), _names(tables, "table"), theirs=theirs)
 
     @guard

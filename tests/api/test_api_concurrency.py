@@ -1,0 +1,88 @@
+"""What dl.Repo's docstring states about concurrency, tested as stated: a Repo belongs to the
+thread that opened it; separate Repos in threads, and separate processes, may commit to one
+repository at once and no commit is lost."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import dl
+import pyarrow as pa
+import pytest
+
+COMMITS = 8
+
+
+def test_a_repo_refuses_other_threads(people: dl.Repo) -> None:
+    caught: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            people.tables()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            caught.append(exc)
+
+    worker = threading.Thread(target=use)
+    worker.start()
+    worker.join()
+    assert len(caught) == 1 and isinstance(caught[0], dl.Error)
+    assert "one Repo per thread" in str(caught[0])
+    assert people.tables() == ["people"]  # still fine in its own thread
+
+
+def _commit_rows(path: Path, table: str, errors: list[BaseException]) -> None:
+    try:
+        with dl.open(path) as repo:
+            for i in range(COMMITS):
+                repo.sql(f"insert into {table} values ({i})")
+                repo.add(table)
+                repo.commit(f"{table} {i}")
+    except BaseException as exc:  # noqa: BLE001
+        errors.append(exc)
+
+
+def _two_tables(repo: dl.Repo) -> Path:
+    for name in ("a", "b"):
+        repo.write(name, pa.table({"k": pa.array([], pa.int64())}), pk="k")
+    repo.add()
+    repo.commit("tables")
+    assert repo.path is not None
+    return repo.path
+
+
+def test_two_threads_with_their_own_repos_commit_without_loss(repo: dl.Repo) -> None:
+    path = _two_tables(repo)
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=_commit_rows, args=(path, t, errors)) for t in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert repo.log().num_rows == 2 + 2 * COMMITS
+    assert repo.table("a", rev="HEAD").num_rows == COMMITS == repo.table("b", rev="HEAD").num_rows
+
+
+WRITER = """
+import sys, dl
+with dl.open(sys.argv[1]) as repo:
+    for i in range(int(sys.argv[3])):
+        repo.sql(f"insert into {sys.argv[2]} values ({i})")
+        repo.add(sys.argv[2])
+        repo.commit(f"{sys.argv[2]} {i}")
+"""
+
+
+def test_two_processes_commit_without_loss(repo: dl.Repo, tmp_path: Path) -> None:
+    path = _two_tables(repo)
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    writers = [subprocess.Popen([sys.executable, str(script), str(path), t, str(COMMITS)],
+                                stderr=subprocess.PIPE, text=True) for t in ("a", "b")]
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+    assert repo.log().num_rows == 2 + 2 * COMMITS
+    assert repo.table("a", rev="HEAD").num_rows == COMMITS == repo.table("b", rev="HEAD").num_rows
