@@ -12,20 +12,24 @@ change lands in one store transaction by compare-and-swap, or not at all.
 
 Concurrency: a `Repo` belongs to the thread that opened it (a call from another thread raises
 `dl.Error`; open one `Repo` per thread). Any number of `Repo`s, threads and processes (the CLI
-included) may read and write one repository at once: a lost compare-and-swap is retried from
-a fresh read, so no change is lost, as with the CLI. The current branch is the repository's
+included) may read and write one repository at once, and no change is lost: a lost
+compare-and-swap is retried from a fresh read (with backoff), and a call that keeps losing
+raises `dl.ConcurrentUpdate` (inside `repo.sql`, a `dl.SqlError` whose `.cause` it is) having
+written nothing, so it can simply be called again, as with the CLI. The current branch is the repository's
 `HEAD`, shared with the CLI: `repo.checkout()` moves it for every user, as `dl checkout` does.
 """
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from dl.api.errors import guard
-from dl.core.errors import DlError, NotARepository, NotFound, UsageError
+from dl.core.errors import DlError, NotFound, UsageError
 from dl.core.repo import Author, Repository, Status, find_repository
 
 if TYPE_CHECKING:
@@ -77,10 +81,7 @@ def open(path: str | os.PathLike[str] = ".", *, readonly: bool = False) -> Repo:
     find theirs); `NotARepository` if there is none. `readonly` refuses every write.
 
     >>> with dl.open("data") as repo: ..."""
-    directory = _directory(path)
-    if not directory.exists():
-        raise NotARepository(str(directory), "no such directory")
-    found = find_repository(directory)
+    found = find_repository(_directory(path))
     return Repo(Repository.open(found, global_config=global_config_path(), readonly=readonly))
 
 
@@ -90,21 +91,25 @@ def _directory(path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
-def parse_author(text: str) -> Author:
-    """`Name <email>` as an Author; a usage error for anything else."""
+def parse_author(text: str, label: str = "author") -> Author:
+    """`Name <email>` as an Author; a usage error naming `label` for anything else."""
     match = _AUTHOR.match(text) if isinstance(text, str) else None
     if not match or not match.group("name") or not match.group("email"):
-        raise UsageError(f'an author looks like "Name <email>", got {text!r}')
+        raise UsageError(f'{label} must look like "Name <email>", got {text!r}')
     return Author(match.group("name"), match.group("email"))
 
 
-def parse_date(text: str) -> float:
-    """An ISO 8601 date or time (local time unless it names a zone) as epoch seconds."""
-    import datetime
+def parse_date(text: str | float | datetime.datetime, label: str = "date") -> float:
+    """An ISO 8601 date or time (local time unless it names a zone), a datetime or epoch
+    seconds, as epoch seconds."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
     try:
-        moment = datetime.datetime.fromisoformat(str(text).strip())
+        moment = text if isinstance(text, datetime.datetime) else \
+            datetime.datetime.fromisoformat(str(text).strip())
     except ValueError:
-        raise UsageError(f"a date is ISO 8601 (2024-05-01 or 2024-05-01T12:00:00), got {text!r}") from None
+        raise UsageError(f"{label} must be ISO 8601 (2024-05-01 or 2024-05-01T12:00:00), "
+                         f"got {text!r}") from None
     if moment.tzinfo is None:
         moment = moment.astimezone()
     return moment.timestamp()
@@ -208,18 +213,21 @@ class Repo:
     @guard
     def write(self, name: str, data: Any, *, pk: str | list[str] | None = None,
               mode: str = "create", force: bool = False, schema: TableSchema | None = None,
-              file_type: str | None = None, delimiter: str | None = None) -> ImportResult:
+              file_type: str | None = None, delimiter: str | None = None,
+              progress: Callable[[str], None] | None = None) -> ImportResult:
         """Writes `data` (pyarrow Table or RecordBatchReader, any `__arrow_c_stream__` object
         such as a pandas or polars DataFrame or a DuckDB relation, or a file path) into table
         `name` of the working set, as `dl table import` does. `mode`: "create" (a new table
         keyed by `pk`; `force` replaces an existing one), "update" (upsert by key), "replace"
         (the rows become `data`), "append" (fails on keys that exist). Returns the counts
-        (`processed`, `added`, `modified`, `unchanged`, `deleted`).
+        (`processed`, `added`, `modified`, `unchanged`, `deleted`). `progress`, if given, is
+        called with each phase's name as it starts (reading, checking keys, building, writing).
 
         >>> repo.write("people", pa.table({"id": [1], "name": ["Ada"]}), pk="id")"""
         from dl.api.write import write_data
         return write_data(self._live(), _name(name, "table"), data, mode=mode, pk=pk,
-                          force=force, schema=schema, file_type=file_type, delimiter=delimiter)
+                          force=force, schema=schema, file_type=file_type, delimiter=delimiter,
+                          progress=progress)
 
     @guard
     def drop(self, *tables: str) -> None:
@@ -254,15 +262,19 @@ class Repo:
         return self._live().add(None if not names or "." in names else names)
 
     @guard
-    def commit(self, message: str, *, all: bool = False, author: str | None = None,
-               allow_empty: bool = False, amend: bool = False, date: str | None = None,
-               include_new: bool = False) -> str:
+    def commit(self, message: str, *, all: bool = False, author: str | tuple[str, str] | None = None,
+               allow_empty: bool = False, amend: bool = False,
+               date: str | float | datetime.datetime | None = None, include_new: bool = False) -> str:
         """Commits the staged tables (with `all`, changed tables first; with `include_new`,
         new ones too) on the current branch; returns the commit's hash. `author` is
-        "Name <email>" (default: user.name and user.email of the config); `date` ISO 8601."""
+        "Name <email>" or (name, email) (default: user.name and user.email of the config);
+        `date` ISO 8601 text, a datetime or epoch seconds (default: now)."""
         core = self._live()
         message = _name(message, "message")
-        who = parse_author(author) if author is not None else core.author()
+        if isinstance(author, tuple) and len(author) == 2:
+            who = Author(_name(author[0], "author"), _name(author[1], "author e-mail"))
+        else:
+            who = parse_author(author) if author is not None else core.author()
         when = parse_date(date) if date is not None else None
         return core.commit(message, stage_all=all, include_new=include_new, allow_empty=allow_empty,
                            amend=amend, author=who, timestamp=when).hex

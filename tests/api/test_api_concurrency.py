@@ -32,13 +32,30 @@ def test_a_repo_refuses_other_threads(people: dl.Repo) -> None:
     assert people.tables() == ["people"]  # still fine in its own thread
 
 
+def _lost_race(exc: dl.Error) -> bool:
+    """A compare-and-swap lost even after the retries: the stated outcome is this error, with
+    nothing written, so the caller may try again."""
+    return isinstance(exc, dl.ConcurrentUpdate) or isinstance(getattr(exc, "cause", None), dl.ConcurrentUpdate)
+
+
+def commit_rows(repo: dl.Repo, table: str, commits: int) -> None:
+    """Inserts a row and commits it, `commits` times, retrying a step whose race was lost."""
+    for i in range(commits):
+        for step in (lambda: repo.sql(f"insert into {table} values ({i})"),
+                     lambda: repo.add(table), lambda: repo.commit(f"{table} {i}")):
+            for _ in range(50):
+                try:
+                    step()
+                    break
+                except dl.Error as exc:
+                    if not _lost_race(exc):
+                        raise
+
+
 def _commit_rows(path: Path, table: str, errors: list[BaseException]) -> None:
     try:
         with dl.open(path) as repo:
-            for i in range(COMMITS):
-                repo.sql(f"insert into {table} values ({i})")
-                repo.add(table)
-                repo.commit(f"{table} {i}")
+            commit_rows(repo, table, COMMITS)
     except BaseException as exc:  # noqa: BLE001
         errors.append(exc)
 
@@ -67,11 +84,10 @@ def test_two_threads_with_their_own_repos_commit_without_loss(repo: dl.Repo) -> 
 
 WRITER = """
 import sys, dl
+sys.path.insert(0, sys.argv[4])
+from test_api_concurrency import commit_rows
 with dl.open(sys.argv[1]) as repo:
-    for i in range(int(sys.argv[3])):
-        repo.sql(f"insert into {sys.argv[2]} values ({i})")
-        repo.add(sys.argv[2])
-        repo.commit(f"{sys.argv[2]} {i}")
+    commit_rows(repo, sys.argv[2], int(sys.argv[3]))
 """
 
 
@@ -79,7 +95,8 @@ def test_two_processes_commit_without_loss(repo: dl.Repo, tmp_path: Path) -> Non
     path = _two_tables(repo)
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
-    writers = [subprocess.Popen([sys.executable, str(script), str(path), t, str(COMMITS)],
+    writers = [subprocess.Popen([sys.executable, str(script), str(path), t, str(COMMITS),
+                                 str(Path(__file__).parent)],
                                 stderr=subprocess.PIPE, text=True) for t in ("a", "b")]
     for writer in writers:
         _, err = writer.communicate(timeout=120)
