@@ -41,15 +41,15 @@ def write_data(repo: Repository, name: str, data: Any, *, mode: str = "create",
     keys = _keys(pk)
     if (keys or schema is not None) and kind is not ImportMode.CREATE:
         raise UsageError("pk and schema go with mode='create'; other modes use the table's schema")
-    if kind is ImportMode.CREATE and not keys and schema is None:
-        raise UsageError(f"give the primary key: repo.write({name!r}, data, pk='id') "
-                         "(one column, a list of columns, or 'a,b')")
     if schema is not None and keys:
         from dataclasses import replace
         schema = replace(schema, primary_key=tuple(keys))
     if isinstance(data, (str, os.PathLike)):
         return import_table(repo, name, Path(data), kind, primary_key=keys, schema=schema,
                             file_type=file_type, delimiter=delimiter, progress=progress, force=force)
+    if kind is ImportMode.CREATE and not keys and schema is None:
+        raise UsageError(f"give the primary key: repo.write({name!r}, data, pk='id') "
+                         "(one column, a list of columns, or 'a,b')")
     target = target_schema(repo, name, kind, schema, force)
     rows = to_arrow(data)
     if target is not None:

@@ -1,9 +1,14 @@
-"""Merge-family commands: merge, merge-base, cherry-pick, revert, conflicts, blame, stash."""
+"""Merge-family commands: merge, merge-base, cherry-pick, revert, conflicts, blame, stash.
+
+merge, merge-base, cherry-pick, revert and conflicts resolve call the Python API
+(`dl.api.Repo`); conflicts cat, blame and stash render from the plumbing (`dl.core`)."""
 from __future__ import annotations
+
+from typing import Any
 
 import typer
 
-from dl.context import open_repo
+from dl.context import open_api, open_repo
 
 conflicts_app = typer.Typer(help="Show and resolve merge conflicts.\n\n"
                                  "Example: dl conflicts cat people && dl conflicts resolve --ours people",
@@ -23,31 +28,32 @@ def merge(ctx: typer.Context,
 
     Example: dl merge feature
     """
-    from dl.core.versioning.merge_commits import MergeKind, abort_merge
-    from dl.core.versioning.merge_commits import merge as do_merge
-    repo = open_repo(ctx)
+    repo = open_api(ctx)
     if abort:
-        abort_merge(repo)
+        repo.merge_abort()
         typer.echo("Merge aborted.")
         return
     if not branch:
         raise typer.BadParameter("give the branch to merge (or --abort)")
-    head = repo.branch_head(repo.current_branch())
-    result = do_merge(repo, branch, no_ff=no_ff, squash=squash, message=message)
-    if result.kind is MergeKind.UP_TO_DATE:
+    head = repo.branches()[repo.active_branch()]
+    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message)
+    if result.kind == "up to date":
         typer.echo("Everything up-to-date")
         return
-    if result.kind is MergeKind.FAST_FORWARD:
-        typer.echo(f"Updating {head.short()}..{repo.resolve_commit(branch).short()}\nFast-forward")
-    elif result.kind is MergeKind.SQUASHED:
+    if result.kind == "fast-forward":
+        typer.echo(f"Updating {head[:8]}..{(result.commit or '')[:8]}\nFast-forward")
+    elif result.kind == "squashed":
         typer.echo("Squash commit -- not updating HEAD")
-    elif result.kind is MergeKind.MERGED:
-        typer.echo(f"Merge made: {result.commit.hex if result.commit else ''}")
+    elif result.kind == "merged":
+        typer.echo(f"Merge made: {result.commit or ''}")
     _report_conflicts(result.conflicts)
 
 
-def _report_conflicts(conflicts: dict[str, int]) -> None:
-    """Dolt's conflict lines; exit code 1, as git and Dolt exit after a conflicted merge."""
+def _report_conflicts(table_counts: Any) -> None:
+    """Dolt's conflict lines (from the outcome's `table`, `num_conflicts` rows); exit code 1, as
+    git and Dolt exit after a conflicted merge."""
+    conflicts = dict(zip(table_counts.column("table").to_pylist(),
+                         table_counts.column("num_conflicts").to_pylist()))
     if not conflicts:
         return
     for table, n in sorted(conflicts.items()):
@@ -63,11 +69,11 @@ def merge_base(ctx: typer.Context, a: str = typer.Argument(...), b: str = typer.
 
     Example: dl merge-base main feature
     """
-    base = open_repo(ctx, readonly=True).merge_base(a, b)
+    base = open_api(ctx, readonly=True).merge_base(a, b)
     if base is None:
         typer.echo("no common ancestor", err=True)
         raise typer.Exit(1)
-    typer.echo(base.hex)
+    typer.echo(base)
 
 
 def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="Commit to apply."),
@@ -79,23 +85,22 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
 
     Example: dl cherry-pick a1b2c3d4
     """
-    from dl.core.versioning.merge_commits import abort_merge, continue_cherry_pick
-    from dl.core.versioning.merge_commits import cherry_pick as pick
+    from dl.core.versioning.merge_commits import continue_cherry_pick
     if abort and resume:
         raise typer.BadParameter("--abort and --continue exclude each other")
-    repo = open_repo(ctx)
+    repo = open_api(ctx)
     if abort:
-        abort_merge(repo)
+        repo.merge_abort()
         typer.echo("Cherry-pick aborted.")
         return
     if resume:
-        typer.echo(f"Cherry-picked as {continue_cherry_pick(repo).hex}")
+        typer.echo(f"Cherry-picked as {continue_cherry_pick(repo.core).hex}")
         return
     if not revision:
         raise typer.BadParameter("give the commit to cherry-pick (or --abort)")
-    result = pick(repo, revision)
+    result = repo.cherry_pick(revision)
     if result.commit:
-        typer.echo(f"Cherry-picked as {result.commit.hex}")
+        typer.echo(f"Cherry-picked as {result.commit}")
     _report_conflicts(result.conflicts)
 
 
@@ -104,10 +109,9 @@ def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="
 
     Example: dl revert HEAD
     """
-    from dl.core.versioning.merge_commits import revert as undo
-    result = undo(open_repo(ctx), revisions)
+    result = open_api(ctx).revert(*revisions)
     if result.commit:
-        typer.echo(f"Reverted {', '.join(revisions)} as {result.commit.hex}")
+        typer.echo(f"Reverted {', '.join(revisions)} as {result.commit}")
     _report_conflicts(result.conflicts)
 
 
@@ -142,10 +146,9 @@ def conflicts_resolve(ctx: typer.Context, tables: list[str] = typer.Argument(...
 
     Example: dl conflicts resolve --theirs people
     """
-    from dl.core.versioning.merge_commits import resolve_conflicts
     if ours == theirs:
         raise typer.BadParameter("give exactly one of --ours or --theirs")
-    resolve_conflicts(open_repo(ctx), tables, theirs=theirs)
+    open_api(ctx).resolve(*tables, theirs=theirs)
     typer.echo(f"Resolved conflicts in {', '.join(tables)} with {'theirs' if theirs else 'ours'}.")
 
 
