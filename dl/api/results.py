@@ -17,7 +17,8 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dl.core.errors import DlError
+from dl.api.errors import guard
+from dl.core.errors import BadInput, DlError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -45,6 +46,7 @@ class Result:
         counts = [s.rowcount for s in self.statements if s.rowcount >= 0]
         self.rowcount: int = sum(counts) if counts else -1
 
+    @guard
     def arrow(self) -> pa.Table:
         """The rows of the last statement that returned rows (an empty table if none did)."""
         for statement in reversed(self.statements):
@@ -53,22 +55,29 @@ class Result:
         import pyarrow as pa
         return pa.table({})
 
+    @guard
     def batches(self) -> pa.RecordBatchReader:
         """`arrow()` as a stream of record batches."""
         import pyarrow as pa
         table = self.arrow()
         return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
 
+    @guard
     def df(self) -> Any:
         """`arrow()` as a pandas DataFrame; needs pandas (`pip install 'dl[pandas]'`)."""
         _require("pandas")
-        return self.arrow().to_pandas()
+        try:
+            return self.arrow().to_pandas()
+        except (ValueError, OverflowError) as exc:  # a value pandas cannot hold (year 5000000)
+            raise BadInput(f"pandas cannot hold these rows: {exc}") from exc
 
+    @guard
     def pl(self) -> Any:
         """`arrow()` as a polars DataFrame; needs polars (`pip install 'dl[polars]'`)."""
         polars = _require("polars")
         return polars.from_arrow(self.arrow())
 
+    @guard
     def fetchall(self) -> list[tuple[Any, ...]]:
         """`arrow()` as a list of row tuples."""
         table = self.arrow()

@@ -148,6 +148,13 @@ def test_missing_pandas_or_polars_says_what_to_install(people: dl.Repo, monkeypa
             call()
 
 
+def test_result_conversions_raise_dl_errors(people: dl.Repo) -> None:
+    result = people.sql("select '5000000-01-01'::date as d")  # beyond Python's and pandas' dates
+    assert result.arrow().num_rows == 1
+    with pytest.raises(dl.BadInput, match="pandas cannot hold these rows: year 5000000 is out of range"):
+        result.df()
+
+
 def test_one_hierarchy() -> None:
     for family in (dl.NotFound, dl.AlreadyExists, dl.BadInput, dl.Conflict, dl.SqlError,
                    dl.IntegrityError, dl.StoreError):
