@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from dl.api.errors import guard
-from dl.core.errors import DlError, NotFound, UsageError
+from dl.core.errors import DlError, StoreError, UsageError
 from dl.core.repo import Author, Repository, Status, find_repository
 
 if TYPE_CHECKING:
@@ -53,14 +53,20 @@ def global_config_path() -> Path:
 @guard
 def init(path: str | os.PathLike[str] = ".", *, branch: str | None = None,
          name: str | None = None, email: str | None = None) -> Repo:
-    """Creates a repository (`.dl/`) in the directory `path` and opens it.
+    """Creates a repository (`.dl/`) in the directory `path` (made if missing, as `git init
+    DIR` does) and opens it.
 
     >>> repo = dl.init("data", name="Ada", email="ada@example.com")"""
     from dl.core.config import Config
     from dl.core.repo import CONFIG_FILE, DL_DIR
     directory = _directory(path)
-    if not directory.is_dir():
-        raise NotFound("directory", str(directory))
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} is a file, not a directory")
+    if not directory.exists():
+        try:
+            directory.mkdir(parents=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {directory}: {exc.strerror or exc}") from None
     config = Config(global_config_path(), directory / DL_DIR / CONFIG_FILE)
     author = None
     if name or email:

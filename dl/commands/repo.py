@@ -27,6 +27,8 @@ def init(ctx: typer.Context,
     import dl.api
     from dl.core.repo import DL_DIR
     directory = start_dir(ctx)
+    if not directory.is_dir():
+        raise NotFound("directory", str(directory))
     with dl.api.init(directory, branch=branch, name=name, email=email) as repo:
         first = repo.active_branch()
     typer.echo(f"Successfully initialized dl data repository in {directory / DL_DIR} (branch {first})")

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dl
-import pyarrow as pa
 import pytest
+from api_helpers import PEOPLE
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +28,6 @@ def repo(tmp_path: Path) -> Iterator[dl.Repo]:
     directory.mkdir()
     with dl.init(directory) as opened:
         yield opened
-
-
-PEOPLE = pa.table({"id": pa.array([1, 2, 3, 4], pa.int64()),
-                   "name": ["Ada", "Bo", "Cy", "Di"],
-                   "age": pa.array([36, 17, 52, 70], pa.int64())})
 
 
 @pytest.fixture

@@ -133,8 +133,11 @@ def test_open_and_init_refuse_bad_paths(tmp_path: Path, people: dl.Repo) -> None
         dl.open(tmp_path / "plain")
     with pytest.raises(dl.AlreadyExists):
         dl.init(people.path)  # type: ignore[arg-type]
-    with pytest.raises(dl.NotFound):
-        dl.init(tmp_path / "missing")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(dl.UsageError, match="is a file"):
+        dl.init(tmp_path / "file")
+    with dl.init(tmp_path / "new" / "repo") as made:  # made if missing, as git init DIR
+        assert made.tables() == []
     with pytest.raises(dl.UsageError):
         dl.open(3)  # type: ignore[arg-type]
 

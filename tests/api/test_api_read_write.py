@@ -10,7 +10,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import PEOPLE
+from api_helpers import PEOPLE
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
