@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -62,23 +63,39 @@ def init(path: str | os.PathLike[str] = ".", *, branch: str | None = None,
     directory = _directory(path)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} is a file, not a directory")
-    if not directory.exists():
-        try:
-            directory.mkdir(parents=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create {directory}: {exc.strerror or exc}") from None
-    config = Config(global_config_path(), directory / DL_DIR / CONFIG_FILE)
-    author = None
-    if name or email:
-        author = Author(name or config.get("user.name") or "dl",
-                        email or config.get("user.email") or "dl@localhost")
-    first = branch or config.get("init.defaultbranch") or "main"
-    core = Repository.init(directory, global_config=global_config_path(), branch=first, author=author)
+    made = _make_directory(directory)
+    try:
+        config = Config(global_config_path(), directory / DL_DIR / CONFIG_FILE)
+        author = None
+        if name or email:
+            author = Author(name or config.get("user.name") or "dl",
+                            email or config.get("user.email") or "dl@localhost")
+        first = branch or config.get("init.defaultbranch") or "main"
+        core = Repository.init(directory, global_config=global_config_path(), branch=first, author=author)
+    except BaseException:
+        if made is not None:  # a failed init leaves no directory behind
+            shutil.rmtree(made, ignore_errors=True)
+        raise
     if name:
         core.config.repo_file.set("user.name", name)
     if email:
         core.config.repo_file.set("user.email", email)
     return Repo(core)
+
+
+def _make_directory(directory: Path) -> Path | None:
+    """Makes `directory` with its missing parents; returns the topmost one made (None if it
+    existed), so a failure can remove exactly what was made."""
+    if directory.exists():
+        return None
+    top = directory.absolute()
+    while not top.parent.exists():
+        top = top.parent
+    try:
+        directory.mkdir(parents=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create {directory}: {exc.strerror or exc}") from None
+    return top
 
 
 @guard

@@ -138,6 +138,9 @@ def test_open_and_init_refuse_bad_paths(tmp_path: Path, people: dl.Repo) -> None
         dl.init(tmp_path / "file")
     with dl.init(tmp_path / "new" / "repo") as made:  # made if missing, as git init DIR
         assert made.tables() == []
+    with pytest.raises(dl.InvalidName):
+        dl.init(tmp_path / "other" / "repo", branch="bad\nname")
+    assert not (tmp_path / "other").exists()  # a failed init leaves no directory behind
     with pytest.raises(dl.UsageError):
         dl.open(3)  # type: ignore[arg-type]
 
