@@ -37,12 +37,12 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import dl
 from dl.core.prolly.tree import NODE_CACHE
 from dl.core.repo import Repository
 from dl.core.tables.importer import ImportMode, import_table
 from dl.sql.session import Session
 
+import dl
 from bench.common import standard_rows
 
 GROUP_BY = "select a % 100 as g, count(*) as n, avg(c) as c from t group by g"

@@ -5,9 +5,10 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import dl
 import pytest
 from api_helpers import PEOPLE
+
+import dl
 
 
 @pytest.fixture(autouse=True)

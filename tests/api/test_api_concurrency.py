@@ -8,9 +8,9 @@ import sys
 import threading
 from pathlib import Path
 
-import dl
 import pyarrow as pa
-import pytest
+
+import dl
 
 COMMITS = 8
 
@@ -41,8 +41,8 @@ def _lost_race(exc: dl.Error) -> bool:
 def commit_rows(repo: dl.Repo, table: str, commits: int) -> None:
     """Inserts a row and commits it, `commits` times, retrying a step whose race was lost."""
     for i in range(commits):
-        for step in (lambda: repo.sql(f"insert into {table} values ({i})"),
-                     lambda: repo.add(table), lambda: repo.commit(f"{table} {i}")):
+        for step in (lambda i=i: repo.sql(f"insert into {table} values ({i})"),
+                     lambda: repo.add(table), lambda i=i: repo.commit(f"{table} {i}")):
             for _ in range(50):
                 try:
                     step()

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import dl
 import duckdb
 import pyarrow as pa
 import pytest
+
+import dl
 from dl.api.errors import as_dl_error, guard
 from dl.api.results import Result
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dl
 import duckdb
 import pandas as pd
 import polars as pl
@@ -11,6 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from api_helpers import PEOPLE
+
+import dl
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

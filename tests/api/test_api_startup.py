@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import dl
 import pytest
+
+import dl
 
 HEAVY = ("pyarrow", "duckdb", "sqlglot", "numpy", "pandas", "polars")
 

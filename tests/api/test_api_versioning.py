@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dl
 import pyarrow as pa
 import pytest
+
+import dl
 
 
 def test_status_add_commit(repo: dl.Repo) -> None:
