@@ -312,6 +312,13 @@ class Repo:
         return log_table(self._live(), _name(rev, "revision"), limit)
 
     @guard
+    def blame(self, table: str, rev: str = "HEAD") -> pa.Table:
+        """Per row of `table` at `rev`: its key columns and the commit, commit_date, committer,
+        email and message that last changed it (dolt_blame_<table>'s columns)."""
+        from dl.core.versioning.blame import blame
+        return blame(self._live(), _name(table, "table"), _name(rev, "revision"))
+
+    @guard
     def diff(self, from_rev: str, to_rev: str = "WORKING", table: str | None = None) -> pa.Table:
         """What changed from `from_rev` to `to_rev`: with `table`, its rows with dolt_diff()'s
         columns (to_*, from_*, diff_type); without, one row per changed table with

@@ -1,7 +1,7 @@
 """Merge-family commands: merge, merge-base, cherry-pick, revert, conflicts, blame, stash.
 
-merge, merge-base, cherry-pick, revert and conflicts resolve call the Python API
-(`dl.api.Repo`); conflicts cat, blame and stash render from the plumbing (`dl.core`)."""
+merge, merge-base, cherry-pick, revert, conflicts resolve and blame call the Python API
+(`dl.api.Repo`); conflicts cat and stash work on the plumbing (`dl.core`)."""
 from __future__ import annotations
 
 from typing import Any
@@ -163,12 +163,11 @@ def blame(ctx: typer.Context,
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from dl.core.versioning.blame import blame as do_blame
     from dl.sql.formats import to_box
     if len(names) > 2:
         raise typer.BadParameter("give a table, optionally after a revision: dl blame [REVISION] TABLE")
     revision, table = (names[0], names[1]) if len(names) == 2 else ("HEAD", names[0])
-    rows = do_blame(open_repo(ctx, readonly=True), table, revision)
+    rows = open_api(ctx, readonly=True).blame(table, revision)
     date = pc.cast(rows.column("commit_date").cast(pa.timestamp("us")), pa.timestamp("s"), safe=False)
     rows = rows.set_column(rows.schema.get_field_index("commit_date"), "commit_date", date)
     summary = pa.array([m.splitlines()[0] if m else m for m in rows.column("message").to_pylist()], pa.string())

@@ -53,6 +53,7 @@ BAD_CALLS: dict[str, list[tuple[Call, type[dl.Error]]]] = {
                (lambda r: r.commit("x", author="no email"), dl.UsageError),
                (lambda r: r.commit("x", date="yesterday"), dl.UsageError)],
     "log": [(lambda r: r.log("nope"), dl.NotFound), (lambda r: r.log(limit=-1), dl.UsageError)],
+    "blame": [(lambda r: r.blame("nope"), dl.NotFound), (lambda r: r.blame("people", "nope"), dl.NotFound)],
     "diff": [(lambda r: r.diff("nope"), dl.NotFound), (lambda r: r.diff("HEAD", table="nope"), dl.NotFound)],
     "active_branch": [],
     "branches": [],

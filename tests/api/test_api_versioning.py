@@ -176,3 +176,15 @@ def test_open_finds_the_repository_and_closes(people: dl.Repo, tmp_path: Path) -
     with pytest.raises(dl.StoreError, match="read-only"):
         reader.write("people", pa.table({"id": [5]}), mode="update")
     reader.close()
+
+
+def test_blame_matches_sql(people: dl.Repo) -> None:
+    people.sql("update people set age = 99 where id = 2")
+    second = people.commit("Bo is older", all=True)
+    rows = people.blame("people")
+    names = ["id", "commit", "committer", "email", "message"]
+    assert rows.select(names).to_pylist() == \
+        people.sql("select * from dolt_blame_people").arrow().select(names).to_pylist()
+    by_id = dict(zip(rows.column("id").to_pylist(), rows.column("commit").to_pylist()))
+    assert by_id[2] == second and by_id[1] != second
+    assert set(people.blame("people", "HEAD~1").column("commit").to_pylist()) != {second}
