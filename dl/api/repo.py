@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
     from dl.api.history import MergeOutcome
     from dl.api.results import Result
+    from dl.core.maintenance.fsck import FsckReport
+    from dl.core.maintenance.gc import GcResult
     from dl.core.tables.importer import ImportResult
     from dl.core.tables.schema import TableSchema
     from dl.sql.session import Session
@@ -469,3 +471,57 @@ class Repo:
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import revert
         return merge_outcome(revert(self._live(), _names(revs, "revision")))
+
+    # --- setting work aside, and keeping the store healthy --------------------------------
+
+    @guard
+    def stash(self, message: str | None = None) -> str:
+        """Sets the uncommitted changes aside and resets the working set to HEAD, as
+        `dl stash`; returns the stash's message."""
+        from dl.core.versioning.stash import stash
+        return stash(self._live(), None if message is None else _name(message, "message")).message
+
+    @guard
+    def stash_list(self) -> list[str]:
+        """The stashes' messages, newest first (index 0 is `stash@{0}`)."""
+        from dl.core.versioning.stash import list_stashes
+        return [entry.message for _, entry in list_stashes(self._live())]
+
+    @guard
+    def stash_pop(self, index: int = 0) -> str:
+        """Re-applies stash `index` and drops it; returns its message."""
+        from dl.core.versioning.stash import pop
+        return pop(self._live(), _index(index)).message
+
+    @guard
+    def stash_drop(self, index: int = 0) -> str:
+        """Deletes stash `index` without applying it; returns its message."""
+        from dl.core.versioning.stash import drop
+        return drop(self._live(), _index(index)).message
+
+    @guard
+    def stash_clear(self) -> int:
+        """Deletes every stash; returns how many there were."""
+        from dl.core.versioning.stash import clear
+        return clear(self._live())
+
+    @guard
+    def fsck(self, *, quick: bool = False) -> FsckReport:
+        """Checks everything reachable (every chunk present, hashing to its address and
+        decoding; the commit graph; tree counts and key order), as `dl fsck`; the report's
+        `problems` lists one line per problem (`ok` when none)."""
+        from dl.core.maintenance.fsck import fsck
+        return fsck(self._live().store, quick=quick)
+
+    @guard
+    def gc(self, *, progress: Callable[[str], None] | None = None) -> GcResult:
+        """Deletes chunks nothing reachable refers to and compacts the store, as `dl gc`;
+        safe beside running writers. `progress` is called with each phase's name."""
+        from dl.core.maintenance.gc import collect_garbage
+        return collect_garbage(self._live().store, progress)
+
+
+def _index(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise UsageError(f"a stash index is an int, not {type(value).__name__}")
+    return value

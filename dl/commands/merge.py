@@ -1,7 +1,7 @@
 """Merge-family commands: merge, merge-base, cherry-pick, revert, conflicts, blame, stash.
 
-merge, merge-base, cherry-pick, revert, conflicts resolve and blame call the Python API
-(`dl.api.Repo`); conflicts cat and stash work on the plumbing (`dl.core`)."""
+merge, merge-base, cherry-pick, revert, conflicts resolve, blame and stash call the Python API
+(`dl.api.Repo`); conflicts cat renders from the plumbing (`dl.core`)."""
 from __future__ import annotations
 
 from typing import Any
@@ -179,9 +179,8 @@ def blame(ctx: typer.Context,
 def stash_main(ctx: typer.Context, message: str = typer.Option(None, "-m", "--message")) -> None:
     """Save uncommitted changes and reset the working set to HEAD."""
     if ctx.invoked_subcommand is None:
-        from dl.core.versioning.stash import stash
-        entry = stash(open_repo(ctx), message)
-        typer.echo(f"Saved working directory and index state {entry.message}")
+        saved = open_api(ctx).stash(message)
+        typer.echo(f"Saved working directory and index state {saved}")
 
 
 @stash_app.command("list")
@@ -190,9 +189,8 @@ def stash_list(ctx: typer.Context) -> None:
 
     Example: dl stash list
     """
-    from dl.core.versioning.stash import list_stashes
-    for i, (_, entry) in enumerate(list_stashes(open_repo(ctx, readonly=True))):
-        typer.echo(f"stash@{{{i}}}: {entry.message}")
+    for i, saved in enumerate(open_api(ctx, readonly=True).stash_list()):
+        typer.echo(f"stash@{{{i}}}: {saved}")
 
 
 @stash_app.command("pop")
@@ -201,9 +199,8 @@ def stash_pop(ctx: typer.Context, index: int = typer.Argument(0)) -> None:
 
     Example: dl stash pop
     """
-    from dl.core.versioning.stash import pop
-    entry = pop(open_repo(ctx), index)
-    typer.echo(f"Dropped stash@{{{index}}} ({entry.message})")
+    saved = open_api(ctx).stash_pop(index)
+    typer.echo(f"Dropped stash@{{{index}}} ({saved})")
 
 
 @stash_app.command("drop")
@@ -212,9 +209,8 @@ def stash_drop(ctx: typer.Context, index: int = typer.Argument(0)) -> None:
 
     Example: dl stash drop 1
     """
-    from dl.core.versioning.stash import drop
-    entry = drop(open_repo(ctx), index)
-    typer.echo(f"Dropped stash@{{{index}}} ({entry.message})")
+    saved = open_api(ctx).stash_drop(index)
+    typer.echo(f"Dropped stash@{{{index}}} ({saved})")
 
 
 @stash_app.command("clear")
@@ -223,8 +219,7 @@ def stash_clear(ctx: typer.Context) -> None:
 
     Example: dl stash clear
     """
-    from dl.core.versioning.stash import clear
-    typer.echo(f"Cleared {clear(open_repo(ctx))} stash(es).")
+    typer.echo(f"Cleared {open_api(ctx).stash_clear()} stash(es).")
 
 
 def register(app: typer.Typer) -> None:

@@ -79,6 +79,13 @@ BAD_CALLS: dict[str, list[tuple[Call, type[dl.Error]]]] = {
                     (lambda r: r.cherry_pick("HEAD~1"), dl.Error)],  # the first commit: no parent
     "revert": [(lambda r: r.revert(), dl.Error), (lambda r: r.revert("nope"), dl.NotFound)],
     "close": [],
+    "stash": [(lambda r: r.stash(5), dl.BadInput)],
+    "stash_list": [],
+    "stash_pop": [(lambda r: r.stash_pop(0), dl.Error), (lambda r: r.stash_pop("0"), dl.UsageError)],
+    "stash_drop": [(lambda r: r.stash_drop(3), dl.Error)],
+    "stash_clear": [],
+    "fsck": [],  # takes no input
+    "gc": [],
 }
 
 

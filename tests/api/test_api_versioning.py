@@ -188,3 +188,27 @@ def test_blame_matches_sql(people: dl.Repo) -> None:
     by_id = dict(zip(rows.column("id").to_pylist(), rows.column("commit").to_pylist()))
     assert by_id[2] == second and by_id[1] != second
     assert set(people.blame("people", "HEAD~1").column("commit").to_pylist()) != {second}
+
+
+def test_stash_round_trip(people: dl.Repo) -> None:
+    people.sql("delete from people where id = 1")
+    saved = people.stash("wip")
+    assert people.table("people").num_rows == 4 and people.stash_list() == [saved]
+    assert people.stash_pop() == saved
+    assert people.table("people").num_rows == 3 and people.stash_list() == []
+    people.stash()
+    assert people.stash_clear() == 1
+
+
+def test_fsck_and_gc(people: dl.Repo) -> None:
+    people.branch("scratch")
+    people.checkout("scratch")
+    people.write("big", pa.table({"k": list(range(5000))}), pk="k")
+    people.commit("big", all=True, include_new=True)
+    people.checkout("main")
+    people.delete_branch("scratch", force=True)
+    phases: list[str] = []
+    result = people.gc(progress=phases.append)
+    assert result.chunks_deleted > 0 and phases
+    report = people.fsck()
+    assert report.ok and report.commits == 2
