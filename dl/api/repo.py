@@ -197,7 +197,10 @@ class Repo:
     @guard
     def sql(self, query: str, *, dialect: str = "duckdb") -> Result:
         """Runs the statements of `query` (separated by `;`) on the working set and returns
-        their results; `dialect` is duckdb, mysql, sqlite or postgres.
+        their results; `dialect` is duckdb, mysql, sqlite or postgres. Each statement lands
+        atomically; the first that fails raises `SqlError` and writes nothing, while the ones
+        before it keep their effects, as in the CLI (wrap a script in BEGIN ... COMMIT to make
+        it all or nothing).
 
         >>> repo.sql("select count(*) from people").fetchall()
         [(4,)]"""
