@@ -148,3 +148,13 @@ def test_drop_copy_rename(people: dl.Repo) -> None:
     assert people.table("archive").equals(people.table("people"))
     people.drop("archive")
     assert people.tables() == ["people"]
+
+
+def test_a_failing_script_keeps_the_statements_before_it_unless_in_a_transaction(people: dl.Repo) -> None:
+    with pytest.raises(dl.SqlError, match="statement 2"):
+        people.sql("insert into people values (5, 'Eve', 29); insert into people values (1, 'Dup', 1)")
+    assert people.table("people").column("id").to_pylist() == [1, 2, 3, 4, 5]
+    with pytest.raises(dl.SqlError):
+        people.sql("begin; insert into people values (6, 'Fay', 41); insert into people values (1, 'Dup', 1)")
+    people.sql("rollback")
+    assert people.table("people").column("id").to_pylist() == [1, 2, 3, 4, 5]
