@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from dl.api.errors import guard
-from dl.core.errors import DlError, StoreError, UsageError
+from dl.core.errors import DlError, NotARepository, StoreError, UsageError
 from dl.core.repo import Author, Repository, Status, find_repository
 
 if TYPE_CHECKING:
@@ -106,7 +106,10 @@ def open(path: str | os.PathLike[str] = ".", *, readonly: bool = False) -> Repo:
     find theirs); `NotARepository` if there is none. `readonly` refuses every write.
 
     >>> with dl.open("data") as repo: ..."""
-    found = find_repository(_directory(path))
+    directory = _directory(path)
+    if not directory.is_dir():  # a typo must not open a repository further up
+        raise NotARepository(str(directory), "no such directory")
+    found = find_repository(directory)
     return Repo(Repository.open(found, global_config=global_config_path(), readonly=readonly))
 
 

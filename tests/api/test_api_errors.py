@@ -135,8 +135,9 @@ def test_engine_exceptions_become_dl_errors() -> None:
 
 
 def test_open_and_init_refuse_bad_paths(tmp_path: Path, people: dl.Repo) -> None:
-    with pytest.raises(dl.NotARepository):
-        dl.open(tmp_path / "empty-does-not-exist")
+    assert people.path is not None
+    with pytest.raises(dl.NotARepository, match="no such directory"):
+        dl.open(people.path / "typo")  # not the repository above it
     (tmp_path / "plain").mkdir()
     with pytest.raises(dl.NotFound):
         dl.open(tmp_path / "plain")
