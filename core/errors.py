@@ -1,7 +1,8 @@
 """The project's error families.
 
-One root, `DlError`; each family carries the fields a caller needs to say what went wrong in
-one line. `dl/app.py` maps them to a message on stderr and an exit code; anything that is not
+One root, `DlError`, with families a caller can catch (`NotFound`, `BadInput`, `Conflict`,
+`IntegrityError`, `AlreadyExists`, `StoreError`); each error carries the fields a caller needs
+to say what went wrong in one line. `dl/app.py` maps them to a message on stderr and an exit code; anything that is not
 a `DlError` is a bug.
 """
 from __future__ import annotations
@@ -22,6 +23,13 @@ class NotFound(DlError):
         super().__init__(f"{message}; {hint}" if hint else message)
 
 
+class NotARepository(NotFound):
+    """No `.dl/` repository at (or above) a directory."""
+
+    def __init__(self, path: str, hint: str = "") -> None:
+        super().__init__("repository", path, hint)
+
+
 class AlreadyExists(DlError):
     """A name that must be new is taken."""
 
@@ -30,7 +38,11 @@ class AlreadyExists(DlError):
         super().__init__(f"{kind} already exists: {name}")
 
 
-class InvalidName(DlError):
+class BadInput(DlError):
+    """Input the caller can fix: a bad file, value, name, schema or argument."""
+
+
+class InvalidName(BadInput):
     """A table, branch, tag or column name that dl refuses (path separators, control characters...)."""
 
     def __init__(self, kind: str, name: str, reason: str) -> None:
@@ -63,7 +75,11 @@ class MissingChunk(IntegrityError):
         super().__init__(f"missing chunk {address}{where}", address)
 
 
-class ConcurrentUpdate(DlError):
+class Conflict(DlError):
+    """Two lines of work disagree: a merge's conflicting rows, or a lost race between writers."""
+
+
+class ConcurrentUpdate(Conflict):
     """A compare-and-swap lost: another writer moved the ref since it was read."""
 
     def __init__(self, ref: str) -> None:
@@ -75,7 +91,7 @@ class StoreError(DlError):
     """The store cannot be opened or written (not a repository, read-only, disk full...)."""
 
 
-class InputError(DlError):
+class InputError(BadInput):
     """Bad input from a user's file or arguments: says what, where (line, column) and why."""
 
     def __init__(self, message: str, line: int | None = None, column: str | None = None) -> None:
@@ -92,15 +108,15 @@ class DuplicateKey(InputError):
         super().__init__(f"duplicate primary key {key!r} in {table}{where}")
 
 
-class SchemaError(DlError):
+class SchemaError(BadInput):
     """A value or a change does not fit a table's schema."""
 
 
-class MergeConflict(DlError):
+class MergeConflict(Conflict):
     """A merge or cherry-pick stopped on conflicts that the user must resolve."""
 
 
-class UsageError(DlError):
+class UsageError(BadInput):
     """The command was called wrongly (bad flags, missing arguments)."""
 
     exit_code = 2

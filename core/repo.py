@@ -21,6 +21,7 @@ from dl.core.errors import (
     ConcurrentUpdate,
     DlError,
     MergeConflict,
+    NotARepository,
     NotFound,
     StoreError,
 )
@@ -84,7 +85,7 @@ def find_repository(start: Path) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / DL_DIR / STORE_FILE).is_file():
             return candidate
-    raise NotFound("repository", str(start), "run `dl init` to create one, or use --data-dir")
+    raise NotARepository(str(start), "run `dl init` to create one, or use --data-dir")
 
 
 def require_author(name: str | None, email: str | None) -> Author:

@@ -1,5 +1,7 @@
 """Opening the repository for a command: the only place that reads the current directory,
-the environment (`DL_HOME`, `HOME`, `NO_COLOR`) and whether output goes to a terminal."""
+the environment (`DL_HOME`, `HOME`, `NO_COLOR`) and whether output goes to a terminal.
+Commands stand on the Python API (`dl.api`): they open a `dl.api.Repo` here and call it;
+`repo.core` gives the plumbing where they render more than the API returns."""
 from __future__ import annotations
 
 import os
@@ -7,13 +9,11 @@ from pathlib import Path
 
 import typer
 
-from dl.core.repo import Repository, find_repository
+from dl.api.repo import Repo, global_config_path
+from dl.api.repo import open as open_api_repo
+from dl.core.repo import Repository
 
-
-def global_config_path() -> Path:
-    """`$DL_HOME/config_global.json`, default `~/.dl/config_global.json` (as Dolt's ~/.dolt)."""
-    home = os.environ.get("DL_HOME") or str(Path.home() / ".dl")
-    return Path(home) / "config_global.json"
+__all__ = ["global_config_path", "is_terminal", "open_api", "open_repo", "start_dir"]
 
 
 def start_dir(ctx: typer.Context) -> Path:
@@ -22,13 +22,19 @@ def start_dir(ctx: typer.Context) -> Path:
     return Path(data_dir) if data_dir else Path.cwd()
 
 
-def open_repo(ctx: typer.Context, *, readonly: bool = False) -> Repository:
-    """The repository containing the start directory (searching upwards, as git does)."""
-    directory = find_repository(start_dir(ctx))
-    repo = Repository.open(directory, global_config=global_config_path(), readonly=readonly)
+def open_api(ctx: typer.Context, *, readonly: bool = False) -> Repo:
+    """The repository containing the start directory (searching upwards, as git does), as the
+    API's `Repo`, closed when the command ends."""
+    repo = open_api_repo(start_dir(ctx), readonly=readonly)
     if ctx is not None:
         ctx.call_on_close(repo.close)  # the store's connection ends with the command
     return repo
+
+
+def open_repo(ctx: typer.Context, *, readonly: bool = False) -> Repository:
+    """The same repository's plumbing (`dl.core.repo.Repository`), for commands that render
+    what only the core returns (log graphs, diffs, blame)."""
+    return open_api(ctx, readonly=readonly).core
 
 
 def is_terminal() -> bool:

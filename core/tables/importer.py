@@ -59,23 +59,41 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
     check_table_name(name)  # before reading a byte of the file
     step = progress or (lambda phase: None)
     step("reading")
+    target = target_schema(repo, name, mode, schema, force)
+    stream = _stream(path, file_type, delimiter, target, part_bytes)
+    if stream is not None:
+        return _import_stream(repo, name, stream, mode, target, primary_key, step)
+    read = read_table_file(path, file_type=file_type, delimiter=delimiter,
+                           schema=target.arrow if target else None)
+    return import_rows(repo, name, read.table, mode, primary_key=primary_key, schema=target,
+                       line_numbers=read.line_numbers, source=Path(path).name, progress=step)
+
+
+def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSchema | None = None,
+                  force: bool = False) -> TableSchema | None:
+    """The schema rows must take: the declared one for create (None: inferred from the rows),
+    else the table's; refuses a create over an existing table (without force) and the other
+    modes on a missing one."""
     working = repo.resolve_root("WORKING")
     exists = name in working.tables
     if mode is ImportMode.CREATE and exists and not force:
         raise AlreadyExists("table", f"{name} (use -u to update, -r to replace, -c -f to recreate)")
     if mode is not ImportMode.CREATE and not exists:
         raise NotFound("table", name, "use -c to create it")
-    target = schema if mode is ImportMode.CREATE else repo.table_in(working, name).schema
-    stream = _stream(path, file_type, delimiter, target, part_bytes)
-    if stream is not None:
-        return _import_stream(repo, name, stream, mode, target, primary_key, step)
-    read = read_table_file(path, file_type=file_type, delimiter=delimiter,
-                           schema=target.arrow if target else None)
-    rows = read.table
-    if target is None:
-        target = _inferred_schema(rows, primary_key)
+    return schema if mode is ImportMode.CREATE else repo.table_in(working, name).schema
+
+
+def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *,
+                primary_key: list[str] | None = None, schema: TableSchema | None = None,
+                line_numbers: np.ndarray | None = None, source: str = "input",
+                progress: Callable[[str], None] | None = None) -> ImportResult:
+    """Imports Arrow `rows` (already cast to `schema`, the result of `target_schema`) into table
+    `name`, with the rules of a file import; lands whole or not at all."""
+    check_table_name(name)
+    step = progress or (lambda phase: None)
+    target = schema if schema is not None else _inferred_schema(rows, primary_key)
     step("checking keys")
-    _check_keys(name, target, rows, read.line_numbers, Path(path).name)
+    _check_keys(name, target, rows, line_numbers, source)
     result: list[ImportResult] = []
 
     def build(current: Table | None, buffer: BufferedStore) -> Table:
@@ -83,7 +101,7 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
         fresh = current is None or mode is ImportMode.CREATE  # -c -f recreates the table
         base = Table.empty(buffer, target) if fresh else current
         base = Table(buffer, base.value)
-        new = _apply(mode, base, rows, name, read.line_numbers, Path(path).name)
+        new = _apply(mode, base, rows, name, line_numbers, source)
         result[:] = [_counts(name, mode, base, new, rows.num_rows)]
         step("writing")
         return new

@@ -1,9 +1,10 @@
-"""`dl branch` and `dl checkout`: naming lines of history and moving between them."""
+"""`dl branch` and `dl checkout`: naming lines of history and moving between them, through the
+Python API (`dl.api.Repo`)."""
 from __future__ import annotations
 
 import typer
 
-from dl.context import open_repo, use_colour
+from dl.context import open_api, use_colour
 from dl.core.errors import NotFound, UsageError
 from dl.terminal_text import printable
 
@@ -23,39 +24,39 @@ def branch(ctx: typer.Context,
     Example: dl branch feature main   (create feature at main)
     """
     args = list(args or [])
-    repo = open_repo(ctx, readonly=not (args or delete or force_delete or move or copy))
+    repo = open_api(ctx, readonly=not (args or delete or force_delete or move or copy))
     if show_current:
-        typer.echo(repo.current_branch())
+        typer.echo(repo.active_branch())
         return
     if delete or force_delete:
         if not args:
             raise UsageError("give the branches to delete")
         for name in args:
-            head = repo.branch_head(name)
-            repo.delete_branch(name, force=force_delete)
-            typer.echo(f"Deleted branch {name} (was {head.hex[:8]}).")
+            head = repo.delete_branch(name, force=force_delete)
+            typer.echo(f"Deleted branch {name} (was {head[:8]}).")
         return
     if move or copy:
         if len(args) not in (1, 2):
             raise UsageError(f"dl branch {'-m' if move else '-c'} [OLD] NEW")
-        old, new = (repo.current_branch(), args[0]) if len(args) == 1 else (args[0], args[1])
+        old, new = (repo.active_branch(), args[0]) if len(args) == 1 else (args[0], args[1])
         repo.rename_branch(old, new, copy=copy, force=force)
         return
     if args:
         if len(args) > 2:
             raise UsageError("dl branch NAME [START]")
-        repo.create_branch(args[0], args[1] if len(args) > 1 else "HEAD", force=force)
+        repo.branch(args[0], args[1] if len(args) > 1 else "HEAD", force=force)
         return
-    current = repo.current_branch()
+    current = repo.active_branch()
     colour = use_colour()
-    for name, head in sorted(repo.branches().items()):
+    for name, head in repo.branches().items():
         mark = "* " if name == current else "  "
         text = printable(name)
         if colour and name == current:
             text = f"\x1b[32m{text}\x1b[0m"
         if verbose:
             from dl.render import first_line
-            text += f" {head.hex[:8]} {first_line(repo.load_commit(head).message)}"
+            message = repo.core.load_commit(repo.core.resolve_commit(head)).message
+            text += f" {head[:8]} {first_line(message)}"
         typer.echo(mark + text)
 
 
@@ -67,42 +68,33 @@ def checkout(ctx: typer.Context,
 
     Example: dl checkout -b fix   ...   dl checkout main
     """
-    repo = open_repo(ctx)
+    repo = open_api(ctx)
     args = list(args or [])
     name = new_branch or force_new
     if name:
         if len(args) > 1:
             raise UsageError("dl checkout -b NEW [START]")
-        start = args[0] if args else "HEAD"
-        existed = name in repo.branches()
-        repo.create_branch(name, start, force=bool(force_new))
-        try:
-            repo.checkout(name)
-        except Exception:
-            if not existed:  # the switch failed: do not leave the new branch behind
-                repo.delete_branch(name, force=True)
-            raise
+        repo.checkout(name, new=True, start=args[0] if args else "HEAD", force=bool(force_new))
         typer.echo(f"Switched to a new branch '{name}'")
         return
     if not args:
         raise UsageError("give a branch to switch to, or tables to discard changes of")
     target = args[0]
     if len(args) == 1 and target in repo.branches():
-        if target == repo.current_branch():
+        if target == repo.active_branch():
             typer.echo(f"Already on '{target}'")
             return
         repo.checkout(target)
         typer.echo(f"Switched to branch '{target}'")
         return
-    working = repo.resolve_root("WORKING").tables
-    staged = repo.resolve_root("STAGED").tables
-    unknown = [t for t in args if t not in working and t not in staged]
+    known = set(repo.tables()) | set(repo.tables("STAGED"))
+    unknown = [t for t in args if t not in known]
     if unknown:
-        if len(args) == 1 and _is_commit(repo, target):
+        if len(args) == 1 and _is_commit(repo.core, target):
             raise UsageError(f"{target} is a commit, not a branch; dl cannot check out a detached HEAD: "
                              f"dl checkout -b NEW {target}")
         raise NotFound("branch or table", unknown[0])
-    repo.checkout_tables(args)
+    repo.checkout_tables(*args)
 
 
 def _is_commit(repo, text: str) -> bool:

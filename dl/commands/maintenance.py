@@ -1,9 +1,9 @@
-"""Maintenance commands: fsck and gc."""
+"""Maintenance commands: fsck and gc, through the Python API (`dl.api.Repo`)."""
 from __future__ import annotations
 
 import typer
 
-from dl.context import open_repo
+from dl.context import open_api
 from dl.progress import phase_progress
 
 
@@ -13,8 +13,7 @@ def fsck(ctx: typer.Context,
 
     Example: dl fsck
     """
-    from dl.core.maintenance.fsck import fsck as check
-    report = check(open_repo(ctx, readonly=True).store, quick=quick)
+    report = open_api(ctx, readonly=True).fsck(quick=quick)
     for problem in report.problems:
         typer.echo(problem)
     rate = report.chunks / report.seconds if report.seconds else 0.0
@@ -31,10 +30,10 @@ def gc(ctx: typer.Context) -> None:
 
     Example: dl branch -D old && dl gc
     """
-    from dl.core.maintenance.gc import PHASES, collect_garbage
-    store = open_repo(ctx).store
+    from dl.core.maintenance.gc import PHASES
+    repo = open_api(ctx)
     with phase_progress("Collecting garbage", PHASES) as step:
-        result = collect_garbage(store, step)
+        result = repo.gc(progress=step)
     typer.echo(f"deleted {result.chunks_deleted} of {result.chunks_before} chunks; "
                f"store {result.bytes_before:,} -> {result.bytes_after:,} bytes")
 

@@ -1,9 +1,14 @@
-"""Merge-family commands: merge, merge-base, cherry-pick, revert, conflicts, blame, stash."""
+"""Merge-family commands: merge, merge-base, cherry-pick, revert, conflicts, blame, stash.
+
+merge, merge-base, cherry-pick, revert, conflicts resolve, blame and stash call the Python API
+(`dl.api.Repo`); conflicts cat renders from the plumbing (`dl.core`)."""
 from __future__ import annotations
+
+from typing import Any
 
 import typer
 
-from dl.context import open_repo
+from dl.context import open_api, open_repo
 from dl.terminal_text import printable, printable_table
 
 conflicts_app = typer.Typer(help="Show and resolve merge conflicts.\n\n"
@@ -24,31 +29,32 @@ def merge(ctx: typer.Context,
 
     Example: dl merge feature
     """
-    from dl.core.versioning.merge_commits import MergeKind, abort_merge
-    from dl.core.versioning.merge_commits import merge as do_merge
-    repo = open_repo(ctx)
+    repo = open_api(ctx)
     if abort:
-        abort_merge(repo)
+        repo.merge_abort()
         typer.echo("Merge aborted.")
         return
     if not branch:
         raise typer.BadParameter("give the branch to merge (or --abort)")
-    head = repo.branch_head(repo.current_branch())
-    result = do_merge(repo, branch, no_ff=no_ff, squash=squash, message=message)
-    if result.kind is MergeKind.UP_TO_DATE:
+    head = repo.branches()[repo.active_branch()]
+    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message)
+    if result.kind == "up to date":
         typer.echo("Everything up-to-date")
         return
-    if result.kind is MergeKind.FAST_FORWARD:
-        typer.echo(f"Updating {head.short()}..{repo.resolve_commit(branch).short()}\nFast-forward")
-    elif result.kind is MergeKind.SQUASHED:
+    if result.kind == "fast-forward":
+        typer.echo(f"Updating {head[:8]}..{(result.commit or '')[:8]}\nFast-forward")
+    elif result.kind == "squashed":
         typer.echo("Squash commit -- not updating HEAD")
-    elif result.kind is MergeKind.MERGED:
-        typer.echo(f"Merge made: {result.commit.hex if result.commit else ''}")
+    elif result.kind == "merged":
+        typer.echo(f"Merge made: {result.commit or ''}")
     _report_conflicts(result.conflicts)
 
 
-def _report_conflicts(conflicts: dict[str, int]) -> None:
-    """Dolt's conflict lines; exit code 1, as git and Dolt exit after a conflicted merge."""
+def _report_conflicts(table_counts: Any) -> None:
+    """Dolt's conflict lines (from the outcome's `table`, `num_conflicts` rows); exit code 1, as
+    git and Dolt exit after a conflicted merge."""
+    conflicts = dict(zip(table_counts.column("table").to_pylist(),
+                         table_counts.column("num_conflicts").to_pylist()))
     if not conflicts:
         return
     for table, n in sorted(conflicts.items()):
@@ -66,11 +72,11 @@ def merge_base(ctx: typer.Context,
 
     Example: dl merge-base main feature
     """
-    base = open_repo(ctx, readonly=True).merge_base(a, b)
+    base = open_api(ctx, readonly=True).merge_base(a, b)
     if base is None:
         typer.echo("no common ancestor", err=True)
         raise typer.Exit(1)
-    typer.echo(base.hex)
+    typer.echo(base)
 
 
 def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="Commit to apply."),
@@ -82,23 +88,22 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
 
     Example: dl cherry-pick a1b2c3d4
     """
-    from dl.core.versioning.merge_commits import abort_merge, continue_cherry_pick
-    from dl.core.versioning.merge_commits import cherry_pick as pick
+    from dl.core.versioning.merge_commits import continue_cherry_pick
     if abort and resume:
         raise typer.BadParameter("--abort and --continue exclude each other")
-    repo = open_repo(ctx)
+    repo = open_api(ctx)
     if abort:
-        abort_merge(repo)
+        repo.merge_abort()
         typer.echo("Cherry-pick aborted.")
         return
     if resume:
-        typer.echo(f"Cherry-picked as {continue_cherry_pick(repo).hex}")
+        typer.echo(f"Cherry-picked as {continue_cherry_pick(repo.core).hex}")
         return
     if not revision:
         raise typer.BadParameter("give the commit to cherry-pick (or --abort)")
-    result = pick(repo, revision)
+    result = repo.cherry_pick(revision)
     if result.commit:
-        typer.echo(f"Cherry-picked as {result.commit.hex}")
+        typer.echo(f"Cherry-picked as {result.commit}")
     _report_conflicts(result.conflicts)
 
 
@@ -107,10 +112,9 @@ def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="
 
     Example: dl revert HEAD
     """
-    from dl.core.versioning.merge_commits import revert as undo
-    result = undo(open_repo(ctx), revisions)
+    result = open_api(ctx).revert(*revisions)
     if result.commit:
-        typer.echo(f"Reverted {', '.join(revisions)} as {result.commit.hex}")
+        typer.echo(f"Reverted {', '.join(revisions)} as {result.commit}")
     _report_conflicts(result.conflicts)
 
 
@@ -145,10 +149,9 @@ def conflicts_resolve(ctx: typer.Context, tables: list[str] = typer.Argument(...
 
     Example: dl conflicts resolve --theirs people
     """
-    from dl.core.versioning.merge_commits import resolve_conflicts
     if ours == theirs:
         raise typer.BadParameter("give exactly one of --ours or --theirs")
-    resolve_conflicts(open_repo(ctx), tables, theirs=theirs)
+    open_api(ctx).resolve(*tables, theirs=theirs)
     typer.echo(f"Resolved conflicts in {', '.join(tables)} with {'theirs' if theirs else 'ours'}.")
 
 
@@ -163,12 +166,11 @@ def blame(ctx: typer.Context,
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from dl.core.versioning.blame import blame as do_blame
     from dl.sql.formats import to_box
     if len(names) > 2:
         raise typer.BadParameter("give a table, optionally after a revision: dl blame [REVISION] TABLE")
     revision, table = (names[0], names[1]) if len(names) == 2 else ("HEAD", names[0])
-    rows = do_blame(open_repo(ctx, readonly=True), table, revision)
+    rows = open_api(ctx, readonly=True).blame(table, revision)
     date = pc.cast(rows.column("commit_date").cast(pa.timestamp("us")), pa.timestamp("s"), safe=False)
     rows = rows.set_column(rows.schema.get_field_index("commit_date"), "commit_date", date)
     summary = pa.array([m.splitlines()[0] if m else m for m in rows.column("message").to_pylist()], pa.string())
@@ -183,9 +185,8 @@ def stash_main(ctx: typer.Context, message: str = typer.Option(None, "-m", "--me
                                                                 help="Describe the stash (default: the branch and HEAD).")) -> None:
     """Save uncommitted changes and reset the working set to HEAD."""
     if ctx.invoked_subcommand is None:
-        from dl.core.versioning.stash import stash
-        entry = stash(open_repo(ctx), message)
-        typer.echo(f"Saved working directory and index state {printable(entry.message)}")
+        saved = open_api(ctx).stash(message)
+        typer.echo(f"Saved working directory and index state {printable(saved)}")
 
 
 @stash_app.command("list")
@@ -194,9 +195,8 @@ def stash_list(ctx: typer.Context) -> None:
 
     Example: dl stash list
     """
-    from dl.core.versioning.stash import list_stashes
-    for i, (_, entry) in enumerate(list_stashes(open_repo(ctx, readonly=True))):
-        typer.echo(f"stash@{{{i}}}: {printable(entry.message)}")
+    for i, saved in enumerate(open_api(ctx, readonly=True).stash_list()):
+        typer.echo(f"stash@{{{i}}}: {printable(saved)}")
 
 
 @stash_app.command("pop")
@@ -206,9 +206,8 @@ def stash_pop(ctx: typer.Context,
 
     Example: dl stash pop
     """
-    from dl.core.versioning.stash import pop
-    entry = pop(open_repo(ctx), index)
-    typer.echo(f"Dropped stash@{{{index}}} ({printable(entry.message)})")
+    saved = open_api(ctx).stash_pop(index)
+    typer.echo(f"Dropped stash@{{{index}}} ({printable(saved)})")
 
 
 @stash_app.command("drop")
@@ -218,9 +217,8 @@ def stash_drop(ctx: typer.Context,
 
     Example: dl stash drop 1
     """
-    from dl.core.versioning.stash import drop
-    entry = drop(open_repo(ctx), index)
-    typer.echo(f"Dropped stash@{{{index}}} ({printable(entry.message)})")
+    saved = open_api(ctx).stash_drop(index)
+    typer.echo(f"Dropped stash@{{{index}}} ({printable(saved)})")
 
 
 @stash_app.command("clear")
@@ -229,8 +227,7 @@ def stash_clear(ctx: typer.Context) -> None:
 
     Example: dl stash clear
     """
-    from dl.core.versioning.stash import clear
-    typer.echo(f"Cleared {clear(open_repo(ctx))} stash(es).")
+    typer.echo(f"Cleared {open_api(ctx).stash_clear()} stash(es).")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,21 +1,20 @@
 """The daily loop: init, status, add, commit, log, reset, tag, config.
 
-Each command is a thin layer over `core.repo.Repository`: parse arguments, call one method,
-print what happened the way git and Dolt print it. Nothing here imports pyarrow, duckdb or
+Each command is a thin layer over the Python API (`dl.api.Repo`): parse arguments, call one
+method, print what happened the way git and Dolt print it (`log` and `tag -v` render commits
+and tags from the plumbing, `repo.core`). Nothing here imports pyarrow, duckdb or
 sqlglot at module level, so `dl status` and `dl log` start fast.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import typer
 
-from dl.context import global_config_path, open_repo, start_dir, use_colour
+from dl.api.repo import parse_author, parse_date
+from dl.context import global_config_path, open_api, open_repo, start_dir, use_colour
 from dl.core.errors import DlError, NotFound, UsageError
 from dl.terminal_text import printable
-
-_AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
 
 
 def init(ctx: typer.Context,
@@ -26,20 +25,13 @@ def init(ctx: typer.Context,
 
     Example: mkdir data && cd data && dl init
     """
-    from dl.core.config import Config
-    from dl.core.repo import CONFIG_FILE, DL_DIR, Repository, require_author
+    import dl.api
+    from dl.core.repo import DL_DIR
     directory = start_dir(ctx)
     if not directory.is_dir():
         raise NotFound("directory", str(directory))
-    config = Config(global_config_path(), directory / DL_DIR / CONFIG_FILE)
-    # the first commit needs an author, as Dolt's init does: refuse before writing anything
-    author = require_author(name or config.get("user.name"), email or config.get("user.email"))
-    first = branch or config.get("init.defaultbranch") or "main"
-    repo = Repository.init(directory, global_config=global_config_path(), branch=first, author=author)
-    if name:
-        repo.config.repo_file.set("user.name", name)
-    if email:
-        repo.config.repo_file.set("user.email", email)
+    with dl.api.init(directory, branch=branch, name=name, email=email) as repo:
+        first = repo.active_branch()
     typer.echo(f"Successfully initialized dl data repository in {directory / DL_DIR} (branch {first})")
 
 
@@ -49,7 +41,7 @@ def status(ctx: typer.Context) -> None:
     Example: dl status
     """
     from dl.render import status_text
-    typer.echo(status_text(open_repo(ctx, readonly=True).status()), nl=False)
+    typer.echo(status_text(open_api(ctx, readonly=True).status()), nl=False)
 
 
 def add(ctx: typer.Context,
@@ -58,8 +50,8 @@ def add(ctx: typer.Context,
 
     Example: dl add people   (or: dl add .)
     """
-    repo = open_repo(ctx)
-    staged = repo.add(None if "." in tables else tables)
+    repo = open_api(ctx)
+    staged = repo.add(*tables)
     if not staged and "." not in tables:
         typer.echo("nothing to add", err=True)
 
@@ -76,38 +68,17 @@ def commit(ctx: typer.Context,
 
     Example: dl commit -am "fix prices"
     """
-    repo = open_repo(ctx)
+    repo = open_api(ctx)
     if message is None:
         if not amend:
             raise UsageError('give a commit message with -m "..."')
-        message = repo.load_commit(repo.resolve_commit("HEAD")).message
-    who = parse_author(author) if author else repo.author()
-    when = parse_date(date) if date else None
-    address = repo.commit(message, stage_all=all_tables, include_new=everything,
-                          allow_empty=allow_empty, amend=amend, author=who, timestamp=when)
+        message = repo.core.load_commit(repo.core.resolve_commit("HEAD")).message
+    who = parse_author(author, "--author") if author else None
+    when = parse_date(date, "--date") if date else None
+    address = repo.commit(message, all=all_tables, include_new=everything, allow_empty=allow_empty,
+                          amend=amend, author=(who.name, who.email) if who else None, date=when)
     from dl.render import first_line
-    typer.echo(f"[{printable(repo.current_branch())} {address.hex[:8]}] {first_line(message)}")
-
-
-def parse_author(text: str):
-    """`Name <email>` as an Author; a usage error for anything else."""
-    from dl.core.repo import Author
-    match = _AUTHOR.match(text)
-    if not match or not match.group("name") or not match.group("email"):
-        raise UsageError(f'--author must look like "Name <email>", got {text!r}')
-    return Author(match.group("name"), match.group("email"))
-
-
-def parse_date(text: str) -> float:
-    """An ISO 8601 date or time (local time unless it names a zone) as epoch seconds."""
-    import datetime
-    try:
-        moment = datetime.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"--date must be ISO 8601 (2024-05-01 or 2024-05-01T12:00:00), got {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.astimezone()
-    return moment.timestamp()
+    typer.echo(f"[{printable(repo.active_branch())} {address[:8]}] {first_line(message)}")
 
 
 def log(ctx: typer.Context,
@@ -152,7 +123,7 @@ def reset(ctx: typer.Context,
 
     Example: dl reset --hard HEAD~1
     """
-    repo = open_repo(ctx)
+    repo = open_api(ctx)
     args = list(args or [])
     if hard and soft:
         raise UsageError("give --hard or --soft, not both")
@@ -162,15 +133,16 @@ def reset(ctx: typer.Context,
         target = repo.reset(args[0] if args else "HEAD", hard=hard, soft=soft)
         if hard:
             from dl.render import first_line
-            typer.echo(f"HEAD is now at {target.hex[:8]} {first_line(repo.load_commit(target).message)}")
+            message = repo.core.load_commit(repo.core.resolve_commit(target)).message
+            typer.echo(f"HEAD is now at {target[:8]} {first_line(message)}")
         return
     if not args:
-        repo.reset_tables(None)
+        repo.reset_tables()
         return
-    if len(args) == 1 and _is_revision_not_table(repo, args[0]):
+    if len(args) == 1 and _is_revision_not_table(repo.core, args[0]):
         repo.reset(args[0])
         return
-    repo.reset_tables(args)
+    repo.reset_tables(*args)
 
 
 def _is_revision_not_table(repo, text: str) -> bool:
@@ -195,7 +167,7 @@ def tag(ctx: typer.Context,
 
     Example: dl tag v1 HEAD -m "first release"
     """
-    repo = open_repo(ctx, readonly=name is None)
+    repo = open_api(ctx, readonly=name is None)
     if delete:
         if not name:
             raise UsageError("give the tag to delete: dl tag -d NAME")
@@ -203,9 +175,9 @@ def tag(ctx: typer.Context,
         typer.echo(f"Deleted tag {name}")
         return
     if name:
-        repo.create_tag(name, revision, message)
+        repo.tag(name, revision, message=message)
         return
-    for tag_name, value in sorted(repo.tags().items()):
+    for tag_name, value in sorted(repo.core.tags().items()):
         if verbose:
             typer.echo(f"{printable(tag_name)}\t{value.commit.hex}\t{printable(value.message)}")
         else:

@@ -1,7 +1,8 @@
 """`dl table import|export|ls|rm|mv|cp` and `dl schema show`: tables in and out of files.
 
-Imports go through `core.tables.importer` (strict reading, bulk tree builds, one atomic working-set
-update); exports through `core.io` (atomic file writes). On a terminal, imports show a progress
+Commands call the Python API (`dl.api.Repo`): imports are `Repo.write` (through
+`core.tables.importer`: strict reading, bulk tree builds, one atomic working-set update), exports
+`Repo.table` written by `core.io` (atomic file writes). On a terminal, imports show a progress
 bar over their phases.
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from dl.context import open_repo
+from dl.context import open_api, open_repo
 from dl.core.errors import AlreadyExists, NotFound, UsageError
 from dl.progress import phase_progress
 from dl.terminal_text import printable
@@ -40,29 +41,24 @@ def import_(ctx: typer.Context,
 
     Example: dl table import -c --pk id people people.csv
     """
-    from dl.core.tables.importer import ImportMode, import_table
-    modes = [m for m, on in ((ImportMode.CREATE, create), (ImportMode.UPDATE, update),
-                             (ImportMode.REPLACE, replace), (ImportMode.APPEND, append)) if on]
+    modes = [m for m, on in (("create", create), ("update", update), ("replace", replace),
+                             ("append", append)) if on]
     if len(modes) != 1:
         raise UsageError("give exactly one of -c (create), -u (update), -r (replace), -a (append)")
     mode = modes[0]
-    if (pk or schema) and mode is not ImportMode.CREATE:
+    if (pk or schema) and mode != "create":
         raise UsageError("--pk and --schema go with -c; other modes use the table's schema")
     keys = [k.strip() for k in pk.split(",")] if pk else None
     if keys is not None and not all(keys):
         raise UsageError(f"--pk {pk!r} names an empty column")
     declared = None
     if schema is not None:
-        from dataclasses import replace as with_fields
-
         from dl.sql.schema_file import schema_from_file
         declared = schema_from_file(schema)
-        if keys:
-            declared = with_fields(declared, primary_key=tuple(keys))
-    repo = open_repo(ctx)
+    repo = open_api(ctx)
     with phase_progress(f"Importing {file.name}", PHASES) as step:
-        result = import_table(repo, table, file, mode, primary_key=keys, schema=declared,
-                              file_type=file_type, delimiter=delim, progress=step, force=force)
+        result = repo.write(table, file, mode=mode, pk=keys, schema=declared, file_type=file_type,
+                            delimiter=delim, force=force, progress=step)
     typer.echo(f"Rows Processed: {result.processed:,}, Additions: {result.added:,}, "
                f"Modifications: {result.modified:,}, Had No Effect: {result.unchanged:,}"
                + (f", Deletions: {result.deleted:,}" if result.deleted else ""))
@@ -99,9 +95,8 @@ def ls(ctx: typer.Context,
 
     Example: dl table ls HEAD~1
     """
-    repo = open_repo(ctx, readonly=True)
-    root = repo.resolve_root(revision)
-    names = repo.tables_in(root)
+    repo = open_api(ctx, readonly=True)
+    names = repo.tables(revision)
     where = "working set" if revision == "WORKING" else revision
     if not names:
         typer.echo(f"No tables in {where}")
@@ -109,7 +104,7 @@ def ls(ctx: typer.Context,
     typer.echo(f"Tables in {where}:")
     for name in names:
         if verbose:
-            count = repo.table_in(root, name).count()
+            count = repo.core.table(name, revision).count()
             typer.echo(f"\t{printable(name):<30} {count:,} row{'s' if count != 1 else ''}")
         else:
             typer.echo(f"\t{printable(name)}")
@@ -121,15 +116,7 @@ def rm(ctx: typer.Context, tables: list[str] = typer.Argument(..., help="Tables 
 
     Example: dl table rm scratch
     """
-    repo = open_repo(ctx)
-
-    def change(root, buffer):
-        for name in tables:
-            if name not in root.tables:
-                raise NotFound("table", name)
-            root = root.with_table(name, None)
-        return root
-    repo.update_working(change)
+    open_api(ctx).drop(*tables)
 
 
 @table_app.command("mv")
@@ -157,16 +144,11 @@ def cp(ctx: typer.Context, old: str = typer.Argument(..., help="Table to copy.")
 def _copy(ctx: typer.Context, old: str, new: str, force: bool, keep_old: bool) -> None:
     from dl.core.names import check_table_name
     check_table_name(new)
-    repo = open_repo(ctx)
-
-    def change(root, buffer):
-        if old not in root.tables:
-            raise NotFound("table", old)
-        if new in root.tables and not force:
-            raise AlreadyExists("table", f"{new} (use -f to replace it)")
-        moved = root.with_table(new, root.tables[old])
-        return moved if keep_old or old == new else moved.with_table(old, None)
-    repo.update_working(change)
+    repo = open_api(ctx)
+    if keep_old:
+        repo.copy(old, new, force=force)
+    else:
+        repo.rename(old, new, force=force)
 
 
 @schema_app.command("show")
