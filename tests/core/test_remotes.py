@@ -1,0 +1,113 @@
+"""Remotes in core: push, fetch, clone over a bare directory and over a repository directory;
+transfer proportional to change; CAS on the remote ref; verification of received chunks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from dl.core.errors import AlreadyExists, IntegrityError, InputError, NotFound
+from dl.core.maintenance.fsck import fsck
+from dl.core.remotes.packed import MANIFEST, PackedRemote
+from dl.core.remotes.objects import DirectoryObjects
+from dl.core.remotes.sync import PushRejected, RefChangeKind, add_remote, clone, fetch, push
+from dl.core.remotes.url import parse_url
+from dl.core.repo import Repository
+from remote_helpers import commit_rows, make_repo, value_of
+
+
+@pytest.fixture
+def origin(tmp_path: Path) -> tuple[Repository, Path]:
+    repo = make_repo(tmp_path / "a", rows=2000)
+    bare = tmp_path / "bare"
+    add_remote(repo, "origin", f"file://{bare}")
+    return repo, bare
+
+
+def test_push_then_clone_reads_the_same_rows(origin, tmp_path):
+    repo, bare = origin
+    result = push(repo, "origin", "main", set_upstream=True)
+    assert result.changes[0].kind is RefChangeKind.NEW and (bare / MANIFEST).is_file()
+    cloned = clone(f"file://{bare}", tmp_path / "b")
+    b = Repository.open(cloned.directory)
+    assert cloned.branch == "main"
+    assert b.branch_head("main") == repo.branch_head("main")
+    assert value_of(b, 1999) == 19990
+    assert b.resolve_commit("origin/main") == repo.branch_head("main")
+    assert repo.resolve_commit("origin/main") == repo.branch_head("main")
+    assert fsck(b.store).problems == []
+
+
+def test_one_row_change_transfers_little(origin, tmp_path):
+    repo, bare = origin
+    push(repo, "origin", "main")
+    b = Repository.open(clone(f"file://{bare}", tmp_path / "b").directory)
+    commit_rows(repo, {1000: -1}, "one row")
+    pushed = push(repo, "origin", "main")
+    assert pushed.stats.requests <= 6 and pushed.stats.bytes_sent < 16_000, pushed.stats
+    fetched = fetch(b, "origin")
+    assert fetched.stats.requests <= 4 and fetched.stats.bytes_received < 16_000, fetched.stats
+    assert fetched.changes[0].kind is RefChangeKind.FAST_FORWARD
+    assert value_of(b, 1000, "origin/main") == -1
+
+
+def test_non_fast_forward_and_fetch_first_are_rejected(origin, tmp_path):
+    repo, bare = origin
+    push(repo, "origin", "main")
+    b = Repository.open(clone(f"file://{bare}", tmp_path / "b").directory)
+    commit_rows(b, {1: 1}, "b")
+    push(b, "origin", "main")
+    commit_rows(repo, {2: 2}, "a")
+    with pytest.raises(PushRejected, match=r"fetch first"):
+        push(repo, "origin", "main")
+    fetch(repo, "origin")
+    with pytest.raises(PushRejected, match=r"\[rejected\] main -> main \(non-fast-forward\)"):
+        push(repo, "origin", "main")
+    assert PackedRemote(DirectoryObjects(bare)).list_refs()["refs/heads/main"] == b.branch_head("main").hex
+    forced = push(repo, "origin", "main", force=True)
+    assert forced.changes[0].kind is RefChangeKind.FORCED
+
+
+def test_push_to_a_repository_directory_moves_its_clean_working_set(tmp_path):
+    a = make_repo(tmp_path / "a", rows=100)
+    b = Repository.open(clone(str(tmp_path / "a"), tmp_path / "b").directory)
+    commit_rows(b, {5: 55}, "b edits")
+    a.create_branch("side")
+    a.checkout("side")
+    push(b, "origin", "main")
+    a2 = Repository.open(tmp_path / "a")
+    assert value_of(a2, 5, "main") == 55
+    assert a2.table("t", "WORKING").count() == 100
+    a2.checkout("main")
+    assert [r["v"] for r in a2.table("t").scan().to_pylist() if r["id"] == 5] == [55]
+
+
+def test_a_tampered_remote_is_an_integrity_error_and_nothing_lands(origin, tmp_path):
+    repo, bare = origin
+    push(repo, "origin", "main")
+    pack = next((bare / "packs").glob("*.pack"))
+    data = bytearray(pack.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    pack.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError):
+        clone(f"file://{bare}", tmp_path / "b")
+    assert not (tmp_path / "b").exists()
+    c = make_repo(tmp_path / "c")
+    add_remote(c, "origin", str(bare))
+    before = c.store.stats().chunk_count
+    with pytest.raises(IntegrityError):
+        fetch(c, "origin")
+    assert c.store.stats().chunk_count == before and not c.store.list_refs("refs/remotes/")
+
+
+def test_bad_urls_and_names(tmp_path):
+    with pytest.raises(InputError, match="unknown remote URL scheme 'ftp'"):
+        parse_url("ftp://x/y")
+    repo = make_repo(tmp_path / "a")
+    add_remote(repo, "origin", str(tmp_path / "r"))
+    with pytest.raises(AlreadyExists):
+        add_remote(repo, "origin", str(tmp_path / "r2"))
+    with pytest.raises(NotFound, match="src refspec nope"):
+        push(repo, "origin", "nope")
+    with pytest.raises(NotFound):
+        clone(f"file://{tmp_path / 'missing'}", tmp_path / "x")
+    assert not (tmp_path / "x").exists()
