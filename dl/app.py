@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 
 from dl.core.errors import DlError
 
-COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "merge", "maintenance")
+COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "merge", "maintenance", "remote")
 
 app = typer.Typer(
     name="dl",

@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dl.core.errors import AlreadyExists, ConcurrentUpdate, DlError, InputError, NotFound
 from dl.core.hashing import Address
@@ -25,11 +26,14 @@ from dl.core.remotes.repository import RepositoryRemote, is_repository
 from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
 from dl.core.remotes.url import parse_url
 from dl.core.remotes.walk import find_missing
-from dl.core.repo import DL_DIR, STORE_FILE, Repository
+from dl.core.repo import DL_DIR, STORE_FILE, Author, Repository
 from dl.core.store.base import RefUpdate
 from dl.core.versioning.commit import Commit, CommitLoader, merge_bases
 from dl.core.versioning.refs import HEAD, REMOTE_PREFIX, branch_ref, ref_address, working_set_ref
 from dl.core.versioning.workingset import WorkingSet
+
+if TYPE_CHECKING:
+    from dl.core.versioning.merge_commits import MergeResult
 
 CACHE_DIR = "remote-cache"
 DEFAULT_REMOTE = "origin"
@@ -381,3 +385,24 @@ def _check_out(repo: Repository, remote_name: str, branch: str) -> None:
         RefUpdate(working_set_ref(branch), ws_address.hex, None)])
     if not ok:
         raise ConcurrentUpdate(HEAD)
+
+
+# --- pull (fetch, then merge) ---------------------------------------------------------------
+
+
+def pull(repo: Repository, remote: str | None = None, branch: str | None = None, *,
+         author: Author | None = None) -> tuple[SyncResult, MergeResult]:
+    """Fetches the upstream of the current branch (or `remote` `branch`) and merges it:
+    fast-forward, or a three-way merge with conflicts as `dl merge` leaves them. Refuses to
+    start, changing nothing, while the branch has uncommitted changes."""
+    from dl.core.versioning.merge_commits import merge
+    current = repo.current_branch()
+    upstream = upstream_of(repo, current, remote, branch)
+    dirty = dirty_tables(repo)
+    if dirty:
+        raise DlError(f"cannot pull: your local changes to {', '.join(dirty)} would be "
+                      "overwritten by merge; commit them (or dl stash) first")
+    fetched = fetch(repo, upstream.remote, [upstream.branch])
+    message = f"Merge branch '{upstream.branch}' of {fetched.url} into {current}"
+    merged = merge(repo, f"{upstream.remote}/{upstream.branch}", message=message, author=author)
+    return fetched, merged

@@ -9,7 +9,8 @@ from dl.core.errors import NotFound, UsageError
 
 def branch(ctx: typer.Context,
            args: list[str] = typer.Argument(None, help="NAME [START], or the branches to act on."),
-           list_all: bool = typer.Option(False, "-a", "--all", help="List all branches (there are no remotes yet)."),
+           list_all: bool = typer.Option(False, "-a", "--all", help="List local and remote-tracking branches."),
+           remotes: bool = typer.Option(False, "-r", "--remotes", help="List remote-tracking branches."),
            verbose: bool = typer.Option(False, "-v", "--verbose", help="List with commit hash and message."),
            delete: bool = typer.Option(False, "-d", "--delete", help="Delete merged branches."),
            force_delete: bool = typer.Option(False, "-D", help="Delete branches even if not merged."),
@@ -47,11 +48,18 @@ def branch(ctx: typer.Context,
         return
     current = repo.current_branch()
     colour = is_terminal()
-    for name, head in sorted(repo.branches().items()):
+    listed = {} if remotes else dict(repo.branches())
+    if list_all or remotes:
+        from dl.core.remotes.sync import remote_branches
+        shown = "" if remotes else "remotes/"
+        listed.update({f"{shown}{name}": head for name, head in remote_branches(repo).items()})
+    for name, head in sorted(listed.items(), key=lambda item: (item[0].startswith("remotes/"), item[0])):
         mark = "* " if name == current else "  "
         text = name
         if colour and name == current:
             text = f"\x1b[32m{name}\x1b[0m"
+        elif colour and name not in repo.branches():
+            text = f"\x1b[31m{name}\x1b[0m"
         if verbose:
             message = repo.load_commit(head).message.splitlines()
             text += f" {head.hex[:8]} {message[0] if message else ''}"

@@ -48,8 +48,11 @@ def status(ctx: typer.Context) -> None:
 
     Example: dl status
     """
+    from dl.core.remotes.tracking import tracking_of
     from dl.render import status_text
-    typer.echo(status_text(open_repo(ctx, readonly=True).status()), nl=False)
+    repo = open_repo(ctx, readonly=True)
+    state = repo.status()
+    typer.echo(status_text(state, tracking_of(repo, state.branch)), nl=False)
 
 
 def add(ctx: typer.Context,
