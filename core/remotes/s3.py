@@ -31,7 +31,8 @@ def _client(endpoint: str | None) -> Any:
         raise DlError("s3:// remotes need boto3: pip install 'dl[s3]' (or pip install boto3)") from None
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5,
                     read_timeout=60)
-    return boto3.client("s3", endpoint_url=endpoint or None, config=config)
+    # a session of its own: the default one caches credentials for the life of the process
+    return boto3.session.Session().client("s3", endpoint_url=endpoint or None, config=config)
 
 
 class S3Objects:
