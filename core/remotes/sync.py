@@ -140,7 +140,7 @@ def remote_branches(repo: Repository) -> dict[str, Address]:
 def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[str] | None = None,
           *, prune: bool = False) -> SyncResult:
     """Fetches `branches` (default all) and every tag of the remote into remote-tracking refs."""
-    spec, remote = open_remote(repo, remote_name)
+    _, remote = open_remote(repo, remote_name)
     try:
         return _fetch_from(repo, remote, remote_name, branches, prune)
     finally:
@@ -209,7 +209,7 @@ def push(repo: Repository, remote_name: str, source: str, target: str | None = N
          force: bool = False, delete: bool = False, set_upstream: bool = False) -> SyncResult:
     """Pushes local branch (or tag) `source` to `target` (default the same name) on the
     remote; `delete` removes `target` there. The remote ref moves by compare-and-swap."""
-    spec, remote = open_remote(repo, remote_name, create=True)
+    _, remote = open_remote(repo, remote_name, create=True)
     try:
         result = SyncResult(remote_name, remote.describe(), stats=remote.stats)
         target = target or source
