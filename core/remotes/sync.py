@@ -345,7 +345,8 @@ def _clone_into(work: Path, url: str, shown: str, branch: str | None, remote_nam
     store = SqliteStore(work / STORE_FILE, create=True)
     try:
         if not remote.exists() or not remote.list_refs():
-            raise NotFound("dl repository at", url, "nothing was pushed there yet")
+            raise DlError(f"clone failed; remote at {url} contains no dl data (nothing was "
+                          "pushed there yet)")
         repo = Repository(store, Config(None, None), None)
         fetched = _fetch_from(repo, remote, remote_name, None, False)
         chosen = _clone_branch(remote, branch)
