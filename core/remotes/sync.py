@@ -241,6 +241,8 @@ def _push_ref(repo: Repository, remote: Remote, name: str, source: str, target: 
     old = remote.list_refs().get(ref)
     if old == local:
         result.changes.append(RefChange(source, target, old, local, RefChangeKind.UP_TO_DATE))
+        if ref.startswith(HEADS):
+            _set_tracking(repo, name, target, local)  # a push killed after the remote moved
         return
     kind = RefChangeKind.NEW if old is None else RefChangeKind.FAST_FORWARD
     if old is not None and ref.startswith(HEADS):
