@@ -32,7 +32,7 @@ from dl.core.remotes.objects import ObjectStore
 from dl.core.remotes.packs import (
     PackEntry,
     build_pack,
-    decode_entry,
+    decode_entries,
     index_key,
     pack_key,
     read_index,
@@ -142,18 +142,17 @@ class PackedRemote:
         return out
 
     def _read_pack(self, name: str, wanted: list[tuple[Address, PackEntry]]) -> dict[Address, bytes]:
+        bodies: list[tuple[Address, PackEntry, bytes]] = []
         if self._pack_sizes[name] <= WHOLE_PACK:
             if name not in self._whole:
                 self._whole[name] = self.objects.get_range(pack_key(name), 0, self._pack_sizes[name])
             data = self._whole[name]
-            return {a: decode_entry(a, e, data[e.offset:e.offset + e.stored]) for a, e in wanted}
-        out = {}
-        for start, end, group in _ranges(sorted(wanted, key=lambda x: x[1].offset)):
-            data = self.objects.get_range(pack_key(name), start, end - start)
-            for address, entry in group:
-                body = data[entry.offset - start:entry.offset - start + entry.stored]
-                out[address] = decode_entry(address, entry, body)
-        return out
+            bodies = [(a, e, data[e.offset:e.offset + e.stored]) for a, e in wanted]
+        else:
+            for start, end, group in _ranges(sorted(wanted, key=lambda x: x[1].offset)):
+                data = self.objects.get_range(pack_key(name), start, end - start)
+                bodies += [(a, e, data[e.offset - start:e.offset - start + e.stored]) for a, e in group]
+        return decode_entries(bodies)
 
     def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate]) -> bool:
         new_pack = None

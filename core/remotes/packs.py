@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from dl.core.errors import IntegrityError
 from dl.core.hashing import ADDRESS_BYTES, Address, address_of
-from dl.core.store.sqlite import decode_body, encode_rows
+from dl.core.store.sqlite import decode_rows, encode_rows
 
 MAGIC = b"DLPACK1\n"
 _COUNT = struct.Struct("<I")
@@ -78,9 +78,11 @@ def read_index(name: str, data: bytes) -> dict[Address, PackEntry]:
     return out
 
 
-def decode_entry(address: Address, entry: PackEntry, body: bytes) -> bytes:
-    """The chunk's bytes from its stored body, verified against its address."""
-    if len(body) != entry.stored:
-        raise IntegrityError(f"chunk {address.hex} from remote pack {entry.pack} is truncated "
-                             f"({len(body)} of {entry.stored} bytes)", address.hex)
-    return decode_body(address, entry.codec, entry.size, body)
+def decode_entries(bodies: list[tuple[Address, PackEntry, bytes]]) -> dict[Address, bytes]:
+    """The chunks' bytes from their stored bodies, each verified against its address
+    (decompressed and hashed on the store's thread pool: zstd and SHA-256 release the GIL)."""
+    for address, entry, body in bodies:
+        if len(body) != entry.stored:
+            raise IntegrityError(f"chunk {address.hex} from remote pack {entry.pack} is truncated "
+                                 f"({len(body)} of {entry.stored} bytes)", address.hex)
+    return dict(decode_rows([(a.raw, e.codec, e.size, body) for a, e, body in bodies]))
