@@ -69,8 +69,8 @@ class ObjectStore(Protocol):
         False, and nothing written, otherwise."""
         ...
 
-    def list(self, prefix: str) -> list[str]:
-        """Keys starting with `prefix`."""
+    def list(self, prefix: str) -> dict[str, float]:
+        """Keys starting with `prefix`, with when each was written (seconds since the epoch)."""
         ...
 
     def delete(self, key: str) -> None:
@@ -162,14 +162,14 @@ class DirectoryObjects:
         finally:
             os.close(fd)  # closing releases the lock (as a kill does)
 
-    def list(self, prefix: str) -> list[str]:
+    def list(self, prefix: str) -> dict[str, float]:
         self.stats.count()
-        out = []
-        for path in self.root.rglob("*"):
+        out = {}
+        for path in sorted(self.root.rglob("*")):
             key = path.relative_to(self.root).as_posix()
             if path.is_file() and key.startswith(prefix) and not path.name.startswith("."):
-                out.append(key)
-        return sorted(out)
+                out[key] = path.stat().st_mtime
+        return out
 
     def delete(self, key: str) -> None:
         self.stats.count()

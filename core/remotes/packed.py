@@ -44,6 +44,7 @@ FORMAT = "dl-remote-1"
 WHOLE_PACK = 8 << 20
 GAP = 1 << 20
 RETRIES = 20
+PRUNE_GRACE_S = 3600.0  # a push taking longer than an hour between its pack and its manifest loses it
 
 
 class PackedRemote:
@@ -184,15 +185,16 @@ class PackedRemote:
 
     # --- maintenance ------------------------------------------------------------------
 
-    def prune_packs(self) -> list[str]:
-        """Deletes packs and indexes no manifest names (left by killed or losing pushes);
-        returns their names. Safe only when no push is running (a running push's pack is not
-        named yet)."""
+    def prune_packs(self, now: float, grace: float = PRUNE_GRACE_S) -> list[str]:
+        """Deletes packs and indexes that no manifest names (left by killed or losing pushes)
+        and that were written more than `grace` seconds before `now`; returns their names. The
+        grace period spares the pack of a push still running (written, not yet named), as
+        git's gc spares young unreachable objects."""
         named = set(self._read_manifest()[0]["packs"])
         stray = set()
-        for key in self.objects.list("packs/"):
+        for key, written in self.objects.list("packs/").items():
             name = key.rsplit("/", 1)[-1].split(".")[0]
-            if name not in named:
+            if name not in named and now - written > grace:
                 stray.add(name)
                 self.objects.delete(key)
         return sorted(stray)

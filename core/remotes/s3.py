@@ -94,16 +94,17 @@ class S3Objects:
         self.stats.bytes_sent += len(data)
         return True
 
-    def list(self, prefix: str) -> list[str]:
-        out: list[str] = []
+    def list(self, prefix: str) -> dict[str, float]:
+        out: dict[str, float] = {}
         token: dict[str, str] = {}
         strip = len(self._key(""))
         while True:
             page = self._call(self._s3.list_objects_v2, Bucket=self.bucket,
                               Prefix=self._key(prefix), **token)
-            out += [item["Key"][strip:] for item in page.get("Contents", [])]
+            out.update({item["Key"][strip:]: item["LastModified"].timestamp()
+                        for item in page.get("Contents", [])})
             if not page.get("IsTruncated"):
-                return sorted(out)
+                return out
             token = {"ContinuationToken": page["NextContinuationToken"]}
 
     def delete(self, key: str) -> None:

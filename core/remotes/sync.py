@@ -409,3 +409,18 @@ def pull(repo: Repository, remote: str | None = None, branch: str | None = None,
     message = f"Merge branch '{upstream.branch}' of {fetched.url} into {current}"
     merged = merge(repo, f"{upstream.remote}/{upstream.branch}", message=message, author=author)
     return fetched, merged
+
+
+# --- remote maintenance ---------------------------------------------------------------------
+
+
+def prune_remote(repo: Repository, remote_name: str, now: float, grace: float | None = None) -> list[str]:
+    """Deletes the packs on remote `remote_name` that no manifest names (killed or rejected
+    pushes) and are older than the grace period; returns their names."""
+    _, remote = open_remote(repo, remote_name)
+    try:
+        if not isinstance(remote, PackedRemote):
+            raise DlError(f"{remote.describe()} is a repository: run dl gc there")
+        return remote.prune_packs(now) if grace is None else remote.prune_packs(now, grace)
+    finally:
+        remote.close()

@@ -26,11 +26,21 @@ def fsck(ctx: typer.Context,
         raise typer.Exit(1)
 
 
-def gc(ctx: typer.Context) -> None:
+def gc(ctx: typer.Context,
+       remote: str = typer.Option(None, "--remote",
+                                  help="Collect a remote instead: delete packs of killed or rejected pushes "
+                                       "(older than an hour).")) -> None:
     """Delete chunks nothing refers to any more, then compact the store.
 
-    Example: dl branch -D old && dl gc
+    Example: dl branch -D old && dl gc   (or: dl gc --remote origin)
     """
+    if remote is not None:
+        import time
+
+        from dl.core.remotes.sync import prune_remote
+        stray = prune_remote(open_repo(ctx), remote, time.time())
+        typer.echo(f"deleted {len(stray)} stray pack{'s' if len(stray) != 1 else ''} from {remote}")
+        return
     from dl.core.maintenance.gc import PHASES, collect_garbage
     store = open_repo(ctx).store
     with phase_progress("Collecting garbage", PHASES) as step:

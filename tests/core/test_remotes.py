@@ -111,3 +111,23 @@ def test_bad_urls_and_names(tmp_path):
     with pytest.raises(NotFound):
         clone(f"file://{tmp_path / 'missing'}", tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_remote_gc_deletes_only_old_packs_no_manifest_names(origin, tmp_path):
+    import time
+
+    from dl.core.remotes.sync import prune_remote
+    repo, bare = origin
+    push(repo, "origin", "main")
+    commit_rows(repo, {3: 3}, "three")
+    remote = PackedRemote(DirectoryObjects(bare))
+    from dl.core.remotes.packs import build_pack, index_key, pack_key
+    stray = build_pack([(repo.branch_head("main"), repo.store.get(repo.branch_head("main")))])
+    remote.objects.put(pack_key(stray.name), stray.data)  # as a push killed before its manifest
+    remote.objects.put(index_key(stray.name), stray.index)
+    assert prune_remote(repo, "origin", time.time()) == []  # young: perhaps a running push's
+    assert prune_remote(repo, "origin", time.time() + 7200) == [stray.name]
+    assert not (bare / "packs" / f"{stray.name}.pack").exists()
+    assert len(list((bare / "packs").glob("*.pack"))) == 1
+    assert Repository.open(clone(f"file://{bare}", tmp_path / "b").directory).branch_head("main") \
+        == repo.resolve_commit("main~1")
