@@ -76,9 +76,11 @@ class PushRejected(DlError):
 
     def __init__(self, url: str, branch: str, target: str, reason: str) -> None:
         self.reason = reason
-        hint = ("the tip of your branch is behind its remote counterpart: dl pull, then push "
-                "again" if reason == "non-fast-forward" else "the remote contains work that you "
-                "do not have locally: dl pull (or dl fetch), then push again")
+        hint = {"non-fast-forward": "the tip of your branch is behind its remote counterpart: "
+                                    "dl pull, then push again",
+                "already exists": "the tag already exists on the remote: --force replaces it"
+                }.get(reason, "the remote contains work that you do not have locally: dl pull "
+                              "(or dl fetch), then push again")
         super().__init__(f"failed to push some refs to '{url}': [rejected] {branch} -> {target} "
                          f"({reason}); {hint}")
 
@@ -244,7 +246,8 @@ def _push_ref(repo: Repository, remote: Remote, name: str, source: str, target: 
         if ref.startswith(HEADS):
             _set_tracking(repo, name, target, local)  # a push killed after the remote moved
         return
-    kind = RefChangeKind.NEW if old is None else RefChangeKind.FAST_FORWARD
+    kind = RefChangeKind.FAST_FORWARD if old is not None else \
+        RefChangeKind.NEW if ref.startswith(HEADS) else RefChangeKind.NEW_TAG
     if old is not None and ref.startswith(HEADS):
         if not repo.store.has_many([Address.parse(old)]):
             if not force:

@@ -125,3 +125,22 @@ def test_clone_of_a_repository_directory_and_push_back(people: Path, dl: Dl, tmp
     monkeypatch.chdir(people)
     assert dl.query("select count(*) as n from people") == "n\n19\n"
     assert dl.ok("status").endswith("nothing to commit, working tree clean\n")
+
+
+def test_tags_travel(pushed: Path, dl: Dl, work: Path, monkeypatch) -> None:
+    dl.ok("tag", "v1", "-m", "first release")
+    assert dl.ok("push", "origin", "v1") == f"To file://{pushed}\n * [new tag]             v1 -> v1\n"
+    assert dl.ok("push", "origin", "v1") == "Everything up-to-date\n"
+    dl.ok("tag", "-d", "v1")
+    dl.ok("tag", "v1", "HEAD~1")
+    assert "[rejected] v1 -> v1 (already exists)" in dl.fails("push", "origin", "v1")
+    monkeypatch.chdir(work.parent)
+    dl.ok("clone", f"file://{pushed}", "b")
+    monkeypatch.chdir(work.parent / "b")
+    assert "v1" in dl.ok("tag")
+    assert dl.query("select count(*) as n from people as of 'v1'") == "n\n20\n"  # the pushed v1
+    monkeypatch.chdir(work)
+    dl.ok("tag", "v2")
+    dl.ok("push", "origin", "v2")
+    monkeypatch.chdir(work.parent / "b")
+    assert dl.ok("fetch") == f"From file://{pushed}\n * [new tag]             v2 -> v2\n"
