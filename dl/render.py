@@ -216,12 +216,13 @@ def when(timestamp: float) -> str:
 
 
 def decorations(address: "Address", current: str, branches: dict[str, "Address"],
-                tags: dict[str, "Address"]) -> str:
-    """`(HEAD -> main, feature, tag: v1)` for a commit that refs point at."""
+                tags: dict[str, "Address"], remotes: dict[str, "Address"] | None = None) -> str:
+    """`(HEAD -> main, feature, origin/main, tag: v1)` for a commit that refs point at."""
     names = []
     if branches.get(current) == address:
         names.append(f"HEAD -> {current}")
     names += sorted(b for b, a in branches.items() if a == address and b != current)
+    names += sorted(r for r, a in (remotes or {}).items() if a == address)
     names += [f"tag: {t}" for t, a in sorted(tags.items()) if a == address]
     return f" ({', '.join(names)})" if names else ""
 

@@ -67,6 +67,8 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
     from dl.progress import phase_progress
     name = directory or url.rstrip("/").rsplit("/", 1)[-1] or "repo"
     target = start_dir(ctx) / name
+    if "://" not in url and not url.startswith(("/", "~")):
+        url = str(start_dir(ctx) / url)  # a plain relative path: from where dl was started
     typer.echo(f"cloning {url}")
     with phase_progress("clone", ("fetching",)) as step:
         step("fetching")

@@ -129,9 +129,11 @@ def log(ctx: typer.Context,
     current = repo.current_branch()
     branches = repo.branches()
     tags = {name: tag.commit for name, tag in repo.tags().items()}
+    from dl.core.remotes.sync import remote_branches
+    remotes = remote_branches(repo)
     texts = []
     for address, item in commits:
-        decoration = render.decorations(address, current, branches, tags)
+        decoration = render.decorations(address, current, branches, tags, remotes)
         texts.append(render.oneline(address, item, decoration, colour) if one_line
                      else render.commit_text(address, item, decoration, colour))
     if graph:
