@@ -131,3 +131,33 @@ def test_remote_gc_deletes_only_old_packs_no_manifest_names(origin, tmp_path):
     assert len(list((bare / "packs").glob("*.pack"))) == 1
     assert Repository.open(clone(f"file://{bare}", tmp_path / "b").directory).branch_head("main") \
         == repo.resolve_commit("main~1")
+
+
+def test_a_truncated_pack_names_the_chunk_and_nothing_lands(origin, tmp_path):
+    repo, bare = origin
+    push(repo, "origin", "main")
+    c = make_repo(tmp_path / "c")
+    add_remote(c, "origin", str(bare))
+    pack = next((bare / "packs").glob("*.pack"))
+    pack.write_bytes(pack.read_bytes()[:-100])
+    with pytest.raises(IntegrityError, match=r"chunk [0-9a-f]{40} from remote pack [0-9a-f]{40} is truncated"):
+        fetch(c, "origin")
+    assert not c.store.list_refs("refs/remotes/")
+
+
+def test_ahead_and_behind_count_commits_since_the_fork(origin, tmp_path):
+    from dl.core.remotes.tracking import count_ahead_behind, tracking_of
+    repo, bare = origin
+    push(repo, "origin", "main", set_upstream=True)
+    b = Repository.open(clone(f"file://{bare}", tmp_path / "b").directory)
+    commit_rows(b, {1: 1}, "b1")
+    push(b, "origin", "main")
+    for k in range(3):
+        commit_rows(repo, {10 + k: k}, f"a{k}")
+    fetch(repo, "origin")
+    assert count_ahead_behind(repo.load_commit, repo.branch_head("main"),
+                              repo.resolve_commit("origin/main")) == (3, 1)
+    t = tracking_of(repo, "main")
+    assert t is not None and (t.upstream, t.ahead, t.behind) == ("origin/main", 3, 1)
+    assert count_ahead_behind(repo.load_commit, repo.resolve_commit("main~3"),
+                              repo.branch_head("main")) == (0, 3)
