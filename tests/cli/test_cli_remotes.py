@@ -88,6 +88,10 @@ def test_push_delete_and_force(pushed: Path, dl: Dl) -> None:
     assert "remotes/origin/feature" in dl.ok("branch", "-a")
     assert dl.ok("push", "origin", ":feature") == f"To file://{pushed}\n - [deleted]             feature\n"
     assert "origin/feature" not in dl.ok("branch", "-a")
+    dl.ok("push", "origin", "feature")
+    assert dl.ok("fetch", "origin", "feature") == ""  # already up to date: nothing to say
+    assert "[deleted]" in dl.ok("push", "--delete", "origin", "feature")
+    assert dl.fails("fetch", "origin", "feature").startswith("remote branch not found: origin/feature")
     dl.ok("checkout", "main")
     dl.ok("reset", "--hard", "HEAD~1")
     assert "non-fast-forward" in dl.fails("push", "origin", "main")
