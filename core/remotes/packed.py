@@ -38,6 +38,7 @@ from dl.core.remotes.packs import (
     read_index,
 )
 from dl.core.store.base import RefUpdate
+from dl.core.store.sqlite import Row
 
 MANIFEST = "manifest.json"
 FORMAT = "dl-remote-1"
@@ -58,12 +59,17 @@ class PackedRemote:
         self._index: dict[Address, PackEntry] = {}
         self._pack_sizes: dict[str, int] = {}
         self._whole: dict[str, bytes] = {}
+        self._received: dict[Address, Row] = {}
 
     def describe(self) -> str:
         return self.objects.describe()
 
     def close(self) -> None:
         self._whole.clear()
+        self._received.clear()
+
+    def stored_rows(self) -> dict[Address, Row]:
+        return self._received
 
     # --- manifest and indexes ---------------------------------------------------------
 
@@ -153,12 +159,15 @@ class PackedRemote:
             for start, end, group in _ranges(sorted(wanted, key=lambda x: x[1].offset)):
                 data = self.objects.get_range(pack_key(name), start, end - start)
                 bodies += [(a, e, data[e.offset - start:e.offset - start + e.stored]) for a, e in group]
-        return decode_entries(bodies)
+        chunks, rows = decode_entries(bodies)
+        self._received.update(rows)
+        return chunks
 
-    def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate]) -> bool:
+    def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate],
+               leaves: dict[Address, Row] | None = None) -> bool:
         new_pack = None
-        if chunks:
-            pack = build_pack(chunks)
+        if chunks or leaves:
+            pack = build_pack(chunks, (leaves or {}).values())
             self.objects.put(pack_key(pack.name), pack.data)
             self.objects.put(index_key(pack.name), pack.index)
             self._cache_index(pack.name, pack.index)

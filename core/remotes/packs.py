@@ -11,11 +11,12 @@ is verified against its address before anything uses it (`decode_body`).
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dl.core.errors import IntegrityError
 from dl.core.hashing import ADDRESS_BYTES, Address, address_of
-from dl.core.store.sqlite import decode_rows, encode_rows
+from dl.core.store.sqlite import Row, decode_rows, encode_rows
 
 MAGIC = b"DLPACK1\n"
 _COUNT = struct.Struct("<I")
@@ -50,9 +51,9 @@ def index_key(name: str) -> str:
     return f"packs/{name}.idx"
 
 
-def build_pack(chunks: list[tuple[Address, bytes]]) -> Pack:
-    """Packs `chunks` in the given order."""
-    rows = encode_rows(chunks)
+def build_pack(chunks: list[tuple[Address, bytes]], stored: Iterable[Row] = ()) -> Pack:
+    """Packs `chunks` in the given order, then the chunks already in stored form."""
+    rows = encode_rows(chunks) + list(stored)
     parts, entries, offset = [], [], 0
     for raw, codec, size, body in rows:
         entries.append((raw, offset, len(body), size, codec))
@@ -78,11 +79,14 @@ def read_index(name: str, data: bytes) -> dict[Address, PackEntry]:
     return out
 
 
-def decode_entries(bodies: list[tuple[Address, PackEntry, bytes]]) -> dict[Address, bytes]:
+def decode_entries(bodies: list[tuple[Address, PackEntry, bytes]]
+                   ) -> tuple[dict[Address, bytes], dict[Address, Row]]:
     """The chunks' bytes from their stored bodies, each verified against its address
-    (decompressed and hashed on the store's thread pool: zstd and SHA-256 release the GIL)."""
+    (decompressed and hashed on the store's thread pool: zstd and SHA-256 release the GIL),
+    and their stored forms."""
     for address, entry, body in bodies:
         if len(body) != entry.stored:
             raise IntegrityError(f"chunk {address.hex} from remote pack {entry.pack} is truncated "
                                  f"({len(body)} of {entry.stored} bytes)", address.hex)
-    return dict(decode_rows([(a.raw, e.codec, e.size, body) for a, e, body in bodies]))
+    rows = [(a.raw, e.codec, e.size, bytes(body)) for a, e, body in bodies]
+    return dict(decode_rows(rows)), {Address(r[0]): r for r in rows}

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from dl.core.hashing import Address
 from dl.core.remotes.objects import TransferStats
+from dl.core.remotes.walk import Row
 from dl.core.store.base import RefUpdate
 
 HEADS = "refs/heads/"
@@ -42,9 +43,16 @@ class Remote(Protocol):
         """The chunks, each verified against its address; `MissingChunk` if one is absent."""
         ...
 
-    def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate]) -> bool:
-        """Stores `chunks`, then applies every ref update by compare-and-swap, all or none;
-        False (and no ref moved) if a ref no longer holds its expected value."""
+    def stored_rows(self) -> dict[Address, Row]:
+        """The stored forms of the chunks `get_many` returned, where the remote has them as a
+        local store keeps them (they are then stored as they are, not compressed again)."""
+        ...
+
+    def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate],
+               leaves: dict[Address, Row] | None = None) -> bool:
+        """Stores `chunks` (and `leaves`, given in their stored form), then applies every ref
+        update by compare-and-swap, all or none; False (and no ref moved) if a ref no longer
+        holds its expected value."""
         ...
 
     def close(self) -> None:

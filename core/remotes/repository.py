@@ -17,7 +17,7 @@ from dl.core.hashing import Address, address_of
 from dl.core.remotes.objects import TransferStats
 from dl.core.remotes.remote import HEADS, TAGS
 from dl.core.store.base import RefUpdate
-from dl.core.store.sqlite import SqliteStore
+from dl.core.store.sqlite import Row, SqliteStore, decode_rows
 from dl.core.versioning.commit import Commit
 from dl.core.versioning.refs import HEAD, ref_address, working_set_ref
 from dl.core.versioning.workingset import WorkingSet
@@ -60,8 +60,13 @@ class RepositoryRemote:
         self.stats.count(received=sum(len(d) for d in found.values()))
         return found
 
-    def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate]) -> bool:
+    def stored_rows(self) -> dict[Address, Row]:
+        return {}
+
+    def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate],
+               leaves: dict[Address, Row] | None = None) -> bool:
         new = dict(chunks)
+        new.update(decode_rows(list((leaves or {}).values())))
         moves = list(updates)
         for update in updates:
             if update.name.startswith(HEADS):

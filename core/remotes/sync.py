@@ -28,6 +28,7 @@ from dl.core.remotes.url import parse_url
 from dl.core.remotes.walk import find_missing
 from dl.core.repo import DL_DIR, STORE_FILE, Author, Repository
 from dl.core.store.base import RefUpdate
+from dl.core.store.sqlite import SqliteStore
 from dl.core.versioning.commit import Commit, CommitLoader, merge_bases
 from dl.core.versioning.refs import HEAD, REMOTE_PREFIX, branch_ref, ref_address, working_set_ref
 from dl.core.versioning.workingset import WorkingSet
@@ -162,7 +163,7 @@ def _fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str]
             and repo.store.get_ref(r) is None}
     starts = [Address.parse(v) for v in [*wanted.values(), *tags.values()]]
     missing = find_missing(starts, lambda a: remote.get_many(a), repo.store.has_many)
-    result = SyncResult(name, remote.describe(), chunks=len(missing.chunks),
+    result = SyncResult(name, remote.describe(), chunks=missing.count(),
                         chunk_bytes=missing.bytes(), stats=remote.stats)
     def load(address: Address) -> Commit:
         data = missing.chunks.get(address)
@@ -172,7 +173,12 @@ def _fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str]
     updates += [RefUpdate(r, v, None) for r, v in tags.items()]
     result.changes += [RefChange(r[len(TAGS):], r[len(TAGS):], None, v, RefChangeKind.NEW_TAG)
                        for r, v in tags.items()]
-    if not repo.store.commit(missing.chunks, updates, requires=missing.stopped):
+    if isinstance(repo.store, SqliteStore):  # store what was received as it came
+        landed = repo.store.commit(missing.chunks, updates, requires=missing.stopped,
+                                   stored=remote.stored_rows())
+    else:
+        landed = repo.store.commit(missing.chunks, updates, requires=missing.stopped)
+    if not landed:
         raise ConcurrentUpdate(f"{REMOTE_PREFIX}{name}/")
     return result
 
@@ -259,9 +265,10 @@ def _push_ref(repo: Repository, remote: Remote, name: str, source: str, target: 
             kind = RefChangeKind.FORCED
     elif old is not None and not force:
         raise PushRejected(remote.describe(), source, target, "already exists")
-    missing = find_missing([Address.parse(local)], repo.store.get_many, remote.has_many)
-    result.chunks, result.chunk_bytes = len(missing.chunks), missing.bytes()
-    if not remote.update(list(missing.chunks.items()), [RefUpdate(ref, local, old)]):
+    missing = find_missing([Address.parse(local)], repo.store.get_many, remote.has_many,
+                           getattr(repo.store, "get_rows", None))
+    result.chunks, result.chunk_bytes = missing.count(), missing.bytes()
+    if not remote.update(list(missing.chunks.items()), [RefUpdate(ref, local, old)], missing.leaves):
         raise PushRejected(remote.describe(), source, target, "fetch first")
     result.changes.append(RefChange(source, target, old, local, kind))
     if ref.startswith(HEADS):
@@ -345,7 +352,6 @@ def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: 
 def _clone_into(work: Path, url: str, shown: str, branch: str | None, remote_name: str,
                 params: dict[str, str] | None) -> tuple[str, SyncResult]:
     from dl.core.config import Config
-    from dl.core.store.sqlite import SqliteStore
     remote = open_url(url, params, cache_dir=work / CACHE_DIR)
     store = SqliteStore(work / STORE_FILE, create=True)
     try:

@@ -161,3 +161,34 @@ def test_ahead_and_behind_count_commits_since_the_fork(origin, tmp_path):
     assert t is not None and (t.upstream, t.ahead, t.behind) == ("origin/main", 3, 1)
     assert count_ahead_behind(repo.load_commit, repo.resolve_commit("main~3"),
                               repo.branch_head("main")) == (0, 3)
+
+
+def test_leaves_travel_in_their_stored_form_and_are_verified_on_arrival(origin, tmp_path):
+    from dl.core.remotes.packs import index_key, pack_key, read_index
+    repo, bare = origin
+    result = push(repo, "origin", "main")
+    remote = PackedRemote(DirectoryObjects(bare))
+    name = remote._load()["packs"][0]
+    index = read_index(name, (bare / index_key(name)).read_bytes())
+    data = (bare / pack_key(name)).read_bytes()
+    local = repo.store.get_rows(index)
+    assert len(index) == result.chunks
+    same = [a for a, e in index.items() if data[e.offset:e.offset + e.stored] == local[a][3]]
+    assert len(same) == len(index)  # every chunk as the local store keeps it (leaves never re-encoded)
+    b = Repository.open(clone(f"file://{bare}", tmp_path / "b").directory)
+    assert b.store.get_rows(index) == local  # and stored so on arrival
+    assert fsck(b.store).problems == []
+
+
+def test_a_corrupt_local_leaf_pushed_is_refused_by_the_receiver(origin, tmp_path):
+    import sqlite3
+    repo, bare = origin
+    leaf = max(repo.store.get_rows(repo.store.all_addresses()).values(), key=lambda r: r[2])
+    db = sqlite3.connect(repo.store.path)
+    db.execute("UPDATE chunks SET body = ? WHERE address = ?", (leaf[3][:-8] + b"\0" * 8, leaf[0]))
+    db.commit()
+    db.close()
+    push(repo, "origin", "main")  # the sender does not decode leaves it sends as they are
+    with pytest.raises(IntegrityError):
+        clone(f"file://{bare}", tmp_path / "b")
+    assert not (tmp_path / "b").exists()
