@@ -27,6 +27,7 @@ from dl.core.errors import NotFound, StoreError
 from dl.core.store import faults
 
 LOCK = ".lock"
+SHARED_MODE = 0o644
 
 
 @dataclass
@@ -135,6 +136,7 @@ class DirectoryObjects:
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
+            os.chmod(tmp, SHARED_MODE)  # mkstemp makes 0600: others sharing the remote must read
             os.replace(tmp, path)
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc}") from None

@@ -31,7 +31,7 @@ from dl.core.hashing import Address
 from dl.core.remotes.objects import ObjectStore
 from dl.core.remotes.packs import (
     PackEntry,
-    build_pack,
+    build_packs,
     decode_entries,
     index_key,
     pack_key,
@@ -45,6 +45,7 @@ FORMAT = "dl-remote-1"
 WHOLE_PACK = 8 << 20
 GAP = 1 << 20
 RETRIES = 20
+PACK_BYTES = 256 << 20  # one PUT each (S3 takes up to 5 GB in one); bigger pushes make several
 PRUNE_GRACE_S = 3600.0  # a push taking longer than an hour between its pack and its manifest loses it
 
 
@@ -165,13 +166,12 @@ class PackedRemote:
 
     def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate],
                leaves: dict[Address, Row] | None = None) -> bool:
-        new_pack = None
-        if chunks or leaves:
-            pack = build_pack(chunks, (leaves or {}).values())
+        new_packs = []
+        for pack in build_packs(chunks, list((leaves or {}).values()), PACK_BYTES):
             self.objects.put(pack_key(pack.name), pack.data)
             self.objects.put(index_key(pack.name), pack.index)
             self._cache_index(pack.name, pack.index)
-            new_pack = pack.name
+            new_packs.append(pack.name)
         for _ in range(RETRIES):
             manifest, tag = self._read_manifest()
             refs = dict(manifest["refs"])
@@ -182,7 +182,7 @@ class PackedRemote:
                     refs.pop(u.name, None)
                 else:
                     refs[u.name] = u.new
-            packs = list(manifest["packs"]) + ([new_pack] if new_pack else [])
+            packs = list(manifest["packs"]) + new_packs
             value = {"format": FORMAT, "refs": dict(sorted(refs.items())), "packs": packs}
             body = json.dumps(value, indent=1).encode()
             if self.objects.put_if(MANIFEST, body, tag):

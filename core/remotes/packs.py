@@ -53,7 +53,10 @@ def index_key(name: str) -> str:
 
 def build_pack(chunks: list[tuple[Address, bytes]], stored: Iterable[Row] = ()) -> Pack:
     """Packs `chunks` in the given order, then the chunks already in stored form."""
-    rows = encode_rows(chunks) + list(stored)
+    return _pack_rows(encode_rows(chunks) + list(stored))
+
+
+def _pack_rows(rows: list[Row]) -> Pack:
     parts, entries, offset = [], [], 0
     for raw, codec, size, body in rows:
         entries.append((raw, offset, len(body), size, codec))
@@ -62,6 +65,21 @@ def build_pack(chunks: list[tuple[Address, bytes]], stored: Iterable[Row] = ()) 
     data = b"".join(parts)
     index = MAGIC + _COUNT.pack(len(entries)) + b"".join(_ENTRY.pack(*e) for e in sorted(entries))
     return Pack(address_of(data).hex, data, index)
+
+
+def build_packs(chunks: list[tuple[Address, bytes]], stored: list[Row], limit: int) -> list[Pack]:
+    """`chunks` then `stored` in packs of about `limit` stored bytes at most (a chunk is never
+    split; a pack holds at least one)."""
+    rows = encode_rows(chunks) + stored
+    packs, start, size = [], 0, 0
+    for i, row in enumerate(rows):
+        if size and size + len(row[3]) > limit:
+            packs.append(_pack_rows(rows[start:i]))
+            start, size = i, 0
+        size += len(row[3])
+    if start < len(rows):
+        packs.append(_pack_rows(rows[start:]))
+    return packs
 
 
 def read_index(name: str, data: bytes) -> dict[Address, PackEntry]:

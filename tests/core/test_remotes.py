@@ -192,3 +192,14 @@ def test_a_corrupt_local_leaf_pushed_is_refused_by_the_receiver(origin, tmp_path
     with pytest.raises(IntegrityError):
         clone(f"file://{bare}", tmp_path / "b")
     assert not (tmp_path / "b").exists()
+
+
+def test_a_big_push_is_split_into_packs_of_bounded_size(origin, tmp_path, monkeypatch):
+    from dl.core.remotes import packed
+    monkeypatch.setattr(packed, "PACK_BYTES", 2_000)
+    repo, bare = origin
+    push(repo, "origin", "main")
+    packs = list((bare / "packs").glob("*.pack"))
+    assert len(packs) > 2 and all(p.stat().st_size < 4_000 for p in packs)
+    b = Repository.open(clone(f"file://{bare}", tmp_path / "b").directory)
+    assert value_of(b, 1999) == 19990 and fsck(b.store).problems == []
