@@ -131,6 +131,20 @@ def remove_remote(repo: Repository, name: str) -> None:
     settings.remove(name)
 
 
+def track_remote_branch(repo: Repository, branch: str) -> Upstream | None:
+    """git's and Dolt's `checkout BRANCH` for a branch only a remote has: creates `branch` at
+    the one remote-tracking branch of that name, tracking it (None if no remote, or more than
+    one, has it)."""
+    matches = [name for name in remote_branches(repo) if name.split("/", 1)[1] == branch]
+    if len(matches) != 1:
+        return None
+    remote = matches[0].split("/", 1)[0]
+    repo.create_branch(branch, matches[0])
+    upstream = Upstream(remote, branch)
+    settings_of(repo).set_upstream(branch, upstream)
+    return upstream
+
+
 def remote_branches(repo: Repository) -> dict[str, Address]:
     """Remote-tracking branches as `origin/main` -> commit."""
     refs = repo.store.list_refs(REMOTE_PREFIX)

@@ -101,6 +101,8 @@ def checkout(ctx: typer.Context,
         repo.checkout(target)
         typer.echo(f"Switched to branch '{target}'")
         return
+    if len(args) == 1 and _track_remote(repo, target):
+        return
     working = repo.resolve_root("WORKING").tables
     staged = repo.resolve_root("STAGED").tables
     unknown = [t for t in args if t not in working and t not in staged]
@@ -110,6 +112,20 @@ def checkout(ctx: typer.Context,
                              f"dl checkout -b NEW {target}")
         raise NotFound("branch or table", unknown[0])
     repo.checkout_tables(args)
+
+
+def _track_remote(repo, name: str) -> bool:  # type: ignore[no-untyped-def]
+    """`dl checkout feature` when only origin/feature exists: make it, track it, switch."""
+    if name in repo.resolve_root("WORKING").tables:
+        return False
+    from dl.core.remotes.sync import track_remote_branch
+    upstream = track_remote_branch(repo, name)
+    if upstream is None:
+        return False
+    repo.checkout(name)
+    typer.echo(f"branch '{name}' set up to track '{upstream.remote}/{upstream.branch}'.\n"
+               f"Switched to a new branch '{name}'")
+    return True
 
 
 def _is_commit(repo, text: str) -> bool:

@@ -148,3 +148,19 @@ def test_tags_travel(pushed: Path, dl: Dl, work: Path, monkeypatch) -> None:
     dl.ok("push", "origin", "v2")
     monkeypatch.chdir(work.parent / "b")
     assert dl.ok("fetch") == f"From file://{pushed}\n * [new tag]             v2 -> v2\n"
+
+
+def test_checkout_of_a_branch_only_the_remote_has_tracks_it(pushed: Path, dl: Dl, work: Path,
+                                                           monkeypatch) -> None:
+    dl.ok("checkout", "-b", "feature")
+    dl.ok("sql", "-q", "delete from people where id = 1")
+    dl.ok("commit", "-am", "feature drops 1")
+    dl.ok("push", "origin", "feature")
+    monkeypatch.chdir(work.parent)
+    dl.ok("clone", str(pushed), "b")
+    monkeypatch.chdir(work.parent / "b")
+    assert dl.ok("checkout", "feature") == ("branch 'feature' set up to track 'origin/feature'.\n"
+                                            "Switched to a new branch 'feature'\n")
+    assert dl.query("select count(*) as n from people") == "n\n19\n"
+    assert "up to date with 'origin/feature'" in dl.ok("status")
+    assert dl.fails("checkout", "nothing-anywhere") == "branch or table not found: nothing-anywhere"
