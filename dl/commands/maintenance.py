@@ -8,13 +8,18 @@ from dl.progress import phase_progress
 
 
 def fsck(ctx: typer.Context,
-         quick: bool = typer.Option(False, "--quick", help="Check leaves exist without re-hashing them.")) -> None:
+         quick: bool = typer.Option(False, "--quick", help="Check leaves exist without re-hashing them."),
+         remote: str = typer.Option(None, "--remote", help="Check a remote's branches and tags instead.")) -> None:
     """Check that every reachable chunk exists, hashes to its address and decodes.
 
-    Example: dl fsck
+    Example: dl fsck   (or: dl fsck --remote origin)
     """
     from dl.core.maintenance.fsck import fsck as check
-    report = check(open_repo(ctx, readonly=True).store, quick=quick)
+    if remote is not None:
+        from dl.core.remotes.check import check_remote
+        report = check_remote(open_repo(ctx, readonly=True), remote, quick=quick)
+    else:
+        report = check(open_repo(ctx, readonly=True).store, quick=quick)
     for problem in report.problems:
         typer.echo(problem)
     rate = report.chunks / report.seconds if report.seconds else 0.0

@@ -45,6 +45,7 @@ def test_s3_push_clone_pull_and_racing_pushers(people: Path, dl: Dl, s3_env, wor
     dl.ok("clone", url, "fresh")
     monkeypatch.chdir(work.parent / "fresh")
     dl.ok("fsck")
+    assert dl.ok("fsck", "--remote", "origin").endswith(": 0 problem(s)\n")
     assert dl.query("select count(*) as n from people where age = 0") == "n\n2\n"
 
 

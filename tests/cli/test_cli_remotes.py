@@ -164,3 +164,14 @@ def test_checkout_of_a_branch_only_the_remote_has_tracks_it(pushed: Path, dl: Dl
     assert dl.query("select count(*) as n from people") == "n\n19\n"
     assert "up to date with 'origin/feature'" in dl.ok("status")
     assert dl.fails("checkout", "nothing-anywhere") == "branch or table not found: nothing-anywhere"
+
+
+def test_fsck_of_a_remote(pushed: Path, dl: Dl) -> None:
+    out = dl.ok("fsck", "--remote", "origin")
+    assert out.startswith("checked 2 commits, 1 table values, 6 chunks") and out.endswith(": 0 problem(s)\n")
+    pack = next((pushed / "packs").glob("*.pack"))
+    data = bytearray(pack.read_bytes())
+    data[-5] ^= 0xFF
+    pack.write_bytes(bytes(data))
+    result = dl("fsck", "--remote", "origin")
+    assert result.code == 1 and "corrupt" in result.out and "1 problem(s)" in result.out, result

@@ -124,3 +124,5 @@ def test_two_clones_pushing_at_once_one_wins(tmp_path: Path) -> None:
         assert code == 1 and "[rejected] main -> main (fetch first)" in err, err
         assert remote_refs(remote)["refs/heads/main"] == _head(home, tmp_path / winners[0], "HEAD")
     assert _fresh_clone_is_sound(tmp_path, home, remote, "final")
+    checked = harness.run_forked(tmp_path / "x", home, ["fsck", "--remote", "origin"])
+    assert checked.code == 0 and checked.out.endswith(": 0 problem(s)\n"), checked
