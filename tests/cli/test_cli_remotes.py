@@ -175,3 +175,23 @@ def test_fsck_of_a_remote(pushed: Path, dl: Dl) -> None:
     pack.write_bytes(bytes(data))
     result = dl("fsck", "--remote", "origin")
     assert result.code == 1 and "corrupt" in result.out and "1 problem(s)" in result.out, result
+
+
+def test_a_clone_works_offline(pushed: Path, dl: Dl, work: Path, monkeypatch) -> None:
+    import shutil
+    monkeypatch.chdir(work.parent)
+    dl.ok("clone", f"file://{pushed}", "b")
+    shutil.rmtree(pushed)  # the remote is gone: everything below reads only the clone
+    monkeypatch.chdir(work.parent / "b")
+    assert "import people" in dl.ok("log", "-n", "1")
+    dl.ok("checkout", "-b", "side")
+    dl.ok("sql", "-q", "update people set age = 5 where id = 5")
+    dl.ok("commit", "-am", "side")
+    dl.ok("checkout", "main")
+    assert "Fast-forward" in dl.ok("merge", "side")
+    assert "people" in dl.ok("diff", "origin/main", "main")
+    assert "ahead of 'origin/main' by 1 commit" in dl.ok("status")
+    dl.ok("table", "export", "people", "out.csv")
+    dl.ok("fsck")
+    dl.ok("gc")
+    assert dl.fails("fetch").startswith("remote directory not found")
