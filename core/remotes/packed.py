@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from dl.core.errors import ConcurrentUpdate, IntegrityError, MissingChunk
-from dl.core.hashing import Address
+from dl.core.hashing import HEX_LENGTH, Address, is_hex_prefix
 from dl.core.remotes.objects import ObjectStore
 from dl.core.remotes.packs import (
     PackEntry,
@@ -86,6 +86,7 @@ class PackedRemote:
         if not isinstance(value, dict) or value.get("format") != FORMAT \
                 or not isinstance(value.get("refs"), dict) or not isinstance(value.get("packs"), list):
             raise IntegrityError(f"{self.describe()} is not a dl remote of format {FORMAT}")
+        _check_manifest(self.describe(), value)
         return value, tag
 
     def _load(self) -> dict[str, Any]:
@@ -207,6 +208,18 @@ class PackedRemote:
                 stray.add(name)
                 self.objects.delete(key)
         return sorted(stray)
+
+
+def _check_manifest(where: str, value: dict[str, Any]) -> None:
+    """Pack names are hashes and ref values addresses: anything else (a path, say) in a
+    manifest is damage or hostility, refused before it is used."""
+    for name in value["packs"]:
+        if not (isinstance(name, str) and len(name) == HEX_LENGTH and is_hex_prefix(name)):
+            raise IntegrityError(f"{where}/{MANIFEST} names a pack {str(name)[:60]!r} that is not a hash")
+    for ref, target in value["refs"].items():
+        valid = isinstance(target, str) and len(target) == HEX_LENGTH and is_hex_prefix(target)
+        if not (isinstance(ref, str) and ref.startswith(("refs/heads/", "refs/tags/")) and valid):
+            raise IntegrityError(f"{where}/{MANIFEST} holds a malformed ref {str(ref)[:60]!r}")
 
 
 def _ranges(entries: list[tuple[Address, PackEntry]]

@@ -203,3 +203,34 @@ def test_a_big_push_is_split_into_packs_of_bounded_size(origin, tmp_path, monkey
     assert len(packs) > 2 and all(p.stat().st_size < 4_000 for p in packs)
     b = Repository.open(clone(f"file://{bare}", tmp_path / "b").directory)
     assert value_of(b, 1999) == 19990 and fsck(b.store).problems == []
+
+
+@pytest.mark.parametrize("manifest", [
+    {"format": "dl-remote-1", "refs": {}, "packs": ["../../etc/passwd"]},
+    {"format": "dl-remote-1", "refs": {"refs/heads/main": "not-hex"}, "packs": []},
+    {"format": "dl-remote-1", "refs": {"HEAD": "0" * 40}, "packs": []},
+    {"format": "other", "refs": {}, "packs": []},
+])
+def test_a_hostile_manifest_is_refused(tmp_path, manifest):
+    import json
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(IntegrityError):
+        clone(f"file://{bare}", tmp_path / "b")
+    assert not (tmp_path / "b").exists()
+
+
+def test_push_to_a_repository_branch_with_uncommitted_changes_is_refused(tmp_path):
+    from dl.core.errors import DlError
+    from remote_helpers import put_rows
+    a = make_repo(tmp_path / "a", rows=10)
+    b = Repository.open(clone(str(tmp_path / "a"), tmp_path / "b").directory)
+    commit_rows(b, {1: 111}, "b edits")
+    put_rows(a, {2: 222})  # uncommitted in a, on main
+    head = a.branch_head("main")
+    with pytest.raises(DlError, match="refusing to update branch main of file://.*uncommitted changes"):
+        push(b, "origin", "main")
+    a2 = Repository.open(tmp_path / "a")
+    assert a2.branch_head("main") == head and value_of(a2, 2, "WORKING") == 222
+    assert b.resolve_commit("origin/main") == head
