@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -59,6 +60,20 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, out
 
 
+def _baseline(transport: str, server, parquet: Path, scratch: Path, k: int  # type: ignore[no-untyped-def]
+              ) -> tuple[str, Callable[[], object], Callable[[], object]]:
+    """A fresh remote's URL, and the Parquet upload and download through the same client."""
+    if transport == "s3":
+        bucket, client = server.bucket(), server.client()
+        return (f"s3://{bucket}/repo",
+                partial(client.put_object, Bucket=bucket, Key="export.parquet", Body=parquet.read_bytes()),
+                lambda: client.get_object(Bucket=bucket, Key="export.parquet")["Body"].read())
+    target = scratch / f"remote{k}"
+    target.mkdir()
+    return (f"file://{target}", partial(shutil.copyfile, parquet, target / "export.parquet"),
+            partial(shutil.copyfile, target / "export.parquet", scratch / "download.parquet"))
+
+
 def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None:  # type: ignore[no-untyped-def]
     from dl.core.remotes.sync import add_remote, clone, fetch, push
     from dl.core.repo import Repository
@@ -66,25 +81,12 @@ def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None: 
     size = parquet.stat().st_size
     pushes, clones, uploads, downloads = [], [], [], []
     for k in range(repeat):
-        if transport == "s3":
-            bucket = server.bucket()
-            url = f"s3://{bucket}/repo"
-            client = server.client()
-            up = lambda: client.put_object(Bucket=bucket, Key="export.parquet", Body=parquet.read_bytes())  # noqa: E731
-            down = lambda: client.get_object(Bucket=bucket, Key="export.parquet")["Body"].read()  # noqa: E731
-        else:
-            target = scratch / f"remote{k}"
-            url = f"file://{target}"
-            target.mkdir()
-            up = lambda: shutil.copyfile(parquet, target / "export.parquet")  # noqa: E731
-            down = lambda: shutil.copyfile(target / "export.parquet", scratch / "download.parquet")  # noqa: E731
+        url, up, down = _baseline(transport, server, parquet, scratch, k)
         uploads.append(timed(up)[0])
         downloads.append(timed(down)[0])
         add_remote(repo, f"r{k}", url)
-        seconds, result = timed(lambda: push(repo, f"r{k}", "main"))
-        pushes.append((seconds, result))
-        seconds, cloned = timed(lambda: clone(url, scratch / f"clone{k}"))
-        clones.append((seconds, cloned))
+        pushes.append(timed(partial(push, repo, f"r{k}", "main")))
+        clones.append(timed(partial(clone, url, scratch / f"clone{k}")))
     p_med = statistics.median(s for s, _ in pushes)
     c_med = statistics.median(s for s, _ in clones)
     first = pushes[0][1]
@@ -102,8 +104,8 @@ def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None: 
     small_push, small_fetch = [], []
     for k in range(repeat):
         one_row_change(repo, k)
-        small_push.append(timed(lambda: push(repo, "r0", "main")))
-        small_fetch.append(timed(lambda: fetch(b, "origin")))
+        small_push.append(timed(partial(push, repo, "r0", "main")))
+        small_fetch.append(timed(partial(fetch, b, "origin")))
     for label, runs, attr in (("push one-row change ", small_push, "bytes_sent"),
                               ("fetch one-row change", small_fetch, "bytes_received")):
         worst_bytes = max(getattr(r.stats, attr) for _, r in runs)

@@ -109,8 +109,9 @@ def test_two_clones_pushing_at_once_one_wins(tmp_path: Path) -> None:
         for name in ("x", "y"):
             d = tmp_path / name
             assert harness.run_forked(d, home, ["pull"]).code == 0
-            assert harness.run_forked(d, home, ["sql", "-q", f"update people set age = {round_} where id = "
-                                                            f"{10 if name == 'x' else 20}"]).code == 0
+            person = 10 if name == "x" else 20
+            update = f"update people set age = {round_} where id = {person}"
+            assert harness.run_forked(d, home, ["sql", "-q", update]).code == 0
             assert harness.run_forked(d, home, ["commit", "-am", f"{name} {round_}"]).code == 0
         procs = {name: subprocess.Popen([*harness.dl_command(), "push", "origin", "main"],
                                         cwd=tmp_path / name, env=harness.dl_env(home),
