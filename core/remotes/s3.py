@@ -26,13 +26,14 @@ PRECONDITION = ("PreconditionFailed", "412", "ConditionalRequestConflict")
 _loader: Any = None
 
 
-def _client(endpoint: str | None) -> Any:
+def _client(endpoint: str | None, region: str | None = None, profile: str | None = None) -> Any:
     """A client on a session of its own (a session caches credentials for its life, so a
     long-lived process sees changed credentials), sharing one loader of botocore's service
     models: a second client then costs ~10 ms instead of ~300."""
     global _loader
     try:
         import boto3
+        import botocore.exceptions
         import botocore.session
         from botocore.config import Config
     except ImportError:
@@ -44,17 +45,21 @@ def _client(endpoint: str | None) -> Any:
         core.register_component("data_loader", _loader)
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5,
                     read_timeout=60)
-    session = boto3.session.Session(botocore_session=core)
-    return session.client("s3", endpoint_url=endpoint or None, config=config)
+    try:
+        session = boto3.session.Session(botocore_session=core, region_name=region, profile_name=profile)
+        return session.client("s3", endpoint_url=endpoint or None, config=config)
+    except botocore.exceptions.ProfileNotFound:
+        raise StoreError(f"AWS profile not found: {profile} (see ~/.aws/config)") from None
 
 
 class S3Objects:
     """Objects under `s3://bucket/prefix/`."""
 
-    def __init__(self, bucket: str, prefix: str, endpoint: str | None = None) -> None:
+    def __init__(self, bucket: str, prefix: str, endpoint: str | None = None,
+                 region: str | None = None, profile: str | None = None) -> None:
         self.bucket, self.prefix, self.endpoint = bucket, prefix.strip("/"), endpoint
         self.stats = TransferStats()
-        self._s3 = _client(endpoint)
+        self._s3 = _client(endpoint, region, profile)
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"

@@ -99,7 +99,9 @@ def open_url(url: str, params: dict[str, str] | None = None, *, cache_dir: Path 
     parsed = parse_url(url)
     if parsed.scheme == "s3":
         from dl.core.remotes.s3 import S3Objects
-        objects = S3Objects(parsed.bucket, parsed.prefix, (params or {}).get("endpoint"))
+        given = params or {}
+        objects = S3Objects(parsed.bucket, parsed.prefix, given.get("endpoint"), given.get("region"),
+                            given.get("profile"))
         return PackedRemote(objects, cache_dir)
     if is_repository(parsed.directory):
         return RepositoryRemote(parsed.directory)

@@ -32,13 +32,17 @@ def remote(ctx: typer.Context,
 def remote_add(ctx: typer.Context, name: str = typer.Argument(..., help="Name of the remote, e.g. origin."),
                url: str = typer.Argument(..., help="file:///path, a directory, or s3://bucket/prefix."),
                endpoint: str = typer.Option(None, "--endpoint",
-                                            help="S3 endpoint URL (default: AWS_ENDPOINT_URL or AWS).")) -> None:
+                                            help="S3 endpoint URL (default: AWS_ENDPOINT_URL or AWS)."),
+               region: str = typer.Option(None, "--aws-region", help="S3 region."),
+               profile: str = typer.Option(None, "--aws-creds-profile",
+                                           help="Profile of ~/.aws/credentials to use.")) -> None:
     """Add a remote.
 
     Example: dl remote add origin s3://my-bucket/team/people --endpoint http://127.0.0.1:9000
     """
     from dl.core.remotes.sync import add_remote
-    add_remote(open_repo(ctx.parent or ctx), name, url, {"endpoint": endpoint} if endpoint else None)
+    params = {k: v for k, v in (("endpoint", endpoint), ("region", region), ("profile", profile)) if v}
+    add_remote(open_repo(ctx.parent or ctx), name, url, params)
 
 
 @remote_app.command("remove")

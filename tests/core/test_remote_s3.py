@@ -101,3 +101,19 @@ def test_denied_access_is_one_clear_error(s3_env):
         raise denied
     with pytest.raises(StoreError, match="access to s3://.*/x denied .InvalidAccessKeyId.: check the AWS credentials"):
         objects._call(refuse)
+
+
+def test_region_and_profile_parameters(s3_env, tmp_path: Path, monkeypatch):
+    config = tmp_path / "aws-config"
+    config.write_text("[profile team]\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    credentials = tmp_path / "aws-credentials"
+    credentials.write_text("[team]\naws_access_key_id = team\naws_secret_access_key = team\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    bucket = s3_env.bucket()
+    a = make_repo(tmp_path / "a", rows=5)
+    add_remote(a, "team", f"s3://{bucket}/p", {"profile": "team", "region": "us-east-1"})
+    push(a, "team", "main")  # with the profile's credentials
+    add_remote(a, "nobody", f"s3://{bucket}/q", {"profile": "nobody"})
+    with pytest.raises(StoreError, match="AWS profile not found: nobody"):
+        push(a, "nobody", "main")
