@@ -136,6 +136,12 @@ def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Tabl
         repo.checkout(p.args[0])
         return _status(f"Switched to branch '{p.args[0]}'")
     missing = [a for a in p.args if view.table_name(a) is None and a != "."]
+    if len(p.args) == 1 and missing:
+        from dl.core.remotes.sync import track_remote_branch
+        upstream = track_remote_branch(repo, p.args[0])  # a branch only a remote has
+        if upstream is not None:
+            repo.checkout(p.args[0])
+            return _status(f"Switched to branch '{p.args[0]}'")
     if missing:
         raise SqlError(f"dolt_checkout: no branch or table named {missing[0]!r}")
     names = list(view.root.tables) if "." in p.args else [view.table_name(a) for a in p.args]
