@@ -10,7 +10,6 @@ from dl.core.repo import Author, Repository
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
 
-
 ME = Author("Ada", "ada@example.com")
 
 
