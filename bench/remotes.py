@@ -75,7 +75,8 @@ def _baseline(transport: str, server, parquet: Path, scratch: Path, k: int  # ty
 
 
 def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None:  # type: ignore[no-untyped-def]
-    from dl.core.remotes.sync import add_remote, clone, fetch, push
+    from dl.core.remotes.clone import clone
+    from dl.core.remotes.sync import add_remote, fetch, push
     from dl.core.repo import Repository
     repo, parquet = build_repo(scratch / "a", rows)
     size = parquet.stat().st_size

@@ -76,7 +76,7 @@ CLONE = FlagSpec({"--branch": True, "--remote": True}, {"-b": "--branch"})
 
 def dolt_clone(view: View, args: list[str], author: Author | None) -> pa.Table:
     """Clones into a directory beside this repository (Dolt makes a new database there)."""
-    from dl.core.remotes.sync import clone
+    from dl.core.remotes.clone import clone
     p = parse_flags("dolt_clone", args, CLONE)
     if len(p.args) not in (1, 2) or view.repo.directory is None:
         raise SqlError("dolt_clone: (url, [directory]) in a repository on disk")

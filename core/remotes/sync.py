@@ -6,18 +6,16 @@ transaction: a killed or failed fetch (a chunk that does not hash to its address
 nothing. Push walks from the local branch to what the remote lacks, refuses a
 non-fast-forward move unless forced, and moves the remote ref by compare-and-swap against the
 value it read, so of two concurrent pushers one wins and the other is rejected ("fetch
-first") with nothing of its push visible. Clone builds the new repository in a hidden
-directory and renames it into place only when complete.
+first") with nothing of its push visible. Clone (`clone.py`) builds on fetch.
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dl.core.errors import AlreadyExists, ConcurrentUpdate, DlError, InputError, NotFound
+from dl.core.errors import ConcurrentUpdate, DlError, NotFound
 from dl.core.hashing import Address
 from dl.core.remotes.objects import DirectoryObjects, TransferStats
 from dl.core.remotes.packed import PackedRemote
@@ -26,12 +24,11 @@ from dl.core.remotes.repository import RepositoryRemote, is_repository
 from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
 from dl.core.remotes.url import parse_url
 from dl.core.remotes.walk import find_missing
-from dl.core.repo import DL_DIR, STORE_FILE, Author, Repository
+from dl.core.repo import DL_DIR, Author, Repository
 from dl.core.store.base import RefUpdate
 from dl.core.store.sqlite import SqliteStore
 from dl.core.versioning.commit import Commit, CommitLoader, merge_bases
-from dl.core.versioning.refs import HEAD, REMOTE_PREFIX, branch_ref, ref_address, working_set_ref
-from dl.core.versioning.workingset import WorkingSet
+from dl.core.versioning.refs import REMOTE_PREFIX, branch_ref, ref_address
 
 if TYPE_CHECKING:
     from dl.core.versioning.merge_commits import MergeResult
@@ -161,12 +158,12 @@ def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[st
     """Fetches `branches` (default all) and every tag of the remote into remote-tracking refs."""
     _, remote = open_remote(repo, remote_name)
     try:
-        return _fetch_from(repo, remote, remote_name, branches, prune)
+        return fetch_from(repo, remote, remote_name, branches, prune)
     finally:
         remote.close()
 
 
-def _fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] | None,
+def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] | None,
                 prune: bool) -> SyncResult:
     refs = remote.list_refs()
     heads = {r[len(HEADS):]: v for r, v in refs.items() if r.startswith(HEADS)}
@@ -331,88 +328,6 @@ def dirty_tables(repo: Repository) -> list[str]:
     """Tables with uncommitted changes on the current branch (a pull refuses to start then)."""
     status = repo.status()
     return sorted(set(status.staged) | set(status.unstaged) | set(status.conflicts))
-
-
-# --- clone --------------------------------------------------------------------------------
-
-
-@dataclass
-class CloneResult:
-    directory: Path
-    branch: str
-    fetched: SyncResult
-
-
-def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: str = DEFAULT_REMOTE,
-          params: dict[str, str] | None = None, global_config: Path | None = None) -> CloneResult:
-    """Clones the remote at `url` into `directory` (new, or empty): every branch as a
-    remote-tracking branch, `branch` (default: the remote's current branch, else main, else
-    the first) checked out and tracking its remote branch. Nothing is left behind on failure."""
-    parsed = parse_url(url)
-    stored_url = url if "://" in url else f"file://{parsed.path}"
-    directory = directory.resolve()
-    if directory.exists() and any(directory.iterdir()):
-        raise AlreadyExists("directory (not empty)", str(directory))
-    created = not directory.exists()
-    work = directory / ".dl.clone"
-    try:
-        work.mkdir(parents=True)
-        result = _clone_into(work, stored_url, parsed.path or url, branch, remote_name, params)
-        (work).rename(directory / DL_DIR)
-    except BaseException:
-        shutil.rmtree(directory if created else work, ignore_errors=True)
-        raise
-    return CloneResult(directory, result[0], result[1])
-
-
-def _clone_into(work: Path, url: str, shown: str, branch: str | None, remote_name: str,
-                params: dict[str, str] | None) -> tuple[str, SyncResult]:
-    from dl.core.config import Config
-    remote = open_url(url, params, cache_dir=work / CACHE_DIR)
-    store = SqliteStore(work / STORE_FILE, create=True)
-    try:
-        if not remote.exists() or not remote.list_refs():
-            raise DlError(f"clone failed; remote at {url} contains no dl data (nothing was "
-                          "pushed there yet)")
-        repo = Repository(store, Config(None, None), None)
-        fetched = _fetch_from(repo, remote, remote_name, None, False)
-        chosen = _clone_branch(remote, branch)
-        _check_out(repo, remote_name, chosen)
-        settings = RemoteSettings(work / FILE)
-        settings.add(RemoteSpec(remote_name, url, dict(params or {})))
-        settings.set_upstream(chosen, Upstream(remote_name, chosen))
-        return chosen, fetched
-    finally:
-        store.close()
-        remote.close()
-
-
-def _clone_branch(remote: Remote, wanted: str | None) -> str:
-    heads = sorted(r[len(HEADS):] for r in remote.list_refs() if r.startswith(HEADS))
-    if wanted is not None:
-        if wanted not in heads:
-            raise NotFound("remote branch", wanted, f"the remote has {', '.join(heads)}")
-        return wanted
-    current = getattr(remote, "current_branch", lambda: None)()
-    if current in heads:
-        return str(current)
-    return "main" if "main" in heads else heads[0]
-
-
-def _check_out(repo: Repository, remote_name: str, branch: str) -> None:
-    value = repo.store.get_ref(f"{REMOTE_PREFIX}{remote_name}/{branch}")
-    if value is None:
-        raise InputError(f"the remote has no branch {branch}")
-    head = Address.parse(value)
-    root = Commit.decode(repo.store.get(head), head).root
-    ws = WorkingSet(root, root).encode()
-    from dl.core.hashing import address_of
-    ws_address = address_of(ws)
-    ok = repo.store.commit({ws_address: ws}, [
-        RefUpdate(HEAD, branch_ref(branch), None), RefUpdate(branch_ref(branch), value, None),
-        RefUpdate(working_set_ref(branch), ws_address.hex, None)])
-    if not ok:
-        raise ConcurrentUpdate(HEAD)
 
 
 # --- pull (fetch, then merge) ---------------------------------------------------------------

@@ -67,7 +67,7 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
 
     Example: dl clone file:///srv/data/people people
     """
-    from dl.core.remotes.sync import clone as do_clone
+    from dl.core.remotes.clone import clone as do_clone
     from dl.progress import phase_progress
     name = directory or url.rstrip("/").rsplit("/", 1)[-1] or "repo"
     target = start_dir(ctx) / name

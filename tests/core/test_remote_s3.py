@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from dl.core.errors import NotFound, StoreError
 from dl.core.maintenance.fsck import fsck
+from dl.core.remotes.clone import clone
 from dl.core.remotes.packed import MANIFEST, PackedRemote
 from dl.core.remotes.s3 import S3Objects
-from dl.core.remotes.sync import PushRejected, add_remote, clone, fetch, push
+from dl.core.remotes.sync import PushRejected, add_remote, fetch, push
 from dl.core.repo import Repository
 from remote_helpers import commit_rows, make_repo, value_of
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from dl.core.errors import AlreadyExists, InputError, IntegrityError, NotFound
 from dl.core.maintenance.fsck import fsck
+from dl.core.remotes.clone import clone
 from dl.core.remotes.objects import DirectoryObjects
 from dl.core.remotes.packed import MANIFEST, PackedRemote
-from dl.core.remotes.sync import PushRejected, RefChangeKind, add_remote, clone, fetch, push
+from dl.core.remotes.sync import PushRejected, RefChangeKind, add_remote, fetch, push
 from dl.core.remotes.url import parse_url
 from dl.core.repo import Repository
 from remote_helpers import commit_rows, make_repo, value_of
