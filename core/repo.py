@@ -33,6 +33,7 @@ from dl.core.versioning.commit import Commit, Tag, merge_bases, walk_history
 from dl.core.versioning.refs import (
     BRANCH_PREFIX,
     HEAD,
+    REMOTE_PREFIX,
     TAG_PREFIX,
     branch_ref,
     ref_address,
@@ -278,7 +279,15 @@ class Repository:
         if tag is not None:
             address = ref_address(tag_ref(base), tag)
             return Tag.decode(self.store.get(address), address).commit  # type: ignore[arg-type]
+        tracking = self._remote_tracking(base)
+        if tracking is not None:
+            return tracking
         return self._resolve_prefix(base)
+
+    def _remote_tracking(self, base: str) -> Address | None:
+        """`origin/main` (or `remotes/origin/main`): a remote-tracking branch, if there is one."""
+        name = REMOTE_PREFIX + base.removeprefix("remotes/")
+        return ref_address(name, self.store.get_ref(name)) if "/" in base else None
 
     def _resolve_prefix(self, text: str) -> Address:
         from dl.core.hashing import is_hex_prefix
@@ -311,6 +320,8 @@ class Repository:
     def iter_all_commits(self) -> Iterator[tuple[Address, Commit]]:
         """Every commit reachable from a branch or tag, newest first."""
         starts = list(self.branches().values()) + [t.commit for t in self.tags().values()]
+        starts += [a for n, v in self.store.list_refs(REMOTE_PREFIX).items()
+                   if (a := ref_address(n, v)) is not None]
         return walk_history(self.load_commit, starts)
 
     # --- history ---------------------------------------------------------------------

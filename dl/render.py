@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from dl.core.hashing import Address
     from dl.core.repo import Status
+    from dl.core.remotes.tracking import Tracking
     from dl.core.versioning.commit import Commit
     from dl.core.versioning.diff import DiffStat, TableDiff
 
@@ -229,12 +230,13 @@ def when(timestamp: float) -> str:
 
 
 def decorations(address: "Address", current: str, branches: dict[str, "Address"],
-                tags: dict[str, "Address"]) -> str:
-    """`(HEAD -> main, feature, tag: v1)` for a commit that refs point at."""
+                tags: dict[str, "Address"], remotes: dict[str, "Address"] | None = None) -> str:
+    """`(HEAD -> main, feature, origin/main, tag: v1)` for a commit that refs point at."""
     names = []
     if branches.get(current) == address:
         names.append(f"HEAD -> {current}")
     names += sorted(b for b, a in branches.items() if a == address and b != current)
+    names += sorted(r for r, a in (remotes or {}).items() if a == address)
     names += [f"tag: {t}" for t, a in sorted(tags.items()) if a == address]
     names = [printable(n) for n in names]
     return f" ({', '.join(names)})" if names else ""
@@ -272,9 +274,29 @@ def oneline(address: "Address", commit: "Commit", decoration: str, colour: bool)
 _LABELS = {"added": "new table:", "modified": "modified:", "deleted": "deleted:"}
 
 
-def status_text(status: "Status") -> str:
-    """`dl status` as Dolt prints it."""
-    lines = [f"On branch {printable(status.branch)}"]
+def tracking_lines(tracking: "Tracking | None") -> list[str]:
+    """git's line on the branch against its upstream: up to date, ahead, behind, diverged."""
+    if tracking is None:
+        return []
+    name = f"'{tracking.upstream}'"
+    if tracking.gone:
+        return [f"Your branch is based on {name}, but the upstream is gone (dl fetch it)."]
+
+    def commits(n: int) -> str:
+        return f"{n} commit{'s' if n != 1 else ''}"
+    if tracking.ahead and tracking.behind:
+        return [f"Your branch and {name} have diverged,",
+                f"and have {tracking.ahead} and {tracking.behind} different commits each, respectively."]
+    if tracking.ahead:
+        return [f"Your branch is ahead of {name} by {commits(tracking.ahead)}."]
+    if tracking.behind:
+        return [f"Your branch is behind {name} by {commits(tracking.behind)}, and can be fast-forwarded."]
+    return [f"Your branch is up to date with {name}."]
+
+
+def status_text(status: "Status", tracking: "Tracking | None" = None) -> str:
+    """`dl status` as Dolt prints it (with where the branch stands against its upstream)."""
+    lines = [f"On branch {printable(status.branch)}", *tracking_lines(tracking)]
     if status.merging or status.conflicts:
         if status.conflicts:
             lines += ["You have unmerged tables.",

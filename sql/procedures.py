@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,79 +22,14 @@ import pyarrow as pa
 from dl.core.errors import DlError, NotFound
 from dl.core.repo import Author
 from dl.sql.errors import SqlError, wrap
+from dl.sql.procedure_args import FlagSpec, parse_flags, status_table
+from dl.sql.remote_procedures import PROCEDURES as REMOTE_PROCEDURES
 
 if TYPE_CHECKING:
     from dl.sql.statement_view import View
 
 
-@dataclass(frozen=True)
-class FlagSpec:
-    """Flags a procedure accepts: name -> takes a value; short aliases map to long names."""
-
-    flags: dict[str, bool]
-    aliases: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Parsed:
-    flags: dict[str, Any]
-    args: list[str]
-
-
-def parse_flags(procedure: str, args: list[str], spec: FlagSpec) -> Parsed:
-    """Parses git-style arguments: `-am msg` clusters, `--flag value`, `--flag=value`."""
-    flags: dict[str, Any] = {}
-    positional: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg.startswith("--") and len(arg) > 2:
-            name, eq, value = arg[2:].partition("=")
-            i = _take(procedure, spec, "--" + name, value if eq else None, args, i, flags)
-        elif arg.startswith("-") and len(arg) > 1 and arg != "-":
-            cluster = arg[1:]
-            for j, letter in enumerate(cluster):
-                rest = cluster[j + 1:]
-                long = spec.aliases.get("-" + letter)
-                if long is None:
-                    raise SqlError(f"{procedure}: unknown option -{letter}")
-                if spec.flags[long]:
-                    i = _take(procedure, spec, long, rest or None, args, i, flags)
-                    break
-                flags[long] = True
-            else:
-                i += 1
-        else:
-            positional.append(arg)
-            i += 1
-    return Parsed(flags, positional)
-
-
-def _take(procedure: str, spec: FlagSpec, name: str, value: str | None, args: list[str], i: int,
-          flags: dict[str, Any]) -> int:
-    if name not in spec.flags:
-        raise SqlError(f"{procedure}: unknown option {name}")
-    if not spec.flags[name]:
-        if value is not None:
-            raise SqlError(f"{procedure}: option {name} takes no value")
-        flags[name] = True
-        return i + 1
-    if value is not None:
-        flags[name] = value
-        return i + 1
-    if i + 1 >= len(args):
-        raise SqlError(f"{procedure}: option {name} needs a value")
-    flags[name] = args[i + 1]
-    return i + 2
-
-
-# --- results -----------------------------------------------------------------------------
-
-def _status(message: str | None = None) -> pa.Table:
-    columns: dict[str, pa.Array] = {"status": pa.array([0], pa.int64())}
-    if message is not None:
-        columns["message"] = pa.array([message], pa.string())
-    return pa.table(columns)
+_status = status_table
 
 
 # --- procedures --------------------------------------------------------------------------
@@ -202,6 +136,12 @@ def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Tabl
         repo.checkout(p.args[0])
         return _status(f"Switched to branch '{p.args[0]}'")
     missing = [a for a in p.args if view.table_name(a) is None and a != "."]
+    if len(p.args) == 1 and missing:
+        from dl.core.remotes.sync import track_remote_branch
+        upstream = track_remote_branch(repo, p.args[0])  # a branch only a remote has
+        if upstream is not None:
+            repo.checkout(p.args[0])
+            return _status(f"Switched to branch '{p.args[0]}'")
     if missing:
         raise SqlError(f"dolt_checkout: no branch or table named {missing[0]!r}")
     names = list(view.root.tables) if "." in p.args else [view.table_name(a) for a in p.args]
@@ -377,7 +317,7 @@ PROCEDURES: dict[str, Procedure] = {
     "dolt_branch": dolt_branch, "dolt_reset": dolt_reset, "dolt_clean": dolt_clean, "dolt_tag": dolt_tag,
     "dolt_merge": dolt_merge, "dolt_cherry_pick": _single_commit("dolt_cherry_pick", _cherry_pick),
     "dolt_revert": _single_commit("dolt_revert", _revert, many=True),
-    "dolt_conflicts_resolve": dolt_conflicts_resolve,
+    "dolt_conflicts_resolve": dolt_conflicts_resolve, **REMOTE_PROCEDURES,
 }
 
 

@@ -3,6 +3,7 @@
 Names and columns follow Dolt, so Dolt users' queries run unchanged:
 
     dolt_log, dolt_commits, dolt_commit_ancestors, dolt_branches, dolt_tags, dolt_status,
+    dolt_remotes, dolt_remote_branches (`sql.remote_tables`),
     dolt_schemas (the views, `sql.views`),
     dolt_diff (tables changed per commit), dolt_diff_<t>, dolt_history_<t>, dolt_conflicts,
     dolt_conflicts_<t>, dolt_blame_<t>; table functions dolt_log(['rev']), dolt_diff('from', 'to', 't')
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from dl.core.errors import DlError
 from dl.core.tables.schema import TableSchema
-from dl.sql import diff_tables, log_function, views
+from dl.sql import diff_tables, log_function, remote_tables, views
 from dl.sql.diff_tables import TS, current_schema, project, table_at
 from dl.sql.errors import SqlError, wrap
 
@@ -97,14 +98,19 @@ def dolt_branches(view: View) -> pa.Table:
     rows: dict[str, list[Any]] = {k: [] for k in ("name", "hash", "latest_committer", "latest_committer_email",
                                                   "latest_commit_date", "latest_commit_message", "remote",
                                                   "branch", "dirty")}
+    from dl.core.remotes.sync import settings_of
+    settings = settings_of(repo)
     for name, address in sorted(repo.branches().items()):
         commit = repo.load_commit(address)
+        upstream = settings.upstream(name)
         _, ws = repo.working_set(name) if name != view.branch else (None, view.ws)
         working = view.root.address if name == view.branch else ws.working
         dirty = working != commit.root or ws.staged != commit.root
         for key, value in (("name", name), ("hash", address.hex), ("latest_committer", commit.author),
                            ("latest_committer_email", commit.email), ("latest_commit_date", _ts(commit.timestamp)),
-                           ("latest_commit_message", commit.message), ("remote", ""), ("branch", ""),
+                           ("latest_commit_message", commit.message),
+                           ("remote", upstream.remote if upstream else ""),
+                           ("branch", upstream.branch if upstream else ""),
                            ("dirty", dirty)):
             rows[key].append(value)
     types = {"latest_commit_date": TS, "dirty": pa.bool_()}
@@ -203,7 +209,8 @@ _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_log": dolt_log, "dolt_commits": dolt_commits, "dolt_commit_ancestors": dolt_commit_ancestors,
     "dolt_branches": dolt_branches, "dolt_tags": dolt_tags, "dolt_status": dolt_status,
     "dolt_diff": diff_tables.dolt_diff_commits, "dolt_conflicts": dolt_conflicts,
-    "dolt_schemas": views.schemas_rows,
+    "dolt_schemas": views.schemas_rows, "dolt_remotes": remote_tables.dolt_remotes,
+    "dolt_remote_branches": remote_tables.dolt_remote_branches,
 }
 _PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table]] = {
     "dolt_diff_": diff_tables.dolt_diff_table, "dolt_commit_diff_": diff_tables.dolt_commit_diff_table,

@@ -23,3 +23,22 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     NODE_CACHE.clear()
     yield
     NODE_CACHE.clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server():  # type: ignore[no-untyped-def]
+    """moto's S3 server on 127.0.0.1 (a free port), for the whole session; stopped after."""
+    import s3_server as s3
+    server = s3.start()
+    yield server
+    s3.stop(server)
+
+
+@pytest.fixture
+def s3_env(s3_server, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Test credentials and the server's endpoint in the environment, as a user would set them."""
+    import s3_server as s3
+    for key, value in s3.CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server.endpoint)
+    return s3_server

@@ -4,9 +4,9 @@ Production code never arms it. The reliability harness arms it (through `dl`, wh
 the `DL_FAULT` environment variable in `dl/app.py`: only `dl/` reads the environment) to kill
 a `dl` process exactly where a crash is most likely to hurt: after the N-th chunk row written
 inside a transaction, just before or just after the K-th transaction commits, after the N-th
-chunk deleted by gc, before the K-th VACUUM. The abort is `os._exit`: no `finally`, no
-rollback, no close, as with SIGKILL; SQLite's write-ahead log must then recover the old
-state or the new one.
+chunk deleted by gc, before the K-th VACUUM, before the N-th object a push writes to a
+remote (`remote-put`). The abort is `os._exit`: no `finally`, no rollback, no close, as
+with SIGKILL; SQLite's write-ahead log must then recover the old state or the new one.
 
 A plan is text such as `chunk=37` or `commit-after=1,delete=5` (point=N: abort the N-th time
 the point is reached; for `chunk` and `delete`, just before that row is written), or `count`
@@ -21,7 +21,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-POINTS = ("chunk", "commit-before", "commit-after", "delete", "vacuum")
+POINTS = ("chunk", "commit-before", "commit-after", "delete", "vacuum", "remote-put")
 EXIT_CODE = 86  # what an aborted process exits with (tests tell it from a clean failure)
 
 _plan: dict[str, int] = {}

@@ -396,6 +396,22 @@ class SqliteStore:
                 raise MissingChunk(address.hex)
         return found
 
+    def get_rows(self, addresses: Iterable[Address]) -> dict[Address, Row]:
+        """Chunks in their stored form (address, codec, size, body), not decoded or verified:
+        for copying them elsewhere as they are (a push's pack), where the receiver verifies.
+        `MissingChunk` for the first one absent."""
+        wanted = list(dict.fromkeys(addresses))
+        found: dict[Address, Row] = {}
+        for part in _batches(wanted):
+            for raw, codec, size, body in self._read(
+                    f"SELECT address, codec, size, body FROM chunks WHERE address IN ({_marks(part)})",
+                    [a.raw for a in part]):
+                found[Address(bytes(raw))] = (bytes(raw), codec, size, bytes(body))
+        for address in wanted:
+            if address not in found:
+                raise MissingChunk(address.hex)
+        return {a: found[a] for a in wanted}
+
     def has_many(self, addresses: Iterable[Address]) -> set[Address]:
         with self._lock:
             try:
@@ -410,11 +426,15 @@ class SqliteStore:
         with self._write("writing chunks to") as db:
             return _insert(db, rows, present, chunks)
 
-    def _encode(self, chunks: Mapping[Address, bytes]) -> tuple[list[Row], set[Address]]:
+    def _encode(self, chunks: Mapping[Address, bytes], stored: Mapping[Address, Row] | None = None
+                ) -> tuple[list[Row], set[Address]]:
         """Compresses the chunks the store lacks, outside any transaction (the slow part);
-        also returns the ones skipped as present, to re-check inside the transaction."""
+        also returns the ones skipped as present, to re-check inside the transaction. A chunk
+        whose stored form is in `stored` (received so, and verified) is not compressed again."""
         present = self.has_many(chunks) if len(chunks) <= PRECHECK_MAX else set()
-        rows = encode_rows([(a, d) for a, d in chunks.items() if a not in present])
+        stored = stored or {}
+        rows = encode_rows([(a, d) for a, d in chunks.items() if a not in present and a not in stored])
+        rows += [stored[a] for a in chunks if a in stored and a not in present]
         return rows, present
 
     # --- refs ------------------------------------------------------------------------
@@ -432,8 +452,10 @@ class SqliteStore:
         return self.commit({}, [RefUpdate(name, new, expected)])
 
     def commit(self, chunks: Mapping[Address, bytes], updates: Sequence[RefUpdate],
-               requires: Iterable[Address] = ()) -> bool:
-        rows, present = self._encode(chunks) if chunks else ([], set())
+               requires: Iterable[Address] = (), stored: Mapping[Address, Row] | None = None) -> bool:
+        """As `ChunkStore.commit`; `stored` may give chunks' stored forms (as `get_rows` returns
+        them, for chunks verified against `chunks`), which are then stored as they are."""
+        rows, present = self._encode(chunks, stored) if chunks else ([], set())
         required = [a for a in dict.fromkeys(requires) if a not in chunks]
         try:
             with self._write("committing to") as db:

@@ -2,7 +2,8 @@
 
 Refs are rows in the store, never files: `HEAD` holds `refs/heads/<branch>` (the current
 branch), `refs/heads/<b>` a commit address, `refs/tags/<t>` a tag chunk address, and
-`workingSets/heads/<b>` the branch's working set, `refs/stash/<n>` a stash.
+`workingSets/heads/<b>` the branch's working set, `refs/stash/<n>` a stash,
+`refs/remotes/<remote>/<b>` the commit branch b of a remote had when last fetched or pushed.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ BRANCH_PREFIX = "refs/heads/"
 TAG_PREFIX = "refs/tags/"
 WORKING_SET_PREFIX = "workingSets/heads/"
 STASH_PREFIX = "refs/stash/"
+REMOTE_PREFIX = "refs/remotes/"  # refs/remotes/<remote>/<branch>: remote-tracking branches
 
 
 def branch_ref(name: str) -> str:

@@ -11,7 +11,8 @@ from dl.terminal_text import printable
 
 def branch(ctx: typer.Context,
            args: list[str] = typer.Argument(None, help="NAME [START], or the branches to act on."),
-           list_all: bool = typer.Option(False, "-a", "--all", help="List all branches (there are no remotes yet)."),
+           list_all: bool = typer.Option(False, "-a", "--all", help="List local and remote-tracking branches."),
+           remotes: bool = typer.Option(False, "-r", "--remotes", help="List remote-tracking branches."),
            verbose: bool = typer.Option(False, "-v", "--verbose", help="List with commit hash and message."),
            delete: bool = typer.Option(False, "-d", "--delete", help="Delete merged branches."),
            force_delete: bool = typer.Option(False, "-D", help="Delete branches even if not merged."),
@@ -48,11 +49,19 @@ def branch(ctx: typer.Context,
         return
     current = repo.active_branch()
     colour = use_colour()
-    for name, head in repo.branches().items():
+    local = repo.branches()
+    listed = {} if remotes else dict(local)
+    if list_all or remotes:
+        from dl.core.remotes.sync import remote_branches
+        shown = "" if remotes else "remotes/"
+        listed.update({f"{shown}{name}": head.hex for name, head in remote_branches(repo.core).items()})
+    for name, head in sorted(listed.items(), key=lambda item: (item[0].startswith("remotes/"), item[0])):
         mark = "* " if name == current else "  "
         text = printable(name)
         if colour and name == current:
             text = f"\x1b[32m{text}\x1b[0m"
+        elif colour and name not in local:
+            text = f"\x1b[31m{text}\x1b[0m"
         if verbose:
             from dl.render import first_line
             message = repo.core.load_commit(repo.core.resolve_commit(head)).message
@@ -87,6 +96,8 @@ def checkout(ctx: typer.Context,
         repo.checkout(target)
         typer.echo(f"Switched to branch '{target}'")
         return
+    if len(args) == 1 and _track_remote(repo, target):
+        return
     known = set(repo.tables()) | set(repo.tables("STAGED"))
     unknown = [t for t in args if t not in known]
     if unknown:
@@ -95,6 +106,20 @@ def checkout(ctx: typer.Context,
                              f"dl checkout -b NEW {target}")
         raise NotFound("branch or table", unknown[0])
     repo.checkout_tables(*args)
+
+
+def _track_remote(repo, name: str) -> bool:  # type: ignore[no-untyped-def]
+    """`dl checkout feature` when only origin/feature exists: make it, track it, switch."""
+    if name in repo.tables():
+        return False
+    from dl.core.remotes.sync import track_remote_branch
+    upstream = track_remote_branch(repo.core, name)
+    if upstream is None:
+        return False
+    repo.checkout(name)
+    typer.echo(f"branch '{name}' set up to track '{upstream.remote}/{upstream.branch}'.\n"
+               f"Switched to a new branch '{name}'")
+    return True
 
 
 def _is_commit(repo, text: str) -> bool:

@@ -40,8 +40,11 @@ def status(ctx: typer.Context) -> None:
 
     Example: dl status
     """
+    from dl.core.remotes.tracking import tracking_of
     from dl.render import status_text
-    typer.echo(status_text(open_api(ctx, readonly=True).status()), nl=False)
+    repo = open_api(ctx, readonly=True)
+    state = repo.status()
+    typer.echo(status_text(state, tracking_of(repo.core, state.branch)), nl=False)
 
 
 def add(ctx: typer.Context,
@@ -103,9 +106,11 @@ def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: 
     current = repo.current_branch()
     branches = repo.branches()
     tags = {name: tag.commit for name, tag in repo.tags().items()}
+    from dl.core.remotes.sync import remote_branches
+    remotes = remote_branches(repo)
     texts = []
     for address, item in commits:
-        decoration = render.decorations(address, current, branches, tags)
+        decoration = render.decorations(address, current, branches, tags, remotes)
         texts.append(render.oneline(address, item, decoration, colour) if one_line
                      else render.commit_text(address, item, decoration, colour))
     if graph:

@@ -160,7 +160,7 @@ def test_hashof_db_of_revisions(base: Session) -> None:
 
 
 def test_unknown_procedure(base: Session) -> None:
-    with pytest.raises(SqlError, match="unknown procedure dolt_push"):
-        base.run("call dolt_push('origin')")
+    with pytest.raises(SqlError, match="unknown procedure dolt_teleport"):
+        base.run("call dolt_teleport('origin')")
     with pytest.raises(SqlError, match="CALL takes one procedure"):
         base.run("call 1 + 1")

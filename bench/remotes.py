@@ -1,0 +1,143 @@
+"""Remotes: push and clone of a 1M-row repository, then push and fetch of a one-row change,
+over an S3-compatible store (moto's server on 127.0.0.1) and a directory; bytes and requests
+sent, seconds; beside uploading and downloading the same rows as one Parquet file through the
+same client (boto3 `put_object` / `get_object` for S3, a file copy for the directory).
+
+    python bench/remotes.py [--rows 1000000] [--repeat 3] [--transport s3,dir]
+
+Aims (issue 12): a one-row change pushes and fetches in at most 64 KB and 10 requests; push
+and clone of the whole repository within 2x the Parquet upload / download. moto keeps objects
+in its own process memory over HTTP on loopback: absolute S3 times are moto's, the ratios are
+what the aim compares. The machine is shared: read the medians and ratios, not single runs.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from bench.common import standard_rows
+
+
+def build_repo(directory: Path, rows: int):  # type: ignore[no-untyped-def]
+    """A repository with the standard rows in table t, committed; and its Parquet export."""
+    import pyarrow.parquet as pq
+    from dl.core.repo import Author, Repository
+    from dl.core.tables.schema import Column, TableSchema
+    from dl.core.tables.table import Table
+    data = standard_rows(rows)
+    schema = TableSchema(tuple(Column(f.name, f.type) for f in data.schema), ("id",))
+    repo = Repository.init(directory, author=Author("bench", "bench@example.com"))
+    repo.write_table("t", lambda cur, buf: Table.empty(buf, schema).replace_rows(data))
+    repo.commit("rows", stage_all=True, include_new=True, author=Author("bench", "bench@example.com"))
+    parquet = directory.parent / "export.parquet"
+    pq.write_table(repo.table("t", "HEAD").scan(), parquet)
+    return repo, parquet
+
+
+def one_row_change(repo, k: int) -> None:  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+    from dl.core.repo import Author
+    from dl.core.tables.table import Table
+    row = pa.table({"id": pa.array([500_000 + k], pa.int64()), "a": pa.array([-k], pa.int64()),
+                    "b": pa.array(["changed"]), "c": pa.array([0.5])})
+    repo.write_table("t", lambda cur, buf: Table(buf, cur.value).upsert(row))
+    repo.commit(f"change {k}", stage_all=True, author=Author("bench", "bench@example.com"))
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def _baseline(transport: str, server, parquet: Path, scratch: Path, k: int  # type: ignore[no-untyped-def]
+              ) -> tuple[str, Callable[[], object], Callable[[], object]]:
+    """A fresh remote's URL, and the Parquet upload and download through the same client."""
+    if transport == "s3":
+        bucket, client = server.bucket(), server.client()
+        return (f"s3://{bucket}/repo",
+                partial(client.put_object, Bucket=bucket, Key="export.parquet", Body=parquet.read_bytes()),
+                lambda: client.get_object(Bucket=bucket, Key="export.parquet")["Body"].read())
+    target = scratch / f"remote{k}"
+    target.mkdir()
+    return (f"file://{target}", partial(shutil.copyfile, parquet, target / "export.parquet"),
+            partial(shutil.copyfile, target / "export.parquet", scratch / "download.parquet"))
+
+
+def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None:  # type: ignore[no-untyped-def]
+    from dl.core.remotes.clone import clone
+    from dl.core.remotes.sync import add_remote, fetch, push
+    from dl.core.repo import Repository
+    repo, parquet = build_repo(scratch / "a", rows)
+    size = parquet.stat().st_size
+    pushes, clones, uploads, downloads = [], [], [], []
+    for k in range(repeat):
+        url, up, down = _baseline(transport, server, parquet, scratch, k)
+        uploads.append(timed(up)[0])
+        downloads.append(timed(down)[0])
+        add_remote(repo, f"r{k}", url)
+        pushes.append(timed(partial(push, repo, f"r{k}", "main")))
+        clones.append(timed(partial(clone, url, scratch / f"clone{k}")))
+    p_med = statistics.median(s for s, _ in pushes)
+    c_med = statistics.median(s for s, _ in clones)
+    first = pushes[0][1]
+    fetched = clones[0][1].fetched
+    print(f"\n[{transport}] {rows:,} rows; Parquet export {size:,} bytes; medians of {repeat}")
+    print(f"  push whole repo   {p_med:7.2f} s  sent {first.stats.bytes_sent:>12,} B in "
+          f"{first.stats.requests:>4} requests ({first.chunks:,} chunks)")
+    print(f"  parquet upload    {statistics.median(uploads):7.2f} s  ratio push/upload "
+          f"{p_med / statistics.median(uploads):6.2f}x (aim <= 2x)")
+    print(f"  clone whole repo  {c_med:7.2f} s  read {fetched.stats.bytes_received:>12,} B in "
+          f"{fetched.stats.requests:>4} requests")
+    print(f"  parquet download  {statistics.median(downloads):7.2f} s  ratio clone/download "
+          f"{c_med / statistics.median(downloads):6.2f}x (aim <= 2x)")
+    b = Repository.open(clones[0][1].directory)
+    small_push, small_fetch = [], []
+    for k in range(repeat):
+        one_row_change(repo, k)
+        small_push.append(timed(partial(push, repo, "r0", "main")))
+        small_fetch.append(timed(partial(fetch, b, "origin")))
+    for label, runs, attr in (("push one-row change ", small_push, "bytes_sent"),
+                              ("fetch one-row change", small_fetch, "bytes_received")):
+        worst_bytes = max(getattr(r.stats, attr) for _, r in runs)
+        worst_requests = max(r.stats.requests for _, r in runs)
+        print(f"  {label} {statistics.median(s for s, _ in runs) * 1000:7.1f} ms  at most "
+              f"{worst_bytes:,} B in {worst_requests} requests (aim <= 64 KB, 10 requests)")
+    b.close()
+    repo.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--transport", default="s3,dir")
+    args = parser.parse_args()
+    import os
+
+    import s3_server
+    server = s3_server.start() if "s3" in args.transport else None
+    try:
+        if server is not None:
+            os.environ.update(s3_server.CREDENTIALS)
+            os.environ["AWS_ENDPOINT_URL"] = server.endpoint
+        for transport in args.transport.split(","):
+            with tempfile.TemporaryDirectory(prefix="dl-bench-remotes-") as scratch:
+                run(transport, args.rows, args.repeat, Path(scratch), server)
+    finally:
+        if server is not None:
+            s3_server.stop(server)
+
+
+if __name__ == "__main__":
+    main()

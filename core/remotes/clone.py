@@ -1,0 +1,103 @@
+"""`dl clone`: a new repository from a remote, built whole or not at all.
+
+The repository is built in a hidden directory (`DIR/.dl.clone`) and renamed to `DIR/.dl` only
+when complete: every branch of the remote as a remote-tracking branch, every tag, one branch
+checked out and tracking its remote branch. A failure or kill leaves no repository behind
+(a killed clone leaves at most the hidden directory, which no command takes for a repository).
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from dl.core.errors import AlreadyExists, ConcurrentUpdate, DlError, InputError, NotFound
+from dl.core.hashing import Address, address_of
+from dl.core.remotes.remote import HEADS, Remote
+from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
+from dl.core.remotes.sync import CACHE_DIR, DEFAULT_REMOTE, SyncResult, fetch_from, open_url
+from dl.core.remotes.url import parse_url
+from dl.core.repo import DL_DIR, STORE_FILE, Repository
+from dl.core.store.base import RefUpdate
+from dl.core.store.sqlite import SqliteStore
+from dl.core.versioning.commit import Commit
+from dl.core.versioning.refs import HEAD, REMOTE_PREFIX, branch_ref, working_set_ref
+from dl.core.versioning.workingset import WorkingSet
+
+
+@dataclass
+class CloneResult:
+    directory: Path
+    branch: str
+    fetched: SyncResult
+
+
+def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: str = DEFAULT_REMOTE,
+          params: dict[str, str] | None = None, global_config: Path | None = None) -> CloneResult:
+    """Clones the remote at `url` into `directory` (new, or empty): every branch as a
+    remote-tracking branch, `branch` (default: the remote's current branch, else main, else
+    the first) checked out and tracking its remote branch. Nothing is left behind on failure."""
+    parsed = parse_url(url)
+    stored_url = url if "://" in url else f"file://{parsed.path}"
+    directory = directory.resolve()
+    if directory.exists() and any(directory.iterdir()):
+        raise AlreadyExists("directory (not empty)", str(directory))
+    created = not directory.exists()
+    work = directory / ".dl.clone"
+    try:
+        work.mkdir(parents=True)
+        result = _clone_into(work, stored_url, parsed.path or url, branch, remote_name, params)
+        (work).rename(directory / DL_DIR)
+    except BaseException:
+        shutil.rmtree(directory if created else work, ignore_errors=True)
+        raise
+    return CloneResult(directory, result[0], result[1])
+
+
+def _clone_into(work: Path, url: str, shown: str, branch: str | None, remote_name: str,
+                params: dict[str, str] | None) -> tuple[str, SyncResult]:
+    from dl.core.config import Config
+    remote = open_url(url, params, cache_dir=work / CACHE_DIR)
+    store = SqliteStore(work / STORE_FILE, create=True)
+    try:
+        if not remote.exists() or not remote.list_refs():
+            raise DlError(f"clone failed; remote at {url} contains no dl data (nothing was "
+                          "pushed there yet)")
+        repo = Repository(store, Config(None, None), None)
+        fetched = fetch_from(repo, remote, remote_name, None, False)
+        chosen = _clone_branch(remote, branch)
+        _check_out(repo, remote_name, chosen)
+        settings = RemoteSettings(work / FILE)
+        settings.add(RemoteSpec(remote_name, url, dict(params or {})))
+        settings.set_upstream(chosen, Upstream(remote_name, chosen))
+        return chosen, fetched
+    finally:
+        store.close()
+        remote.close()
+
+
+def _clone_branch(remote: Remote, wanted: str | None) -> str:
+    heads = sorted(r[len(HEADS):] for r in remote.list_refs() if r.startswith(HEADS))
+    if wanted is not None:
+        if wanted not in heads:
+            raise NotFound("remote branch", wanted, f"the remote has {', '.join(heads)}")
+        return wanted
+    current = getattr(remote, "current_branch", lambda: None)()
+    if current in heads:
+        return str(current)
+    return "main" if "main" in heads else heads[0]
+
+
+def _check_out(repo: Repository, remote_name: str, branch: str) -> None:
+    value = repo.store.get_ref(f"{REMOTE_PREFIX}{remote_name}/{branch}")
+    if value is None:
+        raise InputError(f"the remote has no branch {branch}")
+    head = Address.parse(value)
+    root = Commit.decode(repo.store.get(head), head).root
+    ws = WorkingSet(root, root).encode()
+    ws_address = address_of(ws)
+    ok = repo.store.commit({ws_address: ws}, [
+        RefUpdate(HEAD, branch_ref(branch), None), RefUpdate(branch_ref(branch), value, None),
+        RefUpdate(working_set_ref(branch), ws_address.hex, None)])
+    if not ok:
+        raise ConcurrentUpdate(HEAD)

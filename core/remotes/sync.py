@@ -1,0 +1,366 @@
+"""Fetch, push, pull and clone: moving commits between a repository and its remotes.
+
+Fetch reads the remote's refs, walks from them to what the local store lacks, and lands the
+chunks and the remote-tracking refs (`refs/remotes/<remote>/<branch>`, new tags) in one local
+transaction: a killed or failed fetch (a chunk that does not hash to its address, say) lands
+nothing. Push walks from the local branch to what the remote lacks, refuses a
+non-fast-forward move unless forced, and moves the remote ref by compare-and-swap against the
+value it read, so of two concurrent pushers one wins and the other is rejected ("fetch
+first") with nothing of its push visible. Clone (`clone.py`) builds on fetch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dl.core.errors import ConcurrentUpdate, DlError, NotFound
+from dl.core.hashing import Address
+from dl.core.remotes.objects import DirectoryObjects, TransferStats
+from dl.core.remotes.packed import PackedRemote
+from dl.core.remotes.remote import HEADS, TAGS, Remote
+from dl.core.remotes.repository import RepositoryRemote, is_repository
+from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
+from dl.core.remotes.url import parse_url
+from dl.core.remotes.walk import find_missing
+from dl.core.repo import DL_DIR, Author, Repository
+from dl.core.store.base import RefUpdate
+from dl.core.store.sqlite import SqliteStore
+from dl.core.versioning.commit import Commit, CommitLoader, merge_bases
+from dl.core.versioning.refs import REMOTE_PREFIX, branch_ref, ref_address
+
+if TYPE_CHECKING:
+    from dl.core.versioning.merge_commits import MergeResult
+
+CACHE_DIR = "remote-cache"
+DEFAULT_REMOTE = "origin"
+
+
+class RefChangeKind(Enum):
+    NEW = "new branch"
+    NEW_TAG = "new tag"
+    FAST_FORWARD = "fast-forward"
+    FORCED = "forced update"
+    DELETED = "deleted"
+    UP_TO_DATE = "up to date"
+
+
+@dataclass(frozen=True)
+class RefChange:
+    """One ref a fetch or push moved: its short name on each side, old and new commit."""
+
+    source: str
+    target: str
+    old: str | None
+    new: str | None
+    kind: RefChangeKind
+
+
+@dataclass
+class SyncResult:
+    """What a fetch or push did, and what it cost."""
+
+    remote: str
+    url: str
+    changes: list[RefChange] = field(default_factory=list)
+    chunks: int = 0
+    chunk_bytes: int = 0
+    stats: TransferStats = field(default_factory=TransferStats)
+
+
+class PushRejected(DlError):
+    """The remote branch moved in a way the push may not override."""
+
+    def __init__(self, url: str, branch: str, target: str, reason: str) -> None:
+        self.reason = reason
+        hint = {"non-fast-forward": "the tip of your branch is behind its remote counterpart: "
+                                    "dl pull, then push again",
+                "already exists": "the tag already exists on the remote: --force replaces it"
+                }.get(reason, "the remote contains work that you do not have locally: dl pull "
+                              "(or dl fetch), then push again")
+        super().__init__(f"failed to push some refs to '{url}': [rejected] {branch} -> {target} "
+                         f"({reason}); {hint}")
+
+
+# --- opening remotes ----------------------------------------------------------------------
+
+
+def settings_of(repo: Repository) -> RemoteSettings:
+    return RemoteSettings(repo.directory / DL_DIR / FILE if repo.directory else None)
+
+
+def open_url(url: str, params: dict[str, str] | None = None, *, cache_dir: Path | None = None,
+             create: bool = False) -> Remote:
+    """The remote `url` names: a dl repository directory, a bare directory, or S3."""
+    parsed = parse_url(url)
+    if parsed.scheme == "s3":
+        from dl.core.remotes.s3 import S3Objects
+        given = params or {}
+        objects = S3Objects(parsed.bucket, parsed.prefix, given.get("endpoint"), given.get("region"),
+                            given.get("profile"))
+        return PackedRemote(objects, cache_dir)
+    if is_repository(parsed.directory):
+        return RepositoryRemote(parsed.directory)
+    return PackedRemote(DirectoryObjects(parsed.directory, create=create), cache_dir)
+
+
+def open_remote(repo: Repository, name: str, *, create: bool = False) -> tuple[RemoteSpec, Remote]:
+    spec = settings_of(repo).remote(name)
+    cache = repo.directory / DL_DIR / CACHE_DIR if repo.directory else None
+    return spec, open_url(spec.url, spec.params, cache_dir=cache, create=create)
+
+
+def add_remote(repo: Repository, name: str, url: str, params: dict[str, str] | None = None) -> RemoteSpec:
+    """Adds remote `name` (the URL is checked for a known scheme, not contacted)."""
+    parsed = parse_url(url, repo.directory)
+    stored = url if "://" in url else f"file://{parsed.path}"
+    spec = RemoteSpec(name, stored, dict(params or {}))
+    settings_of(repo).add(spec)
+    return spec
+
+
+def remove_remote(repo: Repository, name: str) -> None:
+    """Forgets remote `name`, its remote-tracking branches and the upstreams naming it."""
+    settings = settings_of(repo)
+    settings.remote(name)
+    tracking = repo.store.list_refs(f"{REMOTE_PREFIX}{name}/")
+    if not repo.store.commit({}, [RefUpdate(ref, None, value) for ref, value in tracking.items()]):
+        raise ConcurrentUpdate(f"{REMOTE_PREFIX}{name}/")
+    settings.remove(name)
+
+
+def track_remote_branch(repo: Repository, branch: str) -> Upstream | None:
+    """git's and Dolt's `checkout BRANCH` for a branch only a remote has: creates `branch` at
+    the one remote-tracking branch of that name, tracking it (None if no remote, or more than
+    one, has it)."""
+    matches = [name for name in remote_branches(repo) if name.split("/", 1)[1] == branch]
+    if len(matches) != 1:
+        return None
+    remote = matches[0].split("/", 1)[0]
+    repo.create_branch(branch, matches[0])
+    upstream = Upstream(remote, branch)
+    settings_of(repo).set_upstream(branch, upstream)
+    return upstream
+
+
+def remote_branches(repo: Repository) -> dict[str, Address]:
+    """Remote-tracking branches as `origin/main` -> commit."""
+    refs = repo.store.list_refs(REMOTE_PREFIX)
+    return {name[len(REMOTE_PREFIX):]: ref_address(name, v) for name, v in refs.items()}  # type: ignore[misc]
+
+
+# --- fetch --------------------------------------------------------------------------------
+
+
+def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[str] | None = None,
+          *, prune: bool = False) -> SyncResult:
+    """Fetches `branches` (default all) and every tag of the remote into remote-tracking refs."""
+    _, remote = open_remote(repo, remote_name)
+    try:
+        return fetch_from(repo, remote, remote_name, branches, prune)
+    finally:
+        remote.close()
+
+
+def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] | None,
+                prune: bool) -> SyncResult:
+    refs = remote.list_refs()
+    heads = {r[len(HEADS):]: v for r, v in refs.items() if r.startswith(HEADS)}
+    for branch in branches or []:
+        if branch not in heads:
+            raise NotFound("remote branch", f"{name}/{branch}", f"the remote has "
+                           f"{', '.join(sorted(heads)) or 'no branches'}")
+    wanted = {b: heads[b] for b in (branches or heads)}
+    tags = {r: v for r, v in refs.items() if r.startswith(TAGS)
+            and repo.store.get_ref(r) is None}
+    starts = [Address.parse(v) for v in [*wanted.values(), *tags.values()]]
+    missing = find_missing(starts, lambda a: remote.get_many(a), repo.store.has_many)
+    result = SyncResult(name, remote.describe(), chunks=missing.count(),
+                        chunk_bytes=missing.bytes(), stats=remote.stats)
+    def load(address: Address) -> Commit:
+        data = missing.chunks.get(address)
+        return Commit.decode(data, address) if data is not None else repo.load_commit(address)
+    updates = _tracking_updates(repo, load, name, wanted, heads if prune and not branches else None,
+                                result)
+    updates += [RefUpdate(r, v, None) for r, v in tags.items()]
+    result.changes += [RefChange(r[len(TAGS):], r[len(TAGS):], None, v, RefChangeKind.NEW_TAG)
+                       for r, v in tags.items()]
+    if isinstance(repo.store, SqliteStore):  # store what was received as it came
+        landed = repo.store.commit(missing.chunks, updates, requires=missing.stopped,
+                                   stored=remote.stored_rows())
+    else:
+        landed = repo.store.commit(missing.chunks, updates, requires=missing.stopped)
+    if not landed:
+        raise ConcurrentUpdate(f"{REMOTE_PREFIX}{name}/")
+    return result
+
+
+def _tracking_updates(repo: Repository, load: CommitLoader, name: str, wanted: dict[str, str],
+                      all_heads: dict[str, str] | None, result: SyncResult) -> list[RefUpdate]:
+    updates = []
+    for branch, value in sorted(wanted.items()):
+        ref = f"{REMOTE_PREFIX}{name}/{branch}"
+        old = repo.store.get_ref(ref)
+        if old == value:
+            continue
+        kind = RefChangeKind.NEW if old is None else RefChangeKind.FAST_FORWARD \
+            if _is_ancestor(load, old, value) else RefChangeKind.FORCED
+        updates.append(RefUpdate(ref, value, old))
+        result.changes.append(RefChange(branch, f"{name}/{branch}", old, value, kind))
+    if all_heads is not None:
+        for ref, value in repo.store.list_refs(f"{REMOTE_PREFIX}{name}/").items():
+            branch = ref[len(f"{REMOTE_PREFIX}{name}/"):]
+            if branch not in all_heads:
+                updates.append(RefUpdate(ref, None, value))
+                result.changes.append(RefChange(branch, f"{name}/{branch}", value, None,
+                                                RefChangeKind.DELETED))
+    return updates
+
+
+def _is_ancestor(load: CommitLoader, old: str, new: str) -> bool:
+    a, b = Address.parse(old), Address.parse(new)
+    return a == b or a in merge_bases(load, a, b)
+
+
+# --- push ---------------------------------------------------------------------------------
+
+
+def push(repo: Repository, remote_name: str, source: str, target: str | None = None, *,
+         force: bool = False, delete: bool = False, set_upstream: bool = False) -> SyncResult:
+    """Pushes local branch (or tag) `source` to `target` (default the same name) on the
+    remote; `delete` removes `target` there. The remote ref moves by compare-and-swap."""
+    _, remote = open_remote(repo, remote_name, create=True)
+    try:
+        result = SyncResult(remote_name, remote.describe(), stats=remote.stats)
+        target = target or source
+        if delete:
+            _push_delete(repo, remote, remote_name, target, result)
+            return result
+        ref, local = _push_source(repo, source, target)
+        _push_ref(repo, remote, remote_name, source, target, ref, local, force, result)
+    finally:
+        remote.close()
+    if set_upstream and ref.startswith(HEADS):
+        settings_of(repo).set_upstream(source, Upstream(remote_name, target))
+    return result
+
+
+def _push_source(repo: Repository, source: str, target: str) -> tuple[str, str]:
+    """The remote ref to move and the local value to move it to (a branch, else a tag)."""
+    value = repo.store.get_ref(branch_ref(source))
+    if value is not None:
+        return branch_ref(target), value
+    value = repo.store.get_ref(f"{TAGS}{source}")
+    if value is not None:
+        return f"{TAGS}{target}", value
+    raise NotFound("branch", source, f"src refspec {source} does not match any")
+
+
+def _push_ref(repo: Repository, remote: Remote, name: str, source: str, target: str, ref: str,
+              local: str, force: bool, result: SyncResult) -> None:
+    old = remote.list_refs().get(ref)
+    if old == local:
+        result.changes.append(RefChange(source, target, old, local, RefChangeKind.UP_TO_DATE))
+        if ref.startswith(HEADS):
+            _set_tracking(repo, name, target, local)  # a push killed after the remote moved
+        return
+    kind = RefChangeKind.FAST_FORWARD if old is not None else \
+        RefChangeKind.NEW if ref.startswith(HEADS) else RefChangeKind.NEW_TAG
+    if old is not None and ref.startswith(HEADS):
+        if not repo.store.has_many([Address.parse(old)]):
+            if not force:
+                raise PushRejected(remote.describe(), source, target, "fetch first")
+            kind = RefChangeKind.FORCED
+        elif not _is_ancestor(repo.load_commit, old, local):
+            if not force:
+                raise PushRejected(remote.describe(), source, target, "non-fast-forward")
+            kind = RefChangeKind.FORCED
+    elif old is not None and not force:
+        raise PushRejected(remote.describe(), source, target, "already exists")
+    missing = find_missing([Address.parse(local)], repo.store.get_many, remote.has_many,
+                           getattr(repo.store, "get_rows", None))
+    result.chunks, result.chunk_bytes = missing.count(), missing.bytes()
+    if not remote.update(list(missing.chunks.items()), [RefUpdate(ref, local, old)], missing.leaves):
+        raise PushRejected(remote.describe(), source, target, "fetch first")
+    result.changes.append(RefChange(source, target, old, local, kind))
+    if ref.startswith(HEADS):
+        _set_tracking(repo, name, target, local)
+
+
+def _push_delete(repo: Repository, remote: Remote, name: str, target: str,
+                 result: SyncResult) -> None:
+    ref = branch_ref(target)
+    old = remote.list_refs().get(ref)
+    if old is None:
+        raise NotFound("remote branch", f"{name}/{target}")
+    if not remote.update([], [RefUpdate(ref, None, old)]):
+        raise PushRejected(remote.describe(), target, target, "fetch first")
+    result.changes.append(RefChange(target, target, old, None, RefChangeKind.DELETED))
+    _set_tracking(repo, name, target, None)
+
+
+def _set_tracking(repo: Repository, name: str, branch: str, value: str | None) -> None:
+    ref = f"{REMOTE_PREFIX}{name}/{branch}"
+    for _ in range(5):
+        if repo.store.set_ref_if(ref, value, repo.store.get_ref(ref)):
+            return
+
+
+# --- pull ---------------------------------------------------------------------------------
+
+
+def upstream_of(repo: Repository, branch: str, remote: str | None, remote_branch: str | None
+                ) -> Upstream:
+    """What `dl pull [REMOTE [BRANCH]]` merges: the arguments, else the branch's upstream."""
+    if remote and remote_branch:
+        return Upstream(remote, remote_branch)
+    upstream = settings_of(repo).upstream(branch)
+    if remote and (upstream is None or upstream.remote != remote):
+        return Upstream(remote, branch)
+    if upstream is None:
+        raise DlError(f"there is no tracking information for the current branch {branch}; "
+                      f"dl pull <remote> <branch>, or dl push --set-upstream <remote> {branch}")
+    return upstream
+
+
+def dirty_tables(repo: Repository) -> list[str]:
+    """Tables with uncommitted changes on the current branch (a pull refuses to start then)."""
+    status = repo.status()
+    return sorted(set(status.staged) | set(status.unstaged) | set(status.conflicts))
+
+
+# --- pull (fetch, then merge) ---------------------------------------------------------------
+
+
+def pull(repo: Repository, remote: str | None = None, branch: str | None = None, *,
+         author: Author | None = None) -> tuple[SyncResult, MergeResult]:
+    """Fetches the upstream of the current branch (or `remote` `branch`) and merges it:
+    fast-forward, or a three-way merge with conflicts as `dl merge` leaves them. Refuses to
+    start, changing nothing, while the branch has uncommitted changes."""
+    from dl.core.versioning.merge_commits import merge
+    current = repo.current_branch()
+    upstream = upstream_of(repo, current, remote, branch)
+    dirty = dirty_tables(repo)
+    if dirty:
+        raise DlError(f"cannot pull: your local changes to {', '.join(dirty)} would be "
+                      "overwritten by merge; commit them (or dl stash) first")
+    fetched = fetch(repo, upstream.remote, [upstream.branch])
+    message = f"Merge branch '{upstream.branch}' of {fetched.url} into {current}"
+    merged = merge(repo, f"{upstream.remote}/{upstream.branch}", message=message, author=author)
+    return fetched, merged
+
+
+# --- remote maintenance ---------------------------------------------------------------------
+
+
+def prune_remote(repo: Repository, remote_name: str, now: float, grace: float | None = None) -> list[str]:
+    """Deletes the packs on remote `remote_name` that no manifest names (killed or rejected
+    pushes) and are older than the grace period; returns their names."""
+    _, remote = open_remote(repo, remote_name)
+    try:
+        if not isinstance(remote, PackedRemote):
+            raise DlError(f"{remote.describe()} is a repository: run dl gc there")
+        return remote.prune_packs(now) if grace is None else remote.prune_packs(now, grace)
+    finally:
+        remote.close()

@@ -1,0 +1,186 @@
+"""Remotes: remote, clone, fetch, pull, push (Dolt's names, flags and messages).
+
+Thin commands over `dl.core.remotes.sync`; the lines they print follow git's and Dolt's:
+`To URL` / ` * [new branch]  main -> main`, `From URL`, `Everything up-to-date`, and a
+rejected push is one error line naming `[rejected] ... (non-fast-forward)` or `(fetch first)`.
+"""
+from __future__ import annotations
+
+import typer
+
+from dl.context import global_config_path, open_repo, start_dir
+from dl.core.errors import UsageError
+
+remote_app = typer.Typer(help="Manage the remotes of the repository.\n\n"
+                              "Example: dl remote add origin file:///srv/data/people && dl remote -v",
+                         invoke_without_command=True)
+
+
+@remote_app.callback()
+def remote(ctx: typer.Context,
+           verbose: bool = typer.Option(False, "-v", "--verbose", help="Show each remote's URL.")) -> None:
+    """List remotes (with -v, their URLs and parameters)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from dl.core.remotes.sync import settings_of
+    for spec in settings_of(open_repo(ctx, readonly=True)).remotes().values():
+        params = " ".join(f"{k}={v}" for k, v in sorted(spec.params.items()))
+        typer.echo(f"{spec.name} {spec.url}{' ' + params if params else ''}" if verbose else spec.name)
+
+
+@remote_app.command("add")
+def remote_add(ctx: typer.Context, name: str = typer.Argument(..., help="Name of the remote, e.g. origin."),
+               url: str = typer.Argument(..., help="file:///path, a directory, or s3://bucket/prefix."),
+               endpoint: str = typer.Option(None, "--endpoint",
+                                            help="S3 endpoint URL (default: AWS_ENDPOINT_URL or AWS)."),
+               region: str = typer.Option(None, "--aws-region", help="S3 region."),
+               profile: str = typer.Option(None, "--aws-creds-profile",
+                                           help="Profile of ~/.aws/credentials to use.")) -> None:
+    """Add a remote.
+
+    Example: dl remote add origin s3://my-bucket/team/people --endpoint http://127.0.0.1:9000
+    """
+    from dl.core.remotes.sync import add_remote
+    params = {k: v for k, v in (("endpoint", endpoint), ("region", region), ("profile", profile)) if v}
+    add_remote(open_repo(ctx.parent or ctx), name, url, params)
+
+
+@remote_app.command("remove")
+def remote_remove(ctx: typer.Context, name: str = typer.Argument(..., help="The remote to remove.")) -> None:
+    """Remove a remote and its remote-tracking branches (also: dl remote rm).
+
+    Example: dl remote remove origin
+    """
+    from dl.core.remotes.sync import remove_remote
+    remove_remote(open_repo(ctx.parent or ctx), name)
+
+
+remote_app.command("rm", hidden=True)(remote_remove)
+
+
+def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to clone."),
+          directory: str = typer.Argument(None, help="Where to clone to (default: the URL's last part)."),
+          branch: str = typer.Option(None, "-b", "--branch", help="The branch to check out."),
+          remote_name: str = typer.Option("origin", "--remote", help="Name of the remote."),
+          endpoint: str = typer.Option(None, "--endpoint", help="S3 endpoint URL.")) -> None:
+    """Clone a remote into a new directory: every branch and tag, one checked out.
+
+    Example: dl clone file:///srv/data/people people
+    """
+    from dl.core.remotes.clone import clone as do_clone
+    from dl.progress import phase_progress
+    name = directory or url.rstrip("/").rsplit("/", 1)[-1] or "repo"
+    target = start_dir(ctx) / name
+    if "://" not in url and not url.startswith(("/", "~")):
+        url = str(start_dir(ctx) / url)  # a plain relative path: from where dl was started
+    typer.echo(f"cloning {url}")
+    with phase_progress("clone", ("fetching",)) as step:
+        step("fetching")
+        do_clone(url, target, branch=branch, remote_name=remote_name,
+                 params={"endpoint": endpoint} if endpoint else None, global_config=global_config_path())
+
+
+def fetch(ctx: typer.Context,
+          remote_name: str = typer.Argument("origin", help="The remote to fetch from."),
+          refspecs: list[str] = typer.Argument(None, help="Branches to fetch (default: all)."),
+          prune: bool = typer.Option(False, "-p", "--prune",
+                                     help="Remove remote-tracking branches gone from the remote.")) -> None:
+    """Fetch branches and tags from a remote into remote-tracking branches (origin/main).
+
+    Example: dl fetch origin && dl log origin/main
+    """
+    from dl.core.remotes.sync import fetch as do_fetch
+    result = do_fetch(open_repo(ctx), remote_name, list(refspecs or []) or None, prune=prune)
+    _print_changes(result, "From")
+
+
+def pull(ctx: typer.Context,
+         remote_name: str = typer.Argument(None, help="The remote (default: the branch's upstream)."),
+         branch: str = typer.Argument(None, help="The remote branch to merge.")) -> None:
+    """Fetch from a remote and merge its branch into the current one.
+
+    Example: dl pull origin main   (or just dl pull, with an upstream set)
+    """
+    from dl.commands.merge import _report_conflicts
+    from dl.core.remotes.sync import pull as do_pull
+    from dl.core.versioning.merge_commits import MergeKind
+    repo = open_repo(ctx)
+    head = repo.branch_head(repo.current_branch())
+    fetched, merged = do_pull(repo, remote_name, branch, author=repo.author())
+    _print_changes(fetched, "From", quiet_when_empty=True)
+    if merged.kind is MergeKind.UP_TO_DATE:
+        typer.echo("Already up to date.")
+    elif merged.kind is MergeKind.FAST_FORWARD:
+        typer.echo(f"Updating {head.short()}..{merged.commit.short() if merged.commit else ''}\nFast-forward")
+    elif merged.kind is MergeKind.MERGED:
+        typer.echo(f"Merge made: {merged.commit.hex if merged.commit else ''}")
+    _report_conflicts(merged.conflicts)
+
+
+def push(ctx: typer.Context,
+         args: list[str] = typer.Argument(None, help="REMOTE [BRANCH | SRC:DST | :BRANCH]."),
+         set_upstream: bool = typer.Option(False, "-u", "--set-upstream", help="Make the remote branch the upstream."),
+         force: bool = typer.Option(False, "-f", "--force", help="Overwrite the remote branch even if not a fast-forward."),
+         delete: bool = typer.Option(False, "-d", "--delete", help="Delete the remote branch.")) -> None:
+    """Push a branch (or tag) to a remote; the remote branch moves only by compare-and-swap.
+
+    Example: dl push -u origin main   ...   dl push origin :old-branch
+    """
+    from dl.core.remotes.sync import push as do_push
+    repo = open_repo(ctx)
+    remote_name, source, target, delete = _push_args(repo, list(args or []), delete, set_upstream)
+    result = do_push(repo, remote_name, source, target, force=force, delete=delete,
+                     set_upstream=set_upstream)
+    _print_changes(result, "To")
+    if set_upstream and not delete:
+        typer.echo(f"branch '{source}' set up to track '{remote_name}/{target}'.")
+
+
+def _push_args(repo, args: list[str], delete: bool, set_upstream: bool) -> tuple[str, str, str, bool]:  # type: ignore[no-untyped-def]
+    """REMOTE and BRANCH from the arguments, else the current branch's upstream."""
+    if len(args) > 2:
+        raise UsageError("dl push [-u] [--force] REMOTE BRANCH")
+    if len(args) < 2:
+        from dl.core.remotes.sync import settings_of
+        current = repo.current_branch()
+        upstream = settings_of(repo).upstream(current)
+        if upstream is None or (args and args[0] != upstream.remote):
+            remote_name = args[0] if args else "origin"
+            raise UsageError(f"the current branch {current} has no upstream branch; to push it and set "
+                             f"the remote as upstream: dl push --set-upstream {remote_name} {current}")
+        return upstream.remote, current, upstream.branch, delete
+    remote_name, spec = args
+    source, colon, target = spec.partition(":")
+    if colon and not source:
+        return remote_name, target, target, True
+    return remote_name, source, target or source, delete
+
+
+def _print_changes(result, verb: str, quiet_when_empty: bool = False) -> None:  # type: ignore[no-untyped-def]
+    from dl.core.remotes.sync import RefChangeKind
+    moved = [c for c in result.changes if c.kind is not RefChangeKind.UP_TO_DATE]
+    if not moved:
+        if verb == "To" and not quiet_when_empty:
+            typer.echo("Everything up-to-date")
+        return
+    typer.echo(f"{verb} {result.url}")
+    for c in moved:
+        arrow = f"{c.source} -> {c.target}"
+        if c.kind is RefChangeKind.NEW:
+            typer.echo(f" * [new branch]          {arrow}")
+        elif c.kind is RefChangeKind.NEW_TAG:
+            typer.echo(f" * [new tag]             {arrow}")
+        elif c.kind is RefChangeKind.DELETED:
+            typer.echo(f" - [deleted]             {c.target}")
+        elif c.kind is RefChangeKind.FORCED:
+            typer.echo(f" + {(c.old or '')[:8]}...{(c.new or '')[:8]} {arrow} (forced update)")
+        else:
+            typer.echo(f"   {(c.old or '')[:8]}..{(c.new or '')[:8]}  {arrow}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(remote_app, name="remote")
+    app.command("clone")(clone)
+    app.command("fetch")(fetch)
+    app.command("pull")(pull)
+    app.command("push")(push)
