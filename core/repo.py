@@ -105,6 +105,8 @@ class Repository:
         if (dl_dir / STORE_FILE).exists():
             raise AlreadyExists("repository", str(dl_dir))
         check_ref_name("branch", branch)
+        config = Config(global_config, dl_dir / CONFIG_FILE)
+        author = author or _configured_or_default(config)  # a bad user.name fails before .dl exists
         if (dl_dir.exists() or dl_dir.is_symlink()) and not dl_dir.is_dir():
             raise StoreError(f"{dl_dir} exists and is not a directory: move it away to make a repository here")
         try:
@@ -112,8 +114,8 @@ class Repository:
         except OSError as exc:
             raise StoreError(f"cannot create {dl_dir}: {exc.strerror or exc}") from None
         store = SqliteStore(dl_dir / STORE_FILE, create=True)
-        repo = cls(store, Config(global_config, dl_dir / CONFIG_FILE), directory)
-        repo._create_initial_commit(branch, author or repo._author_or_default())
+        repo = cls(store, config, directory)
+        repo._create_initial_commit(branch, author)
         return repo
 
     @classmethod
@@ -164,8 +166,7 @@ class Repository:
         return Author(name, email)
 
     def _author_or_default(self) -> Author:
-        name, email = self.config.get("user.name"), self.config.get("user.email")
-        return Author(name or "dl", email or "dl@localhost")
+        return _configured_or_default(self.config)
 
     # --- chunks and values -----------------------------------------------------------
 
@@ -688,3 +689,9 @@ class Repository:
 
 def _backoff(attempt: int) -> None:
     time.sleep(min(0.2, 0.002 * (2 ** min(attempt, 7))) * (0.5 + random.random()))
+
+
+def _configured_or_default(config: Config) -> Author:
+    """The configured author, or `dl <dl@localhost>` for what is not set."""
+    name, email = config.get("user.name"), config.get("user.email")
+    return Author(name or "dl", email or "dl@localhost")

@@ -122,3 +122,9 @@ def test_dot_dl_as_a_regular_file(work: Path, dl: Dl) -> None:
     (work / ".dl").write_text("not a repository")
     assert dl.fails("init") == f"{work / '.dl'} exists and is not a directory: move it away to make a repository here"
     assert (work / ".dl").read_text() == "not a repository"
+
+
+def test_init_with_a_bad_user_name_leaves_nothing_behind(work: Path, dl: Dl, cli_env: Path) -> None:
+    (cli_env / "config_global.json").write_text('{"user.name": "Eve\\ncommit forged", "user.email": "e@x"}')
+    assert "author name may not contain control characters" in dl.fails("init")
+    assert not (work / ".dl").exists()
