@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except RecursionError:  # a safety net: sql/ turns deep statements into one line itself
+        _fail("input nested too deeply for dl to parse: flatten it", 1)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)

@@ -32,7 +32,7 @@ from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
 from dl.sql import conflicts, ddl, dialects, dml, engine, functions, procedures, view_ddl, views
 from dl.sql.edits import TextEdits
-from dl.sql.errors import SqlError, wrap
+from dl.sql.errors import SqlError, too_deep, wrap
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
 from dl.sql.resolve import Binder, ScanCache
 from dl.sql.statement_view import View
@@ -88,9 +88,14 @@ class Session:
     def execute(self, text: str) -> Iterator[Result]:
         """Runs the statements of `text` one by one, yielding each result as it is ready."""
         for piece in split_script(text, self.dialect):
-            statement = parse_statement(piece, self.dialect)
+            try:
+                statement = parse_statement(piece, self.dialect)
+            except RecursionError:  # 5,000 nested parentheses: one line, not a traceback
+                raise too_deep().located(piece.text, piece.number, piece.line) from None
             try:
                 yield self._run(statement)
+            except RecursionError:
+                raise too_deep().located(statement.text, piece.number, piece.line) from None
             except SqlError as exc:
                 raise exc.located(statement.text, piece.number, piece.line) from None
             except DlError as exc:
