@@ -20,6 +20,7 @@ from dl.core.errors import (
     AlreadyExists,
     ConcurrentUpdate,
     DlError,
+    InvalidName,
     MergeConflict,
     NotFound,
     StoreError,
@@ -456,8 +457,16 @@ class Repository:
 
     # --- branches --------------------------------------------------------------------
 
+    def _check_not_named_like(self, kind: str, name: str) -> None:
+        """Refuses a new branch named like a tag, or a tag named like a branch: a revision name
+        must mean one thing (resolution tries branches first, so such a tag could never be read)."""
+        other, prefix = ("tag", TAG_PREFIX) if kind == "branch" else ("branch", BRANCH_PREFIX)
+        if self.store.get_ref(prefix + name) is not None:
+            raise InvalidName(kind, name, f"a {other} has that name, and a revision name must mean one thing")
+
     def create_branch(self, name: str, start: str = "HEAD", *, force: bool = False) -> Address:
         check_ref_name("branch", name)
+        self._check_not_named_like("branch", name)
         address = self.resolve_commit(start)
         expected = self.store.get_ref(branch_ref(name))
         if expected is not None and not force:
@@ -486,6 +495,7 @@ class Repository:
 
     def rename_branch(self, old: str, new: str, *, copy: bool = False, force: bool = False) -> None:
         check_ref_name("branch", new)
+        self._check_not_named_like("branch", new)
         head = self.branch_head(old)
         existing = self.store.get_ref(branch_ref(new))
         if existing is not None and not force:
@@ -652,6 +662,7 @@ class Repository:
     def create_tag(self, name: str, rev: str = "HEAD", message: str = "", *,
                    author: Author | None = None) -> Address:
         check_ref_name("tag", name)
+        self._check_not_named_like("tag", name)
         if self.store.get_ref(tag_ref(name)) is not None:
             raise AlreadyExists("tag", name)
         author = author or self._author_or_default()
