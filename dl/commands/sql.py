@@ -113,10 +113,11 @@ def _render_tabular(table: Any, stream: IO[str]) -> None:
         from rich.console import Console
         from rich.table import Table
         view = Table(show_lines=False)
+        from rich.text import Text  # Text, not str: rich would read "[link=...]" in data as markup
         for name in table.column_names:
-            view.add_column(name, overflow="fold")
+            view.add_column(Text(name), overflow="fold")
         for row in zip(*[c.to_pylist() for c in table.columns]):
-            view.add_row(*[formats.cell_text(v) for v in row])
+            view.add_row(*[Text(formats.cell_text(v)) for v in row])
         console = Console()
         console.print(view)
         console.print(f"{table.num_rows} row{'s' if table.num_rows != 1 else ''}", style="dim")
