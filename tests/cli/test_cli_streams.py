@@ -128,3 +128,13 @@ def test_init_with_a_bad_user_name_leaves_nothing_behind(work: Path, dl: Dl, cli
     (cli_env / "config_global.json").write_text('{"user.name": "Eve\\ncommit forged", "user.email": "e@x"}')
     assert "author name may not contain control characters" in dl.fails("init")
     assert not (work / ".dl").exists()
+
+
+def test_schema_file_from_a_device_or_a_pipe(repo: Path, dl: Dl) -> None:
+    assert dl.fails("table", "import", "-c", "-s", "/dev/zero", "t", FIXTURES / "people.csv") == \
+        "/dev/zero is a character device, not a schema file: give a regular file or a pipe"
+    fifo = repo / "schema.sql"
+    os.mkfifo(fifo)
+    writer = feed(fifo, b"create table x (id bigint primary key, name text, age bigint, city text);")
+    assert "Rows Processed: 20" in dl.ok("table", "import", "-c", "-s", fifo, "people", FIXTURES / "people.csv")
+    writer.join()
