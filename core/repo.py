@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dl.core.config import Config
+from dl.core.config import Config, check_config_text
 from dl.core.errors import (
     AlreadyExists,
     ConcurrentUpdate,
@@ -62,7 +62,6 @@ class Author:
     email: str
 
     def __post_init__(self) -> None:
-        from dl.core.config import check_config_text
         check_config_text("an author name", self.name)
         check_config_text("an author email", self.email)
 
