@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from dl.core.config import Config
+from dl.core.config import Config, check_config_text
 from dl.core.errors import (
     AlreadyExists,
     ConcurrentUpdate,
     DlError,
+    InvalidName,
     MergeConflict,
     NotARepository,
     NotFound,
@@ -64,7 +65,6 @@ class Author:
     email: str
 
     def __post_init__(self) -> None:
-        from dl.core.config import check_config_text
         check_config_text("an author name", self.name)
         check_config_text("an author email", self.email)
 
@@ -119,6 +119,8 @@ class Repository:
         if (dl_dir / STORE_FILE).exists():
             raise AlreadyExists("repository", str(dl_dir))
         check_ref_name("branch", branch)
+        config = Config(global_config, dl_dir / CONFIG_FILE)
+        author = author or _configured_or_default(config)  # a bad user.name fails before .dl exists
         if (dl_dir.exists() or dl_dir.is_symlink()) and not dl_dir.is_dir():
             raise StoreError(f"{dl_dir} exists and is not a directory: move it away to make a repository here")
         try:
@@ -126,8 +128,8 @@ class Repository:
         except OSError as exc:
             raise StoreError(f"cannot create {dl_dir}: {exc.strerror or exc}") from None
         store = SqliteStore(dl_dir / STORE_FILE, create=True)
-        repo = cls(store, Config(global_config, dl_dir / CONFIG_FILE), directory)
-        repo._create_initial_commit(branch, author or repo._author_or_default())
+        repo = cls(store, config, directory)
+        repo._create_initial_commit(branch, author)
         return repo
 
     @classmethod
@@ -173,8 +175,7 @@ class Repository:
         return require_author(self.config.get("user.name"), self.config.get("user.email"))
 
     def _author_or_default(self) -> Author:
-        name, email = self.config.get("user.name"), self.config.get("user.email")
-        return Author(name or "dl", email or "dl@localhost")
+        return _configured_or_default(self.config)
 
     # --- chunks and values -----------------------------------------------------------
 
@@ -483,8 +484,16 @@ class Repository:
 
     # --- branches --------------------------------------------------------------------
 
+    def _check_not_named_like(self, kind: str, name: str) -> None:
+        """Refuses a new branch named like a tag, or a tag named like a branch: a revision name
+        must mean one thing (resolution tries branches first, so such a tag could never be read)."""
+        other, prefix = ("tag", TAG_PREFIX) if kind == "branch" else ("branch", BRANCH_PREFIX)
+        if self.store.get_ref(prefix + name) is not None:
+            raise InvalidName(kind, name, f"a {other} has that name, and a revision name must mean one thing")
+
     def create_branch(self, name: str, start: str = "HEAD", *, force: bool = False) -> Address:
         check_ref_name("branch", name)
+        self._check_not_named_like("branch", name)
         address = self.resolve_commit(start)
         expected = self.store.get_ref(branch_ref(name))
         if expected is not None and not force:
@@ -513,6 +522,7 @@ class Repository:
 
     def rename_branch(self, old: str, new: str, *, copy: bool = False, force: bool = False) -> None:
         check_ref_name("branch", new)
+        self._check_not_named_like("branch", new)
         head = self.branch_head(old)
         existing = self.store.get_ref(branch_ref(new))
         if existing is not None and not force:
@@ -679,6 +689,7 @@ class Repository:
     def create_tag(self, name: str, rev: str = "HEAD", message: str = "", *,
                    author: Author | None = None) -> Address:
         check_ref_name("tag", name)
+        self._check_not_named_like("tag", name)
         if self.store.get_ref(tag_ref(name)) is not None:
             raise AlreadyExists("tag", name)
         author = author or self._author_or_default()
@@ -738,3 +749,9 @@ class DecodedValues:
                 self._items.pop(next(iter(self._items)))
             self._items[key] = hit
         return hit  # type: ignore[return-value]
+
+
+def _configured_or_default(config: Config) -> Author:
+    """The configured author, or `dl <dl@localhost>` for what is not set."""
+    name, email = config.get("user.name"), config.get("user.email")
+    return Author(name or "dl", email or "dl@localhost")

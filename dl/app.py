@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:  # Ctrl-C: DuckDB was told to stop (sql/interrupt.py); exit as shells expect
         _interrupted()
+    except RecursionError:  # a safety net: sql/ turns deep statements into one line itself
+        _fail("input nested too deeply for dl to parse: flatten it", 1)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(1)

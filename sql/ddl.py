@@ -94,11 +94,14 @@ def declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
         if isinstance(item, exp.ColumnDef):
             column, is_key = column_def(binder, item)
             columns.append(column)
+            if is_key and key:  # two columns each PRIMARY KEY: MySQL refuses, not a composite key
+                raise SqlError(f"Multiple primary key defined ({key[0]} and {column.name}); "
+                               "for a composite key write PRIMARY KEY (a, b)")
             if is_key:
                 key.append(column.name)
         elif isinstance(item, exp.PrimaryKey):
             if key:
-                raise SqlError("the primary key is declared twice")
+                raise SqlError("Multiple primary key defined (the primary key is declared twice)")
             key = [_plain_name(e) for e in item.expressions]
         elif isinstance(item, exp.IndexColumnConstraint) and not item.args.get("kind"):
             continue  # a plain (non-unique) index: no effect on results; dl has none yet

@@ -16,7 +16,7 @@ import sqlglot
 from dl.core.prolly.diff import TreeDiff
 from dl.core.versioning.diff import TableDiff
 from dl.sql.engine import connect
-from dl.sql.errors import SqlError
+from dl.sql.errors import TOO_DEEP, SqlError
 from sqlglot import exp
 
 PARTS = ("added", "removed", "modified")
@@ -53,6 +53,8 @@ def _parse_condition(where: str) -> str:
         parsed = sqlglot.parse_one(f"SELECT 1 WHERE {where}", read="duckdb")
     except sqlglot.errors.ParseError as exc:
         raise SqlError(f"--where {where!r} is not a valid condition: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise SqlError(f"--where: {TOO_DEEP}") from None
     condition = parsed.args.get("where") if isinstance(parsed, exp.Select) else None
     if condition is None or parsed.find(exp.Subquery, exp.Select) is not parsed:
         raise SqlError(f"--where {where!r} must be one condition over the diff's columns")

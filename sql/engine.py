@@ -9,22 +9,24 @@ after a clone, so every connection dl opens is locked down here, before any user
 - `enable_external_access = false`: no file system or network access from SQL;
 - `autoinstall_known_extensions` / `autoload_known_extensions = false`: no downloads, no loads;
 - `python_enable_replacements = false`: a query cannot read a Python variable by its name;
-- then the caller's own settings (a dialect's `integer_division`, a memory limit, a spill
-  directory...), and last `lock_configuration = true`, so no `SET`/`RESET`/`PRAGMA` in user
-  text can undo any of it.
+- the caller's own settings: `config` at connect time (a spill `temp_directory`, a
+  `memory_limit`) and `settings`, SET statements (a dialect's `integer_division`). DuckDB
+  refuses to set the temp directory once external access is off, even in the same connect
+  config, so external access is switched off (a one-way switch) after them, before any user
+  text runs; last `lock_configuration = true`, so no `SET`/`RESET`/`PRAGMA` in user text can
+  undo any of it. A caller's `config` cannot weaken the lock: its keys are overridden.
 
 Registered Arrow sources (`con.register`) are not external access and keep working.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import duckdb
 
 LOCKED_CONFIG: dict[str, str | bool | int | float] = {
-    "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "python_enable_replacements": False,
@@ -34,17 +36,17 @@ FILE_FUNCTIONS_HINT = ("SQL in dl reads only the repository's tables, not files,
                        "use `dl table import` to bring a file in and `dl table export` to write one")
 
 
-def connect(settings: Iterable[str] = ()) -> duckdb.DuckDBPyConnection:
+def connect(settings: Iterable[str] = (), *,
+            config: Mapping[str, str | bool | int | float] | None = None) -> duckdb.DuckDBPyConnection:
     """A new in-memory DuckDB connection, locked down (see the module docstring).
 
-    `settings` are SET statements run before the lock; nothing can change them afterwards.
+    `config` is given to DuckDB at connect time, `settings` are SET statements run before the
+    lock; nothing can change either afterwards.
     """
     import duckdb
 
-    # DuckDB refuses to change some settings (temp_directory) once external access is off, so
-    # the caller's settings run between the connection's config and the last two locks.
-    opening = {key: value for key, value in LOCKED_CONFIG.items() if key != "enable_external_access"}
-    con = duckdb.connect(":memory:", config=opening)
+    wanted = {k: v for k, v in (config or {}).items() if k != "enable_external_access"}
+    con = duckdb.connect(":memory:", config={**wanted, **LOCKED_CONFIG})
     try:
         con.execute("SET enable_progress_bar = false")  # DuckDB's bar would write into dl's output
         for setting in settings:

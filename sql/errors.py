@@ -93,6 +93,15 @@ def engine_error(exc: Exception, names: dict[str, str] | None = None) -> SqlErro
     return SqlError(message, cause=exc)
 
 
+TOO_DEEP = ("statement nested too deeply (sqlglot parses nesting recursively and ran out of "
+            "stack after a few dozen levels of parentheses or subqueries): flatten it")
+
+
+def too_deep() -> SqlError:
+    """The one-line error for a statement whose nesting exhausted Python's recursion limit."""
+    return SqlError(TOO_DEEP)
+
+
 def wrap(exc: DlError) -> SqlError:
     """A core error (duplicate key, schema, not found, concurrent update) as a `SqlError`."""
     if isinstance(exc, SqlError):

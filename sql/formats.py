@@ -101,8 +101,36 @@ _JSON_HEAD, _JSON_TAIL = '{"rows": [', "]}"
 
 
 def to_json(table: pa.Table) -> str:
-    """Dolt's JSON result shape: {"rows": [{column: value, ...}, ...]}."""
-    return json.dumps({"rows": table.to_pylist()}, default=json_value, ensure_ascii=False)
+    """Dolt's JSON result shape: {"rows": [{column: value, ...}, ...]}. NaN and infinities are
+    null, as `dl table export` writes them: JSON has no such numbers, and `NaN` would make the
+    whole output unreadable to a JSON parser."""
+    rows = _finite(table).to_pylist()
+    if any(_holds_float(f.type) for f in table.schema if not pa.types.is_floating(f.type)):
+        rows = [_finite_value(row) for row in rows]  # floats inside lists and structs
+    return json.dumps({"rows": rows}, default=json_value, ensure_ascii=False, allow_nan=False)
+
+
+def _finite(table: pa.Table) -> pa.Table:
+    """Top-level float columns with NaN and infinities as null (vectorized)."""
+    columns = [pc.if_else(pc.is_finite(c), c, pa.scalar(None, c.type)) if pa.types.is_floating(c.type) else c
+               for c in table.columns]
+    return pa.table(columns, names=table.column_names)
+
+
+def _holds_float(kind: pa.DataType) -> bool:
+    if pa.types.is_floating(kind):
+        return True
+    return any(_holds_float(kind.field(i).type) for i in range(kind.num_fields))
+
+
+def _finite_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_value(v) for v in value]
+    return value
 
 
 def _rows(table: pa.Table | pa.RecordBatch) -> list[tuple[Any, ...]]:

@@ -52,10 +52,10 @@ def schema_from_sql(text: str, where: str = "schema", dialect: str = "duckdb") -
 
 
 def schema_from_file(path: Path, dialect: str = "duckdb") -> TableSchema:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    from dl.core.errors import NotFound
+    from dl.core.io.streams import read_text_input
+    try:  # bounded, text only, a device refused (core.io.streams)
+        text = read_text_input(path, str(path), what="a schema file", limit=16 << 20)
+    except NotFound:
         raise InputError(f"schema file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read schema file {path}: {exc}") from None
     return schema_from_sql(text, str(path), dialect)

@@ -49,9 +49,9 @@ from dl.sql import (
     views,
 )
 from dl.sql.edits import TextEdits
-from dl.sql.memory import memory_settings
-from dl.sql.errors import SqlError, wrap
+from dl.sql.errors import SqlError, too_deep, wrap
 from dl.sql.headers import label_projections
+from dl.sql.memory import memory_settings
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
 from dl.sql.point_shapes import PointStatement, Verb, recognize
 from dl.sql.resolve import Binder, ScanCache
@@ -141,9 +141,14 @@ class Session:
                 return
         for piece in split_script(text, self.dialect):
             self._close_stream()
-            statement = parse_statement(piece, self.dialect)
+            try:
+                statement = parse_statement(piece, self.dialect)
+            except RecursionError:  # 5,000 nested parentheses: one line, not a traceback
+                raise too_deep().located(piece.text, piece.number, piece.line) from None
             try:
                 yield self._run(statement, stream)
+            except RecursionError:
+                raise too_deep().located(statement.text, piece.number, piece.line) from None
             except SqlError as exc:
                 raise exc.located(statement.text, piece.number, piece.line) from None
             except DlError as exc:

@@ -245,10 +245,28 @@ def _split(path: Path, data: Source, names: list[str], delimiter: str, line_offs
     raise _ragged_error(path, data, delimiter, invalid[0], line_offset, first_row)
 
 
+BLOCK_SIZE = 1 << 20  # Arrow's default; a record longer than a block needs bigger blocks
+
+
 def _arrow_read(data: Source, names: list[str], delimiter: str, *, threads: bool,
                 multiline: bool) -> tuple[pa.Table | None, list[Any]]:
     """The records as binary columns, or None and the first record with the wrong number of
-    fields that Arrow met."""
+    fields that Arrow met. Arrow's blocks must each hold a whole record: a record longer than
+    one (a 4 MB field) fails with "straddling object", so the read is retried with blocks 8x
+    larger, up to the whole file; files of short records never pay for it."""
+    block = BLOCK_SIZE
+    while True:
+        try:
+            return _arrow_read_blocks(data, names, delimiter, threads=threads, multiline=multiline,
+                                      block=block)
+        except pa.ArrowInvalid as exc:
+            if "straddling" not in str(exc) or block > len(data):
+                raise
+            block = min(block * 8, len(data) + 1)
+
+
+def _arrow_read_blocks(data: Source, names: list[str], delimiter: str, *, threads: bool,
+                       multiline: bool, block: int) -> tuple[pa.Table | None, list[Any]]:
     invalid: list[Any] = []
 
     def on_invalid(row: Any) -> str:
@@ -261,7 +279,7 @@ def _arrow_read(data: Source, names: list[str], delimiter: str, *, threads: bool
     convert = pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, check_utf8=False,
                                    null_values=[], strings_can_be_null=False,
                                    quoted_strings_can_be_null=False, auto_dict_encode=False)
-    read = pacsv.ReadOptions(use_threads=threads)
+    read = pacsv.ReadOptions(use_threads=threads, block_size=block)
     try:
         table = pacsv.read_csv(pa.py_buffer(data), read_options=read, parse_options=parse,
                                convert_options=convert)

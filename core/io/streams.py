@@ -73,7 +73,7 @@ def read_stream(path: Path, *, text: bool, limit: int = STREAM_LIMIT, wait: floa
             raise InputError(f"{path} is a pipe that nothing writes to (waited "
                              f"{WRITER_WAIT if wait is None else wait:g} s): start the writer first")
         os.set_blocking(fd, True)
-        return read_limited(pipe, str(path), text=text, limit=limit)  # type: ignore[arg-type]
+        return read_limited(pipe, str(path), text=text, limit=limit)
 
 
 def read_text_input(source: Path | BinaryIO, name: str, *, what: str = "a SQL script",

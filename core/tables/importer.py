@@ -17,9 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from dl.core.errors import AlreadyExists, DuplicateKey, InputError, NotFound
-from dl.core.prolly.diff import diff_trees
 from dl.core.io.stream import TableStream
 from dl.core.names import check_table_name
+from dl.core.prolly.diff import diff_trees
 from dl.core.repo import DL_DIR, Repository
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.schema import TableSchema

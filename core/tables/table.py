@@ -148,18 +148,20 @@ class Table:
 
     def conform(self, rows: pa.Table) -> pa.Table:
         """`rows` cast to the schema, missing columns filled with defaults; errors name the column."""
-        unknown = [n for n in rows.column_names if not self.schema.has_column(n)]
+        given = {name: i for i, name in enumerate(rows.column_names)}  # one pass: wide tables stay linear
+        unknown = [n for n in given if not self.schema.has_column(n)]
         if unknown:
             raise SchemaError(f"unknown column {unknown[0]!r} (columns: {', '.join(self.schema.names)})")
+        keys = set(self.schema.primary_key)
         columns = []
         for column in self.schema.columns:
-            if column.name in rows.column_names:
-                values = _cast(rows.column(column.name), column.type, column.name)
+            if column.name in given:
+                values = _cast(rows.column(given[column.name]), column.type, column.name)
             else:
                 values = pa.array([column.default] * rows.num_rows, type=column.type) \
                     if column.default is not None else pa.nulls(rows.num_rows, column.type)
-            if values.null_count and (column.not_null or column.name in self.schema.primary_key):
-                what = "primary key" if column.name in self.schema.primary_key else "NOT NULL"
+            if values.null_count and (column.not_null or column.name in keys):
+                what = "primary key" if column.name in keys else "NOT NULL"
                 raise SchemaError(f"column {column.name!r} is {what}: null value in row "
                                   f"{_first_null(values) + 1} of the input")
             columns.append(values)

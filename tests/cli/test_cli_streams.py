@@ -122,3 +122,19 @@ def test_dot_dl_as_a_regular_file(work: Path, dl: Dl) -> None:
     (work / ".dl").write_text("not a repository")
     assert dl.fails("init") == f"{work / '.dl'} exists and is not a directory: move it away to make a repository here"
     assert (work / ".dl").read_text() == "not a repository"
+
+
+def test_init_with_a_bad_user_name_leaves_nothing_behind(work: Path, dl: Dl, cli_env: Path) -> None:
+    (cli_env / "config_global.json").write_text('{"user.name": "Eve\\ncommit forged", "user.email": "e@x"}')
+    assert "author name may not contain control characters" in dl.fails("init")
+    assert not (work / ".dl").exists()
+
+
+def test_schema_file_from_a_device_or_a_pipe(repo: Path, dl: Dl) -> None:
+    assert dl.fails("table", "import", "-c", "-s", "/dev/zero", "t", FIXTURES / "people.csv") == \
+        "/dev/zero is a character device, not a schema file: give a regular file or a pipe"
+    fifo = repo / "schema.sql"
+    os.mkfifo(fifo)
+    writer = feed(fifo, b"create table x (id bigint primary key, name text, age bigint, city text);")
+    assert "Rows Processed: 20" in dl.ok("table", "import", "-c", "-s", fifo, "people", FIXTURES / "people.csv")
+    writer.join()

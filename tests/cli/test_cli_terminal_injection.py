@@ -114,6 +114,9 @@ def test_sql_on_a_terminal_escapes_cells(hostile: Path, dl: Dl, monkeypatch: pyt
     out = dl.ok("sql", "-q", "select v from t order by id")
     assert_safe(out)
     assert "a\\x1b[31mRED\\nforged" in out.replace("\n", "")
+    markup = dl.ok("sql", "-q", "select '[bold]x[/bold] [link=http://evil]y[/link]' as \"[red]h\"")
+    assert "[bold]x[/bold] [link=http://evil]y[/link]" in markup.replace("\n", "").replace(" │ ", "")
+    assert "[red]h" in markup  # rich markup in data and names is printed, not obeyed
 
 
 def test_diff_blame_and_stash_escape(hostile: Path, dl: Dl) -> None:

@@ -153,3 +153,21 @@ def test_cli_sql_writes_nothing_under_home(tmp_path: Path) -> None:
         assert len(done.stderr.strip().splitlines()) == 1
     assert not (home / ".duckdb").exists()
     assert list(home.iterdir()) == [home / "config_global.json"]
+
+
+def test_spill_settings_go_in_before_the_lock(tmp_path: Path) -> None:
+    """A memory limit and a spill directory (the settings a later change will want) work under
+    the lock, and a caller's config cannot switch external access back on."""
+    import numpy as np
+    spill = tmp_path / "spill"
+    con = engine.connect(config={"memory_limit": "64MB", "temp_directory": str(spill),
+                                 "enable_external_access": True})
+    try:
+        assert con.sql("select current_setting('enable_external_access')").fetchall() == [(False,)]
+        rng = np.random.default_rng(1)
+        con.register("t", pa.table({"a": rng.random(4_000_000), "b": np.arange(4_000_000)}))
+        assert con.sql("select count(*) from (select b, a from t order by a)").fetchall() == [(4_000_000,)]
+        with pytest.raises(Exception, match="locked"):
+            con.execute("SET memory_limit = '8GB'")
+    finally:
+        con.close()
