@@ -39,8 +39,8 @@ from dl.core.versioning.workingset import WorkingSet
 from dl.sql import conflicts, ddl, dialects, dml, functions, point, procedures, view_ddl, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, wrap
-from dl.sql.point_shapes import PointStatement, Verb, recognize
 from dl.sql.parse import DIALECTS, Kind, Statement, parse_statement, split_script
+from dl.sql.point_shapes import PointStatement, Verb, recognize
 from dl.sql.resolve import Binder, ScanCache
 from dl.sql.statement_view import View
 from dl.sql.types import display_type
