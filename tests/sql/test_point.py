@@ -220,6 +220,12 @@ def test_shapes_are_cached_with_literals_abstracted() -> None:
     assert [(c, v.text, v.negative) for c, v in third.where] == [("id", "5", True)]  # type: ignore[union-attr]
 
 
+def test_long_texts_are_left_to_the_general_path() -> None:
+    rows = ", ".join(f"({i}, 1, 'x', 1.5)" for i in range(10, 1000))
+    assert recognize(f"insert into t values {rows}", "duckdb") is None
+    assert recognize("insert into t values (10, 1, 'x', 1.5), (11, 1, 'y', 2)", "duckdb") is not None
+
+
 def test_dialect_quoting() -> None:
     assert recognize('select "a b" from "T" where id = 1', "duckdb").columns == ("a b",)  # type: ignore[union-attr]
     assert recognize("select `a b` from t where id = 1", "mysql").columns == ("a b",)  # type: ignore[union-attr]
