@@ -32,13 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dl.core.prolly.tree import NODE_CACHE  # noqa: E402
-from dl.core.repo import Repository  # noqa: E402
-from dl.sql.session import Session  # noqa: E402
+from dl.core.prolly.tree import NODE_CACHE
+from dl.core.repo import Repository
+from dl.sql.session import Session
 
-from bench import peer  # noqa: E402
-from bench.cli_e2e import baseline, store_bytes, write_csv  # noqa: E402
-from bench.sql import DUCK_PROCESS, READS, Setup  # noqa: E402
+from bench import peer
+from bench.cli_e2e import baseline, store_bytes, write_csv
+from bench.sql import DUCK_PROCESS, READS, Setup
 
 CLI_QUERIES = ("count/sum", "group by", "join 10k", "top-10")
 POINT_SELECT = "select * from t where id = {k}"
@@ -51,14 +51,20 @@ def dl_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "dl"]
 
 
-def alternating_medians(commands: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    """Median ms of each command, run in alternation so load drifts over all alike."""
+def alternating_medians(commands: dict[str, Callable[[], object]], rounds: int,
+                        cpu: dict[str, float] | None = None) -> dict[str, float]:
+    """Median wall ms of each command, run in alternation so load drifts over all alike
+    (and, into `cpu`, the median CPU ms of this process: in-process work without the waits)."""
     times: dict[str, list[float]] = {name: [] for name in commands}
+    used: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(rounds):
         for name, command in commands.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             command()
             times[name].append(time.perf_counter() - start)
+            used[name].append(time.process_time() - start_cpu)
+    if cpu is not None:
+        cpu.update({name: statistics.median(t) * 1e3 for name, t in used.items()})
     return {name: statistics.median(t) * 1e3 for name, t in times.items()}
 
 
@@ -92,10 +98,12 @@ def point_statements(setups: list[Setup], rounds: int) -> list[Aim]:
         counter = iter(range(10**9))
         return lambda: session.run(template.format(k=(next(counter) * 7919) % setup.n + 1))
     aims: list[Aim] = []
-    print(f"\npoint statements in-process (random keys, warm cache, medians of {rounds} alternating rounds)")
+    print(f"\npoint statements in-process (random keys, warm cache, medians of {rounds} alternating rounds;"
+          " wall ms, and CPU ms of this process)")
     for label, template, limit in (("point select", POINT_SELECT, 0.5), ("1-row update", POINT_UPDATE, 2.0)):
-        ms = alternating_medians({str(s.n): statement(template, i) for i, s in enumerate(setups)}, rounds)
-        print(f"  {label:<14}" + "".join(f"{int(n):>12,}: {v:6.3f} ms" for n, v in ms.items()))
+        cpu: dict[str, float] = {}
+        ms = alternating_medians({str(s.n): statement(template, i) for i, s in enumerate(setups)}, rounds, cpu)
+        print(f"  {label:<14}" + "".join(f"{int(n):>12,}: {v:6.3f} ms (CPU {cpu[n]:.3f})" for n, v in ms.items()))
         aims += [(f"{label} under {limit} ms at {int(n):,} rows: {v:.3f} ms", v < limit) for n, v in ms.items()]
         small, large = ms[str(setups[0].n)], ms[str(setups[-1].n)]
         aims.append((f"{label} flat {setups[0].n:,} -> {setups[-1].n:,} rows: {large / small:.2f}x", large <= 1.5 * small))
@@ -128,8 +136,10 @@ def sql_processes(setup: Setup, repeat: int) -> list[Aim]:
         theirs = [sys.executable, "-c", DUCK_PROCESS, ":memory:", str(setup.parquet["t"]),
                   str(setup.parquet["d"]), text]
         ms = alternating_medians({
-            "dl": lambda: subprocess.run(mine, cwd=setup.directory, env=env, capture_output=True, check=True),
-            "duckdb": lambda: subprocess.run(theirs, env=env, capture_output=True, check=True)}, repeat)
+            "dl": lambda mine=mine: subprocess.run(mine, cwd=setup.directory, env=env, capture_output=True,
+                                                   check=True),
+            "duckdb": lambda theirs=theirs: subprocess.run(theirs, env=env, capture_output=True, check=True)},
+            repeat)
         ratio = ms["dl"] / ms["duckdb"]
         print(f"  {label:<10} dl {ms['dl']:7.0f} ms   duckdb {ms['duckdb']:7.0f} ms   {ratio:5.2f}x")
         aims.append((f"dl sql -q {label} within 1.5x of DuckDB on Parquet: {ratio:.2f}x", ratio <= 1.5))

@@ -16,6 +16,7 @@ older, click-based one) `install()` does nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,10 @@ def install() -> None:
         from typer._coercion import RuntimeParam
     except ImportError:  # pragma: no cover - a typer without the pydantic layer
         return
-    original = getattr(typer_core, "build_runtime_param", None)
-    if original is None:  # pragma: no cover
+    found = getattr(typer_core, "build_runtime_param", None)
+    if found is None:  # pragma: no cover
         return
+    original: Callable[[Any], Any] = found
     _installed = True
 
     @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def install() -> None:
                               descriptor=descriptor)
         return original(descriptor)
 
-    typer_core.build_runtime_param = build
+    setattr(typer_core, "build_runtime_param", build)  # noqa: B010 - typer's internal hook
 
 
 def _convert(kind: Any, info: Any, value: Any) -> Any:

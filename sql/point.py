@@ -89,7 +89,7 @@ def _column(schema: TableSchema, name: str) -> str:
         return name
     for column in schema.names:
         if column.lower() == name.lower():
-            return column
+            return str(column)
     raise NotPoint
 
 
@@ -193,7 +193,7 @@ class _Assignment:
         current = row.column(self.source)[0].as_py()
         if not self.op or current is None:
             return current
-        result = current + self.operand if self.op == "+" else current - self.operand  # type: ignore[operator]
+        result = current + self.operand if self.op == "+" else current - self.operand
         if self.kind in _INT_BITS:
             return _in_range(result, self.kind)
         if not (math.isfinite(current) and math.isfinite(result)):
@@ -219,7 +219,10 @@ def _assignment(schema: TableSchema, column: str, value: Value) -> _Assignment:
 
 
 def _same(a: object, b: object) -> bool:
-    return a == b or (a != a and b != b)  # NULLs equal; NaNs equal, as DuckDB compares them
+    """Equal as DuckDB compares old and new values for MySQL's counts: NULLs and NaNs equal."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
 
 
 def _delete(table: Table, statement: PointStatement) -> tuple[Table | None, int]:

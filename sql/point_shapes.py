@@ -42,6 +42,7 @@ _RESERVED = frozenset("""SELECT FROM WHERE AND OR NOT SET VALUES INTO NULL TRUE 
     DISTINCT UNION EXCEPT INTERSECT WITH OFFSET IGNORE CONFLICT DUPLICATE KEY BEGIN COMMIT
     ROLLBACK START TRANSACTION OF CASE WHEN THEN ELSE END""".split())
 CACHED_SHAPES = 1024
+POINT_TEXT = 2048
 
 
 class Verb(Enum):
@@ -126,7 +127,11 @@ _SHAPES: OrderedDict[tuple[str, tuple[str, ...]], Shape | None] = OrderedDict()
 
 
 def recognize(text: str, dialect: str) -> PointStatement | None:
-    """The point statement `text` is, or None (then it takes the general path)."""
+    """The point statement `text` is, or None (then it takes the general path). Texts longer
+    than `POINT_TEXT` (a script, a bulk INSERT) are not read at all: they are not point
+    statements, and their shapes would only fill the cache."""
+    if len(text) > POINT_TEXT:
+        return None
     scanned = _scan(text, dialect)
     if scanned is None:
         return None

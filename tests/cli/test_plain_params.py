@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+from cli_helpers import Dl
+
 from dl import plain_params
 from dl.plain_params import _UNCONVERTED, _convert
-
-from cli_helpers import Dl
 
 NO_BOUNDS = SimpleNamespace(min=None, max=None)
 
