@@ -6,7 +6,8 @@ In one process, on the standard rows (bench/common.py), interleaved, medians of 
 
 - read: `repo.table("t")` beside today's paths, the core scan (`Repository.table().scan()`)
   and the Session (`Session.query("select * from t")`); warm (leaves cached) and cold (node
-  cache cleared before each run).
+  cache cleared before each run; the Session's own scan cache, keyed by tree root, survives
+  that, so its "cold" rows copy a cached scan).
 - group by: `repo.sql(q).arrow()` beside `Session.query(q)` on the same repository, and DuckDB
   on the same Arrow table in this process.
 - write: `repo.write("t", rows, pk="id")` of the Arrow table into a fresh repository, beside
@@ -20,6 +21,7 @@ import. The machine is shared: compare ratios within one run, never across runs.
 """
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import statistics
@@ -52,16 +54,20 @@ DL = str(Path(sys.executable).with_name("dl"))
 def medians(cases: dict[str, Callable[[], object]], repeat: int,
             before: Callable[[], None] | None = None) -> dict[str, float]:
     """Median seconds per case, the cases interleaved (each round starting at the next case) so
-    load and the garbage a case leaves behind hit them alike."""
+    load hits them alike; garbage is collected before each call and the collector is off
+    during it, so no case pays for another's garbage."""
     times: dict[str, list[float]] = {name: [] for name in cases}
     order = list(cases.items())
     for round_ in range(repeat):
         for name, fn in order[round_ % len(order):] + order[:round_ % len(order)]:
             if before:
                 before()
+            gc.collect()  # no case pays for the garbage of the one before it
+            gc.disable()
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
+            gc.enable()
     return {name: statistics.median(values) for name, values in times.items()}
 
 
