@@ -40,10 +40,12 @@ def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: 
     parsed = parse_url(url)
     stored_url = url if "://" in url else f"file://{parsed.path}"
     directory = directory.resolve()
+    work = directory / ".dl.clone"
+    if directory.is_dir() and [p.name for p in directory.iterdir()] == [work.name]:
+        shutil.rmtree(work)  # what a killed clone left: start again
     if directory.exists() and any(directory.iterdir()):
         raise AlreadyExists("directory (not empty)", str(directory))
     created = not directory.exists()
-    work = directory / ".dl.clone"
     try:
         work.mkdir(parents=True)
         result = _clone_into(work, stored_url, branch, remote_name, params)
