@@ -33,28 +33,30 @@ class CloneResult:
 
 
 def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: str = DEFAULT_REMOTE,
-          params: dict[str, str] | None = None, global_config: Path | None = None) -> CloneResult:
+          params: dict[str, str] | None = None) -> CloneResult:
     """Clones the remote at `url` into `directory` (new, or empty): every branch as a
     remote-tracking branch, `branch` (default: the remote's current branch, else main, else
     the first) checked out and tracking its remote branch. Nothing is left behind on failure."""
     parsed = parse_url(url)
     stored_url = url if "://" in url else f"file://{parsed.path}"
     directory = directory.resolve()
+    work = directory / ".dl.clone"
+    if directory.is_dir() and [p.name for p in directory.iterdir()] == [work.name]:
+        shutil.rmtree(work)  # what a killed clone left: start again
     if directory.exists() and any(directory.iterdir()):
         raise AlreadyExists("directory (not empty)", str(directory))
     created = not directory.exists()
-    work = directory / ".dl.clone"
     try:
         work.mkdir(parents=True)
-        result = _clone_into(work, stored_url, parsed.path or url, branch, remote_name, params)
-        (work).rename(directory / DL_DIR)
+        result = _clone_into(work, stored_url, branch, remote_name, params)
+        work.rename(directory / DL_DIR)
     except BaseException:
         shutil.rmtree(directory if created else work, ignore_errors=True)
         raise
     return CloneResult(directory, result[0], result[1])
 
 
-def _clone_into(work: Path, url: str, shown: str, branch: str | None, remote_name: str,
+def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
                 params: dict[str, str] | None) -> tuple[str, SyncResult]:
     from dl.core.config import Config
     remote = open_url(url, params, cache_dir=work / CACHE_DIR)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from dl.context import global_config_path, open_repo, start_dir
+from dl.context import open_repo, start_dir
 from dl.core.errors import UsageError
 
 remote_app = typer.Typer(help="Manage the remotes of the repository.\n\n"
@@ -77,7 +77,7 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
     with phase_progress("clone", ("fetching",)) as step:
         step("fetching")
         do_clone(url, target, branch=branch, remote_name=remote_name,
-                 params={"endpoint": endpoint} if endpoint else None, global_config=global_config_path())
+                 params={"endpoint": endpoint} if endpoint else None)
 
 
 def fetch(ctx: typer.Context,

@@ -127,3 +127,13 @@ def test_two_clones_pushing_at_once_one_wins(tmp_path: Path) -> None:
     assert _fresh_clone_is_sound(tmp_path, home, remote, "final")
     checked = harness.run_forked(tmp_path / "x", home, ["fsck", "--remote", "origin"])
     assert checked.code == 0 and checked.out.endswith(": 0 problem(s)\n"), checked
+
+
+@pytest.mark.parametrize("fault", ["chunk=3", "commit-before=1", "commit-after=2"])
+def test_killed_clone_leaves_no_repository_and_can_be_redone(tmp_path: Path, fault: str) -> None:
+    home, a, remote = _setup(tmp_path)
+    killed = harness.run_forked(tmp_path, home, ["clone", f"file://{remote}", "b"], fault=fault)
+    assert killed.aborted, (killed.code, killed.err)
+    assert not (tmp_path / "b" / ".dl").exists()
+    assert harness.run_forked(tmp_path / "b", home, ["status"]).code == 1  # not a repository
+    assert _fresh_clone_is_sound(tmp_path, home, remote, "b") == remote_refs(remote)["refs/heads/main"]
