@@ -87,7 +87,7 @@ def _needs_shell(command: str) -> bool:
     return any(c in command for c in "|&;<>()$`\\\"'*?[]#~=%")
 
 
-def _wait(process: "subprocess.Popen[bytes]") -> None:
+def _wait(process: subprocess.Popen[bytes]) -> None:
     """Waits for the pager; Ctrl-C belongs to it (less uses it), not to us."""
     while True:
         try:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from cli_helpers import Dl
-
-from dl.results import write_batches
 from dl.sql import formats
 from dl.sql.row_stream import BATCH_ROWS
+
+from dl.results import write_batches
 
 ROWS = 5 * BATCH_ROWS
 

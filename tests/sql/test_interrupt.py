@@ -20,7 +20,7 @@ from dl.sql.interrupt import run_interruptible
 from dl.sql.session import Session
 
 pty = pytest.importorskip("pty")
-from test_shell_pty import ROOT, STYLE, Terminal
+from test_shell_pty import ROOT, Terminal
 
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SLOW = "select count(*) from big as x cross join big as y where x.a + y.a = 7"  # ~10^10 pairs: minutes
