@@ -71,6 +71,8 @@ def open_stream(path: str | Path, *, file_type: str | None = None, schema: pa.Sc
     """A stream over a large file; None when the file is better read whole (see the docstring)."""
     path = Path(path)
     check_readable(path)
+    if not _is_regular_file(path):
+        return None  # pipes and devices: `core.io.streams` reads or refuses them whole
     kind = detect_format(path, file_type)
     if kind == "parquet":
         return _parquet_stream(path, schema, part_rows)
@@ -79,6 +81,14 @@ def open_stream(path: str | Path, *, file_type: str | None = None, schema: pa.Sc
     if path.stat().st_size <= part_bytes:
         return None
     return _csv_stream(path, text_delimiter(kind, delimiter), schema, part_bytes)
+
+
+def _is_regular_file(path: Path) -> bool:
+    import stat
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 # -- Parquet ---------------------------------------------------------------------------------------
