@@ -6,7 +6,7 @@
     repo.commit("import people", all=True)
     repo.sql("select * from people").arrow() # pyarrow.Table; .df(), .pl(), .fetchall()
 
-The names (`init`, `open`, `Repo`, `Result`, `Error` and its families) live in `dl.api` and
+The names (`init`, `open`, `clone`, `Repo`, `Result`, `Error` and its families) live in `dl.api` and
 load on first use, so `import dl` imports neither pyarrow, duckdb nor sqlglot, and the CLI
 starts fast. `dl.core` (storage, version control) and `dl.sql` (the query layer) are the
 floors below.
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         StoreError,
         UsageError,
         WriteResult,
+        clone,
         init,
         open,
     )
@@ -48,7 +49,7 @@ __all__ = [
     "AlreadyExists", "BadInput", "ConcurrentUpdate", "Conflict", "DuplicateKey", "Error",
     "InputError", "IntegrityError", "InvalidName", "MergeConflict", "MergeOutcome",
     "NotARepository", "NotFound", "Repo", "Result", "SchemaError", "SqlError", "Status",
-    "StoreError", "UsageError", "WriteResult", "init", "open",
+    "StoreError", "UsageError", "WriteResult", "clone", "init", "open",
 ]
 
 

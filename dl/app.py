@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +100,9 @@ def main(argv: list[str] | None = None) -> None:
     plain_params.install()
     _register_commands()
     try:
-        code = app(args=argv, prog_name="dl", standalone_mode=False)
+        # plain (piped) help wraps to the terminal's width too, not click's default 80 columns
+        code = app(args=argv, prog_name="dl", standalone_mode=False,
+                   max_content_width=shutil.get_terminal_size().columns)
     except DlError as exc:
         _fail(str(exc), exc.exit_code)
     except typer.Abort:

@@ -29,7 +29,7 @@ from dl.api.errors import (
     UsageError,
 )
 from dl.api.history import MergeOutcome
-from dl.api.repo import Repo, init, open
+from dl.api.repo import Repo, clone, init, open
 from dl.api.results import Result
 from dl.core.repo import Status
 
@@ -40,7 +40,7 @@ __all__ = [
     "AlreadyExists", "BadInput", "ConcurrentUpdate", "Conflict", "DuplicateKey", "Error",
     "InputError", "IntegrityError", "InvalidName", "MergeConflict", "MergeOutcome",
     "NotARepository", "NotFound", "Repo", "Result", "SchemaError", "SqlError", "Status",
-    "StoreError", "UsageError", "WriteResult", "init", "open",
+    "StoreError", "UsageError", "WriteResult", "clone", "init", "open",
 ]
 
 

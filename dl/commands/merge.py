@@ -51,10 +51,14 @@ def merge(ctx: typer.Context,
 
 
 def _report_conflicts(table_counts: Any) -> None:
-    """Dolt's conflict lines (from the outcome's `table`, `num_conflicts` rows); exit code 1, as
-    git and Dolt exit after a conflicted merge."""
-    conflicts = dict(zip(table_counts.column("table").to_pylist(),
-                         table_counts.column("num_conflicts").to_pylist()))
+    """Dolt's conflict lines (from the API outcome's Arrow `table`, `num_conflicts` rows, or the
+    core's table -> count mapping, as `dl pull` has it); exit code 1, as git and Dolt exit
+    after a conflicted merge."""
+    if isinstance(table_counts, dict):
+        conflicts = dict(table_counts)
+    else:
+        conflicts = dict(zip(table_counts.column("table").to_pylist(),
+                             table_counts.column("num_conflicts").to_pylist()))
     if not conflicts:
         return
     for table, n in sorted(conflicts.items()):

@@ -67,7 +67,7 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
 
     Example: dl clone file:///srv/data/people people
     """
-    from dl.core.remotes.clone import clone as do_clone
+    from dl.api.repo import clone as clone_repo
     from dl.progress import phase_progress
     name = directory or url.rstrip("/").rsplit("/", 1)[-1] or "repo"
     target = start_dir(ctx) / name
@@ -76,8 +76,7 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
     typer.echo(f"cloning {url}")
     with phase_progress("clone", ("fetching",)) as step:
         step("fetching")
-        do_clone(url, target, branch=branch, remote_name=remote_name,
-                 params={"endpoint": endpoint} if endpoint else None)
+        clone_repo(url, target, branch=branch, remote=remote_name, endpoint=endpoint).close()
 
 
 def fetch(ctx: typer.Context,
