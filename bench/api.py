@@ -110,7 +110,7 @@ def writes(rows: pa.Table, scratch: Path, repeat: int) -> None:
     def fresh() -> Path:
         directory = scratch / f"w{next(counter)}"
         directory.mkdir()
-        subprocess.run([DL, "init"], cwd=directory, check=True, capture_output=True)
+        subprocess.run([DL, "init", "--name", "Bench", "--email", "bench@example.com"], cwd=directory, check=True, capture_output=True)
         return directory
 
     def api() -> None:
@@ -150,7 +150,7 @@ def writes(rows: pa.Table, scratch: Path, repeat: int) -> None:
 def startup(scratch: Path, repeat: int) -> None:
     repo = scratch / "status"
     repo.mkdir()
-    subprocess.run([DL, "init"], cwd=repo, check=True, capture_output=True)
+    subprocess.run([DL, "init", "--name", "Bench", "--email", "bench@example.com"], cwd=repo, check=True, capture_output=True)
     env = dict(os.environ, DL_HOME=str(scratch / "home"))
     cases = {"dl status": [DL, "status"], "python -c 'import dl'": [sys.executable, "-c", "import dl"],
              "python -c 'import dl; dl.Repo'": [sys.executable, "-c", "import dl; dl.Repo"],
