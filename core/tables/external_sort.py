@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 from dl.core.prolly.layout import RowLayout
 
-MERGE_BATCH_ROWS = 8192  # rows per run read at a time: memory is about runs x this x row size
+MERGE_BATCH_ROWS = 2048  # rows per run read at a time: memory is about runs x this x row size
 
 
 class RunSorter:
