@@ -107,8 +107,13 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                where: str | None = None, limit: int | None = None,
                result_format: str = "tabular") -> None:
     from dl import render
-    from dl.core.versioning.diff import diff_roots
+    from dl.core.versioning.diff import diff_roots, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
+    if result_format in ("json", "sql", "csv") and not (where or limit is not None or summary or stat):
+        pairs = table_pairs(repo.store, old, new, sides.tables or None)
+        if result_format != "csv" or len(pairs) == 1:
+            _stream_diff(pairs, result_format)
+            return
     diffs = diff_roots(repo.store, old, new, sides.tables or None)
     if where:
         from dl.sql.diff_filter import filter_diff
@@ -129,6 +134,22 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
         typer.echo(render.csv_diff(diffs), nl=False)
     else:
         typer.echo(render.tabular_diff(diffs, colour=is_terminal()), nl=False)
+
+
+def _stream_diff(pairs: list, result_format: str) -> None:
+    """A machine-readable diff written as it is computed, a window of leaves at a time, so a
+    change larger than memory prints in bounded memory (the same text as the whole diff)."""
+    from dl import render
+    from dl.core.versioning.diff import diff_table_pieces
+    tables = (diff_table_pieces(name, before, after) for name, before, after in pairs)
+    if result_format == "json":
+        texts = render.json_diff_pieces(tables)
+    elif result_format == "sql":
+        texts = render.sql_diff_pieces(tables)
+    else:
+        texts = render.csv_diff_pieces(next(tables))
+    for text in texts:
+        typer.echo(text, nl=False)
 
 
 def show(ctx: typer.Context,
