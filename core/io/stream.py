@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 from dl.core.io.formats import check_readable, detect_format, text_delimiter
 
-PART_BYTES = 64 << 20
+PART_BYTES = 32 << 20
 PART_ROWS = 1 << 20
 HEADER_BYTES = 1 << 20  # a header line longer than this is read whole
 _QUOTE = ord('"')

@@ -154,9 +154,9 @@ def iter_diff_covering(old: ProllyTree, new: ProllyTree, *,
     old_rows, new_rows, i, j = empty, empty, 0, 0
     while True:
         if old_rows.num_rows == 0 and i < len(old_leaves):
-            old_rows, i = old._table(old.nodes(old_leaves[i:i + window])), i + window
+            old_rows, i = old._table(old.read_leaves(old_leaves[i:i + window])), i + window
         if new_rows.num_rows == 0 and j < len(new_leaves):
-            new_rows, j = new._table(new.nodes(new_leaves[j:j + window])), j + window
+            new_rows, j = new._table(new.read_leaves(new_leaves[j:j + window])), j + window
         ends = [_last_key(old, rows) for rows, more in ((old_rows, i < len(old_leaves)),
                                                         (new_rows, j < len(new_leaves))) if more]
         if not ends:

@@ -106,6 +106,39 @@ def apply_edits(tree: ProllyTree, upserts: pa.Table | pa.RecordBatch | None = No
         return tree.with_root(build_tree(tree.store, layout, up_batch))
     if not len(up_keys) and not len(del_keys):
         return tree
+    if len(up_keys) + len(del_keys) > EDIT_CHUNK_KEYS:
+        return _apply_in_chunks(tree, up_batch, up_keys, del_keys)
+    return _apply_sorted(tree, up_batch, up_keys, del_keys)
+
+
+EDIT_CHUNK_KEYS = 4096
+"""Edit keys applied at a time: an edit touches at most this many leaves at once, so a large
+edit (a 1% update touches every leaf) holds a bounded part of the tree, not all of it."""
+
+
+def _apply_in_chunks(tree: ProllyTree, up_batch: pa.RecordBatch, up_keys: np.ndarray,
+                     del_keys: np.ndarray) -> ProllyTree:
+    """A large edit applied as consecutive key ranges of `EDIT_CHUNK_KEYS` keys, each an
+    in-place edit of the tree the previous one left: the same rows, so the same root
+    (history independence), with each leaf still rewritten about once."""
+    every = np.sort(np.concatenate([up_keys, del_keys]))
+    ends = list(every[EDIT_CHUNK_KEYS - 1::EDIT_CHUNK_KEYS]) + [None]
+    up_start = del_start = 0
+    for end in ends:
+        up_stop = len(up_keys) if end is None else int(np.searchsorted(up_keys, end, side="right"))
+        del_stop = len(del_keys) if end is None else int(np.searchsorted(del_keys, end, side="right"))
+        if up_stop > up_start or del_stop > del_start:
+            tree = _apply_sorted(tree, up_batch.slice(up_start, up_stop - up_start),
+                                 up_keys[up_start:up_stop], del_keys[del_start:del_stop])
+        up_start, del_start = up_stop, del_stop
+    return tree
+
+
+def _apply_sorted(tree: ProllyTree, up_batch: pa.RecordBatch, up_keys: np.ndarray,
+                  del_keys: np.ndarray) -> ProllyTree:
+    """`apply_edits` of sorted, unique, disjoint upserts and deletes to a non-empty tree."""
+    if not len(up_keys) and not len(del_keys):
+        return tree
     writer = NodeWriter()
     walk = _Walk(tree)
     changes = _leaf_changes(walk, up_batch, up_keys, del_keys)

@@ -181,3 +181,20 @@ def test_buffered_store_spills_leaves_but_lands_whole() -> None:
     assert tree.scan().equals(rows(20_000, shuffled=False))
     assert buffer.flush()
     assert ProllyTree(inner, LAYOUT, root).count() == 20_000
+
+
+def test_a_large_edit_applied_in_key_chunks_gives_the_canonical_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dl.core.prolly import edit
+    store = MemoryStore()
+    data = rows(20_000, shuffled=False)
+    tree = ProllyTree(store, LAYOUT, build_tree(store, LAYOUT, data))
+    changed = rows(20_000, seed=4, shuffled=False).filter(pa.array(np.arange(20_000) % 9 == 0))
+    gone = np.arange(5, 20_000, 11)
+    gone = gone[gone % 9 != 0]
+    deletes = LAYOUT.keys_of(pa.table({"id": pa.array(gone, pa.int64())}))
+    monkeypatch.setattr(edit, "EDIT_CHUNK_KEYS", 100)
+    chunked = apply_edits(tree, changed, deletes)
+    ids = data.column("id").to_numpy()
+    kept = data.filter(pa.array(~np.isin(ids, gone) & (ids % 9 != 0)))
+    expected = pa.concat_tables([kept, changed]).sort_by("id")
+    assert chunked.root == build_tree(MemoryStore(), LAYOUT, expected)
