@@ -128,7 +128,7 @@ def main() -> None:
         finally:
             if args.keep is None:
                 shutil.rmtree(folder, ignore_errors=True)
-    print(f"\n| step | " + " | ".join(f"{r:,} rows: s / peak RSS MB" for r in args.rows) + " |")
+    print("\n| step | " + " | ".join(f"{r:,} rows: s / peak RSS MB" for r in args.rows) + " |")
     print("|---|" + "---|" * len(args.rows))
     for name, cells in table.items():
         print(f"| {name} | " + " | ".join(f"{cells[r][0]:.2f} / {cells[r][1]:.0f}" if r in cells else "-"

@@ -117,11 +117,7 @@ def used_columns(node: exp.Table, table: Table) -> list[str] | None:
         elif isinstance(item, exp.Identifier):
             if item.name.lower() in names:
                 used.add(names[item.name.lower()])
-        elif isinstance(item, exp.Join) and str(item.method or "").upper() == "NATURAL":
-            return None
-        elif isinstance(item, (exp.Summarize, exp.Describe, exp.Pivot)) or (
-                isinstance(item, exp.Anonymous) and item.name.lower() == "columns"):
-            return None
-        elif type(item).__name__ in ("Columns", "Unpivot"):
+        elif isinstance(item, exp.Join) and str(item.method or "").upper() == "NATURAL" or isinstance(item, (exp.Summarize, exp.Describe, exp.Pivot)) or (
+                isinstance(item, exp.Anonymous) and item.name.lower() == "columns") or type(item).__name__ in ("Columns", "Unpivot"):
             return None
     return [c for c in table.schema.names if c in used]

@@ -85,7 +85,6 @@ def open_stream(path: str | Path, *, file_type: str | None = None, schema: pa.Sc
 
 def _parquet_stream(path: Path, schema: pa.Schema | None, part_rows: int) -> TableStream | None:
     import pyarrow.parquet as pq
-
     from dl.core.io.formats import Where, check_known
     from dl.core.io.parquet import cast_table
     try:
@@ -187,11 +186,8 @@ def _whole_records(file: BinaryIO, body: bytes) -> bytes:
     a newline after an even number of quotes, or the end of the file."""
     quotes = body.count(b'"')
     cut = body.rfind(b"\n")
-    if quotes % 2 == 0 and cut >= 0:  # the common case: no field open at the last newline?
-        if body.count(b'"', cut) % 2 == 0:
-            tail = body[cut + 1:]
-            file.seek(-len(tail), 1)
-            return body[:cut + 1]
+    if cut >= 0 and quotes % 2 == 0 and body.count(b'"', cut) % 2 == 0:
+        return body[:cut + 1]  # the common case: no field is open at the last newline
     while True:
         more = file.read(1 << 16)
         if not more:

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import pyarrow as pa
@@ -33,7 +34,7 @@ class RunSorter:
         self.directory = Path(tempfile.mkdtemp(prefix="sort-", dir=directory))
         self.runs: list[Path] = []
 
-    def __enter__(self) -> RunSorter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,7 +11,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 from cli_helpers import Dl
-
 from dl.core.versioning import diff as core_diff
 
 N = 6000
@@ -52,7 +51,7 @@ def test_streamed_json_diff_holds_the_same_rows(big_change: Path, dl: Dl,
     assert [t["name"] for t in streamed["tables"]] == ["fresh", "gone", "t"]
     for got, want in zip(streamed["tables"], expected["tables"]):
         assert got["schema_diff"] == want["schema_diff"]
-        key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
+        key = lambda row: json.dumps(row, sort_keys=True)
         assert sorted(map(key, got["data_diff"])) == sorted(map(key, want["data_diff"]))
     assert len(streamed["tables"][2]["data_diff"]) == N // 7 + 1 + N // 2 + len(range(3, N, 11)) - len(
         [i for i in range(3, N, 11) if i % 7 == 0])

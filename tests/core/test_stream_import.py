@@ -9,7 +9,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-
 from dl.core.errors import DuplicateKey, InputError
 from dl.core.io.stream import join_types, open_stream
 from dl.core.prolly.builder import TreeBuilder, build_tree
