@@ -109,7 +109,11 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
     from dl import render
     from dl.core.versioning.diff import diff_roots, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
-    if result_format in ("json", "sql", "csv") and not (where or limit is not None or summary or stat):
+    if stat and not (where or limit is not None or summary):
+        for name, before, after in table_pairs(repo.store, old, new, sides.tables or None):
+            typer.echo(_streamed_stat(name, before, after), nl=False)
+        return
+    if result_format in ("json", "sql", "csv") and not (where or limit is not None or summary):
         pairs = table_pairs(repo.store, old, new, sides.tables or None)
         if result_format != "csv" or len(pairs) == 1:
             _stream_diff(pairs, result_format)
@@ -134,6 +138,22 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
         typer.echo(render.csv_diff(diffs), nl=False)
     else:
         typer.echo(render.tabular_diff(diffs, colour=is_terminal()), nl=False)
+
+
+def _streamed_stat(name: str, before, after) -> str:  # type: ignore[no-untyped-def]
+    """`--stat` of one table, its counts summed over the diff's pieces (bounded memory)."""
+    from dataclasses import astuple
+
+    from dl import render
+    from dl.core.versioning.diff import DiffStat, diff_table_pieces
+    first, totals = None, [0, 0, 0, 0]
+    for piece in diff_table_pieces(name, before, after):
+        first = first or piece
+        counts = astuple(piece.stat())
+        totals = [t + c for t, c in zip(totals, counts[:4])]
+    assert first is not None  # diff_table_pieces yields at least one piece
+    rows = first.stat()
+    return render.stat_text(first, DiffStat(*totals, rows.old_rows, rows.new_rows))
 
 
 def _stream_diff(pairs: list, result_format: str) -> None:

@@ -71,3 +71,10 @@ def test_streamed_csv_and_sql_diffs(big_change: Path, dl: Dl, monkeypatch: pytes
     dl.ok("sql", "-q", script)
     dl.ok("commit", "-Am", "replayed")
     assert json.loads(dl.ok("diff", "replay", "main", "-r", "json"))["tables"] == []
+
+
+def test_streamed_stat_counts_as_the_whole_diff(big_change: Path, dl: Dl,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    streamed = dl.ok("diff", "HEAD", "--stat")
+    assert streamed == whole(dl, monkeypatch, "--stat")
+    assert f"{N // 2:,} Rows Added" in streamed and "Rows Modified" in streamed

@@ -1,6 +1,7 @@
-"""Import and scan hold bounded memory: a table several times larger than the memory the child
-process may grow by is imported (unsorted, so it is sorted in spilled runs) and scanned with
-`count(*), sum(a)` (streamed into DuckDB), and the child's peak RSS is measured.
+"""Import, scan and export hold bounded memory: a table several times larger than the memory the
+child process may grow by is imported (unsorted, so it is sorted in spilled runs), scanned with
+`count(*), sum(a)` (streamed into DuckDB) and exported to CSV, and the child's peak RSS is
+measured.
 
 RLIMIT_AS does not work with DuckDB's and the allocators' virtual reservations, so the bound is
 a measured ceiling: the child first runs the same path on a small file (loading every library,
@@ -45,10 +46,12 @@ def test_import_and_scan_of_a_table_larger_than_the_memory_bound(tmp_path: Path)
     out = subprocess.run([sys.executable, str(child), str(tmp_path), str(PART)], check=True,
                          capture_output=True, text=True, timeout=300)
     peaks = json.loads(out.stdout.strip().splitlines()[-1])
-    assert peaks["rows"] == peaks["count"] == ROWS
+    assert peaks["rows"] == peaks["count"] == peaks["exported"] == ROWS
     assert peaks["sum"] == int((ids % 1000).sum())
     bound = table_mb // 3
     assert table_mb >= 100, table_mb
     assert peaks["import"] - peaks["warm"] <= bound, (peaks, table_mb)
     assert peaks["scan"] - peaks["warm"] <= bound, (peaks, table_mb)
+    assert peaks["export"] - peaks["warm"] <= bound, (peaks, table_mb)
+    assert (tmp_path / "out.csv").stat().st_size > (tmp_path / "t.csv").stat().st_size // 2
     assert not list((tmp_path / "repo" / ".dl" / "tmp").glob("sort-*"))  # runs removed
