@@ -197,3 +197,36 @@ def test_a_large_edit_applied_in_key_chunks_gives_the_canonical_root(monkeypatch
     kept = data.filter(pa.array(~np.isin(ids, gone) & (ids % 9 != 0)))
     expected = pa.concat_tables([kept, changed]).sort_by("id")
     assert chunked.root == build_tree(MemoryStore(), LAYOUT, expected)
+
+
+def _outcome(repo: Repository, source: Path, part: int | None) -> object:
+    try:
+        import_table(repo, "t", source, ImportMode.CREATE, primary_key=["id"], part_bytes=part)
+    except InputError as exc:
+        return str(exc)
+    table = repo.table("t", "WORKING")
+    return table.value.rows, table.schema
+
+
+LINES = [f'{i},{i * 3 % 17},"x{i}"' for i in range(3000, 0, -1)]
+RAGGED = LINES[:2500] + ["501,7"] + LINES[2501:]
+NOT_UTF8 = LINES[:2600] + ['401,7,"caf\udce9"'] + LINES[2601:]
+
+
+@pytest.mark.parametrize("name, text", [
+    ("crlf.csv", "id,a,s\r\n" + "\r\n".join(LINES) + "\r\n"),
+    ("bom.csv", "\ufeffid,a,s\n" + "\n".join(LINES) + "\n"),
+    ("t.tsv", "id\ta\ts\n" + "\n".join(x.replace(",", "\t") for x in LINES) + "\n"),
+    ("blank.csv", "id,a,s\n" + "\n\n".join(LINES) + "\n\n"),
+    ("stray.csv", "id,a,s\n" + "\n".join(LINES[:1500]) + '\n1,5"2,x\n' + "\n".join(LINES[1501:]) + "\n"),
+    ("ragged.csv", "id,a,s\n" + "\n".join(RAGGED) + "\n"),
+    ("utf8.csv", "id,a,s\n" + "\n".join(NOT_UTF8) + "\n"),
+])
+def test_streamed_and_whole_imports_agree_on_awkward_files(tmp_path: Path, name: str, text: str) -> None:
+    source = tmp_path / name
+    source.write_bytes(text.encode("utf-8", "surrogateescape"))
+    streamed, whole = two_repos(tmp_path)
+    got, want = _outcome(streamed, source, PART), _outcome(whole, source, None)
+    assert got == want
+    if name in ("ragged.csv", "utf8.csv"):
+        assert f"line {2502 if name == 'ragged.csv' else 2602}" in str(got)
