@@ -92,7 +92,7 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
 
 def _stream(path: Path, file_type: str | None, delimiter: str | None, target: TableSchema | None,
             part_bytes: int | None) -> TableStream | None:
-    """The file as a stream of parts, or None to read it whole (small, JSON, keyless)."""
+    """The file as a stream of parts, or None to read it whole (small, a JSON document, keyless)."""
     from dl.core.io.stream import PART_BYTES, PART_ROWS, open_stream
     if target is not None and target.is_keyless:
         return None

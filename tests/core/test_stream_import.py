@@ -2,6 +2,7 @@
 same tables, counts and errors as reading the file whole; its building blocks keep their laws."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -230,3 +231,32 @@ def test_streamed_and_whole_imports_agree_on_awkward_files(tmp_path: Path, name:
     assert got == want
     if name in ("ragged.csv", "utf8.csv"):
         assert f"line {2502 if name == 'ragged.csv' else 2602}" in str(got)
+
+
+def _json_line(i: int) -> str:
+    row: dict[str, object] = {"id": 3000 - i, "a": i % 17, "s": f"x{i}", "d": "2024-01-02"}
+    if i > 2000:  # a column that appears late, integers then a fraction
+        row["f"] = 1.5 if i == 2500 else i
+    if i == 2700:
+        row["z"] = None
+    return json.dumps(row)
+
+
+JSONL = "\n".join(_json_line(i) for i in range(3000)) + "\n"
+
+
+@pytest.mark.parametrize("text, error", [
+    (JSONL, None),
+    (JSONL.replace('"a": 12, "s": "x2800"', '"a": "five", "s": "x2800"'), "line 2801, column a: 'five' is a string"),
+    (JSONL.replace('"id": 10,', '"id": 10, "b": 123456789012345678901234567890,'), None),
+])
+def test_streamed_json_lines_import_as_a_whole_read_does(tmp_path: Path, text: str, error: str | None) -> None:
+    source = tmp_path / "t.jsonl"
+    source.write_text(text)
+    if error is None:
+        assert open_stream(source, part_bytes=PART) is not None
+    streamed, whole = two_repos(tmp_path)
+    got, want = _outcome(streamed, source, PART), _outcome(whole, source, None)
+    assert got == want
+    if error:
+        assert error in str(got)
