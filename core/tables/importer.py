@@ -4,7 +4,8 @@ Modes as Dolt's: create (-c) a new table, update (-u) upserting by key, replace 
 contents, append (-a) failing on keys that exist. The file is read strictly (core.io), keys are
 checked for nulls and duplicates with the source lines named, and the counts users see
 (processed, added, modified, unchanged, deleted) come from a tree diff of before and after,
-so they cost what changed, not the table.
+so they cost what changed, not the table. A file over `core.io.stream.PART_BYTES` is read in
+parts and imported in bounded memory (`stream_import`): the same table, counts and errors.
 """
 from __future__ import annotations
 
