@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from dl.terminal_text import printable, printable_lines
@@ -128,17 +128,33 @@ def _mark_colour(cells: list[str], line: str) -> str:
 
 def json_diff(diffs: list["TableDiff"]) -> str:
     """Dolt's JSON shape: {"tables": [{"name", "schema_diff", "data_diff": [{from_row, to_row}]}]}."""
+    return "".join(json_diff_pieces([[diff] for diff in diffs]))
+
+
+def json_diff_pieces(tables: Iterable[Iterable["TableDiff"]]) -> Iterator[str]:
+    """`json_diff` as text pieces, from each table's diff in pieces (`diff_table_pieces`): the
+    same text as `json.dumps` of the whole, built as the rows arrive (bounded memory)."""
     from dl.sql.formats import json_value
-    tables = []
-    for diff in diffs:
-        rows = diff.rows
-        data: list[dict[str, Any]] = []
-        data += [{"from_row": {}, "to_row": row} for row in rows.added.to_pylist()]
-        data += [{"from_row": row, "to_row": {}} for row in rows.removed.to_pylist()]
-        data += [{"from_row": a, "to_row": b}
-                 for a, b in zip(rows.modified_from.to_pylist(), rows.modified_to.to_pylist())]
-        tables.append({"name": diff.name, "schema_diff": _schema_diff(diff), "data_diff": data})
-    return json.dumps({"tables": tables}, default=json_value, ensure_ascii=False) + "\n"
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, default=json_value, ensure_ascii=False)
+    yield '{"tables": ['
+    for number, pieces in enumerate(tables):
+        written = 0
+        for index, diff in enumerate(pieces):
+            if index == 0:
+                yield (", " if number else "") + '{"name": ' + dumps(diff.name) + \
+                    ', "schema_diff": ' + dumps(_schema_diff(diff)) + ', "data_diff": ['
+            rows = diff.rows
+            data = [{"from_row": {}, "to_row": row} for row in rows.added.to_pylist()]
+            data += [{"from_row": row, "to_row": {}} for row in rows.removed.to_pylist()]
+            data += [{"from_row": a, "to_row": b}
+                     for a, b in zip(rows.modified_from.to_pylist(), rows.modified_to.to_pylist())]
+            if data:
+                yield (", " if written else "") + ", ".join(dumps(row) for row in data)
+                written += len(data)
+        yield "]}"
+    yield "]}\n"
 
 
 def _schema_diff(diff: "TableDiff") -> list[str]:
@@ -171,6 +187,25 @@ def csv_diff(diffs: list["TableDiff"]) -> str:
     if len(frames) == 1:
         return to_csv(frames[0])
     return to_csv(pa.concat_tables(frames, promote_options="permissive"))
+
+
+def csv_diff_pieces(pieces: Iterable["TableDiff"]) -> Iterator[str]:
+    """`csv_diff` of one table's diff in pieces: the header once, then each piece's rows."""
+    for index, diff in enumerate(pieces):
+        text = csv_diff([diff])
+        yield text if index == 0 else text.split("\n", 1)[1]
+
+
+def sql_diff_pieces(tables: Iterable[Iterable["TableDiff"]]) -> Iterator[str]:
+    """`sql_diff` of each table's diff in pieces (a deleted table is dropped once)."""
+    from dl.sql.script import diff_script
+    for pieces in tables:
+        for index, diff in enumerate(pieces):
+            if index and diff.change.value == "deleted":
+                continue
+            lines = diff_script(diff)
+            if lines:
+                yield "\n".join(lines) + "\n"
 
 
 def sql_diff(diffs: list["TableDiff"]) -> str:

@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from dl.core.hashing import Address
-from dl.core.prolly.node import decode_leaf
 from dl.core.prolly.tree import ProllyTree
 from dl.core.tables.table import Table
 from sqlglot import exp
@@ -74,7 +72,7 @@ class TreeSource:
         ranged = self.low is not None or self.high is not None
         leaves = tree._range_leaves(self.low, self.high, check_leaves=False) if ranged else tree.leaf_addresses(check_leaves=False)
         for start in range(0, len(leaves), LEAVES_PER_READ):
-            for leaf in _uncached_leaves(tree, leaves[start:start + LEAVES_PER_READ]):
+            for leaf in tree.read_leaves(leaves[start:start + LEAVES_PER_READ]):
                 if ranged:
                     leaf = self._in_range(tree, leaf)
                 if leaf.num_rows:
@@ -94,13 +92,6 @@ class TreeSource:
             return pa.concat_batches(rows.to_batches()) if rows.num_rows else \
                 pa.RecordBatch.from_pylist([], schema=self.schema)
         return leaf.select(self.columns)
-
-
-def _uncached_leaves(tree: ProllyTree, addresses: list[Address]) -> list[pa.RecordBatch]:
-    """Leaves decoded straight from the store: a scan larger than the node cache would only
-    evict what point reads need from it."""
-    found = tree.store.get_many(addresses)
-    return [decode_leaf(found[a], tree.layout.schema, a) for a in addresses]
 
 
 def used_columns(node: exp.Table, table: Table) -> list[str] | None:
@@ -126,11 +117,7 @@ def used_columns(node: exp.Table, table: Table) -> list[str] | None:
         elif isinstance(item, exp.Identifier):
             if item.name.lower() in names:
                 used.add(names[item.name.lower()])
-        elif isinstance(item, exp.Join) and str(item.method or "").upper() == "NATURAL":
-            return None
-        elif isinstance(item, (exp.Summarize, exp.Describe, exp.Pivot)) or (
-                isinstance(item, exp.Anonymous) and item.name.lower() == "columns"):
-            return None
-        elif type(item).__name__ in ("Columns", "Unpivot"):
+        elif isinstance(item, exp.Join) and str(item.method or "").upper() == "NATURAL" or isinstance(item, (exp.Summarize, exp.Describe, exp.Pivot)) or (
+                isinstance(item, exp.Anonymous) and item.name.lower() == "columns") or type(item).__name__ in ("Columns", "Unpivot"):
             return None
     return [c for c in table.schema.names if c in used]

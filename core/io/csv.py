@@ -51,22 +51,43 @@ def read_csv(path: Path, data: Source, delimiter: str, schema: pa.Schema | None,
     names, header_line = _header(path, data, delimiter)
     if schema is not None:
         check_known(path, names, schema, header_line)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        line_count = pool.submit(count_lines, data)  # numpy, alongside Arrow's parsing
-        table = _split(path, data, names, delimiter, line_offset, first_row)
-        if table.num_rows == 0 and schema is None:
-            raise InputError(f"{path} has a header but no rows: column types cannot be "
-                             f"inferred (give a schema)", line=header_line)
-        lines = pool.submit(_row_lines, data, table, header_line, delimiter, line_count.result())
-        parts = [[(start, pool.submit(_convert, part, _target(path, name, schema)))
-                  for start, part in _halves(table.column(i))] for i, name in enumerate(names)]
-        found = lines.result()
-        where = Where(path, found + line_offset if found is not None else None, first_row)
-        if quoted_fields(data):
-            _check_quotes_closed(path, data, delimiter, found, line_count.result(), line_offset)
-        columns = [_joined(where, name, table.column(i), schema, parts[i])
-                   for i, name in enumerate(names)]
+    pool = _pool()
+    line_count = pool.submit(count_lines, data)  # numpy, alongside Arrow's parsing
+    table = _split(path, data, names, delimiter, line_offset, first_row)
+    if table.num_rows == 0 and schema is None:
+        raise InputError(f"{path} has a header but no rows: column types cannot be "
+                         f"inferred (give a schema)", line=header_line)
+    lines = pool.submit(_row_lines, data, table, header_line, delimiter, line_count.result())
+    parts = [[(start, pool.submit(_convert, part, _target(path, name, schema)))
+              for start, part in _halves(table.column(i))] for i, name in enumerate(names)]
+    found = lines.result()
+    where = Where(path, found + line_offset if found is not None else None, first_row)
+    if quoted_fields(data):
+        _check_quotes_closed(path, data, delimiter, found, line_count.result(), line_offset)
+    columns = [_joined(where, name, table.column(i), schema, parts[i])
+               for i, name in enumerate(names)]
     return ReadResult(pa.table(columns, names=names), where.lines)
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _forget_pool() -> None:
+    """A forked child has none of the parent's threads: it must start its own pool."""
+    global _POOL
+    _POOL = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool for every read: a file read in parts reuses its threads (new threads per part
+    would each get a fresh malloc arena, and freed memory piles up in them)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+    return _POOL
 
 
 def _row_lines(data: Source, table: pa.Table, header_end: int, delimiter: str,

@@ -60,12 +60,15 @@ def _skip(text: str, pos: int) -> int:
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs)
 
 
-def read_json(path: Path, data: bytes, schema: pa.Schema | None, *, lines: bool) -> ReadResult:
-    """Reads a JSON (`lines=False`) or JSON-lines file's bytes into a table."""
-    text = _decode(path, data)
+def read_json(path: Path, data: bytes, schema: pa.Schema | None, *, lines: bool,
+              line_offset: int = 0) -> ReadResult:
+    """Reads a JSON (`lines=False`) or JSON-lines file's bytes into a table.
+
+    `line_offset`: lines of the file before `data` (a JSON-lines file read in blocks)."""
+    text = _decode(path, data, line_offset)
     if not text.strip():
         raise InputError(f"{path} is an empty file")
-    rows, numbers = _line_rows(path, text) if lines else _document_rows(path, text)
+    rows, numbers = _line_rows(path, text, line_offset) if lines else _document_rows(path, text)
     where = Where(path, np.asarray(numbers, dtype=np.int64))
     names = _column_names(where, rows)
     if not rows and schema is None:
@@ -77,11 +80,11 @@ def read_json(path: Path, data: bytes, schema: pa.Schema | None, *, lines: bool)
     return ReadResult(pa.table(columns, names=names), where.lines)
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _decode(path: Path, data: bytes, line_offset: int = 0) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1 + line_offset
         bad = show(data[exc.start:exc.start + 8])
         raise InputError(f"{path}, line {line}: invalid UTF-8 ({bad})", line=line) from None
 
@@ -173,11 +176,11 @@ def _rows_member(path: Path, text: str, pos: int) -> tuple[list[Any], list[int],
     return found[0], found[1], pos
 
 
-def _line_rows(path: Path, text: str) -> tuple[list[Any], list[int]]:
+def _line_rows(path: Path, text: str, line_offset: int = 0) -> tuple[list[Any], list[int]]:
     """One JSON value per non-blank line."""
     rows: list[Any] = []
     numbers: list[int] = []
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(text.split("\n"), start=1 + line_offset):
         if not line.strip():
             continue
         try:
@@ -247,6 +250,11 @@ def _big_integers(values: list[Any]) -> pa.Array:
     if all(v is None or abs(v) < 10**38 for v in values):
         return pa.array([None if v is None else Decimal(v) for v in values], BIGINT)
     return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def kind_of(value: Any) -> str:
+    """How a message names a JSON value's kind: `an integer`, `a string`..."""
+    return _kind(value)
 
 
 def _kind(value: Any) -> str:

@@ -13,7 +13,12 @@ A file over `PART_BYTES` is read part by part with the same strict readers as a 
   cannot be cut safely and is read whole.
 - Parquet: record batches of `PART_ROWS` rows (`ParquetFile.iter_batches`), cast by name to a
   given schema; rows are named by number.
-- JSON documents and JSON lines are read whole (not streamed yet).
+- JSON lines: blocks of whole lines read by `core.io.json.read_json`, with the whole file's line
+  numbers; without a schema, the columns (in order of first appearance) and their types are
+  joined across blocks in a first pass as for CSV, and a column holding values of different
+  kinds in different blocks (numbers here, strings there) is refused as the whole-file reader
+  refuses it, naming the line.
+- JSON documents (`{"rows": [...]}`) are read whole (not streamed yet).
 
 `open_stream` returns None where a file is read whole (small, or a format not streamed); the
 caller then uses `read_table_file`. Parts are re-readable: `parts()` starts again from the top.
@@ -29,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 from dl.core.io.formats import check_readable, detect_format, text_delimiter
 
-PART_BYTES = 64 << 20
+PART_BYTES = 32 << 20
 PART_ROWS = 1 << 20
 HEADER_BYTES = 1 << 20  # a header line longer than this is read whole
 _QUOTE = ord('"')
@@ -76,10 +81,10 @@ def open_stream(path: str | Path, *, file_type: str | None = None, schema: pa.Sc
     kind = detect_format(path, file_type)
     if kind == "parquet":
         return _parquet_stream(path, schema, part_rows)
-    if kind in ("json", "jsonl"):
+    if kind == "json" or path.stat().st_size <= part_bytes:
         return None
-    if path.stat().st_size <= part_bytes:
-        return None
+    if kind == "jsonl":
+        return _jsonl_stream(path, schema, part_bytes)
     return _csv_stream(path, text_delimiter(kind, delimiter), schema, part_bytes)
 
 
@@ -95,7 +100,6 @@ def _is_regular_file(path: Path) -> bool:
 
 def _parquet_stream(path: Path, schema: pa.Schema | None, part_rows: int) -> TableStream | None:
     import pyarrow.parquet as pq
-
     from dl.core.io.formats import Where, check_known
     from dl.core.io.parquet import cast_table
     try:
@@ -197,11 +201,8 @@ def _whole_records(file: BinaryIO, body: bytes) -> bytes:
     a newline after an even number of quotes, or the end of the file."""
     quotes = body.count(b'"')
     cut = body.rfind(b"\n")
-    if quotes % 2 == 0 and cut >= 0:  # the common case: no field open at the last newline?
-        if body.count(b'"', cut) % 2 == 0:
-            tail = body[cut + 1:]
-            file.seek(-len(tail), 1)
-            return body[:cut + 1]
+    if cut >= 0 and quotes % 2 == 0 and body.count(b'"', cut) % 2 == 0:
+        return body[:cut + 1]  # the common case: no field is open at the last newline
     while True:
         more = file.read(1 << 16)
         if not more:
@@ -253,6 +254,92 @@ def _joined_schema(path: Path, delimiter: str, start: int, names: list[str],
                 continue
             types[i] = column.type if types[i] is None else join_types(types[i], column.type)
     return pa.schema([pa.field(n, t if t is not None else pa.string()) for n, t in zip(names, types)])
+
+
+# -- JSON lines ------------------------------------------------------------------------------------
+
+def _jsonl_stream(path: Path, schema: pa.Schema | None, part_bytes: int) -> TableStream:
+    blocks = _line_blocks(path, part_bytes)
+    if schema is None:
+        schema = _joined_json_schema(path, blocks)
+    known = schema
+
+    def parts() -> Iterator[Part]:
+        for table, lines, first in _read_json_blocks(path, blocks, known):
+            yield Part(table, lines, first)
+    return TableStream(path, known, parts, lines_known=True)
+
+
+def _line_blocks(path: Path, part_bytes: int) -> list[Block]:
+    """Blocks of whole lines of about `part_bytes` (a JSON line holds no raw newline)."""
+    size = path.stat().st_size
+    blocks: list[Block] = []
+    begin, lines = 0, 0
+    with open(path, "rb") as file:
+        while begin < size:
+            file.seek(begin)
+            body = file.read(part_bytes)
+            while not body.endswith(b"\n"):
+                more = file.read(1 << 16)
+                if not more:
+                    break
+                cut = more.find(b"\n")
+                body += more if cut < 0 else more[:cut + 1]
+                if cut >= 0:
+                    break
+            blocks.append(Block(begin, begin + len(body), lines))
+            lines += body.count(b"\n")
+            begin += len(body)
+    return blocks
+
+
+def _read_json_blocks(path: Path, blocks: list[Block], schema: pa.Schema | None
+                      ) -> Iterator[tuple[pa.Table, np.ndarray | None, int]]:
+    from dl.core.io.json import read_json
+    first = 0
+    with open(path, "rb") as file:
+        for block in blocks:
+            file.seek(block.begin)
+            body = file.read(block.end - block.begin)
+            if not body.strip():
+                continue
+            read = read_json(path, body, schema, lines=True, line_offset=block.lines_before)
+            yield read.table, read.line_numbers, first
+            first += read.table.num_rows
+
+
+def _joined_json_schema(path: Path, blocks: list[Block]) -> pa.Schema:
+    """Columns in order of first appearance, types joined across blocks; kinds may not mix."""
+    from dl.core.errors import InputError
+    from dl.core.io.json import kind_of
+    types: dict[str, pa.DataType | None] = {}
+    for table, lines, _ in _read_json_blocks(path, blocks, None):
+        for name, column in zip(table.column_names, table.columns):
+            known = types.get(name)
+            if _no_evidence(column):
+                types.setdefault(name, None)
+                continue
+            if known is not None and _json_family(known) != _json_family(column.type):
+                index = int(np.flatnonzero(column.is_valid().to_numpy(zero_copy_only=False))[0])
+                value = column[index].as_py()
+                line = int(lines[index]) if lines is not None else None
+                raise InputError(f"{path}, line {line}, column {name}: {value!r} is "
+                                 f"{kind_of(value)}, but the column's first value is "
+                                 f"{_json_family(known)}", line=line, column=name)
+            types[name] = column.type if known is None else join_types(known, column.type)
+    return pa.schema([pa.field(n, t if t is not None else pa.string()) for n, t in types.items()])
+
+
+def _json_family(kind: pa.DataType) -> str:
+    if pa.types.is_boolean(kind):
+        return "a boolean"
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "a number"
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return "an array"
+    if pa.types.is_struct(kind):
+        return "an object"
+    return "a string"
 
 
 def join_types(a: pa.DataType, b: pa.DataType) -> pa.DataType:

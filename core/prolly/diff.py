@@ -177,7 +177,16 @@ def cells_differ(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -
 
 def iter_diff(old: ProllyTree, new: ProllyTree, *, window: int = 256) -> Iterator[TreeDiff]:
     """`diff_trees` in pieces, in key order, holding about `window` differing leaves per side
-    at a time: the diff of a change larger than memory (an import, a merge, `dl diff -r csv`).
+    at a time: the diff of a change larger than memory (an import, a merge, `dl diff -r csv`)."""
+    for piece, _ in iter_diff_covering(old, new, window=window):
+        if len(piece):
+            yield piece
+
+
+def iter_diff_covering(old: ProllyTree, new: ProllyTree, *,
+                       window: int = 256) -> Iterator[tuple[TreeDiff, bytes | None]]:
+    """The pieces of `iter_diff` (empty ones too), each with the key up to which the diff is
+    now complete (None after the last piece): what a merge of two diffs aligns on.
 
     Each step reads the next leaves of a side whose rows in hand are used up, and diffs the
     rows of both sides up to the smaller last key of the sides that still have leaves, so a
@@ -187,20 +196,18 @@ def iter_diff(old: ProllyTree, new: ProllyTree, *, window: int = 256) -> Iterato
     old_rows, new_rows, i, j = empty, empty, 0, 0
     while True:
         if old_rows.num_rows == 0 and i < len(old_leaves):
-            old_rows, i = old._table(old.nodes(old_leaves[i:i + window])), i + window
+            old_rows, i = old._table(old.read_leaves(old_leaves[i:i + window])), i + window
         if new_rows.num_rows == 0 and j < len(new_leaves):
-            new_rows, j = new._table(new.nodes(new_leaves[j:j + window])), j + window
+            new_rows, j = new._table(new.read_leaves(new_leaves[j:j + window])), j + window
         ends = [_last_key(old, rows) for rows, more in ((old_rows, i < len(old_leaves)),
                                                         (new_rows, j < len(new_leaves))) if more]
         if not ends:
-            if old_rows.num_rows or new_rows.num_rows:
-                yield diff_rows(old, old_rows, new_rows)
+            yield diff_rows(old, old_rows, new_rows), None
             return
         cutoff = min(ends)
         old_head, old_rows = _split_at(old, old_rows, cutoff)
         new_head, new_rows = _split_at(new, new_rows, cutoff)
-        if old_head.num_rows or new_head.num_rows:
-            yield diff_rows(old, old_head, new_head)
+        yield diff_rows(old, old_head, new_head), cutoff
 
 
 def _last_key(tree: ProllyTree, rows: pa.Table) -> bytes:

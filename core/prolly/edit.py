@@ -39,8 +39,8 @@ class Window:
 class _Walk:
     """The nodes of one tree by path, decoded once per edit."""
 
-    def __init__(self, tree: ProllyTree) -> None:
-        self.tree = tree
+    def __init__(self, tree: ProllyTree, *, cache_leaves: bool = True) -> None:
+        self.tree, self.cache_leaves = tree, cache_leaves
         root = tree.root_node()
         self.height = root.level if isinstance(root, InternalNode) else 0
         self._nodes: dict[Path, object] = {(): root}
@@ -50,9 +50,16 @@ class _Walk:
         if found is None:
             parent = self.node(path[:-1])
             address = parent.entries.address(path[-1])  # type: ignore[attr-defined]
-            found = self.tree.nodes_at([address], self.height - len(path))[0]
+            found = self._load([address], self.height - len(path))[0]
             self._nodes[path] = found
         return found
+
+    def _load(self, addresses: list[Address], level: int) -> list[object]:
+        """Nodes at `level`; leaves past the node cache when the edit is a large one (the
+        leaves it replaces would only evict what point reads keep there)."""
+        if level == 0 and not self.cache_leaves:
+            return list(self.tree.read_leaves(addresses))
+        return list(self.tree.nodes_at(addresses, level))
 
     def remember(self, path: Path, node: object) -> None:
         self._nodes[path] = node
@@ -84,7 +91,7 @@ class _Walk:
                     address = node.entries.address(index)  # type: ignore[attr-defined]
                     children.append((path + (index,), offset, offset + len(group), address))
                     offset += len(group)
-            loaded = self.tree.nodes_at([c[3] for c in children], self.height - len(frontier[0][0]) - 1)
+            loaded = self._load([c[3] for c in children], self.height - len(frontier[0][0]) - 1)
             for child, node in zip(children, loaded):
                 self.remember(child[0], node)
             frontier = [(p, lo, hi) for p, lo, hi, _ in children]
@@ -106,13 +113,50 @@ def apply_edits(tree: ProllyTree, upserts: pa.Table | pa.RecordBatch | None = No
         return tree.with_root(build_tree(tree.store, layout, up_batch))
     if not len(up_keys) and not len(del_keys):
         return tree
+    if len(up_keys) + len(del_keys) > EDIT_CHUNK_KEYS:
+        return _apply_in_chunks(tree, up_batch, up_keys, del_keys)
+    return _apply_sorted(tree, up_batch, up_keys, del_keys)
+
+
+EDIT_CHUNK_KEYS = 4096
+"""Edit keys applied at a time: an edit touches at most this many leaves at once, so a large
+edit (a 1% update touches every leaf) holds a bounded part of the tree, not all of it."""
+
+
+def _apply_in_chunks(tree: ProllyTree, up_batch: pa.RecordBatch, up_keys: np.ndarray,
+                     del_keys: np.ndarray) -> ProllyTree:
+    """A large edit applied as consecutive key ranges of `EDIT_CHUNK_KEYS` keys, each an
+    in-place edit of the tree the previous one left: the same rows, so the same root
+    (history independence), with each leaf still rewritten about once."""
+    every = np.sort(np.concatenate([up_keys, del_keys]))
+    ends = list(every[EDIT_CHUNK_KEYS - 1::EDIT_CHUNK_KEYS]) + [None]
+    up_start = del_start = 0
+    for end in ends:
+        up_stop = len(up_keys) if end is None else int(np.searchsorted(up_keys, end, side="right"))
+        del_stop = len(del_keys) if end is None else int(np.searchsorted(del_keys, end, side="right"))
+        if up_stop > up_start or del_stop > del_start:
+            tree = _apply_sorted(tree, up_batch.slice(up_start, up_stop - up_start),
+                                 up_keys[up_start:up_stop], del_keys[del_start:del_stop],
+                                 cache_leaves=False)
+        up_start, del_start = up_stop, del_stop
+    return tree
+
+
+def _apply_sorted(tree: ProllyTree, up_batch: pa.RecordBatch, up_keys: np.ndarray,
+                  del_keys: np.ndarray, *, cache_leaves: bool = True) -> ProllyTree:
+    """`apply_edits` of sorted, unique, disjoint upserts and deletes to a non-empty tree."""
+    if not len(up_keys) and not len(del_keys):
+        return tree
     writer = NodeWriter()
-    walk = _Walk(tree)
+    walk = _Walk(tree, cache_leaves=cache_leaves)
     changes = _leaf_changes(walk, up_batch, up_keys, del_keys)
     root = _rewrite(walk, changes, writer)
     tree.store.put_many(writer.chunks)
-    for address, node in writer.nodes.items():  # the next statement reads them: keep them decoded
-        NODE_CACHE.put((address.raw, layout.fingerprint), node, len(writer.chunks[address]) + HEADER_BYTES)
+    if cache_leaves:  # the next statement reads them: keep them decoded (a large edit, in
+        # windows past the cache, would only push everything else out)
+        fingerprint = tree.layout.fingerprint
+        for address, node in writer.nodes.items():
+            NODE_CACHE.put((address.raw, fingerprint), node, len(writer.chunks[address]) + HEADER_BYTES)
     return tree.with_root(root)
 
 

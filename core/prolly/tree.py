@@ -174,9 +174,13 @@ class ProllyTree:
         reads keep in the node cache."""
         addresses = self.leaf_addresses(check_leaves=False)
         for start in range(0, len(addresses), batch_leaves):
-            part = addresses[start:start + batch_leaves]
-            found = self.store.get_many(part)
-            yield from (decode_leaf(found[a], self.layout.schema, a) for a in part)
+            yield from self.read_leaves(addresses[start:start + batch_leaves])
+
+    def read_leaves(self, addresses: list[Address]) -> list[pa.RecordBatch]:
+        """Leaves decoded straight from the store, past the node cache (streaming readers:
+        a pass over more leaves than the cache holds would only evict what others reuse)."""
+        found = self.store.get_many(addresses)
+        return [decode_leaf(found[a], self.layout.schema, a) for a in addresses]
 
     def get_many(self, keys: np.ndarray) -> pa.Table:
         """Rows whose encoded key is in `keys` (sorted or not), in key order."""

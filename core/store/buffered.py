@@ -30,7 +30,7 @@ from dl.core.maintenance.links import links
 from dl.core.store.base import ChunkStore, RefUpdate, StoreStats
 
 
-SPILL_BYTES = 128 << 20
+SPILL_BYTES = 64 << 20
 
 
 class BufferedStore:

@@ -14,12 +14,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import pyarrow as pa
 from dl.core.prolly.layout import RowLayout
 
-MERGE_BATCH_ROWS = 8192  # rows per run read at a time: memory is about runs x this x row size
+MERGE_BATCH_ROWS = 2048  # rows per run read at a time: memory is about runs x this x row size
 
 
 class RunSorter:
@@ -33,7 +34,7 @@ class RunSorter:
         self.directory = Path(tempfile.mkdtemp(prefix="sort-", dir=directory))
         self.runs: list[Path] = []
 
-    def __enter__(self) -> RunSorter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -4,7 +4,8 @@ Modes as Dolt's: create (-c) a new table, update (-u) upserting by key, replace 
 contents, append (-a) failing on keys that exist. The file is read strictly (core.io), keys are
 checked for nulls and duplicates with the source lines named, and the counts users see
 (processed, added, modified, unchanged, deleted) come from a tree diff of before and after,
-so they cost what changed, not the table.
+so they cost what changed, not the table. A file over `core.io.stream.PART_BYTES` is read in
+parts and imported in bounded memory (`stream_import`): the same table, counts and errors.
 """
 from __future__ import annotations
 
@@ -112,7 +113,7 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
 
 def _stream(path: Path, file_type: str | None, delimiter: str | None, target: TableSchema | None,
             part_bytes: int | None) -> TableStream | None:
-    """The file as a stream of parts, or None to read it whole (small, JSON, keyless)."""
+    """The file as a stream of parts, or None to read it whole (small, a JSON document, keyless)."""
     from dl.core.io.stream import PART_BYTES, PART_ROWS, open_stream
     if target is not None and target.is_keyless:
         return None

@@ -8,12 +8,12 @@ Keyless tables diff their hidden (row hash, count) trees and report copies added
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 import numpy as np
 import pyarrow as pa
-from dl.core.prolly.diff import TreeDiff, cells_differ, diff_rows, diff_trees, diff_trees_in_steps
+from dl.core.prolly.diff import TreeDiff, cells_differ, diff_rows, diff_trees, diff_trees_in_steps, iter_diff
 from dl.core.prolly.layout import RowLayout
 from dl.core.prolly.tree import ProllyTree
 from dl.core.store.base import ChunkStore
@@ -59,6 +59,16 @@ class TableDiff:
     def columns(self) -> list[str]:
         """Columns of the row tables: the union, new schema's order first."""
         return self.rows.added.schema.names
+
+    def piece(self, rows: TreeDiff, first: bool) -> "TableDiff":
+        """This diff with `rows`; a later piece (not `first`) is a plain row change (of a
+        deleted table: more rows it held)."""
+        if first:
+            return replace(self, rows=rows)
+        if self.change is TableChange.DELETED:
+            return replace(self, schema_changes=[], rows=rows)
+        return replace(self, change=TableChange.MODIFIED, from_schema=self.to_schema or self.from_schema,
+                       to_schema=self.to_schema or self.from_schema, schema_changes=[], rows=rows)
 
     def stat(self) -> DiffStat:
         cells = 0
@@ -110,23 +120,86 @@ def diff_table_in_steps(name: str, before: Table | None, after: Table | None) ->
                         TreeDiff(empty, empty, empty, empty), *counts)
 
 
+def table_pairs(store: ChunkStore, old: RootValue, new: RootValue,
+                tables: list[str] | None = None) -> list[tuple[str, Table | None, Table | None]]:
+    """(name, before, after) of each changed table, by name: what `diff_roots` diffs, unread."""
+    changed = new.changed_tables(old)
+    return [(n, _table(store, old, n), _table(store, new, n))
+            for n in changed if tables is None or n in tables]
+
+
+DIFF_WINDOW = 256  # differing leaves per side held at a time by a diff in pieces
+
+
+def diff_table_pieces(name: str, before: Table | None, after: Table | None, *,
+                      window: int | None = None) -> Iterator[TableDiff]:
+    """`diff_tables` in pieces (at least one), in key order, each holding the changes among
+    about `window` leaves per side: a diff larger than memory, for output that streams
+    (`dl diff -r json|csv|sql`). The first piece is the table's diff with its first rows; the
+    later ones carry rows only (a modified table with no schema change), so rendering each
+    piece as it comes gives the whole diff. A schema change still reads both tables whole."""
+    whole = diff_tables(name, before, after, rows=False)
+    pieces: Iterator[TreeDiff]
+    if before and after and before.schema == after.schema:
+        pieces = iter_diff(before.tree, after.tree, window=window or DIFF_WINDOW)
+        if before.schema.is_keyless:
+            pieces = (_keyless_rows(before.schema, p) for p in pieces)
+    elif before is None or after is None:
+        pieces = _one_side(before, after, whole.rows.added.schema)
+    else:
+        pieces = iter([_rows_by_scan(before, after)])
+    first = True
+    for rows in pieces:
+        if not first and not len(rows):
+            continue
+        yield whole.piece(rows, first)
+        first = False
+    if first:
+        yield whole
+
+
+def _one_side(before: Table | None, after: Table | None, union: pa.Schema) -> Iterator[TreeDiff]:
+    """An added or deleted table's rows, leaf by leaf, as added or removed rows."""
+    table = after if after is not None else before
+    assert table is not None
+    empty = union.empty_table()
+    for leaf in table.tree.stream_leaves():
+        rows = _project(table.user_rows(pa.Table.from_batches([leaf])), union)
+        yield TreeDiff(rows, empty, empty, empty) if after is not None else TreeDiff(empty, rows, empty, empty)
+
+
 def _table(store: ChunkStore, root: RootValue, name: str) -> Table | None:
     address = root.tables.get(name)
     return None if address is None else Table(store, TableValue.decode(store.get(address), address))
 
 
-def diff_tables(name: str, before: Table | None, after: Table | None) -> TableDiff:
-    """Row and schema changes of one table (either side may be absent)."""
+def diff_tables(name: str, before: Table | None, after: Table | None, *,
+                rows: bool = True) -> TableDiff:
+    """Row and schema changes of one table (either side may be absent); with `rows=False`,
+    no rows are read and the row tables are empty (the shape of the diff only)."""
     change = TableChange.ADDED if before is None else TableChange.DELETED if after is None \
         else TableChange.MODIFIED
     old_schema = before.schema if before else None
     new_schema = after.schema if after else None
+    if not rows:
+        union = pa.schema(_union_fields(old_schema, new_schema)) if not (
+            before and after and before.schema == after.schema) else _user_schema(before)
+        empty = union.empty_table()
+        return TableDiff(name, change, old_schema, new_schema, schema_changes(old_schema, new_schema),
+                         TreeDiff(empty, empty, empty, empty), before.count() if before else 0,
+                         after.count() if after else 0)
     if before and after and before.schema == after.schema:
         rows = _same_schema_rows(before, after)
     else:
         rows = _rows_by_scan(before, after)
     return TableDiff(name, change, old_schema, new_schema, schema_changes(old_schema, new_schema),
                      rows, before.count() if before else 0, after.count() if after else 0)
+
+
+def _user_schema(table: Table) -> pa.Schema:
+    """The columns users see of a table's rows (a keyless table's hidden ones dropped)."""
+    arrow = table.schema.arrow
+    return pa.schema([arrow.field(n) for n in table.schema.names])
 
 
 def _same_schema_rows(before: Table, after: Table) -> TreeDiff:

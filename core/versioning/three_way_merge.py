@@ -5,7 +5,8 @@ table. A table changed on one side only takes that side. A table changed on both
 schema (a column added on one side, or the same column added on both alike, merges;
 incompatible changes raise `SchemaConflict` before anything is written) and then its rows by
 primary key, from the two tree diffs base->ours and base->theirs, so the cost follows the size
-of the diffs, not of the table. A row changed on both sides merges cell by cell; the same
+of the diffs, not of the table; the diffs are read in pieces aligned by key (`_aligned`), so
+memory holds a few windows of leaves even when the changes are larger than memory. A row changed on both sides merges cell by cell; the same
 cell changed to the same value is no conflict; the same cell changed differently, a delete
 against an update, or one key inserted with different values are conflicts, kept as
 (base, ours, theirs) rows per table for the user to resolve. Rows in conflict keep our values
@@ -13,6 +14,7 @@ in the merged table until resolved.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -21,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dl.core.errors import DlError
 from dl.core.hashing import Address, address_of
-from dl.core.prolly.diff import TreeDiff, cells_differ, diff_trees
+from dl.core.prolly.diff import TreeDiff, cells_differ, diff_trees, iter_diff_covering
 from dl.core.store.base import ChunkStore
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table, TableValue
@@ -192,15 +194,81 @@ def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootVa
     t = _as_schema(store, _load(store, theirs, name), schema)
     if schema.is_keyless:
         return _merge_keyless(name, b, o, t)
-    ours_diff, theirs_diff = diff_trees(b.tree, o.tree), diff_trees(b.tree, t.tree)
-    return _merge_rows(name, schema, o, ours_diff, theirs_diff)
+    result, found = o, []
+    for ours_part, theirs_part in _aligned(b, o, t):
+        upserts, deletes, conflicts = _merge_rows(name, schema, o, ours_part, theirs_part)
+        result = result.apply(upserts, deletes)
+        found.append(conflicts)
+    return result, _joined_conflicts(name, found)
+
+
+Changes = tuple[np.ndarray, pa.Table, pa.Table, np.ndarray]
+"""One side's changed keys (sorted), their base rows, their new rows and change kinds."""
+
+
+def _aligned(base: Table, ours: Table, theirs: Table) -> Iterator[tuple[Changes, Changes]]:
+    """Both sides' changes from the base, a window of the key range at a time: each tree diff
+    is read in pieces (`iter_diff_covering`), and after each piece the changes of both sides
+    up to the key both diffs have covered are merged, so a merge of changes larger than memory
+    holds a few windows of leaves, not the diffs."""
+    sides = [iter_diff_covering(base.tree, ours.tree, window=MERGE_WINDOW),
+             iter_diff_covering(base.tree, theirs.tree, window=MERGE_WINDOW)]
+    held = [_changes(TreeDiff(*[ours.schema.arrow.empty_table()] * 4), ours)] * 2
+    covered: list[bytes | None] = [b"", b""]
+    done = [False, False]
+    while True:
+        behind = 0 if not done[0] and (done[1] or covered[0] <= covered[1]) else 1  # type: ignore[operator]
+        piece = next(sides[behind], None)
+        if piece is None:
+            done[behind] = True
+        else:
+            held[behind] = _concat(held[behind], _changes(piece[0], ours))
+            covered[behind] = piece[1]
+            done[behind] = piece[1] is None
+        if all(done):
+            yield held[0], held[1]
+            return
+        cutoff = min(c for c, d in zip(covered, done) if not d)  # type: ignore[type-var]
+        heads = [_split(h, cutoff) for h in held]
+        held = [tail for _, tail in heads]
+        if len(heads[0][0][0]) or len(heads[1][0][0]):
+            yield heads[0][0], heads[1][0]
+
+
+MERGE_WINDOW = 256  # differing leaves per side held at a time
+
+
+def _split(changes: Changes, cutoff: bytes) -> tuple[Changes, Changes]:
+    keys, base, new, kinds = changes
+    n = int(np.searchsorted(keys, cutoff, side="right")) if len(keys) else 0
+    return ((keys[:n], base.slice(0, n), new.slice(0, n), kinds[:n]),
+            (keys[n:], base.slice(n), new.slice(n), kinds[n:]))
+
+
+def _concat(a: Changes, b: Changes) -> Changes:
+    if not len(a[0]):
+        return b
+    if not len(b[0]):
+        return a
+    return (np.concatenate([a[0], b[0]]), pa.concat_tables([a[1], b[1]]),
+            pa.concat_tables([a[2], b[2]]), np.concatenate([a[3], b[3]]))
+
+
+def _joined_conflicts(name: str, parts: list[TableConflicts]) -> TableConflicts:
+    if len(parts) == 1:
+        return parts[0]
+    return TableConflicts(name, pa.concat_tables([p.base for p in parts]),
+                          pa.concat_tables([p.ours for p in parts]),
+                          pa.concat_tables([p.theirs for p in parts]),
+                          [c for p in parts for c in p.our_change],
+                          [c for p in parts for c in p.their_change])
 
 
 _KINDS = np.array([RowChange.ADDED.value, RowChange.MODIFIED.value, RowChange.REMOVED.value])
 ADDED, MODIFIED, REMOVED = 0, 1, 2  # codes of `_KINDS`, so kinds compare as numpy arrays
 
 
-def _changes(diff: TreeDiff, table: Table) -> tuple[np.ndarray, pa.Table, pa.Table, np.ndarray]:
+def _changes(diff: TreeDiff, table: Table) -> Changes:
     """One side's changed keys (sorted), their base rows, their new rows, and change kinds
     (ADDED / MODIFIED / REMOVED codes).
 
@@ -227,10 +295,12 @@ def _changes(diff: TreeDiff, table: Table) -> tuple[np.ndarray, pa.Table, pa.Tab
     return keys[order], base_rows.take(take), new_rows.take(take), kinds[order]
 
 
-def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_diff: TreeDiff,
-                theirs_diff: TreeDiff) -> tuple[Table, TableConflicts]:
-    ok, o_base, o_new, o_kind = _changes(ours_diff, ours)
-    tk, t_base, t_new, t_kind = _changes(theirs_diff, ours)
+def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_changes: Changes,
+                theirs_changes: Changes) -> tuple[pa.Table | None, pa.Table | None, TableConflicts]:
+    """Merges both sides' changes of some keys: the upserts and deletes to apply to ours (None
+    when there are none) and the conflicts."""
+    ok, o_base, o_new, o_kind = ours_changes
+    tk, t_base, t_new, t_kind = theirs_changes
     pos = np.searchsorted(ok, tk) if len(ok) else np.zeros(len(tk), dtype=np.int64)
     pos = np.minimum(pos, max(len(ok) - 1, 0))
     both = (ok[pos] == tk) if len(ok) else np.zeros(len(tk), dtype=bool)
@@ -245,11 +315,10 @@ def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_diff: TreeDiff
     names = schema.names
     up = pa.concat_tables([u.select(names) for u in upserts])
     dl = pa.concat_tables([d.select(list(schema.primary_key)) for d in deletes])
-    result = ours.apply(up if up.num_rows else None, dl if dl.num_rows else None)
     o_take, t_take = pa.array(oi, pa.int64()), pa.array(ti, pa.int64())
     conflicts = TableConflicts(name, o_base.take(o_take), o_new.take(o_take), t_new.take(t_take),
                                _KINDS[o_kind[oi]].tolist(), _KINDS[t_kind[ti]].tolist())
-    return result, conflicts
+    return up if up.num_rows else None, dl if dl.num_rows else None, conflicts
 
 
 def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind: np.ndarray,

@@ -111,7 +111,7 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                where: str | None = None, limit: int | None = None,
                result_format: str = "tabular") -> None:
     from dl import render
-    from dl.core.versioning.diff import diff_roots, diff_roots_in_steps
+    from dl.core.versioning.diff import diff_roots, diff_roots_in_steps, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
     if result_format == "tabular" and not (stat or summary or where or limit is not None):
         # the common case streams: each table's changes are written as their leaves are read
@@ -120,6 +120,15 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
             render.write_tabular_diff(diff_roots_in_steps(repo.store, old, new, sides.tables or None),
                                       _writer(stop), colour=use_colour())
         return
+    if stat and not (where or limit is not None or summary):
+        for name, before, after in table_pairs(repo.store, old, new, sides.tables or None):
+            typer.echo(_streamed_stat(name, before, after), nl=False)
+        return
+    if result_format in ("json", "sql", "csv") and not (where or limit is not None or summary):
+        pairs = table_pairs(repo.store, old, new, sides.tables or None)
+        if result_format != "csv" or len(pairs) == 1:
+            _stream_diff(pairs, result_format)
+            return
     diffs = diff_roots(repo.store, old, new, sides.tables or None)
     if where:
         from dl.sql.diff_filter import filter_diff
@@ -153,6 +162,38 @@ def _writer(before_first: Any) -> Any:
             before_first()
         sys.stdout.write(text)
     return write
+
+
+def _streamed_stat(name: str, before, after) -> str:  # type: ignore[no-untyped-def]
+    """`--stat` of one table, its counts summed over the diff's pieces (bounded memory)."""
+    from dataclasses import astuple
+
+    from dl import render
+    from dl.core.versioning.diff import DiffStat, diff_table_pieces
+    first, totals = None, [0, 0, 0, 0]
+    for piece in diff_table_pieces(name, before, after):
+        first = first or piece
+        counts = astuple(piece.stat())
+        totals = [t + c for t, c in zip(totals, counts[:4])]
+    assert first is not None  # diff_table_pieces yields at least one piece
+    rows = first.stat()
+    return render.stat_text(first, DiffStat(*totals, rows.old_rows, rows.new_rows))
+
+
+def _stream_diff(pairs: list, result_format: str) -> None:
+    """A machine-readable diff written as it is computed, a window of leaves at a time, so a
+    change larger than memory prints in bounded memory (the same text as the whole diff)."""
+    from dl import render
+    from dl.core.versioning.diff import diff_table_pieces
+    tables = (diff_table_pieces(name, before, after) for name, before, after in pairs)
+    if result_format == "json":
+        texts = render.json_diff_pieces(tables)
+    elif result_format == "sql":
+        texts = render.sql_diff_pieces(tables)
+    else:
+        texts = render.csv_diff_pieces(next(tables))
+    for text in texts:
+        typer.echo(text, nl=False)
 
 
 def show(ctx: typer.Context,

@@ -2,6 +2,7 @@
 same tables, counts and errors as reading the file whole; its building blocks keep their laws."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-
 from dl.core.errors import DuplicateKey, InputError
 from dl.core.io.stream import join_types, open_stream
 from dl.core.prolly.builder import TreeBuilder, build_tree
@@ -181,3 +181,82 @@ def test_buffered_store_spills_leaves_but_lands_whole() -> None:
     assert tree.scan().equals(rows(20_000, shuffled=False))
     assert buffer.flush()
     assert ProllyTree(inner, LAYOUT, root).count() == 20_000
+
+
+def test_a_large_edit_applied_in_key_chunks_gives_the_canonical_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dl.core.prolly import edit
+    store = MemoryStore()
+    data = rows(20_000, shuffled=False)
+    tree = ProllyTree(store, LAYOUT, build_tree(store, LAYOUT, data))
+    changed = rows(20_000, seed=4, shuffled=False).filter(pa.array(np.arange(20_000) % 9 == 0))
+    gone = np.arange(5, 20_000, 11)
+    gone = gone[gone % 9 != 0]
+    deletes = LAYOUT.keys_of(pa.table({"id": pa.array(gone, pa.int64())}))
+    monkeypatch.setattr(edit, "EDIT_CHUNK_KEYS", 100)
+    chunked = apply_edits(tree, changed, deletes)
+    ids = data.column("id").to_numpy()
+    kept = data.filter(pa.array(~np.isin(ids, gone) & (ids % 9 != 0)))
+    expected = pa.concat_tables([kept, changed]).sort_by("id")
+    assert chunked.root == build_tree(MemoryStore(), LAYOUT, expected)
+
+
+def _outcome(repo: Repository, source: Path, part: int | None) -> object:
+    try:
+        import_table(repo, "t", source, ImportMode.CREATE, primary_key=["id"], part_bytes=part)
+    except InputError as exc:
+        return str(exc)
+    table = repo.table("t", "WORKING")
+    return table.value.rows, table.schema
+
+
+LINES = [f'{i},{i * 3 % 17},"x{i}"' for i in range(3000, 0, -1)]
+RAGGED = LINES[:2500] + ["501,7"] + LINES[2501:]
+NOT_UTF8 = LINES[:2600] + ['401,7,"caf\udce9"'] + LINES[2601:]
+
+
+@pytest.mark.parametrize("name, text", [
+    ("crlf.csv", "id,a,s\r\n" + "\r\n".join(LINES) + "\r\n"),
+    ("bom.csv", "\ufeffid,a,s\n" + "\n".join(LINES) + "\n"),
+    ("t.tsv", "id\ta\ts\n" + "\n".join(x.replace(",", "\t") for x in LINES) + "\n"),
+    ("blank.csv", "id,a,s\n" + "\n\n".join(LINES) + "\n\n"),
+    ("stray.csv", "id,a,s\n" + "\n".join(LINES[:1500]) + '\n1,5"2,x\n' + "\n".join(LINES[1501:]) + "\n"),
+    ("ragged.csv", "id,a,s\n" + "\n".join(RAGGED) + "\n"),
+    ("utf8.csv", "id,a,s\n" + "\n".join(NOT_UTF8) + "\n"),
+])
+def test_streamed_and_whole_imports_agree_on_awkward_files(tmp_path: Path, name: str, text: str) -> None:
+    source = tmp_path / name
+    source.write_bytes(text.encode("utf-8", "surrogateescape"))
+    streamed, whole = two_repos(tmp_path)
+    got, want = _outcome(streamed, source, PART), _outcome(whole, source, None)
+    assert got == want
+    if name in ("ragged.csv", "utf8.csv"):
+        assert f"line {2502 if name == 'ragged.csv' else 2602}" in str(got)
+
+
+def _json_line(i: int) -> str:
+    row: dict[str, object] = {"id": 3000 - i, "a": i % 17, "s": f"x{i}", "d": "2024-01-02"}
+    if i > 2000:  # a column that appears late, integers then a fraction
+        row["f"] = 1.5 if i == 2500 else i
+    if i == 2700:
+        row["z"] = None
+    return json.dumps(row)
+
+
+JSONL = "\n".join(_json_line(i) for i in range(3000)) + "\n"
+
+
+@pytest.mark.parametrize("text, error", [
+    (JSONL, None),
+    (JSONL.replace('"a": 12, "s": "x2800"', '"a": "five", "s": "x2800"'), "line 2801, column a: 'five' is a string"),
+    (JSONL.replace('"id": 10,', '"id": 10, "b": 123456789012345678901234567890,'), None),
+])
+def test_streamed_json_lines_import_as_a_whole_read_does(tmp_path: Path, text: str, error: str | None) -> None:
+    source = tmp_path / "t.jsonl"
+    source.write_text(text)
+    if error is None:
+        assert open_stream(source, part_bytes=PART) is not None
+    streamed, whole = two_repos(tmp_path)
+    got, want = _outcome(streamed, source, PART), _outcome(whole, source, None)
+    assert got == want
+    if error:
+        assert error in str(got)

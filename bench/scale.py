@@ -1,0 +1,141 @@
+"""Tables larger than memory, through the CLI as a user runs it: wall seconds and peak RSS of
+each step at 10^6, 10^7 (and 10^8 where time allows) rows.
+
+    python bench/scale.py [ROWS ...] [--sorted] [--keep DIR]
+
+Steps, each a fresh `dl` process measured with `os.wait4` (its own peak RSS, not the
+benchmark's): import a CSV (ids shuffled, so the import sorts in spilled runs; `--sorted` for
+ids in order), commit, `count(*), sum(a)`, a group by, export to CSV, a 1% update (UPDATE of
+every 100th id), commit, `dl diff -r csv` of that update, fsck, gc. Beside them, in the same run:
+DuckDB over the same rows in Parquet (count/sum, group by), the baseline for the query steps.
+Data is made with numpy/pyarrow, written in batches.
+
+Aims (issue 13): peak RSS under 1 GB at every size for import, query and export; time growing
+linearly with rows for bulk work, flat for point work.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DL = str(Path(sys.executable).with_name("dl"))
+BATCH = 1_000_000
+
+
+def write_data(rows: int, folder: Path, shuffled: bool) -> tuple[Path, Path]:
+    """A CSV and a Parquet file of (id, a, b ~10 chars, c), written batch by batch (in a child
+    process: this one stays small, as every step's process starts as a copy of it and the
+    kernel counts that copy in the step's peak RSS)."""
+    subprocess.run([sys.executable, __file__, "--write", str(rows), str(folder)]
+                   + ([] if shuffled else ["--sorted"]), check=True)
+    return folder / "data.csv", folder / "data.parquet"
+
+
+def _write(rows: int, folder: Path, shuffled: bool) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    schema = pa.schema([("id", pa.int64()), ("a", pa.int64()), ("b", pa.string()), ("c", pa.float64())])
+    rng = np.random.default_rng(7)
+    ids = rng.permutation(rows) + 1 if shuffled else np.arange(1, rows + 1)
+    csv_path, parquet_path = folder / "data.csv", folder / "data.parquet"
+    with pacsv.CSVWriter(str(csv_path), schema) as text, pq.ParquetWriter(str(parquet_path), schema) as par:
+        for start in range(0, rows, BATCH):
+            part = ids[start:start + BATCH]
+            batch = pa.record_batch([
+                pa.array(part), pa.array(rng.integers(0, 10**6, len(part))),
+                pa.array(np.char.add("s", np.char.zfill(rng.integers(0, 10**8, len(part)).astype(str), 8))),
+                pa.array(np.round(rng.random(len(part)) * 1000, 4))], schema=schema)
+            text.write_batch(batch)
+            par.write_batch(batch)
+
+
+def run(argv: list[str], cwd: Path, out: Path | None = None) -> tuple[float, float]:
+    """Runs a command; its wall seconds and its own peak RSS in MB (from wait4)."""
+    start = time.perf_counter()
+    with open(out or os.devnull, "wb") as sink:
+        process = subprocess.Popen(argv, cwd=cwd, stdout=sink, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def duckdb_step(parquet: Path, sql: str, cwd: Path) -> tuple[float, float]:
+    code = ("import duckdb; con = duckdb.connect(); "
+            f"con.sql(\"{sql.replace('PARQUET', repr(str(parquet)))}\").fetchall()")
+    return run([sys.executable, "-c", code], cwd)
+
+
+def measure(rows: int, folder: Path, shuffled: bool) -> list[tuple[str, float, float]]:
+    csv_path, parquet = write_data(rows, folder, shuffled)
+    repo = folder / "repo"
+    repo.mkdir()
+    os.environ["DL_HOME"] = str(folder / "home")
+    run([DL, "config", "--global", "--add", "user.name", "bench"], repo)
+    run([DL, "config", "--global", "--add", "user.email", "bench@example.com"], repo)
+    run([DL, "init"], repo)
+    third = rows // 3
+    steps = [
+        ("import", [DL, "table", "import", "-c", "--pk", "id", "t", str(csv_path)]),
+        ("commit", [DL, "commit", "-Am", "import"]),
+        ("count/sum", [DL, "sql", "-q", "select count(*), sum(a) from t"]),
+        ("group by", [DL, "sql", "-q", "select a % 100 as g, count(*), avg(c) from t group by g"]),
+        ("point select", [DL, "sql", "-q", f"select * from t where id = {third}"]),
+        ("export csv", [DL, "table", "export", "-f", "t", str(folder / "out.csv")]),
+        ("1% update", [DL, "sql", "-q", "update t set a = a + 1 where id % 100 = 0"]),
+        ("commit update", [DL, "commit", "-Am", "one percent"]),
+        ("diff -r csv", [DL, "diff", "HEAD~1", "HEAD", "-r", "csv"]),
+        ("fsck", [DL, "fsck"]),
+        ("gc", [DL, "gc"]),
+    ]
+    results = []
+    for name, argv in steps:
+        seconds, peak = run(argv, repo, folder / "step.out")
+        results.append((name, seconds, peak))
+    for name, sql in (("duckdb parquet count/sum", "select count(*), sum(a) from PARQUET"),
+                      ("duckdb parquet group by", "select a % 100 as g, count(*), avg(c) from PARQUET group by g")):
+        seconds, peak = duckdb_step(parquet, sql, repo)
+        results.append((name, seconds, peak))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", nargs="*", type=int, default=[10**6, 10**7])
+    parser.add_argument("--sorted", action="store_true", help="ids in key order (no sort needed)")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--write", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.write:
+        _write(int(args.write[0]), Path(args.write[1]), not args.sorted)
+        return
+    table: dict[str, dict[int, tuple[float, float]]] = {}
+    for rows in args.rows:
+        folder = Path(tempfile.mkdtemp(prefix=f"dl-scale-{rows}-", dir=args.keep))
+        try:
+            for name, seconds, peak in measure(rows, folder, not args.sorted):
+                table.setdefault(name, {})[rows] = (seconds, peak)
+                print(f"{rows:>12,}  {name:<26} {seconds:8.2f} s  {peak:8.0f} MB", flush=True)
+        finally:
+            if args.keep is None:
+                shutil.rmtree(folder, ignore_errors=True)
+    print("\n| step | " + " | ".join(f"{r:,} rows: s / peak RSS MB" for r in args.rows) + " |")
+    print("|---|" + "---|" * len(args.rows))
+    for name, cells in table.items():
+        print(f"| {name} | " + " | ".join(f"{cells[r][0]:.2f} / {cells[r][1]:.0f}" if r in cells else "-"
+                                         for r in args.rows) + " |")
+    print(f"\n(ids {'in key order' if args.sorted else 'shuffled'}; one run per size; machine shared "
+          f"and loaded: {os.getloadavg()[0]:.1f} load average)")
+
+
+if __name__ == "__main__":
+    main()
