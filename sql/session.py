@@ -199,14 +199,8 @@ class Session:
         if stream and kind is Kind.QUERY and not functions.calls(statement.expression, procedures.PROCEDURES):
             self._stream = self._select_stream(statement)
             return Result(statement.text, ResultKind.ROWS, stream=self._stream)
-        if kind is Kind.BEGIN:
-            return self._begin(statement.text)
-        if kind is Kind.COMMIT:
-            self._commit()
-            return Result(statement.text, ResultKind.OK, message="committed")
-        if kind is Kind.ROLLBACK:
-            self.rollback()
-            return Result(statement.text, ResultKind.OK, message="rolled back")
+        if kind in (Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK):
+            return self._transaction_control(kind.name, statement.text)
         if kind is Kind.CALL:
             return self._call(statement)
         if kind is Kind.QUERY:
@@ -219,20 +213,24 @@ class Session:
             return self._delete_conflicts(statement)
         return self._write(statement)
 
+    def _transaction_control(self, word: str, text: str) -> Result:
+        """BEGIN, COMMIT or ROLLBACK (`word`), however the statement was recognized."""
+        if word == "BEGIN":
+            return self._begin(text)
+        if word == "COMMIT":
+            self._commit()
+            return Result(text, ResultKind.OK, message="committed")
+        self.rollback()
+        return Result(text, ResultKind.OK, message="rolled back")
+
     # --- point statements (by full primary key) ----------------------------------------------
 
     def _run_point(self, statement: PointStatement) -> Result | None:
         """Runs a recognized point statement; None when it must take the general path
         (nothing was read into the session's state or written then)."""
         verb = statement.verb
-        if verb is Verb.BEGIN:
-            return self._begin(statement.text)
-        if verb is Verb.COMMIT:
-            self._commit()
-            return Result(statement.text, ResultKind.OK, message="committed")
-        if verb is Verb.ROLLBACK:
-            self.rollback()
-            return Result(statement.text, ResultKind.OK, message="rolled back")
+        if verb in (Verb.BEGIN, Verb.COMMIT, Verb.ROLLBACK):
+            return self._transaction_control(verb.name, statement.text)
         try:
             if verb is Verb.SELECT:
                 return Result(statement.text, ResultKind.ROWS, table=point.select(self._view(), statement))

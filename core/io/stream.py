@@ -231,17 +231,12 @@ def _read_blocks(path: Path, delimiter: str, start: int, blocks: list[Block],
     header = _read_at(path, 0, start)
     header_lines = header.count(b"\n")
     first = 0
-    with open(path, "rb") as file:
-        for block in blocks:
-            file.seek(block.begin)
-            body = file.read(block.end - block.begin)
-            if not body.strip():
-                continue
-            read = read_csv(path, header + body, delimiter, schema,
-                            line_offset=block.lines_before - header_lines, first_row=first)
-            del body
-            yield read.table, read.line_numbers, first
-            first += read.table.num_rows
+    for block, body in _block_bodies(path, blocks):
+        read = read_csv(path, header + body, delimiter, schema,
+                        line_offset=block.lines_before - header_lines, first_row=first)
+        del body
+        yield read.table, read.line_numbers, first
+        first += read.table.num_rows
 
 
 def _joined_schema(path: Path, delimiter: str, start: int, names: list[str],
@@ -297,15 +292,21 @@ def _read_json_blocks(path: Path, blocks: list[Block], schema: pa.Schema | None
                       ) -> Iterator[tuple[pa.Table, np.ndarray | None, int]]:
     from dl.core.io.json import read_json
     first = 0
+    for block, body in _block_bodies(path, blocks):
+        read = read_json(path, body, schema, lines=True, line_offset=block.lines_before)
+        yield read.table, read.line_numbers, first
+        first += read.table.num_rows
+
+
+def _block_bodies(path: Path, blocks: list[Block]) -> Iterator[tuple[Block, bytes]]:
+    """The bytes of each block that holds more than whitespace, read from the file one at a
+    time (not mapped: mapped pages count towards the process's memory)."""
     with open(path, "rb") as file:
         for block in blocks:
             file.seek(block.begin)
             body = file.read(block.end - block.begin)
-            if not body.strip():
-                continue
-            read = read_json(path, body, schema, lines=True, line_offset=block.lines_before)
-            yield read.table, read.line_numbers, first
-            first += read.table.num_rows
+            if body.strip():
+                yield block, body
 
 
 def _joined_json_schema(path: Path, blocks: list[Block]) -> pa.Schema:
