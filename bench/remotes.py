@@ -1,7 +1,11 @@
 """Remotes: push and clone of a 1M-row repository, then push and fetch of a one-row change,
 over an S3-compatible store (moto's server on 127.0.0.1) and a directory; bytes and requests
 sent, seconds; beside uploading and downloading the same rows as one Parquet file through the
-same client (boto3 `put_object` / `get_object` for S3, a file copy for the directory).
+same client the remote uses (dl's `S3Objects` / `DirectoryObjects`: a put, which for a directory
+writes a temp file, fsyncs and renames it, as a pushed pack is written; a get whose bytes are
+then written to a local file, as `aws s3 cp` does), so both sides move their bytes the same way.
+The clone's cost is then broken down: verifying every chunk (decompress and hash, on the
+store's thread pool) and writing the stored forms into a fresh store.
 
     python bench/remotes.py [--rows 1000000] [--repeat 3] [--transport s3,dir]
 
@@ -13,7 +17,6 @@ what the aim compares. The machine is shared: read the medians and ratios, not s
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
@@ -62,16 +65,47 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
 
 def _baseline(transport: str, server, parquet: Path, scratch: Path, k: int  # type: ignore[no-untyped-def]
               ) -> tuple[str, Callable[[], object], Callable[[], object]]:
-    """A fresh remote's URL, and the Parquet upload and download through the same client."""
+    """A fresh remote's URL, and the Parquet upload and download through the client the
+    remote uses: upload reads the file and puts it; download gets it and writes a local file."""
+    from dl.core.remotes.objects import DirectoryObjects
     if transport == "s3":
-        bucket, client = server.bucket(), server.client()
-        return (f"s3://{bucket}/repo",
-                partial(client.put_object, Bucket=bucket, Key="export.parquet", Body=parquet.read_bytes()),
-                lambda: client.get_object(Bucket=bucket, Key="export.parquet")["Body"].read())
-    target = scratch / f"remote{k}"
-    target.mkdir()
-    return (f"file://{target}", partial(shutil.copyfile, parquet, target / "export.parquet"),
-            partial(shutil.copyfile, target / "export.parquet", scratch / "download.parquet"))
+        from dl.core.remotes.s3 import S3Objects
+        bucket = server.bucket()
+        url, objects = f"s3://{bucket}/repo", S3Objects(bucket, "baseline")
+    else:
+        target = scratch / f"remote{k}"
+        target.mkdir()
+        url, objects = f"file://{target}", DirectoryObjects(scratch / f"baseline{k}", create=True)
+    download = scratch / "download.parquet"
+    def up() -> None:
+        objects.put("export.parquet", parquet.read_bytes())
+    def down() -> None:
+        found = objects.get("export.parquet")
+        assert found is not None
+        download.write_bytes(found[0])
+    return url, up, down
+
+
+def clone_breakdown(directory: Path) -> tuple[float, float, float]:
+    """Seconds to verify every chunk of a clone (decompress and hash, on the store's pool), and
+    to write their stored forms into a fresh store as a clone does (one transaction, then
+    the one sync of `seal`); and the stored megabytes."""
+    from dl.core.store.sqlite import SqliteStore, decode_rows
+    with_rows = SqliteStore(directory / ".dl" / "store.db", readonly=True)
+    rows = [(bytes(a), c, s, bytes(b)) for a, c, s, b in
+            with_rows._read("SELECT address, codec, size, body FROM chunks")]
+    with_rows.close()
+    verify = statistics.median(timed(partial(decode_rows, rows))[0] for _ in range(3))
+    writes = []
+    for k in range(3):
+        fresh = SqliteStore(directory.parent / f"breakdown{k}.db", create=True, building=True)
+        def write(store: SqliteStore = fresh) -> None:
+            with store._write("bench") as db:
+                db.executemany("INSERT INTO chunks (address, codec, size, body) VALUES (?, ?, ?, ?)", rows)
+            store.seal()
+        writes.append(timed(write)[0])
+        fresh.close()
+    return verify, statistics.median(writes), sum(len(r[3]) for r in rows) / 1e6
 
 
 def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None:  # type: ignore[no-untyped-def]
@@ -101,6 +135,9 @@ def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None: 
           f"{fetched.stats.requests:>4} requests")
     print(f"  parquet download  {statistics.median(downloads):7.2f} s  ratio clone/download "
           f"{c_med / statistics.median(downloads):6.2f}x (aim <= 2x)")
+    verify, write, megabytes = clone_breakdown(clones[0][1].directory)
+    print(f"  clone breakdown   verify {verify:5.2f} s, write {write:5.2f} s ({megabytes:.1f} MB "
+          f"stored), the rest {c_med - verify - write:5.2f} s (reads, walk, refs)")
     b = Repository.open(clones[0][1].directory)
     small_push, small_fetch = [], []
     for k in range(repeat):

@@ -1,7 +1,8 @@
 """`dl clone`: a new repository from a remote, built whole or not at all.
 
 The repository is built in a hidden directory (`DIR/.dl.clone`) and renamed to `DIR/.dl` only
-when complete: every branch of the remote as a remote-tracking branch, every tag, one branch
+when complete (its store built without a journal on disk and synced once at the end: nothing
+but this clone ever sees it before the rename): every branch of the remote as a remote-tracking branch, every tag, one branch
 checked out and tracking its remote branch. A failure or kill leaves no repository behind
 (a killed clone leaves at most the hidden directory, which no command takes for a repository).
 """
@@ -60,7 +61,7 @@ def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
                 params: dict[str, str] | None) -> tuple[str, SyncResult]:
     from dl.core.config import Config
     remote = open_url(url, params, cache_dir=work / CACHE_DIR)
-    store = SqliteStore(work / STORE_FILE, create=True)
+    store = SqliteStore(work / STORE_FILE, create=True, building=True)  # deleted on failure
     try:
         if not remote.exists() or not remote.list_refs():
             raise DlError(f"clone failed; remote at {url} contains no dl data (nothing was "
@@ -72,6 +73,7 @@ def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
         settings = RemoteSettings(work / FILE)
         settings.add(RemoteSpec(remote_name, url, dict(params or {})))
         settings.set_upstream(chosen, Upstream(remote_name, chosen))
+        store.seal()
         return chosen, fetched
     finally:
         store.close()

@@ -445,3 +445,27 @@ def test_disk_full_is_a_clear_error_and_keeps_what_was_committed(path: Path) -> 
     committed = [Address.parse(v) for v in refs.values()]
     assert again.get_many(committed).keys() == set(committed)
     again.close()
+
+
+def test_a_store_built_in_bulk_is_a_wal_store_once_sealed(tmp_path: Path) -> None:
+    """A clone's store grows with its journal in memory and no syncs; `seal` leaves it as every
+    store runs (WAL), with what was written there after a reopen."""
+    path = tmp_path / "built.db"
+    built = SqliteStore(path, create=True, building=True)
+    assert built._db.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
+    data = {address_of(bytes([i]) * 2000): bytes([i]) * 2000 for i in range(50)}
+    assert built.commit(data, [RefUpdate("refs/heads/main", next(iter(data)).hex, None)])
+    built.seal()
+    assert built._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert built._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    built.close()
+    again = SqliteStore(path)
+    assert again.get_many(data) == data and again.get_ref("refs/heads/main") == next(iter(data)).hex
+    again.close()
+
+
+def test_only_a_new_store_is_built_in_bulk(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    SqliteStore(path, create=True).close()
+    with pytest.raises(StoreError, match="only a new store"):
+        SqliteStore(path, building=True)
