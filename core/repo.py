@@ -22,6 +22,7 @@ from dl.core.errors import (
     DlError,
     InvalidName,
     MergeConflict,
+    MissingChunk,
     NotARepository,
     NotFound,
     StoreError,
@@ -43,6 +44,7 @@ from dl.core.versioning.refs import (
 )
 from dl.core.versioning.revisions import Revision, parse_revision
 from dl.core.versioning.root import RootValue
+from dl.core.versioning.shallow import BeyondShallow
 from dl.core.versioning.workingset import WorkingSet
 
 if TYPE_CHECKING:
@@ -112,7 +114,7 @@ class Repository:
 
     @classmethod
     def init(cls, directory: Path, *, global_config: Path | None = None,
-             branch: str = DEFAULT_BRANCH, author: Author | None = None) -> "Repository":
+             branch: str = DEFAULT_BRANCH, author: Author | None = None) -> Repository:
         """Creates `.dl/` in `directory` with `branch` and an initial empty commit."""
         from dl.core.store.sqlite import SqliteStore
         dl_dir = directory / DL_DIR
@@ -134,14 +136,14 @@ class Repository:
 
     @classmethod
     def open(cls, directory: Path, *, global_config: Path | None = None,
-             readonly: bool = False) -> "Repository":
+             readonly: bool = False) -> Repository:
         from dl.core.store.sqlite import SqliteStore
         dl_dir = directory / DL_DIR
         store = SqliteStore(dl_dir / STORE_FILE, readonly=readonly)
         return cls(store, Config(global_config, dl_dir / CONFIG_FILE), directory)
 
     @classmethod
-    def in_memory(cls, branch: str = DEFAULT_BRANCH) -> "Repository":
+    def in_memory(cls, branch: str = DEFAULT_BRANCH) -> Repository:
         """A repository over a memory store (tests, notebooks)."""
         from dl.core.store.memory import MemoryStore
         repo = cls(MemoryStore(), Config(None, None))
@@ -190,18 +192,32 @@ class Repository:
         return self._put(store, root.encode())
 
     def load_commit(self, address: Address) -> Commit:
-        return Commit.decode(self.store.get(address), address)
+        """The commit at `address`; `BeyondShallow` if it is a parent the shallow boundary
+        cut off (history walks stop there), `MissingChunk` if it is absent otherwise."""
+        try:
+            return Commit.decode(self.store.get(address), address)
+        except MissingChunk:
+            if self.is_ghost(address):
+                raise BeyondShallow(address.hex) from None
+            raise
+
+    def is_ghost(self, address: Address) -> bool:
+        """Whether `address` is a parent of a shallow-boundary commit that the store lacks."""
+        from dl.core.versioning.shallow import boundary
+        edge = boundary(self.store)
+        return any(address in Commit.decode(self.store.get(b), b).parents for b in edge) \
+            and not self.store.has_many([address])
 
     def load_root(self, address: Address, store: ChunkStore | None = None) -> RootValue:
         return self._decoded.get(address, RootValue, lambda: RootValue.decode((store or self.store).get(address),
                                                                                  address))
 
-    def load_table_value(self, address: Address, store: ChunkStore | None = None) -> "TableValue":
+    def load_table_value(self, address: Address, store: ChunkStore | None = None) -> TableValue:
         from dl.core.tables.table import TableValue
         return self._decoded.get(address, TableValue,
                                  lambda: TableValue.decode((store or self.store).get(address), address))
 
-    def table_in(self, root: RootValue, name: str, store: ChunkStore | None = None) -> "Table":
+    def table_in(self, root: RootValue, name: str, store: ChunkStore | None = None) -> Table:
         """The table `name` of `root`; `NotFound` naming it when absent."""
         from dl.core.tables.table import Table
         address = root.tables.get(name)
@@ -256,7 +272,10 @@ class Repository:
         if revision.base in ("WORKING", "STAGED"):
             raise DlError(f"{revision.base} is not a commit")
         address = self._resolve_base(revision)
-        return self._walk_steps(address, revision, text)
+        found = self._walk_steps(address, revision, text)
+        if revision.steps:
+            self.load_commit(found)  # beyond a shallow boundary: say so here, not later
+        return found
 
     def resolve_root(self, text: str) -> RootValue:
         """The root value a revision names, including `WORKING` and `STAGED`."""
@@ -709,10 +728,10 @@ class Repository:
 
     # --- tables ----------------------------------------------------------------------
 
-    def table(self, name: str, rev: str = "WORKING") -> "Table":
+    def table(self, name: str, rev: str = "WORKING") -> Table:
         return self.table_in(self.resolve_root(rev), name)
 
-    def write_table(self, name: str, build: Callable[["Table | None", BufferedStore], "Table | None"]) -> None:
+    def write_table(self, name: str, build: Callable[[Table | None, BufferedStore], Table | None]) -> None:
         """Replaces table `name` in the working root with what `build` makes of it (None drops)."""
         check_table_name(name)
 

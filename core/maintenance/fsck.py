@@ -27,6 +27,7 @@ from dl.core.tables.table import TableValue
 from dl.core.versioning.commit import Commit, Tag
 from dl.core.versioning.refs import BRANCH_PREFIX, HEAD
 from dl.core.versioning.root import RootValue
+from dl.core.versioning.shallow import boundary, is_shallow_ref, shallow_ref
 from dl.core.versioning.workingset import WorkingSet
 
 READ_BATCH = 512  # chunks fetched per get_many while walking a tree level
@@ -73,6 +74,7 @@ class _Checker:
         self.report = FsckReport()
         self.seen: set[Address] = set()
         self.commit_heights: dict[Address, int] = {}
+        self.edge = boundary(store)  # a shallow clone's boundary: absent parents are expected
         # tree nodes by raw address (hashing bytes is cheaper than addresses, and a history
         # holds hundreds of thousands of entries): the ones checked, and for each its
         # (rows, first key, last key), so that a node shared by many versions is read once
@@ -127,6 +129,8 @@ class _Checker:
             except ValueError:
                 self.problem(f"ref {name}", "the refs table", f"holds {value[:60]!r}, not an address")
                 continue
+            if is_shallow_ref(name) and name != shallow_ref(address):
+                self.problem(f"ref {name}", "the refs table", f"a shallow record holding {value}")
             self.check_ref_target(name, address)
 
     def check_ref_target(self, ref: str, address: Address) -> None:
@@ -197,7 +201,11 @@ class _Checker:
             self.report.commits += 1
             self._check_height(address, who, child_height, commit.height)
             self.check_root(commit.root, f"commit {address.hex}")
-            for parent in commit.parents:
+            parents = commit.parents
+            if address in self.edge:  # beyond a shallow clone's boundary: what is there is checked
+                present = self.store.has_many(parents)
+                parents = tuple(p for p in parents if p in present)
+            for parent in parents:
                 stack.append((parent, f"commit {address.hex}", commit.height, None))
 
     def _check_height(self, address: Address, who: str, child_height: int | None, height: int) -> None:

@@ -32,6 +32,7 @@ from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
 from dl.core.maintenance.links import internal_level, links
 from dl.core.versioning.refs import HEAD, ref_address
+from dl.core.versioning.shallow import boundary
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class _Marker:
     def __init__(self, store) -> None:  # type: ignore[no-untyped-def]
         self.store = store
         self.marked: set[Address] = set()
+        self.edge = boundary(store)  # a shallow clone's boundary: its commits' parents are absent
 
     def mark_refs(self) -> None:
         starts = []
@@ -66,6 +68,9 @@ class _Marker:
             for address in frontier:
                 data = found[address]
                 children = [c for c in links(data, address) if c not in self.marked]
+                if address in self.edge:
+                    kept = self.store.has_many(children)
+                    children = [c for c in children if c in kept]
                 if internal_level(data) == 1:
                     leaves += children
                     self.marked.update(children)

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from dl.core.errors import AlreadyExists, ConcurrentUpdate, DlError, InputError, NotFound
+from dl.core.errors import AlreadyExists, BadInput, ConcurrentUpdate, DlError, InputError, NotFound
 from dl.core.hashing import Address, address_of
 from dl.core.remotes.remote import HEADS, Remote
 from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
@@ -34,10 +34,14 @@ class CloneResult:
 
 
 def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: str = DEFAULT_REMOTE,
-          params: dict[str, str] | None = None) -> CloneResult:
+          params: dict[str, str] | None = None, depth: int | None = None) -> CloneResult:
     """Clones the remote at `url` into `directory` (new, or empty): every branch as a
     remote-tracking branch, `branch` (default: the remote's current branch, else main, else
-    the first) checked out and tracking its remote branch. Nothing is left behind on failure."""
+    the first) checked out and tracking its remote branch. With `depth`, a shallow clone of
+    that one branch: its last `depth` generations of commits (see `core.versioning.shallow`).
+    Nothing is left behind on failure."""
+    if depth is not None and depth < 1:
+        raise BadInput(f"depth {depth} is not a positive number")
     parsed = parse_url(url)
     stored_url = url if "://" in url else f"file://{parsed.path}"
     directory = directory.resolve()
@@ -49,7 +53,7 @@ def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: 
     created = not directory.exists()
     try:
         work.mkdir(parents=True)
-        result = _clone_into(work, stored_url, branch, remote_name, params)
+        result = _clone_into(work, stored_url, branch, remote_name, params, depth)
         work.rename(directory / DL_DIR)
     except BaseException:
         shutil.rmtree(directory if created else work, ignore_errors=True)
@@ -58,7 +62,7 @@ def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: 
 
 
 def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
-                params: dict[str, str] | None) -> tuple[str, SyncResult]:
+                params: dict[str, str] | None, depth: int | None) -> tuple[str, SyncResult]:
     from dl.core.config import Config
     remote = open_url(url, params, cache_dir=work / CACHE_DIR)
     store = SqliteStore(work / STORE_FILE, create=True, building=True)  # deleted on failure
@@ -67,8 +71,9 @@ def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
             raise DlError(f"clone failed; remote at {url} contains no dl data (nothing was "
                           "pushed there yet)")
         repo = Repository(store, Config(None, None), None)
-        fetched = fetch_from(repo, remote, remote_name, None, False)
         chosen = _clone_branch(remote, branch)
+        fetched = fetch_from(repo, remote, remote_name, None if depth is None else [chosen],
+                             False, depth=depth)
         _check_out(repo, remote_name, chosen)
         settings = RemoteSettings(work / FILE)
         settings.add(RemoteSpec(remote_name, url, dict(params or {})))

@@ -15,20 +15,22 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dl.core.errors import ConcurrentUpdate, DlError, NotFound
+from dl.core.errors import BadInput, ConcurrentUpdate, DlError, MissingChunk, NotFound
 from dl.core.hashing import Address
+from dl.core.remotes.depth import shallow_fetch
 from dl.core.remotes.objects import DirectoryObjects, TransferStats
 from dl.core.remotes.packed import PackedRemote
 from dl.core.remotes.remote import HEADS, TAGS, Remote
 from dl.core.remotes.repository import RepositoryRemote, is_repository
 from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
 from dl.core.remotes.url import parse_url
-from dl.core.remotes.walk import find_missing
+from dl.core.remotes.walk import Missing, find_missing
 from dl.core.repo import DL_DIR, Author, Repository
 from dl.core.store.base import RefUpdate
 from dl.core.store.sqlite import SqliteStore
-from dl.core.versioning.commit import Commit, CommitLoader, merge_bases
+from dl.core.versioning.commit import Commit, CommitLoader, Tag, merge_bases
 from dl.core.versioning.refs import REMOTE_PREFIX, branch_ref, ref_address
+from dl.core.versioning.shallow import BeyondShallow, boundary, boundary_updates
 
 if TYPE_CHECKING:
     from dl.core.versioning.merge_commits import MergeResult
@@ -154,17 +156,21 @@ def remote_branches(repo: Repository) -> dict[str, Address]:
 
 
 def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[str] | None = None,
-          *, prune: bool = False) -> SyncResult:
-    """Fetches `branches` (default all) and every tag of the remote into remote-tracking refs."""
+          *, prune: bool = False, depth: int | None = None, unshallow: bool = False) -> SyncResult:
+    """Fetches `branches` (default all) and every tag of the remote into remote-tracking refs;
+    with `depth`, only that many generations of commits (deepening a shallow clone, or making
+    a full one shallow for the new commits); `unshallow` brings a shallow clone's whole history."""
     _, remote = open_remote(repo, remote_name)
     try:
-        return fetch_from(repo, remote, remote_name, branches, prune)
+        return fetch_from(repo, remote, remote_name, branches, prune, depth=depth, unshallow=unshallow)
     finally:
         remote.close()
 
 
 def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] | None,
-                prune: bool) -> SyncResult:
+               prune: bool, *, depth: int | None = None, unshallow: bool = False) -> SyncResult:
+    if depth is not None and depth < 1:
+        raise BadInput(f"depth {depth} is not a positive number")
     refs = remote.list_refs()
     heads = {r[len(HEADS):]: v for r, v in refs.items() if r.startswith(HEADS)}
     for branch in branches or []:
@@ -174,15 +180,20 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
     wanted = {b: heads[b] for b in (branches or heads)}
     tags = {r: v for r, v in refs.items() if r.startswith(TAGS)
             and repo.store.get_ref(r) is None}
-    starts = [Address.parse(v) for v in [*wanted.values(), *tags.values()]]
-    missing = find_missing(starts, lambda a: remote.get_many(a), repo.store.has_many)
+    edge = boundary(repo.store)
+    updates: list[RefUpdate] = []
+    if edge or depth is not None or unshallow:
+        missing, tags, updates = _shallow_walk(repo, remote, wanted, tags, edge, depth, unshallow)
+    else:
+        starts = [Address.parse(v) for v in [*wanted.values(), *tags.values()]]
+        missing = find_missing(starts, lambda a: remote.get_many(a), repo.store.has_many)
     result = SyncResult(name, remote.describe(), chunks=missing.count(),
                         chunk_bytes=missing.bytes(), stats=remote.stats)
     def load(address: Address) -> Commit:
         data = missing.chunks.get(address)
         return Commit.decode(data, address) if data is not None else repo.load_commit(address)
-    updates = _tracking_updates(repo, load, name, wanted, heads if prune and not branches else None,
-                                result)
+    updates += _tracking_updates(repo, load, name, wanted, heads if prune and not branches else None,
+                                 result)
     updates += [RefUpdate(r, v, None) for r, v in tags.items()]
     result.changes += [RefChange(r[len(TAGS):], r[len(TAGS):], None, v, RefChangeKind.NEW_TAG)
                        for r, v in tags.items()]
@@ -196,6 +207,26 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
     return result
 
 
+def _shallow_walk(repo: Repository, remote: Remote, wanted: dict[str, str], tags: dict[str, str],
+                  edge: set[Address], depth: int | None, unshallow: bool
+                  ) -> tuple[Missing, dict[str, str], list[RefUpdate]]:
+    """A shallow fetch's chunks, the tags it brings (those naming a commit it lands or the
+    store has: a shallow clone takes no tag outside its history) and its boundary's updates."""
+    ghosts = {p for b in edge for p in repo.load_commit(b).parents}
+    ghosts -= repo.store.has_many(ghosts)
+    tag_chunks = remote.get_many([Address.parse(v) for v in tags.values()]) if tags else {}
+    named = {r: Tag.decode(tag_chunks[Address.parse(v)]).commit for r, v in tags.items()}
+    starts = [Address.parse(v) for v in wanted.values()]
+    walked = shallow_fetch(starts, lambda a: remote.get_many(a), repo.store.has_many,
+                           repo.load_commit, edge, ghosts, depth, unshallow)
+    missing = walked.missing
+    held = repo.store.has_many(named.values())
+    kept = {r: v for r, v in tags.items() if named[r] in missing.chunks or named[r] in held}
+    for value in kept.values():
+        missing.chunks[Address.parse(value)] = tag_chunks[Address.parse(value)]
+    return missing, kept, boundary_updates(edge, walked.boundary)
+
+
 def _tracking_updates(repo: Repository, load: CommitLoader, name: str, wanted: dict[str, str],
                       all_heads: dict[str, str] | None, result: SyncResult) -> list[RefUpdate]:
     updates = []
@@ -205,7 +236,7 @@ def _tracking_updates(repo: Repository, load: CommitLoader, name: str, wanted: d
         if old == value:
             continue
         kind = RefChangeKind.NEW if old is None else RefChangeKind.FAST_FORWARD \
-            if _is_ancestor(load, old, value) else RefChangeKind.FORCED
+            if _is_ancestor(load, old, value, undecided=False) else RefChangeKind.FORCED
         updates.append(RefUpdate(ref, value, old))
         result.changes.append(RefChange(branch, f"{name}/{branch}", old, value, kind))
     if all_heads is not None:
@@ -218,9 +249,16 @@ def _tracking_updates(repo: Repository, load: CommitLoader, name: str, wanted: d
     return updates
 
 
-def _is_ancestor(load: CommitLoader, old: str, new: str) -> bool:
+def _is_ancestor(load: CommitLoader, old: str, new: str, undecided: bool | None = None) -> bool:
+    """Whether `old` is an ancestor of `new`; where a shallow boundary hides the answer,
+    `undecided` (None: `BeyondShallow` is raised)."""
     a, b = Address.parse(old), Address.parse(new)
-    return a == b or a in merge_bases(load, a, b)
+    try:
+        return a == b or a in merge_bases(load, a, b)
+    except BeyondShallow:
+        if undecided is None:
+            raise
+        return undecided
 
 
 # --- push ---------------------------------------------------------------------------------
@@ -278,8 +316,15 @@ def _push_ref(repo: Repository, remote: Remote, name: str, source: str, target: 
             kind = RefChangeKind.FORCED
     elif old is not None and not force:
         raise PushRejected(remote.describe(), source, target, "already exists")
-    missing = find_missing([Address.parse(local)], repo.store.get_many, remote.has_many,
-                           getattr(repo.store, "get_rows", None))
+    try:
+        missing = find_missing([Address.parse(local)], repo.store.get_many, remote.has_many,
+                               getattr(repo.store, "get_rows", None))
+    except MissingChunk as exc:
+        if exc.address is None or not repo.is_ghost(Address.parse(exc.address)):
+            raise
+        raise DlError(f"shallow repository missing chunks to complete push: {remote.describe()} "
+                      f"lacks commit {exc.address}, beyond this shallow clone's boundary (push "
+                      "to the remote it was cloned from, or dl fetch --unshallow first)") from None
     result.chunks, result.chunk_bytes = missing.count(), missing.bytes()
     if not remote.update(list(missing.chunks.items()), [RefUpdate(ref, local, old)], missing.leaves):
         raise PushRejected(remote.describe(), source, target, "fetch first")

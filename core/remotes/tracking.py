@@ -14,6 +14,7 @@ from dl.core.remotes.settings import RemoteSettings
 from dl.core.repo import DL_DIR, Repository
 from dl.core.versioning.commit import CommitLoader
 from dl.core.versioning.refs import REMOTE_PREFIX, ref_address
+from dl.core.versioning.shallow import BeyondShallow
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ def tracking_of(repo: Repository, branch: str) -> Tracking | None:
 
 
 def count_ahead_behind(load: CommitLoader, ours: Address, theirs: Address) -> tuple[int, int]:
-    """(commits reachable from `ours` only, from `theirs` only)."""
+    """(commits reachable from `ours` only, from `theirs` only; in a shallow clone, only
+    among the commits it has)."""
     if ours == theirs:
         return 0, 0
     flags = {ours: 1, theirs: 2}
@@ -66,7 +68,11 @@ def count_ahead_behind(load: CommitLoader, ours: Address, theirs: Address) -> tu
             before = flags.get(parent, 0)
             after = before | flag
             if parent not in flags:
-                heapq.heappush(heap, (-load(parent).height, parent.raw, parent))
+                try:
+                    height = load(parent).height
+                except BeyondShallow:
+                    continue  # a shallow clone counts the commits it has
+                heapq.heappush(heap, (-height, parent.raw, parent))
                 mixed += after != 3
             elif before != 3 and after == 3:
                 mixed -= 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dl.core.chunks import decode_json_chunk, encode_json_chunk, field, parse_address
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address, address_of
+from dl.core.versioning.shallow import BeyondShallow
 
 COMMIT_TAG = "C"
 TAG_TAG = "G"
@@ -93,7 +94,8 @@ def walk_history(load: CommitLoader, starts: list[Address], limit: int | None = 
     """Commits reachable from `starts`, newest first (by height, then time), each once.
 
     Heights strictly decrease from child to parent, so a parent claiming a height not below
-    its child's is a cycle or corruption: refused with an `IntegrityError`.
+    its child's is a cycle or corruption: refused with an `IntegrityError`. A parent beyond a
+    shallow clone's boundary (`BeyondShallow` from `load`) ends that line of history there.
     """
     seen: set[Address] = set()
     heap: list[tuple[int, float, bytes, Address, Commit]] = []
@@ -111,7 +113,10 @@ def walk_history(load: CommitLoader, starts: list[Address], limit: int | None = 
         for parent in commit.parents:
             if parent in seen:
                 continue
-            loaded = load(parent)
+            try:
+                loaded = load(parent)
+            except BeyondShallow:
+                continue
             if loaded.height >= commit.height:
                 raise IntegrityError(f"commit graph is not a DAG at {address.hex} -> {parent.hex}",
                                      parent.hex)
@@ -122,7 +127,9 @@ def merge_bases(load: CommitLoader, a: Address, b: Address) -> list[Address]:
     """The best common ancestors of `a` and `b` (several on criss-cross histories).
 
     Walks both histories by height, marking which side reaches each commit; a commit reached
-    from both is a common ancestor, and its own ancestors are then not "best".
+    from both is a common ancestor, and its own ancestors are then not "best". In a shallow
+    clone, a walk that must go beyond the boundary to decide is `BeyondShallow` (the base may
+    lie there); ancestors of a base already found are not needed and are skipped.
     """
     if a == b:
         return [a]
@@ -149,9 +156,14 @@ def merge_bases(load: CommitLoader, a: Address, b: Address) -> list[Address]:
             before = flags.get(parent, 0)
             after = before | flag
             if after != before:
-                flags[parent] = after
                 if parent not in commits:
-                    commits[parent] = load(parent)
+                    try:
+                        commits[parent] = load(parent)
+                    except BeyondShallow:
+                        if after & stale:
+                            continue
+                        raise
+                flags[parent] = after
                 if parent not in queued:
                     queued.add(parent)
                     heapq.heappush(heap, (-commits[parent].height, parent.raw, parent))
