@@ -310,10 +310,12 @@ class Repository:
         return ref_address(name, self.store.get_ref(name)) if "/" in base else None
 
     def _resolve_prefix(self, text: str) -> Address:
-        from dl.core.hashing import is_hex_prefix
+        from dl.core.hashing import HEX_LENGTH, is_hex_prefix
         if not is_hex_prefix(text):
             raise NotFound("revision", text, "give a branch, tag, commit hash, HEAD, HEAD~n")
         matches = {a for a, _ in self.iter_all_commits() if a.hex.startswith(text.lower())}
+        if not matches and len(text) == HEX_LENGTH and self.is_ghost(Address.parse(text)):
+            raise BeyondShallow(text.lower())
         if not matches:
             raise NotFound("revision", text)
         if len(matches) > 1:

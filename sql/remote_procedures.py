@@ -71,7 +71,7 @@ def dolt_push(view: View, args: list[str], author: Author | None) -> pa.Table:
     return status_table(f"pushed to {result.url}" if moved else "Everything up-to-date")
 
 
-CLONE = FlagSpec({"--branch": True, "--remote": True}, {"-b": "--branch"})
+CLONE = FlagSpec({"--branch": True, "--remote": True, "--depth": True}, {"-b": "--branch"})
 
 
 def dolt_clone(view: View, args: list[str], author: Author | None) -> pa.Table:
@@ -84,8 +84,12 @@ def dolt_clone(view: View, args: list[str], author: Author | None) -> pa.Table:
     name = p.args[1] if len(p.args) > 1 else url.rstrip("/").rsplit("/", 1)[-1]
     if "/" in name or name in ("", ".", ".."):
         raise SqlError(f"dolt_clone: {name!r} is not a directory name")
+    depth = p.flags.get("--depth")
+    if depth is not None and not (isinstance(depth, str) and depth.isdigit()):
+        raise SqlError(f"dolt_clone: --depth takes a positive number, not {depth!r}")
     clone(url, view.repo.directory.parent / name, branch=p.flags.get("--branch"),
-          remote_name=p.flags.get("--remote") or "origin")
+          remote_name=p.flags.get("--remote") or "origin",
+          depth=int(depth) if depth is not None else None)
     return status_table()
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from dl.core.errors import NotFound
+from dl.core.errors import DlError, NotFound
 from dl.core.hashing import Address
 from dl.core.store.base import RefUpdate
 
@@ -32,10 +32,11 @@ class _Refs(Protocol):
 class BeyondShallow(NotFound):
     """A commit beyond the boundary of a shallow clone was needed."""
 
-    def __init__(self, address: str) -> None:
-        super().__init__("commit", address, "Commit not found. You are using a shallow clone "
-                         "which does not contain the requested commit; dl fetch --unshallow "
-                         "(or a full clone) brings the whole history")
+    def __init__(self, address: str) -> None:  # noqa: super-init-not-called (Dolt's wording)
+        self.kind, self.name = "commit", address
+        self.hint = "dl fetch --unshallow (or a full clone) brings the whole history"
+        DlError.__init__(self, "Commit not found. You are using a shallow clone which does not "
+                         f"contain the requested commit {address}; {self.hint}")
 
 
 def shallow_ref(address: Address) -> str:

@@ -533,11 +533,12 @@ def _index(value: Any) -> int:
 
 @guard
 def clone(url: str, path: str | os.PathLike[str] | None = None, *, branch: str | None = None,
-          remote: str = "origin", endpoint: str | None = None) -> Repo:
+          remote: str = "origin", endpoint: str | None = None, depth: int | None = None) -> Repo:
     """Clones the remote at `url` (a directory, `file://`, another repository's directory or
     `s3://bucket/prefix`) into `path` (default: the URL's last part, as git does) and opens the
     clone: every branch as a remote-tracking branch (`origin/main`), `branch` (default: the
-    remote's current one) checked out and tracking it. A failed clone leaves nothing behind.
+    remote's current one) checked out and tracking it; with `depth`, a shallow clone of that
+    branch's last `depth` generations of commits. A failed clone leaves nothing behind.
 
     >>> repo = dl.clone("s3://bucket/team/people", "people", endpoint="http://127.0.0.1:9000")"""
     from dl.core.remotes.clone import clone as clone_remote
@@ -545,6 +546,8 @@ def clone(url: str, path: str | os.PathLike[str] | None = None, *, branch: str |
         raise UsageError("a remote URL is a non-empty str")
     target = _directory(path) if path is not None else Path(url.rstrip("/").rsplit("/", 1)[-1] or "repo")
     source = url if "://" in url else str(Path(url).expanduser().resolve())
+    if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool)):
+        raise UsageError(f"depth is an int, not {type(depth).__name__}")
     done = clone_remote(source, target, branch=branch, remote_name=remote,
-                        params={"endpoint": endpoint} if endpoint else None)
+                        params={"endpoint": endpoint} if endpoint else None, depth=depth)
     return Repo(Repository.open(done.directory, global_config=global_config_path()))

@@ -87,9 +87,12 @@ def parse_sides(repo, args: list[str], cached: bool) -> Sides:
 
 
 def _is_revision(repo, text: str) -> bool:
+    from dl.core.versioning.shallow import BeyondShallow
     try:
         repo.resolve_root_address(text)
         return True
+    except BeyondShallow:
+        raise  # a revision, beyond a shallow clone's history: say so, not "no such table"
     except NotFound:
         return False
 

@@ -62,10 +62,13 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
           directory: str = typer.Argument(None, help="Where to clone to (default: the URL's last part)."),
           branch: str = typer.Option(None, "-b", "--branch", help="The branch to check out."),
           remote_name: str = typer.Option("origin", "--remote", help="Name of the remote."),
-          endpoint: str = typer.Option(None, "--endpoint", help="S3 endpoint URL.")) -> None:
+          endpoint: str = typer.Option(None, "--endpoint", help="S3 endpoint URL."),
+          depth: int = typer.Option(None, "--depth", min=1,
+                                    help="Shallow clone of one branch: its last N generations of commits.")
+          ) -> None:
     """Clone a remote into a new directory: every branch and tag, one checked out.
 
-    Example: dl clone file:///srv/data/people people
+    Example: dl clone file:///srv/data/people people   ...   dl clone --depth 1 URL
     """
     from dl.api.repo import clone as clone_repo
     from dl.progress import phase_progress
@@ -76,20 +79,28 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
     typer.echo(f"cloning {url}")
     with phase_progress("clone", ("fetching",)) as step:
         step("fetching")
-        clone_repo(url, target, branch=branch, remote=remote_name, endpoint=endpoint).close()
+        clone_repo(url, target, branch=branch, remote=remote_name, endpoint=endpoint,
+                   depth=depth).close()
 
 
 def fetch(ctx: typer.Context,
           remote_name: str = typer.Argument("origin", help="The remote to fetch from."),
           refspecs: list[str] = typer.Argument(None, help="Branches to fetch (default: all)."),
           prune: bool = typer.Option(False, "-p", "--prune",
-                                     help="Remove remote-tracking branches gone from the remote.")) -> None:
+                                     help="Remove remote-tracking branches gone from the remote."),
+          depth: int = typer.Option(None, "--depth", min=1,
+                                    help="Fetch N generations of commits (deepens a shallow clone)."),
+          unshallow: bool = typer.Option(False, "--unshallow",
+                                         help="Fetch the whole history of a shallow clone.")) -> None:
     """Fetch branches and tags from a remote into remote-tracking branches (origin/main).
 
-    Example: dl fetch origin && dl log origin/main
+    Example: dl fetch origin && dl log origin/main   ...   dl fetch --unshallow
     """
     from dl.core.remotes.sync import fetch as do_fetch
-    result = do_fetch(open_repo(ctx), remote_name, list(refspecs or []) or None, prune=prune)
+    if depth is not None and unshallow:
+        raise UsageError("--depth and --unshallow cannot be used together")
+    result = do_fetch(open_repo(ctx), remote_name, list(refspecs or []) or None, prune=prune,
+                      depth=depth, unshallow=unshallow)
     _print_changes(result, "From")
 
 
