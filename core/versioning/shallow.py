@@ -32,7 +32,7 @@ class _Refs(Protocol):
 class BeyondShallow(NotFound):
     """A commit beyond the boundary of a shallow clone was needed."""
 
-    def __init__(self, address: str) -> None:  # noqa: super-init-not-called (Dolt's wording)
+    def __init__(self, address: str) -> None:  # Dolt's wording, not NotFound's
         self.kind, self.name = "commit", address
         self.hint = "dl fetch --unshallow (or a full clone) brings the whole history"
         DlError.__init__(self, "Commit not found. You are using a shallow clone which does not "
