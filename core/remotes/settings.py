@@ -14,8 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dl.core.errors import AlreadyExists, InputError, NotFound
+from dl.core.errors import AlreadyExists, DlError, InputError, NotFound
 from dl.core.names import check_ref_name
+
+
+class UnknownRemote(NotFound):
+    """A remote name that is not configured (Dolt's and git's wording)."""
+
+    def __init__(self, name: str) -> None:  # Dolt's wording, not NotFound's
+        self.kind, self.name, self.hint = "remote", name, "see dl remote -v"
+        DlError.__init__(self, f"unknown remote: '{name}'; {self.hint}")
 
 FILE = "remotes.json"
 
@@ -71,7 +79,7 @@ class RemoteSettings:
     def remote(self, name: str) -> RemoteSpec:
         found = self.remotes().get(name)
         if found is None:
-            raise NotFound("remote", name, "see dl remote -v")
+            raise UnknownRemote(name)
         return found
 
     def add(self, spec: RemoteSpec) -> None:

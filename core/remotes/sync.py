@@ -364,8 +364,9 @@ def upstream_of(repo: Repository, branch: str, remote: str | None, remote_branch
     if remote and (upstream is None or upstream.remote != remote):
         return Upstream(remote, branch)
     if upstream is None:
-        raise DlError(f"there is no tracking information for the current branch {branch}; "
-                      f"dl pull <remote> <branch>, or dl push --set-upstream <remote> {branch}")
+        raise DlError("There is no tracking information for the current branch. Please specify "
+                      f"which branch you want to merge with: dl pull <remote> <branch>, or "
+                      f"dl push --set-upstream <remote> {branch}")
     return upstream
 
 

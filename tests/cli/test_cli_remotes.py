@@ -34,7 +34,7 @@ def test_remote_add_list_remove(repo: Path, dl: Dl, tmp_path: Path) -> None:
     assert dl.fails("remote", "add", "web", "ftp://host/x").startswith("unknown remote URL scheme 'ftp'")
     dl.ok("remote", "remove", "cloud")
     assert dl.ok("remote") == "origin\n"
-    assert dl.fails("remote", "remove", "cloud") == "remote not found: cloud; see dl remote -v"
+    assert dl.fails("remote", "remove", "cloud") == "unknown remote: 'cloud'; see dl remote -v"
 
 
 def test_clone_is_a_full_repository(pushed: Path, dl: Dl, work: Path, monkeypatch) -> None:
@@ -102,7 +102,7 @@ def test_bad_input_changes_nothing(pushed: Path, dl: Dl, work: Path, tmp_path: P
     before = sorted(p.name for p in (pushed / "packs").iterdir())
     assert dl.fails("push", "origin", "nope") == \
         "branch not found: nope; src refspec nope does not match any"
-    assert dl.fails("push", "upstream", "main") == "remote not found: upstream; see dl remote -v"
+    assert dl.fails("push", "upstream", "main") == "unknown remote: 'upstream'; see dl remote -v"
     dl.ok("checkout", "-b", "lonely")
     assert "has no upstream branch" in dl.fails("push", code=2)
     dl.ok("checkout", "main")
