@@ -158,3 +158,24 @@ def test_depth_must_be_positive(serial, tmp_path):
     with pytest.raises(BadInput, match="depth 0"):
         clone(f"file://{bare}", tmp_path / "b", depth=0)
     assert not (tmp_path / "b").exists()
+
+
+def test_a_shallow_clone_takes_only_the_tags_inside_its_history(serial, tmp_path):
+    repo, bare = serial
+    repo.create_tag("old", "HEAD~4", author=ME)
+    repo.create_tag("new", "HEAD", author=ME)
+    push(repo, "origin", "old")
+    push(repo, "origin", "new")
+    b = shallow(bare, tmp_path / "b", 2)
+    assert set(b.tags()) == {"new"} and fsck(b.store).problems == []
+    fetch(b, "origin", unshallow=True)
+    assert set(b.tags()) == {"new", "old"} and fsck(b.store).problems == []
+
+
+def test_a_shallow_clone_of_a_repository_directory(serial, tmp_path):
+    repo, _ = serial
+    b = Repository.open(clone(str(repo.directory), tmp_path / "b", depth=1).directory)
+    assert messages(b) == ["c6"] and b.table("t").count() == 10
+    commit_rows(b, {4: 44}, "back")
+    push(b, "origin", "main")
+    assert value_of(Repository.open(repo.directory), 4) == 44
