@@ -57,10 +57,23 @@ def one_row_change(repo, k: int) -> None:  # type: ignore[no-untyped-def]
     repo.commit(f"change {k}", stage_all=True, author=Author("bench", "bench@example.com"))
 
 
+CPU: dict[int, float] = {}  # id(result) -> this process's CPU seconds (all its threads)
+
+
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = fn()
-    return time.perf_counter() - start, out
+    wall = time.perf_counter() - start
+    CPU[id(out)] = time.process_time() - cpu
+    return wall, out
+
+
+def cpu_timed(fn: Callable[[], object]) -> float:
+    """CPU seconds of this process (all threads) for `fn`: on a loaded machine a steadier
+    figure than wall time (moto's server runs in another process and is not counted)."""
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
 
 
 def _baseline(transport: str, server, parquet: Path, scratch: Path, k: int  # type: ignore[no-untyped-def]
@@ -115,15 +128,21 @@ def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None: 
     repo, parquet = build_repo(scratch / "a", rows)
     size = parquet.stat().st_size
     pushes, clones, uploads, downloads = [], [], [], []
+    cpu_up: list[float] = []
+    cpu_down: list[float] = []
     for k in range(repeat):
         url, up, down = _baseline(transport, server, parquet, scratch, k)
         uploads.append(timed(up)[0])
         downloads.append(timed(down)[0])
+        cpu_up.append(cpu_timed(up))
+        cpu_down.append(cpu_timed(down))
         add_remote(repo, f"r{k}", url)
         pushes.append(timed(partial(push, repo, f"r{k}", "main")))
         clones.append(timed(partial(clone, url, scratch / f"clone{k}")))
     p_med = statistics.median(s for s, _ in pushes)
     c_med = statistics.median(s for s, _ in clones)
+    p_cpu = statistics.median(CPU[id(r)] for _, r in pushes)
+    c_cpu = statistics.median(CPU[id(r)] for _, r in clones)
     first = pushes[0][1]
     fetched = clones[0][1].fetched
     print(f"\n[{transport}] {rows:,} rows; Parquet export {size:,} bytes; medians of {repeat}")
@@ -135,6 +154,9 @@ def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None: 
           f"{fetched.stats.requests:>4} requests")
     print(f"  parquet download  {statistics.median(downloads):7.2f} s  ratio clone/download "
           f"{c_med / statistics.median(downloads):6.2f}x (aim <= 2x)")
+    print(f"  cpu seconds       push {p_cpu:5.2f} / upload {statistics.median(cpu_up):5.2f} = "
+          f"{p_cpu / statistics.median(cpu_up):5.2f}x; clone {c_cpu:5.2f} / download "
+          f"{statistics.median(cpu_down):5.2f} = {c_cpu / statistics.median(cpu_down):5.2f}x")
     verify, write, megabytes = clone_breakdown(clones[0][1].directory)
     print(f"  clone breakdown   verify {verify:5.2f} s, write {write:5.2f} s ({megabytes:.1f} MB "
           f"stored), the rest {c_med - verify - write:5.2f} s (reads, walk, refs)")
