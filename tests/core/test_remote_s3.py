@@ -118,3 +118,23 @@ def test_region_and_profile_parameters(s3_env, tmp_path: Path, monkeypatch):
     add_remote(a, "nobody", f"s3://{bucket}/q", {"profile": "nobody"})
     with pytest.raises(StoreError, match="AWS profile not found: nobody"):
         push(a, "nobody", "main")
+
+
+def test_a_shallow_clone_from_s3_reads_less_and_pushes_back(s3_env, tmp_path: Path):
+    from dl.core.versioning.shallow import boundary
+    bucket = s3_env.bucket()
+    a = make_repo(tmp_path / "a", rows=3000)
+    for k in range(5):
+        commit_rows(a, {k: -k, 3000 + k: k}, f"c{k}")
+    add_remote(a, "origin", f"s3://{bucket}/r")
+    push(a, "origin", "main")
+    full = clone(f"s3://{bucket}/r", tmp_path / "full")
+    tip = clone(f"s3://{bucket}/r", tmp_path / "tip", depth=1)
+    assert tip.fetched.chunks < full.fetched.chunks
+    b = Repository.open(tip.directory)
+    assert [c.message for _, c in b.log()] == ["c4"] and b.table("t").count() == 3005
+    assert boundary(b.store) == {a.branch_head("main")} and fsck(b.store).problems == []
+    commit_rows(b, {7: 77}, "from the tip")
+    push(b, "origin", "main")
+    fetch(a, "origin")
+    assert value_of(a, 7, "origin/main") == 77
