@@ -201,6 +201,15 @@ class Repository:
                 raise BeyondShallow(address.hex) from None
             raise
 
+    def present_parents(self, address: Address, commit: Commit) -> tuple[Address, ...]:
+        """The parents of commit `address` that the repository has: all of them, but for a
+        shallow clone's boundary commit, whose parents were cut off."""
+        from dl.core.versioning.shallow import shallow_ref
+        if not commit.parents or self.store.get_ref(shallow_ref(address)) is None:
+            return commit.parents
+        held = self.store.has_many(commit.parents)
+        return tuple(p for p in commit.parents if p in held)
+
     def is_ghost(self, address: Address) -> bool:
         """Whether `address` is a parent of a shallow-boundary commit that the store lacks."""
         from dl.core.versioning.shallow import boundary

@@ -137,6 +137,8 @@ def dolt_diff_table(view: View, name: str, hints: dict[str, str]) -> pa.Table:
             if want_to is not None and address.hex != want_to:
                 continue
             parent = commit.parents[0] if commit.parents else None
+            if parent is not None and parent not in repo.present_parents(address, commit):
+                continue  # a shallow clone's boundary: what it changed is beyond the clone
             if want_from is not None and (parent is None or parent.hex != want_from):
                 continue
             parts.append(_commit_diff(view, schema, name, address, commit, parent))
@@ -250,6 +252,8 @@ def dolt_diff_commits(view: View) -> pa.Table:
     states: list[tuple[str, RootValue, RootValue, Commit | None]] = [
         (WORKING, view.root, repo.load_root(head.root, view.store), None)]
     for address, commit in repo.log(view.branch):
+        if commit.parents and commit.parents[0] not in repo.present_parents(address, commit):
+            continue  # a shallow clone's boundary: what it changed is beyond the clone
         parent = repo.load_root(repo.load_commit(commit.parents[0]).root, view.store) if commit.parents \
             else RootValue()
         states.append((address.hex, repo.load_root(commit.root, view.store), parent, commit))

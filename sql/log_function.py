@@ -119,7 +119,7 @@ def dolt_log_function(view: View, args: list[str]) -> pa.Table:
         commits = [(a, c) for a, c in walk_history(repo.load_commit, starts) if a not in excluded]
     commits = [(a, c) for a, c in commits if len(c.parents) >= request.min_parents]
     if request.tables is not None:
-        commits = [(a, c) for a, c in commits if _touches(view, c, request.tables)]
+        commits = [(a, c) for a, c in commits if _touches(view, a, c, request.tables)]
     table = log_rows(commits)
     if request.parents:
         table = table.append_column("parents", pa.array([", ".join(p.hex for p in c.parents) for _, c in commits],
@@ -135,8 +135,10 @@ def _reachable(view: View, revisions: list[str]) -> dict[Address, Commit]:
     return dict(walk_history(view.repo.load_commit, starts))
 
 
-def _touches(view: View, commit: Commit, tables: list[str]) -> bool:
+def _touches(view: View, address: Address, commit: Commit, tables: list[str]) -> bool:
     repo = view.repo
+    if commit.parents and commit.parents[0] not in repo.present_parents(address, commit):
+        return False  # a shallow clone's boundary: what it changed is beyond the clone
     after = repo.load_root(commit.root, view.store)
     before = repo.load_root(repo.load_commit(commit.parents[0]).root, view.store) if commit.parents else RootValue()
     wanted = {t.lower() for t in tables}

@@ -38,7 +38,7 @@ def blame(repo: Repository, table: str, rev: str = "HEAD") -> pa.Table:
         _, _, address = heapq.heappop(heap)
         mine = pending.pop(address)
         commit = repo.load_commit(address)
-        for parent in commit.parents:
+        for parent in repo.present_parents(address, commit):  # a shallow boundary owns the rest
             unchanged = mine & ~_member(keys, _changed_keys(repo, table, parent, commit))
             if unchanged.any():
                 if parent not in pending:

@@ -89,3 +89,15 @@ def test_dolt_clone_with_depth_and_bad_depths(serial: Path, dl: Dl, work: Path, 
     monkeypatch.chdir(work)
     dl.fails("clone", "--depth", "0", str(serial), "zero", code=2)
     assert not (work / "zero").exists()
+
+
+def test_diff_tables_and_blame_in_a_shallow_clone(serial: Path, dl: Dl, work: Path, monkeypatch) -> None:
+    """As Dolt's depth-3 test: dolt_diff shows the deltas inside the clone, not the boundary's
+    (its parent is beyond the clone); blame gives the boundary commit what came before it."""
+    dl.ok("clone", "--depth", "3", str(serial), "shallow")
+    monkeypatch.chdir(work / "shallow")
+    assert dl.query("select message from dolt_diff where table_name = 'people' order by date desc") == \
+        "message\nage 5\nage 4\n"
+    assert dl.query("select count(*) as n from dolt_diff_people where to_commit <> 'WORKING'") == "n\n2\n"
+    blamed = dl.query("select message from dolt_blame_people where id in (1, 5) order by id")
+    assert blamed == "message\nage 3\nage 5\n"
