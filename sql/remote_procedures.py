@@ -71,7 +71,8 @@ def dolt_push(view: View, args: list[str], author: Author | None) -> pa.Table:
     return status_table(f"pushed to {result.url}" if moved else "Everything up-to-date")
 
 
-CLONE = FlagSpec({"--branch": True, "--remote": True, "--depth": True}, {"-b": "--branch"})
+CLONE = FlagSpec({"--branch": True, "--remote": True, "--depth": True, "--single-branch": False},
+                 {"-b": "--branch"})
 
 
 def dolt_clone(view: View, args: list[str], author: Author | None) -> pa.Table:
@@ -89,7 +90,8 @@ def dolt_clone(view: View, args: list[str], author: Author | None) -> pa.Table:
         raise SqlError(f"dolt_clone: --depth takes a positive number, not {depth!r}")
     clone(url, view.repo.directory.parent / name, branch=p.flags.get("--branch"),
           remote_name=p.flags.get("--remote") or "origin",
-          depth=int(depth) if depth is not None else None)
+          depth=int(depth) if depth is not None else None,
+          single_branch=bool(p.flags.get("--single-branch")))
     return status_table()
 
 

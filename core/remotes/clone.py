@@ -34,11 +34,13 @@ class CloneResult:
 
 
 def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: str = DEFAULT_REMOTE,
-          params: dict[str, str] | None = None, depth: int | None = None) -> CloneResult:
+          params: dict[str, str] | None = None, depth: int | None = None,
+          single_branch: bool = False) -> CloneResult:
     """Clones the remote at `url` into `directory` (new, or empty): every branch as a
     remote-tracking branch, `branch` (default: the remote's current branch, else main, else
     the first) checked out and tracking its remote branch. With `depth`, a shallow clone of
     that one branch: its last `depth` generations of commits (see `core.versioning.shallow`).
+    With `single_branch` (implied by `depth`, as in git), only that branch is fetched.
     Nothing is left behind on failure."""
     if depth is not None and depth < 1:
         raise BadInput(f"depth {depth} is not a positive number")
@@ -53,7 +55,8 @@ def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: 
     created = not directory.exists()
     try:
         work.mkdir(parents=True)
-        result = _clone_into(work, stored_url, branch, remote_name, params, depth)
+        result = _clone_into(work, stored_url, branch, remote_name, params, depth,
+                             single_branch or depth is not None)
         work.rename(directory / DL_DIR)
     except BaseException:
         shutil.rmtree(directory if created else work, ignore_errors=True)
@@ -62,7 +65,8 @@ def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: 
 
 
 def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
-                params: dict[str, str] | None, depth: int | None) -> tuple[str, SyncResult]:
+                params: dict[str, str] | None, depth: int | None,
+                single_branch: bool) -> tuple[str, SyncResult]:
     from dl.core.config import Config
     remote = open_url(url, params, cache_dir=work / CACHE_DIR)
     store = SqliteStore(work / STORE_FILE, create=True, building=True)  # deleted on failure
@@ -72,7 +76,7 @@ def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
                           "pushed there yet)")
         repo = Repository(store, Config(None, None), None)
         chosen = _clone_branch(remote, branch)
-        fetched = fetch_from(repo, remote, remote_name, None if depth is None else [chosen],
+        fetched = fetch_from(repo, remote, remote_name, [chosen] if single_branch else None,
                              False, depth=depth)
         _check_out(repo, remote_name, chosen)
         settings = RemoteSettings(work / FILE)

@@ -533,12 +533,14 @@ def _index(value: Any) -> int:
 
 @guard
 def clone(url: str, path: str | os.PathLike[str] | None = None, *, branch: str | None = None,
-          remote: str = "origin", endpoint: str | None = None, depth: int | None = None) -> Repo:
+          remote: str = "origin", endpoint: str | None = None, depth: int | None = None,
+          single_branch: bool = False) -> Repo:
     """Clones the remote at `url` (a directory, `file://`, another repository's directory or
     `s3://bucket/prefix`) into `path` (default: the URL's last part, as git does) and opens the
     clone: every branch as a remote-tracking branch (`origin/main`), `branch` (default: the
     remote's current one) checked out and tracking it; with `depth`, a shallow clone of that
-    branch's last `depth` generations of commits. A failed clone leaves nothing behind.
+    branch's last `depth` generations of commits; with `single_branch`, only that branch.
+    A failed clone leaves nothing behind.
 
     >>> repo = dl.clone("s3://bucket/team/people", "people", endpoint="http://127.0.0.1:9000")"""
     from dl.core.remotes.clone import clone as clone_remote
@@ -549,5 +551,6 @@ def clone(url: str, path: str | os.PathLike[str] | None = None, *, branch: str |
     if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool)):
         raise UsageError(f"depth is an int, not {type(depth).__name__}")
     done = clone_remote(source, target, branch=branch, remote_name=remote,
-                        params={"endpoint": endpoint} if endpoint else None, depth=depth)
+                        params={"endpoint": endpoint} if endpoint else None, depth=depth,
+                        single_branch=bool(single_branch))
     return Repo(Repository.open(done.directory, global_config=global_config_path()))

@@ -64,8 +64,9 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
           remote_name: str = typer.Option("origin", "--remote", help="Name of the remote."),
           endpoint: str = typer.Option(None, "--endpoint", help="S3 endpoint URL."),
           depth: int = typer.Option(None, "--depth", min=1,
-                                    help="Shallow clone of one branch: its last N generations of commits.")
-          ) -> None:
+                                    help="Shallow clone of one branch: its last N generations of commits."),
+          single_branch: bool = typer.Option(False, "--single-branch",
+                                             help="Fetch only the branch checked out.")) -> None:
     """Clone a remote into a new directory: every branch and tag, one checked out.
 
     Example: dl clone file:///srv/data/people people   ...   dl clone --depth 1 URL
@@ -80,7 +81,7 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
     with phase_progress("clone", ("fetching",)) as step:
         step("fetching")
         clone_repo(url, target, branch=branch, remote=remote_name, endpoint=endpoint,
-                   depth=depth).close()
+                   depth=depth, single_branch=single_branch).close()
 
 
 def fetch(ctx: typer.Context,

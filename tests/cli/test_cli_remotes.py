@@ -195,3 +195,15 @@ def test_a_clone_works_offline(pushed: Path, dl: Dl, work: Path, monkeypatch) ->
     dl.ok("fsck")
     dl.ok("gc")
     assert dl.fails("fetch").startswith("remote directory not found")
+
+
+def test_clone_single_branch_tracks_only_that_branch(pushed: Path, dl: Dl, work: Path, monkeypatch) -> None:
+    """As Dolt's remotes.bats: `clone --single-branch` makes no remote refs for other branches."""
+    dl.ok("branch", "other")
+    dl.ok("push", "origin", "other")
+    dl.ok("clone", "--single-branch", str(pushed), "one")
+    dl.ok("clone", str(pushed), "all")
+    monkeypatch.chdir(work / "one")
+    assert dl.ok("branch", "-a") == "* main\n  remotes/origin/main\n"
+    monkeypatch.chdir(work / "all")
+    assert dl.ok("branch", "-a") == "* main\n  remotes/origin/main\n  remotes/origin/other\n"
