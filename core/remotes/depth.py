@@ -39,14 +39,15 @@ def shallow_fetch(starts: list[Address], read: Reader, has: Checker,
     the store has; with `unshallow`, through the ghosts)."""
     fetched: dict[Address, Commit] = {}
     raw: dict[Address, bytes] = {}
+    tips = set(starts)
     frontier = list(dict.fromkeys([*starts, *(ghosts if unshallow else ())]))
     seen: set[Address] = set()
     generation = 1
     while frontier and (depth is None or generation <= depth):
         seen.update(frontier)
         present = has(frontier)
-        wanted = [a for a in frontier if a not in present
-                  and (a not in ghosts or depth is not None or unshallow)]
+        wanted = [a for a in frontier if a not in present  # a ghost only if asked for
+                  and (a not in ghosts or a in tips or depth is not None or unshallow)]
         got = read(wanted) if wanted else {}
         following: list[Address] = []
         for address in frontier:

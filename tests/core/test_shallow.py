@@ -179,3 +179,14 @@ def test_a_shallow_clone_of_a_repository_directory(serial, tmp_path):
     commit_rows(b, {4: 44}, "back")
     push(b, "origin", "main")
     assert value_of(Repository.open(repo.directory), 4) == 44
+
+
+def test_a_remote_branch_moved_onto_a_ghost_is_fetched(serial, tmp_path):
+    repo, bare = serial
+    b = shallow(bare, tmp_path / "b", 2)
+    ghost = repo.resolve_commit("HEAD~2")
+    repo.create_branch("back", "HEAD~2")
+    push(repo, "origin", "back")
+    fetch(b, "origin")
+    assert b.resolve_commit("origin/back") == ghost and fsck(b.store).problems == []
+    assert value_of(b, 2, "origin/back") == 200
