@@ -190,3 +190,16 @@ def test_a_remote_branch_moved_onto_a_ghost_is_fetched(serial, tmp_path):
     fetch(b, "origin")
     assert b.resolve_commit("origin/back") == ghost and fsck(b.store).problems == []
     assert value_of(b, 2, "origin/back") == 200
+
+
+def test_a_failed_shallow_clone_leaves_nothing(serial, tmp_path):
+    from dl.core.errors import IntegrityError
+    _, bare = serial
+    for pack in (bare / "packs").glob("*.pack"):
+        data = bytearray(pack.read_bytes())
+        for at in range(0, len(data), 97):
+            data[at] ^= 0x5A
+        pack.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError):
+        clone(f"file://{bare}", tmp_path / "b", depth=1)
+    assert not (tmp_path / "b").exists()
