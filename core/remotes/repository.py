@@ -43,6 +43,11 @@ class RepositoryRemote:
     def exists(self) -> bool:
         return True
 
+    def is_shallow(self) -> bool:
+        """Whether that repository is a shallow clone (its history stops at a boundary)."""
+        from dl.core.versioning.shallow import SHALLOW_PREFIX
+        return bool(self.store.list_refs(SHALLOW_PREFIX))
+
     def current_branch(self) -> str | None:
         value = self.store.get_ref(HEAD) or ""
         return value[len(HEADS):] if value.startswith(HEADS) else None

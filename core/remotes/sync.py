@@ -186,7 +186,13 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
         missing, tags, updates = _shallow_walk(repo, remote, wanted, tags, edge, depth, unshallow)
     else:
         starts = [Address.parse(v) for v in [*wanted.values(), *tags.values()]]
-        missing = find_missing(starts, lambda a: remote.get_many(a), repo.store.has_many)
+        try:
+            missing = find_missing(starts, lambda a: remote.get_many(a), repo.store.has_many)
+        except MissingChunk:
+            if not getattr(remote, "is_shallow", lambda: False)():
+                raise
+            raise DlError(f"{remote.describe()} is a shallow clone: its history stops at a "
+                          "boundary; clone or fetch from it with --depth N") from None
     result = SyncResult(name, remote.describe(), chunks=missing.count(),
                         chunk_bytes=missing.bytes(), stats=remote.stats)
     def load(address: Address) -> Commit:

@@ -203,3 +203,13 @@ def test_a_failed_shallow_clone_leaves_nothing(serial, tmp_path):
     with pytest.raises(IntegrityError):
         clone(f"file://{bare}", tmp_path / "b", depth=1)
     assert not (tmp_path / "b").exists()
+
+
+def test_cloning_a_shallow_clone_needs_a_depth(serial, tmp_path):
+    _, bare = serial
+    b = shallow(bare, tmp_path / "b", 2)
+    with pytest.raises(DlError, match="is a shallow clone: .* with --depth N"):
+        clone(str(b.directory), tmp_path / "c")
+    assert not (tmp_path / "c").exists()
+    c = shallow(b.directory, tmp_path / "c", 2)
+    assert messages(c) == messages(b) and fsck(c.store).problems == []
