@@ -114,15 +114,24 @@ def test_fetch_stays_shallow_pull_fast_forwards_and_depth_deepens(serial, tmp_pa
     assert fsck(b.store).problems == []
 
 
-def test_a_disconnected_new_branch_is_fetched_shallow_at_its_ghost(serial, tmp_path):
+def test_a_new_branch_stops_at_the_ghosts_and_a_disconnected_one_comes_whole(serial, tmp_path):
+    """As git: a fetch into a shallow clone does not go past the boundary's ghost parents, but
+    a line of history that meets the clone nowhere else is fetched whole."""
     repo, bare = serial
-    b = shallow(bare, tmp_path / "b", 2)
-    repo.create_branch("old", "HEAD~3")
+    b = shallow(bare, tmp_path / "b", 2)  # c6, c5; c4 is the ghost
+    repo.create_branch("on-ghost", "HEAD~2")
+    repo.checkout("on-ghost")
+    commit_rows(repo, {8: 800}, "on the ghost")
+    push(repo, "origin", "on-ghost")
+    repo.create_branch("old", "HEAD~4")
     repo.checkout("old")
-    commit_rows(repo, {8: 800}, "old work")
+    commit_rows(repo, {9: 900}, "old work")
     push(repo, "origin", "old")
-    fetch(b, "origin")
-    assert messages(b, "origin/old")[0] == "old work"
+    fetch(b, "origin", ["on-ghost"])
+    assert messages(b, "origin/on-ghost") == ["on the ghost"]
+    assert repo.resolve_commit("on-ghost") in boundary(b.store)
+    fetch(b, "origin", ["old"])
+    assert messages(b, "origin/old") == messages(repo, "old")
     assert fsck(b.store).problems == []
 
 
