@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from dl.core.errors import InputError
@@ -48,6 +47,7 @@ class ConfigFile:
         if self.path is None:
             raise InputError("no config file to write to")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only a write needs it: light commands start without it
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".config.")
         with os.fdopen(fd, "w") as out:
             json.dump(values, out, indent=2, sort_keys=True)

@@ -8,7 +8,6 @@ surfaces as `ConcurrentUpdate`.
 """
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -756,6 +755,7 @@ class Repository:
 
 
 def _backoff(attempt: int) -> None:
+    import random  # only a retry needs it: light commands start without it
     time.sleep(min(0.2, 0.002 * (2 ** min(attempt, 7))) * (0.5 + random.random()))
 
 

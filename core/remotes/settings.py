@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +66,7 @@ class RemoteSettings:
     def _write(self, value: dict[str, Any]) -> None:
         if self.path is None:
             raise InputError("a repository in memory keeps no remotes")
+        import tempfile  # only a write needs it: light commands start without it
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".remotes.")
         with os.fdopen(fd, "w") as out:
             json.dump(value, out, indent=2, sort_keys=True)

@@ -23,6 +23,7 @@ from dl.core.remotes.packed import PackedRemote
 from dl.core.remotes.remote import HEADS, TAGS, Remote
 from dl.core.remotes.repository import RepositoryRemote, is_repository
 from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
+from dl.core.remotes.tracking import remote_branches  # noqa: F401 (callers import it from here too)
 from dl.core.remotes.url import parse_url
 from dl.core.remotes.walk import Missing, find_missing
 from dl.core.repo import DL_DIR, Author, Repository
@@ -144,12 +145,6 @@ def track_remote_branch(repo: Repository, branch: str) -> Upstream | None:
     upstream = Upstream(remote, branch)
     settings_of(repo).set_upstream(branch, upstream)
     return upstream
-
-
-def remote_branches(repo: Repository) -> dict[str, Address]:
-    """Remote-tracking branches as `origin/main` -> commit."""
-    refs = repo.store.list_refs(REMOTE_PREFIX)
-    return {name[len(REMOTE_PREFIX):]: ref_address(name, v) for name, v in refs.items()}  # type: ignore[misc]
 
 
 # --- fetch --------------------------------------------------------------------------------

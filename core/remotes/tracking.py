@@ -1,4 +1,5 @@
-"""How a branch stands against its upstream: commits ahead and behind (for `dl status`).
+"""How a branch stands against its upstream: commits ahead and behind (for `dl status`), and
+the remote-tracking branches (for `dl log`'s decorations and `dl branch -a`).
 
 Counts by one walk of both histories in height order, marking which side reaches each commit,
 and stops as soon as everything still queued is reached from both: the cost grows with the
@@ -15,6 +16,12 @@ from dl.core.repo import DL_DIR, Repository
 from dl.core.versioning.commit import CommitLoader
 from dl.core.versioning.refs import REMOTE_PREFIX, ref_address
 from dl.core.versioning.shallow import BeyondShallow
+
+
+def remote_branches(repo: Repository) -> dict[str, Address]:
+    """Remote-tracking branches as `origin/main` -> commit."""
+    refs = repo.store.list_refs(REMOTE_PREFIX)
+    return {name[len(REMOTE_PREFIX):]: ref_address(name, v) for name, v in refs.items()}  # type: ignore[misc]
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def branch(ctx: typer.Context,
     local = repo.branches()
     listed = {} if remotes else dict(local)
     if list_all or remotes:
-        from dl.core.remotes.sync import remote_branches
+        from dl.core.remotes.tracking import remote_branches
         shown = "" if remotes else "remotes/"
         listed.update({f"{shown}{name}": head.hex for name, head in remote_branches(repo.core).items()})
     for name, head in sorted(listed.items(), key=lambda item: (item[0].startswith("remotes/"), item[0])):

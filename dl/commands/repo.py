@@ -106,7 +106,7 @@ def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: 
     current = repo.current_branch()
     branches = repo.branches()
     tags = {name: tag.commit for name, tag in repo.tags().items()}
-    from dl.core.remotes.sync import remote_branches
+    from dl.core.remotes.tracking import remote_branches
     remotes = remote_branches(repo)
     texts = []
     for address, item in commits:

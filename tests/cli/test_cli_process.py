@@ -87,11 +87,13 @@ def test_sql_script_from_stdin_replays_a_diff(tmp_path: Path, cli_env: Path) -> 
 def test_status_and_help_do_not_import_the_heavy_libraries(tmp_path: Path, cli_env: Path) -> None:
     """`dl --help`, `status`, `log` and `branch` start fast: pyarrow, duckdb, sqlglot and numpy
     load lazily, pydantic (typer's conversion) only for a parameter that needs it
-    (dl.plain_params), rich only to render on a terminal."""
+    (dl.plain_params), rich only to render on a terminal; nor the remotes' transport
+    (dl.core.remotes.sync), tempfile or random, which only writes and syncs need."""
     run_dl("init", cwd=tmp_path, home=cli_env)
     probe = ("import sys; from dl.app import main\n"
              "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-             "heavy = sorted(m for m in ('pyarrow', 'duckdb', 'sqlglot', 'numpy', 'pydantic', 'rich')\n"
+             "heavy = sorted(m for m in ('pyarrow', 'duckdb', 'sqlglot', 'numpy', 'pydantic', 'rich',\n"
+             "                            'dl.core.remotes.sync', 'tempfile', 'random')\n"
              "               if m in sys.modules)\n"
              "print('HEAVY', heavy, file=sys.stderr)\n")
     for args in (["--help"], ["status"], ["log"], ["log", "-n", "1"], ["branch"], ["branch", "-a"]):

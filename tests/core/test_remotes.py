@@ -197,7 +197,7 @@ def test_a_corrupt_local_leaf_pushed_is_refused_by_the_receiver(origin, tmp_path
 
 def test_a_big_push_is_split_into_packs_of_bounded_size(origin, tmp_path, monkeypatch):
     from dl.core.remotes import packed
-    monkeypatch.setattr(packed, "PACK_BYTES", 2_000)
+    monkeypatch.setattr(packed, "PACK_BYTES", 1_000)
     repo, bare = origin
     push(repo, "origin", "main")
     packs = list((bare / "packs").glob("*.pack"))

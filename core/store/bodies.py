@@ -1,0 +1,136 @@
+"""Stored chunk bodies: the one place that knows how a chunk's bytes are kept on disk.
+
+A stored row is (address, codec, uncompressed size, body); the address is always SHA-256 of
+the uncompressed bytes, whatever the codec, so chunks move between stores (and remotes) as they
+are stored. Codecs, tagged per chunk so that a store holds any mix and old chunks keep reading:
+
+- RAW (0): the bytes themselves. Small chunks (commits, roots, working sets) stay raw, so that
+  `dl status` and `dl log` import neither pyarrow nor numpy.
+- ZSTD (1), written before format 2 of the body codecs: zstd (level 1) of the bytes.
+- SHUFFLED (2), written now: an 8-byte xxh3_64 of the bytes, then zstd (level 1) of the bytes
+  with every 8-byte word split into 8 byte planes (Blosc's shuffle: the high bytes of small
+  integers and the exponent bytes of floats line up, which zstd then finds). Measured on 1M
+  standard rows (int64 id, int64, ~10-char string, float64): 18.3 MB against 22.3 MB for ZSTD,
+  compressing faster (88 ms vs 100 ms CPU), decoding in ~72 ms vs ~62 ms CPU.
+
+Two checks, one per use:
+- `decode_body`, the full check, for chunks received from elsewhere (a pack, a remote's store)
+  and for fsck: the bytes must hash (SHA-256) to the address, and a SHUFFLED body's xxh3 must
+  match too, so a chunk accepted once always reads.
+- `read_body`, the store's own read check: SHUFFLED bodies are checked by their xxh3 (~1 ms per
+  38 MB against ~19 ms for SHA-256); a flipped byte is still a `CorruptChunk` naming the chunk.
+  Every other codec is checked by SHA-256 as before.
+Garbage in any field is an `IntegrityError` naming the chunk, never a crash or wrong bytes.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dl.core.errors import CorruptChunk, IntegrityError
+from dl.core.hashing import Address, address_of
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+RAW, ZSTD, SHUFFLED = 0, 1, 2
+COMPRESS_FROM = 1024  # smaller bodies stay raw: zstd saves little there and needs pyarrow
+MAX_CHUNK_BYTES = 1 << 30  # a stored size above this is corruption, not a chunk
+WORD = 8  # bytes per shuffled word: int64, float64, Arrow's 8-byte alignment
+CHECK_BYTES = 8  # the xxh3_64 in front of a SHUFFLED body
+
+Row = tuple[bytes, int, int, bytes]  # address, codec, uncompressed size, stored body
+
+_codec: pa.Codec | None = None
+
+
+def _zstd() -> pa.Codec:
+    """pyarrow's zstd codec, imported on first use (start-up of light commands stays fast)."""
+    global _codec
+    if _codec is None:
+        import pyarrow as pa
+        _codec = pa.Codec("zstd", compression_level=1)
+    return _codec
+
+
+def _check(data: bytes) -> bytes:
+    import xxhash
+    return xxhash.xxh3_64_digest(data)
+
+
+def shuffle(data: bytes) -> bytes:
+    """The bytes with each whole 8-byte word split into byte planes (a tail shorter than a
+    word stays as it is at the end)."""
+    import numpy as np
+    whole = len(data) // WORD * WORD
+    planes = np.frombuffer(data, np.uint8, whole).reshape(-1, WORD).T.tobytes()
+    return planes + data[whole:]
+
+
+def unshuffle(data: bytes) -> bytes:
+    """The inverse of `shuffle`."""
+    import numpy as np
+    whole = len(data) // WORD * WORD
+    words = np.frombuffer(data, np.uint8, whole).reshape(WORD, -1).T.tobytes()
+    return words + bytes(data[whole:])
+
+
+def encode_body(data: bytes) -> tuple[int, bytes]:
+    """(codec, stored bytes) for a chunk: SHUFFLED when it is large enough and saves space."""
+    if len(data) < COMPRESS_FROM:
+        return RAW, bytes(data)
+    packed = _zstd().compress(shuffle(data), asbytes=True)
+    if CHECK_BYTES + len(packed) >= len(data):
+        return RAW, bytes(data)
+    return SHUFFLED, _check(data) + packed
+
+
+def encode_row(address: Address, data: bytes) -> Row:
+    codec, body = encode_body(data)
+    return address.raw, codec, len(data), body
+
+
+def decode_body(address: Address, codec: int, size: int, body: bytes) -> bytes:
+    """The chunk's bytes, verified against its address (SHA-256); `IntegrityError` naming it
+    if not. For chunks from elsewhere, and fsck."""
+    data = _unpack(address, codec, size, body)
+    actual = address_of(data)
+    if actual != address:
+        raise CorruptChunk(address.hex, actual.hex)
+    return data
+
+
+def read_body(address: Address, codec: int, size: int, body: bytes) -> bytes:
+    """The chunk's bytes, checked as the store reads them: SHUFFLED by xxh3, others by SHA-256."""
+    if codec != SHUFFLED:
+        return decode_body(address, codec, size, body)
+    return _unpack(address, codec, size, body)
+
+
+def _unpack(address: Address, codec: int, size: int, body: bytes) -> bytes:
+    if codec == SHUFFLED:
+        if len(body) < CHECK_BYTES:
+            raise IntegrityError(f"corrupt chunk {address.hex}: its body is truncated", address.hex)
+        data = unshuffle(_decompress(address, size, body[CHECK_BYTES:]))
+        if _check(data) != body[:CHECK_BYTES]:
+            raise CorruptChunk(address.hex, address_of(data).hex)
+        return data
+    if codec == ZSTD:
+        return _decompress(address, size, body)
+    if codec == RAW:
+        return bytes(body)
+    raise IntegrityError(f"corrupt chunk {address.hex}: unknown codec {codec}", address.hex)
+
+
+def _decompress(address: Address, size: int, body: bytes) -> bytes:
+    from pyarrow.lib import ArrowException
+    if not 0 <= size <= MAX_CHUNK_BYTES:
+        raise IntegrityError(f"corrupt chunk {address.hex}: implausible size {size}", address.hex)
+    try:
+        data: bytes = _zstd().decompress(body, decompressed_size=size, asbytes=True)
+    except (ArrowException, OSError, ValueError, MemoryError) as exc:  # what garbage raises
+        raise IntegrityError(f"corrupt chunk {address.hex}: its body does not decompress "
+                             f"({type(exc).__name__}: {exc})", address.hex) from None
+    if len(data) != size:
+        raise IntegrityError(f"corrupt chunk {address.hex}: it decompresses to {len(data)} bytes, "
+                             f"not {size}", address.hex)
+    return data
