@@ -200,6 +200,32 @@ def test_a_large_edit_applied_in_key_chunks_gives_the_canonical_root(monkeypatch
     assert chunked.root == build_tree(MemoryStore(), LAYOUT, expected)
 
 
+def test_a_sparse_large_edit_holds_a_bounded_number_of_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1% update touches every leaf with a few keys each: chunks are bounded by the leaves
+    they touch, not only by their keys, and the result is still the canonical root."""
+    from dl.core.prolly import edit
+    store = MemoryStore()
+    data = rows(60_000, shuffled=False)
+    tree = ProllyTree(store, LAYOUT, build_tree(store, LAYOUT, data))
+    leaves = len(tree.leaf_addresses(check_leaves=False))
+    changed = rows(60_000, seed=5, shuffled=False).filter(pa.array(np.arange(60_000) % 50 == 0))
+    monkeypatch.setattr(edit, "EDIT_CHUNK_KEYS", 600)  # more keys than leaves: only leaves bound
+    monkeypatch.setattr(edit, "EDIT_CHUNK_LEAVES", 8)
+    touched: list[int] = []
+    leaf_changes = edit._leaf_changes
+
+    def counting(walk, up_batch, up_keys, del_keys):  # type: ignore[no-untyped-def]
+        changes = leaf_changes(walk, up_batch, up_keys, del_keys)
+        touched.append(len(changes))
+        return changes
+    monkeypatch.setattr(edit, "_leaf_changes", counting)
+    edited = apply_edits(tree, changed)
+    assert leaves > 40 and len(touched) >= leaves // 8 and max(touched) <= 8
+    ids = data.column("id").to_numpy()
+    expected = pa.concat_tables([data.filter(pa.array(ids % 50 != 0)), changed]).sort_by("id")
+    assert edited.root == build_tree(MemoryStore(), LAYOUT, expected)
+
+
 def _outcome(repo: Repository, source: Path, part: int | None) -> object:
     try:
         import_table(repo, "t", source, ImportMode.CREATE, primary_key=["id"], part_bytes=part)
