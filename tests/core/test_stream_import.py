@@ -314,3 +314,58 @@ def test_streamed_json_lines_import_as_a_whole_read_does(tmp_path: Path, text: s
     assert got == want
     if error:
         assert error in str(got)
+
+
+def _document(rows: list[str], shape: str) -> str:
+    if shape == "array":
+        return "[\n" + ",\n".join(rows) + "\n]\n"
+    if shape == "pretty":  # objects over several lines, members after the rows
+        pretty = [json.dumps(json.loads(r), indent=1) for r in rows]
+        return '{"note": "before", "rows": [\n' + ",\n".join(pretty) + '\n], "count": 1234567890}\n'
+    return '{"rows": [' + ", ".join(rows) + "]}"  # one line
+
+
+ROWS = [_json_line(i) for i in range(3000)]
+
+
+@pytest.mark.parametrize("shape", ["array", "pretty", "compact"])
+@pytest.mark.parametrize("change, error", [
+    (None, None),
+    ('"s": 2800', "column s"),
+    ('"s": "x2800", "s": "y"', "key 's' appears twice in one object"),
+    ('"s" "x2800"', "invalid JSON"),
+])
+def test_streamed_json_documents_import_as_a_whole_read_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             shape: str, change: str | None,
+                                                             error: str | None) -> None:
+    from dl.core.io import json_document
+    monkeypatch.setattr(json_document, "READ_BYTES", 777)  # elements cut by the end of the text in hand
+    text = _document(ROWS, shape)
+    if change:
+        assert text.count('"s": "x2800"') == 1
+        text = text.replace('"s": "x2800"', change)
+    source = tmp_path / "t.json"
+    source.write_text(text)
+    if error is None:
+        assert open_stream(source, part_bytes=PART) is not None
+        assert len(list(json_document.document_parts(source, PART))) > 20  # really in parts
+    streamed, whole = two_repos(tmp_path)
+    got, want = _outcome(streamed, source, PART), _outcome(whole, source, None)
+    assert got == want
+    if error:
+        assert error in str(got) and "line " in str(got)
+
+
+@pytest.mark.parametrize("text", [
+    "[" + ", ".join(ROWS) + "] trailing",
+    '{"rows": [' + ", ".join(ROWS) + '], "rows": []}',
+    '{"other": [' + ", ".join(ROWS) + "]}",
+    "[" + ", ".join(ROWS) + ", 7]",
+    "[" + ", ".join(ROWS),
+])
+def test_streamed_json_document_errors_match_the_whole_read(tmp_path: Path, text: str) -> None:
+    source = tmp_path / "t.json"
+    source.write_text(text)
+    streamed, whole = two_repos(tmp_path)
+    got, want = _outcome(streamed, source, PART), _outcome(whole, source, None)
+    assert isinstance(got, str) and got == want
