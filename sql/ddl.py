@@ -9,8 +9,9 @@
 - DROP TABLE [IF EXISTS] a, b; TRUNCATE TABLE a (rows gone, schema kept).
 - CREATE VIEW and DROP VIEW are `sql.views`'; a table and a view never share a name.
 - ALTER TABLE: ADD/DROP/RENAME COLUMN, ALTER COLUMN (TYPE, SET/DROP NOT NULL, SET/DROP
-  DEFAULT), RENAME TO. A column change rewrites the rows through a bulk build (leaves hold
-  the columns), so the result is the same tree any other route to those rows gives.
+  DEFAULT), RENAME TO. A column change rewrites the rows a window of leaves at a time
+  (`core.tables.rewrite`: leaves hold the columns), so it holds a window, not the table, and
+  the result is the same tree any other route to those rows gives.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 from dl.core.errors import DlError
 from dl.core.names import check_name
+from dl.core.tables.rewrite import Change, rewritten
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.root import RootValue
@@ -265,8 +267,8 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
             raise SqlError(f"column already exists: {new}")
         columns = [Column(new, c.type, c.not_null, c.default) if c.name == old else c for c in schema.columns]
         key = tuple(new if k == old else k for k in schema.primary_key)
-        rows = table.scan().rename_columns([new if n == old else n for n in schema.names])
-        return _rebuild(table, columns, key, rows)
+        names = [new if n == old else n for n in schema.names]
+        return _rebuild(table, columns, key, lambda rows, first: rows.rename_columns(names))
     if isinstance(action, exp.AlterColumn):
         return _alter_column(binder, table, action)
     if isinstance(action, exp.ModifyColumn):
@@ -281,12 +283,14 @@ def _add_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
         raise SqlError(f"cannot add primary key column {column.name} to an existing table")
     if schema.has_column(column.name) or any(n.lower() == column.name.lower() for n in schema.names):
         raise SqlError(f"column already exists: {column.name}")
-    rows = table.scan()
-    if column.not_null and column.default is None and rows.num_rows:
+    if column.not_null and column.default is None and table.value.rows is not None:
         raise SqlError(f"column {column.name} is NOT NULL: give it a DEFAULT to add it to a table with rows")
-    values = pa.array([column.default] * rows.num_rows, column.type) if column.default is not None \
-        else pa.nulls(rows.num_rows, column.type)
-    return _rebuild(table, [*schema.columns, column], schema.primary_key, rows.append_column(column.name, values))
+
+    def added(rows: pa.Table, first: int) -> pa.Table:
+        values = pa.array([column.default] * rows.num_rows, column.type) if column.default is not None \
+            else pa.nulls(rows.num_rows, column.type)
+        return rows.append_column(column.name, values)
+    return _rebuild(table, [*schema.columns, column], schema.primary_key, added)
 
 
 def _drop_columns(table: Table, names: list[str], if_exists: bool) -> Table:
@@ -306,7 +310,7 @@ def _drop_columns(table: Table, names: list[str], if_exists: bool) -> Table:
         raise SqlError("cannot drop every column of a table (DROP TABLE does that)")
     if not drop:
         return table
-    return _rebuild(table, kept, schema.primary_key, table.scan().drop_columns(drop))
+    return _rebuild(table, kept, schema.primary_key, lambda rows, first: rows.drop_columns(drop))
 
 
 def _alter_column(binder: Binder, table: Table, action: exp.AlterColumn) -> Table:
@@ -319,7 +323,7 @@ def _alter_column(binder: Binder, table: Table, action: exp.AlterColumn) -> Tabl
         not_null = not action.args["allow_null"]
         if name in schema.primary_key and not not_null:
             raise SqlError(f"primary key column {name} cannot allow NULL")
-        if not_null and table.scan().column(name).null_count:
+        if not_null and any(leaf.column(name).null_count for leaf in table.tree.stream_leaves()):
             raise SqlError(f"column {name} has NULL values; update them before SET NOT NULL")
         changed = Column(name, column.type, not_null and name not in schema.primary_key, column.default)
     elif action.args.get("drop"):
@@ -339,23 +343,23 @@ def _retype(binder: Binder, table: Table, name: str, kind: exp.DataType) -> Tabl
     column = schema.column(name)
     columns = [Column(name, arrow, c.not_null, c.default) if c.name == name else c for c in schema.columns]
     new_schema = TableSchema(tuple(columns), schema.primary_key)
-    rows = table.scan()
-    values = coerce(binder, rows.select([name]), new_schema).column(name)
     if column.default is not None:
         try:
             pa.array([column.default], arrow)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             raise SqlError(f"column {name}: its DEFAULT {column.default!r} does not fit {kind.sql()}") from None
     index = schema.names.index(name)
-    return _rebuild(table, columns, schema.primary_key, rows.set_column(index, name, values))
+
+    def retyped(rows: pa.Table, first: int) -> pa.Table:
+        values = coerce(binder, rows.select([name]), new_schema, first_row=first).column(name)
+        return rows.set_column(index, name, values)
+    return _rebuild(table, columns, schema.primary_key, retyped)
 
 
-def _rebuild(table: Table, columns: list[Column], key: tuple[str, ...], rows: pa.Table | None) -> Table:
+def _rebuild(table: Table, columns: list[Column], key: tuple[str, ...], change: Change | None) -> Table:
+    """`table` under the new columns and key, its rows through `change` (leaf by leaf)."""
     try:
-        schema = TableSchema(tuple(columns), key)
-        fresh = Table.empty(table.store, schema)
-        rows = table.scan() if rows is None else rows
-        return fresh.replace_rows(rows) if rows.num_rows else fresh
+        return rewritten(table, TableSchema(tuple(columns), key), change)
     except DlError as exc:
         raise wrap(exc) from None
 

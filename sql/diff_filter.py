@@ -4,9 +4,14 @@ The condition sees each changed row as `dolt_diff_<table>` shows it: `from_<col>
 for both sides and `diff_type` ('added', 'removed', 'modified'); a plain `<col>` is the new
 value, or the old one for a removed row, so `--where "id = 7"` works too. Only the rows the tree
 diff produced are queried (DuckDB over Arrow), never the tables.
+
+`narrowed` applies both to a table's diff in pieces (`diff_table_pieces`, key order): the
+condition to each piece as it comes, the limit across them, so `--limit` stops reading the
+diff once it has its rows and neither holds more than a piece.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 import duckdb
@@ -22,9 +27,34 @@ from sqlglot import exp
 PARTS = ("added", "removed", "modified")
 
 
+def narrowed(pieces: Iterable[TableDiff], where: str | None, limit: int | None) -> Iterator[TableDiff]:
+    """One table's diff pieces (in key order) with the rows `where` selects, at most `limit`
+    of them in all: the first in key order. The first piece always comes (it carries the
+    table's header); no piece is read after the limit is reached."""
+    condition = _parse_condition(where) if where else None
+    left = limit
+    source = iter(pieces)
+    first = True
+    while first or left is None or left > 0:
+        piece = next(source, None)
+        if piece is None:
+            return
+        first = False
+        if condition is not None:
+            piece = _filtered(piece, condition, where or "")
+        if left is not None:
+            piece = limit_diff(piece, left)
+            left -= len(piece.rows)
+        yield piece
+
+
 def filter_diff(diff: TableDiff, where: str) -> TableDiff:
     """`diff` with only the rows for which `where` is true."""
-    condition = _parse_condition(where)
+    return _filtered(diff, _parse_condition(where), where)
+
+
+def _filtered(diff: TableDiff, condition: str, where: str) -> TableDiff:
+    """`filter_diff` with the condition already parsed and re-rendered."""
     rows = diff.rows
     frame = _frame(diff)
     connection = connect()
@@ -98,14 +128,39 @@ def _frame(diff: TableDiff) -> pa.Table:
 
 
 def limit_diff(diff: TableDiff, limit: int) -> TableDiff:
-    """At most `limit` changed rows, taken in the order added, removed, modified."""
+    """At most `limit` changed rows: the first in key order, as Dolt's diff, which streams by
+    key (a keyless table, whose rows have no order, gives its added rows before its removed)."""
     rows = diff.rows
-    left = limit
-    out = []
-    for table in (rows.added, rows.removed):
-        out.append(table.slice(0, max(left, 0)))
-        left -= out[-1].num_rows
-    n = max(min(left, rows.modified_to.num_rows), 0)
-    return replace(diff, rows=TreeDiff(out[0], out[1], rows.modified_from.slice(0, n),
-                                       rows.modified_to.slice(0, n)))
+    if len(rows) <= limit:
+        return diff
+    chosen = _first_by_key(diff, limit)
+    if chosen is None:  # keyless, or a key Arrow cannot sort: part order
+        left, counts = limit, []
+        for n in (rows.added.num_rows, rows.removed.num_rows, rows.modified_to.num_rows):
+            counts.append(min(max(left, 0), n))
+            left -= counts[-1]
+        chosen = [np.arange(n) for n in counts]
+    added, removed, modified = (pa.array(c, pa.int64()) for c in chosen)
+    return replace(diff, rows=TreeDiff(rows.added.take(added), rows.removed.take(removed),
+                                       rows.modified_from.take(modified), rows.modified_to.take(modified)))
 
+
+def _first_by_key(diff: TableDiff, limit: int) -> list[np.ndarray] | None:
+    """Per part (added, removed, modified), the sorted positions of its rows among the first
+    `limit` by primary key; None for a keyless table or a key Arrow cannot sort."""
+    schema = diff.to_schema or diff.from_schema
+    key = [k for k in (schema.primary_key if schema else ()) if k in diff.columns]
+    if not key:
+        return None
+    rows = diff.rows
+    parts = [rows.added, rows.removed, rows.modified_to]
+    frames = [part.select(key).append_column("__part", pa.array(np.full(part.num_rows, i, np.int8)))
+              .append_column("__index", pa.array(np.arange(part.num_rows), pa.int64()))
+              for i, part in enumerate(parts)]
+    try:
+        ordered = pa.concat_tables(frames, promote_options="permissive").sort_by([(k, "ascending") for k in key])
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        return None
+    head = ordered.slice(0, limit)
+    part, index = head.column("__part").to_numpy(), head.column("__index").to_numpy()
+    return [np.sort(index[part == i]) for i in range(3)]

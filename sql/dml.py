@@ -76,8 +76,9 @@ def column_of(schema: TableSchema, name: str) -> str:
 
 # --- casting values to column types ---------------------------------------------------------
 
-def coerce(binder: Binder, rows: pa.Table, schema: TableSchema) -> pa.Table:
-    """`rows` (columns named like the schema's) cast to the column types by DuckDB."""
+def coerce(binder: Binder, rows: pa.Table, schema: TableSchema, *, first_row: int = 0) -> pa.Table:
+    """`rows` (columns named like the schema's) cast to the column types by DuckDB; a value that
+    does not fit is named by its row number (after `first_row` rows: rows cast in windows)."""
     wanted = {n: schema.column(n).type for n in rows.column_names}
     if all(rows.column(n).type == t for n, t in wanted.items()):
         return rows
@@ -95,7 +96,7 @@ def coerce(binder: Binder, rows: pa.Table, schema: TableSchema) -> pa.Table:
             bad = before[index].as_py()
             shown = repr(bad) if isinstance(bad, str) else str(bad)
             raise SqlError(f"column {name}: cannot convert {shown} "
-                           f"({_sql_kind(before.type)}) to {duckdb_type(kind)} (row {index + 1})")
+                           f"({_sql_kind(before.type)}) to {duckdb_type(kind)} (row {first_row + index + 1})")
         columns[name] = after if after.type == kind else after.cast(kind)
     return pa.table(columns)
 

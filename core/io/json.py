@@ -69,6 +69,11 @@ def read_json(path: Path, data: bytes, schema: pa.Schema | None, *, lines: bool,
     if not text.strip():
         raise InputError(f"{path} is an empty file")
     rows, numbers = _line_rows(path, text, line_offset) if lines else _document_rows(path, text)
+    return rows_table(path, rows, numbers, schema)
+
+
+def rows_table(path: Path, rows: list[Any], numbers: list[int], schema: pa.Schema | None) -> ReadResult:
+    """Parsed rows (objects), each with its source line, as a table: one column per key."""
     where = Where(path, np.asarray(numbers, dtype=np.int64))
     names = _column_names(where, rows)
     if not rows and schema is None:
@@ -165,6 +170,9 @@ def _rows_member(path: Path, text: str, pos: int) -> tuple[list[Any], list[int],
         key, pos = _value_at(path, text, _skip(text, pos))
         pos = _expect(path, text, pos, ":")
         if key == "rows":
+            if found is not None:
+                line = text.count("\n", 0, pos) + 1
+                raise InputError(f"{path}, line {line}: key 'rows' appears twice in one object", line=line)
             rows, numbers, pos = _array(path, text, pos)
             found = (rows, numbers)
         else:

@@ -18,7 +18,9 @@ A file over `PART_BYTES` is read part by part with the same strict readers as a 
   joined across blocks in a first pass as for CSV, and a column holding values of different
   kinds in different blocks (numbers here, strings there) is refused as the whole-file reader
   refuses it, naming the line.
-- JSON documents (`{"rows": [...]}`) are read whole (not streamed yet).
+- JSON documents (`{"rows": [...]}` or an array of rows): parts of about `PART_BYTES` of text
+  from an incremental parser (`core.io.json_document`), typed by `core.io.json` as a whole
+  file is, with the whole file's lines; types joined across parts as for JSON lines.
 
 `open_stream` returns None where a file is read whole (small, or a format not streamed); the
 caller then uses `read_table_file`. Parts are re-readable: `parts()` starts again from the top.
@@ -81,8 +83,10 @@ def open_stream(path: str | Path, *, file_type: str | None = None, schema: pa.Sc
     kind = detect_format(path, file_type)
     if kind == "parquet":
         return _parquet_stream(path, schema, part_rows)
-    if kind == "json" or path.stat().st_size <= part_bytes:
+    if path.stat().st_size <= part_bytes:
         return None
+    if kind == "json":
+        return _json_document_stream(path, schema, part_bytes)
     if kind == "jsonl":
         return _jsonl_stream(path, schema, part_bytes)
     return _csv_stream(path, text_delimiter(kind, delimiter), schema, part_bytes)
@@ -253,10 +257,37 @@ def _joined_schema(path: Path, delimiter: str, start: int, names: list[str],
 
 # -- JSON lines ------------------------------------------------------------------------------------
 
+def _json_document_stream(path: Path, schema: pa.Schema | None, part_bytes: int) -> TableStream:
+    if schema is None:
+        schema = _joined_json_schema(path, _read_document_parts(path, part_bytes, None))
+    known = schema
+
+    def parts() -> Iterator[Part]:
+        for table, lines, first in _read_document_parts(path, part_bytes, known):
+            yield Part(table, lines, first)
+    return TableStream(path, known, parts, lines_known=True)
+
+
+def _read_document_parts(path: Path, part_bytes: int, schema: pa.Schema | None
+                         ) -> Iterator[tuple[pa.Table, np.ndarray | None, int]]:
+    from dl.core.errors import InputError
+    from dl.core.io.json import rows_table
+    from dl.core.io.json_document import document_parts
+    first = 0
+    for rows, numbers in document_parts(path, part_bytes):
+        if not rows and first == 0 and schema is None:
+            raise InputError(f"{path} has no rows: column types cannot be inferred (give a schema)")
+        if not rows:
+            continue
+        read = rows_table(path, rows, numbers, schema)
+        yield read.table, read.line_numbers, first
+        first += read.table.num_rows
+
+
 def _jsonl_stream(path: Path, schema: pa.Schema | None, part_bytes: int) -> TableStream:
     blocks = _line_blocks(path, part_bytes)
     if schema is None:
-        schema = _joined_json_schema(path, blocks)
+        schema = _joined_json_schema(path, _read_json_blocks(path, blocks, None))
     known = schema
 
     def parts() -> Iterator[Part]:
@@ -309,12 +340,12 @@ def _block_bodies(path: Path, blocks: list[Block]) -> Iterator[tuple[Block, byte
                 yield block, body
 
 
-def _joined_json_schema(path: Path, blocks: list[Block]) -> pa.Schema:
-    """Columns in order of first appearance, types joined across blocks; kinds may not mix."""
+def _joined_json_schema(path: Path, parts: Iterator[tuple[pa.Table, np.ndarray | None, int]]) -> pa.Schema:
+    """Columns in order of first appearance, types joined across parts; kinds may not mix."""
     from dl.core.errors import InputError
     from dl.core.io.json import kind_of
     types: dict[str, pa.DataType | None] = {}
-    for table, lines, _ in _read_json_blocks(path, blocks, None):
+    for table, lines, _ in parts:
         for name, column in zip(table.column_names, table.columns):
             known = types.get(name)
             if _no_evidence(column):

@@ -44,48 +44,6 @@ def diff_trees(old: ProllyTree, new: ProllyTree) -> TreeDiff:
     return diff_rows(old, old_rows, new_rows)
 
 
-LEAVES_PER_STEP = 32  # leaves read per side per step of `diff_trees_in_steps`
-
-
-def diff_trees_in_steps(old: ProllyTree, new: ProllyTree,
-                        leaves_per_step: int = LEAVES_PER_STEP) -> Iterator[TreeDiff]:
-    """`diff_trees` in key order, a few leaves at a time, so a large diff can be shown as it is
-    found and memory stays bounded by the step, not the change.
-
-    The differing leaves of both sides are read `leaves_per_step` at a time. After a read,
-    every key up to the smaller of the two sides' last keys read has been seen on both sides
-    (a key of a differing leaf is never in a shared leaf: a shared leaf's rows are in both
-    trees, and keys are unique), so those rows are diffed and yielded; the rest wait for the
-    next read. Concatenating the steps gives `diff_trees(old, new)`. Yields nothing if equal."""
-    old_leaves, new_leaves = differing_leaves(old, new)
-    layout = new.layout
-    old_rest, new_rest = old.layout.schema.empty_table(), layout.schema.empty_table()
-    i = j = 0
-    while i < len(old_leaves) or j < len(new_leaves) or old_rest.num_rows or new_rest.num_rows:
-        old_rows = _concat(old_rest, old._table(old.nodes(old_leaves[i:i + leaves_per_step])))
-        new_rows = _concat(new_rest, new._table(new.nodes(new_leaves[j:j + leaves_per_step])))
-        i, j = i + leaves_per_step, j + leaves_per_step
-        old_keys = layout.keys_of(old_rows) if old_rows.num_rows else np.array([], dtype="S1")
-        new_keys = layout.keys_of(new_rows) if new_rows.num_rows else np.array([], dtype="S1")
-        bounds = [keys[-1] for keys, more in ((old_keys, i < len(old_leaves)), (new_keys, j < len(new_leaves)))
-                  if more and len(keys)]
-        if not bounds:  # both sides fully read
-            yield diff_rows(old, old_rows, new_rows)
-            return
-        bound = min(bounds)
-        cut_old = int(np.searchsorted(old_keys, bound, side="right"))
-        cut_new = int(np.searchsorted(new_keys, bound, side="right"))
-        old_rest, new_rest = old_rows.slice(cut_old), new_rows.slice(cut_new)
-        if cut_old or cut_new:
-            yield diff_rows(old, old_rows.slice(0, cut_old), new_rows.slice(0, cut_new))
-
-
-def _concat(rest: pa.Table, rows: pa.Table) -> pa.Table:
-    if not rest.num_rows:
-        return rows
-    return pa.concat_tables([rest, rows]).combine_chunks()
-
-
 def differing_leaves(old: ProllyTree, new: ProllyTree) -> tuple[list[Address], list[Address]]:
     """Leaves of each tree not shared with the other, found by expanding only differing nodes.
 
@@ -177,7 +135,9 @@ def cells_differ(a: pa.ChunkedArray | pa.Array, b: pa.ChunkedArray | pa.Array) -
 
 def iter_diff(old: ProllyTree, new: ProllyTree, *, window: int = 256) -> Iterator[TreeDiff]:
     """`diff_trees` in pieces, in key order, holding about `window` differing leaves per side
-    at a time: the diff of a change larger than memory (an import, a merge, `dl diff -r csv`)."""
+    at a time: the one "tree diff in pieces" every streamed diff uses (an import's counts, a
+    merge, `dl diff` in every format; a small window shows a terminal's first rows quickly).
+    Concatenating the pieces gives `diff_trees(old, new)`; equal trees give no piece."""
     for piece, _ in iter_diff_covering(old, new, window=window):
         if len(piece):
             yield piece

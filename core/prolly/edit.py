@@ -119,17 +119,21 @@ def apply_edits(tree: ProllyTree, upserts: pa.Table | pa.RecordBatch | None = No
 
 
 EDIT_CHUNK_KEYS = 4096
-"""Edit keys applied at a time: an edit touches at most this many leaves at once, so a large
-edit (a 1% update touches every leaf) holds a bounded part of the tree, not all of it."""
+EDIT_CHUNK_LEAVES = 64
+"""A large edit is applied in consecutive key ranges of at most `EDIT_CHUNK_KEYS` keys that
+fall in at most `EDIT_CHUNK_LEAVES` leaves, so it holds a bounded part of the tree, not all of
+it: a 1% update touches every leaf (about ten keys each), and chunking by keys alone held 400
+leaves and their merge temporaries at a time (measured: +200 MB of peak RSS at 3M rows, against
++76 MB by leaves, and faster). Dense edits (many keys per leaf) still go 4096 keys at a time."""
 
 
 def _apply_in_chunks(tree: ProllyTree, up_batch: pa.RecordBatch, up_keys: np.ndarray,
                      del_keys: np.ndarray) -> ProllyTree:
-    """A large edit applied as consecutive key ranges of `EDIT_CHUNK_KEYS` keys, each an
-    in-place edit of the tree the previous one left: the same rows, so the same root
-    (history independence), with each leaf still rewritten about once."""
+    """A large edit applied as consecutive key ranges (`_chunk_ends`), each an in-place edit of
+    the tree the previous one left: the same rows, so the same root (history independence),
+    with each leaf still rewritten about once."""
     every = np.sort(np.concatenate([up_keys, del_keys]))
-    ends = list(every[EDIT_CHUNK_KEYS - 1::EDIT_CHUNK_KEYS]) + [None]
+    ends = _chunk_ends(tree, every) + [None]
     up_start = del_start = 0
     for end in ends:
         up_stop = len(up_keys) if end is None else int(np.searchsorted(up_keys, end, side="right"))
@@ -140,6 +144,37 @@ def _apply_in_chunks(tree: ProllyTree, up_batch: pa.RecordBatch, up_keys: np.nda
                                  cache_leaves=False)
         up_start, del_start = up_stop, del_stop
     return tree
+
+
+def _chunk_ends(tree: ProllyTree, keys: np.ndarray) -> list[bytes]:
+    """The last key of each chunk of the sorted edit `keys` but the final one: a chunk ends
+    after `EDIT_CHUNK_KEYS` keys, or before the key that would make it touch more than
+    `EDIT_CHUNK_LEAVES` leaves of the tree as it was (leaves found from the last keys of the
+    leaf level's parents, no leaf read; a leaf a key lands past is the last one)."""
+    leaf = np.zeros(len(keys), dtype=np.int64)
+    if tree.height >= 1:
+        last_keys = np.concatenate([node.entries.keys for node in _leaf_parents(tree)])
+        leaf = np.searchsorted(last_keys, keys, side="left")
+    distinct = np.concatenate([[0], np.cumsum(leaf[1:] != leaf[:-1])])  # leaves touched before each key
+    ends, start = [], 0
+    while True:
+        stop = min(start + EDIT_CHUNK_KEYS,
+                   int(np.searchsorted(distinct, distinct[start] + EDIT_CHUNK_LEAVES, side="left")))
+        if stop >= len(keys):
+            return ends
+        ends.append(bytes(keys[stop - 1]))
+        start = stop
+
+
+def _leaf_parents(tree: ProllyTree) -> list[InternalNode]:
+    """The internal nodes of level 1 (whose children are leaves), in key order."""
+    frontier, level = [tree.root], tree.height
+    while True:
+        nodes = tree.nodes_at(frontier, level)  # type: ignore[arg-type]
+        if level == 1:
+            return nodes  # type: ignore[return-value]
+        frontier = [n.entries.address(i) for n in nodes for i in range(len(n.entries))]  # type: ignore[union-attr]
+        level -= 1
 
 
 def _apply_sorted(tree: ProllyTree, up_batch: pa.RecordBatch, up_keys: np.ndarray,

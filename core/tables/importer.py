@@ -113,10 +113,8 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
 
 def _stream(path: Path, file_type: str | None, delimiter: str | None, target: TableSchema | None,
             part_bytes: int | None) -> TableStream | None:
-    """The file as a stream of parts, or None to read it whole (small, a JSON document, keyless)."""
+    """The file as a stream of parts, or None to read it whole (small)."""
     from dl.core.io.stream import PART_BYTES, PART_ROWS, open_stream
-    if target is not None and target.is_keyless:
-        return None
     size = PART_BYTES if part_bytes is None else part_bytes
     rows = PART_ROWS if part_bytes is None else max(1, part_bytes // 64)
     return open_stream(path, file_type=file_type, delimiter=delimiter,
@@ -134,8 +132,6 @@ def _import_stream(repo: Repository, name: str, stream: TableStream, mode: Impor
     if absent:
         raise InputError(f"{stream.path.name}: primary key column {absent[0]!r} is not in the file "
                          f"(columns: {', '.join(stream.schema.names)})", column=absent[0])
-    if target.is_keyless:
-        raise InputError("a keyless table cannot be imported in parts; give --pk")
     scratch = repo.directory / DL_DIR / "tmp" if repo.directory is not None else None
     result: list[ImportResult] = []
 
@@ -144,6 +140,13 @@ def _import_stream(repo: Repository, name: str, stream: TableStream, mode: Impor
         fresh = current is None or mode is ImportMode.CREATE
         before = Table(buffer, (Table.empty(buffer, target) if fresh else current).value)
         base = before if mode in (ImportMode.UPDATE, ImportMode.APPEND) else Table.empty(buffer, target)
+        if target.is_keyless:
+            counted = _Counted(stream_import.keyless_rows(stream, base, scratch), copies=True)
+            new = stream_import.build_table(base, counted) if base is not before or before.value.rows is None \
+                else stream_import.add_keyless_copies(base, counted)
+            result[:] = [_keyless_counts(name, mode, before, new, counted.rows)]
+            step("writing")
+            return new
         for sort in (False, True):
             counted = _Counted(stream_import.sorted_rows(stream, base, name, scratch, sort=sort))
             try:
@@ -170,15 +173,28 @@ def _consume(mode: ImportMode, base: Table, rows: Iterable[tuple[pa.Table, np.nd
 
 
 class _Counted:
-    """Passes the sorted batches through, counting their rows."""
+    """Passes the sorted batches through, counting their rows (with `copies`, a keyless
+    table's stored rows: the copies each stands for)."""
 
-    def __init__(self, rows: Iterator[tuple[pa.Table, np.ndarray, np.ndarray]]) -> None:
-        self._rows, self.rows = rows, 0
+    def __init__(self, rows: Iterator[tuple[pa.Table, np.ndarray, np.ndarray]], *,
+                 copies: bool = False) -> None:
+        self._rows, self.rows, self._copies = rows, 0, copies
 
     def __iter__(self) -> Iterator[tuple[pa.Table, np.ndarray, np.ndarray]]:
+        from dl.core.tables.schema import ROW_COUNT
         for item in self._rows:
-            self.rows += item[0].num_rows
+            self.rows += int(pc.sum(item[0].column(ROW_COUNT)).as_py() or 0) if self._copies \
+                else item[0].num_rows
             yield item
+
+
+def _keyless_counts(name: str, mode: ImportMode, before: Table, after: Table, processed: int) -> ImportResult:
+    """The counts of a keyless import, as the whole-file import gives them (rows have no
+    identity, so every row is added or unchanged)."""
+    if before.value.rows is None:
+        return ImportResult(name, mode, processed, after.count(), 0, 0, 0)
+    added = max(after.count() - before.count(), 0)
+    return ImportResult(name, mode, processed, added, 0, processed - added, 0)
 
 
 def _streamed_counts(name: str, mode: ImportMode, before: Table, after: Table,

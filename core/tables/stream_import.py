@@ -8,7 +8,9 @@ Then the rows must reach the tree in key order:
   part out of order raises `OutOfOrder`, and the import starts again, sorting.
 - Otherwise every part is sorted and spilled as a run (`external_sort`), and the runs are merged.
 Duplicate keys are adjacent in the sorted stream and are reported with both source lines, as
-the whole-file import does. Create and replace build the tree bottom-up as the rows arrive
+the whole-file import does. A keyless table's rows are keyed by their hash (`keyless_rows`):
+each part is stored as distinct rows with their copies counted, always sorted in runs, and the
+copies of a row that several parts hold are summed as the runs merge. Create and replace build the tree bottom-up as the rows arrive
 (`TreeBuilder`); update and append apply them as in-place edits, one sorted batch at a time, so
 each leaf is rewritten once. The chunks of a large import spill from the write buffer to the
 store (`BufferedStore`), so memory holds a part, one batch per run and the tree's upper levels.
@@ -25,7 +27,7 @@ from dl.core.io.stream import Part, TableStream
 from dl.core.prolly.builder import TreeBuilder
 from dl.core.prolly.edit import apply_edits
 from dl.core.tables.external_sort import RunSorter
-from dl.core.tables.schema import TableSchema
+from dl.core.tables.schema import ROW_COUNT, ROW_HASH, TableSchema
 from dl.core.tables.table import Table, TableValue
 
 LINE = "__dl_line"
@@ -107,6 +109,32 @@ def _duplicate(name: str, schema: TableSchema, rows: pa.Table, index: int,
     return DuplicateKey(name, key[0] if len(key) == 1 else tuple(key), (first, second))
 
 
+def keyless_rows(stream: TableStream, table: Table, scratch: Path | None
+                 ) -> Iterator[tuple[pa.Table, np.ndarray, np.ndarray]]:
+    """The file's rows as keyless `table` stores them (row hash, columns, number of copies), in
+    hash order, each distinct row once with its copies in the whole file: (rows, keys, no lines)."""
+    layout = table.schema.layout
+    with RunSorter(layout, scratch) as sorter:
+        for part in stream.parts():
+            sorter.add(table.stored_rows(_prepared(stream, table, part).drop_columns([LINE])))
+        for batch, keys in sorter.merged():
+            rows, unique = _copies_summed(pa.Table.from_batches([batch]), keys)
+            yield rows, unique, np.zeros(0, dtype=np.int64)
+
+
+def _copies_summed(rows: pa.Table, keys: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+    """Rows sorted by hash with the copies of equal rows (from different runs) added up: a
+    row's copies always meet in one merged batch (a run holds each row once, and a merge step
+    takes every row up to its cutoff key)."""
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    if len(starts) == len(keys):
+        return rows, keys
+    counts = np.add.reduceat(rows.column(ROW_COUNT).to_numpy().astype(np.uint64), starts)
+    firsts = rows.take(pa.array(starts))
+    at = firsts.schema.get_field_index(ROW_COUNT)
+    return firsts.set_column(at, firsts.schema.field(at), pa.array(counts, pa.uint64())), keys[starts]
+
+
 # -- consumers ------------------------------------------------------------------------------------
 
 def build_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarray]]) -> Table:
@@ -124,6 +152,23 @@ def upsert_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndar
     """`base` with the rows upserted (update), one sorted batch at a time."""
     tree = base.tree
     for table, _, _ in rows:
+        tree = apply_edits(tree, table)
+    return Table(base.store, TableValue(base.schema, tree.root))
+
+
+def add_keyless_copies(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarray]]) -> Table:
+    """Keyless `base` with the copies of each row added to those it holds (update, append),
+    one batch in hash order at a time."""
+    tree = base.tree
+    for table, keys, _ in rows:
+        existing = tree.get_many(keys).select([ROW_HASH, ROW_COUNT])
+        if existing.num_rows:
+            have = np.zeros(len(keys), dtype=np.uint64)
+            found = np.searchsorted(keys, base.schema.layout.keys_of(existing))
+            have[found] = existing.column(ROW_COUNT).to_numpy()
+            at = table.schema.get_field_index(ROW_COUNT)
+            total = table.column(ROW_COUNT).to_numpy().astype(np.uint64) + have
+            table = table.set_column(at, table.schema.field(at), pa.array(total, pa.uint64()))
         tree = apply_edits(tree, table)
     return Table(base.store, TableValue(base.schema, tree.root))
 

@@ -81,7 +81,10 @@ class Table:
     def count(self) -> int:
         if not self.schema.is_keyless:
             return self.tree.count()
-        return int(pc.sum(self.tree.scan().column(ROW_COUNT)).as_py() or 0)
+        total = 0  # the copies of every distinct row, summed leaf by leaf (never the whole table)
+        for leaf in self.tree.stream_leaves():
+            total += int(pc.sum(leaf.column(ROW_COUNT)).as_py() or 0)
+        return total
 
     def scan(self) -> pa.Table:
         """All rows (keyed tables in key order), with the user's columns only."""
@@ -108,7 +111,7 @@ class Table:
 
     def replace_rows(self, rows: pa.Table) -> "Table":
         """A table holding exactly `rows` (bulk build)."""
-        stored = self._stored(self.conform(rows))
+        stored = self.stored_rows(self.conform(rows))
         return self._with_rows(self.tree.with_root(build_tree(self.store, self.schema.layout, stored)))
 
     def upsert(self, rows: pa.Table) -> "Table":
@@ -176,7 +179,9 @@ class Table:
 
     # --- keyless ---------------------------------------------------------------------
 
-    def _stored(self, rows: pa.Table) -> pa.Table:
+    def stored_rows(self, rows: pa.Table) -> pa.Table:
+        """Conformed rows as the tree stores them: as they are, or for a keyless table each
+        distinct row once, with its hash first and its number of copies last."""
         if not self.schema.is_keyless:
             return rows
         groups = _group_rows(rows)

@@ -13,7 +13,7 @@ from enum import Enum
 
 import numpy as np
 import pyarrow as pa
-from dl.core.prolly.diff import TreeDiff, cells_differ, diff_rows, diff_trees, diff_trees_in_steps, iter_diff
+from dl.core.prolly.diff import TreeDiff, cells_differ, diff_rows, diff_trees, iter_diff
 from dl.core.prolly.layout import RowLayout
 from dl.core.prolly.tree import ProllyTree
 from dl.core.store.base import ChunkStore
@@ -92,32 +92,17 @@ def diff_roots(store: ChunkStore, old: RootValue, new: RootValue,
     return out
 
 
+STEP_WINDOW = 32  # differing leaves per side per piece of a diff shown as it is found
+
+
 def diff_roots_in_steps(store: ChunkStore, old: RootValue, new: RootValue,
                         tables: list[str] | None = None) -> Iterator[Iterator[TableDiff]]:
-    """`diff_roots`, each table's changes as a series of `TableDiff`s in key order (a few
-    leaves each; see `diff_trees_in_steps`), for output that shows a large diff as it is found.
-    Each table's series starts with a part (maybe without rows) that carries its header."""
-    for name in [n for n in new.changed_tables(old) if tables is None or n in tables]:
-        yield diff_table_in_steps(name, _table(store, old, name), _table(store, new, name))
-
-
-def diff_table_in_steps(name: str, before: Table | None, after: Table | None) -> Iterator[TableDiff]:
-    """The changes of one table as consecutive parts; together they are `diff_tables`'s."""
-    if not (before and after and before.schema == after.schema):
-        yield diff_tables(name, before, after)
-        return
-    change = TableChange.MODIFIED
-    changes = schema_changes(before.schema, after.schema)
-    counts = before.count(), after.count()
-    empty = before.schema.arrow.empty_table()
-    first = True
-    for part in diff_trees_in_steps(before.tree, after.tree):
-        rows = _keyless_rows(before.schema, part) if before.schema.is_keyless else part
-        yield TableDiff(name, change, before.schema, after.schema, changes, rows, *counts)
-        first = False
-    if first:
-        yield TableDiff(name, change, before.schema, after.schema, changes,
-                        TreeDiff(empty, empty, empty, empty), *counts)
+    """`diff_roots`, each table's changes as a series of `TableDiff`s in key order (its
+    `diff_table_pieces`, `STEP_WINDOW` leaves each), for output that shows a large diff as it
+    is found. Each table's series starts with a part (maybe without rows) that carries its
+    header."""
+    for name, before, after in table_pairs(store, old, new, tables):
+        yield diff_table_pieces(name, before, after, window=STEP_WINDOW)
 
 
 def table_pairs(store: ChunkStore, old: RootValue, new: RootValue,

@@ -6,7 +6,9 @@ schema (a column added on one side, or the same column added on both alike, merg
 incompatible changes raise `SchemaConflict` before anything is written) and then its rows by
 primary key, from the two tree diffs base->ours and base->theirs, so the cost follows the size
 of the diffs, not of the table; the diffs are read in pieces aligned by key (`_aligned`), so
-memory holds a few windows of leaves even when the changes are larger than memory. A row changed on both sides merges cell by cell; the same
+memory holds a few windows of leaves even when the changes are larger than memory; a side
+whose schema differs from the merged one is rewritten to it leaf by leaf
+(`core.tables.rewrite`), and keyless tables merge their copy counts a window at a time. A row changed on both sides merges cell by cell; the same
 cell changed to the same value is no conflict; the same cell changed differently, a delete
 against an update, or one key inserted with different values are conflicts, kept as
 (base, ours, theirs) rows per table for the user to resolve. Rows in conflict keep our values
@@ -23,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dl.core.errors import DlError
 from dl.core.hashing import Address, address_of
-from dl.core.prolly.diff import TreeDiff, cells_differ, diff_trees, iter_diff_covering
+from dl.core.prolly.diff import TreeDiff, cells_differ, iter_diff, iter_diff_covering
 from dl.core.store.base import ChunkStore
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table, TableValue
@@ -182,9 +184,9 @@ def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema) -> T
         return Table.empty(store, schema)
     if table.schema == schema:
         return table
-    rows = table.scan()
-    keep = [n for n in schema.names if n in rows.column_names]
-    return Table.empty(store, schema).replace_rows(rows.select(keep))
+    from dl.core.tables.rewrite import rewritten
+    keep = [n for n in schema.names if n in table.schema.names]
+    return rewritten(Table(store, table.value), schema, lambda rows, first: rows.select(keep))
 
 
 def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootValue,
@@ -350,13 +352,15 @@ def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind:
 
 
 def _merge_keyless(name: str, base: Table, ours: Table, theirs: Table) -> tuple[Table, TableConflicts]:
-    """Keyless rows merge by copy counts: ours + (theirs - base) per distinct row."""
+    """Keyless rows merge by copy counts: ours + (theirs - base) per distinct row, taken from
+    the diff base->theirs a window of leaves at a time (a row's copies are in one piece)."""
     from dl.core.versioning.diff import _keyless_rows
-    diff = _keyless_rows(theirs.schema, diff_trees(base.tree, theirs.tree))
     result = ours
-    if diff.removed.num_rows:
-        result = result.delete(diff.removed)
-    if diff.added.num_rows:
-        result = result.upsert(diff.added)
+    for piece in iter_diff(base.tree, theirs.tree, window=MERGE_WINDOW):
+        diff = _keyless_rows(theirs.schema, piece)
+        if diff.removed.num_rows:
+            result = result.delete(diff.removed)
+        if diff.added.num_rows:
+            result = result.upsert(diff.added)
     empty = ours.schema.arrow.empty_table()
     return result, TableConflicts(name, empty, empty, empty, [], [])

@@ -113,45 +113,52 @@ def _tables(repo, names: list[str], revisions: list[str]) -> list[str]:
 def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                where: str | None = None, limit: int | None = None,
                result_format: str = "tabular") -> None:
+    """Writes the diff as it is computed, each table's changes a window of leaves at a time
+    (with `--where` applied per window and `--limit` stopping the reading), so a change larger
+    than memory prints in bounded memory. Only `--summary` and a CSV of several tables (one
+    header for all) render whole."""
     from dl import render
-    from dl.core.versioning.diff import diff_roots, diff_roots_in_steps, table_pairs
+    from dl.core.versioning.diff import DIFF_WINDOW, STEP_WINDOW, diff_table_pieces, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
-    if result_format == "tabular" and not (stat or summary or where or limit is not None):
-        # the common case streams: each table's changes are written as their leaves are read
+    pairs = table_pairs(repo.store, old, new, sides.tables or None)
+    if summary or (result_format == "csv" and len(pairs) != 1 and not stat):
+        _print_whole(repo, sides, old, new, where, limit, summary, result_format)
+        return
+    window = STEP_WINDOW if result_format == "tabular" and not stat else DIFF_WINDOW
+    tables = (_narrowed(diff_table_pieces(name, before, after, window=window), where, limit)
+              for name, before, after in pairs)
+    if stat:
+        for pieces in tables:
+            typer.echo(_streamed_stat(pieces), nl=False)
+    elif result_format == "tabular":
         from dl.progress import wait_spinner
         with wait_spinner("comparing") as stop:
-            render.write_tabular_diff(diff_roots_in_steps(repo.store, old, new, sides.tables or None),
-                                      _writer(stop), colour=use_colour())
-        return
-    if stat and not (where or limit is not None or summary):
-        for name, before, after in table_pairs(repo.store, old, new, sides.tables or None):
-            typer.echo(_streamed_stat(name, before, after), nl=False)
-        return
-    if result_format in ("json", "sql", "csv") and not (where or limit is not None or summary):
-        pairs = table_pairs(repo.store, old, new, sides.tables or None)
-        if result_format != "csv" or len(pairs) == 1:
-            _stream_diff(pairs, result_format)
-            return
+            render.write_tabular_diff(tables, _writer(stop), colour=use_colour())
+    else:
+        _stream_diff(tables, result_format)
+
+
+def _narrowed(pieces, where: str | None, limit: int | None):  # type: ignore[no-untyped-def]
+    """A table's diff pieces with `--where` and `--limit` applied (DuckDB only if asked)."""
+    if where is None and limit is None:
+        return pieces
+    from dl.sql.diff_filter import narrowed
+    return narrowed(pieces, where, limit)
+
+
+def _print_whole(repo, sides: Sides, old, new, where: str | None, limit: int | None,  # type: ignore[no-untyped-def]
+                 summary: bool, result_format: str) -> None:
+    """`--summary`, or a CSV diff of several tables: every table's diff read, then rendered."""
+    from dl import render
+    from dl.core.versioning.diff import diff_roots
     diffs = diff_roots(repo.store, old, new, sides.tables or None)
-    if where:
-        from dl.sql.diff_filter import filter_diff
-        diffs = [filter_diff(d, where) for d in diffs]
-    if limit is not None:
-        from dl.sql.diff_filter import limit_diff
-        diffs = [limit_diff(d, limit) for d in diffs]
+    if where or limit is not None:
+        from dl.sql.diff_filter import narrowed
+        diffs = [next(narrowed([d], where, limit)) for d in diffs]
     if summary:
         typer.echo(render.summary_text(diffs), nl=False)
-    elif stat:
-        for d in diffs:
-            typer.echo(render.stat_text(d, d.stat()), nl=False)
-    elif result_format == "json":
-        typer.echo(render.json_diff(diffs), nl=False)
-    elif result_format == "sql":
-        typer.echo(render.sql_diff(diffs), nl=False)
-    elif result_format == "csv":
-        typer.echo(render.csv_diff(diffs), nl=False)
     else:
-        typer.echo(render.tabular_diff(diffs, colour=use_colour()), nl=False)
+        typer.echo(render.csv_diff(diffs), nl=False)
 
 
 def _writer(before_first: Any) -> Any:
@@ -167,14 +174,14 @@ def _writer(before_first: Any) -> Any:
     return write
 
 
-def _streamed_stat(name: str, before, after) -> str:  # type: ignore[no-untyped-def]
+def _streamed_stat(pieces) -> str:  # type: ignore[no-untyped-def]
     """`--stat` of one table, its counts summed over the diff's pieces (bounded memory)."""
     from dataclasses import astuple
 
     from dl import render
-    from dl.core.versioning.diff import DiffStat, diff_table_pieces
+    from dl.core.versioning.diff import DiffStat
     first, totals = None, [0, 0, 0, 0]
-    for piece in diff_table_pieces(name, before, after):
+    for piece in pieces:
         first = first or piece
         counts = astuple(piece.stat())
         totals = [t + c for t, c in zip(totals, counts[:4])]
@@ -183,18 +190,16 @@ def _streamed_stat(name: str, before, after) -> str:  # type: ignore[no-untyped-
     return render.stat_text(first, DiffStat(*totals, rows.old_rows, rows.new_rows))
 
 
-def _stream_diff(pairs: list, result_format: str) -> None:
-    """A machine-readable diff written as it is computed, a window of leaves at a time, so a
-    change larger than memory prints in bounded memory (the same text as the whole diff)."""
+def _stream_diff(tables, result_format: str) -> None:  # type: ignore[no-untyped-def]
+    """A machine-readable diff written as it is computed, a window of leaves at a time (the
+    same text as the whole diff)."""
     from dl import render
-    from dl.core.versioning.diff import diff_table_pieces
-    tables = (diff_table_pieces(name, before, after) for name, before, after in pairs)
     if result_format == "json":
         texts = render.json_diff_pieces(tables)
     elif result_format == "sql":
         texts = render.sql_diff_pieces(tables)
     else:
-        texts = render.csv_diff_pieces(next(tables))
+        texts = render.csv_diff_pieces(next(tables, iter(())))
     for text in texts:
         typer.echo(text, nl=False)
 

@@ -35,8 +35,25 @@ def big_change(repo: Path, dl: Dl, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def whole(dl: Dl, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
-    """The same diff rendered whole (the non-streaming path, forced by --limit)."""
-    return dl.ok("diff", "HEAD", *args, "--limit", str(10 * N))
+    """The same diff read whole: one window holding every differing leaf."""
+    with monkeypatch.context() as inner:
+        inner.setattr(core_diff, "DIFF_WINDOW", 10**9)
+        inner.setattr(core_diff, "STEP_WINDOW", 10**9)
+        return dl.ok("diff", "HEAD", *args)
+
+
+def counted_pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the pieces the tree diff yields (what a diff reads), from now on."""
+    from dl.core.prolly import diff as tree_diff
+    pieces: list[int] = []
+    original = tree_diff.iter_diff
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for piece in original(*args, **kwargs):
+            pieces.append(len(piece))
+            yield piece
+    monkeypatch.setattr(core_diff, "iter_diff", counting)
+    return pieces
 
 
 def test_streamed_json_diff_holds_the_same_rows(big_change: Path, dl: Dl,
@@ -78,3 +95,33 @@ def test_streamed_stat_counts_as_the_whole_diff(big_change: Path, dl: Dl,
     streamed = dl.ok("diff", "HEAD", "--stat")
     assert streamed == whole(dl, monkeypatch, "--stat")
     assert f"{N // 2:,} Rows Added" in streamed and "Rows Modified" in streamed
+
+
+def test_where_filters_each_window_and_gives_the_whole_answer(big_change: Path, dl: Dl,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    condition = "diff_type = 'modified' and to_a < -50 or to_id >= 8990"
+    expected = whole(dl, monkeypatch, "t", "-r", "csv", "--where", condition)
+    pieces = counted_pieces(monkeypatch)
+    streamed = dl.ok("diff", "HEAD", "t", "-r", "csv", "--where", condition)
+    assert len(pieces) > 5  # filtered window by window
+    assert streamed == expected and streamed.count("\n") == 1 + 2 * len(
+        [i for i in range(N) if i % 7 == 0 and i % 100 > 50 and i % 11 != 3]) + 10
+    every_table = "diff_type <> 'added'"  # tabular, all tables (fresh: none; gone: all rows)
+    assert whole(dl, monkeypatch, "--where", every_table) == dl.ok("diff", "HEAD", "--where", every_table)
+
+
+def test_limit_stops_reading_the_diff_early(big_change: Path, dl: Dl, monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces = counted_pieces(monkeypatch)
+    everything = dl.ok("diff", "HEAD", "t", "-r", "csv")
+    total = len(pieces)
+    pieces.clear()
+    limited = dl.ok("diff", "HEAD", "t", "-r", "csv", "--limit", "5")
+    assert 0 < len(pieces) <= 3 < total  # a few windows read, not the whole change
+    lines = limited.splitlines()
+    assert lines[0] == "diff_type,id,a,s"  # the first 5 changed rows by key: 0, 7, 21 updated; 3, 14 deleted
+    assert [line.split(",")[1] for line in lines[1:]] == ["0", "0", "3", "7", "7", "14", "21", "21"]
+    assert limited == whole(dl, monkeypatch, "t", "-r", "csv", "--limit", "5")
+    assert everything.splitlines()[:3] == lines[:3]
+    tabular = dl.ok("diff", "HEAD", "--where", "diff_type <> 'added'", "--limit", "2")
+    assert tabular == whole(dl, monkeypatch, "--where", "diff_type <> 'added'", "--limit", "2")
+    assert tabular.count("| - |") == 3 and tabular.count("| < |") == 1  # gone: 2 removed; t: 0 updated, 3 deleted

@@ -73,15 +73,15 @@ def test_sql_formats_only_the_batches_it_writes(big: Path, dl: Dl, monkeypatch: 
 def test_diff_reads_and_writes_a_part_at_a_time(big: Path, dl: Dl, monkeypatch: pytest.MonkeyPatch) -> None:
     from dl.core.prolly import diff as tree_diff
     parts: list[int] = []
-    original = tree_diff.diff_trees_in_steps
+    original = tree_diff.iter_diff
 
     def counting(*args: object, **kwargs: object):
         for part in original(*args, **kwargs):  # type: ignore[arg-type]
             parts.append(len(part))
             yield part
-    monkeypatch.setattr(tree_diff, "diff_trees_in_steps", counting)
+    monkeypatch.setattr(tree_diff, "iter_diff", counting)
     import dl.core.versioning.diff as table_diff
-    monkeypatch.setattr(table_diff, "diff_trees_in_steps", counting)
+    monkeypatch.setattr(table_diff, "iter_diff", counting)
     whole = dl.ok("diff")
     total = len(parts)
     assert total > 2 and sum(parts) == ROWS

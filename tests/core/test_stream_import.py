@@ -72,6 +72,34 @@ def test_streamed_update_replace_and_append_match_whole_reads(tmp_path: Path) ->
         assert streamed.table("t", "WORKING").value.rows == whole.table("t", "WORKING").value.rows
 
 
+def test_keyless_tables_stream_with_copies_summed_across_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A keyless table (no primary key) imports in parts, sorted by row hash in runs: rows
+    repeated in different parts become one stored row with all their copies, as whole."""
+    from dl.core.tables import stream_import
+    from dl.core.tables.schema import TableSchema
+    rng = np.random.default_rng(9)
+    picks = rng.integers(0, 700, 3000)  # 700 distinct rows, most repeated, spread over the file
+    base = pa.table({"a": pa.array(picks % 50, pa.int64()), "s": pa.array([f"v{i}" for i in picks])})
+    start = write_csv(tmp_path / "start.csv", base)
+    more = write_csv(tmp_path / "more.csv", base.slice(0, 1500))
+    schema = TableSchema.from_arrow(pa.schema([("a", pa.int64()), ("s", pa.string())]))
+    assert schema.is_keyless and open_stream(start, part_bytes=PART) is not None
+    parts: list[int] = []
+    keyless_rows = stream_import.keyless_rows
+    monkeypatch.setattr(stream_import, "keyless_rows",
+                        lambda *a: (parts.append(1) or item for item in keyless_rows(*a)))
+    streamed, whole = two_repos(tmp_path)
+    for mode, source in ((ImportMode.CREATE, start), (ImportMode.UPDATE, more), (ImportMode.APPEND, more),
+                         (ImportMode.REPLACE, more)):
+        got = import_table(streamed, "t", source, mode, schema=schema, part_bytes=PART)
+        want = import_table(whole, "t", source, mode, schema=schema)
+        assert got == want, mode
+        a, b = streamed.table("t", "WORKING"), whole.table("t", "WORKING")
+        assert a.value.rows == b.value.rows, mode
+    assert len(parts) >= 4  # every import streamed (the whole-file path never calls it)
+    assert whole.table("t", "WORKING").count() == 1500
+
+
 def test_streamed_errors_name_the_lines_of_the_whole_file(tmp_path: Path) -> None:
     repo = Repository.init(tmp_path / "r")
     table = rows(2000, shuffled=False)
@@ -200,6 +228,32 @@ def test_a_large_edit_applied_in_key_chunks_gives_the_canonical_root(monkeypatch
     assert chunked.root == build_tree(MemoryStore(), LAYOUT, expected)
 
 
+def test_a_sparse_large_edit_holds_a_bounded_number_of_leaves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1% update touches every leaf with a few keys each: chunks are bounded by the leaves
+    they touch, not only by their keys, and the result is still the canonical root."""
+    from dl.core.prolly import edit
+    store = MemoryStore()
+    data = rows(60_000, shuffled=False)
+    tree = ProllyTree(store, LAYOUT, build_tree(store, LAYOUT, data))
+    leaves = len(tree.leaf_addresses(check_leaves=False))
+    changed = rows(60_000, seed=5, shuffled=False).filter(pa.array(np.arange(60_000) % 50 == 0))
+    monkeypatch.setattr(edit, "EDIT_CHUNK_KEYS", 600)  # more keys than leaves: only leaves bound
+    monkeypatch.setattr(edit, "EDIT_CHUNK_LEAVES", 8)
+    touched: list[int] = []
+    leaf_changes = edit._leaf_changes
+
+    def counting(walk, up_batch, up_keys, del_keys):  # type: ignore[no-untyped-def]
+        changes = leaf_changes(walk, up_batch, up_keys, del_keys)
+        touched.append(len(changes))
+        return changes
+    monkeypatch.setattr(edit, "_leaf_changes", counting)
+    edited = apply_edits(tree, changed)
+    assert leaves > 40 and len(touched) >= leaves // 8 and max(touched) <= 8
+    ids = data.column("id").to_numpy()
+    expected = pa.concat_tables([data.filter(pa.array(ids % 50 != 0)), changed]).sort_by("id")
+    assert edited.root == build_tree(MemoryStore(), LAYOUT, expected)
+
+
 def _outcome(repo: Repository, source: Path, part: int | None) -> object:
     try:
         import_table(repo, "t", source, ImportMode.CREATE, primary_key=["id"], part_bytes=part)
@@ -260,3 +314,58 @@ def test_streamed_json_lines_import_as_a_whole_read_does(tmp_path: Path, text: s
     assert got == want
     if error:
         assert error in str(got)
+
+
+def _document(rows: list[str], shape: str) -> str:
+    if shape == "array":
+        return "[\n" + ",\n".join(rows) + "\n]\n"
+    if shape == "pretty":  # objects over several lines, members after the rows
+        pretty = [json.dumps(json.loads(r), indent=1) for r in rows]
+        return '{"note": "before", "rows": [\n' + ",\n".join(pretty) + '\n], "count": 1234567890}\n'
+    return '{"rows": [' + ", ".join(rows) + "]}"  # one line
+
+
+ROWS = [_json_line(i) for i in range(3000)]
+
+
+@pytest.mark.parametrize("shape", ["array", "pretty", "compact"])
+@pytest.mark.parametrize("change, error", [
+    (None, None),
+    ('"s": 2800', "column s"),
+    ('"s": "x2800", "s": "y"', "key 's' appears twice in one object"),
+    ('"s" "x2800"', "invalid JSON"),
+])
+def test_streamed_json_documents_import_as_a_whole_read_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             shape: str, change: str | None,
+                                                             error: str | None) -> None:
+    from dl.core.io import json_document
+    monkeypatch.setattr(json_document, "READ_BYTES", 777)  # elements cut by the end of the text in hand
+    text = _document(ROWS, shape)
+    if change:
+        assert text.count('"s": "x2800"') == 1
+        text = text.replace('"s": "x2800"', change)
+    source = tmp_path / "t.json"
+    source.write_text(text)
+    if error is None:
+        assert open_stream(source, part_bytes=PART) is not None
+        assert len(list(json_document.document_parts(source, PART))) > 20  # really in parts
+    streamed, whole = two_repos(tmp_path)
+    got, want = _outcome(streamed, source, PART), _outcome(whole, source, None)
+    assert got == want
+    if error:
+        assert error in str(got) and "line " in str(got)
+
+
+@pytest.mark.parametrize("text", [
+    "[" + ", ".join(ROWS) + "] trailing",
+    '{"rows": [' + ", ".join(ROWS) + '], "rows": []}',
+    '{"other": [' + ", ".join(ROWS) + "]}",
+    "[" + ", ".join(ROWS) + ", 7]",
+    "[" + ", ".join(ROWS),
+])
+def test_streamed_json_document_errors_match_the_whole_read(tmp_path: Path, text: str) -> None:
+    source = tmp_path / "t.json"
+    source.write_text(text)
+    streamed, whole = two_repos(tmp_path)
+    got, want = _outcome(streamed, source, PART), _outcome(whole, source, None)
+    assert isinstance(got, str) and got == want

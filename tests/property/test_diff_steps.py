@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 from dl.core.prolly.builder import build_tree
-from dl.core.prolly.diff import diff_trees, diff_trees_in_steps
+from dl.core.prolly.diff import diff_trees, iter_diff
 from dl.core.prolly.tree import NODE_CACHE, ProllyTree
 from dl.core.store.counting import CountingStore
 from dl.core.store.memory import MemoryStore
@@ -28,7 +28,7 @@ def test_steps_concatenate_to_the_whole_diff_in_key_order(a, b, step):
     store = MemoryStore()
     ta, tb = tree_of(store, a), tree_of(store, b)
     whole = diff_trees(ta, tb)
-    steps = list(diff_trees_in_steps(ta, tb, step))
+    steps = list(iter_diff(ta, tb, window=step))
     for part in PARTS:
         pieces = [getattr(s, part) for s in steps]
         got = pa.concat_tables(pieces) if pieces else getattr(whole, part).slice(0, 0)
@@ -50,6 +50,6 @@ def test_the_first_step_reads_a_few_leaves_not_the_whole_change() -> None:
         run(ProllyTree(counting, LAYOUT, ta.root), ProllyTree(counting, LAYOUT, tb.root))
         return counting.reads
     whole = reads(diff_trees)
-    first = reads(lambda a, b: next(diff_trees_in_steps(a, b, 2)))
+    first = reads(lambda a, b: next(iter_diff(a, b, window=2)))
     assert first * 4 < whole, (first, whole)  # the internal nodes above the changed leaves, and two leaves
-    assert 0 < len(next(diff_trees_in_steps(ta, tb, 2))) < 3000 / 5
+    assert 0 < len(next(iter_diff(ta, tb, window=2))) < 3000 / 5

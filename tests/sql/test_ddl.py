@@ -139,3 +139,31 @@ def test_mysql_dump_style_create(session: Session) -> None:
     assert schema_of(session, "orders").primary_key == ("id",)
     with pytest.raises(SqlError, match="UNIQUE"):
         mysql.run("create table u (id int, a int, unique key u (a))")
+
+
+def test_alter_rewrites_the_table_a_window_of_leaves_at_a_time(session: Session,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """ALTER never reads a keyed table whole: each window of leaves is changed and built on,
+    giving the tree a fresh table of the changed rows has, and errors name the whole table's
+    rows."""
+    from dl.core.tables import rewrite
+    from dl.core.tables.table import Table
+    n = 20_000
+    session.run(f"create table a (id int primary key, v int, s text); "
+                f"insert into a select range, range * 2, 's' || range from range({n})")
+    session.run(f"create table b (id int primary key, w bigint, t text, x int default 7); "
+                f"insert into b select range, range * 2, 's' || range, 7 from range({n})")
+    monkeypatch.setattr(rewrite, "WINDOW_LEAVES", 2)
+    windows: list[int] = []
+    original = rewrite._windows
+    monkeypatch.setattr(rewrite, "_windows", lambda table: (windows.append(w.num_rows) or w for w in original(table)))
+    monkeypatch.setattr(Table, "scan", lambda self: pytest.fail("read the table whole"))
+    session.run("alter table a rename column v to w; alter table a alter column w type bigint; "
+                "alter table a rename column s to t; alter table a add column x int default 7; "
+                "alter table a add column gone text; alter table a drop column gone")
+    assert len(windows) > 5 * 10 and max(windows) < n / 10  # six rewrites, each in many windows
+    monkeypatch.undo()
+    assert value(session, "select dolt_hashof_table('a')") == value(session, "select dolt_hashof_table('b')")
+    session.run(f"update a set t = cast(id as text); update a set t = 'x' where id = {n - 5}")
+    with pytest.raises(SqlError, match=rf"cannot convert 'x' \(VARCHAR\) to BIGINT \(row {n - 5 + 1}\)"):
+        session.run("alter table a alter column t type bigint")
