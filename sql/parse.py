@@ -24,6 +24,7 @@ from enum import Enum
 from typing import cast
 
 import sqlglot
+from dl.sql import index_syntax
 from dl.sql.dialects import adapt
 from dl.sql.errors import SqlError, parse_error
 from dl.sql.headers import label_projections
@@ -175,10 +176,17 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     if replace:
         text = "INSERT " + text[first.end + 1:]
         tokens = _tokenize(text, dialect, piece.line - 1)
+    clauses: list[index_syntax.IndexClause] = []
+    if words[0] in ("CREATE", "ALTER"):
+        rewritten, clauses = _rewrite_indexes(text, tokens, dialect)
+        if rewritten != text:
+            text, tokens = rewritten, _tokenize(rewritten, dialect, piece.line - 1)
     text, as_of = _rewrite_as_of(text, tokens, piece.line - 1)
     if as_of:
         tokens = _tokenize(text, dialect, piece.line - 1)
     expression = _parse_tokens(text, tokens, dialect, piece.line - 1)
+    if clauses and isinstance(expression, exp.Create) and isinstance(expression.this, exp.Schema):
+        expression.this.expressions.extend(clause.node() for clause in clauses)
     if dialect != "duckdb" and not prefix:  # DuckDB's own text is labelled as it runs (session)
         label_projections(expression, text, dialect, as_of=as_of)
     expression = adapt(expression, dialect)
@@ -187,6 +195,15 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         raise SqlError("EXPLAIN takes a query")
     return Statement(kind=kind, expression=expression, as_of=as_of, replace=replace, source=text,
                      prefix=prefix, **base)  # type: ignore[arg-type]
+
+
+def _rewrite_indexes(text: str, tokens: list[Token], dialect: str) -> tuple[str, list[index_syntax.IndexClause]]:
+    """MySQL's index clauses read on tokens (`index_syntax`): ALTER ... ADD INDEX as CREATE
+    INDEX text, or CREATE TABLE text without its KEY/INDEX items and those items."""
+    altered = index_syntax.rewrite_alter_add_index(text, tokens, dialect)
+    if altered is not None:
+        return altered, []
+    return index_syntax.extract_table_indexes(text, tokens)
 
 
 def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind:

@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 import pyarrow as pa
+from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.versioning.diff import TableChange, TableDiff
 from dl.sql.types import display_type
@@ -60,11 +61,24 @@ def _column_definition(column: Column) -> str:
     return text
 
 
+def index_definition(index: IndexDef) -> str:
+    """An index as a CREATE TABLE item, as MySQL's SHOW CREATE TABLE writes it (with dl's quotes)."""
+    columns = ", ".join(quote_identifier(c) for c in index.columns)
+    return f"{'UNIQUE ' if index.unique else ''}KEY {quote_identifier(index.name)} ({columns})"
+
+
+def create_index(table: str, index: IndexDef) -> str:
+    columns = ", ".join(quote_identifier(c) for c in index.columns)
+    return (f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {quote_identifier(index.name)} "
+            f"ON {table} ({columns});")
+
+
 def create_table(name: str, schema: TableSchema) -> str:
     """The CREATE TABLE statement for `schema` (one column per line, as Dolt prints it)."""
     lines = [f"  {_column_definition(c)}" for c in schema.columns]
     if schema.primary_key:
         lines.append(f"  PRIMARY KEY ({', '.join(quote_identifier(k) for k in schema.primary_key)})")
+    lines += [f"  {index_definition(i)}" for i in schema.indexes]
     return f"CREATE TABLE {quote_identifier(name)} (\n" + ",\n".join(lines) + "\n);"
 
 
@@ -132,7 +146,16 @@ def _alter_statements(table: str, old: TableSchema, new: TableSchema) -> list[st
         if prior.default != column.default:
             action = "DROP DEFAULT" if column.default is None else f"SET DEFAULT {literal(column.default)}"
             out.append(f"ALTER TABLE {table} ALTER COLUMN {name} {action};")
-    return out
+    return out + _index_statements(table, old, new)
+
+
+def _index_statements(table: str, old: TableSchema, new: TableSchema) -> list[str]:
+    """DROP INDEX / CREATE INDEX statements from `old`'s indexes to `new`'s."""
+    before = {i.name: i for i in old.indexes}
+    after = {i.name: i for i in new.indexes}
+    out = [f"DROP INDEX {quote_identifier(name)} ON {table};"
+           for name, index in before.items() if after.get(name) != index]
+    return out + [create_index(table, index) for name, index in after.items() if before.get(name) != index]
 
 
 def _rows(rows: pa.Table) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-from dl.core.errors import ConcurrentUpdate, DlError
+from dl.core.errors import ConcurrentUpdate, DlError, UniqueViolation
 from dl.core.hashing import Address, address_of
 from dl.core.repo import Author, Repository
 from dl.core.store.base import ChunkStore
@@ -43,6 +43,7 @@ from dl.sql import (
     dml,
     engine,
     functions,
+    index_ddl,
     point,
     procedures,
     view_ddl,
@@ -243,8 +244,11 @@ class Session:
         mysql_counts = self.dialect == "mysql"
 
         def change(root: RootValue, store: ChunkStore, ws: WorkingSet, branch: str) -> RootValue:
-            name, table, counted[0] = point.write(View(self.repo, store, branch, ws, root), statement,
-                                                  mysql_counts)
+            try:
+                name, table, counted[0] = point.write(View(self.repo, store, branch, ws, root), statement,
+                                                      mysql_counts)
+            except UniqueViolation as exc:  # core tables do not know their names
+                raise exc.in_table(statement.table) from None
             return root if table is None else root.with_table(name, _put_table(store, table))
 
         self._change_working(change)
@@ -411,20 +415,20 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
         return _put_table(store, table)
 
     if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
-        if isinstance(expression, exp.Insert):
-            table, count = dml.insert(binder, expression, statement.replace, statement.dialect == "mysql")
-            node = expression.this
-        elif isinstance(expression, exp.Update):
-            table, count = dml.update(binder, expression, statement.dialect == "mysql")
-            node = expression.this
-        else:
-            table, count = dml.delete(binder, expression)  # type: ignore[arg-type]
-            node = expression.this  # type: ignore[union-attr]
+        node = expression.this  # type: ignore[union-attr]
+        name = view.table_name((node.this if isinstance(node, exp.Schema) else node).name)
+        try:
+            table, count = _run_dml(binder, statement, expression)
+        except UniqueViolation as exc:  # core tables do not know their names
+            raise exc.in_table(name or "") from None
         if table is None:
             return view.root, count
-        name = view.table_name((node.this if isinstance(node, exp.Schema) else node).name)
         return view.root.with_table(name, put(table)), count  # type: ignore[arg-type]
-    if statement.kind is Kind.CREATE and _is_view(expression):
+    if statement.kind is Kind.CREATE and _is_kind(expression, "INDEX"):
+        changes = index_ddl.create_index(binder, expression)  # type: ignore[arg-type]
+    elif statement.kind is Kind.DROP and _is_kind(expression, "INDEX"):
+        changes = index_ddl.drop_index(binder, expression)  # type: ignore[arg-type]
+    elif statement.kind is Kind.CREATE and _is_view(expression):
         changes = view_ddl.create_view(binder, statement)
     elif statement.kind is Kind.CREATE:
         changes = ddl.create(binder, expression)  # type: ignore[arg-type]
@@ -439,6 +443,14 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
     return ddl.apply(view.root, changes, put), 0
 
 
+def _run_dml(binder: Binder, statement: Statement, expression: exp.Expression | None) -> tuple[Table | None, int]:
+    if isinstance(expression, exp.Insert):
+        return dml.insert(binder, expression, statement.replace, statement.dialect == "mysql")
+    if isinstance(expression, exp.Update):
+        return dml.update(binder, expression, statement.dialect == "mysql")
+    return dml.delete(binder, expression)  # type: ignore[arg-type]
+
+
 def _put_table(store: ChunkStore, table: Table) -> Address:
     data = table.value.encode()
     address = address_of(data)
@@ -451,7 +463,11 @@ def _first_line(text: str) -> int:
 
 
 def _is_view(expression: exp.Expression | None) -> bool:
-    return expression is not None and str(expression.args.get("kind") or "").upper() == "VIEW"
+    return _is_kind(expression, "VIEW")
+
+
+def _is_kind(expression: exp.Expression | None, kind: str) -> bool:
+    return expression is not None and str(expression.args.get("kind") or "").upper() == kind
 
 
 def _copy(expression: exp.Expression | None) -> exp.Expression | None:

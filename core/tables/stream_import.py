@@ -26,7 +26,7 @@ from dl.core.prolly.builder import TreeBuilder
 from dl.core.prolly.edit import apply_edits
 from dl.core.tables.external_sort import RunSorter
 from dl.core.tables.schema import TableSchema
-from dl.core.tables.table import Table, TableValue
+from dl.core.tables.table import Table
 
 LINE = "__dl_line"
 
@@ -117,7 +117,7 @@ def build_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarr
             n = batch.num_rows
             builder.add(batch, keys[:n])
             keys = keys[n:]
-    return Table(base.store, TableValue(base.schema, builder.finish()))
+    return base.with_rows_root(builder.finish())
 
 
 def upsert_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarray]]) -> Table:
@@ -125,7 +125,7 @@ def upsert_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndar
     tree = base.tree
     for table, _, _ in rows:
         tree = apply_edits(tree, table)
-    return Table(base.store, TableValue(base.schema, tree.root))
+    return base.with_rows_root(tree.root)
 
 
 def append_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarray]],
@@ -144,4 +144,4 @@ def append_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndar
             raise InputError(f"{source}, {where}: primary key {shown!r} already exists in table "
                              f"{name} (-a only adds rows; use -u to update them)")
         tree = apply_edits(tree, table)
-    return Table(base.store, TableValue(base.schema, tree.root))
+    return base.with_rows_root(tree.root)

@@ -21,10 +21,11 @@ from enum import Enum
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import DlError
+from dl.core.errors import DlError, UniqueViolation
 from dl.core.hashing import Address, address_of
 from dl.core.prolly.diff import TreeDiff, cells_differ, diff_trees, iter_diff_covering
 from dl.core.store.base import ChunkStore
+from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table, TableValue
 from dl.core.versioning.root import RootValue
@@ -87,7 +88,10 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
         if how == "take":
             root = root.with_table(name, address)
         else:
-            table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs)
+            try:
+                table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs)
+            except UniqueViolation as exc:
+                raise exc.in_table(name) from None
             root = root.with_table(name, _put(store, table.value.encode()))
             if len(conflicts):
                 outcome.conflicts[name] = conflicts
@@ -182,6 +186,8 @@ def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema) -> T
         return Table.empty(store, schema)
     if table.schema == schema:
         return table
+    if table.schema.columns == schema.columns and table.schema.primary_key == schema.primary_key:
+        return Table(store, TableValue(schema, table.value.rows)).with_indexes_rebuilt()  # indexes differ only
     rows = table.scan()
     keep = [n for n in schema.names if n in rows.column_names]
     return Table.empty(store, schema).replace_rows(rows.select(keep))
