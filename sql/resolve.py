@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import sqlglot
 from dl.core.tables.table import Table
-from dl.sql import functions, pushdown, system_tables, tree_source, views
+from dl.sql import functions, index_lookup, pushdown, system_tables, tree_source, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, engine_error
 from dl.sql.interrupt import run_interruptible
@@ -249,6 +249,10 @@ class Binder:
         """Rows of a table for DuckDB: pushed-down keys, the cached scan of a small table, or
         a stream of the columns used of a large one (`tree_source`)."""
         found = pushdown.key_filter(node, visible, table)
+        if found is None and table.schema.indexes:
+            by_index = index_lookup.index_rows(node, visible, table)
+            if by_index is not None:
+                return by_index
         if found is not None and (found.points or not tree_source.should_stream(table)):
             return pushdown.fetch(table, found)
         if not tree_source.should_stream(table):
