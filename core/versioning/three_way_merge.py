@@ -168,7 +168,35 @@ def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs
         elif prior != column:
             raise SchemaConflict(f"schema conflict in table {name}: column {column.name} was "
                                  "dropped on ours and changed on theirs")
-    return TableSchema(tuple(columns), ours.primary_key)
+    kept = {c.name for c in columns}
+    indexes = [i for i in _merge_indexes(name, base, ours, theirs) if all(c in kept for c in i.columns)]
+    return TableSchema(tuple(columns), ours.primary_key, tuple(indexes))
+
+
+def _merge_indexes(name: str, base: TableSchema | None, ours: TableSchema,
+                   theirs: TableSchema) -> list[IndexDef]:
+    """Indexes merged by name as columns are: added on either side or both alike, dropped on
+    one side and untouched on the other; one name defined differently on the two sides (or
+    dropped on one and changed on the other) is a `SchemaConflict`."""
+    sides = [{i.name.lower(): i for i in s.indexes} if s is not None else {} for s in (base, ours, theirs)]
+    merged = []
+    for key in sorted(set(sides[0]) | set(sides[1]) | set(sides[2])):
+        b, o, t = (side.get(key) for side in sides)
+        if o == t or t == b:
+            chosen = o
+        elif o == b:
+            chosen = t
+        else:
+            shown = (o or t).name  # type: ignore[union-attr]
+            raise SchemaConflict(f"schema conflict in table {name}: index {shown} is "
+                                 f"{_index_text(o)} on ours and {_index_text(t)} on theirs")
+        if chosen is not None:
+            merged.append(chosen)
+    return merged
+
+
+def _index_text(index: IndexDef | None) -> str:
+    return "dropped" if index is None else index.describe()
 
 
 def _describe(column: Column) -> str:
