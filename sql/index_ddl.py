@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pyarrow as pa
+
 from dl.core.errors import DlError, UniqueViolation
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
@@ -91,11 +93,31 @@ def _table_with_index(binder: Binder, index_name: str) -> tuple[str, Table] | No
 
 
 def _indexed_column(node: exp.Expression) -> str:
-    while isinstance(node, exp.Ordered):
+    """The column an index item names; ASC/DESC and SQLite's COLLATE are accepted and change
+    nothing (dl compares text by code point; a UNIQUE index compares exactly)."""
+    while isinstance(node, (exp.Ordered, exp.Collate)):
         node = node.this
     if isinstance(node, (exp.Column, exp.Identifier)):
         return node.name
     raise SqlError(f"indexes on expressions are not supported: {node.sql()}")
+
+
+# --- SHOW INDEXES ------------------------------------------------------------------------------
+
+def index_rows(table: str, schema: TableSchema) -> pa.Table:
+    """One row per indexed column, as MySQL's SHOW INDEXES gives them (the primary key first)."""
+    keys = ([("PRIMARY", schema.primary_key, True)] if schema.primary_key else []) + \
+        [(i.name, i.columns, i.unique) for i in schema.indexes]
+    rows = [{"Table": table, "Non_unique": 0 if unique else 1, "Key_name": key, "Seq_in_index": n + 1,
+             "Column_name": column, "Collation": "A", "Cardinality": None, "Sub_part": None,
+             "Packed": None, "Null": "" if column in schema.primary_key or schema.column(column).not_null else "YES",
+             "Index_type": "BTREE", "Comment": "", "Index_comment": "", "Visible": "YES", "Expression": None}
+            for key, columns, unique in keys for n, column in enumerate(columns)]
+    types = {"Non_unique": pa.int64(), "Seq_in_index": pa.int64(), "Cardinality": pa.int64(),
+             "Sub_part": pa.int64(), "Packed": pa.string(), "Expression": pa.string()}
+    names = ["Table", "Non_unique", "Key_name", "Seq_in_index", "Column_name", "Collation", "Cardinality",
+             "Sub_part", "Packed", "Null", "Index_type", "Comment", "Index_comment", "Visible", "Expression"]
+    return pa.table({n: pa.array([r[n] for r in rows], types.get(n, pa.string())) for n in names})
 
 
 # --- changing a table's indexes ---------------------------------------------------------------
@@ -122,8 +144,7 @@ def remove_index(table: Table, name: str, if_exists: bool = False) -> Table:
     if index is None:
         if if_exists:
             return table
-        raise SqlError(f"index not found: {name} (on a table with indexes: "
-                       f"{', '.join(i.name for i in schema.indexes) or 'none'})")
+        raise SqlError(f"Can't DROP '{name}'; check that column/key exists")
     kept = [i for i in schema.indexes if i is not index]
     return Table(table.store, _value_with(table, schema.with_indexes(kept)))
 

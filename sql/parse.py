@@ -9,7 +9,8 @@ Before sqlglot sees a statement, the syntax it does not parse is rewritten on to
 `t AS OF 'rev'` (MySQL/Dolt) becomes a marker table name remembered with its revision, and
 `REPLACE INTO` becomes an INSERT flagged as replacing, and `EXPLAIN [ANALYZE] query` the query
 with the prefix remembered (sqlglot reads EXPLAIN as an opaque command). `CALL proc(args)`,
-`BEGIN`/`START TRANSACTION`, `COMMIT`, `ROLLBACK`, `SHOW TABLES` and `DESCRIBE t` are recognised
+`BEGIN`/`START TRANSACTION`, `COMMIT`, `ROLLBACK`, `SHOW TABLES`, `SHOW INDEXES FROM t` and
+`DESCRIBE t` are recognised
 by their first tokens. DuckDB's other query statements (PIVOT, UNPIVOT, SUMMARIZE, DESCRIBE
 query) are queries like SELECT.
 """
@@ -56,6 +57,8 @@ class Kind(Enum):
     ROLLBACK = "rollback"
     CALL = "call"
     SHOW_TABLES = "show tables"
+    SHOW_INDEXES = "show indexes"
+    REINDEX = "reindex"  # SQLite's: indexes are always current, so it has nothing to do
     DESCRIBE = "describe"
 
 
@@ -161,6 +164,11 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         return Statement(kind=Kind.CALL, expression=call, **base)  # type: ignore[arg-type]
     if words[:2] == ["SHOW", "TABLES"] and len(tokens) == 2:
         return Statement(kind=Kind.SHOW_TABLES, **base)  # type: ignore[arg-type]
+    if words[0] == "REINDEX" and len(tokens) <= 4:
+        return Statement(kind=Kind.REINDEX, **base)  # type: ignore[arg-type]
+    if words[0] == "SHOW" and words[1:2] in (["INDEX"], ["INDEXES"], ["KEYS"]) and len(tokens) in (4, 6) \
+            and words[2] in ("FROM", "IN") and tokens[3].token_type in _NAME_TOKENS:
+        return Statement(kind=Kind.SHOW_INDEXES, target=tokens[3].text, **base)  # type: ignore[arg-type]
     if words[0] in ("DESCRIBE", "DESC") and len(tokens) == 2 and tokens[1].token_type in _NAME_TOKENS:
         return Statement(kind=Kind.DESCRIBE, target=tokens[1].text, **base)  # type: ignore[arg-type]
     prefix = ""
@@ -221,7 +229,7 @@ def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind
                        column=first.col - len(first.text) + 1)
     name = str(expression.this).upper() if isinstance(expression, exp.Command) else type(expression).__name__.upper()
     raise SqlError(f"unsupported statement ({name}); dl runs queries, INSERT/UPDATE/DELETE, "
-                   "CREATE/DROP/ALTER TABLE, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
+                   "CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
 
 
 def _parse_text(text: str, dialect: str, line_offset: int) -> exp.Expression:

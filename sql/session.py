@@ -208,6 +208,10 @@ class Session:
             return Result(statement.text, ResultKind.ROWS, table=self._select(statement))
         if kind is Kind.SHOW_TABLES:
             return Result(statement.text, ResultKind.ROWS, table=self._show_tables())
+        if kind is Kind.REINDEX:
+            return Result(statement.text, ResultKind.OK, message="indexes are kept current")
+        if kind is Kind.SHOW_INDEXES:
+            return Result(statement.text, ResultKind.ROWS, table=self._show_indexes(statement.target or ""))
         if kind is Kind.DESCRIBE:
             return Result(statement.text, ResultKind.ROWS, table=self._describe(statement.target or ""))
         if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression) is not None:
@@ -318,6 +322,14 @@ class Session:
         names = [n for n in view.root.tables if n != views.SCHEMAS_TABLE]
         names += [d.name for d in views.definitions(view).values()]
         return pa.table({f"Tables_in_{directory}": pa.array(sorted(names), pa.string())})
+
+    def _show_indexes(self, name: str) -> pa.Table:
+        """SHOW INDEXES FROM t: MySQL's columns, the primary key first (`index_ddl.index_rows`)."""
+        view = self._view()
+        stored = view.table_name(name)
+        if stored is None:
+            raise SqlError(f"table not found: {name}")
+        return index_ddl.index_rows(stored, view.table(stored).schema)
 
     def _describe(self, name: str) -> pa.Table:
         view = self._view()
