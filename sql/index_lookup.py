@@ -12,10 +12,11 @@ read cheaper but never change its answer.
 
 Whether to use an index is decided by estimated selectivity, before any leaf is read: the
 level-1 nodes of the index tree over the wanted key ranges give the number of entries in those
-ranges (each internal entry carries its subtree's count), and the index is used only when
-that is at most `MAX_FRACTION` of the table's rows. Above it, reading many scattered rows by
-key costs about what a scan costs (every leaf is touched), so the scan is kept. The figure
-is measured in `bench/indexes.py`.
+ranges (each internal entry carries its subtree's count). Rows named by an index are scattered
+over the row tree, so k of them touch up to k of its L leaves; the index is used only when k is
+at most `LEAF_SHARE` of L (L estimated from one level-1 node's rows per leaf), since touching a
+larger share of the leaves one key batch at a time costs more than the scan DuckDB filters
+(warm, the scan is a cached Arrow table). The share is measured in `bench/indexes.py`.
 """
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ from dl.core.tables.table import Table
 from dl.sql import pushdown
 from sqlglot import exp
 
-MAX_FRACTION = 0.02
-"""Largest share of a table's rows an index lookup may fetch (estimated); more: a scan."""
+LEAF_SHARE = 0.125
+"""Largest number of rows an index lookup may fetch (estimated), as a share of the row tree's
+leaf count; more: a scan."""
 MAX_VALUES = 10_000  # IN lists longer than this are left to a scan
 _AFTER = b"\x02"  # past every entry of a value: the next byte is a null marker, 0x00 or 0x01
 _NOT_NULL = b"\x01"  # the first key of a non-NULL leading value
@@ -59,7 +61,7 @@ def index_rows(node: exp.Table, visible_name: str, table: Table) -> pa.Table | N
         estimate = sum(_estimated_entries(table.index_tree(index.name), r) for r in ranges)
         if best is None or estimate < best[0]:
             best = (estimate, index, ranges)
-    if best is None or best[0] > MAX_FRACTION * table.tree.count():
+    if best is None or best[0] > LEAF_SHARE * estimated_leaves(table.tree):
         return None
     return fetch_by_index(table, best[1], best[2])
 
@@ -100,6 +102,18 @@ def _ranges(table: Table, index: IndexDef, terms: list[exp.Expression], name: st
 
 def _encoded(value: Any, kind: pa.DataType) -> bytes:
     return bytes(encode_keys([pa.array([value], kind)], nullable=True)[0])
+
+
+def estimated_leaves(tree: ProllyTree) -> float:
+    """The number of leaves of `tree`: its row count over the rows per leaf of its first
+    level-1 node (one node per level read, and those are read by any lookup anyway)."""
+    node = tree.root_node()
+    if not isinstance(node, InternalNode):
+        return 1.0
+    while node.level > 1:
+        node = tree.nodes_at([node.entries.address(0)], node.level - 1)[0]  # type: ignore[assignment]
+    per_leaf = max(node.count / max(len(node.entries), 1), 1.0)
+    return tree.count() / per_leaf
 
 
 def _estimated_entries(tree: ProllyTree, bounds: Range) -> int:

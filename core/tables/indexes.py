@@ -31,8 +31,8 @@ from dl.core.store.base import ChunkStore
 from dl.core.tables.encoding import encode_keys
 
 PROBE_LIMIT = 256
-"""Distinct new values a UNIQUE check probes one by one (a range read each); above this the
-check reads the whole index once and compares neighbours, vectorized."""
+"""New values a UNIQUE check probes one by one (a range read each); above this the check reads
+the whole index once and compares neighbours, vectorized."""
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,10 @@ def check_unique(index: IndexDef, tree: ProllyTree, added: pa.Table) -> None:
     complete = _without_nulls(values)
     if not complete.num_rows:
         return
-    prefixes = np.unique(encode_keys(complete.columns, nullable=True))
-    if len(prefixes) > PROBE_LIMIT:
+    if complete.num_rows > PROBE_LIMIT:
         _check_whole(index, tree)
         return
+    prefixes = np.unique(encode_keys(complete.columns, nullable=True))
     for prefix in prefixes:
         found = tree.scan_range(bytes(prefix), bytes(prefix) + b"\x02", high_inclusive=False)
         if found.num_rows > 1:

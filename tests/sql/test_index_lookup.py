@@ -48,12 +48,14 @@ def reads(session: Session, counting: CountingStore, text: str):
     return result, counting.reads
 
 
-def test_equality_on_unique_index_reads_two_paths(big) -> None:
+def test_equality_on_unique_index_reads_a_few_paths(big) -> None:
+    """The index path, the row path, and the internal nodes the estimate reads (small chunks:
+    trees 4-5 levels deep), against every chunk of the table for a scan."""
     session, counting = big
     result, by_index = reads(session, counting, "select id from t where email = 'user00042@x.org'")
     assert len(result) == 1
     _, full = reads(session, counting, "select id from t where email || '' = 'user00042@x.org'")
-    assert by_index < 20 and full > 100, (by_index, full)
+    assert by_index < 30 and full > 1000, (by_index, full)
 
 
 def test_index_answers_equal_scan_answers(big) -> None:
@@ -85,6 +87,7 @@ def test_range_reads_follow_selectivity(big) -> None:
     _, scan_reads = reads(session, counting, "select id from t where grp + 0 < 900")
     assert len(wide) > N // 2
     assert narrow_reads * 5 < scan_reads, (narrow_reads, scan_reads)
+    assert 0 < len(rows(session, "select id from t where grp between 500 and 502"))
     assert wide_reads <= scan_reads * 1.2 + 10, (wide_reads, scan_reads)  # a scan, not 18k lookups
 
 
