@@ -59,6 +59,16 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
+def cold_run(repo: Repository, text: str) -> float:
+    """Seconds of `text` in a fresh session with an empty node cache (median of 3)."""
+    times = []
+    for _ in range(3):
+        NODE_CACHE.clear()
+        with Session(repo) as fresh:
+            times.append(timed(lambda: fresh.run(text)))
+    return statistics.median(times)
+
+
 def main(n: int) -> None:
     rng = np.random.default_rng(11)
     rows = standard_rows(n)
@@ -126,25 +136,30 @@ def main(n: int) -> None:
         print(f"  DuckDB on Parquet:      {theirs * 1e3:8.2f} ms   (dl/DuckDB x{mine / theirs:.2f})")
 
         # --- selectivity -------------------------------------------------------------------
-        print("\nrange a BETWEEN x AND y: forced index vs forced scan (warm, medians)")
+        print("\nrange a BETWEEN x AND y: forced index vs forced scan, medians; cold: fresh session, "
+              "empty node cache")
         leaves = index_lookup.estimated_leaves(repo.table("t").tree)
         print(f"  row tree: ~{leaves:.0f} leaves")
-        print("  share     rows   rows/leaves   index ms   scan ms   index/scan")
-        saved = index_lookup.LEAF_SHARE
+        print("  share     rows   rows/leaves   warm: index ms  scan ms  ratio   cold: index ms  scan ms  ratio")
+        saved = index_lookup.WARM_LEAF_SHARE, index_lookup.COLD_LEAF_SHARE
         try:
             for share in (0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03):
                 high = int(share * 10**6)
                 text = f"select count(*), sum(c) from t where a between 0 and {high}"
-                index_lookup.LEAF_SHARE = 1e9
+                index_lookup.WARM_LEAF_SHARE = index_lookup.COLD_LEAF_SHARE = 1e9
                 count = session.query(text).column(0)[0].as_py()
                 by_index = median_time(lambda text=text: session.run(text), 5)
-                index_lookup.LEAF_SHARE = 0.0
+                cold_index = cold_run(repo, text)
+                index_lookup.WARM_LEAF_SHARE = index_lookup.COLD_LEAF_SHARE = 0.0
+                session.run(text)
                 by_scan = median_time(lambda text=text: session.run(text), 5)
-                print(f"  {share:6.2%} {count:8d}   {count / leaves:10.3f}   {by_index * 1e3:8.1f}  "
-                      f"{by_scan * 1e3:8.1f}   {by_index / by_scan:6.2f}")
+                cold_scan = cold_run(repo, text)
+                print(f"  {share:6.3%} {count:8d}   {count / leaves:10.3f}   {by_index * 1e3:13.1f} "
+                      f"{by_scan * 1e3:8.1f} {by_index / by_scan:6.2f}   {cold_index * 1e3:13.1f} "
+                      f"{cold_scan * 1e3:8.1f} {cold_index / cold_scan:6.2f}")
         finally:
-            index_lookup.LEAF_SHARE = saved
-        print(f"  (LEAF_SHARE in use: {saved}: the index is used up to that many rows per leaf)")
+            index_lookup.WARM_LEAF_SHARE, index_lookup.COLD_LEAF_SHARE = saved
+        print(f"  (in use: an index up to {saved[0]} rows per leaf warm, {saved[1]} cold)")
         os.sync()
 
 

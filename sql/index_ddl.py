@@ -131,7 +131,7 @@ def add_index(table: Table, name: str, columns: list[str], unique: bool) -> Tabl
     try:
         index = IndexDef(name, tuple(column_of(schema, c) for c in columns), unique)
         return Table(table.store, _value_with(table, schema.with_indexes([*schema.indexes, index]))) \
-            .with_indexes_rebuilt()
+            .with_indexes_rebuilt(only=index.name)
     except (SqlError, UniqueViolation):
         raise
     except DlError as exc:

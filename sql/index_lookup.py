@@ -14,9 +14,10 @@ Whether to use an index is decided by estimated selectivity, before any leaf is 
 level-1 nodes of the index tree over the wanted key ranges give the number of entries in those
 ranges (each internal entry carries its subtree's count). Rows named by an index are scattered
 over the row tree, so k of them touch up to k of its L leaves; the index is used only when k is
-at most `LEAF_SHARE` of L (L estimated from one level-1 node's rows per leaf), since touching a
-larger share of the leaves one key batch at a time costs more than the scan DuckDB filters
-(warm, the scan is a cached Arrow table). The share is measured in `bench/indexes.py`.
+at most a share of L (L estimated from one level-1 node's rows per leaf): `COLD_LEAF_SHARE` when
+a scan would read the leaves too, `WARM_LEAF_SHARE` when the scan is already cached as Arrow
+(then DuckDB filters it in milliseconds, and each leaf a lookup touches costs more than its
+share of that). The shares are measured in `bench/indexes.py`.
 """
 from __future__ import annotations
 
@@ -33,9 +34,11 @@ from dl.core.tables.table import Table
 from dl.sql import pushdown
 from sqlglot import exp
 
-LEAF_SHARE = 0.125
+COLD_LEAF_SHARE = 0.25
 """Largest number of rows an index lookup may fetch (estimated), as a share of the row tree's
-leaf count; more: a scan."""
+leaf count, when a scan would read the table; more: a scan."""
+WARM_LEAF_SHARE = 0.02
+"""The same when the table's scan is cached (`resolve.ScanCache`)."""
 MAX_VALUES = 10_000  # IN lists longer than this are left to a scan
 _AFTER = b"\x02"  # past every entry of a value: the next byte is a null marker, 0x00 or 0x01
 _NOT_NULL = b"\x01"  # the first key of a non-NULL leading value
@@ -43,9 +46,10 @@ _NOT_NULL = b"\x01"  # the first key of a non-NULL leading value
 Range = tuple[bytes | None, bytes | None]  # [low, high) in encoded index keys; None: unbounded
 
 
-def index_rows(node: exp.Table, visible_name: str, table: Table) -> pa.Table | None:
+def index_rows(node: exp.Table, visible_name: str, table: Table, *,
+               scan_cached: bool = False) -> pa.Table | None:
     """The rows an index lookup gives for the WHERE around `node`, or None (no usable index,
-    or not selective enough)."""
+    or not selective enough against a scan, which costs little when `scan_cached`)."""
     if not table.schema.indexes or table.value.rows is None:
         return None
     select = pushdown.enclosing_select(node)
@@ -61,7 +65,8 @@ def index_rows(node: exp.Table, visible_name: str, table: Table) -> pa.Table | N
         estimate = sum(_estimated_entries(table.index_tree(index.name), r) for r in ranges)
         if best is None or estimate < best[0]:
             best = (estimate, index, ranges)
-    if best is None or best[0] > LEAF_SHARE * estimated_leaves(table.tree):
+    share = WARM_LEAF_SHARE if scan_cached else COLD_LEAF_SHARE
+    if best is None or best[0] > share * estimated_leaves(table.tree):
         return None
     return fetch_by_index(table, best[1], best[2])
 

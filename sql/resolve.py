@@ -54,6 +54,10 @@ class ScanCache:
         self._items: OrderedDict[tuple[Any, bytes], tuple[pa.Table, int]] = OrderedDict()
         self._size, self._max_bytes, self._bytes = size, max_bytes, 0
 
+    def holds(self, table: Table) -> bool:
+        """Whether a scan of `table` would come from this cache (so costs nothing to read)."""
+        return (table.value.rows, table.schema.layout.fingerprint) in self._items
+
     def scan(self, table: Table) -> pa.Table:
         if table.value.rows is None:
             return table.schema.arrow.empty_table()
@@ -250,7 +254,7 @@ class Binder:
         a stream of the columns used of a large one (`tree_source`)."""
         found = pushdown.key_filter(node, visible, table)
         if found is None and table.schema.indexes:
-            by_index = index_lookup.index_rows(node, visible, table)
+            by_index = index_lookup.index_rows(node, visible, table, scan_cached=self.cache.holds(table))
             if by_index is not None:
                 return by_index
         if found is not None and (found.points or not tree_source.should_stream(table)):

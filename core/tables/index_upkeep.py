@@ -23,10 +23,15 @@ from dl.core.tables.schema import ROW_COUNT, TableSchema
 IndexRoots = tuple[tuple[str, Address], ...]
 
 
-def rebuilt_index_roots(store: ChunkStore, schema: TableSchema, stored: pa.Table) -> IndexRoots:
-    """Every index of `schema` built from the stored rows (UNIQUE ones checked)."""
-    roots = []
+def rebuilt_index_roots(store: ChunkStore, schema: TableSchema, stored: pa.Table,
+                        kept: IndexRoots = ()) -> IndexRoots:
+    """Every index of `schema` built from the stored rows (UNIQUE ones checked), except those
+    whose roots are `kept`."""
+    roots = list(kept)
+    done = {name for name, _ in kept}
     for index in schema.indexes:
+        if index.name in done:
+            continue
         if index.unique:
             _check_counts(index, schema, stored)
         layout = schema.index_layout(index)

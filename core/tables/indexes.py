@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from dl.core.errors import SchemaError, UniqueViolation
 from dl.core.hashing import Address
 from dl.core.names import check_name
@@ -83,8 +84,22 @@ def entries_of(layout: RowLayout, stored: pa.Table | pa.RecordBatch) -> pa.Table
 
 
 def build_index(store: ChunkStore, layout: RowLayout, stored: pa.Table | pa.RecordBatch) -> Address | None:
-    """The root of the index tree of `stored` rows (bulk build: sorted entries, cut and stacked)."""
-    return build_tree(store, layout, entries_of(layout, stored))
+    """The root of the index tree of `stored` rows (bulk build: sorted entries, cut and stacked).
+
+    The entries are sorted by Arrow on their columns (NULLs first, as the key encoding sorts
+    them), which is much faster than sorting the encoded keys; the builder checks the order of
+    the encoded keys and sorts them itself in the rare case Arrow's order differs (-0.0, NaN)."""
+    entries = entries_of(layout, stored)
+    if entries.num_rows > 1:
+        entries = entries.take(_nulls_first_order(entries, layout.key_columns))
+    return build_tree(store, layout, entries)
+
+
+def _nulls_first_order(entries: pa.Table, columns: tuple[str, ...]) -> pa.Array:
+    try:  # pyarrow >= 25 takes the NULL placement per key
+        return pc.sort_indices(entries, sort_keys=[(c, "ascending", "at_start") for c in columns])
+    except (TypeError, ValueError, pa.ArrowInvalid):
+        return pc.sort_indices(entries, sort_keys=[(c, "ascending") for c in columns], null_placement="at_start")
 
 
 def edit_index(tree: ProllyTree, removed: pa.Table, added: pa.Table) -> ProllyTree:

@@ -178,3 +178,17 @@ def test_merge_that_would_duplicate_a_unique_value_is_refused_naming_the_table()
     with pytest.raises(DlError, match="Duplicate entry '99' for key 't.ub'"):
         merge(repo, "left", author=ME)
     assert repo.branch_head("main") == head
+
+
+def test_arrow_sorted_build_equals_edits_for_awkward_floats_and_strings() -> None:
+    schema = TableSchema.from_arrow(pa.schema([("id", pa.int64()), ("f", pa.float64()), ("s", pa.string())]),
+                                    ["id"]).with_indexes([IndexDef("if", ("f", "s"))])
+    values = [0.0, -0.0, float("nan"), None, 1.0, float("-inf"), float("inf"), -1.0, 0.0, None]
+    texts = ["b", "a\x00", "a", None, "é", "", "a\x00b", "Z", "b", "a"]
+    rows = pa.table({"id": pa.array(range(10), pa.int64()), "f": pa.array(values, pa.float64()),
+                     "s": pa.array(texts, pa.string())})
+    built = Table.empty(MemoryStore(), schema).replace_rows(rows)
+    stepwise = Table.empty(built.store, schema)
+    for i in (9, 3, 0, 7, 1, 5, 2, 8, 4, 6):
+        stepwise = stepwise.upsert(rows.slice(i, 1))
+    assert stepwise.value == built.value
