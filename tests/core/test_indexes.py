@@ -192,3 +192,38 @@ def test_arrow_sorted_build_equals_edits_for_awkward_floats_and_strings() -> Non
     for i in (9, 3, 0, 7, 1, 5, 2, 8, 4, 6):
         stepwise = stepwise.upsert(rows.slice(i, 1))
     assert stepwise.value == built.value
+
+
+# --- reachability: gc, fsck, remotes --------------------------------------------------------
+
+def test_index_trees_are_reachable_for_gc_fsck_and_clone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dl.core.maintenance.fsck import fsck
+    from dl.core.maintenance.gc import collect_garbage
+    from dl.core.remotes.clone import clone
+    from dl.core.remotes.sync import add_remote, push
+    repo = Repository.init(tmp_path / "a", author=ME)
+    n = 20_000
+    repo.write_table("t", lambda cur, buf: Table.empty(buf, INDEXED).replace_rows(
+        data(list(range(n)), [f"name{i % 977}" for i in range(n)], list(range(n)))))
+    repo.commit("indexed", include_new=True, author=ME)
+    collect_garbage(repo.store)
+    report = fsck(repo.store)
+    assert report.ok, report.problems
+    table = repo.table("t")
+    assert table.index_tree("ia").scan().num_rows == n and table.index_tree("ub").count() == n
+    add_remote(repo, "origin", f"file://{tmp_path / 'bare'}")
+    push(repo, "origin", "main", set_upstream=True)
+    cloned = Repository.open(clone(f"file://{tmp_path / 'bare'}", tmp_path / "b").directory)
+    copy = cloned.table("t")
+    assert copy.value == table.value and copy.index_tree("ia").scan().equals(table.index_tree("ia").scan())
+    assert fsck(cloned.store).ok
+
+
+def test_fsck_names_a_missing_index_chunk() -> None:
+    from dl.core.maintenance.fsck import fsck
+    repo = Repository.in_memory()
+    repo.write_table("t", lambda cur, buf: Table.empty(buf, INDEXED).replace_rows(data([1, 2], ["a", "b"], [1, 2])))
+    repo.commit("indexed", include_new=True, author=ME)
+    root = dict(repo.table("t").value.index_roots)["ia"]
+    repo.store._chunks.pop(root)  # noqa: SLF001 - damage, as a lost chunk would
+    assert any("index ia" in p for p in fsck(repo.store).problems)
