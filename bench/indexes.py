@@ -59,6 +59,16 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
+def median_cpu(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    """Median CPU seconds (this process, all threads) of `repeat` calls."""
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
 def cold_run(repo: Repository, text: str) -> float:
     """Seconds of `text` in a fresh session with an empty node cache (median of 3)."""
     times = []
@@ -123,6 +133,18 @@ def main(n: int) -> None:
             NODE_CACHE.clear()
             with Session(repo) as fresh:
                 cold.append(timed(lambda text=text: fresh.run(text)))
+        table = repo.table("t")
+        index = table.schema.index("ub")
+        ranges = [[(index_lookup._encoded(k, pa.string()),  # noqa: SLF001
+                    index_lookup._encoded(k, pa.string()) + b"\x02")] for k in keys]  # noqa: SLF001
+        it_r = iter(ranges * 3)
+        core_wall = median_time(lambda: index_lookup.fetch_by_index(table, index, next(it_r)), 41)
+        it_r = iter(ranges * 3)
+        core_cpu = median_cpu(lambda: index_lookup.fetch_by_index(table, index, next(it_r)), 41)
+        it = iter(queries * 3)
+        mine_cpu = median_cpu(lambda: session.run(next(it)), 41)
+        it_d = iter(queries * 3)
+        theirs_cpu = median_cpu(lambda: duck.sql(next(it_d)).fetchall(), 21)
         it = iter(queries * 3)
         mine = median_time(lambda: session.run(next(it)), 41)
         it_s = iter(scans * 3)
@@ -134,6 +156,10 @@ def main(n: int) -> None:
         print(f"  dl, index, cold:        {statistics.median(cold) * 1e3:8.2f} ms")
         print(f"  dl, no index (scan):    {scan * 1e3:8.2f} ms   (x{scan / mine:.0f})")
         print(f"  DuckDB on Parquet:      {theirs * 1e3:8.2f} ms   (dl/DuckDB x{mine / theirs:.2f})")
+        print(f"  CPU time (all threads; less sensitive to load): dl SQL {mine_cpu * 1e3:.2f} ms, "
+              f"DuckDB on Parquet {theirs_cpu * 1e3:.2f} ms")
+        print(f"  the lookup alone (index range + key lookup, no SQL): {core_wall * 1e3:.2f} ms wall, "
+              f"{core_cpu * 1e3:.2f} ms CPU")
 
         # --- selectivity -------------------------------------------------------------------
         print("\nrange a BETWEEN x AND y: forced index vs forced scan, medians; cold: fresh session, "
