@@ -135,8 +135,8 @@ def main(n: int) -> None:
                 cold.append(timed(lambda text=text: fresh.run(text)))
         table = repo.table("t")
         index = table.schema.index("ub")
-        ranges = [[(index_lookup._encoded(k, pa.string()),  # noqa: SLF001
-                    index_lookup._encoded(k, pa.string()) + b"\x02")] for k in keys]  # noqa: SLF001
+        ranges = [[(index_lookup._encoded(k, pa.string()),
+                    index_lookup._encoded(k, pa.string()) + b"\x02")] for k in keys]
         it_r = iter(ranges * 3)
         core_wall = median_time(lambda: index_lookup.fetch_by_index(table, index, next(it_r)), 41)
         it_r = iter(ranges * 3)

@@ -20,10 +20,10 @@ from typing import Any
 import pyarrow as pa
 from dl.core.errors import DlError, UniqueViolation
 from dl.core.names import check_name
+from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.root import RootValue
-from dl.core.tables.indexes import IndexDef
 from dl.sql import index_ddl, views
 from dl.sql.dml import coerce, column_of
 from dl.sql.errors import SqlError, wrap

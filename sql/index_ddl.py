@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pyarrow as pa
-
 from dl.core.errors import DlError, UniqueViolation
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema

@@ -43,16 +43,17 @@ def rebuilt_index_roots(store: ChunkStore, schema: TableSchema, stored: pa.Table
     return tuple(roots)
 
 
-def updated_index_roots(schema: TableSchema, value: object, old: ProllyTree, new: ProllyTree) -> IndexRoots:
-    """The index roots of `value` (a TableValue over `old`) moved to the rows of `new`."""
+def updated_index_roots(schema: TableSchema, current: IndexRoots, old: ProllyTree, new: ProllyTree) -> IndexRoots:
+    """The index roots `current` (of a table whose rows are `old`) moved to the rows of `new`."""
     if not schema.indexes:
         return ()
     diff = diff_trees(old, new)
     removed = pa.concat_tables([diff.removed, diff.modified_from])
     added = pa.concat_tables([diff.added, diff.modified_to])
     roots = []
+    by_name = dict(current)
     for index in schema.indexes:
-        tree = ProllyTree(old.store, schema.index_layout(index), value.index_root(index.name))  # type: ignore[attr-defined]
+        tree = ProllyTree(old.store, schema.index_layout(index), by_name.get(index.name))
         if removed.num_rows or added.num_rows:
             tree = edit_index(tree, removed, added)
         if index.unique:

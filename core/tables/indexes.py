@@ -55,7 +55,7 @@ class IndexDef:
         return {"name": self.name, "columns": list(self.columns), "unique": self.unique}
 
     @staticmethod
-    def from_json(value: Any) -> "IndexDef":
+    def from_json(value: Any) -> IndexDef:
         return IndexDef(str(value["name"]), tuple(str(c) for c in value["columns"]), bool(value["unique"]))
 
     def describe(self) -> str:

@@ -11,7 +11,7 @@ inserting a row twice stores it once with count 2; scans expand the counts again
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -96,7 +96,7 @@ class Table:
         (from the diff of the two row trees, so their cost follows the change)."""
         if tree.root == self.value.rows:
             return self
-        roots = updated_index_roots(self.schema, self.value, self.tree, tree)
+        roots = updated_index_roots(self.schema, self.value.index_roots, self.tree, tree)
         return Table(self.store, TableValue(self.schema, tree.root, roots))
 
     def with_rows_root(self, root: Address | None) -> "Table":

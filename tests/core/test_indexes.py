@@ -225,5 +225,5 @@ def test_fsck_names_a_missing_index_chunk() -> None:
     repo.write_table("t", lambda cur, buf: Table.empty(buf, INDEXED).replace_rows(data([1, 2], ["a", "b"], [1, 2])))
     repo.commit("indexed", include_new=True, author=ME)
     root = dict(repo.table("t").value.index_roots)["ia"]
-    repo.store._chunks.pop(root)  # noqa: SLF001 - damage, as a lost chunk would
+    repo.store._chunks.pop(root)
     assert any("index ia" in p for p in fsck(repo.store).problems)
