@@ -10,9 +10,10 @@ primary keys (`Table.lookup`). As with primary-key pushdown the rows fetched are
 those the WHERE keeps, and DuckDB still applies the whole WHERE, so an index lookup can make a
 read cheaper but never change its answer.
 
-Whether to use an index is decided by estimated selectivity, before any leaf is read: the
-level-1 nodes of the index tree over the wanted key ranges give the number of entries in those
-ranges (each internal entry carries its subtree's count). Rows named by an index are scattered
+Whether to use an index is decided by estimated selectivity, before any row leaf is read: the
+level-1 nodes of the index tree over the wanted key ranges give the number of entries in the
+index leaves wholly inside them (each internal entry carries its subtree's count), and the one
+or two index leaves at the ends of each range are read and counted exactly. Rows named by an index are scattered
 over the row tree, so k of them touch up to k of its L leaves; the index is used only when k is
 at most a share of L (L estimated from one level-1 node's rows per leaf): `COLD_LEAF_SHARE` when
 a scan would read the leaves too, `WARM_LEAF_SHARE` when the scan is already cached as Arrow
@@ -122,28 +123,45 @@ def estimated_leaves(tree: ProllyTree) -> float:
 
 
 def _estimated_entries(tree: ProllyTree, bounds: Range) -> int:
-    """Entries of `tree` in [low, high), counted from the level-1 nodes over that range (the
-    leaves at its two ends are counted whole): no leaf is read."""
+    """Entries of `tree` in [low, high): the leaves wholly inside the range counted from the
+    level-1 nodes (each internal entry carries its subtree's count), the one or two leaves at
+    its ends read and counted exactly (a lookup reads them anyway). A point range lies in one
+    leaf, so it costs one leaf read, not a guess of a whole leaf's entries."""
     low, high = bounds
     root = tree.root_node()
     if root is None:
         return 0
     if not isinstance(root, InternalNode):
-        return root.num_rows
+        return _in_leaf(tree, root, bounds)
     frontier, level = [tree.root], root.level
-    total = 0
-    while frontier:
+    while True:
         nodes = tree.nodes_at(frontier, level)  # type: ignore[arg-type]
-        chosen = []
+        chosen: list[tuple[InternalNode, int, int]] = []
         for node in nodes:
             keys = node.entries.keys  # type: ignore[union-attr]
             first = 0 if low is None else int(np.searchsorted(keys, low, "left"))
             last = len(keys) - 1 if high is None else min(int(np.searchsorted(keys, high, "left")), len(keys) - 1)
-            if level == 1:
-                total += int(node.entries.counts[first:last + 1].sum())  # type: ignore[union-attr]
-            else:
-                chosen.extend(node.entries.address(i) for i in range(first, last + 1))  # type: ignore[union-attr]
+            if first <= last:
+                chosen.append((node, first, last))  # type: ignore[arg-type]
         if level == 1:
-            return total
-        frontier, level = chosen, level - 1
-    return total
+            return _count_level_one(tree, chosen, bounds)
+        frontier = [n.entries.address(i) for n, first, last in chosen for i in range(first, last + 1)]
+        level -= 1
+
+
+def _count_level_one(tree: ProllyTree, chosen: list[tuple[InternalNode, int, int]], bounds: Range) -> int:
+    spans = [(n, i) for n, first, last in chosen for i in range(first, last + 1)]
+    if not spans:
+        return 0
+    ends = [spans[0]] if len(spans) == 1 else [spans[0], spans[-1]]
+    inner = sum(int(n.entries.counts[i]) for n, i in spans[1:-1])
+    leaves = tree.nodes_at([n.entries.address(i) for n, i in ends], 0)
+    return inner + sum(_in_leaf(tree, leaf, bounds) for leaf in leaves)  # type: ignore[arg-type]
+
+
+def _in_leaf(tree: ProllyTree, leaf: pa.RecordBatch, bounds: Range) -> int:
+    low, high = bounds
+    keys = tree.layout.keys_of(leaf)
+    start = 0 if low is None else int(np.searchsorted(keys, low, "left"))
+    stop = len(keys) if high is None else int(np.searchsorted(keys, high, "left"))
+    return max(stop - start, 0)

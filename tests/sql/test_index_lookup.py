@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+import sqlglot
 from dl.core.prolly.tree import NODE_CACHE
 from dl.core.repo import Repository
 from dl.core.store.counting import CountingStore
@@ -13,6 +14,7 @@ from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 from dl.sql import index_lookup
 from dl.sql.session import Session
+from sqlglot import exp
 
 from tests.sql.conftest import rows
 
@@ -91,15 +93,34 @@ def test_range_reads_follow_selectivity(big) -> None:
     assert wide_reads <= scan_reads * 1.2 + 10, (wide_reads, scan_reads)  # a scan, not 18k lookups
 
 
-def test_selectivity_estimate_counts_from_level_one(big) -> None:
-    session, _ = big
+def test_selectivity_estimate_is_exact_from_counts_and_end_leaves(big) -> None:
+    session, counting = big
     table = session.repo.table("t")
     tree = table.index_tree("by_grp")
-    whole = index_lookup._estimated_entries(tree, (None, None))
-    assert whole >= N and whole <= N * 1.1
+    assert index_lookup._estimated_entries(tree, (None, None)) == N
     low = index_lookup._encoded(500, pa.int64())
-    some = index_lookup._estimated_entries(tree, (low, low + b"\x02"))
-    assert 0 < some < N // 20
+    high = index_lookup._encoded(700, pa.int64())
+    grp = table.scan().column("grp").to_numpy()
+    assert index_lookup._estimated_entries(tree, (low, low + b"\x02")) == int((grp == 500).sum())
+    assert index_lookup._estimated_entries(tree, (low, high)) == int(((grp >= 500) & (grp < 700)).sum())
+
+
+def test_point_lookup_uses_the_index_at_default_chunk_sizes() -> None:
+    """Index leaves hold hundreds of entries: a point's estimate must not be a whole leaf."""
+    repo = Repository.in_memory()
+    counting = CountingStore(repo.store)
+    repo.store = counting
+    n = 200_000
+    data = pa.table({"id": pa.array(np.arange(n), pa.int64()),
+                     "code": pa.array([f"c{(i * 7919) % n:07d}" for i in range(n)])})
+    _load(repo, "t", data, ["id"], [IndexDef("by_code", ("code",), True)])
+    session = Session(repo)
+    result, by_index = reads(session, counting, "select id from t where code = 'c0000007'")
+    assert result == [(7 * pow(7919, -1, n) % n,)]
+    assert by_index < 12, by_index  # a scan reads every leaf
+    node = sqlglot.parse_one("select id from t where code = 'c0000007'").find(exp.Table)
+    fetched = index_lookup.index_rows(node, "t", repo.table("t"), scan_cached=True)
+    assert fetched is not None and fetched.column("id").to_pylist() == [result[0][0]]  # warm too
 
 
 def test_update_and_delete_through_an_index(big) -> None:
