@@ -94,7 +94,7 @@ def test_range_reads_follow_selectivity(big) -> None:
 
 
 def test_selectivity_estimate_is_exact_from_counts_and_end_leaves(big) -> None:
-    session, counting = big
+    session, _ = big
     table = session.repo.table("t")
     tree = table.index_tree("by_grp")
     assert index_lookup._estimated_entries(tree, (None, None)) == N
