@@ -93,6 +93,20 @@ def test_diff_shows_index_changes_as_schema_changes(base: Path, dl: Dl) -> None:
     assert "  dropped index igrp\n  added index iboth (grp, email)\n" in out
     assert dl.ok("diff", "-r", "sql") == 'DROP INDEX "igrp" ON "t";\nCREATE INDEX "iboth" ON "t" ("grp", "email");\n'
     assert "| t          | modified  | false       | true          |" in dl.ok("diff", "--summary")
+    assert dl.ok("diff", "--schema") == (
+        'diff --dl a/t b/t\n--- a/t\n+++ b/t\n'
+        '  CREATE TABLE "t" (\n'
+        '    "id" BIGINT,\n'
+        '    "email" VARCHAR,\n'
+        '    "grp" BIGINT,\n'
+        '    PRIMARY KEY ("id"),\n'
+        '-   KEY "igrp" ("grp"),\n'
+        '+   KEY "iboth" ("grp", "email"),\n'
+        '    UNIQUE KEY "uemail" ("email")\n'
+        '  );\n')
+    dl.ok("commit", "-am", "indexes")
+    assert dl.ok("diff", "--schema") == ""  # nothing changed since
+    assert dl.ok("diff", "-s", "HEAD~1", "HEAD").count("KEY") == 4  # PRIMARY, -igrp, +iboth, uemail
 
 
 def test_merge_takes_both_sides_indexes_and_conflicts_on_a_name(base: Path, dl: Dl) -> None:
