@@ -35,7 +35,7 @@ from dl.core.tables.table import Table
 from dl.sql import pushdown
 from sqlglot import exp
 
-COLD_LEAF_SHARE = 0.25
+COLD_LEAF_SHARE = 0.5
 """Largest number of rows an index lookup may fetch (estimated), as a share of the row tree's
 leaf count, when a scan would read the table; more: a scan."""
 WARM_LEAF_SHARE = 0.02
