@@ -12,8 +12,6 @@ unchanged.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import pyarrow as pa
 from dl.core.errors import DlError, UniqueViolation
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
@@ -99,24 +97,6 @@ def _indexed_column(node: exp.Expression) -> str:
     if isinstance(node, (exp.Column, exp.Identifier)):
         return node.name
     raise SqlError(f"indexes on expressions are not supported: {node.sql()}")
-
-
-# --- SHOW INDEXES ------------------------------------------------------------------------------
-
-def index_rows(table: str, schema: TableSchema) -> pa.Table:
-    """One row per indexed column, as MySQL's SHOW INDEXES gives them (the primary key first)."""
-    keys = ([("PRIMARY", schema.primary_key, True)] if schema.primary_key else []) + \
-        [(i.name, i.columns, i.unique) for i in schema.indexes]
-    rows = [{"Table": table, "Non_unique": 0 if unique else 1, "Key_name": key, "Seq_in_index": n + 1,
-             "Column_name": column, "Collation": "A", "Cardinality": None, "Sub_part": None,
-             "Packed": None, "Null": "" if column in schema.primary_key or schema.column(column).not_null else "YES",
-             "Index_type": "BTREE", "Comment": "", "Index_comment": "", "Visible": "YES", "Expression": None}
-            for key, columns, unique in keys for n, column in enumerate(columns)]
-    types = {"Non_unique": pa.int64(), "Seq_in_index": pa.int64(), "Cardinality": pa.int64(),
-             "Sub_part": pa.int64(), "Packed": pa.string(), "Expression": pa.string()}
-    names = ["Table", "Non_unique", "Key_name", "Seq_in_index", "Column_name", "Collation", "Cardinality",
-             "Sub_part", "Packed", "Null", "Index_type", "Comment", "Index_comment", "Visible", "Expression"]
-    return pa.table({n: pa.array([r[n] for r in rows], types.get(n, pa.string())) for n in names})
 
 
 # --- changing a table's indexes ---------------------------------------------------------------

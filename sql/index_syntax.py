@@ -31,6 +31,7 @@ class IndexClause:
     name: str | None
     columns: tuple[str, ...]
     unique: bool
+    position: int = 0  # its place among the CREATE TABLE items (MySQL names unnamed ones in order)
 
     def node(self) -> exp.Expression:
         """The clause as the node sqlglot's MySQL parser makes of it."""
@@ -110,7 +111,7 @@ def extract_table_indexes(text: str, tokens: list[Token]) -> tuple[str, list[Ind
             continue
         clause = _clause(item)
         if clause is not None:
-            clauses.append(clause)
+            clauses.append(IndexClause(clause.name, clause.columns, clause.unique, number))
             # cut the item with the comma before it (or after it, for the first item)
             start = previous_end if number else item[0].start
             end = item[-1].end + 1

@@ -194,7 +194,9 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         tokens = _tokenize(text, dialect, piece.line - 1)
     expression = _parse_tokens(text, tokens, dialect, piece.line - 1)
     if clauses and isinstance(expression, exp.Create) and isinstance(expression.this, exp.Schema):
-        expression.this.expressions.extend(clause.node() for clause in clauses)
+        items = expression.this.expressions
+        for clause in clauses:  # back in their places, in order
+            items.insert(min(clause.position, len(items)), clause.node())
     if dialect != "duckdb" and not prefix:  # DuckDB's own text is labelled as it runs (session)
         label_projections(expression, text, dialect, as_of=as_of)
     expression = adapt(expression, dialect)

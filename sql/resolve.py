@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import sqlglot
 from dl.core.tables.table import Table
-from dl.sql import functions, index_lookup, pushdown, system_tables, tree_source, views
+from dl.sql import functions, index_lookup, index_tables, pushdown, system_tables, tree_source, views
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, engine_error
 from dl.sql.interrupt import run_interruptible
@@ -178,6 +178,10 @@ class Binder:
             return
         name = node.name
         if not name or (name.lower() in ctes and name not in self.as_of):
+            return
+        if str(node.args.get("db") or "").lower() == "information_schema" and name.lower() == "statistics" \
+                and not node.args.get("catalog"):
+            self._point(node, index_tables.statistics(self.view), name, "information_schema.statistics")
             return
         if node.args.get("db") or node.args.get("catalog"):
             raise SqlError(f"qualified table names are not supported: {node.sql()}; "

@@ -44,6 +44,7 @@ from dl.sql import (
     engine,
     functions,
     index_ddl,
+    index_tables,
     point,
     procedures,
     view_ddl,
@@ -324,12 +325,12 @@ class Session:
         return pa.table({f"Tables_in_{directory}": pa.array(sorted(names), pa.string())})
 
     def _show_indexes(self, name: str) -> pa.Table:
-        """SHOW INDEXES FROM t: MySQL's columns, the primary key first (`index_ddl.index_rows`)."""
+        """SHOW INDEXES FROM t: MySQL's columns, the primary key first (`index_tables`)."""
         view = self._view()
         stored = view.table_name(name)
         if stored is None:
             raise SqlError(f"table not found: {name}")
-        return index_ddl.index_rows(stored, view.table(stored).schema)
+        return index_tables.show_indexes(stored, view.table(stored).schema)
 
     def _describe(self, name: str) -> pa.Table:
         view = self._view()
