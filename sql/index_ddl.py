@@ -12,6 +12,7 @@ unchanged.
 from __future__ import annotations
 
 from collections.abc import Iterable
+
 from dl.core.errors import DlError, UniqueViolation
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema

@@ -25,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import sqlglot
 from dl.core.tables.table import Table
-from dl.sql import functions, index_lookup, index_tables, pushdown, system_tables, tree_source, views
+from dl.sql import (
+    functions,
+    index_lookup,
+    index_tables,
+    pushdown,
+    system_tables,
+    tree_source,
+    views,
+)
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, engine_error
 from dl.sql.interrupt import run_interruptible
