@@ -145,3 +145,16 @@ def test_sqlite_index_statements_run_unchanged(repo: Path, dl: Dl, work: Path) -
     assert dl.ok("sql", "--dialect", "sqlite", "-f", "s.sql", "-r", "csv").splitlines()[-2:] == ["a", "2"]
     assert [line.strip() for line in dl.ok("schema", "show", "t1").splitlines()[5:8]] == [
         'PRIMARY KEY ("a"),', 'KEY "idx b2" ("b", "a"),', 'UNIQUE KEY "idx_c" ("c", "b")']
+
+
+def test_import_with_a_schema_file_declaring_indexes(repo: Path, dl: Dl, work: Path) -> None:
+    (work / "schema.sql").write_text("SET NAMES utf8mb4;\nCREATE TABLE x (id INT PRIMARY KEY, email TEXT, "
+                                     "UNIQUE KEY ue (email), KEY ie (email, id));\n")
+    (work / "dup.csv").write_text("id,email\n1,a\n2,b\n3,a\n")
+    (work / "ok.csv").write_text("id,email\n1,a\n2,b\n3,\n4,\n")
+    assert dl.fails("table", "import", "-c", "-s", "schema.sql", "people", "dup.csv") == \
+        "Duplicate entry 'a' for key 'people.ue'"
+    assert dl.tables() == []
+    dl.ok("table", "import", "-c", "-s", "schema.sql", "people", "ok.csv")
+    assert 'UNIQUE KEY "ue" ("email")' in dl.ok("schema", "show", "people")
+    assert dl.query("select id from people where email = 'b'").splitlines()[1:] == ["2"]
