@@ -108,6 +108,19 @@ class DuplicateKey(InputError):
         super().__init__(f"duplicate primary key {key!r} in {table}{where}")
 
 
+class UniqueViolation(InputError):
+    """A write would give two rows the same value in a UNIQUE index (MySQL's message)."""
+
+    def __init__(self, index: str, value: str, table: str = "") -> None:
+        self.index, self.value, self.table = index, value, table
+        key = f"{table}.{index}" if table else index
+        super().__init__(f"Duplicate entry '{value}' for key '{key}'")
+
+    def in_table(self, table: str) -> "UniqueViolation":
+        """The same violation, naming its table (the core's tables do not know their names)."""
+        return self if self.table else UniqueViolation(self.index, self.value, table)
+
+
 class SchemaError(BadInput):
     """A value or a change does not fit a table's schema."""
 

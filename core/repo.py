@@ -25,6 +25,7 @@ from dl.core.errors import (
     NotARepository,
     NotFound,
     StoreError,
+    UniqueViolation,
 )
 from dl.core.hashing import Address
 from dl.core.names import check_ref_name, check_table_name
@@ -747,7 +748,10 @@ class Repository:
 
         def change(root: RootValue, buffer: BufferedStore) -> RootValue:
             current = self.table_in(root, name, buffer) if name in root.tables else None
-            new = build(current, buffer)
+            try:
+                new = build(current, buffer)
+            except UniqueViolation as exc:  # tables do not know their names; the message does
+                raise exc.in_table(name) from None
             if new is None:
                 return root.with_table(name, None)
             return root.with_table(name, self._put(buffer, new.value.encode()))

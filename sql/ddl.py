@@ -3,28 +3,30 @@
 - CREATE TABLE: columns with types (`sql.types`), PRIMARY KEY (column or table constraint),
   NOT NULL, DEFAULT (a constant, evaluated and cast once by DuckDB); `IF NOT EXISTS`,
   `OR REPLACE`; `CREATE TABLE ... AS SELECT` (keyless unless columns with a key are declared).
-  Constraints dl cannot enforce yet (UNIQUE, CHECK, FOREIGN KEY, AUTO_INCREMENT) are refused,
-  never silently ignored; plain indexes (MySQL's `KEY idx (col)`), which cannot change a
-  result, are accepted and not built.
+  Indexes (`KEY idx (col)`, `UNIQUE KEY`, `UNIQUE (cols)`, a column's UNIQUE) become the
+  table's secondary indexes (`sql.index_ddl`). Constraints dl cannot enforce yet (CHECK,
+  FOREIGN KEY, AUTO_INCREMENT) are refused, never silently ignored.
 - DROP TABLE [IF EXISTS] a, b; TRUNCATE TABLE a (rows gone, schema kept).
 - CREATE VIEW and DROP VIEW are `sql.views`'; a table and a view never share a name.
 - ALTER TABLE: ADD/DROP/RENAME COLUMN, ALTER COLUMN (TYPE, SET/DROP NOT NULL, SET/DROP
-  DEFAULT), RENAME TO. A column change rewrites the rows a window of leaves at a time
-  (`core.tables.rewrite`: leaves hold the columns), so it holds a window, not the table, and
-  the result is the same tree any other route to those rows gives.
+  DEFAULT), RENAME TO, ADD [UNIQUE] INDEX / ADD CONSTRAINT name UNIQUE, DROP INDEX (indexes
+  follow renamed and dropped columns). A column change rewrites the rows a window of leaves at
+  a time (`core.tables.rewrite`: leaves hold the columns), so it holds a window, not the table,
+  and the result is the same tree any other route to those rows gives.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import pyarrow as pa
-from dl.core.errors import DlError
+from dl.core.errors import DlError, UniqueViolation
 from dl.core.names import check_name
 from dl.core.tables.rewrite import Change, rewritten
+from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.root import RootValue
-from dl.sql import views
+from dl.sql import index_ddl, views
 from dl.sql.dml import coerce, column_of
 from dl.sql.errors import SqlError, wrap
 from dl.sql.resolve import Binder
@@ -92,10 +94,13 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
 def declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
     columns: list[Column] = []
     key: list[str] = []
+    indexes: list[IndexDef] = []
     for item in items:
         if isinstance(item, exp.ColumnDef):
             column, is_key = column_def(binder, item)
             columns.append(column)
+            if _declares_unique(item) and not is_key:
+                indexes.append(index_ddl.unique_column_index(column.name, indexes))
             if is_key and key:  # two columns each PRIMARY KEY: MySQL refuses, not a composite key
                 raise SqlError(f"Multiple primary key defined ({key[0]} and {column.name}); "
                                "for a composite key write PRIMARY KEY (a, b)")
@@ -105,8 +110,8 @@ def declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
             if key:
                 raise SqlError("Multiple primary key defined (the primary key is declared twice)")
             key = [_plain_name(e) for e in item.expressions]
-        elif isinstance(item, exp.IndexColumnConstraint) and not item.args.get("kind"):
-            continue  # a plain (non-unique) index: no effect on results; dl has none yet
+        elif (index := index_ddl.declared_index(item, columns, indexes)) is not None:
+            indexes.append(index)
         elif isinstance(item, (exp.Identifier, exp.Column)):
             raise SqlError(f"column {item.name} needs a type")
         else:
@@ -114,7 +119,7 @@ def declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
     names = [c.name for c in columns]
     key = [column_of_names(names, k) for k in key]
     try:
-        return TableSchema(tuple(columns), tuple(key))
+        return TableSchema(tuple(columns), tuple(key), tuple(indexes))
     except DlError as exc:
         raise wrap(exc) from None
 
@@ -134,13 +139,18 @@ def _plain_name(node: exp.Expression) -> str:
     return node.name
 
 
+def _declares_unique(item: exp.ColumnDef) -> bool:
+    return any(isinstance(c.args.get("kind"), exp.UniqueColumnConstraint) for c in item.args.get("constraints") or [])
+
+
 _REFUSED = {
-    exp.UniqueColumnConstraint: "UNIQUE", exp.CheckColumnConstraint: "CHECK",
+    exp.CheckColumnConstraint: "CHECK",
     exp.AutoIncrementColumnConstraint: "AUTO_INCREMENT", exp.Reference: "REFERENCES",
     exp.GeneratedAsIdentityColumnConstraint: "GENERATED/IDENTITY",
     exp.ComputedColumnConstraint: "computed columns",
 }
-_IGNORED = (exp.CommentColumnConstraint, exp.CharacterSetColumnConstraint)
+_IGNORED = (exp.CommentColumnConstraint, exp.CharacterSetColumnConstraint,
+            exp.UniqueColumnConstraint)  # UNIQUE: an index of the table (declared_schema)
 
 
 def column_def(binder: Binder, item: exp.ColumnDef) -> tuple[Column, bool]:
@@ -248,7 +258,10 @@ def alter(binder: Binder, statement: exp.Alter) -> Tables:
             changes[name] = None
             name = new
         else:
-            table = _alter_columns(binder, table, action)
+            try:
+                table = _alter_columns(binder, table, action)
+            except UniqueViolation as exc:  # core tables do not know their names
+                raise exc.in_table(name) from None
         changes[name] = table
     return changes
 
@@ -268,11 +281,19 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
         columns = [Column(new, c.type, c.not_null, c.default) if c.name == old else c for c in schema.columns]
         key = tuple(new if k == old else k for k in schema.primary_key)
         names = [new if n == old else n for n in schema.names]
-        return _rebuild(table, columns, key, lambda rows, first: rows.rename_columns(names))
+        return _rebuild(table, columns, key, lambda rows, first: rows.rename_columns(names), {old: new})
     if isinstance(action, exp.AlterColumn):
         return _alter_column(binder, table, action)
     if isinstance(action, exp.ModifyColumn):
         return _retype(binder, table, column_of(schema, action.this.name), action.this.args["kind"])
+    if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "INDEX":
+        for node in action.args.get("expressions") or action.args.get("tables") or [action.this]:
+            table = index_ddl.remove_index(table, node.name, bool(action.args.get("exists")))
+        return table
+    if isinstance(action, exp.AddConstraint) and len(action.expressions) == 1:
+        index = index_ddl.declared_index(action.expressions[0], list(schema.columns), list(schema.indexes))
+        if index is not None:
+            return index_ddl.add_index(table, index.name, list(index.columns), index.unique)
     raise SqlError(f"ALTER TABLE action not supported: {action.sql()}")
 
 
@@ -290,7 +311,10 @@ def _add_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
         values = pa.array([column.default] * rows.num_rows, column.type) if column.default is not None \
             else pa.nulls(rows.num_rows, column.type)
         return rows.append_column(column.name, values)
-    return _rebuild(table, [*schema.columns, column], schema.primary_key, added)
+    new = _rebuild(table, [*schema.columns, column], schema.primary_key, added)
+    if _declares_unique(item):
+        new = index_ddl.add_index(new, index_ddl.auto_name(column.name, schema.indexes), [column.name], True)
+    return new
 
 
 def _drop_columns(table: Table, names: list[str], if_exists: bool) -> Table:
@@ -356,10 +380,14 @@ def _retype(binder: Binder, table: Table, name: str, kind: exp.DataType) -> Tabl
     return _rebuild(table, columns, schema.primary_key, retyped)
 
 
-def _rebuild(table: Table, columns: list[Column], key: tuple[str, ...], change: Change | None) -> Table:
-    """`table` under the new columns and key, its rows through `change` (leaf by leaf)."""
+def _rebuild(table: Table, columns: list[Column], key: tuple[str, ...], change: Change | None,
+             renamed: dict[str, str] | None = None) -> Table:
+    """`table` under the new columns and key, its rows through `change` (leaf by leaf); its
+    indexes follow renamed columns and drop with dropped ones."""
     try:
-        return rewritten(table, TableSchema(tuple(columns), key), change)
+        schema = TableSchema(tuple(columns), key,
+                             index_ddl.surviving_indexes(table.schema.indexes, columns, renamed))
+        return rewritten(table, schema, change)
     except DlError as exc:
         raise wrap(exc) from None
 

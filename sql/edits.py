@@ -25,10 +25,14 @@ class TextEdits:
         self._tokens: list[Token] | None = None
 
     def table_span(self, node: exp.Table) -> tuple[int, int] | None:
-        """The span of a table reference's name (or of its table-function call)."""
+        """The span of a table reference's name, with its qualifier if it has one (or of its
+        table-function call)."""
         if isinstance(node.this, exp.Func):
             return self.call_span(node.this)
-        return _span(node.this)
+        name = _span(node.this)
+        db = node.args.get("db")
+        qualifier = _span(db) if isinstance(db, exp.Expression) and name is not None else None
+        return name if qualifier is None else (qualifier[0], name[1])  # type: ignore[index]
 
     def call_span(self, node: exp.Expr) -> tuple[int, int] | None:
         """The span of a function call `name(...)`, through its closing parenthesis."""

@@ -9,7 +9,8 @@ Before sqlglot sees a statement, the syntax it does not parse is rewritten on to
 `t AS OF 'rev'` (MySQL/Dolt) becomes a marker table name remembered with its revision, and
 `REPLACE INTO` becomes an INSERT flagged as replacing, and `EXPLAIN [ANALYZE] query` the query
 with the prefix remembered (sqlglot reads EXPLAIN as an opaque command). `CALL proc(args)`,
-`BEGIN`/`START TRANSACTION`, `COMMIT`, `ROLLBACK`, `SHOW TABLES` and `DESCRIBE t` are recognised
+`BEGIN`/`START TRANSACTION`, `COMMIT`, `ROLLBACK`, `SHOW TABLES`, `SHOW INDEXES FROM t` and
+`DESCRIBE t` are recognised
 by their first tokens. DuckDB's other query statements (PIVOT, UNPIVOT, SUMMARIZE, DESCRIBE
 query) are queries like SELECT.
 """
@@ -24,6 +25,7 @@ from enum import Enum
 from typing import cast
 
 import sqlglot
+from dl.sql import index_syntax
 from dl.sql.dialects import adapt
 from dl.sql.errors import SqlError, parse_error
 from dl.sql.headers import label_projections
@@ -55,6 +57,8 @@ class Kind(Enum):
     ROLLBACK = "rollback"
     CALL = "call"
     SHOW_TABLES = "show tables"
+    SHOW_INDEXES = "show indexes"
+    REINDEX = "reindex"  # SQLite's: indexes are always current, so it has nothing to do
     DESCRIBE = "describe"
 
 
@@ -160,6 +164,11 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         return Statement(kind=Kind.CALL, expression=call, **base)  # type: ignore[arg-type]
     if words[:2] == ["SHOW", "TABLES"] and len(tokens) == 2:
         return Statement(kind=Kind.SHOW_TABLES, **base)  # type: ignore[arg-type]
+    if words[0] == "REINDEX" and len(tokens) <= 4:
+        return Statement(kind=Kind.REINDEX, **base)  # type: ignore[arg-type]
+    if words[0] == "SHOW" and words[1:2] in (["INDEX"], ["INDEXES"], ["KEYS"]) and len(tokens) in (4, 6) \
+            and words[2] in ("FROM", "IN") and tokens[3].token_type in _NAME_TOKENS:
+        return Statement(kind=Kind.SHOW_INDEXES, target=tokens[3].text, **base)  # type: ignore[arg-type]
     if words[0] in ("DESCRIBE", "DESC") and len(tokens) == 2 and tokens[1].token_type in _NAME_TOKENS:
         return Statement(kind=Kind.DESCRIBE, target=tokens[1].text, **base)  # type: ignore[arg-type]
     prefix = ""
@@ -175,10 +184,19 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     if replace:
         text = "INSERT " + text[first.end + 1:]
         tokens = _tokenize(text, dialect, piece.line - 1)
+    clauses: list[index_syntax.IndexClause] = []
+    if words[0] in ("CREATE", "ALTER"):
+        rewritten, clauses = _rewrite_indexes(text, tokens, dialect)
+        if rewritten != text:
+            text, tokens = rewritten, _tokenize(rewritten, dialect, piece.line - 1)
     text, as_of = _rewrite_as_of(text, tokens, piece.line - 1)
     if as_of:
         tokens = _tokenize(text, dialect, piece.line - 1)
     expression = _parse_tokens(text, tokens, dialect, piece.line - 1)
+    if clauses and isinstance(expression, exp.Create) and isinstance(expression.this, exp.Schema):
+        items = expression.this.expressions
+        for clause in clauses:  # back in their places, in order
+            items.insert(min(clause.position, len(items)), clause.node())
     if dialect != "duckdb" and not prefix:  # DuckDB's own text is labelled as it runs (session)
         label_projections(expression, text, dialect, as_of=as_of)
     expression = adapt(expression, dialect)
@@ -187,6 +205,15 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         raise SqlError("EXPLAIN takes a query")
     return Statement(kind=kind, expression=expression, as_of=as_of, replace=replace, source=text,
                      prefix=prefix, **base)  # type: ignore[arg-type]
+
+
+def _rewrite_indexes(text: str, tokens: list[Token], dialect: str) -> tuple[str, list[index_syntax.IndexClause]]:
+    """MySQL's index clauses read on tokens (`index_syntax`): ALTER ... ADD INDEX as CREATE
+    INDEX text, or CREATE TABLE text without its KEY/INDEX items and those items."""
+    altered = index_syntax.rewrite_alter_add_index(text, tokens, dialect)
+    if altered is not None:
+        return altered, []
+    return index_syntax.extract_table_indexes(text, tokens)
 
 
 def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind:
@@ -204,7 +231,7 @@ def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind
                        column=first.col - len(first.text) + 1)
     name = str(expression.this).upper() if isinstance(expression, exp.Command) else type(expression).__name__.upper()
     raise SqlError(f"unsupported statement ({name}); dl runs queries, INSERT/UPDATE/DELETE, "
-                   "CREATE/DROP/ALTER TABLE, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
+                   "CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
 
 
 def _parse_text(text: str, dialect: str, line_offset: int) -> exp.Expression:

@@ -49,7 +49,7 @@ def key_filter(node: exp.Table, visible_name: str, table: Table) -> KeyFilter | 
     types = {name: table.schema.column(name).type for name in key}
     found = KeyFilter({})
     for conjunct in conjuncts(select.args["where"].this):
-        _apply(conjunct, found, types, visible_name.lower(), single)
+        narrow(conjunct, found, types, visible_name.lower(), single)
     if len(key) > 1:
         return found if all(name in found.points for name in key) else None
     return found if found.points or found.low or found.high else None
@@ -62,7 +62,7 @@ def fetch(table: Table, found: KeyFilter) -> pa.Table:
     if found.points:
         lists = [found.points[name] for name in key]
         if len(key) == 1:
-            lists = [[v for v in lists[0] if _in_range(v, found)]]
+            lists = [[v for v in lists[0] if in_range(v, found)]]
         combos = list(itertools.islice(itertools.product(*lists), MAX_POINTS + 1))
         if not combos:
             return schema.empty_table()
@@ -93,7 +93,8 @@ def _encode(table: Table, value: Any) -> bytes:
     return bytes(keys[0])
 
 
-def _in_range(value: Any, found: KeyFilter) -> bool:
+def in_range(value: Any, found: KeyFilter) -> bool:
+    """Whether `value` lies within `found`'s range (if it has one)."""
     if found.low and (value < found.low[0] or (value == found.low[0] and not found.low[1])):
         return False
     if found.high and (value > found.high[0] or (value == found.high[0] and not found.high[1])):
@@ -135,8 +136,10 @@ _FLIP: dict[type[exp.Expression], type[exp.Expression]] = {
     exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE, exp.EQ: exp.EQ}
 
 
-def _apply(condition: exp.Expression, found: KeyFilter, types: dict[str, pa.DataType],
+def narrow(condition: exp.Expression, found: KeyFilter, types: dict[str, pa.DataType],
            name: str, single: bool) -> None:
+    """Narrows `found` by one WHERE conjunct on the columns of `types` (of the table visible as
+    `name`; unqualified columns count when the SELECT reads one source only)."""
     if isinstance(condition, exp.In) and not condition.args.get("query"):
         column = _key_column(condition.this, types, name, single)
         values = [_literal(v, types[column]) for v in condition.expressions] if column else []

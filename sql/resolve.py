@@ -25,7 +25,15 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import sqlglot
 from dl.core.tables.table import Table
-from dl.sql import functions, pushdown, system_tables, tree_source, views
+from dl.sql import (
+    functions,
+    index_lookup,
+    index_tables,
+    pushdown,
+    system_tables,
+    tree_source,
+    views,
+)
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, engine_error
 from dl.sql.interrupt import run_interruptible
@@ -53,6 +61,10 @@ class ScanCache:
     def __init__(self, size: int = 8, max_bytes: int = 1 << 30) -> None:
         self._items: OrderedDict[tuple[Any, bytes], tuple[pa.Table, int]] = OrderedDict()
         self._size, self._max_bytes, self._bytes = size, max_bytes, 0
+
+    def holds(self, table: Table) -> bool:
+        """Whether a scan of `table` would come from this cache (so costs nothing to read)."""
+        return (table.value.rows, table.schema.layout.fingerprint) in self._items
 
     def scan(self, table: Table) -> pa.Table:
         if table.value.rows is None:
@@ -175,6 +187,10 @@ class Binder:
         name = node.name
         if not name or (name.lower() in ctes and name not in self.as_of):
             return
+        if str(node.args.get("db") or "").lower() == "information_schema" and name.lower() == "statistics" \
+                and not node.args.get("catalog"):
+            self._point(node, index_tables.statistics(self.view), name, "information_schema.statistics")
+            return
         if node.args.get("db") or node.args.get("catalog"):
             raise SqlError(f"qualified table names are not supported: {node.sql()}; "
                            "use t AS OF 'branch' to read another branch")
@@ -249,6 +265,10 @@ class Binder:
         """Rows of a table for DuckDB: pushed-down keys, the cached scan of a small table, or
         a stream of the columns used of a large one (`tree_source`)."""
         found = pushdown.key_filter(node, visible, table)
+        if found is None and table.schema.indexes:
+            by_index = index_lookup.index_rows(node, visible, table, scan_cached=self.cache.holds(table))
+            if by_index is not None:
+                return by_index
         if found is not None and (found.points or not tree_source.should_stream(table)):
             return pushdown.fetch(table, found)
         if not tree_source.should_stream(table):

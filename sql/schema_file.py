@@ -10,12 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import sqlglot
 from dl.core.errors import InputError
 from dl.core.tables.schema import TableSchema
 from dl.sql.ddl import declared_schema
 from dl.sql.engine import connect
 from dl.sql.errors import SqlError
+from dl.sql.parse import parse_statement, split_script
 from sqlglot import exp
 
 
@@ -34,9 +34,10 @@ class _Constants:
 
 def schema_from_sql(text: str, where: str = "schema", dialect: str = "duckdb") -> TableSchema:
     """The schema the first CREATE TABLE in `text` declares."""
-    try:
-        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
-    except sqlglot.errors.ParseError as exc:
+    try:  # through dl's parser, which reads MySQL's KEY/INDEX clauses in every dialect
+        statements = [parse_statement(piece, dialect).expression for piece in split_script(text, dialect)
+                      if piece.text.lstrip()[:6].upper() == "CREATE"]
+    except SqlError as exc:
         raise InputError(f"{where}: not valid SQL: {str(exc).splitlines()[0]}") from None
     create = next((s for s in statements if isinstance(s, exp.Create)
                    and str(s.args.get("kind") or "").upper() == "TABLE"), None)

@@ -8,12 +8,14 @@ value a user stored can change what a statement means.
 from __future__ import annotations
 
 import base64
+import difflib
 import datetime
 import decimal
 import math
 from typing import Any
 
 import pyarrow as pa
+from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.versioning.diff import TableChange, TableDiff
 from dl.sql.types import display_type
@@ -60,11 +62,43 @@ def _column_definition(column: Column) -> str:
     return text
 
 
+def index_definition(index: IndexDef) -> str:
+    """An index as a CREATE TABLE item, as MySQL's SHOW CREATE TABLE writes it (with dl's quotes)."""
+    columns = ", ".join(quote_identifier(c) for c in index.columns)
+    return f"{'UNIQUE ' if index.unique else ''}KEY {quote_identifier(index.name)} ({columns})"
+
+
+def create_index(table: str, index: IndexDef) -> str:
+    columns = ", ".join(quote_identifier(c) for c in index.columns)
+    return (f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {quote_identifier(index.name)} "
+            f"ON {table} ({columns});")
+
+
+def schema_diff_lines(name: str, old: TableSchema | None, new: TableSchema | None) -> list[str]:
+    """The CREATE TABLE statements of two schemas line by line, lines only in the old one
+    marked `-`, only in the new one `+`, shared ones indented (Dolt's `diff --schema`);
+    empty when the schemas are equal."""
+    if old == new:
+        return []
+    before = create_table(name, old).splitlines() if old is not None else []
+    after = create_table(name, new).splitlines() if new is not None else []
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out += [f"  {line}" for line in before[i1:i2]]
+            continue
+        out += [f"- {line}" for line in before[i1:i2]]
+        out += [f"+ {line}" for line in after[j1:j2]]
+    return out
+
+
 def create_table(name: str, schema: TableSchema) -> str:
     """The CREATE TABLE statement for `schema` (one column per line, as Dolt prints it)."""
     lines = [f"  {_column_definition(c)}" for c in schema.columns]
     if schema.primary_key:
         lines.append(f"  PRIMARY KEY ({', '.join(quote_identifier(k) for k in schema.primary_key)})")
+    lines += [f"  {index_definition(i)}" for i in schema.indexes]
     return f"CREATE TABLE {quote_identifier(name)} (\n" + ",\n".join(lines) + "\n);"
 
 
@@ -132,7 +166,16 @@ def _alter_statements(table: str, old: TableSchema, new: TableSchema) -> list[st
         if prior.default != column.default:
             action = "DROP DEFAULT" if column.default is None else f"SET DEFAULT {literal(column.default)}"
             out.append(f"ALTER TABLE {table} ALTER COLUMN {name} {action};")
-    return out
+    return out + _index_statements(table, old, new)
+
+
+def _index_statements(table: str, old: TableSchema, new: TableSchema) -> list[str]:
+    """DROP INDEX / CREATE INDEX statements from `old`'s indexes to `new`'s."""
+    before = {i.name: i for i in old.indexes}
+    after = {i.name: i for i in new.indexes}
+    out = [f"DROP INDEX {quote_identifier(name)} ON {table};"
+           for name, index in before.items() if after.get(name) != index]
+    return out + [create_index(table, index) for name, index in after.items() if before.get(name) != index]
 
 
 def _rows(rows: pa.Table) -> list[dict[str, Any]]:

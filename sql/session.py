@@ -27,7 +27,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-from dl.core.errors import ConcurrentUpdate, DlError
+from dl.core.errors import ConcurrentUpdate, DlError, UniqueViolation
 from dl.core.hashing import Address, address_of
 from dl.core.repo import Author, Repository
 from dl.core.store.base import ChunkStore
@@ -43,6 +43,8 @@ from dl.sql import (
     dml,
     engine,
     functions,
+    index_ddl,
+    index_tables,
     point,
     procedures,
     view_ddl,
@@ -207,6 +209,10 @@ class Session:
             return Result(statement.text, ResultKind.ROWS, table=self._select(statement))
         if kind is Kind.SHOW_TABLES:
             return Result(statement.text, ResultKind.ROWS, table=self._show_tables())
+        if kind is Kind.REINDEX:
+            return Result(statement.text, ResultKind.OK, message="indexes are kept current")
+        if kind is Kind.SHOW_INDEXES:
+            return Result(statement.text, ResultKind.ROWS, table=self._show_indexes(statement.target or ""))
         if kind is Kind.DESCRIBE:
             return Result(statement.text, ResultKind.ROWS, table=self._describe(statement.target or ""))
         if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression) is not None:
@@ -243,8 +249,11 @@ class Session:
         mysql_counts = self.dialect == "mysql"
 
         def change(root: RootValue, store: ChunkStore, ws: WorkingSet, branch: str) -> RootValue:
-            name, table, counted[0] = point.write(View(self.repo, store, branch, ws, root), statement,
-                                                  mysql_counts)
+            try:
+                name, table, counted[0] = point.write(View(self.repo, store, branch, ws, root), statement,
+                                                      mysql_counts)
+            except UniqueViolation as exc:  # core tables do not know their names
+                raise exc.in_table(statement.table) from None
             return root if table is None else root.with_table(name, _put_table(store, table))
 
         self._change_working(change)
@@ -314,6 +323,14 @@ class Session:
         names = [n for n in view.root.tables if n != views.SCHEMAS_TABLE]
         names += [d.name for d in views.definitions(view).values()]
         return pa.table({f"Tables_in_{directory}": pa.array(sorted(names), pa.string())})
+
+    def _show_indexes(self, name: str) -> pa.Table:
+        """SHOW INDEXES FROM t: MySQL's columns, the primary key first (`index_tables`)."""
+        view = self._view()
+        stored = view.table_name(name)
+        if stored is None:
+            raise SqlError(f"table not found: {name}")
+        return index_tables.show_indexes(stored, view.table(stored).schema)
 
     def _describe(self, name: str) -> pa.Table:
         view = self._view()
@@ -411,20 +428,20 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
         return _put_table(store, table)
 
     if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
-        if isinstance(expression, exp.Insert):
-            table, count = dml.insert(binder, expression, statement.replace, statement.dialect == "mysql")
-            node = expression.this
-        elif isinstance(expression, exp.Update):
-            table, count = dml.update(binder, expression, statement.dialect == "mysql")
-            node = expression.this
-        else:
-            table, count = dml.delete(binder, expression)  # type: ignore[arg-type]
-            node = expression.this  # type: ignore[union-attr]
+        node = expression.this  # type: ignore[union-attr]
+        name = view.table_name((node.this if isinstance(node, exp.Schema) else node).name)
+        try:
+            table, count = _run_dml(binder, statement, expression)
+        except UniqueViolation as exc:  # core tables do not know their names
+            raise exc.in_table(name or "") from None
         if table is None:
             return view.root, count
-        name = view.table_name((node.this if isinstance(node, exp.Schema) else node).name)
         return view.root.with_table(name, put(table)), count  # type: ignore[arg-type]
-    if statement.kind is Kind.CREATE and _is_view(expression):
+    if statement.kind is Kind.CREATE and _is_kind(expression, "INDEX"):
+        changes = index_ddl.create_index(binder, expression)  # type: ignore[arg-type]
+    elif statement.kind is Kind.DROP and _is_kind(expression, "INDEX"):
+        changes = index_ddl.drop_index(binder, expression)  # type: ignore[arg-type]
+    elif statement.kind is Kind.CREATE and _is_view(expression):
         changes = view_ddl.create_view(binder, statement)
     elif statement.kind is Kind.CREATE:
         changes = ddl.create(binder, expression)  # type: ignore[arg-type]
@@ -439,6 +456,14 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
     return ddl.apply(view.root, changes, put), 0
 
 
+def _run_dml(binder: Binder, statement: Statement, expression: exp.Expression | None) -> tuple[Table | None, int]:
+    if isinstance(expression, exp.Insert):
+        return dml.insert(binder, expression, statement.replace, statement.dialect == "mysql")
+    if isinstance(expression, exp.Update):
+        return dml.update(binder, expression, statement.dialect == "mysql")
+    return dml.delete(binder, expression)  # type: ignore[arg-type]
+
+
 def _put_table(store: ChunkStore, table: Table) -> Address:
     data = table.value.encode()
     address = address_of(data)
@@ -451,7 +476,11 @@ def _first_line(text: str) -> int:
 
 
 def _is_view(expression: exp.Expression | None) -> bool:
-    return expression is not None and str(expression.args.get("kind") or "").upper() == "VIEW"
+    return _is_kind(expression, "VIEW")
+
+
+def _is_kind(expression: exp.Expression | None, kind: str) -> bool:
+    return expression is not None and str(expression.args.get("kind") or "").upper() == kind
 
 
 def _copy(expression: exp.Expression | None) -> exp.Expression | None:

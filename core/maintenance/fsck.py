@@ -245,10 +245,16 @@ class _Checker:
         self.report.tables += 1
         if value.rows is not None:
             self.check_tree(value, _Visit(value.rows, f"table value {address.hex}"))
+        for name, root in value.index_roots:  # every index tree, read with its own layout
+            index = value.schema.index(name)
+            if index is not None:
+                self.check_tree(value, _Visit(root, f"index {name} of table value {address.hex}"),
+                                value.schema.index_layout(index))
 
-    def check_tree(self, value: TableValue, root: _Visit) -> None:
-        """Checks nodes level by level (bounded by the root's level: no loops)."""
-        layout = value.schema.layout
+    def check_tree(self, value: TableValue, root: _Visit, layout=None) -> None:  # type: ignore[no-untyped-def]
+        """Checks nodes level by level (bounded by the root's level: no loops); `layout`: the
+        tree's, when it is not the table's row tree (an index)."""
+        layout = layout or value.schema.layout
         frontier = [root]
         while frontier:
             unique = {v.address.raw: v for v in frontier if v.address.raw not in self.seen_nodes}

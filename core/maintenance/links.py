@@ -4,7 +4,7 @@
 checks, in its landing transaction, that the chunks its new chunks link to are still stored
 (see `BufferedStore.commit`): together they make gc safe beside a concurrent writer. The
 kinds: internal nodes link to their children, leaves to nothing, a table value to its row
-tree, a root value to its tables, a commit to its root and parents, a tag to its commit, a
+tree and its index trees, a root value to its tables, a commit to its root and parents, a tag to its commit, a
 working set to its working and staged roots and the roots and commit its merge state names,
 a stash to the commit and roots it set aside. Malformed input is an `IntegrityError` naming
 the chunk; an unknown kind links to nothing (leaves and future kinds alike).
@@ -60,7 +60,12 @@ def _internal_links(data: bytes, address: Address | None) -> list[Address]:
 
 def _table_links(value: dict[str, Any], address: Address | None) -> list[Address]:
     rows = value.get("rows")
-    return [] if rows is None else [parse_address(rows, address)]
+    found = [] if rows is None else [parse_address(rows, address)]
+    indexes = value.get("indexes") or {}
+    if not isinstance(indexes, dict):
+        name = address.hex if address else "?"
+        raise IntegrityError(f"chunk {name}: malformed index roots", name)
+    return found + [parse_address(root, address) for _, root in sorted(indexes.items())]
 
 
 def _root_links(value: dict[str, Any], address: Address | None) -> list[Address]:

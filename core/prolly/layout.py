@@ -25,18 +25,21 @@ class RowLayout:
 
     schema: pa.Schema
     key_columns: tuple[str, ...]
+    nullable_keys: bool = False  # secondary-index trees: key values may be NULL (sorted first)
     fingerprint: bytes = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         missing = [c for c in self.key_columns if self.schema.get_field_index(c) < 0]
         if missing or not self.key_columns:
             raise ValueError(f"key columns {missing or '(none)'} not in schema {self.schema.names}")
-        digest = hashlib.sha256(self.schema.serialize().to_pybytes() + repr(self.key_columns).encode())
+        digest = hashlib.sha256(self.schema.serialize().to_pybytes() + repr(self.key_columns).encode()
+                                + (b"?" if self.nullable_keys else b""))
         object.__setattr__(self, "fingerprint", digest.digest()[:16])
 
     def keys_of(self, batch: pa.RecordBatch | pa.Table) -> np.ndarray:
         """Encoded keys of every row (numpy S array, sorted iff the rows are sorted by key)."""
-        return encode_keys([batch.column(name) for name in self.key_columns], names=self.key_columns)
+        return encode_keys([batch.column(name) for name in self.key_columns], names=self.key_columns,
+                           nullable=self.nullable_keys)
 
     def row_sizes(self, batch: pa.RecordBatch) -> np.ndarray:
         """Approximate stored bytes per row, from values only (deterministic for chunking)."""

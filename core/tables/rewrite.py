@@ -39,7 +39,8 @@ def rewritten(table: Table, schema: TableSchema, change: Change | None = None) -
         first += rows.num_rows
         for batch in stored.to_batches():
             builder.add(batch, schema.layout.keys_of(batch))
-    return Table(table.store, TableValue(schema, builder.finish()))
+    done = Table(table.store, TableValue(schema, builder.finish()))
+    return done.with_indexes_rebuilt() if schema.indexes else done  # indexes: built from the rows
 
 
 def _keeps_order(old: TableSchema, new: TableSchema) -> bool:

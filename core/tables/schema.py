@@ -16,6 +16,7 @@ import pyarrow as pa
 from dl.core.errors import DlError, IntegrityError, SchemaError
 from dl.core.names import check_name
 from dl.core.prolly.layout import RowLayout
+from dl.core.tables.indexes import IndexDef, index_layout
 
 ROW_HASH = "__dl_row_hash"
 ROW_COUNT = "__dl_count"
@@ -41,6 +42,7 @@ class TableSchema:
 
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
+    indexes: tuple[IndexDef, ...] = ()  # secondary indexes (core.tables.indexes), by name order
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -58,6 +60,20 @@ class TableSchema:
                 raise SchemaError(f"primary key column {key!r} is not a column")
         if len(set(self.primary_key)) != len(self.primary_key):
             raise SchemaError("a primary key names a column twice")
+        self._check_indexes()
+
+    def _check_indexes(self) -> None:
+        if not self.indexes:
+            return
+        object.__setattr__(self, "indexes", tuple(sorted(self.indexes, key=lambda i: i.name.lower())))
+        seen: set[str] = set()
+        for index in self.indexes:
+            if index.name.lower() in seen or index.name.lower() == "primary":
+                raise SchemaError(f"Duplicate key name '{index.name}'")
+            seen.add(index.name.lower())
+            for name in index.columns:
+                if name not in self.positions:
+                    raise SchemaError(f"Key column '{name}' doesn't exist in table (index {index.name})")
 
     # --- views of the schema ---------------------------------------------------------
 
@@ -108,6 +124,16 @@ class TableSchema:
     def with_columns(self, columns: list[Column]) -> "TableSchema":
         return replace(self, columns=tuple(columns))
 
+    def with_indexes(self, indexes: tuple[IndexDef, ...] | list[IndexDef]) -> "TableSchema":
+        return replace(self, indexes=tuple(indexes))
+
+    def index(self, name: str) -> IndexDef | None:
+        """The index of that name (case-insensitive, as MySQL's index names), or None."""
+        return next((i for i in self.indexes if i.name.lower() == name.lower()), None)
+
+    def index_layout(self, index: IndexDef) -> RowLayout:
+        return index_layout(index, self.layout)
+
     # --- canonical encoding ----------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
@@ -117,6 +143,7 @@ class TableSchema:
             "not_null": [c.name for c in self.columns if c.not_null],
             "defaults": {c.name: c.default for c in self.columns if c.default is not None},
             "primary_key": list(self.primary_key),
+            **({"indexes": [i.to_json() for i in self.indexes]} if self.indexes else {}),
         }
 
     @staticmethod
@@ -126,7 +153,8 @@ class TableSchema:
             not_null = set(value["not_null"])
             defaults = dict(value["defaults"])
             columns = tuple(Column(f.name, f.type, f.name in not_null, defaults.get(f.name)) for f in arrow)
-            return TableSchema(columns, tuple(value["primary_key"]))
+            indexes = tuple(IndexDef.from_json(i) for i in value.get("indexes", ()))
+            return TableSchema(columns, tuple(value["primary_key"]), indexes)
         except (KeyError, TypeError, ValueError, AttributeError, OSError, pa.ArrowException,
                 SchemaError, DlError) as exc:  # what hostile bytes raise (Arrow: OSError)
             raise IntegrityError(f"chunk {where}: malformed table schema ({exc})", where) from None

@@ -145,7 +145,7 @@ def build_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarr
             n = batch.num_rows
             builder.add(batch, keys[:n])
             keys = keys[n:]
-    return Table(base.store, TableValue(base.schema, builder.finish()))
+    return base.with_rows_root(builder.finish())
 
 
 def upsert_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarray]]) -> Table:
@@ -153,7 +153,7 @@ def upsert_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndar
     tree = base.tree
     for table, _, _ in rows:
         tree = apply_edits(tree, table)
-    return Table(base.store, TableValue(base.schema, tree.root))
+    return base.with_rows_root(tree.root)
 
 
 def add_keyless_copies(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarray]]) -> Table:
@@ -170,7 +170,7 @@ def add_keyless_copies(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, n
             total = table.column(ROW_COUNT).to_numpy().astype(np.uint64) + have
             table = table.set_column(at, table.schema.field(at), pa.array(total, pa.uint64()))
         tree = apply_edits(tree, table)
-    return Table(base.store, TableValue(base.schema, tree.root))
+    return base.with_rows_root(tree.root)
 
 
 def append_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndarray]],
@@ -189,4 +189,4 @@ def append_table(base: Table, rows: Iterable[tuple[pa.Table, np.ndarray, np.ndar
             raise InputError(f"{source}, {where}: primary key {shown!r} already exists in table "
                              f"{name} (-a only adds rows; use -u to update them)")
         tree = apply_edits(tree, table)
-    return Table(base.store, TableValue(base.schema, tree.root))
+    return base.with_rows_root(tree.root)

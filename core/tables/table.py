@@ -11,20 +11,21 @@ inserting a row twice stores it once with count 2; scans expand the counts again
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 from dl.core.chunks import decode_json_chunk, encode_json_chunk, parse_address
-from dl.core.errors import DuplicateKey, SchemaError
+from dl.core.errors import DuplicateKey, IntegrityError, SchemaError
 from dl.core.hashing import Address, address_of
 from dl.core.prolly.builder import build_tree
 from dl.core.prolly.edit import apply_edits
 from dl.core.prolly.tree import ProllyTree
 from dl.core.store.base import ChunkStore
 from dl.core.tables.encoding import encode_keys
+from dl.core.tables.index_upkeep import rebuilt_index_roots, updated_index_roots
 from dl.core.tables.schema import ROW_COUNT, ROW_HASH, ROW_HASH_TYPE, TableSchema
 
 TAG = "T"
@@ -32,22 +33,39 @@ TAG = "T"
 
 @dataclass(frozen=True)
 class TableValue:
-    """A table: its schema and the root of its row tree (None when it has no rows)."""
+    """A table: its schema, the root of its row tree (None when it has no rows) and the roots
+    of its secondary-index trees (index name -> root; empty indexes are left out, so the value
+    is canonical and a table without indexes encodes as it always did)."""
 
     schema: TableSchema
     rows: Address | None
+    index_roots: tuple[tuple[str, Address], ...] = ()
+
+    def __post_init__(self) -> None:
+        names = {i.name for i in self.schema.indexes}
+        roots = tuple(sorted((n, a) for n, a in self.index_roots if a is not None and n in names))
+        object.__setattr__(self, "index_roots", roots)
 
     def encode(self) -> bytes:
-        return encode_json_chunk(TAG, {"schema": self.schema.to_json(),
-                                       "rows": self.rows.hex if self.rows else None})
+        value: dict[str, object] = {"schema": self.schema.to_json(), "rows": self.rows.hex if self.rows else None}
+        if self.index_roots:
+            value["indexes"] = {name: root.hex for name, root in self.index_roots}
+        return encode_json_chunk(TAG, value)
 
     @staticmethod
     def decode(data: bytes, address: Address | None = None) -> "TableValue":
         value = decode_json_chunk(TAG, data, address)
         where = address.hex if address else "?"
         rows = value.get("rows")
+        indexes = value.get("indexes") or {}
+        if not isinstance(indexes, dict):
+            raise IntegrityError(f"chunk {where}: malformed index roots", where)
         return TableValue(TableSchema.from_json(value.get("schema"), where),
-                          None if rows is None else parse_address(rows, address))
+                          None if rows is None else parse_address(rows, address),
+                          tuple((str(n), parse_address(a, address)) for n, a in indexes.items()))
+
+    def index_root(self, name: str) -> Address | None:
+        return dict(self.index_roots).get(name)
 
     @property
     def address(self) -> Address:
@@ -74,7 +92,30 @@ class Table:
         return ProllyTree(self.store, self.schema.layout, self.value.rows)
 
     def _with_rows(self, tree: ProllyTree) -> "Table":
-        return Table(self.store, replace(self.value, rows=tree.root))
+        """This table with the row tree `tree`; its index trees follow the rows in the same edit
+        (from the diff of the two row trees, so their cost follows the change)."""
+        if tree.root == self.value.rows:
+            return self
+        roots = updated_index_roots(self.schema, self.value.index_roots, self.tree, tree)
+        return Table(self.store, TableValue(self.schema, tree.root, roots))
+
+    def with_rows_root(self, root: Address | None) -> "Table":
+        """This table with another row tree of the same schema (built elsewhere, e.g. by a
+        streamed import); its index trees are brought up to date."""
+        return self._with_rows(self.tree.with_root(root))
+
+    def with_indexes_rebuilt(self, only: str | None = None) -> "Table":
+        """This table with every index tree (or the one named `only`: CREATE INDEX) built
+        afresh from the rows; also the reference tests compare maintained indexes against."""
+        kept = tuple((n, a) for n, a in self.value.index_roots if only is not None and n != only)
+        roots = rebuilt_index_roots(self.store, self.schema, self.tree.scan(), kept)
+        return Table(self.store, TableValue(self.schema, self.value.rows, roots))
+
+    def index_tree(self, name: str) -> ProllyTree:
+        index = self.schema.index(name)
+        if index is None:
+            raise SchemaError(f"no index {name!r}")
+        return ProllyTree(self.store, self.schema.index_layout(index), self.value.index_root(index.name))
 
     # --- reads -----------------------------------------------------------------------
 
@@ -112,7 +153,8 @@ class Table:
     def replace_rows(self, rows: pa.Table) -> "Table":
         """A table holding exactly `rows` (bulk build)."""
         stored = self.stored_rows(self.conform(rows))
-        return self._with_rows(self.tree.with_root(build_tree(self.store, self.schema.layout, stored)))
+        root = build_tree(self.store, self.schema.layout, stored)
+        return Table(self.store, TableValue(self.schema, root, rebuilt_index_roots(self.store, self.schema, stored)))
 
     def upsert(self, rows: pa.Table) -> "Table":
         """Rows inserted or, where the key exists, replaced (keyless: inserted)."""

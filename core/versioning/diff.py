@@ -273,6 +273,21 @@ def schema_changes(old: TableSchema | None, new: TableSchema | None) -> list[str
     out += [f"dropped column {c.name}" for c in old.columns if not new.has_column(c.name)]
     if old.primary_key != new.primary_key:
         out.append(f"primary key ({', '.join(old.primary_key)}) -> ({', '.join(new.primary_key)})")
+    out += index_changes(old, new)
     if not out and old.names != new.names:
         out.append("reordered columns")
+    return out
+
+
+def index_changes(old: TableSchema, new: TableSchema) -> list[str]:
+    """Indexes added, dropped or redefined, as lines of `schema_changes`."""
+    before = {i.name: i for i in old.indexes}
+    after = {i.name: i for i in new.indexes}
+    out = [f"dropped index {name}" for name in before if name not in after]
+    for name, index in after.items():
+        shown = f"{'unique ' if index.unique else ''}index {name} ({', '.join(index.columns)})"
+        if name not in before:
+            out.append(f"added {shown}")
+        elif before[name] != index:
+            out.append(f"changed {shown}")
     return out

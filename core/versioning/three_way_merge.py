@@ -23,10 +23,11 @@ from enum import Enum
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import DlError
+from dl.core.errors import DlError, UniqueViolation
 from dl.core.hashing import Address, address_of
 from dl.core.prolly.diff import TreeDiff, cells_differ, iter_diff, iter_diff_covering
 from dl.core.store.base import ChunkStore
+from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table, TableValue
 from dl.core.versioning.root import RootValue
@@ -89,7 +90,10 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
         if how == "take":
             root = root.with_table(name, address)
         else:
-            table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs)
+            try:
+                table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs)
+            except UniqueViolation as exc:
+                raise exc.in_table(name) from None
             root = root.with_table(name, _put(store, table.value.encode()))
             if len(conflicts):
                 outcome.conflicts[name] = conflicts
@@ -166,7 +170,35 @@ def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs
         elif prior != column:
             raise SchemaConflict(f"schema conflict in table {name}: column {column.name} was "
                                  "dropped on ours and changed on theirs")
-    return TableSchema(tuple(columns), ours.primary_key)
+    kept = {c.name for c in columns}
+    indexes = [i for i in _merge_indexes(name, base, ours, theirs) if all(c in kept for c in i.columns)]
+    return TableSchema(tuple(columns), ours.primary_key, tuple(indexes))
+
+
+def _merge_indexes(name: str, base: TableSchema | None, ours: TableSchema,
+                   theirs: TableSchema) -> list[IndexDef]:
+    """Indexes merged by name as columns are: added on either side or both alike, dropped on
+    one side and untouched on the other; one name defined differently on the two sides (or
+    dropped on one and changed on the other) is a `SchemaConflict`."""
+    sides = [{i.name.lower(): i for i in s.indexes} if s is not None else {} for s in (base, ours, theirs)]
+    merged = []
+    for key in sorted(set(sides[0]) | set(sides[1]) | set(sides[2])):
+        b, o, t = (side.get(key) for side in sides)
+        if o == t or t == b:
+            chosen = o
+        elif o == b:
+            chosen = t
+        else:
+            shown = (o or t).name  # type: ignore[union-attr]
+            raise SchemaConflict(f"schema conflict in table {name}: index {shown} is "
+                                 f"{_index_text(o)} on ours and {_index_text(t)} on theirs")
+        if chosen is not None:
+            merged.append(chosen)
+    return merged
+
+
+def _index_text(index: IndexDef | None) -> str:
+    return "dropped" if index is None else index.describe()
 
 
 def _describe(column: Column) -> str:
@@ -184,6 +216,8 @@ def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema) -> T
         return Table.empty(store, schema)
     if table.schema == schema:
         return table
+    if table.schema.columns == schema.columns and table.schema.primary_key == schema.primary_key:
+        return Table(store, TableValue(schema, table.value.rows)).with_indexes_rebuilt()  # indexes differ only
     from dl.core.tables.rewrite import rewritten
     keep = [n for n in schema.names if n in table.schema.names]
     return rewritten(Table(store, table.value), schema, lambda rows, first: rows.select(keep))

@@ -36,6 +36,8 @@ def diff(ctx: typer.Context,
          cached: bool = typer.Option(False, "--cached", "--staged", help="Staged changes (vs HEAD or REV)."),
          stat: bool = typer.Option(False, "--stat", help="Counts of rows and cells changed per table."),
          summary: bool = typer.Option(False, "--summary", help="One line per changed table."),
+         schema: bool = typer.Option(False, "--schema", "-s", help="Schema changes only (CREATE TABLE "
+                                     "lines, with columns and indexes, marked - and +)."),
          where: str = typer.Option(None, "--where", help="Only rows matching this condition "
                                    "(columns as from_<col>, to_<col>, <col>, diff_type)."),
          limit: int = typer.Option(None, "--limit", min=0, help="At most N rows per table."),
@@ -51,8 +53,23 @@ def diff(ctx: typer.Context,
     sides = parse_sides(repo, list(args or []), cached)
     from dl.pager import paged
     with paged(ctx):
+        if schema:
+            print_schema_diff(repo, sides)
+            return
         print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
                    result_format=result_format)
+
+
+def print_schema_diff(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
+    """`dl diff --schema`: each table whose schema changed, its CREATE TABLE lines diffed."""
+    from dl.core.versioning.diff import table_pairs
+    from dl.sql.script import schema_diff_lines
+    old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
+    for name, before, after in table_pairs(repo.store, old, new, sides.tables or None):
+        lines = schema_diff_lines(name, before.schema if before else None, after.schema if after else None)
+        if lines:
+            typer.echo(f"diff --dl a/{name} b/{name}\n--- a/{name}\n+++ b/{name}")
+            typer.echo("\n".join(lines))
 
 
 def parse_sides(repo, args: list[str], cached: bool) -> Sides:

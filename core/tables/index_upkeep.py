@@ -1,0 +1,76 @@
+"""Keeping a table's index trees in step with its row tree.
+
+Every write to a table's rows goes through `Table._with_rows` (SQL DML and its point fast
+path, imports, merges, cherry-picks, reverts), which calls `updated_index_roots` with the old
+and the new row tree: the two trees are diffed (the cost follows the change, not the table),
+the entries of the rows that left are deleted from each index and those of the rows that came
+are added, and UNIQUE indexes are checked on the new values. Bulk builds call
+`rebuilt_index_roots`. Either way an index root depends on the rows alone. Tables without
+indexes pay nothing: no diff is taken.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from dl.core.errors import UniqueViolation
+from dl.core.hashing import Address
+from dl.core.prolly.diff import diff_trees
+from dl.core.prolly.tree import ProllyTree
+from dl.core.store.base import ChunkStore
+from dl.core.tables.indexes import IndexDef, build_index, check_unique, edit_index
+from dl.core.tables.schema import ROW_COUNT, TableSchema
+
+IndexRoots = tuple[tuple[str, Address], ...]
+
+
+def rebuilt_index_roots(store: ChunkStore, schema: TableSchema, stored: pa.Table,
+                        kept: IndexRoots = ()) -> IndexRoots:
+    """Every index of `schema` built from the stored rows (UNIQUE ones checked), except those
+    whose roots are `kept`."""
+    roots = list(kept)
+    done = {name for name, _ in kept}
+    for index in schema.indexes:
+        if index.name in done:
+            continue
+        if index.unique:
+            _check_counts(index, schema, stored)
+        layout = schema.index_layout(index)
+        root = build_index(store, layout, stored)
+        if index.unique:
+            check_unique(index, ProllyTree(store, layout, root), stored)
+        if root is not None:
+            roots.append((index.name, root))
+    return tuple(roots)
+
+
+def updated_index_roots(schema: TableSchema, current: IndexRoots, old: ProllyTree, new: ProllyTree) -> IndexRoots:
+    """The index roots `current` (of a table whose rows are `old`) moved to the rows of `new`."""
+    if not schema.indexes:
+        return ()
+    diff = diff_trees(old, new)
+    removed = pa.concat_tables([diff.removed, diff.modified_from])
+    added = pa.concat_tables([diff.added, diff.modified_to])
+    roots = []
+    by_name = dict(current)
+    for index in schema.indexes:
+        tree = ProllyTree(old.store, schema.index_layout(index), by_name.get(index.name))
+        if removed.num_rows or added.num_rows:
+            tree = edit_index(tree, removed, added)
+        if index.unique:
+            _check_counts(index, schema, added)
+            check_unique(index, tree, added)
+        if tree.root is not None:
+            roots.append((index.name, tree.root))
+    return tuple(roots)
+
+
+def _check_counts(index: IndexDef, schema: TableSchema, stored: pa.Table) -> None:
+    """Keyless tables: a row stored with a count above one repeats its index values."""
+    if not schema.is_keyless or not stored.num_rows:
+        return
+    repeated = stored.filter(pc.greater(stored.column(ROW_COUNT), 1))
+    for name in index.columns:
+        repeated = repeated.filter(pc.is_valid(repeated.column(name)))
+    if repeated.num_rows:
+        row = repeated.select(list(index.columns)).slice(0, 1)
+        raise UniqueViolation(index.name, "-".join(str(row.column(i)[0].as_py()) for i in range(row.num_columns)))
