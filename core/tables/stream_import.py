@@ -28,7 +28,7 @@ from dl.core.prolly.builder import TreeBuilder
 from dl.core.prolly.edit import apply_edits
 from dl.core.tables.external_sort import RunSorter
 from dl.core.tables.schema import ROW_COUNT, ROW_HASH, TableSchema
-from dl.core.tables.table import Table, TableValue
+from dl.core.tables.table import Table
 
 LINE = "__dl_line"
 
