@@ -3,8 +3,9 @@
 - CREATE TABLE: columns with types (`sql.types`), PRIMARY KEY (column or table constraint),
   NOT NULL, DEFAULT (a constant, evaluated and cast once by DuckDB); `IF NOT EXISTS`,
   `OR REPLACE`; `CREATE TABLE ... AS SELECT` (keyless unless columns with a key are declared).
-  Constraints dl cannot enforce yet (UNIQUE, CHECK, FOREIGN KEY, AUTO_INCREMENT) are refused,
-  never silently ignored; plain indexes (MySQL's `KEY idx (col)`), which cannot change a
+  CHECK, FOREIGN KEY and AUTO_INCREMENT are read by `sql.constraint_ddl`, and MySQL types keep
+  their declared text (`sql.types.declared_text`). Constraints dl cannot enforce yet (UNIQUE)
+  are refused, never silently ignored; plain indexes (MySQL's `KEY idx (col)`), which cannot change a
   result, are accepted and not built.
 - DROP TABLE [IF EXISTS] a, b; TRUNCATE TABLE a (rows gone, schema kept).
 - CREATE VIEW and DROP VIEW are `sql.views`'; a table and a view never share a name.
@@ -23,11 +24,12 @@ from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.root import RootValue
 from dl.sql import views
+from dl.sql.constraint_ddl import PendingConstraints, check_references, drop_constraint
 from dl.sql.dml import coerce, column_of
 from dl.sql.errors import SqlError, wrap
 from dl.sql.resolve import Binder
 from dl.sql.system_tables import system_table_name
-from dl.sql.types import arrow_type, duckdb_type, stored_type
+from dl.sql.types import arrow_type, declared_text, duckdb_type, stored_type
 from sqlglot import exp
 
 Tables = dict[str, Table | None]  # name -> new table (None: dropped)
@@ -70,7 +72,9 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
         raise SqlError(f"table already exists: {existing}")
     query = statement.args.get("expression")
     if isinstance(statement.this, exp.Schema) and statement.this.expressions:
-        schema = declared_schema(binder, statement.this.expressions)
+        schema = declared_schema(binder, statement.this.expressions, name)
+        schema = schema.with_constraints(check_references(schema.constraints, name, schema.names,
+                                                          lambda p: _parent_columns(binder, p)))
         table = Table.empty(binder.view.store, schema)
         if query is not None:
             rows = binder.query(query)
@@ -87,12 +91,18 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
     return changes
 
 
-def declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
+def _parent_columns(binder: Binder, name: str) -> tuple[str, list[str]] | None:
+    stored = binder.view.table_name(name)
+    return None if stored is None else (stored, binder.view.table(stored).schema.names)
+
+
+def declared_schema(binder: Binder, items: list[exp.Expression], table: str = "t") -> TableSchema:
     columns: list[Column] = []
     key: list[str] = []
+    pending = PendingConstraints()
     for item in items:
         if isinstance(item, exp.ColumnDef):
-            column, is_key = column_def(binder, item)
+            column, is_key = column_def(binder, item, pending)
             columns.append(column)
             if is_key and key:  # two columns each PRIMARY KEY: MySQL refuses, not a composite key
                 raise SqlError(f"Multiple primary key defined ({key[0]} and {column.name}); "
@@ -107,12 +117,12 @@ def declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
             continue  # a plain (non-unique) index: no effect on results; dl has none yet
         elif isinstance(item, (exp.Identifier, exp.Column)):
             raise SqlError(f"column {item.name} needs a type")
-        else:
+        elif not pending.read_item(item):
             raise SqlError(f"table constraint not supported: {item.sql()}")
     names = [c.name for c in columns]
     key = [column_of_names(names, k) for k in key]
     try:
-        return TableSchema(tuple(columns), tuple(key))
+        return TableSchema(tuple(columns), tuple(key), pending.build(table, names, key))
     except DlError as exc:
         raise wrap(exc) from None
 
@@ -141,13 +151,18 @@ _REFUSED = {
 _IGNORED = (exp.CommentColumnConstraint, exp.CharacterSetColumnConstraint)
 
 
-def column_def(binder: Binder, item: exp.ColumnDef) -> tuple[Column, bool]:
-    """A column definition as a `Column`, and whether it declares the primary key."""
+def column_def(binder: Binder, item: exp.ColumnDef,
+               pending: PendingConstraints | None = None) -> tuple[Column, bool]:
+    """A column definition as a `Column`, and whether it declares the primary key; its declared
+    MySQL type and its CHECK / REFERENCES / AUTO_INCREMENT go to `pending` (refused without)."""
     name = item.name
     kind = item.args.get("kind")
     if kind is None:
         raise SqlError(f"column {name} needs a type")
     arrow = arrow_type(kind)
+    declared = declared_text(kind)
+    if declared is not None and pending is not None:
+        pending.declared.append((name, declared))
     not_null, default, is_key = False, None, False
     for constraint in item.args.get("constraints") or []:
         rule = constraint.args.get("kind")
@@ -158,6 +173,8 @@ def column_def(binder: Binder, item: exp.ColumnDef) -> tuple[Column, bool]:
         elif isinstance(rule, exp.DefaultColumnConstraint):
             default = constant(binder, rule.this, arrow, name)
         elif isinstance(rule, _IGNORED):
+            continue
+        elif pending is not None and pending.read_column_constraint(name, rule):
             continue
         else:
             label = next((v for k, v in _REFUSED.items() if isinstance(rule, k)), None)
@@ -209,7 +226,20 @@ def drop(binder: Binder, statement: exp.Drop) -> Tables:
                 raise SqlError(f"{node.name} is a view: DROP VIEW {node.name} drops it")
             raise SqlError(f"table not found: {node.name if node is not None else '?'}")
         changes[stored] = None
+    _refuse_referenced(binder, list(changes))
     return changes
+
+
+def _refuse_referenced(binder: Binder, dropped: list[str]) -> None:
+    """MySQL refuses to drop a table another (kept) table's foreign key references."""
+    gone = {n.lower() for n in dropped}
+    for name in binder.view.root.tables:
+        if name.lower() in gone or name == views.SCHEMAS_TABLE:
+            continue
+        for fk in binder.view.table(name).schema.constraints.foreign_keys:
+            if fk.parent.lower() in gone:
+                raise SqlError(f"cannot drop table {fk.parent}: it is referenced by foreign key "
+                               f"'{fk.name}' on table '{name}'")
 
 
 def truncate(binder: Binder, statement: exp.TruncateTable) -> Tables:
@@ -266,17 +296,44 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
         columns = [Column(new, c.type, c.not_null, c.default) if c.name == old else c for c in schema.columns]
         key = tuple(new if k == old else k for k in schema.primary_key)
         rows = table.scan().rename_columns([new if n == old else n for n in schema.names])
-        return _rebuild(table, columns, key, rows)
+        return _rebuild(table, columns, key, rows, _renamed_constraints(schema, old, new))
     if isinstance(action, exp.AlterColumn):
         return _alter_column(binder, table, action)
+    if isinstance(action, exp.AddConstraint):
+        return _add_constraints(binder, table, action)
+    if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() in (
+            "CONSTRAINT", "FOREIGN KEY", "CHECK"):
+        kind = str(action.args["kind"]).upper()
+        constraints = schema.constraints
+        for node in action.args.get("tables") or action.expressions:
+            constraints = drop_constraint(constraints, node.name, kind)
+        return _rebuild(table, list(schema.columns), schema.primary_key, None, constraints)
     if isinstance(action, exp.ModifyColumn):
         return _retype(binder, table, column_of(schema, action.this.name), action.this.args["kind"])
     raise SqlError(f"ALTER TABLE action not supported: {action.sql()}")
 
 
+def _add_constraints(binder: Binder, table: Table, action: exp.AddConstraint) -> Table:
+    """ALTER TABLE ADD [CONSTRAINT name] CHECK / FOREIGN KEY: the rows already there must meet it."""
+    schema = table.schema
+    pending = PendingConstraints()
+    for item in action.expressions:
+        if not pending.read_item(item):
+            raise SqlError(f"ALTER TABLE ADD: not supported: {item.sql()}")
+    name = _stored_name_of(binder, table)
+    constraints = pending.build(name, schema.names, list(schema.primary_key), existing=schema.constraints)
+    constraints = check_references(constraints, name, schema.names, lambda p: _parent_columns(binder, p))
+    return _rebuild(table, list(schema.columns), schema.primary_key, None, constraints)
+
+
+def _stored_name_of(binder: Binder, table: Table) -> str:
+    return next((n for n, a in binder.view.root.tables.items() if a == table.value.address), "t")
+
+
 def _add_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
     schema = table.schema
-    column, is_key = column_def(binder, item)
+    pending = PendingConstraints()
+    column, is_key = column_def(binder, item, pending)
     if is_key:
         raise SqlError(f"cannot add primary key column {column.name} to an existing table")
     if schema.has_column(column.name) or any(n.lower() == column.name.lower() for n in schema.names):
@@ -286,7 +343,13 @@ def _add_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
         raise SqlError(f"column {column.name} is NOT NULL: give it a DEFAULT to add it to a table with rows")
     values = pa.array([column.default] * rows.num_rows, column.type) if column.default is not None \
         else pa.nulls(rows.num_rows, column.type)
-    return _rebuild(table, [*schema.columns, column], schema.primary_key, rows.append_column(column.name, values))
+    names = [*schema.names, column.name]
+    constraints = pending.build(_stored_name_of(binder, table), names, list(schema.primary_key),
+                                existing=schema.constraints)
+    constraints = check_references(constraints, _stored_name_of(binder, table), names,
+                                   lambda p: _parent_columns(binder, p))
+    return _rebuild(table, [*schema.columns, column], schema.primary_key, rows.append_column(column.name, values),
+                    constraints)
 
 
 def _drop_columns(table: Table, names: list[str], if_exists: bool) -> Table:
@@ -306,7 +369,35 @@ def _drop_columns(table: Table, names: list[str], if_exists: bool) -> Table:
         raise SqlError("cannot drop every column of a table (DROP TABLE does that)")
     if not drop:
         return table
-    return _rebuild(table, kept, schema.primary_key, table.scan().drop_columns(drop))
+    constraints = schema.constraints
+    for name in drop:
+        for check in constraints.checks:
+            if name in _check_columns(check.expression):
+                raise SqlError(f"Check constraint '{check.name}' uses column '{name}', hence column cannot be dropped")
+        try:
+            constraints = constraints.without_column(name)
+        except DlError as exc:
+            raise wrap(exc) from None
+    return _rebuild(table, kept, schema.primary_key, table.scan().drop_columns(drop), constraints)
+
+
+def _check_columns(text: str) -> set[str]:
+    import sqlglot
+    return {c.name for c in sqlglot.parse_one(text, read="duckdb").find_all(exp.Column)}
+
+
+def _renamed_constraints(schema: TableSchema, old: str, new: str) -> Any:
+    """The schema's constraints after column `old` became `new` (CHECK texts rewritten too)."""
+    import sqlglot
+    from dataclasses import replace
+    checks = []
+    for check in schema.constraints.checks:
+        tree = sqlglot.parse_one(check.expression, read="duckdb")
+        for column in tree.find_all(exp.Column):
+            if column.name == old:
+                column.replace(exp.column(new, quoted=True))
+        checks.append(replace(check, expression=tree.sql("duckdb")))
+    return replace(schema.constraints.renamed(old, new), checks=tuple(checks))
 
 
 def _alter_column(binder: Binder, table: Table, action: exp.AlterColumn) -> Table:
@@ -338,7 +429,8 @@ def _retype(binder: Binder, table: Table, name: str, kind: exp.DataType) -> Tabl
     arrow = arrow_type(kind)
     column = schema.column(name)
     columns = [Column(name, arrow, c.not_null, c.default) if c.name == name else c for c in schema.columns]
-    new_schema = TableSchema(tuple(columns), schema.primary_key)
+    constraints = schema.constraints.with_declared(name, declared_text(kind))
+    new_schema = TableSchema(tuple(columns), schema.primary_key, constraints)
     rows = table.scan()
     values = coerce(binder, rows.select([name]), new_schema).column(name)
     if column.default is not None:
@@ -347,12 +439,14 @@ def _retype(binder: Binder, table: Table, name: str, kind: exp.DataType) -> Tabl
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             raise SqlError(f"column {name}: its DEFAULT {column.default!r} does not fit {kind.sql()}") from None
     index = schema.names.index(name)
-    return _rebuild(table, columns, schema.primary_key, rows.set_column(index, name, values))
+    return _rebuild(table, columns, schema.primary_key, rows.set_column(index, name, values), constraints)
 
 
-def _rebuild(table: Table, columns: list[Column], key: tuple[str, ...], rows: pa.Table | None) -> Table:
+def _rebuild(table: Table, columns: list[Column], key: tuple[str, ...], rows: pa.Table | None,
+             constraints: Any = None) -> Table:
     try:
-        schema = TableSchema(tuple(columns), key)
+        schema = TableSchema(tuple(columns), key,
+                             table.schema.constraints if constraints is None else constraints)
         fresh = Table.empty(table.store, schema)
         rows = table.scan() if rows is None else rows
         return fresh.replace_rows(rows) if rows.num_rows else fresh

@@ -341,6 +341,9 @@ def update(binder: Binder, statement: exp.Update, mysql_counts: bool = False) ->
     count = _changed_count(before, new) if mysql_counts else raw.num_rows
     if schema.primary_key:
         before = before.select(list(schema.primary_key))
+    if schema.primary_key:  # keys an UPDATE moves: a parent's ON UPDATE actions need old -> new
+        moved = pa.array(table.keys_of(before) != table.keys_of(new))
+        binder.key_moves = (name, before.filter(moved), new.filter(moved))
     try:
         return _apply_update(table, name, before, new), count
     except DuplicateKey as exc:

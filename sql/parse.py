@@ -178,7 +178,7 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     text, as_of = _rewrite_as_of(text, tokens, piece.line - 1)
     if as_of:
         tokens = _tokenize(text, dialect, piece.line - 1)
-    expression = _parse_tokens(text, tokens, dialect, piece.line - 1)
+    expression = _parse_ddl(text, tokens, dialect, piece.line - 1, words[0])
     if dialect != "duckdb" and not prefix:  # DuckDB's own text is labelled as it runs (session)
         label_projections(expression, text, dialect, as_of=as_of)
     expression = adapt(expression, dialect)
@@ -205,6 +205,41 @@ def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind
     name = str(expression.this).upper() if isinstance(expression, exp.Command) else type(expression).__name__.upper()
     raise SqlError(f"unsupported statement ({name}); dl runs queries, INSERT/UPDATE/DELETE, "
                    "CREATE/DROP/ALTER TABLE, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
+
+
+def _parse_ddl(text: str, tokens: list[Token], dialect: str, line_offset: int, verb: str) -> exp.Expression:
+    """`_parse_tokens`, with one retry for CREATE/ALTER TABLE in the default dialect: column
+    types and constraints DuckDB's grammar lacks (MySQL's SET(...), YEAR, UNSIGNED, ON UPDATE
+    actions...) are read by MySQL's grammar with double-quoted identifiers, so Dolt users'
+    schemas, and the CREATE TABLE statements `dl schema show` prints, run as written."""
+    try:
+        return _parse_tokens(text, tokens, dialect, line_offset)
+    except SqlError:
+        if dialect != "duckdb" or verb not in ("CREATE", "ALTER"):
+            raise
+        try:
+            parsed = sqlglot.parse_one(text, read=_mysql_ddl())
+        except (ParseError, TokenError):
+            parsed = None
+        if not isinstance(parsed, (exp.Create, exp.Alter)):
+            raise
+        return parsed
+
+
+def _mysql_ddl() -> type:
+    global _MYSQL_DDL
+    if _MYSQL_DDL is None:
+        from sqlglot.dialects.mysql import MySQL
+
+        class MySqlDdl(MySQL):  # type: ignore[misc]
+            class Tokenizer(MySQL.Tokenizer):  # type: ignore[misc]
+                IDENTIFIERS = ["`", '"']
+                QUOTES = ["'"]
+        _MYSQL_DDL = MySqlDdl
+    return _MYSQL_DDL
+
+
+_MYSQL_DDL: type | None = None
 
 
 def _parse_text(text: str, dialect: str, line_offset: int) -> exp.Expression:

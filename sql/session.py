@@ -21,6 +21,7 @@ needs it, so a session that runs only point statements never opens one.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -43,8 +44,10 @@ from dl.sql import (
     dml,
     engine,
     functions,
+    check_eval,
     point,
     procedures,
+    referential,
     view_ddl,
     views,
 )
@@ -104,6 +107,8 @@ class Session:
         self._tx: Transaction | None = None
         self._cache = ScanCache()
         self._stream: RowStream | None = None  # the open result of execute(..., stream=True)
+        self.foreign_key_checks = True  # MySQL's session variable FOREIGN_KEY_CHECKS
+        check_eval.install()
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -141,6 +146,11 @@ class Session:
                 return
         for piece in split_script(text, self.dialect):
             self._close_stream()
+            setting = _foreign_key_checks_setting(piece.text)
+            if setting is not None:
+                self.foreign_key_checks = setting
+                yield Result(piece.text, ResultKind.OK, message="set")
+                continue
             try:
                 statement = parse_statement(piece, self.dialect)
             except RecursionError:  # 5,000 nested parentheses: one line, not a traceback
@@ -245,7 +255,10 @@ class Session:
         def change(root: RootValue, store: ChunkStore, ws: WorkingSet, branch: str) -> RootValue:
             name, table, counted[0] = point.write(View(self.repo, store, branch, ws, root), statement,
                                                   mysql_counts)
-            return root if table is None else root.with_table(name, _put_table(store, table))
+            if table is None:
+                return root
+            after = root.with_table(name, _put_table(store, table))
+            return referential.enforce(store, root, after, lambda t: _put_table(store, t), self.foreign_key_checks)
 
         self._change_working(change)
         return counted[0]
@@ -339,7 +352,11 @@ class Session:
             view = View(self.repo, store, branch, ws, root)
             with self._binder(view, statement) as binder:  # a fresh AST per attempt: binding edits it
                 new_root, counted[0] = _apply_statement(binder, statement, _copy(statement.expression), store)
-            return new_root
+                moves = getattr(binder, "key_moves", None)
+            if new_root == root:
+                return root
+            return referential.enforce(store, root, new_root, lambda t: _put_table(store, t),
+                                       self.foreign_key_checks, moves)
 
         self._change_working(change)
         if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
@@ -437,6 +454,16 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
     else:
         changes = ddl.alter(binder, expression)  # type: ignore[arg-type]
     return ddl.apply(view.root, changes, put), 0
+
+
+_FK_SETTING = re.compile(r"^\s*SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?foreign_key_checks\s*(?:=|:=)\s*"
+                         r"'?(0|1|ON|OFF|TRUE|FALSE)'?\s*;?\s*$", re.IGNORECASE)
+
+
+def _foreign_key_checks_setting(text: str) -> bool | None:
+    """`SET [SESSION|@@SESSION.]FOREIGN_KEY_CHECKS = 0|1`: the new value; None for other text."""
+    match = _FK_SETTING.match(text)
+    return None if match is None else match.group(1).upper() in ("1", "ON", "TRUE")
 
 
 def _put_table(store: ChunkStore, table: Table) -> Address:

@@ -16,6 +16,7 @@ import pyarrow as pa
 from dl.core.errors import DlError, IntegrityError, SchemaError
 from dl.core.names import check_name
 from dl.core.prolly.layout import RowLayout
+from dl.core.tables.constraints import TableConstraints
 
 ROW_HASH = "__dl_row_hash"
 ROW_COUNT = "__dl_count"
@@ -41,6 +42,7 @@ class TableSchema:
 
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
+    constraints: TableConstraints = TableConstraints()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -58,6 +60,8 @@ class TableSchema:
                 raise SchemaError(f"primary key column {key!r} is not a column")
         if len(set(self.primary_key)) != len(self.primary_key):
             raise SchemaError("a primary key names a column twice")
+        if not self.constraints.empty:
+            self.constraints.validate(names)
 
     # --- views of the schema ---------------------------------------------------------
 
@@ -108,16 +112,22 @@ class TableSchema:
     def with_columns(self, columns: list[Column]) -> "TableSchema":
         return replace(self, columns=tuple(columns))
 
+    def with_constraints(self, constraints: TableConstraints) -> "TableSchema":
+        return replace(self, constraints=constraints)
+
     # --- canonical encoding ----------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
         arrow = pa.schema([pa.field(c.name, c.type) for c in self.columns])
-        return {
+        value = {
             "arrow": arrow.serialize().to_pybytes().hex(),
             "not_null": [c.name for c in self.columns if c.not_null],
             "defaults": {c.name: c.default for c in self.columns if c.default is not None},
             "primary_key": list(self.primary_key),
         }
+        if not self.constraints.empty:  # only then: schemas without constraints keep their bytes
+            value["constraints"] = self.constraints.to_json()
+        return value
 
     @staticmethod
     def from_json(value: Any, where: str = "?") -> "TableSchema":
@@ -126,7 +136,8 @@ class TableSchema:
             not_null = set(value["not_null"])
             defaults = dict(value["defaults"])
             columns = tuple(Column(f.name, f.type, f.name in not_null, defaults.get(f.name)) for f in arrow)
-            return TableSchema(columns, tuple(value["primary_key"]))
+            return TableSchema(columns, tuple(value["primary_key"]),
+                               TableConstraints.from_json(value.get("constraints")))
         except (KeyError, TypeError, ValueError, AttributeError, OSError, pa.ArrowException,
                 SchemaError, DlError) as exc:  # what hostile bytes raise (Arrow: OSError)
             raise IntegrityError(f"chunk {where}: malformed table schema ({exc})", where) from None
