@@ -108,6 +108,7 @@ class Session:
         self._cache = ScanCache()
         self._stream: RowStream | None = None  # the open result of execute(..., stream=True)
         self.foreign_key_checks = True  # MySQL's session variable FOREIGN_KEY_CHECKS
+        self.last_insert_id = 0  # the first AUTO_INCREMENT value of the last INSERT that made one
         check_eval.install()
 
     @property
@@ -292,6 +293,9 @@ class Session:
         edits = TextEdits(statement.source) if self.dialect == "duckdb" and statement.source else None
         if edits is not None and not statement.prefix:
             label_projections(expression, statement.source, self.dialect, edits, statement.as_of)
+        for node in list(expression.find_all(exp.Anonymous)):  # MySQL's LAST_INSERT_ID()
+            if node.name.lower() == "last_insert_id" and not node.expressions:
+                functions.replace_call(node, exp.convert(self.last_insert_id), edits, self.dialect)
         return expression, edits
 
     def _select(self, statement: Statement) -> pa.Table:
@@ -353,6 +357,9 @@ class Session:
             with self._binder(view, statement) as binder:  # a fresh AST per attempt: binding edits it
                 new_root, counted[0] = _apply_statement(binder, statement, _copy(statement.expression), store)
                 moves = getattr(binder, "key_moves", None)
+                generated = getattr(binder, "last_insert_id", None)
+            if generated is not None:
+                self.last_insert_id = generated
             if new_root == root:
                 return root
             return referential.enforce(store, root, new_root, lambda t: _put_table(store, t),
