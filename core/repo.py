@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -78,6 +78,7 @@ class Status:
     unstaged: dict[str, str]  # table -> ... (working vs staged)
     merging: str | None  # hex of the commit being merged, if a merge is in progress
     conflicts: list[str]  # tables with unresolved conflicts
+    violations: list[str] = field(default_factory=list)  # tables with unresolved constraint violations
 
 
 def find_repository(start: Path) -> Path:
@@ -424,6 +425,11 @@ class Repository:
             if ws.merge and ws.merge.get("conflicts"):
                 raise MergeConflict("cannot commit: unresolved conflicts in "
                                     f"{', '.join(sorted(ws.merge['conflicts']))}; resolve them first")
+            if ws.merge and ws.merge.get("violations"):
+                tables = sorted(ws.merge["violations"])
+                raise MergeConflict(f"Committing this transaction resulted in a working set with constraint "
+                                    f"violations in {', '.join(tables)}; fix them and delete their rows from "
+                                    f"dolt_constraint_violations_{tables[0]} first")
             buffer = BufferedStore(self.store)
             staged = self._staged_for_commit(buffer, ws, head, stage_all, include_new)
             merge_parent = ref_address("merge", ws.merge.get("their_commit")) if ws.merge else None
@@ -476,11 +482,13 @@ class Repository:
                                       self.load_root(head.root))
         merge = ws.merge or {}
         return Status(branch, staged.changed_tables(head_root), working.changed_tables(staged),
-                      merge.get("their_commit"), sorted(merge.get("conflicts", {})))
+                      merge.get("their_commit"), sorted(merge.get("conflicts", {})),
+                      sorted(merge.get("violations", [])))
 
     def is_clean(self) -> bool:
         status = self.status()
-        return not status.staged and not status.unstaged and status.merging is None and not status.conflicts
+        return not status.staged and not status.unstaged and status.merging is None and not status.conflicts \
+            and not status.violations
 
     # --- branches --------------------------------------------------------------------
 

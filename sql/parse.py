@@ -213,17 +213,29 @@ def _parse_ddl(text: str, tokens: list[Token], dialect: str, line_offset: int, v
     actions...) are read by MySQL's grammar with double-quoted identifiers, so Dolt users'
     schemas, and the CREATE TABLE statements `dl schema show` prints, run as written."""
     try:
-        return _parse_tokens(text, tokens, dialect, line_offset)
+        parsed = _parse_tokens(text, tokens, dialect, line_offset)
+        if not (dialect == "duckdb" and _misread_items(parsed)):
+            return parsed
     except SqlError:
         if dialect != "duckdb" or verb not in ("CREATE", "ALTER"):
             raise
-        try:
-            parsed = sqlglot.parse_one(text, read=_mysql_ddl())
-        except (ParseError, TokenError):
-            parsed = None
-        if not isinstance(parsed, (exp.Create, exp.Alter)):
-            raise
-        return parsed
+    try:
+        retried = sqlglot.parse_one(text, read=_mysql_ddl())
+    except (ParseError, TokenError):
+        retried = None
+    if not isinstance(retried, (exp.Create, exp.Alter)):
+        return _parse_tokens(text, tokens, dialect, line_offset)  # DuckDB's reading, or its error
+    return retried
+
+
+def _misread_items(parsed: exp.Expression) -> bool:
+    """A CREATE TABLE whose column list DuckDB's grammar read as a function call (MySQL's
+    `INDEX (a)`, `KEY idx (a)`): MySQL's grammar reads it as declared."""
+    schema = parsed.this if isinstance(parsed, exp.Create) else None
+    return isinstance(schema, exp.Schema) and any(
+        isinstance(item, exp.Anonymous) or (isinstance(item, exp.ColumnDef) and item.args.get("kind") is None
+                                            and item.name.upper() in ("INDEX", "KEY"))
+        for item in schema.expressions)
 
 
 def _mysql_ddl() -> type:

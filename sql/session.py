@@ -222,6 +222,9 @@ class Session:
             return Result(statement.text, ResultKind.ROWS, table=self._describe(statement.target or ""))
         if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression) is not None:
             return self._delete_conflicts(statement)
+        if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression,
+                                                              conflicts.VIOLATIONS_PREFIX) is not None:
+            return self._delete_conflicts(statement, conflicts.delete_violations)
         return self._write(statement)
 
     def _transaction_control(self, word: str, text: str) -> Result:
@@ -341,9 +344,12 @@ class Session:
             rows = [(f.name, display_type(f.type), "YES", "", None, "") for f in fields]
         else:
             schema = view.table(name).schema
-            rows = [(c.name, display_type(c.type), "NO" if c.not_null or c.name in schema.primary_key else "YES",
+            rules = schema.constraints
+            rows = [(c.name, rules.declared_type(c.name) or display_type(c.type),
+                     "NO" if c.not_null or c.name in schema.primary_key else "YES",
                      "PRI" if c.name in schema.primary_key else "",
-                     None if c.default is None else str(c.default), "") for c in schema.columns]
+                     None if c.default is None else str(c.default),
+                     "auto_increment" if rules.auto_increment == c.name else "") for c in schema.columns]
         names = ["Field", "Type", "Null", "Key", "Default", "Extra"]
         return pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
 
@@ -370,13 +376,14 @@ class Session:
             return Result(statement.text, ResultKind.COUNT, rows_affected=counted[0])
         return Result(statement.text, ResultKind.OK, message=statement.kind.value)
 
-    def _delete_conflicts(self, statement: Statement) -> Result:
+    def _delete_conflicts(self, statement: Statement,
+                          delete: Callable[[Binder, exp.Delete], int] = conflicts.delete_conflicts) -> Result:
         """DELETE FROM dolt_conflicts_<t>: resolves conflicts in the merge state (`sql.conflicts`);
         like a procedure, it first lands an open transaction."""
         reopen = self._land_transaction()
         view = self._view()
         with self._binder(view, statement) as binder:
-            count = conflicts.delete_conflicts(binder, statement.expression.copy())  # type: ignore[union-attr,arg-type]
+            count = delete(binder, statement.expression.copy())  # type: ignore[union-attr,arg-type]
         if reopen:
             self._begin(statement.text)
         return Result(statement.text, ResultKind.COUNT, rows_affected=count)
