@@ -721,15 +721,23 @@ class Repository:
         return self.table_in(self.resolve_root(rev), name)
 
     def write_table(self, name: str, build: Callable[["Table | None", BufferedStore], "Table | None"]) -> None:
-        """Replaces table `name` in the working root with what `build` makes of it (None drops)."""
+        """Replaces table `name` in the working root with what `build` makes of it (None drops).
+        The change must keep the table's CHECK and FOREIGN KEY constraints (and its parents'):
+        else `ConstraintViolation` naming the constraint and a row, and nothing lands."""
         check_table_name(name)
+        from dl.core.versioning.constraint_check import ConstraintViolation, find_violations
 
         def change(root: RootValue, buffer: BufferedStore) -> RootValue:
             current = self.table_in(root, name, buffer) if name in root.tables else None
             new = build(current, buffer)
             if new is None:
-                return root.with_table(name, None)
-            return root.with_table(name, self._put(buffer, new.value.encode()))
+                after = root.with_table(name, None)
+            else:
+                after = root.with_table(name, self._put(buffer, new.value.encode()))
+            violations = find_violations(buffer, root, after, first_only=True)
+            if violations:
+                raise ConstraintViolation(violations[0])
+            return after
         self.update_working(change)
 
 

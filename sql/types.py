@@ -88,6 +88,12 @@ def arrow_type(kind: exp.DataType) -> pa.DataType:
         return pa.string()
     if kind.this == T.YEAR:
         return pa.int16()
+    if kind.this == T.STRUCT and kind.expressions:
+        return pa.struct([pa.field(f.name, arrow_type(f.args["kind"])) for f in kind.expressions])
+    if kind.this in (T.ARRAY, T.LIST) and len(kind.expressions) == 1:
+        return pa.list_(arrow_type(kind.expressions[0]))
+    if kind.this == T.MAP and len(kind.expressions) == 2:
+        return pa.map_(arrow_type(kind.expressions[0]), arrow_type(kind.expressions[1]))
     if kind.this == T.BIT and _params(kind) and _params(kind)[0] > 1:
         if _params(kind)[0] > 64:
             raise SqlError(f"Invalid size for column: BIT({_params(kind)[0]}) (the maximum is 64)")

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import DlError
+from dl.core.errors import ConstraintViolation, DlError
 from dl.core.store.base import ChunkStore
 from dl.core.tables.constraints import CheckConstraint, ForeignKey
 from dl.core.tables.encoding import encode_keys
@@ -51,14 +51,7 @@ def check_evaluator() -> CheckEvaluator | None:
 
 FOREIGN_KEY = "foreign key"
 CHECK = "check constraint"
-
-
-class ConstraintViolation(DlError):
-    """A write that would break a CHECK or FOREIGN KEY constraint (MySQL's message, and the row)."""
-
-    def __init__(self, violation: "Violation") -> None:
-        super().__init__(violation.message())
-        self.violation = violation
+__all__ = ["ConstraintViolation", "Violation", "find_violations", "set_check_evaluator"]
 
 
 @dataclass(frozen=True)
