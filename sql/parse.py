@@ -214,7 +214,8 @@ def _parse_ddl(text: str, tokens: list[Token], dialect: str, line_offset: int, v
     schemas, and the CREATE TABLE statements `dl schema show` prints, run as written."""
     try:
         parsed = _parse_tokens(text, tokens, dialect, line_offset)
-        if not (dialect == "duckdb" and _misread_items(parsed)):
+        misread = _misread_items(parsed) or (isinstance(parsed, exp.Command) and verb in ("CREATE", "ALTER"))
+        if not (dialect == "duckdb" and misread):
             return parsed
     except SqlError:
         if dialect != "duckdb" or verb not in ("CREATE", "ALTER"):
