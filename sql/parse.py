@@ -234,8 +234,7 @@ def _misread_items(parsed: exp.Expression) -> bool:
     `INDEX (a)`, `KEY idx (a)`): MySQL's grammar reads it as declared."""
     schema = parsed.this if isinstance(parsed, exp.Create) else None
     return isinstance(schema, exp.Schema) and any(
-        isinstance(item, exp.Anonymous) or (isinstance(item, exp.ColumnDef) and item.args.get("kind") is None
-                                            and item.name.upper() in ("INDEX", "KEY"))
+        isinstance(item, exp.Anonymous) or (isinstance(item, exp.ColumnDef) and item.name.upper() in ("INDEX", "KEY"))
         for item in schema.expressions)
 
 
