@@ -178,3 +178,57 @@ class TableConstraints:
             tuple(ForeignKey.from_json(f) for f in value.get("foreign_keys", [])),
             value.get("auto_increment"),
             tuple((str(n), str(k)) for n, k in value.get("declared_types", [])))
+
+
+def merge_constraints(base: TableConstraints | None, ours: TableConstraints, theirs: TableConstraints,
+                      columns: list[str]) -> TableConstraints:
+    """Three-way merge of a table's constraints, by name (declared types by column): one side's
+    change is taken, both sides' additions kept; the same constraint changed differently on
+    both sides raises `SchemaError`. Declarations about columns the merge dropped go."""
+    if ours == theirs:
+        merged = ours
+    elif base == ours:
+        merged = theirs
+    elif base == theirs:
+        merged = ours
+    else:
+        prior = base or TableConstraints()
+        checks = _merge_named(prior.checks, ours.checks, theirs.checks)
+        fks = _merge_named(prior.foreign_keys, ours.foreign_keys, theirs.foreign_keys)
+        declared = _merge_named_pairs(prior.declared_types, ours.declared_types, theirs.declared_types)
+        auto = ours.auto_increment if ours.auto_increment != prior.auto_increment else theirs.auto_increment
+        merged = TableConstraints(tuple(checks), tuple(fks), auto, tuple(declared))
+    known = set(columns)
+    return replace(merged,
+                   foreign_keys=tuple(f for f in merged.foreign_keys if set(f.columns) <= known),
+                   declared_types=tuple((n, k) for n, k in merged.declared_types if n in known),
+                   auto_increment=merged.auto_increment if merged.auto_increment in known else None)
+
+
+def _merge_named(base: tuple[Any, ...], ours: tuple[Any, ...], theirs: tuple[Any, ...]) -> list[Any]:
+    before = {c.name: c for c in base}
+    mine = {c.name: c for c in ours}
+    other = {c.name: c for c in theirs}
+    out = []
+    for name in list(mine) + [n for n in other if n not in mine]:
+        a, b, o = mine.get(name), other.get(name), before.get(name)
+        if a == b or b == o:
+            chosen = a
+        elif a == o:
+            chosen = b
+        else:
+            raise SchemaError(f"schema conflict: constraint {name} was changed differently on both sides")
+        if chosen is not None:
+            out.append(chosen)
+    return out
+
+
+def _merge_named_pairs(base: tuple[tuple[str, str], ...], ours: tuple[tuple[str, str], ...],
+                       theirs: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    @dataclass(frozen=True)
+    class Named:
+        name: str
+        kind: str
+    merged = _merge_named(tuple(Named(*p) for p in base), tuple(Named(*p) for p in ours),
+                          tuple(Named(*p) for p in theirs))
+    return [(n.name, n.kind) for n in merged]

@@ -21,10 +21,11 @@ from enum import Enum
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import DlError
+from dl.core.errors import DlError, SchemaError
 from dl.core.hashing import Address, address_of
 from dl.core.prolly.diff import TreeDiff, cells_differ, diff_trees, iter_diff_covering
 from dl.core.store.base import ChunkStore
+from dl.core.tables.constraints import merge_constraints
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table, TableValue
 from dl.core.versioning.root import RootValue
@@ -164,7 +165,12 @@ def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs
         elif prior != column:
             raise SchemaConflict(f"schema conflict in table {name}: column {column.name} was "
                                  "dropped on ours and changed on theirs")
-    return TableSchema(tuple(columns), ours.primary_key)
+    try:
+        constraints = merge_constraints(base.constraints if base else None, ours.constraints,
+                                        theirs.constraints, [c.name for c in columns])
+    except SchemaError as exc:
+        raise SchemaConflict(f"{exc} (table {name})") from None
+    return TableSchema(tuple(columns), ours.primary_key, constraints)
 
 
 def _describe(column: Column) -> str:

@@ -101,3 +101,16 @@ def test_every_write_conforms_rows_to_the_declared_types() -> None:
         table.upsert(pa.table({"id": [2], "e": ["c"]}))
     with pytest.raises(SchemaError, match="Data truncated"):
         table.replace_rows(pa.table({"id": [2], "e": ["c"]}))
+
+
+def test_constraints_merge_three_ways_by_name() -> None:
+    from dl.core.tables.constraints import merge_constraints
+    base = TableConstraints((CheckConstraint("a", "x > 0"),))
+    ours = TableConstraints((CheckConstraint("a", "x > 0"), CheckConstraint("b", "y > 0")))
+    theirs = TableConstraints((CheckConstraint("a", "x > 1"),), declared_types=(("e", "json"),))
+    merged = merge_constraints(base, ours, theirs, ["x", "y", "e"])
+    assert merged.checks == (CheckConstraint("a", "x > 1"), CheckConstraint("b", "y > 0"))
+    assert merged.declared_types == (("e", "json"),)
+    assert merge_constraints(base, ours, theirs, ["x", "y"]).declared_types == ()
+    with pytest.raises(SchemaError, match="changed differently"):
+        merge_constraints(base, TableConstraints((CheckConstraint("a", "x > 2"),)), theirs, ["x"])
