@@ -230,12 +230,18 @@ def _parse_ddl(text: str, tokens: list[Token], dialect: str, line_offset: int, v
 
 
 def _misread_items(parsed: exp.Expression) -> bool:
-    """A CREATE TABLE whose column list DuckDB's grammar read as a function call (MySQL's
-    `INDEX (a)`, `KEY idx (a)`): MySQL's grammar reads it as declared."""
+    """A CREATE TABLE whose column list DuckDB's grammar misread (MySQL's `INDEX (a)`, `KEY idx
+    (a)` as a call or a column, YEAR as a user type): MySQL's grammar reads it as declared."""
     schema = parsed.this if isinstance(parsed, exp.Create) else None
     return isinstance(schema, exp.Schema) and any(
-        isinstance(item, exp.Anonymous) or (isinstance(item, exp.ColumnDef) and item.name.upper() in ("INDEX", "KEY"))
+        isinstance(item, exp.Anonymous) or (isinstance(item, exp.ColumnDef) and (
+            item.name.upper() in ("INDEX", "KEY") or _user_defined(item.args.get("kind"))))
         for item in schema.expressions)
+
+
+def _user_defined(kind: exp.Expression | None) -> bool:
+    """A type DuckDB's grammar does not know (MySQL's YEAR reads as a user-defined type)."""
+    return isinstance(kind, exp.DataType) and kind.this == exp.DataType.Type.USERDEFINED
 
 
 def _mysql_ddl() -> type:

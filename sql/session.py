@@ -296,10 +296,16 @@ class Session:
         edits = TextEdits(statement.source) if self.dialect == "duckdb" and statement.source else None
         if edits is not None and not statement.prefix:
             label_projections(expression, statement.source, self.dialect, edits, statement.as_of)
-        for node in list(expression.find_all(exp.Anonymous)):  # MySQL's LAST_INSERT_ID()
+        return self._last_insert_id(expression, edits), edits
+
+    def _last_insert_id(self, expression: exp.Expression | None, edits: TextEdits | None) -> exp.Expression | None:
+        """MySQL's LAST_INSERT_ID() replaced by the session's value (in the AST and `edits`)."""
+        if expression is None:
+            return None
+        for node in list(expression.find_all(exp.Anonymous)):
             if node.name.lower() == "last_insert_id" and not node.expressions:
                 functions.replace_call(node, exp.convert(self.last_insert_id), edits, self.dialect)
-        return expression, edits
+        return expression
 
     def _select(self, statement: Statement) -> pa.Table:
         expression, edits = self._prepare(statement)
@@ -361,7 +367,8 @@ class Session:
         def change(root: RootValue, store: ChunkStore, ws: WorkingSet, branch: str) -> RootValue:
             view = View(self.repo, store, branch, ws, root)
             with self._binder(view, statement) as binder:  # a fresh AST per attempt: binding edits it
-                new_root, counted[0] = _apply_statement(binder, statement, _copy(statement.expression), store)
+                expression = self._last_insert_id(_copy(statement.expression), None)
+                new_root, counted[0] = _apply_statement(binder, statement, expression, store)
                 moves = getattr(binder, "key_moves", None)
                 generated = getattr(binder, "last_insert_id", None)
             if generated is not None:

@@ -168,5 +168,7 @@ def test_auto_increment_from_max_plus_one_with_explicit_values(session: Session)
     session.run("insert into a values (null, 'r'), (50, 's'), (null, 't')")
     assert rows(session, "select id from a order by id") == [(1,), (2,), (10,), (11,), (12,), (13,), (50,), (51,)]
     assert rows(session, "describe a")[0][5] == "auto_increment"
+    session.run("create table refs (id int primary key, a int); insert into refs values (1, last_insert_id())")
+    assert value(session, "select a from refs") == 51
     with pytest.raises(SqlError, match="auto column"):
         session.run("create table b (id int primary key, n int auto_increment)")
