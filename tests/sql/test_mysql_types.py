@@ -9,7 +9,7 @@ import decimal
 
 import pyarrow as pa
 import pytest
-from conftest import rows, value
+from tests.sql.conftest import rows, value
 from dl.core.tables.table import Table
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
