@@ -12,6 +12,7 @@ CONSTRAINT` / `DROP FOREIGN KEY` / `DROP CHECK` remove one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from dl.core.tables.constraints import CheckConstraint, ForeignKey, ReferentialAction, TableConstraints
@@ -135,15 +136,21 @@ def _foreign_key(name: str, table: str, cols: list[str], reference: exp.Referenc
     return ForeignKey(name, tuple(resolved), parent, tuple(parent_cols), on_delete, on_update)
 
 
-def check_references(constraints: TableConstraints, table: str, columns: list[str], lookup) -> TableConstraints:  # type: ignore[no-untyped-def]
+def check_references(constraints: TableConstraints, table: str, columns: list[str],
+                     lookup: Callable[[str], tuple[str, list[str]] | None],
+                     required: bool = True) -> TableConstraints:
     """Each foreign key's parent exists with the referenced columns (names resolved to the
-    parent's spelling); `lookup(name)` gives a parent's (stored name, column names) or None."""
+    parent's spelling); `lookup(name)` gives a parent's (stored name, column names) or None.
+    With `required` False (FOREIGN_KEY_CHECKS=0) a missing parent is accepted, as MySQL does."""
     fks = []
     for fk in constraints.foreign_keys:
         if fk.parent.lower() == table.lower():
             parent, parent_columns = table, columns
         else:
             found = lookup(fk.parent)
+            if found is None and not required:
+                fks.append(fk)
+                continue
             if found is None:
                 raise SqlError(f"Failed to open the referenced table '{fk.parent}'")
             parent, parent_columns = found

@@ -74,7 +74,8 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
     if isinstance(statement.this, exp.Schema) and statement.this.expressions:
         schema = declared_schema(binder, statement.this.expressions, name)
         schema = schema.with_constraints(check_references(schema.constraints, name, schema.names,
-                                                          lambda p: _parent_columns(binder, p)))
+                                                          lambda p: _parent_columns(binder, p),
+                                                          binder.foreign_key_checks))
         table = Table.empty(binder.view.store, schema)
         if query is not None:
             rows = binder.query(query)

@@ -368,9 +368,9 @@ class Session:
             view = View(self.repo, store, branch, ws, root)
             with self._binder(view, statement) as binder:  # a fresh AST per attempt: binding edits it
                 expression = self._last_insert_id(_copy(statement.expression), None)
+                binder.foreign_key_checks = self.foreign_key_checks
                 new_root, counted[0] = _apply_statement(binder, statement, expression, store)
-                moves = getattr(binder, "key_moves", None)
-                generated = getattr(binder, "last_insert_id", None)
+                moves, generated = binder.key_moves, binder.last_insert_id
             if generated is not None:
                 self.last_insert_id = generated
             if new_root == root:

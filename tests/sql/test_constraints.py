@@ -172,3 +172,15 @@ def test_auto_increment_from_max_plus_one_with_explicit_values(session: Session)
     assert value(session, "select a from refs") == 13  # the first value the last INSERT generated
     with pytest.raises(SqlError, match="auto column"):
         session.run("create table b (id int primary key, n int auto_increment)")
+
+
+def test_foreign_key_to_a_table_not_yet_created_with_checks_off(session: Session) -> None:
+    session.run("set foreign_key_checks=0;"
+                "create table child (j int primary key, foreign key (j) references parent (i));"
+                "create table parent (i int primary key);"
+                "set foreign_key_checks=1;"
+                "delete from parent where i = 0")
+    refused(session, "insert into child values (1)", "child_ibfk_1")
+    session.run("insert into parent values (1); insert into child values (1)")
+    with pytest.raises(SqlError, match="Failed to open the referenced table 'nope'"):
+        session.run("create table other (j int primary key, foreign key (j) references nope (i))")
