@@ -47,5 +47,5 @@ def evaluate(expression: str, rows: pa.Table) -> pa.Array:
 
 def install() -> None:
     """Registers `evaluate` as core's CHECK evaluator."""
-    from dl.core.versioning import constraint_check
-    constraint_check.set_check_evaluator(evaluate)
+    from dl.core.tables.constraints import set_check_evaluator
+    set_check_evaluator(evaluate)

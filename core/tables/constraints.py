@@ -13,11 +13,30 @@ lookup); CHECK expressions are evaluated through `check_eval`, which the SQL lay
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dl.core.errors import SchemaError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+CheckEvaluator = Callable[[str, "pa.Table"], "pa.Array"]
+"""(CHECK expression, rows) -> a boolean array: False where the row violates it."""
+
+_evaluator: list[CheckEvaluator] = []
+
+
+def set_check_evaluator(evaluate: CheckEvaluator) -> None:
+    """Registers the CHECK evaluator: the SQL layer's (core cannot import a SQL engine). Kept
+    here, in a module that imports nothing heavy, so registering it costs no start-up."""
+    _evaluator[:] = [evaluate]
+
+
+def check_evaluator() -> CheckEvaluator | None:
+    return _evaluator[0] if _evaluator else None
 
 
 class ReferentialAction(Enum):

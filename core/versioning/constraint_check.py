@@ -19,7 +19,6 @@ constraint violations). `foreign_key_checks=False` is MySQL's `SET FOREIGN_KEY_C
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,26 +27,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dl.core.errors import ConstraintViolation, DlError
 from dl.core.store.base import ChunkStore
-from dl.core.tables.constraints import CheckConstraint, ForeignKey
+from dl.core.tables.constraints import (
+    CheckConstraint,
+    CheckEvaluator,
+    ForeignKey,
+    check_evaluator,
+    set_check_evaluator,
+)
 from dl.core.tables.encoding import encode_keys
 from dl.core.tables.table import Table, TableValue
 from dl.core.versioning.diff import diff_tables
 from dl.core.versioning.root import RootValue
-
-CheckEvaluator = Callable[[str, pa.Table], pa.Array]
-"""(CHECK expression, rows) -> a boolean array: False where the row violates it."""
-
-_evaluator: list[CheckEvaluator] = []
-
-
-def set_check_evaluator(evaluate: CheckEvaluator) -> None:
-    """Registers the CHECK evaluator (the SQL layer's; core cannot import a SQL engine)."""
-    _evaluator[:] = [evaluate]
-
-
-def check_evaluator() -> CheckEvaluator | None:
-    return _evaluator[0] if _evaluator else None
-
 
 FOREIGN_KEY = "foreign key"
 CHECK = "check constraint"
