@@ -147,7 +147,7 @@ def _alter_statements(table: str, old: TableSchema, new: TableSchema) -> list[st
     for column in new.columns:
         name = quote_identifier(column.name)
         if not old.has_column(column.name):
-            out.append(f"ALTER TABLE {table} ADD COLUMN {_column_definition(column)};")
+            out.append(f"ALTER TABLE {table} ADD COLUMN {_column_definition(column, new.constraints)};")
             continue
         prior = old.column(column.name)
         if prior.type != column.type:
