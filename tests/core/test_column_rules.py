@@ -114,3 +114,12 @@ def test_constraints_merge_three_ways_by_name() -> None:
     assert merge_constraints(base, ours, theirs, ["x", "y"]).declared_types == ()
     with pytest.raises(SchemaError, match="changed differently"):
         merge_constraints(base, TableConstraints((CheckConstraint("a", "x > 2"),)), theirs, ["x"])
+
+
+def test_diff_names_constraint_changes_as_schema_changes() -> None:
+    from dl.core.versioning.diff import schema_changes
+    old = _schema(TableConstraints(foreign_keys=(ForeignKey("fk", ("p",), "parent", ("id",)),),
+                                   declared_types=(("e", "varchar(3)"),)))
+    new = _schema(TableConstraints((CheckConstraint("pos", '"p" > 0'),), declared_types=(("e", "varchar(5)"),)))
+    assert schema_changes(old, new) == ["added check pos", "dropped foreign key fk",
+                                        "changed column e declared type varchar(3) -> varchar(5)"]
