@@ -7,6 +7,8 @@ a `DlError` is a bug.
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class DlError(Exception):
     """Root of every error dl raises on purpose."""
@@ -123,6 +125,15 @@ class UniqueViolation(InputError):
 
 class SchemaError(BadInput):
     """A value or a change does not fit a table's schema."""
+
+
+class ConstraintViolation(BadInput):
+    """A write would break a CHECK or FOREIGN KEY constraint (MySQL's message and the row);
+    `violation` carries the details (`core.versioning.constraint_check.Violation`)."""
+
+    def __init__(self, violation: Any) -> None:
+        super().__init__(violation.message())
+        self.violation = violation
 
 
 class MergeConflict(Conflict):

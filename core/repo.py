@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -80,6 +80,7 @@ class Status:
     unstaged: dict[str, str]  # table -> ... (working vs staged)
     merging: str | None  # hex of the commit being merged, if a merge is in progress
     conflicts: list[str]  # tables with unresolved conflicts
+    violations: list[str] = field(default_factory=list)  # tables with unresolved constraint violations
 
 
 def find_repository(start: Path) -> Path:
@@ -454,6 +455,11 @@ class Repository:
             if ws.merge and ws.merge.get("conflicts"):
                 raise MergeConflict("cannot commit: unresolved conflicts in "
                                     f"{', '.join(sorted(ws.merge['conflicts']))}; resolve them first")
+            if ws.merge and ws.merge.get("violations"):
+                tables = sorted(ws.merge["violations"])
+                raise MergeConflict(f"Committing this transaction resulted in a working set with constraint "
+                                    f"violations in {', '.join(tables)}; fix them and delete their rows from "
+                                    f"dolt_constraint_violations_{tables[0]} first")
             buffer = BufferedStore(self.store)
             staged = self._staged_for_commit(buffer, ws, head, stage_all, include_new)
             merge_parent = ref_address("merge", ws.merge.get("their_commit")) if ws.merge else None
@@ -506,11 +512,13 @@ class Repository:
                                       self.load_root(head.root))
         merge = ws.merge or {}
         return Status(branch, staged.changed_tables(head_root), working.changed_tables(staged),
-                      merge.get("their_commit"), sorted(merge.get("conflicts", {})))
+                      merge.get("their_commit"), sorted(merge.get("conflicts", {})),
+                      sorted(merge.get("violations", [])))
 
     def is_clean(self) -> bool:
         status = self.status()
-        return not status.staged and not status.unstaged and status.merging is None and not status.conflicts
+        return not status.staged and not status.unstaged and status.merging is None and not status.conflicts \
+            and not status.violations
 
     # --- branches --------------------------------------------------------------------
 
@@ -743,8 +751,11 @@ class Repository:
         return self.table_in(self.resolve_root(rev), name)
 
     def write_table(self, name: str, build: Callable[[Table | None, BufferedStore], Table | None]) -> None:
-        """Replaces table `name` in the working root with what `build` makes of it (None drops)."""
+        """Replaces table `name` in the working root with what `build` makes of it (None drops).
+        The change must keep the table's CHECK and FOREIGN KEY constraints (and its parents'):
+        else `ConstraintViolation` naming the constraint and a row, and nothing lands."""
         check_table_name(name)
+        from dl.core.versioning.constraint_check import ConstraintViolation, find_violations
 
         def change(root: RootValue, buffer: BufferedStore) -> RootValue:
             current = self.table_in(root, name, buffer) if name in root.tables else None
@@ -753,8 +764,13 @@ class Repository:
             except UniqueViolation as exc:  # tables do not know their names; the message does
                 raise exc.in_table(name) from None
             if new is None:
-                return root.with_table(name, None)
-            return root.with_table(name, self._put(buffer, new.value.encode()))
+                after = root.with_table(name, None)
+            else:
+                after = root.with_table(name, self._put(buffer, new.value.encode()))
+            violations = find_violations(buffer, root, after, first_only=True)
+            if violations:
+                raise ConstraintViolation(violations[0])
+            return after
         self.update_working(change)
 
 

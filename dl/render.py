@@ -332,7 +332,7 @@ def tracking_lines(tracking: "Tracking | None") -> list[str]:
 def status_text(status: "Status", tracking: "Tracking | None" = None) -> str:
     """`dl status` as Dolt prints it (with where the branch stands against its upstream)."""
     lines = [f"On branch {printable(status.branch)}", *tracking_lines(tracking)]
-    if status.merging or status.conflicts:
+    if status.merging or status.conflicts or status.violations:
         if status.conflicts:
             lines += ["You have unmerged tables.",
                       '  (fix conflicts and run "dl commit")',
@@ -341,7 +341,15 @@ def status_text(status: "Status", tracking: "Tracking | None" = None) -> str:
                       '  (use "dl conflicts resolve --ours|--theirs <table>..." to mark resolution)']
             lines += [f"\tboth modified:    {printable(t)}" for t in status.conflicts]
             lines.append("")
-        else:
+        if status.violations:
+            lines += ["You have unmerged tables.",
+                      '  (fix constraint violations and run "dl commit")',
+                      '  (use "dl merge --abort" to abort the merge)', "",
+                      "Tables with constraint violations:",
+                      '  (fix the rows, then DELETE FROM dolt_constraint_violations_<table>)']
+            lines += [f"\tmodified:         {printable(t)}" for t in status.violations]
+            lines.append("")
+        if not status.conflicts and not status.violations:
             lines += ["All conflicts and constraint violations fixed but you are still merging.",
                       '  (use "dl commit" to conclude merge)', ""]
     untracked = {t: c for t, c in status.unstaged.items() if c == "added" and t not in status.staged}

@@ -11,22 +11,43 @@ from the merge state by compare-and-swap. Other writes to system tables stay ref
 from __future__ import annotations
 
 from dl.core.versioning.merge_commits import CONFLICT_ID, delete_conflict_rows
+from dl.core.versioning.merge_violations import delete_violation_rows
 from dl.sql.errors import SqlError
 from dl.sql.resolve import Binder
 from sqlglot import exp
 
 PREFIX = "dolt_conflicts_"
+VIOLATIONS_PREFIX = "dolt_constraint_violations_"
 
 
-def conflicts_target(expression: exp.Expression | None) -> str | None:
-    """The user table whose conflicts a DELETE targets (`dolt_conflicts_<t>`), else None."""
+def conflicts_target(expression: exp.Expression | None, prefix: str = PREFIX) -> str | None:
+    """The user table whose conflicts a DELETE targets (`dolt_conflicts_<t>`, or with
+    `prefix` VIOLATIONS_PREFIX its constraint violations), else None."""
     if not isinstance(expression, exp.Delete):
         return None
     table = expression.this
-    if not isinstance(table, exp.Table) or not table.name.lower().startswith(PREFIX):
+    if not isinstance(table, exp.Table) or not table.name.lower().startswith(prefix):
         return None
-    name = table.name[len(PREFIX):]
+    name = table.name[len(prefix):]
     return name or None
+
+
+def delete_violations(binder: Binder, expression: exp.Delete) -> int:
+    """`DELETE FROM dolt_constraint_violations_<t> [WHERE ...]`: the violation rows the WHERE
+    picks (run in DuckDB over them) are marked resolved, as in Dolt."""
+    name = conflicts_target(expression, VIOLATIONS_PREFIX)
+    if name is None:
+        raise SqlError("not a DELETE on a dolt_constraint_violations_<table> table")
+    for option in ("returning", "using", "limit"):
+        if expression.args.get(option):
+            raise SqlError(f"DELETE FROM {expression.this.name}: {option.upper()} is not supported")
+    stored = binder.view.table_name(name) or name
+    select = exp.select("*").from_(expression.this.copy())
+    where = expression.args.get("where")
+    if where is not None:
+        select = select.where(where.this.copy())
+    rows = binder.query(select)
+    return delete_violation_rows(binder.view.repo, stored, rows)
 
 
 def delete_conflicts(binder: Binder, expression: exp.Delete) -> int:

@@ -4,8 +4,8 @@
   NOT NULL, DEFAULT (a constant, evaluated and cast once by DuckDB); `IF NOT EXISTS`,
   `OR REPLACE`; `CREATE TABLE ... AS SELECT` (keyless unless columns with a key are declared).
   Indexes (`KEY idx (col)`, `UNIQUE KEY`, `UNIQUE (cols)`, a column's UNIQUE) become the
-  table's secondary indexes (`sql.index_ddl`). Constraints dl cannot enforce yet (CHECK,
-  FOREIGN KEY, AUTO_INCREMENT) are refused, never silently ignored.
+  table's secondary indexes (`sql.index_ddl`). CHECK, FOREIGN KEY and AUTO_INCREMENT are read
+  by `sql.constraint_ddl`, and MySQL types keep their declared text (`sql.types.declared_text`).
 - DROP TABLE [IF EXISTS] a, b; TRUNCATE TABLE a (rows gone, schema kept).
 - CREATE VIEW and DROP VIEW are `sql.views`'; a table and a view never share a name.
 - ALTER TABLE: ADD/DROP/RENAME COLUMN, ALTER COLUMN (TYPE, SET/DROP NOT NULL, SET/DROP
@@ -27,11 +27,12 @@ from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.root import RootValue
 from dl.sql import index_ddl, views
+from dl.sql.constraint_ddl import PendingConstraints, check_references, drop_constraint
 from dl.sql.dml import coerce, column_of
 from dl.sql.errors import SqlError, wrap
 from dl.sql.resolve import Binder
 from dl.sql.system_tables import system_table_name
-from dl.sql.types import arrow_type, duckdb_type, stored_type
+from dl.sql.types import arrow_type, declared_text, duckdb_type, stored_type
 from sqlglot import exp
 
 Tables = dict[str, Table | None]  # name -> new table (None: dropped)
@@ -74,7 +75,10 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
         raise SqlError(f"table already exists: {existing}")
     query = statement.args.get("expression")
     if isinstance(statement.this, exp.Schema) and statement.this.expressions:
-        schema = declared_schema(binder, statement.this.expressions)
+        schema = declared_schema(binder, statement.this.expressions, name)
+        schema = schema.with_constraints(check_references(schema.constraints, name, schema.names,
+                                                          lambda p: _parent_columns(binder, p),
+                                                          binder.foreign_key_checks))
         table = Table.empty(binder.view.store, schema)
         if query is not None:
             rows = binder.query(query)
@@ -91,13 +95,19 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
     return changes
 
 
-def declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
+def _parent_columns(binder: Binder, name: str) -> tuple[str, list[str]] | None:
+    stored = binder.view.table_name(name)
+    return None if stored is None else (stored, binder.view.table(stored).schema.names)
+
+
+def declared_schema(binder: Binder, items: list[exp.Expression], table: str = "t") -> TableSchema:
     columns: list[Column] = []
     key: list[str] = []
     indexes: list[IndexDef] = []
+    pending = PendingConstraints()
     for item in items:
         if isinstance(item, exp.ColumnDef):
-            column, is_key = column_def(binder, item)
+            column, is_key = column_def(binder, item, pending)
             columns.append(column)
             if _declares_unique(item) and not is_key:
                 indexes.append(index_ddl.unique_column_index(column.name, indexes))
@@ -114,12 +124,12 @@ def declared_schema(binder: Binder, items: list[exp.Expression]) -> TableSchema:
             indexes.append(index)
         elif isinstance(item, (exp.Identifier, exp.Column)):
             raise SqlError(f"column {item.name} needs a type")
-        else:
+        elif not pending.read_item(item):
             raise SqlError(f"table constraint not supported: {item.sql()}")
     names = [c.name for c in columns]
     key = [column_of_names(names, k) for k in key]
     try:
-        return TableSchema(tuple(columns), tuple(key), tuple(indexes))
+        return TableSchema(tuple(columns), tuple(key), tuple(indexes), pending.build(table, names, key))
     except DlError as exc:
         raise wrap(exc) from None
 
@@ -153,13 +163,18 @@ _IGNORED = (exp.CommentColumnConstraint, exp.CharacterSetColumnConstraint,
             exp.UniqueColumnConstraint)  # UNIQUE: an index of the table (declared_schema)
 
 
-def column_def(binder: Binder, item: exp.ColumnDef) -> tuple[Column, bool]:
-    """A column definition as a `Column`, and whether it declares the primary key."""
+def column_def(binder: Binder, item: exp.ColumnDef,
+               pending: PendingConstraints | None = None) -> tuple[Column, bool]:
+    """A column definition as a `Column`, and whether it declares the primary key; its declared
+    MySQL type and its CHECK / REFERENCES / AUTO_INCREMENT go to `pending` (refused without)."""
     name = item.name
     kind = item.args.get("kind")
     if kind is None:
         raise SqlError(f"column {name} needs a type")
     arrow = arrow_type(kind)
+    declared = declared_text(kind)
+    if declared is not None and pending is not None:
+        pending.declared.append((name, declared))
     not_null, default, is_key = False, None, False
     for constraint in item.args.get("constraints") or []:
         rule = constraint.args.get("kind")
@@ -170,6 +185,8 @@ def column_def(binder: Binder, item: exp.ColumnDef) -> tuple[Column, bool]:
         elif isinstance(rule, exp.DefaultColumnConstraint):
             default = constant(binder, rule.this, arrow, name)
         elif isinstance(rule, _IGNORED):
+            continue
+        elif pending is not None and pending.read_column_constraint(name, rule):
             continue
         else:
             label = next((v for k, v in _REFUSED.items() if isinstance(rule, k)), None)
@@ -221,7 +238,20 @@ def drop(binder: Binder, statement: exp.Drop) -> Tables:
                 raise SqlError(f"{node.name} is a view: DROP VIEW {node.name} drops it")
             raise SqlError(f"table not found: {node.name if node is not None else '?'}")
         changes[stored] = None
+    _refuse_referenced(binder, list(changes))
     return changes
+
+
+def _refuse_referenced(binder: Binder, dropped: list[str]) -> None:
+    """MySQL refuses to drop a table another (kept) table's foreign key references."""
+    gone = {n.lower() for n in dropped}
+    for name in binder.view.root.tables:
+        if name.lower() in gone or name == views.SCHEMAS_TABLE:
+            continue
+        for fk in binder.view.table(name).schema.constraints.foreign_keys:
+            if fk.parent.lower() in gone:
+                raise SqlError(f"cannot drop table {fk.parent}: it is referenced by foreign key "
+                               f"'{fk.name}' on table '{name}'")
 
 
 def truncate(binder: Binder, statement: exp.TruncateTable) -> Tables:
@@ -281,25 +311,53 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
         columns = [Column(new, c.type, c.not_null, c.default) if c.name == old else c for c in schema.columns]
         key = tuple(new if k == old else k for k in schema.primary_key)
         names = [new if n == old else n for n in schema.names]
-        return _rebuild(table, columns, key, lambda rows, first: rows.rename_columns(names), {old: new})
+        return _rebuild(table, columns, key, lambda rows, first: rows.rename_columns(names), {old: new},
+                        _renamed_constraints(schema, old, new))
     if isinstance(action, exp.AlterColumn):
         return _alter_column(binder, table, action)
+    if isinstance(action, exp.AddConstraint):
+        index = index_ddl.declared_index(action.expressions[0], list(schema.columns), list(schema.indexes)) \
+            if len(action.expressions) == 1 else None
+        if index is not None:
+            return index_ddl.add_index(table, index.name, list(index.columns), index.unique)
+        return _add_constraints(binder, table, action)
+    if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() in (
+            "CONSTRAINT", "FOREIGN KEY", "CHECK"):
+        kind = str(action.args["kind"]).upper()
+        constraints = schema.constraints
+        for node in action.args.get("tables") or action.expressions:
+            constraints = drop_constraint(constraints, node.name, kind)
+        return _rebuild(table, list(schema.columns), schema.primary_key, None, constraints=constraints)
     if isinstance(action, exp.ModifyColumn):
         return _retype(binder, table, column_of(schema, action.this.name), action.this.args["kind"])
     if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "INDEX":
         for node in action.args.get("expressions") or action.args.get("tables") or [action.this]:
             table = index_ddl.remove_index(table, node.name, bool(action.args.get("exists")))
         return table
-    if isinstance(action, exp.AddConstraint) and len(action.expressions) == 1:
-        index = index_ddl.declared_index(action.expressions[0], list(schema.columns), list(schema.indexes))
-        if index is not None:
-            return index_ddl.add_index(table, index.name, list(index.columns), index.unique)
     raise SqlError(f"ALTER TABLE action not supported: {action.sql()}")
+
+
+def _add_constraints(binder: Binder, table: Table, action: exp.AddConstraint) -> Table:
+    """ALTER TABLE ADD [CONSTRAINT name] CHECK / FOREIGN KEY: the rows already there must meet it."""
+    schema = table.schema
+    pending = PendingConstraints()
+    for item in action.expressions:
+        if not pending.read_item(item):
+            raise SqlError(f"ALTER TABLE ADD: not supported: {item.sql()}")
+    name = _stored_name_of(binder, table)
+    constraints = pending.build(name, schema.names, list(schema.primary_key), existing=schema.constraints)
+    constraints = check_references(constraints, name, schema.names, lambda p: _parent_columns(binder, p))
+    return _rebuild(table, list(schema.columns), schema.primary_key, None, constraints=constraints)
+
+
+def _stored_name_of(binder: Binder, table: Table) -> str:
+    return next((n for n, a in binder.view.root.tables.items() if a == table.value.address), "t")
 
 
 def _add_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
     schema = table.schema
-    column, is_key = column_def(binder, item)
+    pending = PendingConstraints()
+    column, is_key = column_def(binder, item, pending)
     if is_key:
         raise SqlError(f"cannot add primary key column {column.name} to an existing table")
     if schema.has_column(column.name) or any(n.lower() == column.name.lower() for n in schema.names):
@@ -311,7 +369,12 @@ def _add_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
         values = pa.array([column.default] * rows.num_rows, column.type) if column.default is not None \
             else pa.nulls(rows.num_rows, column.type)
         return rows.append_column(column.name, values)
-    new = _rebuild(table, [*schema.columns, column], schema.primary_key, added)
+    names = [*schema.names, column.name]
+    constraints = pending.build(_stored_name_of(binder, table), names, list(schema.primary_key),
+                                existing=schema.constraints)
+    constraints = check_references(constraints, _stored_name_of(binder, table), names,
+                                   lambda p: _parent_columns(binder, p))
+    new = _rebuild(table, [*schema.columns, column], schema.primary_key, added, constraints=constraints)
     if _declares_unique(item):
         new = index_ddl.add_index(new, index_ddl.auto_name(column.name, schema.indexes), [column.name], True)
     return new
@@ -334,7 +397,36 @@ def _drop_columns(table: Table, names: list[str], if_exists: bool) -> Table:
         raise SqlError("cannot drop every column of a table (DROP TABLE does that)")
     if not drop:
         return table
-    return _rebuild(table, kept, schema.primary_key, lambda rows, first: rows.drop_columns(drop))
+    constraints = schema.constraints
+    for name in drop:
+        for check in constraints.checks:
+            if name in _check_columns(check.expression):
+                raise SqlError(f"Check constraint '{check.name}' uses column '{name}', hence column cannot be dropped")
+        try:
+            constraints = constraints.without_column(name)
+        except DlError as exc:
+            raise wrap(exc) from None
+    return _rebuild(table, kept, schema.primary_key, lambda rows, first: rows.drop_columns(drop),
+                    constraints=constraints)
+
+
+def _check_columns(text: str) -> set[str]:
+    import sqlglot
+    return {c.name for c in sqlglot.parse_one(text, read="duckdb").find_all(exp.Column)}
+
+
+def _renamed_constraints(schema: TableSchema, old: str, new: str) -> Any:
+    """The schema's constraints after column `old` became `new` (CHECK texts rewritten too)."""
+    import sqlglot
+    from dataclasses import replace
+    checks = []
+    for check in schema.constraints.checks:
+        tree = sqlglot.parse_one(check.expression, read="duckdb")
+        for column in tree.find_all(exp.Column):
+            if column.name == old:
+                column.replace(exp.column(new, quoted=True))
+        checks.append(replace(check, expression=tree.sql("duckdb")))
+    return replace(schema.constraints.renamed(old, new), checks=tuple(checks))
 
 
 def _alter_column(binder: Binder, table: Table, action: exp.AlterColumn) -> Table:
@@ -366,7 +458,8 @@ def _retype(binder: Binder, table: Table, name: str, kind: exp.DataType) -> Tabl
     arrow = arrow_type(kind)
     column = schema.column(name)
     columns = [Column(name, arrow, c.not_null, c.default) if c.name == name else c for c in schema.columns]
-    new_schema = TableSchema(tuple(columns), schema.primary_key)
+    constraints = schema.constraints.with_declared(name, declared_text(kind))
+    new_schema = TableSchema(tuple(columns), schema.primary_key, constraints=constraints)
     if column.default is not None:
         try:
             pa.array([column.default], arrow)
@@ -377,16 +470,18 @@ def _retype(binder: Binder, table: Table, name: str, kind: exp.DataType) -> Tabl
     def retyped(rows: pa.Table, first: int) -> pa.Table:
         values = coerce(binder, rows.select([name]), new_schema, first_row=first).column(name)
         return rows.set_column(index, name, values)
-    return _rebuild(table, columns, schema.primary_key, retyped)
+    return _rebuild(table, columns, schema.primary_key, retyped, constraints=constraints)
 
 
 def _rebuild(table: Table, columns: list[Column], key: tuple[str, ...], change: Change | None,
-             renamed: dict[str, str] | None = None) -> Table:
+             renamed: dict[str, str] | None = None, constraints: Any = None) -> Table:
     """`table` under the new columns and key, its rows through `change` (leaf by leaf); its
-    indexes follow renamed columns and drop with dropped ones."""
+    indexes follow renamed columns and drop with dropped ones; `constraints` replace the
+    table's when given."""
     try:
         schema = TableSchema(tuple(columns), key,
-                             index_ddl.surviving_indexes(table.schema.indexes, columns, renamed))
+                             index_ddl.surviving_indexes(table.schema.indexes, columns, renamed),
+                             table.schema.constraints if constraints is None else constraints)
         return rewritten(table, schema, change)
     except DlError as exc:
         raise wrap(exc) from None

@@ -31,7 +31,7 @@ import sqlglot
 from dl.core.errors import DuplicateKey
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table, TableValue
-from dl.sql import views
+from dl.sql import auto_increment, views
 from dl.sql.errors import SqlError
 from dl.sql.resolve import Binder
 from dl.sql.system_tables import system_table_name
@@ -143,6 +143,9 @@ def insert(binder: Binder, statement: exp.Insert, replace: bool = False,
     rows = coerce(binder, raw.rename_columns(names), schema)
     if rows.num_rows == 0:
         return None, 0
+    rows, first = auto_increment.fill(table, rows)
+    if first is not None:
+        binder.last_insert_id = first
     mode = _conflict_mode(statement, replace)
     try:
         if schema.is_keyless or mode == "error":
@@ -342,6 +345,9 @@ def update(binder: Binder, statement: exp.Update, mysql_counts: bool = False) ->
     count = _changed_count(before, new) if mysql_counts else raw.num_rows
     if schema.primary_key:
         before = before.select(list(schema.primary_key))
+    if schema.primary_key:  # keys an UPDATE moves: a parent's ON UPDATE actions need old -> new
+        moved = pa.array(table.keys_of(before) != table.keys_of(new))
+        binder.key_moves = (name, before.filter(moved), new.filter(moved))
     try:
         return _apply_update(table, name, before, new), count
     except DuplicateKey as exc:

@@ -48,6 +48,11 @@ def substitute(expression: exp.Expression, view: View, edits: TextEdits | None,
     return expression
 
 
+def replace_call(node: exp.Anonymous, literal: exp.Expr, edits: TextEdits | None, dialect: str) -> None:
+    """Replaces the call `node` by `literal` in the AST and in the user's text (`edits`)."""
+    _replace(node, literal, edits, dialect)
+
+
 def _replace(node: exp.Anonymous, literal: exp.Expr, edits: TextEdits | None, dialect: str) -> None:
     bare = isinstance(node.parent, exp.Select) and node.arg_key == "expressions"
     span = edits.call_span(node) if edits is not None else None

@@ -192,7 +192,7 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     text, as_of = _rewrite_as_of(text, tokens, piece.line - 1)
     if as_of:
         tokens = _tokenize(text, dialect, piece.line - 1)
-    expression = _parse_tokens(text, tokens, dialect, piece.line - 1)
+    expression = _parse_ddl(text, tokens, dialect, piece.line - 1, words[0])
     if clauses and isinstance(expression, exp.Create) and isinstance(expression.this, exp.Schema):
         items = expression.this.expressions
         for clause in clauses:  # back in their places, in order
@@ -232,6 +232,59 @@ def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind
     name = str(expression.this).upper() if isinstance(expression, exp.Command) else type(expression).__name__.upper()
     raise SqlError(f"unsupported statement ({name}); dl runs queries, INSERT/UPDATE/DELETE, "
                    "CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
+
+
+def _parse_ddl(text: str, tokens: list[Token], dialect: str, line_offset: int, verb: str) -> exp.Expression:
+    """`_parse_tokens`, with one retry for CREATE/ALTER TABLE in the default dialect: column
+    types and constraints DuckDB's grammar lacks (MySQL's SET(...), YEAR, UNSIGNED, ON UPDATE
+    actions...) are read by MySQL's grammar with double-quoted identifiers, so Dolt users'
+    schemas, and the CREATE TABLE statements `dl schema show` prints, run as written."""
+    try:
+        parsed = _parse_tokens(text, tokens, dialect, line_offset)
+        misread = _misread_items(parsed) or (isinstance(parsed, exp.Command) and verb in ("CREATE", "ALTER"))
+        if not (dialect == "duckdb" and misread):
+            return parsed
+    except SqlError:
+        if dialect != "duckdb" or verb not in ("CREATE", "ALTER"):
+            raise
+    try:
+        retried = sqlglot.parse_one(text, read=_mysql_ddl())
+    except (ParseError, TokenError):
+        retried = None
+    if not isinstance(retried, (exp.Create, exp.Alter)):
+        return _parse_tokens(text, tokens, dialect, line_offset)  # DuckDB's reading, or its error
+    return retried
+
+
+def _misread_items(parsed: exp.Expression) -> bool:
+    """A CREATE TABLE whose column list DuckDB's grammar misread (MySQL's `INDEX (a)`, `KEY idx
+    (a)` as a call or a column, YEAR as a user type): MySQL's grammar reads it as declared."""
+    schema = parsed.this if isinstance(parsed, exp.Create) else None
+    return isinstance(schema, exp.Schema) and any(
+        isinstance(item, exp.Anonymous) or (isinstance(item, exp.ColumnDef) and (
+            item.name.upper() in ("INDEX", "KEY") or _user_defined(item.args.get("kind"))))
+        for item in schema.expressions)
+
+
+def _user_defined(kind: exp.Expression | None) -> bool:
+    """A type DuckDB's grammar does not know (MySQL's YEAR reads as a user-defined type)."""
+    return isinstance(kind, exp.DataType) and kind.this == exp.DataType.Type.USERDEFINED
+
+
+def _mysql_ddl() -> type:
+    global _MYSQL_DDL
+    if _MYSQL_DDL is None:
+        from sqlglot.dialects.mysql import MySQL
+
+        class MySqlDdl(MySQL):  # type: ignore[misc]
+            class Tokenizer(MySQL.Tokenizer):  # type: ignore[misc]
+                IDENTIFIERS = ["`", '"']
+                QUOTES = ["'"]
+        _MYSQL_DDL = MySqlDdl
+    return _MYSQL_DDL
+
+
+_MYSQL_DDL: type | None = None
 
 
 def _parse_text(text: str, dialect: str, line_offset: int) -> exp.Expression:

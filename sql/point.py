@@ -235,6 +235,8 @@ def _delete(table: Table, statement: PointStatement) -> tuple[Table | None, int]
 
 def _insert(table: Table, statement: PointStatement, mysql_counts: bool) -> tuple[Table | None, int]:
     schema = table.schema
+    if schema.constraints.auto_increment is not None:
+        raise NotPoint  # values to generate: `sql.auto_increment` on the general path
     names = list(schema.names) if statement.columns is None else [_column(schema, c) for c in statement.columns]
     if len(set(names)) != len(names) or any(len(row) != len(names) for row in statement.rows):
         raise NotPoint

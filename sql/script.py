@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 from dl.core.tables.indexes import IndexDef
+from dl.core.tables.constraints import ReferentialAction, TableConstraints
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.versioning.diff import TableChange, TableDiff
 from dl.sql.types import display_type
@@ -53,12 +54,15 @@ def literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _column_definition(column: Column) -> str:
-    text = f"{quote_identifier(column.name)} {display_type(column.type)}"
+def _column_definition(column: Column, constraints: TableConstraints) -> str:
+    kind = constraints.declared_type(column.name) or display_type(column.type)
+    text = f"{quote_identifier(column.name)} {kind}"
     if column.not_null:
         text += " NOT NULL"
     if column.default is not None:
         text += f" DEFAULT {literal(column.default)}"
+    if constraints.auto_increment == column.name:
+        text += " AUTO_INCREMENT"
     return text
 
 
@@ -91,14 +95,34 @@ def schema_diff_lines(name: str, old: TableSchema | None, new: TableSchema | Non
         out += [f"- {line}" for line in before[i1:i2]]
         out += [f"+ {line}" for line in after[j1:j2]]
     return out
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(quote_identifier(n) for n in names)
+
+
+def constraint_lines(constraints: TableConstraints) -> list[str]:
+    """The table's FOREIGN KEY and CHECK constraints as CREATE TABLE lines (MySQL's order)."""
+    lines = []
+    for fk in constraints.foreign_keys:
+        line = (f"CONSTRAINT {quote_identifier(fk.name)} FOREIGN KEY ({_names(fk.columns)}) "
+                f"REFERENCES {quote_identifier(fk.parent)} ({_names(fk.parent_columns)})")
+        if fk.on_delete is not ReferentialAction.RESTRICT:
+            line += f" ON DELETE {fk.on_delete.value}"
+        if fk.on_update is not ReferentialAction.RESTRICT:
+            line += f" ON UPDATE {fk.on_update.value}"
+        lines.append(line)
+    for check in constraints.checks:
+        lines.append(f"CONSTRAINT {quote_identifier(check.name)} CHECK ({check.expression})")
+    return lines
 
 
 def create_table(name: str, schema: TableSchema) -> str:
-    """The CREATE TABLE statement for `schema` (one column per line, as Dolt prints it)."""
-    lines = [f"  {_column_definition(c)}" for c in schema.columns]
+    """The CREATE TABLE statement for `schema` (one column per line, as Dolt prints it), with the
+    declared MySQL types, AUTO_INCREMENT and the constraints."""
+    lines = [f"  {_column_definition(c, schema.constraints)}" for c in schema.columns]
     if schema.primary_key:
         lines.append(f"  PRIMARY KEY ({', '.join(quote_identifier(k) for k in schema.primary_key)})")
     lines += [f"  {index_definition(i)}" for i in schema.indexes]
+    lines += [f"  {line}" for line in constraint_lines(schema.constraints)]
     return f"CREATE TABLE {quote_identifier(name)} (\n" + ",\n".join(lines) + "\n);"
 
 
@@ -155,7 +179,7 @@ def _alter_statements(table: str, old: TableSchema, new: TableSchema) -> list[st
     for column in new.columns:
         name = quote_identifier(column.name)
         if not old.has_column(column.name):
-            out.append(f"ALTER TABLE {table} ADD COLUMN {_column_definition(column)};")
+            out.append(f"ALTER TABLE {table} ADD COLUMN {_column_definition(column, new.constraints)};")
             continue
         prior = old.column(column.name)
         if prior.type != column.type:

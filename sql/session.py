@@ -21,6 +21,7 @@ needs it, so a session that runs only point statements never opens one.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -43,10 +44,12 @@ from dl.sql import (
     dml,
     engine,
     functions,
+    check_eval,
     index_ddl,
     index_tables,
     point,
     procedures,
+    referential,
     view_ddl,
     views,
 )
@@ -106,6 +109,9 @@ class Session:
         self._tx: Transaction | None = None
         self._cache = ScanCache()
         self._stream: RowStream | None = None  # the open result of execute(..., stream=True)
+        self.foreign_key_checks = True  # MySQL's session variable FOREIGN_KEY_CHECKS
+        self.last_insert_id = 0  # the first AUTO_INCREMENT value of the last INSERT that made one
+        check_eval.install()
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -143,6 +149,11 @@ class Session:
                 return
         for piece in split_script(text, self.dialect):
             self._close_stream()
+            setting = _foreign_key_checks_setting(piece.text)
+            if setting is not None:
+                self.foreign_key_checks = setting
+                yield Result(piece.text, ResultKind.OK, message="set")
+                continue
             try:
                 statement = parse_statement(piece, self.dialect)
             except RecursionError:  # 5,000 nested parentheses: one line, not a traceback
@@ -217,6 +228,9 @@ class Session:
             return Result(statement.text, ResultKind.ROWS, table=self._describe(statement.target or ""))
         if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression) is not None:
             return self._delete_conflicts(statement)
+        if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression,
+                                                              conflicts.VIOLATIONS_PREFIX) is not None:
+            return self._delete_conflicts(statement, conflicts.delete_violations)
         return self._write(statement)
 
     def _transaction_control(self, word: str, text: str) -> Result:
@@ -254,7 +268,10 @@ class Session:
                                                       mysql_counts)
             except UniqueViolation as exc:  # core tables do not know their names
                 raise exc.in_table(statement.table) from None
-            return root if table is None else root.with_table(name, _put_table(store, table))
+            if table is None:
+                return root
+            after = root.with_table(name, _put_table(store, table))
+            return referential.enforce(store, root, after, lambda t: _put_table(store, t), self.foreign_key_checks)
 
         self._change_working(change)
         return counted[0]
@@ -288,7 +305,16 @@ class Session:
         edits = TextEdits(statement.source) if self.dialect == "duckdb" and statement.source else None
         if edits is not None and not statement.prefix:
             label_projections(expression, statement.source, self.dialect, edits, statement.as_of)
-        return expression, edits
+        return self._last_insert_id(expression, edits), edits
+
+    def _last_insert_id(self, expression: exp.Expression | None, edits: TextEdits | None) -> exp.Expression | None:
+        """MySQL's LAST_INSERT_ID() replaced by the session's value (in the AST and `edits`)."""
+        if expression is None:
+            return None
+        for node in list(expression.find_all(exp.Anonymous)):
+            if node.name.lower() == "last_insert_id" and not node.expressions:
+                functions.replace_call(node, exp.convert(self.last_insert_id), edits, self.dialect)
+        return expression
 
     def _select(self, statement: Statement) -> pa.Table:
         expression, edits = self._prepare(statement)
@@ -341,9 +367,12 @@ class Session:
             rows = [(f.name, display_type(f.type), "YES", "", None, "") for f in fields]
         else:
             schema = view.table(name).schema
-            rows = [(c.name, display_type(c.type), "NO" if c.not_null or c.name in schema.primary_key else "YES",
+            rules = schema.constraints
+            rows = [(c.name, rules.declared_type(c.name) or display_type(c.type),
+                     "NO" if c.not_null or c.name in schema.primary_key else "YES",
                      "PRI" if c.name in schema.primary_key else "",
-                     None if c.default is None else str(c.default), "") for c in schema.columns]
+                     None if c.default is None else str(c.default),
+                     "auto_increment" if rules.auto_increment == c.name else "") for c in schema.columns]
         names = ["Field", "Type", "Null", "Key", "Default", "Extra"]
         return pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
 
@@ -355,21 +384,30 @@ class Session:
         def change(root: RootValue, store: ChunkStore, ws: WorkingSet, branch: str) -> RootValue:
             view = View(self.repo, store, branch, ws, root)
             with self._binder(view, statement) as binder:  # a fresh AST per attempt: binding edits it
-                new_root, counted[0] = _apply_statement(binder, statement, _copy(statement.expression), store)
-            return new_root
+                expression = self._last_insert_id(_copy(statement.expression), None)
+                binder.foreign_key_checks = self.foreign_key_checks
+                new_root, counted[0] = _apply_statement(binder, statement, expression, store)
+                moves, generated = binder.key_moves, binder.last_insert_id
+            if generated is not None:
+                self.last_insert_id = generated
+            if new_root == root:
+                return root
+            return referential.enforce(store, root, new_root, lambda t: _put_table(store, t),
+                                       self.foreign_key_checks, moves)
 
         self._change_working(change)
         if statement.kind in (Kind.INSERT, Kind.UPDATE, Kind.DELETE):
             return Result(statement.text, ResultKind.COUNT, rows_affected=counted[0])
         return Result(statement.text, ResultKind.OK, message=statement.kind.value)
 
-    def _delete_conflicts(self, statement: Statement) -> Result:
+    def _delete_conflicts(self, statement: Statement,
+                          delete: Callable[[Binder, exp.Delete], int] = conflicts.delete_conflicts) -> Result:
         """DELETE FROM dolt_conflicts_<t>: resolves conflicts in the merge state (`sql.conflicts`);
         like a procedure, it first lands an open transaction."""
         reopen = self._land_transaction()
         view = self._view()
         with self._binder(view, statement) as binder:
-            count = conflicts.delete_conflicts(binder, statement.expression.copy())  # type: ignore[union-attr,arg-type]
+            count = delete(binder, statement.expression.copy())  # type: ignore[union-attr,arg-type]
         if reopen:
             self._begin(statement.text)
         return Result(statement.text, ResultKind.COUNT, rows_affected=count)
@@ -462,6 +500,14 @@ def _run_dml(binder: Binder, statement: Statement, expression: exp.Expression | 
     if isinstance(expression, exp.Update):
         return dml.update(binder, expression, statement.dialect == "mysql")
     return dml.delete(binder, expression)  # type: ignore[arg-type]
+_FK_SETTING = re.compile(r"^\s*SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?foreign_key_checks\s*(?:=|:=)\s*"
+                         r"'?(0|1|ON|OFF|TRUE|FALSE)'?\s*;?\s*$", re.IGNORECASE)
+
+
+def _foreign_key_checks_setting(text: str) -> bool | None:
+    """`SET [SESSION|@@SESSION.]FOREIGN_KEY_CHECKS = 0|1`: the new value; None for other text."""
+    match = _FK_SETTING.match(text)
+    return None if match is None else match.group(1).upper() in ("1", "ON", "TRUE")
 
 
 def _put_table(store: ChunkStore, table: Table) -> Address:

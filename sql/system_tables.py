@@ -139,6 +139,7 @@ def dolt_status(view: View) -> pa.Table:
     rows = [(name, True, _STATUS_WORDS[change]) for name, change in staged.changed_tables(head).items()]
     rows += [(name, False, _STATUS_WORDS[change]) for name, change in view.root.changed_tables(staged).items()]
     rows += [(name, False, "conflict") for name in (view.ws.merge or {}).get("conflicts", [])]
+    rows += [(name, False, "constraint violation") for name in (view.ws.merge or {}).get("violations", [])]
     return pa.table({"table_name": pa.array([r[0] for r in rows], pa.string()),
                      "staged": pa.array([r[1] for r in rows], pa.bool_()),
                      "status": pa.array([r[2] for r in rows], pa.string())})
@@ -197,6 +198,28 @@ def dolt_blame_table(view: View, name: str, hints: dict[str, str]) -> pa.Table:
     return rows.set_column(index, pa.field("commit_date", TS), rows.column(index).cast(TS))
 
 
+def dolt_constraint_violations_table(view: View, name: str, hints: dict[str, str]) -> pa.Table:
+    """Dolt's dolt_constraint_violations_<t>: rows a merge left breaking a constraint."""
+    from dl.core.versioning.merge_violations import violation_schema, violations_of
+    stored = view.table_name(name) or name
+    found = violations_of(view.repo, stored, view.ws)
+    if stored in found:
+        return found[stored]
+    table = table_at(view, view.root, name)
+    if table is None:
+        raise SqlError(f"table not found: {name}")
+    return violation_schema(table.schema).arrow.empty_table()
+
+
+def dolt_constraint_violations(view: View) -> pa.Table:
+    """Dolt's dolt_constraint_violations: (table, num_violations) per table with violations."""
+    from dl.core.versioning.merge_violations import violations_of
+    found = violations_of(view.repo, None, view.ws)
+    names = sorted(found)
+    return pa.table({"table": pa.array(names, pa.string()),
+                     "num_violations": pa.array([found[n].num_rows for n in names], pa.uint64())})
+
+
 def dolt_conflicts(view: View) -> pa.Table:
     from dl.core.versioning.merge_commits import conflicts_of
     found = conflicts_of(view.repo)
@@ -209,6 +232,7 @@ _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_log": dolt_log, "dolt_commits": dolt_commits, "dolt_commit_ancestors": dolt_commit_ancestors,
     "dolt_branches": dolt_branches, "dolt_tags": dolt_tags, "dolt_status": dolt_status,
     "dolt_diff": diff_tables.dolt_diff_commits, "dolt_conflicts": dolt_conflicts,
+    "dolt_constraint_violations": dolt_constraint_violations,
     "dolt_schemas": views.schemas_rows, "dolt_remotes": remote_tables.dolt_remotes,
     "dolt_remote_branches": remote_tables.dolt_remote_branches,
 }
@@ -216,6 +240,7 @@ _PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table]] = {
     "dolt_diff_": diff_tables.dolt_diff_table, "dolt_commit_diff_": diff_tables.dolt_commit_diff_table,
     "dolt_history_": dolt_history_table,
     "dolt_conflicts_": dolt_conflicts_table, "dolt_blame_": dolt_blame_table,
+    "dolt_constraint_violations_": dolt_constraint_violations_table,
 }
 _FUNCTIONS: dict[str, Callable[[View, list[str]], pa.Table]] = {
     "dolt_diff": diff_tables.dolt_diff_function, "dolt_log": log_function.dolt_log_function,

@@ -8,7 +8,9 @@ users come from mean them, not DuckDB's narrower reading:
   keep their widths; unsigned types map to unsigned Arrow types.
 - `REAL`, `FLOAT` and `DOUBLE` are float64 (SQLite's REAL and MySQL's REAL are 8 bytes; a
   float32 `99.9` would read back as 99.90000153).
-- `TEXT`, `VARCHAR(n)`, `CHAR(n)`, `JSON`, `UUID` are strings (lengths are not enforced),
+- `TEXT`, `VARCHAR(n)`, `CHAR(n)`, `JSON`, `UUID`, `ENUM(...)`, `SET(...)` are strings; `YEAR`
+  int16, `BIT(n)` (n > 1) uint64. MySQL's value rules for these (lengths, members, ranges,
+  JSON validity) are kept as the declared text (`declared_text`) and enforced by core,
   `BLOB`/`BYTEA`/`VARBINARY` binary, `DECIMAL(p,s)` decimal128, `DATE` date32, `TIME`
   time64[us], `TIMESTAMP`/`DATETIME` timestamp[us], `TIMESTAMPTZ` timestamp[us, UTC].
 
@@ -44,8 +46,58 @@ _SIMPLE: dict[Any, pa.DataType] = {
 }
 
 
+_DECLARED_NAMES: dict[Any, str] = {
+    T.YEAR: "year", T.JSON: "json", T.MEDIUMINT: "mediumint", T.UMEDIUMINT: "mediumint unsigned",
+    T.UTINYINT: "tinyint unsigned", T.USMALLINT: "smallint unsigned", T.UINT: "int unsigned",
+    T.UBIGINT: "bigint unsigned",
+}
+
+
+def _params(kind: exp.DataType) -> list[int]:
+    return [int(p.this.this if isinstance(p.this, exp.Literal) else p.name)
+            for p in kind.expressions if isinstance(p, exp.DataTypeParam)]
+
+
+def declared_text(kind: exp.DataType) -> str | None:
+    """The MySQL type text a column keeps beside its Arrow type when the Arrow type alone does
+    not say which values it may hold (`core.tables.column_rules` enforces them) or how MySQL
+    names it: ENUM/SET members, YEAR, JSON, MEDIUMINT, unsigned widths, VARCHAR(n)/CHAR(n),
+    BIT(n), DATETIME(n)/TIMESTAMP(n)."""
+    if kind.this in (T.ENUM, T.SET):
+        values = ",".join("'" + str(v.this).replace("'", "''") + "'" for v in kind.expressions)
+        return f"{kind.this.name.lower()}({values})"
+    if kind.this in _DECLARED_NAMES:
+        return _DECLARED_NAMES[kind.this]
+    params = _params(kind)
+    if kind.this in (T.VARCHAR, T.CHAR, T.NVARCHAR, T.NCHAR) and params:
+        return f"{'char' if kind.this in (T.CHAR, T.NCHAR) else 'varchar'}({params[0]})"
+    if kind.this == T.BIT and params and params[0] > 1:
+        return f"bit({params[0]})"
+    if kind.this in (T.DATETIME, T.TIMESTAMP, T.TIMESTAMPTZ) and params:
+        if not 0 <= params[0] <= 6:
+            raise SqlError(f"Too-big precision {params[0]} specified for '{kind.sql()}'. Maximum is 6.")
+        return f"{'datetime' if kind.this == T.DATETIME else 'timestamp'}({params[0]})"
+    return None
+
+
 def arrow_type(kind: exp.DataType) -> pa.DataType:
     """The Arrow type a column declared as `kind` (parsed by sqlglot) gets."""
+    if kind.this in (T.ENUM, T.SET):
+        if not kind.expressions:
+            raise SqlError(f"{kind.this.name} needs its values, e.g. {kind.this.name}('a', 'b')")
+        return pa.string()
+    if kind.this == T.YEAR:
+        return pa.int16()
+    if kind.this == T.STRUCT and kind.expressions:
+        return pa.struct([pa.field(f.name, arrow_type(f.args["kind"])) for f in kind.expressions])
+    if kind.this in (T.ARRAY, T.LIST) and len(kind.expressions) == 1:
+        return pa.list_(arrow_type(kind.expressions[0]))
+    if kind.this == T.MAP and len(kind.expressions) == 2:
+        return pa.map_(arrow_type(kind.expressions[0]), arrow_type(kind.expressions[1]))
+    if kind.this == T.BIT and _params(kind) and _params(kind)[0] > 1:
+        if _params(kind)[0] > 64:
+            raise SqlError(f"Invalid size for column: BIT({_params(kind)[0]}) (the maximum is 64)")
+        return pa.uint64()
     simple = _SIMPLE.get(kind.this)
     if simple is not None:
         return simple
@@ -70,6 +122,13 @@ def duckdb_type(kind: pa.DataType) -> str:
                                               "us": "TIMESTAMP", "ns": "TIMESTAMP_NS"}[kind.unit]
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):
         return duckdb_type(kind.value_type) + "[]"
+    if pa.types.is_fixed_size_list(kind):
+        return f"{duckdb_type(kind.value_type)}[{kind.list_size}]"
+    if pa.types.is_struct(kind):
+        fields = ", ".join(f'"{f.name.replace(chr(34), chr(34) * 2)}" {duckdb_type(f.type)}' for f in kind)
+        return f"STRUCT({fields})"
+    if pa.types.is_map(kind):
+        return f"MAP({duckdb_type(kind.key_type)}, {duckdb_type(kind.item_type)})"
     name = _DUCK.get(kind)
     if name is None:
         raise SqlError(f"no SQL type for Arrow type {kind}")

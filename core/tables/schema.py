@@ -17,6 +17,7 @@ from dl.core.errors import DlError, IntegrityError, SchemaError
 from dl.core.names import check_name
 from dl.core.prolly.layout import RowLayout
 from dl.core.tables.indexes import IndexDef, index_layout
+from dl.core.tables.constraints import TableConstraints
 
 ROW_HASH = "__dl_row_hash"
 ROW_COUNT = "__dl_count"
@@ -43,6 +44,7 @@ class TableSchema:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
     indexes: tuple[IndexDef, ...] = ()  # secondary indexes (core.tables.indexes), by name order
+    constraints: TableConstraints = TableConstraints()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -60,6 +62,8 @@ class TableSchema:
                 raise SchemaError(f"primary key column {key!r} is not a column")
         if len(set(self.primary_key)) != len(self.primary_key):
             raise SchemaError("a primary key names a column twice")
+        if not self.constraints.empty:
+            self.constraints.validate(names)
         self._check_indexes()
 
     def _check_indexes(self) -> None:
@@ -133,18 +137,23 @@ class TableSchema:
 
     def index_layout(self, index: IndexDef) -> RowLayout:
         return index_layout(index, self.layout)
+    def with_constraints(self, constraints: TableConstraints) -> "TableSchema":
+        return replace(self, constraints=constraints)
 
     # --- canonical encoding ----------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
         arrow = pa.schema([pa.field(c.name, c.type) for c in self.columns])
-        return {
+        value = {
             "arrow": arrow.serialize().to_pybytes().hex(),
             "not_null": [c.name for c in self.columns if c.not_null],
             "defaults": {c.name: c.default for c in self.columns if c.default is not None},
             "primary_key": list(self.primary_key),
             **({"indexes": [i.to_json() for i in self.indexes]} if self.indexes else {}),
         }
+        if not self.constraints.empty:  # only then: schemas without constraints keep their bytes
+            value["constraints"] = self.constraints.to_json()
+        return value
 
     @staticmethod
     def from_json(value: Any, where: str = "?") -> "TableSchema":
@@ -154,7 +163,8 @@ class TableSchema:
             defaults = dict(value["defaults"])
             columns = tuple(Column(f.name, f.type, f.name in not_null, defaults.get(f.name)) for f in arrow)
             indexes = tuple(IndexDef.from_json(i) for i in value.get("indexes", ()))
-            return TableSchema(columns, tuple(value["primary_key"]), indexes)
+            return TableSchema(columns, tuple(value["primary_key"]), indexes,
+                               TableConstraints.from_json(value.get("constraints")))
         except (KeyError, TypeError, ValueError, AttributeError, OSError, pa.ArrowException,
                 SchemaError, DlError) as exc:  # what hostile bytes raise (Arrow: OSError)
             raise IntegrityError(f"chunk {where}: malformed table schema ({exc})", where) from None

@@ -24,6 +24,7 @@ from dl.core.prolly.builder import build_tree
 from dl.core.prolly.edit import apply_edits
 from dl.core.prolly.tree import ProllyTree
 from dl.core.store.base import ChunkStore
+from dl.core.tables.column_rules import apply_rule
 from dl.core.tables.encoding import encode_keys
 from dl.core.tables.index_upkeep import rebuilt_index_roots, updated_index_roots
 from dl.core.tables.schema import ROW_COUNT, ROW_HASH, ROW_HASH_TYPE, TableSchema
@@ -198,10 +199,13 @@ class Table:
         if unknown:
             raise SchemaError(f"unknown column {unknown[0]!r} (columns: {', '.join(self.schema.names)})")
         keys = set(self.schema.primary_key)
+        declared = dict(self.schema.constraints.declared_types)
         columns = []
         for column in self.schema.columns:
             if column.name in given:
                 values = _cast(rows.column(given[column.name]), column.type, column.name)
+                if column.name in declared:
+                    values = apply_rule(declared[column.name], column.name, values)
             else:
                 values = pa.array([column.default] * rows.num_rows, type=column.type) \
                     if column.default is not None else pa.nulls(rows.num_rows, column.type)

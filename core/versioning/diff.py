@@ -274,6 +274,7 @@ def schema_changes(old: TableSchema | None, new: TableSchema | None) -> list[str
     if old.primary_key != new.primary_key:
         out.append(f"primary key ({', '.join(old.primary_key)}) -> ({', '.join(new.primary_key)})")
     out += index_changes(old, new)
+    out += _constraint_changes(old, new)
     if not out and old.names != new.names:
         out.append("reordered columns")
     return out
@@ -290,4 +291,25 @@ def index_changes(old: TableSchema, new: TableSchema) -> list[str]:
             out.append(f"added {shown}")
         elif before[name] != index:
             out.append(f"changed {shown}")
+    return out
+
+
+def _constraint_changes(old: TableSchema, new: TableSchema) -> list[str]:
+    """Constraints and declared MySQL types added, dropped or changed (by name)."""
+    before, after = old.constraints, new.constraints
+    if before == after:
+        return []
+    out = []
+    for kind, mine, theirs in (("check", before.checks, after.checks),
+                               ("foreign key", before.foreign_keys, after.foreign_keys)):
+        was, now = {c.name: c for c in mine}, {c.name: c for c in theirs}
+        out += [f"added {kind} {n}" for n in now if n not in was]
+        out += [f"dropped {kind} {n}" for n in was if n not in now]
+        out += [f"changed {kind} {n}" for n in now if n in was and was[n] != now[n]]
+    declared_before, declared_after = dict(before.declared_types), dict(after.declared_types)
+    for name in new.names:
+        if old.has_column(name) and declared_before.get(name) != declared_after.get(name):
+            out.append(f"changed column {name} declared type {declared_before.get(name)} -> {declared_after.get(name)}")
+    if before.auto_increment != after.auto_increment:
+        out.append(f"AUTO_INCREMENT {before.auto_increment} -> {after.auto_increment}")
     return out

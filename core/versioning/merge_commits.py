@@ -22,6 +22,8 @@ from dl.core.store.buffered import BufferedStore
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.commit import Commit, merge_bases
+from dl.core.versioning.constraint_check import find_violations
+from dl.core.versioning.merge_violations import violations_root
 from dl.core.versioning.refs import branch_ref
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.three_way_merge import (
@@ -50,6 +52,7 @@ class MergeResult:
     commit: Address | None = None
     conflicts: dict[str, int] = field(default_factory=dict)  # table -> conflicting rows
     tables: list[str] = field(default_factory=list)
+    violations: dict[str, int] = field(default_factory=dict)  # table -> rows breaking a constraint
 
 
 def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = False,
@@ -207,21 +210,31 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
             source: Address, message: str, author: Author | None, squash: bool, kind: str) -> MergeResult:
     working, staged = _overlay(repo, ws, outcome.root, dirty)
     counts = {name: len(c) for name, c in outcome.conflicts.items()}
-    if outcome.conflicts:
+    head_root = repo.load_root(repo.load_commit(ours).root)
+    violations = find_violations(buffer, head_root, outcome.root)
+    if outcome.conflicts or violations:
         conflicts_root = _conflicts_root(buffer, outcome.conflicts, source)
-        head_root = repo.load_root(repo.load_commit(ours).root)
         for name in outcome.conflicts:
             staged = staged.with_table(name, head_root.tables.get(name))
         state = {"kind": kind, "pre_merge_root": ws.working.hex, "pre_merge_staged_root": ws.staged.hex,
                  "conflicts_root": repo.put_root(buffer, conflicts_root).hex,
                  "conflicts": sorted(outcome.conflicts), "message": message}
+        found: dict[str, int] = {}
+        if violations:
+            def schema_of(name: str) -> TableSchema:
+                return repo.table_in(outcome.root, name, buffer).schema
+            root = violations_root(buffer, schema_of, violations, source)
+            state["violations_root"] = repo.put_root(buffer, root).hex
+            state["violations"] = sorted(root.tables)
+            for violation in violations:
+                found[violation.table] = found.get(violation.table, 0) + violation.rows.num_rows
         if parent is not None and not squash:
             state["their_commit"] = parent.hex
         if kind == "cherry-pick" and author is not None:  # for `cherry-pick --continue`
             state["author"], state["email"] = author.name, author.email
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged), state)
         _land(repo, buffer, branch, ws_address, new_ws, [])
-        return MergeResult(MergeKind.CONFLICTS, None, counts, outcome.tables_changed)
+        return MergeResult(MergeKind.CONFLICTS, None, counts, outcome.tables_changed, found)
     if squash:
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
         _land(repo, buffer, branch, ws_address, new_ws, [])

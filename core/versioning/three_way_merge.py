@@ -23,10 +23,11 @@ from enum import Enum
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import DlError, UniqueViolation
+from dl.core.errors import DlError, SchemaError, UniqueViolation
 from dl.core.hashing import Address, address_of
 from dl.core.prolly.diff import TreeDiff, cells_differ, iter_diff, iter_diff_covering
 from dl.core.store.base import ChunkStore
+from dl.core.tables.constraints import merge_constraints
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table, TableValue
@@ -172,7 +173,12 @@ def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs
                                  "dropped on ours and changed on theirs")
     kept = {c.name for c in columns}
     indexes = [i for i in _merge_indexes(name, base, ours, theirs) if all(c in kept for c in i.columns)]
-    return TableSchema(tuple(columns), ours.primary_key, tuple(indexes))
+    try:
+        constraints = merge_constraints(base.constraints if base else None, ours.constraints,
+                                        theirs.constraints, [c.name for c in columns])
+    except SchemaError as exc:
+        raise SchemaConflict(f"{exc} (table {name})") from None
+    return TableSchema(tuple(columns), ours.primary_key, tuple(indexes), constraints)
 
 
 def _merge_indexes(name: str, base: TableSchema | None, ours: TableSchema,

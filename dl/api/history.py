@@ -34,17 +34,20 @@ class MergeOutcome:
     kind: "up to date", "fast-forward", "merged", "squashed" or "conflicts";
     commit: the hash of the commit it made or moved to (None if it made none);
     tables: the tables it changed; conflicts: one row per table with conflicts
-    (`table`, `num_conflicts`), empty when it merged cleanly."""
+    (`table`, `num_conflicts`), empty when it merged cleanly; violations: one row per table
+    whose merged rows break a FOREIGN KEY or CHECK (`table`, `num_violations`), as
+    dolt_constraint_violations lists them."""
 
     kind: str
     commit: str | None
     tables: list[str]
     conflicts: pa.Table
+    violations: pa.Table | None = None
 
     @property
     def ok(self) -> bool:
         """True when there is nothing left to resolve."""
-        return bool(self.conflicts.num_rows == 0)
+        return bool(self.conflicts.num_rows == 0 and (self.violations is None or self.violations.num_rows == 0))
 
 
 def log_table(repo: Repository, rev: str, limit: int | None) -> pa.Table:
@@ -74,5 +77,8 @@ def merge_outcome(result: MergeResult) -> MergeOutcome:
     names = sorted(result.conflicts)
     conflicts = pa.table({"table": pa.array(names, pa.string()),
                           "num_conflicts": pa.array([result.conflicts[n] for n in names], pa.uint64())})
+    found = sorted(result.violations)
+    violations = pa.table({"table": pa.array(found, pa.string()),
+                           "num_violations": pa.array([result.violations[n] for n in found], pa.uint64())})
     return MergeOutcome(result.kind.value, result.commit.hex if result.commit else None,
-                        list(result.tables), conflicts)
+                        list(result.tables), conflicts, violations)

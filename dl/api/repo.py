@@ -157,6 +157,8 @@ class Repo:
 
     def __init__(self, core: Repository) -> None:
         self.core = core  # the plumbing (dl.core.repo.Repository), for what the porcelain lacks
+        from dl.sql import check_eval
+        check_eval.install()  # merges and imports evaluate CHECK constraints through the SQL layer
         self._thread = threading.get_ident()
         self._session: Session | None = None
         self._closed = False

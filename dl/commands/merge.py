@@ -47,10 +47,10 @@ def merge(ctx: typer.Context,
         typer.echo("Squash commit -- not updating HEAD")
     elif result.kind == "merged":
         typer.echo(f"Merge made: {result.commit or ''}")
-    _report_conflicts(result.conflicts)
+    _report_conflicts(result.conflicts, result.violations)
 
 
-def _report_conflicts(table_counts: Any) -> None:
+def _report_conflicts(table_counts: Any, violations: Any = None) -> None:
     """Dolt's conflict lines (from the API outcome's Arrow `table`, `num_conflicts` rows, or the
     core's table -> count mapping, as `dl pull` has it); exit code 1, as git and Dolt exit
     after a conflicted merge."""
@@ -59,6 +59,13 @@ def _report_conflicts(table_counts: Any) -> None:
     else:
         conflicts = dict(zip(table_counts.column("table").to_pylist(),
                              table_counts.column("num_conflicts").to_pylist()))
+    broken = {} if violations is None else dict(zip(violations.column("table").to_pylist(),
+                                                      violations.column("num_violations").to_pylist()))
+    for table in sorted(broken):
+        typer.echo(f"CONSTRAINT VIOLATION (content): Merge created constraint violation in {table}")
+    if broken and not conflicts:
+        typer.echo("Automatic merge failed; Fix constraint violations and then commit the result.")
+        raise typer.Exit(1)
     if not conflicts:
         return
     for table, n in sorted(conflicts.items()):
@@ -108,7 +115,7 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
     result = repo.cherry_pick(revision)
     if result.commit:
         typer.echo(f"Cherry-picked as {result.commit}")
-    _report_conflicts(result.conflicts)
+    _report_conflicts(result.conflicts, result.violations)
 
 
 def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="Commits to undo.")) -> None:
@@ -119,7 +126,7 @@ def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="
     result = open_api(ctx).revert(*revisions)
     if result.commit:
         typer.echo(f"Reverted {', '.join(revisions)} as {result.commit}")
-    _report_conflicts(result.conflicts)
+    _report_conflicts(result.conflicts, result.violations)
 
 
 @conflicts_app.command("cat")

@@ -1,0 +1,124 @@
+"""Constraints at the command line, as a Dolt user meets them: a merge that breaks a foreign
+key or CHECK records Dolt's constraint violations, blocks the commit until their rows are
+deleted, and `dl status` lists them; cherry-pick the same; imports refuse violations with one
+line and write nothing; `dl schema show` prints declared MySQL types and constraints back,
+and that text runs again."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_helpers import Dl
+
+PARENT_CHILD = ("CREATE TABLE parent (pk BIGINT PRIMARY KEY, v1 BIGINT, INDEX(v1));"
+                "CREATE TABLE child (pk BIGINT PRIMARY KEY, v1 BIGINT, "
+                "CONSTRAINT fk_name FOREIGN KEY (v1) REFERENCES parent (v1));"
+                "INSERT INTO parent VALUES (10, 1), (20, 2); INSERT INTO child VALUES (1, 1);")
+
+FK_INFO = ('"{""Index"": ""fk_name"", ""Table"": ""child"", ""Columns"": [""v1""], ""OnDelete"": '
+           '""RESTRICT"", ""OnUpdate"": ""RESTRICT"", ""ForeignKey"": ""fk_name"", ""ReferencedIndex"": '
+           '""v1"", ""ReferencedTable"": ""parent"", ""ReferencedColumns"": [""v1""]}"')
+
+
+def _diverge(dl: Dl) -> None:
+    """Dolt's "main parent remove, other child add, restrict" history."""
+    dl.ok("sql", "-q", PARENT_CHILD)
+    dl.ok("commit", "-Am", "MC1")
+    dl.ok("branch", "other")
+    dl.ok("sql", "-q", "DELETE FROM parent WHERE pk = 20")
+    dl.ok("commit", "-am", "MC2")
+    dl.ok("checkout", "other")
+    dl.ok("sql", "-q", "INSERT INTO child VALUES (2, 2)")
+    dl.ok("commit", "-am", "OC1")
+    dl.ok("checkout", "main")
+
+
+def test_merge_records_violations_blocks_commit_until_resolved(repo: Path, dl: Dl) -> None:
+    _diverge(dl)
+    result = dl("merge", "other")
+    assert result.code == 1
+    assert "CONSTRAINT VIOLATION (content): Merge created constraint violation in child" in result.out
+    assert "Fix constraint violations" in result.out
+    assert dl.query("SELECT * FROM dolt_constraint_violations").splitlines() == ["table,num_violations", "child,1"]
+    assert dl.query("SELECT * FROM dolt_constraint_violations_parent").splitlines() == [
+        "from_root_ish,violation_type,pk,v1,violation_info"]
+    lines = dl.query("SELECT violation_type, pk, v1, violation_info FROM dolt_constraint_violations_child").splitlines()
+    assert lines == ["violation_type,pk,v1,violation_info", "foreign key,2,2," + FK_INFO]
+    assert dl.query("SELECT * FROM child ORDER BY pk").splitlines() == ["pk,v1", "1,1", "2,2"]  # merged as is
+    status = dl.ok("status")
+    assert "fix constraint violations" in status and "child" in status
+    assert "constraint violation" in dl.fails("commit", "-am", "this should fail")
+    dl.ok("sql", "-q", "DELETE FROM dolt_constraint_violations_child WHERE pk = 2")
+    assert "constraint violations fixed" in dl.ok("status")
+    dl.ok("commit", "-am", "this works")
+    assert len(dl.ok("log", "--oneline").splitlines()) == 5  # the merge commit on top
+
+
+def test_check_violations_from_a_merge(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (id int primary key, a int, b int, constraint a_lt_b check (a < b));"
+                       "insert into t values (1, 1, 5)")
+    dl.ok("commit", "-Am", "base")
+    dl.ok("branch", "other")
+    dl.ok("sql", "-q", "update t set a = 4 where id = 1")
+    dl.ok("commit", "-am", "a=4")
+    dl.ok("checkout", "other")
+    dl.ok("sql", "-q", "update t set b = 2 where id = 1")
+    dl.ok("commit", "-am", "b=2")
+    dl.ok("checkout", "main")
+    assert dl("merge", "other").code == 1  # each side keeps the check; the cell merge breaks it
+    assert dl.query("SELECT violation_type, id, a, b FROM dolt_constraint_violations_t").splitlines() == [
+        "violation_type,id,a,b", "check constraint,1,4,2"]
+    dl.ok("sql", "-q", "update t set b = 9; delete from dolt_constraint_violations_t")
+    dl.ok("commit", "-am", "fixed")
+
+
+def test_cherry_pick_records_violations(repo: Path, dl: Dl) -> None:
+    _diverge(dl)
+    head = dl.ok("log", "--oneline", "other").splitlines()[0].split()[0]
+    assert dl("cherry-pick", head).code == 1
+    assert "child,1" in dl.query("SELECT * FROM dolt_constraint_violations")
+
+
+def test_merge_abort_drops_the_violations(repo: Path, dl: Dl) -> None:
+    _diverge(dl)
+    dl("merge", "other")
+    dl.ok("merge", "--abort")
+    assert dl.query("SELECT * FROM dolt_constraint_violations").splitlines() == ["table,num_violations"]
+    assert dl.query("SELECT count(*) AS n FROM child").splitlines()[1] == "1"
+
+
+def test_imports_refuse_violations_and_write_nothing(repo: Path, dl: Dl, tmp_path: Path) -> None:
+    dl.ok("sql", "-q", "create table p (id int primary key); insert into p values (1);"
+                       "create table c (id int primary key, pid int references p (id), n int check (n > 0), "
+                       "e enum('a','b'))")
+    before = dl.table_hash("c")
+    for body, message in [("id,pid,n,e\n1,1,1,a\n2,9,1,a\n", "Cannot add or update a child row"),
+                          ("id,pid,n,e\n1,1,-1,a\n", "Check constraint 'c_chk_1' is violated"),
+                          ("id,pid,n,e\n1,1,1,zz\n", "Data truncated for column 'e' at row 1")]:
+        path = tmp_path / "rows.csv"
+        path.write_text(body)
+        assert message in dl.fails("table", "import", "-u", "c", path)
+        assert dl.table_hash("c") == before
+    (tmp_path / "ok.csv").write_text("id,pid,n,e\n1,1,1,A\n")
+    dl.ok("table", "import", "-u", "c", tmp_path / "ok.csv")
+    (tmp_path / "p.csv").write_text("id\n2\n")
+    assert "Cannot delete or update a parent row" in dl.fails("table", "import", "-r", "p", tmp_path / "p.csv")
+
+
+def test_schema_show_prints_mysql_types_and_constraints_that_run_again(repo: Path, dl: Dl, tmp_path: Path) -> None:
+    dl.ok("sql", "-q", "create table p (id int primary key);"
+                       "create table c (id int primary key auto_increment, pid int, e enum('a','b'), s set('x','y'), "
+                       "y year, v varchar(3), j json, constraint fk foreign key (pid) references p (id) "
+                       "on delete cascade, check (y > 2000))")
+    shown = dl.ok("schema", "show", "c")
+    for text in ['"id" BIGINT AUTO_INCREMENT', "\"e\" enum('a','b')", "\"s\" set('x','y')", '"y" year',
+                 '"v" varchar(3)', '"j" json',
+                 'CONSTRAINT "fk" FOREIGN KEY ("pid") REFERENCES "p" ("id") ON DELETE CASCADE',
+                 'CONSTRAINT "c_chk_1" CHECK ("y" > 2000)']:
+        assert text in shown, shown
+    script = tmp_path / "c.sql"
+    script.write_text("\n".join(shown.splitlines()[1:]).replace('"c"', '"c2"').replace('"fk"', '"fk2"')
+                      .replace('"c_chk_1"', '"c2_chk_1"'))
+    dl.ok("sql", "-f", script)
+    again = dl.ok("schema", "show", "c2")
+    assert again.replace('"c2"', '"c"').replace('"fk2"', '"fk"').replace("c2_chk_1", "c_chk_1") \
+        .replace("c2 @", "c @") == shown
