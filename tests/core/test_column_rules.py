@@ -63,7 +63,7 @@ def test_datetime_fraction_is_rounded_to_the_declared_digits() -> None:
 
 def _schema(constraints: TableConstraints = TableConstraints()) -> TableSchema:
     return TableSchema((Column("id", pa.int64()), Column("p", pa.int64()), Column("e", pa.string())), ("id",),
-                       constraints)
+                       constraints=constraints)
 
 
 def test_schema_without_constraints_keeps_its_encoding_and_old_schemas_load() -> None:
