@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 DL = str(Path(sys.executable).with_name("dl"))
@@ -75,7 +76,9 @@ def duckdb_step(parquet: Path, sql: str, cwd: Path) -> tuple[float, float]:
     return run([sys.executable, "-c", code], cwd)
 
 
-def measure(rows: int, folder: Path, shuffled: bool) -> list[tuple[str, float, float]]:
+def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, float, float]]:
+    """Each step's (name, seconds, peak RSS MB), yielded as it ends (a long run that is stopped
+    keeps the figures of the steps it finished)."""
     csv_path, parquet = write_data(rows, folder, shuffled)
     repo = folder / "repo"
     repo.mkdir()
@@ -97,15 +100,13 @@ def measure(rows: int, folder: Path, shuffled: bool) -> list[tuple[str, float, f
         ("fsck", [DL, "fsck"]),
         ("gc", [DL, "gc"]),
     ]
-    results = []
     for name, argv in steps:
         seconds, peak = run(argv, repo, folder / "step.out")
-        results.append((name, seconds, peak))
+        yield name, seconds, peak
     for name, sql in (("duckdb parquet count/sum", "select count(*), sum(a) from PARQUET"),
                       ("duckdb parquet group by", "select a % 100 as g, count(*), avg(c) from PARQUET group by g")):
         seconds, peak = duckdb_step(parquet, sql, repo)
-        results.append((name, seconds, peak))
-    return results
+        yield name, seconds, peak
 
 
 def main() -> None:

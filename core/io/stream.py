@@ -39,6 +39,7 @@ from dl.core.io.formats import check_readable, detect_format, text_delimiter
 PART_BYTES = 32 << 20
 PART_ROWS = 1 << 20
 HEADER_BYTES = 1 << 20  # a header line longer than this is read whole
+JSON_PART_DIVISOR = 8  # JSON parts are smaller: parsed rows take ~10x their text as objects
 _QUOTE = ord('"')
 _NUMBER_RANK = {pa.int64(): 0, pa.decimal128(38, 0): 1, pa.float64(): 2}
 
@@ -86,9 +87,9 @@ def open_stream(path: str | Path, *, file_type: str | None = None, schema: pa.Sc
     if path.stat().st_size <= part_bytes:
         return None
     if kind == "json":
-        return _json_document_stream(path, schema, part_bytes)
+        return _json_document_stream(path, schema, max(part_bytes // JSON_PART_DIVISOR, 1))
     if kind == "jsonl":
-        return _jsonl_stream(path, schema, part_bytes)
+        return _jsonl_stream(path, schema, max(part_bytes // JSON_PART_DIVISOR, 1))
     return _csv_stream(path, text_delimiter(kind, delimiter), schema, part_bytes)
 
 
@@ -274,14 +275,40 @@ def _read_document_parts(path: Path, part_bytes: int, schema: pa.Schema | None
     from dl.core.io.json import rows_table
     from dl.core.io.json_document import document_parts
     first = 0
+    firsts: dict[str, object] = {}  # each column's first value in the file so far
     for rows, numbers in document_parts(path, part_bytes):
         if not rows and first == 0 and schema is None:
             raise InputError(f"{path} has no rows: column types cannot be inferred (give a schema)")
         if not rows:
             continue
-        read = rows_table(path, rows, numbers, schema)
+        try:
+            read = rows_table(path, rows, numbers, schema)
+        except InputError as exc:
+            raise _odd_kind(path, rows, numbers, firsts) or exc from None
+        for name in read.table.column_names:
+            if name not in firsts:
+                value = next((row.get(name) for row in rows if isinstance(row, dict)
+                              and row.get(name) is not None), None)
+                if value is not None:
+                    firsts[name] = value
         yield read.table, read.line_numbers, first
         first += read.table.num_rows
+
+
+def _odd_kind(path: Path, rows: list[object], numbers: list[int], firsts: dict[str, object]) -> Exception | None:
+    """A part mixing kinds in a column whose first value came in an earlier part: the value
+    the whole-file reader names (the first whose kind differs from the file's first), where the
+    part's own reader would name one relative to the part's first value."""
+    from dl.core.io.convert import BadValue, show
+    from dl.core.io.formats import Where
+    from dl.core.io.json import _mixed
+    where = Where(path, np.asarray(numbers, dtype=np.int64))
+    for name, known in firsts.items():
+        values = [known] + [row.get(name) if isinstance(row, dict) else None for row in rows]
+        bad: BadValue = _mixed(values)
+        if bad.index > 0 and "the column's first value is" in bad.reason:
+            return where.error(bad.index - 1, name, f"{show(bad.value)} {bad.reason}")
+    return None
 
 
 def _jsonl_stream(path: Path, schema: pa.Schema | None, part_bytes: int) -> TableStream:
