@@ -752,10 +752,11 @@ class Repository:
 
     def write_table(self, name: str, build: Callable[[Table | None, BufferedStore], Table | None]) -> None:
         """Replaces table `name` in the working root with what `build` makes of it (None drops).
-        The change must keep the table's CHECK and FOREIGN KEY constraints (and its parents'):
-        else `ConstraintViolation` naming the constraint and a row, and nothing lands."""
+        Children follow the change by their ON DELETE / ON UPDATE actions, as MySQL's do; then
+        the change must keep every CHECK and FOREIGN KEY: else `ConstraintViolation` naming the
+        constraint and a row, and nothing lands."""
         check_table_name(name)
-        from dl.core.versioning.constraint_check import ConstraintViolation, find_violations
+        from dl.core.versioning.referential_actions import enforce
 
         def change(root: RootValue, buffer: BufferedStore) -> RootValue:
             current = self.table_in(root, name, buffer) if name in root.tables else None
@@ -767,10 +768,7 @@ class Repository:
                 after = root.with_table(name, None)
             else:
                 after = root.with_table(name, self._put(buffer, new.value.encode()))
-            violations = find_violations(buffer, root, after, first_only=True)
-            if violations:
-                raise ConstraintViolation(violations[0])
-            return after
+            return enforce(buffer, root, after, lambda t: self._put(buffer, t.value.encode()))
         self.update_working(change)
 
 

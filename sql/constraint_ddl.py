@@ -132,7 +132,11 @@ def _foreign_key(name: str, table: str, cols: list[str], reference: exp.Referenc
             on_delete = action
         else:
             on_update = action
-    resolved = [resolve(columns, c) for c in cols]
+    try:
+        resolved = [resolve(columns, c) for c in cols]
+    except SqlError:
+        missing = next(c for c in cols if c.lower() not in {n.lower() for n in columns})
+        raise SqlError(f"foreign key {name}: table `{table}` does not have column `{missing}`") from None
     return ForeignKey(name, tuple(resolved), parent, tuple(parent_cols), on_delete, on_update)
 
 
@@ -152,14 +156,14 @@ def check_references(constraints: TableConstraints, table: str, columns: list[st
                 fks.append(fk)
                 continue
             if found is None:
-                raise SqlError(f"Failed to open the referenced table '{fk.parent}'")
+                raise SqlError(f"Failed to open the referenced table '{fk.parent}': table not found: {fk.parent}")
             parent, parent_columns = found
         try:
             cols = tuple(resolve(parent_columns, c) for c in fk.parent_columns)
         except SqlError:
             missing = next(c for c in fk.parent_columns if c.lower() not in {p.lower() for p in parent_columns})
             raise SqlError(f"Failed to add the foreign key constraint. Missing index for constraint "
-                           f"'{fk.name}' in the referenced table '{parent}' (no column {missing})") from None
+                           f"'{fk.name}': table `{parent}` does not have column `{missing}`") from None
         fks.append(replace(fk, parent=parent, parent_columns=cols))
     return replace(constraints, foreign_keys=tuple(fks))
 

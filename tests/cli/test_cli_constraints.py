@@ -122,3 +122,19 @@ def test_schema_show_prints_mysql_types_and_constraints_that_run_again(repo: Pat
     again = dl.ok("schema", "show", "c2")
     assert again.replace('"c2"', '"c"').replace('"fk2"', '"fk"').replace("c2_chk_1", "c_chk_1") \
         .replace("c2 @", "c @") == shown
+
+
+def test_import_runs_the_childrens_referential_actions(repo: Path, dl: Dl, tmp_path: Path) -> None:
+    """Dolt's foreign-keys.bats "dolt table import": an update import moves children along."""
+    dl.ok("sql", "-q", "create table parent (id int primary key, v1 int, v2 int, index v1 (v1));"
+                       "create table child (id int primary key, v1 int, v2 int);"
+                       "alter table child add constraint fk1 foreign key (v1) references parent (v1) "
+                       "on delete cascade on update cascade;"
+                       "insert into parent values (1, 1, 1), (2, 2, 2); insert into child values (1, 1, 1), (2, 2, 2)")
+    (tmp_path / "update_parent.csv").write_text("id,v1,v2\n1,3,3\n2,4,4\n")
+    assert "Modifications: 2" in dl.ok("table", "import", "-u", "parent", tmp_path / "update_parent.csv")
+    assert dl.query("select * from child order by id").splitlines() == ["id,v1,v2", "1,3,1", "2,4,2"]
+    assert "table not found" in dl.fails("sql", "-q", "alter table child add constraint f2 foreign key (v1) "
+                                                      "references father (v1)")
+    assert "does not have column" in dl.fails("sql", "-q", "alter table child add constraint f2 foreign key "
+                                                           "(random) references parent (v1)")
