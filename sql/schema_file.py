@@ -16,6 +16,7 @@ from dl.core.tables.schema import TableSchema
 from dl.sql.ddl import declared_schema
 from dl.sql.engine import connect
 from dl.sql.errors import SqlError
+from dl.sql.parse import ddl_dialect
 from sqlglot import exp
 
 
@@ -35,7 +36,7 @@ class _Constants:
 def schema_from_sql(text: str, where: str = "schema", dialect: str = "duckdb") -> TableSchema:
     """The schema the first CREATE TABLE in `text` declares."""
     try:
-        statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+        statements = [s for s in sqlglot.parse(text, read=ddl_dialect(dialect)) if s is not None]
     except sqlglot.errors.ParseError as exc:
         raise InputError(f"{where}: not valid SQL: {str(exc).splitlines()[0]}") from None
     create = next((s for s in statements if isinstance(s, exp.Create)
