@@ -22,7 +22,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import cast
+from typing import Any, cast
 
 import sqlglot
 from dl.sql import index_syntax
@@ -240,7 +240,9 @@ def _parse_ddl(text: str, tokens: list[Token], dialect: str, line_offset: int, v
     actions...) are read by MySQL's grammar with double-quoted identifiers, so Dolt users'
     schemas, and the CREATE TABLE statements `dl schema show` prints, run as written."""
     try:
-        parsed = _parse_tokens(text, tokens, dialect, line_offset)
+        parsed = _parse_lengths(text) if dialect == "duckdb" and verb in ("CREATE", "ALTER") else None
+        if parsed is None:
+            parsed = _parse_tokens(text, tokens, dialect, line_offset)
         misread = _misread_items(parsed) or (isinstance(parsed, exp.Command) and verb in ("CREATE", "ALTER"))
         if not (dialect == "duckdb" and misread):
             return parsed
@@ -269,6 +271,34 @@ def _misread_items(parsed: exp.Expression) -> bool:
 def _user_defined(kind: exp.Expression | None) -> bool:
     """A type DuckDB's grammar does not know (MySQL's YEAR reads as a user-defined type)."""
     return isinstance(kind, exp.DataType) and kind.this == exp.DataType.Type.USERDEFINED
+
+
+def ddl_dialect(dialect: str) -> Any:
+    """The dialect to read CREATE/ALTER TABLE with: for DuckDB's, one that keeps CHAR(n) and
+    VARCHAR(n) (DuckDB's tokenizer reads them as TEXT and drops n, which MySQL enforces)."""
+    global _DUCKDB_DDL
+    if dialect != "duckdb":
+        return dialect
+    if _DUCKDB_DDL is None:
+        from sqlglot.dialects.duckdb import DuckDB
+
+        class DuckDbDdl(DuckDB):  # type: ignore[misc]
+            class Tokenizer(DuckDB.Tokenizer):  # type: ignore[misc]
+                KEYWORDS = {**DuckDB.Tokenizer.KEYWORDS, "CHAR": TokenType.CHAR, "VARCHAR": TokenType.VARCHAR}
+        _DUCKDB_DDL = DuckDbDdl
+    return _DUCKDB_DDL
+
+
+def _parse_lengths(text: str) -> exp.Expression | None:
+    """DDL read by `ddl_dialect("duckdb")`; None if that fails."""
+    try:
+        parsed = sqlglot.parse_one(text, read=ddl_dialect("duckdb"))
+    except (ParseError, TokenError):
+        return None
+    return parsed if isinstance(parsed, (exp.Create, exp.Alter)) else None
+
+
+_DUCKDB_DDL: type | None = None
 
 
 def _mysql_ddl() -> type:

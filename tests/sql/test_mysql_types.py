@@ -89,3 +89,14 @@ def test_nested_types_from_arrow_work_in_every_statement(session: Session) -> No
     session.run("create table n2 (id int primary key, s struct(a bigint, b varchar), l bigint[], "
                 "m map(varchar, bigint)); insert into n2 select * from n")
     assert value(session, "select count(*) from n2") == 2
+
+
+def test_lengths_hold_in_the_default_dialect_too(session: Session) -> None:
+    """DuckDB's tokenizer reads VARCHAR(n) as TEXT; DDL is read keeping n (sql.parse.ddl_dialect)."""
+    session.run("create table s (id int primary key, v varchar(3), c char(2), ts timestamp)")
+    assert [r[1] for r in rows(session, "describe s")] == ["BIGINT", "varchar(3)", "char(2)", "TIMESTAMP"]
+    with pytest.raises(SqlError, match="Data too long for column 'v' at row 1"):
+        session.run("insert into s (id, v) values (1, 'abcd')")
+    from dl.sql.schema_file import schema_from_sql
+    schema = schema_from_sql("create table x (id int primary key, c char(5))")
+    assert schema.constraints.declared_type("c") == "char(5)"
