@@ -158,7 +158,7 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     if first.token_type == TokenType.ROLLBACK and len(tokens) <= 2:
         return Statement(kind=Kind.ROLLBACK, **base)  # type: ignore[arg-type]
     if words[0] in ("SET", "USE"):
-        kind, rest = (Kind.SET if words[0] == "SET" else Kind.USE), text[first.end + 1:].strip()
+        kind, rest = (Kind.SET if words[0] == "SET" else Kind.USE), text[first.start + 3:].strip()
         return Statement(kind=kind, target=rest.strip("`'\"") if kind is Kind.USE else rest, **base)  # type: ignore[arg-type]
     if words[0] == "CALL":
         call = adapt(_parse_text("SELECT " + text[first.end + 1:], dialect, piece.line - 1), dialect)

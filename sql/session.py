@@ -403,7 +403,7 @@ class Session:
 
     def _set(self, statement: Statement) -> Result:
         """SET autocommit = 0|1 (turning it on commits an open transaction, as in MySQL)."""
-        value = databases.autocommit_value(statement.text)
+        value = databases.autocommit_value(statement.target or "")
         if value and not self.autocommit:
             self._commit()
         self.autocommit = value

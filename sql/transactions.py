@@ -78,7 +78,7 @@ def _merged(repo: Repository, tx: Transaction, base: RootValue, theirs: RootValu
     """The transaction's root merged with `theirs` (the branch's working root now)."""
     from dl.core.versioning.three_way_merge import merge_roots
     try:
-        outcome = merge_roots(tx.buffer, base, tx.root, theirs)
+        outcome = merge_roots(tx.buffer, base, tx.root, theirs, strict=True)
     except DlError as exc:  # a schema change the two sides made incompatibly
         tx.buffer.discard()
         raise _failure(tx.branch, str(exc)) from None
