@@ -17,6 +17,7 @@ import re
 import struct
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from collections.abc import Iterator
 from typing import Any
 
 from mysql_mimic import packets, types
@@ -51,6 +52,28 @@ class DlConnection(Connection):
         if "affected_rows" not in kwargs and not kwargs.get("eof"):
             kwargs["affected_rows"] = getattr(self.session, "take_affected_rows", lambda: 0)()
         return super().ok(**kwargs)
+
+    def com_stmt_prepare_response(self, statement: PreparedStatement) -> Iterator[bytes]:
+        """PREPARE's answer, with the result columns of a query (libmysqlclient binds its
+        result buffers from them; without them it does not read the rows an execute sends)."""
+        columns = self._prepared_columns(statement)
+        yield b"".join([b"\x00", struct.pack("<IHH", statement.stmt_id, len(columns), statement.num_params),
+                        b"\x00", struct.pack("<H", 0)])
+        for _ in range(statement.num_params):
+            yield packets.make_column_definition_41(server_charset=self.server_charset, name="?")
+        if statement.num_params and not self.deprecate_eof():
+            yield self.eof()
+        for column in columns:
+            yield packets.make_column_definition_41(server_charset=self.server_charset, name=column.name,
+                                                    column_type=column.type, character_set=column.character_set)
+        if columns and not self.deprecate_eof():
+            yield self.eof()
+
+    def _prepared_columns(self, statement: PreparedStatement) -> list[Any]:
+        pieces = _template(statement)
+        probe = "NULL".join(pieces)
+        describe = getattr(self.session, "result_columns", None)
+        return describe(probe) if describe is not None else []
 
     async def handle_stmt_execute(self, data: bytes) -> None:
         reader = io.BytesIO(data)

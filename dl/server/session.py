@@ -37,6 +37,7 @@ _SERVER_ONLY = re.compile(r"@@|information_schema|\b(database|schema|version|con
                           r"last_insert_id|found_rows|row_count)\s*\(|performance_schema|mysql\.", re.IGNORECASE)
 _AUTOCOMMIT = re.compile(r"^\s*set\s+(?:session\s+|local\s+|@@session\.|@@local\.|@@)?autocommit\s*:?=\s*(\S+?)\s*;?\s*$",
                          re.IGNORECASE)
+_SELECT = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
 _USE = re.compile(r"^\s*use\s+(.+?)\s*;?\s*$", re.IGNORECASE)
 
 
@@ -78,6 +79,24 @@ class DlSession(MimicSession):
         results = self.dl.run(sql)
         self._affected = results[-1].rows_affected if results else 0
         return _last(results) if results else None
+
+    def result_columns(self, sql: str) -> list[Any]:
+        """The result columns of a query (its parameters given as NULL), for PREPARE's
+        answer; none for other statements, or when the query cannot run that way."""
+        from dl.sql.procedures import PROCEDURES
+        lowered = sql.lower()
+        if not _SELECT.match(sql) or _SERVER_ONLY.search(sql) or any(name in lowered for name in PROCEDURES):
+            return []  # only a plain query runs twice harmlessly
+        opened = not self.dl.autocommit and not self.dl.in_transaction
+        try:
+            results = self.dl.run(sql)
+        except DlError:
+            return []
+        finally:
+            if opened:  # the probe must not start the transaction the client's first statement starts
+                self.dl.rollback()
+        table = results[-1].table if results else None
+        return result_columns(table.schema) if table is not None else []
 
     def take_affected_rows(self) -> int:
         """The rows the last write affected (for the OK packet), then 0."""
