@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from dl.context import start_dir
+from dl.context import global_config_path, start_dir
 
 
 def sql_server(ctx: typer.Context,
@@ -40,7 +40,9 @@ def sql_server(ctx: typer.Context,
     settings = replace(settings, **{k: v for k, v in given.items() if v is not None})
     if readonly:
         settings = replace(settings, read_only=True)
-    run(directory, settings.check(), lambda: Repository.open(directory), workers=max(1, workers))
+    config_file = global_config_path()
+    run(directory, settings.check(), lambda: Repository.open(directory, global_config=config_file),
+        workers=max(1, workers))
 
 
 def register(app: typer.Typer) -> None:

@@ -39,6 +39,23 @@ _CURSOR_READ_ONLY = 0x01
 class DlConnection(Connection):
     """One client connection (see the module docstring)."""
 
+    @property  # type: ignore[override]
+    def status_flags(self) -> types.ServerStatus:
+        """SERVER_STATUS_AUTOCOMMIT and SERVER_STATUS_IN_TRANS from the dl session, as MySQL
+        sends them in every OK/EOF (clients such as pymysql decide whether to SET autocommit
+        by them)."""
+        dl = getattr(self.session, "dl", None)
+        flags = types.ServerStatus(0)
+        if dl is not None and dl.autocommit:
+            flags |= types.ServerStatus.SERVER_STATUS_AUTOCOMMIT
+        if dl is not None and dl.in_transaction:
+            flags |= types.ServerStatus.SERVER_STATUS_IN_TRANS
+        return flags
+
+    @status_flags.setter
+    def status_flags(self, value: types.ServerStatus) -> None:
+        pass  # derived from the session, never stored
+
     def error(self, **kwargs: Any) -> bytes:
         code = int(kwargs.get("code", ErrorCode.UNKNOWN_ERROR))
         message = str(kwargs.get("msg", ""))

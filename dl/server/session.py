@@ -46,12 +46,26 @@ class DlSession(MimicSession):
 
     def __init__(self, repo: Repository, *, author: Author | None, readonly: bool, autocommit: bool) -> None:
         super().__init__()
+        # mysql-mimic answers a FROM-less SELECT with sqlglot's executor, which knows none of
+        # dl's functions (active_branch()...): dl answers those, after the variables are substituted
+        self.middlewares.remove(self._static_query_middleware)
         from dl.sql.session import Session
         self.dl: Session = Session(repo, dialect="mysql", author=author, branch=repo.current_branch(),
                                    readonly=readonly)
         self.dl.autocommit = autocommit
         self.variables.set("autocommit", autocommit)
-        self.database = self.dl.current_database()
+
+    @property  # type: ignore[override]
+    def database(self) -> str | None:
+        """The current database: `db`, `db/branch` or `db/<revision>` (dl's session keeps it)."""
+        dl = getattr(self, "dl", None)
+        return dl.current_database() if dl is not None else None
+
+    @database.setter
+    def database(self, name: str | None) -> None:
+        """Set by the handshake (the database a client connects to) and COM_CHANGE_USER."""
+        if name and getattr(self, "dl", None) is not None:
+            self.dl.use(name)
 
     async def handle_query(self, sql: str, attrs: dict[str, str]) -> AllowedResult:
         try:
@@ -109,7 +123,6 @@ class DlSession(MimicSession):
 
     async def use(self, database: str) -> None:
         self.dl.use(database)
-        self.database = self.dl.current_database()
 
     async def schema(self) -> dict[str, Any]:
         """{database: {table: {column: type}}} for SHOW and information_schema, from dl's schemas."""
