@@ -92,6 +92,30 @@ class DlConnection(Connection):
         describe = getattr(self.session, "result_columns", None)
         return describe(probe) if describe is not None else []
 
+    async def handle_query(self, data: bytes) -> None:
+        """COM_QUERY; a script's results go out as MySQL's multiple result sets (each but the
+        last flagged SERVER_MORE_RESULTS_EXISTS)."""
+        com_query = packets.parse_com_query(capabilities=self.capabilities, client_charset=self.client_charset,
+                                            data=data)
+        answers = await self.session.handle_query_results(com_query.sql, com_query.query_attrs)  # type: ignore[attr-defined]
+        for i, (answer, affected) in enumerate(answers):
+            more = types.ServerStatus.SERVER_MORE_RESULTS_EXISTS if i < len(answers) - 1 else 0
+            result_set = await ensure_result_set(answer)
+            if not result_set:
+                await self.stream.write(self.ok(affected_rows=affected, flags=more))
+                continue
+            header = [packets.make_column_count(capabilities=self.capabilities,
+                                                column_count=len(result_set.columns))]
+            header += [packets.make_column_definition_41(server_charset=self.server_charset, name=c.name,
+                                                         column_type=c.type, character_set=c.character_set)
+                       for c in result_set.columns]
+            if not self.deprecate_eof():
+                header.append(self.eof())
+            self.stream.write_many(header)
+            rows = result_set.rows if isinstance(result_set.rows, list) else [r async for r in aiterate(result_set.rows)]
+            self.stream.write_text_rows(rows, result_set.columns)
+            await self.stream.write(self.ok_or_eof(affected_rows=len(rows), flags=more))
+
     async def handle_stmt_execute(self, data: bytes) -> None:
         reader = io.BytesIO(data)
         stmt = self.get_stmt(_uint(reader, 4))

@@ -67,6 +67,18 @@ class DlSession(MimicSession):
         if name and getattr(self, "dl", None) is not None:
             self.dl.use(name)
 
+    async def handle_query_results(self, sql: str, attrs: dict[str, str]) -> list[tuple[AllowedResult, int]]:
+        """Every result of a COM_QUERY (a script gives several, sent as MySQL's multiple
+        result sets), each with the rows it affected."""
+        if _DIRECT.match(sql) and not _SERVER_ONLY.search(sql):
+            try:
+                results = self.dl.run(sql)
+            except DlError as exc:
+                raise _mysql_error(exc) from None
+            return [(_answer(r), r.rows_affected) for r in results] or [(None, 0)]
+        answer = await self.handle_query(sql, attrs)
+        return [(answer, self.take_affected_rows())]
+
     async def handle_query(self, sql: str, attrs: dict[str, str]) -> AllowedResult:
         try:
             if _DIRECT.match(sql) and not _SERVER_ONLY.search(sql):
@@ -85,9 +97,7 @@ class DlSession(MimicSession):
             except (ParseError, TokenError):  # not MySQL as sqlglot reads it: dl says what is wrong
                 return self._run(sql)
         except DlError as exc:
-            failure = to_mysql(exc)
-            log.info("error %s: %s", failure.code, failure.message)
-            raise MysqlError(failure.message, failure.code) from None  # type: ignore[arg-type]
+            raise _mysql_error(exc) from None
 
     def _run(self, sql: str) -> AllowedResult:
         results = self.dl.run(sql)
@@ -142,10 +152,20 @@ class DlSession(MimicSession):
         await super().close()
 
 
+def _mysql_error(exc: DlError) -> MysqlError:
+    failure = to_mysql(exc)
+    log.info("error %s: %s", failure.code, failure.message)
+    return MysqlError(failure.message, failure.code)  # type: ignore[arg-type]
+
+
 def _last(results: list[Result]) -> AllowedResult:
-    """The protocol's answer for the last statement's result (rows, or an OK packet)."""
+    """The protocol's answer for the last statement's result."""
+    return _answer(results[-1])
+
+
+def _answer(result: Result) -> AllowedResult:
+    """One statement's answer: (rows, columns), or None for an OK packet."""
     from dl.sql.session import ResultKind
-    result = results[-1]
     if result.kind is ResultKind.ROWS and result.table is not None:
         columns = result_columns(result.table.schema)
         return result_rows(result.table, columns), columns

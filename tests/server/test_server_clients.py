@@ -156,3 +156,16 @@ def test_mysql_connector_prepared_statements(server: Server) -> None:
         plain.execute("select * from nosuch")
     assert caught.value.errno == 1146 and caught.value.sqlstate == "42S02"
     conn.close()
+
+
+def test_a_script_gives_multiple_result_sets(server: Server) -> None:
+    from pymysql.constants import CLIENT
+    conn = server.connect(client_flag=CLIENT.MULTI_STATEMENTS)
+    with conn.cursor() as cur:
+        cur.execute("select count(*) from t; insert into t (id) values (40), (41); select id from t where id > 39 "
+                    "order by id")
+        assert cur.fetchall() == ((2,),)
+        assert cur.nextset() and cur.rowcount == 2
+        assert cur.nextset() and cur.fetchall() == ((40,), (41,))
+        assert not cur.nextset()
+    assert fetch(conn, "select 1") == ((1,),)  # the connection is in step afterwards
