@@ -146,3 +146,13 @@ def test_the_mariadb_command_line_client(server: Server) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["id\tname", "1\tone", "2\tNULL", "status\tmessage",
                                        "0\tSwitched to branch 'feature'", "active_branch()", "feature"]
+
+
+def test_worker_processes_share_the_port_and_the_store(launch) -> None:  # type: ignore[no-untyped-def]
+    server = launch("--workers", "2")
+    conns = [server.connect() for _ in range(6)]
+    for i, conn in enumerate(conns):
+        fetch(conn, f"insert into t (id) values ({100 + i})")
+    for conn in conns:  # every worker sees every other worker's writes (one store)
+        assert fetch(conn, "select count(*) from t where id >= 100") == ((6,),)
+    assert server.stop(signal.SIGTERM) == 0
