@@ -41,7 +41,7 @@ def wait_port(port: int, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         done = subprocess.run(["mariadb", "-h127.0.0.1", f"-P{port}", "-uroot", "--skip-ssl", "-e", "select 1"],
-                              capture_output=True)
+                              capture_output=True, check=False)
         if done.returncode == 0:
             return
         time.sleep(0.5)
@@ -49,14 +49,14 @@ def wait_port(port: int, seconds: float) -> None:
 
 
 def sysbench_args(port: int, rows: int) -> list[str]:
-    return [f"--mysql-host=127.0.0.1", f"--mysql-port={port}", "--mysql-user=root", "--mysql-db=sbtest",
+    return ["--mysql-host=127.0.0.1", f"--mysql-port={port}", "--mysql-user=root", "--mysql-db=sbtest",
             "--tables=1", f"--table-size={rows}", "--mysql-ssl=off", "--db-driver=mysql"]
 
 
 def run_sysbench(test: str, port: int, rows: int, threads: int, seconds: int) -> tuple[float, float]:
     """(queries/s, transactions/s) of one sysbench run; exits on a sysbench error."""
     out = subprocess.run(["sysbench", test, *sysbench_args(port, rows), f"--threads={threads}",
-                          f"--time={seconds}", "run"], capture_output=True, text=True)
+                          f"--time={seconds}", "run"], capture_output=True, text=True, check=False)
     if "FATAL" in out.stdout + out.stderr or out.returncode != 0:
         raise SystemExit(f"sysbench {test} on port {port} failed: {(out.stdout + out.stderr)[-400:]}")
     qps = float(re.search(r"queries:\s+\d+\s+\(([\d.]+) per sec", out.stdout).group(1))  # type: ignore[union-attr]

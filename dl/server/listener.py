@@ -183,7 +183,9 @@ def run(directory: Path, config: ServerConfig, open_repo: Callable[[], Any], wor
             finally:
                 os._exit(0)
         children.append(pid)
-    stop = lambda *_: [_kill(pid) for pid in children]  # noqa: E731
+    def stop(*_: object) -> None:
+        for pid in children:
+            _kill(pid)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for pid in children:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import io
 import re
 import struct
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from collections.abc import Iterator
 from typing import Any
 
 from mysql_mimic import packets, types
