@@ -1,6 +1,6 @@
 """sysbench against `dl sql-server` and against MariaDB, the same 100k-row table, one run.
 
-    python -m bench.server [--rows 100000] [--time 10] [--workers 2]
+    python bench/server.py [--rows 100000] [--time 10] [--workers 2]
 
 Both servers come from what a user has: MariaDB from Debian's package (`mariadbd`, its own
 data directory under a temp dir, 127.0.0.1, no grant tables), dl from this checkout. sysbench
