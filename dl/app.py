@@ -29,7 +29,7 @@ from dl.help_format import hide_flag_types
 from dl.version import installed_version
 
 INTERRUPTED = 130  # exit code after Ctrl-C
-COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "merge", "maintenance", "remote")
+COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "sql_server", "merge", "maintenance", "remote")
 
 app = typer.Typer(
     name="dl",

@@ -42,7 +42,7 @@ class SqlError(DlError):
 
     def located(self, statement: str, number: int | None, line: int | None = None) -> SqlError:
         """This error with the statement (and its first line in the input) filled in."""
-        return SqlError(self.reason, statement=self.statement or statement,
+        return type(self)(self.reason, statement=self.statement or statement,
                         number=self.number if self.number is not None else number,
                         line=self.line if self.line is not None else line, column=self.column,
                         cause=self.cause)

@@ -60,6 +60,8 @@ class Kind(Enum):
     SHOW_INDEXES = "show indexes"
     REINDEX = "reindex"  # SQLite's: indexes are always current, so it has nothing to do
     DESCRIBE = "describe"
+    SET = "set"  # SET autocommit = ...
+    USE = "use"  # USE db, USE db/branch, USE `db/rev`
 
 
 @dataclass
@@ -84,7 +86,7 @@ class Statement:
     expression: exp.Expression | None = None
     as_of: dict[str, tuple[str, str]] = field(default_factory=dict)  # marker -> (table, rev)
     replace: bool = False  # REPLACE INTO
-    target: str | None = None  # DESCRIBE's table
+    target: str | None = None  # DESCRIBE's table, USE's database, SET's assignment
     source: str = ""  # the text sqlglot parsed (after the rewrites); node positions refer to it
     dialect: str = "duckdb"  # the dialect it was read in
     prefix: str = ""  # EXPLAIN / EXPLAIN ANALYZE, put back before the bound query
@@ -159,6 +161,9 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         return Statement(kind=Kind.COMMIT, **base)  # type: ignore[arg-type]
     if first.token_type == TokenType.ROLLBACK and len(tokens) <= 2:
         return Statement(kind=Kind.ROLLBACK, **base)  # type: ignore[arg-type]
+    if words[0] in ("SET", "USE"):
+        kind, rest = (Kind.SET if words[0] == "SET" else Kind.USE), text[first.start + 3:].strip()
+        return Statement(kind=kind, target=rest.strip("`'\"") if kind is Kind.USE else rest, **base)  # type: ignore[arg-type]
     if words[0] == "CALL":
         call = adapt(_parse_text("SELECT " + text[first.end + 1:], dialect, piece.line - 1), dialect)
         return Statement(kind=Kind.CALL, expression=call, **base)  # type: ignore[arg-type]

@@ -10,9 +10,15 @@ update: it is computed against the branch's current working root, its chunks are
 and the working set moves by compare-and-swap (`Repository.update_working`), re-running the
 statement on the fresh root if another writer got there first. `BEGIN ... COMMIT` groups
 statements instead: they read and write a private root (reads see earlier writes), and COMMIT
-lands it only if the working set is still the one read at BEGIN; otherwise it fails with a
-concurrent-update error and nothing lands. `ROLLBACK` (or ending the session) discards it.
-Version-control procedures inside a transaction first land it, as Dolt's do.
+lands it, merged three-way with what other sessions committed meanwhile (`transactions`: a
+conflicting change is a serialization failure the client retries). `ROLLBACK` (or ending the
+session) discards it. With `SET autocommit = 0` every statement runs in a transaction that the
+first statement opens and COMMIT ends, as in MySQL. Version-control procedures inside a
+transaction first land it, as Dolt's do.
+
+The session has its own current branch (`session_repo`): `CALL dolt_checkout(...)` and
+`USE db/branch` switch it without moving the repository's HEAD; `USE db/<commit or tag>`
+reads that revision, read-only (`databases`). A read-only session refuses every write.
 
 A statement that reads or writes rows by their full primary key with literals (`point_shapes`
 recognizes it, sqlglot never sees it) runs on the tree directly (`point`), through the same
@@ -32,13 +38,13 @@ from dl.core.errors import ConcurrentUpdate, DlError, UniqueViolation
 from dl.core.hashing import Address, address_of
 from dl.core.repo import Author, Repository
 from dl.core.store.base import ChunkStore
-from dl.core.store.buffered import BufferedStore
+from dl.core.session_repo import SessionRepository
 from dl.core.tables.table import Table
-from dl.core.versioning.refs import working_set_ref
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
 from dl.sql import (
     conflicts,
+    databases,
     ddl,
     dialects,
     dml,
@@ -50,6 +56,7 @@ from dl.sql import (
     point,
     procedures,
     referential,
+    transactions,
     view_ddl,
     views,
 )
@@ -87,26 +94,25 @@ class Result:
     stream: RowStream | None = None  # with execute(..., stream=True): a query's rows, to read before the next result
 
 
-@dataclass
-class Transaction:
-    """An open BEGIN: the working set read at BEGIN (the CAS token) and the private root."""
-
-    branch: str
-    ws_address: Address
-    ws: WorkingSet
-    root: RootValue
-    buffer: BufferedStore
-
-
 class Session:
     """Runs SQL against a repository's working set and revisions (see the module docstring)."""
 
-    def __init__(self, repo: Repository, *, dialect: str = "duckdb", author: Author | None = None) -> None:
+    def __init__(self, repo: Repository, *, dialect: str = "duckdb", author: Author | None = None,
+                 branch: str | None = None, readonly: bool = False) -> None:
+        """`branch`: the session's branch (default: follow HEAD until a checkout in the
+        session); `readonly`: refuse every write."""
         if dialect not in DIALECTS:
             raise SqlError(f"unknown dialect {dialect!r} (choose from {', '.join(DIALECTS)})")
-        self.repo, self.dialect, self.author = repo, dialect, author
+        base = repo.base if isinstance(repo, SessionRepository) else repo
+        try:
+            self.repo = SessionRepository(base, branch)
+        except DlError as exc:
+            raise wrap(exc) from None
+        self.dialect, self.author, self.readonly = dialect, author, readonly
+        self.autocommit = True
+        self.database = databases.Database(databases.database_name(base))
         self._duckdb: duckdb.DuckDBPyConnection | None = None
-        self._tx: Transaction | None = None
+        self._tx: transactions.Transaction | None = None
         self._cache = ScanCache()
         self._stream: RowStream | None = None  # the open result of execute(..., stream=True)
         self.foreign_key_checks = True  # MySQL's session variable FOREIGN_KEY_CHECKS
@@ -181,6 +187,10 @@ class Session:
     def branch(self) -> str:
         return self._tx.branch if self._tx else self.repo.current_branch()
 
+    def current_database(self) -> str:
+        """The database the session uses: `db`, `db/branch` after USE, `db/<rev>` read-only."""
+        return self.database.current()
+
     def rollback(self) -> None:
         """Discards an open transaction (no-op without one)."""
         if self._tx is not None:
@@ -214,6 +224,11 @@ class Session:
             return Result(statement.text, ResultKind.ROWS, stream=self._stream)
         if kind in (Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK):
             return self._transaction_control(kind.name, statement.text)
+        if kind is Kind.SET:
+            return self._set(statement)
+        if kind is Kind.USE:
+            return self._use(statement)
+        self._implicit_begin()
         if kind is Kind.CALL:
             return self._call(statement)
         if kind is Kind.QUERY:
@@ -251,6 +266,7 @@ class Session:
         verb = statement.verb
         if verb in (Verb.BEGIN, Verb.COMMIT, Verb.ROLLBACK):
             return self._transaction_control(verb.name, statement.text)
+        self._implicit_begin()
         try:
             if verb is Verb.SELECT:
                 return Result(statement.text, ResultKind.ROWS, table=point.select(self._view(), statement))
@@ -278,6 +294,7 @@ class Session:
 
     def _change_working(self, change: Callable[[RootValue, ChunkStore, WorkingSet, str], RootValue]) -> None:
         """Applies `change` to the open transaction's root, or lands it on the working set."""
+        self._check_writable()
         if self._tx is not None:
             tx = self._tx
             tx.root = change(tx.root, tx.buffer, tx.ws, tx.branch)
@@ -291,6 +308,10 @@ class Session:
         if self._tx is not None:
             tx = self._tx
             return View(self.repo, tx.buffer, tx.branch, tx.ws, tx.root)
+        if self.database.revision is not None:
+            root = self.database.revision_root(self.repo)
+            return View(self.repo, self.repo.store, self.database.revision, WorkingSet(root.address, root.address),
+                        root)
         branch = self.repo.current_branch()
         _, ws = self.repo.working_set(branch)
         return View(self.repo, self.repo.store, branch, ws, self.repo.load_root(ws.working))
@@ -323,6 +344,7 @@ class Session:
             view = self._view()
 
             def call(name: str, args: list[str]) -> pa.Table:
+                self._check_procedure(name, args)
                 return procedures.call(view, name, args, self.author)
             expression = functions.substitute(expression, view, edits, call, self.dialect)
             if reopen:
@@ -404,6 +426,7 @@ class Session:
                           delete: Callable[[Binder, exp.Delete], int] = conflicts.delete_conflicts) -> Result:
         """DELETE FROM dolt_conflicts_<t>: resolves conflicts in the merge state (`sql.conflicts`);
         like a procedure, it first lands an open transaction."""
+        self._check_writable()
         reopen = self._land_transaction()
         view = self._view()
         with self._binder(view, statement) as binder:
@@ -417,25 +440,56 @@ class Session:
     def _begin(self, text: str) -> Result:
         if self._tx is not None:
             raise SqlError("a transaction is already open (COMMIT or ROLLBACK it first)")
-        branch = self.repo.current_branch()
-        address, ws = self.repo.working_set(branch)
-        self._tx = Transaction(branch, address, ws, self.repo.load_root(ws.working),
-                               BufferedStore(self.repo.store))
+        if self.database.revision is None:  # a revision database is read-only: nothing to land
+            self._tx = transactions.begin(self.repo, self.repo.current_branch())
         return Result(text, ResultKind.OK, message="transaction started")
+
+    def _implicit_begin(self) -> None:
+        """With autocommit off, the first statement opens the transaction COMMIT ends."""
+        if not self.autocommit and self._tx is None and self.database.revision is None:
+            self._tx = transactions.begin(self.repo, self.repo.current_branch())
 
     def _commit(self) -> None:
         tx, self._tx = self._tx, None
-        if tx is None:
+        if tx is not None:
+            transactions.land(self.repo, tx)
+
+    # --- session state: SET, USE, read-only ------------------------------------------------
+
+    def _set(self, statement: Statement) -> Result:
+        """SET autocommit = 0|1 (turning it on commits an open transaction, as in MySQL)."""
+        value = databases.autocommit_value(statement.target or "")
+        if value and not self.autocommit:
+            self._commit()
+        self.autocommit = value
+        return Result(statement.text, ResultKind.OK, message="set")
+
+    def _use(self, statement: Statement) -> Result:
+        """USE db, USE db/branch (switches the session's branch), USE db/<commit or tag>."""
+        self.use(statement.target or "")
+        return Result(statement.text, ResultKind.OK, message="database changed")
+
+    def use(self, name: str) -> None:
+        """Switches to database `name` (see `_use`); an open transaction is committed first."""
+        target = self.database.parse(name)
+        self._commit()
+        try:
+            self.database.switch(self.repo, target)
+        except DlError as exc:
+            raise wrap(exc) from None
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise SqlError("the database is read-only (the server runs with --readonly)")
+        if self.database.revision is not None:
+            raise SqlError(f"database {self.database.current()} is read-only: it is a revision, "
+                           "not a branch; USE a branch to write")
+
+    def _check_procedure(self, name: str, args: list[str]) -> None:
+        """Only switching branches is allowed where writes are not."""
+        if name.lower() == "dolt_checkout" and len(args) == 1 and not args[0].startswith("-"):
             return
-        if tx.root.address == tx.ws.working:
-            tx.buffer.discard()
-            return
-        new_ws = tx.ws.with_working(self.repo.put_root(tx.buffer, tx.root))
-        if not self.repo.write_working_set(tx.branch, tx.ws_address, new_ws, tx.buffer):
-            tx.buffer.discard()
-            raise SqlError(f"concurrent update: the working set of branch {tx.branch} changed since BEGIN; "
-                           "the transaction was rolled back, retry it",
-                           cause=ConcurrentUpdate(working_set_ref(tx.branch)))
+        self._check_writable()
 
     def _land_transaction(self) -> bool:
         """Commits an open transaction before a procedure runs; returns whether one was open."""
@@ -449,9 +503,13 @@ class Session:
         call = select.expressions[0] if isinstance(select, exp.Select) and len(select.expressions) == 1 else None
         if not isinstance(call, exp.Anonymous):
             raise SqlError("CALL takes one procedure call, e.g. CALL dolt_commit('-am', 'message')")
-        reopen = self._land_transaction()
         name = call.name.lower()
-        rows = procedures.call(self._view(), name, functions.literal_args(call, name), self.author)
+        args = functions.literal_args(call, name)
+        self._check_procedure(name, args)
+        reopen = self._land_transaction()
+        rows = procedures.call(self._view(), name, args, self.author)
+        if name == "dolt_checkout":
+            self.database.checked_out(self.repo)
         if reopen:
             self._begin(statement.text)
         return Result(statement.text, ResultKind.ROWS, table=rows)

@@ -70,13 +70,18 @@ class MergeOutcome:
     tables_changed: list[str] = field(default_factory=list)
 
 
-def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: RootValue) -> MergeOutcome:
-    """Three-way merge of every table; new chunks go to `store` (a buffered writer)."""
+def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: RootValue, *,
+                strict: bool = False) -> MergeOutcome:
+    """Three-way merge of every table; new chunks go to `store` (a buffered writer).
+
+    `strict` (concurrent SQL transactions): a cell both sides changed is a conflict even when
+    they changed it to the same value, since each computed its value from the base (two
+    `n = n + 1` give equal values, and merging them would lose an increment)."""
     outcome = MergeOutcome(ours)
     plans = []
     for name in sorted(set(base.tables) | set(ours.tables) | set(theirs.tables)):
         b, o, t = base.tables.get(name), ours.tables.get(name), theirs.tables.get(name)
-        if o == t or t == b:
+        if t == b or (o == t and not (strict and o != b and o is not None)):
             continue
         if o == b:
             plans.append((name, "take", t))
@@ -92,7 +97,7 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
             root = root.with_table(name, address)
         else:
             try:
-                table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs)
+                table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs, strict)
             except UniqueViolation as exc:
                 raise exc.in_table(name) from None
             root = root.with_table(name, _put(store, table.value.encode()))
@@ -230,7 +235,7 @@ def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema) -> T
 
 
 def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootValue,
-                 ours: RootValue, theirs: RootValue) -> tuple[Table, TableConflicts]:
+                 ours: RootValue, theirs: RootValue, strict: bool = False) -> tuple[Table, TableConflicts]:
     b = _as_schema(store, _load(store, base, name), schema)
     o = _as_schema(store, _load(store, ours, name), schema)
     t = _as_schema(store, _load(store, theirs, name), schema)
@@ -238,7 +243,7 @@ def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootVa
         return _merge_keyless(name, b, o, t)
     result, found = o, []
     for ours_part, theirs_part in _aligned(b, o, t):
-        upserts, deletes, conflicts = _merge_rows(name, schema, o, ours_part, theirs_part)
+        upserts, deletes, conflicts = _merge_rows(name, schema, o, ours_part, theirs_part, strict)
         result = result.apply(upserts, deletes)
         found.append(conflicts)
     return result, _joined_conflicts(name, found)
@@ -338,7 +343,8 @@ def _changes(diff: TreeDiff, table: Table) -> Changes:
 
 
 def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_changes: Changes,
-                theirs_changes: Changes) -> tuple[pa.Table | None, pa.Table | None, TableConflicts]:
+                theirs_changes: Changes, strict: bool = False
+                ) -> tuple[pa.Table | None, pa.Table | None, TableConflicts]:
     """Merges both sides' changes of some keys: the upserts and deletes to apply to ours (None
     when there are none) and the conflicts."""
     ok, o_base, o_new, o_kind = ours_changes
@@ -352,7 +358,7 @@ def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_changes: Chang
     oi = ti = np.zeros(0, dtype=np.int64)
     shared = np.flatnonzero(both)
     if len(shared):
-        merged, oi, ti = _merge_cells(schema, o_base, o_new, o_kind, t_new, t_kind, pos[shared], shared)
+        merged, oi, ti = _merge_cells(schema, o_base, o_new, o_kind, t_new, t_kind, pos[shared], shared, strict)
         upserts.append(merged)
     names = schema.names
     up = pa.concat_tables([u.select(names) for u in upserts])
@@ -365,7 +371,7 @@ def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_changes: Chang
 
 def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind: np.ndarray,
                  t_new: pa.Table, t_kind: np.ndarray, o_idx: np.ndarray,
-                 t_idx: np.ndarray) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+                 t_idx: np.ndarray, strict: bool = False) -> tuple[pa.Table, np.ndarray, np.ndarray]:
     """Rows changed on both sides: merged cell by cell (vectorized per column). Returns the
     rows to write and, for the conflicting ones, their positions in ours' and theirs' changes."""
     base = o_base.take(pa.array(o_idx))
@@ -380,7 +386,7 @@ def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind:
         b, o, t = base.column(name), mine.column(name), their.column(name)
         o_changed = cells_differ(o, b)
         t_changed = cells_differ(t, b)
-        disagree = cells_differ(o, t)
+        disagree = np.ones(len(o_changed), dtype=bool) if strict else cells_differ(o, t)
         conflict |= o_changed & t_changed & disagree
         conflict |= both_added & disagree
         take_theirs = t_changed & ~o_changed

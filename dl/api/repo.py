@@ -17,6 +17,8 @@ compare-and-swap is retried from a fresh read (with backoff), and a call that ke
 raises `dl.ConcurrentUpdate` (inside `repo.sql`, a `dl.SqlError` whose `.cause` it is) having
 written nothing, so it can simply be called again, as with the CLI. The current branch is the repository's
 `HEAD`, shared with the CLI: `repo.checkout()` moves it for every user, as `dl checkout` does.
+Inside `repo.sql`, as in Dolt's SQL sessions, `CALL dolt_checkout(...)` switches the branch of
+that SQL session only (the statements that follow in `repo.sql` run on it); `HEAD` stays.
 """
 from __future__ import annotations
 

@@ -67,15 +67,25 @@ def test_transaction_rollback_discards(session: Session) -> None:
     assert value(session, "select count(*) from t") == 0
 
 
-def test_transaction_fails_cleanly_when_working_set_moved(session: Session, repo) -> None:
-    session.run("create table t (id int primary key, v int)")
-    session.run("begin; insert into t values (1, 1)")
-    Session(repo).run("insert into t values (2, 2)")  # another writer lands first
-    with pytest.raises(SqlError, match="concurrent update") as caught:
+def test_transaction_merges_with_a_concurrent_commit_to_other_rows(session: Session, repo) -> None:
+    """As in Dolt: at COMMIT the transaction is merged three-way with what landed since BEGIN."""
+    session.run("create table t (id int primary key, v int); insert into t values (1, 0), (2, 0)")
+    session.run("begin; insert into t values (3, 3); update t set v = 1 where id = 1")
+    Session(repo).run("insert into t values (4, 4); update t set v = 2 where id = 2")  # lands first
+    session.run("commit")
+    assert rows(session, "select id, v from t order by id") == [(1, 1), (2, 2), (3, 3), (4, 4)]
+
+
+def test_transaction_conflicting_with_a_concurrent_commit_is_a_serialization_failure(session: Session,
+                                                                                     repo) -> None:
+    session.run("create table t (id int primary key, v int); insert into t values (1, 0)")
+    session.run("begin; update t set v = 1 where id = 1; insert into t values (5, 5)")
+    Session(repo).run("update t set v = 2 where id = 1")  # another writer lands first, same cell
+    with pytest.raises(SqlError, match="serialization failure.*try restarting transaction") as caught:
         session.run("commit")
     assert isinstance(caught.value.cause, ConcurrentUpdate)
     assert not session.in_transaction
-    assert rows(session, "select id from t") == [(2,)]  # the other write kept, ours not half-applied
+    assert rows(session, "select id, v from t") == [(1, 2)]  # the other write kept, ours not half-applied
 
 
 def test_autocommit_statement_retries_on_a_fresh_root(repo) -> None:
@@ -84,7 +94,7 @@ def test_autocommit_statement_retries_on_a_fresh_root(repo) -> None:
     first.run("create table t (id int primary key, v int); insert into t values (1, 0)")
     calls: list[int] = []
     sneaked: list[int] = []
-    original = repo.update_working_set
+    original = first.repo.update_working_set  # the session's view of the repository
 
     def racing(change, branch=None):
         def wrapped(root, buffer, ws, name):
@@ -94,11 +104,11 @@ def test_autocommit_statement_retries_on_a_fresh_root(repo) -> None:
                 Session(repo).run(f"insert into t values ({sneaked[-1]}, 0)")
             return change(root, buffer, ws, name)
         return original(wrapped, branch)
-    repo.update_working_set = racing
+    first.repo.update_working_set = racing
     first.run("update t set v = v + 1")
     calls.clear()
     first.run("update t set v = v + 1 where id = 2")  # a point statement retries the same way
-    repo.update_working_set = original
+    first.repo.update_working_set = original
     assert sneaked == [2, 3]
     assert rows(first, "select id, v from t order by id") == [(1, 1), (2, 2), (3, 0)]
 

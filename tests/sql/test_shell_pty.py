@@ -106,7 +106,7 @@ def test_interactive_shell_on_a_terminal(place: tuple[Path, Path]) -> None:
     assert "select nosuch from t;" in history
 
     again = Terminal(repo_dir, home)
-    again.expect("feature> ")
+    again.expect("main> ")  # as in Dolt, dolt_checkout switched the session's branch, not HEAD
     os.write(again.fd, b"\x1b[A")  # up arrow: the last statement of the previous session
     again.expect("begin;")
     os.write(again.fd, b"\x15")  # Ctrl-U clears the line

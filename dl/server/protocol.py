@@ -1,0 +1,238 @@
+"""mysql-mimic's connection, with what libmysqlclient, sysbench and dl need of it.
+
+- Prepared statements as libmysqlclient sends them: the parameter types come with the first
+  COM_STMT_EXECUTE only (new-params-bound-flag = 1) and later executes reuse them (flag 0),
+  which mysql-mimic refuses ("Server requires the new-params-bound-flag to be set"). Here the
+  types are remembered per statement, and the values are put into the statement as SQL
+  literals quoted for the MySQL dialect (a quote or backslash in a value cannot end it).
+- Errors carry MySQL's SQLSTATE for their number (`errors`), and OK packets the rows a write
+  affected.
+- Query attributes are not offered (the capability is off), so executes carry statement
+  parameters only.
+"""
+from __future__ import annotations
+
+import io
+import re
+import struct
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from mysql_mimic import packets, types
+from mysql_mimic.connection import Connection
+from mysql_mimic.constants import DEFAULT_SERVER_CAPABILITIES
+from mysql_mimic.errors import ErrorCode, MysqlError
+from mysql_mimic.prepared import REGEX_PARAM, PreparedStatement
+from mysql_mimic.results import ensure_result_set
+from mysql_mimic.types import Capabilities, ColumnType
+from mysql_mimic.utils import aiterate, cooperative_iterate
+
+from dl.server.errors import SQLSTATES
+
+CAPABILITIES = DEFAULT_SERVER_CAPABILITIES & ~Capabilities.CLIENT_QUERY_ATTRIBUTES
+
+_CURSOR_READ_ONLY = 0x01
+
+
+class DlConnection(Connection):
+    """One client connection (see the module docstring)."""
+
+    @property  # type: ignore[override]
+    def status_flags(self) -> types.ServerStatus:
+        """SERVER_STATUS_AUTOCOMMIT and SERVER_STATUS_IN_TRANS from the dl session, as MySQL
+        sends them in every OK/EOF (clients such as pymysql decide whether to SET autocommit
+        by them)."""
+        dl = getattr(self.session, "dl", None)
+        flags = types.ServerStatus(0)
+        if dl is not None and dl.autocommit:
+            flags |= types.ServerStatus.SERVER_STATUS_AUTOCOMMIT
+        if dl is not None and dl.in_transaction:
+            flags |= types.ServerStatus.SERVER_STATUS_IN_TRANS
+        return flags
+
+    @status_flags.setter
+    def status_flags(self, value: types.ServerStatus) -> None:
+        pass  # derived from the session, never stored
+
+    def error(self, **kwargs: Any) -> bytes:
+        code = int(kwargs.get("code", ErrorCode.UNKNOWN_ERROR))
+        message = str(kwargs.get("msg", ""))
+        parts = [b"\xff", struct.pack("<H", code)]
+        if Capabilities.CLIENT_PROTOCOL_41 in self.capabilities:
+            parts += [b"#", SQLSTATES.get(code, "HY000").encode()]
+        parts.append(message.encode("utf-8", "replace"))
+        return b"".join(parts)
+
+    def ok(self, **kwargs: Any) -> bytes:
+        if "affected_rows" not in kwargs and not kwargs.get("eof"):
+            kwargs["affected_rows"] = getattr(self.session, "take_affected_rows", lambda: 0)()
+        return super().ok(**kwargs)
+
+    def com_stmt_prepare_response(self, statement: PreparedStatement) -> Iterator[bytes]:
+        """PREPARE's answer, with the result columns of a query (libmysqlclient binds its
+        result buffers from them; without them it does not read the rows an execute sends)."""
+        columns = self._prepared_columns(statement)
+        yield b"".join([b"\x00", struct.pack("<IHH", statement.stmt_id, len(columns), statement.num_params),
+                        b"\x00", struct.pack("<H", 0)])
+        for _ in range(statement.num_params):
+            yield packets.make_column_definition_41(server_charset=self.server_charset, name="?")
+        if statement.num_params and not self.deprecate_eof():
+            yield self.eof()
+        for column in columns:
+            yield packets.make_column_definition_41(server_charset=self.server_charset, name=column.name,
+                                                    column_type=column.type, character_set=column.character_set)
+        if columns and not self.deprecate_eof():
+            yield self.eof()
+
+    def _prepared_columns(self, statement: PreparedStatement) -> list[Any]:
+        pieces = _template(statement)
+        probe = "NULL".join(pieces)
+        describe = getattr(self.session, "result_columns", None)
+        return describe(probe) if describe is not None else []
+
+    async def handle_query(self, data: bytes) -> None:
+        """COM_QUERY; a script's results go out as MySQL's multiple result sets (each but the
+        last flagged SERVER_MORE_RESULTS_EXISTS)."""
+        com_query = packets.parse_com_query(capabilities=self.capabilities, client_charset=self.client_charset,
+                                            data=data)
+        answers = await self.session.handle_query_results(com_query.sql, com_query.query_attrs)  # type: ignore[attr-defined]
+        for i, (answer, affected) in enumerate(answers):
+            more = types.ServerStatus.SERVER_MORE_RESULTS_EXISTS if i < len(answers) - 1 else 0
+            result_set = await ensure_result_set(answer)
+            if not result_set:
+                await self.stream.write(self.ok(affected_rows=affected, flags=more))
+                continue
+            header = [packets.make_column_count(capabilities=self.capabilities,
+                                                column_count=len(result_set.columns))]
+            header += [packets.make_column_definition_41(server_charset=self.server_charset, name=c.name,
+                                                         column_type=c.type, character_set=c.character_set)
+                       for c in result_set.columns]
+            if not self.deprecate_eof():
+                header.append(self.eof())
+            self.stream.write_many(header)
+            rows = result_set.rows if isinstance(result_set.rows, list) else [r async for r in aiterate(result_set.rows)]
+            self.stream.write_text_rows(rows, result_set.columns)
+            await self.stream.write(self.ok_or_eof(affected_rows=len(rows), flags=more))
+
+    async def handle_stmt_execute(self, data: bytes) -> None:
+        reader = io.BytesIO(data)
+        stmt = self.get_stmt(_uint(reader, 4))
+        use_cursor = bool(_uint(reader, 1) & _CURSOR_READ_ONLY)
+        _uint(reader, 4)  # iteration count: always 1
+        sql = self._bind(stmt, reader)
+        stmt.param_buffers = None
+        result_set = await ensure_result_set(await self.session.handle_query(sql, {}))
+        if not result_set:
+            await self.stream.write(self.ok())
+            return
+        header = [types.uint_len(len(result_set.columns))]
+        header += [packets.make_column_definition_41(server_charset=self.server_charset, name=c.name,
+                                                     column_type=c.type, character_set=c.character_set)
+                   for c in result_set.columns]
+        self.stream.write_many(header)
+
+        async def rows() -> Any:
+            async for row in cooperative_iterate(aiterate(result_set.rows)):
+                yield packets.make_binary_resultrow(row, result_set.columns)
+        if use_cursor:
+            stmt.cursor = rows()
+            await self.stream.write(self.ok_or_eof(flags=types.ServerStatus.SERVER_STATUS_CURSOR_EXISTS))
+            return
+        if not self.deprecate_eof():
+            self.stream.write_many([self.eof()])
+        batch = [row async for row in rows()]
+        self.stream.write_many(batch)
+        await self.stream.write(self.ok_or_eof())
+
+    def _bind(self, stmt: PreparedStatement, reader: io.BytesIO) -> str:
+        """The statement's text with this execute's parameters as SQL literals."""
+        count = stmt.num_params
+        if not count:
+            return stmt.sql
+        nulls = reader.read((count + 7) // 8)
+        if len(nulls) != (count + 7) // 8:
+            raise MysqlError("malformed COM_STMT_EXECUTE packet", ErrorCode.MALFORMED_PACKET)
+        if _uint(reader, 1):
+            stmt.param_types = [(ColumnType(_uint(reader, 1)), bool(_uint(reader, 1) & 0x80))  # type: ignore[attr-defined]
+                                for _ in range(count)]
+        bound = getattr(stmt, "param_types", None)
+        if bound is None:
+            raise MysqlError("COM_STMT_EXECUTE without parameter types", ErrorCode.MALFORMED_PACKET)
+        values = []
+        for i, (kind, unsigned) in enumerate(bound):
+            if nulls[i // 8] & (1 << (i % 8)):
+                values.append(None)
+            elif stmt.param_buffers and i in stmt.param_buffers:
+                values.append(self.client_charset.decode(bytes(stmt.param_buffers[i])))
+            else:
+                values.append(_read_value(self, reader, kind, unsigned))
+        pieces = _template(stmt)
+        out = [pieces[0]]
+        for value, piece in zip(values, pieces[1:]):
+            out += [sql_literal(value), piece]
+        return "".join(out)
+
+
+def _template(stmt: PreparedStatement) -> list[str]:
+    pieces = getattr(stmt, "pieces", None)
+    if pieces is None:
+        pieces = REGEX_PARAM.split(stmt.sql)
+        stmt.pieces = pieces  # type: ignore[attr-defined]
+    return pieces  # type: ignore[no-any-return]
+
+
+_DATE_TYPES = {ColumnType.DATE, ColumnType.DATETIME, ColumnType.TIMESTAMP}
+
+
+def _read_value(conn: DlConnection, reader: io.BytesIO, kind: ColumnType, unsigned: bool) -> Any:
+    if kind in _DATE_TYPES:
+        return _read_datetime(reader)
+    if kind in (ColumnType.DECIMAL, ColumnType.NEWDECIMAL, ColumnType.JSON):
+        kind = ColumnType.VAR_STRING
+    try:
+        return packets._read_param_value(conn.client_charset, reader, kind, unsigned)
+    except struct.error:
+        raise MysqlError("malformed COM_STMT_EXECUTE packet", ErrorCode.MALFORMED_PACKET) from None
+
+
+def _read_datetime(reader: io.BytesIO) -> date | datetime:
+    size = _uint(reader, 1)
+    raw = reader.read(size)
+    if size == 0:
+        return datetime(1, 1, 1)
+    year, month, day = struct.unpack("<HBB", raw[:4])
+    if size == 4:
+        return date(year, month, day)
+    hour, minute, second = raw[4], raw[5], raw[6]
+    micro = struct.unpack("<I", raw[7:11])[0] if size >= 11 else 0
+    return datetime(year, month, day, hour, minute, second, micro)
+
+
+def _uint(reader: io.BytesIO, size: int) -> int:
+    raw = reader.read(size)
+    if len(raw) != size:
+        raise MysqlError("malformed packet: it ends early", ErrorCode.MALFORMED_PACKET)
+    return int.from_bytes(raw, "little")
+
+
+_ESCAPES = re.compile(r"[\\'\x00\n\r\x1a]")
+_ESCAPED = {"\\": "\\\\", "'": "''", "\x00": "\\0", "\n": "\\n", "\r": "\\r", "\x1a": "\\Z"}
+
+
+def sql_literal(value: Any) -> str:
+    """`value` as a MySQL-dialect SQL literal: a parameter never becomes SQL."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (bytes, bytearray)):
+        return "X'" + bytes(value).hex() + "'"
+    if isinstance(value, (date, datetime, timedelta)):
+        return "'" + str(value) + "'"
+    return "'" + _ESCAPES.sub(lambda m: _ESCAPED[m.group(0)], str(value)) + "'"

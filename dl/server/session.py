@@ -1,0 +1,172 @@
+"""One connection's session: dl's SQL `Session` behind mysql-mimic's session interface.
+
+The hot path skips mysql-mimic's per-statement sqlglot work (a parse and a variable rewrite,
+~1 ms a query): a statement that is plainly dl's (SELECT/INSERT/UPDATE/DELETE/REPLACE,
+BEGIN/COMMIT/ROLLBACK, CALL, DDL, SET autocommit, USE) goes straight to dl's session, where
+point statements by primary key take the tree path (`sql.point`). Whatever needs the
+server's own knowledge (SHOW, information_schema, @@variables, DATABASE(), SET NAMES...)
+goes through mysql-mimic's middlewares, which answer from `schema()` (dl's tables, typed)
+and hand anything left to `query`, i.e. to dl again.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from mysql_mimic import Session as MimicSession
+from mysql_mimic.errors import MysqlError
+from sqlglot.errors import ParseError, TokenError
+
+from dl.core.errors import DlError
+from dl.server.errors import to_mysql
+from dl.server.results import result_columns, result_rows
+
+if TYPE_CHECKING:
+    from mysql_mimic.results import AllowedResult
+    from sqlglot import exp
+
+    from dl.core.repo import Author, Repository
+    from dl.sql.session import Result, Session
+
+log = logging.getLogger("dl.server")
+
+_DIRECT = re.compile(r"^\s*(select|insert|update|delete|replace|begin|start\s+transaction|commit|rollback|call|"
+                     r"create|drop|alter|truncate|with)\b", re.IGNORECASE)
+_SERVER_ONLY = re.compile(r"@@|information_schema|\b(database|schema|version|connection_id|user|current_user|"
+                          r"last_insert_id|found_rows|row_count)\s*\(|performance_schema|mysql\.", re.IGNORECASE)
+_AUTOCOMMIT = re.compile(r"^\s*set\s+(?:session\s+|local\s+|@@session\.|@@local\.|@@)?autocommit\s*:?=\s*(\S+?)\s*;?\s*$",
+                         re.IGNORECASE)
+_SELECT = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
+_USE = re.compile(r"^\s*use\s+(.+?)\s*;?\s*$", re.IGNORECASE)
+
+
+class DlSession(MimicSession):
+    """A MySQL session whose statements run on a dl SQL session of its own."""
+
+    def __init__(self, repo: Repository, *, author: Author | None, readonly: bool, autocommit: bool) -> None:
+        super().__init__()
+        # mysql-mimic answers a FROM-less SELECT with sqlglot's executor, which knows none of
+        # dl's functions (active_branch()...): dl answers those, after the variables are substituted
+        self.middlewares.remove(self._static_query_middleware)
+        from dl.sql.session import Session
+        self.dl: Session = Session(repo, dialect="mysql", author=author, branch=repo.current_branch(),
+                                   readonly=readonly)
+        self.dl.autocommit = autocommit
+        self.variables.set("autocommit", autocommit)
+
+    @property  # type: ignore[override]
+    def database(self) -> str | None:
+        """The current database: `db`, `db/branch` or `db/<revision>` (dl's session keeps it)."""
+        dl = getattr(self, "dl", None)
+        return dl.current_database() if dl is not None else None
+
+    @database.setter
+    def database(self, name: str | None) -> None:
+        """Set by the handshake (the database a client connects to) and COM_CHANGE_USER."""
+        if name and getattr(self, "dl", None) is not None:
+            self.dl.use(name)
+
+    async def handle_query_results(self, sql: str, attrs: dict[str, str]) -> list[tuple[AllowedResult, int]]:
+        """Every result of a COM_QUERY (a script gives several, sent as MySQL's multiple
+        result sets), each with the rows it affected."""
+        if _DIRECT.match(sql) and not _SERVER_ONLY.search(sql):
+            try:
+                results = self.dl.run(sql)
+            except DlError as exc:
+                raise _mysql_error(exc) from None
+            return [(_answer(r), r.rows_affected) for r in results] or [(None, 0)]
+        answer = await self.handle_query(sql, attrs)
+        return [(answer, self.take_affected_rows())]
+
+    async def handle_query(self, sql: str, attrs: dict[str, str]) -> AllowedResult:
+        try:
+            if _DIRECT.match(sql) and not _SERVER_ONLY.search(sql):
+                return self._run(sql)
+            autocommit = _AUTOCOMMIT.match(sql)
+            if autocommit:
+                self._run(f"set autocommit = {autocommit.group(1)}")
+                self.variables.set("autocommit", self.dl.autocommit)
+                return None
+            use = _USE.match(sql)
+            if use:
+                await self.use(use.group(1).strip("`'\""))
+                return None
+            try:
+                return await super().handle_query(sql, attrs)
+            except (ParseError, TokenError):  # not MySQL as sqlglot reads it: dl says what is wrong
+                return self._run(sql)
+        except DlError as exc:
+            raise _mysql_error(exc) from None
+
+    def _run(self, sql: str) -> AllowedResult:
+        results = self.dl.run(sql)
+        self._affected = results[-1].rows_affected if results else 0
+        return _last(results) if results else None
+
+    def result_columns(self, sql: str) -> list[Any]:
+        """The result columns of a query (its parameters given as NULL), for PREPARE's
+        answer; none for other statements, or when the query cannot run that way."""
+        from dl.sql.procedures import PROCEDURES
+        lowered = sql.lower()
+        if not _SELECT.match(sql) or _SERVER_ONLY.search(sql) or any(name in lowered for name in PROCEDURES):
+            return []  # only a plain query runs twice harmlessly
+        opened = not self.dl.autocommit and not self.dl.in_transaction
+        try:
+            results = self.dl.run(sql)
+        except DlError:
+            return []
+        finally:
+            if opened:  # the probe must not start the transaction the client's first statement starts
+                self.dl.rollback()
+        table = results[-1].table if results else None
+        return result_columns(table.schema) if table is not None else []
+
+    def take_affected_rows(self) -> int:
+        """The rows the last write affected (for the OK packet), then 0."""
+        count, self._affected = getattr(self, "_affected", 0), 0
+        return count
+
+    async def query(self, expression: exp.Expression, sql: str, attrs: dict[str, str]) -> AllowedResult:
+        """What mysql-mimic's middlewares leave: dl runs it (as rewritten by them)."""
+        return self._run(expression.sql(dialect="mysql"))
+
+    async def use(self, database: str) -> None:
+        self.dl.use(database)
+
+    async def schema(self) -> dict[str, Any]:
+        """{database: {table: {column: type}}} for SHOW and information_schema, from dl's schemas."""
+        from dl.sql.types import display_type
+        view = self.dl._view()
+        tables: dict[str, dict[str, str]] = {}
+        for name in sorted(view.root.tables):
+            if name == "dolt_schemas":
+                continue
+            schema = view.table(name).schema
+            tables[name] = {c.name: display_type(c.type) for c in schema.columns}
+        names = {self.dl.database.name, self.dl.current_database()}
+        return {db: tables for db in names}
+
+    async def close(self) -> None:
+        self.dl.close()  # an open transaction rolls back
+        await super().close()
+
+
+def _mysql_error(exc: DlError) -> MysqlError:
+    failure = to_mysql(exc)
+    log.info("error %s: %s", failure.code, failure.message)
+    return MysqlError(failure.message, failure.code)  # type: ignore[arg-type]
+
+
+def _last(results: list[Result]) -> AllowedResult:
+    """The protocol's answer for the last statement's result."""
+    return _answer(results[-1])
+
+
+def _answer(result: Result) -> AllowedResult:
+    """One statement's answer: (rows, columns), or None for an OK packet."""
+    from dl.sql.session import ResultKind
+    if result.kind is ResultKind.ROWS and result.table is not None:
+        columns = result_columns(result.table.schema)
+        return result_rows(result.table, columns), columns
+    return None

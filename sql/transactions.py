@@ -1,0 +1,94 @@
+"""A SQL session's open transaction, and how COMMIT lands it as Dolt's transactions do.
+
+A `Transaction` is the working set read at BEGIN (the merge base and the compare-and-swap
+token) and the session's private root, whose chunks sit in a write buffer until COMMIT.
+
+At COMMIT (`land`), if the branch's working set is still the one read at BEGIN, the private
+root replaces it by compare-and-swap. If another session committed meanwhile, the private root
+is merged three-way with the branch's current working root, the root at BEGIN as the base
+(`merge_roots`, cell by cell): changes to different rows or cells merge and land; the same
+cell changed by both, or a schema change that cannot be combined, is a serialization failure
+(`SqlError` whose cause is `ConcurrentUpdate`: MySQL's 1213, "try restarting transaction"),
+the transaction is rolled back and the client retries it. No committed change is ever lost:
+each landing is a compare-and-swap of the working set, retried from a fresh read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dl.core.errors import ConcurrentUpdate, DlError
+from dl.core.hashing import Address, address_of
+from dl.core.repo import Repository
+from dl.core.store.base import RefUpdate
+from dl.core.store.buffered import BufferedStore
+from dl.core.versioning.refs import working_set_ref
+from dl.core.versioning.root import RootValue
+from dl.core.versioning.workingset import WorkingSet
+from dl.sql.errors import SqlError
+
+LANDING_ATTEMPTS = 50
+NO_WORKING_SET = Address(b"\0" * 20)  # what `Repository.working_set` gives a branch without one
+
+
+@dataclass
+class Transaction:
+    """An open transaction: the working set read at BEGIN and the private root."""
+
+    branch: str
+    ws_address: Address
+    ws: WorkingSet
+    root: RootValue
+    buffer: BufferedStore
+
+
+def begin(repo: Repository, branch: str) -> Transaction:
+    """A transaction on `branch`, reading its working set now."""
+    address, ws = repo.working_set(branch)
+    return Transaction(branch, address, ws, repo.load_root(ws.working), BufferedStore(repo.store))
+
+
+def land(repo: Repository, tx: Transaction) -> None:
+    """Lands `tx` on its branch's working set (see the module docstring); raises the
+    serialization failure when it conflicts with what another session committed."""
+    if tx.root.address == tx.ws.working:
+        tx.buffer.discard()
+        return
+    expected, current, root = tx.ws_address, tx.ws, tx.root
+    base = repo.load_root(tx.ws.working, tx.buffer)
+    for _ in range(LANDING_ATTEMPTS):
+        if _flush(tx, expected, current.with_working(repo.put_root(tx.buffer, root))):
+            return
+        expected, current = repo.working_set(tx.branch)
+        root = _merged(repo, tx, base, repo.load_root(current.working, tx.buffer))
+    tx.buffer.discard()
+    raise _failure(tx.branch, "the working set kept changing")
+
+
+def _flush(tx: Transaction, expected: Address, ws: WorkingSet) -> bool:
+    """One compare-and-swap of the working set; on a loss the buffer keeps its chunks (the
+    transaction's rows), which the next attempt's merged root still refers to."""
+    data = ws.encode()
+    address = address_of(data)
+    tx.buffer.put_many({address: data})
+    old = None if expected == NO_WORKING_SET else expected.hex
+    return tx.buffer.flush([RefUpdate(working_set_ref(tx.branch), address.hex, old)])
+
+
+def _merged(repo: Repository, tx: Transaction, base: RootValue, theirs: RootValue) -> RootValue:
+    """The transaction's root merged with `theirs` (the branch's working root now)."""
+    from dl.core.versioning.three_way_merge import merge_roots
+    try:
+        outcome = merge_roots(tx.buffer, base, tx.root, theirs, strict=True)
+    except DlError as exc:  # a schema change the two sides made incompatibly
+        tx.buffer.discard()
+        raise _failure(tx.branch, str(exc)) from None
+    if outcome.conflicts:
+        tx.buffer.discard()
+        tables = ", ".join(sorted(outcome.conflicts))
+        raise _failure(tx.branch, f"another session changed the same rows of {tables}")
+    return outcome.root
+
+
+def _failure(branch: str, why: str) -> SqlError:
+    return SqlError(f"serialization failure on branch {branch}: {why}; the transaction was rolled back, "
+                    "try restarting transaction", cause=ConcurrentUpdate(working_set_ref(branch)))
