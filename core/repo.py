@@ -107,6 +107,7 @@ class Repository:
         self.config = config
         self.directory = directory
         self._decoded = DecodedValues()
+        self._branch_override: str | None = None  # `dl --branch NAME ...`: this process's branch
 
     # --- opening ---------------------------------------------------------------------
 
@@ -214,7 +215,15 @@ class Repository:
 
     # --- refs ------------------------------------------------------------------------
 
+    def use_branch(self, branch: str) -> None:
+        """Makes `branch` this process's current branch without moving HEAD (Dolt's global
+        `--branch NAME`): commands read and write it as if it were checked out."""
+        self.branch_head(branch)  # NotFound for a missing branch
+        self._branch_override = branch
+
     def current_branch(self) -> str:
+        if self._branch_override is not None:
+            return self._branch_override
         value = self.store.get_ref(HEAD)
         if not value or not value.startswith(BRANCH_PREFIX):
             raise StoreError(f"HEAD does not name a branch ({value!r})")
@@ -533,7 +542,7 @@ class Repository:
         if not copy:
             updates += [RefUpdate(branch_ref(old), None, head.hex),
                         RefUpdate(working_set_ref(old), None, ws)]
-            if self.current_branch() == old:
+            if self.store.get_ref(HEAD) == branch_ref(old):
                 updates.append(RefUpdate(HEAD, branch_ref(new), branch_ref(old)))
         if not self.store.commit({}, updates):
             raise ConcurrentUpdate(branch_ref(old))

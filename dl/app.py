@@ -58,6 +58,7 @@ class AppState:
     data_dir: Path | None
     debug: bool
     no_pager: bool = False
+    branch: str | None = None  # `--branch NAME`: run the command on NAME without checking it out
 
 
 @app.callback()
@@ -66,10 +67,12 @@ def _options(
     data_dir: Path = typer.Option(None, "--data-dir", "-C", help="Run as if started in this directory."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
     no_pager: bool = typer.Option(False, "--no-pager", help="Do not page long output (log, diff, show, blame)."),
+    branch: str = typer.Option(None, "--branch", help="Run the command on this branch, as if it were checked "
+                                                      "out, without moving HEAD."),
     version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                  help="Print dl's version and exit."),
 ) -> None:
-    ctx.obj = AppState(data_dir, debug, no_pager)
+    ctx.obj = AppState(data_dir, debug, no_pager, branch)
 
 
 _registered = False
@@ -99,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     _arm_faults(os.environ.get("DL_FAULT"))
     plain_params.install()
     _register_commands()
+    argv = _command_names_any_case(argv)
     try:
         # plain (piped) help wraps to the terminal's width too, not click's default 80 columns
         code = app(args=argv, prog_name="dl", standalone_mode=False,
@@ -128,6 +132,28 @@ def main(argv: list[str] | None = None) -> None:
     if code == INTERRUPTED:  # typer turns a KeyboardInterrupt into a silent exit 130: say why
         _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+_VALUED_OPTIONS = ("--data-dir", "-C", "--branch")  # global options that take a value
+
+
+def _command_names_any_case(argv: list[str]) -> list[str]:
+    """`dl SQL ...` runs `dl sql ...`: the command name (after the global options) is matched
+    without regard to case, as Dolt's is; options and arguments keep their case."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] in _VALUED_OPTIONS else 1
+    names = _command_names()
+    if i < len(argv) and argv[i] not in names:
+        lower = argv[i].lower()
+        if lower in names:
+            return [*argv[:i], lower, *argv[i + 1:]]
+    return argv
+
+
+def _command_names() -> set[str]:
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    return names | {g.name or "" for g in app.registered_groups}
 
 
 def _arm_faults(spec: str | None) -> None:

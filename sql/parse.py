@@ -56,6 +56,7 @@ class Kind(Enum):
     CALL = "call"
     SHOW_TABLES = "show tables"
     DESCRIBE = "describe"
+    SET = "set"  # session variables (sql.variables)
 
 
 @dataclass
@@ -192,6 +193,9 @@ def _parse(piece: Piece, dialect: str) -> Statement:
 def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind:
     if isinstance(expression, (exp.Query, exp.Pivot, exp.Summarize, exp.Describe)):
         return Kind.QUERY
+    if isinstance(expression, exp.Set) or (isinstance(expression, exp.Command)
+                                           and str(expression.this).upper() == "SET"):
+        return Kind.SET
     for kind, cls in ((Kind.INSERT, exp.Insert), (Kind.UPDATE, exp.Update), (Kind.DELETE, exp.Delete),
                       (Kind.CREATE, exp.Create), (Kind.DROP, exp.Drop), (Kind.ALTER, exp.Alter),
                       (Kind.TRUNCATE, exp.TruncateTable)):
@@ -204,7 +208,7 @@ def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind
                        column=first.col - len(first.text) + 1)
     name = str(expression.this).upper() if isinstance(expression, exp.Command) else type(expression).__name__.upper()
     raise SqlError(f"unsupported statement ({name}); dl runs queries, INSERT/UPDATE/DELETE, "
-                   "CREATE/DROP/ALTER TABLE, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
+                   "CREATE/DROP/ALTER TABLE, BEGIN/COMMIT/ROLLBACK, SET and CALL dolt_*()")
 
 
 def _parse_text(text: str, dialect: str, line_offset: int) -> exp.Expression:

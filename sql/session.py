@@ -21,6 +21,7 @@ needs it, so a session that runs only point statements never opens one.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -58,6 +59,7 @@ from dl.sql.resolve import Binder, ScanCache
 from dl.sql.row_stream import RowStream
 from dl.sql.statement_view import View
 from dl.sql.types import display_type
+from dl.sql.variables import SessionVariables, mentions_variables
 
 if TYPE_CHECKING:
     import duckdb
@@ -104,6 +106,7 @@ class Session:
         self._tx: Transaction | None = None
         self._cache = ScanCache()
         self._stream: RowStream | None = None  # the open result of execute(..., stream=True)
+        self.variables = SessionVariables()  # SET @v / @@v (sql.variables)
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -196,6 +199,12 @@ class Session:
 
     def _run(self, statement: Statement, stream: bool = False) -> Result:
         kind = statement.kind
+        if kind is Kind.SET:
+            self.variables.assign(statement.expression, self._evaluate)  # type: ignore[arg-type]
+            return Result(statement.text, ResultKind.OK, message="set")
+        if mentions_variables(statement.expression):
+            expression = self.variables.substitute(statement.expression.copy())  # type: ignore[union-attr]
+            statement = dataclasses.replace(statement, expression=expression, source="")
         if stream and kind is Kind.QUERY and not functions.calls(statement.expression, procedures.PROCEDURES):
             self._stream = self._select_stream(statement)
             return Result(statement.text, ResultKind.ROWS, stream=self._stream)
@@ -212,6 +221,12 @@ class Session:
         if kind is Kind.DELETE and conflicts.conflicts_target(statement.expression) is not None:
             return self._delete_conflicts(statement)
         return self._write(statement)
+
+    def _evaluate(self, expression: exp.Expression) -> object:
+        """The value of one expression (a SET's right side), computed as `SELECT expression`."""
+        with Binder(self._view(), self._con, {}, self._cache) as binder:
+            table = binder.query(exp.select(expression))
+        return table.column(0)[0].as_py() if table.num_rows else None
 
     def _transaction_control(self, word: str, text: str) -> Result:
         """BEGIN, COMMIT or ROLLBACK (`word`), however the statement was recognized."""
