@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -31,6 +31,7 @@ from dl.core.names import check_ref_name, check_table_name
 from dl.core.store.base import ChunkStore, RefUpdate
 from dl.core.store.buffered import BufferedStore
 from dl.core.versioning.commit import Commit, Tag, merge_bases, walk_history
+from dl.core.versioning.ignore import IGNORE_TABLE, Pattern, is_ignored, patterns_of, split_ignored
 from dl.core.versioning.refs import (
     BRANCH_PREFIX,
     HEAD,
@@ -78,6 +79,8 @@ class Status:
     unstaged: dict[str, str]  # table -> ... (working vs staged)
     merging: str | None  # hex of the commit being merged, if a merge is in progress
     conflicts: list[str]  # tables with unresolved conflicts
+    ignored: list[str] = field(default_factory=list)  # new tables dolt_ignore ignores (not in unstaged)
+    ignore_conflicts: list[str] = field(default_factory=list)  # new tables its patterns disagree about
 
 
 def find_repository(start: Path) -> Path:
@@ -390,8 +393,9 @@ class Repository:
 
     # --- staging and committing ------------------------------------------------------
 
-    def add(self, tables: list[str] | None) -> list[str]:
-        """Stages the working state of `tables` (None: every changed table); returns them."""
+    def add(self, tables: list[str] | None, *, force: bool = False) -> list[str]:
+        """Stages the working state of `tables` (None: every changed table); returns them.
+        Tables `dolt_ignore` ignores are left out unless `force` (core.versioning.ignore)."""
         staged: list[str] = []
 
         def attempt() -> bool:
@@ -399,6 +403,8 @@ class Repository:
             ws_address, ws = self.working_set(branch)
             working, stage = self.load_root(ws.working), self.load_root(ws.staged)
             names = self._select_tables(working, stage, tables)
+            if not force:
+                names = self._not_ignored(working, names)
             for name in names:
                 stage = stage.with_table(name, working.tables.get(name))
             buffer = BufferedStore(self.store)
@@ -417,6 +423,22 @@ class Repository:
             if name not in working.tables and name not in staged.tables:
                 raise NotFound("table", name)
         return tables
+
+    def ignore_patterns(self, root: RootValue, store: ChunkStore | None = None) -> list[Pattern]:
+        """The `dolt_ignore` patterns of `root` (none when it has no such table)."""
+        if IGNORE_TABLE not in root.tables:
+            return []
+        return patterns_of(self.table_in(root, IGNORE_TABLE, store))
+
+    def _not_ignored(self, working: RootValue, names: list[str]) -> list[str]:
+        """`names` without the tables `dolt_ignore` ignores; `IgnoreConflict` for one it cannot decide."""
+        patterns = self.ignore_patterns(working)
+        if not patterns:
+            return names
+        kept, _, conflicted = split_ignored(names, patterns)
+        if conflicted:
+            is_ignored(conflicted[0], patterns)  # raises IgnoreConflict naming the patterns
+        return kept
 
     def commit(self, message: str, *, stage_all: bool = False, include_new: bool = False,
                allow_empty: bool = False, amend: bool = False, author: Author | None = None,
@@ -462,8 +484,10 @@ class Repository:
             return ws.staged
         working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),
                                       self.load_root(head.root))
-        for name, change in working.changed_tables(staged).items():
-            if change == "added" and name not in head_root.tables and not include_new:
+        changed = working.changed_tables(staged)
+        names = self._not_ignored(working, sorted(changed)) if include_new else sorted(changed)
+        for name in names:
+            if changed[name] == "added" and name not in head_root.tables and not include_new:
                 continue
             staged = staged.with_table(name, working.tables.get(name))
         return self.put_root(buffer, staged)
@@ -484,8 +508,13 @@ class Repository:
         working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),
                                       self.load_root(head.root))
         merge = ws.merge or {}
-        return Status(branch, staged.changed_tables(head_root), working.changed_tables(staged),
-                      merge.get("their_commit"), sorted(merge.get("conflicts", {})))
+        unstaged = working.changed_tables(staged)
+        new = [t for t, c in unstaged.items() if c == "added" and t not in staged.tables]
+        _, ignored, undecided = split_ignored(sorted(new), self.ignore_patterns(working))
+        for name in ignored:
+            del unstaged[name]
+        return Status(branch, staged.changed_tables(head_root), unstaged,
+                      merge.get("their_commit"), sorted(merge.get("conflicts", {})), ignored, undecided)
 
     def is_clean(self) -> bool:
         status = self.status()

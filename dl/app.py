@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, prog_name="dl", standalone_mode=False,
                    max_content_width=shutil.get_terminal_size().columns)
     except DlError as exc:
-        _fail(str(exc), exc.exit_code)
+        _fail(str(exc), exc.exit_code, all_lines=exc.multiline)
     except typer.Abort:
         _fail("aborted", 130)
     except NoArgsIsHelpError as exc:
@@ -183,8 +183,10 @@ def _reset_terminal() -> None:
         pass
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, *, all_lines: bool = False) -> None:
     from dl.terminal_text import printable
-    first = message.strip().splitlines()[0] if message.strip() else "failed"
-    print(f"error: {printable(first)}", file=sys.stderr)
+    lines = message.strip().splitlines() or ["failed"]
+    print(f"error: {printable(lines[0])}", file=sys.stderr)
+    for line in lines[1:] if all_lines else ():
+        print(printable(line), file=sys.stderr)
     sys.exit(code)

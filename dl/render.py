@@ -329,7 +329,7 @@ def tracking_lines(tracking: "Tracking | None") -> list[str]:
     return [f"Your branch is up to date with {name}."]
 
 
-def status_text(status: "Status", tracking: "Tracking | None" = None) -> str:
+def status_text(status: "Status", tracking: "Tracking | None" = None, *, show_ignored: bool = False) -> str:
     """`dl status` as Dolt prints it (with where the branch stands against its upstream)."""
     lines = [f"On branch {printable(status.branch)}", *tracking_lines(tracking)]
     if status.merging or status.conflicts:
@@ -357,6 +357,13 @@ def status_text(status: "Status", tracking: "Tracking | None" = None) -> str:
     if untracked:
         lines += ["", "Untracked tables:", '  (use "dl add <table>" to include in what will be committed)']
         lines += [f"\t{_LABELS[c]:<18}{printable(t)}" for t, c in sorted(untracked.items())]
-    if not (status.staged or status.unstaged or status.merging):
+    if show_ignored and status.ignored:
+        lines += ["", "Ignored tables:", '  (use "dl add -f <table>" to include in what will be committed)']
+        lines += [f"\t{'new table:':<18}{printable(t)}" for t in status.ignored]
+    if status.ignore_conflicts:
+        lines += ["", "Tables with conflicting dolt_ignore patterns:",
+                  '  (use "dl add -f <table>" to include in what will be committed)']
+        lines += [f"\t{'new table:':<18}{printable(t)}" for t in status.ignore_conflicts]
+    if not (status.staged or status.unstaged or status.merging or (show_ignored and status.ignored)):
         lines.append("nothing to commit, working tree clean")
     return "\n".join(lines) + "\n"

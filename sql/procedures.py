@@ -103,15 +103,16 @@ def _parse_date(text: str) -> float:
     return moment.timestamp()
 
 
-ADD = FlagSpec({"--all": False}, {"-A": "--all"})
+ADD = FlagSpec({"--all": False, "--force": False}, {"-A": "--all", "-f": "--force"})
 
 
 def dolt_add(view: View, args: list[str], author: Author | None) -> pa.Table:
     p = parse_flags("dolt_add", args, ADD)
+    force = bool(p.flags.get("--force"))
     if p.flags.get("--all") or "." in p.args:
-        view.repo.add(None)
+        view.repo.add(None, force=force)
     elif p.args:
-        view.repo.add(p.args)
+        view.repo.add(p.args, force=force)
     else:
         raise SqlError("dolt_add: name tables, or '.' / '-A' for all")
     return _status()

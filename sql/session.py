@@ -35,6 +35,7 @@ from dl.core.store.base import ChunkStore
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.table import Table
 from dl.core.versioning.refs import working_set_ref
+from dl.core.versioning.ignore import IGNORE_TABLE
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
 from dl.sql import (
@@ -437,7 +438,8 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
             node = expression.this  # type: ignore[union-attr]
         if table is None:
             return view.root, count
-        name = view.table_name((node.this if isinstance(node, exp.Schema) else node).name)
+        written = (node.this if isinstance(node, exp.Schema) else node).name
+        name = view.table_name(written) or (IGNORE_TABLE if written.lower() == IGNORE_TABLE else None)
         return view.root.with_table(name, put(table)), count  # type: ignore[arg-type]
     if statement.kind is Kind.CREATE and _is_view(expression):
         changes = view_ddl.create_view(binder, statement)

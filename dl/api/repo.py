@@ -285,10 +285,11 @@ class Repo:
         return self._live().status()
 
     @guard
-    def add(self, *tables: str) -> list[str]:
-        """Stages `tables` (none, or ".": every changed table); returns the staged names."""
+    def add(self, *tables: str, force: bool = False) -> list[str]:
+        """Stages `tables` (none, or ".": every changed table); returns the staged names.
+        Tables that `dolt_ignore` ignores are skipped unless `force`."""
         names = _names(tables, "table")
-        return self._live().add(None if not names or "." in names else names)
+        return self._live().add(None if not names or "." in names else names, force=force)
 
     @guard
     def commit(self, message: str, *, all: bool = False, author: str | tuple[str, str] | None = None,

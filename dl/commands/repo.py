@@ -35,7 +35,8 @@ def init(ctx: typer.Context,
     typer.echo(f"Successfully initialized dl data repository in {directory / DL_DIR} (branch {first})")
 
 
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context,
+           ignored: bool = typer.Option(False, "--ignored", help="Also list new tables that dolt_ignore ignores.")) -> None:
     """Show the branch, and tables staged, changed and untracked.
 
     Example: dl status
@@ -44,18 +45,23 @@ def status(ctx: typer.Context) -> None:
     from dl.render import status_text
     repo = open_api(ctx, readonly=True)
     state = repo.status()
-    typer.echo(status_text(state, tracking_of(repo.core, state.branch)), nl=False)
+    typer.echo(status_text(state, tracking_of(repo.core, state.branch), show_ignored=ignored), nl=False)
 
 
 def add(ctx: typer.Context,
-        tables: list[str] = typer.Argument(..., help="Tables to stage, or . for every changed table.")) -> None:
-    """Stage tables for the next commit.
+        tables: list[str] = typer.Argument(None, help="Tables to stage, or . for every changed table."),
+        all_tables: bool = typer.Option(False, "-A", "--all", help="Stage every changed table (as `dl add .`)."),
+        force: bool = typer.Option(False, "-f", "--force", help="Stage tables that dolt_ignore ignores too.")) -> None:
+    """Stage tables for the next commit; tables matched by dolt_ignore are skipped unless --force.
 
     Example: dl add people   (or: dl add .)
     """
+    tables = list(tables or [])
+    if not tables and not all_tables:
+        raise UsageError("give the tables to stage, or . (or -A) for every changed table")
     repo = open_api(ctx)
-    staged = repo.add(*tables)
-    if not staged and "." not in tables:
+    staged = repo.add(*([] if all_tables else tables), force=force)
+    if not staged and "." not in tables and not all_tables:
         typer.echo("nothing to add", err=True)
 
 

@@ -25,3 +25,58 @@ def test_command_names_match_in_any_case(repo: Path, dl: Dl) -> None:
     assert dl.ok("SQL", "-r", "csv", "-q", "select 1 as x") == "x\n1\n"
     assert "On branch main" in dl.ok("Status")
     assert "No such command" in dl("nosuch").err
+
+
+def _ignore_setup(dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "INSERT INTO dolt_ignore VALUES ('ignoreme', true), ('*_ignore', true), ('commit_*', false)")
+    dl.ok("sql", "-q", "create table ignoreme (pk int); create table nomatch (pk int)")
+
+
+def test_dolt_ignore_is_a_table_sql_creates_on_first_write(repo: Path, dl: Dl) -> None:
+    assert dl.ok("sql", "-r", "csv", "-q", "select * from dolt_ignore") == "pattern,ignored\n"
+    _ignore_setup(dl)
+    assert dl.ok("sql", "-r", "csv", "-q", "select * from dolt_ignore order by pattern") == \
+        "pattern,ignored\n*_ignore,true\ncommit_*,false\nignoreme,true\n"
+    dl.ok("sql", "-q", "delete from dolt_ignore where pattern = 'commit_*'")
+    assert "commit_*" not in dl.ok("sql", "-r", "csv", "-q", "select * from dolt_ignore")
+
+
+def test_status_hides_ignored_tables_unless_asked(repo: Path, dl: Dl) -> None:
+    _ignore_setup(dl)
+    out = dl.ok("status")
+    assert "nomatch" in out and "ignoreme" not in out and "Ignored tables" not in out
+    out = dl.ok("status", "--ignored")
+    assert "Ignored tables:\n  (use \"dl add -f <table>\" to include in what will be committed)\n" \
+           "\tnew table:        dolt_ignore\n\tnew table:        ignoreme\n" in out
+
+
+def test_add_all_and_commit_all_skip_ignored_tables_force_stages_them(repo: Path, dl: Dl) -> None:
+    _ignore_setup(dl)
+    dl.ok("add", "-A")
+    out = dl.ok("status")
+    assert "\tnew table:        nomatch" in out.split("Untracked")[0] and "ignoreme" not in out
+    dl.ok("add", "--all", "--force")
+    assert "ignoreme" in dl.ok("status").split("Untracked")[0]
+    dl.ok("reset")
+    dl.ok("commit", "-Am", "all but ignored")
+    assert "ignoreme" not in dl.ok("sql", "-r", "csv", "-q", "select to_table_name from dolt_diff_summary('HEAD~1', 'HEAD')")
+    dl.ok("add", "-f", "ignoreme")
+    assert "ignoreme" in dl.ok("status").split("Untracked")[0]
+
+
+def test_add_fails_naming_conflicting_ignore_patterns(repo: Path, dl: Dl) -> None:
+    _ignore_setup(dl)
+    dl.ok("sql", "-q", "create table commit_ignore (pk int)")
+    result = dl("add", "-A")
+    assert result.code == 1
+    assert result.err == ("error: the table commit_ignore matches conflicting patterns in dolt_ignore:\n"
+                          "ignored:     *_ignore\nnot ignored: commit_*\n")
+    assert "Tables with conflicting dolt_ignore patterns:" in dl.ok("status")
+    assert "the table commit_ignore matches conflicting" in dl.fails("sql", "-q", "call dolt_add('-A')")
+    dl.ok("sql", "-q", "call dolt_add('-A', '-f')")
+    assert "commit_ignore" in dl.ok("status").split("Untracked")[0]
+
+
+def test_add_needs_tables_or_all(repo: Path, dl: Dl) -> None:
+    assert "give the tables to stage" in dl.fails("add", code=2)

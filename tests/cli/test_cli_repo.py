@@ -132,7 +132,7 @@ def test_add_several_tables_and_unknown_table(people: Path, dl: Dl) -> None:
     assert "new table:        a" in staged and "new table:        b" in staged
     assert "new table:        c" in untracked
     assert dl.fails("add", "nope") == "table not found: nope"
-    assert dl.fails("add", code=2).startswith("Missing argument")
+    assert dl.fails("add", code=2).startswith("give the tables to stage")
 
 
 # --- commit --------------------------------------------------------------------------------
