@@ -147,8 +147,42 @@ def _command_names_any_case(argv: list[str]) -> list[str]:
     if i < len(argv) and argv[i] not in names:
         lower = argv[i].lower()
         if lower in names:
-            return [*argv[:i], lower, *argv[i + 1:]]
-    return argv
+            argv = [*argv[:i], lower, *argv[i + 1:]]
+    return _single_dash_long_options(argv, i)
+
+
+def _single_dash_long_options(argv: list[str], i: int) -> list[str]:
+    """Dolt also reads a long option with one dash (`commit -ALL`, `import -pk id`): such a
+    token becomes `--name` when the command has that long option (clusters such as `-am`
+    are left alone: `--am` is no option)."""
+    if i >= len(argv) or not any(len(a) > 2 and a[0] == "-" and a[1] != "-" for a in argv[i + 1:]):
+        return argv
+    longs = _long_options(argv[i:i + 2])
+    out = argv[:i + 1]
+    for k, token in enumerate(argv[i + 1:]):
+        if token == "--":
+            return out + argv[i + 1 + k:]
+        long = "-" + token
+        out.append(long if len(token) > 2 and token[1] != "-" and long in longs else token)
+    return out
+
+
+def _long_options(words: list[str]) -> set[str]:
+    """The long options of the command `words` names (a command, or a group and its command)."""
+    import inspect
+    commands = {c.name or (c.callback.__name__ if c.callback else ""): c for c in app.registered_commands}
+    groups = {g.name: g for g in app.registered_groups}
+    found = commands.get(words[0])
+    if found is None and words[0] in groups and len(words) > 1:
+        inner = groups[words[0]].typer_instance
+        found = next((c for c in (inner.registered_commands if inner else [])
+                      if (c.name or (c.callback.__name__ if c.callback else "")) == words[1]), None)
+    if found is None or found.callback is None:
+        return set()
+    decls: set[str] = set()
+    for parameter in inspect.signature(found.callback).parameters.values():
+        decls.update(d for d in getattr(parameter.default, "param_decls", None) or () if d.startswith("--"))
+    return decls
 
 
 def _command_names() -> set[str]:

@@ -68,26 +68,61 @@ def add(ctx: typer.Context,
 def commit(ctx: typer.Context,
            message: str = typer.Option(None, "-m", "--message", help="The commit message."),
            all_tables: bool = typer.Option(False, "-a", "--all", help="Stage changed tables first (not new ones)."),
-           everything: bool = typer.Option(False, "-A", "--ALL", help="Stage every change first, new tables too."),
+           everything: bool = typer.Option(False, "-A", "--ALL", help="Stage every change first, new tables too "
+                                                                      "(not those dolt_ignore ignores)."),
            allow_empty: bool = typer.Option(False, "--allow-empty", help="Commit even if nothing changed."),
+           skip_empty: bool = typer.Option(False, "--skip-empty", help="Do nothing (and say so) if nothing is staged."),
+           force: bool = typer.Option(False, "-f", "--force", help="Commit despite constraint violations "
+                                                                   "(dl records none today: accepted for Dolt's scripts)."),
            amend: bool = typer.Option(False, "--amend", help="Replace the last commit."),
            author: str = typer.Option(None, "--author", help='Author as "Name <email>".'),
-           date: str = typer.Option(None, "--date", help="Commit time (ISO 8601), default now.")) -> None:
+           date: str = typer.Option(None, "--date", help="Commit time (ISO 8601); default $DL_AUTHOR_DATE or "
+                                                          "$DOLT_AUTHOR_DATE, else now.")) -> None:
     """Record the staged tables as a new commit on the current branch.
 
     Example: dl commit -am "fix prices"
     """
+    if allow_empty and skip_empty:
+        raise DlError("cannot use both --allow-empty and --skip-empty")
     repo = open_api(ctx)
     if message is None:
         if not amend:
             raise UsageError('give a commit message with -m "..."')
         message = repo.core.load_commit(repo.core.resolve_commit("HEAD")).message
+    if skip_empty and not _has_staged_changes(repo, all_tables or everything):
+        typer.echo("Skipping empty commit")
+        return
     who = parse_author(author, "--author") if author else None
-    when = parse_date(date, "--date") if date else None
+    date, label = (date, "--date") if date else _author_date_from_environment()
+    when = parse_date(date, label) if date else None
     address = repo.commit(message, all=all_tables, include_new=everything, allow_empty=allow_empty,
                           amend=amend, author=(who.name, who.email) if who else None, date=when)
-    from dl.render import first_line
-    typer.echo(f"[{printable(repo.active_branch())} {address[:8]}] {first_line(message)}")
+    _print_commit(repo.core, address)
+
+
+def _author_date_from_environment() -> tuple[str | None, str]:
+    """The commit time the environment sets (dl's name first, then Dolt's), and its name."""
+    import os
+    for name in ("DL_AUTHOR_DATE", "DOLT_AUTHOR_DATE"):
+        if os.environ.get(name):
+            return os.environ[name], name
+    return None, ""
+
+
+def _has_staged_changes(repo, stage_all: bool) -> bool:  # type: ignore[no-untyped-def]
+    state = repo.status()
+    return bool(state.staged or (stage_all and state.unstaged) or state.merging)
+
+
+def _print_commit(core, address: str) -> None:  # type: ignore[no-untyped-def]
+    """A new commit as `dl log -n 1` shows it (Dolt prints it so after a commit)."""
+    from dl import render
+    from dl.core.hashing import Address
+    commit_address = Address.parse(address)
+    tags = {name: tag.commit for name, tag in core.tags().items()}
+    decoration = render.decorations(commit_address, core.current_branch(), core.branches(), tags)
+    typer.echo(render.commit_text(commit_address, core.load_commit(commit_address), decoration, use_colour()),
+               nl=False)
 
 
 def log(ctx: typer.Context,

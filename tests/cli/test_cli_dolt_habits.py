@@ -80,3 +80,53 @@ def test_add_fails_naming_conflicting_ignore_patterns(repo: Path, dl: Dl) -> Non
 
 def test_add_needs_tables_or_all(repo: Path, dl: Dl) -> None:
     assert "give the tables to stage" in dl.fails("add", code=2)
+
+
+def _one_table(dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+
+
+def test_commit_prints_the_new_commit_as_log_does(repo: Path, dl: Dl) -> None:
+    _one_table(dl)
+    out = dl.ok("commit", "-Am", "add t", "--author", "John Doe <john@doe.com>")
+    assert out.startswith("commit ") and out.splitlines()[0].endswith(" (HEAD -> main)")
+    assert "Author: John Doe <john@doe.com>\n" in out and out.endswith("\n    add t\n")
+    assert out == dl.ok("log", "-n", "1")
+
+
+def test_commit_skip_empty_and_its_exclusion_with_allow_empty(repo: Path, dl: Dl) -> None:
+    _one_table(dl)
+    dl.ok("add", "t")
+    head = dl.ok("log", "-n", "1")
+    assert dl.fails("commit", "--allow-empty", "--skip-empty", "-m", "x") == \
+        "cannot use both --allow-empty and --skip-empty"
+    assert dl.ok("log", "-n", "1") == head
+    dl.ok("commit", "--skip-empty", "-m", "first")
+    head = dl.ok("log", "-n", "1")
+    assert dl.ok("commit", "--skip-empty", "-m", "second") == "Skipping empty commit\n"
+    assert dl.ok("log", "-n", "1") == head
+
+
+def test_commit_single_dash_long_flag_and_force(repo: Path, dl: Dl) -> None:
+    _one_table(dl)
+    assert "    all\n" in dl.ok("commit", "-ALL", "-m", "all")  # Dolt reads -ALL as --ALL
+    dl.ok("sql", "-q", "insert into t values (1)")
+    assert "    forced\n" in dl.ok("commit", "-A", "-f", "-m", "forced")
+
+
+def test_author_date_from_the_environment(repo: Path, dl: Dl, monkeypatch) -> None:
+    import time
+    monkeypatch.setenv("TZ", "PST+8")
+    time.tzset()
+    try:
+        _one_table(dl)
+        monkeypatch.setenv("DOLT_AUTHOR_DATE", "2023-09-26T12:34:56")
+        assert "Date:   Tue Sep 26 12:34:56 2023 -0800" in dl.ok("commit", "-Am", "t")
+        assert "Date:   Tue Sep 26 01:23:45 2023" in dl.ok(  # --date wins over the environment
+            "commit", "--allow-empty", "--date", "2023-09-26T01:23:45", "-m", "e")
+        monkeypatch.setenv("DL_AUTHOR_DATE", "2024-01-02T03:04:05")  # dl's own name first
+        assert "Date:   Tue Jan 02 03:04:05 2024" in dl.ok("commit", "--allow-empty", "-m", "f")
+        assert "bad" in dl.fails("commit", "--allow-empty", "--date", "bad", "-m", "g", code=2)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
