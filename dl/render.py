@@ -265,14 +265,17 @@ def when(timestamp: float) -> str:
 
 
 def decorations(address: "Address", current: str, branches: dict[str, "Address"],
-                tags: dict[str, "Address"], remotes: dict[str, "Address"] | None = None) -> str:
-    """`(HEAD -> main, feature, origin/main, tag: v1)` for a commit that refs point at."""
+                tags: dict[str, "Address"], remotes: dict[str, "Address"] | None = None,
+                *, full: bool = False) -> str:
+    """`(HEAD -> main, feature, origin/main, tag: v1)` for a commit that refs point at; `full`
+    names the refs in full (`refs/heads/main`, `tag: refs/tags/v1`), as `log --decorate=full`."""
+    heads, tag_refs, remote_refs = ("refs/heads/", "refs/tags/", "refs/remotes/") if full else ("", "", "")
     names = []
     if branches.get(current) == address:
-        names.append(f"HEAD -> {current}")
-    names += sorted(b for b, a in branches.items() if a == address and b != current)
-    names += sorted(r for r, a in (remotes or {}).items() if a == address)
-    names += [f"tag: {t}" for t, a in sorted(tags.items()) if a == address]
+        names.append(f"HEAD -> {heads}{current}")
+    names += sorted(heads + b for b, a in branches.items() if a == address and b != current)
+    names += sorted(remote_refs + r for r, a in (remotes or {}).items() if a == address)
+    names += [f"tag: {tag_refs}{t}" for t, a in sorted(tags.items()) if a == address]
     names = [printable(n) for n in names]
     return f" ({', '.join(names)})" if names else ""
 

@@ -134,6 +134,8 @@ def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Tabl
     if not p.args:
         raise SqlError("dolt_checkout: name a branch, or tables to discard their changes")
     if len(p.args) == 1 and p.args[0] in repo.branches():
+        if p.args[0] == view.branch:
+            return _status(f"Already on branch '{p.args[0]}'")
         repo.checkout(p.args[0])
         return _status(f"Switched to branch '{p.args[0]}'")
     missing = [a for a in p.args if view.table_name(a) is None and a != "."]

@@ -19,12 +19,16 @@ def branch(ctx: typer.Context,
            move: bool = typer.Option(False, "-m", "--move", help="Rename: [OLD] NEW."),
            copy: bool = typer.Option(False, "-c", "--copy", help="Copy: [OLD] NEW."),
            force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing branch."),
-           show_current: bool = typer.Option(False, "--show-current", help="Print the current branch.")) -> None:
+           show_current: bool = typer.Option(False, "--show-current", help="Print the current branch."),
+           list_only: bool = typer.Option(False, "-l", "--list", help="List branches (matching the patterns given, "
+                                                                      "e.g. 'feat*')."),
+           ) -> None:
     """List, create, rename, copy or delete branches.
 
     Example: dl branch feature main   (create feature at main)
     """
     args = list(args or [])
+    patterns, args = (args, []) if list_only else ([], args)
     repo = open_api(ctx, readonly=not (args or delete or force_delete or move or copy))
     if show_current:
         typer.echo(repo.active_branch())
@@ -32,9 +36,8 @@ def branch(ctx: typer.Context,
     if delete or force_delete:
         if not args:
             raise UsageError("give the branches to delete")
-        for name in args:
-            head = repo.delete_branch(name, force=force_delete)
-            typer.echo(f"Deleted branch {name} (was {head[:8]}).")
+        for name in args:  # silent, as Dolt's branch -d
+            repo.delete_branch(name, force=force_delete)
         return
     if move or copy:
         if len(args) not in (1, 2):
@@ -55,6 +58,9 @@ def branch(ctx: typer.Context,
         from dl.core.remotes.sync import remote_branches
         shown = "" if remotes else "remotes/"
         listed.update({f"{shown}{name}": head.hex for name, head in remote_branches(repo.core).items()})
+    if patterns:
+        from fnmatch import fnmatchcase
+        listed = {n: h for n, h in listed.items() if any(fnmatchcase(n, p) for p in patterns)}
     for name, head in sorted(listed.items(), key=lambda item: (item[0].startswith("remotes/"), item[0])):
         mark = "* " if name == current else "  "
         text = printable(name)
@@ -72,7 +78,9 @@ def branch(ctx: typer.Context,
 def checkout(ctx: typer.Context,
              args: list[str] = typer.Argument(None, help="BRANCH, or TABLE... to discard their changes."),
              new_branch: str = typer.Option(None, "-b", help="Create this branch (at START or HEAD) and switch to it."),
-             force_new: str = typer.Option(None, "-B", help="Like -b, resetting the branch if it exists.")) -> None:
+             force_new: str = typer.Option(None, "-B", help="Like -b, resetting the branch if it exists."),
+             track: str = typer.Option(None, "-t", "--track",
+                                       help="REMOTE/BRANCH: create BRANCH at it, tracking it, and switch.")) -> None:
     """Switch branches, or discard working changes to tables.
 
     Example: dl checkout -b fix   ...   dl checkout main
@@ -80,18 +88,21 @@ def checkout(ctx: typer.Context,
     repo = open_api(ctx)
     args = list(args or [])
     name = new_branch or force_new
+    if track and not name:
+        _checkout_tracking(repo, track, args)
+        return
     if name:
         if len(args) > 1:
             raise UsageError("dl checkout -b NEW [START]")
         repo.checkout(name, new=True, start=args[0] if args else "HEAD", force=bool(force_new))
-        typer.echo(f"Switched to a new branch '{name}'")
+        typer.echo(f"Switched to branch '{name}'")
         return
     if not args:
         raise UsageError("give a branch to switch to, or tables to discard changes of")
     target = args[0]
     if len(args) == 1 and target in repo.branches():
         if target == repo.active_branch():
-            typer.echo(f"Already on '{target}'")
+            typer.echo(f"Already on branch '{target}'")
             return
         repo.checkout(target)
         typer.echo(f"Switched to branch '{target}'")
@@ -117,9 +128,22 @@ def _track_remote(repo, name: str) -> bool:  # type: ignore[no-untyped-def]
     if upstream is None:
         return False
     repo.checkout(name)
-    typer.echo(f"branch '{name}' set up to track '{upstream.remote}/{upstream.branch}'.\n"
-               f"Switched to a new branch '{name}'")
+    typer.echo(f"Switched to branch '{name}'\nbranch '{name}' set up to track '{upstream.remote}/{upstream.branch}'.")
     return True
+
+
+def _checkout_tracking(repo, spec: str, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """`dl checkout --track origin/feature`: branch `feature` at origin/feature, tracking it."""
+    from dl.core.remotes.settings import Upstream
+    from dl.core.remotes.sync import remote_branches, settings_of
+    if args:
+        raise UsageError("dl checkout --track REMOTE/BRANCH (no other arguments)")
+    if spec not in remote_branches(repo.core):
+        raise NotFound("remote-tracking branch", spec, "dl fetch first, or name it as REMOTE/BRANCH")
+    remote, name = spec.split("/", 1)
+    repo.checkout(name, new=True, start=spec)
+    settings_of(repo.core).set_upstream(name, Upstream(remote, name))
+    typer.echo(f"Switched to branch '{name}'\nbranch '{name}' set up to track '{spec}'.")
 
 
 def _is_commit(repo, text: str) -> bool:

@@ -129,17 +129,27 @@ def log(ctx: typer.Context,
         revision: str = typer.Argument("HEAD", help="Show history from this revision."),
         number: int = typer.Option(None, "-n", "--number", min=0, help="Show at most N commits."),
         one_line: bool = typer.Option(False, "--oneline", help="One line per commit."),
-        graph: bool = typer.Option(False, "--graph", help="Draw the commit graph.")) -> None:
+        graph: bool = typer.Option(False, "--graph", help="Draw the commit graph."),
+        decorate: str = typer.Option("short", "--decorate",
+                                     help="Branch and tag names beside commits: short, full, no, or auto "
+                                          "(short on a terminal, else no).")) -> None:
     """Show commit history.
 
     Example: dl log -n 5 --oneline
     """
     from dl.pager import paged
+    style = decorate.lower()
+    if style not in ("short", "full", "no", "auto"):
+        raise DlError(f"invalid --decorate option: {decorate} (choose short, full, no or auto)")
+    if style == "auto":
+        from dl.context import is_terminal
+        style = "short" if is_terminal() else "no"
     with paged(ctx):
-        _print_log(ctx, revision, number, one_line, graph)
+        _print_log(ctx, revision, number, one_line, graph, style)
 
 
-def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: bool, graph: bool) -> None:
+def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: bool, graph: bool,
+               style: str = "short") -> None:
     from dl import render
     repo = open_repo(ctx, readonly=True)
     commits = repo.log(revision, number)
@@ -151,7 +161,8 @@ def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: 
     remotes = remote_branches(repo)
     texts = []
     for address, item in commits:
-        decoration = render.decorations(address, current, branches, tags, remotes)
+        decoration = "" if style == "no" else \
+            render.decorations(address, current, branches, tags, remotes, full=style == "full")
         texts.append(render.oneline(address, item, decoration, colour) if one_line
                      else render.commit_text(address, item, decoration, colour))
     if graph:

@@ -130,3 +130,28 @@ def test_author_date_from_the_environment(repo: Path, dl: Dl, monkeypatch) -> No
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_branch_list_with_patterns(repo: Path, dl: Dl) -> None:
+    dl.ok("branch", "feature-a")
+    dl.ok("branch", "feature-b")
+    dl.ok("branch", "other")
+    assert dl.ok("branch", "--list") == "  feature-a\n  feature-b\n* main\n  other\n"
+    assert dl.ok("branch", "--list", "feat*") == "  feature-a\n  feature-b\n"
+    assert dl.ok("branch", "-l", "main", "-v").startswith("* main ")
+
+
+def test_checkout_messages_as_dolt(repo: Path, dl: Dl) -> None:
+    assert dl.ok("checkout", "main") == "Already on branch 'main'\n"
+    assert dl.ok("checkout", "-b", "b1") == "Switched to branch 'b1'\n"
+    assert dl.ok("checkout", "main") == "Switched to branch 'main'\n"
+    assert dl.ok("branch", "-d", "b1") == ""
+
+
+def test_log_decorate(repo: Path, dl: Dl) -> None:
+    dl.ok("tag", "v0")
+    assert "(HEAD -> main, tag: v0)" in dl.ok("log", "-n", "1")  # short, the default
+    assert "(HEAD -> refs/heads/main, tag: refs/tags/v0)" in dl.ok("log", "--decorate=full", "--oneline")
+    assert "main" not in dl.ok("log", "--decorate", "no")
+    assert "main" not in dl.ok("log", "--decorate=auto")  # no terminal here
+    assert dl.fails("log", "--decorate=nope").startswith("invalid --decorate option: nope")
