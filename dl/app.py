@@ -19,9 +19,9 @@ from pathlib import Path
 import typer
 
 try:  # typer >= 0.22 vendors click as typer._click; older typer depends on click itself
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+    from typer._click.exceptions import ClickException, MissingParameter, NoArgsIsHelpError
 except ImportError:  # pragma: no cover - depends on the installed typer
-    from click.exceptions import ClickException, NoArgsIsHelpError
+    from click.exceptions import ClickException, MissingParameter, NoArgsIsHelpError
 
 from dl import plain_params
 from dl.core.errors import DlError
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except ClickException as exc:
-        _fail(exc.format_message(), exc.exit_code)
+        _fail(exc.format_message() + _usage_of(exc), exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:  # Ctrl-C: DuckDB was told to stop (sql/interrupt.py); exit as shells expect
@@ -132,6 +132,15 @@ def main(argv: list[str] | None = None) -> None:
     if code == INTERRUPTED:  # typer turns a KeyboardInterrupt into a silent exit 130: say why
         _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_of(exc: ClickException) -> str:
+    """` (usage: dl table rm [OPTIONS] TABLES...)` after a missing argument, on the same line."""
+    ctx = getattr(exc, "ctx", None)
+    if not isinstance(exc, MissingParameter) or ctx is None:
+        return ""
+    usage = ctx.get_usage().strip()
+    return f" (usage: {usage.removeprefix('Usage:').strip()})" if usage else ""
 
 
 _VALUED_OPTIONS = ("--data-dir", "-C", "--branch")  # global options that take a value

@@ -155,3 +155,20 @@ def test_log_decorate(repo: Path, dl: Dl) -> None:
     assert "main" not in dl.ok("log", "--decorate", "no")
     assert "main" not in dl.ok("log", "--decorate=auto")  # no terminal here
     assert dl.fails("log", "--decorate=nope").startswith("invalid --decorate option: nope")
+
+
+def test_branch_names_may_have_slashes_as_in_git(repo: Path, dl: Dl) -> None:
+    assert dl.ok("branch", "tim/test-this-format-11") == ""
+    assert dl.ok("checkout", "tim/test-this-format-11") == "Switched to branch 'tim/test-this-format-11'\n"
+    assert "* tim/test-this-format-11" in dl.ok("branch")
+    for bad in ("a//b", "a/.x", "/a", "a/"):
+        assert dl.fails("branch", bad).startswith(f"invalid branch name '{bad}'")
+
+
+def test_usage_errors_say_the_usage_on_the_same_line(repo: Path, dl: Dl) -> None:
+    line = dl.fails("table", "rm", code=2)
+    assert line.startswith("Missing argument") and "(usage: dl table rm " in line
+
+
+def test_schema_show_in_an_empty_repository(repo: Path, dl: Dl) -> None:
+    assert dl.ok("schema", "show") == "No tables in working set\n"
