@@ -548,11 +548,11 @@ class Repository:
     def delete_branch(self, name: str, *, force: bool = False) -> None:
         head = self.branch_head(name)
         if name == self.current_branch():
-            raise DlError(f"cannot delete the branch you are on: {name}")
+            raise DlError(f"Cannot delete checked out branch '{name}'")
         if not force:
             current = self.branch_head(self.current_branch())
             if head not in merge_bases(self.load_commit, head, current):
-                raise DlError(f"branch {name} is not fully merged; use -D to delete it anyway")
+                raise DlError(f"branch '{name}' is not fully merged; if you are sure, run 'dl branch -D {name}'")
         ws = self.store.get_ref(working_set_ref(name))
         if not self.store.commit({}, [RefUpdate(branch_ref(name), None, head.hex),
                                       RefUpdate(working_set_ref(name), None, ws)]):

@@ -48,8 +48,13 @@ _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
 
 
 def global_config_path() -> Path:
-    """`$DL_HOME/config_global.json`, default `~/.dl/config_global.json` (as Dolt's ~/.dolt)."""
-    home = os.environ.get("DL_HOME") or str(Path.home() / ".dl")
+    """`$DL_HOME/config_global.json`, default `~/.dl/config_global.json` (as Dolt's ~/.dolt).
+    Without DL_HOME, Dolt's `DOLT_ROOT_PATH` stands for the home directory, as in Dolt
+    (`$DOLT_ROOT_PATH/.dl/config_global.json`), so scripts that isolate Dolt's config isolate dl's."""
+    home = os.environ.get("DL_HOME")
+    if not home:
+        root = os.environ.get("DOLT_ROOT_PATH")
+        home = str(Path(root) / ".dl") if root else str(Path.home() / ".dl")
     return Path(home) / "config_global.json"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from dl.context import open_api, use_colour
-from dl.core.errors import NotFound, UsageError
+from dl.core.errors import DlError, NotFound, UsageError
 from dl.terminal_text import printable
 
 
@@ -28,6 +28,8 @@ def branch(ctx: typer.Context,
     Example: dl branch feature main   (create feature at main)
     """
     args = list(args or [])
+    _check_directives(args, move=move, copy=copy, delete=delete, force_delete=force_delete,
+                      show_current=show_current, list_only=list_only, list_all=list_all, verbose=verbose)
     patterns, args = (args, []) if list_only else ([], args)
     repo = open_api(ctx, readonly=not (args or delete or force_delete or move or copy))
     if show_current:
@@ -73,6 +75,18 @@ def branch(ctx: typer.Context,
             message = repo.core.load_commit(repo.core.resolve_commit(head)).message
             text += f" {head[:8]} {first_line(message)}"
         typer.echo(mark + text)
+
+
+def _check_directives(args: list[str], *, move: bool, copy: bool, delete: bool, force_delete: bool,
+                      show_current: bool, list_only: bool, list_all: bool, verbose: bool) -> None:
+    """Dolt's rules for combining branch's flags: one action at a time; -a and -v only to list."""
+    if sum((move, copy, delete, force_delete, show_current, list_only)) > 1:
+        raise DlError("Must specify exactly one of --move/-m, --copy/-c, --delete/-d, -D, --show-current, or --list.")
+    action = ("moving" if move else "copying" if copy else "deleting" if delete or force_delete
+              else "creating" if args and not list_only and not show_current else None)
+    for flag, given in (("--all/-a", list_all), ("--verbose/-v", verbose)):
+        if given and action:
+            raise DlError(f"{flag} can only be supplied when listing branches, not when {action} branches")
 
 
 def checkout(ctx: typer.Context,

@@ -39,11 +39,11 @@ def test_branch_delete_merged_and_force(people: Path, dl: Dl) -> None:
     work = head_of(dl, "work")
     dl.ok("checkout", "main")
     assert dl.fails("branch", "-d", "work") == \
-        "branch work is not fully merged; use -D to delete it anyway"
+        "branch 'work' is not fully merged; if you are sure, run 'dl branch -D work'"
     assert dl.ok("branch") == "* main\n  work\n"
     assert dl.ok("branch", "-D", "work") == ""
     assert dl.ok("branch") == "* main\n"
-    assert dl.fails("branch", "-d", "main") == "cannot delete the branch you are on: main"
+    assert dl.fails("branch", "-d", "main") == "Cannot delete checked out branch 'main'"
     assert dl.fails("branch", "-d", "nope") == "branch not found: nope"
     assert dl.fails("branch", "-d", code=2) == "give the branches to delete"
 

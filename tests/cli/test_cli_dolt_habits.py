@@ -172,3 +172,27 @@ def test_usage_errors_say_the_usage_on_the_same_line(repo: Path, dl: Dl) -> None
 
 def test_schema_show_in_an_empty_repository(repo: Path, dl: Dl) -> None:
     assert dl.ok("schema", "show") == "No tables in working set\n"
+
+
+def test_dolt_root_path_stands_for_home_without_dl_home(work: Path, dl: Dl, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DL_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOLT_ROOT_PATH", str(tmp_path / "root"))
+    dl.ok("config", "--global", "--add", "init.defaultbranch", "isolated")
+    assert (tmp_path / "root" / ".dl" / "config_global.json").is_file()
+    assert not (tmp_path / "home" / ".dl").exists()
+    monkeypatch.setenv("DL_HOME", str(tmp_path / "dlhome"))  # dl's own name wins
+    assert dl("config", "--global", "--get", "init.defaultbranch").code == 1
+
+
+def test_branch_flags_combine_as_in_dolt(repo: Path, dl: Dl) -> None:
+    assert dl.fails("branch", "-m", "-c", "main", "main2") == \
+        "Must specify exactly one of --move/-m, --copy/-c, --delete/-d, -D, --show-current, or --list."
+    dl.ok("branch", "test")
+    assert dl.fails("branch", "-a", "-d", "test") == \
+        "--all/-a can only be supplied when listing branches, not when deleting branches"
+    assert dl.fails("branch", "-a", "new").endswith("not when creating branches")
+    assert dl.fails("branch", "-v", "-m", "test", "new") == \
+        "--verbose/-v can only be supplied when listing branches, not when moving branches"
+    assert "* main" in dl.ok("branch", "-a", "--list", "main")
+    assert dl.fails("branch", "-D", "main") == "Cannot delete checked out branch 'main'"
