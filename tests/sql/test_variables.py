@@ -41,3 +41,14 @@ def test_variables_belong_to_their_session(repo: Repository, mysql: Session) -> 
     mysql.run("set @x = 1")
     with Session(repo, dialect="mysql") as other:
         assert other.query("select @x").column(0).to_pylist() == [None]
+
+
+def test_mysql_booleans_are_one_and_zero(repo: Repository, mysql: Session) -> None:
+    mysql.run("create table t (pk int primary key)")
+    assert mysql.query("select true as a, 1 = 2 as b, null = 1 as c").to_pylist() == [{"a": 1, "b": 0, "c": None}]
+    assert mysql.query("select staged from dolt_status").column(0).to_pylist() == [0]
+    stream = next(iter(mysql.execute("select staged, status from dolt_status", stream=True))).stream
+    assert stream.schema.field("staged").type == "int8" and stream.read_all().to_pylist() == [
+        {"staged": 0, "status": "new table"}]
+    with Session(repo) as duck:  # DuckDB's own dialect keeps booleans
+        assert duck.query("select true as a").to_pylist() == [{"a": True}]
