@@ -123,6 +123,9 @@ def checkout(ctx: typer.Context,
         return
     if len(args) == 1 and _track_remote(repo, target):
         return
+    if args == ["."]:  # every tracked table back to its staged state; untracked tables stay
+        repo.checkout_tables(*repo.tables("STAGED"))
+        return
     known = set(repo.tables()) | set(repo.tables("STAGED"))
     unknown = [t for t in args if t not in known]
     if unknown:

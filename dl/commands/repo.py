@@ -195,11 +195,22 @@ def reset(ctx: typer.Context,
         return
     if not args:
         repo.reset_tables()
+        _print_unstaged(repo.status())
         return
     if len(args) == 1 and _is_revision_not_table(repo.core, args[0]):
         repo.reset(args[0])
         return
     repo.reset_tables(*args)
+
+
+def _print_unstaged(state) -> None:  # type: ignore[no-untyped-def]
+    """After `reset`, the tracked tables left changed in the working set, as git and Dolt list them."""
+    letters = {"modified": "M", "deleted": "D"}
+    changed = [(letters[c], t) for t, c in sorted(state.unstaged.items()) if c in letters]
+    if changed:
+        typer.echo("Unstaged changes after reset:")
+        for letter, table in changed:
+            typer.echo(f"{letter}\t{printable(table)}")
 
 
 def _is_revision_not_table(repo, text: str) -> bool:

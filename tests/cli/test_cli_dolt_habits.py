@@ -196,3 +196,16 @@ def test_branch_flags_combine_as_in_dolt(repo: Path, dl: Dl) -> None:
         "--verbose/-v can only be supplied when listing branches, not when moving branches"
     assert "* main" in dl.ok("branch", "-a", "--list", "main")
     assert dl.fails("branch", "-D", "main") == "Cannot delete checked out branch 'main'"
+
+
+def test_reset_lists_unstaged_changes_and_checkout_dot_discards_tracked_ones(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table one (pk int primary key); create table two (pk int primary key);"
+                       "insert into one values (0); insert into two values (0)")
+    dl.ok("commit", "-Am", "one, two")
+    dl.ok("sql", "-q", "insert into one values (1); drop table two; create table three (pk int primary key)")
+    dl.ok("add", ".")
+    assert dl.ok("reset") == "Unstaged changes after reset:\nM\tone\nD\ttwo\n"
+    dl.ok("checkout", ".")
+    out = dl.ok("status")
+    assert "one" not in out and "two" not in out and "new table:        three" in out  # untracked stays
+    assert dl.ok("sql", "-r", "csv", "-q", "select sum(pk) as s from one") == "s\n0\n"

@@ -361,7 +361,7 @@ def test_tag_create_list_message_delete(people: Path, dl: Dl) -> None:
     assert dl.ok("tag") == "v0\n"
     assert dl.fails("tag", "-d", "v1") == "tag not found: v1"
     assert dl.fails("tag", "v2", "nope").startswith("revision not found: nope")
-    assert dl.fails("tag", "bad/name").startswith("invalid tag name 'bad/name'")
+    assert dl.fails("tag", "bad//name").startswith("invalid tag name 'bad//name'")
 
 
 # --- config -----------------------------------------------------------------------------------
