@@ -159,6 +159,11 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     if words[0] == "CALL":
         call = adapt(_parse_text("SELECT " + text[first.end + 1:], dialect, piece.line - 1), dialect)
         return Statement(kind=Kind.CALL, expression=call, **base)  # type: ignore[arg-type]
+    if words[0] == "RENAME":  # MySQL's RENAME TABLE a TO b: ALTER TABLE a RENAME TO b
+        text = _rename_as_alter(text, tokens, dialect, piece.line - 1)
+        tokens = _tokenize(text, dialect, piece.line - 1)
+        first = tokens[0]
+        words = [t.text.upper() for t in tokens[:3]]
     if words[:2] == ["SHOW", "TABLES"] and len(tokens) == 2:
         return Statement(kind=Kind.SHOW_TABLES, **base)  # type: ignore[arg-type]
     if words[0] in ("DESCRIBE", "DESC") and len(tokens) == 2 and tokens[1].token_type in _NAME_TOKENS:
@@ -188,6 +193,18 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         raise SqlError("EXPLAIN takes a query")
     return Statement(kind=kind, expression=expression, as_of=as_of, replace=replace, source=text,
                      prefix=prefix, **base)  # type: ignore[arg-type]
+
+
+def _rename_as_alter(text: str, tokens: list[Token], dialect: str, line_offset: int) -> str:
+    """`RENAME TABLE a TO b` as the ALTER TABLE statement that does the same (sqlglot's
+    tokenizer keeps what follows RENAME as one string: it is tokenized again here)."""
+    tokens = [tokens[0], *_tokenize(text[tokens[0].end + 1:], dialect, line_offset)]
+    if len(tokens) != 5 or tokens[1].text.upper() != "TABLE" or tokens[3].text.upper() != "TO" or any(
+            t.token_type not in _NAME_TOKENS for t in (tokens[2], tokens[4])):
+        raise SqlError("RENAME TABLE takes one old and one new name: RENAME TABLE a TO b",
+                       line=tokens[0].line + line_offset, column=tokens[0].col)
+    old, new = (exp.to_identifier(t.text, quoted=True).sql(dialect) for t in (tokens[2], tokens[4]))
+    return f"ALTER TABLE {old} RENAME TO {new}"
 
 
 def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind:
