@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from dl.core.repo import Repository
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
 
@@ -139,3 +140,14 @@ def test_mysql_dump_style_create(session: Session) -> None:
     assert schema_of(session, "orders").primary_key == ("id",)
     with pytest.raises(SqlError, match="UNIQUE"):
         mysql.run("create table u (id int, a int, unique key u (a))")
+
+
+def test_rename_table_statement(repo: Repository) -> None:
+    with Session(repo, dialect="mysql") as mysql:
+        mysql.run("create table temp__t1 (id int primary key); insert into temp__t1 values (1)")
+        mysql.run("rename table temp__t1 to t1")
+        assert mysql.query("select id from t1").column(0).to_pylist() == [1]
+        with pytest.raises(SqlError, match="RENAME TABLE takes one old and one new name"):
+            mysql.run("rename table t1 to a, b to c")
+        with pytest.raises(SqlError, match="table not found: nope"):
+            mysql.run("rename table nope to x")

@@ -53,12 +53,3 @@ def test_mysql_booleans_are_one_and_zero(repo: Repository, mysql: Session) -> No
     with Session(repo) as duck:  # DuckDB's own dialect keeps booleans
         assert duck.query("select true as a").to_pylist() == [{"a": True}]
 
-
-def test_rename_table_statement(repo: Repository, mysql: Session) -> None:
-    mysql.run("create table temp__t1 (id int primary key); insert into temp__t1 values (1)")
-    mysql.run("rename table temp__t1 to t1")
-    assert mysql.query("select id from t1").column(0).to_pylist() == [1]
-    with pytest.raises(SqlError, match="RENAME TABLE takes one old and one new name"):
-        mysql.run("rename table t1 to a, b to c")
-    with pytest.raises(SqlError, match="table not found: nope"):
-        mysql.run("rename table nope to x")
