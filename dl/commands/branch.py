@@ -22,6 +22,10 @@ def branch(ctx: typer.Context,
            show_current: bool = typer.Option(False, "--show-current", help="Print the current branch."),
            list_only: bool = typer.Option(False, "-l", "--list", help="List branches (matching the patterns given, "
                                                                       "e.g. 'feat*')."),
+           track: bool = typer.Option(False, "-t", "--track", help="With NAME [UPSTREAM]: create NAME at UPSTREAM "
+                                                                   "(default: the current branch) and track it."),
+           set_upstream_to: str = typer.Option(None, "-u", "--set-upstream-to",
+                                               help="Make [BRANCH] (default: the current one) track this branch."),
            ) -> None:
     """List, create, rename, copy or delete branches.
 
@@ -34,6 +38,9 @@ def branch(ctx: typer.Context,
     repo = open_api(ctx, readonly=not (args or delete or force_delete or move or copy))
     if show_current:
         typer.echo(repo.active_branch())
+        return
+    if track or set_upstream_to:
+        _set_upstream(repo, args, track, set_upstream_to)
         return
     if delete or force_delete:
         if not args:
@@ -75,6 +82,25 @@ def branch(ctx: typer.Context,
             message = repo.core.load_commit(repo.core.resolve_commit(head)).message
             text += f" {head[:8]} {first_line(message)}"
         typer.echo(mark + text)
+
+
+def _set_upstream(repo, args: list[str], track: bool, upstream: str | None) -> None:  # type: ignore[no-untyped-def]
+    """`branch NAME --track [UPSTREAM]` (create, then track) or `branch -u UPSTREAM [BRANCH]`."""
+    from dl.core.remotes.sync import set_upstream
+    if track:
+        if not args or len(args) > 2:
+            raise UsageError("dl branch NAME --track [UPSTREAM]")
+        name, upstream = args[0], args[1] if len(args) > 1 else repo.active_branch()
+        from dl.core.remotes.sync import remote_branches
+        if upstream not in repo.branches() and upstream not in remote_branches(repo.core):
+            raise NotFound("branch", f"'{upstream}'")
+        repo.branch(name, upstream)
+    else:
+        if len(args) > 1:
+            raise UsageError("dl branch --set-upstream-to UPSTREAM [BRANCH]")
+        name = args[0] if args else repo.active_branch()
+    found = set_upstream(repo.core, name, str(upstream))
+    typer.echo(f"branch '{name}' set up to track '{found.name}'.")
 
 
 def _check_directives(args: list[str], *, move: bool, copy: bool, delete: bool, force_delete: bool,

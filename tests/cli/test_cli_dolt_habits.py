@@ -209,3 +209,17 @@ def test_reset_lists_unstaged_changes_and_checkout_dot_discards_tracked_ones(rep
     out = dl.ok("status")
     assert "one" not in out and "two" not in out and "new table:        three" in out  # untracked stays
     assert dl.ok("sql", "-r", "csv", "-q", "select sum(pk) as s from one") == "s\n0\n"
+
+
+def test_branch_track_and_set_upstream_to_a_local_branch(repo: Path, dl: Dl) -> None:
+    assert dl.ok("branch", "br1", "--track", "main") == "branch 'br1' set up to track 'main'.\n"
+    assert dl.ok("branch", "br2", "--track") == "branch 'br2' set up to track 'main'.\n"
+    assert dl.ok("--branch", "br1", "status").splitlines()[:3] == [
+        "On branch br1", "Your branch is up to date with 'main'.", "nothing to commit, working tree clean"]
+    dl.ok("commit", "--allow-empty", "-m", "e")
+    assert dl.ok("--branch", "br1", "status").splitlines()[1] == \
+        "Your branch is behind 'main' by 1 commit, and can be fast-forwarded."
+    assert dl.fails("branch", "--set-upstream-to", "main") == "not setting 'main' as its own upstream"
+    assert dl.fails("branch", "br3", "--track", "br3") == "branch not found: 'br3'"
+    assert dl.fails("branch", "br1", "--set-upstream-to", "HEAD~1") == "branch not found: 'HEAD~1'"
+    assert dl.ok("branch", "br1", "-u", "br2") == "branch 'br1' set up to track 'br2'.\n"
