@@ -342,6 +342,26 @@ class Repository:
     def log(self, rev: str = "HEAD", limit: int | None = None) -> list[tuple[Address, Commit]]:
         return list(walk_history(self.load_commit, [self.resolve_commit(rev)], limit))
 
+    def history(self, include: list[str], exclude: list[str] = (), tables: list[str] = (),  # type: ignore[assignment]
+                limit: int | None = None) -> list[tuple[Address, Commit]]:
+        """git's `log A ^B -- t`: commits reachable from `include` and not from `exclude`,
+        newest first; with `tables`, only the commits that changed one of them against their
+        first parent (added, modified or dropped)."""
+        excluded = {a for a, _ in walk_history(self.load_commit, [self.resolve_commit(r) for r in exclude])}
+        out: list[tuple[Address, Commit]] = []
+        for address, commit in walk_history(self.load_commit, [self.resolve_commit(r) for r in include]):
+            if limit is not None and len(out) >= limit:
+                break
+            if address in excluded or (tables and not self._changes_tables(commit, tables)):
+                continue
+            out.append((address, commit))
+        return out
+
+    def _changes_tables(self, commit: Commit, tables: list[str]) -> bool:
+        mine = self.load_root(commit.root).tables
+        parent = self.load_root(self.load_commit(commit.parents[0]).root).tables if commit.parents else {}
+        return any(mine.get(t) != parent.get(t) for t in tables)
+
     def merge_base(self, a: str, b: str) -> Address | None:
         """The best common ancestor (on a criss-cross history, of the several best ones the
         highest, ties broken by address: the one a merge starts its virtual base from)."""

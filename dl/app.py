@@ -59,6 +59,7 @@ class AppState:
     debug: bool
     no_pager: bool = False
     branch: str | None = None  # `--branch NAME`: run the command on NAME without checking it out
+    after_dashes: tuple[str, ...] = ()  # the arguments after `--` (log: tables, even dropped ones)
 
 
 @app.callback()
@@ -72,10 +73,11 @@ def _options(
     version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                  help="Print dl's version and exit."),
 ) -> None:
-    ctx.obj = AppState(data_dir, debug, no_pager, branch)
+    ctx.obj = AppState(data_dir, debug, no_pager, branch, _after_dashes)
 
 
 _registered = False
+_after_dashes: tuple[str, ...] = ()
 
 
 def _register_commands() -> None:
@@ -103,6 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     plain_params.install()
     _register_commands()
     argv = _command_names_any_case(argv)
+    global _after_dashes
+    _after_dashes = tuple(argv[argv.index("--") + 1:]) if "--" in argv else ()
     try:
         # plain (piped) help wraps to the terminal's width too, not click's default 80 columns
         code = app(args=argv, prog_name="dl", standalone_mode=False,

@@ -126,7 +126,9 @@ def _print_commit(core, address: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def log(ctx: typer.Context,
-        revision: str = typer.Argument("HEAD", help="Show history from this revision."),
+        revisions: list[str] = typer.Argument(None, help="Revisions (A, A..B, A...B, ^A) and tables "
+                                                          "(after -- if they could be revisions)."),
+        negate: bool = typer.Option(False, "--not", help="Leave out commits reachable from the revisions after the first."),
         number: int = typer.Option(None, "-n", "--number", min=0, help="Show at most N commits."),
         one_line: bool = typer.Option(False, "--oneline", help="One line per commit."),
         graph: bool = typer.Option(False, "--graph", help="Draw the commit graph."),
@@ -145,14 +147,60 @@ def log(ctx: typer.Context,
         from dl.context import is_terminal
         style = "short" if is_terminal() else "no"
     with paged(ctx):
-        _print_log(ctx, revision, number, one_line, graph, style)
+        _print_log(ctx, _log_arguments(ctx, list(revisions or []), negate), number, one_line, graph, style)
 
 
-def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: bool, graph: bool,
-               style: str = "short") -> None:
+def _log_arguments(ctx: typer.Context, args: list[str], negate: bool) -> tuple[list[str], list[str], list[str]]:
+    """git's log arguments as (include, exclude, tables): `A..B` is B without A, `A...B` either
+    without their merge bases, `^A` and `--not A` exclude; a name that is no revision is a table
+    of HEAD (after `--`, a table whatever it is: Dolt lets you ask for a dropped one)."""
+    repo = open_repo(ctx, readonly=True)
+    after = getattr(ctx.find_root().obj, "after_dashes", ())
+    split = len(args) - len(after) if after and tuple(args[len(args) - len(after):]) == after else len(args)
+    include: list[str] = []
+    exclude: list[str] = []
+    tables = args[split:]
+    for n, arg in enumerate(args[:split]):
+        if "..." in arg:
+            a, b = (part or "HEAD" for part in arg.split("...", 1))
+            include += [a, b]
+            exclude += [base.hex for base in _merge_bases(repo, a, b)]
+        elif ".." in arg:
+            a, b = (part or "HEAD" for part in arg.split("..", 1))
+            include.append(b)
+            exclude.append(a)
+        elif arg.startswith("^") or (negate and n > 0):
+            exclude.append(arg.removeprefix("^"))
+        elif _is_revision(repo, arg):
+            include.append(arg)
+        elif arg in repo.resolve_root("HEAD").tables:
+            tables.append(arg)
+        elif "~" in arg or "^" in arg:
+            repo.resolve_commit(arg)  # revision syntax: say why the revision is not found
+        else:
+            raise DlError(f"table {arg} does not exist")
+    return include or ["HEAD"], exclude, tables
+
+
+def _merge_bases(repo, a: str, b: str) -> list:  # type: ignore[no-untyped-def,type-arg]
+    from dl.core.versioning.commit import merge_bases
+    return list(merge_bases(repo.load_commit, repo.resolve_commit(a), repo.resolve_commit(b)))
+
+
+def _is_revision(repo, text: str) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        repo.resolve_commit(text)
+        return True
+    except NotFound:
+        return False
+
+
+def _print_log(ctx: typer.Context, what: tuple[list[str], list[str], list[str]], number: int | None,
+               one_line: bool, graph: bool, style: str = "short") -> None:
     from dl import render
     repo = open_repo(ctx, readonly=True)
-    commits = repo.log(revision, number)
+    include, exclude, tables = what
+    commits = repo.history(include, exclude, tables, number)
     colour = use_colour()
     current = repo.current_branch()
     branches = repo.branches()

@@ -223,3 +223,26 @@ def test_branch_track_and_set_upstream_to_a_local_branch(repo: Path, dl: Dl) -> 
     assert dl.fails("branch", "br3", "--track", "br3") == "branch not found: 'br3'"
     assert dl.fails("branch", "br1", "--set-upstream-to", "HEAD~1") == "branch not found: 'HEAD~1'"
     assert dl.ok("branch", "br1", "-u", "br2") == "branch 'br1' set up to track 'br2'.\n"
+
+
+def _messages(out: str) -> list[str]:
+    return [line.split(" ", 1)[1].split(") ", 1)[-1] for line in out.splitlines()]
+
+
+def test_log_ranges_exclusions_and_tables(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    dl.ok("commit", "-Am", "1M")
+    dl.ok("checkout", "-b", "a")
+    dl.ok("commit", "--allow-empty", "-m", "1A")
+    dl.ok("checkout", "main")
+    dl.ok("commit", "--allow-empty", "-m", "2M")
+    for args in (["main..a"], ["^main", "a"], ["a", "^main"], ["a", "--not", "main"]):
+        assert _messages(dl.ok("log", "--oneline", *args)) == ["1A"], args
+    assert _messages(dl.ok("log", "--oneline", "a..main")) == ["2M"]
+    assert sorted(_messages(dl.ok("log", "--oneline", "main...a"))) == ["1A", "2M"]
+    assert _messages(dl.ok("log", "--oneline", "t")) == ["1M"]  # the commits that changed t
+    assert dl.fails("log", "nope") == "table nope does not exist"
+    dl.ok("sql", "-q", "drop table t")
+    dl.ok("commit", "-Am", "drop t")
+    assert dl.fails("log", "t") == "table t does not exist"
+    assert _messages(dl.ok("log", "--oneline", "--", "t")) == ["drop t", "1M"]  # after --: any table
