@@ -343,16 +343,18 @@ class Repository:
         return list(walk_history(self.load_commit, [self.resolve_commit(rev)], limit))
 
     def history(self, include: list[str], exclude: list[str] = (), tables: list[str] = (),  # type: ignore[assignment]
-                limit: int | None = None) -> list[tuple[Address, Commit]]:
+                limit: int | None = None, min_parents: int = 0) -> list[tuple[Address, Commit]]:
         """git's `log A ^B -- t`: commits reachable from `include` and not from `exclude`,
         newest first; with `tables`, only the commits that changed one of them against their
-        first parent (added, modified or dropped)."""
+        first parent (added, modified or dropped); with `min_parents`, only commits with at
+        least that many parents (2: merges)."""
         excluded = {a for a, _ in walk_history(self.load_commit, [self.resolve_commit(r) for r in exclude])}
         out: list[tuple[Address, Commit]] = []
         for address, commit in walk_history(self.load_commit, [self.resolve_commit(r) for r in include]):
             if limit is not None and len(out) >= limit:
                 break
-            if address in excluded or (tables and not self._changes_tables(commit, tables)):
+            if address in excluded or len(commit.parents) < min_parents or (
+                    tables and not self._changes_tables(commit, tables)):
                 continue
             out.append((address, commit))
         return out

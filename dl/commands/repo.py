@@ -7,6 +7,7 @@ sqlglot at module level, so `dl status` and `dl log` start fast.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -132,6 +133,10 @@ def log(ctx: typer.Context,
         number: int = typer.Option(None, "-n", "--number", min=0, help="Show at most N commits."),
         one_line: bool = typer.Option(False, "--oneline", help="One line per commit."),
         graph: bool = typer.Option(False, "--graph", help="Draw the commit graph."),
+        all_refs: bool = typer.Option(False, "--all", help="History of every branch and tag."),
+        merges: bool = typer.Option(False, "--merges", help="Only merge commits (as --min-parents 2)."),
+        min_parents: int = typer.Option(0, "--min-parents", min=0, help="Only commits with at least N parents."),
+        parents: bool = typer.Option(False, "--parents", help="Print each commit's parents after its hash."),
         decorate: str = typer.Option("short", "--decorate",
                                      help="Branch and tag names beside commits: short, full, no, or auto "
                                           "(short on a terminal, else no).")) -> None:
@@ -146,8 +151,25 @@ def log(ctx: typer.Context,
     if style == "auto":
         from dl.context import is_terminal
         style = "short" if is_terminal() else "no"
+    include, exclude, tables = _log_arguments(ctx, list(revisions or []), negate)
+    if all_refs:
+        repo = open_repo(ctx, readonly=True)
+        include = [*include, *repo.branches(), *repo.tags()]
+    options = LogOptions(number, one_line, graph, style, max(min_parents, 2 if merges else 0), parents)
     with paged(ctx):
-        _print_log(ctx, _log_arguments(ctx, list(revisions or []), negate), number, one_line, graph, style)
+        _print_log(ctx, (include, exclude, tables), options)
+
+
+@dataclass(frozen=True)
+class LogOptions:
+    """How `dl log` selects and prints commits, beyond which revisions and tables."""
+
+    number: int | None
+    one_line: bool
+    graph: bool
+    style: str
+    min_parents: int
+    parents: bool
 
 
 def _log_arguments(ctx: typer.Context, args: list[str], negate: bool) -> tuple[list[str], list[str], list[str]]:
@@ -195,12 +217,12 @@ def _is_revision(repo, text: str) -> bool:  # type: ignore[no-untyped-def]
         return False
 
 
-def _print_log(ctx: typer.Context, what: tuple[list[str], list[str], list[str]], number: int | None,
-               one_line: bool, graph: bool, style: str = "short") -> None:
+def _print_log(ctx: typer.Context, what: tuple[list[str], list[str], list[str]], options: LogOptions) -> None:
     from dl import render
     repo = open_repo(ctx, readonly=True)
     include, exclude, tables = what
-    commits = repo.history(include, exclude, tables, number)
+    commits = repo.history(include, exclude, tables, options.number, options.min_parents)
+    one_line, graph, style = options.one_line, options.graph, options.style
     colour = use_colour()
     current = repo.current_branch()
     branches = repo.branches()
@@ -211,6 +233,8 @@ def _print_log(ctx: typer.Context, what: tuple[list[str], list[str], list[str]],
     for address, item in commits:
         decoration = "" if style == "no" else \
             render.decorations(address, current, branches, tags, remotes, full=style == "full")
+        if options.parents:  # git's `commit <hash> <parent>...`
+            decoration = "".join(f" {p.hex}" for p in item.parents) + decoration
         texts.append(render.oneline(address, item, decoration, colour) if one_line
                      else render.commit_text(address, item, decoration, colour))
     if graph:

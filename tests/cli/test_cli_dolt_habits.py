@@ -246,3 +246,23 @@ def test_log_ranges_exclusions_and_tables(repo: Path, dl: Dl) -> None:
     dl.ok("commit", "-Am", "drop t")
     assert dl.fails("log", "t") == "table t does not exist"
     assert _messages(dl.ok("log", "--oneline", "--", "t")) == ["drop t", "1M"]  # after --: any table
+
+
+def test_log_all_merges_min_parents_and_parents(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key, c int)")
+    dl.ok("commit", "-Am", "created")
+    dl.ok("checkout", "-b", "b2")
+    dl.ok("sql", "-q", "insert into t values (1, 1)")
+    dl.ok("commit", "-am", "one")
+    dl.ok("checkout", "main")
+    dl.ok("sql", "-q", "insert into t values (0, 0)")
+    dl.ok("commit", "-am", "zero")
+    dl.ok("merge", "b2", "-m", "Merged b2")
+    assert _messages(dl.ok("log", "--oneline", "--merges")) == ["Merged b2"]
+    assert _messages(dl.ok("log", "--oneline", "--min-parents", "2")) == ["Merged b2"]
+    assert "Initialize data repository" not in dl.ok("log", "--oneline", "--min-parents", "1")
+    first = dl.ok("log", "--parents", "-n", "1").splitlines()[0].split()
+    assert first[0] == "commit" and len(first[1]) == len(first[2]) == len(first[3]) == 40
+    dl.ok("branch", "side")
+    dl.ok("--branch", "side", "commit", "--allow-empty", "-m", "only on side")
+    assert "only on side" not in dl.ok("log") and "only on side" in dl.ok("log", "--all")
