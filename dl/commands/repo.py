@@ -197,11 +197,16 @@ def _log_arguments(ctx: typer.Context, args: list[str], negate: bool) -> tuple[l
             include.append(arg)
         elif arg in repo.resolve_root("HEAD").tables:
             tables.append(arg)
-        elif "~" in arg or "^" in arg:
-            repo.resolve_commit(arg)  # revision syntax: say why the revision is not found
+        elif "~" in arg or "^" in arg or _looks_like_hash(arg):
+            repo.resolve_commit(arg)  # revision syntax or a hash: say why the revision is not found
         else:
             raise DlError(f"table {arg} does not exist")
     return include or ["HEAD"], exclude, tables
+
+
+def _looks_like_hash(text: str) -> bool:
+    from dl.core.hashing import is_hex_prefix
+    return is_hex_prefix(text)
 
 
 def _merge_bases(repo, a: str, b: str) -> list:  # type: ignore[no-untyped-def,type-arg]

@@ -163,7 +163,7 @@ UNKNOWN_REVISION = "revision not found: nope; give a branch, tag, commit hash, H
 
 
 @pytest.mark.parametrize("args, message", [
-    (("log", "nope"), UNKNOWN_REVISION),
+    (("log", "nope"), "table nope does not exist"),  # neither a revision nor a table: Dolt's message
     (("show", "nope"), UNKNOWN_REVISION),
     (("diff", "nope"), "revision or table not found: nope"),
     (("diff", "HEAD", "nope"), "revision or table not found: nope"),
