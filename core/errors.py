@@ -14,6 +14,7 @@ class DlError(Exception):
     """Root of every error dl raises on purpose."""
 
     exit_code: int = 1
+    multiline: bool = False  # True: every line of the message is part of it (a list of patterns...)
 
 
 class NotFound(DlError):

@@ -1,7 +1,8 @@
 """Validation of user-chosen names: tables, columns, branches, tags.
 
 Names live inside the store (refs are rows, not files), so a name never becomes a path; the
-rules still refuse what would confuse users or tools: path separators, `..`, control
+rules still refuse what would confuse users or tools: path separators (branch and tag names
+may use `/` between parts, as in git), `..`, control
 characters, a leading `-` (it reads as a flag), surrounding whitespace, and names over 255
 characters. Revision syntax (`~`, `^`, `:`) is refused in branch and tag names so that every
 name stays a valid revision.
@@ -47,8 +48,17 @@ def check_table_name(name: str) -> str:
 
 
 def check_ref_name(kind: str, name: str) -> str:
-    """Like `check_name`, for branches and tags: also no revision syntax and no reserved names."""
-    check_name(kind, name)
+    """Like `check_name`, for branches and tags: also no revision syntax and no reserved names.
+    As in git and Dolt, `/` separates parts of a branch or tag name (`feature/login`); each part
+    must be non-empty and not start with `.`."""
+    parts = name.split("/")
+    for part in parts if len(parts) > 1 else ():
+        if not part or part.startswith("."):
+            raise InvalidName(kind, name, "each part between '/' must be non-empty and not start with '.'")
+    try:
+        check_name(kind, name.replace("/", "-"))  # the other rules, on the whole name
+    except InvalidName as exc:
+        raise InvalidName(kind, name, exc.reason) from None
     if _REF_FORBIDDEN.search(name):
         raise InvalidName(kind, name, "it contains one of ~ ^ : ? * [ \\ @ { or a space")
     if name in _RESERVED_REFS or name.endswith(".lock") or name.startswith("."):

@@ -32,6 +32,7 @@ from dl.core.names import check_ref_name, check_table_name
 from dl.core.store.base import ChunkStore, RefUpdate
 from dl.core.store.buffered import BufferedStore
 from dl.core.versioning.commit import Commit, Tag, merge_bases, walk_history
+from dl.core.versioning.ignore import IGNORE_TABLE, Pattern, is_ignored, patterns_of, split_ignored
 from dl.core.versioning.refs import (
     BRANCH_PREFIX,
     HEAD,
@@ -81,6 +82,8 @@ class Status:
     merging: str | None  # hex of the commit being merged, if a merge is in progress
     conflicts: list[str]  # tables with unresolved conflicts
     violations: list[str] = field(default_factory=list)  # tables with unresolved constraint violations
+    ignored: list[str] = field(default_factory=list)  # new tables dolt_ignore ignores (not in unstaged)
+    ignore_conflicts: list[str] = field(default_factory=list)  # new tables its patterns disagree about
 
 
 def find_repository(start: Path) -> Path:
@@ -110,6 +113,7 @@ class Repository:
         self.config = config
         self.directory = directory
         self._decoded = DecodedValues()
+        self._branch_override: str | None = None  # `dl --branch NAME ...`: this process's branch
 
     # --- opening ---------------------------------------------------------------------
 
@@ -240,7 +244,15 @@ class Repository:
 
     # --- refs ------------------------------------------------------------------------
 
+    def use_branch(self, branch: str) -> None:
+        """Makes `branch` this process's current branch without moving HEAD (Dolt's global
+        `--branch NAME`): commands read and write it as if it were checked out."""
+        self.branch_head(branch)  # NotFound for a missing branch
+        self._branch_override = branch
+
     def current_branch(self) -> str:
+        if self._branch_override is not None:
+            return self._branch_override
         value = self.store.get_ref(HEAD)
         if not value or not value.startswith(BRANCH_PREFIX):
             raise StoreError(f"HEAD does not name a branch ({value!r})")
@@ -361,6 +373,28 @@ class Repository:
     def log(self, rev: str = "HEAD", limit: int | None = None) -> list[tuple[Address, Commit]]:
         return list(walk_history(self.load_commit, [self.resolve_commit(rev)], limit))
 
+    def history(self, include: list[str], exclude: list[str] = (), tables: list[str] = (),  # type: ignore[assignment]
+                limit: int | None = None, min_parents: int = 0) -> list[tuple[Address, Commit]]:
+        """git's `log A ^B -- t`: commits reachable from `include` and not from `exclude`,
+        newest first; with `tables`, only the commits that changed one of them against their
+        first parent (added, modified or dropped); with `min_parents`, only commits with at
+        least that many parents (2: merges)."""
+        excluded = {a for a, _ in walk_history(self.load_commit, [self.resolve_commit(r) for r in exclude])}
+        out: list[tuple[Address, Commit]] = []
+        for address, commit in walk_history(self.load_commit, [self.resolve_commit(r) for r in include]):
+            if limit is not None and len(out) >= limit:
+                break
+            if address in excluded or len(commit.parents) < min_parents or (
+                    tables and not self._changes_tables(commit, tables)):
+                continue
+            out.append((address, commit))
+        return out
+
+    def _changes_tables(self, commit: Commit, tables: list[str]) -> bool:
+        mine = self.load_root(commit.root).tables
+        parent = self.load_root(self.load_commit(commit.parents[0]).root).tables if commit.parents else {}
+        return any(mine.get(t) != parent.get(t) for t in tables)
+
     def merge_base(self, a: str, b: str) -> Address | None:
         """The best common ancestor (on a criss-cross history, of the several best ones the
         highest, ties broken by address: the one a merge starts its virtual base from)."""
@@ -412,8 +446,9 @@ class Repository:
 
     # --- staging and committing ------------------------------------------------------
 
-    def add(self, tables: list[str] | None) -> list[str]:
-        """Stages the working state of `tables` (None: every changed table); returns them."""
+    def add(self, tables: list[str] | None, *, force: bool = False) -> list[str]:
+        """Stages the working state of `tables` (None: every changed table); returns them.
+        Tables `dolt_ignore` ignores are left out unless `force` (core.versioning.ignore)."""
         staged: list[str] = []
 
         def attempt() -> bool:
@@ -421,6 +456,8 @@ class Repository:
             ws_address, ws = self.working_set(branch)
             working, stage = self.load_root(ws.working), self.load_root(ws.staged)
             names = self._select_tables(working, stage, tables)
+            if not force:
+                names = self._not_ignored(working, names)
             for name in names:
                 stage = stage.with_table(name, working.tables.get(name))
             buffer = BufferedStore(self.store)
@@ -439,6 +476,22 @@ class Repository:
             if name not in working.tables and name not in staged.tables:
                 raise NotFound("table", name)
         return tables
+
+    def ignore_patterns(self, root: RootValue, store: ChunkStore | None = None) -> list[Pattern]:
+        """The `dolt_ignore` patterns of `root` (none when it has no such table)."""
+        if IGNORE_TABLE not in root.tables:
+            return []
+        return patterns_of(self.table_in(root, IGNORE_TABLE, store))
+
+    def _not_ignored(self, working: RootValue, names: list[str]) -> list[str]:
+        """`names` without the tables `dolt_ignore` ignores; `IgnoreConflict` for one it cannot decide."""
+        patterns = self.ignore_patterns(working)
+        if not patterns:
+            return names
+        kept, _, conflicted = split_ignored(names, patterns)
+        if conflicted:
+            is_ignored(conflicted[0], patterns)  # raises IgnoreConflict naming the patterns
+        return kept
 
     def commit(self, message: str, *, stage_all: bool = False, include_new: bool = False,
                allow_empty: bool = False, amend: bool = False, author: Author | None = None,
@@ -489,8 +542,10 @@ class Repository:
             return ws.staged
         working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),
                                       self.load_root(head.root))
-        for name, change in working.changed_tables(staged).items():
-            if change == "added" and name not in head_root.tables and not include_new:
+        changed = working.changed_tables(staged)
+        names = self._not_ignored(working, sorted(changed)) if include_new else sorted(changed)
+        for name in names:
+            if changed[name] == "added" and name not in head_root.tables and not include_new:
                 continue
             staged = staged.with_table(name, working.tables.get(name))
         return self.put_root(buffer, staged)
@@ -511,9 +566,15 @@ class Repository:
         working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),
                                       self.load_root(head.root))
         merge = ws.merge or {}
-        return Status(branch, staged.changed_tables(head_root), working.changed_tables(staged),
+        unstaged = working.changed_tables(staged)
+        new = [t for t, c in unstaged.items() if c == "added" and t not in staged.tables]
+        _, ignored, undecided = split_ignored(sorted(new), self.ignore_patterns(working))
+        for name in ignored:
+            del unstaged[name]
+        return Status(branch, staged.changed_tables(head_root), unstaged,
                       merge.get("their_commit"), sorted(merge.get("conflicts", {})),
-                      sorted(merge.get("violations", [])))
+                      violations=sorted(merge.get("violations", [])), ignored=ignored,
+                      ignore_conflicts=undecided)
 
     def is_clean(self) -> bool:
         status = self.status()
@@ -548,11 +609,11 @@ class Repository:
     def delete_branch(self, name: str, *, force: bool = False) -> None:
         head = self.branch_head(name)
         if name == self.current_branch():
-            raise DlError(f"cannot delete the branch you are on: {name}")
+            raise DlError(f"Cannot delete checked out branch '{name}'")
         if not force:
             current = self.branch_head(self.current_branch())
             if head not in merge_bases(self.load_commit, head, current):
-                raise DlError(f"branch {name} is not fully merged; use -D to delete it anyway")
+                raise DlError(f"branch '{name}' is not fully merged; if you are sure, run 'dl branch -D {name}'")
         ws = self.store.get_ref(working_set_ref(name))
         if not self.store.commit({}, [RefUpdate(branch_ref(name), None, head.hex),
                                       RefUpdate(working_set_ref(name), None, ws)]):
@@ -571,7 +632,7 @@ class Repository:
         if not copy:
             updates += [RefUpdate(branch_ref(old), None, head.hex),
                         RefUpdate(working_set_ref(old), None, ws)]
-            if self.current_branch() == old:
+            if self.store.get_ref(HEAD) == branch_ref(old):
                 updates.append(RefUpdate(HEAD, branch_ref(new), branch_ref(old)))
         if not self.store.commit({}, updates):
             raise ConcurrentUpdate(branch_ref(old))

@@ -19,9 +19,9 @@ from pathlib import Path
 import typer
 
 try:  # typer >= 0.22 vendors click as typer._click; older typer depends on click itself
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+    from typer._click.exceptions import ClickException, MissingParameter, NoArgsIsHelpError
 except ImportError:  # pragma: no cover - depends on the installed typer
-    from click.exceptions import ClickException, NoArgsIsHelpError
+    from click.exceptions import ClickException, MissingParameter, NoArgsIsHelpError
 
 from dl import plain_params
 from dl.core.errors import DlError
@@ -58,6 +58,8 @@ class AppState:
     data_dir: Path | None
     debug: bool
     no_pager: bool = False
+    branch: str | None = None  # `--branch NAME`: run the command on NAME without checking it out
+    after_dashes: tuple[str, ...] = ()  # the arguments after `--` (log: tables, even dropped ones)
 
 
 @app.callback()
@@ -66,13 +68,16 @@ def _options(
     data_dir: Path = typer.Option(None, "--data-dir", "-C", help="Run as if started in this directory."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
     no_pager: bool = typer.Option(False, "--no-pager", help="Do not page long output (log, diff, show, blame)."),
+    branch: str = typer.Option(None, "--branch", help="Run the command on this branch, as if it were checked "
+                                                      "out, without moving HEAD."),
     version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                  help="Print dl's version and exit."),
 ) -> None:
-    ctx.obj = AppState(data_dir, debug, no_pager)
+    ctx.obj = AppState(data_dir, debug, no_pager, branch, _after_dashes)
 
 
 _registered = False
+_after_dashes: tuple[str, ...] = ()
 
 
 def _register_commands() -> None:
@@ -99,19 +104,22 @@ def main(argv: list[str] | None = None) -> None:
     _arm_faults(os.environ.get("DL_FAULT"))
     plain_params.install()
     _register_commands()
+    argv = _command_names_any_case(argv)
+    global _after_dashes
+    _after_dashes = tuple(argv[argv.index("--") + 1:]) if "--" in argv else ()
     try:
         # plain (piped) help wraps to the terminal's width too, not click's default 80 columns
         code = app(args=argv, prog_name="dl", standalone_mode=False,
                    max_content_width=shutil.get_terminal_size().columns)
     except DlError as exc:
-        _fail(str(exc), exc.exit_code)
+        _fail(str(exc), exc.exit_code, all_lines=exc.multiline)
     except typer.Abort:
         _fail("aborted", 130)
     except NoArgsIsHelpError as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except ClickException as exc:
-        _fail(exc.format_message(), exc.exit_code)
+        _fail(exc.format_message() + _usage_of(exc), exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:  # Ctrl-C: DuckDB was told to stop (sql/interrupt.py); exit as shells expect
@@ -128,6 +136,71 @@ def main(argv: list[str] | None = None) -> None:
     if code == INTERRUPTED:  # typer turns a KeyboardInterrupt into a silent exit 130: say why
         _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_of(exc: ClickException) -> str:
+    """` (usage: dl table rm [OPTIONS] TABLES...)` after a missing argument, on the same line."""
+    ctx = getattr(exc, "ctx", None)
+    if not isinstance(exc, MissingParameter) or ctx is None:
+        return ""
+    usage = ctx.get_usage().strip()
+    return f" (usage: {usage.removeprefix('Usage:').strip()})" if usage else ""
+
+
+_VALUED_OPTIONS = ("--data-dir", "-C", "--branch")  # global options that take a value
+
+
+def _command_names_any_case(argv: list[str]) -> list[str]:
+    """`dl SQL ...` runs `dl sql ...`: the command name (after the global options) is matched
+    without regard to case, as Dolt's is; options and arguments keep their case."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] in _VALUED_OPTIONS else 1
+    names = _command_names()
+    if i < len(argv) and argv[i] not in names:
+        lower = argv[i].lower()
+        if lower in names:
+            argv = [*argv[:i], lower, *argv[i + 1:]]
+    return _single_dash_long_options(argv, i)
+
+
+def _single_dash_long_options(argv: list[str], i: int) -> list[str]:
+    """Dolt also reads a long option with one dash (`commit -ALL`, `import -pk id`): such a
+    token becomes `--name` when the command has that long option (clusters such as `-am`
+    are left alone: `--am` is no option)."""
+    if i >= len(argv) or not any(len(a) > 2 and a[0] == "-" and a[1] != "-" for a in argv[i + 1:]):
+        return argv
+    longs = _long_options(argv[i:i + 2])
+    out = argv[:i + 1]
+    for k, token in enumerate(argv[i + 1:]):
+        if token == "--":
+            return out + argv[i + 1 + k:]
+        long = "-" + token
+        out.append(long if len(token) > 2 and token[1] != "-" and long in longs else token)
+    return out
+
+
+def _long_options(words: list[str]) -> set[str]:
+    """The long options of the command `words` names (a command, or a group and its command)."""
+    import inspect
+    commands = {c.name or (c.callback.__name__ if c.callback else ""): c for c in app.registered_commands}
+    groups = {g.name: g for g in app.registered_groups}
+    found = commands.get(words[0])
+    if found is None and words[0] in groups and len(words) > 1:
+        inner = groups[words[0]].typer_instance
+        found = next((c for c in (inner.registered_commands if inner else [])
+                      if (c.name or (c.callback.__name__ if c.callback else "")) == words[1]), None)
+    if found is None or found.callback is None:
+        return set()
+    decls: set[str] = set()
+    for parameter in inspect.signature(found.callback).parameters.values():
+        decls.update(d for d in getattr(parameter.default, "param_decls", None) or () if d.startswith("--"))
+    return decls
+
+
+def _command_names() -> set[str]:
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    return names | {g.name or "" for g in app.registered_groups}
 
 
 def _arm_faults(spec: str | None) -> None:
@@ -157,8 +230,10 @@ def _reset_terminal() -> None:
         pass
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int, *, all_lines: bool = False) -> None:
     from dl.terminal_text import printable
-    first = message.strip().splitlines()[0] if message.strip() else "failed"
-    print(f"error: {printable(first)}", file=sys.stderr)
+    lines = message.strip().splitlines() or ["failed"]
+    print(f"error: {printable(lines[0])}", file=sys.stderr)
+    for line in lines[1:] if all_lines else ():
+        print(printable(line), file=sys.stderr)
     sys.exit(code)

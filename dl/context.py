@@ -28,6 +28,9 @@ def open_api(ctx: typer.Context, *, readonly: bool = False) -> Repo:
     repo = open_api_repo(start_dir(ctx), readonly=readonly)
     if ctx is not None:
         ctx.call_on_close(repo.close)  # the store's connection ends with the command
+        branch = getattr(ctx.find_root().obj, "branch", None)
+        if branch:
+            repo.core.use_branch(branch)
     return repo
 
 

@@ -265,14 +265,17 @@ def when(timestamp: float) -> str:
 
 
 def decorations(address: "Address", current: str, branches: dict[str, "Address"],
-                tags: dict[str, "Address"], remotes: dict[str, "Address"] | None = None) -> str:
-    """`(HEAD -> main, feature, origin/main, tag: v1)` for a commit that refs point at."""
+                tags: dict[str, "Address"], remotes: dict[str, "Address"] | None = None,
+                *, full: bool = False) -> str:
+    """`(HEAD -> main, feature, origin/main, tag: v1)` for a commit that refs point at; `full`
+    names the refs in full (`refs/heads/main`, `tag: refs/tags/v1`), as `log --decorate=full`."""
+    heads, tag_refs, remote_refs = ("refs/heads/", "refs/tags/", "refs/remotes/") if full else ("", "", "")
     names = []
     if branches.get(current) == address:
-        names.append(f"HEAD -> {current}")
-    names += sorted(b for b, a in branches.items() if a == address and b != current)
-    names += sorted(r for r, a in (remotes or {}).items() if a == address)
-    names += [f"tag: {t}" for t, a in sorted(tags.items()) if a == address]
+        names.append(f"HEAD -> {heads}{current}")
+    names += sorted(heads + b for b, a in branches.items() if a == address and b != current)
+    names += sorted(remote_refs + r for r, a in (remotes or {}).items() if a == address)
+    names += [f"tag: {tag_refs}{t}" for t, a in sorted(tags.items()) if a == address]
     names = [printable(n) for n in names]
     return f" ({', '.join(names)})" if names else ""
 
@@ -329,7 +332,7 @@ def tracking_lines(tracking: "Tracking | None") -> list[str]:
     return [f"Your branch is up to date with {name}."]
 
 
-def status_text(status: "Status", tracking: "Tracking | None" = None) -> str:
+def status_text(status: "Status", tracking: "Tracking | None" = None, *, show_ignored: bool = False) -> str:
     """`dl status` as Dolt prints it (with where the branch stands against its upstream)."""
     lines = [f"On branch {printable(status.branch)}", *tracking_lines(tracking)]
     if status.merging or status.conflicts or status.violations:
@@ -365,6 +368,13 @@ def status_text(status: "Status", tracking: "Tracking | None" = None) -> str:
     if untracked:
         lines += ["", "Untracked tables:", '  (use "dl add <table>" to include in what will be committed)']
         lines += [f"\t{_LABELS[c]:<18}{printable(t)}" for t, c in sorted(untracked.items())]
-    if not (status.staged or status.unstaged or status.merging):
+    if show_ignored and status.ignored:
+        lines += ["", "Ignored tables:", '  (use "dl add -f <table>" to include in what will be committed)']
+        lines += [f"\t{'new table:':<18}{printable(t)}" for t in status.ignored]
+    if status.ignore_conflicts:
+        lines += ["", "Tables with conflicting dolt_ignore patterns:",
+                  '  (use "dl add -f <table>" to include in what will be committed)']
+        lines += [f"\t{'new table:':<18}{printable(t)}" for t in status.ignore_conflicts]
+    if not (status.staged or status.unstaged or status.merging or (show_ignored and status.ignored)):
         lines.append("nothing to commit, working tree clean")
     return "\n".join(lines) + "\n"

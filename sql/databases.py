@@ -17,9 +17,6 @@ from dl.core.session_repo import SessionRepository
 from dl.core.versioning.root import RootValue
 from dl.sql.errors import SqlError
 
-_AUTOCOMMIT = re.compile(r"^(?:SESSION\s+|LOCAL\s+|@@SESSION\.|@@LOCAL\.|@@)?autocommit\s*(?:=|:=)\s*"
-                         r"'?(0|1|ON|OFF|TRUE|FALSE)'?\s*$", re.IGNORECASE)
-
 
 def database_name(repo: Repository) -> str:
     """The database a repository is served as: its directory's name, whitespace and `-` as `_`."""
@@ -27,14 +24,6 @@ def database_name(repo: Repository) -> str:
         return "dl"
     name = re.sub(r"[\s-]", "_", repo.directory.resolve().name.strip())
     return re.sub(r"_+", "_", name) or "dl"
-
-
-def autocommit_value(assignment: str) -> bool:
-    """The value of `autocommit = x` (what follows SET); any other variable is an error."""
-    match = _AUTOCOMMIT.match(assignment.strip())
-    if match is None:
-        raise SqlError(f"unsupported statement (SET {assignment.strip()}): dl sessions set only autocommit")
-    return match.group(1).upper() in ("1", "ON", "TRUE")
 
 
 class UnknownDatabase(SqlError):

@@ -31,6 +31,7 @@ import sqlglot
 from dl.core.errors import DuplicateKey
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table, TableValue
+from dl.core.versioning.ignore import IGNORE_TABLE, ignore_schema
 from dl.sql import auto_increment, views
 from dl.sql.errors import SqlError
 from dl.sql.resolve import Binder
@@ -53,9 +54,14 @@ def target_table(binder: Binder, node: exp.Expression, verb: str) -> tuple[str, 
         raise SqlError(f"{verb} needs a table name")
     if table.args.get("db") or table.args.get("catalog"):
         raise SqlError(f"{verb}: qualified table names are not supported: {table.sql()}")
+    stored = binder.view.table_name(table.name)
+    if table.name.lower() == IGNORE_TABLE:  # a versioned table of the root, made on its first write
+        stored = stored or IGNORE_TABLE
+        view = binder.view
+        found = view.table_name(stored) is not None
+        return stored, view.table(stored) if found else Table.empty(view.store, ignore_schema())
     if system_table_name(table.name):
         raise SqlError(f"{table.name} is a read-only system table")
-    stored = binder.view.table_name(table.name)
     if stored is None:
         if table.name.lower() in views.definitions(binder.view):
             raise SqlError(f"{table.name} is a view; views are read-only ({verb} writes to tables)")

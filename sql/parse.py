@@ -60,7 +60,7 @@ class Kind(Enum):
     SHOW_INDEXES = "show indexes"
     REINDEX = "reindex"  # SQLite's: indexes are always current, so it has nothing to do
     DESCRIBE = "describe"
-    SET = "set"  # SET autocommit = ...
+    SET = "set"  # session variables (sql.variables), autocommit and FOREIGN_KEY_CHECKS among them
     USE = "use"  # USE db, USE db/branch, USE `db/rev`
 
 
@@ -161,12 +161,17 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         return Statement(kind=Kind.COMMIT, **base)  # type: ignore[arg-type]
     if first.token_type == TokenType.ROLLBACK and len(tokens) <= 2:
         return Statement(kind=Kind.ROLLBACK, **base)  # type: ignore[arg-type]
-    if words[0] in ("SET", "USE"):
-        kind, rest = (Kind.SET if words[0] == "SET" else Kind.USE), text[first.start + 3:].strip()
-        return Statement(kind=kind, target=rest.strip("`'\"") if kind is Kind.USE else rest, **base)  # type: ignore[arg-type]
+    if words[0] == "USE":  # SET is parsed below, as sqlglot reads it (sql.variables)
+        rest = text[first.start + 3:].strip()
+        return Statement(kind=Kind.USE, target=rest.strip("`'\""), **base)  # type: ignore[arg-type]
     if words[0] == "CALL":
         call = adapt(_parse_text("SELECT " + text[first.end + 1:], dialect, piece.line - 1), dialect)
         return Statement(kind=Kind.CALL, expression=call, **base)  # type: ignore[arg-type]
+    if words[0] == "RENAME":  # MySQL's RENAME TABLE a TO b: ALTER TABLE a RENAME TO b
+        text = _rename_as_alter(text, tokens, dialect, piece.line - 1)
+        tokens = _tokenize(text, dialect, piece.line - 1)
+        first = tokens[0]
+        words = [t.text.upper() for t in tokens[:3]]
     if words[:2] == ["SHOW", "TABLES"] and len(tokens) == 2:
         return Statement(kind=Kind.SHOW_TABLES, **base)  # type: ignore[arg-type]
     if words[0] == "REINDEX" and len(tokens) <= 4:
@@ -219,11 +224,24 @@ def _rewrite_indexes(text: str, tokens: list[Token], dialect: str) -> tuple[str,
     if altered is not None:
         return altered, []
     return index_syntax.extract_table_indexes(text, tokens)
+def _rename_as_alter(text: str, tokens: list[Token], dialect: str, line_offset: int) -> str:
+    """`RENAME TABLE a TO b` as the ALTER TABLE statement that does the same (sqlglot's
+    tokenizer keeps what follows RENAME as one string: it is tokenized again here)."""
+    tokens = [tokens[0], *_tokenize(text[tokens[0].end + 1:], dialect, line_offset)]
+    if len(tokens) != 5 or tokens[1].text.upper() != "TABLE" or tokens[3].text.upper() != "TO" or any(
+            t.token_type not in _NAME_TOKENS for t in (tokens[2], tokens[4])):
+        raise SqlError("RENAME TABLE takes one old and one new name: RENAME TABLE a TO b",
+                       line=tokens[0].line + line_offset, column=tokens[0].col)
+    old, new = (exp.to_identifier(t.text, quoted=True).sql(dialect) for t in (tokens[2], tokens[4]))
+    return f"ALTER TABLE {old} RENAME TO {new}"
 
 
 def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind:
     if isinstance(expression, (exp.Query, exp.Pivot, exp.Summarize, exp.Describe)):
         return Kind.QUERY
+    if isinstance(expression, exp.Set) or (isinstance(expression, exp.Command)
+                                           and str(expression.this).upper() == "SET"):
+        return Kind.SET
     for kind, cls in ((Kind.INSERT, exp.Insert), (Kind.UPDATE, exp.Update), (Kind.DELETE, exp.Delete),
                       (Kind.CREATE, exp.Create), (Kind.DROP, exp.Drop), (Kind.ALTER, exp.Alter),
                       (Kind.TRUNCATE, exp.TruncateTable)):
@@ -236,7 +254,7 @@ def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind
                        column=first.col - len(first.text) + 1)
     name = str(expression.this).upper() if isinstance(expression, exp.Command) else type(expression).__name__.upper()
     raise SqlError(f"unsupported statement ({name}); dl runs queries, INSERT/UPDATE/DELETE, "
-                   "CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, BEGIN/COMMIT/ROLLBACK and CALL dolt_*()")
+                   "CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, BEGIN/COMMIT/ROLLBACK, SET and CALL dolt_*()")
 
 
 def _parse_ddl(text: str, tokens: list[Token], dialect: str, line_offset: int, verb: str) -> exp.Expression:

@@ -103,15 +103,16 @@ def _parse_date(text: str) -> float:
     return moment.timestamp()
 
 
-ADD = FlagSpec({"--all": False}, {"-A": "--all"})
+ADD = FlagSpec({"--all": False, "--force": False}, {"-A": "--all", "-f": "--force"})
 
 
 def dolt_add(view: View, args: list[str], author: Author | None) -> pa.Table:
     p = parse_flags("dolt_add", args, ADD)
+    force = bool(p.flags.get("--force"))
     if p.flags.get("--all") or "." in p.args:
-        view.repo.add(None)
+        view.repo.add(None, force=force)
     elif p.args:
-        view.repo.add(p.args)
+        view.repo.add(p.args, force=force)
     else:
         raise SqlError("dolt_add: name tables, or '.' / '-A' for all")
     return _status()
@@ -133,6 +134,8 @@ def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Tabl
     if not p.args:
         raise SqlError("dolt_checkout: name a branch, or tables to discard their changes")
     if len(p.args) == 1 and p.args[0] in repo.branches():
+        if p.args[0] == view.branch:
+            return _status(f"Already on branch '{p.args[0]}'")
         repo.checkout(p.args[0])
         return _status(f"Switched to branch '{p.args[0]}'")
     missing = [a for a in p.args if view.table_name(a) is None and a != "."]

@@ -27,19 +27,20 @@ needs it, so a session that runs only point statements never opens one.
 """
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-from dl.core.errors import ConcurrentUpdate, DlError, UniqueViolation
+from dl.core.errors import DlError, UniqueViolation
 from dl.core.hashing import Address, address_of
 from dl.core.repo import Author, Repository
 from dl.core.store.base import ChunkStore
 from dl.core.session_repo import SessionRepository
 from dl.core.tables.table import Table
+from dl.core.versioning.ignore import IGNORE_TABLE
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
 from dl.sql import (
@@ -70,6 +71,7 @@ from dl.sql.resolve import Binder, ScanCache
 from dl.sql.row_stream import RowStream
 from dl.sql.statement_view import View
 from dl.sql.types import display_type
+from dl.sql.variables import SessionVariables, mentions_variables
 
 if TYPE_CHECKING:
     import duckdb
@@ -118,6 +120,7 @@ class Session:
         self.foreign_key_checks = True  # MySQL's session variable FOREIGN_KEY_CHECKS
         self.last_insert_id = 0  # the first AUTO_INCREMENT value of the last INSERT that made one
         check_eval.install()
+        self.variables = SessionVariables()  # SET @v / @@v (sql.variables)
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -155,11 +158,6 @@ class Session:
                 return
         for piece in split_script(text, self.dialect):
             self._close_stream()
-            setting = _foreign_key_checks_setting(piece.text)
-            if setting is not None:
-                self.foreign_key_checks = setting
-                yield Result(piece.text, ResultKind.OK, message="set")
-                continue
             try:
                 statement = parse_statement(piece, self.dialect)
             except RecursionError:  # 5,000 nested parentheses: one line, not a traceback
@@ -219,20 +217,27 @@ class Session:
 
     def _run(self, statement: Statement, stream: bool = False) -> Result:
         kind = statement.kind
+        if kind is Kind.SET:
+            return self._set(statement)
+        if mentions_variables(statement.expression):
+            expression = self.variables.substitute(statement.expression.copy())  # type: ignore[union-attr]
+            statement = dataclasses.replace(statement, expression=expression, source="")
         if stream and kind is Kind.QUERY and not functions.calls(statement.expression, procedures.PROCEDURES):
             self._stream = self._select_stream(statement)
+            if self.dialect == "mysql":
+                self._stream.convert(dialects.mysql_values)
             return Result(statement.text, ResultKind.ROWS, stream=self._stream)
         if kind in (Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK):
             return self._transaction_control(kind.name, statement.text)
-        if kind is Kind.SET:
-            return self._set(statement)
         if kind is Kind.USE:
             return self._use(statement)
         self._implicit_begin()
         if kind is Kind.CALL:
             return self._call(statement)
         if kind is Kind.QUERY:
-            return Result(statement.text, ResultKind.ROWS, table=self._select(statement))
+            table = self._select(statement)
+            return Result(statement.text, ResultKind.ROWS,
+                          table=dialects.mysql_values(table) if self.dialect == "mysql" else table)
         if kind is Kind.SHOW_TABLES:
             return Result(statement.text, ResultKind.ROWS, table=self._show_tables())
         if kind is Kind.REINDEX:
@@ -247,6 +252,12 @@ class Session:
                                                               conflicts.VIOLATIONS_PREFIX) is not None:
             return self._delete_conflicts(statement, conflicts.delete_violations)
         return self._write(statement)
+
+    def _evaluate(self, expression: exp.Expression) -> object:
+        """The value of one expression (a SET's right side), computed as `SELECT expression`."""
+        with Binder(self._view(), self._con, {}, self._cache) as binder:
+            table = binder.query(exp.select(expression))
+        return table.column(0)[0].as_py() if table.num_rows else None
 
     def _transaction_control(self, word: str, text: str) -> Result:
         """BEGIN, COMMIT or ROLLBACK (`word`), however the statement was recognized."""
@@ -457,11 +468,16 @@ class Session:
     # --- session state: SET, USE, read-only ------------------------------------------------
 
     def _set(self, statement: Statement) -> Result:
-        """SET autocommit = 0|1 (turning it on commits an open transaction, as in MySQL)."""
-        value = databases.autocommit_value(statement.target or "")
-        if value and not self.autocommit:
+        """SET of session variables (`sql.variables`); those dl acts on take effect here:
+        autocommit (turning it on commits an open transaction, as in MySQL) and
+        FOREIGN_KEY_CHECKS."""
+        self.variables.assign(statement.expression, self._evaluate)  # type: ignore[arg-type]
+        autocommit = _switch(self.variables.system.get("autocommit", 1))
+        if autocommit and not self.autocommit:
             self._commit()
-        self.autocommit = value
+        self.autocommit = autocommit
+        if "foreign_key_checks" in self.variables.system:
+            self.foreign_key_checks = _switch(self.variables.system["foreign_key_checks"])
         return Result(statement.text, ResultKind.OK, message="set")
 
     def _use(self, statement: Statement) -> Result:
@@ -532,6 +548,8 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
             raise exc.in_table(name or "") from None
         if table is None:
             return view.root, count
+        written = (node.this if isinstance(node, exp.Schema) else node).name
+        name = view.table_name(written) or (IGNORE_TABLE if written.lower() == IGNORE_TABLE else None)
         return view.root.with_table(name, put(table)), count  # type: ignore[arg-type]
     if statement.kind is Kind.CREATE and _is_kind(expression, "INDEX"):
         changes = index_ddl.create_index(binder, expression)  # type: ignore[arg-type]
@@ -558,16 +576,6 @@ def _run_dml(binder: Binder, statement: Statement, expression: exp.Expression | 
     if isinstance(expression, exp.Update):
         return dml.update(binder, expression, statement.dialect == "mysql")
     return dml.delete(binder, expression)  # type: ignore[arg-type]
-_FK_SETTING = re.compile(r"^\s*SET\s+(?:@@(?:SESSION\.)?|SESSION\s+)?foreign_key_checks\s*(?:=|:=)\s*"
-                         r"'?(0|1|ON|OFF|TRUE|FALSE)'?\s*;?\s*$", re.IGNORECASE)
-
-
-def _foreign_key_checks_setting(text: str) -> bool | None:
-    """`SET [SESSION|@@SESSION.]FOREIGN_KEY_CHECKS = 0|1`: the new value; None for other text."""
-    match = _FK_SETTING.match(text)
-    return None if match is None else match.group(1).upper() in ("1", "ON", "TRUE")
-
-
 def _put_table(store: ChunkStore, table: Table) -> Address:
     data = table.value.encode()
     address = address_of(data)
@@ -589,3 +597,14 @@ def _is_kind(expression: exp.Expression | None, kind: str) -> bool:
 
 def _copy(expression: exp.Expression | None) -> exp.Expression | None:
     return None if expression is None else expression.copy()
+
+
+def _switch(value: object) -> bool:
+    """A system variable's on/off value as MySQL reads it (1/0, ON/OFF, TRUE/FALSE)."""
+    if isinstance(value, str):
+        if value.strip().lower() in ("1", "on", "true"):
+            return True
+        if value.strip().lower() in ("0", "off", "false"):
+            return False
+        raise SqlError(f"Variable can't be set to the value of '{value}'")
+    return bool(value)

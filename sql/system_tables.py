@@ -228,12 +228,20 @@ def dolt_conflicts(view: View) -> pa.Table:
                      "num_conflicts": pa.array([found[n].num_rows for n in names], pa.uint64())})
 
 
+def dolt_ignore(view: View) -> pa.Table:
+    """`dolt_ignore`: the stored patterns, or none before its first write (core.versioning.ignore)."""
+    from dl.core.versioning.ignore import IGNORE_TABLE, ignore_schema
+    if view.table_name(IGNORE_TABLE) is None:
+        return ignore_schema().arrow.empty_table()
+    return view.table(IGNORE_TABLE).scan()
+
+
 _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_log": dolt_log, "dolt_commits": dolt_commits, "dolt_commit_ancestors": dolt_commit_ancestors,
     "dolt_branches": dolt_branches, "dolt_tags": dolt_tags, "dolt_status": dolt_status,
     "dolt_diff": diff_tables.dolt_diff_commits, "dolt_conflicts": dolt_conflicts,
     "dolt_constraint_violations": dolt_constraint_violations,
-    "dolt_schemas": views.schemas_rows, "dolt_remotes": remote_tables.dolt_remotes,
+    "dolt_schemas": views.schemas_rows, "dolt_ignore": dolt_ignore, "dolt_remotes": remote_tables.dolt_remotes,
     "dolt_remote_branches": remote_tables.dolt_remote_branches,
 }
 _PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table]] = {

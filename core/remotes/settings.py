@@ -38,10 +38,19 @@ class RemoteSpec:
 
 @dataclass(frozen=True)
 class Upstream:
-    """The remote branch a local branch tracks (git's branch.<b>.remote / .merge)."""
+    """The remote branch a local branch tracks (git's branch.<b>.remote / .merge); remote
+    `LOCAL` (".", as git writes it) means another local branch."""
 
     remote: str
     branch: str
+
+    @property
+    def name(self) -> str:
+        """How it is shown: `origin/main`, or `main` for a local upstream."""
+        return self.branch if self.remote == LOCAL else f"{self.remote}/{self.branch}"
+
+
+LOCAL = "."
 
 
 class RemoteSettings:

@@ -22,7 +22,7 @@ from dl.core.remotes.objects import DirectoryObjects, TransferStats
 from dl.core.remotes.packed import PackedRemote
 from dl.core.remotes.remote import HEADS, TAGS, Remote
 from dl.core.remotes.repository import RepositoryRemote, is_repository
-from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
+from dl.core.remotes.settings import FILE, LOCAL, RemoteSettings, RemoteSpec, Upstream
 from dl.core.remotes.tracking import remote_branches  # noqa: F401 (callers import it from here too)
 from dl.core.remotes.url import parse_url
 from dl.core.remotes.walk import Missing, find_missing
@@ -30,7 +30,7 @@ from dl.core.repo import DL_DIR, Author, Repository
 from dl.core.store.base import RefUpdate
 from dl.core.store.sqlite import SqliteStore
 from dl.core.versioning.commit import Commit, CommitLoader, Tag, merge_bases
-from dl.core.versioning.refs import REMOTE_PREFIX, branch_ref, ref_address
+from dl.core.versioning.refs import REMOTE_PREFIX, branch_ref
 from dl.core.versioning.shallow import BeyondShallow, boundary, boundary_updates
 
 if TYPE_CHECKING:
@@ -146,6 +146,22 @@ def track_remote_branch(repo: Repository, branch: str) -> Upstream | None:
     settings_of(repo).set_upstream(branch, upstream)
     return upstream
 
+
+def set_upstream(repo: Repository, branch: str, upstream: str) -> Upstream:
+    """Makes `branch` track `upstream`: another local branch (`main`) or a remote-tracking one
+    (`origin/main`), as git's and Dolt's `branch --track` / `--set-upstream-to`."""
+    if repo.store.get_ref(branch_ref(upstream)) is not None:
+        found = Upstream(LOCAL, upstream)
+    elif upstream in remote_branches(repo):
+        remote, name = upstream.split("/", 1)
+        found = Upstream(remote, name)
+    else:
+        raise NotFound("branch", f"'{upstream}'")
+    if upstream == branch:
+        raise DlError(f"not setting '{branch}' as its own upstream")
+    repo.branch_head(branch)  # NotFound for a missing branch
+    settings_of(repo).set_upstream(branch, found)
+    return found
 
 # --- fetch --------------------------------------------------------------------------------
 

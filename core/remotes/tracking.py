@@ -11,10 +11,10 @@ import heapq
 from dataclasses import dataclass
 
 from dl.core.hashing import Address
-from dl.core.remotes.settings import RemoteSettings
+from dl.core.remotes.settings import LOCAL, RemoteSettings
 from dl.core.repo import DL_DIR, Repository
 from dl.core.versioning.commit import CommitLoader
-from dl.core.versioning.refs import REMOTE_PREFIX, ref_address
+from dl.core.versioning.refs import REMOTE_PREFIX, branch_ref, ref_address
 from dl.core.versioning.shallow import BeyondShallow
 
 
@@ -41,8 +41,8 @@ def tracking_of(repo: Repository, branch: str) -> Tracking | None:
     upstream = RemoteSettings(repo.directory / DL_DIR / "remotes.json").upstream(branch)
     if upstream is None:
         return None
-    name = f"{upstream.remote}/{upstream.branch}"
-    ref = REMOTE_PREFIX + name
+    name = upstream.name
+    ref = branch_ref(name) if upstream.remote == LOCAL else REMOTE_PREFIX + name
     theirs = ref_address(ref, repo.store.get_ref(ref))
     if theirs is None:
         return Tracking(name, 0, 0, gone=True)

@@ -59,6 +59,11 @@ def list_stashes(repo: Repository) -> list[tuple[str, Stash]]:
     return out
 
 
+class NothingToStash(DlError):
+    """The working set and the staged tables are HEAD's: there is nothing to stash (not a
+    failure: `dl stash` says so and exits 0, as git and Dolt do)."""
+
+
 def stash(repo: Repository, message: str | None = None) -> Stash:
     """Saves the working set's changes and resets it to HEAD."""
     branch = repo.current_branch()
@@ -66,11 +71,11 @@ def stash(repo: Repository, message: str | None = None) -> Stash:
     head_address = repo.branch_head(branch)
     head = repo.load_commit(head_address)
     if ws.working == head.root and ws.staged == head.root:
-        raise DlError("no local changes to save")
+        raise NothingToStash("No local changes to save")
     if ws.merge:
         raise DlError("cannot stash during a merge; commit it or dl merge --abort first")
     entry = Stash(branch, head_address, ws.working, ws.staged,
-                  message or f"WIP on {branch}: {head_address.short()} {head.message.splitlines()[0]}",
+                  message or f"WIP on refs/heads/{branch}: {head_address.short()} {head.message.splitlines()[0]}",
                   time.time())
     buffer = BufferedStore(repo.store)
     data = entry.encode()
@@ -86,6 +91,8 @@ def stash(repo: Repository, message: str | None = None) -> Stash:
 
 def _pick(repo: Repository, index: int) -> tuple[str, Stash]:
     stashes = list_stashes(repo)
+    if not stashes:
+        raise NotFound("stash", f"stash@{{{index}}}", "no stash entries found")
     if not 0 <= index < len(stashes):
         raise NotFound("stash", f"stash@{{{index}}}")
     return stashes[index]

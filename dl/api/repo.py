@@ -50,8 +50,13 @@ _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
 
 
 def global_config_path() -> Path:
-    """`$DL_HOME/config_global.json`, default `~/.dl/config_global.json` (as Dolt's ~/.dolt)."""
-    home = os.environ.get("DL_HOME") or str(Path.home() / ".dl")
+    """`$DL_HOME/config_global.json`, default `~/.dl/config_global.json` (as Dolt's ~/.dolt).
+    Without DL_HOME, Dolt's `DOLT_ROOT_PATH` stands for the home directory, as in Dolt
+    (`$DOLT_ROOT_PATH/.dl/config_global.json`), so scripts that isolate Dolt's config isolate dl's."""
+    home = os.environ.get("DL_HOME")
+    if not home:
+        root = os.environ.get("DOLT_ROOT_PATH")
+        home = str(Path(root) / ".dl") if root else str(Path.home() / ".dl")
     return Path(home) / "config_global.json"
 
 
@@ -289,10 +294,11 @@ class Repo:
         return self._live().status()
 
     @guard
-    def add(self, *tables: str) -> list[str]:
-        """Stages `tables` (none, or ".": every changed table); returns the staged names."""
+    def add(self, *tables: str, force: bool = False) -> list[str]:
+        """Stages `tables` (none, or ".": every changed table); returns the staged names.
+        Tables that `dolt_ignore` ignores are skipped unless `force`."""
         names = _names(tables, "table")
-        return self._live().add(None if not names or "." in names else names)
+        return self._live().add(None if not names or "." in names else names, force=force)
 
     @guard
     def commit(self, message: str, *, all: bool = False, author: str | tuple[str, str] | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from dl.context import open_api, use_colour
-from dl.core.errors import NotFound, UsageError
+from dl.core.errors import DlError, NotFound, UsageError
 from dl.terminal_text import printable
 
 
@@ -19,22 +19,34 @@ def branch(ctx: typer.Context,
            move: bool = typer.Option(False, "-m", "--move", help="Rename: [OLD] NEW."),
            copy: bool = typer.Option(False, "-c", "--copy", help="Copy: [OLD] NEW."),
            force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing branch."),
-           show_current: bool = typer.Option(False, "--show-current", help="Print the current branch.")) -> None:
+           show_current: bool = typer.Option(False, "--show-current", help="Print the current branch."),
+           list_only: bool = typer.Option(False, "-l", "--list", help="List branches (matching the patterns given, "
+                                                                      "e.g. 'feat*')."),
+           track: bool = typer.Option(False, "-t", "--track", help="With NAME [UPSTREAM]: create NAME at UPSTREAM "
+                                                                   "(default: the current branch) and track it."),
+           set_upstream_to: str = typer.Option(None, "-u", "--set-upstream-to",
+                                               help="Make [BRANCH] (default: the current one) track this branch."),
+           ) -> None:
     """List, create, rename, copy or delete branches.
 
     Example: dl branch feature main   (create feature at main)
     """
     args = list(args or [])
+    _check_directives(args, move=move, copy=copy, delete=delete, force_delete=force_delete,
+                      show_current=show_current, list_only=list_only, list_all=list_all, verbose=verbose)
+    patterns, args = (args, []) if list_only else ([], args)
     repo = open_api(ctx, readonly=not (args or delete or force_delete or move or copy))
     if show_current:
         typer.echo(repo.active_branch())
         return
+    if track or set_upstream_to:
+        _set_upstream(repo, args, track, set_upstream_to)
+        return
     if delete or force_delete:
         if not args:
             raise UsageError("give the branches to delete")
-        for name in args:
-            head = repo.delete_branch(name, force=force_delete)
-            typer.echo(f"Deleted branch {name} (was {head[:8]}).")
+        for name in args:  # silent, as Dolt's branch -d
+            repo.delete_branch(name, force=force_delete)
         return
     if move or copy:
         if len(args) not in (1, 2):
@@ -55,6 +67,9 @@ def branch(ctx: typer.Context,
         from dl.core.remotes.tracking import remote_branches
         shown = "" if remotes else "remotes/"
         listed.update({f"{shown}{name}": head.hex for name, head in remote_branches(repo.core).items()})
+    if patterns:
+        from fnmatch import fnmatchcase
+        listed = {n: h for n, h in listed.items() if any(fnmatchcase(n, p) for p in patterns)}
     for name, head in sorted(listed.items(), key=lambda item: (item[0].startswith("remotes/"), item[0])):
         mark = "* " if name == current else "  "
         text = printable(name)
@@ -69,10 +84,43 @@ def branch(ctx: typer.Context,
         typer.echo(mark + text)
 
 
+def _set_upstream(repo, args: list[str], track: bool, upstream: str | None) -> None:  # type: ignore[no-untyped-def]
+    """`branch NAME --track [UPSTREAM]` (create, then track) or `branch -u UPSTREAM [BRANCH]`."""
+    from dl.core.remotes.sync import set_upstream
+    if track:
+        if not args or len(args) > 2:
+            raise UsageError("dl branch NAME --track [UPSTREAM]")
+        name, upstream = args[0], args[1] if len(args) > 1 else repo.active_branch()
+        from dl.core.remotes.sync import remote_branches
+        if upstream not in repo.branches() and upstream not in remote_branches(repo.core):
+            raise NotFound("branch", f"'{upstream}'")
+        repo.branch(name, upstream)
+    else:
+        if len(args) > 1:
+            raise UsageError("dl branch --set-upstream-to UPSTREAM [BRANCH]")
+        name = args[0] if args else repo.active_branch()
+    found = set_upstream(repo.core, name, str(upstream))
+    typer.echo(f"branch '{name}' set up to track '{found.name}'.")
+
+
+def _check_directives(args: list[str], *, move: bool, copy: bool, delete: bool, force_delete: bool,
+                      show_current: bool, list_only: bool, list_all: bool, verbose: bool) -> None:
+    """Dolt's rules for combining branch's flags: one action at a time; -a and -v only to list."""
+    if sum((move, copy, delete, force_delete, show_current, list_only)) > 1:
+        raise DlError("Must specify exactly one of --move/-m, --copy/-c, --delete/-d, -D, --show-current, or --list.")
+    action = ("moving" if move else "copying" if copy else "deleting" if delete or force_delete
+              else "creating" if args and not list_only and not show_current else None)
+    for flag, given in (("--all/-a", list_all), ("--verbose/-v", verbose)):
+        if given and action:
+            raise DlError(f"{flag} can only be supplied when listing branches, not when {action} branches")
+
+
 def checkout(ctx: typer.Context,
              args: list[str] = typer.Argument(None, help="BRANCH, or TABLE... to discard their changes."),
              new_branch: str = typer.Option(None, "-b", help="Create this branch (at START or HEAD) and switch to it."),
-             force_new: str = typer.Option(None, "-B", help="Like -b, resetting the branch if it exists.")) -> None:
+             force_new: str = typer.Option(None, "-B", help="Like -b, resetting the branch if it exists."),
+             track: str = typer.Option(None, "-t", "--track",
+                                       help="REMOTE/BRANCH: create BRANCH at it, tracking it, and switch.")) -> None:
     """Switch branches, or discard working changes to tables.
 
     Example: dl checkout -b fix   ...   dl checkout main
@@ -80,23 +128,29 @@ def checkout(ctx: typer.Context,
     repo = open_api(ctx)
     args = list(args or [])
     name = new_branch or force_new
+    if track and not name:
+        _checkout_tracking(repo, track, args)
+        return
     if name:
         if len(args) > 1:
             raise UsageError("dl checkout -b NEW [START]")
         repo.checkout(name, new=True, start=args[0] if args else "HEAD", force=bool(force_new))
-        typer.echo(f"Switched to a new branch '{name}'")
+        typer.echo(f"Switched to branch '{name}'")
         return
     if not args:
         raise UsageError("give a branch to switch to, or tables to discard changes of")
     target = args[0]
     if len(args) == 1 and target in repo.branches():
         if target == repo.active_branch():
-            typer.echo(f"Already on '{target}'")
+            typer.echo(f"Already on branch '{target}'")
             return
         repo.checkout(target)
         typer.echo(f"Switched to branch '{target}'")
         return
     if len(args) == 1 and _track_remote(repo, target):
+        return
+    if args == ["."]:  # every tracked table back to its staged state; untracked tables stay
+        repo.checkout_tables(*repo.tables("STAGED"))
         return
     known = set(repo.tables()) | set(repo.tables("STAGED"))
     unknown = [t for t in args if t not in known]
@@ -117,9 +171,22 @@ def _track_remote(repo, name: str) -> bool:  # type: ignore[no-untyped-def]
     if upstream is None:
         return False
     repo.checkout(name)
-    typer.echo(f"branch '{name}' set up to track '{upstream.remote}/{upstream.branch}'.\n"
-               f"Switched to a new branch '{name}'")
+    typer.echo(f"Switched to branch '{name}'\nbranch '{name}' set up to track '{upstream.remote}/{upstream.branch}'.")
     return True
+
+
+def _checkout_tracking(repo, spec: str, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """`dl checkout --track origin/feature`: branch `feature` at origin/feature, tracking it."""
+    from dl.core.remotes.settings import Upstream
+    from dl.core.remotes.sync import remote_branches, settings_of
+    if args:
+        raise UsageError("dl checkout --track REMOTE/BRANCH (no other arguments)")
+    if spec not in remote_branches(repo.core):
+        raise NotFound("remote-tracking branch", spec, "dl fetch first, or name it as REMOTE/BRANCH")
+    remote, name = spec.split("/", 1)
+    repo.checkout(name, new=True, start=spec)
+    settings_of(repo.core).set_upstream(name, Upstream(remote, name))
+    typer.echo(f"Switched to branch '{name}'\nbranch '{name}' set up to track '{spec}'.")
 
 
 def _is_commit(repo, text: str) -> bool:

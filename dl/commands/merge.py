@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from dl.context import open_api, open_repo
+from dl.core.errors import UsageError
 from dl.terminal_text import printable, printable_table
 
 conflicts_app = typer.Typer(help="Show and resolve merge conflicts.\n\n"
@@ -196,7 +197,12 @@ def stash_main(ctx: typer.Context, message: str = typer.Option(None, "-m", "--me
                                                                 help="Describe the stash (default: the branch and HEAD).")) -> None:
     """Save uncommitted changes and reset the working set to HEAD."""
     if ctx.invoked_subcommand is None:
-        saved = open_api(ctx).stash(message)
+        from dl.core.versioning.stash import NothingToStash
+        try:
+            saved = open_api(ctx).stash(message)
+        except NothingToStash as nothing:
+            typer.echo(str(nothing))
+            return
         typer.echo(f"Saved working directory and index state {printable(saved)}")
 
 
@@ -212,24 +218,46 @@ def stash_list(ctx: typer.Context) -> None:
 
 @stash_app.command("pop")
 def stash_pop(ctx: typer.Context,
-              index: int = typer.Argument(0, help="Which stash: 0 is the newest (stash@{0}).")) -> None:
+              which: str = typer.Argument("0", help="Which stash: 0 (or stash@{0}) is the newest.")) -> None:
     """Re-apply a stash (default the newest) and drop it.
 
     Example: dl stash pop
     """
+    index = _stash_index(which)
     saved = open_api(ctx).stash_pop(index)
-    typer.echo(f"Dropped stash@{{{index}}} ({printable(saved)})")
+    typer.echo(f"Dropped refs/stash@{{{index}}} ({printable(saved)})")
+
+
+def _stash_index(text: str) -> int:
+    """`2` or `stash@{2}`, as git and Dolt name a stash."""
+    import re
+    found = re.fullmatch(r"(?:stash@\{)?(\d+)\}?", text.strip())
+    if found is None or (text.strip().startswith("stash@{") != text.strip().endswith("}")):
+        raise UsageError(f"not a stash: {text!r} (give N or stash@{{N}})")
+    return int(found.group(1))
+
+
+@stash_app.command("apply")
+def stash_apply(ctx: typer.Context,
+                which: str = typer.Argument("0", help="Which stash: 0 (or stash@{0}) is the newest.")) -> None:
+    """Re-apply a stash (default the newest) and keep it.
+
+    Example: dl stash apply stash@{1}
+    """
+    from dl.core.versioning.stash import pop
+    pop(open_repo(ctx), _stash_index(which), keep=True)
 
 
 @stash_app.command("drop")
 def stash_drop(ctx: typer.Context,
-               index: int = typer.Argument(0, help="Which stash: 0 is the newest (stash@{0}).")) -> None:
+               which: str = typer.Argument("0", help="Which stash: 0 (or stash@{0}) is the newest.")) -> None:
     """Delete a stash without applying it.
 
     Example: dl stash drop 1
     """
+    index = _stash_index(which)
     saved = open_api(ctx).stash_drop(index)
-    typer.echo(f"Dropped stash@{{{index}}} ({printable(saved)})")
+    typer.echo(f"Dropped refs/stash@{{{index}}} ({printable(saved)})")
 
 
 @stash_app.command("clear")
@@ -238,7 +266,7 @@ def stash_clear(ctx: typer.Context) -> None:
 
     Example: dl stash clear
     """
-    typer.echo(f"Cleared {open_api(ctx).stash_clear()} stash(es).")
+    open_api(ctx).stash_clear()  # silent, as Dolt
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ sqlglot at module level, so `dl status` and `dl log` start fast.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -35,7 +36,8 @@ def init(ctx: typer.Context,
     typer.echo(f"Successfully initialized dl data repository in {directory / DL_DIR} (branch {first})")
 
 
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context,
+           ignored: bool = typer.Option(False, "--ignored", help="Also list new tables that dolt_ignore ignores.")) -> None:
     """Show the branch, and tables staged, changed and untracked.
 
     Example: dl status
@@ -44,64 +46,188 @@ def status(ctx: typer.Context) -> None:
     from dl.render import status_text
     repo = open_api(ctx, readonly=True)
     state = repo.status()
-    typer.echo(status_text(state, tracking_of(repo.core, state.branch)), nl=False)
+    typer.echo(status_text(state, tracking_of(repo.core, state.branch), show_ignored=ignored), nl=False)
 
 
 def add(ctx: typer.Context,
-        tables: list[str] = typer.Argument(..., help="Tables to stage, or . for every changed table.")) -> None:
-    """Stage tables for the next commit.
+        tables: list[str] = typer.Argument(None, help="Tables to stage, or . for every changed table."),
+        all_tables: bool = typer.Option(False, "-A", "--all", help="Stage every changed table (as `dl add .`)."),
+        force: bool = typer.Option(False, "-f", "--force", help="Stage tables that dolt_ignore ignores too.")) -> None:
+    """Stage tables for the next commit; tables matched by dolt_ignore are skipped unless --force.
 
     Example: dl add people   (or: dl add .)
     """
+    tables = list(tables or [])
+    if not tables and not all_tables:
+        raise UsageError("give the tables to stage, or . (or -A) for every changed table")
     repo = open_api(ctx)
-    staged = repo.add(*tables)
-    if not staged and "." not in tables:
+    staged = repo.add(*([] if all_tables else tables), force=force)
+    if not staged and "." not in tables and not all_tables:
         typer.echo("nothing to add", err=True)
 
 
 def commit(ctx: typer.Context,
            message: str = typer.Option(None, "-m", "--message", help="The commit message."),
            all_tables: bool = typer.Option(False, "-a", "--all", help="Stage changed tables first (not new ones)."),
-           everything: bool = typer.Option(False, "-A", "--ALL", help="Stage every change first, new tables too."),
+           everything: bool = typer.Option(False, "-A", "--ALL", help="Stage every change first, new tables too "
+                                                                      "(not those dolt_ignore ignores)."),
            allow_empty: bool = typer.Option(False, "--allow-empty", help="Commit even if nothing changed."),
+           skip_empty: bool = typer.Option(False, "--skip-empty", help="Do nothing (and say so) if nothing is staged."),
+           force: bool = typer.Option(False, "-f", "--force", help="Commit despite constraint violations "
+                                                                   "(dl records none today: accepted for Dolt's scripts)."),
            amend: bool = typer.Option(False, "--amend", help="Replace the last commit."),
            author: str = typer.Option(None, "--author", help='Author as "Name <email>".'),
-           date: str = typer.Option(None, "--date", help="Commit time (ISO 8601), default now.")) -> None:
+           date: str = typer.Option(None, "--date", help="Commit time (ISO 8601); default $DL_AUTHOR_DATE or "
+                                                          "$DOLT_AUTHOR_DATE, else now.")) -> None:
     """Record the staged tables as a new commit on the current branch.
 
     Example: dl commit -am "fix prices"
     """
+    if allow_empty and skip_empty:
+        raise DlError("cannot use both --allow-empty and --skip-empty")
     repo = open_api(ctx)
     if message is None:
         if not amend:
             raise UsageError('give a commit message with -m "..."')
         message = repo.core.load_commit(repo.core.resolve_commit("HEAD")).message
+    if skip_empty and not _has_staged_changes(repo, all_tables or everything):
+        typer.echo("Skipping empty commit")
+        return
     who = parse_author(author, "--author") if author else None
-    when = parse_date(date, "--date") if date else None
+    date, label = (date, "--date") if date else _author_date_from_environment()
+    when = parse_date(date, label) if date else None
     address = repo.commit(message, all=all_tables, include_new=everything, allow_empty=allow_empty,
                           amend=amend, author=(who.name, who.email) if who else None, date=when)
-    from dl.render import first_line
-    typer.echo(f"[{printable(repo.active_branch())} {address[:8]}] {first_line(message)}")
+    _print_commit(repo.core, address)
+
+
+def _author_date_from_environment() -> tuple[str | None, str]:
+    """The commit time the environment sets (dl's name first, then Dolt's), and its name."""
+    import os
+    for name in ("DL_AUTHOR_DATE", "DOLT_AUTHOR_DATE"):
+        if os.environ.get(name):
+            return os.environ[name], name
+    return None, ""
+
+
+def _has_staged_changes(repo, stage_all: bool) -> bool:  # type: ignore[no-untyped-def]
+    state = repo.status()
+    return bool(state.staged or (stage_all and state.unstaged) or state.merging)
+
+
+def _print_commit(core, address: str) -> None:  # type: ignore[no-untyped-def]
+    """A new commit as `dl log -n 1` shows it (Dolt prints it so after a commit)."""
+    from dl import render
+    from dl.core.hashing import Address
+    commit_address = Address.parse(address)
+    tags = {name: tag.commit for name, tag in core.tags().items()}
+    decoration = render.decorations(commit_address, core.current_branch(), core.branches(), tags)
+    typer.echo(render.commit_text(commit_address, core.load_commit(commit_address), decoration, use_colour()),
+               nl=False)
 
 
 def log(ctx: typer.Context,
-        revision: str = typer.Argument("HEAD", help="Show history from this revision."),
+        revisions: list[str] = typer.Argument(None, help="Revisions (A, A..B, A...B, ^A) and tables "
+                                                          "(after -- if they could be revisions)."),
+        negate: bool = typer.Option(False, "--not", help="Leave out commits reachable from the revisions after the first."),
         number: int = typer.Option(None, "-n", "--number", min=0, help="Show at most N commits."),
         one_line: bool = typer.Option(False, "--oneline", help="One line per commit."),
-        graph: bool = typer.Option(False, "--graph", help="Draw the commit graph.")) -> None:
+        graph: bool = typer.Option(False, "--graph", help="Draw the commit graph."),
+        all_refs: bool = typer.Option(False, "--all", help="History of every branch and tag."),
+        merges: bool = typer.Option(False, "--merges", help="Only merge commits (as --min-parents 2)."),
+        min_parents: int = typer.Option(0, "--min-parents", min=0, help="Only commits with at least N parents."),
+        parents: bool = typer.Option(False, "--parents", help="Print each commit's parents after its hash."),
+        decorate: str = typer.Option("short", "--decorate",
+                                     help="Branch and tag names beside commits: short, full, no, or auto "
+                                          "(short on a terminal, else no).")) -> None:
     """Show commit history.
 
     Example: dl log -n 5 --oneline
     """
     from dl.pager import paged
+    style = decorate.lower()
+    if style not in ("short", "full", "no", "auto"):
+        raise DlError(f"invalid --decorate option: {decorate} (choose short, full, no or auto)")
+    if style == "auto":
+        from dl.context import is_terminal
+        style = "short" if is_terminal() else "no"
+    include, exclude, tables = _log_arguments(ctx, list(revisions or []), negate)
+    if all_refs:
+        repo = open_repo(ctx, readonly=True)
+        include = [*include, *repo.branches(), *repo.tags()]
+    options = LogOptions(number, one_line, graph, style, max(min_parents, 2 if merges else 0), parents)
     with paged(ctx):
-        _print_log(ctx, revision, number, one_line, graph)
+        _print_log(ctx, (include, exclude, tables), options)
 
 
-def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: bool, graph: bool) -> None:
+@dataclass(frozen=True)
+class LogOptions:
+    """How `dl log` selects and prints commits, beyond which revisions and tables."""
+
+    number: int | None
+    one_line: bool
+    graph: bool
+    style: str
+    min_parents: int
+    parents: bool
+
+
+def _log_arguments(ctx: typer.Context, args: list[str], negate: bool) -> tuple[list[str], list[str], list[str]]:
+    """git's log arguments as (include, exclude, tables): `A..B` is B without A, `A...B` either
+    without their merge bases, `^A` and `--not A` exclude; a name that is no revision is a table
+    of HEAD (after `--`, a table whatever it is: Dolt lets you ask for a dropped one)."""
+    repo = open_repo(ctx, readonly=True)
+    after = getattr(ctx.find_root().obj, "after_dashes", ())
+    split = len(args) - len(after) if after and tuple(args[len(args) - len(after):]) == after else len(args)
+    include: list[str] = []
+    exclude: list[str] = []
+    tables = args[split:]
+    for n, arg in enumerate(args[:split]):
+        if "..." in arg:
+            a, b = (part or "HEAD" for part in arg.split("...", 1))
+            include += [a, b]
+            exclude += [base.hex for base in _merge_bases(repo, a, b)]
+        elif ".." in arg:
+            a, b = (part or "HEAD" for part in arg.split("..", 1))
+            include.append(b)
+            exclude.append(a)
+        elif arg.startswith("^") or (negate and n > 0):
+            exclude.append(arg.removeprefix("^"))
+        elif _is_revision(repo, arg):
+            include.append(arg)
+        elif arg in repo.resolve_root("HEAD").tables:
+            tables.append(arg)
+        elif "~" in arg or "^" in arg or _looks_like_hash(arg):
+            repo.resolve_commit(arg)  # revision syntax or a hash: say why the revision is not found
+        else:
+            raise DlError(f"table {arg} does not exist")
+    return include or ["HEAD"], exclude, tables
+
+
+def _looks_like_hash(text: str) -> bool:
+    from dl.core.hashing import is_hex_prefix
+    return is_hex_prefix(text)
+
+
+def _merge_bases(repo, a: str, b: str) -> list:  # type: ignore[no-untyped-def,type-arg]
+    from dl.core.versioning.commit import merge_bases
+    return list(merge_bases(repo.load_commit, repo.resolve_commit(a), repo.resolve_commit(b)))
+
+
+def _is_revision(repo, text: str) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        repo.resolve_commit(text)
+        return True
+    except NotFound:
+        return False
+
+
+def _print_log(ctx: typer.Context, what: tuple[list[str], list[str], list[str]], options: LogOptions) -> None:
     from dl import render
     repo = open_repo(ctx, readonly=True)
-    commits = repo.log(revision, number)
+    include, exclude, tables = what
+    commits = repo.history(include, exclude, tables, options.number, options.min_parents)
+    one_line, graph, style = options.one_line, options.graph, options.style
     colour = use_colour()
     current = repo.current_branch()
     branches = repo.branches()
@@ -110,7 +236,10 @@ def _print_log(ctx: typer.Context, revision: str, number: int | None, one_line: 
     remotes = remote_branches(repo)
     texts = []
     for address, item in commits:
-        decoration = render.decorations(address, current, branches, tags, remotes)
+        decoration = "" if style == "no" else \
+            render.decorations(address, current, branches, tags, remotes, full=style == "full")
+        if options.parents:  # git's `commit <hash> <parent>...`
+            decoration = "".join(f" {p.hex}" for p in item.parents) + decoration
         texts.append(render.oneline(address, item, decoration, colour) if one_line
                      else render.commit_text(address, item, decoration, colour))
     if graph:
@@ -143,11 +272,22 @@ def reset(ctx: typer.Context,
         return
     if not args:
         repo.reset_tables()
+        _print_unstaged(repo.status())
         return
     if len(args) == 1 and _is_revision_not_table(repo.core, args[0]):
         repo.reset(args[0])
         return
     repo.reset_tables(*args)
+
+
+def _print_unstaged(state) -> None:  # type: ignore[no-untyped-def]
+    """After `reset`, the tracked tables left changed in the working set, as git and Dolt list them."""
+    letters = {"modified": "M", "deleted": "D"}
+    changed = [(letters[c], t) for t, c in sorted(state.unstaged.items()) if c in letters]
+    if changed:
+        typer.echo("Unstaged changes after reset:")
+        for letter, table in changed:
+            typer.echo(f"{letter}\t{printable(table)}")
 
 
 def _is_revision_not_table(repo, text: str) -> bool:

@@ -172,6 +172,8 @@ def schema_show(ctx: typer.Context,
             pass
     root = repo.resolve_root(revision)
     names = args or repo.tables_in(root)
+    if not names:
+        typer.echo("No tables in working set" if revision == "WORKING" else f"No tables in {revision}")
     for name in names:
         table = repo.table_in(root, name)
         typer.echo(f"{name} @ {revision.lower() if revision == 'WORKING' else revision}")

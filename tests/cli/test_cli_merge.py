@@ -278,23 +278,27 @@ def test_blame_after_several_commits(repo: Path, dl: Dl) -> None:
 def test_stash_round_trip(base: Path, dl: Dl) -> None:
     main = head(dl)
     dl.ok("sql", "-q", "update t set a = 0 where id = 1")
-    assert dl.ok("stash") == f"Saved working directory and index state WIP on main: {main[:8]} base\n"
+    assert dl.ok("stash") == f"Saved working directory and index state WIP on refs/heads/main: {main[:8]} base\n"
     assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
     dl.ok("sql", "-q", "insert into t values (4, 4, 'w')")
     assert dl.ok("stash", "-m", "row four") == "Saved working directory and index state row four\n"
-    assert dl.ok("stash", "list") == f"stash@{{0}}: row four\nstash@{{1}}: WIP on main: {main[:8]} base\n"
-    assert dl.ok("stash", "pop") == "Dropped stash@{0} (row four)\n"
+    assert dl.ok("stash", "list") == f"stash@{{0}}: row four\nstash@{{1}}: WIP on refs/heads/main: {main[:8]} base\n"
+    assert dl.ok("stash", "pop") == "Dropped refs/stash@{0} (row four)\n"
     assert table_rows(dl, "select count(*) from t") == ["4"]
-    assert dl.ok("stash", "list") == f"stash@{{0}}: WIP on main: {main[:8]} base\n"
+    assert dl.ok("stash", "list") == f"stash@{{0}}: WIP on refs/heads/main: {main[:8]} base\n"
     dl.ok("commit", "-am", "row 4")
-    assert dl.ok("stash", "pop", "0") == f"Dropped stash@{{0}} (WIP on main: {main[:8]} base)\n"
+    assert dl.ok("stash", "pop", "stash@{0}") == f"Dropped refs/stash@{{0}} (WIP on refs/heads/main: {main[:8]} base)\n"
     assert table_rows(dl, "select id, a from t where id in (1, 4) order by id") == ["1,0", "4,4"]
     dl.ok("stash")
     dl.ok("sql", "-q", "delete from t where id = 4")
     dl.ok("stash")
     assert len(dl.ok("stash", "list").splitlines()) == 2
-    assert dl.ok("stash", "drop", "1").startswith("Dropped stash@{1} (WIP on main: ")
-    assert dl.ok("stash", "clear") == "Cleared 1 stash(es).\n"
+    dl.ok("stash", "apply", "stash@{1}")  # applied and kept
+    assert len(dl.ok("stash", "list").splitlines()) == 2
+    dl.ok("reset", "--hard")
+    assert dl.ok("stash", "drop", "1").startswith("Dropped refs/stash@{1} (WIP on refs/heads/main: ")
+    assert dl.ok("stash", "clear") == ""  # silent, as Dolt
     assert dl.ok("stash", "list") == ""
-    assert dl.fails("stash", "pop") == "stash not found: stash@{0}"
-    assert dl.fails("stash") == "no local changes to save"
+    assert dl.fails("stash", "pop") == "stash not found: stash@{0}; no stash entries found"
+    assert dl.ok("stash") == "No local changes to save\n"  # not a failure
+    assert dl.fails("stash", "pop", "stash@{x}", code=2).startswith("not a stash")

@@ -34,7 +34,7 @@ def test_daily_loop_from_a_subdirectory_and_with_C(tmp_path: Path, cli_env: Path
                            "Import completed successfully.\n")
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
     done = run_dl("commit", "-Am", "import people", cwd=deep, home=cli_env)
-    assert done.returncode == 0 and done.stdout.startswith("[main "), done.stderr
+    assert done.returncode == 0 and done.stdout.startswith("commit "), done.stderr
     done = run_dl("-C", repo, "log", "--oneline", cwd=tmp_path, home=cli_env)
     assert [line[41:] for line in done.stdout.splitlines()] == \
         ["(HEAD -> main) import people", "Initialize data repository"]

@@ -159,11 +159,17 @@ def test_checkout_of_a_branch_only_the_remote_has_tracks_it(pushed: Path, dl: Dl
     monkeypatch.chdir(work.parent)
     dl.ok("clone", str(pushed), "b")
     monkeypatch.chdir(work.parent / "b")
-    assert dl.ok("checkout", "feature") == ("branch 'feature' set up to track 'origin/feature'.\n"
-                                            "Switched to a new branch 'feature'\n")
+    assert dl.ok("checkout", "feature") == ("Switched to branch 'feature'\n"
+                                            "branch 'feature' set up to track 'origin/feature'.\n")
     assert dl.query("select count(*) as n from people") == "n\n19\n"
     assert "up to date with 'origin/feature'" in dl.ok("status")
     assert dl.fails("checkout", "nothing-anywhere") == "branch or table not found: nothing-anywhere"
+    dl.ok("checkout", "main")
+    dl.ok("branch", "-D", "feature")
+    assert dl.ok("checkout", "--track", "origin/feature") == (
+        "Switched to branch 'feature'\nbranch 'feature' set up to track 'origin/feature'.\n")
+    assert "up to date with 'origin/feature'" in dl.ok("status")
+    assert dl.fails("checkout", "--track", "origin/nope").startswith("remote-tracking branch not found: origin/nope")
 
 
 def test_fsck_of_a_remote(pushed: Path, dl: Dl) -> None:

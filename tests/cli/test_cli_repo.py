@@ -132,7 +132,7 @@ def test_add_several_tables_and_unknown_table(people: Path, dl: Dl) -> None:
     assert "new table:        a" in staged and "new table:        b" in staged
     assert "new table:        c" in untracked
     assert dl.fails("add", "nope") == "table not found: nope"
-    assert dl.fails("add", code=2).startswith("Missing argument")
+    assert dl.fails("add", code=2).startswith("give the tables to stage")
 
 
 # --- commit --------------------------------------------------------------------------------
@@ -144,9 +144,10 @@ def test_commit_message_and_nothing_to_commit(people: Path, dl: Dl) -> None:
     assert dl.fails("commit", "-m", "unstaged") == nothing
     dl.ok("add", "people")
     out = dl.ok("commit", "-m", "birthday\n\nAda is 37")
-    assert re.fullmatch(r"\[main [0-9a-f]{8}\] birthday\n", out)
+    assert re.fullmatch(r"commit [0-9a-f]{40} \(HEAD -> main\)\nAuthor: .*\nDate: .*\n\n"
+                        r"    birthday\n    \n    Ada is 37\n", out)  # as Dolt prints it: the log entry
     assert oneline(dl)[0][1] == "(HEAD -> main) birthday"
-    assert oneline(dl)[0][0].startswith(out[6:14])
+    assert oneline(dl)[0][0] == out[7:47]
     assert "    birthday\n    \n    Ada is 37\n" in dl.ok("log", "-n", "1")
     assert dl.ok("status") == CLEAN
     assert dl.fails("commit", code=2) == 'give a commit message with -m "..."'
@@ -360,7 +361,7 @@ def test_tag_create_list_message_delete(people: Path, dl: Dl) -> None:
     assert dl.ok("tag") == "v0\n"
     assert dl.fails("tag", "-d", "v1") == "tag not found: v1"
     assert dl.fails("tag", "v2", "nope").startswith("revision not found: nope")
-    assert dl.fails("tag", "bad/name").startswith("invalid tag name 'bad/name'")
+    assert dl.fails("tag", "bad//name").startswith("invalid tag name 'bad//name'")
 
 
 # --- config -----------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ def test_branch_delete_rename_copy(repo):
     repo.rename_branch("b", "c", copy=True)
     assert {"b", "c"} <= set(repo.branches())
     repo.delete_branch("b")
-    with pytest.raises(DlError, match="you are on"):
+    with pytest.raises(DlError, match="Cannot delete checked out branch"):
         repo.delete_branch("main")
     put(repo, "t", [(1, "a")])
     repo.checkout("c")

@@ -29,7 +29,7 @@ def test_stash_round_trip(repo):
     assert 3 in rows(repo, rev="STAGED") and 4 in rows(repo) and 4 not in rows(repo, rev="STAGED")
     assert list_stashes(repo) == []
     repo.reset("HEAD", hard=True)
-    with pytest.raises(DlError, match="no local changes"):
+    with pytest.raises(DlError, match="No local changes"):
         stash(repo)
 
 

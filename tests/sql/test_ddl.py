@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
+from dl.core.repo import Repository
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
 
@@ -167,3 +168,14 @@ def test_alter_rewrites_the_table_a_window_of_leaves_at_a_time(session: Session,
     session.run(f"update a set t = cast(id as text); update a set t = 'x' where id = {n - 5}")
     with pytest.raises(SqlError, match=rf"cannot convert 'x' \(VARCHAR\) to BIGINT \(row {n - 5 + 1}\)"):
         session.run("alter table a alter column t type bigint")
+
+
+def test_rename_table_statement(repo: Repository) -> None:
+    with Session(repo, dialect="mysql") as mysql:
+        mysql.run("create table temp__t1 (id int primary key); insert into temp__t1 values (1)")
+        mysql.run("rename table temp__t1 to t1")
+        assert mysql.query("select id from t1").column(0).to_pylist() == [1]
+        with pytest.raises(SqlError, match="RENAME TABLE takes one old and one new name"):
+            mysql.run("rename table t1 to a, b to c")
+        with pytest.raises(SqlError, match="table not found: nope"):
+            mysql.run("rename table nope to x")
