@@ -471,13 +471,18 @@ class Session:
         """SET of session variables (`sql.variables`); those dl acts on take effect here:
         autocommit (turning it on commits an open transaction, as in MySQL) and
         FOREIGN_KEY_CHECKS."""
+        saved = dict(self.variables.system)
         self.variables.assign(statement.expression, self._evaluate)  # type: ignore[arg-type]
-        autocommit = _switch(self.variables.system.get("autocommit", 1))
+        try:
+            autocommit = _switch(self.variables.system.get("autocommit", 1))
+            checks = _switch(self.variables.system.get("foreign_key_checks", 1))
+        except SqlError:
+            self.variables.system = saved  # a refused value changes nothing
+            raise
         if autocommit and not self.autocommit:
             self._commit()
         self.autocommit = autocommit
-        if "foreign_key_checks" in self.variables.system:
-            self.foreign_key_checks = _switch(self.variables.system["foreign_key_checks"])
+        self.foreign_key_checks = checks
         return Result(statement.text, ResultKind.OK, message="set")
 
     def _use(self, statement: Statement) -> Result:

@@ -89,6 +89,8 @@ def _as_set(command: exp.Command) -> exp.Expression:
 
 
 def _system_name(target: exp.Expression) -> str:
+    while isinstance(target, exp.Abs):  # DuckDB's grammar reads `@@x` as abs(abs(x)): `@` is abs there
+        target = target.this
     if isinstance(target, (exp.SessionParameter, exp.Column, exp.Var, exp.Identifier)):
         return target.name.lower()
     raise SqlError(f"SET: not a variable name: {target.sql('mysql')}")

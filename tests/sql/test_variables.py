@@ -53,3 +53,13 @@ def test_mysql_booleans_are_one_and_zero(repo: Repository, mysql: Session) -> No
     with Session(repo) as duck:  # DuckDB's own dialect keeps booleans
         assert duck.query("select true as a").to_pylist() == [{"a": True}]
 
+
+
+def test_system_variables_set_in_the_default_dialect(repo: Repository) -> None:
+    """DuckDB's grammar reads `@@x` as abs(abs(x)); SET still names the variable, and the ones
+    dl acts on (autocommit, FOREIGN_KEY_CHECKS) take effect."""
+    with Session(repo) as session:
+        session.run("SET @@autocommit = 0")
+        assert session.autocommit is False
+        session.run("SET @@autocommit = 1; SET foreign_key_checks = 0")
+        assert session.autocommit is True and session.foreign_key_checks is False
