@@ -198,8 +198,12 @@ def _streamed_counts(name: str, mode: ImportMode, before: Table, after: Table,
 
 
 def _inferred_schema(rows: pa.Table, primary_key: list[str] | None) -> TableSchema:
+    """The schema of a table created from `rows`: their types, keyed by `primary_key` or, as
+    Dolt does when none is given, by the first column."""
     if not primary_key:
-        raise InputError("give the primary key with --pk COLUMN[,COLUMN...] (or a --schema file)")
+        if not rows.column_names:
+            raise InputError("the file has no columns to make a table of")
+        primary_key = rows.column_names[:1]
     missing = [k for k in primary_key if k not in rows.column_names]
     if missing:
         raise InputError(f"primary key column {missing[0]!r} is not in the file "

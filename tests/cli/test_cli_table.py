@@ -78,22 +78,35 @@ def test_import_update_replace_append(people: Path, dl: Dl, tmp_path: Path) -> N
 
 def test_import_mode_and_flag_errors(people: Path, dl: Dl) -> None:
     csv = FIXTURES / "people.csv"
-    one = "give exactly one of -c (create), -u (update), -r (replace), -a (append)"
-    assert dl.fails("table", "import", "people", csv, code=2) == one
-    assert dl.fails("table", "import", "-c", "-u", "people", csv, code=2) == one
-    assert dl.fails("table", "import", "-u", "--pk", "id", "people", csv, code=2) == \
-        "--pk and --schema go with -c; other modes use the table's schema"
+    one = "Must specify exactly one of -c, -u, -a, or -r."  # Dolt's words, exit 1 as Dolt
+    assert dl.fails("table", "import", "people", csv) == one
+    assert dl.fails("table", "import", "-c", "-u", "people", csv) == one
+    assert dl.fails("table", "import", "-c") == \
+        "expected 1 argument (for stdin) or 2 arguments (table and file), but received 0"
+    assert dl.fails("table", "import", "-u", "-s", "x.sql", "people", csv) == \
+        "fatal: schema is not supported for update or replace operations"
     assert dl.fails("table", "import", "-c", "people", csv) == \
         "table already exists: people (use -u to update, -r to replace, -c -f to recreate)"
     assert dl.fails("table", "import", "-u", "nope", csv) == \
         "table not found: nope; use -c to create it"
-    assert dl.fails("table", "import", "-c", "fresh", csv) == \
-        "give the primary key with --pk COLUMN[,COLUMN...] (or a --schema file)"
     assert dl.fails("table", "import", "-c", "--pk", "ident", "fresh", csv) == \
         "primary key column 'ident' is not in the file (columns: id, name, age, city)"
     assert dl.fails("table", "import", "-c", "--pk", "id,", "fresh", csv, code=2) == \
         "--pk 'id,' names an empty column"
     assert dl.tables() == ["people"]
+
+
+def test_import_keys_by_the_first_column_without_pk(repo: Path, dl: Dl) -> None:
+    """As Dolt: `-c` without --pk keys the new table by the file's first column; -pk is --pk,
+    and --pk is ignored by the modes that keep the table's schema."""
+    Path("t.csv").write_text("b,a\n2,x\n1,y\n")
+    dl.ok("table", "import", "-c", "fresh", "t.csv")
+    assert dl.ok("sql", "-q", "select * from fresh", "-r", "csv") == "b,a\n1,y\n2,x\n"
+    assert dl.ok("schema", "show", "fresh").count("PRIMARY KEY") == 1
+    assert '"b"' in dl.ok("schema", "show", "fresh").split("PRIMARY KEY")[1].splitlines()[0]
+    dl.ok("table", "import", "-c", "-pk", "a", "keyed", "t.csv")
+    assert '"a"' in dl.ok("schema", "show", "keyed").split("PRIMARY KEY")[1].splitlines()[0]
+    dl.ok("table", "import", "-r", "-pk", "a", "keyed", "t.csv")
 
 
 def test_import_with_a_schema_file(repo: Path, dl: Dl, tmp_path: Path) -> None:
