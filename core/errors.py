@@ -33,9 +33,9 @@ class NotARepository(NotFound):
 class AlreadyExists(DlError):
     """A name that must be new is taken."""
 
-    def __init__(self, kind: str, name: str) -> None:
+    def __init__(self, kind: str, name: str, message: str = "") -> None:
         self.kind, self.name = kind, name
-        super().__init__(f"{kind} already exists: {name}")
+        super().__init__(message or f"{kind} already exists: {name}")
 
 
 class BadInput(DlError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -16,6 +17,9 @@ from dl.context import open_api, open_repo
 from dl.core.errors import AlreadyExists, BadInput, NotFound, UsageError
 from dl.progress import phase_progress
 from dl.terminal_text import printable
+
+if TYPE_CHECKING:
+    from dl.core.repo import Repository
 
 table_app = typer.Typer(help="Import, export, list, remove, rename and copy tables.\n\n"
                              "Example: dl table import -c --pk id people people.csv", no_args_is_help=True)
@@ -110,23 +114,51 @@ def _with_columns(path: Path, file_type: str | None, delim: str | None, columns:
 @table_app.command("export")
 def export(ctx: typer.Context,
            table: str = typer.Argument(..., help="Table to export."),
-           file: Path = typer.Argument(..., help="File to write: .csv, .tsv, .psv, .parquet, .json, .jsonl."),
+           file: Path = typer.Argument(None, help="File to write: .csv, .tsv, .psv, .parquet, .json, .jsonl "
+                                                  "(default: CSV on standard output)."),
            as_of: str = typer.Option("WORKING", "--as-of", help="Revision to export (default: working set)."),
            file_type: str = typer.Option(None, "--file-type", help="Format, if not by extension."),
            force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing file.")) -> None:
-    """Export a table (at any revision) to a file.
+    """Export a table (at any revision) to a file, or as CSV to standard output. Says
+    "Successfully exported data." on stderr, as Dolt does.
 
     Example: dl table export people people.parquet --as-of HEAD~1
     """
     from dl.core.io.write import check_export_target
     from dl.core.tables.importer import export_table
     repo = open_repo(ctx, readonly=True)
+    if file is None:
+        _export_to_stdout(repo, table, as_of, file_type)
+        typer.echo("Successfully exported data.", err=True)
+        return
     check_export_target(file, repo.dl_dir)  # before reading the table: fail fast
     repo.table(table, as_of)  # a missing table or revision fails before the file is written
     if file.exists() and not force:
-        raise AlreadyExists("file", f"{file} (use -f to overwrite)")
-    count = export_table(repo, table, file, as_of, file_type=file_type)
-    typer.echo(f"Exported {count:,} rows of {table} to {file}")
+        raise AlreadyExists("file", str(file), f"{file} already exists. Use -f to overwrite.")
+    export_table(repo, table, file, as_of, file_type=file_type)
+    typer.echo("Successfully exported data.", err=True)
+
+
+def _export_to_stdout(repo: Repository, table: str, as_of: str, file_type: str | None) -> None:
+    """Dolt's `table export TABLE` without a file: CSV (or PSV) on standard output, written to a
+    temporary file first so that an error leaves no half table on the output."""
+    import shutil
+    import sys
+    import tempfile
+
+    from dl.core.io.formats import detect_format
+    from dl.core.tables.importer import export_table
+    kind = detect_format("stdout", file_type or "csv")
+    if kind not in ("csv", "psv"):
+        raise BadInput("Cannot export this format to stdout")
+    repo.table(table, as_of)
+    with tempfile.TemporaryDirectory(prefix="dl-export-") as folder:
+        path = Path(folder) / f"{table}.{kind}"
+        export_table(repo, table, path, as_of, file_type=kind)
+        sys.stdout.flush()
+        with open(path, "rb") as written:
+            shutil.copyfileobj(written, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 @table_app.command("ls")

@@ -176,8 +176,8 @@ def test_int_overflow_is_never_a_float(repo: Path, dl: Dl) -> None:
 
 @pytest.mark.parametrize("ext", FORMATS)
 def test_export_each_format(people: Path, dl: Dl, ext: str) -> None:
-    out = dl.ok("table", "export", "people", f"out.{ext}")
-    assert out == f"Exported 20 rows of people to out.{ext}\n"
+    done = dl("table", "export", "people", f"out.{ext}")
+    assert (done.code, done.out, done.err) == (0, "", "Successfully exported data.\n")  # Dolt's words
     if ext == "parquet":
         exported = pq.read_table("out.parquet")
         assert exported.num_rows == 20 and exported.column_names == ["id", "name", "age", "city"]
@@ -192,17 +192,17 @@ def test_export_as_of_overwrite_and_file_type(people: Path, dl: Dl) -> None:
     dl.ok("table", "import", "-u", "people", FIXTURES / "people_changes.parquet")
     dl.ok("commit", "-am", "changes")
     dl.ok("sql", "-q", "delete from people")
-    assert dl.ok("table", "export", "people", "now.csv") == "Exported 0 rows of people to now.csv\n"
+    dl.ok("table", "export", "people", "now.csv")
     assert Path("now.csv").read_text() == "id,name,age,city\n"
-    assert dl.ok("table", "export", "people", "head.csv", "--as-of", "HEAD") == \
-        "Exported 23 rows of people to head.csv\n"
+    dl.ok("table", "export", "people", "head.csv", "--as-of", "HEAD")
+    assert Path("head.csv").read_text().count("\n") == 24
     dl.ok("table", "export", "people", "first.csv", "--as-of", "HEAD~1")
     assert Path("first.csv").read_bytes() == (FIXTURES / "people.csv").read_bytes()
     dl.ok("tag", "v1", "HEAD~1")
     dl.ok("table", "export", "people", "tagged.csv", "--as-of", "v1")
     assert Path("tagged.csv").read_bytes() == Path("first.csv").read_bytes()
     assert dl.fails("table", "export", "people", "first.csv", "--as-of", "HEAD") == \
-        "file already exists: first.csv (use -f to overwrite)"
+        "first.csv already exists. Use -f to overwrite."
     assert Path("first.csv").read_bytes() == (FIXTURES / "people.csv").read_bytes()
     dl.ok("table", "export", "people", "first.csv", "--as-of", "HEAD", "-f")
     assert Path("first.csv").read_text().count("\n") == 24
@@ -214,6 +214,17 @@ def test_export_as_of_overwrite_and_file_type(people: Path, dl: Dl) -> None:
     assert dl.fails("table", "export", "people", "x.csv", "--as-of", "nope").startswith(
         "revision not found: nope")
     assert not Path("x.csv").exists()
+
+
+def test_export_to_standard_output(people: Path, dl: Dl) -> None:
+    """As Dolt: no file writes CSV (or PSV) to stdout, and the message goes to stderr."""
+    done = dl("table", "export", "people")
+    assert done.out == (FIXTURES / "people.csv").read_text()
+    assert done.err == "Successfully exported data.\n"
+    assert dl("table", "export", "--file-type", "psv", "people").out.startswith("id|name|age|city\n")
+    assert dl.fails("table", "export", "--file-type", "parquet", "people") == \
+        "Cannot export this format to stdout"
+    assert dl.fails("table", "export", "nope") == "table not found: nope"
 
 
 # --- ls, rm, mv, cp, schema show ----------------------------------------------------------------
