@@ -123,26 +123,51 @@ def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="
 
 
 @conflicts_app.command("cat")
-def conflicts_cat(ctx: typer.Context, tables: list[str] = typer.Argument(None, help="Tables (default: all).")) -> None:
-    """Show conflicting rows: base, ours and theirs.
+def conflicts_cat(ctx: typer.Context,
+                  tables: list[str] = typer.Argument(None, help="Tables ('.' or none: every conflicted table).")) -> None:
+    """Show conflicting rows as Dolt draws them: per conflict a base, ours and theirs line,
+    marked * (modified), + (added) or - (removed; the base row is shown).
 
-    Example: dl conflicts cat people
+    Example: dl conflicts cat people    (or: dl conflicts cat .)
     """
     from dl.core.versioning.merge_commits import conflicts_of
+    from dl.sql.formats import BoxWriter
     repo = open_repo(ctx, readonly=True)
     found = conflicts_of(repo)
+    wanted = None if not tables or "." in tables else set(tables)
     for name, rows in sorted(found.items()):
-        if tables and name not in tables:
+        if wanted is not None and name not in wanted:
             continue
-        typer.echo(f"Conflicts in {printable(name)}:")
         columns = [c[len("our_"):] for c in rows.column_names if c.startswith("our_") and c != "our_diff_type"]
-        for row in rows.to_pylist():
-            for side, prefix in (("base", "base_"), ("ours", "our_"), ("theirs", "their_")):
-                values = printable(", ".join(f"{c}={row[prefix + c]!r}" for c in columns))
-                kind = "" if side == "base" else f" ({row[prefix + 'diff_type']})"
-                typer.echo(f"  {side:>6}{kind}: {values}")
+        out: list[str] = []
+        box = BoxWriter(["", "", *map(printable, columns)], out.append)
+        box.rows(conflict_lines(rows, columns))
+        box.close()
+        typer.echo("".join(out), nl=False)
     if not found:
         typer.echo("No conflicts.")
+
+
+_MARKS = {"added": " + ", "removed": " - ", "modified": " * "}
+
+
+def conflict_lines(rows: Any, columns: list[str]) -> list[list[str]]:
+    """The lines of `dl conflicts cat` for one table's conflict rows (Dolt's conflict splitter):
+    base, ours, theirs; no base line when a side added the row; a removed side shows the base
+    row. Conflicts are few (one per disputed key), so a loop over them is fine."""
+    from dl.sql.formats import cell_text
+    lines: list[list[str]] = []
+    for row in rows.to_pylist():
+        base = [printable(cell_text(row.get("base_" + c))) for c in columns]
+        sides = []
+        for label, prefix in (("ours", "our_"), ("theirs", "their_")):
+            kind = row[prefix + "diff_type"]
+            cells = base if kind == "removed" else [printable(cell_text(row.get(prefix + c))) for c in columns]
+            sides.append([_MARKS.get(kind, "   "), label, *cells])
+        if "added" not in (row["our_diff_type"], row["their_diff_type"]):
+            lines.append(["   ", "base", *base])
+        lines.extend(sides)
+    return lines
 
 
 @conflicts_app.command("resolve")

@@ -89,11 +89,15 @@ def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> No
         '  (use "dl add <table>" to update what will be committed)\n'
         '  (use "dl checkout <table>" to discard changes in working directory)\n'
         "\tmodified:         t\n")
-    assert dl.ok("conflicts", "cat", "t") == (
-        "Conflicts in t:\n"
-        "    base: id=2, a=20, b='y'\n"
-        "    ours (modified): id=2, a=20, b='ours'\n"
-        "  theirs (modified): id=2, a=20, b='theirs'\n")
+    assert dl.ok("conflicts", "cat", "t") == (  # Dolt's drawing: * modified, + added, - removed
+        "+-----+--------+----+----+--------+\n"
+        "|     |        | id | a  | b      |\n"
+        "+-----+--------+----+----+--------+\n"
+        "|     | base   | 2  | 20 | y      |\n"
+        "|  *  | ours   | 2  | 20 | ours   |\n"
+        "|  *  | theirs | 2  | 20 | theirs |\n"
+        "+-----+--------+----+----+--------+\n")
+    assert dl.ok("conflicts", "cat", ".") == dl.ok("conflicts", "cat", "t")
     assert dl.fails("commit", "-am", "too early") == "cannot commit: unresolved conflicts in t; resolve them first"
     assert dl.ok("conflicts", "resolve", "--theirs", "t") == "Resolved conflicts in t with theirs.\n"
     assert dl.ok("conflicts", "cat") == "No conflicts.\n"
@@ -105,11 +109,14 @@ def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> No
 def test_delete_against_update_resolved_ours(base: Path, dl: Dl) -> None:
     diverge(dl, "delete from t where id = 3", "update t set a = 33 where id = 3")
     assert dl("merge", "feat").code == 1
-    assert dl.ok("conflicts", "cat", "t") == (
-        "Conflicts in t:\n"
-        "    base: id=3, a=30, b='z'\n"
-        "    ours (modified): id=3, a=33, b='z'\n"
-        "  theirs (removed): id=None, a=None, b=None\n")
+    assert dl.ok("conflicts", "cat", "t") == (  # a removed side shows the base row
+        "+-----+--------+----+----+---+\n"
+        "|     |        | id | a  | b |\n"
+        "+-----+--------+----+----+---+\n"
+        "|     | base   | 3  | 30 | z |\n"
+        "|  *  | ours   | 3  | 33 | z |\n"
+        "|  -  | theirs | 3  | 30 | z |\n"
+        "+-----+--------+----+----+---+\n")
     assert dl.ok("conflicts", "resolve", "--ours", "t") == "Resolved conflicts in t with ours.\n"
     dl.ok("commit", "-am", "kept ours")
     assert table_rows(dl) == ["1,10,x", "2,20,y", "3,33,z"]
@@ -120,6 +127,8 @@ def test_insert_of_the_same_key_resolved_in_sql(base: Path, dl: Dl) -> None:
     assert dl("merge", "feat").code == 1
     assert dl.query("select our_diff_type, their_diff_type, our_a, their_a from dolt_conflicts_t") == \
         "our_diff_type,their_diff_type,our_a,their_a\nadded,added,2,1\n"
+    assert dl.ok("conflicts", "cat", ".").splitlines()[3:5] == [  # no base line for an added row
+        "|  +  | ours   | 4  | 2 | ours   |", "|  +  | theirs | 4  | 1 | theirs |"]
     out = dl.ok("sql", "-q", "update t set a = 3, b = 'both' where id = 4; delete from dolt_conflicts_t where our_id = 4")
     assert out == "Query OK, 1 row affected\nQuery OK, 1 row affected\n"
     assert dl.query("select * from dolt_conflicts") == "table,num_conflicts\n"
