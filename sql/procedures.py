@@ -291,10 +291,12 @@ RESOLVE = FlagSpec({"--ours": False, "--theirs": False}, {})
 def dolt_conflicts_resolve(view: View, args: list[str], author: Author | None) -> pa.Table:
     from dl.core.versioning.merge_commits import resolve_conflicts
     p = parse_flags("dolt_conflicts_resolve", args, RESOLVE)
-    if bool(p.flags.get("--ours")) == bool(p.flags.get("--theirs")):
-        raise SqlError("dolt_conflicts_resolve: give exactly one of --ours or --theirs")
+    if not p.flags.get("--ours") and not p.flags.get("--theirs"):  # Dolt's words, as the CLI's
+        raise SqlError("dolt_conflicts_resolve: --ours or --theirs must be supplied")
+    if p.flags.get("--ours") and p.flags.get("--theirs"):
+        raise SqlError("dolt_conflicts_resolve: specify only one from [ --ours, --theirs ]")
     if not p.args:
-        raise SqlError("dolt_conflicts_resolve: name the tables (or '.')")
+        raise SqlError("dolt_conflicts_resolve: specify at least one table to resolve conflicts")
     tables = list((view.ws.merge or {}).get("conflicts", [])) if "." in p.args else p.args
     resolve_conflicts(view.repo, tables, theirs=bool(p.flags.get("--theirs")))
     return _status()

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from dl.context import open_api, open_repo
+from dl.core.errors import BadInput
 from dl.terminal_text import printable, printable_table
 
 conflicts_app = typer.Typer(help="Show and resolve merge conflicts.\n\n"
@@ -126,7 +127,8 @@ def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="
 def conflicts_cat(ctx: typer.Context,
                   tables: list[str] = typer.Argument(None, help="Tables ('.' or none: every conflicted table).")) -> None:
     """Show conflicting rows as Dolt draws them: per conflict a base, ours and theirs line,
-    marked * (modified), + (added) or - (removed; the base row is shown).
+    marked * (modified), + (added) or - (removed; the base row is shown). Nothing when there
+    are no conflicts, as Dolt.
 
     Example: dl conflicts cat people    (or: dl conflicts cat .)
     """
@@ -144,8 +146,6 @@ def conflicts_cat(ctx: typer.Context,
         box.rows(conflict_lines(rows, columns))
         box.close()
         typer.echo("".join(out), nl=False)
-    if not found:
-        typer.echo("No conflicts.")
 
 
 _MARKS = {"added": " + ", "removed": " - ", "modified": " * "}
@@ -171,16 +171,27 @@ def conflict_lines(rows: Any, columns: list[str]) -> list[list[str]]:
 
 
 @conflicts_app.command("resolve")
-def conflicts_resolve(ctx: typer.Context, tables: list[str] = typer.Argument(..., help="Tables to resolve."),
+def conflicts_resolve(ctx: typer.Context,
+                      tables: list[str] = typer.Argument(None, help="Tables to resolve ('.': every conflicted table)."),
                       ours: bool = typer.Option(False, "--ours", help="Keep our rows."),
                       theirs: bool = typer.Option(False, "--theirs", help="Take their rows.")) -> None:
     """Resolve every conflict of the given tables with our or their rows.
 
-    Example: dl conflicts resolve --theirs people
+    Example: dl conflicts resolve --theirs people    (or: dl conflicts resolve --ours .)
     """
-    if ours == theirs:
-        raise typer.BadParameter("give exactly one of --ours or --theirs")
-    open_api(ctx).resolve(*tables, theirs=theirs)
+    if not ours and not theirs:
+        raise BadInput("--ours or --theirs must be supplied")
+    if ours and theirs:
+        raise BadInput("specify only one from [ --ours, --theirs ]")
+    if not tables:
+        raise BadInput("specify at least one table to resolve conflicts")
+    repo = open_api(ctx)
+    if "." in tables:
+        from dl.core.versioning.merge_commits import conflicts_of
+        tables = sorted(conflicts_of(repo.core))
+        if not tables:
+            return
+    repo.resolve(*tables, theirs=theirs)
     typer.echo(f"Resolved conflicts in {', '.join(tables)} with {'theirs' if theirs else 'ours'}.")
 
 

@@ -100,7 +100,7 @@ def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> No
     assert dl.ok("conflicts", "cat", ".") == dl.ok("conflicts", "cat", "t")
     assert dl.fails("commit", "-am", "too early") == "cannot commit: unresolved conflicts in t; resolve them first"
     assert dl.ok("conflicts", "resolve", "--theirs", "t") == "Resolved conflicts in t with theirs.\n"
-    assert dl.ok("conflicts", "cat") == "No conflicts.\n"
+    assert dl.ok("conflicts", "cat") == ""  # as Dolt: nothing to show
     assert table_rows(dl) == ["1,11,xx", "2,20,theirs", "3,30,z"]
     dl.ok("commit", "-am", "merged")
     assert f"Merge: {main} {feat}\n" in dl.ok("log", "-n", "1")
@@ -307,3 +307,17 @@ def test_stash_round_trip(base: Path, dl: Dl) -> None:
     assert dl.ok("stash", "list") == ""
     assert dl.fails("stash", "pop") == "stash not found: stash@{0}"
     assert dl.fails("stash") == "no local changes to save"
+
+
+def test_conflicts_resolve_arguments_and_dot(base: Path, dl: Dl) -> None:
+    """Dolt's argument errors (exit 1), and `.` resolving every conflicted table."""
+    assert dl.fails("conflicts", "resolve") == "--ours or --theirs must be supplied"
+    assert dl.fails("conflicts", "resolve", "--theirs") == "specify at least one table to resolve conflicts"
+    assert dl.fails("conflicts", "resolve", "--ours", "--theirs", "t") == \
+        "specify only one from [ --ours, --theirs ]"
+    assert dl.ok("conflicts", "resolve", "--ours", ".") == ""  # nothing conflicted: nothing to do
+    diverge(dl, "update t set b = 'theirs' where id = 2", "update t set b = 'ours' where id = 2")
+    assert dl("merge", "feat").code == 1
+    assert dl.ok("conflicts", "resolve", "--theirs", ".") == "Resolved conflicts in t with theirs.\n"
+    assert dl.ok("conflicts", "cat", ".") == ""
+    assert table_rows(dl)[1] == "2,20,theirs"
