@@ -423,14 +423,16 @@ class Repo:
 
     @guard
     def merge(self, rev: str, *, no_ff: bool = False, squash: bool = False,
-              message: str | None = None) -> MergeOutcome:
+              message: str | None = None, no_commit: bool = False) -> MergeOutcome:
         """Merges `rev` into the current branch (fast-forward when possible, else three-way,
         cell by cell). Conflicts are not an error: they come back in `.conflicts` and stay in
-        the working set (see `conflicts()`, `resolve()`, `merge_abort()`)."""
+        the working set (see `conflicts()`, `resolve()`, `merge_abort()`). `no_commit` stages
+        the merged tables and leaves the merge in progress: the next `commit` has both parents."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import merge
         return merge_outcome(merge(self._live(), _name(rev, "revision"), no_ff=no_ff, squash=squash,
-                                   message=None if message is None else _name(message, "message")))
+                                   message=None if message is None else _name(message, "message"),
+                                   no_commit=no_commit))
 
     @guard
     def merge_abort(self) -> None:

@@ -24,12 +24,18 @@ def merge(ctx: typer.Context,
           branch: str = typer.Argument(None, help="Branch or commit to merge into the current branch."),
           no_ff: bool = typer.Option(False, "--no-ff", help="Always make a merge commit."),
           squash: bool = typer.Option(False, "--squash", help="Merge into the working set without committing."),
+          no_commit: bool = typer.Option(False, "--no-commit",
+                                         help="Stage the merge but do not commit it (the next commit has both parents)."),
+          commit: bool = typer.Option(False, "--commit", help="Commit the merge (the default)."),
           message: str = typer.Option(None, "-m", "--message", help="Message of the merge commit."),
           abort: bool = typer.Option(False, "--abort", help="Give up a merge in progress.")) -> None:
-    """Merge a branch into the current one (three-way, cell by cell).
+    """Merge a branch into the current one (three-way, cell by cell), then summarize the rows
+    it changed per table, as Dolt does.
 
     Example: dl merge feature
     """
+    if commit and no_commit:
+        raise BadInput("Flags '--commit' and '--no-commit' cannot be used together")
     repo = open_api(ctx)
     if abort:
         repo.merge_abort()
@@ -38,17 +44,53 @@ def merge(ctx: typer.Context,
     if not branch:
         raise typer.BadParameter("give the branch to merge (or --abort)")
     head = repo.branches()[repo.active_branch()]
-    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message)
+    from dl.core.versioning.merge_commits import merge_target
+    theirs = merge_target(repo.core, branch).hex
+    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message, no_commit=no_commit)
     if result.kind == "up to date":
         typer.echo("Everything up-to-date")
         return
     if result.kind == "fast-forward":
-        typer.echo(f"Updating {head[:8]}..{(result.commit or '')[:8]}\nFast-forward")
-    elif result.kind == "squashed":
+        typer.echo("Fast-forward")
+    typer.echo(f"Updating {head[:8]}..{theirs[:8]}")
+    if result.kind == "squashed":
         typer.echo("Squash commit -- not updating HEAD")
+    elif result.kind == "not committed":
+        typer.echo("Automatic merge went well; stopped before committing as requested")
     elif result.kind == "merged":
         typer.echo(f"Merge made: {result.commit or ''}")
+    if result.kind != "conflicts":
+        _print_row_counts(repo.core, head, "HEAD" if result.commit else "STAGED")
     _report_conflicts(result.conflicts)
+
+
+def _print_row_counts(core: Any, old: str, new: str) -> None:
+    """Dolt's merge summary: `table | n +*-` per modified table, the totals line, then tables
+    added and deleted."""
+    from dl.core.versioning.diff import TableChange, row_counts
+    counts = row_counts(core.store, core.resolve_root(old), core.resolve_root(new))
+    modified = [c for c in counts if c.change is TableChange.MODIFIED]
+    if modified:
+        most = max(c.added + c.modified + c.deleted for c in modified)
+        name_width = max(len(printable(c.name)) for c in modified)
+        for c in modified:
+            total = c.added + c.modified + c.deleted
+            bars = "".join(_bar(mark, n, most) for mark, n in (("+", c.added), ("*", c.modified), ("-", c.deleted)))
+            typer.echo(f"{printable(c.name):<{name_width}} | {total:<{len(str(most))}} {bars}")
+        typer.echo(f"{len(modified)} tables changed, {sum(c.added for c in modified)} rows added(+), "
+                   f"{sum(c.modified for c in modified)} rows modified(*), "
+                   f"{sum(c.deleted for c in modified)} rows deleted(-)")
+    for change in (TableChange.ADDED, TableChange.DELETED):
+        for c in counts:
+            if c.change is change:
+                typer.echo(f"{printable(c.name)} {change.value}")
+
+
+def _bar(mark: str, count: int, most: int) -> str:
+    """Dolt's change bar: up to 30 marks scaled to the largest table, at least one if any."""
+    if count == 0:
+        return ""
+    return mark * max(1, min(count, int(30 * count / most)))
 
 
 def _report_conflicts(table_counts: Any) -> None:

@@ -43,7 +43,9 @@ def test_fast_forward_then_up_to_date(base: Path, dl: Dl) -> None:
     main = head(dl)
     feat = commit_on(dl, "feat", "insert into t values (4, 40, 'w')", "add 4")
     dl.ok("checkout", "main")
-    assert dl.ok("merge", "feat") == f"Updating {main[:8]}..{feat[:8]}\nFast-forward\n"
+    assert dl.ok("merge", "feat") == (  # Dolt's order and summary
+        f"Fast-forward\nUpdating {main[:8]}..{feat[:8]}\n"
+        "t | 1 +\n1 tables changed, 1 rows added(+), 0 rows modified(*), 0 rows deleted(-)\n")
     assert head(dl) == feat
     assert dl.ok("merge", "feat") == "Everything up-to-date\n"
 
@@ -52,7 +54,8 @@ def test_three_way_merge_with_message_makes_a_merge_commit(base: Path, dl: Dl) -
     main, feat = diverge(dl, "insert into t values (4, 40, 'w')", "delete from t where id = 3")
     out = dl.ok("merge", "feat", "-m", "combine the two")
     merged = head(dl)
-    assert out == f"Merge made: {merged}\n"
+    assert out == (f"Updating {main[:8]}..{feat[:8]}\nMerge made: {merged}\n"
+                   "t | 1 +\n1 tables changed, 1 rows added(+), 0 rows modified(*), 0 rows deleted(-)\n")
     assert table_rows(dl) == ["1,10,x", "2,20,y", "4,40,w"]
     log = dl.ok("log", "-n", "1")
     assert f"Merge: {main} {feat}\n" in log and "    combine the two\n" in log
@@ -63,7 +66,8 @@ def test_no_ff_makes_a_merge_commit_where_a_fast_forward_would_do(base: Path, dl
     commit_on(dl, "feat", "insert into t values (4, 40, 'w')", "add 4")
     dl.ok("checkout", "main")
     out = dl.ok("merge", "--no-ff", "feat")
-    assert out == f"Merge made: {head(dl)}\n"
+    assert out.splitlines()[1:] == [f"Merge made: {head(dl)}", "t | 1 +",
+                                    "1 tables changed, 1 rows added(+), 0 rows modified(*), 0 rows deleted(-)"]
     assert dl.query("select count(*) as n from dolt_commit_ancestors where commit_hash = dolt_hashof('HEAD')") \
         == "n\n2\n"
 
@@ -73,7 +77,7 @@ def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> No
                          "update t set b = 'xx' where id = 1; update t set b = 'ours' where id = 2")
     result = dl("merge", "feat")
     assert result.code == 1 and result.err == ""
-    assert result.out == ("Auto-merging t\n"
+    assert result.out == (f"Updating {main[:8]}..{feat[:8]}\nAuto-merging t\n"
                           "CONFLICT (content): Merge conflict in t (1 row)\n"
                           "Automatic merge failed; 1 table(s) are unmerged. "
                           "Use 'dl conflicts' to investigate and resolve conflicts.\n")
@@ -151,7 +155,9 @@ def test_abort_restores_the_state_before_the_merge(base: Path, dl: Dl) -> None:
 
 def test_squash_stages_the_merge_without_committing(base: Path, dl: Dl) -> None:
     main, _ = diverge(dl, "insert into t values (4, 40, 'w')", "insert into t values (5, 50, 'v')")
-    assert dl.ok("merge", "--squash", "feat") == "Squash commit -- not updating HEAD\n"
+    assert dl.ok("merge", "--squash", "feat").splitlines()[1:] == [
+        "Squash commit -- not updating HEAD", "t | 1 +",
+        "1 tables changed, 1 rows added(+), 0 rows modified(*), 0 rows deleted(-)"]
     assert head(dl) == main
     assert dl.ok("status") == ("On branch main\n\nChanges to be committed:\n"
                                '  (use "dl reset <table>..." to unstage)\n\tmodified:         t\n')
@@ -185,8 +191,9 @@ def test_schema_conflicts_stop_the_merge_and_change_nothing(base: Path, dl: Dl) 
 def test_merge_refused_over_uncommitted_changes_in_touched_tables(base: Path, dl: Dl) -> None:
     diverge(dl, "insert into t values (4, 40, 'w')", "insert into t values (5, 50, 'v')")
     dl.ok("sql", "-q", "update t set a = 0 where id = 1")
-    assert dl.fails("merge", "feat") == ("your uncommitted changes to t would be overwritten by the merge; "
-                                         "commit them or discard them (dl reset --hard) first")
+    assert dl.fails("merge", "feat") == (  # Dolt's words, on one line
+        "local changes would be stomped by merge: t. Please commit your changes before you merge "
+        "(or discard them: dl reset --hard).")
     assert table_rows(dl, "select a from t where id = 1") == ["0"]
 
 
@@ -202,7 +209,7 @@ def test_merge_base_of_a_criss_cross_history(base: Path, dl: Dl) -> None:
     base_ab = dl.ok("merge-base", "a", "b").strip()
     assert base_ab in (a1, b1) and dl.ok("merge-base", "b", "a").strip() == base_ab
     dl.ok("checkout", "b")
-    assert dl.ok("merge", "a").startswith("Merge made: ")
+    assert dl.ok("merge", "a").splitlines()[1].startswith("Merge made: ")
     assert table_rows(dl, "select id, a from t order by id") == ["1,7", "2,6", "3,30"]
     assert dl.fails("merge-base", "a", "nope").startswith("revision not found: nope")
 
@@ -321,3 +328,31 @@ def test_conflicts_resolve_arguments_and_dot(base: Path, dl: Dl) -> None:
     assert dl.ok("conflicts", "resolve", "--theirs", ".") == "Resolved conflicts in t with theirs.\n"
     assert dl.ok("conflicts", "cat", ".") == ""
     assert table_rows(dl)[1] == "2,20,theirs"
+
+
+def test_merge_no_commit_stages_and_the_next_commit_has_both_parents(base: Path, dl: Dl) -> None:
+    main, feat = diverge(dl, "update t set a = 11 where id = 1", "update t set b = 'w' where id = 3")
+    out = dl.ok("merge", "feat", "--no-commit")
+    assert out == (f"Updating {main[:8]}..{feat[:8]}\n"
+                   "Automatic merge went well; stopped before committing as requested\n"
+                   "t | 1 *\n1 tables changed, 0 rows added(+), 1 rows modified(*), 0 rows deleted(-)\n")
+    assert head(dl) == main
+    status = dl.ok("status")
+    assert "All conflicts and constraint violations fixed" in status and "Changes to be committed:" in status
+    dl.ok("commit", "-m", "merged by hand")
+    assert f"Merge: {main} {feat}\n" in dl.ok("log", "-n", "1")
+    assert table_rows(dl) == ["1,11,x", "2,20,y", "3,30,w"]
+    assert dl.fails("merge", "--commit", "--no-commit", "feat") == \
+        "Flags '--commit' and '--no-commit' cannot be used together"
+
+
+def test_merge_summary_names_added_and_deleted_tables(base: Path, dl: Dl) -> None:
+    dl.ok("checkout", "-b", "feat")
+    dl.ok("sql", "-q", "create table u (k int primary key); drop table t")
+    dl.ok("commit", "-Am", "swap tables")
+    dl.ok("checkout", "main")
+    assert dl.ok("merge", "feat").splitlines()[2:] == ["u added", "t deleted"]
+
+
+def test_merge_of_an_unknown_branch(base: Path, dl: Dl) -> None:
+    assert dl.fails("merge", "batmans-parents") == "branch not found: batmans-parents"

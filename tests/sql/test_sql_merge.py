@@ -149,7 +149,7 @@ def test_schema_conflict_and_dirty_tables_refused(s: Session) -> None:
     assert value(s, "select dolt_hashof_db()") == root and rows(s, "select * from dolt_status") == []
     s.run("call dolt_checkout('-b', 'g'); insert into t (id) values (7); call dolt_commit('-am', 'g'); "
           "call dolt_checkout('main'); update t set a = 0 where id = 1")
-    with pytest.raises(SqlError, match="uncommitted changes to t would be overwritten"):
+    with pytest.raises(SqlError, match="local changes would be stomped by merge: t"):
         s.run("call dolt_merge('g')")
     assert value(s, "select a from t where id = 1") == 0
 
