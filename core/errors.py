@@ -17,10 +17,10 @@ class DlError(Exception):
 class NotFound(DlError):
     """A named thing (branch, table, revision, chunk, file) does not exist."""
 
-    def __init__(self, kind: str, name: str, hint: str = "") -> None:
+    def __init__(self, kind: str, name: str, hint: str = "", message: str = "") -> None:
         self.kind, self.name, self.hint = kind, name, hint
-        message = f"{kind} not found: {name}"
-        super().__init__(f"{message}; {hint}" if hint else message)
+        text = message or f"{kind} not found: {name}"
+        super().__init__(f"{text}; {hint}" if hint else text)
 
 
 class NotARepository(NotFound):

@@ -77,10 +77,12 @@ def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSc
     modes on a missing one."""
     working = repo.resolve_root("WORKING")
     exists = name in working.tables
-    if mode is ImportMode.CREATE and exists and not force:
-        raise AlreadyExists("table", f"{name} (use -u to update, -r to replace, -c -f to recreate)")
+    if mode is ImportMode.CREATE and exists and not force:  # Dolt's words, then dl's hint
+        raise AlreadyExists("table", name, f"{name} already exists. Use -f to overwrite "
+                                           "(or -u to update, -r to replace).")
     if mode is not ImportMode.CREATE and not exists:
-        raise NotFound("table", name, "use -c to create it")
+        raise NotFound("table", name, "use -c to create it",
+                       message=f"The following table could not be found: {name}")
     return schema if mode is ImportMode.CREATE else repo.table_in(working, name).schema
 
 

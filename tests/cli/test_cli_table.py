@@ -86,9 +86,9 @@ def test_import_mode_and_flag_errors(people: Path, dl: Dl) -> None:
     assert dl.fails("table", "import", "-u", "-s", "x.sql", "people", csv) == \
         "fatal: schema is not supported for update or replace operations"
     assert dl.fails("table", "import", "-c", "people", csv) == \
-        "table already exists: people (use -u to update, -r to replace, -c -f to recreate)"
+        "people already exists. Use -f to overwrite (or -u to update, -r to replace)."
     assert dl.fails("table", "import", "-u", "nope", csv) == \
-        "table not found: nope; use -c to create it"
+        "The following table could not be found: nope; use -c to create it"
     assert dl.fails("table", "import", "-c", "--pk", "ident", "fresh", csv) == \
         "primary key column 'ident' is not in the file (columns: id, name, age, city)"
     assert dl.fails("table", "import", "-c", "--pk", "id,", "fresh", csv, code=2) == \
