@@ -105,10 +105,15 @@ def merge_target(repo: Repository, rev: str) -> Address:
 def _single_parent(repo: Repository, rev: str, verb: str) -> tuple[Address, Commit, RootValue]:
     """The commit `rev` names, and its parent's root; a clear error for a root or merge commit
     (cherry-pick and revert replay one commit's change against its one parent)."""
-    address = repo.resolve_commit(rev)
+    try:
+        address = repo.resolve_commit(rev)
+    except NotFound as exc:  # Dolt's words
+        if "~" in rev or "^" in rev:
+            raise NotFound("commit", rev, exc.hint, message=f"invalid ancestor spec: {rev}") from None
+        raise NotFound("commit", rev, message=f"target commit not found: {rev}") from None
     commit = repo.load_commit(address)
     if not commit.parents:
-        raise DlError(f"cannot {verb} {rev}: it has no parent")
+        raise DlError(f"cannot {verb} commit with no parents ({rev})")
     if commit.is_merge:
         raise DlError(f"cannot {verb} merge commit {rev}")
     return address, commit, repo.load_root(repo.load_commit(commit.parents[0]).root)

@@ -472,11 +472,13 @@ class Repo:
         return merge_outcome(cherry_pick(self._live(), _name(rev, "revision")))
 
     @guard
-    def revert(self, *revs: str) -> MergeOutcome:
-        """Commits the inverse of the commits `revs`, as one commit (as Dolt does)."""
+    def revert(self, *revs: str, author: str | None = None) -> MergeOutcome:
+        """Commits the inverse of the commits `revs`, as one commit (as Dolt does); `author`
+        is "Name <email>" (default: the configured user)."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import revert
-        return merge_outcome(revert(self._live(), _names(revs, "revision")))
+        who = parse_author(author) if author is not None else None
+        return merge_outcome(revert(self._live(), _names(revs, "revision"), author=who))
 
     # --- setting work aside, and keeping the store healthy --------------------------------
 

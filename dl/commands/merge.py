@@ -154,15 +154,21 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
     _report_conflicts(result.conflicts)
 
 
-def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="Commits to undo.")) -> None:
+def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="Commits to undo."),
+           author: str = typer.Option(None, "--author", help="Author of the revert commit: 'Name <email>'.")) -> None:
     """Commit the inverse of one or more commits, as one commit (as Dolt does).
 
     Example: dl revert HEAD
     """
-    result = open_api(ctx).revert(*revisions)
+    result = open_api(ctx).revert(*revisions, author=author)
     if result.commit:
         typer.echo(f"Reverted {', '.join(revisions)} as {result.commit}")
-    _report_conflicts(result.conflicts)
+    if result.conflicts.num_rows:  # Dolt's report of a conflicted revert
+        typer.echo("Automatic revert failed; fix conflicts and then commit the result.")
+        typer.echo(f"  {result.conflicts.num_rows} table(s) have data conflicts")
+        typer.echo('hint: resolve them with "dl conflicts resolve", then commit with "dl commit"; '
+                   'to give up, run "dl merge --abort".')
+        raise typer.Exit(1)
 
 
 @conflicts_app.command("cat")

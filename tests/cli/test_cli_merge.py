@@ -261,10 +261,31 @@ def test_revert_clean_and_conflicting(base: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "update t set a = 200 where id = 1")
     dl.ok("commit", "-am", "set 200")
     result = dl("revert", "HEAD~2")
-    assert result.code == 1 and "Merge conflict in t (1 row)" in result.out
+    assert result.code == 1 and result.out == (  # Dolt's report, dl's hints
+        "Automatic revert failed; fix conflicts and then commit the result.\n"
+        "  1 table(s) have data conflicts\n"
+        'hint: resolve them with "dl conflicts resolve", then commit with "dl commit"; '
+        'to give up, run "dl merge --abort".\n')
     assert dl.query("select base_a, our_a, their_a from dolt_conflicts_t") == "base_a,our_a,their_a\n100,200,10\n"
     dl.ok("merge", "--abort")
-    assert dl.fails("revert", "HEAD~4") == "cannot revert HEAD~4: it has no parent"
+    assert dl.fails("revert", "HEAD~4") == "cannot revert commit with no parents (HEAD~4)"
+    assert dl.fails("revert", "HEAD~10") == "invalid ancestor spec: HEAD~10; history is not that long"
+    assert dl.fails("revert", "abcdef12") == "target commit not found: abcdef12"
+    assert dl.fails("cherry-pick", "abcdef12") == "target commit not found: abcdef12"
+
+
+def test_revert_with_an_author(base: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "update t set a = 100 where id = 1")
+    dl.ok("commit", "-am", "set 100")
+    dl.ok("revert", "HEAD", "--author", "john <johndoe@gmail.com>")
+    assert "Author: john <johndoe@gmail.com>\n" in dl.ok("log", "-n", "1")
+
+
+def test_result_format_after_an_equals_sign(base: Path, dl: Dl) -> None:
+    """Dolt's parser reads `-r=csv` as `-r csv`: so do `dl sql` and `dl diff`."""
+    assert dl.ok("sql", "-q", "select id from t where id = 1", "-r=csv") == "id\n1\n"
+    dl.ok("sql", "-q", "update t set a = 5 where id = 1")
+    assert dl.ok("diff", "-r=csv") == "diff_type,id,a,b\nmodified_from,1,10,x\nmodified_to,1,5,x\n"
 
 
 def test_blame_after_several_commits(repo: Path, dl: Dl) -> None:
