@@ -209,7 +209,7 @@ def _refuse_dirty(dirty: list[str], touched: list[str]) -> None:
     clash = sorted(set(dirty) & set(touched))
     if clash:
         raise DlError(f"local changes would be stomped by merge: {', '.join(clash)}. Please commit "
-                      "your changes before you merge (or discard them: dl reset --hard).")
+                      "your changes before you merge. (Or discard them: dl reset --hard.)")
 
 
 def _overlay(repo: Repository, ws: WorkingSet, root: RootValue, dirty: list[str]) -> tuple[RootValue, RootValue]:

@@ -192,8 +192,8 @@ def test_merge_refused_over_uncommitted_changes_in_touched_tables(base: Path, dl
     diverge(dl, "insert into t values (4, 40, 'w')", "insert into t values (5, 50, 'v')")
     dl.ok("sql", "-q", "update t set a = 0 where id = 1")
     assert dl.fails("merge", "feat") == (  # Dolt's words, on one line
-        "local changes would be stomped by merge: t. Please commit your changes before you merge "
-        "(or discard them: dl reset --hard).")
+        "local changes would be stomped by merge: t. Please commit your changes before you merge. "
+        "(Or discard them: dl reset --hard.)")
     assert table_rows(dl, "select a from t where id = 1") == ["0"]
 
 
