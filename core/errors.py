@@ -20,10 +20,10 @@ class DlError(Exception):
 class NotFound(DlError):
     """A named thing (branch, table, revision, chunk, file) does not exist."""
 
-    def __init__(self, kind: str, name: str, hint: str = "") -> None:
+    def __init__(self, kind: str, name: str, hint: str = "", message: str = "") -> None:
         self.kind, self.name, self.hint = kind, name, hint
-        message = f"{kind} not found: {name}"
-        super().__init__(f"{message}; {hint}" if hint else message)
+        text = message or f"{kind} not found: {name}"
+        super().__init__(f"{text}; {hint}" if hint else text)
 
 
 class NotARepository(NotFound):
@@ -36,9 +36,9 @@ class NotARepository(NotFound):
 class AlreadyExists(DlError):
     """A name that must be new is taken."""
 
-    def __init__(self, kind: str, name: str) -> None:
+    def __init__(self, kind: str, name: str, message: str = "") -> None:
         self.kind, self.name = kind, name
-        super().__init__(f"{kind} already exists: {name}")
+        super().__init__(message or f"{kind} already exists: {name}")
 
 
 class BadInput(DlError):

@@ -236,7 +236,7 @@ def dolt_tag(view: View, args: list[str], author: Author | None) -> pa.Table:
 
 
 MERGE = FlagSpec({"--no-ff": False, "--squash": False, "--abort": False, "--message": True,
-                  "--author": True}, {"-m": "--message"})
+                  "--author": True, "--no-commit": False}, {"-m": "--message"})
 
 
 def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
@@ -250,11 +250,11 @@ def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
         raise SqlError("dolt_merge: name one branch or commit to merge")
     who = parse_author(p.flags["--author"]) if "--author" in p.flags else author
     result = merge(view.repo, p.args[0], no_ff=bool(p.flags.get("--no-ff")), squash=bool(p.flags.get("--squash")),
-                   message=p.flags.get("--message"), author=who)
+                   message=p.flags.get("--message"), author=who, no_commit=bool(p.flags.get("--no-commit")))
     conflicts = sum(result.conflicts.values())
     text = {MergeKind.UP_TO_DATE: "Everything up-to-date", MergeKind.FAST_FORWARD: "fast-forward",
             MergeKind.MERGED: "merge successful", MergeKind.SQUASHED: "squashed",
-            MergeKind.CONFLICTS: "conflicts found"}[result.kind]
+            MergeKind.CONFLICTS: "conflicts found", MergeKind.NOT_COMMITTED: "merge successful"}[result.kind]
     commit = result.commit.hex if result.commit else ("" if result.kind is MergeKind.CONFLICTS else None)
     return pa.table({"hash": pa.array([commit], pa.string()),
                      "fast_forward": pa.array([int(result.kind == MergeKind.FAST_FORWARD)], pa.int64()),
@@ -294,10 +294,12 @@ RESOLVE = FlagSpec({"--ours": False, "--theirs": False}, {})
 def dolt_conflicts_resolve(view: View, args: list[str], author: Author | None) -> pa.Table:
     from dl.core.versioning.merge_commits import resolve_conflicts
     p = parse_flags("dolt_conflicts_resolve", args, RESOLVE)
-    if bool(p.flags.get("--ours")) == bool(p.flags.get("--theirs")):
-        raise SqlError("dolt_conflicts_resolve: give exactly one of --ours or --theirs")
+    if not p.flags.get("--ours") and not p.flags.get("--theirs"):  # Dolt's words, as the CLI's
+        raise SqlError("dolt_conflicts_resolve: --ours or --theirs must be supplied")
+    if p.flags.get("--ours") and p.flags.get("--theirs"):
+        raise SqlError("dolt_conflicts_resolve: specify only one from [ --ours, --theirs ]")
     if not p.args:
-        raise SqlError("dolt_conflicts_resolve: name the tables (or '.')")
+        raise SqlError("dolt_conflicts_resolve: specify at least one table to resolve conflicts")
     tables = list((view.ws.merge or {}).get("conflicts", [])) if "." in p.args else p.args
     resolve_conflicts(view.repo, tables, theirs=bool(p.flags.get("--theirs")))
     return _status()

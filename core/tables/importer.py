@@ -77,10 +77,12 @@ def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSc
     modes on a missing one."""
     working = repo.resolve_root("WORKING")
     exists = name in working.tables
-    if mode is ImportMode.CREATE and exists and not force:
-        raise AlreadyExists("table", f"{name} (use -u to update, -r to replace, -c -f to recreate)")
+    if mode is ImportMode.CREATE and exists and not force:  # Dolt's words, then dl's hint
+        raise AlreadyExists("table", name, f"{name} already exists. Use -f to overwrite "
+                                           "(or -u to update, -r to replace).")
     if mode is not ImportMode.CREATE and not exists:
-        raise NotFound("table", name, "use -c to create it")
+        raise NotFound("table", name, "use -c to create it",
+                       message=f"The following table could not be found: {name}")
     return schema if mode is ImportMode.CREATE else repo.table_in(working, name).schema
 
 
@@ -214,8 +216,12 @@ def _streamed_counts(name: str, mode: ImportMode, before: Table, after: Table,
 
 
 def _inferred_schema(rows: pa.Table, primary_key: list[str] | None) -> TableSchema:
+    """The schema of a table created from `rows`: their types, keyed by `primary_key` or, as
+    Dolt does when none is given, by the first column."""
     if not primary_key:
-        raise InputError("give the primary key with --pk COLUMN[,COLUMN...] (or a --schema file)")
+        if not rows.column_names:
+            raise InputError("the file has no columns to make a table of")
+        primary_key = rows.column_names[:1]
     missing = [k for k in primary_key if k not in rows.column_names]
     if missing:
         raise InputError(f"primary key column {missing[0]!r} is not in the file "

@@ -313,3 +313,30 @@ def _constraint_changes(old: TableSchema, new: TableSchema) -> list[str]:
     if before.auto_increment != after.auto_increment:
         out.append(f"AUTO_INCREMENT {before.auto_increment} -> {after.auto_increment}")
     return out
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """Rows added, modified and deleted in one table between two roots (a merge's summary)."""
+
+    name: str
+    change: TableChange
+    added: int
+    modified: int
+    deleted: int
+
+
+def row_counts(store: ChunkStore, old: RootValue, new: RootValue) -> list[RowCounts]:
+    """Per changed table, by name, the rows added, modified and deleted from `old` to `new`;
+    summed over the diff's pieces, so the cost is that of the change, in bounded memory."""
+    out = []
+    for name, before, after in table_pairs(store, old, new):
+        change = (TableChange.ADDED if before is None else TableChange.DELETED if after is None
+                  else TableChange.MODIFIED)
+        added = modified = deleted = 0
+        for piece in diff_table_pieces(name, before, after):
+            added += piece.rows.added.num_rows
+            deleted += piece.rows.removed.num_rows
+            modified += piece.rows.modified_to.num_rows
+        out.append(RowCounts(name, change, added, modified, deleted))
+    return out

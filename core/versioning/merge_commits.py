@@ -44,6 +44,7 @@ class MergeKind(Enum):
     MERGED = "merged"
     SQUASHED = "squashed"
     CONFLICTS = "conflicts"
+    NOT_COMMITTED = "not committed"  # --no-commit: merged and staged, the merge still in progress
 
 
 @dataclass
@@ -56,16 +57,21 @@ class MergeResult:
 
 
 def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = False,
-          message: str | None = None, author: Author | None = None) -> MergeResult:
-    """Merges `rev` into the current branch (fast-forward when possible)."""
+          message: str | None = None, author: Author | None = None,
+          no_commit: bool = False) -> MergeResult:
+    """Merges `rev` into the current branch (fast-forward when possible). `no_commit` stops
+    before the merge commit, as git and Dolt do: the result is staged and the merge stays in
+    progress, so the next commit has both parents."""
     if squash and no_ff:
         raise DlError("--squash and --no-ff cannot be used together")
+    if squash and no_commit:
+        raise DlError("--squash and --no-commit cannot be used together")
     branch = repo.current_branch()
     ws_address, ws = repo.working_set(branch)
     if ws.merge:
         raise DlError("a merge is already in progress; resolve and commit it, or dl merge --abort")
     ours = repo.branch_head(branch)
-    theirs = repo.resolve_commit(rev)
+    theirs = merge_target(repo, rev)
     bases = merge_bases(repo.load_commit, ours, theirs)
     if not bases:
         raise DlError(f"no common ancestor with {rev}: refusing to merge unrelated histories")
@@ -87,16 +93,30 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
     _refuse_dirty(dirty, outcome.tables_changed)
     text = message or f"Merge {'branch' if rev in repo.branches() else 'commit'} '{rev}' into {branch}"
     return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty, parent=theirs,
-                   source=theirs, message=text, author=author, squash=squash, kind="merge")
+                   source=theirs, message=text, author=author, squash=squash, kind="merge",
+                   no_commit=no_commit)
+
+
+def merge_target(repo: Repository, rev: str) -> Address:
+    """The commit `rev` names, for a merge; Dolt's "branch not found" when it names none."""
+    try:
+        return repo.resolve_commit(rev)
+    except NotFound:
+        raise NotFound("branch", rev) from None
 
 
 def _single_parent(repo: Repository, rev: str, verb: str) -> tuple[Address, Commit, RootValue]:
     """The commit `rev` names, and its parent's root; a clear error for a root or merge commit
     (cherry-pick and revert replay one commit's change against its one parent)."""
-    address = repo.resolve_commit(rev)
+    try:
+        address = repo.resolve_commit(rev)
+    except NotFound as exc:  # Dolt's words
+        if "~" in rev or "^" in rev:
+            raise NotFound("commit", rev, exc.hint, message=f"invalid ancestor spec: {rev}") from None
+        raise NotFound("commit", rev, message=f"target commit not found: {rev}") from None
     commit = repo.load_commit(address)
     if not commit.parents:
-        raise DlError(f"cannot {verb} {rev}: it has no parent")
+        raise DlError(f"cannot {verb} commit with no parents ({rev})")
     if commit.is_merge:
         raise DlError(f"cannot {verb} merge commit {rev}")
     return address, commit, repo.load_root(repo.load_commit(commit.parents[0]).root)
@@ -191,8 +211,8 @@ def _dirty(repo: Repository, ws: WorkingSet, head_root: RootValue) -> list[str]:
 def _refuse_dirty(dirty: list[str], touched: list[str]) -> None:
     clash = sorted(set(dirty) & set(touched))
     if clash:
-        raise DlError(f"your uncommitted changes to {', '.join(clash)} would be overwritten by the "
-                      "merge; commit them or discard them (dl reset --hard) first")
+        raise DlError(f"local changes would be stomped by merge: {', '.join(clash)}. Please commit "
+                      "your changes before you merge. (Or discard them: dl reset --hard.)")
 
 
 def _overlay(repo: Repository, ws: WorkingSet, root: RootValue, dirty: list[str]) -> tuple[RootValue, RootValue]:
@@ -207,7 +227,8 @@ def _overlay(repo: Repository, ws: WorkingSet, root: RootValue, dirty: list[str]
 
 def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Address, ws: WorkingSet,
             ours: Address, outcome: MergeOutcome, dirty: list[str], *, parent: Address | None,
-            source: Address, message: str, author: Author | None, squash: bool, kind: str) -> MergeResult:
+            source: Address, message: str, author: Author | None, squash: bool, kind: str,
+            no_commit: bool = False) -> MergeResult:
     working, staged = _overlay(repo, ws, outcome.root, dirty)
     counts = {name: len(c) for name, c in outcome.conflicts.items()}
     head_root = repo.load_root(repo.load_commit(ours).root)
@@ -239,6 +260,14 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
         _land(repo, buffer, branch, ws_address, new_ws, [])
         return MergeResult(MergeKind.SQUASHED, None, tables=outcome.tables_changed)
+    if no_commit:
+        state = {"kind": kind, "pre_merge_root": ws.working.hex, "pre_merge_staged_root": ws.staged.hex,
+                 "conflicts": [], "message": message}
+        if parent is not None:
+            state["their_commit"] = parent.hex
+        new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged), state)
+        _land(repo, buffer, branch, ws_address, new_ws, [])
+        return MergeResult(MergeKind.NOT_COMMITTED, None, tables=outcome.tables_changed)
     author = author or repo.author()
     parents = (ours,) + ((parent,) if parent is not None else ())
     height = 1 + max(repo.load_commit(p).height for p in parents)

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 class MergeOutcome:
     """What a merge, cherry-pick or revert did.
 
-    kind: "up to date", "fast-forward", "merged", "squashed" or "conflicts";
+    kind: "up to date", "fast-forward", "merged", "squashed", "not committed" (--no-commit)
+    or "conflicts";
     commit: the hash of the commit it made or moved to (None if it made none);
     tables: the tables it changed; conflicts: one row per table with conflicts
     (`table`, `num_conflicts`), empty when it merged cleanly; violations: one row per table

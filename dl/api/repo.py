@@ -433,14 +433,16 @@ class Repo:
 
     @guard
     def merge(self, rev: str, *, no_ff: bool = False, squash: bool = False,
-              message: str | None = None) -> MergeOutcome:
+              message: str | None = None, no_commit: bool = False) -> MergeOutcome:
         """Merges `rev` into the current branch (fast-forward when possible, else three-way,
         cell by cell). Conflicts are not an error: they come back in `.conflicts` and stay in
-        the working set (see `conflicts()`, `resolve()`, `merge_abort()`)."""
+        the working set (see `conflicts()`, `resolve()`, `merge_abort()`). `no_commit` stages
+        the merged tables and leaves the merge in progress: the next `commit` has both parents."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import merge
         return merge_outcome(merge(self._live(), _name(rev, "revision"), no_ff=no_ff, squash=squash,
-                                   message=None if message is None else _name(message, "message")))
+                                   message=None if message is None else _name(message, "message"),
+                                   no_commit=no_commit))
 
     @guard
     def merge_abort(self) -> None:
@@ -480,11 +482,13 @@ class Repo:
         return merge_outcome(cherry_pick(self._live(), _name(rev, "revision")))
 
     @guard
-    def revert(self, *revs: str) -> MergeOutcome:
-        """Commits the inverse of the commits `revs`, as one commit (as Dolt does)."""
+    def revert(self, *revs: str, author: str | None = None) -> MergeOutcome:
+        """Commits the inverse of the commits `revs`, as one commit (as Dolt does); `author`
+        is "Name <email>" (default: the configured user)."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import revert
-        return merge_outcome(revert(self._live(), _names(revs, "revision")))
+        who = parse_author(author) if author is not None else None
+        return merge_outcome(revert(self._live(), _names(revs, "revision"), author=who))
 
     # --- setting work aside, and keeping the store healthy --------------------------------
 

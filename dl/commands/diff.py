@@ -47,6 +47,7 @@ def diff(ctx: typer.Context,
 
     Example: dl diff HEAD~1 HEAD people --where "to_age > 30" -r json
     """
+    result_format = result_format.removeprefix("=")  # Dolt's parser reads -r=csv as -r csv
     if result_format not in FORMATS:
         raise UsageError(f"unknown result format {result_format!r} (choose from {', '.join(FORMATS)})")
     repo = open_repo(ctx, readonly=True)

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from dl.context import open_api, open_repo
-from dl.core.errors import UsageError
+from dl.core.errors import BadInput, UsageError
 from dl.terminal_text import printable, printable_table
 
 conflicts_app = typer.Typer(help="Show and resolve merge conflicts.\n\n"
@@ -24,12 +24,18 @@ def merge(ctx: typer.Context,
           branch: str = typer.Argument(None, help="Branch or commit to merge into the current branch."),
           no_ff: bool = typer.Option(False, "--no-ff", help="Always make a merge commit."),
           squash: bool = typer.Option(False, "--squash", help="Merge into the working set without committing."),
+          no_commit: bool = typer.Option(False, "--no-commit",
+                                         help="Stage the merge but do not commit it (the next commit has both parents)."),
+          commit: bool = typer.Option(False, "--commit", help="Commit the merge (the default)."),
           message: str = typer.Option(None, "-m", "--message", help="Message of the merge commit."),
           abort: bool = typer.Option(False, "--abort", help="Give up a merge in progress.")) -> None:
-    """Merge a branch into the current one (three-way, cell by cell).
+    """Merge a branch into the current one (three-way, cell by cell), then summarize the rows
+    it changed per table, as Dolt does.
 
     Example: dl merge feature
     """
+    if commit and no_commit:
+        raise BadInput("Flags '--commit' and '--no-commit' cannot be used together")
     repo = open_api(ctx)
     if abort:
         repo.merge_abort()
@@ -38,17 +44,53 @@ def merge(ctx: typer.Context,
     if not branch:
         raise typer.BadParameter("give the branch to merge (or --abort)")
     head = repo.branches()[repo.active_branch()]
-    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message)
+    from dl.core.versioning.merge_commits import merge_target
+    theirs = merge_target(repo.core, branch).hex
+    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message, no_commit=no_commit)
     if result.kind == "up to date":
         typer.echo("Everything up-to-date")
         return
     if result.kind == "fast-forward":
-        typer.echo(f"Updating {head[:8]}..{(result.commit or '')[:8]}\nFast-forward")
-    elif result.kind == "squashed":
+        typer.echo("Fast-forward")
+    typer.echo(f"Updating {head[:8]}..{theirs[:8]}")
+    if result.kind == "squashed":
         typer.echo("Squash commit -- not updating HEAD")
+    elif result.kind == "not committed":
+        typer.echo("Automatic merge went well; stopped before committing as requested")
     elif result.kind == "merged":
         typer.echo(f"Merge made: {result.commit or ''}")
+    if result.kind != "conflicts":
+        _print_row_counts(repo.core, head, "HEAD" if result.commit else "STAGED")
     _report_conflicts(result.conflicts, result.violations)
+
+
+def _print_row_counts(core: Any, old: str, new: str) -> None:
+    """Dolt's merge summary: `table | n +*-` per modified table, the totals line, then tables
+    added and deleted."""
+    from dl.core.versioning.diff import TableChange, row_counts
+    counts = row_counts(core.store, core.resolve_root(old), core.resolve_root(new))
+    modified = [c for c in counts if c.change is TableChange.MODIFIED]
+    if modified:
+        most = max(c.added + c.modified + c.deleted for c in modified)
+        name_width = max(len(printable(c.name)) for c in modified)
+        for c in modified:
+            total = c.added + c.modified + c.deleted
+            bars = "".join(_bar(mark, n, most) for mark, n in (("+", c.added), ("*", c.modified), ("-", c.deleted)))
+            typer.echo(f"{printable(c.name):<{name_width}} | {total:<{len(str(most))}} {bars}")
+        typer.echo(f"{len(modified)} tables changed, {sum(c.added for c in modified)} rows added(+), "
+                   f"{sum(c.modified for c in modified)} rows modified(*), "
+                   f"{sum(c.deleted for c in modified)} rows deleted(-)")
+    for change in (TableChange.ADDED, TableChange.DELETED):
+        for c in counts:
+            if c.change is change:
+                typer.echo(f"{printable(c.name)} {change.value}")
+
+
+def _bar(mark: str, count: int, most: int) -> str:
+    """Dolt's change bar: up to 30 marks scaled to the largest table, at least one if any."""
+    if count == 0:
+        return ""
+    return mark * max(1, min(count, int(30 * count / most)))
 
 
 def _report_conflicts(table_counts: Any, violations: Any = None) -> None:
@@ -119,51 +161,93 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
     _report_conflicts(result.conflicts, result.violations)
 
 
-def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="Commits to undo.")) -> None:
+def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="Commits to undo."),
+           author: str = typer.Option(None, "--author", help="Author of the revert commit: 'Name <email>'.")) -> None:
     """Commit the inverse of one or more commits, as one commit (as Dolt does).
 
     Example: dl revert HEAD
     """
-    result = open_api(ctx).revert(*revisions)
+    result = open_api(ctx).revert(*revisions, author=author)
     if result.commit:
         typer.echo(f"Reverted {', '.join(revisions)} as {result.commit}")
+    if result.conflicts.num_rows:  # Dolt's report of a conflicted revert
+        typer.echo("Automatic revert failed; fix conflicts and then commit the result.")
+        typer.echo(f"  {result.conflicts.num_rows} table(s) have data conflicts")
+        typer.echo('hint: resolve them with "dl conflicts resolve", then commit with "dl commit"; '
+                   'to give up, run "dl merge --abort".')
+        raise typer.Exit(1)
     _report_conflicts(result.conflicts, result.violations)
 
 
 @conflicts_app.command("cat")
-def conflicts_cat(ctx: typer.Context, tables: list[str] = typer.Argument(None, help="Tables (default: all).")) -> None:
-    """Show conflicting rows: base, ours and theirs.
+def conflicts_cat(ctx: typer.Context,
+                  tables: list[str] = typer.Argument(None, help="Tables ('.' or none: every conflicted table).")) -> None:
+    """Show conflicting rows as Dolt draws them: per conflict a base, ours and theirs line,
+    marked * (modified), + (added) or - (removed; the base row is shown). Nothing when there
+    are no conflicts, as Dolt.
 
-    Example: dl conflicts cat people
+    Example: dl conflicts cat people    (or: dl conflicts cat .)
     """
     from dl.core.versioning.merge_commits import conflicts_of
+    from dl.sql.formats import BoxWriter
     repo = open_repo(ctx, readonly=True)
     found = conflicts_of(repo)
+    wanted = None if not tables or "." in tables else set(tables)
     for name, rows in sorted(found.items()):
-        if tables and name not in tables:
+        if wanted is not None and name not in wanted:
             continue
-        typer.echo(f"Conflicts in {printable(name)}:")
         columns = [c[len("our_"):] for c in rows.column_names if c.startswith("our_") and c != "our_diff_type"]
-        for row in rows.to_pylist():
-            for side, prefix in (("base", "base_"), ("ours", "our_"), ("theirs", "their_")):
-                values = printable(", ".join(f"{c}={row[prefix + c]!r}" for c in columns))
-                kind = "" if side == "base" else f" ({row[prefix + 'diff_type']})"
-                typer.echo(f"  {side:>6}{kind}: {values}")
-    if not found:
-        typer.echo("No conflicts.")
+        out: list[str] = []
+        box = BoxWriter(["", "", *map(printable, columns)], out.append)
+        box.rows(conflict_lines(rows, columns))
+        box.close()
+        typer.echo("".join(out), nl=False)
+
+
+_MARKS = {"added": " + ", "removed": " - ", "modified": " * "}
+
+
+def conflict_lines(rows: Any, columns: list[str]) -> list[list[str]]:
+    """The lines of `dl conflicts cat` for one table's conflict rows (Dolt's conflict splitter):
+    base, ours, theirs; no base line when a side added the row; a removed side shows the base
+    row. Conflicts are few (one per disputed key), so a loop over them is fine."""
+    from dl.sql.formats import cell_text
+    lines: list[list[str]] = []
+    for row in rows.to_pylist():
+        base = [printable(cell_text(row.get("base_" + c))) for c in columns]
+        sides = []
+        for label, prefix in (("ours", "our_"), ("theirs", "their_")):
+            kind = row[prefix + "diff_type"]
+            cells = base if kind == "removed" else [printable(cell_text(row.get(prefix + c))) for c in columns]
+            sides.append([_MARKS.get(kind, "   "), label, *cells])
+        if "added" not in (row["our_diff_type"], row["their_diff_type"]):
+            lines.append(["   ", "base", *base])
+        lines.extend(sides)
+    return lines
 
 
 @conflicts_app.command("resolve")
-def conflicts_resolve(ctx: typer.Context, tables: list[str] = typer.Argument(..., help="Tables to resolve."),
+def conflicts_resolve(ctx: typer.Context,
+                      tables: list[str] = typer.Argument(None, help="Tables to resolve ('.': every conflicted table)."),
                       ours: bool = typer.Option(False, "--ours", help="Keep our rows."),
                       theirs: bool = typer.Option(False, "--theirs", help="Take their rows.")) -> None:
     """Resolve every conflict of the given tables with our or their rows.
 
-    Example: dl conflicts resolve --theirs people
+    Example: dl conflicts resolve --theirs people    (or: dl conflicts resolve --ours .)
     """
-    if ours == theirs:
-        raise typer.BadParameter("give exactly one of --ours or --theirs")
-    open_api(ctx).resolve(*tables, theirs=theirs)
+    if not ours and not theirs:
+        raise BadInput("--ours or --theirs must be supplied")
+    if ours and theirs:
+        raise BadInput("specify only one from [ --ours, --theirs ]")
+    if not tables:
+        raise BadInput("specify at least one table to resolve conflicts")
+    repo = open_api(ctx)
+    if "." in tables:
+        from dl.core.versioning.merge_commits import conflicts_of
+        tables = sorted(conflicts_of(repo.core))
+        if not tables:
+            return
+    repo.resolve(*tables, theirs=theirs)
     typer.echo(f"Resolved conflicts in {', '.join(tables)} with {'theirs' if theirs else 'ours'}.")
 
 

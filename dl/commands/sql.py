@@ -33,6 +33,7 @@ def sql(ctx: typer.Context,
 
     Example: dl sql -q "select * from people where id = 7" -r csv
     """
+    result_format = result_format.removeprefix("=")  # Dolt's parser reads -r=csv as -r csv
     if result_format not in FORMATS:
         raise UsageError(f"unknown result format {result_format!r} (choose from {', '.join(FORMATS)})")
     if dialect not in DIALECTS:

@@ -7,14 +7,19 @@ bar over their phases.
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from dl.context import open_api, open_repo
-from dl.core.errors import AlreadyExists, NotFound, UsageError
+from dl.core.errors import AlreadyExists, BadInput, NotFound, UsageError
 from dl.progress import phase_progress
 from dl.terminal_text import printable
+
+if TYPE_CHECKING:
+    from dl.core.repo import Repository
 
 table_app = typer.Typer(help="Import, export, list, remove, rename and copy tables.\n\n"
                              "Example: dl table import -c --pk id people people.csv", no_args_is_help=True)
@@ -26,29 +31,30 @@ PHASES = ("reading", "checking keys", "building", "writing")
 
 @table_app.command("import")
 def import_(ctx: typer.Context,
-            table: str = typer.Argument(..., help="Table to create or change."),
-            file: Path = typer.Argument(..., help="CSV, TSV, PSV, Parquet, JSON or JSON lines file."),
+            table: str = typer.Argument(None, help="Table to create or change."),
+            file: Path = typer.Argument(None, help="CSV, TSV, PSV, Parquet, JSON or JSON lines file "
+                                                   "(default: CSV on standard input)."),
             create: bool = typer.Option(False, "-c", "--create-table", help="Create a new table."),
             update: bool = typer.Option(False, "-u", "--update-table", help="Upsert rows by primary key."),
             replace: bool = typer.Option(False, "-r", "--replace-table", help="Replace the table's rows."),
             append: bool = typer.Option(False, "-a", "--append-table", help="Add rows; fail on existing keys."),
-            pk: str = typer.Option(None, "--pk", help="Primary key column(s), comma separated (with -c)."),
+            pk: str = typer.Option(None, "--pk", "-pk", help="Primary key column(s), comma separated "
+                                                             "(with -c; default: the first column)."),
             schema: Path = typer.Option(None, "-s", "--schema", help="CREATE TABLE file giving the types (with -c)."),
             file_type: str = typer.Option(None, "--file-type", help="csv, tsv, psv, parquet, json or jsonl."),
             delim: str = typer.Option(None, "--delim", help="Field delimiter of a text file."),
+            no_header: bool = typer.Option(False, "--no-header",
+                                           help="The file's first line is data (name the columns with --columns)."),
+            columns: str = typer.Option(None, "--columns",
+                                        help="Column names, comma separated: for a file without a header, "
+                                             "or in place of the file's header."),
             force: bool = typer.Option(False, "-f", "--force", help="With -c, replace an existing table.")) -> None:
     """Import a file into a table of the working set.
 
     Example: dl table import -c --pk id people people.csv
     """
-    modes = [m for m, on in (("create", create), ("update", update), ("replace", replace),
-                             ("append", append)) if on]
-    if len(modes) != 1:
-        raise UsageError("give exactly one of -c (create), -u (update), -r (replace), -a (append)")
-    mode = modes[0]
-    if (pk or schema) and mode != "create":
-        raise UsageError("--pk and --schema go with -c; other modes use the table's schema")
-    keys = [k.strip() for k in pk.split(",")] if pk else None
+    mode = _import_mode(table, file, create, update, replace, append, pk, schema, no_header, columns)
+    keys = [k.strip() for k in pk.split(",")] if pk and mode == "create" else None
     if keys is not None and not all(keys):
         raise UsageError(f"--pk {pk!r} names an empty column")
     declared = None
@@ -56,8 +62,10 @@ def import_(ctx: typer.Context,
         from dl.sql.schema_file import schema_from_file
         declared = schema_from_file(schema)
     repo = open_api(ctx)
-    with phase_progress(f"Importing {file.name}", PHASES) as step:
-        result = repo.write(table, file, mode=mode, pk=keys, schema=declared, file_type=file_type,
+    source, kind = (file, file_type) if file is not None else (Path("/dev/stdin"), file_type or "csv")
+    with _with_columns(source, kind, delim, columns, no_header) as path, \
+            phase_progress(f"Importing {source.name}", PHASES) as step:
+        result = repo.write(table, path, mode=mode, pk=keys, schema=declared, file_type=kind,
                             delimiter=delim, force=force, progress=step)
     typer.echo(f"Rows Processed: {result.processed:,}, Additions: {result.added:,}, "
                f"Modifications: {result.modified:,}, Had No Effect: {result.unchanged:,}"
@@ -65,26 +73,92 @@ def import_(ctx: typer.Context,
     typer.echo("Import completed successfully.")
 
 
+def _import_mode(table: str | None, file: Path | None, create: bool, update: bool, replace: bool,
+                 append: bool, pk: str | None, schema: Path | None, no_header: bool,
+                 columns: str | None) -> str:
+    """The import's mode, after Dolt's checks of the arguments, in Dolt's order and words (dl
+    also lets --pk override a --schema file's key, which Dolt refuses)."""
+    if table is None:
+        raise BadInput("expected 1 argument (for stdin) or 2 arguments (table and file), but received 0")
+    modes = [m for m, on in (("create", create), ("update", update), ("replace", replace),
+                             ("append", append)) if on]
+    if len(modes) != 1:
+        raise BadInput("Must specify exactly one of -c, -u, -a, or -r.")
+    if schema is not None and modes[0] != "create":
+        raise BadInput("fatal: schema is not supported for update or replace operations")
+    if modes[0] == "create" and file is None and schema is None:
+        raise BadInput("fatal: when importing from stdin with --create-table, you must provide "
+                       "a schema file with --schema")
+    if no_header and columns is None:
+        if modes[0] == "create":
+            raise BadInput("When using --no-header with -c (create table), you must also specify "
+                           "--columns to define column names")
+        raise BadInput("When using --no-header with existing tables, you must also specify --columns "
+                       "to define the order of columns in your CSV file")
+    return modes[0]
+
+
+def _with_columns(path: Path, file_type: str | None, delim: str | None, columns: str | None,
+                  no_header: bool) -> AbstractContextManager[Path]:
+    """The file to import: `path`, or a copy headed by --columns (see core.io.relabel)."""
+    from dl.core.io.formats import TEXT_DELIMITERS, detect_format, text_delimiter
+    from dl.core.io.relabel import parse_columns, relabeled
+    if columns is None and not no_header:
+        return nullcontext(path)
+    kind = detect_format(path, file_type)
+    delimiter = text_delimiter(kind, delim) if kind in TEXT_DELIMITERS else ","
+    names = parse_columns(columns) if columns is not None else None
+    return relabeled(path, kind, delimiter, names, has_header=not no_header)
+
+
 @table_app.command("export")
 def export(ctx: typer.Context,
            table: str = typer.Argument(..., help="Table to export."),
-           file: Path = typer.Argument(..., help="File to write: .csv, .tsv, .psv, .parquet, .json, .jsonl."),
+           file: Path = typer.Argument(None, help="File to write: .csv, .tsv, .psv, .parquet, .json, .jsonl "
+                                                  "(default: CSV on standard output)."),
            as_of: str = typer.Option("WORKING", "--as-of", help="Revision to export (default: working set)."),
            file_type: str = typer.Option(None, "--file-type", help="Format, if not by extension."),
            force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing file.")) -> None:
-    """Export a table (at any revision) to a file.
+    """Export a table (at any revision) to a file, or as CSV to standard output. Says
+    "Successfully exported data." on stderr, as Dolt does.
 
     Example: dl table export people people.parquet --as-of HEAD~1
     """
     from dl.core.io.write import check_export_target
     from dl.core.tables.importer import export_table
     repo = open_repo(ctx, readonly=True)
+    if file is None:
+        _export_to_stdout(repo, table, as_of, file_type)
+        typer.echo("Successfully exported data.", err=True)
+        return
     check_export_target(file, repo.dl_dir)  # before reading the table: fail fast
     repo.table(table, as_of)  # a missing table or revision fails before the file is written
     if file.exists() and not force:
-        raise AlreadyExists("file", f"{file} (use -f to overwrite)")
-    count = export_table(repo, table, file, as_of, file_type=file_type)
-    typer.echo(f"Exported {count:,} rows of {table} to {file}")
+        raise AlreadyExists("file", str(file), f"{file} already exists. Use -f to overwrite.")
+    export_table(repo, table, file, as_of, file_type=file_type)
+    typer.echo("Successfully exported data.", err=True)
+
+
+def _export_to_stdout(repo: Repository, table: str, as_of: str, file_type: str | None) -> None:
+    """Dolt's `table export TABLE` without a file: CSV (or PSV) on standard output, written to a
+    temporary file first so that an error leaves no half table on the output."""
+    import shutil
+    import sys
+    import tempfile
+
+    from dl.core.io.formats import detect_format
+    from dl.core.tables.importer import export_table
+    kind = detect_format("stdout", file_type or "csv")
+    if kind not in ("csv", "psv"):
+        raise BadInput("Cannot export this format to stdout")
+    repo.table(table, as_of)
+    with tempfile.TemporaryDirectory(prefix="dl-export-") as folder:
+        path = Path(folder) / f"{table}.{kind}"
+        export_table(repo, table, path, as_of, file_type=kind)
+        sys.stdout.flush()
+        with open(path, "rb") as written:
+            shutil.copyfileobj(written, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 @table_app.command("ls")

@@ -195,8 +195,6 @@ def test_unknown_revision_or_branch(people: Path, dl: Dl, args: tuple[str, ...],
     (("commit", "--bogus"), "No such option: --bogus"),
     (("log", "-n", "x"), "Invalid value for '-n'"),
     (("diff", "-r", "yaml"), "unknown result format 'yaml'"),
-    (("table", "import", "people", "x.csv"), "give exactly one of -c"),
-    (("table", "import", "-u"), "Missing argument"),
     (("reset", "--hard", "HEAD", "HEAD~1"), "--hard/--soft take at most one revision"),
 ])
 def test_usage_errors_exit_2(people: Path, dl: Dl, args: tuple[str, ...], start: str) -> None:

@@ -43,7 +43,9 @@ def test_fast_forward_then_up_to_date(base: Path, dl: Dl) -> None:
     main = head(dl)
     feat = commit_on(dl, "feat", "insert into t values (4, 40, 'w')", "add 4")
     dl.ok("checkout", "main")
-    assert dl.ok("merge", "feat") == f"Updating {main[:8]}..{feat[:8]}\nFast-forward\n"
+    assert dl.ok("merge", "feat") == (  # Dolt's order and summary
+        f"Fast-forward\nUpdating {main[:8]}..{feat[:8]}\n"
+        "t | 1 +\n1 tables changed, 1 rows added(+), 0 rows modified(*), 0 rows deleted(-)\n")
     assert head(dl) == feat
     assert dl.ok("merge", "feat") == "Everything up-to-date\n"
 
@@ -52,7 +54,8 @@ def test_three_way_merge_with_message_makes_a_merge_commit(base: Path, dl: Dl) -
     main, feat = diverge(dl, "insert into t values (4, 40, 'w')", "delete from t where id = 3")
     out = dl.ok("merge", "feat", "-m", "combine the two")
     merged = head(dl)
-    assert out == f"Merge made: {merged}\n"
+    assert out == (f"Updating {main[:8]}..{feat[:8]}\nMerge made: {merged}\n"
+                   "t | 1 +\n1 tables changed, 1 rows added(+), 0 rows modified(*), 0 rows deleted(-)\n")
     assert table_rows(dl) == ["1,10,x", "2,20,y", "4,40,w"]
     log = dl.ok("log", "-n", "1")
     assert f"Merge: {main} {feat}\n" in log and "    combine the two\n" in log
@@ -63,7 +66,8 @@ def test_no_ff_makes_a_merge_commit_where_a_fast_forward_would_do(base: Path, dl
     commit_on(dl, "feat", "insert into t values (4, 40, 'w')", "add 4")
     dl.ok("checkout", "main")
     out = dl.ok("merge", "--no-ff", "feat")
-    assert out == f"Merge made: {head(dl)}\n"
+    assert out.splitlines()[1:] == [f"Merge made: {head(dl)}", "t | 1 +",
+                                    "1 tables changed, 1 rows added(+), 0 rows modified(*), 0 rows deleted(-)"]
     assert dl.query("select count(*) as n from dolt_commit_ancestors where commit_hash = dolt_hashof('HEAD')") \
         == "n\n2\n"
 
@@ -73,7 +77,7 @@ def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> No
                          "update t set b = 'xx' where id = 1; update t set b = 'ours' where id = 2")
     result = dl("merge", "feat")
     assert result.code == 1 and result.err == ""
-    assert result.out == ("Auto-merging t\n"
+    assert result.out == (f"Updating {main[:8]}..{feat[:8]}\nAuto-merging t\n"
                           "CONFLICT (content): Merge conflict in t (1 row)\n"
                           "Automatic merge failed; 1 table(s) are unmerged. "
                           "Use 'dl conflicts' to investigate and resolve conflicts.\n")
@@ -89,14 +93,18 @@ def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> No
         '  (use "dl add <table>" to update what will be committed)\n'
         '  (use "dl checkout <table>" to discard changes in working directory)\n'
         "\tmodified:         t\n")
-    assert dl.ok("conflicts", "cat", "t") == (
-        "Conflicts in t:\n"
-        "    base: id=2, a=20, b='y'\n"
-        "    ours (modified): id=2, a=20, b='ours'\n"
-        "  theirs (modified): id=2, a=20, b='theirs'\n")
+    assert dl.ok("conflicts", "cat", "t") == (  # Dolt's drawing: * modified, + added, - removed
+        "+-----+--------+----+----+--------+\n"
+        "|     |        | id | a  | b      |\n"
+        "+-----+--------+----+----+--------+\n"
+        "|     | base   | 2  | 20 | y      |\n"
+        "|  *  | ours   | 2  | 20 | ours   |\n"
+        "|  *  | theirs | 2  | 20 | theirs |\n"
+        "+-----+--------+----+----+--------+\n")
+    assert dl.ok("conflicts", "cat", ".") == dl.ok("conflicts", "cat", "t")
     assert dl.fails("commit", "-am", "too early") == "cannot commit: unresolved conflicts in t; resolve them first"
     assert dl.ok("conflicts", "resolve", "--theirs", "t") == "Resolved conflicts in t with theirs.\n"
-    assert dl.ok("conflicts", "cat") == "No conflicts.\n"
+    assert dl.ok("conflicts", "cat") == ""  # as Dolt: nothing to show
     assert table_rows(dl) == ["1,11,xx", "2,20,theirs", "3,30,z"]
     dl.ok("commit", "-am", "merged")
     assert f"Merge: {main} {feat}\n" in dl.ok("log", "-n", "1")
@@ -105,11 +113,14 @@ def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> No
 def test_delete_against_update_resolved_ours(base: Path, dl: Dl) -> None:
     diverge(dl, "delete from t where id = 3", "update t set a = 33 where id = 3")
     assert dl("merge", "feat").code == 1
-    assert dl.ok("conflicts", "cat", "t") == (
-        "Conflicts in t:\n"
-        "    base: id=3, a=30, b='z'\n"
-        "    ours (modified): id=3, a=33, b='z'\n"
-        "  theirs (removed): id=None, a=None, b=None\n")
+    assert dl.ok("conflicts", "cat", "t") == (  # a removed side shows the base row
+        "+-----+--------+----+----+---+\n"
+        "|     |        | id | a  | b |\n"
+        "+-----+--------+----+----+---+\n"
+        "|     | base   | 3  | 30 | z |\n"
+        "|  *  | ours   | 3  | 33 | z |\n"
+        "|  -  | theirs | 3  | 30 | z |\n"
+        "+-----+--------+----+----+---+\n")
     assert dl.ok("conflicts", "resolve", "--ours", "t") == "Resolved conflicts in t with ours.\n"
     dl.ok("commit", "-am", "kept ours")
     assert table_rows(dl) == ["1,10,x", "2,20,y", "3,33,z"]
@@ -120,6 +131,8 @@ def test_insert_of_the_same_key_resolved_in_sql(base: Path, dl: Dl) -> None:
     assert dl("merge", "feat").code == 1
     assert dl.query("select our_diff_type, their_diff_type, our_a, their_a from dolt_conflicts_t") == \
         "our_diff_type,their_diff_type,our_a,their_a\nadded,added,2,1\n"
+    assert dl.ok("conflicts", "cat", ".").splitlines()[3:5] == [  # no base line for an added row
+        "|  +  | ours   | 4  | 2 | ours   |", "|  +  | theirs | 4  | 1 | theirs |"]
     out = dl.ok("sql", "-q", "update t set a = 3, b = 'both' where id = 4; delete from dolt_conflicts_t where our_id = 4")
     assert out == "Query OK, 1 row affected\nQuery OK, 1 row affected\n"
     assert dl.query("select * from dolt_conflicts") == "table,num_conflicts\n"
@@ -142,7 +155,9 @@ def test_abort_restores_the_state_before_the_merge(base: Path, dl: Dl) -> None:
 
 def test_squash_stages_the_merge_without_committing(base: Path, dl: Dl) -> None:
     main, _ = diverge(dl, "insert into t values (4, 40, 'w')", "insert into t values (5, 50, 'v')")
-    assert dl.ok("merge", "--squash", "feat") == "Squash commit -- not updating HEAD\n"
+    assert dl.ok("merge", "--squash", "feat").splitlines()[1:] == [
+        "Squash commit -- not updating HEAD", "t | 1 +",
+        "1 tables changed, 1 rows added(+), 0 rows modified(*), 0 rows deleted(-)"]
     assert head(dl) == main
     assert dl.ok("status") == ("On branch main\n\nChanges to be committed:\n"
                                '  (use "dl reset <table>..." to unstage)\n\tmodified:         t\n')
@@ -176,8 +191,9 @@ def test_schema_conflicts_stop_the_merge_and_change_nothing(base: Path, dl: Dl) 
 def test_merge_refused_over_uncommitted_changes_in_touched_tables(base: Path, dl: Dl) -> None:
     diverge(dl, "insert into t values (4, 40, 'w')", "insert into t values (5, 50, 'v')")
     dl.ok("sql", "-q", "update t set a = 0 where id = 1")
-    assert dl.fails("merge", "feat") == ("your uncommitted changes to t would be overwritten by the merge; "
-                                         "commit them or discard them (dl reset --hard) first")
+    assert dl.fails("merge", "feat") == (  # Dolt's words, on one line
+        "local changes would be stomped by merge: t. Please commit your changes before you merge. "
+        "(Or discard them: dl reset --hard.)")
     assert table_rows(dl, "select a from t where id = 1") == ["0"]
 
 
@@ -193,7 +209,7 @@ def test_merge_base_of_a_criss_cross_history(base: Path, dl: Dl) -> None:
     base_ab = dl.ok("merge-base", "a", "b").strip()
     assert base_ab in (a1, b1) and dl.ok("merge-base", "b", "a").strip() == base_ab
     dl.ok("checkout", "b")
-    assert dl.ok("merge", "a").startswith("Merge made: ")
+    assert dl.ok("merge", "a").splitlines()[1].startswith("Merge made: ")
     assert table_rows(dl, "select id, a from t order by id") == ["1,7", "2,6", "3,30"]
     assert dl.fails("merge-base", "a", "nope").startswith("revision not found: nope")
 
@@ -245,10 +261,31 @@ def test_revert_clean_and_conflicting(base: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "update t set a = 200 where id = 1")
     dl.ok("commit", "-am", "set 200")
     result = dl("revert", "HEAD~2")
-    assert result.code == 1 and "Merge conflict in t (1 row)" in result.out
+    assert result.code == 1 and result.out == (  # Dolt's report, dl's hints
+        "Automatic revert failed; fix conflicts and then commit the result.\n"
+        "  1 table(s) have data conflicts\n"
+        'hint: resolve them with "dl conflicts resolve", then commit with "dl commit"; '
+        'to give up, run "dl merge --abort".\n')
     assert dl.query("select base_a, our_a, their_a from dolt_conflicts_t") == "base_a,our_a,their_a\n100,200,10\n"
     dl.ok("merge", "--abort")
-    assert dl.fails("revert", "HEAD~4") == "cannot revert HEAD~4: it has no parent"
+    assert dl.fails("revert", "HEAD~4") == "cannot revert commit with no parents (HEAD~4)"
+    assert dl.fails("revert", "HEAD~10") == "invalid ancestor spec: HEAD~10; history is not that long"
+    assert dl.fails("revert", "abcdef12") == "target commit not found: abcdef12"
+    assert dl.fails("cherry-pick", "abcdef12") == "target commit not found: abcdef12"
+
+
+def test_revert_with_an_author(base: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "update t set a = 100 where id = 1")
+    dl.ok("commit", "-am", "set 100")
+    dl.ok("revert", "HEAD", "--author", "john <johndoe@gmail.com>")
+    assert "Author: john <johndoe@gmail.com>\n" in dl.ok("log", "-n", "1")
+
+
+def test_result_format_after_an_equals_sign(base: Path, dl: Dl) -> None:
+    """Dolt's parser reads `-r=csv` as `-r csv`: so do `dl sql` and `dl diff`."""
+    assert dl.ok("sql", "-q", "select id from t where id = 1", "-r=csv") == "id\n1\n"
+    dl.ok("sql", "-q", "update t set a = 5 where id = 1")
+    assert dl.ok("diff", "-r=csv") == "diff_type,id,a,b\nmodified_from,1,10,x\nmodified_to,1,5,x\n"
 
 
 def test_blame_after_several_commits(repo: Path, dl: Dl) -> None:
@@ -302,3 +339,45 @@ def test_stash_round_trip(base: Path, dl: Dl) -> None:
     assert dl.fails("stash", "pop") == "stash not found: stash@{0}; no stash entries found"
     assert dl.ok("stash") == "No local changes to save\n"  # not a failure
     assert dl.fails("stash", "pop", "stash@{x}", code=2).startswith("not a stash")
+
+
+def test_conflicts_resolve_arguments_and_dot(base: Path, dl: Dl) -> None:
+    """Dolt's argument errors (exit 1), and `.` resolving every conflicted table."""
+    assert dl.fails("conflicts", "resolve") == "--ours or --theirs must be supplied"
+    assert dl.fails("conflicts", "resolve", "--theirs") == "specify at least one table to resolve conflicts"
+    assert dl.fails("conflicts", "resolve", "--ours", "--theirs", "t") == \
+        "specify only one from [ --ours, --theirs ]"
+    assert dl.ok("conflicts", "resolve", "--ours", ".") == ""  # nothing conflicted: nothing to do
+    diverge(dl, "update t set b = 'theirs' where id = 2", "update t set b = 'ours' where id = 2")
+    assert dl("merge", "feat").code == 1
+    assert dl.ok("conflicts", "resolve", "--theirs", ".") == "Resolved conflicts in t with theirs.\n"
+    assert dl.ok("conflicts", "cat", ".") == ""
+    assert table_rows(dl)[1] == "2,20,theirs"
+
+
+def test_merge_no_commit_stages_and_the_next_commit_has_both_parents(base: Path, dl: Dl) -> None:
+    main, feat = diverge(dl, "update t set a = 11 where id = 1", "update t set b = 'w' where id = 3")
+    out = dl.ok("merge", "feat", "--no-commit")
+    assert out == (f"Updating {main[:8]}..{feat[:8]}\n"
+                   "Automatic merge went well; stopped before committing as requested\n"
+                   "t | 1 *\n1 tables changed, 0 rows added(+), 1 rows modified(*), 0 rows deleted(-)\n")
+    assert head(dl) == main
+    status = dl.ok("status")
+    assert "All conflicts and constraint violations fixed" in status and "Changes to be committed:" in status
+    dl.ok("commit", "-m", "merged by hand")
+    assert f"Merge: {main} {feat}\n" in dl.ok("log", "-n", "1")
+    assert table_rows(dl) == ["1,11,x", "2,20,y", "3,30,w"]
+    assert dl.fails("merge", "--commit", "--no-commit", "feat") == \
+        "Flags '--commit' and '--no-commit' cannot be used together"
+
+
+def test_merge_summary_names_added_and_deleted_tables(base: Path, dl: Dl) -> None:
+    dl.ok("checkout", "-b", "feat")
+    dl.ok("sql", "-q", "create table u (k int primary key); drop table t")
+    dl.ok("commit", "-Am", "swap tables")
+    dl.ok("checkout", "main")
+    assert dl.ok("merge", "feat").splitlines()[2:] == ["u added", "t deleted"]
+
+
+def test_merge_of_an_unknown_branch(base: Path, dl: Dl) -> None:
+    assert dl.fails("merge", "batmans-parents") == "branch not found: batmans-parents"

@@ -78,22 +78,35 @@ def test_import_update_replace_append(people: Path, dl: Dl, tmp_path: Path) -> N
 
 def test_import_mode_and_flag_errors(people: Path, dl: Dl) -> None:
     csv = FIXTURES / "people.csv"
-    one = "give exactly one of -c (create), -u (update), -r (replace), -a (append)"
-    assert dl.fails("table", "import", "people", csv, code=2) == one
-    assert dl.fails("table", "import", "-c", "-u", "people", csv, code=2) == one
-    assert dl.fails("table", "import", "-u", "--pk", "id", "people", csv, code=2) == \
-        "--pk and --schema go with -c; other modes use the table's schema"
+    one = "Must specify exactly one of -c, -u, -a, or -r."  # Dolt's words, exit 1 as Dolt
+    assert dl.fails("table", "import", "people", csv) == one
+    assert dl.fails("table", "import", "-c", "-u", "people", csv) == one
+    assert dl.fails("table", "import", "-c") == \
+        "expected 1 argument (for stdin) or 2 arguments (table and file), but received 0"
+    assert dl.fails("table", "import", "-u", "-s", "x.sql", "people", csv) == \
+        "fatal: schema is not supported for update or replace operations"
     assert dl.fails("table", "import", "-c", "people", csv) == \
-        "table already exists: people (use -u to update, -r to replace, -c -f to recreate)"
+        "people already exists. Use -f to overwrite (or -u to update, -r to replace)."
     assert dl.fails("table", "import", "-u", "nope", csv) == \
-        "table not found: nope; use -c to create it"
-    assert dl.fails("table", "import", "-c", "fresh", csv) == \
-        "give the primary key with --pk COLUMN[,COLUMN...] (or a --schema file)"
+        "The following table could not be found: nope; use -c to create it"
     assert dl.fails("table", "import", "-c", "--pk", "ident", "fresh", csv) == \
         "primary key column 'ident' is not in the file (columns: id, name, age, city)"
     assert dl.fails("table", "import", "-c", "--pk", "id,", "fresh", csv, code=2) == \
         "--pk 'id,' names an empty column"
     assert dl.tables() == ["people"]
+
+
+def test_import_keys_by_the_first_column_without_pk(repo: Path, dl: Dl) -> None:
+    """As Dolt: `-c` without --pk keys the new table by the file's first column; -pk is --pk,
+    and --pk is ignored by the modes that keep the table's schema."""
+    Path("t.csv").write_text("b,a\n2,x\n1,y\n")
+    dl.ok("table", "import", "-c", "fresh", "t.csv")
+    assert dl.ok("sql", "-q", "select * from fresh", "-r", "csv") == "b,a\n1,y\n2,x\n"
+    assert dl.ok("schema", "show", "fresh").count("PRIMARY KEY") == 1
+    assert '"b"' in dl.ok("schema", "show", "fresh").split("PRIMARY KEY")[1].splitlines()[0]
+    dl.ok("table", "import", "-c", "-pk", "a", "keyed", "t.csv")
+    assert '"a"' in dl.ok("schema", "show", "keyed").split("PRIMARY KEY")[1].splitlines()[0]
+    dl.ok("table", "import", "-r", "-pk", "a", "keyed", "t.csv")
 
 
 def test_import_with_a_schema_file(repo: Path, dl: Dl, tmp_path: Path) -> None:
@@ -163,8 +176,8 @@ def test_int_overflow_is_never_a_float(repo: Path, dl: Dl) -> None:
 
 @pytest.mark.parametrize("ext", FORMATS)
 def test_export_each_format(people: Path, dl: Dl, ext: str) -> None:
-    out = dl.ok("table", "export", "people", f"out.{ext}")
-    assert out == f"Exported 20 rows of people to out.{ext}\n"
+    done = dl("table", "export", "people", f"out.{ext}")
+    assert (done.code, done.out, done.err) == (0, "", "Successfully exported data.\n")  # Dolt's words
     if ext == "parquet":
         exported = pq.read_table("out.parquet")
         assert exported.num_rows == 20 and exported.column_names == ["id", "name", "age", "city"]
@@ -179,17 +192,17 @@ def test_export_as_of_overwrite_and_file_type(people: Path, dl: Dl) -> None:
     dl.ok("table", "import", "-u", "people", FIXTURES / "people_changes.parquet")
     dl.ok("commit", "-am", "changes")
     dl.ok("sql", "-q", "delete from people")
-    assert dl.ok("table", "export", "people", "now.csv") == "Exported 0 rows of people to now.csv\n"
+    dl.ok("table", "export", "people", "now.csv")
     assert Path("now.csv").read_text() == "id,name,age,city\n"
-    assert dl.ok("table", "export", "people", "head.csv", "--as-of", "HEAD") == \
-        "Exported 23 rows of people to head.csv\n"
+    dl.ok("table", "export", "people", "head.csv", "--as-of", "HEAD")
+    assert Path("head.csv").read_text().count("\n") == 24
     dl.ok("table", "export", "people", "first.csv", "--as-of", "HEAD~1")
     assert Path("first.csv").read_bytes() == (FIXTURES / "people.csv").read_bytes()
     dl.ok("tag", "v1", "HEAD~1")
     dl.ok("table", "export", "people", "tagged.csv", "--as-of", "v1")
     assert Path("tagged.csv").read_bytes() == Path("first.csv").read_bytes()
     assert dl.fails("table", "export", "people", "first.csv", "--as-of", "HEAD") == \
-        "file already exists: first.csv (use -f to overwrite)"
+        "first.csv already exists. Use -f to overwrite."
     assert Path("first.csv").read_bytes() == (FIXTURES / "people.csv").read_bytes()
     dl.ok("table", "export", "people", "first.csv", "--as-of", "HEAD", "-f")
     assert Path("first.csv").read_text().count("\n") == 24
@@ -201,6 +214,17 @@ def test_export_as_of_overwrite_and_file_type(people: Path, dl: Dl) -> None:
     assert dl.fails("table", "export", "people", "x.csv", "--as-of", "nope").startswith(
         "revision not found: nope")
     assert not Path("x.csv").exists()
+
+
+def test_export_to_standard_output(people: Path, dl: Dl) -> None:
+    """As Dolt: no file writes CSV (or PSV) to stdout, and the message goes to stderr."""
+    done = dl("table", "export", "people")
+    assert done.out == (FIXTURES / "people.csv").read_text()
+    assert done.err == "Successfully exported data.\n"
+    assert dl("table", "export", "--file-type", "psv", "people").out.startswith("id|name|age|city\n")
+    assert dl.fails("table", "export", "--file-type", "parquet", "people") == \
+        "Cannot export this format to stdout"
+    assert dl.fails("table", "export", "nope") == "table not found: nope"
 
 
 # --- ls, rm, mv, cp, schema show ----------------------------------------------------------------

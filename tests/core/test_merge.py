@@ -154,7 +154,7 @@ def test_merge_refuses_dirty_touched_tables(repo):
     edit(repo, "t", [(6, 60, "u")])
     commit(repo, "main")
     edit(repo, "t", [(7, 70, "dirty")])
-    with pytest.raises(DlError, match="uncommitted"):
+    with pytest.raises(DlError, match="local changes would be stomped by merge"):
         merge(repo, "feat")
 
 

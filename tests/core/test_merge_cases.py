@@ -196,7 +196,7 @@ def test_fast_forward_refuses_uncommitted_changes_of_the_table(repo):
     repo.checkout("main")
     edit(repo, "t", [(5, 50, "dirty")])
     before = repo.working_set()
-    with pytest.raises(DlError, match="uncommitted changes to t"):
+    with pytest.raises(DlError, match="local changes would be stomped by merge: t"):
         merge(repo, "feat")
     assert repo.working_set() == before
 

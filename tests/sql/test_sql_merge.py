@@ -3,6 +3,8 @@ dolt_conflicts_<t> with Dolt's columns, resolving by updating the table and dele
 rows, dolt_conflicts_resolve, dolt_cherry_pick, dolt_revert, dolt_blame_<t>."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
@@ -147,7 +149,7 @@ def test_schema_conflict_and_dirty_tables_refused(s: Session) -> None:
     assert value(s, "select dolt_hashof_db()") == root and rows(s, "select * from dolt_status") == []
     s.run("call dolt_checkout('-b', 'g'); insert into t (id) values (7); call dolt_commit('-am', 'g'); "
           "call dolt_checkout('main'); update t set a = 0 where id = 1")
-    with pytest.raises(SqlError, match="uncommitted changes to t would be overwritten"):
+    with pytest.raises(SqlError, match="local changes would be stomped by merge: t"):
         s.run("call dolt_merge('g')")
     assert value(s, "select a from t where id = 1") == 0
 
@@ -192,3 +194,14 @@ def test_dolt_blame(s: Session) -> None:
                     "and b.commit_date = l.date") == 4
     with pytest.raises(SqlError, match="table not found: nope"):
         s.run("select * from dolt_blame_nope")
+
+
+@pytest.mark.parametrize("args, words", [
+    ("'t'", "--ours or --theirs must be supplied"),
+    ("'--ours', '--theirs', 't'", "specify only one from [ --ours, --theirs ]"),
+    ("'--ours'", "specify at least one table to resolve conflicts"),
+])
+def test_conflicts_resolve_procedure_speaks_as_the_cli(s: Session, args: str, words: str) -> None:
+    """dolt_conflicts_resolve refuses bad arguments with the words of `dl conflicts resolve`."""
+    with pytest.raises(SqlError, match=re.escape(words)):
+        s.run(f"call dolt_conflicts_resolve({args})")
