@@ -26,6 +26,7 @@ from dl.core.versioning.constraint_check import find_violations
 from dl.core.versioning.merge_violations import violations_root
 from dl.core.versioning.refs import branch_ref
 from dl.core.versioning.root import RootValue
+from dl.core.versioning.shallow import BeyondShallow
 from dl.core.versioning.three_way_merge import (
     MergeOutcome,
     SchemaConflict,
@@ -110,6 +111,8 @@ def _single_parent(repo: Repository, rev: str, verb: str) -> tuple[Address, Comm
     (cherry-pick and revert replay one commit's change against its one parent)."""
     try:
         address = repo.resolve_commit(rev)
+    except BeyondShallow:
+        raise  # its own words: the history is there, just not in this clone
     except NotFound as exc:  # Dolt's words
         if "~" in rev or "^" in rev:
             raise NotFound("commit", rev, exc.hint, message=f"invalid ancestor spec: {rev}") from None
