@@ -92,12 +92,12 @@ class Table:
     def tree(self) -> ProllyTree:
         return ProllyTree(self.store, self.schema.layout, self.value.rows)
 
-    def _with_rows(self, tree: ProllyTree) -> "Table":
+    def _with_rows(self, tree: ProllyTree, unique_checks: bool = True) -> "Table":
         """This table with the row tree `tree`; its index trees follow the rows in the same edit
         (from the diff of the two row trees, so their cost follows the change)."""
         if tree.root == self.value.rows:
             return self
-        roots = updated_index_roots(self.schema, self.value.index_roots, self.tree, tree)
+        roots = updated_index_roots(self.schema, self.value.index_roots, self.tree, tree, unique_checks)
         return Table(self.store, TableValue(self.schema, tree.root, roots))
 
     def with_rows_root(self, root: Address | None) -> "Table":
@@ -180,15 +180,17 @@ class Table:
             return self._remove_keyless(self.conform(keys))
         return self._with_rows(apply_edits(self.tree, None, self.keys_of(keys)))
 
-    def apply(self, upserts: pa.Table | None, delete_keys: pa.Table | None) -> "Table":
-        """Upserts and deletes (disjoint keys) in one in-place edit."""
+    def apply(self, upserts: pa.Table | None, delete_keys: pa.Table | None, *,
+              unique_checks: bool = True) -> "Table":
+        """Upserts and deletes (disjoint keys) in one in-place edit. Without `unique_checks`
+        (merges) UNIQUE indexes take duplicates; the caller records them."""
         rows = self.conform(upserts) if upserts is not None else None
         has_deletes = delete_keys is not None and delete_keys.num_rows > 0
         if self.schema.is_keyless:  # a keyless "key" is the whole row
             table = self._remove_keyless(self.conform(delete_keys)) if has_deletes else self
             return table._add_keyless(rows) if rows is not None else table
         deletes = self.keys_of(delete_keys) if has_deletes else None
-        return self._with_rows(apply_edits(self.tree, rows, deletes))
+        return self._with_rows(apply_edits(self.tree, rows, deletes), unique_checks)
 
     # --- conforming rows to the schema -------------------------------------------------
 
