@@ -25,19 +25,19 @@ IndexRoots = tuple[tuple[str, Address], ...]
 
 
 def rebuilt_index_roots(store: ChunkStore, schema: TableSchema, stored: pa.Table,
-                        kept: IndexRoots = ()) -> IndexRoots:
-    """Every index of `schema` built from the stored rows (UNIQUE ones checked), except those
-    whose roots are `kept`."""
+                        kept: IndexRoots = (), unique_checks: bool = True) -> IndexRoots:
+    """Every index of `schema` built from the stored rows (UNIQUE ones checked unless not
+    `unique_checks`), except those whose roots are `kept`."""
     roots = list(kept)
     done = {name for name, _ in kept}
     for index in schema.indexes:
         if index.name in done:
             continue
-        if index.unique:
+        if index.unique and unique_checks:
             _check_counts(index, schema, stored)
         layout = schema.index_layout(index)
         root = build_index(store, layout, stored)
-        if index.unique:
+        if index.unique and unique_checks:
             check_unique(index, ProllyTree(store, layout, root), stored)
         if root is not None:
             roots.append((index.name, root))

@@ -105,11 +105,12 @@ class Table:
         streamed import); its index trees are brought up to date."""
         return self._with_rows(self.tree.with_root(root))
 
-    def with_indexes_rebuilt(self, only: str | None = None) -> "Table":
+    def with_indexes_rebuilt(self, only: str | None = None, *, unique_checks: bool = True) -> "Table":
         """This table with every index tree (or the one named `only`: CREATE INDEX) built
-        afresh from the rows; also the reference tests compare maintained indexes against."""
+        afresh from the rows; also the reference tests compare maintained indexes against.
+        Without `unique_checks` (a merge) UNIQUE indexes take duplicates."""
         kept = tuple((n, a) for n, a in self.value.index_roots if only is not None and n != only)
-        roots = rebuilt_index_roots(self.store, self.schema, self.tree.scan(), kept)
+        roots = rebuilt_index_roots(self.store, self.schema, self.tree.scan(), kept, unique_checks)
         return Table(self.store, TableValue(self.schema, self.value.rows, roots))
 
     def index_tree(self, name: str) -> ProllyTree:

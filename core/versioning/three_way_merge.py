@@ -225,14 +225,17 @@ def _describe(column: Column) -> str:
     return text
 
 
-def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema) -> Table:
-    """`table` converted to `schema` (added columns take defaults/null); empty if absent."""
+def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema, unique_checks: bool = True) -> Table:
+    """`table` converted to `schema` (added columns take defaults/null); empty if absent. A
+    UNIQUE index the other side added takes this side's duplicates without `unique_checks`
+    (recorded by the caller); a change of columns too still checks them."""
     if table is None:
         return Table.empty(store, schema)
     if table.schema == schema:
         return table
     if table.schema.columns == schema.columns and table.schema.primary_key == schema.primary_key:
-        return Table(store, TableValue(schema, table.value.rows)).with_indexes_rebuilt()  # indexes differ only
+        rebuilt = Table(store, TableValue(schema, table.value.rows))  # indexes differ only
+        return rebuilt.with_indexes_rebuilt(unique_checks=unique_checks)
     from dl.core.tables.rewrite import rewritten
     keep = [n for n in schema.names if n in table.schema.names]
     return rewritten(Table(store, table.value), schema, lambda rows, first: rows.select(keep))
@@ -241,9 +244,9 @@ def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema) -> T
 def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootValue,
                  ours: RootValue, theirs: RootValue, strict: bool = False,
                  unique_checks: bool = True) -> tuple[Table, TableConflicts]:
-    b = _as_schema(store, _load(store, base, name), schema)
-    o = _as_schema(store, _load(store, ours, name), schema)
-    t = _as_schema(store, _load(store, theirs, name), schema)
+    b = _as_schema(store, _load(store, base, name), schema, unique_checks)
+    o = _as_schema(store, _load(store, ours, name), schema, unique_checks)
+    t = _as_schema(store, _load(store, theirs, name), schema, unique_checks)
     if schema.is_keyless:
         return _merge_keyless(name, b, o, t)
     result, found = o, []

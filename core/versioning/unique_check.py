@@ -5,7 +5,8 @@ does not: both sides' rows are merged with the UNIQUE checks off (the index tree
 consistent with the rows, since an index entry holds the primary key), and then
 `find_unique_violations(store, before, after)` finds, per UNIQUE index of each changed
 table, every group of rows sharing non-NULL index values (NULLs never collide, as in MySQL)
-that holds at least one added or changed row. Every row of such a group is reported (Dolt
+that holds at least one added or changed row (any row, for a UNIQUE index the other side
+added). Every row of such a group is reported (Dolt
 records both the row that was there and the one that came), as a `Violation` of kind
 'unique index' with Dolt's violation_info {"Name": index, "Columns": [...]}; the merge
 records them with the CHECK and FOREIGN KEY violations and `commit` waits for them.
@@ -37,9 +38,11 @@ def find_unique_violations(store: ChunkStore, before: RootValue, after: RootValu
         uniques = [index for index in new.schema.indexes if index.unique]
         if not uniques:
             continue
-        rows = changed_rows(load_table(store, before, name), new)
+        old = load_table(store, before, name)
+        rows = changed_rows(old, new)
         for index in uniques:
-            colliding = _colliding_rows(new, index, rows)
+            is_new = old is None or index not in old.schema.indexes  # the other side added it
+            colliding = _colliding_rows(new, index, new.scan() if is_new else rows)
             if colliding.num_rows:
                 info = {"Name": index.name, "Columns": list(index.columns)}
                 found.append(Violation(name, UNIQUE, index.name, colliding, info))

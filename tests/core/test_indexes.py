@@ -243,3 +243,14 @@ def test_fsck_names_a_missing_index_chunk() -> None:
     root = dict(repo.table("t").value.index_roots)["ia"]
     repo.store._chunks.pop(root)
     assert any("index ia" in p for p in fsck(repo.store).problems)
+
+
+def test_merge_records_duplicates_under_a_unique_index_the_other_side_added() -> None:
+    repo = _repo()
+    _on_branch(repo, "left", lambda t: _with_index(t, IndexDef("ub", ("b",), True)))
+    repo.write_table("t", lambda cur, buf: Table(buf, cur.value).upsert(data([11], ["y"], [3])))
+    repo.commit("main side", stage_all=True, author=ME)
+    result = merge(repo, "left", author=ME)
+    assert result.violations == {"t": 2}
+    assert sorted(violations_of(repo)["t"].column("id").to_pylist()) == [3, 11]
+    assert [i.name for i in repo.table("t").schema.indexes] == ["ub"]
