@@ -26,13 +26,13 @@ from dl.core.versioning.constraint_check import find_violations
 from dl.core.versioning.merge_violations import violations_root
 from dl.core.versioning.refs import branch_ref
 from dl.core.versioning.root import RootValue
-from dl.core.versioning.unique_check import find_unique_violations
 from dl.core.versioning.three_way_merge import (
     MergeOutcome,
     SchemaConflict,
     TableConflicts,
     merge_roots,
 )
+from dl.core.versioning.unique_check import find_unique_violations
 from dl.core.versioning.workingset import WorkingSet
 
 CONFLICT_ID = "dolt_conflict_id"

@@ -1,9 +1,8 @@
 """Constraints at the command line, as a Dolt user meets them: a merge that breaks a foreign
-key or CHECK records Dolt's constraint violations, blocks the commit until their rows are
-deleted, and `dl status` lists them (a UNIQUE index collision too, as Dolt's 'unique index' violation: every row of
-the colliding group); cherry-pick the same; imports refuse violations with one
-line and write nothing; `dl schema show` prints declared MySQL types and constraints back,
-and that text runs again."""
+key, CHECK or UNIQUE index records Dolt's constraint violations (a UNIQUE collision: every
+row of the colliding group), blocks the commit until their rows are deleted, and `dl status`
+lists them; cherry-pick the same; imports refuse violations with one line and write nothing;
+`dl schema show` prints declared MySQL types and constraints back, and that text runs again."""
 from __future__ import annotations
 
 from pathlib import Path

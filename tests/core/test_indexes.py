@@ -5,7 +5,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from dl.core.chunks import decode_json_chunk, encode_json_chunk
-from dl.core.errors import DlError, IntegrityError, SchemaError, UniqueViolation
+from dl.core.errors import IntegrityError, SchemaError, UniqueViolation
 from dl.core.repo import Author, Repository
 from dl.core.store.counting import CountingStore
 from dl.core.store.memory import MemoryStore
