@@ -4,7 +4,8 @@ Every write to a table's rows goes through `Table._with_rows` (SQL DML and its p
 path, imports, merges, cherry-picks, reverts), which calls `updated_index_roots` with the old
 and the new row tree: the two trees are diffed (the cost follows the change, not the table),
 the entries of the rows that left are deleted from each index and those of the rows that came
-are added, and UNIQUE indexes are checked on the new values. Bulk builds call
+are added, and UNIQUE indexes are checked on the new values (except in a merge, which
+records duplicates as Dolt's 'unique index' constraint violations instead). Bulk builds call
 `rebuilt_index_roots`. Either way an index root depends on the rows alone. Tables without
 indexes pay nothing: no diff is taken.
 """
@@ -24,27 +25,31 @@ IndexRoots = tuple[tuple[str, Address], ...]
 
 
 def rebuilt_index_roots(store: ChunkStore, schema: TableSchema, stored: pa.Table,
-                        kept: IndexRoots = ()) -> IndexRoots:
-    """Every index of `schema` built from the stored rows (UNIQUE ones checked), except those
-    whose roots are `kept`."""
+                        kept: IndexRoots = (), unique_checks: bool = True) -> IndexRoots:
+    """Every index of `schema` built from the stored rows (UNIQUE ones checked unless not
+    `unique_checks`), except those whose roots are `kept`."""
     roots = list(kept)
     done = {name for name, _ in kept}
     for index in schema.indexes:
         if index.name in done:
             continue
-        if index.unique:
+        if index.unique and unique_checks:
             _check_counts(index, schema, stored)
         layout = schema.index_layout(index)
         root = build_index(store, layout, stored)
-        if index.unique:
+        if index.unique and unique_checks:
             check_unique(index, ProllyTree(store, layout, root), stored)
         if root is not None:
             roots.append((index.name, root))
     return tuple(roots)
 
 
-def updated_index_roots(schema: TableSchema, current: IndexRoots, old: ProllyTree, new: ProllyTree) -> IndexRoots:
-    """The index roots `current` (of a table whose rows are `old`) moved to the rows of `new`."""
+def updated_index_roots(schema: TableSchema, current: IndexRoots, old: ProllyTree, new: ProllyTree,
+                        unique_checks: bool = True) -> IndexRoots:
+    """The index roots `current` (of a table whose rows are `old`) moved to the rows of `new`.
+    Without `unique_checks` (a merge, which records duplicates as constraint violations) a
+    UNIQUE index is maintained like any other: its entries hold the primary key, so two rows
+    with the same index values are two entries and the tree stays consistent with the rows."""
     if not schema.indexes:
         return ()
     diff = diff_trees(old, new)
@@ -56,7 +61,7 @@ def updated_index_roots(schema: TableSchema, current: IndexRoots, old: ProllyTre
         tree = ProllyTree(old.store, schema.index_layout(index), by_name.get(index.name))
         if removed.num_rows or added.num_rows:
             tree = edit_index(tree, removed, added)
-        if index.unique:
+        if index.unique and unique_checks:
             _check_counts(index, schema, added)
             check_unique(index, tree, added)
         if tree.root is not None:

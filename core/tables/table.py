@@ -92,12 +92,12 @@ class Table:
     def tree(self) -> ProllyTree:
         return ProllyTree(self.store, self.schema.layout, self.value.rows)
 
-    def _with_rows(self, tree: ProllyTree) -> "Table":
+    def _with_rows(self, tree: ProllyTree, unique_checks: bool = True) -> "Table":
         """This table with the row tree `tree`; its index trees follow the rows in the same edit
         (from the diff of the two row trees, so their cost follows the change)."""
         if tree.root == self.value.rows:
             return self
-        roots = updated_index_roots(self.schema, self.value.index_roots, self.tree, tree)
+        roots = updated_index_roots(self.schema, self.value.index_roots, self.tree, tree, unique_checks)
         return Table(self.store, TableValue(self.schema, tree.root, roots))
 
     def with_rows_root(self, root: Address | None) -> "Table":
@@ -105,11 +105,12 @@ class Table:
         streamed import); its index trees are brought up to date."""
         return self._with_rows(self.tree.with_root(root))
 
-    def with_indexes_rebuilt(self, only: str | None = None) -> "Table":
+    def with_indexes_rebuilt(self, only: str | None = None, *, unique_checks: bool = True) -> "Table":
         """This table with every index tree (or the one named `only`: CREATE INDEX) built
-        afresh from the rows; also the reference tests compare maintained indexes against."""
+        afresh from the rows; also the reference tests compare maintained indexes against.
+        Without `unique_checks` (a merge) UNIQUE indexes take duplicates."""
         kept = tuple((n, a) for n, a in self.value.index_roots if only is not None and n != only)
-        roots = rebuilt_index_roots(self.store, self.schema, self.tree.scan(), kept)
+        roots = rebuilt_index_roots(self.store, self.schema, self.tree.scan(), kept, unique_checks)
         return Table(self.store, TableValue(self.schema, self.value.rows, roots))
 
     def index_tree(self, name: str) -> ProllyTree:
@@ -180,15 +181,17 @@ class Table:
             return self._remove_keyless(self.conform(keys))
         return self._with_rows(apply_edits(self.tree, None, self.keys_of(keys)))
 
-    def apply(self, upserts: pa.Table | None, delete_keys: pa.Table | None) -> "Table":
-        """Upserts and deletes (disjoint keys) in one in-place edit."""
+    def apply(self, upserts: pa.Table | None, delete_keys: pa.Table | None, *,
+              unique_checks: bool = True) -> "Table":
+        """Upserts and deletes (disjoint keys) in one in-place edit. Without `unique_checks`
+        (merges) UNIQUE indexes take duplicates; the caller records them."""
         rows = self.conform(upserts) if upserts is not None else None
         has_deletes = delete_keys is not None and delete_keys.num_rows > 0
         if self.schema.is_keyless:  # a keyless "key" is the whole row
             table = self._remove_keyless(self.conform(delete_keys)) if has_deletes else self
             return table._add_keyless(rows) if rows is not None else table
         deletes = self.keys_of(delete_keys) if has_deletes else None
-        return self._with_rows(apply_edits(self.tree, rows, deletes))
+        return self._with_rows(apply_edits(self.tree, rows, deletes), unique_checks)
 
     # --- conforming rows to the schema -------------------------------------------------
 

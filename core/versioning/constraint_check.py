@@ -41,6 +41,7 @@ from dl.core.versioning.root import RootValue
 
 FOREIGN_KEY = "foreign key"
 CHECK = "check constraint"
+UNIQUE = "unique index"
 __all__ = ["ConstraintViolation", "Violation", "find_violations", "set_check_evaluator"]
 
 
@@ -59,6 +60,8 @@ class Violation:
         row = _row_text(self.rows)
         if self.kind == CHECK:
             return f"Check constraint '{self.name}' is violated. (table {self.table}, row {row})"
+        if self.kind == UNIQUE:
+            return f"duplicate unique key given: {row} (index {self.name} of {self.table})"
         what = "delete or update a parent row" if self.parent_side else "add or update a child row"
         return (f"Cannot {what}: a foreign key constraint fails ({self.info['described']}) "
                 f"(row {row} of {self.table})")
@@ -140,6 +143,9 @@ def _changed_rows(old: Table | None, new: Table) -> pa.Table:
         return new.scan()  # a new table, a new shape or new constraints: every row is checked
     diff = diff_tables("", old, new).rows
     return pa.concat_tables([diff.added.select(new.schema.names), diff.modified_to.select(new.schema.names)])
+
+
+changed_rows = _changed_rows
 
 
 def _check(name: str, check: CheckConstraint, rows: pa.Table, evaluate: CheckEvaluator | None) -> list[Violation]:

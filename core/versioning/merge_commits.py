@@ -33,6 +33,7 @@ from dl.core.versioning.three_way_merge import (
     TableConflicts,
     merge_roots,
 )
+from dl.core.versioning.unique_check import find_unique_violations
 from dl.core.versioning.workingset import WorkingSet
 
 CONFLICT_ID = "dolt_conflict_id"
@@ -90,7 +91,7 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
         _land(repo, buffer, branch, ws_address, new_ws, [RefUpdate(branch_ref(branch), theirs.hex, ours.hex)])
         return MergeResult(MergeKind.FAST_FORWARD, theirs, tables=touched)
-    outcome = merge_roots(buffer, _base_root(repo, buffer, bases), head_root, their_root)
+    outcome = merge_roots(buffer, _base_root(repo, buffer, bases), head_root, their_root, unique_checks=False)
     _refuse_dirty(dirty, outcome.tables_changed)
     text = message or f"Merge {'branch' if rev in repo.branches() else 'commit'} '{rev}' into {branch}"
     return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty, parent=theirs,
@@ -172,7 +173,7 @@ def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]],
     buffer = BufferedStore(repo.store)
     root, touched = head_root, set()
     for before, after in changes:
-        outcome = merge_roots(buffer, before, root, after)
+        outcome = merge_roots(buffer, before, root, after, unique_checks=False)
         touched |= set(outcome.tables_changed)
         _refuse_dirty(dirty, sorted(touched))
         root = outcome.root
@@ -236,6 +237,7 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
     counts = {name: len(c) for name, c in outcome.conflicts.items()}
     head_root = repo.load_root(repo.load_commit(ours).root)
     violations = find_violations(buffer, head_root, outcome.root)
+    violations += find_unique_violations(buffer, head_root, outcome.root)
     if outcome.conflicts or violations:
         conflicts_root = _conflicts_root(buffer, outcome.conflicts, source)
         for name in outcome.conflicts:

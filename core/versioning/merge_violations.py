@@ -1,8 +1,9 @@
 """Constraint violations a merge or cherry-pick leaves behind, kept as Dolt keeps them.
 
 A merge's result is checked (`constraint_check.find_violations`, from our side's root to the
-merged root); the rows that break a FOREIGN KEY or CHECK are not refused, as SQL writes are,
-but recorded in the working set's merge state: one keyless table per user table with Dolt's
+merged root, and `unique_check.find_unique_violations` for UNIQUE index collisions); the
+rows that break a FOREIGN KEY, CHECK or UNIQUE index are not refused, as SQL writes are, but
+recorded in the working set's merge state: one keyless table per user table with Dolt's
 columns of `dolt_constraint_violations_<table>` (from_root_ish, violation_type, the row's
 columns, violation_info as JSON), in a root named by the merge state's `violations_root`, and
 the table names under `violations`. They block `commit` until resolved: the user fixes the

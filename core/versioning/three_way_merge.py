@@ -71,12 +71,15 @@ class MergeOutcome:
 
 
 def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: RootValue, *,
-                strict: bool = False) -> MergeOutcome:
+                strict: bool = False, unique_checks: bool = True) -> MergeOutcome:
     """Three-way merge of every table; new chunks go to `store` (a buffered writer).
 
     `strict` (concurrent SQL transactions): a cell both sides changed is a conflict even when
     they changed it to the same value, since each computed its value from the base (two
-    `n = n + 1` give equal values, and merging them would lose an increment)."""
+    `n = n + 1` give equal values, and merging them would lose an increment).
+    Without `unique_checks` (merge and cherry-pick, as Dolt) rows that collide on a UNIQUE
+    index are merged anyway, index trees kept consistent with the rows, and the caller records
+    the collisions (`unique_check.find_unique_violations`); with them, `UniqueViolation`."""
     outcome = MergeOutcome(ours)
     plans = []
     for name in sorted(set(base.tables) | set(ours.tables) | set(theirs.tables)):
@@ -97,7 +100,8 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
             root = root.with_table(name, address)
         else:
             try:
-                table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs, strict)
+                table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs, strict,
+                                                unique_checks)
             except UniqueViolation as exc:
                 raise exc.in_table(name) from None
             root = root.with_table(name, _put(store, table.value.encode()))
@@ -221,30 +225,34 @@ def _describe(column: Column) -> str:
     return text
 
 
-def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema) -> Table:
-    """`table` converted to `schema` (added columns take defaults/null); empty if absent."""
+def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema, unique_checks: bool = True) -> Table:
+    """`table` converted to `schema` (added columns take defaults/null); empty if absent. A
+    UNIQUE index the other side added takes this side's duplicates without `unique_checks`
+    (recorded by the caller); a change of columns too still checks them."""
     if table is None:
         return Table.empty(store, schema)
     if table.schema == schema:
         return table
     if table.schema.columns == schema.columns and table.schema.primary_key == schema.primary_key:
-        return Table(store, TableValue(schema, table.value.rows)).with_indexes_rebuilt()  # indexes differ only
+        rebuilt = Table(store, TableValue(schema, table.value.rows))  # indexes differ only
+        return rebuilt.with_indexes_rebuilt(unique_checks=unique_checks)
     from dl.core.tables.rewrite import rewritten
     keep = [n for n in schema.names if n in table.schema.names]
     return rewritten(Table(store, table.value), schema, lambda rows, first: rows.select(keep))
 
 
 def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootValue,
-                 ours: RootValue, theirs: RootValue, strict: bool = False) -> tuple[Table, TableConflicts]:
-    b = _as_schema(store, _load(store, base, name), schema)
-    o = _as_schema(store, _load(store, ours, name), schema)
-    t = _as_schema(store, _load(store, theirs, name), schema)
+                 ours: RootValue, theirs: RootValue, strict: bool = False,
+                 unique_checks: bool = True) -> tuple[Table, TableConflicts]:
+    b = _as_schema(store, _load(store, base, name), schema, unique_checks)
+    o = _as_schema(store, _load(store, ours, name), schema, unique_checks)
+    t = _as_schema(store, _load(store, theirs, name), schema, unique_checks)
     if schema.is_keyless:
         return _merge_keyless(name, b, o, t)
     result, found = o, []
     for ours_part, theirs_part in _aligned(b, o, t):
         upserts, deletes, conflicts = _merge_rows(name, schema, o, ours_part, theirs_part, strict)
-        result = result.apply(upserts, deletes)
+        result = result.apply(upserts, deletes, unique_checks=unique_checks)
         found.append(conflicts)
     return result, _joined_conflicts(name, found)
 

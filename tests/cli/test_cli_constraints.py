@@ -1,8 +1,8 @@
 """Constraints at the command line, as a Dolt user meets them: a merge that breaks a foreign
-key or CHECK records Dolt's constraint violations, blocks the commit until their rows are
-deleted, and `dl status` lists them; cherry-pick the same; imports refuse violations with one
-line and write nothing; `dl schema show` prints declared MySQL types and constraints back,
-and that text runs again."""
+key, CHECK or UNIQUE index records Dolt's constraint violations (a UNIQUE collision: every
+row of the colliding group), blocks the commit until their rows are deleted, and `dl status`
+lists them; cherry-pick the same; imports refuse violations with one line and write nothing;
+`dl schema show` prints declared MySQL types and constraints back, and that text runs again."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -138,3 +138,59 @@ def test_import_runs_the_childrens_referential_actions(repo: Path, dl: Dl, tmp_p
                                                       "references father (v1)")
     assert "does not have column" in dl.fails("sql", "-q", "alter table child add constraint f2 foreign key "
                                                            "(random) references parent (v1)")
+
+
+UNIQUE_INFO = '"{""Name"": ""aColumn_UNIQUE"", ""Columns"": [""aColumn""]}"'
+
+
+def _diverge_unique(dl: Dl) -> None:
+    """Dolt's unique-index violation history: both branches insert aColumn = 1 under other keys."""
+    dl.ok("sql", "-q", "CREATE TABLE aTable (aColumn INT, bColumn INT PRIMARY KEY, "
+                       "UNIQUE KEY aColumn_UNIQUE (aColumn)); INSERT INTO aTable VALUES (0, 0)")
+    dl.ok("commit", "-Am", "base")
+    dl.ok("branch", "other")
+    dl.ok("sql", "-q", "INSERT INTO aTable VALUES (1, 2), (NULL, 4)")
+    dl.ok("commit", "-am", "main adds aColumn 1")
+    dl.ok("checkout", "other")
+    dl.ok("sql", "-q", "INSERT INTO aTable VALUES (1, 3), (NULL, 5)")
+    dl.ok("commit", "-am", "other adds aColumn 1")
+    dl.ok("checkout", "main")
+
+
+def test_merge_records_unique_index_violations_for_every_row_of_the_group(repo: Path, dl: Dl) -> None:
+    _diverge_unique(dl)
+    result = dl("merge", "other")
+    assert result.code == 1
+    assert "CONSTRAINT VIOLATION (content): Merge created constraint violation in aTable" in result.out
+    assert dl.query("SELECT * FROM dolt_constraint_violations").splitlines() == ["table,num_violations", "aTable,2"]
+    lines = dl.query("SELECT violation_type, aColumn, bColumn, violation_info FROM dolt_constraint_violations_aTable "
+                     "ORDER BY bColumn").splitlines()
+    assert lines == ["violation_type,aColumn,bColumn,violation_info",
+                     "unique index,1,2," + UNIQUE_INFO, "unique index,1,3," + UNIQUE_INFO]  # NULLs never collide
+    assert dl.query("SELECT count(*) AS n FROM aTable").splitlines()[1] == "5"  # merged as is
+    assert "constraint violation" in dl.fails("commit", "-am", "this should fail")
+    dl.ok("sql", "-q", "UPDATE aTable SET aColumn = 2 WHERE bColumn = 3")
+    assert "Duplicate entry" in dl.fails("sql", "-q", "UPDATE aTable SET aColumn = 0 WHERE bColumn = 3")
+    dl.ok("sql", "-q", "DELETE FROM dolt_constraint_violations_aTable")
+    dl.ok("commit", "-am", "fixed")
+    assert dl.query("SELECT bColumn FROM aTable WHERE aColumn = 2").splitlines()[1:] == ["3"]
+
+
+def test_cherry_pick_records_unique_index_violations(repo: Path, dl: Dl) -> None:
+    _diverge_unique(dl)
+    head = dl.ok("log", "--oneline", "other").splitlines()[0].split()[0]
+    assert dl("cherry-pick", head).code == 1
+    assert dl.query("SELECT violation_type, bColumn FROM dolt_constraint_violations_aTable ORDER BY bColumn"
+                    ).splitlines() == ["violation_type,bColumn", "unique index,2", "unique index,3"]
+    assert "constraint violation" in dl.fails("commit", "-am", "this should fail")
+    dl.ok("sql", "-q", "DELETE FROM aTable WHERE bColumn = 3; DELETE FROM dolt_constraint_violations_aTable")
+    dl.ok("commit", "-am", "picked without the duplicate")
+
+
+def test_merge_abort_drops_unique_index_violations(repo: Path, dl: Dl) -> None:
+    _diverge_unique(dl)
+    dl("merge", "other")
+    dl.ok("merge", "--abort")
+    assert dl.query("SELECT * FROM dolt_constraint_violations").splitlines() == ["table,num_violations"]
+    assert dl.query("SELECT bColumn FROM aTable ORDER BY bColumn").splitlines()[1:] == ["0", "2", "4"]
+    assert dl.ok("status").count("nothing to commit") == 1

@@ -5,7 +5,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from dl.core.chunks import decode_json_chunk, encode_json_chunk
-from dl.core.errors import DlError, IntegrityError, SchemaError, UniqueViolation
+from dl.core.errors import IntegrityError, SchemaError, UniqueViolation
 from dl.core.repo import Author, Repository
 from dl.core.store.counting import CountingStore
 from dl.core.store.memory import MemoryStore
@@ -13,7 +13,8 @@ from dl.core.tables import indexes as index_module
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table, TableValue
-from dl.core.versioning.merge_commits import merge
+from dl.core.versioning.merge_commits import MergeKind, merge
+from dl.core.versioning.merge_violations import violations_of
 from dl.core.versioning.three_way_merge import SchemaConflict
 
 ME = Author("Ada", "ada@example.com")
@@ -167,17 +168,32 @@ def test_merge_conflicts_on_one_index_name_defined_two_ways() -> None:
         merge(repo, "left", author=ME)
 
 
-def test_merge_that_would_duplicate_a_unique_value_is_refused_naming_the_table() -> None:
+def test_merge_records_rows_colliding_on_a_unique_index_as_dolt_does() -> None:
     repo = _repo()
     repo.write_table("t", lambda cur, buf: _with_index(Table(buf, cur.value), IndexDef("ub", ("b",), True)))
     repo.commit("unique b", stage_all=True, author=ME)
-    _on_branch(repo, "left", lambda t: t.upsert(data([10], ["x"], [99])))
-    repo.write_table("t", lambda cur, buf: Table(buf, cur.value).upsert(data([11], ["y"], [99])))
+    _on_branch(repo, "left", lambda t: t.upsert(data([10, 12], ["x", "n"], [99, None])))
+    repo.write_table("t", lambda cur, buf: Table(buf, cur.value).upsert(data([11, 13], ["y", "m"], [99, None])))
     repo.commit("main side", stage_all=True, author=ME)
     head = repo.branch_head("main")
-    with pytest.raises(DlError, match="Duplicate entry '99' for key 't.ub'"):
-        merge(repo, "left", author=ME)
-    assert repo.branch_head("main") == head
+    result = merge(repo, "left", author=ME)
+    assert result.kind == MergeKind.CONFLICTS and result.violations == {"t": 2}
+    assert repo.branch_head("main") == head  # nothing committed
+    rows = violations_of(repo)["t"]
+    assert rows.column("violation_type").to_pylist() == ["unique index"] * 2
+    assert sorted(rows.column("id").to_pylist()) == [10, 11]  # both rows of the group; NULLs never collide
+    assert set(rows.column("violation_info").to_pylist()) == {'{"Name": "ub", "Columns": ["b"]}'}
+    table = repo.table("t")  # merged as is, its index trees consistent with its rows
+    built = index_module.build_index(table.store, table.schema.index_layout(table.schema.index("ub")),
+                                     table.tree.scan())
+    assert table.count() == 7 and table.value.index_root("ub") == built
+
+
+def test_an_ordinary_write_still_refuses_a_duplicate_unique_value() -> None:
+    repo = _repo()
+    repo.write_table("t", lambda cur, buf: _with_index(Table(buf, cur.value), IndexDef("ub", ("b",), True)))
+    with pytest.raises(UniqueViolation, match="Duplicate entry '3'"):
+        repo.write_table("t", lambda cur, buf: Table(buf, cur.value).upsert(data([11], ["y"], [3])))
 
 
 def test_arrow_sorted_build_equals_edits_for_awkward_floats_and_strings() -> None:
@@ -227,3 +243,14 @@ def test_fsck_names_a_missing_index_chunk() -> None:
     root = dict(repo.table("t").value.index_roots)["ia"]
     repo.store._chunks.pop(root)
     assert any("index ia" in p for p in fsck(repo.store).problems)
+
+
+def test_merge_records_duplicates_under_a_unique_index_the_other_side_added() -> None:
+    repo = _repo()
+    _on_branch(repo, "left", lambda t: _with_index(t, IndexDef("ub", ("b",), True)))
+    repo.write_table("t", lambda cur, buf: Table(buf, cur.value).upsert(data([11], ["y"], [3])))
+    repo.commit("main side", stage_all=True, author=ME)
+    result = merge(repo, "left", author=ME)
+    assert result.violations == {"t": 2}
+    assert sorted(violations_of(repo)["t"].column("id").to_pylist()) == [3, 11]
+    assert [i.name for i in repo.table("t").schema.indexes] == ["ub"]
