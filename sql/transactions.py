@@ -90,5 +90,7 @@ def _merged(repo: Repository, tx: Transaction, base: RootValue, theirs: RootValu
 
 
 def _failure(branch: str, why: str) -> SqlError:
-    return SqlError(f"serialization failure on branch {branch}: {why}; the transaction was rolled back, "
-                    "try restarting transaction", cause=ConcurrentUpdate(working_set_ref(branch)))
+    # the words every writer's failure has (tests/reliability): "concurrent update", "retry"
+    return SqlError(f"serialization failure on branch {branch}: {why} (a concurrent update); the transaction "
+                    "was rolled back, try restarting transaction (retry it)",
+                    cause=ConcurrentUpdate(working_set_ref(branch)))

@@ -156,6 +156,7 @@ def test_concurrent_schema_change_and_conflict_fail_as_serialization_failures(se
     with pytest.raises(SqlError, match="serialization failure") as caught:
         a.run("commit")
     assert isinstance(caught.value.cause, ConcurrentUpdate)
+    assert "concurrent update" in str(caught.value) and "retry" in str(caught.value)  # as every writer's failure
     a.run("begin; drop table t")
     b.run("update t set v = 3 where id = 1")
     with pytest.raises(SqlError, match="serialization failure"):
