@@ -81,5 +81,5 @@ class SessionRepository(Repository):
     def delete_branch(self, name: str, *, force: bool = False) -> None:
         """Deletes a branch; neither the session's branch nor the one `HEAD` names."""
         if name == self.base.current_branch():
-            raise DlError(f"cannot delete the branch HEAD names: {name}")
+            raise DlError(f"Cannot delete checked out branch '{name}'")  # Dolt's words, as the CLI's
         super().delete_branch(name, force=force)

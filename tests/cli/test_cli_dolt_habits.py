@@ -196,6 +196,7 @@ def test_branch_flags_combine_as_in_dolt(repo: Path, dl: Dl) -> None:
         "--verbose/-v can only be supplied when listing branches, not when moving branches"
     assert "* main" in dl.ok("branch", "-a", "--list", "main")
     assert dl.fails("branch", "-D", "main") == "Cannot delete checked out branch 'main'"
+    assert "Cannot delete checked out branch 'main'" in dl.fails("sql", "-q", "call dolt_branch('-D', 'main')")
 
 
 def test_reset_lists_unstaged_changes_and_checkout_dot_discards_tracked_ones(repo: Path, dl: Dl) -> None:
