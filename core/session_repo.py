@@ -13,11 +13,8 @@ Until the session checks out a branch it follows `HEAD` (`branch=None`), so a on
 """
 from __future__ import annotations
 
-from dl.core.errors import AlreadyExists, ConcurrentUpdate, DlError
-from dl.core.names import check_ref_name
+from dl.core.errors import DlError
 from dl.core.repo import Repository
-from dl.core.store.base import RefUpdate
-from dl.core.versioning.refs import branch_ref, working_set_ref
 
 
 class SessionRepository(Repository):
@@ -56,27 +53,11 @@ class SessionRepository(Repository):
 
     def rename_branch(self, old: str, new: str, *, copy: bool = False, force: bool = False) -> None:
         """Renames (or copies) a branch; the session follows a rename of its own branch, and
-        `HEAD` follows a rename of the branch it names, whatever the session is on."""
-        if copy or self.base.current_branch() == old:
-            self.base.rename_branch(old, new, copy=copy, force=force)
-        else:
-            self._rename_without_head(old, new, force)
+        `HEAD` follows a rename of the branch it names, whatever the session is on (the
+        repository's rename moves `HEAD` only when `HEAD` names `old`)."""
+        self.base.rename_branch(old, new, copy=copy, force=force)
         if not copy and self._branch == old:
             self._branch = new
-
-    def _rename_without_head(self, old: str, new: str, force: bool) -> None:
-        check_ref_name("branch", new)
-        self._check_not_named_like("branch", new)
-        head = self.branch_head(old)
-        existing = self.store.get_ref(branch_ref(new))
-        if existing is not None and not force:
-            raise AlreadyExists("branch", new)
-        ws = self.store.get_ref(working_set_ref(old))
-        updates = [RefUpdate(branch_ref(new), head.hex, existing),
-                   RefUpdate(working_set_ref(new), ws, self.store.get_ref(working_set_ref(new))),
-                   RefUpdate(branch_ref(old), None, head.hex), RefUpdate(working_set_ref(old), None, ws)]
-        if not self.store.commit({}, updates):
-            raise ConcurrentUpdate(branch_ref(old))
 
     def delete_branch(self, name: str, *, force: bool = False) -> None:
         """Deletes a branch; neither the session's branch nor the one `HEAD` names."""

@@ -6,7 +6,7 @@ from dl.core.repo import Repository
 from dl.sql.errors import SqlError
 from dl.sql.session import Session
 
-from conftest import AUTHOR
+from tests.sql.conftest import AUTHOR
 
 
 @pytest.fixture
