@@ -23,7 +23,7 @@ from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.commit import Commit, merge_bases
 from dl.core.versioning.constraint_check import find_violations
-from dl.core.versioning.merge_violations import violations_root
+from dl.core.versioning.merge_violations import violations_root, without_state_rows
 from dl.core.versioning.refs import branch_ref
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.shallow import BeyondShallow
@@ -374,21 +374,10 @@ def delete_conflict_rows(repo: Repository, table: str, ids: list[str]) -> int:
     if table not in pending or not ids:
         return 0
     buffer = BufferedStore(repo.store)
-    conflicts_root = repo.load_root(Address(bytes.fromhex(ws.merge["conflicts_root"])))  # type: ignore[index]
-    rows = repo.table_in(conflicts_root, table, buffer)
     keys = pa.table({CONFLICT_ID: pa.array(sorted(set(ids)), pa.string())})
-    remaining = rows.delete(keys)
-    removed = rows.count() - remaining.count()
+    merge_state, removed = without_state_rows(repo, buffer, ws.merge or {}, "conflicts", table, keys)
     if removed == 0:
         return 0
-    if remaining.count() == 0:
-        conflicts_root = conflicts_root.with_table(table, None)
-        pending.remove(table)
-    else:
-        conflicts_root = conflicts_root.with_table(table, repo._put(buffer, remaining.value.encode()))
-    merge_state = dict(ws.merge or {})
-    merge_state["conflicts"] = pending
-    merge_state["conflicts_root"] = repo.put_root(buffer, conflicts_root).hex
     _land(repo, buffer, branch, ws_address, WorkingSet(ws.working, ws.staged, merge_state), [])
     return removed
 

@@ -78,18 +78,27 @@ def delete_violation_rows(repo: Repository, table: str, rows: pa.Table) -> int:
     if table not in pending or rows.num_rows == 0:
         return 0
     buffer = BufferedStore(repo.store)
-    root = repo.load_root(Address(bytes.fromhex(ws.merge["violations_root"])))  # type: ignore[index]
+    state, removed = without_state_rows(repo, buffer, ws.merge or {}, "violations", table, rows)
+    if not repo.write_working_set(branch, ws_address, WorkingSet(ws.working, ws.staged, state), buffer, []):
+        raise ConcurrentUpdate(f"working set of {branch}")
+    return removed
+
+
+def without_state_rows(repo: Repository, buffer: BufferedStore, merge: dict[str, Any], kind: str, table: str,
+                       keys: pa.Table) -> tuple[dict[str, Any], int]:
+    """The merge state with rows `keys` gone from `table` of its `kind` root ("conflicts" or
+    "violations"; a table whose last row goes leaves the `kind` list), and how many went."""
+    pending = list(merge.get(kind, []))
+    root = repo.load_root(Address(bytes.fromhex(merge[f"{kind}_root"])))
     current = repo.table_in(root, table, buffer)
-    remaining = current.delete(rows)
+    remaining = current.delete(keys)
     removed = current.count() - remaining.count()
     if remaining.count() == 0:
         root = root.with_table(table, None)
         pending.remove(table)
     else:
         root = root.with_table(table, repo._put(buffer, remaining.value.encode()))
-    state = dict(ws.merge or {})
-    state["violations"] = pending
-    state["violations_root"] = repo.put_root(buffer, root).hex
-    if not repo.write_working_set(branch, ws_address, WorkingSet(ws.working, ws.staged, state), buffer, []):
-        raise ConcurrentUpdate(f"working set of {branch}")
-    return removed
+    state = dict(merge)
+    state[kind] = pending
+    state[f"{kind}_root"] = repo.put_root(buffer, root).hex
+    return state, removed
