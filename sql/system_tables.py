@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from dl.core.errors import DlError
 from dl.core.tables.schema import TableSchema
+from dl.core.versioning.ignore import split_ignored
 from dl.sql import diff_tables, log_function, remote_tables, views
 from dl.sql.diff_tables import TS, current_schema, project, table_at
 from dl.sql.errors import SqlError, wrap
@@ -133,11 +134,15 @@ _STATUS_WORDS = {"added": "new table", "modified": "modified", "deleted": "delet
 
 
 def dolt_status(view: View) -> pa.Table:
+    """Staged and unstaged changes; like `dl status`, new tables `dolt_ignore` ignores are left out."""
     repo = view.repo
     head = repo.load_root(repo.load_commit(repo.branch_head(view.branch)).root, view.store)
     staged = repo.load_root(view.ws.staged, view.store)
     rows = [(name, True, _STATUS_WORDS[change]) for name, change in staged.changed_tables(head).items()]
-    rows += [(name, False, _STATUS_WORDS[change]) for name, change in view.root.changed_tables(staged).items()]
+    unstaged = view.root.changed_tables(staged)
+    new = sorted(t for t, c in unstaged.items() if c == "added" and t not in staged.tables)
+    ignored = set(split_ignored(new, repo.ignore_patterns(view.root, view.store))[1])
+    rows += [(name, False, _STATUS_WORDS[change]) for name, change in unstaged.items() if name not in ignored]
     rows += [(name, False, "conflict") for name in (view.ws.merge or {}).get("conflicts", [])]
     rows += [(name, False, "constraint violation") for name in (view.ws.merge or {}).get("violations", [])]
     return pa.table({"table_name": pa.array([r[0] for r in rows], pa.string()),
