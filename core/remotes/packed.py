@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +32,13 @@ from dl.core.remotes.objects import ObjectStore
 from dl.core.remotes.packs import (
     PackEntry,
     build_packs,
+    check_lengths,
     decode_entries,
     index_key,
     pack_key,
     read_index,
 )
+from dl.core.remotes.receive import PART_BYTES, split_rows, verified_parts
 from dl.core.store.base import RefUpdate
 from dl.core.store.sqlite import Row
 
@@ -139,31 +141,55 @@ class PackedRemote:
 
     def get_many(self, addresses: Iterable[Address]) -> dict[Address, bytes]:
         self._load()
+        out: dict[Address, bytes] = {}
+        for name, wanted in self._by_pack(addresses).items():
+            out.update(self._read_pack(name, wanted))
+        return out
+
+    def _read_pack(self, name: str, wanted: list[tuple[Address, PackEntry]]) -> dict[Address, bytes]:
+        bodies = [body for part in self._pack_parts(name, wanted, None) for body in part]
+        chunks, rows = decode_entries(bodies)
+        self._received.update(rows)
+        return chunks
+
+    def _pack_parts(self, name: str, wanted: list[tuple[Address, PackEntry]], span: int | None
+                    ) -> Iterator[list[tuple[Address, PackEntry, bytes]]]:
+        """The bodies of `wanted` from pack `name`, part by part: a small pack is read whole
+        once (and kept); a large one by range requests merging gaps of up to `GAP` bytes, each
+        covering at most `span` bytes (None: no bound; a chunk larger than that gets its own).
+        A part is read only when the consumer asks for it."""
+        if self._pack_sizes[name] <= WHOLE_PACK:
+            if name not in self._whole:
+                self._whole[name] = self.objects.get_range(pack_key(name), 0, self._pack_sizes[name])
+            data = self._whole[name]
+            yield [(a, e, data[e.offset:e.offset + e.stored]) for a, e in wanted]
+            return
+        for start, end, group in _ranges(sorted(wanted, key=lambda x: x[1].offset), span):
+            data = self.objects.get_range(pack_key(name), start, end - start)
+            yield [(a, e, data[e.offset - start:e.offset - start + e.stored]) for a, e in group]
+
+    def stream_leaves(self, addresses: Iterable[Address]) -> Iterator[list[Row]]:
+        """The chunks (tree leaves, which link to nothing) in their stored form, part by part
+        of about `PART_BYTES`, each part verified (`receive.verify_leaves`) on a thread pool
+        while the next is read: nothing is yielded unverified. `MissingChunk` before anything
+        is read if the remote lacks one."""
+        self._load()
+        by_pack = self._by_pack(addresses)
+        def parts() -> Iterator[list[Row]]:
+            for name, wanted in by_pack.items():
+                for bodies in self._pack_parts(name, wanted, PART_BYTES):
+                    check_lengths(bodies)
+                    yield from split_rows([(a.raw, e.codec, e.size, bytes(b)) for a, e, b in bodies])
+        return verified_parts(parts())
+
+    def _by_pack(self, addresses: Iterable[Address]) -> dict[str, list[tuple[Address, PackEntry]]]:
         by_pack: dict[str, list[tuple[Address, PackEntry]]] = {}
         for address in dict.fromkeys(addresses):
             entry = self._index.get(address)
             if entry is None:
                 raise MissingChunk(address.hex, f"remote {self.describe()}")
             by_pack.setdefault(entry.pack, []).append((address, entry))
-        out: dict[Address, bytes] = {}
-        for name, wanted in by_pack.items():
-            out.update(self._read_pack(name, wanted))
-        return out
-
-    def _read_pack(self, name: str, wanted: list[tuple[Address, PackEntry]]) -> dict[Address, bytes]:
-        bodies: list[tuple[Address, PackEntry, bytes]] = []
-        if self._pack_sizes[name] <= WHOLE_PACK:
-            if name not in self._whole:
-                self._whole[name] = self.objects.get_range(pack_key(name), 0, self._pack_sizes[name])
-            data = self._whole[name]
-            bodies = [(a, e, data[e.offset:e.offset + e.stored]) for a, e in wanted]
-        else:
-            for start, end, group in _ranges(sorted(wanted, key=lambda x: x[1].offset)):
-                data = self.objects.get_range(pack_key(name), start, end - start)
-                bodies += [(a, e, data[e.offset - start:e.offset - start + e.stored]) for a, e in group]
-        chunks, rows = decode_entries(bodies)
-        self._received.update(rows)
-        return chunks
+        return by_pack
 
     def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate],
                leaves: dict[Address, Row] | None = None) -> bool:
@@ -222,13 +248,14 @@ def _check_manifest(where: str, value: dict[str, Any]) -> None:
             raise IntegrityError(f"{where}/{MANIFEST} holds a malformed ref {str(ref)[:60]!r}")
 
 
-def _ranges(entries: list[tuple[Address, PackEntry]]
+def _ranges(entries: list[tuple[Address, PackEntry]], span: int | None = None
             ) -> list[tuple[int, int, list[tuple[Address, PackEntry]]]]:
-    """Sorted entries merged into read ranges wherever the gap between them is at most GAP."""
+    """Sorted entries merged into read ranges wherever the gap between them is at most GAP
+    and the merged range would cover at most `span` bytes (None: no bound)."""
     out: list[tuple[int, int, list[tuple[Address, PackEntry]]]] = []
     for address, entry in entries:
         end = entry.offset + entry.stored
-        if out and entry.offset - out[-1][1] <= GAP:
+        if out and entry.offset - out[-1][1] <= GAP and (span is None or end - out[-1][0] <= span):
             start, last, group = out[-1]
             group.append((address, entry))
             out[-1] = (start, max(last, end), group)
