@@ -15,7 +15,8 @@ links together with the packs before them, so whatever a ref names is complete.
 Reading: pack indexes are fetched once and cached on disk (`cache_dir`, shared by remotes:
 names are hashes); a pack of at most `WHOLE_PACK` bytes is read in one request when any of its
 chunks is needed (a push's pack is usually wanted whole), larger packs by ranges merged across
-gaps of up to `GAP` bytes.
+gaps of up to `GAP` bytes (the walk's with a read-ahead, `READ_AHEAD`), their leaves in parts
+of `receive.PART_BYTES`, verified on a pool while the next part is read (`stream_leaves`).
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ from dl.core.remotes.packs import (
     pack_key,
     read_index,
 )
-from dl.core.remotes.receive import PART_BYTES, split_rows, verified_parts
+from dl.core.remotes import receive
 from dl.core.store.base import RefUpdate
 from dl.core.store.sqlite import Row
 
@@ -46,6 +47,7 @@ MANIFEST = "manifest.json"
 FORMAT = "dl-remote-1"
 WHOLE_PACK = 8 << 20
 GAP = 1 << 20
+READ_AHEAD = 1 << 20  # bytes read at least when a walk reads a large pack (`_get_range`)
 RETRIES = 20
 PACK_BYTES = 256 << 20  # one PUT each (S3 takes up to 5 GB in one); bigger pushes make several
 PRUNE_GRACE_S = 3600.0  # a push taking longer than an hour between its pack and its manifest loses it
@@ -62,6 +64,7 @@ class PackedRemote:
         self._index: dict[Address, PackEntry] = {}
         self._pack_sizes: dict[str, int] = {}
         self._whole: dict[str, bytes] = {}
+        self._window: dict[str, tuple[int, bytes]] = {}  # a large pack's last read-ahead
         self._received: dict[Address, Row] = {}
 
     def describe(self) -> str:
@@ -69,6 +72,7 @@ class PackedRemote:
 
     def close(self) -> None:
         self._whole.clear()
+        self._window.clear()
         self._received.clear()
 
     def stored_rows(self) -> dict[Address, Row]:
@@ -130,7 +134,13 @@ class PackedRemote:
     # --- the Remote interface ---------------------------------------------------------
 
     def exists(self) -> bool:
-        return self.objects.get(MANIFEST) is not None if self._manifest is None else True
+        if self._manifest is None:
+            manifest, tag = self._read_manifest()
+            if tag is None:
+                return False
+            self._manifest = manifest  # kept: `list_refs` reads no second copy
+            self._load_indexes(manifest["packs"])
+        return True
 
     def list_refs(self) -> dict[str, str]:
         return dict(self._load()["refs"])
@@ -165,8 +175,23 @@ class PackedRemote:
             yield [(a, e, data[e.offset:e.offset + e.stored]) for a, e in wanted]
             return
         for start, end, group in _ranges(sorted(wanted, key=lambda x: x[1].offset), span):
-            data = self.objects.get_range(pack_key(name), start, end - start)
+            data = self._get_range(name, start, end, span is None)
             yield [(a, e, data[e.offset - start:e.offset - start + e.stored]) for a, e in group]
+
+    def _get_range(self, name: str, start: int, end: int, ahead: bool) -> bytes:
+        """Bytes `start:end` of a large pack. With `ahead`, at least `READ_AHEAD` bytes are
+        read and kept, and later reads inside them cost no request: a walk reads a pack's
+        commits, roots, tables and tree nodes level by level, and a push wrote them in that
+        order at the front of its pack, so one request serves every level above the leaves."""
+        held = self._window.get(name)
+        if held is not None and held[0] <= start and end <= held[0] + len(held[1]):
+            return held[1][start - held[0]:end - held[0]]
+        if not ahead:
+            return self.objects.get_range(pack_key(name), start, end - start)
+        stop = min(max(end, start + READ_AHEAD), self._pack_sizes[name])
+        data = self.objects.get_range(pack_key(name), start, stop - start)
+        self._window[name] = (start, data)
+        return data[:end - start]
 
     def stream_leaves(self, addresses: Iterable[Address]) -> Iterator[list[Row]]:
         """The chunks (tree leaves, which link to nothing) in their stored form, part by part
@@ -177,10 +202,10 @@ class PackedRemote:
         by_pack = self._by_pack(addresses)
         def parts() -> Iterator[list[Row]]:
             for name, wanted in by_pack.items():
-                for bodies in self._pack_parts(name, wanted, PART_BYTES):
+                for bodies in self._pack_parts(name, wanted, receive.PART_BYTES):
                     check_lengths(bodies)
-                    yield from split_rows([(a.raw, e.codec, e.size, bytes(b)) for a, e, b in bodies])
-        return verified_parts(parts())
+                    yield from receive.split_rows([(a.raw, e.codec, e.size, bytes(b)) for a, e, b in bodies])
+        return receive.verified_parts(parts())
 
     def _by_pack(self, addresses: Iterable[Address]) -> dict[str, list[tuple[Address, PackEntry]]]:
         by_pack: dict[str, list[tuple[Address, PackEntry]]] = {}

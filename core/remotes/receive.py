@@ -81,8 +81,9 @@ def verified_parts(parts: Iterable[list[Row]]) -> Iterator[list[Row]]:
             future.cancel()
 
 
-def split_rows(rows: list[Row], limit: int = PART_BYTES) -> Iterator[list[Row]]:
+def split_rows(rows: list[Row], limit: int | None = None) -> Iterator[list[Row]]:
     """`rows` in consecutive parts of about `limit` stored bytes (at least one row each)."""
+    limit = PART_BYTES if limit is None else limit
     part: list[Row] = []
     size = 0
     for row in rows:
