@@ -184,10 +184,14 @@ class PackedRemote:
         commits, roots, tables and tree nodes level by level, and a push wrote them in that
         order at the front of its pack, so one request serves every level above the leaves."""
         held = self._window.get(name)
-        if held is not None and held[0] <= start and end <= held[0] + len(held[1]):
-            return held[1][start - held[0]:end - held[0]]
-        if not ahead:
-            return self.objects.get_range(pack_key(name), start, end - start)
+        have = b""
+        if held is not None and held[0] <= start < held[0] + len(held[1]):
+            have = held[1][start - held[0]:end - held[0]]
+            if len(have) == end - start:
+                return have
+        if not ahead:  # what the window holds of the range is not read again
+            return have + self.objects.get_range(pack_key(name), start + len(have),
+                                                 end - start - len(have))
         stop = min(max(end, start + READ_AHEAD), self._pack_sizes[name])
         data = self.objects.get_range(pack_key(name), start, stop - start)
         self._window[name] = (start, data)

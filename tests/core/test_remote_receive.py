@@ -203,3 +203,13 @@ def test_commit_received_lands_every_part_or_none(tmp_path):
     assert store.get_many([Address(r[0]) for r in rows]) == {
         Address(r[0]): b"L" + bytes([k]) * 2000 for k, r in enumerate(rows)}
     store.close()
+
+
+def test_a_clone_reads_no_byte_of_a_large_pack_twice(large, tmp_path, monkeypatch):
+    repo, bare = large
+    name, index, data = _pack(bare)
+    front = max(e.offset + e.stored for a, e in index.items() if a not in _leaves(repo))
+    monkeypatch.setattr(packed, "READ_AHEAD", front + 3_000)  # the read-ahead holds a few leaves
+    cloned = clone(f"file://{bare}", tmp_path / "b")
+    sizes = [(bare / packed.MANIFEST).stat().st_size, (bare / index_key(name)).stat().st_size, len(data)]
+    assert cloned.fetched.stats.bytes_received == sum(sizes)
