@@ -29,8 +29,10 @@ from dl.core.hashing import Address
 from dl.core.maintenance.links import links
 from dl.core.store.bodies import Row, decode_body
 
-PART_BYTES = 4 << 20  # stored bytes read (one range request) and verified as one part
-AHEAD = 3  # parts read and being verified before the oldest is handed on
+PART_BYTES = 4 << 20  # stored bytes read from a remote in one request
+VERIFY_BYTES = 1 << 20  # stored bytes verified as one task of the pool: small, so that the
+# last task (verified while the rest of the pipeline has nothing to do) is short
+AHEAD = 6  # parts being verified before the oldest is handed on
 
 _POOL: ThreadPoolExecutor | None = None
 
@@ -82,8 +84,9 @@ def verified_parts(parts: Iterable[list[Row]]) -> Iterator[list[Row]]:
 
 
 def split_rows(rows: list[Row], limit: int | None = None) -> Iterator[list[Row]]:
-    """`rows` in consecutive parts of about `limit` stored bytes (at least one row each)."""
-    limit = PART_BYTES if limit is None else limit
+    """`rows` in consecutive parts of about `limit` (default `VERIFY_BYTES`) stored bytes (at
+    least one row each)."""
+    limit = VERIFY_BYTES if limit is None else limit
     part: list[Row] = []
     size = 0
     for row in rows:

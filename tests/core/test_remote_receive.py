@@ -28,9 +28,12 @@ ROWS = 20_000
 
 @pytest.fixture
 def large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Repository, Path]:
-    """A pushed repository whose pack counts as large (read by ranges), leaves in ~2 KB parts."""
+    """A pushed repository whose pack counts as large (read by ranges), leaves read in ~2 KB
+    parts and verified in ~700-byte ones, two verified ahead."""
     monkeypatch.setattr(packed, "WHOLE_PACK", 0)
     monkeypatch.setattr(receive, "PART_BYTES", 2_000)
+    monkeypatch.setattr(receive, "VERIFY_BYTES", 700)
+    monkeypatch.setattr(receive, "AHEAD", 2)
     repo = make_repo(tmp_path / "a", rows=ROWS)
     bare = tmp_path / "bare"
     add_remote(repo, "origin", f"file://{bare}")
@@ -63,7 +66,8 @@ def test_a_large_pack_is_read_in_one_request_above_the_leaves_and_in_parts_below
     assert value_of(b, ROWS - 1) == (ROWS - 1) * 10 and fsck(b.store).problems == []
     assert b.store.get_rows(index) == repo.store.get_rows(index)  # stored as they came
     parts = list(receive.split_rows([(a.raw, 0, 0, b"x" * index[a].stored) for a in
-                                     sorted(leaves, key=lambda a: index[a].offset)]))
+                                     sorted(leaves, key=lambda a: index[a].offset)],
+                                    receive.PART_BYTES))
     # the manifest, the index, one read-ahead for every level above the leaves, one per part
     assert cloned.fetched.stats.requests == 3 + len(parts), cloned.fetched.stats
     assert cloned.fetched.chunks == len(index)
