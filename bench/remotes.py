@@ -123,9 +123,10 @@ def clone_breakdown(directory: Path) -> tuple[float, float, float]:
 
 def stage_profiles(transport: str, server, repo, scratch: Path) -> None:  # type: ignore[no-untyped-def]
     """One push to a fresh remote and one clone of it, each with its time split by stage."""
-    from bench.remote_stages import Stages, clone_targets, patched, push_targets
     from dl.core.remotes.clone import clone
     from dl.core.remotes.sync import add_remote, push
+
+    from bench.remote_stages import Stages, clone_targets, patched, push_targets
     url, _, _ = _baseline(transport, server, scratch / "export.parquet", scratch, 99)
     add_remote(repo, "staged", url)
     stages = Stages()

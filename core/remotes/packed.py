@@ -29,6 +29,7 @@ from typing import Any
 
 from dl.core.errors import ConcurrentUpdate, IntegrityError, MissingChunk
 from dl.core.hashing import HEX_LENGTH, Address, is_hex_prefix
+from dl.core.remotes import receive
 from dl.core.remotes.objects import ObjectStore
 from dl.core.remotes.packs import (
     PackEntry,
@@ -39,7 +40,6 @@ from dl.core.remotes.packs import (
     pack_key,
     read_index,
 )
-from dl.core.remotes import receive
 from dl.core.store.base import RefUpdate
 from dl.core.store.sqlite import Row
 

@@ -54,7 +54,7 @@ def _leaves(repo: Repository) -> list[Address]:
 def test_a_large_pack_is_read_in_one_request_above_the_leaves_and_in_parts_below(
         large, tmp_path, monkeypatch):
     repo, bare = large
-    name, index, data = _pack(bare)
+    _, index, _ = _pack(bare)
     leaves = _leaves(repo)
     leaf_bytes = sum(index[a].stored for a in leaves)
     assert len(leaves) > 20 and leaf_bytes > 5 * receive.PART_BYTES
@@ -113,7 +113,7 @@ def test_a_failing_part_stops_the_reading_of_later_parts(large, tmp_path):
 
 
 def test_a_truncated_large_pack_names_the_chunk(large, tmp_path):
-    repo, bare = large
+    _repo, bare = large
     name, index, data = _pack(bare)
     (bare / pack_key(name)).write_bytes(data[:-100])
     last = max(index, key=lambda a: index[a].offset)
@@ -123,10 +123,10 @@ def test_a_truncated_large_pack_names_the_chunk(large, tmp_path):
 
 
 def test_a_chunk_received_as_a_leaf_must_link_to_nothing(large):
-    repo, _ = large
+    repo, _bare = large
     head = repo.branch_head("main")
-    internal = [a for a in find_missing([head], repo.store.get_many, lambda a: set()).chunks
-                if repo.store.get(a)[:1] == b"I"][0]
+    internal = next(a for a in find_missing([head], repo.store.get_many, lambda a: set()).chunks
+                    if repo.store.get(a)[:1] == b"I")
     row = encode_row(internal, repo.store.get(internal))
     with pytest.raises(IntegrityError, match=f"chunk {internal.hex} was received as a tree leaf"):
         receive.verify_leaves([row])
@@ -153,10 +153,9 @@ def test_verified_parts_keep_their_order_and_raise_the_first_failure():
     assert list(receive.verified_parts(iter(parts))) == parts
     bad = list(parts)
     bad[5] = [(bad[5][0][0], 0, 3001, b"L" + b"\x00" * 3000)] + bad[5][1:]
-    got = []
+    got: list[object] = []
     with pytest.raises(IntegrityError, match=Address(bad[5][0][0]).hex):
-        for part in receive.verified_parts(iter(bad)):
-            got.append(part)
+        got.extend(receive.verified_parts(iter(bad)))  # extend keeps what came before the raise
     assert got == parts[:5]
 
 
