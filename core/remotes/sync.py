@@ -10,7 +10,7 @@ first") with nothing of its push visible. Clone (`clone.py`) builds on fetch.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -180,7 +180,12 @@ def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[st
 
 
 def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] | None,
-               prune: bool, *, depth: int | None = None, unshallow: bool = False) -> SyncResult:
+               prune: bool, *, depth: int | None = None, unshallow: bool = False,
+               private: bool = False) -> SyncResult:
+    """`fetch` from an open remote. `private`: the repository's store is this fetch's alone (a
+    clone's, being built), so received leaves are written as they arrive; otherwise they are
+    all received and verified before the store's write lock is taken, so that other writers
+    never wait on the network."""
     if depth is not None and depth < 1:
         raise BadInput(f"depth {depth} is not a positive number")
     refs = remote.list_refs()
@@ -216,17 +221,21 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
     updates += [RefUpdate(r, v, None) for r, v in tags.items()]
     result.changes += [RefChange(r[len(TAGS):], r[len(TAGS):], None, v, RefChangeKind.NEW_TAG)
                        for r, v in tags.items()]
-    if not _land(repo, remote, missing, updates, result):
+    if not _land(repo, remote, missing, updates, result, private):
         raise ConcurrentUpdate(f"{REMOTE_PREFIX}{name}/")
     return result
 
 
 def _land(repo: Repository, remote: Remote, missing: Missing, updates: list[RefUpdate],
-          result: SyncResult) -> bool:
+          result: SyncResult, private: bool) -> bool:
     """Lands what a fetch received and moves its refs, in one transaction. The deferred
-    leaves stream in, verified part by part as the previous part is written (an SQLite store
-    keeps them as they came; another store gets them decoded)."""
-    leaves = _counted(remote.stream_leaves(missing.deferred), result) if missing.deferred else iter(())
+    leaves stream in, each part verified while the next is read; in a `private` store each is
+    written as it comes (an SQLite store keeps them as they came; another store gets them
+    decoded)."""
+    leaves: Iterable[list[Row]] = ()
+    if missing.deferred:
+        leaves = _counted(remote.stream_leaves(missing.deferred), result)
+        leaves = leaves if private else list(leaves)
     if isinstance(repo.store, SqliteStore):
         return repo.store.commit_received(missing.chunks, leaves, updates, requires=missing.stopped,
                                           stored=remote.stored_rows())

@@ -456,7 +456,8 @@ class SqliteStore:
         so verifying the next part overlaps writing this one; if the iterator raises, nothing
         lands. The rows are written as they are: they must already be in this store's body
         codecs (`bodies.py`) and verified against their addresses. The write lock is held
-        while `parts` is consumed."""
+        while `parts` is consumed: where other writers may be waiting, pass parts already
+        received (a list), not an iterator that waits on a network."""
         rows, present = self._encode(chunks, stored) if chunks else ([], set())
         required = [a for a in dict.fromkeys(requires) if a not in chunks]
         try:

@@ -216,3 +216,31 @@ def test_a_clone_reads_no_byte_of_a_large_pack_twice(large, tmp_path, monkeypatc
     cloned = clone(f"file://{bare}", tmp_path / "b")
     sizes = [(bare / packed.MANIFEST).stat().st_size, (bare / index_key(name)).stat().st_size, len(data)]
     assert cloned.fetched.stats.bytes_received == sum(sizes)
+
+
+def test_a_fetch_reads_the_remote_before_taking_the_write_lock(large, tmp_path, monkeypatch):
+    import sqlite3
+    _repo, bare = large
+    monkeypatch.setattr(packed, "READ_AHEAD", 1)  # leaves read by the stream, part by part
+    c = make_repo(tmp_path / "c")
+    add_remote(c, "origin", str(bare))
+    free: list[bool] = []
+    original = DirectoryObjects.get_range
+    def watched(self: DirectoryObjects, key: str, start: int, length: int) -> bytes:
+        other = sqlite3.connect(c.store.path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            free.append(True)
+        except sqlite3.OperationalError:
+            free.append(False)
+        finally:
+            other.close()
+        return original(self, key, start, length)
+    monkeypatch.setattr(DirectoryObjects, "get_range", watched)
+    index = _pack(bare)[1]
+    had = c.store.has_many(index)  # an empty repository's first commit shares a chunk or so
+    fetched = fetch(c, "origin")
+    assert len(free) > 3 and all(free)  # other writers never wait on the network
+    assert value_of(c, ROWS - 1, "origin/main") == (ROWS - 1) * 10
+    assert fetched.chunk_bytes == sum(e.size for a, e in index.items() if a not in had)
