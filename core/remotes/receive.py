@@ -22,12 +22,15 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
 from dl.core.maintenance.links import links
 from dl.core.store.bodies import Row, decode_body
+
+if TYPE_CHECKING:  # imported when first used: commands that never receive stay cheap to start
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 PART_BYTES = 4 << 20  # stored bytes read from a remote in one request
 VERIFY_BYTES = 1 << 20  # stored bytes verified as one task of the pool: small, so that the
@@ -49,6 +52,7 @@ os.register_at_fork(after_in_child=_forget_pool)
 def _pool() -> ThreadPoolExecutor:
     global _POOL
     if _POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
         _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)),
                                    thread_name_prefix="dl-receive")
     return _POOL
