@@ -7,7 +7,7 @@ then written to a local file, as `aws s3 cp` does), so both sides move their byt
 The clone's cost is then broken down: verifying every chunk (decompress and hash, on the
 store's thread pool) and writing the stored forms into a fresh store.
 
-    python bench/remotes.py [--rows 1000000] [--repeat 3] [--transport s3,dir]
+    python bench/remotes.py [--rows 1000000] [--repeat 3] [--transport s3,dir] [--stages]
 
 Aims (issue 12): a one-row change pushes and fetches in at most 64 KB and 10 requests; push
 and clone of the whole repository within 2x the Parquet upload / download. moto keeps objects
@@ -121,7 +121,27 @@ def clone_breakdown(directory: Path) -> tuple[float, float, float]:
     return verify, statistics.median(writes), sum(len(r[3]) for r in rows) / 1e6
 
 
-def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None:  # type: ignore[no-untyped-def]
+def stage_profiles(transport: str, server, repo, scratch: Path) -> None:  # type: ignore[no-untyped-def]
+    """One push to a fresh remote and one clone of it, each with its time split by stage."""
+    from dl.core.remotes.clone import clone
+    from dl.core.remotes.sync import add_remote, push
+
+    from bench.remote_stages import Stages, clone_targets, patched, push_targets
+    url, _, _ = _baseline(transport, server, scratch / "export.parquet", scratch, 99)
+    add_remote(repo, "staged", url)
+    stages = Stages()
+    with patched(stages, push_targets()):
+        wall, _ = timed(partial(push, repo, "staged", "main"))
+    print(stages.report("push by stage", wall, CPU[id(_)]))
+    stages = Stages()
+    targets, iterators = clone_targets()
+    with patched(stages, targets, iterators):
+        wall, _ = timed(partial(clone, url, scratch / "staged-clone"))
+    print(stages.report("clone by stage", wall, CPU[id(_)]))
+
+
+def run(transport: str, rows: int, repeat: int, scratch: Path, server,  # type: ignore[no-untyped-def]
+        stages: bool = False) -> None:
     from dl.core.remotes.clone import clone
     from dl.core.remotes.sync import add_remote, fetch, push
     from dl.core.repo import Repository
@@ -160,6 +180,8 @@ def run(transport: str, rows: int, repeat: int, scratch: Path, server) -> None: 
     verify, write, megabytes = clone_breakdown(clones[0][1].directory)
     print(f"  clone breakdown   verify {verify:5.2f} s, write {write:5.2f} s ({megabytes:.1f} MB "
           f"stored), the rest {c_med - verify - write:5.2f} s (reads, walk, refs)")
+    if stages:
+        stage_profiles(transport, server, repo, scratch)
     b = Repository.open(clones[0][1].directory)
     small_push, small_fetch = [], []
     for k in range(repeat):
@@ -181,6 +203,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--transport", default="s3,dir")
+    parser.add_argument("--stages", action="store_true", help="also split a push and a clone by stage")
     args = parser.parse_args()
     import os
 
@@ -192,7 +215,7 @@ def main() -> None:
             os.environ["AWS_ENDPOINT_URL"] = server.endpoint
         for transport in args.transport.split(","):
             with tempfile.TemporaryDirectory(prefix="dl-bench-remotes-") as scratch:
-                run(transport, args.rows, args.repeat, Path(scratch), server)
+                run(transport, args.rows, args.repeat, Path(scratch), server, args.stages)
     finally:
         if server is not None:
             s3_server.stop(server)

@@ -77,7 +77,7 @@ def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
         repo = Repository(store, Config(None, None), None)
         chosen = _clone_branch(remote, branch)
         fetched = fetch_from(repo, remote, remote_name, [chosen] if single_branch else None,
-                             False, depth=depth)
+                             False, depth=depth, private=True)
         _check_out(repo, remote_name, chosen)
         settings = RemoteSettings(work / FILE)
         settings.add(RemoteSpec(remote_name, url, dict(params or {})))

@@ -15,23 +15,26 @@ links together with the packs before them, so whatever a ref names is complete.
 Reading: pack indexes are fetched once and cached on disk (`cache_dir`, shared by remotes:
 names are hashes); a pack of at most `WHOLE_PACK` bytes is read in one request when any of its
 chunks is needed (a push's pack is usually wanted whole), larger packs by ranges merged across
-gaps of up to `GAP` bytes.
+gaps of up to `GAP` bytes (the walk's with a read-ahead, `READ_AHEAD`), their leaves in parts
+of `receive.PART_BYTES`, verified on a pool while the next part is read (`stream_leaves`).
 """
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from dl.core.errors import ConcurrentUpdate, IntegrityError, MissingChunk
 from dl.core.hashing import HEX_LENGTH, Address, is_hex_prefix
+from dl.core.remotes import receive
 from dl.core.remotes.objects import ObjectStore
 from dl.core.remotes.packs import (
     PackEntry,
     build_packs,
+    check_lengths,
     decode_entries,
     index_key,
     pack_key,
@@ -44,6 +47,7 @@ MANIFEST = "manifest.json"
 FORMAT = "dl-remote-1"
 WHOLE_PACK = 8 << 20
 GAP = 1 << 20
+READ_AHEAD = 1 << 20  # bytes read at least when a walk reads a large pack (`_get_range`)
 RETRIES = 20
 PACK_BYTES = 256 << 20  # one PUT each (S3 takes up to 5 GB in one); bigger pushes make several
 PRUNE_GRACE_S = 3600.0  # a push taking longer than an hour between its pack and its manifest loses it
@@ -60,6 +64,7 @@ class PackedRemote:
         self._index: dict[Address, PackEntry] = {}
         self._pack_sizes: dict[str, int] = {}
         self._whole: dict[str, bytes] = {}
+        self._window: dict[str, tuple[int, bytes]] = {}  # a large pack's last read-ahead
         self._received: dict[Address, Row] = {}
 
     def describe(self) -> str:
@@ -67,6 +72,7 @@ class PackedRemote:
 
     def close(self) -> None:
         self._whole.clear()
+        self._window.clear()
         self._received.clear()
 
     def stored_rows(self) -> dict[Address, Row]:
@@ -128,7 +134,13 @@ class PackedRemote:
     # --- the Remote interface ---------------------------------------------------------
 
     def exists(self) -> bool:
-        return self.objects.get(MANIFEST) is not None if self._manifest is None else True
+        if self._manifest is None:
+            manifest, tag = self._read_manifest()
+            if tag is None:
+                return False
+            self._manifest = manifest  # kept: `list_refs` reads no second copy
+            self._load_indexes(manifest["packs"])
+        return True
 
     def list_refs(self) -> dict[str, str]:
         return dict(self._load()["refs"])
@@ -139,31 +151,74 @@ class PackedRemote:
 
     def get_many(self, addresses: Iterable[Address]) -> dict[Address, bytes]:
         self._load()
+        out: dict[Address, bytes] = {}
+        for name, wanted in self._by_pack(addresses).items():
+            out.update(self._read_pack(name, wanted))
+        return out
+
+    def _read_pack(self, name: str, wanted: list[tuple[Address, PackEntry]]) -> dict[Address, bytes]:
+        bodies = [body for part in self._pack_parts(name, wanted, None) for body in part]
+        chunks, rows = decode_entries(bodies)
+        self._received.update(rows)
+        return chunks
+
+    def _pack_parts(self, name: str, wanted: list[tuple[Address, PackEntry]], span: int | None
+                    ) -> Iterator[list[tuple[Address, PackEntry, bytes]]]:
+        """The bodies of `wanted` from pack `name`, part by part: a small pack is read whole
+        once (and kept); a large one by range requests merging gaps of up to `GAP` bytes, each
+        covering at most `span` bytes (None: no bound; a chunk larger than that gets its own).
+        A part is read only when the consumer asks for it."""
+        if self._pack_sizes[name] <= WHOLE_PACK:
+            if name not in self._whole:
+                self._whole[name] = self.objects.get_range(pack_key(name), 0, self._pack_sizes[name])
+            data = self._whole[name]
+            yield [(a, e, data[e.offset:e.offset + e.stored]) for a, e in wanted]
+            return
+        for start, end, group in _ranges(sorted(wanted, key=lambda x: x[1].offset), span):
+            data = self._get_range(name, start, end, span is None)
+            yield [(a, e, data[e.offset - start:e.offset - start + e.stored]) for a, e in group]
+
+    def _get_range(self, name: str, start: int, end: int, ahead: bool) -> bytes:
+        """Bytes `start:end` of a large pack. With `ahead`, at least `READ_AHEAD` bytes are
+        read and kept, and later reads inside them cost no request: a walk reads a pack's
+        commits, roots, tables and tree nodes level by level, and a push wrote them in that
+        order at the front of its pack, so one request serves every level above the leaves."""
+        held = self._window.get(name)
+        have = b""
+        if held is not None and held[0] <= start < held[0] + len(held[1]):
+            have = held[1][start - held[0]:end - held[0]]
+            if len(have) == end - start:
+                return have
+        if not ahead:  # what the window holds of the range is not read again
+            return have + self.objects.get_range(pack_key(name), start + len(have),
+                                                 end - start - len(have))
+        stop = min(max(end, start + READ_AHEAD), self._pack_sizes[name])
+        data = self.objects.get_range(pack_key(name), start, stop - start)
+        self._window[name] = (start, data)
+        return data[:end - start]
+
+    def stream_leaves(self, addresses: Iterable[Address]) -> Iterator[list[Row]]:
+        """The chunks (tree leaves, which link to nothing) in their stored form, part by part
+        of about `PART_BYTES`, each part verified (`receive.verify_leaves`) on a thread pool
+        while the next is read: nothing is yielded unverified. `MissingChunk` before anything
+        is read if the remote lacks one."""
+        self._load()
+        by_pack = self._by_pack(addresses)
+        def parts() -> Iterator[list[Row]]:
+            for name, wanted in by_pack.items():
+                for bodies in self._pack_parts(name, wanted, receive.PART_BYTES):
+                    check_lengths(bodies)
+                    yield from receive.split_rows([(a.raw, e.codec, e.size, bytes(b)) for a, e, b in bodies])
+        return receive.verified_parts(parts())
+
+    def _by_pack(self, addresses: Iterable[Address]) -> dict[str, list[tuple[Address, PackEntry]]]:
         by_pack: dict[str, list[tuple[Address, PackEntry]]] = {}
         for address in dict.fromkeys(addresses):
             entry = self._index.get(address)
             if entry is None:
                 raise MissingChunk(address.hex, f"remote {self.describe()}")
             by_pack.setdefault(entry.pack, []).append((address, entry))
-        out: dict[Address, bytes] = {}
-        for name, wanted in by_pack.items():
-            out.update(self._read_pack(name, wanted))
-        return out
-
-    def _read_pack(self, name: str, wanted: list[tuple[Address, PackEntry]]) -> dict[Address, bytes]:
-        bodies: list[tuple[Address, PackEntry, bytes]] = []
-        if self._pack_sizes[name] <= WHOLE_PACK:
-            if name not in self._whole:
-                self._whole[name] = self.objects.get_range(pack_key(name), 0, self._pack_sizes[name])
-            data = self._whole[name]
-            bodies = [(a, e, data[e.offset:e.offset + e.stored]) for a, e in wanted]
-        else:
-            for start, end, group in _ranges(sorted(wanted, key=lambda x: x[1].offset)):
-                data = self.objects.get_range(pack_key(name), start, end - start)
-                bodies += [(a, e, data[e.offset - start:e.offset - start + e.stored]) for a, e in group]
-        chunks, rows = decode_entries(bodies)
-        self._received.update(rows)
-        return chunks
+        return by_pack
 
     def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate],
                leaves: dict[Address, Row] | None = None) -> bool:
@@ -222,13 +277,14 @@ def _check_manifest(where: str, value: dict[str, Any]) -> None:
             raise IntegrityError(f"{where}/{MANIFEST} holds a malformed ref {str(ref)[:60]!r}")
 
 
-def _ranges(entries: list[tuple[Address, PackEntry]]
+def _ranges(entries: list[tuple[Address, PackEntry]], span: int | None = None
             ) -> list[tuple[int, int, list[tuple[Address, PackEntry]]]]:
-    """Sorted entries merged into read ranges wherever the gap between them is at most GAP."""
+    """Sorted entries merged into read ranges wherever the gap between them is at most GAP
+    and the merged range would cover at most `span` bytes (None: no bound)."""
     out: list[tuple[int, int, list[tuple[Address, PackEntry]]]] = []
     for address, entry in entries:
         end = entry.offset + entry.stored
-        if out and entry.offset - out[-1][1] <= GAP:
+        if out and entry.offset - out[-1][1] <= GAP and (span is None or end - out[-1][0] <= span):
             start, last, group = out[-1]
             group.append((address, entry))
             out[-1] = (start, max(last, end), group)

@@ -111,9 +111,15 @@ def decode_entries(bodies: list[tuple[Address, PackEntry, bytes]]
     """The chunks' bytes from their stored bodies, each verified against its address
     (decompressed and hashed on the store's thread pool: zstd and SHA-256 release the GIL),
     and their stored forms."""
+    check_lengths(bodies)
+    rows = [(a.raw, e.codec, e.size, bytes(body)) for a, e, body in bodies]
+    return dict(decode_rows(rows)), {Address(r[0]): r for r in rows}
+
+
+def check_lengths(bodies: list[tuple[Address, PackEntry, bytes]]) -> None:
+    """`IntegrityError` naming the first chunk whose body is shorter than its index says (a
+    truncated pack)."""
     for address, entry, body in bodies:
         if len(body) != entry.stored:
             raise IntegrityError(f"chunk {address.hex} from remote pack {entry.pack} is truncated "
                                  f"({len(body)} of {entry.stored} bytes)", address.hex)
-    rows = [(a.raw, e.codec, e.size, bytes(body)) for a, e, body in bodies]
-    return dict(decode_rows(rows)), {Address(r[0]): r for r in rows}

@@ -6,7 +6,7 @@ push, clone) sees only this.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from dl.core.hashing import Address
@@ -41,6 +41,11 @@ class Remote(Protocol):
 
     def get_many(self, addresses: Iterable[Address]) -> dict[Address, bytes]:
         """The chunks, each verified against its address; `MissingChunk` if one is absent."""
+        ...
+
+    def stream_leaves(self, addresses: Iterable[Address]) -> Iterator[list[Row]]:
+        """Tree leaves in their stored form, part by part, each part verified against the
+        addresses and found to link to nothing before it is yielded (`receive`)."""
         ...
 
     def stored_rows(self) -> dict[Address, Row]:

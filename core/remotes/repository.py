@@ -9,12 +9,13 @@ refused, as git refuses to update a checked-out branch (nothing is lost on eithe
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from dl.core.errors import DlError
 from dl.core.hashing import Address, address_of
 from dl.core.remotes.objects import TransferStats
+from dl.core.remotes.receive import split_rows, verified_parts
 from dl.core.remotes.remote import HEADS, TAGS
 from dl.core.store.base import RefUpdate
 from dl.core.store.sqlite import Row, SqliteStore, decode_rows
@@ -23,6 +24,7 @@ from dl.core.versioning.refs import HEAD, ref_address, working_set_ref
 from dl.core.versioning.workingset import WorkingSet
 
 DL_DIR, STORE_FILE = ".dl", "store.db"
+READ_BATCH = 500  # leaves read from that store at a time (~4 MB stored)
 
 
 def is_repository(directory: Path) -> bool:
@@ -67,6 +69,17 @@ class RepositoryRemote:
 
     def stored_rows(self) -> dict[Address, Row]:
         return {}
+
+    def stream_leaves(self, addresses: Iterable[Address]) -> Iterator[list[Row]]:
+        """The leaves as that store keeps them (its codecs are ours), part by part, each
+        verified on the receiving side (`receive.verify_leaves`) while the next is read."""
+        wanted = list(dict.fromkeys(addresses))
+        def parts() -> Iterator[list[Row]]:
+            for start in range(0, len(wanted), READ_BATCH):
+                rows = list(self.store.get_rows(wanted[start:start + READ_BATCH]).values())
+                self.stats.count(received=sum(len(r[3]) for r in rows))
+                yield from split_rows(rows)
+        return verified_parts(parts())
 
     def update(self, chunks: list[tuple[Address, bytes]], updates: list[RefUpdate],
                leaves: dict[Address, Row] | None = None) -> bool:

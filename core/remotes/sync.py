@@ -10,6 +10,7 @@ first") with nothing of its push visible. Clone (`clone.py`) builds on fetch.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -28,7 +29,7 @@ from dl.core.remotes.url import parse_url
 from dl.core.remotes.walk import Missing, find_missing
 from dl.core.repo import DL_DIR, Author, Repository
 from dl.core.store.base import RefUpdate
-from dl.core.store.sqlite import SqliteStore
+from dl.core.store.sqlite import Row, SqliteStore, decode_rows
 from dl.core.versioning.commit import Commit, CommitLoader, Tag, merge_bases
 from dl.core.versioning.refs import REMOTE_PREFIX, branch_ref
 from dl.core.versioning.shallow import BeyondShallow, boundary, boundary_updates
@@ -179,7 +180,12 @@ def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[st
 
 
 def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] | None,
-               prune: bool, *, depth: int | None = None, unshallow: bool = False) -> SyncResult:
+               prune: bool, *, depth: int | None = None, unshallow: bool = False,
+               private: bool = False) -> SyncResult:
+    """`fetch` from an open remote. `private`: the repository's store is this fetch's alone (a
+    clone's, being built), so received leaves are written as they arrive; otherwise they are
+    all received and verified before the store's write lock is taken, so that other writers
+    never wait on the network."""
     if depth is not None and depth < 1:
         raise BadInput(f"depth {depth} is not a positive number")
     refs = remote.list_refs()
@@ -198,7 +204,8 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
     else:
         starts = [Address.parse(v) for v in [*wanted.values(), *tags.values()]]
         try:
-            missing = find_missing(starts, lambda a: remote.get_many(a), repo.store.has_many)
+            missing = find_missing(starts, lambda a: remote.get_many(a), repo.store.has_many,
+                                   defer_leaves=True)
         except MissingChunk:
             if not getattr(remote, "is_shallow", lambda: False)():
                 raise
@@ -214,14 +221,35 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
     updates += [RefUpdate(r, v, None) for r, v in tags.items()]
     result.changes += [RefChange(r[len(TAGS):], r[len(TAGS):], None, v, RefChangeKind.NEW_TAG)
                        for r, v in tags.items()]
-    if isinstance(repo.store, SqliteStore):  # store what was received as it came
-        landed = repo.store.commit(missing.chunks, updates, requires=missing.stopped,
-                                   stored=remote.stored_rows())
-    else:
-        landed = repo.store.commit(missing.chunks, updates, requires=missing.stopped)
-    if not landed:
+    if not _land(repo, remote, missing, updates, result, private):
         raise ConcurrentUpdate(f"{REMOTE_PREFIX}{name}/")
     return result
+
+
+def _land(repo: Repository, remote: Remote, missing: Missing, updates: list[RefUpdate],
+          result: SyncResult, private: bool) -> bool:
+    """Lands what a fetch received and moves its refs, in one transaction. The deferred
+    leaves stream in, each part verified while the next is read; in a `private` store each is
+    written as it comes (an SQLite store keeps them as they came; another store gets them
+    decoded)."""
+    leaves: Iterable[list[Row]] = ()
+    if missing.deferred:
+        leaves = _counted(remote.stream_leaves(missing.deferred), result)
+        leaves = leaves if private else list(leaves)
+    if isinstance(repo.store, SqliteStore):
+        return repo.store.commit_received(missing.chunks, leaves, updates, requires=missing.stopped,
+                                          stored=remote.stored_rows())
+    chunks = dict(missing.chunks)
+    for part in leaves:
+        chunks.update(decode_rows(list(part)))
+    return repo.store.commit(chunks, updates, requires=missing.stopped)
+
+
+def _counted(parts: Iterator[list[Row]], result: SyncResult) -> Iterator[list[Row]]:
+    """`parts`, adding their uncompressed bytes to `result.chunk_bytes` as they pass."""
+    for part in parts:
+        result.chunk_bytes += sum(row[2] for row in part)
+        yield part
 
 
 def _shallow_walk(repo: Repository, remote: Remote, wanted: dict[str, str], tags: dict[str, str],

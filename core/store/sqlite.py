@@ -447,6 +447,33 @@ class SqliteStore:
             return False
         return True
 
+    def commit_received(self, chunks: Mapping[Address, bytes], parts: Iterable[Sequence[Row]],
+                        updates: Sequence[RefUpdate], requires: Iterable[Address] = (),
+                        stored: Mapping[Address, Row] | None = None) -> bool:
+        """As `commit`, plus chunks received in their stored form, `parts` of them, each
+        inserted as it comes inside the one transaction (for bulk receiving: a fetch's or
+        clone's leaves). The caller verifies each part before yielding it (`remotes.receive`),
+        so verifying the next part overlaps writing this one; if the iterator raises, nothing
+        lands. The rows are written as they are: they must already be in this store's body
+        codecs (`bodies.py`) and verified against their addresses. The write lock is held
+        while `parts` is consumed: where other writers may be waiting, pass parts already
+        received (a list), not an iterator that waits on a network."""
+        rows, present = self._encode(chunks, stored) if chunks else ([], set())
+        required = [a for a in dict.fromkeys(requires) if a not in chunks]
+        try:
+            with self._write("committing to") as db:
+                if not _refs_hold(db, updates):
+                    raise _CasLost()
+                _insert(db, rows, present, chunks)
+                for part in parts:
+                    db.executemany(_INSERT, faults.counting("chunk", part))
+                _check_linked(db, required)
+                _check_targets(db, chunks, updates)
+                _apply(db, updates)
+        except _CasLost:
+            return False
+        return True
+
     # --- maintenance -----------------------------------------------------------------
 
     def stats(self) -> StoreStats:
