@@ -75,8 +75,7 @@ class ScanFiles:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             self.directory.mkdir(exist_ok=True)
-            with open(temporary, "wb") as out:
-                _dump(table, root.raw + fingerprint, out)
+            _dump(table, root.raw + fingerprint, temporary)
             os.replace(temporary, path)
             self._evict(keep=path)
         except OSError:
@@ -118,16 +117,20 @@ class ScanFiles:
             return 0
 
 
-def _dump(table: pa.Table, names: bytes, out: object) -> None:
-    """Writes the Arrow IPC file bytes of `table`, then what they are the scan of (`names`:
-    root address and layout fingerprint), the check of both, and the magic tag."""
+def _dump(table: pa.Table, names: bytes, path: Path) -> None:
+    """Writes the Arrow IPC file of `table` to `path`, then what it is the scan of (`names`:
+    root address and layout fingerprint), the check of both, and the magic tag. The Arrow
+    bytes go straight to the file and are hashed through a memory map of it (no copy)."""
     import pyarrow as pa
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table.combine_chunks(), max_chunksize=BATCH_ROWS)  # few batches: cheap to open
-    body = sink.getvalue()
-    out.write(body)  # type: ignore[attr-defined]
-    out.write(names + _check(body, names) + MAGIC)  # type: ignore[attr-defined]
+    try:
+        with pa.OSFile(str(path), "wb") as sink:
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table.combine_chunks(), max_chunksize=BATCH_ROWS)  # few batches: cheap to open
+        check = _check(pa.memory_map(str(path)).read_buffer(), names)
+    except pa.ArrowException as exc:  # what pyarrow raises for a full disk or a bad path
+        raise OSError(str(exc)) from None
+    with open(path, "ab") as out:
+        out.write(names + check + MAGIC)
 
 
 def _check(body: pa.Buffer, names: bytes) -> bytes:
