@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from dl.core.arrow_values import strings
 
 NULL_TOKENS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
                "1.#QNAN", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null")
@@ -38,21 +39,9 @@ BIGINT = pa.decimal128(38, 0)
 SAMPLE_ROWS = 4096
 ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError)
 
-
-
-def _strings(texts: Sequence[str]) -> pa.Array:
-    """A string array built from its buffers. `pa.array` and `pa.scalar` probe for pandas and
-    import it when it is installed (~0.3 s of CPU, more than reading a 1M-row CSV): the import
-    path of `dl table import` never calls them (a test checks pandas stays unimported)."""
-    encoded = [t.encode() for t in texts]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
-    np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return pa.Array.from_buffers(pa.string(), len(encoded),
-                                 [None, pa.py_buffer(offsets.tobytes()), pa.py_buffer(b"".join(encoded))])
-
-
-_TOKENS = _strings(NULL_TOKENS)
-_TIME_PREFIX, _EMPTY = _strings(["1970-01-01T", ""])  # scalars for parsing times
+# built from buffers: `pa.array` of Python values would import pandas (`core.arrow_values`)
+_TOKENS = strings(NULL_TOKENS)
+_TIME_PREFIX, _EMPTY = strings(["1970-01-01T", ""])  # scalars for parsing times
 _TYPE_NAMES = {"double": "float64", "float": "float32", "halffloat": "float16",
                "bool": "boolean (true or false)", "date32[day]": "date (YYYY-MM-DD)",
                "date64[ms]": "date (YYYY-MM-DD)"}
@@ -124,7 +113,7 @@ def mask_tokens(col: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def empty_as_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """`col` with empty strings made null: a text column's missing values."""
-    empty = pc.equal(col, _EMPTY.cast(col.type))  # no Python scalar: see `_strings`
+    empty = pc.equal(col, _EMPTY.cast(col.type))  # no Python scalar: see `core.arrow_values`
     if not pc.any(empty).as_py():
         return col
     return pc.if_else(empty, pa.nulls(1, col.type)[0], col)

@@ -48,7 +48,8 @@ class RowLayout:
         return sizes
 
     def empty_batch(self) -> pa.RecordBatch:
-        return pa.RecordBatch.from_pylist([], schema=self.schema)
+        # from typed empty arrays: `from_pylist` would make pyarrow import pandas (`core.arrow_values`)
+        return pa.RecordBatch.from_arrays([pa.nulls(0, f.type) for f in self.schema], schema=self.schema)
 
 
 def _column_sizes(column: pa.Array) -> np.ndarray | int:

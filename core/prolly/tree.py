@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+from dl.core.arrow_values import indices
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
 from dl.core.prolly.layout import RowLayout
@@ -206,7 +207,7 @@ class ProllyTree:
             pos = np.minimum(pos, len(leaf_keys) - 1)
             hit = leaf_keys[pos] == group
             if hit.any():
-                parts.append(batch.take(pa.array(pos[hit])))
+                parts.append(batch.take(indices(pos[hit])))
         return self._table(parts)
 
     def scan_range(self, low: bytes | None = None, high: bytes | None = None, *,
