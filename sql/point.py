@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 import pyarrow as pa
+from dl.core.arrow_values import one_value
 from dl.core.errors import DlError
 from dl.core.tables.encoding import encode_values
 from dl.core.tables.schema import TableSchema
@@ -175,7 +176,7 @@ def _update(table: Table, statement: PointStatement, mysql_counts: bool) -> tupl
         changed = changed or not _same(before, after)
         index = row.schema.get_field_index(column)
         field = row.schema.field(index)
-        row = row.set_column(index, field, pa.array([after], field.type))
+        row = row.set_column(index, field, one_value(after, field.type))  # no pandas probe
     new = table.apply(row, None)
     return new, (int(changed) if mysql_counts else 1)
 
@@ -229,7 +230,7 @@ def _delete(table: Table, statement: PointStatement) -> tuple[Table | None, int]
     values, types = _key_values(table, statement)
     if table.tree.get_many(np.array([encode_values(values, types)])).num_rows == 0:
         return None, 0
-    keys = pa.table({k: pa.array([v], t) for k, v, t in zip(table.schema.primary_key, values, types)})
+    keys = pa.table({k: one_value(v, t) for k, v, t in zip(table.schema.primary_key, values, types)})
     return table.delete(keys), 1
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from dl.core.arrow_values import strings
 
 NULL_TOKENS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
                "1.#QNAN", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null")
@@ -38,7 +39,9 @@ BIGINT = pa.decimal128(38, 0)
 SAMPLE_ROWS = 4096
 ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError)
 
-_TOKENS = pa.array(NULL_TOKENS, pa.string())
+# built from buffers: `pa.array` of Python values would import pandas (`core.arrow_values`)
+_TOKENS = strings(NULL_TOKENS)
+_TIME_PREFIX, _EMPTY = strings(["1970-01-01T", ""])  # scalars for parsing times
 _TYPE_NAMES = {"double": "float64", "float": "float32", "halffloat": "float16",
                "bool": "boolean (true or false)", "date32[day]": "date (YYYY-MM-DD)",
                "date64[ms]": "date (YYYY-MM-DD)"}
@@ -105,15 +108,15 @@ def mask_tokens(col: pa.ChunkedArray) -> pa.ChunkedArray:
     hit = pc.is_in(col, value_set=_TOKENS.cast(col.type))
     if not pc.any(hit).as_py():
         return col
-    return pc.if_else(hit, pa.scalar(None, col.type), col)
+    return pc.if_else(hit, pa.nulls(1, col.type)[0], col)
 
 
 def empty_as_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """`col` with empty strings made null: a text column's missing values."""
-    empty = pc.equal(pc.binary_length(col), 0)
+    empty = pc.equal(col, _EMPTY.cast(col.type))  # no Python scalar: see `core.arrow_values`
     if not pc.any(empty).as_py():
         return col
-    return pc.if_else(empty, pa.scalar(None, col.type), col)
+    return pc.if_else(empty, pa.nulls(1, col.type)[0], col)
 
 
 # -- leading zeros ------------------------------------------------------------------------------
@@ -161,7 +164,7 @@ def parse_text(col: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
     if _is_binary(col.type) and not _from_bytes(target):
         col = col.cast(pa.string())
     if pa.types.is_time(target):
-        stamped = pc.binary_join_element_wise(pa.scalar("1970-01-01T"), col, pa.scalar(""))
+        stamped = pc.binary_join_element_wise(_TIME_PREFIX, col, _EMPTY)
         return pc.cast(pc.cast(stamped, pa.timestamp(target.unit)), target)
     if pa.types.is_integer(target):
         return _parse_integers(col, target)

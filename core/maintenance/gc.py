@@ -14,7 +14,8 @@ writer lands (a lock on the sweep only, no grace period, no timing assumption):
    re-read the refs and mark what the refs that moved meanwhile reach: fast, shared
    subtrees are already marked. Anything a writer landed before this point is reachable
    from the refs it moved, so it is kept.
-4. still under the lock, delete the candidates left unmarked; release; VACUUM.
+4. still under the lock, delete the candidates left unmarked; release; remove the scan files
+   (`core.store.scan_files`, decoded scans: derived data); VACUUM.
 A writer that lands after step 4 may have built on a chunk that was deleted: one it also
 wrote (it was stored already and skipped: the store re-inserts it, re-checking inside the
 transaction), or one it only links to, read from a ref it does not move (e.g. merging a
@@ -119,6 +120,9 @@ def collect_garbage(store, progress: Callable[[str], None] | None = None) -> GcR
         step("sweeping")
         garbage = [a for a in candidates if a not in marker.marked]
         store.delete_many(garbage)
+    files = getattr(store, "scan_files", None)
+    if files is not None:
+        files.clear()  # derived data (`core.store.scan_files`): rebuilt by the next large scan
     step("compacting")
     store.vacuum()
     return GcResult(before, _size(store), len(candidates), len(garbage))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+from dl.core.arrow_values import indices
 from dl.core.errors import DuplicateKey
 from dl.core.hashing import Address
 from dl.core.prolly.chunker import NodeWriter, RowRun, build_levels, cut, entries_of
@@ -25,7 +26,7 @@ def sorted_rows(layout: RowLayout, data: pa.Table | pa.RecordBatch) -> tuple[pa.
     if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
-        batch = batch.take(pa.array(order))
+        batch = batch.take(indices(order))
         dup = np.flatnonzero(keys[1:] == keys[:-1])
         if len(dup):
             row = batch.slice(int(dup[0]), 1).select(list(layout.key_columns)).to_pylist()[0]

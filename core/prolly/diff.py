@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from dl.core.arrow_values import indices, mask
 from dl.core.hashing import ADDRESS_BYTES, Address
 from dl.core.prolly.node import InternalNode
 from dl.core.prolly.tree import ProllyTree
@@ -91,13 +92,13 @@ def diff_rows(tree: ProllyTree, old_rows: pa.Table, new_rows: pa.Table) -> TreeD
     new_keys = layout.keys_of(new_rows) if new_rows.num_rows else np.array([], dtype="S1")
     in_new = _positions(old_keys, new_keys)
     in_old = _positions(new_keys, old_keys)
-    removed = old_rows.filter(pa.array(in_new < 0))
-    added = new_rows.filter(pa.array(in_old < 0))
+    removed = old_rows.filter(mask(in_new < 0))
+    added = new_rows.filter(mask(in_old < 0))
     both_old = np.flatnonzero(in_new >= 0)
-    before = old_rows.take(pa.array(both_old))
-    after = new_rows.take(pa.array(in_new[both_old]))
+    before = old_rows.take(indices(both_old))
+    after = new_rows.take(indices(in_new[both_old]))
     changed = rows_differ(before, after)
-    return TreeDiff(added, removed, before.filter(pa.array(changed)), after.filter(pa.array(changed)))
+    return TreeDiff(added, removed, before.filter(mask(changed)), after.filter(mask(changed)))
 
 
 def _positions(keys: np.ndarray, other: np.ndarray) -> np.ndarray:

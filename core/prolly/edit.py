@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+from dl.core.arrow_values import indices, mask
 from dl.core.errors import InputError
 from dl.core.hashing import Address
 from dl.core.prolly.builder import build_tree, sorted_rows
@@ -212,7 +213,7 @@ def _leaf_changes(walk: _Walk, up_batch: pa.RecordBatch, up_keys: np.ndarray,
     keep = ~(_member(old_keys, up_keys) | _member(old_keys, del_keys))
     kept_per_leaf = np.add.reduceat(keep, np.cumsum([0] + [leaf.num_rows for leaf in leaves[:-1]]))
     ups_per_leaf = np.array([np.subtract(*reversed(up_groups.get(path, (0, 0)))) for path in paths])
-    merged, merged_keys = _merge_sorted(old.filter(pa.array(keep)) if not keep.all() else old,
+    merged, merged_keys = _merge_sorted(old.filter(mask(keep)) if not keep.all() else old,
                                         old_keys[keep], up_batch, up_keys)
     run = RowRun.of(walk.tree.layout, merged, merged_keys)
     bounds = np.concatenate([[0], np.cumsum(kept_per_leaf + ups_per_leaf)])
@@ -228,7 +229,7 @@ def _merge_sorted(kept: pa.RecordBatch, kept_keys: np.ndarray, up_batch: pa.Reco
     order = np.empty(n_kept + n_up, dtype=np.int64)
     order[np.arange(n_kept) + np.searchsorted(up_keys, kept_keys)] = np.arange(n_kept)
     order[np.arange(n_up) + np.searchsorted(kept_keys, up_keys)] = np.arange(n_kept, n_kept + n_up)
-    merged = pa.concat_batches([kept, up_batch]).take(pa.array(order))
+    merged = pa.concat_batches([kept, up_batch]).take(indices(order))
     return merged, np.concatenate([kept_keys, up_keys])[order]
 
 

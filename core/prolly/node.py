@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+from dl.core.arrow_values import indices
 from dl.core.errors import IntegrityError
 from dl.core.hashing import ADDRESS_BYTES, Address
 
@@ -191,7 +192,7 @@ def _clear_null_slots(column: pa.Array) -> pa.Array:
         offsets = np.frombuffer(values, dtype=f"<i{width}", count=n + 1)
         holds_bytes = np.diff(offsets) != 0
         if np.any(holds_bytes & ~np.unpackbits(valid_bits, bitorder="little", count=n).astype(bool)):
-            return column.take(pa.array(np.arange(n)))  # take copies only the valid values
+            return column.take(indices(np.arange(n)))  # take copies only the valid values
         return column
     if not _is_byte_width(kind):
         return column

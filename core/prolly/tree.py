@@ -3,7 +3,8 @@
 A `ProllyTree` is an immutable view: a store, a row layout and a root address (None for an
 empty tree). Reads descend only into the children whose key ranges matter, so a lookup of k
 keys reads O(k * depth) chunks; a full scan reads every leaf once, level by level, with one
-`get_many` per level.
+`get_many` per level. A full scan of a large tree may come from the store's scan files
+(`core.store.scan_files`: decoded rows keyed by the root address, checked before use).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+from dl.core.arrow_values import indices
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
 from dl.core.prolly.layout import RowLayout
@@ -159,8 +161,20 @@ class ProllyTree:
             level -= 1
 
     def scan(self) -> pa.Table:
-        """All rows in key order as one Arrow table (zero-copy over the leaves)."""
-        return self._table(self.nodes(self.leaf_addresses()))
+        """All rows in key order as one Arrow table (zero-copy over the leaves).
+
+        A store that keeps scan files (`store.scan_files`) answers a large tree's scan from
+        its checked file when it has one, and is given the scan after a read of the leaves."""
+        files = getattr(self.store, "scan_files", None)
+        if files is None or self.root is None:
+            return self._table(self.nodes(self.leaf_addresses()))
+        fingerprint = self.layout.fingerprint
+        cached = files.read(self.root, self.layout.schema, fingerprint, self.count())
+        if cached is not None:
+            return cached
+        rows = self._table(self.nodes(self.leaf_addresses()))
+        files.write(self.root, fingerprint, rows)
+        return rows
 
     def iter_batches(self, batch_leaves: int = 256) -> Iterator[pa.RecordBatch]:
         """Leaves in key order, fetched `batch_leaves` at a time (bounded memory for exports)."""
@@ -193,7 +207,7 @@ class ProllyTree:
             pos = np.minimum(pos, len(leaf_keys) - 1)
             hit = leaf_keys[pos] == group
             if hit.any():
-                parts.append(batch.take(pa.array(pos[hit])))
+                parts.append(batch.take(indices(pos[hit])))
         return self._table(parts)
 
     def scan_range(self, low: bytes | None = None, high: bytes | None = None, *,

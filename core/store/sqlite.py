@@ -16,6 +16,8 @@ Owns the on-disk format of chunks and refs. Invariants it keeps:
 - New stores use 1 KB pages (chunk bodies of ~9 KB waste less of their last overflow page:
   23.1 MB against 24.4 MB for 1M rows) and every store is read through a memory map (reading
   1M rows' chunks: ~8 ms of CPU against ~22-30 ms through read calls).
+- Full scans of large trees are kept decoded beside the file (`scan_files`, `.dl/scans/`):
+  derived data keyed by tree root, checked before use, removed by `dl gc`.
 - Writers wait for each other (busy timeout) instead of failing; readers never block under WAL.
 - Every sqlite3 or OS error is mapped to a one-line dl error: busy, no space, read-only, damaged.
 - A store being built (`building=True`: new, private to its builder, deleted by it on failure,
@@ -38,6 +40,7 @@ from urllib.parse import quote
 from dl.core.errors import DlError, IntegrityError, MissingChunk, NotFound, StoreError
 from dl.core.hashing import HEX_LENGTH, Address
 from dl.core.store import faults
+from dl.core.store.scan_files import ScanFiles
 from dl.core.store.bodies import (  # noqa: F401 (RAW, ZSTD, SHUFFLED, encode_body: re-exported)
     RAW, SHUFFLED, ZSTD, Row, decode_body, encode_body, encode_row, read_body)
 from dl.core.store.base import LINKED, RefUpdate, StoreStats
@@ -53,6 +56,7 @@ PARALLEL_FROM = 64  # rows (de)compressed on the thread pool from this many on
 WAL_LIMIT_BYTES = 64 << 20  # a checkpointed log is cut back to this (else it keeps its peak size)
 PAGE_BYTES = 1024  # of a new store (an existing one keeps its own)
 MMAP_BYTES = 1 << 30  # read through a memory map up to this size of file
+SCANS_DIR = "scans"  # beside the store file: decoded scans of large trees (`scan_files`)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -216,6 +220,7 @@ class SqliteStore:
         self.why_readonly = place or ("opened read-only" if readonly else None)
         self.readonly = self.why_readonly is not None
         self._db = self._connect(create)
+        self.scan_files = ScanFiles(self.path.parent / SCANS_DIR, writable=not self.readonly and not building)
 
     # --- connection ------------------------------------------------------------------
 

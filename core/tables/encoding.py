@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from dl.core.arrow_values import one_value
 from dl.core.errors import InputError, SchemaError
 
 _NAN_BITS = {2: 0x7E00, 4: 0x7FC00000, 8: 0x7FF8000000000000}  # the one NaN that keys hold
@@ -71,7 +72,7 @@ def encode_keys(columns: Sequence[pa.Array | pa.ChunkedArray], *, nullable: bool
 
 def encode_values(values: Sequence[object], types: Sequence[pa.DataType]) -> bytes:
     """The encoded key of one row given as Python values (for single lookups)."""
-    columns = [pa.array([value], type=kind) for value, kind in zip(values, types)]
+    columns = [one_value(value, kind) for value, kind in zip(values, types)]  # no pandas probe
     return bytes(encode_keys(columns)[0])
 
 
