@@ -22,10 +22,12 @@ from dl.core.store.buffered import BufferedStore
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.commit import Commit, merge_bases
-from dl.core.versioning.conflict_rows import CONFLICT_ID as CONFLICT_ID  # re-exported: sql reads them here
-from dl.core.versioning.conflict_rows import FROM_ROOT_ISH as FROM_ROOT_ISH
-from dl.core.versioning.conflict_rows import TableConflicts, conflict_batches
-from dl.core.versioning.conflict_rows import conflict_schema as conflict_schema
+from dl.core.versioning.conflict_rows import (  # conflict_schema: re-exported for sql
+    CONFLICT_ID,
+    TableConflicts,
+    conflict_batches,
+    conflict_schema,  # noqa: F401
+)
 from dl.core.versioning.constraint_check import find_violations
 from dl.core.versioning.merge_violations import violations_root, without_state_rows
 from dl.core.versioning.refs import branch_ref
@@ -38,7 +40,6 @@ from dl.core.versioning.three_way_merge import (
 )
 from dl.core.versioning.unique_check import find_unique_violations
 from dl.core.versioning.workingset import WorkingSet
-
 
 
 class MergeKind(Enum):
