@@ -21,13 +21,13 @@ from dl.core.store import buffered
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.stream_import import build_table
 from dl.core.tables.table import Table
+from dl.core.versioning import three_way_merge
 from dl.core.versioning.merge_commits import (
     conflict_counts,
     conflict_tables,
     merge,
     resolve_conflicts,
 )
-from dl.core.versioning import three_way_merge
 from dl.core.versioning.root import RootValue
 
 SCHEMA = pa.schema([("id", pa.int64()), ("a", pa.int64()), ("s", pa.string())])
