@@ -6,7 +6,10 @@ each step at 10^6, 10^7 (and 10^8 where time allows) rows.
 Steps, each a fresh `dl` process measured with `os.wait4` (its own peak RSS, not the
 benchmark's): import a CSV (ids shuffled, so the import sorts in spilled runs; `--sorted` for
 ids in order), commit, `count(*), sum(a)`, a group by, export to CSV, a 1% update (UPDATE of
-every 100th id), commit, `dl diff -r csv` of that update, fsck, gc. Beside them, in the same run:
+every 100th id), commit, `dl diff -r csv` of that update, fsck, gc; then a merge with conflicts:
+a branch made after the import and main each change a tenth of the rows (the same rows, to
+different values), main merges the branch (a conflict per changed row), counts the conflicts
+(dolt_conflicts), resolves them with theirs and commits. Beside them, in the same run:
 DuckDB over the same rows in Parquet (count/sum, group by), the baseline for the query steps.
 Data is made with numpy/pyarrow, written in batches.
 
@@ -58,14 +61,15 @@ def _write(rows: int, folder: Path, shuffled: bool) -> None:
             par.write_batch(batch)
 
 
-def run(argv: list[str], cwd: Path, out: Path | None = None) -> tuple[float, float]:
-    """Runs a command; its wall seconds and its own peak RSS in MB (from wait4)."""
+def run(argv: list[str], cwd: Path, out: Path | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """Runs a command; its wall seconds and its own peak RSS in MB (from wait4). Exit codes
+    other than `ok` stop the benchmark (a merge that leaves conflicts exits 1, as Dolt's)."""
     start = time.perf_counter()
     with open(out or os.devnull, "wb") as sink:
         process = subprocess.Popen(argv, cwd=cwd, stdout=sink, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    if status != 0:
+    if os.waitstatus_to_exitcode(status) not in ok:
         raise SystemExit(f"{' '.join(argv)} failed: {process.stderr.read().decode() if process.stderr else ''}")
     return seconds, usage.ru_maxrss / 1024
 
@@ -90,6 +94,7 @@ def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, floa
     steps = [
         ("import", [DL, "table", "import", "-c", "--pk", "id", "t", str(csv_path)]),
         ("commit", [DL, "commit", "-Am", "import"]),
+        ("branch", [DL, "branch", "other"]),
         ("count/sum", [DL, "sql", "-q", "select count(*), sum(a) from t"]),
         ("group by", [DL, "sql", "-q", "select a % 100 as g, count(*), avg(c) from t group by g"]),
         ("point select", [DL, "sql", "-q", f"select * from t where id = {third}"]),
@@ -99,9 +104,17 @@ def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, floa
         ("diff -r csv", [DL, "diff", "HEAD~1", "HEAD", "-r", "csv"]),
         ("fsck", [DL, "fsck"]),
         ("gc", [DL, "gc"]),
+        ("10% update (other)", [DL, "--branch", "other", "sql", "-q", "update t set a = a + 2 where id % 10 = 0"]),
+        ("commit (other)", [DL, "--branch", "other", "commit", "-Am", "a tenth, theirs"]),
+        ("10% update", [DL, "sql", "-q", "update t set a = a + 3 where id % 10 = 0"]),
+        ("commit 10%", [DL, "commit", "-Am", "a tenth, ours"]),
+        ("merge (10% conflicts)", [DL, "merge", "other"]),
+        ("dolt_conflicts count", [DL, "sql", "-q", "select * from dolt_conflicts"]),
+        ("resolve --theirs", [DL, "conflicts", "resolve", "--theirs", "t"]),
+        ("commit merge", [DL, "commit", "-Am", "merged"]),
     ]
     for name, argv in steps:
-        seconds, peak = run(argv, repo, folder / "step.out")
+        seconds, peak = run(argv, repo, folder / "step.out", ok=(0, 1) if name.startswith("merge") else (0,))
         yield name, seconds, peak
     for name, sql in (("duckdb parquet count/sum", "select count(*), sum(a) from PARQUET"),
                       ("duckdb parquet group by", "select a % 100 as g, count(*), avg(c) from PARQUET group by g")):
