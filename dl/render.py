@@ -240,14 +240,14 @@ def stat_text(diff: "TableDiff", stat: "DiffStat") -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_text(diffs: list["TableDiff"]) -> str:
-    """Dolt's --summary: one line per table with its diff type, data and schema change."""
+def summary_text(diffs: list[tuple["TableDiff", bool]]) -> str:
+    """Dolt's --summary: one line per table with its diff type, data and schema change (each
+    diff comes with whether its data changed: its rows need not have been read)."""
     import pyarrow as pa
 
     from dl.sql.formats import to_box
     rows = {"Table name": [], "Diff type": [], "Data change": [], "Schema change": []}
-    for diff in diffs:
-        data = any(t.num_rows for t in (diff.rows.added, diff.rows.removed, diff.rows.modified_to))
+    for diff, data in diffs:
         schema = diff.change.value != "modified" or bool(diff.schema_changes)
         rows["Table name"].append(printable(diff.name))
         rows["Diff type"].append(diff.change.value)

@@ -134,11 +134,16 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
     """Writes the diff as it is computed, each table's changes a window of leaves at a time
     (with `--where` applied per window and `--limit` stopping the reading), so a change larger
     than memory prints in bounded memory. Only `--summary` and a CSV of several tables (one
-    header for all) render whole."""
+    header for all) render whole; `--summary` reads tree roots, and rows only where a schema
+    changed (or with --where/--limit)."""
     from dl import render
     from dl.core.versioning.diff import DIFF_WINDOW, STEP_WINDOW, diff_table_pieces, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
     pairs = table_pairs(repo.store, old, new, sides.tables or None)
+    if summary and where is None and limit is None:  # from tree roots: no table read whole
+        from dl.core.versioning.diff import summary as summary_of
+        typer.echo(render.summary_text(summary_of(repo.store, old, new, sides.tables or None)), nl=False)
+        return
     if summary or (result_format == "csv" and len(pairs) != 1 and not stat):
         _print_whole(repo, sides, old, new, where, limit, summary, result_format)
         return
@@ -174,7 +179,7 @@ def _print_whole(repo, sides: Sides, old, new, where: str | None, limit: int | N
         from dl.sql.diff_filter import narrowed
         diffs = [next(narrowed([d], where, limit)) for d in diffs]
     if summary:
-        typer.echo(render.summary_text(diffs), nl=False)
+        typer.echo(render.summary_text([(d, len(d.rows) > 0) for d in diffs]), nl=False)
     else:
         typer.echo(render.csv_diff(diffs), nl=False)
 
