@@ -1,4 +1,5 @@
-"""Tables larger than memory, through the CLI as a user runs it: wall seconds and peak RSS of
+"""Tables larger than memory, through the CLI as a user runs it: wall seconds, peak RSS and peak
+anonymous RSS (the process's own memory, without the store's memory-mapped file pages) of
 each step at 10^6, 10^7 (and 10^8 where time allows) rows.
 
     python bench/scale.py [ROWS ...] [--sorted] [--keep DIR]
@@ -6,7 +7,10 @@ each step at 10^6, 10^7 (and 10^8 where time allows) rows.
 Steps, each a fresh `dl` process measured with `os.wait4` (its own peak RSS, not the
 benchmark's): import a CSV (ids shuffled, so the import sorts in spilled runs; `--sorted` for
 ids in order), commit, `count(*), sum(a)`, a group by, export to CSV, a 1% update (UPDATE of
-every 100th id), commit, `dl diff -r csv` of that update, fsck, gc. Beside them, in the same run:
+every 100th id), commit, `dl diff -r csv` of that update, fsck, gc; then a merge with conflicts:
+a branch made after the import and main each change a tenth of the rows (the same rows, to
+different values), main merges the branch (a conflict per changed row), counts the conflicts
+(dolt_conflicts), resolves them with theirs and commits. Beside them, in the same run:
 DuckDB over the same rows in Parquet (count/sum, group by), the baseline for the query steps.
 Data is made with numpy/pyarrow, written in batches.
 
@@ -58,26 +62,49 @@ def _write(rows: int, folder: Path, shuffled: bool) -> None:
             par.write_batch(batch)
 
 
-def run(argv: list[str], cwd: Path, out: Path | None = None) -> tuple[float, float]:
-    """Runs a command; its wall seconds and its own peak RSS in MB (from wait4)."""
+def run(argv: list[str], cwd: Path, out: Path | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+    """Runs a command; its wall seconds, its own peak RSS in MB (from wait4) and its peak
+    anonymous RSS in MB (RssAnon, sampled every 20 ms). Peak RSS counts the pages of the
+    store's memory map too (SQLite reads through an mmap of up to 1 GB: file-backed pages the
+    kernel can drop at any time), so a scan of a large store shows in it; RssAnon is the
+    process's own memory. Exit codes other than `ok` stop the benchmark (a merge that leaves
+    conflicts exits 1, as Dolt's)."""
     start = time.perf_counter()
+    anon = 0
     with open(out or os.devnull, "wb") as sink:
         process = subprocess.Popen(argv, cwd=cwd, stdout=sink, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            anon = max(anon, _rss_anon(process.pid))
+            time.sleep(0.02)
     seconds = time.perf_counter() - start
-    if status != 0:
+    if os.waitstatus_to_exitcode(status) not in ok:
         raise SystemExit(f"{' '.join(argv)} failed: {process.stderr.read().decode() if process.stderr else ''}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, anon / 1024
 
 
-def duckdb_step(parquet: Path, sql: str, cwd: Path) -> tuple[float, float]:
+def _rss_anon(pid: int) -> int:
+    """A running process's anonymous resident memory in kB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def duckdb_step(parquet: Path, sql: str, cwd: Path) -> tuple[float, float, float]:
     code = ("import duckdb; con = duckdb.connect(); "
             f"con.sql(\"{sql.replace('PARQUET', repr(str(parquet)))}\").fetchall()")
     return run([sys.executable, "-c", code], cwd)
 
 
-def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, float, float]]:
-    """Each step's (name, seconds, peak RSS MB), yielded as it ends (a long run that is stopped
+def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, float, float, float]]:
+    """Each step's (name, seconds, peak RSS MB, peak anonymous RSS MB), yielded as it ends (a long run that is stopped
     keeps the figures of the steps it finished)."""
     csv_path, parquet = write_data(rows, folder, shuffled)
     repo = folder / "repo"
@@ -90,6 +117,7 @@ def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, floa
     steps = [
         ("import", [DL, "table", "import", "-c", "--pk", "id", "t", str(csv_path)]),
         ("commit", [DL, "commit", "-Am", "import"]),
+        ("branch", [DL, "branch", "other"]),
         ("count/sum", [DL, "sql", "-q", "select count(*), sum(a) from t"]),
         ("group by", [DL, "sql", "-q", "select a % 100 as g, count(*), avg(c) from t group by g"]),
         ("point select", [DL, "sql", "-q", f"select * from t where id = {third}"]),
@@ -99,14 +127,22 @@ def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, floa
         ("diff -r csv", [DL, "diff", "HEAD~1", "HEAD", "-r", "csv"]),
         ("fsck", [DL, "fsck"]),
         ("gc", [DL, "gc"]),
+        ("10% update (other)", [DL, "--branch", "other", "sql", "-q", "update t set a = a + 2 where id % 10 = 0"]),
+        ("commit (other)", [DL, "--branch", "other", "commit", "-Am", "a tenth, theirs"]),
+        ("10% update", [DL, "sql", "-q", "update t set a = a + 3 where id % 10 = 0"]),
+        ("commit 10%", [DL, "commit", "-Am", "a tenth, ours"]),
+        ("merge (10% conflicts)", [DL, "merge", "other"]),
+        ("dolt_conflicts count", [DL, "sql", "-q", "select * from dolt_conflicts"]),
+        ("resolve --theirs", [DL, "conflicts", "resolve", "--theirs", "t"]),
+        ("commit merge", [DL, "commit", "-Am", "merged"]),
     ]
     for name, argv in steps:
-        seconds, peak = run(argv, repo, folder / "step.out")
-        yield name, seconds, peak
+        seconds, peak, anon = run(argv, repo, folder / "step.out", ok=(0, 1) if name.startswith("merge") else (0,))
+        yield name, seconds, peak, anon
     for name, sql in (("duckdb parquet count/sum", "select count(*), sum(a) from PARQUET"),
                       ("duckdb parquet group by", "select a % 100 as g, count(*), avg(c) from PARQUET group by g")):
-        seconds, peak = duckdb_step(parquet, sql, repo)
-        yield name, seconds, peak
+        seconds, peak, anon = duckdb_step(parquet, sql, repo)
+        yield name, seconds, peak, anon
 
 
 def main() -> None:
@@ -119,20 +155,20 @@ def main() -> None:
     if args.write:
         _write(int(args.write[0]), Path(args.write[1]), not args.sorted)
         return
-    table: dict[str, dict[int, tuple[float, float]]] = {}
+    table: dict[str, dict[int, tuple[float, float, float]]] = {}
     for rows in args.rows:
         folder = Path(tempfile.mkdtemp(prefix=f"dl-scale-{rows}-", dir=args.keep))
         try:
-            for name, seconds, peak in measure(rows, folder, not args.sorted):
-                table.setdefault(name, {})[rows] = (seconds, peak)
-                print(f"{rows:>12,}  {name:<26} {seconds:8.2f} s  {peak:8.0f} MB", flush=True)
+            for name, seconds, peak, anon in measure(rows, folder, not args.sorted):
+                table.setdefault(name, {})[rows] = (seconds, peak, anon)
+                print(f"{rows:>12,}  {name:<26} {seconds:8.2f} s  {peak:8.0f} MB  {anon:8.0f} MB anon", flush=True)
         finally:
             if args.keep is None:
                 shutil.rmtree(folder, ignore_errors=True)
-    print("\n| step | " + " | ".join(f"{r:,} rows: s / peak RSS MB" for r in args.rows) + " |")
+    print("\n| step | " + " | ".join(f"{r:,} rows: s / peak RSS / peak anon MB" for r in args.rows) + " |")
     print("|---|" + "---|" * len(args.rows))
     for name, cells in table.items():
-        print(f"| {name} | " + " | ".join(f"{cells[r][0]:.2f} / {cells[r][1]:.0f}" if r in cells else "-"
+        print(f"| {name} | " + " | ".join(f"{cells[r][0]:.2f} / {cells[r][1]:.0f} / {cells[r][2]:.0f}" if r in cells else "-"
                                          for r in args.rows) + " |")
     print(f"\n(ids {'in key order' if args.sorted else 'shuffled'}; one run per size; machine shared "
           f"and loaded: {os.getloadavg()[0]:.1f} load average)")

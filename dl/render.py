@@ -173,15 +173,7 @@ def csv_diff(diffs: list["TableDiff"]) -> str:
     import pyarrow as pa
 
     from dl.sql.formats import to_csv
-    marks = {"+": "added", "-": "removed", "<": "modified_from", ">": "modified_to"}
-    frames = []
-    for diff in diffs:
-        rows = marked_rows(diff)
-        kinds = pa.array([marks[m] for m in rows.column(0).to_pylist()], pa.string())
-        frame = rows.drop_columns([MARK]).add_column(0, "diff_type", kinds)
-        if len(diffs) > 1:
-            frame = frame.add_column(0, "table", pa.array([diff.name] * frame.num_rows, pa.string()))
-        frames.append(frame)
+    frames = [_csv_frame(diff, len(diffs) > 1) for diff in diffs]
     if not frames:
         return "diff_type\n"
     if len(frames) == 1:
@@ -194,6 +186,42 @@ def csv_diff_pieces(pieces: Iterable["TableDiff"]) -> Iterator[str]:
     for index, diff in enumerate(pieces):
         text = csv_diff([diff])
         yield text if index == 0 else text.split("\n", 1)[1]
+
+
+def csv_diff_tables_pieces(headers: list["TableDiff"],
+                           tables: Iterable[Iterable["TableDiff"]]) -> Iterator[str]:
+    """`csv_diff` of several tables' diffs in pieces, the same text as the whole: the header
+    of the union of every table's columns (from `headers`, their diffs without rows) once,
+    then each piece's rows cast to it (columns a table lacks empty)."""
+    import pyarrow as pa
+
+    from dl.sql.formats import to_csv
+    schemas = [_csv_frame(diff, True).schema for diff in headers]
+    if not schemas:
+        yield "diff_type\n"
+        return
+    union = pa.unify_schemas(schemas, promote_options="permissive")
+    yield to_csv(union.empty_table())
+    for pieces in tables:
+        for diff in pieces:
+            frame = _csv_frame(diff, True)
+            if frame.num_rows:
+                columns = [frame.column(f.name).cast(f.type) if f.name in frame.column_names
+                           else pa.nulls(frame.num_rows, f.type) for f in union]
+                yield to_csv(pa.Table.from_arrays(columns, schema=union), header=False)
+
+
+def _csv_frame(diff: "TableDiff", named: bool) -> "pa.Table":
+    """One diff's rows as `csv_diff` writes them: diff_type first (and the table's name before
+    it when several tables share the text)."""
+    import pyarrow as pa
+    marks = {"+": "added", "-": "removed", "<": "modified_from", ">": "modified_to"}
+    rows = marked_rows(diff)
+    kinds = pa.array([marks[m] for m in rows.column(0).to_pylist()], pa.string())
+    frame = rows.drop_columns([MARK]).add_column(0, "diff_type", kinds)
+    if named:
+        frame = frame.add_column(0, "table", pa.array([diff.name] * frame.num_rows, pa.string()))
+    return frame
 
 
 def sql_diff_pieces(tables: Iterable[Iterable["TableDiff"]]) -> Iterator[str]:
@@ -240,14 +268,14 @@ def stat_text(diff: "TableDiff", stat: "DiffStat") -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_text(diffs: list["TableDiff"]) -> str:
-    """Dolt's --summary: one line per table with its diff type, data and schema change."""
+def summary_text(diffs: list[tuple["TableDiff", bool]]) -> str:
+    """Dolt's --summary: one line per table with its diff type, data and schema change (each
+    diff comes with whether its data changed: its rows need not have been read)."""
     import pyarrow as pa
 
     from dl.sql.formats import to_box
     rows = {"Table name": [], "Diff type": [], "Data change": [], "Schema change": []}
-    for diff in diffs:
-        data = any(t.num_rows for t in (diff.rows.added, diff.rows.removed, diff.rows.modified_to))
+    for diff, data in diffs:
         schema = diff.change.value != "modified" or bool(diff.schema_changes)
         rows["Table name"].append(printable(diff.name))
         rows["Diff type"].append(diff.change.value)

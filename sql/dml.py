@@ -342,8 +342,7 @@ def update(binder: Binder, statement: exp.Update, mysql_counts: bool = False) ->
     parts = [f"{quote(visible)}.{quote(c)} AS {quote(OLD + c)}" for c in old]
     parts += [(f"({sets[c].sql('duckdb')})" if c in sets else f"{quote(visible)}.{quote(c)}") + f" AS {quote(c)}"
               for c in schema.names]
-    query = _touching_select(statement, parts)
-    raw = binder.query(query)
+    raw = _touched_rows(binder, statement, parts)
     if raw.num_rows == 0:
         return None, 0
     new = coerce(binder, raw.select(schema.names), schema)
@@ -358,6 +357,20 @@ def update(binder: Binder, statement: exp.Update, mysql_counts: bool = False) ->
         return _apply_update(table, name, before, new), count
     except DuplicateKey as exc:
         raise _with_names(name, exc) from None
+
+
+def _touched_rows(binder: Binder, statement: exp.Update | exp.Delete, parts: list[str]) -> pa.Table:
+    """The rows an UPDATE or DELETE touches. Without an ORDER BY or LIMIT of its own they
+    are sorted by the first column (a key column), though their order does not matter: DuckDB
+    otherwise keeps each scanned chunk's few matching rows in a chunk of their own until the
+    end, to preserve insertion order, so a 1% filter over a table streamed from the tree held
+    memory in proportion to the table (+105 MB at 10^7 rows of three numbers, flat sorted);
+    the sort collects only the matching rows."""
+    query = _touching_select(statement, parts)
+    if statement.args.get("order") is None and statement.args.get("limit") is None \
+            and isinstance(query, exp.Select):
+        query = query.order_by(exp.Literal.number(1), copy=False)
+    return binder.query(query)
 
 
 def _touching_select(statement: exp.Update | exp.Delete, parts: list[str]) -> exp.Expression:
@@ -416,7 +429,7 @@ def delete(binder: Binder, statement: exp.Delete) -> tuple[Table | None, int]:
     visible = target.alias or target.name
     columns = list(schema.primary_key) or schema.names
     parts = [f"{quote(visible)}.{quote(c)} AS {quote(c)}" for c in columns]
-    raw = binder.query(_touching_select(statement, parts))
+    raw = _touched_rows(binder, statement, parts)
     if raw.num_rows == 0:
         return None, 0
     if schema.is_keyless:

@@ -226,11 +226,11 @@ def dolt_constraint_violations(view: View) -> pa.Table:
 
 
 def dolt_conflicts(view: View) -> pa.Table:
-    from dl.core.versioning.merge_commits import conflicts_of
-    found = conflicts_of(view.repo)
+    from dl.core.versioning.merge_commits import conflict_counts
+    found = conflict_counts(view.repo)  # from each conflicts tree's root: none is read
     names = sorted(found)
     return pa.table({"table": pa.array(names, pa.string()),
-                     "num_conflicts": pa.array([found[n].num_rows for n in names], pa.uint64())})
+                     "num_conflicts": pa.array([found[n] for n in names], pa.uint64())})
 
 
 def dolt_ignore(view: View) -> pa.Table:

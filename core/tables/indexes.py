@@ -124,7 +124,7 @@ def check_unique(index: IndexDef, tree: ProllyTree, added: pa.Table) -> None:
     if not complete.num_rows:
         return
     if complete.num_rows > PROBE_LIMIT:
-        _check_whole(index, tree)
+        check_whole(index, tree)
         return
     prefixes = np.unique(encode_keys(complete.columns, nullable=True))
     for prefix in prefixes:
@@ -133,14 +133,22 @@ def check_unique(index: IndexDef, tree: ProllyTree, added: pa.Table) -> None:
             raise UniqueViolation(index.name, _shown(found.select(list(index.columns)).slice(0, 1)))
 
 
-def _check_whole(index: IndexDef, tree: ProllyTree) -> None:
-    entries = _without_nulls(tree.scan().select(list(index.columns)))
-    if entries.num_rows < 2:
-        return
-    prefixes = encode_keys(entries.columns, nullable=True)  # in key order: equal ones adjacent
-    same = np.flatnonzero(prefixes[1:] == prefixes[:-1])
-    if len(same):
-        raise UniqueViolation(index.name, _shown(entries.slice(int(same[0]), 1)))
+def check_whole(index: IndexDef, tree: ProllyTree) -> None:
+    """Every entry checked against its neighbour, leaf by leaf (entries are in key order, so
+    equal index values are adjacent; the last values of a leaf carry over to the next): the
+    index is streamed, never held whole."""
+    previous: np.ndarray = np.array([], dtype="S1")
+    for leaf in tree.stream_leaves():
+        entries = _without_nulls(pa.Table.from_batches([leaf]).select(list(index.columns)))
+        if not entries.num_rows:
+            continue
+        prefixes = encode_keys(entries.columns, nullable=True)
+        joined = np.concatenate([previous.astype(prefixes.dtype), prefixes]) if len(previous) else prefixes
+        same = np.flatnonzero(joined[1:] == joined[:-1])
+        if len(same):
+            at = max(int(same[0]) - len(previous), 0)
+            raise UniqueViolation(index.name, _shown(entries.slice(at, 1)))
+        previous = prefixes[-1:]
 
 
 def _without_nulls(values: pa.Table) -> pa.Table:

@@ -116,6 +116,27 @@ def table_pairs(store: ChunkStore, old: RootValue, new: RootValue,
 DIFF_WINDOW = 256  # differing leaves per side held at a time by a diff in pieces
 
 
+def summary(store: ChunkStore, old: RootValue, new: RootValue,
+            tables: list[str] | None = None) -> list[tuple[TableDiff, bool]]:
+    """Each changed table's diff without rows (`diff_tables(rows=False)`) and whether its data
+    changed (`dl diff --summary`), mostly without reading a row: see `data_changed`."""
+    return [(diff_tables(name, before, after, rows=False), data_changed(before, after))
+            for name, before, after in table_pairs(store, old, new, tables)]
+
+
+def data_changed(before: Table | None, after: Table | None) -> bool:
+    """Whether any row differs between two versions of a table. Same schema: whether the row
+    trees differ, from their roots alone (a tree is a function of its rows: the same rows
+    always make the same root). An added or dropped table: whether it has rows (its root's
+    count). Only a schema change compares rows, on the union of the columns, reading both."""
+    if before is None or after is None:
+        table = after if after is not None else before
+        return table is not None and table.tree.root is not None
+    if before.schema == after.schema:
+        return before.value.rows != after.value.rows
+    return len(_rows_by_scan(before, after)) > 0
+
+
 def diff_table_pieces(name: str, before: Table | None, after: Table | None, *,
                       window: int | None = None) -> Iterator[TableDiff]:
     """`diff_tables` in pieces (at least one), in key order, each holding the changes among

@@ -12,16 +12,22 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 
-import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from dl.core.errors import ConcurrentUpdate, DlError, NotFound
 from dl.core.hashing import Address
 from dl.core.repo import Author, Repository
 from dl.core.store.base import RefUpdate
 from dl.core.store.buffered import BufferedStore
-from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.commit import Commit, merge_bases
+from dl.core.versioning.conflict_rows import (  # conflict_schema: re-exported for sql
+    CONFLICT_ID,
+    TableConflicts,
+    conflict_batches,
+    conflict_schema,  # noqa: F401
+)
 from dl.core.versioning.constraint_check import find_violations
 from dl.core.versioning.merge_violations import violations_root, without_state_rows
 from dl.core.versioning.refs import branch_ref
@@ -30,14 +36,10 @@ from dl.core.versioning.shallow import BeyondShallow
 from dl.core.versioning.three_way_merge import (
     MergeOutcome,
     SchemaConflict,
-    TableConflicts,
     merge_roots,
 )
 from dl.core.versioning.unique_check import find_unique_violations
 from dl.core.versioning.workingset import WorkingSet
-
-CONFLICT_ID = "dolt_conflict_id"
-FROM_ROOT_ISH = "from_root_ish"
 
 
 class MergeKind(Enum):
@@ -91,7 +93,8 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
         _land(repo, buffer, branch, ws_address, new_ws, [RefUpdate(branch_ref(branch), theirs.hex, ours.hex)])
         return MergeResult(MergeKind.FAST_FORWARD, theirs, tables=touched)
-    outcome = merge_roots(buffer, _base_root(repo, buffer, bases), head_root, their_root, unique_checks=False)
+    outcome = merge_roots(buffer, _base_root(repo, buffer, bases), head_root, their_root, unique_checks=False,
+                          source=theirs.hex)
     _refuse_dirty(dirty, outcome.tables_changed)
     text = message or f"Merge {'branch' if rev in repo.branches() else 'commit'} '{rev}' into {branch}"
     return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty, parent=theirs,
@@ -173,7 +176,7 @@ def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]],
     buffer = BufferedStore(repo.store)
     root, touched = head_root, set()
     for before, after in changes:
-        outcome = merge_roots(buffer, before, root, after, unique_checks=False)
+        outcome = merge_roots(buffer, before, root, after, unique_checks=False, source=source.hex)
         touched |= set(outcome.tables_changed)
         _refuse_dirty(dirty, sorted(touched))
         root = outcome.root
@@ -239,7 +242,7 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
     violations = find_violations(buffer, head_root, outcome.root)
     violations += find_unique_violations(buffer, head_root, outcome.root)
     if outcome.conflicts or violations:
-        conflicts_root = _conflicts_root(buffer, outcome.conflicts, source)
+        conflicts_root = _conflicts_root(buffer, outcome.conflicts)
         for name in outcome.conflicts:
             staged = staged.with_table(name, head_root.tables.get(name))
         state = {"kind": kind, "pre_merge_root": ws.working.hex, "pre_merge_staged_root": ws.staged.hex,
@@ -292,46 +295,35 @@ def _land(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Addr
 
 # --- conflicts ---------------------------------------------------------------------------
 
-def conflict_schema(schema: TableSchema) -> TableSchema:
-    """Dolt's dolt_conflicts_<table> columns, in Dolt's order: from_root_ish (the commit merged
-    in), base_<col>..., our_<col>..., our_diff_type, their_<col>..., their_diff_type, and
-    dolt_conflict_id (the key: one id per conflicting row)."""
-    columns = [Column(FROM_ROOT_ISH, pa.string())]
-    columns += [Column("base_" + c.name, c.type) for c in schema.columns]
-    columns += [Column("our_" + c.name, c.type) for c in schema.columns] + [Column("our_diff_type", pa.string())]
-    columns += [Column("their_" + c.name, c.type) for c in schema.columns] + [Column("their_diff_type", pa.string())]
-    return TableSchema(tuple(columns + [Column(CONFLICT_ID, pa.string())]), (CONFLICT_ID,))
-
-
-def _conflicts_root(buffer: BufferedStore, conflicts: dict[str, TableConflicts], source: Address) -> RootValue:
+def _conflicts_root(buffer: BufferedStore, conflicts: dict[str, TableConflicts]) -> RootValue:
+    """The working set's conflicts root: each table's conflicts tree, as the merge wrote it."""
     root = RootValue()
     for name, c in conflicts.items():
-        schema = TableSchema.from_arrow(c.ours.schema)  # nullable views of the user columns
-        rows = {FROM_ROOT_ISH: pa.array([source.hex] * len(c), pa.string())}
-        for prefix, part in (("base_", c.base), ("our_", c.ours), ("their_", c.theirs)):
-            for column in part.column_names:
-                rows[prefix + column] = part.column(column)
-            if prefix != "base_":
-                kinds = c.our_change if prefix == "our_" else c.their_change
-                rows[prefix + "diff_type"] = pa.array(kinds, pa.string())
-        rows[CONFLICT_ID] = pa.array([f"{i:08d}" for i in range(len(c))], pa.string())
-        table = Table.empty(buffer, conflict_schema(schema)).replace_rows(pa.table(rows))
-        address = Repository._put(buffer, table.value.encode())
-        root = root.with_table(name, address)
+        if c.rows is not None:
+            root = root.with_table(name, Repository._put(buffer, c.rows.value.encode()))
     return root
 
 
-def conflicts_of(repo: Repository, table: str | None = None) -> dict[str, pa.Table]:
-    """Unresolved conflict rows per table (Dolt's dolt_conflicts_<table> shape)."""
+def conflict_tables(repo: Repository, table: str | None = None) -> dict[str, Table]:
+    """The conflicts tables (Dolt's dolt_conflicts_<table> shape) of the merge in progress, per
+    table with unresolved conflicts; read them a window at a time (`conflict_batches`)."""
     _, ws = repo.working_set()
     if not ws.merge or not ws.merge.get("conflicts"):
         return {}
     root = repo.load_root(Address(bytes.fromhex(ws.merge["conflicts_root"])))
-    out = {}
-    for name in ws.merge["conflicts"]:
-        if table is None or name == table:
-            out[name] = repo.table_in(root, name).scan()
-    return out
+    return {name: repo.table_in(root, name) for name in ws.merge["conflicts"]
+            if table is None or name == table}
+
+
+def conflict_counts(repo: Repository) -> dict[str, int]:
+    """Unresolved conflicting rows per table, from each conflicts tree's root alone."""
+    return {name: found.count() for name, found in conflict_tables(repo).items()}
+
+
+def conflicts_of(repo: Repository, table: str | None = None) -> dict[str, pa.Table]:
+    """Unresolved conflict rows per table (Dolt's dolt_conflicts_<table> shape), read whole:
+    for display; large merges read `conflict_tables` in windows."""
+    return {name: found.scan() for name, found in conflict_tables(repo, table).items()}
 
 
 def resolve_conflicts(repo: Repository, tables: list[str], *, theirs: bool) -> None:
@@ -349,10 +341,10 @@ def resolve_conflicts(repo: Repository, tables: list[str], *, theirs: bool) -> N
     buffer = BufferedStore(repo.store)
     conflicts_root = repo.load_root(Address(bytes.fromhex(ws.merge["conflicts_root"])))  # type: ignore[index]
     for name in tables:
-        if theirs:
-            rows = repo.table_in(conflicts_root, name).scan()
+        if theirs:  # their rows taken a window of conflicts at a time
             table = repo.table_in(working, name, buffer)
-            table = _take_theirs(table, rows)
+            for rows in conflict_batches(repo.table_in(conflicts_root, name, buffer)):
+                table = _take_theirs(table, rows)
             working = working.with_table(name, repo._put(buffer, table.value.encode()))
         conflicts_root = conflicts_root.with_table(name, None)
         pending.remove(name)
@@ -384,9 +376,9 @@ def delete_conflict_rows(repo: Repository, table: str, ids: list[str]) -> int:
 
 def _take_theirs(table: Table, rows: pa.Table) -> Table:
     names = table.schema.names
-    kinds = np.array(rows.column("their_diff_type").to_pylist())
-    gone = rows.filter(pa.array(kinds == "removed"))
-    kept = rows.filter(pa.array(kinds != "removed"))
+    removed = pc.equal(rows.column("their_diff_type"), "removed")
+    gone = rows.filter(removed)
+    kept = rows.filter(pc.invert(removed))
     upserts = pa.table({n: kept.column("their_" + n) for n in names})
     deletes = pa.table({k: gone.column("base_" + k) for k in table.schema.primary_key}) \
         if not table.schema.is_keyless else None

@@ -11,7 +11,8 @@ whose schema differs from the merged one is rewritten to it leaf by leaf
 (`core.tables.rewrite`), and keyless tables merge their copy counts a window at a time. A row changed on both sides merges cell by cell; the same
 cell changed to the same value is no conflict; the same cell changed differently, a delete
 against an update, or one key inserted with different values are conflicts, kept as
-(base, ours, theirs) rows per table for the user to resolve. Rows in conflict keep our values
+(base, ours, theirs) rows per table for the user to resolve, written to a conflicts tree window
+by window as they are found (`conflict_rows`), so they too are never held whole. Rows in conflict keep our values
 in the merged table until resolved.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dl.core.tables.constraints import merge_constraints
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table, TableValue
+from dl.core.versioning.conflict_rows import ConflictWriter, TableConflicts
 from dl.core.versioning.root import RootValue
 
 
@@ -47,21 +49,6 @@ class RowChange(Enum):
 
 
 @dataclass
-class TableConflicts:
-    """Rows of one table in conflict: base, ours and theirs values (null rows where absent)."""
-
-    table: str
-    base: pa.Table
-    ours: pa.Table
-    theirs: pa.Table
-    our_change: list[str]
-    their_change: list[str]
-
-    def __len__(self) -> int:
-        return self.ours.num_rows
-
-
-@dataclass
 class MergeOutcome:
     """The merged root and the conflicts it holds."""
 
@@ -71,7 +58,7 @@ class MergeOutcome:
 
 
 def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: RootValue, *,
-                strict: bool = False, unique_checks: bool = True) -> MergeOutcome:
+                strict: bool = False, unique_checks: bool = True, source: str = "") -> MergeOutcome:
     """Three-way merge of every table; new chunks go to `store` (a buffered writer).
 
     `strict` (concurrent SQL transactions): a cell both sides changed is a conflict even when
@@ -79,7 +66,9 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
     `n = n + 1` give equal values, and merging them would lose an increment).
     Without `unique_checks` (merge and cherry-pick, as Dolt) rows that collide on a UNIQUE
     index are merged anyway, index trees kept consistent with the rows, and the caller records
-    the collisions (`unique_check.find_unique_violations`); with them, `UniqueViolation`."""
+    the collisions (`unique_check.find_unique_violations`); with them, `UniqueViolation`.
+    Conflicts are written to conflicts trees in `store` as they are found (`conflict_rows`),
+    with `source` (the commit merged in) as their from_root_ish."""
     outcome = MergeOutcome(ours)
     plans = []
     for name in sorted(set(base.tables) | set(ours.tables) | set(theirs.tables)):
@@ -101,7 +90,7 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
         else:
             try:
                 table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs, strict,
-                                                unique_checks)
+                                                unique_checks, source)
             except UniqueViolation as exc:
                 raise exc.in_table(name) from None
             root = root.with_table(name, _put(store, table.value.encode()))
@@ -243,18 +232,17 @@ def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema, uniq
 
 def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootValue,
                  ours: RootValue, theirs: RootValue, strict: bool = False,
-                 unique_checks: bool = True) -> tuple[Table, TableConflicts]:
+                 unique_checks: bool = True, source: str = "") -> tuple[Table, TableConflicts]:
     b = _as_schema(store, _load(store, base, name), schema, unique_checks)
     o = _as_schema(store, _load(store, ours, name), schema, unique_checks)
     t = _as_schema(store, _load(store, theirs, name), schema, unique_checks)
     if schema.is_keyless:
-        return _merge_keyless(name, b, o, t)
-    result, found = o, []
+        return _merge_keyless(b, o, t), TableConflicts(name, None, 0)
+    result, found = o, ConflictWriter(store, name, schema, source)
     for ours_part, theirs_part in _aligned(b, o, t):
-        upserts, deletes, conflicts = _merge_rows(name, schema, o, ours_part, theirs_part, strict)
+        upserts, deletes = _merge_rows(schema, ours_part, theirs_part, found, strict)
         result = result.apply(upserts, deletes, unique_checks=unique_checks)
-        found.append(conflicts)
-    return result, _joined_conflicts(name, found)
+    return result, found.finish()
 
 
 Changes = tuple[np.ndarray, pa.Table, pa.Table, np.ndarray]
@@ -309,16 +297,6 @@ def _concat(a: Changes, b: Changes) -> Changes:
             pa.concat_tables([a[2], b[2]]), np.concatenate([a[3], b[3]]))
 
 
-def _joined_conflicts(name: str, parts: list[TableConflicts]) -> TableConflicts:
-    if len(parts) == 1:
-        return parts[0]
-    return TableConflicts(name, pa.concat_tables([p.base for p in parts]),
-                          pa.concat_tables([p.ours for p in parts]),
-                          pa.concat_tables([p.theirs for p in parts]),
-                          [c for p in parts for c in p.our_change],
-                          [c for p in parts for c in p.their_change])
-
-
 _KINDS = np.array([RowChange.ADDED.value, RowChange.MODIFIED.value, RowChange.REMOVED.value])
 ADDED, MODIFIED, REMOVED = 0, 1, 2  # codes of `_KINDS`, so kinds compare as numpy arrays
 
@@ -350,11 +328,10 @@ def _changes(diff: TreeDiff, table: Table) -> Changes:
     return keys[order], base_rows.take(take), new_rows.take(take), kinds[order]
 
 
-def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_changes: Changes,
-                theirs_changes: Changes, strict: bool = False
-                ) -> tuple[pa.Table | None, pa.Table | None, TableConflicts]:
+def _merge_rows(schema: TableSchema, ours_changes: Changes, theirs_changes: Changes,
+                conflicts: ConflictWriter, strict: bool = False) -> tuple[pa.Table | None, pa.Table | None]:
     """Merges both sides' changes of some keys: the upserts and deletes to apply to ours (None
-    when there are none) and the conflicts."""
+    when there are none); the conflicting rows go to `conflicts`."""
     ok, o_base, o_new, o_kind = ours_changes
     tk, t_base, t_new, t_kind = theirs_changes
     pos = np.searchsorted(ok, tk) if len(ok) else np.zeros(len(tk), dtype=np.int64)
@@ -372,9 +349,9 @@ def _merge_rows(name: str, schema: TableSchema, ours: Table, ours_changes: Chang
     up = pa.concat_tables([u.select(names) for u in upserts])
     dl = pa.concat_tables([d.select(list(schema.primary_key)) for d in deletes])
     o_take, t_take = pa.array(oi, pa.int64()), pa.array(ti, pa.int64())
-    conflicts = TableConflicts(name, o_base.take(o_take), o_new.take(o_take), t_new.take(t_take),
-                               _KINDS[o_kind[oi]].tolist(), _KINDS[t_kind[ti]].tolist())
-    return up if up.num_rows else None, dl if dl.num_rows else None, conflicts
+    conflicts.add(o_base.take(o_take), o_new.take(o_take), t_new.take(t_take), _KINDS[o_kind[oi]],
+                  _KINDS[t_kind[ti]])
+    return up if up.num_rows else None, dl if dl.num_rows else None
 
 
 def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind: np.ndarray,
@@ -405,7 +382,7 @@ def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind:
     return merged.filter(pa.array(apply)), o_idx[conflict], t_idx[conflict]
 
 
-def _merge_keyless(name: str, base: Table, ours: Table, theirs: Table) -> tuple[Table, TableConflicts]:
+def _merge_keyless(base: Table, ours: Table, theirs: Table) -> Table:
     """Keyless rows merge by copy counts: ours + (theirs - base) per distinct row, taken from
     the diff base->theirs a window of leaves at a time (a row's copies are in one piece)."""
     from dl.core.versioning.diff import _keyless_rows
@@ -416,5 +393,4 @@ def _merge_keyless(name: str, base: Table, ours: Table, theirs: Table) -> tuple[
             result = result.delete(diff.removed)
         if diff.added.num_rows:
             result = result.upsert(diff.added)
-    empty = ours.schema.arrow.empty_table()
-    return result, TableConflicts(name, empty, empty, empty, [], [])
+    return result

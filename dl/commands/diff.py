@@ -133,13 +133,18 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                result_format: str = "tabular") -> None:
     """Writes the diff as it is computed, each table's changes a window of leaves at a time
     (with `--where` applied per window and `--limit` stopping the reading), so a change larger
-    than memory prints in bounded memory. Only `--summary` and a CSV of several tables (one
-    header for all) render whole."""
+    than memory prints in bounded memory; a CSV of several tables too, under one header of the
+    union of their columns (known from the schemas). `--summary` reads tree roots, and rows only
+    where a schema changed; with --where/--limit it reads each table's diff whole."""
     from dl import render
     from dl.core.versioning.diff import DIFF_WINDOW, STEP_WINDOW, diff_table_pieces, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
     pairs = table_pairs(repo.store, old, new, sides.tables or None)
-    if summary or (result_format == "csv" and len(pairs) != 1 and not stat):
+    if summary and where is None and limit is None:  # from tree roots: no table read whole
+        from dl.core.versioning.diff import summary as summary_of
+        typer.echo(render.summary_text(summary_of(repo.store, old, new, sides.tables or None)), nl=False)
+        return
+    if summary:
         _print_whole(repo, sides, old, new, where, limit, summary, result_format)
         return
     window = STEP_WINDOW if result_format == "tabular" and not stat else DIFF_WINDOW
@@ -152,6 +157,11 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
         from dl.progress import wait_spinner
         with wait_spinner("comparing") as stop:
             render.write_tabular_diff(tables, _writer(stop), colour=use_colour())
+    elif result_format == "csv" and len(pairs) != 1:  # one header: the union of the columns
+        from dl.core.versioning.diff import diff_tables
+        headers = [diff_tables(name, before, after, rows=False) for name, before, after in pairs]
+        for text in render.csv_diff_tables_pieces(headers, tables):
+            typer.echo(text, nl=False)
     else:
         _stream_diff(tables, result_format)
 
@@ -166,7 +176,7 @@ def _narrowed(pieces, where: str | None, limit: int | None):  # type: ignore[no-
 
 def _print_whole(repo, sides: Sides, old, new, where: str | None, limit: int | None,  # type: ignore[no-untyped-def]
                  summary: bool, result_format: str) -> None:
-    """`--summary`, or a CSV diff of several tables: every table's diff read, then rendered."""
+    """`--summary` with --where/--limit: every table's diff read, then rendered."""
     from dl import render
     from dl.core.versioning.diff import diff_roots
     diffs = diff_roots(repo.store, old, new, sides.tables or None)
@@ -174,7 +184,7 @@ def _print_whole(repo, sides: Sides, old, new, where: str | None, limit: int | N
         from dl.sql.diff_filter import narrowed
         diffs = [next(narrowed([d], where, limit)) for d in diffs]
     if summary:
-        typer.echo(render.summary_text(diffs), nl=False)
+        typer.echo(render.summary_text([(d, len(d.rows) > 0) for d in diffs]), nl=False)
     else:
         typer.echo(render.csv_diff(diffs), nl=False)
 

@@ -243,8 +243,8 @@ def conflicts_resolve(ctx: typer.Context,
         raise BadInput("specify at least one table to resolve conflicts")
     repo = open_api(ctx)
     if "." in tables:
-        from dl.core.versioning.merge_commits import conflicts_of
-        tables = sorted(conflicts_of(repo.core))
+        from dl.core.versioning.merge_commits import conflict_counts
+        tables = sorted(conflict_counts(repo.core))
         if not tables:
             return
     repo.resolve(*tables, theirs=theirs)

@@ -82,3 +82,28 @@ def test_the_counter_sees_a_full_read(big_repo) -> None:
     store.reset()
     assert repo.table("big", "HEAD").scan().num_rows == N
     assert store.reads > 100
+
+
+def test_summary_of_a_change_of_every_row_reads_no_rows(tmp_path: Path) -> None:
+    """`--summary` of a table whose every row changed, and of an added and a dropped table,
+    reads a few chunks (table values and tree roots), not the leaves; the result is Dolt's."""
+    Repository.init(tmp_path, author=AUTHOR).close()
+    store = CountingStore(Repository.open(tmp_path).store)
+    repo = Repository(store, Config(None, None), tmp_path)
+    rows = pa.table({"id": pa.array(np.arange(50_000), pa.int64()), "v": pa.array(np.arange(50_000), pa.int64())})
+    schema = TableSchema.from_arrow(rows.schema, ("id",))
+    for name in ("t", "gone", "same"):
+        repo.write_table(name, lambda current, buffer: Table.empty(buffer, schema).replace_rows(rows))
+    repo.commit("rows", include_new=True, author=AUTHOR)
+    changed = rows.set_column(1, "v", pa.array(np.arange(50_000) + 1, pa.int64()))
+    repo.write_table("t", lambda current, buffer: current.upsert(changed))
+    repo.write_table("new", lambda current, buffer: Table.empty(buffer, schema).replace_rows(rows))
+    repo.write_table("same", lambda current, buffer: current.upsert(rows.slice(0, 10)))  # no change
+    repo.write_table("gone", lambda current, buffer: None)
+    assert len(list(repo.table("t", "HEAD").tree.leaf_addresses())) > 50
+    reads, out = counted_diff(repo, store, summary=True)
+    assert reads < 30, reads
+    assert "| t          | modified  | true        | false         |" in out
+    assert "| new        | added     | true        | true          |" in out
+    assert "| gone       | dropped   | true        | true          |" in out or "| gone       | deleted" in out
+    assert "same" not in out

@@ -125,3 +125,22 @@ def test_limit_stops_reading_the_diff_early(big_change: Path, dl: Dl, monkeypatc
     tabular = dl.ok("diff", "HEAD", "--where", "diff_type <> 'added'", "--limit", "2")
     assert tabular == whole(dl, monkeypatch, "--where", "diff_type <> 'added'", "--limit", "2")
     assert tabular.count("| - |") == 3 and tabular.count("| < |") == 1  # gone: 2 removed; t: 0 updated, 3 deleted
+
+
+def test_a_csv_diff_of_several_tables_streams_under_one_header(big_change: Path, dl: Dl,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every table (modified, added, dropped; different columns) under one header of the union
+    of their columns, written a window at a time: the text of the whole diff rendered at once,
+    and no table's diff read whole."""
+    from dl import render
+    from dl.core.repo import Repository
+    repo = Repository.open(big_change)
+    expected = render.csv_diff(core_diff.diff_roots(repo.store, repo.resolve_root("HEAD"),
+                                                    repo.resolve_root("WORKING")))
+    repo.close()
+    pieces = counted_pieces(monkeypatch)
+    monkeypatch.setattr(core_diff, "diff_roots", lambda *a, **k: pytest.fail("a diff read whole"))
+    streamed = dl.ok("diff", "HEAD", "-r", "csv")
+    assert sorted(streamed.splitlines()[0].split(",")) == ["a", "b", "diff_type", "id", "k", "note", "s", "table"]
+    assert streamed == expected
+    assert len(pieces) > 10

@@ -51,10 +51,8 @@ def test_merge_in_windows_equals_the_whole_merge(small_chunks: None, monkeypatch
     assert len(pieces) > 20
     assert windowed.root.tables == whole.root.tables
     got, want = windowed.conflicts["t"], whole.conflicts["t"]
-    assert len(want) > 50
-    for side in ("base", "ours", "theirs"):
-        assert getattr(got, side).equals(getattr(want, side)), side
-    assert (got.our_change, got.their_change) == (want.our_change, want.their_change)
+    assert len(want) > 50 and len(got) == len(want)
+    assert got.rows.value.rows == want.rows.value.rows  # the same conflicts tree, ids and all
 
 
 def test_a_merge_across_a_schema_change_rewrites_each_side_leaf_by_leaf(
