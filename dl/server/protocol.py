@@ -74,6 +74,8 @@ class DlConnection(Connection):
         """PREPARE's answer, with the result columns of a query (libmysqlclient binds its
         result buffers from them; without them it does not read the rows an execute sends)."""
         columns = self._prepared_columns(statement)
+        compile_plan = getattr(self.session, "compile", None)
+        statement.plan = compile_plan(_template(statement)) if compile_plan else None  # type: ignore[attr-defined]
         yield b"".join([b"\x00", struct.pack("<IHH", statement.stmt_id, len(columns), statement.num_params),
                         b"\x00", struct.pack("<H", 0)])
         for _ in range(statement.num_params):
@@ -121,9 +123,15 @@ class DlConnection(Connection):
         stmt = self.get_stmt(_uint(reader, 4))
         use_cursor = bool(_uint(reader, 1) & _CURSOR_READ_ONLY)
         _uint(reader, 4)  # iteration count: always 1
-        sql = self._bind(stmt, reader)
+        values = self._params(stmt, reader)
         stmt.param_buffers = None
-        result_set = await ensure_result_set(await self.session.handle_query(sql, {}))
+        plan = getattr(stmt, "plan", None)
+        sql = _bound_text(_template(stmt), values)
+        if plan is not None:
+            answer = await self.session.run_plan(plan, values, sql)  # type: ignore[attr-defined]
+        else:
+            answer = await self.session.handle_query(sql, {})
+        result_set = await ensure_result_set(answer)
         if not result_set:
             await self.stream.write(self.ok())
             return
@@ -146,11 +154,11 @@ class DlConnection(Connection):
         self.stream.write_many(batch)
         await self.stream.write(self.ok_or_eof())
 
-    def _bind(self, stmt: PreparedStatement, reader: io.BytesIO) -> str:
-        """The statement's text with this execute's parameters as SQL literals."""
+    def _params(self, stmt: PreparedStatement, reader: io.BytesIO) -> list[Any]:
+        """This execute's parameter values, as Python values."""
         count = stmt.num_params
         if not count:
-            return stmt.sql
+            return []
         nulls = reader.read((count + 7) // 8)
         if len(nulls) != (count + 7) // 8:
             raise MysqlError("malformed COM_STMT_EXECUTE packet", ErrorCode.MALFORMED_PACKET)
@@ -168,11 +176,15 @@ class DlConnection(Connection):
                 values.append(self.client_charset.decode(bytes(stmt.param_buffers[i])))
             else:
                 values.append(_read_value(self, reader, kind, unsigned))
-        pieces = _template(stmt)
-        out = [pieces[0]]
-        for value, piece in zip(values, pieces[1:]):
-            out += [sql_literal(value), piece]
-        return "".join(out)
+        return values
+
+
+def _bound_text(pieces: list[str], values: list[Any]) -> str:
+    """The statement's text with the parameters as SQL literals."""
+    out = [pieces[0]]
+    for value, piece in zip(values, pieces[1:]):
+        out += [sql_literal(value), piece]
+    return "".join(out)
 
 
 def _template(stmt: PreparedStatement) -> list[str]:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
     from dl.core.repo import Author, Repository
+    from dl.sql.plans import Plan
     from dl.sql.session import Result, Session
 
 log = logging.getLogger("dl.server")
@@ -98,6 +99,27 @@ class DlSession(MimicSession):
                 return self._run(sql)
         except DlError as exc:
             raise _mysql_error(exc) from None
+
+    def compile(self, pieces: list[str]) -> Plan | None:
+        """The compiled plan of a prepared statement (its text split at the parameters), if any."""
+        from dl.sql.plans import compile_prepared
+        return compile_prepared(pieces, "mysql")
+
+    async def run_plan(self, plan: Plan, values: list[Any], sql: str) -> AllowedResult:
+        """An execute of a prepared statement: its plan, else `sql` (the statement with the
+        values as literals) on the general path, whose answer the plan learns from."""
+        if not _DIRECT.match(sql) or _SERVER_ONLY.search(sql):
+            return await self.handle_query(sql, {})
+        try:
+            result = plan.run(self.dl, values)
+            if result is None:
+                results = self.dl.run(sql)
+                result = results[-1] if results else None
+                plan.learn(result)
+        except DlError as exc:
+            raise _mysql_error(exc) from None
+        self._affected = result.rows_affected if result is not None else 0
+        return _answer(result) if result is not None else None
 
     def _run(self, sql: str) -> AllowedResult:
         results = self.dl.run(sql)

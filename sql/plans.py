@@ -1,0 +1,394 @@
+"""Compiled plans for prepared statements: classified once, run per execute without sqlglot or DuckDB.
+
+A prepared statement (`?` parameters, as a MySQL client sends it) is classified once, when it
+is prepared, into a plan that each execute runs with its bound values:
+
+- `PointPlan`: a primary-key point SELECT/UPDATE/DELETE/INSERT/REPLACE (`point_shapes`'
+  grammar). The template is recognized once with each `?` as a marker literal; an execute
+  swaps the markers for the bound values and runs the statement on `Session.run_point`, the
+  path a recognized text statement takes (`sql.point`), with all its checks.
+- `RangePlan`: a single-table SELECT of plain columns, or of one SUM/COUNT/MIN/MAX, with
+  optional DISTINCT and ORDER BY one column, over a primary-key range (`pk BETWEEN ? AND ?`,
+  `pk >= ? AND pk <= ?`) of a one-column signed-integer key: the range is read from the tree
+  (`ProllyTree.scan_range`) and computed with pyarrow.
+
+A plan never guesses what the general path would answer: it returns None (the caller runs the
+statement's text on the general path) whenever a bound value is not one it takes as written
+(a string for an integer key...), the name does not resolve to a table, or the table's
+schema is not the one the plan last saw. A `RangePlan` learns its result schema (column
+names and types, as the general path labels and types them) from the general path's answer
+to its first execute, and forgets it when the table's schema changes (an ALTER): the next
+execute takes the general path again and re-learns. Every read goes through
+`Session.snapshot`, so the session's branch, transaction (autocommit off opens one),
+revision database and rolled-back writes are what a plan reads, as any statement.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from dl.sql.point_shapes import NULL, Literal, PointStatement, Value, recognize
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from dl.core.tables.schema import TableSchema
+    from dl.sql.session import Result, Session
+
+_MARKER = "\x01dl-parameter-{}\x01"
+_INT_TYPES = (pa.int8(), pa.int16(), pa.int32(), pa.int64())
+_AGGREGATES = ("sum", "count", "min", "max")
+
+
+class Plan:
+    """A statement compiled once; `run` answers one execute, or None for the general path."""
+
+    def run(self, session: Session, params: Sequence[object]) -> Result | None:
+        raise NotImplementedError
+
+    def learn(self, result: Result | None) -> None:
+        """The general path's answer to an execute this plan passed on (what it can learn from)."""
+
+
+def compile_prepared(pieces: Sequence[str], dialect: str) -> Plan | None:
+    """The plan for a statement given as its text split at the `?` parameters, or None."""
+    if len(pieces) == 1:
+        return None  # no parameters: the text path's shape cache serves it as well
+    return _point_plan(pieces, dialect) or _range_plan(pieces, dialect)
+
+
+# --- point statements -------------------------------------------------------------------------
+
+class PointPlan(Plan):
+    """A point statement whose marker literals each execute replaces with the bound values."""
+
+    def __init__(self, template: PointStatement, count: int) -> None:
+        self.template, self.count = template, count
+        self.markers = {_MARKER.format(i): i for i in range(count)}
+
+    def run(self, session: Session, params: Sequence[object]) -> Result | None:
+        if len(params) != self.count:
+            return None
+        literals = [_literal(value) for value in params]
+        if any(lit is None for lit in literals):
+            return None
+
+        def bind(literal: Literal) -> Literal:
+            index = self.markers.get(literal.text) if literal.kind == "str" else None
+            return literal if index is None else literals[index]  # type: ignore[return-value]
+        t = self.template
+        statement = dataclasses.replace(
+            t, where=tuple((c, bind(v)) for c, v in t.where),
+            sets=tuple((c, Value(v.column, None if v.literal is None else bind(v.literal), v.op)) for c, v in t.sets),
+            rows=tuple(tuple(bind(v) for v in row) for row in t.rows))
+        return session.run_point(statement)
+
+
+def _point_plan(pieces: Sequence[str], dialect: str) -> PointPlan | None:
+    text = pieces[0] + "".join(f"'{_MARKER.format(i)}'{piece}" for i, piece in enumerate(pieces[1:]))
+    statement = recognize(text, dialect)
+    if statement is None:
+        return None
+    found = [lit for lit in _literals_of(statement) if lit.kind == "str" and lit.text.startswith("\x01dl-")]
+    if len(found) != len(pieces) - 1 or any(lit.negative for lit in found):
+        return None  # `-?` (a sign on a bound value) or a parameter the grammar did not keep
+    return PointPlan(dataclasses.replace(statement, text="?".join(pieces).strip()), len(found))
+
+
+def _literals_of(statement: PointStatement) -> list[Literal]:
+    out = [lit for _, lit in statement.where]
+    out += [v.literal for _, v in statement.sets if v.literal is not None]
+    out += [lit for row in statement.rows for lit in row]
+    return out
+
+
+def _literal(value: object) -> Literal | None:
+    """A bound value as the literal a client would have written, or None if not a plain one."""
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Literal("int", str(abs(value)), value < 0)
+    if isinstance(value, float):
+        text = repr(abs(value))
+        if not math.isfinite(value) or "e" in text or "E" in text:
+            return None
+        return Literal("dec", text, value < 0 or math.copysign(1.0, value) < 0)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        text = format(abs(value), "f")
+        return Literal("dec" if "." in text else "int", text, value < 0)
+    if isinstance(value, str):
+        return Literal("str", value)
+    return None  # bytes, dates...: the general path casts them
+
+
+# --- primary-key ranges ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Query:
+    """What a range SELECT asks for; names as written, resolved against the schema per execute."""
+
+    table: str
+    key: str
+    columns: tuple[str, ...] | None  # None: * ; unused with an aggregate
+    aggregate: str = ""  # sum, count, min, max
+    argument: str | None = None  # the aggregate's column; None: COUNT(*)
+    distinct: bool = False
+    order: str | None = None
+    descending: bool = False
+    low: int | None = None  # the parameter index of each bound
+    high: int | None = None
+
+
+class RangePlan(Plan):
+    """A SELECT over a primary-key range, computed with pyarrow (see the module docstring)."""
+
+    def __init__(self, query: _Query, text: str) -> None:
+        self.query, self.text = query, text
+        self.seen: TableSchema | None = None  # the table schema `result_schema` goes with
+        self.result_schema: pa.Schema | None = None
+        self._trying: TableSchema | None = None
+
+    def run(self, session: Session, params: Sequence[object]) -> Result | None:
+        from dl.sql.session import Result, ResultKind
+        q = self.query
+        bounds = [params[q.low] if q.low is not None else None, params[q.high] if q.high is not None else None]
+        if any(b is not None and (isinstance(b, bool) or not isinstance(b, int)) for b in bounds):
+            return None
+        view = session.snapshot()
+        name = view.table_name(q.table)
+        if name is None:
+            return None
+        table = view.table(name)
+        schema = table.schema
+        self._trying = schema
+        if self.result_schema is None or (schema is not self.seen and schema != self.seen):
+            self.result_schema = None
+            return None
+        if list(schema.primary_key) != [_resolver(schema)(q.key)]:
+            return None  # not a range of the whole primary key
+        key_type = schema.column(schema.primary_key[0]).type
+        if key_type not in _INT_TYPES:
+            return None
+        rows = _range_rows(table, key_type, bounds)
+        answer = _compute(rows, q, schema)
+        if answer is None or answer.num_columns != len(self.result_schema):
+            return None
+        try:
+            answer = answer.rename_columns(self.result_schema.names).cast(self.result_schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        return Result(self.text, ResultKind.ROWS, table=answer)
+
+    def learn(self, result: Result | None) -> None:
+        table = result.table if result is not None else None
+        if table is not None and self._trying is not None:
+            self.seen, self.result_schema = self._trying, table.schema
+
+
+def _range_rows(table: Any, key_type: pa.DataType, bounds: list[object]) -> pa.Table:
+    """The rows with `low <= key <= high`; none when a bound is NULL or outside the key's type."""
+    from dl.core.tables.encoding import encode_values
+    low, high = bounds
+    empty = pa.Table.from_batches([], schema=table.tree.layout.schema)
+    if low is None or high is None or low > high:  # type: ignore[operator]
+        return empty
+    bits = key_type.bit_width
+    least, most = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    low, high = max(int(low), least), min(int(high), most)  # type: ignore[call-overload]
+    if low > high:
+        return empty
+    encoded = [encode_values([v], [key_type]) for v in (low, high)]
+    return table.tree.scan_range(encoded[0], encoded[1])  # type: ignore[no-any-return]
+
+
+def _compute(rows: pa.Table, q: _Query, schema: TableSchema) -> pa.Table | None:
+    """The query's answer over the range's rows (names as stored; the caller renames)."""
+    import pyarrow.compute as pc
+    resolve = _resolver(schema)
+    if q.aggregate:
+        if q.argument is None:
+            return pa.table({"n": pa.array([rows.num_rows], pa.int64())})
+        column = resolve(q.argument)
+        if column is None:
+            return None
+        values = rows.column(column)
+        kind = values.type
+        if q.aggregate == "count":
+            return pa.table({"n": pa.array([pc.count(values).as_py()], pa.int64())})
+        if kind not in _INT_TYPES and not (q.aggregate != "sum" and pa.types.is_string(kind)):
+            return None  # float sums depend on order; NaN orders differ: the general path
+        extremes = pc.min_max(values)
+        if q.aggregate == "sum":
+            largest = max(abs(extremes["min"].as_py() or 0), abs(extremes["max"].as_py() or 0))
+            if largest * rows.num_rows >= 1 << 63:
+                return None  # an int64 sum could overflow: DuckDB's wider sum
+            total = pc.sum(values, min_count=1).as_py()
+            return pa.table({"n": pa.array([total], pa.int64())})
+        found = extremes[q.aggregate].as_py()
+        return pa.table({"n": pa.array([found], kind)})
+    names = list(schema.names) if q.columns is None else [resolve(c) for c in q.columns]
+    if any(n is None for n in names):
+        return None
+    order = resolve(q.order) if q.order is not None else None
+    if q.order is not None and (order is None or (q.distinct and order not in names)):
+        return None
+    if order is not None and not q.distinct:
+        rows = rows.take(_sort_indices(rows, order, q.descending))
+    answer = pa.Table.from_arrays([rows.column(n) for n in names], names=[f"c{i}" for i in range(len(names))])
+    if q.distinct:
+        answer = _distinct(answer)
+        if order is not None:
+            answer = answer.take(_sort_indices(answer, f"c{names.index(order)}", q.descending))
+    return answer
+
+
+def _sort_indices(rows: pa.Table, column: str, descending: bool) -> pa.Array:
+    """A stable order by one column, NULLs first ascending and last descending (MySQL's)."""
+    import pyarrow.compute as pc
+    return pc.array_sort_indices(rows.column(column).combine_chunks(),
+                                 order="descending" if descending else "ascending",
+                                 null_placement="at_end" if descending else "at_start")
+
+
+def _distinct(table: pa.Table) -> pa.Table:
+    """The distinct rows of `table` (NULLs equal), in order of first appearance."""
+    import pyarrow.compute as pc
+    if table.num_rows == 0:
+        return table
+    index = pa.array(range(table.num_rows), pa.int64())
+    keyed = table.append_column("__row", index)
+    firsts = keyed.group_by(table.column_names, use_threads=False).aggregate([("__row", "min")])
+    order = pc.sort_indices(firsts.column("__row_min"))
+    return table.take(pc.take(firsts.column("__row_min"), order))
+
+
+def _resolver(schema: TableSchema) -> Any:
+    """name -> the stored column it refers to (exact, else the one case-insensitive match)."""
+    def resolve(name: str) -> str | None:
+        if schema.has_column(name):
+            return name
+        matches = [c for c in schema.names if c.lower() == name.lower()]
+        return str(matches[0]) if len(matches) == 1 else None
+    return resolve
+
+
+def _range_plan(pieces: Sequence[str], dialect: str) -> RangePlan | None:
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+    text = "?".join(pieces)
+    try:
+        expressions = sqlglot.parse(text, read=dialect)
+    except SqlglotError:
+        return None
+    if len(expressions) != 1 or not isinstance(expressions[0], exp.Select):
+        return None
+    query = _classify(expressions[0], len(pieces) - 1)
+    return None if query is None else RangePlan(query, text.strip())
+
+
+_ALLOWED_ARGS = {"expressions", "from", "from_", "where", "order", "distinct", "kind"}
+
+
+def _classify(select: exp.Select, parameters: int) -> _Query | None:
+    """The `_Query` a parsed SELECT is, or None when it is any other shape."""
+    from sqlglot import exp
+    if any(value for key, value in select.args.items() if key not in _ALLOWED_ARGS) or select.args.get("kind"):
+        return None
+    source = select.args.get("from_") or select.args.get("from")
+    if source is None or not isinstance(source.this, exp.Table) or source.this.args.get("db") \
+            or source.this.args.get("alias") or select.find(exp.Join):
+        return None
+    table = source.this.name
+    where = select.args.get("where")
+    bounds = _key_range(where.this if where is not None else None)
+    if bounds is None or parameters != 2:
+        return None
+    key, low, high = bounds
+    distinct = select.args.get("distinct")
+    if distinct is not None and distinct.args.get("on"):
+        return None
+    order, descending = _order(select.args.get("order"), table)
+    if order == "":
+        return None
+    projection = _projection(select.expressions, table)
+    if projection is None:
+        return None
+    columns, aggregate, argument = projection
+    if aggregate and (distinct is not None or order is not None):
+        return None
+    return _Query(table, key, columns, aggregate, argument, distinct is not None, order, descending, low, high)
+
+
+def _column_name(node: exp.Expression, table: str) -> str | None:
+    from sqlglot import exp
+    if isinstance(node, exp.Column) and not node.args.get("db") and node.table in ("", table):
+        return node.name
+    return None
+
+
+def _key_range(node: exp.Expression | None) -> tuple[str, int, int] | None:
+    """(column, index of the low parameter, of the high one) of `col BETWEEN ? AND ?` or
+    `col >= ? AND col <= ?` (either order)."""
+    from sqlglot import exp
+    if isinstance(node, exp.Between):
+        column = _column_name(node.this, "")
+        if column and isinstance(node.args.get("low"), exp.Placeholder) \
+                and isinstance(node.args.get("high"), exp.Placeholder):
+            return column, 0, 1
+        return None
+    if isinstance(node, exp.And):
+        sides = [node.this, node.expression]
+        kinds = [type(s) for s in sides]
+        if kinds not in ([exp.GTE, exp.LTE], [exp.LTE, exp.GTE]):
+            return None
+        names = [_column_name(s.this, "") for s in sides]
+        if not names[0] or names[0] != names[1] or not all(isinstance(s.expression, exp.Placeholder) for s in sides):
+            return None
+        return (names[0], 0, 1) if kinds[0] is exp.GTE else (names[0], 1, 0)
+    return None
+
+
+def _order(order: exp.Order | None, table: str) -> tuple[str | None, bool]:
+    """(column, descending) of `ORDER BY col [ASC|DESC]`; (None, False) without; ("", ...) for others."""
+    if order is None:
+        return None, False
+    keys = order.expressions
+    if len(keys) != 1:
+        return "", False
+    column = _column_name(keys[0].this, table)
+    explicit_nulls = keys[0].args.get("nulls_first")
+    descending = bool(keys[0].args.get("desc"))
+    if column is None or (explicit_nulls is not None and bool(explicit_nulls) == descending):
+        return "", False  # NULLS FIRST/LAST against the default: the general path
+    return column, descending
+
+
+def _projection(items: list[exp.Expression], table: str) -> tuple[tuple[str, ...] | None, str, str | None] | None:
+    """(plain columns or None for *, aggregate, its column) of a SELECT list, or None."""
+    from sqlglot import exp
+    if len(items) == 1 and isinstance(items[0], exp.Star):
+        return None, "", None
+    if len(items) == 1 and type(items[0]).__name__.lower() in _AGGREGATES:
+        node = items[0]
+        argument = node.this
+        if isinstance(node, exp.Count) and isinstance(argument, exp.Star):
+            return (), "count", None
+        if isinstance(argument, exp.Distinct) or node.args.get("expressions"):
+            return None
+        column = _column_name(argument, table) if argument is not None else None
+        return ((), type(node).__name__.lower(), column) if column else None
+    names = [_column_name(item, table) for item in items]
+    if any(n is None for n in names):
+        return None
+    return tuple(names), "", None  # type: ignore[arg-type]
