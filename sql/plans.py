@@ -33,11 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from dl.sql.point_shapes import NULL, Literal, PointStatement, Value, recognize
+from dl.sql.point_shapes import NULL, Literal, PointStatement, Value, Verb, recognize
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
+    from dl.core.prolly.tree import ProllyTree
     from dl.core.tables.schema import TableSchema
     from dl.sql.session import Result, Session
 
@@ -69,12 +70,66 @@ class PointPlan(Plan):
     """A point statement whose marker literals each execute replaces with the bound values."""
 
     def __init__(self, template: PointStatement, count: int) -> None:
-        self.template, self.count = template, count
+        self.template, self.count, self.text = template, count, template.text
         self.markers = {_MARKER.format(i): i for i in range(count)}
+        self.seen: TableSchema | None = None  # a SELECT's table schema, when it last learned
+        self.fast: tuple[list[str], pa.Schema, pa.DataType] | None = None  # what `_row_at` answers with
 
     def run(self, session: Session, params: Sequence[object]) -> Result | None:
         if len(params) != self.count:
             return None
+        if self.template.verb is Verb.SELECT:
+            return self._select(session, params)
+        statement = self._bind(params)
+        return None if statement is None else session.run_point(statement)
+
+    def _select(self, session: Session, params: Sequence[object]) -> Result | None:
+        """A point SELECT: by a one-column integer key, straight down the tree (`_row_at`),
+        once the point path's first answer for this table schema gave the result's columns."""
+        from dl.sql.session import Result, ResultKind
+        from dl.sql.system_tables import system_table_name
+        key = self._fast_key(params)
+        view = session.snapshot()
+        name = None if system_table_name(self.template.table) else view.table_name(self.template.table)
+        if name is None:
+            return None
+        table = view.table(name)
+        if key is None or self.fast is None or (table.schema is not self.seen and table.schema != self.seen):
+            statement = self._bind(params)
+            answer = None if statement is None else session.run_point(statement)
+            if answer is not None and answer.table is not None:
+                self._learn_select(table.schema, answer.table.schema)
+            return answer
+        names, result_schema, key_type = self.fast
+        bits = key_type.bit_width
+        if not -(1 << (bits - 1)) <= key < (1 << (bits - 1)):
+            return None
+        row = _row_at(table.tree, key, key_type, table.schema.names.index(table.schema.primary_key[0]))
+        answer = pa.Table.from_arrays([row.column(n) for n in names], schema=result_schema)
+        return Result(self.text, ResultKind.ROWS, table=answer)
+
+    def _fast_key(self, params: Sequence[object]) -> int | None:
+        where = self.template.where
+        if len(where) != 1 or where[0][1].kind != "str" or where[0][1].text not in self.markers:
+            return None
+        value = params[self.markers[where[0][1].text]]
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def _learn_select(self, schema: TableSchema, result: pa.Schema) -> None:
+        """Which stored columns make the result, when the key is one integer column."""
+        self.seen, self.fast = schema, None
+        resolve = _resolver(schema)
+        names = [resolve(c) for c in self.template.columns] if self.template.columns else list(schema.names)
+        key = resolve(self.template.where[0][0]) if len(self.template.where) == 1 else None
+        if len(schema.primary_key) != 1 or key != schema.primary_key[0] or None in names \
+                or len(names) != len(result):
+            return
+        key_type = schema.column(key).type
+        if key_type in _INT_TYPES:
+            self.fast = (names, result, key_type)  # type: ignore[assignment]
+
+    def _bind(self, params: Sequence[object]) -> PointStatement | None:
+        """The template with the bound values in place of its markers (None: not plain values)."""
         literals = [_literal(value) for value in params]
         if any(lit is None for lit in literals):
             return None
@@ -83,11 +138,38 @@ class PointPlan(Plan):
             index = self.markers.get(literal.text) if literal.kind == "str" else None
             return literal if index is None else literals[index]  # type: ignore[return-value]
         t = self.template
-        statement = dataclasses.replace(
+        return dataclasses.replace(
             t, where=tuple((c, bind(v)) for c, v in t.where),
             sets=tuple((c, Value(v.column, None if v.literal is None else bind(v.literal), v.op)) for c, v in t.sets),
             rows=tuple(tuple(bind(v) for v in row) for row in t.rows))
-        return session.run_point(statement)
+
+
+def _row_at(tree: ProllyTree, key: int, key_type: pa.DataType, key_index: int) -> pa.RecordBatch:
+    """The row (zero or one) whose one-column integer key is `key`: one node per level, as
+    `ProllyTree.get_many` walks (a key goes to the first child whose last key is >= it), but
+    without encoding a batch of keys. The encoded key is the value's big-endian bytes with
+    the sign bit flipped (`core.tables.encoding`); in the leaf the key column is searched as
+    integers, which sort as their encodings do."""
+    import numpy as np
+    empty = pa.RecordBatch.from_pylist([], schema=tree.layout.schema)
+    if tree.root is None:
+        return empty
+    bits = key_type.bit_width
+    encoded = (key + (1 << (bits - 1))).to_bytes(bits // 8, "big")
+    address, level = tree.root, tree.height
+    while level > 0:
+        node = tree.nodes_at([address], level)[0]
+        index = min(int(np.searchsorted(node.entries.keys, encoded, "left")), len(node.entries) - 1)  # type: ignore[union-attr]
+        address, level = node.entries.address(index), level - 1  # type: ignore[union-attr]
+    leaf = tree.nodes_at([address], 0)[0]
+    keys = leaf.column(key_index)  # type: ignore[union-attr]
+    if keys.null_count:
+        return empty
+    values = keys.to_numpy()
+    pos = int(np.searchsorted(values, key))
+    if pos < len(values) and int(values[pos]) == key:
+        return leaf.slice(pos, 1)  # type: ignore[union-attr,no-any-return]
+    return leaf.slice(0, 0)  # type: ignore[union-attr,no-any-return]
 
 
 def _point_plan(pieces: Sequence[str], dialect: str) -> PointPlan | None:

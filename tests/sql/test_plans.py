@@ -259,3 +259,36 @@ def test_a_revision_database_is_read_and_never_written(session: Session) -> None
     from dl.core.errors import DlError
     with pytest.raises(DlError):
         update.run(session, ("x", 3))
+
+
+@pytest.mark.parametrize("kind", ["bigint", "int", "smallint"])
+def test_a_key_found_straight_down_the_tree_is_the_one_get_many_finds(repo: Repository, kind: str) -> None:
+    """`_row_at` against `ProllyTree.get_many` on a tree of many leaves: every key present,
+    keys between and beyond them, negatives and keys whose encoding ends in zero bytes."""
+    import numpy as np
+    from dl.core.tables.encoding import encode_values
+    from dl.sql.plans import _row_at
+    s = Session(repo, dialect="mysql", author=AUTHOR)
+    s.run(f"create table w (id {kind} primary key, v varchar(30))")
+    keys = sorted({*range(-3000, 3000, 3), 0, 256, 512, -256, 32767, -32768})
+    s.run("insert into w values " + ", ".join(f"({k}, 'value {k}')" for k in keys))
+    table = s.snapshot().table("w")
+    assert table.tree.height >= 1  # more than one leaf
+    key_type = table.schema.column("id").type
+    for key in [*keys, -2999, 1, 2, 257, -32767, 32766, 9999 if kind == "smallint" else 10 ** 6]:
+        expected = table.tree.get_many(np.array([encode_values([key], [key_type])]))
+        found = _row_at(table.tree, key, key_type, 0)
+        assert pa.Table.from_batches([found]).to_pylist() == expected.to_pylist(), key
+
+
+def test_a_point_select_plan_answers_by_the_tree_after_learning(session: Session) -> None:
+    plan = compile_prepared("SELECT c, k FROM t WHERE id = ?".split("?"), "mysql")
+    assert isinstance(plan, PointPlan)
+    first = plan.run(session, (5,))
+    assert first is not None and plan.fast is not None  # learned: the next ones go down the tree
+    for key in [*range(-2, 33), 2 ** 63 - 1, -(2 ** 63)]:
+        answer = plan.run(session, (key,))
+        expected = general(session, "SELECT c, k FROM t WHERE id = ?", (key,)).table
+        assert answer is not None and expected is not None
+        same(answer.table, expected, True)
+    assert plan.run(session, (2 ** 63,)) is None  # out of the key's range: the general path
