@@ -151,9 +151,8 @@ def _row_at(tree: ProllyTree, key: int, key_type: pa.DataType, key_index: int) -
     the sign bit flipped (`core.tables.encoding`); in the leaf the key column is searched as
     integers, which sort as their encodings do."""
     import numpy as np
-    empty = pa.RecordBatch.from_pylist([], schema=tree.layout.schema)
     if tree.root is None:
-        return empty
+        return tree.layout.empty_batch()
     bits = key_type.bit_width
     encoded = (key + (1 << (bits - 1))).to_bytes(bits // 8, "big")
     address, level = tree.root, tree.height
@@ -164,7 +163,7 @@ def _row_at(tree: ProllyTree, key: int, key_type: pa.DataType, key_index: int) -
     leaf = tree.nodes_at([address], 0)[0]
     keys = leaf.column(key_index)  # type: ignore[union-attr]
     if keys.null_count:
-        return empty
+        return leaf.slice(0, 0)  # type: ignore[union-attr,no-any-return]
     values = keys.to_numpy()
     pos = int(np.searchsorted(values, key))
     if pos < len(values) and int(values[pos]) == key:
