@@ -126,11 +126,14 @@ class DlConnection(Connection):
         values = self._params(stmt, reader)
         stmt.param_buffers = None
         plan = getattr(stmt, "plan", None)
-        sql = _bound_text(_template(stmt), values)
+        pieces = _template(stmt)
         if plan is not None:
-            answer = await self.session.run_plan(plan, values, sql)  # type: ignore[attr-defined]
+            answer = await self.session.run_plan(plan, values, lambda: _bound_text(pieces, values))  # type: ignore[attr-defined]
         else:
-            answer = await self.session.handle_query(sql, {})
+            answer = await self.session.handle_query(_bound_text(pieces, values), {})
+        if not use_cursor and isinstance(answer, tuple) and isinstance(answer[0], list):
+            await self._write_binary_rows(*answer)
+            return
         result_set = await ensure_result_set(answer)
         if not result_set:
             await self.stream.write(self.ok())
@@ -152,6 +155,28 @@ class DlConnection(Connection):
             self.stream.write_many([self.eof()])
         batch = [row async for row in rows()]
         self.stream.write_many(batch)
+        await self.stream.write(self.ok_or_eof())
+
+    async def _write_binary_rows(self, rows: list[tuple[Any, ...]], columns: list[Any]) -> None:
+        """A result set of rows in hand, in the binary protocol: its header (remembered for
+        the column list, which `results` keeps per schema) and each row encoded at once,
+        without mysql-mimic's per-row async iteration."""
+        headers = self.__dict__.setdefault("_headers", {})
+        known = headers.get(id(columns))
+        if known is None or known[0] is not columns:
+            if len(headers) > 256:
+                headers.clear()
+            header = [types.uint_len(len(columns))]
+            header += [packets.make_column_definition_41(server_charset=self.server_charset, name=c.name,
+                                                         column_type=c.type, character_set=c.character_set)
+                       for c in columns]
+            known = headers[id(columns)] = (columns, header)
+        out = list(known[1])
+        if not self.deprecate_eof():
+            out.append(self.eof())
+        encode = packets.make_binary_resultrow
+        out += [encode(row, columns) for row in rows]
+        self.stream.write_many(out)
         await self.stream.write(self.ok_or_eof())
 
     def _params(self, stmt: PreparedStatement, reader: io.BytesIO) -> list[Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mysql_mimic import Session as MimicSession
@@ -105,14 +106,15 @@ class DlSession(MimicSession):
         from dl.sql.plans import compile_prepared
         return compile_prepared(pieces, "mysql")
 
-    async def run_plan(self, plan: Plan, values: list[Any], sql: str) -> AllowedResult:
-        """An execute of a prepared statement: its plan, else `sql` (the statement with the
-        values as literals) on the general path, whose answer the plan learns from."""
-        if not _DIRECT.match(sql) or _SERVER_ONLY.search(sql):
-            return await self.handle_query(sql, {})
+    async def run_plan(self, plan: Plan, values: list[Any], bound: Callable[[], str]) -> AllowedResult:
+        """An execute of a prepared statement: its plan, else the statement with the values
+        as literals (`bound()`) on the general path, whose answer the plan learns from."""
         try:
             result = plan.run(self.dl, values)
             if result is None:
+                sql = bound()
+                if not _DIRECT.match(sql) or _SERVER_ONLY.search(sql):
+                    return await self.handle_query(sql, {})
                 results = self.dl.run(sql)
                 result = results[-1] if results else None
                 plan.learn(result)
