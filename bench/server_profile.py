@@ -117,7 +117,7 @@ def profile(repo: Path, test: str, rows: int, seconds: int, top: int) -> None:
     for name, spent in parts.items():
         print(f"  {name:<42} {spent / queries * 1e6:8.0f}")
     if top:
-        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(top)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -57,11 +58,27 @@ class Plan:
         """The general path's answer to an execute this plan passed on (what it can learn from)."""
 
 
+_PLANS: OrderedDict[tuple[str, tuple[str, ...]], Plan | None] = OrderedDict()
+CACHED_PLANS = 512
+
+
 def compile_prepared(pieces: Sequence[str], dialect: str) -> Plan | None:
-    """The plan for a statement given as its text split at the `?` parameters, or None."""
+    """The plan for a statement given as its text split at the `?` parameters, or None.
+
+    Plans are shared by every session of the process (a client's connections prepare the same
+    statements): what one learned (a table schema and the result schema it gives) serves the
+    others, and a session reading another schema (another branch, after an ALTER) re-learns."""
     if len(pieces) == 1:
         return None  # no parameters: the text path's shape cache serves it as well
-    return _point_plan(pieces, dialect) or _range_plan(pieces, dialect)
+    key = (dialect, tuple(pieces))
+    if key in _PLANS:
+        _PLANS.move_to_end(key)
+        return _PLANS[key]
+    plan = _point_plan(pieces, dialect) or _range_plan(pieces, dialect)
+    _PLANS[key] = plan
+    while len(_PLANS) > CACHED_PLANS:
+        _PLANS.popitem(last=False)
+    return plan
 
 
 # --- point statements -------------------------------------------------------------------------

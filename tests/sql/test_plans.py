@@ -34,6 +34,13 @@ RANGE_SHAPES = [
 BOUNDS = [(3, 12), (1, 40), (12, 3), (50, 60), (7, 7), (None, 5), (-5, 2), (-(2 ** 63), 2 ** 63 - 1)]
 
 
+@pytest.fixture(autouse=True)
+def fresh_plans() -> None:
+    """Plans are shared by the process: each test starts with none learned."""
+    from dl.sql import plans
+    plans._PLANS.clear()
+
+
 @pytest.fixture
 def session(repo: Repository) -> Session:
     s = Session(repo, dialect="mysql", author=AUTHOR)
@@ -292,3 +299,16 @@ def test_a_point_select_plan_answers_by_the_tree_after_learning(session: Session
         assert answer is not None and expected is not None
         same(answer.table, expected, True)
     assert plan.run(session, (2 ** 63,)) is None  # out of the key's range: the general path
+
+
+def test_one_plan_serves_sessions_on_branches_of_different_schemas(session: Session) -> None:
+    session.run("call dolt_branch('wide')")
+    wide = Session(session.repo, dialect="mysql", author=AUTHOR, branch="wide")
+    wide.run("alter table t add column d int; update t set d = id * 10")
+    template = "SELECT * FROM t WHERE id BETWEEN ? AND ?"
+    assert compile_prepared(template.split("?"), "mysql") is compile_prepared(template.split("?"), "mysql")
+    for _ in range(2):
+        for s, columns in ((session, ["id", "k", "c"]), (wide, ["id", "k", "c", "d"])):
+            answer = planned(s, template, (2, 3))
+            assert answer.table.column_names == columns
+            same(answer.table, general(s, template, (2, 3)).table, True)  # type: ignore[arg-type]
