@@ -295,7 +295,6 @@ class RangePlan(Plan):
 
 def _range_rows(table: Any, key_type: pa.DataType, bounds: list[object]) -> pa.Table:
     """The rows with `low <= key <= high`; none when a bound is NULL or outside the key's type."""
-    from dl.core.tables.encoding import encode_values
     low, high = bounds
     empty = pa.Table.from_batches([], schema=table.tree.layout.schema)
     if low is None or high is None or low > high:  # type: ignore[operator]
@@ -305,8 +304,35 @@ def _range_rows(table: Any, key_type: pa.DataType, bounds: list[object]) -> pa.T
     low, high = max(int(low), least), min(int(high), most)  # type: ignore[call-overload]
     if low > high:
         return empty
-    encoded = [encode_values([v], [key_type]) for v in (low, high)]
-    return table.tree.scan_range(encoded[0], encoded[1])  # type: ignore[no-any-return]
+    key_index = table.schema.names.index(table.schema.primary_key[0])
+    return _rows_between(table.tree, low, high, key_type, key_index)
+
+
+def _rows_between(tree: ProllyTree, low: int, high: int, key_type: pa.DataType, key_index: int) -> pa.Table:
+    """The rows with `low <= key <= high` of a one-column integer key, in key order: the
+    leaves `ProllyTree.scan_range` would read (children whose last keys bracket the range),
+    each cut by searching its key column as integers instead of encoding its keys."""
+    import numpy as np
+    bits = key_type.bit_width
+    bounds = [(v + (1 << (bits - 1))).to_bytes(bits // 8, "big") for v in (low, high)]
+    parts = []
+    if tree.root is not None:
+        frontier, level = [tree.root], tree.height
+        while level > 0:
+            nodes = tree.nodes_at(frontier, level)
+            frontier = []
+            for node in nodes:
+                keys = node.entries.keys  # type: ignore[union-attr]
+                first = int(np.searchsorted(keys, bounds[0], "left"))
+                last = min(int(np.searchsorted(keys, bounds[1], "left")), len(keys) - 1)
+                frontier.extend(node.entries.address(i) for i in range(first, last + 1))  # type: ignore[union-attr]
+            level -= 1
+        for leaf in tree.nodes_at(frontier, 0) if frontier else []:
+            values = leaf.column(key_index).to_numpy()  # type: ignore[union-attr]
+            start, stop = int(np.searchsorted(values, low, "left")), int(np.searchsorted(values, high, "right"))
+            if stop > start:
+                parts.append(leaf.slice(start, stop - start))  # type: ignore[union-attr]
+    return pa.Table.from_batches(parts, schema=tree.layout.schema)
 
 
 def _compute(rows: pa.Table, q: _Query, schema: TableSchema) -> pa.Table | None:

@@ -312,3 +312,24 @@ def test_one_plan_serves_sessions_on_branches_of_different_schemas(session: Sess
             answer = planned(s, template, (2, 3))
             assert answer.table.column_names == columns
             same(answer.table, general(s, template, (2, 3)).table, True)  # type: ignore[arg-type]
+
+
+def test_a_range_read_by_integer_keys_is_the_range_scan_range_reads(repo: Repository) -> None:
+    """`_rows_between` against `ProllyTree.scan_range` over many leaves, with bounds on,
+    between and beyond the keys."""
+    import random
+
+    from dl.core.tables.encoding import encode_values
+    from dl.sql.plans import _rows_between
+    s = Session(repo, dialect="mysql", author=AUTHOR)
+    s.run("create table w (id int primary key, v varchar(30))")
+    keys = list(range(-3000, 3000, 3))
+    s.run("insert into w values " + ", ".join(f"({k}, 'value {k}')" for k in keys))
+    table = s.snapshot().table("w")
+    assert table.tree.height >= 1
+    key_type = table.schema.column("id").type
+    chooser = random.Random(7)
+    for _ in range(200):
+        low, high = sorted(chooser.randint(-3100, 3100) for _ in range(2))
+        expected = table.tree.scan_range(encode_values([low], [key_type]), encode_values([high], [key_type]))
+        assert _rows_between(table.tree, low, high, key_type, 0).to_pylist() == expected.to_pylist(), (low, high)
