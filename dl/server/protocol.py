@@ -34,6 +34,10 @@ from dl.server.errors import SQLSTATES
 CAPABILITIES = DEFAULT_SERVER_CAPABILITIES & ~Capabilities.CLIENT_QUERY_ATTRIBUTES
 
 _CURSOR_READ_ONLY = 0x01
+_STATUS = {(autocommit, in_transaction): types.ServerStatus(
+    (types.ServerStatus.SERVER_STATUS_AUTOCOMMIT if autocommit else 0)
+    | (types.ServerStatus.SERVER_STATUS_IN_TRANS if in_transaction else 0))
+    for autocommit in (False, True) for in_transaction in (False, True)}  # enum arithmetic once, not per packet
 
 
 class DlConnection(Connection):
@@ -45,12 +49,9 @@ class DlConnection(Connection):
         sends them in every OK/EOF (clients such as pymysql decide whether to SET autocommit
         by them)."""
         dl = getattr(self.session, "dl", None)
-        flags = types.ServerStatus(0)
-        if dl is not None and dl.autocommit:
-            flags |= types.ServerStatus.SERVER_STATUS_AUTOCOMMIT
-        if dl is not None and dl.in_transaction:
-            flags |= types.ServerStatus.SERVER_STATUS_IN_TRANS
-        return flags
+        if dl is None:
+            return _STATUS[False, False]
+        return _STATUS[bool(dl.autocommit), dl.in_transaction]
 
     @status_flags.setter
     def status_flags(self, value: types.ServerStatus) -> None:
