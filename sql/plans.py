@@ -262,10 +262,11 @@ class RangePlan(Plan):
         bounds = [params[q.low] if q.low is not None else None, params[q.high] if q.high is not None else None]
         if any(b is not None and (isinstance(b, bool) or not isinstance(b, int)) for b in bounds):
             return None
+        from dl.sql.system_tables import system_table_name
         view = session.snapshot()
-        name = view.table_name(q.table)
+        name = None if system_table_name(q.table) else view.table_name(q.table)
         if name is None:
-            return None
+            return None  # a system table, a view, no such table: the general path answers
         table = view.table(name)
         schema = table.schema
         self._trying = schema

@@ -333,3 +333,26 @@ def test_a_range_read_by_integer_keys_is_the_range_scan_range_reads(repo: Reposi
         low, high = sorted(chooser.randint(-3100, 3100) for _ in range(2))
         expected = table.tree.scan_range(encode_values([low], [key_type]), encode_values([high], [key_type]))
         assert _rows_between(table.tree, low, high, key_type, 0).to_pylist() == expected.to_pylist(), (low, high)
+
+
+def test_a_read_only_session_refuses_a_planned_write(repo: Repository) -> None:
+    from dl.core.errors import DlError
+    Session(repo, author=AUTHOR).run("create table t (id int primary key, v int); insert into t values (1, 1)")
+    reader = Session(repo, dialect="mysql", author=AUTHOR, readonly=True)
+    for template, params in (("UPDATE t SET v = ? WHERE id = ?", (5, 1)), ("DELETE FROM t WHERE id = ?", (1,)),
+                             ("INSERT INTO t (id, v) VALUES (?, ?)", (2, 2))):
+        plan = compile_prepared(template.split("?"), "mysql")
+        assert isinstance(plan, PointPlan)
+        with pytest.raises(DlError, match="read-only|read only"):
+            plan.run(reader, params)
+    assert rows(reader, "select * from t") == [(1, 1)]
+
+
+def test_system_tables_and_views_take_the_general_path(session: Session) -> None:
+    session.run("create view t_view as select * from t")
+    for template in ("SELECT * FROM t_view WHERE id BETWEEN ? AND ?", "SELECT * FROM dolt_log WHERE id BETWEEN ? AND ?"):
+        plan = compile_prepared(template.split("?"), "mysql")
+        assert isinstance(plan, RangePlan)
+        assert plan.run(session, (1, 5)) is None
+    point = compile_prepared("SELECT * FROM t_view WHERE id = ?".split("?"), "mysql")
+    assert isinstance(point, PointPlan) and point.run(session, (1,)) is None
