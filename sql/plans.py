@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,6 +80,29 @@ def compile_prepared(pieces: Sequence[str], dialect: str) -> Plan | None:
     while len(_PLANS) > CACHED_PLANS:
         _PLANS.popitem(last=False)
     return plan
+
+
+_TEXT_PIECE = re.compile(r"""'(?:[^'\\]|''|\\.)*'|"(?:[^"\\]|""|\\.)*"|`(?:[^`]|``)*`|[A-Za-z_][\w$]*|(?<![\w.])(\d+)(?![\w.])""")
+
+
+def text_plan(text: str, dialect: str) -> tuple[Plan, list[int]] | None:
+    """The range plan a statement's text is with its integer literals as parameters, and
+    their values, for the text protocol: a client sending the same shape with other numbers
+    (sysbench without prepared statements) gets the same plan. Only range SELECTs: point
+    statements have `point_shapes`' own cache on the text path."""
+    if len(text) > 2048 or not text.lstrip()[:6].lower() == "select":
+        return None
+    pieces, values, start = [], [], 0
+    for match in _TEXT_PIECE.finditer(text):
+        if match.group(1) is not None:
+            pieces.append(text[start:match.start()])
+            values.append(int(match.group(1)))
+            start = match.end()
+    pieces.append(text[start:])
+    if len(values) != 2:
+        return None
+    plan = compile_prepared(pieces, dialect)
+    return (plan, values) if isinstance(plan, RangePlan) else None
 
 
 # --- point statements -------------------------------------------------------------------------

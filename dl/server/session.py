@@ -74,7 +74,7 @@ class DlSession(MimicSession):
         result sets), each with the rows it affected."""
         if _DIRECT.match(sql) and not _SERVER_ONLY.search(sql):
             try:
-                results = self.dl.run(sql)
+                results = self._run_text(sql)
             except DlError as exc:
                 raise _mysql_error(exc) from None
             return [(_answer(r), r.rows_affected) for r in results] or [(None, 0)]
@@ -122,6 +122,20 @@ class DlSession(MimicSession):
             raise _mysql_error(exc) from None
         self._affected = result.rows_affected if result is not None else 0
         return _answer(result) if result is not None else None
+
+    def _run_text(self, sql: str) -> list[Result]:
+        """A COM_QUERY's results; a range SELECT whose shape has a plan (`text_plan`) runs it."""
+        from dl.sql.plans import text_plan
+        shaped = text_plan(sql, "mysql") if _SELECT.match(sql) else None
+        if shaped is None:
+            return self.dl.run(sql)
+        plan, values = shaped
+        result = plan.run(self.dl, values)
+        if result is not None:
+            return [result]
+        results = self.dl.run(sql)
+        plan.learn(results[-1] if len(results) == 1 else None)
+        return results
 
     def _run(self, sql: str) -> AllowedResult:
         results = self.dl.run(sql)

@@ -356,3 +356,22 @@ def test_system_tables_and_views_take_the_general_path(session: Session) -> None
         assert plan.run(session, (1, 5)) is None
     point = compile_prepared("SELECT * FROM t_view WHERE id = ?".split("?"), "mysql")
     assert isinstance(point, PointPlan) and point.run(session, (1,)) is None
+
+
+def test_the_text_of_a_range_select_finds_its_plan_by_shape(session: Session) -> None:
+    from dl.sql.plans import text_plan
+    first = text_plan("SELECT c FROM t WHERE id BETWEEN 3 AND 12", "mysql")
+    second = text_plan("select c from t where id between 5 and 6", "mysql")
+    again = text_plan("SELECT c FROM t WHERE id BETWEEN 7 AND 9", "mysql")
+    assert first is not None and again is not None and second is not None
+    assert first[0] is again[0] and first[1] == [3, 12] and again[1] == [7, 9]
+    for text in ("SELECT c FROM t WHERE id BETWEEN -3 AND 12", "SELECT c FROM t WHERE id BETWEEN 3 AND 12 LIMIT 2",
+                 "SELECT c FROM t WHERE id BETWEEN 3 AND 12 AND c = '5'", "SELECT c FROM t WHERE id BETWEEN 3.5 AND 12",
+                 "SELECT c FROM t WHERE id = 3", "UPDATE t SET k = 1 WHERE id BETWEEN 1 AND 2"):
+        assert text_plan(text, "mysql") is None, text
+    plan, values = first
+    assert plan.run(session, values) is None
+    plan.learn(session.run("SELECT c FROM t WHERE id BETWEEN 3 AND 12")[-1])
+    answer = plan.run(session, again[1])
+    assert answer is not None
+    assert answer.table.to_pylist() == session.run("SELECT c FROM t WHERE id BETWEEN 7 AND 9 /* g */")[-1].table.to_pylist()  # type: ignore[union-attr]
