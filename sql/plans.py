@@ -414,6 +414,8 @@ def _distinct(table: pa.Table) -> pa.Table:
     import pyarrow.compute as pc
     if table.num_rows == 0:
         return table
+    if table.num_columns == 1:  # one column: Arrow's hash unique keeps first appearances, NULL once
+        return pa.Table.from_arrays([pc.unique(table.column(0))], schema=table.schema)
     index = pa.array(range(table.num_rows), pa.int64())
     keyed = table.append_column("__row", index)
     firsts = keyed.group_by(table.column_names, use_threads=False).aggregate([("__row", "min")])
