@@ -1,6 +1,6 @@
 """sysbench against `dl sql-server` and against MariaDB, the same 100k-row table, one run.
 
-    python bench/server.py [--rows 100000] [--time 10] [--workers 2]
+    python bench/server.py [--rows 100000] [--time 10] [--workers 2] [--warmup 1]
 
 Both servers come from what a user has: MariaDB from Debian's package (`mariadbd`, its own
 data directory under a temp dir, 127.0.0.1, no grant tables), dl from this checkout. sysbench
@@ -9,8 +9,10 @@ a fresh dl repository with `dl table import`. Then oltp_point_select, oltp_read_
 oltp_read_write, in sysbench's default mode (prepared statements, as libmysqlclient sends
 them), with 1 and 4 threads, against both. For 4 threads dl runs `--workers` server processes
 on one port (SO_REUSEPORT) over one store; the CPU seconds the dl processes used per wall
-second of that run show whether both cores were busy. Prints queries/s, transactions/s and
-the ratio MariaDB/dl for each. The machine may be shared: figures of one run only compare
+second of that run show whether both cores were busy. Before each timed run, both servers get
+`--warmup` seconds of the same test, untimed (caches; the plans a dl process learns from its
+first executes, `sql.plans`). Prints queries/s, transactions/s and the ratio MariaDB/dl for
+each, with the load average before and after each pair of runs. The machine may be shared: figures of one run only compare
 with each other.
 """
 from __future__ import annotations
@@ -143,6 +145,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--time", type=int, default=10, help="seconds per sysbench run")
     parser.add_argument("--workers", type=int, default=2, help="dl server processes for the 4-thread runs")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of untimed sysbench before each run, both servers")
     args = parser.parse_args()
     for tool in ("sysbench", "mariadbd", "mariadb", "mariadb-install-db"):
         if shutil.which(tool) is None:
@@ -161,13 +164,17 @@ def main() -> None:
                 server, dport = start_dl(repo, workers)
                 try:
                     for test in TESTS:
+                        if args.warmup:  # untimed: caches, and the plans each dl process learns first
+                            run_sysbench(test, mport, args.rows, threads, args.warmup)
+                            run_sysbench(test, dport, args.rows, threads, args.warmup)
                         m_qps, _ = run_sysbench(test, mport, args.rows, threads, args.time)
                         before, start = tree_cpu_seconds(server.pid), time.monotonic()
                         d_qps, d_tps = run_sysbench(test, dport, args.rows, threads, args.time)
                         cpu = (tree_cpu_seconds(server.pid) - before) / (time.monotonic() - start)
                         ratio = m_qps / max(d_qps, 1e-9)
                         print(f"{test:<18} {threads:>7} {m_qps:>12.0f} {d_qps:>9.0f} {d_tps:>8.1f} "
-                              f"{ratio:>5.1f}x {AIMS[test]:>4.0f}x  {cpu:.2f} ({workers} process(es))")
+                              f"{ratio:>5.1f}x {AIMS[test]:>4.0f}x  {cpu:.2f} ({workers} process(es)), "
+                              f"load {os.getloadavg()[0]:.1f}", flush=True)
                 finally:
                     stop(server)
         finally:

@@ -285,6 +285,24 @@ class Session:
         except point.NotPoint:
             return None
 
+    def run_point(self, statement: PointStatement) -> Result | None:
+        """Runs a point statement built elsewhere (a compiled plan's, `sql.plans`) as `execute`
+        runs a recognized one; None when it must take the general path."""
+        self._close_stream()
+        try:
+            return self._run_point(statement)
+        except SqlError as exc:
+            raise exc.located(statement.text, 1, 1) from None
+        except DlError as exc:
+            raise wrap(exc).located(statement.text, 1, 1) from None
+
+    def snapshot(self) -> View:
+        """What a query run now reads (`sql.plans`): the open transaction's root, or the one
+        autocommit off opens now, a revision database's root, or the branch's working root."""
+        self._close_stream()
+        self._implicit_begin()
+        return self._view()
+
     def _point_write(self, statement: PointStatement) -> int:
         counted = [0]
         mysql_counts = self.dialect == "mysql"

@@ -115,6 +115,7 @@ class Listener:
     async def serve(self, sock: socket.socket | None = None) -> None:
         """Serves until SIGINT/SIGTERM (or `stop`)."""
         self.repo = self.open_repo()
+        _warm()
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -140,6 +141,14 @@ class Listener:
     def port(self) -> int:
         assert self.server is not None
         return int(self.server.sockets[0].getsockname()[1])
+
+
+def _warm() -> None:
+    """Imports what the first statements need (dl's SQL session, DuckDB, the compiled plans)
+    before the first client comes, not during its first queries: a server starts once."""
+    import duckdb  # noqa: F401
+    import dl.sql.plans  # noqa: F401
+    import dl.sql.session  # noqa: F401
 
 
 async def _quietly(awaitable: Any) -> None:

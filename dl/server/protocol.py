@@ -34,6 +34,10 @@ from dl.server.errors import SQLSTATES
 CAPABILITIES = DEFAULT_SERVER_CAPABILITIES & ~Capabilities.CLIENT_QUERY_ATTRIBUTES
 
 _CURSOR_READ_ONLY = 0x01
+_STATUS = {(autocommit, in_transaction): types.ServerStatus(
+    (types.ServerStatus.SERVER_STATUS_AUTOCOMMIT if autocommit else 0)
+    | (types.ServerStatus.SERVER_STATUS_IN_TRANS if in_transaction else 0))
+    for autocommit in (False, True) for in_transaction in (False, True)}  # enum arithmetic once, not per packet
 
 
 class DlConnection(Connection):
@@ -45,12 +49,9 @@ class DlConnection(Connection):
         sends them in every OK/EOF (clients such as pymysql decide whether to SET autocommit
         by them)."""
         dl = getattr(self.session, "dl", None)
-        flags = types.ServerStatus(0)
-        if dl is not None and dl.autocommit:
-            flags |= types.ServerStatus.SERVER_STATUS_AUTOCOMMIT
-        if dl is not None and dl.in_transaction:
-            flags |= types.ServerStatus.SERVER_STATUS_IN_TRANS
-        return flags
+        if dl is None:
+            return _STATUS[False, False]
+        return _STATUS[bool(dl.autocommit), dl.in_transaction]
 
     @status_flags.setter
     def status_flags(self, value: types.ServerStatus) -> None:
@@ -74,6 +75,8 @@ class DlConnection(Connection):
         """PREPARE's answer, with the result columns of a query (libmysqlclient binds its
         result buffers from them; without them it does not read the rows an execute sends)."""
         columns = self._prepared_columns(statement)
+        compile_plan = getattr(self.session, "compile", None)
+        statement.plan = compile_plan(_template(statement)) if compile_plan else None  # type: ignore[attr-defined]
         yield b"".join([b"\x00", struct.pack("<IHH", statement.stmt_id, len(columns), statement.num_params),
                         b"\x00", struct.pack("<H", 0)])
         for _ in range(statement.num_params):
@@ -121,9 +124,18 @@ class DlConnection(Connection):
         stmt = self.get_stmt(_uint(reader, 4))
         use_cursor = bool(_uint(reader, 1) & _CURSOR_READ_ONLY)
         _uint(reader, 4)  # iteration count: always 1
-        sql = self._bind(stmt, reader)
+        values = self._params(stmt, reader)
         stmt.param_buffers = None
-        result_set = await ensure_result_set(await self.session.handle_query(sql, {}))
+        plan = getattr(stmt, "plan", None)
+        pieces = _template(stmt)
+        if plan is not None:
+            answer = await self.session.run_plan(plan, values, lambda: _bound_text(pieces, values))  # type: ignore[attr-defined]
+        else:
+            answer = await self.session.handle_query(_bound_text(pieces, values), {})
+        if not use_cursor and isinstance(answer, tuple) and isinstance(answer[0], list):
+            await self._write_binary_rows(*answer)
+            return
+        result_set = await ensure_result_set(answer)
         if not result_set:
             await self.stream.write(self.ok())
             return
@@ -146,11 +158,33 @@ class DlConnection(Connection):
         self.stream.write_many(batch)
         await self.stream.write(self.ok_or_eof())
 
-    def _bind(self, stmt: PreparedStatement, reader: io.BytesIO) -> str:
-        """The statement's text with this execute's parameters as SQL literals."""
+    async def _write_binary_rows(self, rows: list[tuple[Any, ...]], columns: list[Any]) -> None:
+        """A result set of rows in hand, in the binary protocol: its header (remembered for
+        the column list, which `results` keeps per schema) and each row encoded at once,
+        without mysql-mimic's per-row async iteration."""
+        headers = self.__dict__.setdefault("_headers", {})
+        known = headers.get(id(columns))
+        if known is None or known[0] is not columns:
+            if len(headers) > 256:
+                headers.clear()
+            header = [types.uint_len(len(columns))]
+            header += [packets.make_column_definition_41(server_charset=self.server_charset, name=c.name,
+                                                         column_type=c.type, character_set=c.character_set)
+                       for c in columns]
+            known = headers[id(columns)] = (columns, header)
+        out = list(known[1])
+        if not self.deprecate_eof():
+            out.append(self.eof())
+        encode = packets.make_binary_resultrow
+        out += [encode(row, columns) for row in rows]
+        self.stream.write_many(out)
+        await self.stream.write(self.ok_or_eof())
+
+    def _params(self, stmt: PreparedStatement, reader: io.BytesIO) -> list[Any]:
+        """This execute's parameter values, as Python values."""
         count = stmt.num_params
         if not count:
-            return stmt.sql
+            return []
         nulls = reader.read((count + 7) // 8)
         if len(nulls) != (count + 7) // 8:
             raise MysqlError("malformed COM_STMT_EXECUTE packet", ErrorCode.MALFORMED_PACKET)
@@ -168,11 +202,15 @@ class DlConnection(Connection):
                 values.append(self.client_charset.decode(bytes(stmt.param_buffers[i])))
             else:
                 values.append(_read_value(self, reader, kind, unsigned))
-        pieces = _template(stmt)
-        out = [pieces[0]]
-        for value, piece in zip(values, pieces[1:]):
-            out += [sql_literal(value), piece]
-        return "".join(out)
+        return values
+
+
+def _bound_text(pieces: list[str], values: list[Any]) -> str:
+    """The statement's text with the parameters as SQL literals."""
+    out = [pieces[0]]
+    for value, piece in zip(values, pieces[1:]):
+        out += [sql_literal(value), piece]
+    return "".join(out)
 
 
 def _template(stmt: PreparedStatement) -> list[str]:

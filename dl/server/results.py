@@ -45,7 +45,21 @@ def _is_nested(arrow_type: pa.DataType) -> bool:
                 or t.is_map(arrow_type))
 
 
+_COLUMNS: dict[pa.Schema, list[ResultColumn]] = {}
+_CACHED_SCHEMAS = 256
+
+
 def result_columns(schema: pa.Schema) -> list[ResultColumn]:
+    """The result columns of `schema` (remembered: a prepared statement's schema repeats)."""
+    columns = _COLUMNS.get(schema)
+    if columns is None:
+        if len(_COLUMNS) >= _CACHED_SCHEMAS:
+            _COLUMNS.clear()
+        columns = _COLUMNS[schema] = _result_columns(schema)
+    return columns
+
+
+def _result_columns(schema: pa.Schema) -> list[ResultColumn]:
     out = []
     for field in schema:
         kind = column_type(field.type)

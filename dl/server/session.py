@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mysql_mimic import Session as MimicSession
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
     from dl.core.repo import Author, Repository
+    from dl.sql.plans import Plan
     from dl.sql.session import Result, Session
 
 log = logging.getLogger("dl.server")
@@ -72,7 +74,7 @@ class DlSession(MimicSession):
         result sets), each with the rows it affected."""
         if _DIRECT.match(sql) and not _SERVER_ONLY.search(sql):
             try:
-                results = self.dl.run(sql)
+                results = self._run_text(sql)
             except DlError as exc:
                 raise _mysql_error(exc) from None
             return [(_answer(r), r.rows_affected) for r in results] or [(None, 0)]
@@ -98,6 +100,42 @@ class DlSession(MimicSession):
                 return self._run(sql)
         except DlError as exc:
             raise _mysql_error(exc) from None
+
+    def compile(self, pieces: list[str]) -> Plan | None:
+        """The compiled plan of a prepared statement (its text split at the parameters), if any."""
+        from dl.sql.plans import compile_prepared
+        return compile_prepared(pieces, "mysql")
+
+    async def run_plan(self, plan: Plan, values: list[Any], bound: Callable[[], str]) -> AllowedResult:
+        """An execute of a prepared statement: its plan, else the statement with the values
+        as literals (`bound()`) on the general path, whose answer the plan learns from."""
+        try:
+            result = plan.run(self.dl, values)
+            if result is None:
+                sql = bound()
+                if not _DIRECT.match(sql) or _SERVER_ONLY.search(sql):
+                    return await self.handle_query(sql, {})
+                results = self.dl.run(sql)
+                result = results[-1] if results else None
+                plan.learn(result)
+        except DlError as exc:
+            raise _mysql_error(exc) from None
+        self._affected = result.rows_affected if result is not None else 0
+        return _answer(result) if result is not None else None
+
+    def _run_text(self, sql: str) -> list[Result]:
+        """A COM_QUERY's results; a range SELECT whose shape has a plan (`text_plan`) runs it."""
+        from dl.sql.plans import text_plan
+        shaped = text_plan(sql, "mysql") if _SELECT.match(sql) else None
+        if shaped is None:
+            return self.dl.run(sql)
+        plan, values = shaped
+        result = plan.run(self.dl, values)
+        if result is not None:
+            return [result]
+        results = self.dl.run(sql)
+        plan.learn(results[-1] if len(results) == 1 else None)
+        return results
 
     def _run(self, sql: str) -> AllowedResult:
         results = self.dl.run(sql)

@@ -169,3 +169,33 @@ def test_a_script_gives_multiple_result_sets(server: Server) -> None:
         assert cur.nextset() and cur.fetchall() == ((40,), (41,))
         assert not cur.nextset()
     assert fetch(conn, "select 1") == ((1,),)  # the connection is in step afterwards
+
+
+def test_prepared_range_and_point_plans_over_the_binary_protocol(server: Server) -> None:
+    """The compiled plans (`sql.plans`) answer a client's prepared statements as the text
+    protocol answers the same statements; after an ALTER from another connection too."""
+    import mysql.connector
+    conn = mysql.connector.connect(host="127.0.0.1", port=server.port, user="root", password="",
+                                   database=server.database, use_pure=True, autocommit=True)
+    text = server.connect()
+    fetch(text, "insert into t (id, name, price) values (10, 'b', 1.25), (11, 'a', NULL), (12, NULL, 3.00), "
+                "(13, 'a', 2.50)")
+    cur = conn.cursor(prepared=True)
+    shapes = ["select id, name from t where id between %s and %s",
+              "select name from t where id between %s and %s order by name",
+              "select distinct name from t where id >= %s and id <= %s order by name desc",
+              "select sum(id), count(*) from t where id between %s and %s",
+              "select sum(id) from t where id between %s and %s",
+              "select max(name) from t where id between %s and %s",
+              "select name, price from t where id = %s"]
+    for _ in range(2):  # the first execute learns, the next ones run the plan
+        for shape in shapes:
+            for low, high in ((1, 13), (10, 12), (13, 10), (50, 60)):
+                args = (low,) if shape.endswith("id = %s") else (low, high)
+                cur.execute(shape, args)
+                assert [tuple(r) for r in cur.fetchall()] == [tuple(r) for r in fetch(text, shape, args)], shape
+        fetch(text, "alter table t add column extra int")
+        cur.execute("select * from t where id between %s and %s", (10, 11))
+        assert len(cur.fetchall()[0]) == len(fetch(text, "select * from t where id = 10")[0])
+        fetch(text, "alter table t drop column extra")
+    conn.close()

@@ -24,6 +24,9 @@ def fetch(conn, sql):  # type: ignore[no-untyped-def]
 
 
 def test_binds_localhost_by_default(server: Server) -> None:
+    deadline = time.monotonic() + 10  # the line is logged just after the socket listens
+    while "on 127.0.0.1:" not in server.output() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert "on 127.0.0.1:" in server.output()
 
 
