@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from dl.core.tables.int_key_reads import row_at_int_key, rows_between_int_keys
 from dl.sql.point_shapes import NULL, Literal, PointStatement, Value, Verb, recognize
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
-    from dl.core.prolly.tree import ProllyTree
     from dl.core.tables.schema import TableSchema
     from dl.sql.session import Result, Session
 
@@ -114,7 +114,7 @@ class PointPlan(Plan):
         self.template, self.count, self.text = template, count, template.text
         self.markers = {_MARKER.format(i): i for i in range(count)}
         self.seen: TableSchema | None = None  # a SELECT's table schema, when it last learned
-        self.fast: tuple[list[str], pa.Schema, pa.DataType] | None = None  # what `_row_at` answers with
+        self.fast: tuple[list[str], pa.Schema, pa.DataType] | None = None  # what `row_at_int_key` answers with
 
     def run(self, session: Session, params: Sequence[object]) -> Result | None:
         if len(params) != self.count:
@@ -125,7 +125,7 @@ class PointPlan(Plan):
         return None if statement is None else session.run_point(statement)
 
     def _select(self, session: Session, params: Sequence[object]) -> Result | None:
-        """A point SELECT: by a one-column integer key, straight down the tree (`_row_at`),
+        """A point SELECT: by a one-column integer key, straight down the tree (`row_at_int_key`),
         once the point path's first answer for this table schema gave the result's columns."""
         from dl.sql.session import Result, ResultKind
         from dl.sql.system_tables import system_table_name
@@ -145,7 +145,7 @@ class PointPlan(Plan):
         bits = key_type.bit_width
         if not -(1 << (bits - 1)) <= key < (1 << (bits - 1)):
             return None
-        row = _row_at(table.tree, key, key_type, table.schema.names.index(table.schema.primary_key[0]))
+        row = row_at_int_key(table.tree, key, key_type, table.schema.names.index(table.schema.primary_key[0]))
         answer = pa.Table.from_arrays([row.column(n) for n in names], schema=result_schema)
         return Result(self.text, ResultKind.ROWS, table=answer)
 
@@ -183,33 +183,6 @@ class PointPlan(Plan):
             t, where=tuple((c, bind(v)) for c, v in t.where),
             sets=tuple((c, Value(v.column, None if v.literal is None else bind(v.literal), v.op)) for c, v in t.sets),
             rows=tuple(tuple(bind(v) for v in row) for row in t.rows))
-
-
-def _row_at(tree: ProllyTree, key: int, key_type: pa.DataType, key_index: int) -> pa.RecordBatch:
-    """The row (zero or one) whose one-column integer key is `key`: one node per level, as
-    `ProllyTree.get_many` walks (a key goes to the first child whose last key is >= it), but
-    without encoding a batch of keys. The encoded key is the value's big-endian bytes with
-    the sign bit flipped (`core.tables.encoding`); in the leaf the key column is searched as
-    integers, which sort as their encodings do."""
-    import numpy as np
-    if tree.root is None:
-        return tree.layout.empty_batch()
-    bits = key_type.bit_width
-    encoded = (key + (1 << (bits - 1))).to_bytes(bits // 8, "big")
-    address, level = tree.root, tree.height
-    while level > 0:
-        node = tree.nodes_at([address], level)[0]
-        index = min(int(np.searchsorted(node.entries.keys, encoded, "left")), len(node.entries) - 1)  # type: ignore[union-attr]
-        address, level = node.entries.address(index), level - 1  # type: ignore[union-attr]
-    leaf = tree.nodes_at([address], 0)[0]
-    keys = leaf.column(key_index)  # type: ignore[union-attr]
-    if keys.null_count:
-        return leaf.slice(0, 0)  # type: ignore[union-attr,no-any-return]
-    values = keys.to_numpy()
-    pos = int(np.searchsorted(values, key))
-    if pos < len(values) and int(values[pos]) == key:
-        return leaf.slice(pos, 1)  # type: ignore[union-attr,no-any-return]
-    return leaf.slice(0, 0)  # type: ignore[union-attr,no-any-return]
 
 
 def _point_plan(pieces: Sequence[str], dialect: str) -> PointPlan | None:
@@ -330,34 +303,7 @@ def _range_rows(table: Any, key_type: pa.DataType, bounds: list[object]) -> pa.T
     if low > high:
         return empty
     key_index = table.schema.names.index(table.schema.primary_key[0])
-    return _rows_between(table.tree, low, high, key_type, key_index)
-
-
-def _rows_between(tree: ProllyTree, low: int, high: int, key_type: pa.DataType, key_index: int) -> pa.Table:
-    """The rows with `low <= key <= high` of a one-column integer key, in key order: the
-    leaves `ProllyTree.scan_range` would read (children whose last keys bracket the range),
-    each cut by searching its key column as integers instead of encoding its keys."""
-    import numpy as np
-    bits = key_type.bit_width
-    bounds = [(v + (1 << (bits - 1))).to_bytes(bits // 8, "big") for v in (low, high)]
-    parts = []
-    if tree.root is not None:
-        frontier, level = [tree.root], tree.height
-        while level > 0:
-            nodes = tree.nodes_at(frontier, level)
-            frontier = []
-            for node in nodes:
-                keys = node.entries.keys  # type: ignore[union-attr]
-                first = int(np.searchsorted(keys, bounds[0], "left"))
-                last = min(int(np.searchsorted(keys, bounds[1], "left")), len(keys) - 1)
-                frontier.extend(node.entries.address(i) for i in range(first, last + 1))  # type: ignore[union-attr]
-            level -= 1
-        for leaf in tree.nodes_at(frontier, 0) if frontier else []:
-            values = leaf.column(key_index).to_numpy()  # type: ignore[union-attr]
-            start, stop = int(np.searchsorted(values, low, "left")), int(np.searchsorted(values, high, "right"))
-            if stop > start:
-                parts.append(leaf.slice(start, stop - start))  # type: ignore[union-attr]
-    return pa.Table.from_batches(parts, schema=tree.layout.schema)
+    return rows_between_int_keys(table.tree, low, high, key_type, key_index)
 
 
 def _compute(rows: pa.Table, q: _Query, schema: TableSchema) -> pa.Table | None:

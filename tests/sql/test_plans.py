@@ -270,11 +270,11 @@ def test_a_revision_database_is_read_and_never_written(session: Session) -> None
 
 @pytest.mark.parametrize("kind", ["bigint", "int", "smallint"])
 def test_a_key_found_straight_down_the_tree_is_the_one_get_many_finds(repo: Repository, kind: str) -> None:
-    """`_row_at` against `ProllyTree.get_many` on a tree of many leaves: every key present,
+    """`row_at_int_key` against `ProllyTree.get_many` on a tree of many leaves: every key present,
     keys between and beyond them, negatives and keys whose encoding ends in zero bytes."""
     import numpy as np
     from dl.core.tables.encoding import encode_values
-    from dl.sql.plans import _row_at
+    from dl.core.tables.int_key_reads import row_at_int_key
     s = Session(repo, dialect="mysql", author=AUTHOR)
     s.run(f"create table w (id {kind} primary key, v varchar(30))")
     keys = sorted({*range(-3000, 3000, 3), 0, 256, 512, -256, 32767, -32768})
@@ -284,7 +284,7 @@ def test_a_key_found_straight_down_the_tree_is_the_one_get_many_finds(repo: Repo
     key_type = table.schema.column("id").type
     for key in [*keys, -2999, 1, 2, 257, -32767, 32766, 9999 if kind == "smallint" else 10 ** 6]:
         expected = table.tree.get_many(np.array([encode_values([key], [key_type])]))
-        found = _row_at(table.tree, key, key_type, 0)
+        found = row_at_int_key(table.tree, key, key_type, 0)
         assert pa.Table.from_batches([found]).to_pylist() == expected.to_pylist(), key
 
 
@@ -315,12 +315,12 @@ def test_one_plan_serves_sessions_on_branches_of_different_schemas(session: Sess
 
 
 def test_a_range_read_by_integer_keys_is_the_range_scan_range_reads(repo: Repository) -> None:
-    """`_rows_between` against `ProllyTree.scan_range` over many leaves, with bounds on,
+    """`rows_between_int_keys` against `ProllyTree.scan_range` over many leaves, with bounds on,
     between and beyond the keys."""
     import random
 
     from dl.core.tables.encoding import encode_values
-    from dl.sql.plans import _rows_between
+    from dl.core.tables.int_key_reads import rows_between_int_keys
     s = Session(repo, dialect="mysql", author=AUTHOR)
     s.run("create table w (id int primary key, v varchar(30))")
     keys = list(range(-3000, 3000, 3))
@@ -332,7 +332,7 @@ def test_a_range_read_by_integer_keys_is_the_range_scan_range_reads(repo: Reposi
     for _ in range(200):
         low, high = sorted(chooser.randint(-3100, 3100) for _ in range(2))
         expected = table.tree.scan_range(encode_values([low], [key_type]), encode_values([high], [key_type]))
-        assert _rows_between(table.tree, low, high, key_type, 0).to_pylist() == expected.to_pylist(), (low, high)
+        assert rows_between_int_keys(table.tree, low, high, key_type, 0).to_pylist() == expected.to_pylist(), (low, high)
 
 
 def test_a_read_only_session_refuses_a_planned_write(repo: Repository) -> None:
