@@ -84,6 +84,7 @@ class Status:
     violations: list[str] = field(default_factory=list)  # tables with unresolved constraint violations
     ignored: list[str] = field(default_factory=list)  # new tables dolt_ignore ignores (not in unstaged)
     ignore_conflicts: list[str] = field(default_factory=list)  # new tables its patterns disagree about
+    renamed: dict[str, str] = field(default_factory=dict)  # staged renames: new name -> old name
 
 
 def find_repository(start: Path) -> Path:
@@ -475,7 +476,8 @@ class Repository:
         for name in tables:
             if name not in working.tables and name not in staged.tables:
                 raise NotFound("table", name)
-        return tables
+        renamed = working.renamed_tables(staged)  # staging a rename's new name stages the old one's removal, as Dolt does
+        return [*tables, *(renamed[n] for n in tables if n in renamed and renamed[n] not in tables)]
 
     def ignore_patterns(self, root: RootValue, store: ChunkStore | None = None) -> list[Pattern]:
         """The `dolt_ignore` patterns of `root` (none when it has no such table)."""
@@ -574,7 +576,7 @@ class Repository:
         return Status(branch, staged.changed_tables(head_root), unstaged,
                       merge.get("their_commit"), sorted(merge.get("conflicts", {})),
                       violations=sorted(merge.get("violations", [])), ignored=ignored,
-                      ignore_conflicts=undecided)
+                      ignore_conflicts=undecided, renamed=staged.renamed_tables(head_root))
 
     def is_clean(self) -> bool:
         status = self.status()

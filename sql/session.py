@@ -224,8 +224,6 @@ class Session:
             statement = dataclasses.replace(statement, expression=expression, source="")
         if stream and kind is Kind.QUERY and not functions.calls(statement.expression, procedures.PROCEDURES):
             self._stream = self._select_stream(statement)
-            if self.dialect == "mysql":
-                self._stream.convert(dialects.mysql_values)
             return Result(statement.text, ResultKind.ROWS, stream=self._stream)
         if kind in (Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK):
             return self._transaction_control(kind.name, statement.text)
@@ -235,9 +233,7 @@ class Session:
         if kind is Kind.CALL:
             return self._call(statement)
         if kind is Kind.QUERY:
-            table = self._select(statement)
-            return Result(statement.text, ResultKind.ROWS,
-                          table=dialects.mysql_values(table) if self.dialect == "mysql" else table)
+            return Result(statement.text, ResultKind.ROWS, table=self._select(statement))
         if kind is Kind.SHOW_TABLES:
             return Result(statement.text, ResultKind.ROWS, table=self._show_tables())
         if kind is Kind.REINDEX:

@@ -28,6 +28,7 @@ from dl.sql.diff_tables import TS, current_schema, project, table_at
 from dl.sql.errors import SqlError, wrap
 
 if TYPE_CHECKING:
+    from dl.core.versioning.root import RootValue
     from dl.sql.statement_view import View
 
 
@@ -132,16 +133,27 @@ def dolt_tags(view: View) -> pa.Table:
 _STATUS_WORDS = {"added": "new table", "modified": "modified", "deleted": "deleted"}
 
 
+def _status_rows(newer: RootValue, older: RootValue, staged: int) -> list[tuple[str, int, str]]:
+    """One dolt_status row per table changed from `older` to `newer`; a rename is one row named
+    `old -> new`, as Dolt names it."""
+    renamed = newer.renamed_tables(older)
+    moved = set(renamed) | set(renamed.values())
+    rows = [(name, staged, _STATUS_WORDS[change]) for name, change in newer.changed_tables(older).items()
+            if name not in moved]
+    return rows + [(f"{old} -> {new}", staged, "renamed") for new, old in renamed.items()]
+
+
 def dolt_status(view: View) -> pa.Table:
+    """Dolt's dolt_status. `staged` is 1 or 0, as Dolt keeps it (a byte, where its other flags,
+    such as dolt_diff's data_change, are booleans)."""
     repo = view.repo
     head = repo.load_root(repo.load_commit(repo.branch_head(view.branch)).root, view.store)
     staged = repo.load_root(view.ws.staged, view.store)
-    rows = [(name, True, _STATUS_WORDS[change]) for name, change in staged.changed_tables(head).items()]
-    rows += [(name, False, _STATUS_WORDS[change]) for name, change in view.root.changed_tables(staged).items()]
-    rows += [(name, False, "conflict") for name in (view.ws.merge or {}).get("conflicts", [])]
-    rows += [(name, False, "constraint violation") for name in (view.ws.merge or {}).get("violations", [])]
+    rows = _status_rows(staged, head, 1) + _status_rows(view.root, staged, 0)
+    rows += [(name, 0, "conflict") for name in (view.ws.merge or {}).get("conflicts", [])]
+    rows += [(name, 0, "constraint violation") for name in (view.ws.merge or {}).get("violations", [])]
     return pa.table({"table_name": pa.array([r[0] for r in rows], pa.string()),
-                     "staged": pa.array([r[1] for r in rows], pa.bool_()),
+                     "staged": pa.array([r[1] for r in rows], pa.int8()),
                      "status": pa.array([r[2] for r in rows], pa.string())})
 
 

@@ -59,12 +59,12 @@ def test_commit_a_skips_new_tables_but_A_takes_them(base: Session) -> None:
 def test_add_and_reset(base: Session) -> None:
     base.run("update t set v = 3")
     assert base.query("call dolt_add('t')").to_pylist() == [{"status": 0}]
-    assert rows(base, "select staged from dolt_status") == [(True,)]
+    assert rows(base, "select staged from dolt_status") == [(1,)]
     base.run("call dolt_reset('t')")
-    assert rows(base, "select staged from dolt_status") == [(False,)]
+    assert rows(base, "select staged from dolt_status") == [(0,)]
     base.run("call dolt_add('.')")
     base.run("call dolt_reset()")
-    assert rows(base, "select staged from dolt_status") == [(False,)]
+    assert rows(base, "select staged from dolt_status") == [(0,)]
     base.run("call dolt_reset('--hard')")
     assert value(base, "select v from t") == 1
     with pytest.raises(SqlError, match="dolt_add"):

@@ -200,7 +200,7 @@ DOLT_COLUMNS = {  # Dolt's documented columns and kinds (docs.dolthub.com, "Syst
     "dolt_branches": "name:s hash:s latest_committer:s latest_committer_email:s latest_commit_date:ts "
                      "latest_commit_message:s remote:s branch:s dirty:b",
     "dolt_tags": "tag_name:s tag_hash:s tagger:s email:s date:ts message:s",
-    "dolt_status": "table_name:s staged:b status:s",
+    "dolt_status": "table_name:s staged:i status:s",  # a byte in Dolt, 1 or 0
     "dolt_diff": "commit_hash:s table_name:s committer:s email:s date:ts message:s data_change:b schema_change:b",
     "dolt_history_t": "id:i v:s commit_hash:s committer:s commit_date:ts",
     "dolt_diff_t": "to_id:i to_v:s to_commit:s to_commit_date:ts from_id:i from_v:s from_commit:s "

@@ -1,0 +1,46 @@
+"""Dolt's status, dolt_status and SQL surface as Dolt's own CLI tests expect them (issue 11):
+renames, the flags' printed forms, the messages of errors a Dolt user meets first."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_helpers import Dl
+
+
+def test_status_shows_a_staged_rename_as_one_line(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key)")
+    dl.ok("commit", "-Am", "test")
+    dl.ok("sql", "--dialect", "mysql", "-q", "alter table test rename to quiz")
+    out = dl.ok("status")
+    assert "\tdeleted:          test" in out and "\tnew table:        quiz" in out  # unstaged: not a rename
+    dl.ok("add", ".")
+    out = dl.ok("status")
+    assert "\trenamed:          test -> quiz\n" in out
+    assert "deleted:" not in out and "new table:" not in out
+
+
+def test_a_renamed_table_with_new_rows_is_a_deletion_and_a_new_table(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key)")
+    dl.ok("commit", "-Am", "test")
+    dl.ok("sql", "--dialect", "mysql", "-q", "rename table test to quiz; insert into quiz values (1)")
+    dl.ok("add", ".")
+    out = dl.ok("status")
+    assert "renamed:" not in out and "\tdeleted:          test" in out and "\tnew table:        quiz" in out
+
+
+def test_dolt_status_names_a_rename_old_to_new_staged_or_not(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key)")
+    dl.ok("add", "test")
+    dl.ok("sql", "--dialect", "mysql", "-q", "alter table test rename to test2")
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "select * from dolt_status")
+    assert out == "table_name,staged,status\ntest,1,new table\ntest -> test2,0,renamed\n"
+    dl.ok("add", "test2")
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "select * from dolt_status")
+    assert out == "table_name,staged,status\ntest2,1,new table\n"
+
+
+def test_comparisons_print_true_while_staged_prints_one(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t1 (id int primary key)")
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
+                "select staged, count(*)=1 as one from dolt_status group by staged")
+    assert out == "staged,one\n0,true\n"
