@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from dl.core.config import Config, check_config_text
 from dl.core.errors import (
     AlreadyExists,
+    BadInput,
     ConcurrentUpdate,
     DlError,
     InvalidName,
@@ -85,6 +86,12 @@ class Status:
     ignored: list[str] = field(default_factory=list)  # new tables dolt_ignore ignores (not in unstaged)
     ignore_conflicts: list[str] = field(default_factory=list)  # new tables its patterns disagree about
     renamed: dict[str, str] = field(default_factory=dict)  # staged renames: new name -> old name
+
+
+def _refuse_empty_branch_names(*names: str) -> None:
+    """Dolt's words for an empty name where `branch` (create, -m, -c) takes one."""
+    if "" in names:
+        raise BadInput("cannot branch empty string")
 
 
 def find_repository(start: Path) -> Path:
@@ -593,6 +600,7 @@ class Repository:
             raise InvalidName(kind, name, f"a {other} has that name, and a revision name must mean one thing")
 
     def create_branch(self, name: str, start: str = "HEAD", *, force: bool = False) -> Address:
+        _refuse_empty_branch_names(name, start)
         check_ref_name("branch", name)
         self._check_not_named_like("branch", name)
         address = self.resolve_commit(start)
@@ -622,6 +630,7 @@ class Repository:
             raise ConcurrentUpdate(branch_ref(name))
 
     def rename_branch(self, old: str, new: str, *, copy: bool = False, force: bool = False) -> None:
+        _refuse_empty_branch_names(old, new)
         check_ref_name("branch", new)
         self._check_not_named_like("branch", new)
         head = self.branch_head(old)
@@ -638,6 +647,8 @@ class Repository:
                 updates.append(RefUpdate(HEAD, branch_ref(new), branch_ref(old)))
         if not self.store.commit({}, updates):
             raise ConcurrentUpdate(branch_ref(old))
+        if not copy and self.config.repo_file.read().get("init.defaultbranch") == old:
+            self.config.repo_file.set("init.defaultbranch", new)  # the default branch keeps being the default, as in Dolt
 
     def checkout(self, branch: str) -> None:
         """Switches to `branch`, carrying uncommitted changes that the switch would not lose."""

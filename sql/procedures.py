@@ -328,7 +328,8 @@ PROCEDURES: dict[str, Procedure] = {
 
 
 def call(view: View, name: str, args: list[str], author: Author | None) -> pa.Table:
-    """Runs procedure `name`; core errors become `SqlError`s naming the procedure."""
+    """Runs procedure `name`; core errors become `SqlError`s in the words the CLI prints (the
+    statement, which names the procedure, is quoted after them), as Dolt's procedures do."""
     procedure = PROCEDURES.get(name.lower())
     if procedure is None:
         raise SqlError(f"unknown procedure {name}(); known: {', '.join(sorted(PROCEDURES))}")
@@ -337,7 +338,7 @@ def call(view: View, name: str, args: list[str], author: Author | None) -> pa.Ta
     except SqlError:
         raise
     except DlError as exc:
-        raise SqlError(f"{name.lower()}: {exc}", cause=exc) from None
+        raise wrap(exc) from None
 
 
 # --- scalar functions ------------------------------------------------------------------------

@@ -44,3 +44,35 @@ def test_comparisons_print_true_while_staged_prints_one(repo: Path, dl: Dl) -> N
     out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
                 "select staged, count(*)=1 as one from dolt_status group by staged")
     assert out == "staged,one\n0,true\n"
+
+
+def test_procedures_print_the_clis_words_for_core_errors(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    dl.ok("commit", "-Am", "t")
+    dl.ok("branch", "b1")
+    cli = dl.fails("branch", "b1")
+    sql = dl.fails("sql", "--dialect", "mysql", "-q", "call dolt_branch('b1')")
+    assert sql.startswith(cli + " (statement 1")  # no procedure-name prefix: the statement names it
+
+
+def test_an_empty_branch_name_is_refused_in_dolts_words(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    dl.ok("commit", "-Am", "t")
+    for args in (["branch", ""], ["branch", "-m", "", "x"], ["branch", "-c", "main", ""]):
+        assert dl.fails(*args) == "cannot branch empty string"
+    for call in ("dolt_branch('')", "dolt_branch('-c', '', 'copy')", "dolt_branch('-c', 'main', '')"):
+        assert dl.fails("sql", "-q", f"call {call}").startswith("cannot branch empty string (statement 1")
+
+
+def test_renaming_the_default_branch_updates_init_defaultbranch(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    dl.ok("commit", "-Am", "t")
+    dl.ok("config", "--local", "--add", "init.defaultbranch", "main")
+    dl.ok("branch", "other")
+    dl.ok("branch", "-m", "other", "other2")
+    assert dl.ok("config", "--local", "--get", "init.defaultbranch") == "main\n"
+    dl.ok("branch", "-c", "main", "copy")
+    assert dl.ok("config", "--local", "--get", "init.defaultbranch") == "main\n"
+    dl.ok("sql", "-q", "call dolt_branch('-m', 'main', 'altmain')")
+    assert dl.ok("branch", "--show-current") == "altmain\n"
+    assert dl.ok("config", "--local", "--get", "init.defaultbranch") == "altmain\n"
