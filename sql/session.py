@@ -389,10 +389,17 @@ class Session:
 
     def _describe(self, name: str) -> pa.Table:
         view = self._view()
-        found = views.definitions(view).get(name.lower()) if view.table_name(name) is None else None
-        if found is not None:
+        if view.table_name(name) is None:  # a view or a system table (dolt_log...): the columns its rows have
+            found = views.definitions(view).get(name.lower())
             with Binder(view, self._con, {}, self._cache) as binder:
-                fields = binder.run_sql(f"SELECT * FROM ({binder.view_sql(found)}) LIMIT 0").schema
+                if found is not None:
+                    fields = binder.run_sql(f"SELECT * FROM ({binder.view_sql(found)}) LIMIT 0").schema
+                else:
+                    try:
+                        fields = binder.query(exp.select("*").from_(exp.to_table(name)).limit(0)).schema
+                    except SqlError:
+                        view.table(name)  # not found, in the usual words
+                        raise
             rows = [(f.name, display_type(f.type), "YES", "", None, "") for f in fields]
         else:
             schema = view.table(name).schema

@@ -76,3 +76,12 @@ def test_renaming_the_default_branch_updates_init_defaultbranch(repo: Path, dl: 
     dl.ok("sql", "-q", "call dolt_branch('-m', 'main', 'altmain')")
     assert dl.ok("branch", "--show-current") == "altmain\n"
     assert dl.ok("config", "--local", "--get", "init.defaultbranch") == "altmain\n"
+
+
+def test_describe_lists_a_system_tables_columns(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    out = dl.ok("sql", "-r", "csv", "-q", "describe dolt_log")
+    assert [line.split(",")[0] for line in out.splitlines()] == [
+        "Field", "commit_hash", "committer", "email", "date", "message", "commit_order"]
+    assert "to_pk,BIGINT" in dl.ok("sql", "-r", "csv", "-q", "describe dolt_diff_t")
+    assert dl.fails("sql", "-q", "describe nope").startswith("table not found: nope")
