@@ -85,3 +85,12 @@ def test_describe_lists_a_system_tables_columns(repo: Path, dl: Dl) -> None:
         "Field", "commit_hash", "committer", "email", "date", "message", "commit_order"]
     assert "to_pk,BIGINT" in dl.ok("sql", "-r", "csv", "-q", "describe dolt_diff_t")
     assert dl.fails("sql", "-q", "describe nope").startswith("table not found: nope")
+
+
+def test_dolt_diff_has_working_and_staged_rows(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table s (pk int primary key)")
+    dl.ok("add", "s")
+    dl.ok("sql", "-q", "create table w (pk int primary key); insert into w values (1)")
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
+                "select * from dolt_diff order by commit_hash desc")
+    assert out.splitlines()[1:] == ["WORKING,w,,,,,true,true", "STAGED,s,,,,,false,true"]
