@@ -235,7 +235,7 @@ class Session:
         if kind is Kind.QUERY:
             return Result(statement.text, ResultKind.ROWS, table=self._select(statement))
         if kind is Kind.SHOW_TABLES:
-            return Result(statement.text, ResultKind.ROWS, table=self._show_tables())
+            return Result(statement.text, ResultKind.ROWS, table=self._show_tables(statement.target))
         if kind is Kind.REINDEX:
             return Result(statement.text, ResultKind.OK, message="indexes are kept current")
         if kind is Kind.SHOW_INDEXES:
@@ -371,9 +371,12 @@ class Session:
             binder.close()
             raise
 
-    def _show_tables(self) -> pa.Table:
-        """Tables and views, as MySQL lists them (not dolt_schemas, which holds the views)."""
+    def _show_tables(self, revision: str | None = None) -> pa.Table:
+        """Tables and views, as MySQL lists them (not dolt_schemas, which holds the views); with
+        a revision (Dolt's SHOW TABLES AS OF 'rev'), those of that revision."""
         view = self._view()
+        if revision is not None:
+            view = View(self.repo, view.store, view.branch, view.ws, view.root_at(revision))
         directory = self.repo.directory.name if self.repo.directory else "dl"
         names = [n for n in view.root.tables if n != views.SCHEMAS_TABLE]
         names += [d.name for d in views.definitions(view).values()]

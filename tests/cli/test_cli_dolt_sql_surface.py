@@ -94,3 +94,14 @@ def test_dolt_diff_has_working_and_staged_rows(repo: Path, dl: Dl) -> None:
     out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
                 "select * from dolt_diff order by commit_hash desc")
     assert out.splitlines()[1:] == ["WORKING,w,,,,,true,true", "STAGED,s,,,,,false,true"]
+
+
+def test_show_tables_as_of_lists_a_revisions_tables(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table a (pk int primary key)")
+    dl.ok("commit", "-Am", "a")
+    dl.ok("sql", "-q", "create table b (pk int primary key)")
+    dl.ok("commit", "-Am", "b")
+    first = dl.ok("sql", "-r", "csv", "-q", "show tables as of 'HEAD~'").splitlines()
+    assert first[1:] == ["a"] and first[0].startswith("Tables_in_")
+    assert dl.ok("sql", "-r", "csv", "-q", "show tables").splitlines()[1:] == ["a", "b"]
+    assert dl.fails("sql", "-q", "show tables as of 'nope'").startswith("revision not found: nope")
