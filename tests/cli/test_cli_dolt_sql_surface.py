@@ -105,3 +105,27 @@ def test_show_tables_as_of_lists_a_revisions_tables(repo: Path, dl: Dl) -> None:
     assert first[1:] == ["a"] and first[0].startswith("Tables_in_")
     assert dl.ok("sql", "-r", "csv", "-q", "show tables").splitlines()[1:] == ["a", "b"]
     assert dl.fails("sql", "-q", "show tables as of 'nope'").startswith("revision not found: nope")
+
+
+def test_dolt_status_hides_ignored_new_tables_dolt_status_ignored_flags_them(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key)")
+    dl.ok("commit", "-Am", "test")
+    dl.ok("sql", "--dialect", "mysql", "-q", "insert into dolt_ignore values ('ignored_*', true)")
+    dl.ok("sql", "-q", "create table ignored_table (pk int primary key); insert into test values (1)")
+    dl.ok("add", "dolt_ignore")
+    status = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "select * from dolt_status order by table_name")
+    assert status == "table_name,staged,status\ndolt_ignore,1,new table\ntest,0,modified\n"
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
+                "select * from dolt_status_ignored order by table_name")
+    assert out == ("table_name,staged,status,ignored\ndolt_ignore,1,new table,false\n"
+                   "ignored_table,0,new table,true\ntest,0,modified,false\n")
+
+
+def test_ls_system_lists_the_system_tables(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    out = dl.ok("ls", "--system")
+    assert out.startswith("System tables:\n") and "\tdolt_status_ignored\n" in out and "\tdolt_diff_t\n" in out
+    assert "Tables in working set:" not in out
+    both = dl.ok("ls", "-a")
+    assert both.startswith("Tables in working set:\n\tt\n") and "System tables:\n" in both
+    assert dl.fails("ls", "-s", "-a", code=2) == "--system and --all are mutually exclusive"
