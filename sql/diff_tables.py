@@ -106,7 +106,26 @@ def diff_rows(schema: TableSchema, name: str, before: Table | None, after: Table
         if n:
             parts.append(pa.Table.from_arrays(_diff_part(schemas, to_rows, from_rows, n, kind, to, frm),
                                               schema=out_schema))
-    return pa.concat_tables(parts) if parts else out_schema.empty_table()
+    return _in_key_order(pa.concat_tables(parts), schemas) if len(parts) > 1 else \
+        parts[0] if parts else out_schema.empty_table()
+
+
+def _in_key_order(table: pa.Table, schemas: tuple[TableSchema, TableSchema]) -> pa.Table:
+    """Diff rows in primary-key order, each row at its key on whichever side has it, as Dolt lists
+    them (not added, then removed, then modified). Keyless tables, or keys whose types changed
+    between the sides, keep the grouped order."""
+    import pyarrow.compute as pc
+    keys = schemas[0].primary_key
+    if not keys or list(keys) != list(schemas[1].primary_key):
+        return table
+    columns = {}
+    for k in keys:
+        to, frm = table.column(f"to_{k}"), table.column(f"from_{k}")
+        if to.type != frm.type:
+            return table
+        columns[k] = pc.coalesce(to, frm)
+    order = pc.sort_indices(pa.table(columns), sort_keys=[(k, "ascending") for k in keys])
+    return table.take(order)
 
 
 def current_schema(view: View, name: str) -> TableSchema:

@@ -129,3 +129,13 @@ def test_ls_system_lists_the_system_tables(repo: Path, dl: Dl) -> None:
     both = dl.ok("ls", "-a")
     assert both.startswith("Tables in working set:\n\tt\n") and "System tables:\n" in both
     assert dl.fails("ls", "-s", "-a", code=2) == "--system and --all are mutually exclusive"
+
+
+def test_dolt_diff_table_rows_come_in_key_order(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key, c1 int); insert into test values (1, 1), (2, 2)")
+    dl.ok("commit", "-Am", "rows")
+    dl.ok("sql", "-q", "insert into test values (3, 3); update test set c1 = 5 where pk = 1; "
+                       "delete from test where pk = 2; insert into test values (0, 0)")
+    out = dl.ok("sql", "-r", "csv", "-q",
+                "select to_pk, to_c1, from_pk, from_c1, diff_type from dolt_diff_test where to_commit = 'WORKING'")
+    assert out.splitlines()[1:] == ["0,0,,,added", "1,5,1,1,modified", ",,2,2,removed", "3,3,,,added"]
