@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from dl.core.config import Config, check_config_text
 from dl.core.errors import (
     AlreadyExists,
+    BadInput,
     ConcurrentUpdate,
     DlError,
     InvalidName,
@@ -84,6 +85,13 @@ class Status:
     violations: list[str] = field(default_factory=list)  # tables with unresolved constraint violations
     ignored: list[str] = field(default_factory=list)  # new tables dolt_ignore ignores (not in unstaged)
     ignore_conflicts: list[str] = field(default_factory=list)  # new tables its patterns disagree about
+    renamed: dict[str, str] = field(default_factory=dict)  # staged renames: new name -> old name
+
+
+def _refuse_empty_branch_names(*names: str) -> None:
+    """Dolt's words for an empty name where `branch` (create, -m, -c) takes one."""
+    if "" in names:
+        raise BadInput("cannot branch empty string")
 
 
 def find_repository(start: Path) -> Path:
@@ -475,7 +483,8 @@ class Repository:
         for name in tables:
             if name not in working.tables and name not in staged.tables:
                 raise NotFound("table", name)
-        return tables
+        renamed = working.renamed_tables(staged)  # staging a rename's new name stages the old one's removal, as Dolt does
+        return [*tables, *(renamed[n] for n in tables if n in renamed and renamed[n] not in tables)]
 
     def ignore_patterns(self, root: RootValue, store: ChunkStore | None = None) -> list[Pattern]:
         """The `dolt_ignore` patterns of `root` (none when it has no such table)."""
@@ -574,7 +583,7 @@ class Repository:
         return Status(branch, staged.changed_tables(head_root), unstaged,
                       merge.get("their_commit"), sorted(merge.get("conflicts", {})),
                       violations=sorted(merge.get("violations", [])), ignored=ignored,
-                      ignore_conflicts=undecided)
+                      ignore_conflicts=undecided, renamed=staged.renamed_tables(head_root))
 
     def is_clean(self) -> bool:
         status = self.status()
@@ -591,6 +600,7 @@ class Repository:
             raise InvalidName(kind, name, f"a {other} has that name, and a revision name must mean one thing")
 
     def create_branch(self, name: str, start: str = "HEAD", *, force: bool = False) -> Address:
+        _refuse_empty_branch_names(name, start)
         check_ref_name("branch", name)
         self._check_not_named_like("branch", name)
         address = self.resolve_commit(start)
@@ -620,6 +630,7 @@ class Repository:
             raise ConcurrentUpdate(branch_ref(name))
 
     def rename_branch(self, old: str, new: str, *, copy: bool = False, force: bool = False) -> None:
+        _refuse_empty_branch_names(old, new)
         check_ref_name("branch", new)
         self._check_not_named_like("branch", new)
         head = self.branch_head(old)
@@ -636,6 +647,8 @@ class Repository:
                 updates.append(RefUpdate(HEAD, branch_ref(new), branch_ref(old)))
         if not self.store.commit({}, updates):
             raise ConcurrentUpdate(branch_ref(old))
+        if not copy and self.config.repo_file.read().get("init.defaultbranch") == old:
+            self.config.repo_file.set("init.defaultbranch", new)  # the default branch keeps being the default, as in Dolt
 
     def checkout(self, branch: str) -> None:
         """Switches to `branch`, carrying uncommitted changes that the switch would not lose."""

@@ -360,6 +360,15 @@ def tracking_lines(tracking: "Tracking | None") -> list[str]:
     return [f"Your branch is up to date with {name}."]
 
 
+def _staged_lines(status: "Status") -> list[str]:
+    """The staged changes, a rename as one `renamed: old -> new` line, sorted as Dolt sorts them."""
+    moved = set(status.renamed) | set(status.renamed.values())
+    entries = [(t, _LABELS[c], printable(t)) for t, c in status.staged.items() if t not in moved]
+    entries += [(f"{old} -> {new}", "renamed:", f"{printable(old)} -> {printable(new)}")
+                for new, old in status.renamed.items()]
+    return [f"\t{label:<18}{text}" for _, label, text in sorted(entries)]
+
+
 def status_text(status: "Status", tracking: "Tracking | None" = None, *, show_ignored: bool = False) -> str:
     """`dl status` as Dolt prints it (with where the branch stands against its upstream)."""
     lines = [f"On branch {printable(status.branch)}", *tracking_lines(tracking)]
@@ -387,7 +396,7 @@ def status_text(status: "Status", tracking: "Tracking | None" = None, *, show_ig
     unstaged = {t: c for t, c in status.unstaged.items() if t not in untracked}
     if status.staged:
         lines += ["", "Changes to be committed:", '  (use "dl reset <table>..." to unstage)']
-        lines += [f"\t{_LABELS[c]:<18}{printable(t)}" for t, c in sorted(status.staged.items())]
+        lines += _staged_lines(status)
     if unstaged:
         lines += ["", "Changes not staged for commit:",
                   '  (use "dl add <table>" to update what will be committed)',

@@ -13,13 +13,8 @@ the operand types, known only when DuckDB runs the query, or on type widths that
   overflow where SQLite gives 2147483648). Literals elsewhere stay as written, so a comparison
   with a key is still pushed down. The result columns those rewrites would rename keep the
   names SQLite gives them, their text (`7 / 2`, not DuckDB's `(7 / NULLIF(2, 0))`).
-- MySQL has no boolean type (BOOLEAN is TINYINT(1)): in the mysql dialect a query's boolean
-  columns come back as 1 and 0 (`mysql_values`), as MySQL and Dolt print them
-  (`select * from dolt_status` shows `staged` as 1 or 0).
 """
 from __future__ import annotations
-
-from typing import Any
 
 from sqlglot import exp
 
@@ -27,18 +22,6 @@ INTEGER_DIVISION = ("sqlite", "postgres")
 
 _T = exp.DataType.Type
 _SQLITE_INTEGERS = {_T.TINYINT, _T.SMALLINT, _T.MEDIUMINT, _T.INT, _T.BIGINT}
-
-
-def mysql_values(rows: Any) -> Any:
-    """A table or record batch with its boolean columns as int8 1/0 (MySQL's BOOLEAN)."""
-    import pyarrow as pa
-    fields = list(rows.schema)
-    if not any(pa.types.is_boolean(f.type) for f in fields):
-        return rows
-    columns = [c.cast(pa.int8()) if pa.types.is_boolean(f.type) else c for f, c in zip(fields, rows.columns)]
-    schema = pa.schema([f.with_type(pa.int8()) if pa.types.is_boolean(f.type) else f for f in fields])
-    kind = pa.RecordBatch if isinstance(rows, pa.RecordBatch) else pa.Table
-    return kind.from_arrays(columns, schema=schema)
 
 
 def session_settings(dialect: str) -> list[str]:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 TS = pa.timestamp("us")
 WORKING = "WORKING"
+STAGED = "STAGED"
 
 
 def ts(seconds: float | None) -> int | None:
@@ -105,7 +106,26 @@ def diff_rows(schema: TableSchema, name: str, before: Table | None, after: Table
         if n:
             parts.append(pa.Table.from_arrays(_diff_part(schemas, to_rows, from_rows, n, kind, to, frm),
                                               schema=out_schema))
-    return pa.concat_tables(parts) if parts else out_schema.empty_table()
+    return _in_key_order(pa.concat_tables(parts), schemas) if len(parts) > 1 else \
+        parts[0] if parts else out_schema.empty_table()
+
+
+def _in_key_order(table: pa.Table, schemas: tuple[TableSchema, TableSchema]) -> pa.Table:
+    """Diff rows in primary-key order, each row at its key on whichever side has it, as Dolt lists
+    them (not added, then removed, then modified). Keyless tables, or keys whose types changed
+    between the sides, keep the grouped order."""
+    import pyarrow.compute as pc
+    keys = schemas[0].primary_key
+    if not keys or list(keys) != list(schemas[1].primary_key):
+        return table
+    columns = {}
+    for k in keys:
+        to, frm = table.column(f"to_{k}"), table.column(f"from_{k}")
+        if to.type != frm.type:
+            return table
+        columns[k] = pc.coalesce(to, frm)
+    order = pc.sort_indices(pa.table(columns), sort_keys=[(k, "ascending") for k in keys])
+    return table.take(order)
 
 
 def current_schema(view: View, name: str) -> TableSchema:
@@ -244,13 +264,22 @@ def _summary_table(rows: list[tuple[str, str, str, bool, bool]]) -> pa.Table:
                      "schema_change": pa.array([r[4] for r in rows], pa.bool_())})
 
 
+def _rows_differ(old: Table | None, new: Table | None) -> bool:
+    """dolt_diff's data_change: the rows differ (a table added or dropped empty changed none)."""
+    before = old.value.rows if old is not None else None
+    after = new.value.rows if new is not None else None
+    return before != after
+
+
 def dolt_diff_commits(view: View) -> pa.Table:
-    """Dolt's `dolt_diff` system table: which tables each commit (and WORKING) changed."""
+    """Dolt's `dolt_diff` system table: which tables each commit changed, and what is changed in
+    the working set (WORKING, against the staged tables) and staged (STAGED, against HEAD)."""
     repo = view.repo
     rows: list[tuple[Any, ...]] = []
     head = repo.load_commit(repo.branch_head(view.branch))
+    staged = repo.load_root(view.ws.staged, view.store)
     states: list[tuple[str, RootValue, RootValue, Commit | None]] = [
-        (WORKING, view.root, repo.load_root(head.root, view.store), None)]
+        (WORKING, view.root, staged, None), (STAGED, staged, repo.load_root(head.root, view.store), None)]
     for address, commit in repo.log(view.branch):
         if commit.parents and commit.parents[0] not in repo.present_parents(address, commit):
             continue  # a shallow clone's boundary: what it changed is beyond the clone
@@ -262,8 +291,7 @@ def dolt_diff_commits(view: View) -> pa.Table:
             old, new = table_at(view, before, name), table_at(view, after, name)
             rows.append((label, name, made.author if made else None, made.email if made else None,
                          ts(made.timestamp) if made else None, made.message if made else None,
-                         old is None or new is None or old.value.rows != new.value.rows,
-                         old is None or new is None or old.schema != new.schema))
+                         _rows_differ(old, new), old is None or new is None or old.schema != new.schema))
     names = ["commit_hash", "table_name", "committer", "email", "date", "message", "data_change", "schema_change"]
     types = [pa.string()] * 4 + [TS, pa.string(), pa.bool_(), pa.bool_()]
     return pa.table({n: pa.array([r[i] for r in rows], types[i]) for i, n in enumerate(names)})

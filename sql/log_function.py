@@ -63,7 +63,7 @@ class LogRequest:
             takes_value = name in ("--tables", "-t", "--min-parents", "--decorate")
             value = inline if eq else (args[i + 1] if takes_value and i + 1 < len(args) else None)
             if takes_value and value is None:
-                raise SqlError(f"dolt_log(): option {name} needs a value")
+                raise SqlError(f"no value for option `{name.lstrip('-')}'")  # Dolt's words, as every procedure's
             i += 1 if eq or not takes_value else 2
             if name == "--not":
                 negate = not negate

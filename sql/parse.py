@@ -86,7 +86,7 @@ class Statement:
     expression: exp.Expression | None = None
     as_of: dict[str, tuple[str, str]] = field(default_factory=dict)  # marker -> (table, rev)
     replace: bool = False  # REPLACE INTO
-    target: str | None = None  # DESCRIBE's table, USE's database, SET's assignment
+    target: str | None = None  # DESCRIBE's table, USE's database, SET's assignment, SHOW TABLES' AS OF
     source: str = ""  # the text sqlglot parsed (after the rewrites); node positions refer to it
     dialect: str = "duckdb"  # the dialect it was read in
     prefix: str = ""  # EXPLAIN / EXPLAIN ANALYZE, put back before the bound query
@@ -174,6 +174,9 @@ def _parse(piece: Piece, dialect: str) -> Statement:
         words = [t.text.upper() for t in tokens[:3]]
     if words[:2] == ["SHOW", "TABLES"] and len(tokens) == 2:
         return Statement(kind=Kind.SHOW_TABLES, **base)  # type: ignore[arg-type]
+    if words[:2] == ["SHOW", "TABLES"] and len(tokens) == 5 and [t.text.upper() for t in tokens[2:4]] == [
+            "AS", "OF"] and tokens[4].token_type == TokenType.STRING:  # Dolt's SHOW TABLES AS OF 'rev'
+        return Statement(kind=Kind.SHOW_TABLES, target=tokens[4].text, **base)  # type: ignore[arg-type]
     if words[0] == "REINDEX" and len(tokens) <= 4:
         return Statement(kind=Kind.REINDEX, **base)  # type: ignore[arg-type]
     if words[0] == "SHOW" and words[1:2] in (["INDEX"], ["INDEXES"], ["KEYS"]) and len(tokens) in (4, 6) \

@@ -69,7 +69,7 @@ def _take(procedure: str, spec: FlagSpec, name: str, value: str | None, args: li
         flags[name] = value
         return i + 1
     if i + 1 >= len(args):
-        raise SqlError(f"{procedure}: option {name} needs a value")
+        raise SqlError(f"no value for option `{name.lstrip('-')}'")  # Dolt's words, from every procedure
     flags[name] = args[i + 1]
     return i + 2
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from dl.core.errors import DlError, NotFound
 from dl.core.repo import Author
+from dl.core.versioning.commit import check_empty_flags
 from dl.sql.errors import SqlError, wrap
 from dl.sql.procedure_args import FlagSpec, parse_flags, status_table
 from dl.sql.remote_procedures import PROCEDURES as REMOTE_PROCEDURES
@@ -45,8 +46,9 @@ def parse_author(text: str) -> Author:
 
 
 COMMIT = FlagSpec({"--message": True, "--all": False, "--ALL": False, "--allow-empty": False,
-                   "--author": True, "--amend": False, "--date": True, "--skip-empty": False},
-                  {"-m": "--message", "-a": "--all", "-A": "--ALL"})
+                   "--author": True, "--amend": False, "--date": True, "--skip-empty": False,
+                   "--force": False},  # --force: as the CLI's, commit despite constraint violations
+                  {"-m": "--message", "-a": "--all", "-A": "--ALL", "-f": "--force"})
 
 
 def dolt_commit(view: View, args: list[str], author: Author | None) -> pa.Table:
@@ -59,8 +61,7 @@ def dolt_commit(view: View, args: list[str], author: Author | None) -> pa.Table:
     who = parse_author(p.flags["--author"]) if "--author" in p.flags else author
     when = _parse_date(p.flags["--date"]) if "--date" in p.flags else None
     repo = view.repo
-    if p.flags.get("--skip-empty") and p.flags.get("--allow-empty"):
-        raise SqlError("dolt_commit: --skip-empty and --allow-empty exclude each other")
+    check_empty_flags(bool(p.flags.get("--allow-empty")), bool(p.flags.get("--skip-empty")))
     if p.flags.get("--amend") and message is None:
         message = repo.load_commit(repo.branch_head(view.branch)).message
     if p.flags.get("--skip-empty") and not _has_changes(view, bool(p.flags.get("--all") or p.flags.get("--ALL"))):
@@ -327,7 +328,8 @@ PROCEDURES: dict[str, Procedure] = {
 
 
 def call(view: View, name: str, args: list[str], author: Author | None) -> pa.Table:
-    """Runs procedure `name`; core errors become `SqlError`s naming the procedure."""
+    """Runs procedure `name`; core errors become `SqlError`s in the words the CLI prints (the
+    statement, which names the procedure, is quoted after them), as Dolt's procedures do."""
     procedure = PROCEDURES.get(name.lower())
     if procedure is None:
         raise SqlError(f"unknown procedure {name}(); known: {', '.join(sorted(PROCEDURES))}")
@@ -336,7 +338,7 @@ def call(view: View, name: str, args: list[str], author: Author | None) -> pa.Ta
     except SqlError:
         raise
     except DlError as exc:
-        raise SqlError(f"{name.lower()}: {exc}", cause=exc) from None
+        raise wrap(exc) from None
 
 
 # --- scalar functions ------------------------------------------------------------------------

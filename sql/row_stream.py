@@ -28,13 +28,6 @@ class RowStream:
         self._names, self._locate, self._on_close = names, locate, on_close
         self.schema: pa.Schema = reader.schema
         self.closed = False
-        self._convert: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None
-
-    def convert(self, function: Callable[[pa.RecordBatch], pa.RecordBatch]) -> RowStream:
-        """Passes every batch through `function` (which must map the schema the same way)."""
-        self._convert = function
-        self.schema = function(pa.RecordBatch.from_pylist([], schema=self.schema)).schema
-        return self
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
         while not self.closed:
@@ -43,7 +36,7 @@ class RowStream:
                 self.close()
                 return
             if batch.num_rows:
-                yield batch if self._convert is None else self._convert(batch)
+                yield batch
 
     def read_all(self) -> pa.Table:
         """Every remaining row as one table (then closed)."""

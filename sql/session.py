@@ -224,8 +224,6 @@ class Session:
             statement = dataclasses.replace(statement, expression=expression, source="")
         if stream and kind is Kind.QUERY and not functions.calls(statement.expression, procedures.PROCEDURES):
             self._stream = self._select_stream(statement)
-            if self.dialect == "mysql":
-                self._stream.convert(dialects.mysql_values)
             return Result(statement.text, ResultKind.ROWS, stream=self._stream)
         if kind in (Kind.BEGIN, Kind.COMMIT, Kind.ROLLBACK):
             return self._transaction_control(kind.name, statement.text)
@@ -235,11 +233,9 @@ class Session:
         if kind is Kind.CALL:
             return self._call(statement)
         if kind is Kind.QUERY:
-            table = self._select(statement)
-            return Result(statement.text, ResultKind.ROWS,
-                          table=dialects.mysql_values(table) if self.dialect == "mysql" else table)
+            return Result(statement.text, ResultKind.ROWS, table=self._select(statement))
         if kind is Kind.SHOW_TABLES:
-            return Result(statement.text, ResultKind.ROWS, table=self._show_tables())
+            return Result(statement.text, ResultKind.ROWS, table=self._show_tables(statement.target))
         if kind is Kind.REINDEX:
             return Result(statement.text, ResultKind.OK, message="indexes are kept current")
         if kind is Kind.SHOW_INDEXES:
@@ -393,9 +389,12 @@ class Session:
             binder.close()
             raise
 
-    def _show_tables(self) -> pa.Table:
-        """Tables and views, as MySQL lists them (not dolt_schemas, which holds the views)."""
+    def _show_tables(self, revision: str | None = None) -> pa.Table:
+        """Tables and views, as MySQL lists them (not dolt_schemas, which holds the views); with
+        a revision (Dolt's SHOW TABLES AS OF 'rev'), those of that revision."""
         view = self._view()
+        if revision is not None:
+            view = View(self.repo, view.store, view.branch, view.ws, view.root_at(revision))
         directory = self.repo.directory.name if self.repo.directory else "dl"
         names = [n for n in view.root.tables if n != views.SCHEMAS_TABLE]
         names += [d.name for d in views.definitions(view).values()]
@@ -411,10 +410,17 @@ class Session:
 
     def _describe(self, name: str) -> pa.Table:
         view = self._view()
-        found = views.definitions(view).get(name.lower()) if view.table_name(name) is None else None
-        if found is not None:
+        if view.table_name(name) is None:  # a view or a system table (dolt_log...): the columns its rows have
+            found = views.definitions(view).get(name.lower())
             with Binder(view, self._con, {}, self._cache) as binder:
-                fields = binder.run_sql(f"SELECT * FROM ({binder.view_sql(found)}) LIMIT 0").schema
+                if found is not None:
+                    fields = binder.run_sql(f"SELECT * FROM ({binder.view_sql(found)}) LIMIT 0").schema
+                else:
+                    try:
+                        fields = binder.query(exp.select("*").from_(exp.to_table(name)).limit(0)).schema
+                    except SqlError:
+                        view.table(name)  # not found, in the usual words
+                        raise
             rows = [(f.name, display_type(f.type), "YES", "", None, "") for f in fields]
         else:
             schema = view.table(name).schema

@@ -29,6 +29,7 @@ from dl.sql.diff_tables import TS, current_schema, project, table_at
 from dl.sql.errors import SqlError, wrap
 
 if TYPE_CHECKING:
+    from dl.core.versioning.root import RootValue
     from dl.sql.statement_view import View
 
 
@@ -133,21 +134,49 @@ def dolt_tags(view: View) -> pa.Table:
 _STATUS_WORDS = {"added": "new table", "modified": "modified", "deleted": "deleted"}
 
 
-def dolt_status(view: View) -> pa.Table:
-    """Staged and unstaged changes; like `dl status`, new tables `dolt_ignore` ignores are left out."""
+def _status_rows(newer: RootValue, older: RootValue, staged: int) -> list[tuple[str, int, str]]:
+    """One dolt_status row per table changed from `older` to `newer`; a rename is one row named
+    `old -> new`, as Dolt names it."""
+    renamed = newer.renamed_tables(older)
+    moved = set(renamed) | set(renamed.values())
+    rows = [(name, staged, _STATUS_WORDS[change]) for name, change in newer.changed_tables(older).items()
+            if name not in moved]
+    return rows + [(f"{old} -> {new}", staged, "renamed") for new, old in renamed.items()]
+
+
+def _status_with_ignored(view: View) -> list[tuple[str, int, str, bool]]:
+    """Every dolt_status row, each with whether `dolt_ignore` ignores it (only a new table not
+    yet staged can be ignored, as in Dolt)."""
     repo = view.repo
     head = repo.load_root(repo.load_commit(repo.branch_head(view.branch)).root, view.store)
     staged = repo.load_root(view.ws.staged, view.store)
-    rows = [(name, True, _STATUS_WORDS[change]) for name, change in staged.changed_tables(head).items()]
-    unstaged = view.root.changed_tables(staged)
-    new = sorted(t for t, c in unstaged.items() if c == "added" and t not in staged.tables)
-    ignored = set(split_ignored(new, repo.ignore_patterns(view.root, view.store))[1])
-    rows += [(name, False, _STATUS_WORDS[change]) for name, change in unstaged.items() if name not in ignored]
-    rows += [(name, False, "conflict") for name in (view.ws.merge or {}).get("conflicts", [])]
-    rows += [(name, False, "constraint violation") for name in (view.ws.merge or {}).get("violations", [])]
-    return pa.table({"table_name": pa.array([r[0] for r in rows], pa.string()),
-                     "staged": pa.array([r[1] for r in rows], pa.bool_()),
-                     "status": pa.array([r[2] for r in rows], pa.string())})
+    unstaged = _status_rows(view.root, staged, 0)
+    new = [name for name, _, status in unstaged if status == "new table"]
+    ignored = set(split_ignored(new, repo.ignore_patterns(view.root, view.store))[1]) if new else set()
+    rows = _status_rows(staged, head, 1) + unstaged
+    rows += [(name, 0, "conflict") for name in (view.ws.merge or {}).get("conflicts", [])]
+    rows += [(name, 0, "constraint violation") for name in (view.ws.merge or {}).get("violations", [])]
+    return [(name, flag, status, flag == 0 and name in ignored) for name, flag, status in rows]
+
+
+def _status_table(rows: list[tuple[str, int, str, bool]], with_ignored: bool) -> pa.Table:
+    columns = {"table_name": pa.array([r[0] for r in rows], pa.string()),
+               "staged": pa.array([r[1] for r in rows], pa.int8()),
+               "status": pa.array([r[2] for r in rows], pa.string())}
+    if with_ignored:
+        columns["ignored"] = pa.array([r[3] for r in rows], pa.bool_())
+    return pa.table(columns)
+
+
+def dolt_status(view: View) -> pa.Table:
+    """Dolt's dolt_status, without the new tables `dolt_ignore` ignores. `staged` is 1 or 0, as
+    Dolt keeps it (a byte, where its other flags, such as dolt_diff's data_change, are booleans)."""
+    return _status_table([r for r in _status_with_ignored(view) if not r[3]], with_ignored=False)
+
+
+def dolt_status_ignored(view: View) -> pa.Table:
+    """Dolt's dolt_status_ignored: dolt_status's rows, the ignored new tables too, and `ignored`."""
+    return _status_table(_status_with_ignored(view), with_ignored=True)
 
 
 # --- history and conflicts ------------------------------------------------------------------
@@ -244,6 +273,7 @@ def dolt_ignore(view: View) -> pa.Table:
 _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_log": dolt_log, "dolt_commits": dolt_commits, "dolt_commit_ancestors": dolt_commit_ancestors,
     "dolt_branches": dolt_branches, "dolt_tags": dolt_tags, "dolt_status": dolt_status,
+    "dolt_status_ignored": dolt_status_ignored,
     "dolt_diff": diff_tables.dolt_diff_commits, "dolt_conflicts": dolt_conflicts,
     "dolt_constraint_violations": dolt_constraint_violations,
     "dolt_schemas": views.schemas_rows, "dolt_ignore": dolt_ignore, "dolt_remotes": remote_tables.dolt_remotes,
@@ -261,3 +291,9 @@ _FUNCTIONS: dict[str, Callable[[View, list[str]], pa.Table]] = {
 }
 
 SYSTEM_TABLE_NAMES = sorted(_TABLES)
+
+
+def system_table_names(tables: list[str]) -> list[str]:
+    """The system tables SQL can read beside user `tables` (`dl ls --system`): the repository's,
+    then each table's own (dolt_diff_<t>, dolt_history_<t>, ...)."""
+    return SYSTEM_TABLE_NAMES + sorted(prefix + t for t in tables for prefix in _PER_TABLE)

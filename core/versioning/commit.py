@@ -12,12 +12,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from dl.core.chunks import decode_json_chunk, encode_json_chunk, field, parse_address
-from dl.core.errors import IntegrityError
+from dl.core.errors import DlError, IntegrityError
 from dl.core.hashing import Address, address_of
 from dl.core.versioning.shallow import BeyondShallow
 
 COMMIT_TAG = "C"
 TAG_TAG = "G"
+
+
+def check_empty_flags(allow_empty: bool, skip_empty: bool) -> None:
+    """Refuses `--allow-empty` with `--skip-empty`, in Dolt's words (the CLI and dolt_commit both ask)."""
+    if allow_empty and skip_empty:
+        raise DlError("cannot use both --allow-empty and --skip-empty")
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,20 @@ class RootValue:
                 continue
             out[name] = "added" if theirs is None else "deleted" if mine is None else "modified"
         return out
+
+    def renamed_tables(self, other: "RootValue") -> dict[str, str]:
+        """Tables renamed since `other` (self is newer): new name -> old name, for each table
+        `other` had that is gone here while a new name holds the very same table value. Dolt
+        follows a table through a rename by its columns' tags; dl's tables carry no tags, so,
+        as git finds renames, by content: a drop and an add of identical content is a rename
+        (whichever statements made it), a table changed while renamed is a deletion and a new
+        table. A value two new (or two gone) names share pairs with none."""
+        gone: dict[Address, list[str]] = {}
+        for name, table in other.tables.items():
+            if name not in self.tables:
+                gone.setdefault(table, []).append(name)
+        came: dict[Address, list[str]] = {}
+        for name, table in self.tables.items():
+            if name not in other.tables and table in gone:
+                came.setdefault(table, []).append(name)
+        return {new[0]: gone[table][0] for table, new in came.items() if len(new) == 1 and len(gone[table]) == 1}

@@ -109,7 +109,10 @@ def pop(repo: Repository, index: int = 0, *, keep: bool = False) -> Stash:
     staged = merge_roots(buffer, base, repo.load_root(ws.staged), repo.load_root(entry.staged))
     if working.conflicts or staged.conflicts:
         names = sorted(set(working.conflicts) | set(staged.conflicts))
-        raise DlError(f"the stash conflicts with your changes in {', '.join(names)}; nothing applied")
+        listed = "', '".join(names)  # Dolt's words, on one line
+        raise DlError(f"Your local changes to the following tables would be overwritten by applying stash "
+                      f"{index}: '{listed}'. Please commit your changes or stash them first; nothing was "
+                      "applied. The stash entry is kept in case you need it again.")
     new_ws = WorkingSet(repo.put_root(buffer, working.root), repo.put_root(buffer, staged.root), ws.merge)
     extra = [] if keep else [RefUpdate(name, None, repo.store.get_ref(name))]
     if not repo.write_working_set(branch, ws_address, new_ws, buffer, extra):

@@ -15,6 +15,7 @@ import typer
 from dl.api.repo import parse_author, parse_date
 from dl.context import global_config_path, open_api, open_repo, start_dir, use_colour
 from dl.core.errors import DlError, NotFound, UsageError
+from dl.core.versioning.commit import check_empty_flags
 from dl.terminal_text import printable
 
 
@@ -83,8 +84,7 @@ def commit(ctx: typer.Context,
 
     Example: dl commit -am "fix prices"
     """
-    if allow_empty and skip_empty:
-        raise DlError("cannot use both --allow-empty and --skip-empty")
+    check_empty_flags(allow_empty, skip_empty)
     repo = open_api(ctx)
     if message is None:
         if not amend:

@@ -164,13 +164,29 @@ def _export_to_stdout(repo: Repository, table: str, as_of: str, file_type: str |
 @table_app.command("ls")
 def ls(ctx: typer.Context,
        revision: str = typer.Argument("WORKING", help="Revision whose tables to list."),
-       verbose: bool = typer.Option(False, "-v", "--verbose", help="Show row counts.")) -> None:
+       verbose: bool = typer.Option(False, "-v", "--verbose", help="Show row counts."),
+       system: bool = typer.Option(False, "-s", "--system", help="List the system tables SQL reads instead."),
+       everything: bool = typer.Option(False, "-a", "--all", help="List user and system tables.")) -> None:
     """List tables.
 
     Example: dl table ls HEAD~1
     """
+    if system and everything:
+        raise UsageError("--system and --all are mutually exclusive")
     repo = open_api(ctx, readonly=True)
     names = repo.tables(revision)
+    if system or everything:
+        from dl.sql.system_tables import system_table_names
+        if everything:
+            _list_tables(repo, names, revision, verbose)
+        typer.echo("System tables:")
+        for name in system_table_names(names):
+            typer.echo(f"\t{printable(name)}")
+        return
+    _list_tables(repo, names, revision, verbose)
+
+
+def _list_tables(repo, names: list[str], revision: str, verbose: bool) -> None:  # type: ignore[no-untyped-def]
     where = "working set" if revision == "WORKING" else revision
     if not names:
         typer.echo(f"No tables in {where}")
@@ -257,12 +273,14 @@ def schema_show(ctx: typer.Context,
 
 def ls_command(ctx: typer.Context,
                revision: str = typer.Argument("WORKING", help="Revision whose tables to list."),
-               verbose: bool = typer.Option(False, "-v", "--verbose", help="Show row counts.")) -> None:
+               verbose: bool = typer.Option(False, "-v", "--verbose", help="Show row counts."),
+               system: bool = typer.Option(False, "-s", "--system", help="List the system tables SQL reads instead."),
+               everything: bool = typer.Option(False, "-a", "--all", help="List user and system tables.")) -> None:
     """List tables (same as dl table ls).
 
     Example: dl ls
     """
-    ls(ctx, revision, verbose)
+    ls(ctx, revision, verbose, system, everything)
 
 
 def register(app: typer.Typer) -> None:

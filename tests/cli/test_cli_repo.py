@@ -112,9 +112,8 @@ def test_status_new_modified_deleted_staged_unstaged_untracked(people: Path, dl:
         "On branch main\n\n"
         "Changes to be committed:\n"
         '  (use "dl reset <table>..." to unstage)\n'
-        "\tdeleted:          other\n"
-        "\tmodified:         people\n"
-        "\tnew table:        third\n")
+        "\trenamed:          other -> third\n"  # the same content under a new name: git calls it a rename
+        "\tmodified:         people\n")
     # a table changed again after it was staged is both staged and unstaged
     dl.ok("sql", "-q", "update people set age = 38 where id = 1")
     status = dl.ok("status")

@@ -61,3 +61,13 @@ def test_blame_names_the_last_commit_per_row(repo):
     assert result[1]["commit"] == first.hex
     assert result[2]["commit"] == second.hex and result[2]["message"] == "change 2"
     assert result[3]["commit"] == third.hex and result[3]["committer"] == ME.name
+
+
+def test_stash_pop_over_conflicting_changes_keeps_the_entry_in_dolts_words(repo):
+    edit(repo, "t", [(3, 30, "stashed")])
+    stash(repo)
+    edit(repo, "t", [(3, 31, "here")])
+    with pytest.raises(DlError, match="^Your local changes to the following tables would be overwritten by "
+                                      "applying stash 0: 't'.*The stash entry is kept in case you need it again"):
+        pop(repo)
+    assert len(list_stashes(repo)) == 1

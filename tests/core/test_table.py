@@ -77,6 +77,16 @@ def test_table_and_root_values_are_canonical():
     assert root.with_table("a", None).changed_tables(root) == {"a": "deleted"}
 
 
+def test_renamed_tables_pair_a_gone_name_with_a_new_name_of_the_same_value():
+    one, two = (RootValue().with_table("x", RootValue(extra={"n": n}).address).tables["x"] for n in (1, 2))
+    old = RootValue().with_table("a", one).with_table("b", two)
+    assert old.with_table("a", None).with_table("c", one).renamed_tables(old) == {"c": "a"}
+    assert old.with_table("a", None).with_table("c", two).renamed_tables(old) == {}  # other content
+    assert old.with_table("c", one).renamed_tables(old) == {}  # a copy: `a` is still there
+    both = old.with_table("a", None).with_table("c", one).with_table("d", one)
+    assert both.renamed_tables(old) == {}  # two candidates: neither is the rename
+
+
 def test_schema_checks_names():
     with pytest.raises(SchemaError, match="duplicate"):
         TableSchema((Column("a", pa.int64()), Column("a", pa.int64())))

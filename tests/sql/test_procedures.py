@@ -22,7 +22,7 @@ def test_flag_parser() -> None:
     assert parse_flags("p", ["-mhello"], spec).flags == {"--message": "hello"}
     assert parse_flags("p", ["--message=x", "pos"], spec).args == ["pos"]
     for bad, match in ((["-x"], "unknown option -x"), (["--nope"], "unknown option --nope"),
-                       (["-m"], "needs a value"), (["--all=1"], "takes no value")):
+                       (["-m"], "no value for option `message'"), (["--all=1"], "takes no value")):
         with pytest.raises(SqlError, match=match):
             parse_flags("p", bad, spec)
 
@@ -44,8 +44,13 @@ def test_commit_flags(base: Session) -> None:
     with pytest.raises(SqlError, match="Name <email>"):
         base.run("call dolt_commit('--allow-empty', '-m', 'x', '--author', 'nobody')")
     assert base.query("call dolt_commit('--skip-empty', '-m', 'nothing')").to_pylist() == [{"hash": None}]
-    with pytest.raises(SqlError, match="exclude each other"):
+    with pytest.raises(SqlError, match="cannot use both --allow-empty and --skip-empty"):
         base.run("call dolt_commit('--skip-empty', '--allow-empty', '-m', 'x')")
+    with pytest.raises(SqlError, match="no value for option `message'"):
+        base.run("call dolt_commit('--allow-empty', '-fam')")
+    base.run("update t set v = 5")
+    base.run("call dolt_commit('-fam', 'forced, as with the CLI -f')")
+    assert value(base, "select message from dolt_log limit 1") == "forced, as with the CLI -f"
 
 
 def test_commit_a_skips_new_tables_but_A_takes_them(base: Session) -> None:
@@ -59,12 +64,12 @@ def test_commit_a_skips_new_tables_but_A_takes_them(base: Session) -> None:
 def test_add_and_reset(base: Session) -> None:
     base.run("update t set v = 3")
     assert base.query("call dolt_add('t')").to_pylist() == [{"status": 0}]
-    assert rows(base, "select staged from dolt_status") == [(True,)]
+    assert rows(base, "select staged from dolt_status") == [(1,)]
     base.run("call dolt_reset('t')")
-    assert rows(base, "select staged from dolt_status") == [(False,)]
+    assert rows(base, "select staged from dolt_status") == [(0,)]
     base.run("call dolt_add('.')")
     base.run("call dolt_reset()")
-    assert rows(base, "select staged from dolt_status") == [(False,)]
+    assert rows(base, "select staged from dolt_status") == [(0,)]
     base.run("call dolt_reset('--hard')")
     assert value(base, "select v from t") == 1
     with pytest.raises(SqlError, match="dolt_add"):

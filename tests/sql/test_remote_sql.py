@@ -47,7 +47,7 @@ def test_tables_and_procedures(pair: tuple[Session, Session, Path]) -> None:
     assert rows(b, "select v from t where id = 1") == [{"v": "one"}]
     assert rows(b, "call dolt_pull('origin')") == [{"fast_forward": 1, "conflicts": 0, "message": "fast-forward"}]
     assert rows(b, "select v from t where id = 1") == [{"v": "uno"}]
-    with pytest.raises(SqlError, match="dolt_push: failed to push some refs .*non-fast-forward|fetch first"):
+    with pytest.raises(SqlError, match="^failed to push some refs .*non-fast-forward|fetch first"):
         a.run("call dolt_reset('--hard', 'HEAD~1')")
         a.run("call dolt_push('origin', 'main')")
     with pytest.raises(SqlError, match="dolt_remote: use"):

@@ -1,0 +1,141 @@
+"""Dolt's status, dolt_status and SQL surface as Dolt's own CLI tests expect them (issue 11):
+renames, the flags' printed forms, the messages of errors a Dolt user meets first."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_helpers import Dl
+
+
+def test_status_shows_a_staged_rename_as_one_line(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key)")
+    dl.ok("commit", "-Am", "test")
+    dl.ok("sql", "--dialect", "mysql", "-q", "alter table test rename to quiz")
+    out = dl.ok("status")
+    assert "\tdeleted:          test" in out and "\tnew table:        quiz" in out  # unstaged: not a rename
+    dl.ok("add", ".")
+    out = dl.ok("status")
+    assert "\trenamed:          test -> quiz\n" in out
+    assert "deleted:" not in out and "new table:" not in out
+
+
+def test_a_renamed_table_with_new_rows_is_a_deletion_and_a_new_table(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key)")
+    dl.ok("commit", "-Am", "test")
+    dl.ok("sql", "--dialect", "mysql", "-q", "rename table test to quiz; insert into quiz values (1)")
+    dl.ok("add", ".")
+    out = dl.ok("status")
+    assert "renamed:" not in out and "\tdeleted:          test" in out and "\tnew table:        quiz" in out
+
+
+def test_dolt_status_names_a_rename_old_to_new_staged_or_not(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key)")
+    dl.ok("add", "test")
+    dl.ok("sql", "--dialect", "mysql", "-q", "alter table test rename to test2")
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "select * from dolt_status")
+    assert out == "table_name,staged,status\ntest,1,new table\ntest -> test2,0,renamed\n"
+    dl.ok("add", "test2")
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "select * from dolt_status")
+    assert out == "table_name,staged,status\ntest2,1,new table\n"
+
+
+def test_comparisons_print_true_while_staged_prints_one(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t1 (id int primary key)")
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
+                "select staged, count(*)=1 as one from dolt_status group by staged")
+    assert out == "staged,one\n0,true\n"
+
+
+def test_procedures_print_the_clis_words_for_core_errors(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    dl.ok("commit", "-Am", "t")
+    dl.ok("branch", "b1")
+    cli = dl.fails("branch", "b1")
+    sql = dl.fails("sql", "--dialect", "mysql", "-q", "call dolt_branch('b1')")
+    assert sql.startswith(cli + " (statement 1")  # no procedure-name prefix: the statement names it
+
+
+def test_an_empty_branch_name_is_refused_in_dolts_words(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    dl.ok("commit", "-Am", "t")
+    for args in (["branch", ""], ["branch", "-m", "", "x"], ["branch", "-c", "main", ""]):
+        assert dl.fails(*args) == "cannot branch empty string"
+    for call in ("dolt_branch('')", "dolt_branch('-c', '', 'copy')", "dolt_branch('-c', 'main', '')"):
+        assert dl.fails("sql", "-q", f"call {call}").startswith("cannot branch empty string (statement 1")
+
+
+def test_renaming_the_default_branch_updates_init_defaultbranch(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    dl.ok("commit", "-Am", "t")
+    dl.ok("config", "--local", "--add", "init.defaultbranch", "main")
+    dl.ok("branch", "other")
+    dl.ok("branch", "-m", "other", "other2")
+    assert dl.ok("config", "--local", "--get", "init.defaultbranch") == "main\n"
+    dl.ok("branch", "-c", "main", "copy")
+    assert dl.ok("config", "--local", "--get", "init.defaultbranch") == "main\n"
+    dl.ok("sql", "-q", "call dolt_branch('-m', 'main', 'altmain')")
+    assert dl.ok("branch", "--show-current") == "altmain\n"
+    assert dl.ok("config", "--local", "--get", "init.defaultbranch") == "altmain\n"
+
+
+def test_describe_lists_a_system_tables_columns(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    out = dl.ok("sql", "-r", "csv", "-q", "describe dolt_log")
+    assert [line.split(",")[0] for line in out.splitlines()] == [
+        "Field", "commit_hash", "committer", "email", "date", "message", "commit_order"]
+    assert "to_pk,BIGINT" in dl.ok("sql", "-r", "csv", "-q", "describe dolt_diff_t")
+    assert dl.fails("sql", "-q", "describe nope").startswith("table not found: nope")
+
+
+def test_dolt_diff_has_working_and_staged_rows(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table s (pk int primary key)")
+    dl.ok("add", "s")
+    dl.ok("sql", "-q", "create table w (pk int primary key); insert into w values (1)")
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
+                "select * from dolt_diff order by commit_hash desc")
+    assert out.splitlines()[1:] == ["WORKING,w,,,,,true,true", "STAGED,s,,,,,false,true"]
+
+
+def test_show_tables_as_of_lists_a_revisions_tables(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table a (pk int primary key)")
+    dl.ok("commit", "-Am", "a")
+    dl.ok("sql", "-q", "create table b (pk int primary key)")
+    dl.ok("commit", "-Am", "b")
+    first = dl.ok("sql", "-r", "csv", "-q", "show tables as of 'HEAD~'").splitlines()
+    assert first[1:] == ["a"] and first[0].startswith("Tables_in_")
+    assert dl.ok("sql", "-r", "csv", "-q", "show tables").splitlines()[1:] == ["a", "b"]
+    assert dl.fails("sql", "-q", "show tables as of 'nope'").startswith("revision not found: nope")
+
+
+def test_dolt_status_hides_ignored_new_tables_dolt_status_ignored_flags_them(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key)")
+    dl.ok("commit", "-Am", "test")
+    dl.ok("sql", "--dialect", "mysql", "-q", "insert into dolt_ignore values ('ignored_*', true)")
+    dl.ok("sql", "-q", "create table ignored_table (pk int primary key); insert into test values (1)")
+    dl.ok("add", "dolt_ignore")
+    status = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "select * from dolt_status order by table_name")
+    assert status == "table_name,staged,status\ndolt_ignore,1,new table\ntest,0,modified\n"
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
+                "select * from dolt_status_ignored order by table_name")
+    assert out == ("table_name,staged,status,ignored\ndolt_ignore,1,new table,false\n"
+                   "ignored_table,0,new table,true\ntest,0,modified,false\n")
+
+
+def test_ls_system_lists_the_system_tables(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    out = dl.ok("ls", "--system")
+    assert out.startswith("System tables:\n") and "\tdolt_status_ignored\n" in out and "\tdolt_diff_t\n" in out
+    assert "Tables in working set:" not in out
+    both = dl.ok("ls", "-a")
+    assert both.startswith("Tables in working set:\n\tt\n") and "System tables:\n" in both
+    assert dl.fails("ls", "-s", "-a", code=2) == "--system and --all are mutually exclusive"
+
+
+def test_dolt_diff_table_rows_come_in_key_order(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (pk int primary key, c1 int); insert into test values (1, 1), (2, 2)")
+    dl.ok("commit", "-Am", "rows")
+    dl.ok("sql", "-q", "insert into test values (3, 3); update test set c1 = 5 where pk = 1; "
+                       "delete from test where pk = 2; insert into test values (0, 0)")
+    out = dl.ok("sql", "-r", "csv", "-q",
+                "select to_pk, to_c1, from_pk, from_c1, diff_type from dolt_diff_test where to_commit = 'WORKING'")
+    assert out.splitlines()[1:] == ["0,0,,,added", "1,5,1,1,modified", ",,2,2,removed", "3,3,,,added"]
