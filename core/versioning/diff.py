@@ -57,7 +57,7 @@ class TableDiff:
 
     @property
     def columns(self) -> list[str]:
-        """Columns of the row tables: the union, new schema's order first."""
+        """Columns of the row tables: the union, the old schema's order first."""
         return self.rows.added.schema.names
 
     def piece(self, rows: TreeDiff, first: bool) -> "TableDiff":
@@ -70,6 +70,13 @@ class TableDiff:
         return replace(self, change=TableChange.MODIFIED, from_schema=self.to_schema or self.from_schema,
                        to_schema=self.to_schema or self.from_schema, schema_changes=[], rows=rows)
 
+    def skinny(self, columns: list[str]) -> "TableDiff":
+        """This diff with its rows narrowed to `columns` (Dolt's `--skinny`)."""
+        keep = [c for c in self.columns if c in columns]
+        rows = TreeDiff(*(t.select(keep) for t in (self.rows.added, self.rows.removed,
+                                                    self.rows.modified_from, self.rows.modified_to)))
+        return replace(self, rows=rows)
+
     def stat(self) -> DiffStat:
         cells = 0
         before, after = self.rows.modified_from, self.rows.modified_to
@@ -77,6 +84,23 @@ class TableDiff:
             cells += int(cells_differ(before.column(name), after.column(name)).sum())
         return DiffStat(self.rows.added.num_rows, self.rows.removed.num_rows,
                         self.rows.modified_to.num_rows, cells, self.old_rows, self.new_rows)
+
+
+def skinny_columns(diffs: list[TableDiff]) -> list[str]:
+    """The columns Dolt's `--skinny` keeps for one table's diff (given as its pieces): the
+    primary key, every column of an added or removed row, and the columns whose value changed
+    in a modified row."""
+    first = diffs[0]
+    schema = first.to_schema or first.from_schema
+    keep = set(schema.primary_key if schema else ())
+    for diff in diffs:
+        if diff.rows.added.num_rows or diff.rows.removed.num_rows:
+            keep |= set(diff.columns)
+        before, after = diff.rows.modified_from, diff.rows.modified_to
+        for name in before.column_names:
+            if bool(cells_differ(before.column(name), after.column(name)).any()):
+                keep.add(name)
+    return [c for c in first.columns if c in keep]
 
 
 def diff_roots(store: ChunkStore, old: RootValue, new: RootValue,
@@ -233,9 +257,12 @@ def _sorted(layout: RowLayout, rows: pa.Table) -> pa.Table:
 
 
 def _union_fields(old: TableSchema | None, new: TableSchema | None) -> list[pa.Field]:
-    fields = {f.name: f.with_nullable(True) for f in (new.arrow if new else [])}
-    for field in (old.arrow if old else []):
-        fields.setdefault(field.name, field.with_nullable(True))
+    """The old schema's columns in its order, then the columns only the new one has (Dolt's
+    order); a column on both sides takes its new type."""
+    newer = {f.name: f.with_nullable(True) for f in (new.arrow if new else [])}
+    fields = {f.name: newer.get(f.name, f.with_nullable(True)) for f in (old.arrow if old else [])}
+    for name, field in newer.items():
+        fields.setdefault(name, field)
     return list(fields.values())
 
 

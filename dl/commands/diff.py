@@ -36,8 +36,15 @@ def diff(ctx: typer.Context,
          cached: bool = typer.Option(False, "--cached", "--staged", help="Staged changes (vs HEAD or REV)."),
          stat: bool = typer.Option(False, "--stat", help="Counts of rows and cells changed per table."),
          summary: bool = typer.Option(False, "--summary", help="One line per changed table."),
+         name_only: bool = typer.Option(False, "--name-only", help="Only the names of changed tables."),
          schema: bool = typer.Option(False, "--schema", "-s", help="Schema changes only (CREATE TABLE "
                                      "lines, with columns and indexes, marked - and +)."),
+         data: bool = typer.Option(False, "--data", "-d", help="Row changes only (with --schema: both)."),
+         merge_base: bool = typer.Option(False, "--merge-base", help="Compare from the merge base of "
+                                         "the revision and HEAD (or of the two revisions), as A...B."),
+         reverse: bool = typer.Option(False, "--reverse", "-R", help="Swap the two sides."),
+         skinny: bool = typer.Option(False, "--skinny", "-sk", help="Only key columns and columns "
+                                     "with changed values."),
          where: str = typer.Option(None, "--where", help="Only rows matching this condition "
                                    "(columns as from_<col>, to_<col>, <col>, diff_type)."),
          limit: int = typer.Option(None, "--limit", min=0, help="At most N rows per table."),
@@ -50,15 +57,40 @@ def diff(ctx: typer.Context,
     result_format = result_format.removeprefix("=")  # Dolt's parser reads -r=csv as -r csv
     if result_format not in FORMATS:
         raise UsageError(f"unknown result format {result_format!r} (choose from {', '.join(FORMATS)})")
+    if name_only and (schema or data or stat or summary):
+        raise UsageError("invalid Arguments: --name-only cannot be combined with --schema, --data, "
+                         "--stat or --summary")
     repo = open_repo(ctx, readonly=True)
-    sides = parse_sides(repo, list(args or []), cached)
+    sides = parse_sides(repo, list(args or []), cached, merge_base=merge_base)
+    if reverse:
+        sides = Sides(sides.new, sides.old, sides.tables)
     from dl.pager import paged
     with paged(ctx):
-        if schema:
+        if name_only:
+            print_names(repo, sides)
+        elif schema and not data and result_format == "tabular":
             print_schema_diff(repo, sides)
-            return
-        print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
-                   result_format=result_format)
+        else:
+            print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
+                       result_format=result_format, parts=Parts(schema=schema or not data,
+                                                                data=data or not schema),
+                       skinny=skinny)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Which parts of each table's diff to show: Dolt's --schema and --data (both by default)."""
+
+    schema: bool = True
+    data: bool = True
+
+
+def print_names(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
+    """`dl diff --name-only`: each changed table's name, one a line."""
+    from dl.core.versioning.diff import table_pairs
+    old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
+    for name, _, _ in table_pairs(repo.store, old, new, sides.tables or None):
+        typer.echo(name)
 
 
 def print_schema_diff(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
@@ -73,10 +105,18 @@ def print_schema_diff(repo, sides: Sides) -> None:  # type: ignore[no-untyped-de
             typer.echo("\n".join(lines))
 
 
-def parse_sides(repo, args: list[str], cached: bool) -> Sides:
-    """Splits diff arguments into the two revisions and the tables."""
+def parse_sides(repo, args: list[str], cached: bool, *, merge_base: bool = False) -> Sides:
+    """Splits diff arguments into the two revisions and the tables. `merge_base`: the first
+    revision is replaced by its merge base with the second (or with HEAD), as Dolt's
+    `--merge-base A [B]` means `A...B`."""
     revisions: list[str] = []
     rest = list(args)
+    if merge_base:
+        while rest and len(revisions) < 2 and _is_revision(repo, rest[0]):
+            revisions.append(rest.pop(0))
+        if not revisions:
+            raise UsageError("--merge-base needs a revision")
+        rest.insert(0, "...".join(revisions) if len(revisions) == 2 else revisions[0] + "...HEAD")
     if rest and ".." in rest[0]:
         text = rest.pop(0)
         three = "..." in text
@@ -130,11 +170,11 @@ def _tables(repo, names: list[str], revisions: list[str]) -> list[str]:
 
 def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                where: str | None = None, limit: int | None = None,
-               result_format: str = "tabular") -> None:
+               result_format: str = "tabular", parts: Parts = Parts(), skinny: bool = False) -> None:
     """Writes the diff as it is computed, each table's changes a window of leaves at a time
     (with `--where` applied per window and `--limit` stopping the reading), so a change larger
-    than memory prints in bounded memory. Only `--summary` and a CSV of several tables (one
-    header for all) render whole."""
+    than memory prints in bounded memory. Only `--summary`, `--skinny` (its columns depend on
+    every row) and a CSV of several tables (one header for all) render whole."""
     from dl import render
     from dl.core.versioning.diff import DIFF_WINDOW, STEP_WINDOW, diff_table_pieces, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
@@ -145,15 +185,28 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
     window = STEP_WINDOW if result_format == "tabular" and not stat else DIFF_WINDOW
     tables = (_narrowed(diff_table_pieces(name, before, after, window=window), where, limit)
               for name, before, after in pairs)
+    if skinny:
+        tables = (_skinny(list(pieces)) for pieces in tables)
     if stat:
         for pieces in tables:
             typer.echo(_streamed_stat(pieces), nl=False)
     elif result_format == "tabular":
         from dl.progress import wait_spinner
         with wait_spinner("comparing") as stop:
-            render.write_tabular_diff(tables, _writer(stop), colour=use_colour())
+            render.write_tabular_diff(tables, _writer(stop), colour=use_colour(),
+                                      schema=parts.schema, data=parts.data)
+    elif result_format == "json":
+        for text in render.json_diff_pieces(tables, schema=parts.schema, data=parts.data):
+            typer.echo(text, nl=False)
     else:
         _stream_diff(tables, result_format)
+
+
+def _skinny(pieces: list[Any]) -> list[Any]:
+    """A table's diff pieces narrowed to the columns `--skinny` keeps."""
+    from dl.core.versioning.diff import skinny_columns
+    columns = skinny_columns(pieces)
+    return [piece.skinny(columns) for piece in pieces]
 
 
 def _narrowed(pieces, where: str | None, limit: int | None):  # type: ignore[no-untyped-def]
@@ -212,9 +265,7 @@ def _stream_diff(tables, result_format: str) -> None:  # type: ignore[no-untyped
     """A machine-readable diff written as it is computed, a window of leaves at a time (the
     same text as the whole diff)."""
     from dl import render
-    if result_format == "json":
-        texts = render.json_diff_pieces(tables)
-    elif result_format == "sql":
+    if result_format == "sql":
         texts = render.sql_diff_pieces(tables)
     else:
         texts = render.csv_diff_pieces(next(tables, iter(())))
