@@ -263,7 +263,8 @@ def stat_text(diff: "TableDiff", stat: "DiffStat") -> str:
 
 
 def summary_text(diffs: list["TableDiff"]) -> str:
-    """Dolt's --summary: one line per table with its diff type, data and schema change."""
+    """Dolt's --summary: one line per table with its diff type (added, modified, dropped), data
+    and schema change."""
     import pyarrow as pa
 
     from dl.sql.formats import to_box
@@ -272,7 +273,7 @@ def summary_text(diffs: list["TableDiff"]) -> str:
         data = any(t.num_rows for t in (diff.rows.added, diff.rows.removed, diff.rows.modified_to))
         schema = diff.change.value != "modified" or bool(diff.schema_changes)
         rows["Table name"].append(printable(diff.name))
-        rows["Diff type"].append(diff.change.value)
+        rows["Diff type"].append("dropped" if diff.change.value == "deleted" else diff.change.value)
         rows["Data change"].append("true" if data else "false")
         rows["Schema change"].append("true" if schema else "false")
     return to_box(pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()}))

@@ -114,6 +114,8 @@ def parse_sides(repo, args: list[str], cached: bool, *, merge_base: bool = False
     if merge_base:
         while rest and len(revisions) < 2 and _is_revision(repo, rest[0]):
             revisions.append(rest.pop(0))
+        if not revisions and rest:
+            raise NotFound("revision", rest[0])
         if not revisions:
             raise UsageError("--merge-base needs a revision")
         rest.insert(0, "...".join(revisions) if len(revisions) == 2 else revisions[0] + "...HEAD")
@@ -164,7 +166,7 @@ def _tables(repo, names: list[str], revisions: list[str]) -> list[str]:
         known |= set(repo.resolve_root(rev).tables)
     for name in names:
         if name not in known:
-            raise NotFound("revision or table", name)
+            raise NotFound("table", name, message=f"table {name} does not exist in either revision")
     return names
 
 

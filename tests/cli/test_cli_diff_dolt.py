@@ -120,3 +120,19 @@ def test_name_only_lists_changed_tables(changed: Path, dl: Dl) -> None:
     assert dl.ok("diff", "--name-only") == "other\ntest\n"
     for flag in ("--schema", "--data", "--stat", "--summary"):
         assert dl.fails("diff", "--name-only", flag, code=2).startswith("invalid Arguments")
+
+
+def test_dolts_messages_for_bad_tables_revisions_and_conditions(changed: Path, dl: Dl) -> None:
+    assert dl.fails("diff", "HEAD", "fake") == "table fake does not exist in either revision"
+    assert dl.fails("diff", "HEAD..", "fake") == "table fake does not exist in either revision"
+    assert dl.fails("diff", "--merge-base", "ref.with.period", "main") == \
+        "revision not found: ref.with.period"
+    assert dl.fails("diff", "--where", "some nonsense").startswith(
+        "Failed to parse diff query. Invalid where clause? (where some nonsense): ")
+    assert dl.fails("diff", "--where", "poop = 0") == (
+        'Error running diff query (where poop = 0): column "poop" could not be found in any table in scope')
+
+
+def test_summary_calls_a_deleted_table_dropped(changed: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "drop table test")
+    assert "| test       | dropped   |" in dl.ok("diff", "--summary")
