@@ -86,6 +86,44 @@ class TableDiff:
                         self.rows.modified_to.num_rows, cells, self.old_rows, self.new_rows)
 
 
+class DiffKind(Enum):
+    """What Dolt's `diff --filter` keeps: additions (new tables, added rows), modifications
+    (schema changes, updated rows), drops (dropped tables, deleted rows), renames."""
+
+    ADDED = "added"
+    MODIFIED = "modified"
+    DROPPED = "dropped"
+    RENAMED = "renamed"
+
+    @classmethod
+    def parse(cls, text: str) -> "DiffKind":
+        """`text` as a kind; `removed` is Dolt's other name for `dropped`."""
+        return cls("dropped" if text == "removed" else text)
+
+
+def filter_kind(diff: TableDiff, kind: DiffKind) -> TableDiff | None:
+    """The part of one table's diff (or piece of it) that `kind` keeps, None if nothing. dl
+    records no table renames (a rename diffs as a drop and an add), so RENAMED keeps nothing."""
+    rows, empty = diff.rows, diff.rows.added.schema.empty_table()
+    whole = {DiffKind.ADDED: TableChange.ADDED, DiffKind.DROPPED: TableChange.DELETED,
+             DiffKind.MODIFIED: TableChange.MODIFIED}.get(kind)
+    if whole is None:
+        return None
+    if diff.change is not TableChange.MODIFIED:
+        return diff if diff.change is whole else None
+    if kind is DiffKind.ADDED:
+        kept = TreeDiff(rows.added, empty, empty, empty)
+    elif kind is DiffKind.DROPPED:
+        kept = TreeDiff(empty, rows.removed, empty, empty)
+    else:
+        kept = TreeDiff(empty, empty, rows.modified_from, rows.modified_to)
+    schema_changes = diff.schema_changes if kind is DiffKind.MODIFIED else []
+    if kept.is_empty and not schema_changes:
+        return None
+    return replace(diff, rows=kept, schema_changes=schema_changes,
+                   from_schema=diff.from_schema if schema_changes else diff.to_schema)
+
+
 def skinny_columns(diffs: list[TableDiff]) -> list[str]:
     """The columns Dolt's `--skinny` keeps for one table's diff (given as its pieces): the
     primary key, every column of an added or removed row, and the columns whose value changed

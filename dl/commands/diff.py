@@ -17,7 +17,7 @@ from typing import Any
 import typer
 
 from dl.context import open_repo, use_colour
-from dl.core.errors import NotFound, UsageError
+from dl.core.errors import BadInput, NotFound, UsageError
 
 FORMATS = ("tabular", "json", "sql", "csv")
 
@@ -45,6 +45,8 @@ def diff(ctx: typer.Context,
          reverse: bool = typer.Option(False, "--reverse", "-R", help="Swap the two sides."),
          skinny: bool = typer.Option(False, "--skinny", "-sk", help="Only key columns and columns "
                                      "with changed values."),
+         filter_: str = typer.Option(None, "--filter", help="Only one kind of change: added, modified, "
+                                     "renamed or dropped (or removed)."),
          where: str = typer.Option(None, "--where", help="Only rows matching this condition "
                                    "(columns as from_<col>, to_<col>, <col>, diff_type)."),
          limit: int = typer.Option(None, "--limit", min=0, help="At most N rows per table."),
@@ -60,6 +62,7 @@ def diff(ctx: typer.Context,
     if name_only and (schema or data or stat or summary):
         raise UsageError("invalid Arguments: --name-only cannot be combined with --schema, --data, "
                          "--stat or --summary")
+    kind = _diff_kind(filter_)
     repo = open_repo(ctx, readonly=True)
     sides = parse_sides(repo, list(args or []), cached, merge_base=merge_base)
     if reverse:
@@ -74,7 +77,20 @@ def diff(ctx: typer.Context,
             print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
                        result_format=result_format, parts=Parts(schema=schema or not data,
                                                                 data=data or not schema),
-                       skinny=skinny)
+                       skinny=skinny, kind=kind)
+
+
+def _diff_kind(text: str | None):  # type: ignore[no-untyped-def]
+    """`--filter`'s value as a `DiffKind` (None: every change)."""
+    from dl.core.versioning.diff import DiffKind
+    if text is None:
+        return None
+    try:
+        return DiffKind.parse(text.removeprefix("=").lower())
+    except ValueError:
+        # a bad value (exit 1, as Dolt), not a misuse of the command line
+        raise BadInput(f"invalid filter: {text}. Valid filters are: added, modified, renamed, "
+                       "dropped, removed") from None
 
 
 @dataclass(frozen=True)
@@ -172,11 +188,13 @@ def _tables(repo, names: list[str], revisions: list[str]) -> list[str]:
 
 def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                where: str | None = None, limit: int | None = None,
-               result_format: str = "tabular", parts: Parts = Parts(), skinny: bool = False) -> None:
+               result_format: str = "tabular", parts: Parts = Parts(), skinny: bool = False,
+               kind=None) -> None:  # type: ignore[no-untyped-def]
     """Writes the diff as it is computed, each table's changes a window of leaves at a time
     (with `--where` applied per window and `--limit` stopping the reading), so a change larger
     than memory prints in bounded memory. Only `--summary`, `--skinny` (its columns depend on
-    every row) and a CSV of several tables (one header for all) render whole."""
+    every row), `--filter` (a table shows only if some change is of the kind) and a CSV of
+    several tables (one header for all) render whole."""
     from dl import render
     from dl.core.versioning.diff import DIFF_WINDOW, STEP_WINDOW, diff_table_pieces, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
@@ -187,6 +205,8 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
     window = STEP_WINDOW if result_format == "tabular" and not stat else DIFF_WINDOW
     tables = (_narrowed(diff_table_pieces(name, before, after, window=window), where, limit)
               for name, before, after in pairs)
+    if kind is not None:
+        tables = (kept for kept in (_of_kind(list(pieces), kind) for pieces in tables) if kept)
     if skinny:
         tables = (_skinny(list(pieces)) for pieces in tables)
     if stat:
@@ -202,6 +222,13 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
             typer.echo(text, nl=False)
     else:
         _stream_diff(tables, result_format)
+
+
+def _of_kind(pieces: list[Any], kind: Any) -> list[Any]:
+    """A table's diff pieces cut to the changes of `--filter`'s kind (none: the table goes)."""
+    from dl.core.versioning.diff import filter_kind
+    kept = [piece for piece in (filter_kind(p, kind) for p in pieces) if piece is not None]
+    return kept
 
 
 def _skinny(pieces: list[Any]) -> list[Any]:

@@ -136,3 +136,28 @@ def test_dolts_messages_for_bad_tables_revisions_and_conditions(changed: Path, d
 def test_summary_calls_a_deleted_table_dropped(changed: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "drop table test")
     assert "| test       | dropped   |" in dl.ok("diff", "--summary")
+
+
+def test_filter_keeps_one_kind_of_change(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key, val int)")
+    dl.ok("commit", "-Am", "create table")
+    assert dl.ok("diff", "HEAD~1", "--filter=modified") == ""
+    assert dl.ok("diff", "HEAD~1", "--filter", "removed") == ""
+    assert "added table" in dl.ok("diff", "HEAD~1", "--filter=added")
+    dl.ok("sql", "-q", "insert into t values (1, 10), (2, 10), (3, 10)")
+    dl.ok("commit", "-am", "rows")
+    dl.ok("sql", "-q", "update t set val = 12 where pk = 1; delete from t where pk = 2; "
+                       "insert into t values (4, 40)")
+    modified = dl.ok("diff", "--filter=modified")
+    assert "| < | 1  | 10  |" in modified and "| > | 1  | 12  |" in modified
+    assert "| + |" not in modified and "| - |" not in modified
+    dropped = dl.ok("diff", "--filter=dropped")
+    assert "| - | 2  | 10  |" in dropped and "| + |" not in dropped and "| < |" not in dropped
+    added = json.loads(dl.ok("diff", "--filter=added", "-r", "json"))
+    assert added["tables"][0]["data_diff"] == [{"from_row": {}, "to_row": {"pk": 4, "val": 40}}]
+    assert dl.ok("diff", "--filter=renamed") == ""  # dl records no renames: a drop and an add
+    dl.ok("sql", "-q", "drop table t")
+    assert "deleted table" in dl.ok("diff", "--filter=dropped")
+    assert dl.ok("diff", "--filter=added") == ""
+    assert dl.fails("diff", "--filter=invalid") == (
+        "invalid filter: invalid. Valid filters are: added, modified, renamed, dropped, removed")
