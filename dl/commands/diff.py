@@ -10,6 +10,7 @@ follows the size of the change, not of the tables.
 """
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -205,6 +206,8 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
     window = STEP_WINDOW if result_format == "tabular" and not stat else DIFF_WINDOW
     tables = (_narrowed(diff_table_pieces(name, before, after, window=window), where, limit)
               for name, before, after in pairs)
+    if result_format in ("tabular", "json") and not stat:
+        tables = (_rows_if_keys_match(pieces) for pieces in tables)
     if kind is not None:
         tables = (kept for kept in (_of_kind(list(pieces), kind) for pieces in tables) if kept)
     if skinny:
@@ -222,6 +225,24 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
             typer.echo(text, nl=False)
     else:
         _stream_diff(tables, result_format)
+
+
+def _rows_if_keys_match(pieces: Any) -> Any:
+    """A table's diff pieces; if its primary key changed, only the first, without rows, and
+    Dolt's warning on stderr: rows keyed differently do not pair up into a row diff."""
+    pieces = iter(pieces)
+    first = next(pieces)
+    before, after = first.from_schema, first.to_schema
+    if before is None or after is None or before.primary_key == after.primary_key:
+        return itertools.chain([first], pieces)
+    typer.echo(f"Primary key sets differ between revisions for table '{first.name}', skipping data diff",
+               err=True)
+    from dataclasses import replace
+
+    from dl.core.prolly.diff import TreeDiff
+    rows = first.rows
+    empty = TreeDiff(*(t.slice(0, 0) for t in (rows.added, rows.removed, rows.modified_from, rows.modified_to)))
+    return iter([replace(first, rows=empty)])
 
 
 def _of_kind(pieces: list[Any], kind: Any) -> list[Any]:

@@ -4,6 +4,7 @@ and the column order of a diff across a schema change (old columns first, then n
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,28 @@ def test_filter_keeps_one_kind_of_change(repo: Path, dl: Dl) -> None:
     assert dl.ok("diff", "--filter=added") == ""
     assert dl.fails("diff", "--filter=invalid") == (
         "invalid filter: invalid. Valid filters are: added, modified, renamed, dropped, removed")
+
+
+def test_changed_primary_key_skips_the_data_diff_with_dolts_warning(tmp_path: Path) -> None:
+    from cli_helpers import run_dl
+    work, home = tmp_path / "pk", tmp_path / "home"
+    work.mkdir()
+
+    def dl(*args: str) -> "subprocess.CompletedProcess[str]":
+        return run_dl(*args, cwd=work, home=home)
+    dl("init")
+    dl("branch", "other")
+    dl("sql", "-q", "create table a (id int primary key, pv1 int); insert into a values (1, 2)")
+    dl("commit", "-Am", "hi")
+    dl("checkout", "other")
+    dl("sql", "-q", "create table a (id int, cv1 int, primary key (id, cv1)); insert into a values (1, 2)")
+    dl("commit", "-Am", "hello")
+    warning = "Primary key sets differ between revisions for table 'a', skipping data diff\n"
+    shown = dl("diff", "-r", "json", "main", "other")
+    assert (shown.returncode, shown.stderr) == (0, warning)
+    doc = json.loads(shown.stdout)["tables"][0]
+    assert doc["data_diff"] == [] and doc["schema_diff"][-2:] == [
+        "ALTER TABLE `a` DROP PRIMARY KEY;", "ALTER TABLE `a` ADD PRIMARY KEY (id,cv1);"]
+    tabular = dl("diff", "main", "other")
+    assert tabular.stderr == warning and "| + |" not in tabular.stdout
+    assert "INSERT" in dl("diff", "-r", "sql", "main", "other").stdout  # dl's script rebuilds the table
