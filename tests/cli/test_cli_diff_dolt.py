@@ -187,3 +187,22 @@ def test_changed_primary_key_skips_the_data_diff_with_dolts_warning(tmp_path: Pa
     tabular = dl("diff", "main", "other")
     assert tabular.stderr == warning and "| + |" not in tabular.stdout
     assert "INSERT" in dl("diff", "-r", "sql", "main", "other").stdout  # dl's script rebuilds the table
+
+
+def test_log_reads_a_repeated_name_as_a_table(repo: Path, dl: Dl) -> None:
+    """Dolt's `log REV NAME`: revisions until a name is no revision or repeats one, then tables
+    of those revisions (`log main main` is table main's history on main)."""
+    dl.ok("commit", "--allow-empty", "-m", "c1 MAIN")
+    dl.ok("checkout", "-b", "myname")
+    dl.ok("sql", "-q", "create table myname (pk int primary key)")
+    dl.ok("commit", "-Am", "c1 BRANCH1")
+    dl.ok("checkout", "main")
+    dl.ok("sql", "-q", "create table main (pk int primary key)")
+    dl.ok("commit", "-Am", "c3 MAIN")
+    dl.ok("branch", "newBranch")
+    assert "MAIN" not in dl.ok("log", "myname", "myname") and "BRANCH1" in dl.ok("log", "myname", "myname")
+    both = dl.ok("log", "main", "myname")  # two revisions
+    assert "BRANCH1" in both and "c1 MAIN" in both
+    on_main = dl.ok("log", "main", "main")
+    assert "c3 MAIN" in on_main and "c1 MAIN" not in on_main and "BRANCH1" not in on_main
+    assert dl.fails("log", "newBranch", "newBranch") == "table newBranch does not exist"
