@@ -151,10 +151,12 @@ def log(ctx: typer.Context,
     if style == "auto":
         from dl.context import is_terminal
         style = "short" if is_terminal() else "no"
-    include, exclude, tables = _log_arguments(ctx, list(revisions or []), negate)
+    every: list[str] = []
     if all_refs:
         repo = open_repo(ctx, readonly=True)
-        include = [*include, *repo.branches(), *repo.tags()]
+        every = [*repo.branches(), *repo.tags()]
+    include, exclude, tables = _log_arguments(ctx, list(revisions or []), negate, every)
+    include = [*include, *every] if every else include
     options = LogOptions(number, one_line, graph, style, max(min_parents, 2 if merges else 0), parents)
     with paged(ctx):
         _print_log(ctx, (include, exclude, tables), options)
@@ -172,7 +174,8 @@ class LogOptions:
     parents: bool
 
 
-def _log_arguments(ctx: typer.Context, args: list[str], negate: bool) -> tuple[list[str], list[str], list[str]]:
+def _log_arguments(ctx: typer.Context, args: list[str], negate: bool,
+                   every: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:
     """git's log arguments as (include, exclude, tables): `A..B` is B without A, `A...B` either
     without their merge bases, `^A` and `--not A` exclude. As Dolt reads them, the first name
     that is no revision, or names a revision already given (`log main main`), starts the
@@ -201,7 +204,7 @@ def _log_arguments(ctx: typer.Context, args: list[str], negate: bool) -> tuple[l
             named.append(arg)
         else:
             rest = args[n:split]
-            _check_tables(repo, rest, include or ["HEAD"])
+            _check_tables(repo, rest, [*(include or ["HEAD"]), *(every or [])])
             return include or ["HEAD"], exclude, rest + tables
     return include or ["HEAD"], exclude, tables
 

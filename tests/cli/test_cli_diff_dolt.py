@@ -206,3 +206,13 @@ def test_log_reads_a_repeated_name_as_a_table(repo: Path, dl: Dl) -> None:
     on_main = dl.ok("log", "main", "main")
     assert "c3 MAIN" in on_main and "c1 MAIN" not in on_main and "BRANCH1" not in on_main
     assert dl.fails("log", "newBranch", "newBranch") == "table newBranch does not exist"
+
+
+def test_log_all_takes_a_table_of_any_branch(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (i int primary key)")
+    dl.ok("commit", "-Am", "A table for br1")
+    dl.ok("branch", "br1")
+    dl.ok("reset", "--hard", "HEAD~1")
+    out = dl.ok("log", "--all", "test")
+    assert "A table for br1" in out and "Initialize data repository" not in out
+    assert dl.fails("log", "test") == "table test does not exist"
