@@ -83,16 +83,20 @@ def tabular_diff(diffs: list["TableDiff"], colour: bool = False) -> str:
 
 
 def write_tabular_diff(tables: Iterable[Iterable["TableDiff"]], write: Callable[[str], Any],
-                       colour: bool = False) -> None:
+                       colour: bool = False, *, schema: bool = True, data: bool = True) -> None:
     """`tabular_diff` written as it is found: per table, its parts in key order (the first
     carries the header; see `diff_roots_in_steps`), each part's rows written before the next
-    part is read, in one box per table that widens if later rows need more room."""
+    part is read, in one box per table that widens if later rows need more room. `schema=False`
+    (Dolt's `--data`) leaves the schema lines out, `data=False` the rows."""
     from dl.sql.formats import BoxWriter
     for parts in tables:
         box = None
         for index, diff in enumerate(parts):
             if index == 0:
-                write("\n".join(_table_header(diff)) + "\n")
+                header = _table_header(diff) if schema else _diff_header(diff)
+                write("\n".join(header) + "\n")
+            if not data:
+                continue
             rows = marked_rows(diff)
             if not rows.num_rows:
                 continue
@@ -127,44 +131,62 @@ def _mark_colour(cells: list[str], line: str) -> str:
 
 
 def json_diff(diffs: list["TableDiff"]) -> str:
-    """Dolt's JSON shape: {"tables": [{"name", "schema_diff", "data_diff": [{from_row, to_row}]}]}."""
+    """Dolt's JSON shape: {"tables":[{"name","schema_diff","data_diff":[{from_row,to_row}]}]}."""
     return "".join(json_diff_pieces([[diff] for diff in diffs]))
 
 
-def json_diff_pieces(tables: Iterable[Iterable["TableDiff"]]) -> Iterator[str]:
-    """`json_diff` as text pieces, from each table's diff in pieces (`diff_table_pieces`): the
-    same text as `json.dumps` of the whole, built as the rows arrive (bounded memory)."""
-    from dl.sql.formats import json_value
-
-    def dumps(value: Any) -> str:
-        return json.dumps(value, default=json_value, ensure_ascii=False)
-    yield '{"tables": ['
-    for number, pieces in enumerate(tables):
+def json_diff_pieces(tables: Iterable[Iterable["TableDiff"]], *, schema: bool = True,
+                     data: bool = True) -> Iterator[str]:
+    """`json_diff` as text pieces, from each table's diff in pieces (`diff_table_pieces`), built
+    as the rows arrive (bounded memory). Dolt's text: compact, each row's columns by name with
+    NULLs left out, rows in key order (a modified row one entry), schema changes as MySQL
+    statements (`sql.mysql_schema`); nothing at all when nothing changed. `schema=False` (Dolt's
+    `--data`) leaves `schema_diff` out; `data=False` (`--schema`) leaves `data_diff` empty."""
+    started = False
+    for pieces in tables:
         written = 0
         for index, diff in enumerate(pieces):
             if index == 0:
-                yield (", " if number else "") + '{"name": ' + dumps(diff.name) + \
-                    ', "schema_diff": ' + dumps(_schema_diff(diff)) + ', "data_diff": ['
-            rows = diff.rows
-            data = [{"from_row": {}, "to_row": row} for row in rows.added.to_pylist()]
-            data += [{"from_row": row, "to_row": {}} for row in rows.removed.to_pylist()]
-            data += [{"from_row": a, "to_row": b}
-                     for a, b in zip(rows.modified_from.to_pylist(), rows.modified_to.to_pylist())]
-            if data:
-                yield (", " if written else "") + ", ".join(dumps(row) for row in data)
-                written += len(data)
+                yield ("," if started else '{"tables":[') + '{"name":' + _compact(diff.name)
+                started = True
+                if schema:
+                    yield ',"schema_diff":' + _compact(_schema_diff(diff))
+                yield ',"data_diff":['
+            if not data:
+                continue
+            entries = list(_json_row_entries(diff))
+            if entries:
+                yield ("," if written else "") + ",".join(entries)
+                written += len(entries)
         yield "]}"
-    yield "]}\n"
+    if started:
+        yield "]}\n"
+
+
+def _compact(value: Any) -> str:
+    from dl.sql.formats import json_value
+    return json.dumps(value, default=json_value, ensure_ascii=False, separators=(",", ":"),
+                      sort_keys=True)
+
+
+def _json_row_entries(diff: "TableDiff") -> Iterator[str]:
+    """Each changed row as `{"from_row":{...},"to_row":{...}}`, in key order."""
+    rows = marked_rows(diff)
+    marks = rows.column(0).to_pylist()
+    values = rows.drop_columns([MARK]).to_pylist()
+    pending: dict[str, Any] | None = None
+    for mark, row in zip(marks, values):
+        present = {k: v for k, v in row.items() if v is not None}
+        if mark == "<":
+            pending = present
+            continue
+        old, new = {"-": (present, {}), "+": ({}, present)}.get(mark, (pending or {}, present))
+        yield '{"from_row":' + _compact(old) + ',"to_row":' + _compact(new) + "}"
 
 
 def _schema_diff(diff: "TableDiff") -> list[str]:
-    if diff.change.value == "added" and diff.to_schema is not None:
-        from dl.sql.script import create_table  # sqlglot: only when a schema is to be written
-        return [create_table(diff.name, diff.to_schema)]
-    if diff.change.value == "deleted":
-        from dl.sql.script import quote_identifier
-        return [f"DROP TABLE {quote_identifier(diff.name)};"]
-    return list(diff.schema_changes)
+    from dl.sql.mysql_schema import schema_statements  # pyarrow: only when a schema is to be written
+    return schema_statements(diff)
 
 
 def csv_diff(diffs: list["TableDiff"]) -> str:
@@ -278,7 +300,7 @@ def summary_text(diffs: list[tuple["TableDiff", bool]]) -> str:
     for diff, data in diffs:
         schema = diff.change.value != "modified" or bool(diff.schema_changes)
         rows["Table name"].append(printable(diff.name))
-        rows["Diff type"].append(diff.change.value)
+        rows["Diff type"].append("dropped" if diff.change.value == "deleted" else diff.change.value)
         rows["Data change"].append("true" if data else "false")
         rows["Schema change"].append("true" if schema else "false")
     return to_box(pa.table({k: pa.array(v, pa.string()) for k, v in rows.items()}))

@@ -11,6 +11,8 @@ diff once it has its rows and neither holds more than a piece.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -62,7 +64,7 @@ def _filtered(diff: TableDiff, condition: str, where: str) -> TableDiff:
         connection.register("diff_rows", frame)
         kept = connection.sql(f"SELECT __part, __index FROM diff_rows WHERE {condition}").to_arrow_table()
     except duckdb.Error as exc:
-        raise SqlError(f"--where {where!r}: {str(exc).splitlines()[0]}") from None
+        raise SqlError(f"Error running diff query (where {where}): {_reason(exc)}") from None
     finally:
         connection.close()
     part = kept.column("__part").to_numpy(zero_copy_only=False)
@@ -77,12 +79,21 @@ def _filtered(diff: TableDiff, condition: str, where: str) -> TableDiff:
                                        rows.modified_to.take(pa.array(modified, pa.int64()))))
 
 
+def _reason(exc: Exception) -> str:
+    """DuckDB's complaint about a condition, an unknown column in MySQL's words (as Dolt says
+    it: `column "x" could not be found in any table in scope`)."""
+    text = str(exc).splitlines()[0]
+    unknown = re.search(r'Referenced column "([^"]+)" not found', text)
+    return f'column "{unknown.group(1)}" could not be found in any table in scope' if unknown else text
+
+
 def _parse_condition(where: str) -> str:
     """The condition re-rendered by sqlglot, refusing anything but one expression."""
     try:
         parsed = sqlglot.parse_one(f"SELECT 1 WHERE {where}", read="duckdb")
     except sqlglot.errors.ParseError as exc:
-        raise SqlError(f"--where {where!r} is not a valid condition: {str(exc).splitlines()[0]}") from None
+        raise SqlError(f"Failed to parse diff query. Invalid where clause? (where {where}): "
+                       f"{str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise SqlError(f"--where: {TOO_DEEP}") from None
     condition = parsed.args.get("where") if isinstance(parsed, exp.Select) else None

@@ -57,7 +57,7 @@ class TableDiff:
 
     @property
     def columns(self) -> list[str]:
-        """Columns of the row tables: the union, new schema's order first."""
+        """Columns of the row tables: the union, the old schema's order first."""
         return self.rows.added.schema.names
 
     def piece(self, rows: TreeDiff, first: bool) -> "TableDiff":
@@ -70,6 +70,13 @@ class TableDiff:
         return replace(self, change=TableChange.MODIFIED, from_schema=self.to_schema or self.from_schema,
                        to_schema=self.to_schema or self.from_schema, schema_changes=[], rows=rows)
 
+    def skinny(self, columns: list[str]) -> "TableDiff":
+        """This diff with its rows narrowed to `columns` (Dolt's `--skinny`)."""
+        keep = [c for c in self.columns if c in columns]
+        rows = TreeDiff(*(t.select(keep) for t in (self.rows.added, self.rows.removed,
+                                                    self.rows.modified_from, self.rows.modified_to)))
+        return replace(self, rows=rows)
+
     def stat(self) -> DiffStat:
         cells = 0
         before, after = self.rows.modified_from, self.rows.modified_to
@@ -77,6 +84,61 @@ class TableDiff:
             cells += int(cells_differ(before.column(name), after.column(name)).sum())
         return DiffStat(self.rows.added.num_rows, self.rows.removed.num_rows,
                         self.rows.modified_to.num_rows, cells, self.old_rows, self.new_rows)
+
+
+class DiffKind(Enum):
+    """What Dolt's `diff --filter` keeps: additions (new tables, added rows), modifications
+    (schema changes, updated rows), drops (dropped tables, deleted rows), renames."""
+
+    ADDED = "added"
+    MODIFIED = "modified"
+    DROPPED = "dropped"
+    RENAMED = "renamed"
+
+    @classmethod
+    def parse(cls, text: str) -> "DiffKind":
+        """`text` as a kind; `removed` is Dolt's other name for `dropped`."""
+        return cls("dropped" if text == "removed" else text)
+
+
+def filter_kind(diff: TableDiff, kind: DiffKind) -> TableDiff | None:
+    """The part of one table's diff (or piece of it) that `kind` keeps, None if nothing. dl
+    records no table renames (a rename diffs as a drop and an add), so RENAMED keeps nothing."""
+    rows, empty = diff.rows, diff.rows.added.schema.empty_table()
+    whole = {DiffKind.ADDED: TableChange.ADDED, DiffKind.DROPPED: TableChange.DELETED,
+             DiffKind.MODIFIED: TableChange.MODIFIED}.get(kind)
+    if whole is None:
+        return None
+    if diff.change is not TableChange.MODIFIED:
+        return diff if diff.change is whole else None
+    if kind is DiffKind.ADDED:
+        kept = TreeDiff(rows.added, empty, empty, empty)
+    elif kind is DiffKind.DROPPED:
+        kept = TreeDiff(empty, rows.removed, empty, empty)
+    else:
+        kept = TreeDiff(empty, empty, rows.modified_from, rows.modified_to)
+    schema_changes = diff.schema_changes if kind is DiffKind.MODIFIED else []
+    if kept.is_empty and not schema_changes:
+        return None
+    return replace(diff, rows=kept, schema_changes=schema_changes,
+                   from_schema=diff.from_schema if schema_changes else diff.to_schema)
+
+
+def skinny_columns(diffs: list[TableDiff]) -> list[str]:
+    """The columns Dolt's `--skinny` keeps for one table's diff (given as its pieces): the
+    primary key, every column of an added or removed row, and the columns whose value changed
+    in a modified row."""
+    first = diffs[0]
+    schema = first.to_schema or first.from_schema
+    keep = set(schema.primary_key if schema else ())
+    for diff in diffs:
+        if diff.rows.added.num_rows or diff.rows.removed.num_rows:
+            keep |= set(diff.columns)
+        before, after = diff.rows.modified_from, diff.rows.modified_to
+        for name in before.column_names:
+            if bool(cells_differ(before.column(name), after.column(name)).any()):
+                keep.add(name)
+    return [c for c in first.columns if c in keep]
 
 
 def diff_roots(store: ChunkStore, old: RootValue, new: RootValue,
@@ -254,9 +316,12 @@ def _sorted(layout: RowLayout, rows: pa.Table) -> pa.Table:
 
 
 def _union_fields(old: TableSchema | None, new: TableSchema | None) -> list[pa.Field]:
-    fields = {f.name: f.with_nullable(True) for f in (new.arrow if new else [])}
-    for field in (old.arrow if old else []):
-        fields.setdefault(field.name, field.with_nullable(True))
+    """The old schema's columns in its order, then the columns only the new one has (Dolt's
+    order); a column on both sides takes its new type."""
+    newer = {f.name: f.with_nullable(True) for f in (new.arrow if new else [])}
+    fields = {f.name: newer.get(f.name, f.with_nullable(True)) for f in (old.arrow if old else [])}
+    for name, field in newer.items():
+        fields.setdefault(name, field)
     return list(fields.values())
 
 

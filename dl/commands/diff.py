@@ -10,6 +10,7 @@ follows the size of the change, not of the tables.
 """
 from __future__ import annotations
 
+import itertools
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import typer
 
 from dl.context import open_repo, use_colour
-from dl.core.errors import NotFound, UsageError
+from dl.core.errors import BadInput, NotFound, UsageError
 
 FORMATS = ("tabular", "json", "sql", "csv")
 
@@ -36,8 +37,17 @@ def diff(ctx: typer.Context,
          cached: bool = typer.Option(False, "--cached", "--staged", help="Staged changes (vs HEAD or REV)."),
          stat: bool = typer.Option(False, "--stat", help="Counts of rows and cells changed per table."),
          summary: bool = typer.Option(False, "--summary", help="One line per changed table."),
+         name_only: bool = typer.Option(False, "--name-only", help="Only the names of changed tables."),
          schema: bool = typer.Option(False, "--schema", "-s", help="Schema changes only (CREATE TABLE "
                                      "lines, with columns and indexes, marked - and +)."),
+         data: bool = typer.Option(False, "--data", "-d", help="Row changes only (with --schema: both)."),
+         merge_base: bool = typer.Option(False, "--merge-base", help="Compare from the merge base of "
+                                         "the revision and HEAD (or of the two revisions), as A...B."),
+         reverse: bool = typer.Option(False, "--reverse", "-R", help="Swap the two sides."),
+         skinny: bool = typer.Option(False, "--skinny", "-sk", help="Only key columns and columns "
+                                     "with changed values."),
+         filter_: str = typer.Option(None, "--filter", help="Only one kind of change: added, modified, "
+                                     "renamed or dropped (or removed)."),
          where: str = typer.Option(None, "--where", help="Only rows matching this condition "
                                    "(columns as from_<col>, to_<col>, <col>, diff_type)."),
          limit: int = typer.Option(None, "--limit", min=0, help="At most N rows per table."),
@@ -50,15 +60,54 @@ def diff(ctx: typer.Context,
     result_format = result_format.removeprefix("=")  # Dolt's parser reads -r=csv as -r csv
     if result_format not in FORMATS:
         raise UsageError(f"unknown result format {result_format!r} (choose from {', '.join(FORMATS)})")
+    if name_only and (schema or data or stat or summary):
+        raise UsageError("invalid Arguments: --name-only cannot be combined with --schema, --data, "
+                         "--stat or --summary")
+    kind = _diff_kind(filter_)
     repo = open_repo(ctx, readonly=True)
-    sides = parse_sides(repo, list(args or []), cached)
+    sides = parse_sides(repo, list(args or []), cached, merge_base=merge_base)
+    if reverse:
+        sides = Sides(sides.new, sides.old, sides.tables)
     from dl.pager import paged
     with paged(ctx):
-        if schema:
+        if name_only:
+            print_names(repo, sides)
+        elif schema and not data and result_format == "tabular":
             print_schema_diff(repo, sides)
-            return
-        print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
-                   result_format=result_format)
+        else:
+            print_diff(repo, sides, stat=stat, summary=summary, where=where, limit=limit,
+                       result_format=result_format, parts=Parts(schema=schema or not data,
+                                                                data=data or not schema),
+                       skinny=skinny, kind=kind)
+
+
+def _diff_kind(text: str | None):  # type: ignore[no-untyped-def]
+    """`--filter`'s value as a `DiffKind` (None: every change)."""
+    from dl.core.versioning.diff import DiffKind
+    if text is None:
+        return None
+    try:
+        return DiffKind.parse(text.removeprefix("=").lower())
+    except ValueError:
+        # a bad value (exit 1, as Dolt), not a misuse of the command line
+        raise BadInput(f"invalid filter: {text}. Valid filters are: added, modified, renamed, "
+                       "dropped, removed") from None
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Which parts of each table's diff to show: Dolt's --schema and --data (both by default)."""
+
+    schema: bool = True
+    data: bool = True
+
+
+def print_names(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
+    """`dl diff --name-only`: each changed table's name, one a line."""
+    from dl.core.versioning.diff import table_pairs
+    old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
+    for name, _, _ in table_pairs(repo.store, old, new, sides.tables or None):
+        typer.echo(name)
 
 
 def print_schema_diff(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
@@ -73,10 +122,20 @@ def print_schema_diff(repo, sides: Sides) -> None:  # type: ignore[no-untyped-de
             typer.echo("\n".join(lines))
 
 
-def parse_sides(repo, args: list[str], cached: bool) -> Sides:
-    """Splits diff arguments into the two revisions and the tables."""
+def parse_sides(repo, args: list[str], cached: bool, *, merge_base: bool = False) -> Sides:
+    """Splits diff arguments into the two revisions and the tables. `merge_base`: the first
+    revision is replaced by its merge base with the second (or with HEAD), as Dolt's
+    `--merge-base A [B]` means `A...B`."""
     revisions: list[str] = []
     rest = list(args)
+    if merge_base:
+        while rest and len(revisions) < 2 and _is_revision(repo, rest[0]):
+            revisions.append(rest.pop(0))
+        if not revisions and rest:
+            raise NotFound("revision", rest[0])
+        if not revisions:
+            raise UsageError("--merge-base needs a revision")
+        rest.insert(0, "...".join(revisions) if len(revisions) == 2 else revisions[0] + "...HEAD")
     if rest and ".." in rest[0]:
         text = rest.pop(0)
         three = "..." in text
@@ -124,18 +183,21 @@ def _tables(repo, names: list[str], revisions: list[str]) -> list[str]:
         known |= set(repo.resolve_root(rev).tables)
     for name in names:
         if name not in known:
-            raise NotFound("revision or table", name)
+            raise NotFound("table", name, message=f"table {name} does not exist in either revision")
     return names
 
 
 def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
                where: str | None = None, limit: int | None = None,
-               result_format: str = "tabular") -> None:
+               result_format: str = "tabular", parts: Parts = Parts(), skinny: bool = False,
+               kind=None) -> None:  # type: ignore[no-untyped-def]
     """Writes the diff as it is computed, each table's changes a window of leaves at a time
     (with `--where` applied per window and `--limit` stopping the reading), so a change larger
     than memory prints in bounded memory; a CSV of several tables too, under one header of the
     union of their columns (known from the schemas). `--summary` reads tree roots, and rows only
-    where a schema changed; with --where/--limit it reads each table's diff whole."""
+    where a schema changed; with --where/--limit it reads each table's diff whole. Only
+    `--skinny` (its columns depend on every row) and `--filter` (a table shows only if some
+    change is of the kind) read one table's diff whole before printing it."""
     from dl import render
     from dl.core.versioning.diff import DIFF_WINDOW, STEP_WINDOW, diff_table_pieces, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
@@ -150,13 +212,23 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
     window = STEP_WINDOW if result_format == "tabular" and not stat else DIFF_WINDOW
     tables = (_narrowed(diff_table_pieces(name, before, after, window=window), where, limit)
               for name, before, after in pairs)
+    if result_format in ("tabular", "json") and not stat:
+        tables = (_rows_if_keys_match(pieces) for pieces in tables)
+    if kind is not None:
+        tables = (kept for kept in (_of_kind(list(pieces), kind) for pieces in tables) if kept)
+    if skinny:
+        tables = (_skinny(list(pieces)) for pieces in tables)
     if stat:
         for pieces in tables:
             typer.echo(_streamed_stat(pieces), nl=False)
     elif result_format == "tabular":
         from dl.progress import wait_spinner
         with wait_spinner("comparing") as stop:
-            render.write_tabular_diff(tables, _writer(stop), colour=use_colour())
+            render.write_tabular_diff(tables, _writer(stop), colour=use_colour(),
+                                      schema=parts.schema, data=parts.data)
+    elif result_format == "json":
+        for text in render.json_diff_pieces(tables, schema=parts.schema, data=parts.data):
+            typer.echo(text, nl=False)
     elif result_format == "csv" and len(pairs) != 1:  # one header: the union of the columns
         from dl.core.versioning.diff import diff_tables
         headers = [diff_tables(name, before, after, rows=False) for name, before, after in pairs]
@@ -164,6 +236,38 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
             typer.echo(text, nl=False)
     else:
         _stream_diff(tables, result_format)
+
+
+def _rows_if_keys_match(pieces: Any) -> Any:
+    """A table's diff pieces; if its primary key changed, only the first, without rows, and
+    Dolt's warning on stderr: rows keyed differently do not pair up into a row diff."""
+    pieces = iter(pieces)
+    first = next(pieces)
+    before, after = first.from_schema, first.to_schema
+    if before is None or after is None or before.primary_key == after.primary_key:
+        return itertools.chain([first], pieces)
+    typer.echo(f"Primary key sets differ between revisions for table '{first.name}', skipping data diff",
+               err=True)
+    from dataclasses import replace
+
+    from dl.core.prolly.diff import TreeDiff
+    rows = first.rows
+    empty = TreeDiff(*(t.slice(0, 0) for t in (rows.added, rows.removed, rows.modified_from, rows.modified_to)))
+    return iter([replace(first, rows=empty)])
+
+
+def _of_kind(pieces: list[Any], kind: Any) -> list[Any]:
+    """A table's diff pieces cut to the changes of `--filter`'s kind (none: the table goes)."""
+    from dl.core.versioning.diff import filter_kind
+    kept = [piece for piece in (filter_kind(p, kind) for p in pieces) if piece is not None]
+    return kept
+
+
+def _skinny(pieces: list[Any]) -> list[Any]:
+    """A table's diff pieces narrowed to the columns `--skinny` keeps."""
+    from dl.core.versioning.diff import skinny_columns
+    columns = skinny_columns(pieces)
+    return [piece.skinny(columns) for piece in pieces]
 
 
 def _narrowed(pieces, where: str | None, limit: int | None):  # type: ignore[no-untyped-def]
@@ -222,9 +326,7 @@ def _stream_diff(tables, result_format: str) -> None:  # type: ignore[no-untyped
     """A machine-readable diff written as it is computed, a window of leaves at a time (the
     same text as the whole diff)."""
     from dl import render
-    if result_format == "json":
-        texts = render.json_diff_pieces(tables)
-    elif result_format == "sql":
+    if result_format == "sql":
         texts = render.sql_diff_pieces(tables)
     else:
         texts = render.csv_diff_pieces(next(tables, iter(())))

@@ -151,10 +151,12 @@ def log(ctx: typer.Context,
     if style == "auto":
         from dl.context import is_terminal
         style = "short" if is_terminal() else "no"
-    include, exclude, tables = _log_arguments(ctx, list(revisions or []), negate)
+    every: list[str] = []
     if all_refs:
         repo = open_repo(ctx, readonly=True)
-        include = [*include, *repo.branches(), *repo.tags()]
+        every = [*repo.branches(), *repo.tags()]
+    include, exclude, tables = _log_arguments(ctx, list(revisions or []), negate, every)
+    include = [*include, *every] if every else include
     options = LogOptions(number, one_line, graph, style, max(min_parents, 2 if merges else 0), parents)
     with paged(ctx):
         _print_log(ctx, (include, exclude, tables), options)
@@ -172,16 +174,20 @@ class LogOptions:
     parents: bool
 
 
-def _log_arguments(ctx: typer.Context, args: list[str], negate: bool) -> tuple[list[str], list[str], list[str]]:
+def _log_arguments(ctx: typer.Context, args: list[str], negate: bool,
+                   every: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:
     """git's log arguments as (include, exclude, tables): `A..B` is B without A, `A...B` either
-    without their merge bases, `^A` and `--not A` exclude; a name that is no revision is a table
-    of HEAD (after `--`, a table whatever it is: Dolt lets you ask for a dropped one)."""
+    without their merge bases, `^A` and `--not A` exclude. As Dolt reads them, the first name
+    that is no revision, or names a revision already given (`log main main`), starts the
+    tables, which must be tables of the revisions given (of HEAD if none); after `--`, a table
+    whatever it is (Dolt lets you ask for a dropped one)."""
     repo = open_repo(ctx, readonly=True)
     after = getattr(ctx.find_root().obj, "after_dashes", ())
     split = len(args) - len(after) if after and tuple(args[len(args) - len(after):]) == after else len(args)
     include: list[str] = []
     exclude: list[str] = []
     tables = args[split:]
+    named: list[str] = []  # the arguments before the tables (Dolt: a name seen twice starts them)
     for n, arg in enumerate(args[:split]):
         if "..." in arg:
             a, b = (part or "HEAD" for part in arg.split("...", 1))
@@ -193,15 +199,28 @@ def _log_arguments(ctx: typer.Context, args: list[str], negate: bool) -> tuple[l
             exclude.append(a)
         elif arg.startswith("^") or (negate and n > 0):
             exclude.append(arg.removeprefix("^"))
-        elif _is_revision(repo, arg):
+        elif arg not in named and _is_revision(repo, arg):
             include.append(arg)
-        elif arg in repo.resolve_root("HEAD").tables:
-            tables.append(arg)
-        elif "~" in arg or "^" in arg or _looks_like_hash(arg):
-            repo.resolve_commit(arg)  # revision syntax or a hash: say why the revision is not found
+            named.append(arg)
         else:
-            raise DlError(f"table {arg} does not exist")
+            rest = args[n:split]
+            _check_tables(repo, rest, [*(include or ["HEAD"]), *(every or [])])
+            return include or ["HEAD"], exclude, rest + tables
     return include or ["HEAD"], exclude, tables
+
+
+def _check_tables(repo, names: list[str], revisions: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Each of `names` is a table of one of `revisions` (as Dolt checks `log REV TABLE...`); a
+    name that looks like a revision says why the revision is not found."""
+    known: set[str] = set()
+    for revision in revisions:
+        known |= set(repo.resolve_root(revision).tables)
+    for name in names:
+        if name in known:
+            continue
+        if "~" in name or "^" in name or _looks_like_hash(name):
+            repo.resolve_commit(name)  # revision syntax or a hash: say why it is not found
+        raise DlError(f"table {name} does not exist")
 
 
 def _looks_like_hash(text: str) -> bool:

@@ -165,8 +165,8 @@ UNKNOWN_REVISION = "revision not found: nope; give a branch, tag, commit hash, H
 @pytest.mark.parametrize("args, message", [
     (("log", "nope"), "table nope does not exist"),  # neither a revision nor a table: Dolt's message
     (("show", "nope"), UNKNOWN_REVISION),
-    (("diff", "nope"), "revision or table not found: nope"),
-    (("diff", "HEAD", "nope"), "revision or table not found: nope"),
+    (("diff", "nope"), "table nope does not exist in either revision"),
+    (("diff", "HEAD", "nope"), "table nope does not exist in either revision"),
     (("diff", "nope..HEAD"), UNKNOWN_REVISION),
     (("reset", "--hard", "nope"), UNKNOWN_REVISION),
     (("reset", "--soft", "nope"), UNKNOWN_REVISION),

@@ -87,7 +87,7 @@ def test_streamed_csv_and_sql_diffs(big_change: Path, dl: Dl, monkeypatch: pytes
     dl.ok("checkout", "replay")
     dl.ok("sql", "-q", script)
     dl.ok("commit", "-Am", "replayed")
-    assert json.loads(dl.ok("diff", "replay", "main", "-r", "json"))["tables"] == []
+    assert dl.ok("diff", "replay", "main", "-r", "json") == ""
 
 
 def test_streamed_stat_counts_as_the_whole_diff(big_change: Path, dl: Dl,

@@ -1,0 +1,218 @@
+"""`dl diff` as Dolt's users know it: the compact JSON document (`-r json`), `--data` and
+`--schema` (apart and together), `--merge-base`, `--reverse`/`-R`, `--skinny`, `--name-only`,
+and the column order of a diff across a schema change (old columns first, then new ones)."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from cli_helpers import Dl
+
+
+@pytest.fixture
+def changed(repo: Path, dl: Dl) -> Path:
+    """HEAD: test(pk, c1, c2) with rows 1 and 4; working set: c2 dropped, c3 varchar(10) added,
+    row 7 added, row 1 deleted, row 4's c1 changed."""
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "create table test (pk int primary key, c1 int, c2 int); "
+          "insert into test values (1,2,3), (4,5,6)")
+    dl.ok("commit", "-Am", "first")
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "alter table test drop column c2; alter table test add column c3 varchar(10); "
+          "insert into test values (7,8,'9'); delete from test where pk = 1; "
+          "update test set c1 = 100 where pk = 4")
+    return repo
+
+
+EXPECTED_DATA = ('"data_diff":[{"from_row":{"c1":2,"c2":3,"pk":1},"to_row":{}},'
+                 '{"from_row":{"c1":5,"c2":6,"pk":4},"to_row":{"c1":100,"pk":4}},'
+                 '{"from_row":{},"to_row":{"c1":8,"c3":"9","pk":7}}]')
+EXPECTED_SCHEMA = '"schema_diff":["ALTER TABLE `test` DROP `c2`;","ALTER TABLE `test` ADD `c3` varchar(10);"]'
+
+
+def test_json_diff_is_dolts_compact_document(changed: Path, dl: Dl) -> None:
+    whole = '{"tables":[{"name":"test",' + EXPECTED_SCHEMA + "," + EXPECTED_DATA + "}]}\n"
+    assert dl.ok("diff", "-r", "json") == whole
+    assert dl.ok("diff", "-r", "json", "--data", "--schema") == whole
+    assert dl.ok("diff", "-r", "json", "--schema") == \
+        '{"tables":[{"name":"test",' + EXPECTED_SCHEMA + ',"data_diff":[]}]}\n'
+    assert dl.ok("diff", "-r", "json", "--data") == '{"tables":[{"name":"test",' + EXPECTED_DATA + "}]}\n"
+    json.loads(whole)
+
+
+def test_json_diff_of_nothing_prints_nothing(changed: Path, dl: Dl) -> None:
+    assert dl.ok("diff", "-r", "json", "HEAD", "HEAD") == ""
+    assert dl.ok("diff", "-r", "json", "--cached") == ""
+
+
+def test_json_diff_of_a_new_table_is_a_mysql_create_table(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "create table t (pk int primary key, `type of food` varchar(100)); insert into t values (1, 'ramen')")
+    doc = json.loads(dl.ok("diff", "-r", "json"))
+    table = doc["tables"][0]
+    assert table["schema_diff"][0].startswith("CREATE TABLE `t` (\n  `pk` ")
+    assert "  `type of food` varchar(100),\n  PRIMARY KEY (`pk`)\n);" in table["schema_diff"][0]
+    assert table["data_diff"] == [{"from_row": {}, "to_row": {"pk": 1, "type of food": "ramen"}}]
+
+
+def test_keyless_json_diff_has_one_entry_per_copy(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", "create table t (pk int, val int); insert into t values (1, 1), (1, 1)")
+    dl.ok("commit", "-Am", "two copies")
+    dl.ok("sql", "--dialect", "mysql", "-q", "update t set val = 2 where pk = 1")
+    out = dl.ok("diff", "-r", "json")
+    assert out.count('{"from_row":{},"to_row":{"pk":1,"val":2}}') == 2
+    assert out.count('{"from_row":{"pk":1,"val":1},"to_row":{}}') == 2
+
+
+def test_tabular_data_only_and_columns_old_first(changed: Path, dl: Dl) -> None:
+    out = dl.ok("diff", "--data").splitlines()
+    assert out[:3] == ["diff --dl a/test b/test", "--- a/test", "+++ b/test"]
+    assert out[3:] == ["+---+----+-----+------+------+",
+                       "|   | pk | c1  | c2   | c3   |",
+                       "+---+----+-----+------+------+",
+                       "| - | 1  | 2   | 3    | NULL |",
+                       "| < | 4  | 5   | 6    | NULL |",
+                       "| > | 4  | 100 | NULL | NULL |",
+                       "| + | 7  | 8   | NULL | 9    |",
+                       "+---+----+-----+------+------+"]
+    assert "column" in dl.ok("diff", "--data", "--schema")  # both: the schema lines stay
+
+
+def test_reverse_swaps_the_sides(changed: Path, dl: Dl) -> None:
+    for flag in ("--reverse", "-R"):
+        out = dl.ok("diff", flag, "--data")
+        assert "| + | 1  | 2   | NULL | 3    |" in out
+        assert "| - | 7  | 8   | 9    | NULL |" in out
+        assert out.index("| < | 4  | 100 |") < out.index("| > | 4  | 5   |")
+
+
+def test_merge_base_diffs_from_the_common_ancestor(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key); insert into t values (0)")
+    dl.ok("commit", "-Am", "base")
+    dl.ok("checkout", "-b", "branch1")
+    dl.ok("sql", "-q", "insert into t values (1)")
+    dl.ok("commit", "-am", "on branch1")
+    dl.ok("checkout", "main")
+    dl.ok("sql", "-q", "insert into t values (2)")
+    dl.ok("commit", "-am", "on main")
+    out = dl.ok("diff", "--merge-base", "branch1")
+    assert "| + | 2  |" in out and "| - | 1  |" not in out
+    assert dl.ok("diff", "--merge-base", "branch1", "main") == out
+    other = dl.ok("diff", "--merge-base", "main", "branch1", "t")
+    assert "| + | 1  |" in other and "| - | 2  |" not in other
+    assert dl.fails("diff", "--merge-base", code=2) == "--merge-base needs a revision"
+
+
+def test_skinny_keeps_the_key_and_changed_columns(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key, val1 int, val2 int); insert into t values (1, 1, 1)")
+    dl.ok("commit", "-Am", "cm1")
+    added = dl.ok("diff", "--skinny", "--data", "HEAD~1")
+    assert "| pk | val1 | val2 |" in added  # an added row: every column
+    dl.ok("sql", "-q", "update t set val1 = 3 where pk = 1")
+    out = dl.ok("diff", "--skinny")
+    assert "| pk | val1 |" in out and "val2" not in out
+    assert "val2" in dl.ok("diff")
+
+
+def test_name_only_lists_changed_tables(changed: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table other (pk int primary key)")
+    assert dl.ok("diff", "--name-only") == "other\ntest\n"
+    for flag in ("--schema", "--data", "--stat", "--summary"):
+        assert dl.fails("diff", "--name-only", flag, code=2).startswith("invalid Arguments")
+
+
+def test_dolts_messages_for_bad_tables_revisions_and_conditions(changed: Path, dl: Dl) -> None:
+    assert dl.fails("diff", "HEAD", "fake") == "table fake does not exist in either revision"
+    assert dl.fails("diff", "HEAD..", "fake") == "table fake does not exist in either revision"
+    assert dl.fails("diff", "--merge-base", "ref.with.period", "main") == \
+        "revision not found: ref.with.period"
+    assert dl.fails("diff", "--where", "some nonsense").startswith(
+        "Failed to parse diff query. Invalid where clause? (where some nonsense): ")
+    assert dl.fails("diff", "--where", "poop = 0") == (
+        'Error running diff query (where poop = 0): column "poop" could not be found in any table in scope')
+
+
+def test_summary_calls_a_deleted_table_dropped(changed: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "drop table test")
+    assert "| test       | dropped   |" in dl.ok("diff", "--summary")
+
+
+def test_filter_keeps_one_kind_of_change(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key, val int)")
+    dl.ok("commit", "-Am", "create table")
+    assert dl.ok("diff", "HEAD~1", "--filter=modified") == ""
+    assert dl.ok("diff", "HEAD~1", "--filter", "removed") == ""
+    assert "added table" in dl.ok("diff", "HEAD~1", "--filter=added")
+    dl.ok("sql", "-q", "insert into t values (1, 10), (2, 10), (3, 10)")
+    dl.ok("commit", "-am", "rows")
+    dl.ok("sql", "-q", "update t set val = 12 where pk = 1; delete from t where pk = 2; "
+                       "insert into t values (4, 40)")
+    modified = dl.ok("diff", "--filter=modified")
+    assert "| < | 1  | 10  |" in modified and "| > | 1  | 12  |" in modified
+    assert "| + |" not in modified and "| - |" not in modified
+    dropped = dl.ok("diff", "--filter=dropped")
+    assert "| - | 2  | 10  |" in dropped and "| + |" not in dropped and "| < |" not in dropped
+    added = json.loads(dl.ok("diff", "--filter=added", "-r", "json"))
+    assert added["tables"][0]["data_diff"] == [{"from_row": {}, "to_row": {"pk": 4, "val": 40}}]
+    assert dl.ok("diff", "--filter=renamed") == ""  # dl records no renames: a drop and an add
+    dl.ok("sql", "-q", "drop table t")
+    assert "deleted table" in dl.ok("diff", "--filter=dropped")
+    assert dl.ok("diff", "--filter=added") == ""
+    assert dl.fails("diff", "--filter=invalid") == (
+        "invalid filter: invalid. Valid filters are: added, modified, renamed, dropped, removed")
+
+
+def test_changed_primary_key_skips_the_data_diff_with_dolts_warning(tmp_path: Path) -> None:
+    from cli_helpers import run_dl
+    work, home = tmp_path / "pk", tmp_path / "home"
+    work.mkdir()
+
+    def dl(*args: str) -> "subprocess.CompletedProcess[str]":
+        return run_dl(*args, cwd=work, home=home)
+    dl("init")
+    dl("branch", "other")
+    dl("sql", "-q", "create table a (id int primary key, pv1 int); insert into a values (1, 2)")
+    dl("commit", "-Am", "hi")
+    dl("checkout", "other")
+    dl("sql", "-q", "create table a (id int, cv1 int, primary key (id, cv1)); insert into a values (1, 2)")
+    dl("commit", "-Am", "hello")
+    warning = "Primary key sets differ between revisions for table 'a', skipping data diff\n"
+    shown = dl("diff", "-r", "json", "main", "other")
+    assert (shown.returncode, shown.stderr) == (0, warning)
+    doc = json.loads(shown.stdout)["tables"][0]
+    assert doc["data_diff"] == [] and doc["schema_diff"][-2:] == [
+        "ALTER TABLE `a` DROP PRIMARY KEY;", "ALTER TABLE `a` ADD PRIMARY KEY (id,cv1);"]
+    tabular = dl("diff", "main", "other")
+    assert tabular.stderr == warning and "| + |" not in tabular.stdout
+    assert "INSERT" in dl("diff", "-r", "sql", "main", "other").stdout  # dl's script rebuilds the table
+
+
+def test_log_reads_a_repeated_name_as_a_table(repo: Path, dl: Dl) -> None:
+    """Dolt's `log REV NAME`: revisions until a name is no revision or repeats one, then tables
+    of those revisions (`log main main` is table main's history on main)."""
+    dl.ok("commit", "--allow-empty", "-m", "c1 MAIN")
+    dl.ok("checkout", "-b", "myname")
+    dl.ok("sql", "-q", "create table myname (pk int primary key)")
+    dl.ok("commit", "-Am", "c1 BRANCH1")
+    dl.ok("checkout", "main")
+    dl.ok("sql", "-q", "create table main (pk int primary key)")
+    dl.ok("commit", "-Am", "c3 MAIN")
+    dl.ok("branch", "newBranch")
+    assert "MAIN" not in dl.ok("log", "myname", "myname") and "BRANCH1" in dl.ok("log", "myname", "myname")
+    both = dl.ok("log", "main", "myname")  # two revisions
+    assert "BRANCH1" in both and "c1 MAIN" in both
+    on_main = dl.ok("log", "main", "main")
+    assert "c3 MAIN" in on_main and "c1 MAIN" not in on_main and "BRANCH1" not in on_main
+    assert dl.fails("log", "newBranch", "newBranch") == "table newBranch does not exist"
+
+
+def test_log_all_takes_a_table_of_any_branch(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table test (i int primary key)")
+    dl.ok("commit", "-Am", "A table for br1")
+    dl.ok("branch", "br1")
+    dl.ok("reset", "--hard", "HEAD~1")
+    out = dl.ok("log", "--all", "test")
+    assert "A table for br1" in out and "Initialize data repository" not in out
+    assert dl.fails("log", "test") == "table test does not exist"
