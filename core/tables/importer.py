@@ -78,8 +78,8 @@ def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSc
     working = repo.resolve_root("WORKING")
     exists = name in working.tables
     if mode is ImportMode.CREATE and exists and not force:  # Dolt's words, then dl's hint
-        raise AlreadyExists("table", name, f"{name} already exists. Use -f to overwrite "
-                                           "(or -u to update, -r to replace).")
+        raise AlreadyExists("table", name, f"{name} already exists. Use -f to overwrite. "
+                                           "(-u updates its rows, -r replaces them.)")
     if mode is not ImportMode.CREATE and not exists:
         raise NotFound("table", name, "use -c to create it",
                        message=f"The following table could not be found: {name}")
@@ -132,8 +132,7 @@ def _import_stream(repo: Repository, name: str, stream: TableStream, mode: Impor
         target = _inferred_schema(stream.schema.empty_table(), primary_key)
     absent = [k for k in target.primary_key if k not in stream.schema.names]
     if absent:
-        raise InputError(f"{stream.path.name}: primary key column {absent[0]!r} is not in the file "
-                         f"(columns: {', '.join(stream.schema.names)})", column=absent[0])
+        raise _key_not_in_file(absent[0], stream.schema.names, stream.path.name)
     scratch = repo.directory / DL_DIR / "tmp" if repo.directory is not None else None
     result: list[ImportResult] = []
 
@@ -224,9 +223,16 @@ def _inferred_schema(rows: pa.Table, primary_key: list[str] | None) -> TableSche
         primary_key = rows.column_names[:1]
     missing = [k for k in primary_key if k not in rows.column_names]
     if missing:
-        raise InputError(f"primary key column {missing[0]!r} is not in the file "
-                         f"(columns: {', '.join(rows.column_names)})")
+        raise _key_not_in_file(missing[0], rows.column_names)
     return TableSchema.from_arrow(rows.schema, tuple(primary_key))
+
+
+def _key_not_in_file(key: str, columns: list[str], source: str | None = None) -> InputError:
+    """A --pk (or a table's key) naming no column of the file, in Dolt's words (its error's
+    heading and cause, on one line), after the file's name when known."""
+    where = f"{source}: " if source else ""
+    return InputError(f"{where}Error determining the output schema. primary key {key!r} not found in "
+                      f"import file. Available columns: {', '.join(columns)}", column=key)
 
 
 def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarray | None,
@@ -237,8 +243,7 @@ def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarra
 
     absent = [k for k in schema.primary_key if k not in rows.column_names]
     if absent:
-        raise InputError(f"{source}: primary key column {absent[0]!r} is not in the file "
-                         f"(columns: {', '.join(rows.column_names)})", column=absent[0])
+        raise _key_not_in_file(absent[0], rows.column_names, source)
     for key in schema.primary_key:
         if rows.column(key).null_count:
             first = int(np.flatnonzero(rows.column(key).is_null().to_numpy(zero_copy_only=False))[0])
