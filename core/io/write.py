@@ -71,6 +71,16 @@ def write_batches(schema: pa.Schema, batches: Batches, path: str | Path, *,
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def write_text_file(path: Path, text: str, protected: Path | None = None) -> None:
+    """Writes `text` (UTF-8) to `path` atomically, with the checks of `write_batches`."""
+    check_export_target(path, protected)
+    try:
+        with _replacing(path) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def check_export_target(path: Path, protected: Path | None = None) -> None:
     """Raises `InputError` unless `path` may be replaced by a written file: it does not exist or
     is a regular file, its folder exists, and it is not inside `protected` (links followed)."""

@@ -48,3 +48,35 @@ def test_dolt_messages_for_clash_missing_key_and_reserved_name(repo: Path, dl: D
 def test_init_without_an_author_says_author_identity_unknown(work: Path, dl: Dl, cli_env: Path) -> None:
     (cli_env / "config_global.json").write_text(json.dumps({}))
     assert dl.fails("init").startswith("Author identity unknown: user.name is not set")
+
+
+def test_schema_export_writes_mysql_create_statements(repo: Path, dl: Dl) -> None:
+    (repo / "s.sql").write_text(SCHEMA)
+    (repo / "d.csv").write_text("pk,c1\n0,1.5\n")
+    dl.ok("table", "import", "-c", "-s", "s.sql", "t", "d.csv")
+    shown = dl.ok("schema", "export", "t")
+    assert shown.splitlines()[0] == "CREATE TABLE `t` ("
+    assert "  `pk` " in shown and "PRIMARY KEY (`pk`)" in shown
+    dl.ok("schema", "export", "t", "t.sql")
+    assert (repo / "t.sql").read_text() == shown
+    assert dl.ok("schema", "export") == shown  # every table
+    assert dl.fails("schema", "export", "nope") == "table not found: nope"
+
+
+def test_name_map_renames_the_file_columns_it_names(repo: Path, dl: Dl) -> None:
+    (repo / "d.csv").write_text("one,two,three\n0,1,2\n")
+    (repo / "map.json").write_text(json.dumps({"one": "pk", "two": "c1", "ten": "c10"}))
+    dl.ok("table", "import", "-c", "-pk=pk", "-m=map.json", "t", "d.csv")
+    assert dl.query("select * from t") == "pk,c1,three\n0,1,2\n"
+    (repo / "bad.json").write_text("[1]")
+    assert dl.fails("table", "import", "-c", "-m", "bad.json", "u", "d.csv") == \
+        "bad.json: a name map is a JSON object of column names to names"
+    assert dl.tables() == ["t"]
+
+
+def test_utf16_files_with_a_byte_order_mark_import(repo: Path, dl: Dl) -> None:
+    (repo / "le.csv").write_bytes(b"\xff\xfe" + "pk,name\n1,zoë\n".encode("utf-16-le"))
+    (repo / "be.csv").write_bytes(b"\xfe\xff" + "pk,name\n2,ana\n".encode("utf-16-be"))
+    dl.ok("table", "import", "-c", "t", "le.csv")
+    dl.ok("table", "import", "-u", "t", "be.csv")
+    assert dl.query("select * from t order by pk") == "pk,name\n1,zoë\n2,ana\n"
