@@ -134,8 +134,8 @@ class ConstraintViolation(BadInput):
     """A write would break a CHECK or FOREIGN KEY constraint (MySQL's message and the row);
     `violation` carries the details (`core.versioning.constraint_check.Violation`)."""
 
-    def __init__(self, violation: Any) -> None:
-        super().__init__(violation.message())
+    def __init__(self, violation: Any, message: str | None = None) -> None:
+        super().__init__(message or violation.message())
         self.violation = violation
 
 

@@ -71,6 +71,9 @@ def as_utf8(path: Path) -> Iterator[Path]:
     """`path`, or a UTF-8 copy of it when it opens with a UTF-16 byte-order mark (Dolt reads
     UTF-16 files with a BOM; dl's readers read UTF-8). The copy is decoded in blocks and removed
     afterwards; a file that is not valid UTF-16 is refused with its name."""
+    if not path.is_file():  # a pipe (standard input) cannot be read twice: it is taken as it is
+        yield path
+        return
     try:
         with open(path, "rb") as probe:
             start = probe.read(2)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import AlreadyExists, DuplicateKey, InputError, NotFound
+from dl.core.errors import AlreadyExists, ConstraintViolation, DuplicateKey, InputError, NotFound
 from dl.core.io.stream import TableStream
 from dl.core.names import check_table_name
 from dl.core.prolly.diff import diff_trees
@@ -56,8 +56,28 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
     checking keys, building the table, writing), for a progress display. A file over
     `part_bytes` (default `core.io.stream.PART_BYTES`) is streamed in parts in bounded memory
     (`stream_import`); a smaller one is read whole."""
-    from dl.core.io import read_table_file
     check_table_name(name)  # before reading a byte of the file
+    try:
+        return _import_file(repo, name, path, mode, primary_key, schema, file_type, delimiter,
+                            progress, force, part_bytes)
+    except ConstraintViolation as exc:
+        raise _bad_row(name, exc) from None
+
+
+def _bad_row(name: str, exc: ConstraintViolation) -> ConstraintViolation:
+    """A row of the file that breaks a constraint, said as Dolt's import says it: the table,
+    each column's value, then the constraint's message."""
+    rows = exc.violation.rows
+    values = ", ".join(f"{column}: {rows.column(column)[0].as_py()}" for column in rows.column_names)
+    return ConstraintViolation(exc.violation, f"A bad row was encountered inserting into table "
+                                              f"{name}: {values} ({exc})")
+
+
+def _import_file(repo: Repository, name: str, path: Path, mode: ImportMode,
+                 primary_key: list[str] | None, schema: TableSchema | None, file_type: str | None,
+                 delimiter: str | None, progress: Callable[[str], None] | None, force: bool,
+                 part_bytes: int | None) -> ImportResult:
+    from dl.core.io import read_table_file
     step = progress or (lambda phase: None)
     step("reading")
     target = target_schema(repo, name, mode, schema, force)

@@ -80,3 +80,23 @@ def test_utf16_files_with_a_byte_order_mark_import(repo: Path, dl: Dl) -> None:
     dl.ok("table", "import", "-c", "t", "le.csv")
     dl.ok("table", "import", "-u", "t", "be.csv")
     assert dl.query("select * from t order by pk") == "pk,name\n1,zoë\n2,ana\n"
+
+
+def test_spaces_around_a_number_are_no_part_of_it(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table p (id int primary key, age int, born date)")
+    (repo / "p.csv").write_text('id,age,born\n1, 20 , 2001-02-03\n')
+    dl.ok("table", "import", "-u", "p", "p.csv")
+    assert dl.query("select * from p") == "id,age,born\n1,20,2001-02-03\n"
+    (repo / "bad.csv").write_text('id,age,born\n2, 2 0,\n')
+    assert dl.fails("table", "import", "-u", "p", "bad.csv") == \
+        "bad.csv, line 2, column age: ' 2 0' is not a valid int64"
+
+
+def test_a_row_breaking_a_check_is_named_column_by_column(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "create table persons (ID int primary key, Name varchar(20), Age int CHECK (Age>=18))")
+    (repo / "p.csv").write_text("ID,Name,Age\n1,jon,20\n2,kid,10\n")
+    assert dl.fails("table", "import", "-u", "persons", "p.csv") == (
+        "A bad row was encountered inserting into table persons: ID: 2, Name: kid, Age: 10 "
+        "(Check constraint 'persons_chk_1' is violated. (table persons, row (2, 'kid', 10)))")
+    assert dl.query("select count(*) as n from persons") == "n\n0\n"
