@@ -10,7 +10,7 @@ parts and imported in bounded memory (`stream_import`): the same table, counts a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
@@ -43,6 +43,8 @@ class ImportResult:
     modified: int
     unchanged: int
     deleted: int
+    missing: tuple[str, ...] = ()  # table columns the file lacks (text files: see import_columns)
+    extra: tuple[str, ...] = ()  # file columns the table lacks, ignored
 
 
 def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
@@ -78,16 +80,27 @@ def _import_file(repo: Repository, name: str, path: Path, mode: ImportMode,
                  delimiter: str | None, progress: Callable[[str], None] | None, force: bool,
                  part_bytes: int | None) -> ImportResult:
     from dl.core.io import read_table_file
+    from dl.core.tables.import_columns import HeaderMatch, match_header, reading_schema, without_columns
     step = progress or (lambda phase: None)
     step("reading")
     target = target_schema(repo, name, mode, schema, force)
-    stream = _stream(path, file_type, delimiter, target, part_bytes)
+    match = match_header(Path(path), file_type, delimiter, target.names) if target else HeaderMatch()
+    reading = target.arrow if target else None
+    if reading is not None and match.extra:
+        reading = reading_schema(reading, match.extra)
+    stream = _stream(path, file_type, delimiter, reading, part_bytes)
+    if stream is not None and mode is ImportMode.UPDATE and match.missing:
+        raise InputError(f"{Path(path).name} is read in parts (it is large) and lacks the table's "
+                         f"column {match.missing[0]!r}: a large update must give every column")
     if stream is not None:
-        return _import_stream(repo, name, stream, mode, target, primary_key, step)
-    read = read_table_file(path, file_type=file_type, delimiter=delimiter,
-                           schema=target.arrow if target else None)
-    return import_rows(repo, name, read.table, mode, primary_key=primary_key, schema=target,
-                       line_numbers=read.line_numbers, source=Path(path).name, progress=step)
+        result = _import_stream(repo, name, without_columns(stream, match.extra), mode, target,
+                                primary_key, step)
+    else:
+        read = read_table_file(path, file_type=file_type, delimiter=delimiter, schema=reading)
+        result = import_rows(repo, name, read.table.drop_columns(list(match.extra)), mode,
+                             primary_key=primary_key, schema=target, line_numbers=read.line_numbers,
+                             source=Path(path).name, progress=step)
+    return replace(result, missing=match.missing, extra=match.extra)
 
 
 def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSchema | None = None,
@@ -133,14 +146,14 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
     return result[0]
 
 
-def _stream(path: Path, file_type: str | None, delimiter: str | None, target: TableSchema | None,
+def _stream(path: Path, file_type: str | None, delimiter: str | None, target: pa.Schema | None,
             part_bytes: int | None) -> TableStream | None:
     """The file as a stream of parts, or None to read it whole (small)."""
     from dl.core.io.stream import PART_BYTES, PART_ROWS, open_stream
     size = PART_BYTES if part_bytes is None else part_bytes
     rows = PART_ROWS if part_bytes is None else max(1, part_bytes // 64)
     return open_stream(path, file_type=file_type, delimiter=delimiter,
-                       schema=target.arrow if target else None, part_bytes=size, part_rows=rows)
+                       schema=target, part_bytes=size, part_rows=rows)
 
 
 def _import_stream(repo: Repository, name: str, stream: TableStream, mode: ImportMode,
@@ -289,7 +302,10 @@ def _apply(mode: ImportMode, base: Table, rows: pa.Table, name: str, lines: np.n
             return base.insert(rows)
         except DuplicateKey as exc:  # the table knows the key; the file line is known here
             raise _existing_key(name, exc.key, base.schema, rows, lines, source) from None
-    return base.upsert(rows)
+    from dl.core.tables.import_columns import update_parts
+    for part in update_parts(base, rows):
+        base = base.upsert(part)
+    return base
 
 
 def _existing_key(name: str, key: object, schema: TableSchema, rows: pa.Table,

@@ -70,10 +70,25 @@ def import_(ctx: typer.Context,
             phase_progress(f"Importing {source.name}", PHASES) as step:
         result = repo.write(table, path, mode=mode, pk=keys, schema=declared, file_type=kind,
                             delimiter=delim, force=force, progress=step)
+    _schema_warning(table, result.missing, result.extra)
     typer.echo(f"Rows Processed: {result.processed:,}, Additions: {result.added:,}, "
                f"Modifications: {result.modified:,}, Had No Effect: {result.unchanged:,}"
                + (f", Deletions: {result.deleted:,}" if result.deleted else ""))
     typer.echo("Import completed successfully.")
+
+
+def _schema_warning(table: str, missing: tuple[str, ...], extra: tuple[str, ...]) -> None:
+    """Dolt's warning when the file's columns and the table's differ (often a typo in a header):
+    table columns the file lacks, and file columns that were ignored."""
+    if not missing and not extra:
+        return
+    typer.echo("Warning: The import file's schema does not match the table's schema.\n"
+               "If unintentional, check for any typos in the import file's header.")
+    if missing:
+        typer.echo(f"Missing columns in {printable(table)}:\n" + "".join(f"\t{printable(c)}\n" for c in missing),
+                   nl=False)
+    if extra:
+        typer.echo("Extra columns in import file:\n" + "".join(f"\t{printable(c)}\n" for c in extra), nl=False)
 
 
 def _import_mode(table: str | None, file: Path | None, create: bool, update: bool, replace: bool,

@@ -100,3 +100,19 @@ def test_a_row_breaking_a_check_is_named_column_by_column(repo: Path, dl: Dl) ->
         "A bad row was encountered inserting into table persons: ID: 2, Name: kid, Age: 10 "
         "(Check constraint 'persons_chk_1' is violated. (table persons, row (2, 'kid', 10)))")
     assert dl.query("select count(*) as n from persons") == "n\n0\n"
+
+
+def test_update_with_fewer_columns_keeps_the_others_and_warns(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key, a int, b int default 42, c int)")
+    dl.ok("sql", "-q", "insert into t values (0, 1, 2, 3)")
+    (repo / "u.csv").write_text("pk,a,zz\n0,7,x\n1,8,y\n")
+    out = dl.ok("table", "import", "-u", "t", "u.csv")
+    assert out == ("Warning: The import file's schema does not match the table's schema.\n"
+                   "If unintentional, check for any typos in the import file's header.\n"
+                   "Missing columns in t:\n\tb\n\tc\n"
+                   "Extra columns in import file:\n\tzz\n"
+                   "Rows Processed: 2, Additions: 1, Modifications: 1, Had No Effect: 0\n"
+                   "Import completed successfully.\n")
+    assert dl.query("select * from t order by pk") == "pk,a,b,c\n0,7,2,3\n1,8,42,\n"
+    (repo / "same.csv").write_text("c,pk,b,a\n3,0,2,7\n")
+    assert dl.ok("table", "import", "-u", "t", "same.csv").startswith("Rows Processed: 1")  # no warning
