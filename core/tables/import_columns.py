@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from dl.core.errors import InputError
 from dl.core.io.stream import Part, TableStream
+from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 
 
@@ -90,3 +92,14 @@ def update_parts(base: Table, rows: pa.Table) -> list[pa.Table]:
     kept = joined.filter(present).drop_columns([_PRESENT])
     added = joined.filter(pc.invert(present)).drop_columns([_PRESENT, *missing])
     return [part for part in (kept, added) if part.num_rows]
+
+
+def check_fillable(match: HeaderMatch, schema: TableSchema) -> None:
+    """Refuses a file into an existing table that lacks a column no row can do without: a key
+    column, or one NOT NULL without a default (MySQL's and Dolt's words). AUTO_INCREMENT
+    columns are left to the key checks."""
+    for column in schema.columns:
+        if column.name not in match.missing or schema.constraints.auto_increment == column.name:
+            continue
+        if column.name in schema.primary_key or (column.not_null and column.default is None):
+            raise InputError(f"Field '{column.name}' doesn't have a default value", column=column.name)

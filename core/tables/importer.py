@@ -80,11 +80,14 @@ def _import_file(repo: Repository, name: str, path: Path, mode: ImportMode,
                  delimiter: str | None, progress: Callable[[str], None] | None, force: bool,
                  part_bytes: int | None) -> ImportResult:
     from dl.core.io import read_table_file
-    from dl.core.tables.import_columns import HeaderMatch, match_header, reading_schema, without_columns
+    from dl.core.tables.import_columns import (HeaderMatch, check_fillable, match_header, reading_schema,
+                                              without_columns)
     step = progress or (lambda phase: None)
     step("reading")
     target = target_schema(repo, name, mode, schema, force)
     match = match_header(Path(path), file_type, delimiter, target.names) if target else HeaderMatch()
+    if target is not None and mode is not ImportMode.CREATE:
+        check_fillable(match, target)
     reading = target.arrow if target else None
     if reading is not None and match.extra:
         reading = reading_schema(reading, match.extra)

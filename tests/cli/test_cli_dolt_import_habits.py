@@ -116,3 +116,14 @@ def test_update_with_fewer_columns_keeps_the_others_and_warns(repo: Path, dl: Dl
     assert dl.query("select * from t order by pk") == "pk,a,b,c\n0,7,2,3\n1,8,42,\n"
     (repo / "same.csv").write_text("c,pk,b,a\n3,0,2,7\n")
     assert dl.ok("table", "import", "-u", "t", "same.csv").startswith("Rows Processed: 1")  # no warning
+
+
+def test_a_file_lacking_a_key_or_required_column_is_refused_in_mysql_words(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk int primary key, a int, b int not null, c int not null default 3)")
+    (repo / "no_b.csv").write_text("pk,a\n0,1\n")
+    (repo / "no_key.csv").write_text("a,b\n0,1\n")
+    (repo / "no_c.csv").write_text("pk,a,b\n0,1,2\n")
+    assert dl.fails("table", "import", "-u", "t", "no_b.csv") == "Field 'b' doesn't have a default value"
+    assert dl.fails("table", "import", "-r", "t", "no_key.csv") == "Field 'pk' doesn't have a default value"
+    assert "Missing columns in t:\n\tc\n" in dl.ok("table", "import", "-u", "t", "no_c.csv")
+    assert dl.query("select * from t") == "pk,a,b,c\n0,1,2,3\n"
