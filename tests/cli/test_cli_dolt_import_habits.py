@@ -127,3 +127,12 @@ def test_a_file_lacking_a_key_or_required_column_is_refused_in_mysql_words(repo:
     assert dl.fails("table", "import", "-r", "t", "no_key.csv") == "Field 'pk' doesn't have a default value"
     assert "Missing columns in t:\n\tc\n" in dl.ok("table", "import", "-u", "t", "no_c.csv")
     assert dl.query("select * from t") == "pk,a,b,c\n0,1,2,3\n"
+
+
+def test_csv_export_quotes_as_dolt_does_and_reads_back(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (pk text primary key, a text, b text)")
+    dl.ok("sql", "-q", "insert into t values ('x', 'a new \n line', NULL), ('y', '', '[\"hi\"]')")
+    dl.ok("table", "export", "t", "t.csv")
+    assert (repo / "t.csv").read_text() == 'pk,a,b\nx,"a new \n line",\ny,"","[""hi""]"\n'
+    dl.ok("table", "import", "-c", "u", "t.csv")
+    assert dl.query("select pk, b from u order by pk") == 'pk,b\nx,\ny,"[""hi""]"\n'
