@@ -136,3 +136,11 @@ def test_csv_export_quotes_as_dolt_does_and_reads_back(repo: Path, dl: Dl) -> No
     assert (repo / "t.csv").read_text() == 'pk,a,b\nx,"a new \n line",\ny,"","[""hi""]"\n'
     dl.ok("table", "import", "-c", "u", "t.csv")
     assert dl.query("select pk, b from u order by pk") == 'pk,b\nx,\ny,"[""hi""]"\n'
+
+
+def test_create_with_a_schema_file_takes_the_columns_it_declares(repo: Path, dl: Dl) -> None:
+    (repo / "s.sql").write_text("CREATE TABLE s (pk INT NOT NULL, c1 INT DEFAULT 42, c3 INT, PRIMARY KEY (pk));")
+    (repo / "d.csv").write_text("pk,c3,c9\n0,3,9\n")
+    out = dl.ok("table", "import", "-c", "-s", "s.sql", "s", "d.csv")
+    assert "Missing columns in s:\n\tc1\nExtra columns in import file:\n\tc9\n" in out
+    assert dl.query("select * from s") == "pk,c1,c3\n0,42,3\n"
