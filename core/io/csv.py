@@ -47,7 +47,7 @@ def read_csv(path: Path, data: Source, delimiter: str, schema: pa.Schema | None,
     `line_offset` (lines of the file skipped before the block) and `first_row` (records
     before it) make its errors and line numbers those of the whole file."""
     if re.fullmatch(rb"\s*", data):
-        raise InputError(f"{path} is an empty file")
+        raise InputError(f"Error creating reader for {path}: it is an empty file")
     raw_names, header_line = _header(path, data, delimiter)
     names = [name.strip() for name in raw_names]  # `a, b`: Dolt reads the names without the spaces
     if schema is not None:

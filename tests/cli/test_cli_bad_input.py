@@ -31,7 +31,7 @@ CREATE_CASES = [
     ("null_pk.jsonl", "null_pk.jsonl, line 2: primary key column 'id' is empty or null"),
     ("dup_columns.csv", "{path}, line 1: invalid schema: duplicate column name 'name' (columns 2 and 3)"),
     ("invalid_utf8.csv", INVALID_UTF8),
-    ("empty.csv", "{path} is an empty file"),
+    ("empty.csv", "Error creating reader for {path}: it is an empty file"),
     ("header_only.csv",
      "{path} has a header but no rows: column types cannot be inferred (give a schema)"),
     ("truncated.json",
@@ -58,7 +58,7 @@ UPDATE_CASES = [
     ("missing_pk.csv", "Field 'id' doesn't have a default value"),
     ("dup_columns.csv", "{path}, line 1: invalid schema: duplicate column name 'name' (columns 2 and 3)"),
     ("invalid_utf8.csv", INVALID_UTF8),
-    ("empty.csv", "{path} is an empty file"),
+    ("empty.csv", "Error creating reader for {path}: it is an empty file"),
 ]
 # A file column the table lacks is ignored with Dolt's warning (test_cli_dolt_import_habits).
 
