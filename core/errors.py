@@ -46,11 +46,13 @@ class BadInput(DlError):
 
 
 class InvalidName(BadInput):
-    """A table, branch, tag or column name that dl refuses (path separators, control characters...)."""
+    """A table, branch, tag or column name that dl refuses (path separators, control characters...).
+    A table's is said in Dolt's words (`'x' is not a valid table name`), the others as dl's."""
 
     def __init__(self, kind: str, name: str, reason: str) -> None:
         self.kind, self.name, self.reason = kind, name, reason
-        super().__init__(f"invalid {kind} name {name!r}: {reason}")
+        said = f"{name!r} is not a valid table name" if kind == "table" else f"invalid {kind} name {name!r}"
+        super().__init__(f"{said}: {reason}")
 
 
 class IntegrityError(DlError):
@@ -132,8 +134,8 @@ class ConstraintViolation(BadInput):
     """A write would break a CHECK or FOREIGN KEY constraint (MySQL's message and the row);
     `violation` carries the details (`core.versioning.constraint_check.Violation`)."""
 
-    def __init__(self, violation: Any) -> None:
-        super().__init__(violation.message())
+    def __init__(self, violation: Any, message: str | None = None) -> None:
+        super().__init__(message or violation.message())
         self.violation = violation
 
 

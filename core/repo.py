@@ -105,10 +105,10 @@ def find_repository(start: Path) -> Path:
 
 def require_author(name: str | None, email: str | None) -> Author:
     """The author `name <email>`; when either is missing, a clear error saying how to set it
-    (commit and init both need one, as in Dolt)."""
+    (commit and init both need one, as in Dolt, whose refusal opens "Author identity unknown")."""
     if not name or not email:
         missing = "user.name" if not name else "user.email"
-        raise DlError(f"{missing} is not set; run: dl config --global --add {missing} "
+        raise DlError(f"Author identity unknown: {missing} is not set; run: dl config --global --add {missing} "
                       f"\"{'Your Name' if missing == 'user.name' else 'you@example.com'}\"")
     return Author(name, email)
 

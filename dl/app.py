@@ -167,21 +167,34 @@ def _command_names_any_case(argv: list[str]) -> list[str]:
 def _single_dash_long_options(argv: list[str], i: int) -> list[str]:
     """Dolt also reads a long option with one dash (`commit -ALL`, `import -pk id`): such a
     token becomes `--name` when the command has that long option (clusters such as `-am`
-    are left alone: `--am` is no option)."""
+    are left alone: `--am` is no option). Its parser also reads `-s=FILE` as `-s FILE`."""
     if i >= len(argv) or not any(len(a) > 2 and a[0] == "-" and a[1] != "-" for a in argv[i + 1:]):
         return argv
-    longs = _long_options(argv[i:i + 2])
+    declared = _option_names(argv[i:i + 2])
     out = argv[:i + 1]
     for k, token in enumerate(argv[i + 1:]):
         if token == "--":
             return out + argv[i + 1 + k:]
-        long = "-" + token
-        out.append(long if len(token) > 2 and token[1] != "-" and long in longs else token)
+        out.extend(_dolt_spelling(token, declared))
     return out
 
 
-def _long_options(words: list[str]) -> set[str]:
-    """The long options of the command `words` names (a command, or a group and its command)."""
+def _dolt_spelling(token: str, declared: set[str]) -> list[str]:
+    """One argument in click's spelling: `-pk` -> `--pk`, `-pk=id` -> `--pk=id`, `-s=F` -> `-s F`
+    (each only when the command declares that option)."""
+    if len(token) <= 2 or token[0] != "-" or token[1] == "-":
+        return [token]
+    name, equals, value = token.partition("=")
+    if "-" + name in declared:
+        return ["-" + token]
+    if equals and name in declared:
+        return [name, value]
+    return [token]
+
+
+def _option_names(words: list[str]) -> set[str]:
+    """The option names (`--pk`, `-s`...) of the command `words` names (a command, or a group
+    and its command)."""
     import inspect
     commands = {c.name or (c.callback.__name__ if c.callback else ""): c for c in app.registered_commands}
     groups = {g.name: g for g in app.registered_groups}
@@ -194,7 +207,7 @@ def _long_options(words: list[str]) -> set[str]:
         return set()
     decls: set[str] = set()
     for parameter in inspect.signature(found.callback).parameters.values():
-        decls.update(d for d in getattr(parameter.default, "param_decls", None) or () if d.startswith("--"))
+        decls.update(d for d in getattr(parameter.default, "param_decls", None) or () if d.startswith("-"))
     return decls
 
 

@@ -12,6 +12,7 @@ import difflib
 import datetime
 import decimal
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -25,6 +26,12 @@ from dl.sql.types import display_type
 def quote_identifier(name: str) -> str:
     """`name` as a double-quoted SQL identifier (embedded quotes doubled)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def mysql_identifier(name: str) -> str:
+    """`name` as a MySQL identifier in backticks (embedded backticks doubled), as `dl schema
+    export` writes it for MySQL and Dolt users."""
+    return "`" + name.replace("`", "``") + "`"
 
 
 def literal(value: Any) -> str:
@@ -54,9 +61,10 @@ def literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _column_definition(column: Column, constraints: TableConstraints) -> str:
+def _column_definition(column: Column, constraints: TableConstraints,
+                       quote: Callable[[str], str] = quote_identifier) -> str:
     kind = constraints.declared_type(column.name) or display_type(column.type)
-    text = f"{quote_identifier(column.name)} {kind}"
+    text = f"{quote(column.name)} {kind}"
     if column.not_null:
         text += " NOT NULL"
     if column.default is not None:
@@ -115,15 +123,17 @@ def constraint_lines(constraints: TableConstraints) -> list[str]:
     return lines
 
 
-def create_table(name: str, schema: TableSchema) -> str:
+def create_table(name: str, schema: TableSchema, *,
+                 quote: Callable[[str], str] = quote_identifier) -> str:
     """The CREATE TABLE statement for `schema` (one column per line, as Dolt prints it), with the
-    declared MySQL types, AUTO_INCREMENT and the constraints."""
-    lines = [f"  {_column_definition(c, schema.constraints)}" for c in schema.columns]
+    declared MySQL types, AUTO_INCREMENT and the constraints. Names are double-quoted, or
+    quoted by `quote` (`mysql_identifier` for the column and key lines of MySQL's form)."""
+    lines = [f"  {_column_definition(c, schema.constraints, quote)}" for c in schema.columns]
     if schema.primary_key:
-        lines.append(f"  PRIMARY KEY ({', '.join(quote_identifier(k) for k in schema.primary_key)})")
+        lines.append(f"  PRIMARY KEY ({', '.join(quote(k) for k in schema.primary_key)})")
     lines += [f"  {index_definition(i)}" for i in schema.indexes]
     lines += [f"  {line}" for line in constraint_lines(schema.constraints)]
-    return f"CREATE TABLE {quote_identifier(name)} (\n" + ",\n".join(lines) + "\n);"
+    return f"CREATE TABLE {quote(name)} (\n" + ",\n".join(lines) + "\n);"
 
 
 def diff_script(diff: TableDiff) -> list[str]:

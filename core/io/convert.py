@@ -355,6 +355,14 @@ def cast_text(col: pa.ChunkedArray, target: pa.DataType, *, csv_nulls: bool) -> 
     try:
         return parse_text(masked, target)
     except ARROW_ERRORS:
+        pass
+    try:  # `1, 20`: spaces around a number or date are no part of it (as in MySQL and Dolt)
+        return parse_text(pc.utf8_trim_whitespace(as_text(masked)), target)
+    except (*ARROW_ERRORS, BadValue):
+        pass
+    try:
+        return parse_text(masked, target)
+    except ARROW_ERRORS:
         index = first_failure(masked, lambda chunk: parse_text(pa.chunked_array([chunk]), target))
         reason = f"is not a valid {type_name(target)}"
         raise BadValue(index, masked[index].as_py(), reason) from None

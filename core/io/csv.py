@@ -47,13 +47,14 @@ def read_csv(path: Path, data: Source, delimiter: str, schema: pa.Schema | None,
     `line_offset` (lines of the file skipped before the block) and `first_row` (records
     before it) make its errors and line numbers those of the whole file."""
     if re.fullmatch(rb"\s*", data):
-        raise InputError(f"{path} is an empty file")
-    names, header_line = _header(path, data, delimiter)
+        raise InputError(f"Error creating reader for {path}: it is an empty file")
+    raw_names, header_line = _header(path, data, delimiter)
+    names = [name.strip() for name in raw_names]  # `a, b`: Dolt reads the names without the spaces
     if schema is not None:
         check_known(path, names, schema, header_line)
     pool = _pool()
     line_count = pool.submit(count_lines, data)  # numpy, alongside Arrow's parsing
-    table = _split(path, data, names, delimiter, line_offset, first_row)
+    table = _split(path, data, raw_names, delimiter, line_offset, first_row)
     if table.num_rows == 0 and schema is None:
         raise InputError(f"{path} has a header but no rows: column types cannot be "
                          f"inferred (give a schema)", line=header_line)
@@ -106,7 +107,8 @@ def _row_lines(data: Source, table: pa.Table, header_end: int, delimiter: str,
 # -- header -------------------------------------------------------------------------------------
 
 def _header(path: Path, data: Source, delimiter: str) -> tuple[list[str], int]:
-    """Column names from the first record, refusing invalid UTF-8, empty and duplicate names.
+    """Column names from the first record (as written: callers strip the spaces), refusing invalid UTF-8,
+    empty and duplicate names (duplicate regardless of case, as SQL names are).
 
     Parsed from a prefix of the file, grown until the header record is seen to end."""
     size = 1 << 16
@@ -124,10 +126,11 @@ def _header(path: Path, data: Source, delimiter: str) -> tuple[list[str], int]:
                              line=line)
         if not name.strip():
             raise InputError(f"{path}, line {line}: column {number} has no name", line=line)
-        if name in seen:
-            raise InputError(f"{path}, line {line}: duplicate column name {name!r} (columns "
-                             f"{seen[name]} and {number})", line=line, column=name)
-        seen[name] = number
+        if name.strip().lower() in seen:  # SQL names are case-insensitive: `abc` and `Abc` clash
+            raise InputError(f"{path}, line {line}: invalid schema: duplicate column name "
+                             f"{name.strip()!r} (columns {seen[name.strip().lower()]} and {number})",
+                             line=line, column=name)
+        seen[name.strip().lower()] = number
     return names, line
 
 
@@ -135,6 +138,7 @@ def header_end(path: Path, data: Source, delimiter: str) -> tuple[list[str], int
     """The header's column names, its last line and the offset where the records start (after
     that line's newline), for reading the rest in blocks; None for lone `\r` line ends."""
     names, line = _header(path, data, delimiter)
+    names = [name.strip() for name in names]
     offset = 0
     for _ in range(line):
         found = data.find(b"\n", offset)

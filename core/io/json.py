@@ -67,7 +67,7 @@ def read_json(path: Path, data: bytes, schema: pa.Schema | None, *, lines: bool,
     `line_offset`: lines of the file before `data` (a JSON-lines file read in blocks)."""
     text = _decode(path, data, line_offset)
     if not text.strip():
-        raise InputError(f"{path} is an empty file")
+        raise InputError(f"Error creating reader for {path}: it is an empty file")
     rows, numbers = _line_rows(path, text, line_offset) if lines else _document_rows(path, text)
     return rows_table(path, rows, numbers, schema)
 

@@ -112,7 +112,7 @@ def document_parts(path: Path, part_bytes: int) -> Iterator[tuple[list[Any], lis
     try:
         pos = text.skip(0)
         if pos >= len(text.text):
-            raise InputError(f"{path} is an empty file")
+            raise InputError(f"Error creating reader for {path}: it is an empty file")
         if text.text[pos] == "[":
             pos = yield from _array(text, pos, part_bytes)
         elif text.text[pos] == "{":

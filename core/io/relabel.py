@@ -1,4 +1,5 @@
-"""Column names for a delimited text file given by the user: `--columns` and `--no-header`.
+"""Column names for a delimited text file given by the user (`--columns`, `--no-header`, a
+name map), and UTF-16 files made UTF-8: copies of a file that the readers can read.
 
 Dolt's `table import --no-header --columns a,b,c` reads a CSV whose first line is data, naming
 its columns from the flag; `--columns` alone renames the columns of a file that has a header
@@ -60,6 +61,61 @@ def relabeled(path: Path, kind: str, delimiter: str, columns: list[str] | None,
         yield Path(name)
     finally:
         os.unlink(name)
+
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@contextmanager
+def as_utf8(path: Path) -> Iterator[Path]:
+    """`path`, or a UTF-8 copy of it when it opens with a UTF-16 byte-order mark (Dolt reads
+    UTF-16 files with a BOM; dl's readers read UTF-8). The copy is decoded in blocks and removed
+    afterwards; a file that is not valid UTF-16 is refused with its name."""
+    if not path.is_file():  # a pipe (standard input) cannot be read twice: it is taken as it is
+        yield path
+        return
+    try:
+        with open(path, "rb") as probe:
+            start = probe.read(2)
+    except OSError:
+        yield path  # the reader says what is wrong with the file
+        return
+    if start not in UTF16_BOMS:
+        yield path
+        return
+    fd, name = tempfile.mkstemp(prefix="dl-import-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out, \
+                open(path, encoding="utf-16", newline="") as source:
+            shutil.copyfileobj(source, out, 1 << 20)
+        yield Path(name)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-16 after its byte-order mark ({exc.reason})") from None
+    finally:
+        os.unlink(name)
+
+
+def mapped_names(path: Path, delimiter: str, map_file: Path) -> list[str]:
+    """The header of `path` renamed by a name map (`table import -m`): a JSON object from the
+    file's column names to the table's, as Dolt reads it. Names it does not mention stay;
+    entries for columns the file lacks are ignored."""
+    import json
+
+    from dl.core.io.csv import header_end
+    try:
+        mapping = json.loads(map_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"name map file not found: {map_file}") from None
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{map_file}: not a JSON name map ({exc})") from None
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise InputError(f"{map_file}: a name map is a JSON object of column names to names")
+    with open(path, "rb") as source:
+        head = source.read(1 << 20)
+    found = header_end(path, head, delimiter) if head.strip() else None
+    if found is None:
+        raise InputError(f"{path}: no header line to apply the name map {map_file} to")
+    return [mapping.get(name, name) for name in found[0]]
 
 
 def _header_line(columns: list[str], delimiter: str) -> bytes:

@@ -9,9 +9,10 @@ usual permissions), flushes it to disk and renames it over the target, so an exp
 or is killed leaves the old file (or none), never half a file, and no temporary file behind.
 
 Rows arrive as record batches (`write_batches`), written one at a time, so exporting a table
-larger than memory holds one batch. Shapes: CSV/TSV/PSV with a header line, nulls as empty fields (so an empty string reads back as
-null, as in pandas); Parquet with zstd; JSON as Dolt writes it, `{"rows": [{...}, ...]}`, one
-row per line; JSON lines. In JSON, dates, times and timestamps are ISO 8601 strings, decimals are
+larger than memory holds one batch. Shapes: CSV/TSV/PSV with a header line, nulls as empty
+fields, fields quoted only where needed and empty strings as `""` (as Dolt writes them: see
+`csv_fields`); Parquet with zstd; JSON as Dolt writes it, `{"rows": [{...}, ...]}`, one row per
+line; JSON lines. In JSON, dates, times and timestamps are ISO 8601 strings, decimals are
 strings (exact), binary is base64, and NaN and infinities are null (JSON has no such numbers).
 """
 from __future__ import annotations
@@ -68,6 +69,16 @@ def write_batches(schema: pa.Schema, batches: Batches, path: str | Path, *,
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise InputError(f"cannot write {path}: {show(reason, 120)}") from None
     except OSError as exc:  # disk full, quota, permissions: the old file stays whole
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_text_file(path: Path, text: str, protected: Path | None = None) -> None:
+    """Writes `text` (UTF-8) to `path` atomically, with the checks of `write_batches`."""
+    check_export_target(path, protected)
+    try:
+        with _replacing(path) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+    except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
@@ -132,7 +143,12 @@ def _check_csv_types(schema: pa.Schema, path: Path) -> None:
 
 
 def _write_csv(schema: pa.Schema, batches: Batches, path: Path, kind: str) -> None:
+    from dl.core.io.csv_fields import writable, write_fields
     delimiter = TEXT_DELIMITERS[kind]
+    if writable(schema):  # Dolt's quoting, field by field
+        with open(path, "wb") as out:
+            write_fields(out, schema, batches(), delimiter)
+        return
     if _needs_quotes(schema, batches, delimiter):
         options = pacsv.WriteOptions(include_header=True, delimiter=delimiter)
         with pacsv.CSVWriter(str(path), schema, write_options=options) as quoted:

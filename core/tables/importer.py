@@ -10,14 +10,14 @@ parts and imported in bounded memory (`stream_import`): the same table, counts a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import AlreadyExists, DuplicateKey, InputError, NotFound
+from dl.core.errors import AlreadyExists, ConstraintViolation, DuplicateKey, InputError, NotFound
 from dl.core.io.stream import TableStream
 from dl.core.names import check_table_name
 from dl.core.prolly.diff import diff_trees
@@ -43,6 +43,8 @@ class ImportResult:
     modified: int
     unchanged: int
     deleted: int
+    missing: tuple[str, ...] = ()  # table columns the file lacks (text files: see import_columns)
+    extra: tuple[str, ...] = ()  # file columns the table lacks, ignored
 
 
 def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
@@ -56,18 +58,52 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
     checking keys, building the table, writing), for a progress display. A file over
     `part_bytes` (default `core.io.stream.PART_BYTES`) is streamed in parts in bounded memory
     (`stream_import`); a smaller one is read whole."""
-    from dl.core.io import read_table_file
     check_table_name(name)  # before reading a byte of the file
+    try:
+        return _import_file(repo, name, path, mode, primary_key, schema, file_type, delimiter,
+                            progress, force, part_bytes)
+    except ConstraintViolation as exc:
+        raise _bad_row(name, exc) from None
+
+
+def _bad_row(name: str, exc: ConstraintViolation) -> ConstraintViolation:
+    """A row of the file that breaks a constraint, said as Dolt's import says it: the table,
+    each column's value, then the constraint's message."""
+    rows = exc.violation.rows
+    values = ", ".join(f"{column}: {rows.column(column)[0].as_py()}" for column in rows.column_names)
+    return ConstraintViolation(exc.violation, f"A bad row was encountered inserting into table "
+                                              f"{name}: {values} ({exc})")
+
+
+def _import_file(repo: Repository, name: str, path: Path, mode: ImportMode,
+                 primary_key: list[str] | None, schema: TableSchema | None, file_type: str | None,
+                 delimiter: str | None, progress: Callable[[str], None] | None, force: bool,
+                 part_bytes: int | None) -> ImportResult:
+    from dl.core.io import read_table_file
+    from dl.core.tables.import_columns import (HeaderMatch, check_fillable, match_header, reading_schema,
+                                              without_columns)
     step = progress or (lambda phase: None)
     step("reading")
     target = target_schema(repo, name, mode, schema, force)
-    stream = _stream(path, file_type, delimiter, target, part_bytes)
+    match = match_header(Path(path), file_type, delimiter, target.names) if target else HeaderMatch()
+    if target is not None and mode is not ImportMode.CREATE:
+        check_fillable(match, target)
+    reading = target.arrow if target else None
+    if reading is not None and match.extra:
+        reading = reading_schema(reading, match.extra)
+    stream = _stream(path, file_type, delimiter, reading, part_bytes)
+    if stream is not None and mode is ImportMode.UPDATE and match.missing:
+        raise InputError(f"{Path(path).name} is read in parts (it is large) and lacks the table's "
+                         f"column {match.missing[0]!r}: a large update must give every column")
     if stream is not None:
-        return _import_stream(repo, name, stream, mode, target, primary_key, step)
-    read = read_table_file(path, file_type=file_type, delimiter=delimiter,
-                           schema=target.arrow if target else None)
-    return import_rows(repo, name, read.table, mode, primary_key=primary_key, schema=target,
-                       line_numbers=read.line_numbers, source=Path(path).name, progress=step)
+        result = _import_stream(repo, name, without_columns(stream, match.extra), mode, target,
+                                primary_key, step)
+    else:
+        read = read_table_file(path, file_type=file_type, delimiter=delimiter, schema=reading)
+        result = import_rows(repo, name, read.table.drop_columns(list(match.extra)), mode,
+                             primary_key=primary_key, schema=target, line_numbers=read.line_numbers,
+                             source=Path(path).name, progress=step)
+    return replace(result, missing=match.missing, extra=match.extra)
 
 
 def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSchema | None = None,
@@ -78,8 +114,8 @@ def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSc
     working = repo.resolve_root("WORKING")
     exists = name in working.tables
     if mode is ImportMode.CREATE and exists and not force:  # Dolt's words, then dl's hint
-        raise AlreadyExists("table", name, f"{name} already exists. Use -f to overwrite "
-                                           "(or -u to update, -r to replace).")
+        raise AlreadyExists("table", name, f"{name} already exists. Use -f to overwrite. "
+                                           "(-u updates its rows, -r replaces them.)")
     if mode is not ImportMode.CREATE and not exists:
         raise NotFound("table", name, "use -c to create it",
                        message=f"The following table could not be found: {name}")
@@ -113,14 +149,14 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
     return result[0]
 
 
-def _stream(path: Path, file_type: str | None, delimiter: str | None, target: TableSchema | None,
+def _stream(path: Path, file_type: str | None, delimiter: str | None, target: pa.Schema | None,
             part_bytes: int | None) -> TableStream | None:
     """The file as a stream of parts, or None to read it whole (small)."""
     from dl.core.io.stream import PART_BYTES, PART_ROWS, open_stream
     size = PART_BYTES if part_bytes is None else part_bytes
     rows = PART_ROWS if part_bytes is None else max(1, part_bytes // 64)
     return open_stream(path, file_type=file_type, delimiter=delimiter,
-                       schema=target.arrow if target else None, part_bytes=size, part_rows=rows)
+                       schema=target, part_bytes=size, part_rows=rows)
 
 
 def _import_stream(repo: Repository, name: str, stream: TableStream, mode: ImportMode,
@@ -132,8 +168,7 @@ def _import_stream(repo: Repository, name: str, stream: TableStream, mode: Impor
         target = _inferred_schema(stream.schema.empty_table(), primary_key)
     absent = [k for k in target.primary_key if k not in stream.schema.names]
     if absent:
-        raise InputError(f"{stream.path.name}: primary key column {absent[0]!r} is not in the file "
-                         f"(columns: {', '.join(stream.schema.names)})", column=absent[0])
+        raise _key_not_in_file(absent[0], stream.schema.names, stream.path.name)
     scratch = repo.directory / DL_DIR / "tmp" if repo.directory is not None else None
     result: list[ImportResult] = []
 
@@ -224,9 +259,16 @@ def _inferred_schema(rows: pa.Table, primary_key: list[str] | None) -> TableSche
         primary_key = rows.column_names[:1]
     missing = [k for k in primary_key if k not in rows.column_names]
     if missing:
-        raise InputError(f"primary key column {missing[0]!r} is not in the file "
-                         f"(columns: {', '.join(rows.column_names)})")
+        raise _key_not_in_file(missing[0], rows.column_names)
     return TableSchema.from_arrow(rows.schema, tuple(primary_key))
+
+
+def _key_not_in_file(key: str, columns: list[str], source: str | None = None) -> InputError:
+    """A --pk (or a table's key) naming no column of the file, in Dolt's words (its error's
+    heading and cause, on one line), after the file's name when known."""
+    where = f"{source}: " if source else ""
+    return InputError(f"{where}Error determining the output schema. primary key {key!r} not found in "
+                      f"import file. Available columns: {', '.join(columns)}", column=key)
 
 
 def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarray | None,
@@ -237,8 +279,7 @@ def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarra
 
     absent = [k for k in schema.primary_key if k not in rows.column_names]
     if absent:
-        raise InputError(f"{source}: primary key column {absent[0]!r} is not in the file "
-                         f"(columns: {', '.join(rows.column_names)})", column=absent[0])
+        raise _key_not_in_file(absent[0], rows.column_names, source)
     for key in schema.primary_key:
         if rows.column(key).null_count:
             first = int(np.flatnonzero(rows.column(key).is_null().to_numpy(zero_copy_only=False))[0])
@@ -264,7 +305,10 @@ def _apply(mode: ImportMode, base: Table, rows: pa.Table, name: str, lines: np.n
             return base.insert(rows)
         except DuplicateKey as exc:  # the table knows the key; the file line is known here
             raise _existing_key(name, exc.key, base.schema, rows, lines, source) from None
-    return base.upsert(rows)
+    from dl.core.tables.import_columns import update_parts
+    for part in update_parts(base, rows):
+        base = base.upsert(part)
+    return base
 
 
 def _existing_key(name: str, key: object, schema: TableSchema, rows: pa.Table,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 table_app = typer.Typer(help="Import, export, list, remove, rename and copy tables.\n\n"
                              "Example: dl table import -c --pk id people people.csv", no_args_is_help=True)
-schema_app = typer.Typer(help="Show table schemas as CREATE TABLE statements.\n\n"
+schema_app = typer.Typer(help="Show or export table schemas as CREATE TABLE statements.\n\n"
                               "Example: dl schema show people", no_args_is_help=True)
 
 PHASES = ("reading", "checking keys", "building", "writing")
@@ -48,6 +48,8 @@ def import_(ctx: typer.Context,
             columns: str = typer.Option(None, "--columns",
                                         help="Column names, comma separated: for a file without a header, "
                                              "or in place of the file's header."),
+            name_map: Path = typer.Option(None, "-m", "--map",
+                                          help="JSON file mapping the file's column names to the table's."),
             force: bool = typer.Option(False, "-f", "--force", help="With -c, replace an existing table.")) -> None:
     """Import a file into a table of the working set.
 
@@ -61,16 +63,32 @@ def import_(ctx: typer.Context,
     if schema is not None:
         from dl.sql.schema_file import schema_from_file
         declared = schema_from_file(schema)
+    from dl.core.io.relabel import as_utf8
     repo = open_api(ctx)
     source, kind = (file, file_type) if file is not None else (Path("/dev/stdin"), file_type or "csv")
-    with _with_columns(source, kind, delim, columns, no_header) as path, \
+    with as_utf8(source) as readable, _with_columns(readable, kind, delim, columns, no_header, name_map) as path, \
             phase_progress(f"Importing {source.name}", PHASES) as step:
         result = repo.write(table, path, mode=mode, pk=keys, schema=declared, file_type=kind,
                             delimiter=delim, force=force, progress=step)
+    _schema_warning(table, result.missing, result.extra)
     typer.echo(f"Rows Processed: {result.processed:,}, Additions: {result.added:,}, "
                f"Modifications: {result.modified:,}, Had No Effect: {result.unchanged:,}"
                + (f", Deletions: {result.deleted:,}" if result.deleted else ""))
     typer.echo("Import completed successfully.")
+
+
+def _schema_warning(table: str, missing: tuple[str, ...], extra: tuple[str, ...]) -> None:
+    """Dolt's warning when the file's columns and the table's differ (often a typo in a header):
+    table columns the file lacks, and file columns that were ignored."""
+    if not missing and not extra:
+        return
+    typer.echo("Warning: The import file's schema does not match the table's schema.\n"
+               "If unintentional, check for any typos in the import file's header.")
+    if missing:
+        typer.echo(f"Missing columns in {printable(table)}:\n" + "".join(f"\t{printable(c)}\n" for c in missing),
+                   nl=False)
+    if extra:
+        typer.echo("Extra columns in import file:\n" + "".join(f"\t{printable(c)}\n" for c in extra), nl=False)
 
 
 def _import_mode(table: str | None, file: Path | None, create: bool, update: bool, replace: bool,
@@ -99,14 +117,21 @@ def _import_mode(table: str | None, file: Path | None, create: bool, update: boo
 
 
 def _with_columns(path: Path, file_type: str | None, delim: str | None, columns: str | None,
-                  no_header: bool) -> AbstractContextManager[Path]:
-    """The file to import: `path`, or a copy headed by --columns (see core.io.relabel)."""
+                  no_header: bool, name_map: Path | None = None) -> AbstractContextManager[Path]:
+    """The file to import: `path`, or a copy headed by --columns or by its own header renamed
+    by a name map (see core.io.relabel)."""
     from dl.core.io.formats import TEXT_DELIMITERS, detect_format, text_delimiter
-    from dl.core.io.relabel import parse_columns, relabeled
-    if columns is None and not no_header:
+    from dl.core.io.relabel import mapped_names, parse_columns, relabeled
+    if columns is None and not no_header and name_map is None:
         return nullcontext(path)
     kind = detect_format(path, file_type)
     delimiter = text_delimiter(kind, delim) if kind in TEXT_DELIMITERS else ","
+    if name_map is not None:
+        if columns is not None or no_header:
+            raise UsageError("-m (a name map) renames the file's own header: not with --columns or --no-header")
+        if kind not in TEXT_DELIMITERS:
+            raise BadInput(f"-m (a name map) applies to csv, tsv and psv files, not {kind}")
+        return relabeled(path, kind, delimiter, mapped_names(path, delimiter, name_map), has_header=True)
     names = parse_columns(columns) if columns is not None else None
     return relabeled(path, kind, delimiter, names, has_header=not no_header)
 
@@ -269,6 +294,28 @@ def schema_show(ctx: typer.Context,
         typer.echo(f"{name} @ {revision.lower() if revision == 'WORKING' else revision}")
         typer.echo(create_table(name, table.schema))
         typer.echo("")
+
+
+@schema_app.command("export")
+def schema_export(ctx: typer.Context,
+                  table: str = typer.Argument(None, help="Table to export (default: every table)."),
+                  file: Path = typer.Argument(None, help="File to write (default: standard output).")) -> None:
+    """Write the working set's CREATE TABLE statements in MySQL's form (backticked names), as
+    Dolt's `schema export` does, to standard output or a file.
+
+    Example: dl schema export people people.sql
+    """
+    from dl.core.io.write import write_text_file
+    from dl.sql.script import create_table, mysql_identifier
+    repo = open_repo(ctx, readonly=True)
+    root = repo.resolve_root("WORKING")
+    names = [table] if table is not None else repo.tables_in(root)
+    text = "".join(create_table(name, repo.table_in(root, name).schema, quote=mysql_identifier) + "\n\n"
+                   for name in names)
+    if file is None:
+        typer.echo(text, nl=False)
+    else:
+        write_text_file(file, text, repo.dl_dir)
 
 
 def ls_command(ctx: typer.Context,

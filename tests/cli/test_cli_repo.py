@@ -201,11 +201,11 @@ def test_commit_author_and_date(people: Path, dl: Dl) -> None:
 def test_commit_without_user_name_says_how_to_set_it(people: Path, dl: Dl, cli_env: Path) -> None:
     (cli_env / "config_global.json").write_text("{}")
     message = dl.fails("commit", "--allow-empty", "-m", "who?")
-    assert message == 'user.name is not set; run: dl config --global --add user.name "Your Name"'
+    assert message == 'Author identity unknown: user.name is not set; run: dl config --global --add user.name "Your Name"'
     dl.ok("config", "--global", "--add", "user.name", "Nia")
     message = dl.fails("commit", "--allow-empty", "-m", "who?")
     assert message == \
-        'user.email is not set; run: dl config --global --add user.email "you@example.com"'
+        'Author identity unknown: user.email is not set; run: dl config --global --add user.email "you@example.com"'
     dl.ok("config", "--global", "--add", "user.email", "nia@example.com")
     dl.ok("commit", "--allow-empty", "-m", "now")
     assert "Author: Nia <nia@example.com>" in dl.ok("log", "-n", "1")

@@ -15,7 +15,7 @@ RESERVED = ["dolt_schemas", "dolt_log", "dolt_branches", "dolt_status", "dolt_di
 @pytest.mark.parametrize("name", RESERVED)
 def test_import_refuses_reserved_names(people: Path, dl: Dl, name: str) -> None:
     message = dl.fails("table", "import", "-c", "--pk", "id", name, FIXTURES / "people.csv")
-    assert message == f"invalid table name {name!r}: names starting with dolt_ are reserved for system tables"
+    assert message == f"{name!r} is not a valid table name: names starting with dolt_ are reserved for system tables"
     assert dl.tables() == ["people"]
     dl.ok("sql", "-q", "create view adults as select * from people where age >= 18")  # views still work
     assert "table not found: nope" in dl.fails("sql", "-q", "select * from nope")
@@ -25,7 +25,7 @@ def test_import_refuses_reserved_names(people: Path, dl: Dl, name: str) -> None:
 @pytest.mark.parametrize("name", ["dolt_schemas", "dolt_log", "dolt_branches"])
 def test_mv_and_cp_refuse_reserved_names(people: Path, dl: Dl, command: str, name: str) -> None:
     message = dl.fails("table", command, "people", name)
-    assert message == f"invalid table name {name!r}: names starting with dolt_ are reserved for system tables"
+    assert message == f"{name!r} is not a valid table name: names starting with dolt_ are reserved for system tables"
     assert dl.tables() == ["people"]
     assert dl.query("select count(*) as n from dolt_branches") == "n\n1\n"  # the system table answers
 

@@ -86,11 +86,11 @@ def test_import_mode_and_flag_errors(people: Path, dl: Dl) -> None:
     assert dl.fails("table", "import", "-u", "-s", "x.sql", "people", csv) == \
         "fatal: schema is not supported for update or replace operations"
     assert dl.fails("table", "import", "-c", "people", csv) == \
-        "people already exists. Use -f to overwrite (or -u to update, -r to replace)."
+        "people already exists. Use -f to overwrite. (-u updates its rows, -r replaces them.)"
     assert dl.fails("table", "import", "-u", "nope", csv) == \
         "The following table could not be found: nope; use -c to create it"
     assert dl.fails("table", "import", "-c", "--pk", "ident", "fresh", csv) == \
-        "primary key column 'ident' is not in the file (columns: id, name, age, city)"
+        "Error determining the output schema. primary key 'ident' not found in import file. Available columns: id, name, age, city"
     assert dl.fails("table", "import", "-c", "--pk", "id,", "fresh", csv, code=2) == \
         "--pk 'id,' names an empty column"
     assert dl.tables() == ["people"]
@@ -251,7 +251,7 @@ def test_table_ls_rm_mv_cp(people: Path, dl: Dl) -> None:
     assert dl.fails("table", "rm", "archive") == "table not found: archive"
     assert dl.fails("table", "mv", "nope", "other") == "table not found: nope"
     assert dl.fails("table", "cp", "people", "a/b") == \
-        "invalid table name 'a/b': it contains a path separator"
+        "'a/b' is not a valid table name: it contains a path separator"
     dl.ok("table", "mv", "people", "persons")
     assert dl.tables() == ["persons"]
     status = dl.ok("status")

@@ -32,7 +32,7 @@ def nobody(cli_env: Path) -> Path:
 
 def test_init_without_a_name_is_refused_like_commit(work: Path, dl: Dl, nobody: Path) -> None:
     message = dl.fails("init")
-    assert message == 'user.name is not set; run: dl config --global --add user.name "Your Name"'
+    assert message == 'Author identity unknown: user.name is not set; run: dl config --global --add user.name "Your Name"'
     assert not (work / ".dl").exists()  # nothing half-made
 
 

@@ -113,7 +113,7 @@ def test_binary_schema_column_takes_any_bytes() -> None:
 
 @pytest.mark.parametrize("content", [b"", b"  \n\t\r\n"])
 def test_empty_file_is_refused(tmp_path: Path, content: bytes) -> None:
-    assert "empty.csv is an empty file" in str(input_error(write(tmp_path, "empty.csv", content)))
+    assert "empty.csv: it is an empty file" in str(input_error(write(tmp_path, "empty.csv", content)))
     assert "is an empty file" in str(input_error(BAD / "empty.csv"))
 
 

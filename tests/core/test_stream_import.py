@@ -369,3 +369,23 @@ def test_streamed_json_document_errors_match_the_whole_read(tmp_path: Path, text
     streamed, whole = two_repos(tmp_path)
     got, want = _outcome(streamed, source, PART), _outcome(whole, source, None)
     assert isinstance(got, str) and got == want
+
+
+def test_streamed_files_with_extra_columns_match_whole_reads_and_partial_updates_are_refused(
+        tmp_path: Path) -> None:
+    start = write_csv(tmp_path / "start.csv", rows(2000))
+    wider = write_csv(tmp_path / "wider.csv", rows(3000, seed=2).append_column("zz", pa.array(["x"] * 3000)))
+    narrow = write_csv(tmp_path / "narrow.csv", rows(3000, seed=4).drop_columns(["f"]))
+    streamed, whole = two_repos(tmp_path)
+    for repo in (streamed, whole):
+        import_table(repo, "t", start, ImportMode.CREATE, primary_key=["id"])
+    got = import_table(streamed, "t", wider, ImportMode.UPDATE, part_bytes=PART)
+    want = import_table(whole, "t", wider, ImportMode.UPDATE)
+    assert got == want and got.extra == ("zz",) and got.missing == ()
+    assert streamed.table("t", "WORKING").value.rows == whole.table("t", "WORKING").value.rows
+    before = streamed.table("t", "WORKING").value.rows
+    with pytest.raises(InputError, match="a large update must give every column"):
+        import_table(streamed, "t", narrow, ImportMode.UPDATE, part_bytes=PART)
+    assert streamed.table("t", "WORKING").value.rows == before
+    kept = import_table(whole, "t", narrow, ImportMode.UPDATE)  # read whole: f keeps its values
+    assert kept.missing == ("f",) and kept.modified > 0
