@@ -15,7 +15,9 @@ the operand types, known only when DuckDB runs the query, or on type widths that
   names SQLite gives them, their text (`7 / 2`, not DuckDB's `(7 / NULLIF(2, 0))`).
 - MySQL has no boolean type (BOOLEAN is TINYINT(1)): in the mysql dialect a query's boolean
   columns come back as 1 and 0 (`mysql_values`), as MySQL and Dolt print them
-  (`select * from dolt_status` shows `staged` as 1 or 0).
+  (`select * from dolt_status` shows `staged` as 1 or 0). The exception is a column Dolt fills
+  with its engine's own boolean values, which its CLI prints as words: `is_merging` of
+  `dolt_merge_status` shows `true`/`false` (`WORD_BOOLEANS`).
 """
 from __future__ import annotations
 
@@ -29,14 +31,21 @@ _T = exp.DataType.Type
 _SQLITE_INTEGERS = {_T.TINYINT, _T.SMALLINT, _T.MEDIUMINT, _T.INT, _T.BIGINT}
 
 
+WORD_BOOLEANS = frozenset({"is_merging"})
+
+
 def mysql_values(rows: Any) -> Any:
-    """A table or record batch with its boolean columns as int8 1/0 (MySQL's BOOLEAN)."""
+    """A table or record batch with its boolean columns as int8 1/0 (MySQL's BOOLEAN), but for
+    the columns Dolt shows as true/false (`WORD_BOOLEANS`)."""
     import pyarrow as pa
+
+    def as_int(field: Any) -> bool:
+        return bool(pa.types.is_boolean(field.type)) and field.name not in WORD_BOOLEANS
     fields = list(rows.schema)
-    if not any(pa.types.is_boolean(f.type) for f in fields):
+    if not any(as_int(f) for f in fields):
         return rows
-    columns = [c.cast(pa.int8()) if pa.types.is_boolean(f.type) else c for f, c in zip(fields, rows.columns)]
-    schema = pa.schema([f.with_type(pa.int8()) if pa.types.is_boolean(f.type) else f for f in fields])
+    columns = [c.cast(pa.int8()) if as_int(f) else c for f, c in zip(fields, rows.columns)]
+    schema = pa.schema([f.with_type(pa.int8()) if as_int(f) else f for f in fields])
     kind = pa.RecordBatch if isinstance(rows, pa.RecordBatch) else pa.Table
     return kind.from_arrays(columns, schema=schema)
 

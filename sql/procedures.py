@@ -45,8 +45,9 @@ def parse_author(text: str) -> Author:
 
 
 COMMIT = FlagSpec({"--message": True, "--all": False, "--ALL": False, "--allow-empty": False,
-                   "--author": True, "--amend": False, "--date": True, "--skip-empty": False},
-                  {"-m": "--message", "-a": "--all", "-A": "--ALL"})
+                   "--author": True, "--amend": False, "--date": True, "--skip-empty": False,
+                   "--force": False},
+                  {"-m": "--message", "-a": "--all", "-A": "--ALL", "-f": "--force"})
 
 
 def dolt_commit(view: View, args: list[str], author: Author | None) -> pa.Table:
@@ -67,7 +68,8 @@ def dolt_commit(view: View, args: list[str], author: Author | None) -> pa.Table:
         return pa.table({"hash": pa.array([None], pa.string())})
     _stage(view, bool(p.flags.get("--all")), bool(p.flags.get("--ALL")))
     address = repo.commit(str(message), allow_empty=bool(p.flags.get("--allow-empty")),
-                          amend=bool(p.flags.get("--amend")), author=who, timestamp=when)
+                          amend=bool(p.flags.get("--amend")), author=who, timestamp=when,
+                          force=bool(p.flags.get("--force")))
     return pa.table({"hash": pa.array([address.hex], pa.string())})
 
 
@@ -136,7 +138,7 @@ def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Tabl
     if len(p.args) == 1 and p.args[0] in repo.branches():
         if p.args[0] == view.branch:
             return _status(f"Already on branch '{p.args[0]}'")
-        repo.checkout(p.args[0])
+        repo.checkout(p.args[0], force=bool(p.flags.get("--force")))
         return _status(f"Switched to branch '{p.args[0]}'")
     missing = [a for a in p.args if view.table_name(a) is None and a != "."]
     if len(p.args) == 1 and missing:

@@ -60,14 +60,13 @@ class MergeResult:
 
 def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = False,
           message: str | None = None, author: Author | None = None,
-          no_commit: bool = False) -> MergeResult:
+          no_commit: bool = False, timestamp: float | None = None) -> MergeResult:
     """Merges `rev` into the current branch (fast-forward when possible). `no_commit` stops
     before the merge commit, as git and Dolt do: the result is staged and the merge stays in
-    progress, so the next commit has both parents."""
+    progress, so the next commit has both parents. `--squash` never commits, so `no_commit`
+    adds nothing to it (Dolt accepts both). `timestamp` dates the merge commit (default now)."""
     if squash and no_ff:
         raise DlError("--squash and --no-ff cannot be used together")
-    if squash and no_commit:
-        raise DlError("--squash and --no-commit cannot be used together")
     branch = repo.current_branch()
     ws_address, ws = repo.working_set(branch)
     if ws.merge:
@@ -96,7 +95,7 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
     text = message or f"Merge {'branch' if rev in repo.branches() else 'commit'} '{rev}' into {branch}"
     return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty, parent=theirs,
                    source=theirs, message=text, author=author, squash=squash, kind="merge",
-                   no_commit=no_commit)
+                   no_commit=no_commit, timestamp=timestamp)
 
 
 def merge_target(repo: Repository, rev: str) -> Address:
@@ -232,7 +231,7 @@ def _overlay(repo: Repository, ws: WorkingSet, root: RootValue, dirty: list[str]
 def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Address, ws: WorkingSet,
             ours: Address, outcome: MergeOutcome, dirty: list[str], *, parent: Address | None,
             source: Address, message: str, author: Author | None, squash: bool, kind: str,
-            no_commit: bool = False) -> MergeResult:
+            no_commit: bool = False, timestamp: float | None = None) -> MergeResult:
     working, staged = _overlay(repo, ws, outcome.root, dirty)
     counts = {name: len(c) for name, c in outcome.conflicts.items()}
     head_root = repo.load_root(repo.load_commit(ours).root)
@@ -277,7 +276,7 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
     parents = (ours,) + ((parent,) if parent is not None else ())
     height = 1 + max(repo.load_commit(p).height for p in parents)
     commit = Commit(repo.put_root(buffer, outcome.root), parents, author.name, author.email,
-                    time.time(), message, height)
+                    time.time() if timestamp is None else timestamp, message, height)
     address = repo._put(buffer, commit.encode())
     new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
     _land(repo, buffer, branch, ws_address, new_ws, [RefUpdate(branch_ref(branch), address.hex, ours.hex)])

@@ -120,8 +120,11 @@ def checkout(ctx: typer.Context,
              new_branch: str = typer.Option(None, "-b", help="Create this branch (at START or HEAD) and switch to it."),
              force_new: str = typer.Option(None, "-B", help="Like -b, resetting the branch if it exists."),
              track: str = typer.Option(None, "-t", "--track",
-                                       help="REMOTE/BRANCH: create BRANCH at it, tracking it, and switch.")) -> None:
-    """Switch branches, or discard working changes to tables.
+                                       help="REMOTE/BRANCH: create BRANCH at it, tracking it, and switch."),
+             force: bool = typer.Option(False, "-f", "--force",
+                                        help="Switch even if local changes would be overwritten (they are lost).")) -> None:
+    """Switch branches, or discard working changes to tables (`dl checkout REV -- TABLE...`
+    takes the tables as REV has them).
 
     Example: dl checkout -b fix   ...   dl checkout main
     """
@@ -144,8 +147,11 @@ def checkout(ctx: typer.Context,
         if target == repo.active_branch():
             typer.echo(f"Already on branch '{target}'")
             return
-        repo.checkout(target)
+        repo.checkout(target, force=force)
         typer.echo(f"Switched to branch '{target}'")
+        return
+    if len(args) > 1 and target not in repo.tables() and _is_commit(repo.core, target):
+        repo.checkout_tables(*args[1:], rev=target)
         return
     if len(args) == 1 and _track_remote(repo, target):
         return

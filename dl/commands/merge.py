@@ -28,6 +28,9 @@ def merge(ctx: typer.Context,
                                          help="Stage the merge but do not commit it (the next commit has both parents)."),
           commit: bool = typer.Option(False, "--commit", help="Commit the merge (the default)."),
           message: str = typer.Option(None, "-m", "--message", help="Message of the merge commit."),
+          author: str = typer.Option(None, "--author", help='Author of the merge commit: "Name <email>".'),
+          no_edit: bool = typer.Option(False, "--no-edit",
+                                       help="Take the default message (dl never opens an editor: accepted for scripts)."),
           abort: bool = typer.Option(False, "--abort", help="Give up a merge in progress.")) -> None:
     """Merge a branch into the current one (three-way, cell by cell), then summarize the rows
     it changed per table, as Dolt does.
@@ -46,7 +49,10 @@ def merge(ctx: typer.Context,
     head = repo.branches()[repo.active_branch()]
     from dl.core.versioning.merge_commits import merge_target
     theirs = merge_target(repo.core, branch).hex
-    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message, no_commit=no_commit)
+    from dl.commands.repo import author_date_from_environment
+    date, _ = author_date_from_environment()
+    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message, no_commit=no_commit,
+                        author=author, date=date)
     if result.kind == "up to date":
         typer.echo("Everything up-to-date")
         return

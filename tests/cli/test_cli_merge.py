@@ -102,7 +102,8 @@ def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> No
         "|  *  | theirs | 2  | 20 | theirs |\n"
         "+-----+--------+----+----+--------+\n")
     assert dl.ok("conflicts", "cat", ".") == dl.ok("conflicts", "cat", "t")
-    assert dl.fails("commit", "-am", "too early") == "cannot commit: unresolved conflicts in t; resolve them first"
+    assert dl.fails("commit", "-am", "too early") == ("tables [t] have unresolved conflicts from the merge. "
+                                                      "resolve the conflicts before committing")
     assert dl.ok("conflicts", "resolve", "--theirs", "t") == "Resolved conflicts in t with theirs.\n"
     assert dl.ok("conflicts", "cat") == ""  # as Dolt: nothing to show
     assert table_rows(dl) == ["1,11,xx", "2,20,theirs", "3,30,z"]

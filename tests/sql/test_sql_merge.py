@@ -78,7 +78,7 @@ def test_cell_merge_and_dolt_conflicts_columns(s: Session) -> None:
                                   "dolt_conflict_id"]
     assert rows(s, "select from_root_ish, base_b, our_b, their_b, our_diff_type, their_diff_type "
                    "from dolt_conflicts_t") == [(feat, "y", "ours", "theirs", "modified", "modified")]
-    with pytest.raises(SqlError, match="unresolved conflicts in t"):
+    with pytest.raises(SqlError, match=r"tables \[t\] have unresolved conflicts from the merge"):
         s.run("call dolt_commit('-am', 'blocked')")
 
 
