@@ -96,6 +96,20 @@ class CheckoutWouldOverwrite(Conflict):
         super().__init__("\n".join(lines))
 
 
+class CheckoutWouldOverwriteIgnored(Conflict):
+    """`checkout --no-overwrite-ignore`: the branch holds other contents for tables that
+    dolt_ignore ignores in the working set (Dolt's message, one table a line)."""
+
+    multiline = True
+
+    def __init__(self, tables: list[str]) -> None:
+        self.tables = tables
+        lines = ["The following ignored tables would be overwritten by checkout:"]
+        lines += [f"\t{t}" for t in tables]
+        lines += ["Please move or remove them before you switch branches.", "Use --overwrite-ignore to force."]
+        super().__init__("\n".join(lines))
+
+
 class ConcurrentUpdate(Conflict):
     """A compare-and-swap lost: another writer moved the ref since it was read."""
 

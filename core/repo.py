@@ -18,6 +18,7 @@ from dl.core.config import Config, check_config_text
 from dl.core.errors import (
     AlreadyExists,
     CheckoutWouldOverwrite,
+    CheckoutWouldOverwriteIgnored,
     Conflict,
     ConcurrentUpdate,
     DlError,
@@ -641,12 +642,14 @@ class Repository:
         if not self.store.commit({}, updates):
             raise ConcurrentUpdate(branch_ref(old))
 
-    def checkout(self, branch: str, *, force: bool = False) -> None:
+    def checkout(self, branch: str, *, force: bool = False, overwrite_ignored: bool = True) -> None:
         """Switches to `branch` as Dolt does. A clean working set leaves for the branch's own;
         uncommitted changes come along onto the branch's head, table by table, unless the branch
         has other uncommitted changes of its own, or changed a table that has local changes
         (CheckoutWouldOverwrite). `force` discards what would be overwritten instead, and the
-        branch left behind is clean."""
+        branch left behind is clean. Without `overwrite_ignored` (git's and Dolt's
+        --no-overwrite-ignore), a working table `dolt_ignore` ignores that the branch holds
+        with other contents stops the switch, even with `force`."""
         target_head = self.branch_head(branch)
         current = self.current_branch()
         if branch == current:
@@ -654,6 +657,8 @@ class Repository:
         ws_address, ws = self.working_set(current)
         if ws.merge:
             raise DlError("a merge is in progress; commit it or run dl merge --abort first")
+        if not overwrite_ignored:
+            self._refuse_overwriting_ignored(ws, self.load_root(self.load_commit(target_head).root))
         head = self.load_commit(self.branch_head(current))
         updates = [RefUpdate(HEAD, branch_ref(branch), branch_ref(current))]
         buffer = BufferedStore(self.store)
@@ -661,6 +666,13 @@ class Repository:
             updates += self._carry_changes(buffer, branch, target_head, head, ws, ws_address, force)
         if not buffer.flush(updates):
             raise ConcurrentUpdate(HEAD)
+
+    def _refuse_overwriting_ignored(self, ws: WorkingSet, target: RootValue) -> None:
+        working = self.load_root(ws.working)
+        _, ignored, _ = split_ignored(sorted(working.tables), self.ignore_patterns(working))
+        overwritten = [t for t in ignored if t in target.tables and target.tables[t] != working.tables[t]]
+        if overwritten:
+            raise CheckoutWouldOverwriteIgnored(overwritten)
 
     def _dirty_tables(self, ws: WorkingSet, head: Commit) -> list[str]:
         working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),

@@ -120,11 +120,16 @@ def dolt_add(view: View, args: list[str], author: Author | None) -> pa.Table:
     return _status()
 
 
-CHECKOUT = FlagSpec({"-b": True, "-B": True, "--force": False}, {"-b": "-b", "-B": "-B", "-f": "--force"})
+CHECKOUT = FlagSpec({"-b": True, "-B": True, "--force": False, "--overwrite-ignore": False,
+                     "--no-overwrite-ignore": False}, {"-b": "-b", "-B": "-B", "-f": "--force"})
 
 
 def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Table:
+    """Dolt's dolt_checkout. The session switches branch and leaves the working set where it
+    is, so nothing is overwritten: --overwrite-ignore and its negation are accepted as Dolt's."""
     p = parse_flags("dolt_checkout", args, CHECKOUT)
+    if p.flags.get("--overwrite-ignore") and p.flags.get("--no-overwrite-ignore"):
+        raise SqlError("--overwrite-ignore and --no-overwrite-ignore are mutually exclusive")
     repo = view.repo
     new = p.flags.get("-b") or p.flags.get("-B")
     if new:

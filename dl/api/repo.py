@@ -376,20 +376,22 @@ class Repo:
         self._live().rename_branch(_name(old, "branch"), _name(new, "branch"), copy=copy, force=force)
 
     @guard
-    def checkout(self, branch: str, *, new: bool = False, start: str = "HEAD", force: bool = False) -> None:
+    def checkout(self, branch: str, *, new: bool = False, start: str = "HEAD", force: bool = False,
+                 overwrite_ignored: bool = True) -> None:
         """Switches to `branch`, carrying uncommitted changes it would not overwrite; with
         `new`, creates it at `start` first (`force`: resetting an existing one), as
         `dl checkout -b`. Without `new`, `force` switches even where local changes would be
-        overwritten, discarding them (`dl checkout -f`)."""
+        overwritten, discarding them (`dl checkout -f`). `overwrite_ignored=False` refuses a
+        switch that would overwrite tables dolt_ignore ignores (`--no-overwrite-ignore`)."""
         core = self._live()
         name = _name(branch, "branch")
         if not new:
-            core.checkout(name, force=force)
+            core.checkout(name, force=force, overwrite_ignored=overwrite_ignored)
             return
         existed = name in core.branches()
         core.create_branch(name, _name(start, "revision"), force=force)
         try:
-            core.checkout(name)
+            core.checkout(name, overwrite_ignored=overwrite_ignored)
         except BaseException:
             if not existed:  # the switch failed: do not leave the new branch behind
                 core.delete_branch(name, force=True)

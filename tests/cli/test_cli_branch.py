@@ -170,3 +170,24 @@ def test_checkout_tables_discards_their_working_changes(people: Path, dl: Dl) ->
     assert dl.fails("checkout", "nope") == "branch or table not found: nope"
     assert dl.fails("checkout", "HEAD~1", code=2).startswith("HEAD~1 is a commit, not a branch")
     assert dl.fails("checkout", code=2).startswith("give a branch to switch to")
+
+
+def test_checkout_no_overwrite_ignore_guards_ignored_tables(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table ign_changed (pk int primary key, v int); insert into ign_changed values (1, 1); "
+                       "create table ign_same (pk int primary key); insert into dolt_ignore values ('ign_%', true)")
+    dl.ok("add", "-A", "--force")
+    dl.ok("commit", "-m", "ignored tables")
+    dl.ok("checkout", "-b", "other")
+    dl.ok("sql", "-q", "insert into ign_changed values (2, 2)")
+    dl.ok("add", "-A", "--force")
+    dl.ok("commit", "-m", "change one")
+    dl.ok("checkout", "main")
+    refused = dl("checkout", "--no-overwrite-ignore", "other")
+    assert (refused.code, refused.err) == (1, "error: The following ignored tables would be overwritten by checkout:\n"
+                                              "\tign_changed\nPlease move or remove them before you switch branches.\n"
+                                              "Use --overwrite-ignore to force.\n")  # ign_same is the same on both
+    assert dl("checkout", "-f", "--no-overwrite-ignore", "other").code == 1  # --force does not lift it
+    assert dl.fails("checkout", "--overwrite-ignore", "--no-overwrite-ignore", "other", code=2) == (
+        "--overwrite-ignore and --no-overwrite-ignore are mutually exclusive")
+    assert dl.ok("checkout", "-b", "new", "--no-overwrite-ignore") == "Switched to branch 'new'\n"  # same commit
+    assert dl.ok("checkout", "--overwrite-ignore", "other") == "Switched to branch 'other'\n"
