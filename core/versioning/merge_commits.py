@@ -1,4 +1,5 @@
-"""Merge, cherry-pick and revert on a repository, and conflict resolution.
+"""Merge and cherry-pick on a repository, and conflict resolution (revert series, built on
+this module's one-commit replay, are `core.versioning.revert`).
 
 The row-level work is `core.versioning.three_way_merge.merge_roots`; this module decides what to merge with what
 (merge base, fast-forward, a commit's parent for cherry-pick and revert), refuses to merge over
@@ -130,21 +131,6 @@ def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None) -> 
     picked_address, picked, parent_root = _single_parent(repo, rev, "cherry-pick")
     return _apply_changes(repo, [(parent_root, repo.load_root(picked.root))], picked.message,
                           Author(picked.author, picked.email), "cherry-pick", picked_address)
-
-
-def revert(repo: Repository, revs: str | list[str], *, author: Author | None = None) -> MergeResult:
-    """Commits the inverse of the changes the commits `revs` made, as one commit (as Dolt
-    does: each is undone in the order given, by a three-way merge with the commit as base and
-    its parent as theirs; the message is `Revert "m1" and "m2"`)."""
-    changes, messages, last = [], [], None
-    for rev in [revs] if isinstance(revs, str) else revs:
-        last, commit, parent_root = _single_parent(repo, rev, "revert")
-        changes.append((repo.load_root(commit.root), parent_root))
-        messages.append(f'"{commit.message}"')
-    if last is None:
-        raise DlError("name at least one commit to revert")
-    return _apply_changes(repo, changes, "Revert " + " and ".join(messages), author or repo.author(),
-                          "revert", last)
 
 
 def continue_cherry_pick(repo: Repository) -> Address:

@@ -496,12 +496,28 @@ class Repo:
 
     @guard
     def revert(self, *revs: str, author: str | None = None) -> MergeOutcome:
-        """Commits the inverse of the commits `revs`, as one commit (as Dolt does); `author`
-        is "Name <email>" (default: the configured user)."""
+        """Commits the inverse of each of the commits `revs`, one commit each, in the order
+        given (as Dolt does); `author` is "Name <email>" (default: the configured user). A
+        revert that conflicts stops the series: resolve, then `revert_continue()`, or
+        `revert_abort()` to go back to where the series started."""
         from dl.api.history import merge_outcome
-        from dl.core.versioning.merge_commits import revert
+        from dl.core.versioning.revert import revert
         who = parse_author(author) if author is not None else None
         return merge_outcome(revert(self._live(), _names(revs, "revision"), author=who))
+
+    @guard
+    def revert_continue(self, *, author: str | None = None) -> MergeOutcome:
+        """Commits a stopped revert whose conflicts are resolved, then reverts the rest."""
+        from dl.api.history import merge_outcome
+        from dl.core.versioning.revert import continue_revert
+        who = parse_author(author) if author is not None else None
+        return merge_outcome(continue_revert(self._live(), author=who))
+
+    @guard
+    def revert_abort(self) -> None:
+        """Gives up a stopped revert: the branch and working set as before the series."""
+        from dl.core.versioning.revert import abort_revert
+        abort_revert(self._live())
 
     # --- setting work aside, and keeping the store healthy --------------------------------
 

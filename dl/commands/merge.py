@@ -167,22 +167,46 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
     _report_conflicts(result.conflicts, result.violations)
 
 
-def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="Commits to undo."),
-           author: str = typer.Option(None, "--author", help="Author of the revert commit: 'Name <email>'.")) -> None:
-    """Commit the inverse of one or more commits, as one commit (as Dolt does).
+def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(None, help="Commits to undo."),
+           author: str = typer.Option(None, "--author", help="Author of the revert commits: 'Name <email>'."),
+           abort: bool = typer.Option(False, "--abort", help="Give up a revert that stopped on conflicts."),
+           resume: bool = typer.Option(False, "--continue",
+                                       help="Commit a stopped revert once resolved, and revert the rest.")) -> None:
+    """Commit the inverse of each commit named, one revert commit each, in order (as Dolt
+    does). A conflict stops the series: resolve, `dl add`, then --continue (or --abort).
 
     Example: dl revert HEAD
     """
-    result = open_api(ctx).revert(*revisions, author=author)
-    if result.commit:
-        typer.echo(f"Reverted {', '.join(revisions)} as {result.commit}")
-    if result.conflicts.num_rows:  # Dolt's report of a conflicted revert
-        typer.echo("Automatic revert failed; fix conflicts and then commit the result.")
+    if abort and resume:
+        raise BadInput("--continue and --abort are mutually exclusive")
+    repo = open_api(ctx)
+    if abort:
+        repo.revert_abort()
+        typer.echo("Revert aborted.")
+        return
+    if resume:
+        result = repo.revert_continue(author=author)
+    elif not revisions:
+        raise UsageError("nothing specified to revert")
+    else:
+        result = repo.revert(*revisions, author=author)
+    if result.kind == "conflicts":
+        _report_stopped_revert(result)
+    from dl.commands.repo import print_commit
+    print_commit(repo.core, result.commit)
+
+
+def _report_stopped_revert(result: Any) -> None:
+    """Dolt's report of a revert that stopped: counts of tables with conflicts and violations,
+    and what to do next; exit code 1."""
+    typer.echo("Automatic revert failed; fix conflicts and then commit the result.")
+    if result.conflicts.num_rows:
         typer.echo(f"  {result.conflicts.num_rows} table(s) have data conflicts")
-        typer.echo('hint: resolve them with "dl conflicts resolve", then commit with "dl commit"; '
-                   'to give up, run "dl merge --abort".')
-        raise typer.Exit(1)
-    _report_conflicts(result.conflicts, result.violations)
+    if result.violations is not None and result.violations.num_rows:
+        typer.echo(f"  {result.violations.num_rows} table(s) have constraint violations")
+    typer.echo('hint: After resolving conflicts, mark them with "dl add <table>"')
+    typer.echo('hint: and run "dl revert --continue". To abort, run "dl revert --abort".')
+    raise typer.Exit(1)
 
 
 @conflicts_app.command("cat")

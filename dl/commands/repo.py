@@ -98,7 +98,7 @@ def commit(ctx: typer.Context,
     when = parse_date(date, label) if date else None
     address = repo.commit(message, all=all_tables, include_new=everything, allow_empty=allow_empty,
                           amend=amend, author=(who.name, who.email) if who else None, date=when, force=force)
-    _print_commit(repo.core, address)
+    print_commit(repo.core, address)
 
 
 def author_date_from_environment() -> tuple[str | None, str]:
@@ -115,7 +115,7 @@ def _has_staged_changes(repo, stage_all: bool) -> bool:  # type: ignore[no-untyp
     return bool(state.staged or (stage_all and state.unstaged) or state.merging)
 
 
-def _print_commit(core, address: str) -> None:  # type: ignore[no-untyped-def]
+def print_commit(core, address: str) -> None:  # type: ignore[no-untyped-def]
     """A new commit as `dl log -n 1` shows it (Dolt prints it so after a commit)."""
     from dl import render
     from dl.core.hashing import Address

@@ -256,8 +256,8 @@ def test_revert_clean_and_conflicting(base: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "update t set a = 100 where id = 1")
     dl.ok("commit", "-am", "set 100")
     out = dl.ok("revert", "HEAD")
-    assert out == f"Reverted HEAD as {head(dl)}\n"
-    assert "    Revert \"set 100\"\n" in dl.ok("log", "-n", "1")
+    assert out == dl.ok("log", "-n", "1")  # the revert commit, as Dolt prints it
+    assert "    Revert \"set 100\"\n" in out
     assert table_rows(dl, "select a from t where id = 1") == ["10"]
     dl.ok("sql", "-q", "update t set a = 200 where id = 1")
     dl.ok("commit", "-am", "set 200")
@@ -265,14 +265,38 @@ def test_revert_clean_and_conflicting(base: Path, dl: Dl) -> None:
     assert result.code == 1 and result.out == (  # Dolt's report, dl's hints
         "Automatic revert failed; fix conflicts and then commit the result.\n"
         "  1 table(s) have data conflicts\n"
-        'hint: resolve them with "dl conflicts resolve", then commit with "dl commit"; '
-        'to give up, run "dl merge --abort".\n')
+        'hint: After resolving conflicts, mark them with "dl add <table>"\n'
+        'hint: and run "dl revert --continue". To abort, run "dl revert --abort".\n')
     assert dl.query("select base_a, our_a, their_a from dolt_conflicts_t") == "base_a,our_a,their_a\n100,200,10\n"
-    dl.ok("merge", "--abort")
+    assert dl.ok("revert", "--abort") == "Revert aborted.\n"
     assert dl.fails("revert", "HEAD~4") == "cannot revert commit with no parents (HEAD~4)"
     assert dl.fails("revert", "HEAD~10") == "invalid ancestor spec: HEAD~10; history is not that long"
     assert dl.fails("revert", "abcdef12") == "target commit not found: abcdef12"
     assert dl.fails("cherry-pick", "abcdef12") == "target commit not found: abcdef12"
+
+
+def test_revert_series_one_commit_each_stops_at_a_conflict(base: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "insert into t values (4, 4, 'w')")
+    dl.ok("commit", "-am", "insert 4")
+    dl.ok("sql", "-q", "update t set a = 5 where id = 4")
+    dl.ok("commit", "-am", "update 4")
+    dl.ok("sql", "-q", "update t set a = 6 where id = 4")
+    dl.ok("commit", "-am", "update 4 again")
+    series_head = head(dl)
+    assert dl("revert", "HEAD", "HEAD~2").code == 1  # HEAD reverts cleanly, then HEAD~2 conflicts
+    assert dl.query("select message from dolt_log limit 1") == 'message\n"Revert ""update 4 again"""\n'
+    assert dl.ok("revert", "--abort") == "Revert aborted.\n"
+    assert head(dl) == series_head  # back to where the series started
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+    assert dl.fails("revert", "--abort") == "There is no revert in progress"
+    assert dl.fails("revert", "--continue") == "There is no revert in progress"
+    assert dl.fails("revert", "--continue", "--abort") == "--continue and --abort are mutually exclusive"
+    assert dl("revert", "HEAD", "HEAD~2").code == 1
+    dl.ok("conflicts", "resolve", "--ours", "t")
+    dl.ok("add", "t")
+    assert 'Revert "insert 4"' in dl.ok("revert", "--continue")
+    assert dl.query("select message from dolt_log limit 2") == (
+        'message\n"Revert ""insert 4"""\n"Revert ""update 4 again"""\n')
 
 
 def test_revert_with_an_author(base: Path, dl: Dl) -> None:
