@@ -268,17 +268,17 @@ def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
                      "conflicts": pa.array([conflicts], pa.int64()), "message": pa.array([text])})
 
 
-ABORT = FlagSpec({"--abort": False, "--continue": False}, {})
+ABORT = FlagSpec({"--abort": False, "--continue": False, "--allow-empty": False}, {})
 
 
 def _single_commit(name: str, action: Callable[..., Any]) -> Callable[[View, list[str], Author | None], pa.Table]:
     """dolt_cherry_pick('rev'), its '--abort' of a conflicted run, and '--continue' once its
     conflicts are resolved."""
     def run(view: View, args: list[str], author: Author | None) -> pa.Table:
-        from dl.core.versioning.merge_commits import abort_merge
+        from dl.core.versioning.merge_commits import abort_cherry_pick
         p = parse_flags(name, args, ABORT)
         if p.flags.get("--abort"):
-            abort_merge(view.repo)
+            abort_cherry_pick(view.repo)
             return pa.table({"hash": pa.array([None], pa.string()), "conflicts": pa.array([0], pa.int64())})
         if p.flags.get("--continue"):
             from dl.core.versioning.merge_commits import continue_cherry_pick
@@ -286,7 +286,7 @@ def _single_commit(name: str, action: Callable[..., Any]) -> Callable[[View, lis
             return pa.table({"hash": pa.array([made.hex], pa.string()), "conflicts": pa.array([0], pa.int64())})
         if len(p.args) != 1:
             raise SqlError(f"{name}: name one commit")
-        result = action(view.repo, p.args[0], author=author)
+        result = action(view.repo, p.args[0], author=author, allow_empty=bool(p.flags.get("--allow-empty")))
         return pa.table({"hash": pa.array([result.commit.hex if result.commit else None], pa.string()),
                          "conflicts": pa.array([sum(result.conflicts.values())], pa.int64())})
     return run
@@ -309,9 +309,9 @@ def dolt_conflicts_resolve(view: View, args: list[str], author: Author | None) -
     return _status()
 
 
-def _cherry_pick(repo: Any, rev: str, author: Author | None = None) -> Any:
+def _cherry_pick(repo: Any, rev: str, author: Author | None = None, allow_empty: bool = False) -> Any:
     from dl.core.versioning.merge_commits import cherry_pick
-    return cherry_pick(repo, rev, author=author)
+    return cherry_pick(repo, rev, author=author, allow_empty=allow_empty)
 
 
 REVERT = FlagSpec({"--abort": False, "--continue": False, "--author": True}, {})

@@ -15,7 +15,7 @@ from enum import Enum
 
 import numpy as np
 import pyarrow as pa
-from dl.core.errors import ConcurrentUpdate, DlError, NotFound
+from dl.core.errors import ConcurrentUpdate, DlError, MergeConflict, NotFound
 from dl.core.hashing import Address
 from dl.core.repo import Author, Repository
 from dl.core.store.base import RefUpdate
@@ -121,16 +121,39 @@ def _single_parent(repo: Repository, rev: str, verb: str) -> tuple[Address, Comm
     commit = repo.load_commit(address)
     if not commit.parents:
         raise DlError(f"cannot {verb} commit with no parents ({rev})")
-    if commit.is_merge:
-        raise DlError(f"cannot {verb} merge commit {rev}")
+    if commit.is_merge:  # Dolt's words for cherry-pick
+        raise DlError("cherry-picking a merge commit is not supported" if verb == "cherry-pick"
+                      else f"cannot {verb} merge commit {rev}")
     return address, commit, repo.load_root(repo.load_commit(commit.parents[0]).root)
 
 
-def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None) -> MergeResult:
-    """Applies the change `rev` made (against its first parent) and commits it as it was."""
+def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None,
+                allow_empty: bool = False) -> MergeResult:
+    """Applies the change `rev` made (against its first parent) and commits it as it was. A
+    commit that changed nothing is refused unless `allow_empty` (as Dolt: then its empty
+    copy is committed)."""
     picked_address, picked, parent_root = _single_parent(repo, rev, "cherry-pick")
+    original = Author(picked.author, picked.email)
+    if repo.load_root(picked.root) == parent_root:
+        if not allow_empty:
+            raise DlError("The previous cherry-pick commit is empty. Use --allow-empty to cherry-pick empty commits.")
+        return MergeResult(MergeKind.MERGED, repo.commit(picked.message, allow_empty=True, author=original))
     return _apply_changes(repo, [(parent_root, repo.load_root(picked.root))], picked.message,
-                          Author(picked.author, picked.email), "cherry-pick", picked_address)
+                          original, "cherry-pick", picked_address)
+
+
+CHERRY_PICK_STOPPED = ("Unable to apply commit cleanly due to conflicts or constraint violations. Please resolve "
+                       "the conflicts and/or constraint violations, then use `dl add` to add the tables to the "
+                       "staged set, and `dl cherry-pick --continue` to complete the cherry-pick. To undo all "
+                       "changes from this cherry-pick operation, use `dl cherry-pick --abort`.")
+
+
+def abort_cherry_pick(repo: Repository) -> None:
+    """Gives up a cherry-pick that stopped on conflicts (Dolt's error when there is none)."""
+    _, ws = repo.working_set()
+    if (ws.merge or {}).get("kind") != "cherry-pick":
+        raise DlError("There is no cherry-pick merge to abort")
+    abort_merge(repo)
 
 
 def continue_cherry_pick(repo: Repository) -> Address:
@@ -139,7 +162,9 @@ def continue_cherry_pick(repo: Repository) -> Address:
     _, ws = repo.working_set()
     state = ws.merge or {}
     if state.get("kind") != "cherry-pick":
-        raise DlError("no cherry-pick in progress")
+        raise DlError("There is no cherry-pick merge to continue")
+    if state.get("conflicts") or state.get("violations"):
+        raise MergeConflict(CHERRY_PICK_STOPPED)
     author = Author(state["author"], state["email"]) if "author" in state else None
     return repo.commit(str(state.get("message", "")), stage_all=True, allow_empty=True, author=author)
 

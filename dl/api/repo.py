@@ -488,11 +488,12 @@ class Repo:
         resolve_conflicts(self._live(), _names(tables, "table"), theirs=theirs)
 
     @guard
-    def cherry_pick(self, rev: str) -> MergeOutcome:
-        """Applies the change commit `rev` made and commits it with its message and author."""
+    def cherry_pick(self, rev: str, *, allow_empty: bool = False) -> MergeOutcome:
+        """Applies the change commit `rev` made and commits it with its message and author
+        (a commit that changed nothing only with `allow_empty`)."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import cherry_pick
-        return merge_outcome(cherry_pick(self._live(), _name(rev, "revision")))
+        return merge_outcome(cherry_pick(self._live(), _name(rev, "revision"), allow_empty=allow_empty))
 
     @guard
     def revert(self, *revs: str, author: str | None = None) -> MergeOutcome:

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from dl.context import open_api, open_repo
-from dl.core.errors import BadInput, UsageError
+from dl.core.errors import BadInput, DlError, MergeConflict, UsageError
 from dl.terminal_text import printable, printable_table
 
 conflicts_app = typer.Typer(help="Show and resolve merge conflicts.\n\n"
@@ -140,6 +140,8 @@ def merge_base(ctx: typer.Context,
 
 
 def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="Commit to apply."),
+                allow_empty: bool = typer.Option(False, "--allow-empty",
+                                                 help="Apply a commit that changed nothing too (an empty commit)."),
                 abort: bool = typer.Option(False, "--abort", help="Give up a cherry-pick that conflicted."),
                 resume: bool = typer.Option(False, "--continue",
                                             help="Commit a conflicted cherry-pick once resolved.")) -> None:
@@ -148,23 +150,34 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
 
     Example: dl cherry-pick a1b2c3d4
     """
-    from dl.core.versioning.merge_commits import continue_cherry_pick
+    from dl.core.versioning.merge_commits import abort_cherry_pick, continue_cherry_pick
     if abort and resume:
-        raise typer.BadParameter("--abort and --continue exclude each other")
+        raise BadInput("--continue and --abort are mutually exclusive")
     repo = open_api(ctx)
     if abort:
-        repo.merge_abort()
+        abort_cherry_pick(repo.core)
         typer.echo("Cherry-pick aborted.")
         return
     if resume:
         typer.echo(f"Cherry-picked as {continue_cherry_pick(repo.core).hex}")
         return
     if not revision:
-        raise typer.BadParameter("give the commit to cherry-pick (or --abort)")
-    result = repo.cherry_pick(revision)
-    if result.commit:
-        typer.echo(f"Cherry-picked as {result.commit}")
-    _report_conflicts(result.conflicts, result.violations)
+        raise UsageError("give the commit to cherry-pick (or --abort)")
+    _refuse_uncommitted(repo.status())
+    result = repo.cherry_pick(revision, allow_empty=allow_empty)
+    if result.conflicts.num_rows or (result.violations is not None and result.violations.num_rows):
+        from dl.core.versioning.merge_commits import CHERRY_PICK_STOPPED
+        raise MergeConflict(CHERRY_PICK_STOPPED)
+    typer.echo(f"Cherry-picked as {result.commit}")
+
+
+def _refuse_uncommitted(status: Any) -> None:
+    """Dolt's cherry-pick starts from a clean working set: staged or unstaged changes stop it."""
+    if status.staged:
+        raise DlError("Please commit your staged changes before using cherry-pick.")
+    if status.unstaged:
+        raise DlError("your local changes would be overwritten by cherry-pick; commit them "
+                      '(dl commit -am "<message>") or reset them (dl reset --hard) to proceed')
 
 
 def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(None, help="Commits to undo."),

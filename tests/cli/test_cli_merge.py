@@ -237,19 +237,38 @@ def test_cherry_pick_conflict_abort_and_resolve(base: Path, dl: Dl) -> None:
     dl.ok("commit", "-am", "theirs", "--author", "Bo Other <bo@example.com>")
     picked = head(dl)
     commit_on(dl, "main", "update t set b = 'ours' where id = 1", "ours", new=False)
-    result = dl("cherry-pick", picked)
-    assert result.code == 1 and "CONFLICT (content): Merge conflict in t (1 row)\n" in result.out
+    stopped = ("Unable to apply commit cleanly due to conflicts or constraint violations. Please resolve the "
+               "conflicts and/or constraint violations, then use `dl add` to add the tables to the staged set, and "
+               "`dl cherry-pick --continue` to complete the cherry-pick. To undo all changes from this cherry-pick "
+               "operation, use `dl cherry-pick --abort`.")  # Dolt's words, dl's name
+    assert dl.fails("cherry-pick", picked) == stopped
     assert "both modified:    t" in dl.ok("status")
+    assert dl.fails("cherry-pick", "--continue") == stopped  # not before the conflicts are resolved
     assert dl.ok("cherry-pick", "--abort") == "Cherry-pick aborted.\n"
     assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
     assert dl("cherry-pick", picked).code == 1
     dl.ok("conflicts", "resolve", "--theirs", "t")
-    assert "--abort and --continue" in dl.fails("cherry-pick", "--abort", "--continue", code=2)
+    assert dl.fails("cherry-pick", "--abort", "--continue") == "--continue and --abort are mutually exclusive"
     assert dl.ok("cherry-pick", "--continue") == f"Cherry-picked as {head(dl)}\n"
     log = dl.ok("log", "-n", "1")
     assert "Author: Bo Other <bo@example.com>\n" in log and "    theirs\n" in log and "Merge:" not in log
     assert table_rows(dl, "select b from t where id = 1") == ["theirs"]
-    assert dl.fails("cherry-pick", "--continue") == "no cherry-pick in progress"
+    assert dl.fails("cherry-pick", "--continue") == "There is no cherry-pick merge to continue"
+    assert dl.fails("cherry-pick", "--abort") == "There is no cherry-pick merge to abort"
+
+
+def test_cherry_pick_needs_a_clean_working_set_and_allow_empty(base: Path, dl: Dl) -> None:
+    dl.ok("checkout", "-b", "feat")
+    dl.ok("commit", "--allow-empty", "-m", "nothing")
+    dl.ok("checkout", "main")
+    assert dl.fails("cherry-pick", "feat") == (
+        "The previous cherry-pick commit is empty. Use --allow-empty to cherry-pick empty commits.")
+    assert dl.ok("cherry-pick", "--allow-empty", "feat").startswith("Cherry-picked as ")
+    assert dl.query("select message from dolt_log limit 1") == "message\nnothing\n"
+    dl.ok("sql", "-q", "update t set a = 5 where id = 1")
+    assert dl.fails("cherry-pick", "feat").startswith("your local changes would be overwritten by cherry-pick")
+    dl.ok("add", "t")
+    assert dl.fails("cherry-pick", "feat") == "Please commit your staged changes before using cherry-pick."
 
 
 def test_revert_clean_and_conflicting(base: Path, dl: Dl) -> None:
