@@ -84,6 +84,34 @@ class Conflict(DlError):
     """Two lines of work disagree: a merge's conflicting rows, or a lost race between writers."""
 
 
+class CheckoutWouldOverwrite(Conflict):
+    """A branch switch would overwrite uncommitted changes to tables the target branch changed
+    too (Dolt's and git's message, one table a line)."""
+
+    multiline = True
+
+    def __init__(self, tables: list[str]) -> None:
+        self.tables = tables
+        lines = ["Your local changes to the following tables would be overwritten by checkout:"]
+        lines += [f"\t{t}" for t in tables]
+        lines += ["Please commit your changes or stash them before you switch branches.", "Aborting"]
+        super().__init__("\n".join(lines))
+
+
+class CheckoutWouldOverwriteIgnored(Conflict):
+    """`checkout --no-overwrite-ignore`: the branch holds other contents for tables that
+    dolt_ignore ignores in the working set (Dolt's message, one table a line)."""
+
+    multiline = True
+
+    def __init__(self, tables: list[str]) -> None:
+        self.tables = tables
+        lines = ["The following ignored tables would be overwritten by checkout:"]
+        lines += [f"\t{t}" for t in tables]
+        lines += ["Please move or remove them before you switch branches.", "Use --overwrite-ignore to force."]
+        super().__init__("\n".join(lines))
+
+
 class ConcurrentUpdate(Conflict):
     """A compare-and-swap lost: another writer moved the ref since it was read."""
 

@@ -18,6 +18,9 @@ from dl.core.config import Config, check_config_text
 from dl.core.errors import (
     AlreadyExists,
     BadInput,
+    CheckoutWouldOverwrite,
+    CheckoutWouldOverwriteIgnored,
+    Conflict,
     ConcurrentUpdate,
     DlError,
     InvalidName,
@@ -504,8 +507,10 @@ class Repository:
 
     def commit(self, message: str, *, stage_all: bool = False, include_new: bool = False,
                allow_empty: bool = False, amend: bool = False, author: Author | None = None,
-               timestamp: float | None = None) -> Address:
-        """Commits the staged root (after staging per -a/-A) on the current branch."""
+               timestamp: float | None = None, force: bool = False) -> Address:
+        """Commits the staged root (after staging per -a/-A) on the current branch. A merge's
+        unresolved conflicts and constraint violations refuse the commit unless `force` (as
+        Dolt's `commit --force`: the merge then ends with the working values as they are)."""
         author = author or self.author()
         result: list[Address] = []
 
@@ -514,10 +519,10 @@ class Repository:
             ws_address, ws = self.working_set(branch)
             head_address = self.branch_head(branch)
             head = self.load_commit(head_address)
-            if ws.merge and ws.merge.get("conflicts"):
-                raise MergeConflict("cannot commit: unresolved conflicts in "
-                                    f"{', '.join(sorted(ws.merge['conflicts']))}; resolve them first")
-            if ws.merge and ws.merge.get("violations"):
+            if ws.merge and ws.merge.get("conflicts") and not force:
+                raise MergeConflict(f"tables [{' '.join(sorted(ws.merge['conflicts']))}] have unresolved "
+                                    "conflicts from the merge. resolve the conflicts before committing")
+            if ws.merge and ws.merge.get("violations") and not force:
                 tables = sorted(ws.merge["violations"])
                 raise MergeConflict(f"Committing this transaction resulted in a working set with constraint "
                                     f"violations in {', '.join(tables)}; fix them and delete their rows from "
@@ -650,23 +655,37 @@ class Repository:
         if not copy and self.config.repo_file.read().get("init.defaultbranch") == old:
             self.config.repo_file.set("init.defaultbranch", new)  # the default branch keeps being the default, as in Dolt
 
-    def checkout(self, branch: str) -> None:
-        """Switches to `branch`, carrying uncommitted changes that the switch would not lose."""
+    def checkout(self, branch: str, *, force: bool = False, overwrite_ignored: bool = True) -> None:
+        """Switches to `branch` as Dolt does. A clean working set leaves for the branch's own;
+        uncommitted changes come along onto the branch's head, table by table, unless the branch
+        has other uncommitted changes of its own, or changed a table that has local changes
+        (CheckoutWouldOverwrite). `force` discards what would be overwritten instead, and the
+        branch left behind is clean. Without `overwrite_ignored` (git's and Dolt's
+        --no-overwrite-ignore), a working table `dolt_ignore` ignores that the branch holds
+        with other contents stops the switch, even with `force`."""
         target_head = self.branch_head(branch)
         current = self.current_branch()
         if branch == current:
             return
         ws_address, ws = self.working_set(current)
-        head = self.load_commit(self.branch_head(current))
-        dirty = self._dirty_tables(ws, head)
         if ws.merge:
             raise DlError("a merge is in progress; commit it or run dl merge --abort first")
+        if not overwrite_ignored:
+            self._refuse_overwriting_ignored(ws, self.load_root(self.load_commit(target_head).root))
+        head = self.load_commit(self.branch_head(current))
         updates = [RefUpdate(HEAD, branch_ref(branch), branch_ref(current))]
         buffer = BufferedStore(self.store)
-        if dirty:
-            updates += self._carry_changes(buffer, branch, target_head, head, ws, ws_address, dirty)
+        if self._dirty_tables(ws, head):
+            updates += self._carry_changes(buffer, branch, target_head, head, ws, ws_address, force)
         if not buffer.flush(updates):
             raise ConcurrentUpdate(HEAD)
+
+    def _refuse_overwriting_ignored(self, ws: WorkingSet, target: RootValue) -> None:
+        working = self.load_root(ws.working)
+        _, ignored, _ = split_ignored(sorted(working.tables), self.ignore_patterns(working))
+        overwritten = [t for t in ignored if t in target.tables and target.tables[t] != working.tables[t]]
+        if overwritten:
+            raise CheckoutWouldOverwriteIgnored(overwritten)
 
     def _dirty_tables(self, ws: WorkingSet, head: Commit) -> list[str]:
         working, staged, head_root = (self.load_root(ws.working), self.load_root(ws.staged),
@@ -674,20 +693,19 @@ class Repository:
         return sorted(set(working.changed_tables(head_root)) | set(staged.changed_tables(head_root)))
 
     def _carry_changes(self, buffer: BufferedStore, branch: str, target_head: Address, head: Commit,
-                       ws: WorkingSet, ws_address: Address, dirty: list[str]) -> list[RefUpdate]:
-        target_root = self.load_root(self.load_commit(target_head).root)
-        head_root = self.load_root(head.root)
-        lost = [t for t in dirty if target_root.tables.get(t) != head_root.tables.get(t)]
-        if lost:
-            raise DlError(f"your local changes to {', '.join(lost)} would be overwritten by checkout; "
-                          "commit them or discard them (dl reset --hard) first")
+                       ws: WorkingSet, ws_address: Address, force: bool) -> list[RefUpdate]:
+        target = self.load_commit(target_head)
         target_ws_address, target_ws = self.working_set(branch)
-        working, staged = self.load_root(ws.working), self.load_root(ws.staged)
-        new_working, new_staged = self.load_root(target_ws.working), self.load_root(target_ws.staged)
-        for name in dirty:
-            new_working = new_working.with_table(name, working.tables.get(name))
-            new_staged = new_staged.with_table(name, staged.tables.get(name))
-        carried = WorkingSet(self.put_root(buffer, new_working), self.put_root(buffer, new_staged))
+        if not force and self._dirty_tables(target_ws, target) and \
+                (target_ws.working, target_ws.staged) != (ws.working, ws.staged):
+            raise Conflict("checkout would overwrite uncommitted changes on target branch")
+        head_root, target_root = self.load_root(head.root), self.load_root(target.root)
+        lost: set[str] = set()
+        working = _move_tables(head_root, target_root, self.load_root(ws.working), force, lost)
+        staged = _move_tables(head_root, target_root, self.load_root(ws.staged), force, lost)
+        if lost:
+            raise CheckoutWouldOverwrite(sorted(lost))
+        carried = WorkingSet(self.put_root(buffer, working), self.put_root(buffer, staged))
         clean = WorkingSet(head.root, head.root)
         out = []
         for name, expected, value in ((branch, target_ws_address, carried),
@@ -708,6 +726,26 @@ class Repository:
                 root = root.with_table(name, staged.tables.get(name))
             return root
         self.update_working(change)
+
+    def checkout_tables_from(self, rev: str, tables: list[str]) -> None:
+        """`checkout REV -- TABLE...`: sets `tables` in both the staged and working roots to
+        their value at `rev` (a table `rev` lacks is an error), as git does with paths."""
+        source = self.resolve_root(rev)
+        missing = [name for name in tables if name not in source.tables]
+        if missing:
+            raise NotFound("table", missing[0], message=f"table not found at {rev}: {missing[0]}")
+
+        def attempt() -> bool:
+            branch = self.current_branch()
+            ws_address, ws = self.working_set(branch)
+            working, staged = self.load_root(ws.working), self.load_root(ws.staged)
+            for name in tables:
+                working = working.with_table(name, source.tables[name])
+                staged = staged.with_table(name, source.tables[name])
+            buffer = BufferedStore(self.store)
+            new_ws = WorkingSet(self.put_root(buffer, working), self.put_root(buffer, staged), ws.merge)
+            return self._land(buffer, [(branch, ws_address, new_ws)])
+        self._retry(attempt, "checkout")
 
     # --- reset -----------------------------------------------------------------------
 
@@ -877,3 +915,20 @@ def _configured_or_default(config: Config) -> Author:
     """The configured author, or `dl <dl@localhost>` for what is not set."""
     name, email = config.get("user.name"), config.get("user.email")
     return Author(name or "dl", email or "dl@localhost")
+
+
+def _move_tables(old: RootValue, new: RootValue, changed: RootValue, force: bool, lost: set[str]) -> RootValue:
+    """`changed` (a working or staged root based on `old`) moved onto `new`, per table as
+    Dolt's checkout does: a table unchanged locally takes `new`'s value, one `new` left as
+    `old` had it keeps the local change; a table changed on both sides is added to `lost`
+    (or, with `force`, takes `new`'s value)."""
+    result = new
+    for name in sorted(set(new.tables) | set(changed.tables)):
+        was, theirs, mine = old.tables.get(name), new.tables.get(name), changed.tables.get(name)
+        if was == mine or was == theirs or mine == theirs:
+            result = result.with_table(name, theirs if was == mine else mine)
+        elif force:
+            result = result.with_table(name, theirs)
+        else:
+            lost.add(name)
+    return result

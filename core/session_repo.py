@@ -40,9 +40,10 @@ class SessionRepository(Repository):
     def current_branch(self) -> str:
         return self._branch if self._branch is not None else self.base.current_branch()
 
-    def checkout(self, branch: str) -> None:
+    def checkout(self, branch: str, *, force: bool = False, overwrite_ignored: bool = True) -> None:
         """Switches the session to `branch` (which must exist); `HEAD` does not move and
-        the working set left behind keeps its changes."""
+        the working set left behind keeps its changes (so nothing is overwritten: `force`
+        and `overwrite_ignored` change nothing)."""
         self.branch_head(branch)
         current = self.current_branch()
         if branch != current:

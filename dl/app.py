@@ -247,6 +247,6 @@ def _fail(message: str, code: int, *, all_lines: bool = False) -> None:
     from dl.terminal_text import printable
     lines = message.strip().splitlines() or ["failed"]
     print(f"error: {printable(lines[0])}", file=sys.stderr)
-    for line in lines[1:] if all_lines else ():
-        print(printable(line), file=sys.stderr)
+    for line in lines[1:] if all_lines else ():  # the lines after the first may indent with tabs
+        print(printable(line, keep_tabs=True), file=sys.stderr)
     sys.exit(code)

@@ -68,7 +68,8 @@ def dolt_commit(view: View, args: list[str], author: Author | None) -> pa.Table:
         return pa.table({"hash": pa.array([None], pa.string())})
     _stage(view, bool(p.flags.get("--all")), bool(p.flags.get("--ALL")))
     address = repo.commit(str(message), allow_empty=bool(p.flags.get("--allow-empty")),
-                          amend=bool(p.flags.get("--amend")), author=who, timestamp=when)
+                          amend=bool(p.flags.get("--amend")), author=who, timestamp=when,
+                          force=bool(p.flags.get("--force")))
     return pa.table({"hash": pa.array([address.hex], pa.string())})
 
 
@@ -119,11 +120,16 @@ def dolt_add(view: View, args: list[str], author: Author | None) -> pa.Table:
     return _status()
 
 
-CHECKOUT = FlagSpec({"-b": True, "-B": True, "--force": False}, {"-b": "-b", "-B": "-B", "-f": "--force"})
+CHECKOUT = FlagSpec({"-b": True, "-B": True, "--force": False, "--overwrite-ignore": False,
+                     "--no-overwrite-ignore": False}, {"-b": "-b", "-B": "-B", "-f": "--force"})
 
 
 def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Table:
+    """Dolt's dolt_checkout. The session switches branch and leaves the working set where it
+    is, so nothing is overwritten: --overwrite-ignore and its negation are accepted as Dolt's."""
     p = parse_flags("dolt_checkout", args, CHECKOUT)
+    if p.flags.get("--overwrite-ignore") and p.flags.get("--no-overwrite-ignore"):
+        raise SqlError("--overwrite-ignore and --no-overwrite-ignore are mutually exclusive")
     repo = view.repo
     new = p.flags.get("-b") or p.flags.get("-B")
     if new:
@@ -137,7 +143,7 @@ def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Tabl
     if len(p.args) == 1 and p.args[0] in repo.branches():
         if p.args[0] == view.branch:
             return _status(f"Already on branch '{p.args[0]}'")
-        repo.checkout(p.args[0])
+        repo.checkout(p.args[0], force=bool(p.flags.get("--force")))
         return _status(f"Switched to branch '{p.args[0]}'")
     missing = [a for a in p.args if view.table_name(a) is None and a != "."]
     if len(p.args) == 1 and missing:
@@ -262,28 +268,25 @@ def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
                      "conflicts": pa.array([conflicts], pa.int64()), "message": pa.array([text])})
 
 
-ABORT = FlagSpec({"--abort": False, "--continue": False}, {})
+ABORT = FlagSpec({"--abort": False, "--continue": False, "--allow-empty": False}, {})
 
 
-def _single_commit(name: str, action: Callable[..., Any], many: bool = False
-                   ) -> Callable[[View, list[str], Author | None], pa.Table]:
-    """dolt_cherry_pick('rev') / dolt_revert('rev'...), their '--abort' of a conflicted run,
-    and dolt_cherry_pick('--continue') once its conflicts are resolved."""
+def _single_commit(name: str, action: Callable[..., Any]) -> Callable[[View, list[str], Author | None], pa.Table]:
+    """dolt_cherry_pick('rev'), its '--abort' of a conflicted run, and '--continue' once its
+    conflicts are resolved."""
     def run(view: View, args: list[str], author: Author | None) -> pa.Table:
-        from dl.core.versioning.merge_commits import abort_merge
+        from dl.core.versioning.merge_commits import abort_cherry_pick
         p = parse_flags(name, args, ABORT)
         if p.flags.get("--abort"):
-            abort_merge(view.repo)
+            abort_cherry_pick(view.repo)
             return pa.table({"hash": pa.array([None], pa.string()), "conflicts": pa.array([0], pa.int64())})
         if p.flags.get("--continue"):
-            if many:
-                raise SqlError(f"{name}: unknown option --continue")
             from dl.core.versioning.merge_commits import continue_cherry_pick
             made = continue_cherry_pick(view.repo)
             return pa.table({"hash": pa.array([made.hex], pa.string()), "conflicts": pa.array([0], pa.int64())})
-        if not p.args or (len(p.args) > 1 and not many):
-            raise SqlError(f"{name}: name {'the commits' if many else 'one commit'}")
-        result = action(view.repo, p.args if many else p.args[0], author=author)
+        if len(p.args) != 1:
+            raise SqlError(f"{name}: name one commit")
+        result = action(view.repo, p.args[0], author=author, allow_empty=bool(p.flags.get("--allow-empty")))
         return pa.table({"hash": pa.array([result.commit.hex if result.commit else None], pa.string()),
                          "conflicts": pa.array([sum(result.conflicts.values())], pa.int64())})
     return run
@@ -306,14 +309,40 @@ def dolt_conflicts_resolve(view: View, args: list[str], author: Author | None) -
     return _status()
 
 
-def _cherry_pick(repo: Any, rev: str, author: Author | None = None) -> Any:
+def _cherry_pick(repo: Any, rev: str, author: Author | None = None, allow_empty: bool = False) -> Any:
     from dl.core.versioning.merge_commits import cherry_pick
-    return cherry_pick(repo, rev, author=author)
+    return cherry_pick(repo, rev, author=author, allow_empty=allow_empty)
 
 
-def _revert(repo: Any, rev: str | list[str], author: Author | None = None) -> Any:
-    from dl.core.versioning.merge_commits import revert
-    return revert(repo, rev, author=author)
+REVERT = FlagSpec({"--abort": False, "--continue": False, "--author": True}, {})
+
+
+def dolt_revert(view: View, args: list[str], author: Author | None) -> pa.Table:
+    """Dolt's dolt_revert: one revert commit per commit named, in order; `--continue` and
+    `--abort` for a series that stopped on conflicts. One row: the last revert's hash and the
+    numbers of tables with data conflicts, schema conflicts (dl stops a merge on those, so
+    always 0) and constraint violations."""
+    from dl.core.versioning.revert import abort_revert, continue_revert, revert
+    p = parse_flags("dolt_revert", args, REVERT)
+    if p.flags.get("--abort") and p.flags.get("--continue"):
+        raise SqlError("--continue and --abort are mutually exclusive")
+    who = parse_author(p.flags["--author"]) if "--author" in p.flags else author
+    if p.flags.get("--abort"):
+        abort_revert(view.repo)
+        return _revert_row(None, 0, 0)
+    if p.flags.get("--continue"):
+        result = continue_revert(view.repo, author=who if "--author" in p.flags else None)
+    elif not p.args:
+        raise SqlError("nothing specified to revert")
+    else:
+        result = revert(view.repo, p.args, author=who)
+    return _revert_row(result.commit.hex if result.commit else None, len(result.conflicts), len(result.violations))
+
+
+def _revert_row(commit: str | None, conflicts: int, violations: int) -> pa.Table:
+    return pa.table({"hash": pa.array([commit], pa.string()), "data_conflicts": pa.array([conflicts], pa.int64()),
+                     "schema_conflicts": pa.array([0], pa.int64()),
+                     "constraint_violations": pa.array([violations], pa.int64())})
 
 
 Procedure = Callable[["View", list[str], Author | None], pa.Table]
@@ -322,7 +351,7 @@ PROCEDURES: dict[str, Procedure] = {
     "dolt_add": dolt_add, "dolt_commit": dolt_commit, "dolt_checkout": dolt_checkout,
     "dolt_branch": dolt_branch, "dolt_reset": dolt_reset, "dolt_clean": dolt_clean, "dolt_tag": dolt_tag,
     "dolt_merge": dolt_merge, "dolt_cherry_pick": _single_commit("dolt_cherry_pick", _cherry_pick),
-    "dolt_revert": _single_commit("dolt_revert", _revert, many=True),
+    "dolt_revert": dolt_revert,
     "dolt_conflicts_resolve": dolt_conflicts_resolve, **REMOTE_PROCEDURES,
 }
 

@@ -3,6 +3,7 @@
 Names and columns follow Dolt, so Dolt users' queries run unchanged:
 
     dolt_log, dolt_commits, dolt_commit_ancestors, dolt_branches, dolt_tags, dolt_status,
+    dolt_merge_status,
     dolt_remotes, dolt_remote_branches (`sql.remote_tables`),
     dolt_schemas (the views, `sql.views`),
     dolt_diff (tables changed per commit), dolt_diff_<t>, dolt_history_<t>, dolt_conflicts,
@@ -262,6 +263,23 @@ def dolt_conflicts(view: View) -> pa.Table:
                      "num_conflicts": pa.array([found[n] for n in names], pa.uint64())})
 
 
+def dolt_merge_status(view: View) -> pa.Table:
+    """Dolt's dolt_merge_status: one row, whether a merge is in progress and, if so, what is
+    merged (`source`: the branch at the merged commit, else its hash), into which branch ref,
+    and the tables it left unmerged (conflicts and constraint violations)."""
+    merge = view.ws.merge
+    their = (merge or {}).get("their_commit")
+    if merge is None:
+        values: list[Any] = [False, None, None, None, None]
+    else:
+        names = [n for n, a in sorted(view.repo.branches().items()) if their and a.hex == their]
+        unmerged = sorted(set(merge.get("conflicts", [])) | set(merge.get("violations", [])))
+        values = [True, names[0] if names else their, their, f"refs/heads/{view.branch}", ", ".join(unmerged)]
+    columns = ("is_merging", "source", "source_commit", "target", "unmerged_tables")
+    return pa.table({c: pa.array([v], pa.bool_() if c == "is_merging" else pa.string())
+                     for c, v in zip(columns, values)})
+
+
 def dolt_ignore(view: View) -> pa.Table:
     """`dolt_ignore`: the stored patterns, or none before its first write (core.versioning.ignore)."""
     from dl.core.versioning.ignore import IGNORE_TABLE, ignore_schema
@@ -275,6 +293,7 @@ _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_branches": dolt_branches, "dolt_tags": dolt_tags, "dolt_status": dolt_status,
     "dolt_status_ignored": dolt_status_ignored,
     "dolt_diff": diff_tables.dolt_diff_commits, "dolt_conflicts": dolt_conflicts,
+    "dolt_merge_status": dolt_merge_status,
     "dolt_constraint_violations": dolt_constraint_violations,
     "dolt_schemas": views.schemas_rows, "dolt_ignore": dolt_ignore, "dolt_remotes": remote_tables.dolt_remotes,
     "dolt_remote_branches": remote_tables.dolt_remote_branches,

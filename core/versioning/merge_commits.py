@@ -1,4 +1,5 @@
-"""Merge, cherry-pick and revert on a repository, and conflict resolution.
+"""Merge and cherry-pick on a repository, and conflict resolution (revert series, built on
+this module's one-commit replay, are `core.versioning.revert`).
 
 The row-level work is `core.versioning.three_way_merge.merge_roots`; this module decides what to merge with what
 (merge base, fast-forward, a commit's parent for cherry-pick and revert), refuses to merge over
@@ -14,7 +15,7 @@ from enum import Enum
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import ConcurrentUpdate, DlError, NotFound
+from dl.core.errors import ConcurrentUpdate, DlError, MergeConflict, NotFound
 from dl.core.hashing import Address
 from dl.core.repo import Author, Repository
 from dl.core.store.base import RefUpdate
@@ -62,14 +63,13 @@ class MergeResult:
 
 def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = False,
           message: str | None = None, author: Author | None = None,
-          no_commit: bool = False) -> MergeResult:
+          no_commit: bool = False, timestamp: float | None = None) -> MergeResult:
     """Merges `rev` into the current branch (fast-forward when possible). `no_commit` stops
     before the merge commit, as git and Dolt do: the result is staged and the merge stays in
-    progress, so the next commit has both parents."""
+    progress, so the next commit has both parents. `--squash` never commits, so `no_commit`
+    adds nothing to it (Dolt accepts both). `timestamp` dates the merge commit (default now)."""
     if squash and no_ff:
         raise DlError("--squash and --no-ff cannot be used together")
-    if squash and no_commit:
-        raise DlError("--squash and --no-commit cannot be used together")
     branch = repo.current_branch()
     ws_address, ws = repo.working_set(branch)
     if ws.merge:
@@ -99,7 +99,7 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
     text = message or f"Merge {'branch' if rev in repo.branches() else 'commit'} '{rev}' into {branch}"
     return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty, parent=theirs,
                    source=theirs, message=text, author=author, squash=squash, kind="merge",
-                   no_commit=no_commit)
+                   no_commit=no_commit, timestamp=timestamp)
 
 
 def merge_target(repo: Repository, rev: str) -> Address:
@@ -124,31 +124,39 @@ def _single_parent(repo: Repository, rev: str, verb: str) -> tuple[Address, Comm
     commit = repo.load_commit(address)
     if not commit.parents:
         raise DlError(f"cannot {verb} commit with no parents ({rev})")
-    if commit.is_merge:
-        raise DlError(f"cannot {verb} merge commit {rev}")
+    if commit.is_merge:  # Dolt's words for cherry-pick
+        raise DlError("cherry-picking a merge commit is not supported" if verb == "cherry-pick"
+                      else f"cannot {verb} merge commit {rev}")
     return address, commit, repo.load_root(repo.load_commit(commit.parents[0]).root)
 
 
-def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None) -> MergeResult:
-    """Applies the change `rev` made (against its first parent) and commits it as it was."""
+def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None,
+                allow_empty: bool = False) -> MergeResult:
+    """Applies the change `rev` made (against its first parent) and commits it as it was. A
+    commit that changed nothing is refused unless `allow_empty` (as Dolt: then its empty
+    copy is committed)."""
     picked_address, picked, parent_root = _single_parent(repo, rev, "cherry-pick")
+    original = Author(picked.author, picked.email)
+    if repo.load_root(picked.root) == parent_root:
+        if not allow_empty:
+            raise DlError("The previous cherry-pick commit is empty. Use --allow-empty to cherry-pick empty commits.")
+        return MergeResult(MergeKind.MERGED, repo.commit(picked.message, allow_empty=True, author=original))
     return _apply_changes(repo, [(parent_root, repo.load_root(picked.root))], picked.message,
-                          Author(picked.author, picked.email), "cherry-pick", picked_address)
+                          original, "cherry-pick", picked_address)
 
 
-def revert(repo: Repository, revs: str | list[str], *, author: Author | None = None) -> MergeResult:
-    """Commits the inverse of the changes the commits `revs` made, as one commit (as Dolt
-    does: each is undone in the order given, by a three-way merge with the commit as base and
-    its parent as theirs; the message is `Revert "m1" and "m2"`)."""
-    changes, messages, last = [], [], None
-    for rev in [revs] if isinstance(revs, str) else revs:
-        last, commit, parent_root = _single_parent(repo, rev, "revert")
-        changes.append((repo.load_root(commit.root), parent_root))
-        messages.append(f'"{commit.message}"')
-    if last is None:
-        raise DlError("name at least one commit to revert")
-    return _apply_changes(repo, changes, "Revert " + " and ".join(messages), author or repo.author(),
-                          "revert", last)
+CHERRY_PICK_STOPPED = ("Unable to apply commit cleanly due to conflicts or constraint violations. Please resolve "
+                       "the conflicts and/or constraint violations, then use `dl add` to add the tables to the "
+                       "staged set, and `dl cherry-pick --continue` to complete the cherry-pick. To undo all "
+                       "changes from this cherry-pick operation, use `dl cherry-pick --abort`.")
+
+
+def abort_cherry_pick(repo: Repository) -> None:
+    """Gives up a cherry-pick that stopped on conflicts (Dolt's error when there is none)."""
+    _, ws = repo.working_set()
+    if (ws.merge or {}).get("kind") != "cherry-pick":
+        raise DlError("There is no cherry-pick merge to abort")
+    abort_merge(repo)
 
 
 def continue_cherry_pick(repo: Repository) -> Address:
@@ -157,7 +165,9 @@ def continue_cherry_pick(repo: Repository) -> Address:
     _, ws = repo.working_set()
     state = ws.merge or {}
     if state.get("kind") != "cherry-pick":
-        raise DlError("no cherry-pick in progress")
+        raise DlError("There is no cherry-pick merge to continue")
+    if state.get("conflicts") or state.get("violations"):
+        raise MergeConflict(CHERRY_PICK_STOPPED)
     author = Author(state["author"], state["email"]) if "author" in state else None
     return repo.commit(str(state.get("message", "")), stage_all=True, allow_empty=True, author=author)
 
@@ -235,7 +245,7 @@ def _overlay(repo: Repository, ws: WorkingSet, root: RootValue, dirty: list[str]
 def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Address, ws: WorkingSet,
             ours: Address, outcome: MergeOutcome, dirty: list[str], *, parent: Address | None,
             source: Address, message: str, author: Author | None, squash: bool, kind: str,
-            no_commit: bool = False) -> MergeResult:
+            no_commit: bool = False, timestamp: float | None = None) -> MergeResult:
     working, staged = _overlay(repo, ws, outcome.root, dirty)
     counts = {name: len(c) for name, c in outcome.conflicts.items()}
     head_root = repo.load_root(repo.load_commit(ours).root)
@@ -280,7 +290,7 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
     parents = (ours,) + ((parent,) if parent is not None else ())
     height = 1 + max(repo.load_commit(p).height for p in parents)
     commit = Commit(repo.put_root(buffer, outcome.root), parents, author.name, author.email,
-                    time.time(), message, height)
+                    time.time() if timestamp is None else timestamp, message, height)
     address = repo._put(buffer, commit.encode())
     new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
     _land(repo, buffer, branch, ws_address, new_ws, [RefUpdate(branch_ref(branch), address.hex, ours.hex)])

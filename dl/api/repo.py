@@ -303,11 +303,13 @@ class Repo:
     @guard
     def commit(self, message: str, *, all: bool = False, author: str | tuple[str, str] | None = None,
                allow_empty: bool = False, amend: bool = False,
-               date: str | float | datetime.datetime | None = None, include_new: bool = False) -> str:
+               date: str | float | datetime.datetime | None = None, include_new: bool = False,
+               force: bool = False) -> str:
         """Commits the staged tables (with `all`, changed tables first; with `include_new`,
         new ones too) on the current branch; returns the commit's hash. `author` is
         "Name <email>" or (name, email) (default: user.name and user.email of the config);
-        `date` ISO 8601 text, a datetime or epoch seconds (default: now)."""
+        `date` ISO 8601 text, a datetime or epoch seconds (default: now). `force` commits
+        despite a merge's unresolved conflicts or constraint violations."""
         core = self._live()
         message = _name(message, "message")
         if isinstance(author, tuple) and len(author) == 2:
@@ -316,7 +318,7 @@ class Repo:
             who = parse_author(author) if author is not None else core.author()
         when = parse_date(date) if date is not None else None
         return core.commit(message, stage_all=all, include_new=include_new, allow_empty=allow_empty,
-                           amend=amend, author=who, timestamp=when).hex
+                           amend=amend, author=who, timestamp=when, force=force).hex
 
     @guard
     def log(self, rev: str = "HEAD", *, limit: int | None = None) -> pa.Table:
@@ -374,28 +376,35 @@ class Repo:
         self._live().rename_branch(_name(old, "branch"), _name(new, "branch"), copy=copy, force=force)
 
     @guard
-    def checkout(self, branch: str, *, new: bool = False, start: str = "HEAD", force: bool = False) -> None:
+    def checkout(self, branch: str, *, new: bool = False, start: str = "HEAD", force: bool = False,
+                 overwrite_ignored: bool = True) -> None:
         """Switches to `branch`, carrying uncommitted changes it would not overwrite; with
         `new`, creates it at `start` first (`force`: resetting an existing one), as
-        `dl checkout -b`."""
+        `dl checkout -b`. Without `new`, `force` switches even where local changes would be
+        overwritten, discarding them (`dl checkout -f`). `overwrite_ignored=False` refuses a
+        switch that would overwrite tables dolt_ignore ignores (`--no-overwrite-ignore`)."""
         core = self._live()
         name = _name(branch, "branch")
         if not new:
-            core.checkout(name)
+            core.checkout(name, force=force, overwrite_ignored=overwrite_ignored)
             return
         existed = name in core.branches()
         core.create_branch(name, _name(start, "revision"), force=force)
         try:
-            core.checkout(name)
+            core.checkout(name, overwrite_ignored=overwrite_ignored)
         except BaseException:
             if not existed:  # the switch failed: do not leave the new branch behind
                 core.delete_branch(name, force=True)
             raise
 
     @guard
-    def checkout_tables(self, *tables: str) -> None:
-        """Discards the working changes of `tables` (back to their staged state)."""
-        self._live().checkout_tables(_names(tables, "table"))
+    def checkout_tables(self, *tables: str, rev: str | None = None) -> None:
+        """Discards the working changes of `tables` (back to their staged state); with `rev`,
+        sets them, staged and working, to their value at that revision (`dl checkout REV -- T`)."""
+        if rev is None:
+            self._live().checkout_tables(_names(tables, "table"))
+        else:
+            self._live().checkout_tables_from(_name(rev, "revision"), _names(tables, "table"))
 
     @guard
     def tags(self) -> dict[str, str]:
@@ -433,16 +442,20 @@ class Repo:
 
     @guard
     def merge(self, rev: str, *, no_ff: bool = False, squash: bool = False,
-              message: str | None = None, no_commit: bool = False) -> MergeOutcome:
+              message: str | None = None, no_commit: bool = False, author: str | None = None,
+              date: str | float | datetime.datetime | None = None) -> MergeOutcome:
         """Merges `rev` into the current branch (fast-forward when possible, else three-way,
         cell by cell). Conflicts are not an error: they come back in `.conflicts` and stay in
         the working set (see `conflicts()`, `resolve()`, `merge_abort()`). `no_commit` stages
-        the merged tables and leaves the merge in progress: the next `commit` has both parents."""
+        the merged tables and leaves the merge in progress: the next `commit` has both parents.
+        `author` ("Name <email>") and `date` (as for `commit`) are the merge commit's."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import merge
+        who = parse_author(author) if author is not None else None
+        when = parse_date(date) if date is not None else None
         return merge_outcome(merge(self._live(), _name(rev, "revision"), no_ff=no_ff, squash=squash,
                                    message=None if message is None else _name(message, "message"),
-                                   no_commit=no_commit))
+                                   no_commit=no_commit, author=who, timestamp=when))
 
     @guard
     def merge_abort(self) -> None:
@@ -475,20 +488,37 @@ class Repo:
         resolve_conflicts(self._live(), _names(tables, "table"), theirs=theirs)
 
     @guard
-    def cherry_pick(self, rev: str) -> MergeOutcome:
-        """Applies the change commit `rev` made and commits it with its message and author."""
+    def cherry_pick(self, rev: str, *, allow_empty: bool = False) -> MergeOutcome:
+        """Applies the change commit `rev` made and commits it with its message and author
+        (a commit that changed nothing only with `allow_empty`)."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import cherry_pick
-        return merge_outcome(cherry_pick(self._live(), _name(rev, "revision")))
+        return merge_outcome(cherry_pick(self._live(), _name(rev, "revision"), allow_empty=allow_empty))
 
     @guard
     def revert(self, *revs: str, author: str | None = None) -> MergeOutcome:
-        """Commits the inverse of the commits `revs`, as one commit (as Dolt does); `author`
-        is "Name <email>" (default: the configured user)."""
+        """Commits the inverse of each of the commits `revs`, one commit each, in the order
+        given (as Dolt does); `author` is "Name <email>" (default: the configured user). A
+        revert that conflicts stops the series: resolve, then `revert_continue()`, or
+        `revert_abort()` to go back to where the series started."""
         from dl.api.history import merge_outcome
-        from dl.core.versioning.merge_commits import revert
+        from dl.core.versioning.revert import revert
         who = parse_author(author) if author is not None else None
         return merge_outcome(revert(self._live(), _names(revs, "revision"), author=who))
+
+    @guard
+    def revert_continue(self, *, author: str | None = None) -> MergeOutcome:
+        """Commits a stopped revert whose conflicts are resolved, then reverts the rest."""
+        from dl.api.history import merge_outcome
+        from dl.core.versioning.revert import continue_revert
+        who = parse_author(author) if author is not None else None
+        return merge_outcome(continue_revert(self._live(), author=who))
+
+    @guard
+    def revert_abort(self) -> None:
+        """Gives up a stopped revert: the branch and working set as before the series."""
+        from dl.core.versioning.revert import abort_revert
+        abort_revert(self._live())
 
     # --- setting work aside, and keeping the store healthy --------------------------------
 

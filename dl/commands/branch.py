@@ -120,11 +120,21 @@ def checkout(ctx: typer.Context,
              new_branch: str = typer.Option(None, "-b", help="Create this branch (at START or HEAD) and switch to it."),
              force_new: str = typer.Option(None, "-B", help="Like -b, resetting the branch if it exists."),
              track: str = typer.Option(None, "-t", "--track",
-                                       help="REMOTE/BRANCH: create BRANCH at it, tracking it, and switch.")) -> None:
-    """Switch branches, or discard working changes to tables.
+                                       help="REMOTE/BRANCH: create BRANCH at it, tracking it, and switch."),
+             force: bool = typer.Option(False, "-f", "--force",
+                                        help="Switch even if local changes would be overwritten (they are lost)."),
+             overwrite_ignore: bool = typer.Option(False, "--overwrite-ignore",
+                                                   help="Overwrite tables dolt_ignore ignores (the default)."),
+             no_overwrite_ignore: bool = typer.Option(False, "--no-overwrite-ignore",
+                                                      help="Refuse to overwrite tables dolt_ignore ignores.")) -> None:
+    """Switch branches, or discard working changes to tables (`dl checkout REV -- TABLE...`
+    takes the tables as REV has them).
 
     Example: dl checkout -b fix   ...   dl checkout main
     """
+    if overwrite_ignore and no_overwrite_ignore:
+        raise UsageError("--overwrite-ignore and --no-overwrite-ignore are mutually exclusive")
+    keep_ignored = no_overwrite_ignore
     repo = open_api(ctx)
     args = list(args or [])
     name = new_branch or force_new
@@ -134,7 +144,8 @@ def checkout(ctx: typer.Context,
     if name:
         if len(args) > 1:
             raise UsageError("dl checkout -b NEW [START]")
-        repo.checkout(name, new=True, start=args[0] if args else "HEAD", force=bool(force_new))
+        repo.checkout(name, new=True, start=args[0] if args else "HEAD", force=bool(force_new),
+                      overwrite_ignored=not keep_ignored)
         typer.echo(f"Switched to branch '{name}'")
         return
     if not args:
@@ -144,8 +155,11 @@ def checkout(ctx: typer.Context,
         if target == repo.active_branch():
             typer.echo(f"Already on branch '{target}'")
             return
-        repo.checkout(target)
+        repo.checkout(target, force=force, overwrite_ignored=not keep_ignored)
         typer.echo(f"Switched to branch '{target}'")
+        return
+    if len(args) > 1 and target not in repo.tables() and _is_commit(repo.core, target):
+        repo.checkout_tables(*args[1:], rev=target)
         return
     if len(args) == 1 and _track_remote(repo, target):
         return

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from dl.context import open_api, open_repo
-from dl.core.errors import BadInput, UsageError
+from dl.core.errors import BadInput, DlError, MergeConflict, UsageError
 from dl.terminal_text import printable, printable_table
 
 conflicts_app = typer.Typer(help="Show and resolve merge conflicts.\n\n"
@@ -28,6 +28,9 @@ def merge(ctx: typer.Context,
                                          help="Stage the merge but do not commit it (the next commit has both parents)."),
           commit: bool = typer.Option(False, "--commit", help="Commit the merge (the default)."),
           message: str = typer.Option(None, "-m", "--message", help="Message of the merge commit."),
+          author: str = typer.Option(None, "--author", help='Author of the merge commit: "Name <email>".'),
+          no_edit: bool = typer.Option(False, "--no-edit",
+                                       help="Take the default message (dl never opens an editor: accepted for scripts)."),
           abort: bool = typer.Option(False, "--abort", help="Give up a merge in progress.")) -> None:
     """Merge a branch into the current one (three-way, cell by cell), then summarize the rows
     it changed per table, as Dolt does.
@@ -46,7 +49,10 @@ def merge(ctx: typer.Context,
     head = repo.branches()[repo.active_branch()]
     from dl.core.versioning.merge_commits import merge_target
     theirs = merge_target(repo.core, branch).hex
-    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message, no_commit=no_commit)
+    from dl.commands.repo import author_date_from_environment
+    date, _ = author_date_from_environment()
+    result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message, no_commit=no_commit,
+                        author=author, date=date)
     if result.kind == "up to date":
         typer.echo("Everything up-to-date")
         return
@@ -134,6 +140,8 @@ def merge_base(ctx: typer.Context,
 
 
 def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="Commit to apply."),
+                allow_empty: bool = typer.Option(False, "--allow-empty",
+                                                 help="Apply a commit that changed nothing too (an empty commit)."),
                 abort: bool = typer.Option(False, "--abort", help="Give up a cherry-pick that conflicted."),
                 resume: bool = typer.Option(False, "--continue",
                                             help="Commit a conflicted cherry-pick once resolved.")) -> None:
@@ -142,41 +150,76 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
 
     Example: dl cherry-pick a1b2c3d4
     """
-    from dl.core.versioning.merge_commits import continue_cherry_pick
+    from dl.core.versioning.merge_commits import abort_cherry_pick, continue_cherry_pick
     if abort and resume:
-        raise typer.BadParameter("--abort and --continue exclude each other")
+        raise BadInput("--continue and --abort are mutually exclusive")
     repo = open_api(ctx)
     if abort:
-        repo.merge_abort()
+        abort_cherry_pick(repo.core)
         typer.echo("Cherry-pick aborted.")
         return
     if resume:
         typer.echo(f"Cherry-picked as {continue_cherry_pick(repo.core).hex}")
         return
     if not revision:
-        raise typer.BadParameter("give the commit to cherry-pick (or --abort)")
-    result = repo.cherry_pick(revision)
-    if result.commit:
-        typer.echo(f"Cherry-picked as {result.commit}")
-    _report_conflicts(result.conflicts, result.violations)
+        raise UsageError("give the commit to cherry-pick (or --abort)")
+    _refuse_uncommitted(repo.status())
+    result = repo.cherry_pick(revision, allow_empty=allow_empty)
+    if result.conflicts.num_rows or (result.violations is not None and result.violations.num_rows):
+        from dl.core.versioning.merge_commits import CHERRY_PICK_STOPPED
+        raise MergeConflict(CHERRY_PICK_STOPPED)
+    typer.echo(f"Cherry-picked as {result.commit}")
 
 
-def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(..., help="Commits to undo."),
-           author: str = typer.Option(None, "--author", help="Author of the revert commit: 'Name <email>'.")) -> None:
-    """Commit the inverse of one or more commits, as one commit (as Dolt does).
+def _refuse_uncommitted(status: Any) -> None:
+    """Dolt's cherry-pick starts from a clean working set: staged or unstaged changes stop it."""
+    if status.staged:
+        raise DlError("Please commit your staged changes before using cherry-pick.")
+    if status.unstaged:
+        raise DlError("your local changes would be overwritten by cherry-pick; commit them "
+                      '(dl commit -am "<message>") or reset them (dl reset --hard) to proceed')
+
+
+def revert(ctx: typer.Context, revisions: list[str] = typer.Argument(None, help="Commits to undo."),
+           author: str = typer.Option(None, "--author", help="Author of the revert commits: 'Name <email>'."),
+           abort: bool = typer.Option(False, "--abort", help="Give up a revert that stopped on conflicts."),
+           resume: bool = typer.Option(False, "--continue",
+                                       help="Commit a stopped revert once resolved, and revert the rest.")) -> None:
+    """Commit the inverse of each commit named, one revert commit each, in order (as Dolt
+    does). A conflict stops the series: resolve, `dl add`, then --continue (or --abort).
 
     Example: dl revert HEAD
     """
-    result = open_api(ctx).revert(*revisions, author=author)
-    if result.commit:
-        typer.echo(f"Reverted {', '.join(revisions)} as {result.commit}")
-    if result.conflicts.num_rows:  # Dolt's report of a conflicted revert
-        typer.echo("Automatic revert failed; fix conflicts and then commit the result.")
+    if abort and resume:
+        raise BadInput("--continue and --abort are mutually exclusive")
+    repo = open_api(ctx)
+    if abort:
+        repo.revert_abort()
+        typer.echo("Revert aborted.")
+        return
+    if resume:
+        result = repo.revert_continue(author=author)
+    elif not revisions:
+        raise UsageError("nothing specified to revert")
+    else:
+        result = repo.revert(*revisions, author=author)
+    if result.kind == "conflicts":
+        _report_stopped_revert(result)
+    from dl.commands.repo import print_commit
+    print_commit(repo.core, result.commit)
+
+
+def _report_stopped_revert(result: Any) -> None:
+    """Dolt's report of a revert that stopped: counts of tables with conflicts and violations,
+    and what to do next; exit code 1."""
+    typer.echo("Automatic revert failed; fix conflicts and then commit the result.")
+    if result.conflicts.num_rows:
         typer.echo(f"  {result.conflicts.num_rows} table(s) have data conflicts")
-        typer.echo('hint: resolve them with "dl conflicts resolve", then commit with "dl commit"; '
-                   'to give up, run "dl merge --abort".')
-        raise typer.Exit(1)
-    _report_conflicts(result.conflicts, result.violations)
+    if result.violations is not None and result.violations.num_rows:
+        typer.echo(f"  {result.violations.num_rows} table(s) have constraint violations")
+    typer.echo('hint: After resolving conflicts, mark them with "dl add <table>"')
+    typer.echo('hint: and run "dl revert --continue". To abort, run "dl revert --abort".')
+    raise typer.Exit(1)
 
 
 @conflicts_app.command("cat")

@@ -74,8 +74,8 @@ def commit(ctx: typer.Context,
                                                                       "(not those dolt_ignore ignores)."),
            allow_empty: bool = typer.Option(False, "--allow-empty", help="Commit even if nothing changed."),
            skip_empty: bool = typer.Option(False, "--skip-empty", help="Do nothing (and say so) if nothing is staged."),
-           force: bool = typer.Option(False, "-f", "--force", help="Commit despite constraint violations "
-                                                                   "(dl records none today: accepted for Dolt's scripts)."),
+           force: bool = typer.Option(False, "-f", "--force",
+                                      help="Commit despite a merge's unresolved conflicts or constraint violations."),
            amend: bool = typer.Option(False, "--amend", help="Replace the last commit."),
            author: str = typer.Option(None, "--author", help='Author as "Name <email>".'),
            date: str = typer.Option(None, "--date", help="Commit time (ISO 8601); default $DL_AUTHOR_DATE or "
@@ -94,14 +94,14 @@ def commit(ctx: typer.Context,
         typer.echo("Skipping empty commit")
         return
     who = parse_author(author, "--author") if author else None
-    date, label = (date, "--date") if date else _author_date_from_environment()
+    date, label = (date, "--date") if date else author_date_from_environment()
     when = parse_date(date, label) if date else None
     address = repo.commit(message, all=all_tables, include_new=everything, allow_empty=allow_empty,
-                          amend=amend, author=(who.name, who.email) if who else None, date=when)
-    _print_commit(repo.core, address)
+                          amend=amend, author=(who.name, who.email) if who else None, date=when, force=force)
+    print_commit(repo.core, address)
 
 
-def _author_date_from_environment() -> tuple[str | None, str]:
+def author_date_from_environment() -> tuple[str | None, str]:
     """The commit time the environment sets (dl's name first, then Dolt's), and its name."""
     import os
     for name in ("DL_AUTHOR_DATE", "DOLT_AUTHOR_DATE"):
@@ -115,7 +115,7 @@ def _has_staged_changes(repo, stage_all: bool) -> bool:  # type: ignore[no-untyp
     return bool(state.staged or (stage_all and state.unstaged) or state.merging)
 
 
-def _print_commit(core, address: str) -> None:  # type: ignore[no-untyped-def]
+def print_commit(core, address: str) -> None:  # type: ignore[no-untyped-def]
     """A new commit as `dl log -n 1` shows it (Dolt prints it so after a commit)."""
     from dl import render
     from dl.core.hashing import Address

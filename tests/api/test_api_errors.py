@@ -78,6 +78,9 @@ BAD_CALLS: dict[str, list[tuple[Call, type[dl.Error]]]] = {
     "cherry_pick": [(lambda r: r.cherry_pick("nope"), dl.NotFound),
                     (lambda r: r.cherry_pick("HEAD~1"), dl.Error)],  # the first commit: no parent
     "revert": [(lambda r: r.revert(), dl.Error), (lambda r: r.revert("nope"), dl.NotFound)],
+    "revert_continue": [(lambda r: r.revert_continue(), dl.Error),  # none in progress
+                        (lambda r: r.revert_continue(author="nobody"), dl.BadInput)],
+    "revert_abort": [(lambda r: r.revert_abort(), dl.Error)],
     "close": [],
     "stash": [(lambda r: r.stash(5), dl.BadInput)],
     "stash_list": [],

@@ -94,14 +94,42 @@ def test_checkout_refuses_a_switch_that_would_lose_changes(people: Path, dl: Dl)
     dl.ok("checkout", "main")
     dl.ok("sql", "-q", "update people set age = 5 where id = 5")
     before = dl.table_hash("people")
-    assert dl.fails("checkout", "other") == (
-        "your local changes to people would be overwritten by checkout; "
-        "commit them or discard them (dl reset --hard) first")
+    refused = dl("checkout", "other")
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err == ("error: Your local changes to the following tables would be overwritten by checkout:\n"
+                           "\tpeople\n"
+                           "Please commit your changes or stash them before you switch branches.\n"
+                           "Aborting\n")  # Dolt's (and git's) words, one table a line
     assert dl.ok("branch", "--show-current") == "main\n"
     assert dl.table_hash("people") == before
     # -b to a start where the table differs fails the same way and leaves no branch behind
-    assert dl.fails("checkout", "-b", "newer", "other").startswith("your local changes to people")
+    assert dl("checkout", "-b", "newer", "other").err.startswith("error: Your local changes to the following")
     assert dl.ok("branch") == "* main\n  other\n"
+    # -f switches anyway: the local change is discarded, on both branches
+    assert dl.ok("checkout", "-f", "other") == "Switched to branch 'other'\n"
+    assert dl.query("select age from people where id = 5") != "age\n5\n"
+    dl.ok("checkout", "main")
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+
+
+def test_checkout_refuses_when_both_branches_have_other_changes(people: Path, dl: Dl) -> None:
+    dl.ok("branch", "other")
+    dl.ok("sql", "-q", "call dolt_checkout('other'); update people set age = 1 where id = 1")
+    dl.ok("sql", "-q", "update people set age = 5 where id = 5")
+    assert dl.fails("checkout", "other") == "checkout would overwrite uncommitted changes on target branch"
+    assert dl.ok("branch", "--show-current") == "main\n"
+    # the same uncommitted changes on both: nothing is lost, the switch goes ahead
+    dl.ok("sql", "-q", "call dolt_checkout('other'); call dolt_reset('--hard'); update people set age = 5 where id = 5")
+    assert dl.ok("checkout", "other") == "Switched to branch 'other'\n"
+    assert dl.query("select age from people where id = 5") == "age\n5\n"
+
+
+def test_checkout_tables_from_another_revision(people: Path, dl: Dl) -> None:
+    dl.ok("branch", "b1")
+    dl.ok("sql", "-q", "update people set age = 5 where id = 5")
+    dl.ok("checkout", "b1", "--", "people")  # Dolt's and git's `checkout REV -- TABLE`
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+    assert dl.fails("checkout", "b1", "--", "nope") == "table not found at b1: nope"
 
 
 def test_checkout_carries_changes_the_switch_does_not_touch(people: Path, dl: Dl) -> None:
@@ -142,3 +170,24 @@ def test_checkout_tables_discards_their_working_changes(people: Path, dl: Dl) ->
     assert dl.fails("checkout", "nope") == "branch or table not found: nope"
     assert dl.fails("checkout", "HEAD~1", code=2).startswith("HEAD~1 is a commit, not a branch")
     assert dl.fails("checkout", code=2).startswith("give a branch to switch to")
+
+
+def test_checkout_no_overwrite_ignore_guards_ignored_tables(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table ign_changed (pk int primary key, v int); insert into ign_changed values (1, 1); "
+                       "create table ign_same (pk int primary key); insert into dolt_ignore values ('ign_%', true)")
+    dl.ok("add", "-A", "--force")
+    dl.ok("commit", "-m", "ignored tables")
+    dl.ok("checkout", "-b", "other")
+    dl.ok("sql", "-q", "insert into ign_changed values (2, 2)")
+    dl.ok("add", "-A", "--force")
+    dl.ok("commit", "-m", "change one")
+    dl.ok("checkout", "main")
+    refused = dl("checkout", "--no-overwrite-ignore", "other")
+    assert (refused.code, refused.err) == (1, "error: The following ignored tables would be overwritten by checkout:\n"
+                                              "\tign_changed\nPlease move or remove them before you switch branches.\n"
+                                              "Use --overwrite-ignore to force.\n")  # ign_same is the same on both
+    assert dl("checkout", "-f", "--no-overwrite-ignore", "other").code == 1  # --force does not lift it
+    assert dl.fails("checkout", "--overwrite-ignore", "--no-overwrite-ignore", "other", code=2) == (
+        "--overwrite-ignore and --no-overwrite-ignore are mutually exclusive")
+    assert dl.ok("checkout", "-b", "new", "--no-overwrite-ignore") == "Switched to branch 'new'\n"  # same commit
+    assert dl.ok("checkout", "--overwrite-ignore", "other") == "Switched to branch 'other'\n"

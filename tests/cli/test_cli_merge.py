@@ -102,7 +102,8 @@ def test_cell_level_merge_and_conflict_resolved_theirs(base: Path, dl: Dl) -> No
         "|  *  | theirs | 2  | 20 | theirs |\n"
         "+-----+--------+----+----+--------+\n")
     assert dl.ok("conflicts", "cat", ".") == dl.ok("conflicts", "cat", "t")
-    assert dl.fails("commit", "-am", "too early") == "cannot commit: unresolved conflicts in t; resolve them first"
+    assert dl.fails("commit", "-am", "too early") == ("tables [t] have unresolved conflicts from the merge. "
+                                                      "resolve the conflicts before committing")
     assert dl.ok("conflicts", "resolve", "--theirs", "t") == "Resolved conflicts in t with theirs.\n"
     assert dl.ok("conflicts", "cat") == ""  # as Dolt: nothing to show
     assert table_rows(dl) == ["1,11,xx", "2,20,theirs", "3,30,z"]
@@ -236,27 +237,46 @@ def test_cherry_pick_conflict_abort_and_resolve(base: Path, dl: Dl) -> None:
     dl.ok("commit", "-am", "theirs", "--author", "Bo Other <bo@example.com>")
     picked = head(dl)
     commit_on(dl, "main", "update t set b = 'ours' where id = 1", "ours", new=False)
-    result = dl("cherry-pick", picked)
-    assert result.code == 1 and "CONFLICT (content): Merge conflict in t (1 row)\n" in result.out
+    stopped = ("Unable to apply commit cleanly due to conflicts or constraint violations. Please resolve the "
+               "conflicts and/or constraint violations, then use `dl add` to add the tables to the staged set, and "
+               "`dl cherry-pick --continue` to complete the cherry-pick. To undo all changes from this cherry-pick "
+               "operation, use `dl cherry-pick --abort`.")  # Dolt's words, dl's name
+    assert dl.fails("cherry-pick", picked) == stopped
     assert "both modified:    t" in dl.ok("status")
+    assert dl.fails("cherry-pick", "--continue") == stopped  # not before the conflicts are resolved
     assert dl.ok("cherry-pick", "--abort") == "Cherry-pick aborted.\n"
     assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
     assert dl("cherry-pick", picked).code == 1
     dl.ok("conflicts", "resolve", "--theirs", "t")
-    assert "--abort and --continue" in dl.fails("cherry-pick", "--abort", "--continue", code=2)
+    assert dl.fails("cherry-pick", "--abort", "--continue") == "--continue and --abort are mutually exclusive"
     assert dl.ok("cherry-pick", "--continue") == f"Cherry-picked as {head(dl)}\n"
     log = dl.ok("log", "-n", "1")
     assert "Author: Bo Other <bo@example.com>\n" in log and "    theirs\n" in log and "Merge:" not in log
     assert table_rows(dl, "select b from t where id = 1") == ["theirs"]
-    assert dl.fails("cherry-pick", "--continue") == "no cherry-pick in progress"
+    assert dl.fails("cherry-pick", "--continue") == "There is no cherry-pick merge to continue"
+    assert dl.fails("cherry-pick", "--abort") == "There is no cherry-pick merge to abort"
+
+
+def test_cherry_pick_needs_a_clean_working_set_and_allow_empty(base: Path, dl: Dl) -> None:
+    dl.ok("checkout", "-b", "feat")
+    dl.ok("commit", "--allow-empty", "-m", "nothing")
+    dl.ok("checkout", "main")
+    assert dl.fails("cherry-pick", "feat") == (
+        "The previous cherry-pick commit is empty. Use --allow-empty to cherry-pick empty commits.")
+    assert dl.ok("cherry-pick", "--allow-empty", "feat").startswith("Cherry-picked as ")
+    assert dl.query("select message from dolt_log limit 1") == "message\nnothing\n"
+    dl.ok("sql", "-q", "update t set a = 5 where id = 1")
+    assert dl.fails("cherry-pick", "feat").startswith("your local changes would be overwritten by cherry-pick")
+    dl.ok("add", "t")
+    assert dl.fails("cherry-pick", "feat") == "Please commit your staged changes before using cherry-pick."
 
 
 def test_revert_clean_and_conflicting(base: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "update t set a = 100 where id = 1")
     dl.ok("commit", "-am", "set 100")
     out = dl.ok("revert", "HEAD")
-    assert out == f"Reverted HEAD as {head(dl)}\n"
-    assert "    Revert \"set 100\"\n" in dl.ok("log", "-n", "1")
+    assert out == dl.ok("log", "-n", "1")  # the revert commit, as Dolt prints it
+    assert "    Revert \"set 100\"\n" in out
     assert table_rows(dl, "select a from t where id = 1") == ["10"]
     dl.ok("sql", "-q", "update t set a = 200 where id = 1")
     dl.ok("commit", "-am", "set 200")
@@ -264,14 +284,38 @@ def test_revert_clean_and_conflicting(base: Path, dl: Dl) -> None:
     assert result.code == 1 and result.out == (  # Dolt's report, dl's hints
         "Automatic revert failed; fix conflicts and then commit the result.\n"
         "  1 table(s) have data conflicts\n"
-        'hint: resolve them with "dl conflicts resolve", then commit with "dl commit"; '
-        'to give up, run "dl merge --abort".\n')
+        'hint: After resolving conflicts, mark them with "dl add <table>"\n'
+        'hint: and run "dl revert --continue". To abort, run "dl revert --abort".\n')
     assert dl.query("select base_a, our_a, their_a from dolt_conflicts_t") == "base_a,our_a,their_a\n100,200,10\n"
-    dl.ok("merge", "--abort")
+    assert dl.ok("revert", "--abort") == "Revert aborted.\n"
     assert dl.fails("revert", "HEAD~4") == "cannot revert commit with no parents (HEAD~4)"
     assert dl.fails("revert", "HEAD~10") == "invalid ancestor spec: HEAD~10; history is not that long"
     assert dl.fails("revert", "abcdef12") == "target commit not found: abcdef12"
     assert dl.fails("cherry-pick", "abcdef12") == "target commit not found: abcdef12"
+
+
+def test_revert_series_one_commit_each_stops_at_a_conflict(base: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "insert into t values (4, 4, 'w')")
+    dl.ok("commit", "-am", "insert 4")
+    dl.ok("sql", "-q", "update t set a = 5 where id = 4")
+    dl.ok("commit", "-am", "update 4")
+    dl.ok("sql", "-q", "update t set a = 6 where id = 4")
+    dl.ok("commit", "-am", "update 4 again")
+    series_head = head(dl)
+    assert dl("revert", "HEAD", "HEAD~2").code == 1  # HEAD reverts cleanly, then HEAD~2 conflicts
+    assert dl.query("select message from dolt_log limit 1") == 'message\n"Revert ""update 4 again"""\n'
+    assert dl.ok("revert", "--abort") == "Revert aborted.\n"
+    assert head(dl) == series_head  # back to where the series started
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+    assert dl.fails("revert", "--abort") == "There is no revert in progress"
+    assert dl.fails("revert", "--continue") == "There is no revert in progress"
+    assert dl.fails("revert", "--continue", "--abort") == "--continue and --abort are mutually exclusive"
+    assert dl("revert", "HEAD", "HEAD~2").code == 1
+    dl.ok("conflicts", "resolve", "--ours", "t")
+    dl.ok("add", "t")
+    assert 'Revert "insert 4"' in dl.ok("revert", "--continue")
+    assert dl.query("select message from dolt_log limit 2") == (
+        'message\n"Revert ""insert 4"""\n"Revert ""update 4 again"""\n')
 
 
 def test_revert_with_an_author(base: Path, dl: Dl) -> None:

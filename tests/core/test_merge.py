@@ -14,8 +14,8 @@ from dl.core.versioning.merge_commits import (
     conflicts_of,
     merge,
     resolve_conflicts,
-    revert,
 )
+from dl.core.versioning.revert import revert
 from dl.core.versioning.three_way_merge import SchemaConflict
 from hypothesis import given
 from hypothesis import strategies as st

@@ -19,8 +19,8 @@ from dl.core.versioning.merge_commits import (
     delete_conflict_rows,
     merge,
     resolve_conflicts,
-    revert,
 )
+from dl.core.versioning.revert import revert
 from dl.core.versioning.three_way_merge import SchemaConflict
 
 from tests.core.test_merge import ME, SCHEMA, base_repo, commit, edit, rows
@@ -312,19 +312,21 @@ def test_cherry_pick_conflict_then_abort_or_resolve(repo):
     made = repo.load_commit(continue_cherry_pick(repo))
     assert (made.message, made.author, made.parents) == ("theirs 1", ME.name, (head,))
     assert rows(repo, rev="HEAD")[1] == (99, "theirs") and repo.is_clean()
-    with pytest.raises(DlError, match="no cherry-pick in progress"):
+    with pytest.raises(DlError, match="There is no cherry-pick merge to continue"):
         continue_cherry_pick(repo)
 
 
-def test_revert_of_several_commits_is_one_commit(repo):
+def test_revert_of_several_commits_is_one_commit_each(repo):
     edit(repo, "t", [(4, 4, "four")])
     commit(repo, "add 4")
     edit(repo, "t", [(1, 100, "x")])
     commit(repo, "set 100")
-    result = revert(repo, ["HEAD", "HEAD~1"])
+    before = repo.resolve_commit("HEAD")
+    result = revert(repo, ["HEAD", "HEAD~1"])  # both named before the first revert moves HEAD
     assert rows(repo, rev="HEAD") == {1: (10, "x"), 2: (20, "y"), 3: (30, "z")}
-    assert repo.load_commit(result.commit).message == 'Revert "set 100" and "add 4"'
-    assert repo.resolve_commit("HEAD~1") != result.commit and parents(repo) == 1
+    assert repo.load_commit(result.commit).message == 'Revert "add 4"'
+    assert repo.load_commit(repo.resolve_commit("HEAD~1")).message == 'Revert "set 100"'
+    assert repo.resolve_commit("HEAD~2") == before and parents(repo) == 1
 
 
 def test_revert_conflict_is_stored_and_resolvable(repo):

@@ -11,7 +11,8 @@ from dl.core.errors import DlError
 from dl.core.repo import Author, Repository
 from dl.core.tables.importer import ImportMode, import_rows
 from dl.core.tables.table import Table
-from dl.core.versioning.merge_commits import cherry_pick, merge, revert
+from dl.core.versioning.merge_commits import cherry_pick, merge
+from dl.core.versioning.revert import revert
 from dl.sql.session import Session
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

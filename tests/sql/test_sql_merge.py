@@ -78,7 +78,7 @@ def test_cell_merge_and_dolt_conflicts_columns(s: Session) -> None:
                                   "dolt_conflict_id"]
     assert rows(s, "select from_root_ish, base_b, our_b, their_b, our_diff_type, their_diff_type "
                    "from dolt_conflicts_t") == [(feat, "y", "ours", "theirs", "modified", "modified")]
-    with pytest.raises(SqlError, match="unresolved conflicts in t"):
+    with pytest.raises(SqlError, match=r"tables \[t\] have unresolved conflicts from the merge"):
         s.run("call dolt_commit('-am', 'blocked')")
 
 
@@ -205,3 +205,20 @@ def test_conflicts_resolve_procedure_speaks_as_the_cli(s: Session, args: str, wo
     """dolt_conflicts_resolve refuses bad arguments with the words of `dl conflicts resolve`."""
     with pytest.raises(SqlError, match=re.escape(words)):
         s.run(f"call dolt_conflicts_resolve({args})")
+
+
+def test_revert_row_continue_and_abort(s: Session) -> None:
+    s.run("insert into t values (4, 4, 'w'); call dolt_commit('-am', 'add 4'); "
+          "update t set a = 5 where id = 4; call dolt_commit('-am', 'set 5')")
+    before = value(s, "select dolt_hashof('HEAD')")
+    made, data, schema, violations = rows(s, "call dolt_revert('HEAD~1')")[0]  # Dolt's four columns
+    assert (made, data, schema, violations) == (None, 1, 0, 0)
+    s.run("call dolt_revert('--abort')")
+    assert value(s, "select dolt_hashof('HEAD')") == before and value(s, "select count(*) from dolt_conflicts") == 0
+    with pytest.raises(SqlError, match="There is no revert in progress"):
+        s.run("call dolt_revert('--continue')")
+    assert rows(s, "call dolt_revert('HEAD~1')")[0][1] == 1
+    s.run("call dolt_conflicts_resolve('--ours', 't'); call dolt_add('t')")
+    made = rows(s, "call dolt_revert('--continue', '--author', 'Bo <bo@example.com>')")[0][0]
+    assert made == value(s, "select dolt_hashof('HEAD')")
+    assert rows(s, "select committer, message from dolt_log limit 1") == [("Bo", 'Revert "add 4"')]
