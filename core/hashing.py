@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 
 from dl.core.errors import InputError
 
@@ -17,15 +16,54 @@ MIN_PREFIX = 4
 _HEX = re.compile(r"[0-9a-f]+")
 
 
-@dataclass(frozen=True, order=True, slots=True)
 class Address:
-    """The 20-byte content address of a chunk."""
+    """The 20-byte content address of a chunk: immutable, hashed and ordered by its bytes.
 
+    A plain slotted class rather than a frozen dataclass: a commit checks the few hundred
+    children of every internal node it writes (`BufferedStore.commit`), and the dataclass
+    hashed and compared a fresh `(raw,)` tuple each time, where `bytes` caches its own hash."""
+
+    __slots__ = ("raw",)
     raw: bytes
 
-    def __post_init__(self) -> None:
-        if len(self.raw) != ADDRESS_BYTES:
-            raise ValueError(f"an address has {ADDRESS_BYTES} bytes, got {len(self.raw)}")
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) != ADDRESS_BYTES:
+            raise ValueError(f"an address has {ADDRESS_BYTES} bytes, got {len(raw)}")
+        object.__setattr__(self, "raw", raw)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"an Address is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"an Address is immutable (cannot delete {name!r})")
+
+    def __reduce__(self) -> tuple[type["Address"], tuple[bytes]]:
+        return (Address, (self.raw,))
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is Address:
+            return self.raw == other.raw  # type: ignore[attr-defined,no-any-return]
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if other.__class__ is Address:
+            return self.raw != other.raw  # type: ignore[attr-defined,no-any-return]
+        return NotImplemented
+
+    def __lt__(self, other: "Address") -> bool:
+        return self.raw < other.raw
+
+    def __le__(self, other: "Address") -> bool:
+        return self.raw <= other.raw
+
+    def __gt__(self, other: "Address") -> bool:
+        return self.raw > other.raw
+
+    def __ge__(self, other: "Address") -> bool:
+        return self.raw >= other.raw
 
     @property
     def hex(self) -> str:

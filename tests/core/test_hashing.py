@@ -43,3 +43,19 @@ def test_an_address_has_exactly_20_bytes() -> None:
                                           ("HEAD~1", False)])
 def test_hex_prefixes_need_four_to_forty_digits(text: str, ok: bool) -> None:
     assert is_hex_prefix(text) is ok
+
+
+def test_address_is_an_immutable_value_hashed_and_ordered_by_its_bytes() -> None:
+    import copy
+    import pickle
+
+    low, high = Address(b"\x00" * 20), Address(b"\x01" + b"\x00" * 19)
+    same = Address(bytes(low.raw))
+    assert same == low and hash(same) == hash(low) and not same != low and {low: 1}[same] == 1
+    assert low < high and low <= same and high > low and high >= low and sorted([high, low]) == [low, high]
+    assert low != high and (low == low.raw) is False
+    assert pickle.loads(pickle.dumps(low)) == low and copy.deepcopy(high) == high
+    with pytest.raises(AttributeError):
+        low.raw = high.raw  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        Address(b"short")
