@@ -44,7 +44,22 @@ def links(data: bytes, address: Address | None = None) -> list[Address]:
     return reader(value, address)
 
 
+def link_bytes(data: bytes, address: Address | None = None) -> list[bytes]:
+    """`links` as raw address bytes: a commit's gc-safety check (`BufferedStore.commit`) takes
+    the children of every internal node it writes, hundreds each, and needs only set algebra."""
+    if chunk_tag(data) == "I":
+        raw = _internal_child_bytes(data, address)
+        return [raw[i:i + ADDRESS_BYTES] for i in range(0, len(raw), ADDRESS_BYTES)]
+    return [a.raw for a in links(data, address)]
+
+
 def _internal_links(data: bytes, address: Address | None) -> list[Address]:
+    raw = _internal_child_bytes(data, address)
+    return [Address(raw[i:i + ADDRESS_BYTES]) for i in range(0, len(raw), ADDRESS_BYTES)]
+
+
+def _internal_child_bytes(data: bytes, address: Address | None) -> bytes:
+    """The children's addresses of an internal node, concatenated (checked for shape)."""
     name = address.hex if address else "?"
     try:
         _, _, level, n = _INTERNAL_HEAD.unpack_from(data, 0)
@@ -54,8 +69,7 @@ def _internal_links(data: bytes, address: Address | None) -> list[Address]:
     if n == 0 or not 1 <= level <= MAX_LEVEL or end > len(data):
         raise IntegrityError(f"chunk {name} is not a valid internal node "
                              f"(level {level}, {n} children in {len(data)} bytes)", name)
-    raw = data[HEADER_BYTES:end]
-    return [Address(raw[i:i + ADDRESS_BYTES]) for i in range(0, len(raw), ADDRESS_BYTES)]
+    return bytes(data[HEADER_BYTES:end])
 
 
 def _table_links(value: dict[str, Any], address: Address | None) -> list[Address]:

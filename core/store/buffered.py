@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
-from dl.core.maintenance.links import links
+from dl.core.maintenance.links import link_bytes
 from dl.core.store.base import ChunkStore, RefUpdate, StoreStats
 
 
@@ -126,11 +126,12 @@ class BufferedStore:
 def outside_links(chunks: Mapping[Address, bytes]) -> set[Address]:
     """The addresses `chunks` link to that are not among them (leaves are skipped unread; a
     chunk of no kind dl knows, e.g. a test's arbitrary bytes, links to nothing)."""
-    out: set[Address] = set()
+    out: set[bytes] = set()
     for address, data in chunks.items():
         if data[:1] != b"L":
             try:
-                out.update(links(data, address))
+                out.update(link_bytes(data, address))
             except IntegrityError:
                 continue
-    return out - chunks.keys()
+    out.difference_update(a.raw for a in chunks)
+    return {Address(raw) for raw in out}

@@ -24,6 +24,10 @@ ROW_COUNT = "__dl_count"
 ROW_HASH_TYPE = pa.binary(16)
 
 
+_PARSED: dict[str, "TableSchema"] = {}  # by repr of the JSON value: see TableSchema.from_json
+_PARSED_MAX = 1024
+
+
 @dataclass(frozen=True)
 class Column:
     """One column: name, Arrow type, NOT NULL, and a default (a JSON-able literal or None)."""
@@ -157,6 +161,19 @@ class TableSchema:
 
     @staticmethod
     def from_json(value: Any, where: str = "?") -> "TableSchema":
+        """The schema a table value's JSON holds. Every write makes a new table value with the
+        same schema, so parsed schemas are kept by their JSON's text (schemas are immutable)."""
+        key = repr(value)
+        known = _PARSED.get(key)
+        if known is None:
+            known = TableSchema._parse_json(value, where)
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[key] = known
+        return known
+
+    @staticmethod
+    def _parse_json(value: Any, where: str) -> "TableSchema":
         try:
             arrow = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(value["arrow"])))
             not_null = set(value["not_null"])

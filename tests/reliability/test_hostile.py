@@ -14,7 +14,7 @@ from dl.core.chunks import encode_json_chunk
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address, address_of
 from dl.core.maintenance.fsck import fsck
-from dl.core.maintenance.links import links
+from dl.core.maintenance.links import link_bytes, links
 from dl.core.prolly.node import Entries, decode_internal, decode_leaf, encode_internal, encode_leaf
 from dl.core.prolly.tree import NODE_CACHE, ProllyTree
 from dl.core.repo import Repository
@@ -55,7 +55,7 @@ def _leaf(data: bytes) -> object:
 DECODERS: dict[str, Callable[[bytes], object]] = {
     "commit": Commit.decode, "tag": Tag.decode, "root": RootValue.decode, "table": TableValue.decode,
     "working set": WorkingSet.decode, "stash": Stash.decode, "internal": decode_internal,
-    "leaf": _leaf, "links": links,
+    "leaf": _leaf, "links": links, "link bytes": link_bytes,
 }
 
 
@@ -119,7 +119,7 @@ def test_random_bytes_only_raise_integrity_errors(name: str, data: bytes) -> Non
 @hostile
 @given(data=st.data())
 def test_mutated_chunks_only_raise_integrity_errors(name: str, data: st.DataObject) -> None:
-    valid = VALID["internal" if name == "links" else name]
+    valid = VALID["internal" if name in ("links", "link bytes") else name]
     only_integrity_errors(DECODERS[name], data.draw(mutated(valid)))
 
 
@@ -267,3 +267,9 @@ def test_fsck_names_broken_counts_and_key_order_in_a_well_hashed_tree() -> None:
     assert any(p.startswith(a.hex) and "holds 3 rows, the parent says 4" in p and one.hex in p for p in problems)
     assert any(p.startswith(a.hex) and "holds 3 rows, the parent says 7" in p and two.hex in p for p in problems)
     assert any(p.startswith(b.hex) and "key order" in p for p in problems)
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_link_bytes_are_the_raw_bytes_of_links(name: str) -> None:
+    """The commit's gc-safety check reads raw bytes (`link_bytes`); gc reads `links`."""
+    assert link_bytes(VALID[name]) == [a.raw for a in links(VALID[name])]
