@@ -18,6 +18,7 @@ Dates are UTC timestamps without a time zone, as Dolt shows them.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -51,8 +52,10 @@ def system_table(view: View, name: str, hints: dict[str, str]) -> pa.Table | Non
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def system_table_name(name: str) -> bool:
-    """Whether `name` names a system table (they are read-only)."""
+    """Whether `name` names a system table (they are read-only); asked by every planned
+    statement of `dl sql-server`, so remembered per name."""
     lower = name.lower()
     return lower in _TABLES or any(lower.startswith(p) and len(lower) > len(p) for p in _PER_TABLE)
 
