@@ -438,19 +438,7 @@ class SqliteStore:
                requires: Iterable[Address] = (), stored: Mapping[Address, Row] | None = None) -> bool:
         """As `ChunkStore.commit`; `stored` may give chunks' stored forms (as `get_rows` returns
         them, for chunks verified against `chunks`), which are then stored as they are."""
-        rows, present = self._encode(chunks, stored) if chunks else ([], set())
-        required = [a for a in dict.fromkeys(requires) if a not in chunks]
-        try:
-            with self._write("committing to") as db:
-                if not _refs_hold(db, updates):
-                    raise _CasLost()
-                _insert(db, rows, present, chunks)
-                _check_linked(db, required)
-                _check_targets(db, chunks, updates)
-                _apply(db, updates)
-        except _CasLost:
-            return False
-        return True
+        return self.commit_received(chunks, (), updates, requires, stored)
 
     def commit_received(self, chunks: Mapping[Address, bytes], parts: Iterable[Sequence[Row]],
                         updates: Sequence[RefUpdate], requires: Iterable[Address] = (),
