@@ -44,6 +44,10 @@ _FLIP_4TO8 = _U64(_secret_word(8) ^ _secret_word(16))
 _FLIP_9TO16_LO = _U64(_secret_word(24) ^ _secret_word(32))
 _FLIP_9TO16_HI = _U64(_secret_word(40) ^ _secret_word(48))
 
+# Up to this many keys the library is called per key: ~40 us of numpy set-up against ~0.05 us
+# a key (measured: 64 keys 3.9 us against 39 us; 512 keys 27 us against 47 us).
+LIBRARY_MAX_ROWS = 512
+
 # Rows hashed per pass: each temporary (256 KB) stays in cache, twice as fast as whole arrays.
 _BLOCK_ROWS = 32768
 
@@ -57,6 +61,8 @@ def xxh3_64_of_keys(keys: np.ndarray) -> np.ndarray:
     trailing NULs stripped, as numpy gives it).
     """
     n = len(keys)
+    if n <= LIBRARY_MAX_ROWS:  # a point edit's few leaves: numpy's fixed cost would dominate
+        return np.fromiter((xxhash.xxh3_64_intdigest(k) for k in keys.tolist()), np.uint64, n)
     out = np.zeros(n, dtype=np.uint64)
     lengths = key_lengths(keys).astype(np.uint64)
     with np.errstate(over="ignore"):

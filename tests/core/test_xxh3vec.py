@@ -24,6 +24,13 @@ def random_keys(rng: np.random.Generator, count: int, length: int, width: int) -
     return matrix.reshape(-1).view(f"S{width}")
 
 
+@pytest.fixture(autouse=True, params=["numpy", "library"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both paths: numpy's (many keys) and the library's per key (few)."""
+    monkeypatch.setattr(xxh3vec, "LIBRARY_MAX_ROWS", 0 if request.param == "numpy" else 10**9)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("length", range(21))
 def test_every_length_alone_and_in_wider_arrays(length: int) -> None:
     rng = np.random.default_rng(length)
@@ -50,7 +57,7 @@ def test_mixed_lengths_across_blocks() -> None:
     assert xxh3_64_of_keys(keys).tolist() == library(keys)
 
 
-def test_short_keys_are_hashed_in_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_short_keys_are_hashed_in_numpy_unless_few(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
     calls: list[bytes] = []
 
     class CountingLibrary:
@@ -62,7 +69,15 @@ def test_short_keys_are_hashed_in_numpy(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(xxh3vec, "xxhash", CountingLibrary)
     keys = np.array([b"a" * 16, b"b" * 17, b"", b"c" * 40], dtype="S40")
     assert xxh3_64_of_keys(keys).tolist() == library(keys)
-    assert calls == [b"b" * 17, b"c" * 40]
+    assert calls == ([b"b" * 17, b"c" * 40] if path == "numpy" else [b"a" * 16, b"b" * 17, b"", b"c" * 40])
+
+
+def test_few_keys_take_the_library_and_many_take_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xxh3vec, "LIBRARY_MAX_ROWS", 512)
+    rng = np.random.default_rng(5)
+    for count in (1, 511, 512, 513, 2000):
+        keys = random_keys(rng, count, 8, 8)
+        assert xxh3_64_of_keys(keys).tolist() == library(keys)
 
 
 def test_empty() -> None:
