@@ -91,6 +91,11 @@ def load_dl(work: Path, mariadb_port: int) -> Path:
                            "sbtest", "-e", "select id, k, c, pad from sbtest1 order by id"],
                           check=True, capture_output=True, text=True).stdout
     csv.write_text("id,k,c,pad\n" + rows.replace("\t", ","))
+    return sbtest_repo(work, csv)
+
+
+def sbtest_repo(work: Path, csv: Path) -> Path:
+    """A dl repository `work/sbtest` with `csv` committed as the table sbtest1."""
     repo = work / "sbtest"
     repo.mkdir()
     for args in (["init", "--name", "bench", "--email", "bench@example.com"],

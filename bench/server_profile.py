@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server import dl_command, free_port, wait_port  # noqa: E402
+from server import free_port, sbtest_repo, wait_port  # noqa: E402
 
 RUN = ["dl/server/session.py:run_plan", "dl/server/session.py:handle_query_results"]
 ANSWER = ["dl/server/session.py:_answer"]
@@ -50,13 +50,7 @@ def make_repo(work: Path, rows: int) -> Path:
             c = "-".join(f"{d:011d}" for d in digits[i, :10])
             pad = "-".join(f"{d:011d}" for d in digits[i, 10:])
             out.write(f"{i + 1},{k[i]},{c},{pad}\n")
-    repo = work / "sbtest"
-    repo.mkdir()
-    for args in (["init", "--name", "bench", "--email", "bench@example.com"],
-                 ["table", "import", "-c", "--pk", "id", "sbtest1", str(csv)], ["add", "."],
-                 ["commit", "-m", "sysbench table"]):
-        subprocess.run([dl_command(), *args], cwd=repo, check=True, capture_output=True)
-    return repo
+    return sbtest_repo(work, csv)
 
 
 def cumulative(stats: pstats.Stats, patterns: list[str]) -> float:
