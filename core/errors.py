@@ -132,6 +132,15 @@ class InputError(BadInput):
         super().__init__(message)
 
 
+class RaggedRow(InputError):
+    """A record of a delimited text file with more or fewer fields than its header: `fields`
+    holds the record's own values, for the rows an import with --continue skips."""
+
+    def __init__(self, message: str, line: int | None, fields: tuple[str, ...]) -> None:
+        super().__init__(message, line=line)
+        self.fields = fields
+
+
 class DuplicateKey(InputError):
     """Two rows share a primary key."""
 
@@ -156,6 +165,15 @@ class UniqueViolation(InputError):
 
 class SchemaError(BadInput):
     """A value or a change does not fit a table's schema."""
+
+
+class ValueRuleError(SchemaError):
+    """A value its column's declared MySQL type does not allow (`core.tables.column_rules`):
+    `row` is its 0-based position among the values checked, `value` the value itself."""
+
+    def __init__(self, message: str, column: str, row: int, value: object, *, too_long: bool = False) -> None:
+        super().__init__(message)
+        self.column, self.row, self.value, self.too_long = column, row, value, too_long
 
 
 class ConstraintViolation(BadInput):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from dl.core.errors import InputError
+from dl.core.errors import InputError, RaggedRow
 from dl.core.io.convert import BadValue, cast_text, infer_text, show, text_can_hold, type_name
 from dl.core.io.formats import ReadResult, Source, Where, check_known
 from dl.core.io.lines import count_lines, lines_from_values, record_lines
@@ -267,7 +268,7 @@ def _split(path: Path, data: Source, names: list[str], delimiter: str, line_offs
             break
     # threaded parsing does not number records, and may not stop at the first bad one
     _, invalid = _arrow_read(data, names, delimiter, threads=False, multiline=quoted)
-    raise _ragged_error(path, data, delimiter, invalid[0], line_offset, first_row)
+    raise _ragged_error(path, data, delimiter, invalid[0], names, line_offset, first_row)
 
 
 BLOCK_SIZE = 1 << 20  # Arrow's default; a record longer than a block needs bigger blocks
@@ -315,9 +316,11 @@ def _arrow_read_blocks(data: Source, names: list[str], delimiter: str, *, thread
     return table, invalid
 
 
-def _ragged_error(path: Path, data: Source, delimiter: str, row: Any, line_offset: int = 0,
-                  first_row: int = 0) -> InputError:
-    """`people.csv, line 7: expected 4 fields, found 3`, with a hint for an unclosed quote."""
+def _ragged_error(path: Path, data: Source, delimiter: str, row: Any, names: list[str],
+                  line_offset: int = 0, first_row: int = 0) -> RaggedRow:
+    """A record with too few or too many fields, in Dolt's words: `people.csv, line 7: CSV
+    reader expected 4 values, but saw 3. row values: '{"id": "7", ...}'`, then the values left
+    over (and a hint for an unclosed quote). The error keeps the record's fields."""
     line = None
     if row.number is not None:
         lines = record_lines(data, None, delimiter)
@@ -326,8 +329,14 @@ def _ragged_error(path: Path, data: Source, delimiter: str, row: Any, line_offse
     number = None if row.number is None else row.number + first_row
     where = f"{path}, line {line}" if line is not None else f"{path}, record {number}"
     hint = " (a quote that is never closed?)" if row.text.count('"') % 2 else ""
-    return InputError(f"{where}: expected {row.expected_columns} fields, found "
-                      f"{row.actual_columns}{hint}: {show(row.text)}", line=line)
+    fields = next(csv.reader([row.text], delimiter=delimiter), [])
+    paired = ", ".join(f"{json.dumps(name)}: {json.dumps(fields[i] if i < len(fields) else '')}"
+                       for i, name in enumerate(names))
+    over = fields[len(names):]
+    left = f" with the following values left over: '[{' '.join(json.dumps(v) for v in over)}]'" \
+        if over else ""
+    return RaggedRow(f"{where}: CSV reader expected {row.expected_columns} values, but saw "
+                     f"{row.actual_columns}. row values: '{{{paired}}}'{left}{hint}", line, tuple(fields))
 
 
 # -- typing the columns -------------------------------------------------------------------------

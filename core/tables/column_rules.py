@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import SchemaError
+from dl.core.errors import ValueRuleError
 
 _INT_RANGES = {"mediumint": (-8388608, 8388607), "mediumint unsigned": (0, 16777215),
                "year": (1901, 2155)}
@@ -47,7 +47,7 @@ def apply_rule(declared: str, name: str, values: pa.Array) -> pa.Array:
         return values
     if (length := _LENGTH.match(declared)) is not None:
         too_long = pc.greater(pc.utf8_length(values), int(length.group(2)))
-        _refuse(too_long, f"Data too long for column '{name}'", values)
+        _refuse(too_long, f"Data too long for column '{name}'", values, name, too_long=True)
         return values
     if (bits := _BIT.match(declared)) is not None:
         return _in_range(values, name, 0, (1 << int(bits.group(1))) - 1)
@@ -62,7 +62,8 @@ def _enum(declared: str, name: str, values: pa.Array) -> pa.Array:
     """ENUM values match a member case-insensitively and are stored as the member is spelled."""
     allowed = members(declared)
     found = pc.index_in(pc.utf8_lower(values), pa.array([m.lower() for m in allowed]))
-    _refuse(pc.and_(pc.is_null(found), pc.is_valid(values)), f"Data truncated for column '{name}'", values)
+    _refuse(pc.and_(pc.is_null(found), pc.is_valid(values)), f"Data truncated for column '{name}'",
+            values, name)
     return pc.take(pa.array(allowed), found)
 
 
@@ -79,7 +80,7 @@ def _set(declared: str, name: str, values: pa.Array) -> pa.Array:
     found = pc.fill_null(found_parts, 0).to_numpy().astype(np.int64)
     bad = np.zeros(len(values), bool)
     bad[rows[bad_parts]] = True
-    _refuse(pa.array(bad), f"Data truncated for column '{name}'", values)
+    _refuse(pa.array(bad), f"Data truncated for column '{name}'", values, name)
     mask = np.zeros(len(values), np.int64)
     np.bitwise_or.at(mask, rows[~empty], np.left_shift(1, found[~empty]))
     texts = _set_texts(allowed, mask)
@@ -97,7 +98,7 @@ def _in_range(values: pa.Array, name: str, low: int, high: int, zero_ok: bool = 
     outside = pc.or_(pc.less(values, low), pc.greater(values, high))
     if zero_ok:
         outside = pc.and_(outside, pc.not_equal(values, 0))
-    _refuse(outside, f"Out of range value for column '{name}'", values)
+    _refuse(outside, f"Out of range value for column '{name}'", values, name)
     return values
 
 
@@ -109,11 +110,15 @@ def _json(values: pa.Array, name: str) -> None:
             json.loads(text)
         except (ValueError, TypeError):
             row = int(np.flatnonzero(pc.equal(values, text).to_numpy(zero_copy_only=False))[0]) + 1
-            raise SchemaError(f"Invalid JSON text for column '{name}' at row {row}: {text!r}") from None
+            raise ValueRuleError(f"Invalid JSON text for column '{name}' at row {row}: {text!r}",
+                                 name, row - 1, text) from None
 
 
-def _refuse(bad: pa.Array | pa.ChunkedArray, message: str, values: pa.Array) -> None:
+def _refuse(bad: pa.Array | pa.ChunkedArray, message: str, values: pa.Array, name: str, *,
+            too_long: bool = False) -> None:
     flags = pc.fill_null(bad, False).to_numpy(zero_copy_only=False)
     if flags.any():
         row = int(np.flatnonzero(flags)[0])
-        raise SchemaError(f"{message} at row {row + 1} (value {values[row].as_py()!r})")
+        value = values[row].as_py()
+        raise ValueRuleError(f"{message} at row {row + 1} (value {value!r})", name, row, value,
+                             too_long=too_long)

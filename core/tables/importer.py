@@ -17,12 +17,16 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import AlreadyExists, ConstraintViolation, DuplicateKey, InputError, NotFound
+from dl.core.errors import (AlreadyExists, ConstraintViolation, DuplicateKey, InputError, NotFound,
+                            RaggedRow, ValueRuleError)
 from dl.core.io.stream import TableStream
 from dl.core.names import check_table_name
 from dl.core.prolly.diff import diff_trees
 from dl.core.repo import DL_DIR, Repository
 from dl.core.store.buffered import BufferedStore
+from dl.core.tables.bad_rows import (BadRowError, Skipped, bad_row_error, drop_violating, first_line,
+                                     line_fields, original_line, row_values, screen_keys, screen_rules,
+                                     without_lines)
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 
@@ -45,46 +49,83 @@ class ImportResult:
     deleted: int
     missing: tuple[str, ...] = ()  # table columns the file lacks (text files: see import_columns)
     extra: tuple[str, ...] = ()  # file columns the table lacks, ignored
+    skipped: tuple[tuple[object, ...], ...] = ()  # rows left out (skip_bad_rows: see bad_rows)
 
 
 def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
                  primary_key: list[str] | None = None, schema: TableSchema | None = None,
                  file_type: str | None = None, delimiter: str | None = None,
                  progress: Callable[[str], None] | None = None, force: bool = False,
-                 part_bytes: int | None = None) -> ImportResult:
+                 part_bytes: int | None = None, all_text: bool = False,
+                 skip_bad_rows: bool = False) -> ImportResult:
     """Imports `path` into table `name` of the working set; lands whole or not at all.
 
     `progress`, if given, is called with the name of each phase as it starts (reading,
     checking keys, building the table, writing), for a progress display. A file over
     `part_bytes` (default `core.io.stream.PART_BYTES`) is streamed in parts in bounded memory
-    (`stream_import`); a smaller one is read whole."""
+    (`stream_import`); a smaller one is read whole. `all_text` (create only) makes every
+    column text, as Dolt's `--all-text` does. `skip_bad_rows` (Dolt's `--continue`) leaves out
+    the rows the table cannot take and lists them in the result's `skipped` (see `bad_rows`;
+    the file is then read whole)."""
     check_table_name(name)  # before reading a byte of the file
+    if all_text and (mode is not ImportMode.CREATE or schema is not None):
+        raise InputError("all_text creates a table of text columns: not with a schema or another mode")
+    if skip_bad_rows:
+        return _import_skipping(repo, name, path, mode, primary_key, schema, file_type, delimiter,
+                                progress, force, all_text)
     try:
         return _import_file(repo, name, path, mode, primary_key, schema, file_type, delimiter,
-                            progress, force, part_bytes)
-    except ConstraintViolation as exc:
-        raise _bad_row(name, exc) from None
+                            progress, force, part_bytes, all_text)
+    except RaggedRow as exc:
+        raise bad_row_error(name, exc, line=exc.line) from None
 
 
-def _bad_row(name: str, exc: ConstraintViolation) -> ConstraintViolation:
-    """A row of the file that breaks a constraint, said as Dolt's import says it: the table,
-    each column's value, then the constraint's message."""
-    rows = exc.violation.rows
-    values = ", ".join(f"{column}: {rows.column(column)[0].as_py()}" for column in rows.column_names)
-    return ConstraintViolation(exc.violation, f"A bad row was encountered inserting into table "
-                                              f"{name}: {values} ({exc})")
+def _import_skipping(repo: Repository, name: str, path: Path, mode: ImportMode,
+                     primary_key: list[str] | None, schema: TableSchema | None,
+                     file_type: str | None, delimiter: str | None,
+                     progress: Callable[[str], None] | None, force: bool,
+                     all_text: bool) -> ImportResult:
+    """`import_table` leaving out bad rows: a record the reader refuses is taken out of a copy
+    of the file, which is read again (see `bad_rows`)."""
+    import tempfile
+
+    from dl.core.io.formats import TEXT_DELIMITERS, detect_format, text_delimiter
+    kind = detect_format(path, file_type)
+    skipped = Skipped()
+    current = path
+    with tempfile.TemporaryDirectory(prefix="dl-import-") as folder:
+        while True:
+            found = len(skipped.rows)
+            try:
+                result = _import_file(repo, name, current, mode, primary_key, schema, file_type,
+                                      delimiter, progress, force, 1 << 62, all_text, skipped)
+                return replace(result, skipped=skipped.in_file_order())
+            except InputError as exc:
+                line = None if exc.line is None else original_line(exc.line, skipped.lines)
+                if line is None or line <= 1 or line in skipped.lines or kind not in TEXT_DELIMITERS \
+                        or isinstance(exc, BadRowError):
+                    raise
+                skipped.forget_from(found)
+                fields = exc.fields if isinstance(exc, RaggedRow) \
+                    else line_fields(path, line, text_delimiter(kind, delimiter))
+                skipped.add(fields, line)
+                skipped.lines.append(line)
+                current = without_lines(path, skipped.lines, Path(folder) / path.name)
 
 
 def _import_file(repo: Repository, name: str, path: Path, mode: ImportMode,
                  primary_key: list[str] | None, schema: TableSchema | None, file_type: str | None,
                  delimiter: str | None, progress: Callable[[str], None] | None, force: bool,
-                 part_bytes: int | None) -> ImportResult:
+                 part_bytes: int | None, all_text: bool = False,
+                 skipped: Skipped | None = None) -> ImportResult:
     from dl.core.io import read_table_file
     from dl.core.tables.import_columns import (HeaderMatch, check_fillable, match_header, reading_schema,
                                               without_columns)
     step = progress or (lambda phase: None)
     step("reading")
     target = target_schema(repo, name, mode, schema, force)
+    if all_text:
+        target = _all_text_schema(Path(path), file_type, delimiter, primary_key)
     match = match_header(Path(path), file_type, delimiter, target.names) if target else HeaderMatch()
     if target is not None and mode is not ImportMode.CREATE:
         check_fillable(match, target)
@@ -102,7 +143,7 @@ def _import_file(repo: Repository, name: str, path: Path, mode: ImportMode,
         read = read_table_file(path, file_type=file_type, delimiter=delimiter, schema=reading)
         result = import_rows(repo, name, read.table.drop_columns(list(match.extra)), mode,
                              primary_key=primary_key, schema=target, line_numbers=read.line_numbers,
-                             source=Path(path).name, progress=step)
+                             source=Path(path).name, progress=step, skipped=skipped)
     return replace(result, missing=match.missing, extra=match.extra)
 
 
@@ -125,14 +166,33 @@ def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSc
 def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *,
                 primary_key: list[str] | None = None, schema: TableSchema | None = None,
                 line_numbers: np.ndarray | None = None, source: str = "input",
-                progress: Callable[[str], None] | None = None) -> ImportResult:
+                progress: Callable[[str], None] | None = None,
+                skipped: Skipped | None = None) -> ImportResult:
     """Imports Arrow `rows` (already cast to `schema`, the result of `target_schema`) into table
-    `name`, with the rules of a file import; lands whole or not at all."""
+    `name`, with the rules of a file import; lands whole or not at all. With `skipped`, the
+    rows the table cannot take are left out and added to it (see `bad_rows`)."""
     check_table_name(name)
     step = progress or (lambda phase: None)
     target = schema if schema is not None else _inferred_schema(rows, primary_key)
     step("checking keys")
+    if skipped is not None:
+        rows, line_numbers = screen_keys(rows, target, line_numbers, skipped)
+        rows, line_numbers = screen_rules(rows, target, line_numbers, skipped)
     _check_keys(name, target, rows, line_numbers, source)
+    while True:
+        try:
+            return _write_rows(repo, name, rows, mode, target, line_numbers, source, step)
+        except ConstraintViolation as exc:
+            if skipped is None:
+                raise _bad_row(name, exc, rows, target, line_numbers) from None
+            rows, line_numbers = drop_violating(exc, rows, target, line_numbers, skipped)
+        except ValueRuleError as exc:
+            raise _bad_value(name, exc, rows, line_numbers) from None
+
+
+def _write_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, target: TableSchema,
+                line_numbers: np.ndarray | None, source: str,
+                step: Callable[[str], None]) -> ImportResult:
     result: list[ImportResult] = []
 
     def build(current: Table | None, buffer: BufferedStore) -> Table:
@@ -147,6 +207,57 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
 
     repo.write_table(name, build)
     return result[0]
+
+
+def _bad_row(name: str, exc: ConstraintViolation, rows: pa.Table, schema: TableSchema,
+             lines: np.ndarray | None) -> BadRowError:
+    """A row of the file that breaks a constraint, said as Dolt's import says it: the table,
+    the line, each column's value, then the constraint's message."""
+    return bad_row_error(name, exc, row_values(exc.violation.rows, 0),
+                         first_line(exc, rows, schema, lines))
+
+
+def _bad_value(name: str, exc: ValueRuleError, rows: pa.Table, lines: np.ndarray | None) -> BadRowError:
+    """A value its declared type refuses, with its row (found by the value) and line."""
+    if exc.column not in rows.column_names or exc.value is None:
+        return bad_row_error(name, exc)
+    values = rows.column(exc.column)
+    try:
+        equal = pc.equal(values, pa.scalar(exc.value, values.type))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return bad_row_error(name, exc)
+    hits = np.flatnonzero(pc.fill_null(equal, False).to_numpy(zero_copy_only=False))
+    if not len(hits):
+        return bad_row_error(name, exc)
+    index = int(hits[0])
+    return bad_row_error(name, exc, row_values(rows, index),
+                         int(lines[index]) if lines is not None else index + 1)
+
+
+def _all_text_schema(path: Path, file_type: str | None, delimiter: str | None,
+                     primary_key: list[str] | None) -> TableSchema:
+    """Dolt's `--all-text` table for a delimited text file: every column text, the key columns
+    (default: the first) varchar(200) as Dolt makes them."""
+    from dl.core.io.csv import header_end
+    from dl.core.io.formats import TEXT_DELIMITERS, detect_format, text_delimiter
+    kind = detect_format(path, file_type)
+    if kind not in TEXT_DELIMITERS:
+        raise InputError(f"--all-text reads csv, tsv and psv files, not {kind}")
+    with open(path, "rb") as source:
+        head = source.read(1 << 20)
+    found = header_end(path, head, text_delimiter(kind, delimiter)) if head.strip() else None
+    if found is None:
+        raise InputError(f"Error creating reader for {path}: it is an empty file")
+    names = [n.strip() for n in found[0]]
+    keys = primary_key or names[:1]
+    missing = [k for k in keys if k not in names]
+    if missing:
+        raise _key_not_in_file(missing[0], names, path.name)
+    schema = TableSchema.from_arrow(pa.schema([pa.field(n, pa.string()) for n in names]), tuple(keys))
+    constraints = schema.constraints
+    for column in names:
+        constraints = constraints.with_declared(column, "varchar(200)" if column in keys else "text")
+    return replace(schema, constraints=constraints)
 
 
 def _stream(path: Path, file_type: str | None, delimiter: str | None, target: pa.Schema | None,

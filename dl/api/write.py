@@ -32,7 +32,8 @@ def write_data(repo: Repository, name: str, data: Any, *, mode: str = "create",
                pk: str | list[str] | tuple[str, ...] | None = None, force: bool = False,
                schema: TableSchema | None = None, file_type: str | None = None,
                delimiter: str | None = None,
-               progress: Callable[[str], None] | None = None) -> ImportResult:
+               progress: Callable[[str], None] | None = None, all_text: bool = False,
+               skip_bad_rows: bool = False) -> ImportResult:
     """Writes `data` into table `name` of the working set (see the module docstring)."""
     from dl.core.tables.importer import ImportMode, import_rows, import_table, target_schema
     if mode not in MODES:
@@ -46,7 +47,10 @@ def write_data(repo: Repository, name: str, data: Any, *, mode: str = "create",
         schema = replace(schema, primary_key=tuple(keys))
     if isinstance(data, (str, os.PathLike)):
         return import_table(repo, name, Path(data), kind, primary_key=keys, schema=schema,
-                            file_type=file_type, delimiter=delimiter, progress=progress, force=force)
+                            file_type=file_type, delimiter=delimiter, progress=progress, force=force,
+                            all_text=all_text, skip_bad_rows=skip_bad_rows)
+    if all_text:
+        raise UsageError("all_text applies to a file's columns (give a path)")
     if kind is ImportMode.CREATE and not keys and schema is None:
         raise UsageError(f"give the primary key: repo.write({name!r}, data, pk='id') "
                          "(one column, a list of columns, or 'a,b')")
@@ -56,8 +60,16 @@ def write_data(repo: Repository, name: str, data: Any, *, mode: str = "create",
         from dl.core.io.formats import Where
         from dl.core.io.parquet import cast_table
         rows = cast_table(Where(Path(SOURCE), None), rows, target.arrow)
-    return import_rows(repo, name, rows, kind, primary_key=keys, schema=target, source=SOURCE,
-                       progress=progress)
+    if not skip_bad_rows:
+        return import_rows(repo, name, rows, kind, primary_key=keys, schema=target, source=SOURCE,
+                           progress=progress)
+    from dataclasses import replace as with_fields
+
+    from dl.core.tables.bad_rows import Skipped
+    skipped = Skipped()
+    result = import_rows(repo, name, rows, kind, primary_key=keys, schema=target, source=SOURCE,
+                         progress=progress, skipped=skipped)
+    return with_fields(result, skipped=skipped.in_file_order())
 
 
 def _keys(pk: str | list[str] | tuple[str, ...] | None) -> list[str] | None:

@@ -50,12 +50,20 @@ def import_(ctx: typer.Context,
                                              "or in place of the file's header."),
             name_map: Path = typer.Option(None, "-m", "--map",
                                           help="JSON file mapping the file's column names to the table's."),
-            force: bool = typer.Option(False, "-f", "--force", help="With -c, replace an existing table.")) -> None:
+            force: bool = typer.Option(False, "-f", "--force", help="With -c, replace an existing table."),
+            all_text: bool = typer.Option(False, "--all-text",
+                                          help="With -c, make every column text (the key varchar(200))."),
+            keep_going: bool = typer.Option(False, "--continue",
+                                            help="Leave out the rows the table cannot take, list them, "
+                                                 "and import the rest."),
+            quiet: bool = typer.Option(False, "--quiet", "--ignore-skipped-rows",
+                                       help="With --continue, do not list the rows left out.")) -> None:
     """Import a file into a table of the working set.
 
     Example: dl table import -c --pk id people people.csv
     """
-    mode = _import_mode(table, file, create, update, replace, append, pk, schema, no_header, columns)
+    mode = _import_mode(table, file, create, update, replace, append, pk, schema, no_header, columns,
+                        all_text)
     keys = [k.strip() for k in pk.split(",")] if pk and mode == "create" else None
     if keys is not None and not all(keys):
         raise UsageError(f"--pk {pk!r} names an empty column")
@@ -69,12 +77,24 @@ def import_(ctx: typer.Context,
     with as_utf8(source) as readable, _with_columns(readable, kind, delim, columns, no_header, name_map) as path, \
             phase_progress(f"Importing {source.name}", PHASES) as step:
         result = repo.write(table, path, mode=mode, pk=keys, schema=declared, file_type=kind,
-                            delimiter=delim, force=force, progress=step)
+                            delimiter=delim, force=force, progress=step, all_text=all_text,
+                            skip_bad_rows=keep_going)
     _schema_warning(table, result.missing, result.extra)
+    if result.skipped and not quiet:
+        typer.echo("The following rows were skipped:", err=True)
+        for row in result.skipped:
+            typer.echo(printable(_row_text(row)), err=True)
     typer.echo(f"Rows Processed: {result.processed:,}, Additions: {result.added:,}, "
                f"Modifications: {result.modified:,}, Had No Effect: {result.unchanged:,}"
                + (f", Deletions: {result.deleted:,}" if result.deleted else ""))
+    if result.skipped:
+        typer.echo(f"Lines skipped: {len(result.skipped)}", err=True)
     typer.echo("Import completed successfully.")
+
+
+def _row_text(row: tuple[object, ...]) -> str:
+    """A skipped row as Dolt lists it: `[1,ada,NULL]`."""
+    return "[" + ",".join("NULL" if value is None else str(value) for value in row) + "]"
 
 
 def _schema_warning(table: str, missing: tuple[str, ...], extra: tuple[str, ...]) -> None:
@@ -93,7 +113,7 @@ def _schema_warning(table: str, missing: tuple[str, ...], extra: tuple[str, ...]
 
 def _import_mode(table: str | None, file: Path | None, create: bool, update: bool, replace: bool,
                  append: bool, pk: str | None, schema: Path | None, no_header: bool,
-                 columns: str | None) -> str:
+                 columns: str | None, all_text: bool = False) -> str:
     """The import's mode, after Dolt's checks of the arguments, in Dolt's order and words (dl
     also lets --pk override a --schema file's key, which Dolt refuses)."""
     if table is None:
@@ -107,6 +127,10 @@ def _import_mode(table: str | None, file: Path | None, create: bool, update: boo
     if modes[0] == "create" and file is None and schema is None:
         raise BadInput("fatal: when importing from stdin with --create-table, you must provide "
                        "a schema file with --schema")
+    if all_text and modes[0] != "create":
+        raise BadInput("fatal: --all-text is only supported for create operations")
+    if all_text and schema is not None:
+        raise BadInput("parameters all-text and schema are mutually exclusive")
     if no_header and columns is None:
         if modes[0] == "create":
             raise BadInput("When using --no-header with -c (create table), you must also specify "
