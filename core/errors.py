@@ -136,9 +136,9 @@ class RaggedRow(InputError):
     """A record of a delimited text file with more or fewer fields than its header: `fields`
     holds the record's own values, for the rows an import with --continue skips."""
 
-    def __init__(self, message: str, line: int | None, fields: tuple[str, ...]) -> None:
-        super().__init__(message, line=line)
-        self.fields = fields
+    def __init__(self, where: str, reason: str, line: int | None, fields: tuple[str, ...]) -> None:
+        super().__init__(f"{where}: {reason}", line=line)
+        self.reason, self.fields = reason, fields
 
 
 class DuplicateKey(InputError):

@@ -335,7 +335,7 @@ def _ragged_error(path: Path, data: Source, delimiter: str, row: Any, names: lis
     over = fields[len(names):]
     left = f" with the following values left over: '[{' '.join(json.dumps(v) for v in over)}]'" \
         if over else ""
-    return RaggedRow(f"{where}: CSV reader expected {row.expected_columns} values, but saw "
+    return RaggedRow(where, f"CSV reader expected {row.expected_columns} values, but saw "
                      f"{row.actual_columns}. row values: '{{{paired}}}'{left}{hint}", line, tuple(fields))
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from dl.core.errors import ConstraintViolation, InputError, ValueRuleError
+from dl.core.errors import ConstraintViolation, InputError, RaggedRow, ValueRuleError
 from dl.core.tables.schema import TableSchema
 
 
@@ -65,11 +65,13 @@ def bad_row_error(table: str, cause: Exception, row: dict[str, object] | None = 
     """Dolt's words for a bad row: the table, the line, each column's value, then the cause."""
     where = f" (on line {line})" if line is not None else ""
     values = ", ".join(f"{column}: {value}" for column, value in row.items()) + " " if row else ""
-    reason = str(cause)
+    reason = f"({cause})"
     if isinstance(cause, ValueRuleError) and cause.too_long:
-        reason = f"string '{cause.value}' is too large for column '{cause.column}'"
+        reason = f"(string '{cause.value}' is too large for column '{cause.column}')"
+    if isinstance(cause, RaggedRow):
+        reason = cause.reason
     return BadRowError(f"An error occurred while moving data: A bad row was encountered inserting "
-                       f"into table {table}{where}: {values}({reason}). Errors during import can "
+                       f"into table {table}{where}: {values}{reason}. Errors during import can "
                        f"be ignored using '--continue'", line=line)
 
 

@@ -97,8 +97,9 @@ def test_a_row_breaking_a_check_is_named_column_by_column(repo: Path, dl: Dl) ->
           "create table persons (ID int primary key, Name varchar(20), Age int CHECK (Age>=18))")
     (repo / "p.csv").write_text("ID,Name,Age\n1,jon,20\n2,kid,10\n")
     assert dl.fails("table", "import", "-u", "persons", "p.csv") == (
-        "A bad row was encountered inserting into table persons: ID: 2, Name: kid, Age: 10 "
-        "(Check constraint 'persons_chk_1' is violated. (table persons, row (2, 'kid', 10)))")
+        "An error occurred while moving data: A bad row was encountered inserting into table persons "
+        "(on line 3): ID: 2, Name: kid, Age: 10 (Check constraint 'persons_chk_1' is violated. "
+        "(table persons, row (2, 'kid', 10))). Errors during import can be ignored using '--continue'")
     assert dl.query("select count(*) as n from persons") == "n\n0\n"
 
 
