@@ -89,6 +89,7 @@ class Status:
     ignored: list[str] = field(default_factory=list)  # new tables dolt_ignore ignores (not in unstaged)
     ignore_conflicts: list[str] = field(default_factory=list)  # new tables its patterns disagree about
     renamed: dict[str, str] = field(default_factory=dict)  # staged renames: new name -> old name
+    schema_conflicts: list[str] = field(default_factory=list)  # tables whose schemas the merge could not combine
 
 
 def _refuse_empty_branch_names(*names: str) -> None:
@@ -522,6 +523,9 @@ class Repository:
             if ws.merge and ws.merge.get("conflicts") and not force:
                 raise MergeConflict(f"tables [{' '.join(sorted(ws.merge['conflicts']))}] have unresolved "
                                     "conflicts from the merge. resolve the conflicts before committing")
+            if ws.merge and ws.merge.get("schema_conflicts") and not force:  # Dolt's words
+                raise MergeConflict(f"the table(s) {', '.join(sorted(ws.merge['schema_conflicts']))} "
+                                    "have schema conflicts")
             if ws.merge and ws.merge.get("violations") and not force:
                 tables = sorted(ws.merge["violations"])
                 raise MergeConflict(f"Committing this transaction resulted in a working set with constraint "
@@ -588,12 +592,13 @@ class Repository:
         return Status(branch, staged.changed_tables(head_root), unstaged,
                       merge.get("their_commit"), sorted(merge.get("conflicts", {})),
                       violations=sorted(merge.get("violations", [])), ignored=ignored,
-                      ignore_conflicts=undecided, renamed=staged.renamed_tables(head_root))
+                      ignore_conflicts=undecided, renamed=staged.renamed_tables(head_root),
+                      schema_conflicts=sorted(merge.get("schema_conflicts", {})))
 
     def is_clean(self) -> bool:
         status = self.status()
         return not status.staged and not status.unstaged and status.merging is None and not status.conflicts \
-            and not status.violations
+            and not status.violations and not status.schema_conflicts
 
     # --- branches --------------------------------------------------------------------
 
