@@ -537,7 +537,8 @@ class Repository:
             parents = (head.parents if amend else (head_address,)) + \
                 ((merge_parent,) if merge_parent else ())
             compare_to = self.load_commit(head.parents[0]).root if amend and head.parents else head.root
-            if staged == compare_to and not allow_empty and not merge_parent and not amend:
+            if staged == compare_to and not allow_empty and not ws.merge and not amend:  # a merge or
+                # cherry-pick in progress may end in a commit that changes nothing, as Dolt allows
                 raise DlError("nothing to commit (use dl add, or --allow-empty)")
             heights = [self.load_commit(p).height for p in parents]
             commit = Commit(staged, parents, author.name, author.email,

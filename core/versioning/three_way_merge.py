@@ -146,6 +146,11 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
                                                 unique_checks, source)
             except UniqueViolation as exc:
                 raise exc.in_table(name) from None
+            except SchemaError as exc:  # a side's rows do not fit the merged column types
+                if not keep_schema_conflicts:
+                    raise SchemaConflict(name, [str(exc)]) from None
+                outcome.schema_conflicts[name] = TableSchemaConflict(name, str(exc))
+                continue
             root = root.with_table(name, _put(store, table.value.encode()))
             if len(conflicts):
                 outcome.conflicts[name] = conflicts

@@ -284,6 +284,37 @@ def test_cherry_pick_conflict_abort_and_resolve(base: Path, dl: Dl) -> None:
     assert dl.fails("cherry-pick", "--abort") == "There is no cherry-pick merge to abort"
 
 
+def test_commit_after_resolving_a_cherry_pick_with_nothing_staged(base: Path, dl: Dl) -> None:
+    """As Dolt: while a merge or cherry-pick is in progress, `commit` may record nothing new."""
+    dl.ok("checkout", "-b", "other")
+    dl.ok("sql", "-q", "update t set b = 'theirs' where id = 1")
+    dl.ok("commit", "-am", "theirs")
+    commit_on(dl, "main", "update t set b = 'ours' where id = 1", "ours", new=False)
+    assert dl("cherry-pick", "other").code == 1
+    dl.ok("conflicts", "resolve", "--theirs", ".")
+    dl.ok("commit", "-m", "after the cherry-pick")
+    assert dl.query("select message from dolt_log limit 1") == "message\nafter the cherry-pick\n"
+    assert dl.fails("commit", "-m", "again") == "nothing to commit (use dl add, or --allow-empty)"
+
+
+def test_cherry_pick_stops_on_schema_conflicts_with_dolts_words(base: Path, dl: Dl) -> None:
+    dl.ok("checkout", "-b", "other")
+    dl.ok("sql", "-q", "create table n (id int primary key, v int); insert into n values (1, 1)")
+    dl.ok("commit", "-Am", "n")
+    dl.ok("sql", "-q", "insert into n values (2, 2)")
+    dl.ok("commit", "-am", "n 2")
+    dl.ok("sql", "-q", "update t set b = '1'; alter table t alter column b type int")
+    dl.ok("commit", "-am", "b as int")
+    commit_on(dl, "main", "insert into t values (9, 9, 'n')", "row 9 on main", new=False)
+    assert dl.fails("cherry-pick", "other~1") == (
+        "merge aborted: schema conflict found for table n; please resolve schema conflicts before merging: "
+        "table was modified in one branch and deleted in the other")
+    assert dl.fails("cherry-pick", "other").startswith(  # base rows that do not fit the picked column type
+        "merge aborted: schema conflict found for table t; please resolve schema conflicts before merging: "
+        "column 'b': cannot store")
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+
+
 def test_cherry_pick_needs_a_clean_working_set_and_allow_empty(base: Path, dl: Dl) -> None:
     dl.ok("checkout", "-b", "feat")
     dl.ok("commit", "--allow-empty", "-m", "nothing")
