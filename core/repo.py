@@ -89,6 +89,7 @@ class Status:
     ignored: list[str] = field(default_factory=list)  # new tables dolt_ignore ignores (not in unstaged)
     ignore_conflicts: list[str] = field(default_factory=list)  # new tables its patterns disagree about
     renamed: dict[str, str] = field(default_factory=dict)  # staged renames: new name -> old name
+    schema_conflicts: list[str] = field(default_factory=list)  # tables whose schemas the merge could not combine
 
 
 def _refuse_empty_branch_names(*names: str) -> None:
@@ -522,6 +523,9 @@ class Repository:
             if ws.merge and ws.merge.get("conflicts") and not force:
                 raise MergeConflict(f"tables [{' '.join(sorted(ws.merge['conflicts']))}] have unresolved "
                                     "conflicts from the merge. resolve the conflicts before committing")
+            if ws.merge and ws.merge.get("schema_conflicts") and not force:  # Dolt's words
+                raise MergeConflict(f"the table(s) {', '.join(sorted(ws.merge['schema_conflicts']))} "
+                                    "have schema conflicts")
             if ws.merge and ws.merge.get("violations") and not force:
                 tables = sorted(ws.merge["violations"])
                 raise MergeConflict(f"Committing this transaction resulted in a working set with constraint "
@@ -533,7 +537,8 @@ class Repository:
             parents = (head.parents if amend else (head_address,)) + \
                 ((merge_parent,) if merge_parent else ())
             compare_to = self.load_commit(head.parents[0]).root if amend and head.parents else head.root
-            if staged == compare_to and not allow_empty and not merge_parent and not amend:
+            if staged == compare_to and not allow_empty and not ws.merge and not amend:  # a merge or
+                # cherry-pick in progress may end in a commit that changes nothing, as Dolt allows
                 raise DlError("nothing to commit (use dl add, or --allow-empty)")
             heights = [self.load_commit(p).height for p in parents]
             commit = Commit(staged, parents, author.name, author.email,
@@ -588,12 +593,13 @@ class Repository:
         return Status(branch, staged.changed_tables(head_root), unstaged,
                       merge.get("their_commit"), sorted(merge.get("conflicts", {})),
                       violations=sorted(merge.get("violations", [])), ignored=ignored,
-                      ignore_conflicts=undecided, renamed=staged.renamed_tables(head_root))
+                      ignore_conflicts=undecided, renamed=staged.renamed_tables(head_root),
+                      schema_conflicts=sorted(merge.get("schema_conflicts", {})))
 
     def is_clean(self) -> bool:
         status = self.status()
         return not status.staged and not status.unstaged and status.merging is None and not status.conflicts \
-            and not status.violations
+            and not status.violations and not status.schema_conflicts
 
     # --- branches --------------------------------------------------------------------
 

@@ -394,13 +394,14 @@ def _staged_lines(status: "Status") -> list[str]:
 def status_text(status: "Status", tracking: "Tracking | None" = None, *, show_ignored: bool = False) -> str:
     """`dl status` as Dolt prints it (with where the branch stands against its upstream)."""
     lines = [f"On branch {printable(status.branch)}", *tracking_lines(tracking)]
-    if status.merging or status.conflicts or status.violations:
-        if status.conflicts:
+    if status.merging or status.conflicts or status.violations or status.schema_conflicts:
+        if status.conflicts or status.schema_conflicts:
             lines += ["You have unmerged tables.",
                       '  (fix conflicts and run "dl commit")',
                       '  (use "dl merge --abort" to abort the merge)', "",
                       "Unmerged paths:",
                       '  (use "dl conflicts resolve --ours|--theirs <table>..." to mark resolution)']
+            lines += [f"\tschema conflict:  {printable(t)}" for t in status.schema_conflicts]
             lines += [f"\tboth modified:    {printable(t)}" for t in status.conflicts]
             lines.append("")
         if status.violations:
@@ -411,7 +412,7 @@ def status_text(status: "Status", tracking: "Tracking | None" = None, *, show_ig
                       '  (fix the rows, then DELETE FROM dolt_constraint_violations_<table>)']
             lines += [f"\tmodified:         {printable(t)}" for t in status.violations]
             lines.append("")
-        if not status.conflicts and not status.violations:
+        if not status.conflicts and not status.violations and not status.schema_conflicts:
             lines += ["All conflicts and constraint violations fixed but you are still merging.",
                       '  (use "dl commit" to conclude merge)', ""]
     untracked = {t: c for t, c in status.unstaged.items() if c == "added" and t not in status.staged}

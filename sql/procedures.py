@@ -258,7 +258,7 @@ def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
     who = parse_author(p.flags["--author"]) if "--author" in p.flags else author
     result = merge(view.repo, p.args[0], no_ff=bool(p.flags.get("--no-ff")), squash=bool(p.flags.get("--squash")),
                    message=p.flags.get("--message"), author=who, no_commit=bool(p.flags.get("--no-commit")))
-    conflicts = sum(result.conflicts.values())
+    conflicts = sum(result.conflicts.values()) + len(result.schema_conflicts)  # nonzero while anything is unmerged
     text = {MergeKind.UP_TO_DATE: "Everything up-to-date", MergeKind.FAST_FORWARD: "fast-forward",
             MergeKind.MERGED: "merge successful", MergeKind.SQUASHED: "squashed",
             MergeKind.CONFLICTS: "conflicts found", MergeKind.NOT_COMMITTED: "merge successful"}[result.kind]
@@ -304,7 +304,9 @@ def dolt_conflicts_resolve(view: View, args: list[str], author: Author | None) -
         raise SqlError("dolt_conflicts_resolve: specify only one from [ --ours, --theirs ]")
     if not p.args:
         raise SqlError("dolt_conflicts_resolve: specify at least one table to resolve conflicts")
-    tables = list((view.ws.merge or {}).get("conflicts", [])) if "." in p.args else p.args
+    merge = view.ws.merge or {}
+    tables = sorted(set(merge.get("conflicts", [])) | set(merge.get("schema_conflicts", {}))) \
+        if "." in p.args else p.args
     resolve_conflicts(view.repo, tables, theirs=bool(p.flags.get("--theirs")))
     return _status()
 

@@ -3,7 +3,7 @@
 Names and columns follow Dolt, so Dolt users' queries run unchanged:
 
     dolt_log, dolt_commits, dolt_commit_ancestors, dolt_branches, dolt_tags, dolt_status,
-    dolt_merge_status,
+    dolt_merge_status, dolt_schema_conflicts,
     dolt_remotes, dolt_remote_branches (`sql.remote_tables`),
     dolt_schemas (the views, `sql.views`),
     dolt_diff (tables changed per commit), dolt_diff_<t>, dolt_history_<t>, dolt_conflicts,
@@ -31,7 +31,9 @@ from dl.sql.diff_tables import TS, current_schema, project, table_at
 from dl.sql.errors import SqlError, wrap
 
 if TYPE_CHECKING:
+    from dl.core.repo import Repository
     from dl.core.versioning.root import RootValue
+    from dl.core.versioning.workingset import WorkingSet
     from dl.sql.statement_view import View
 
 
@@ -159,6 +161,7 @@ def _status_with_ignored(view: View) -> list[tuple[str, int, str, bool]]:
     ignored = set(split_ignored(new, repo.ignore_patterns(view.root, view.store))[1]) if new else set()
     rows = _status_rows(staged, head, 1) + unstaged
     rows += [(name, 0, "conflict") for name in (view.ws.merge or {}).get("conflicts", [])]
+    rows += [(name, 0, "schema conflict") for name in sorted((view.ws.merge or {}).get("schema_conflicts", {}))]
     rows += [(name, 0, "constraint violation") for name in (view.ws.merge or {}).get("violations", [])]
     return [(name, flag, status, flag == 0 and name in ignored) for name, flag, status in rows]
 
@@ -261,9 +264,35 @@ def dolt_constraint_violations(view: View) -> pa.Table:
 def dolt_conflicts(view: View) -> pa.Table:
     from dl.core.versioning.merge_commits import conflict_counts
     found = conflict_counts(view.repo)  # from each conflicts tree's root: none is read
+    for name in (view.ws.merge or {}).get("schema_conflicts", {}):  # as Dolt: those still in the working root
+        if name in view.root.tables:
+            found.setdefault(name, 0)
     names = sorted(found)
     return pa.table({"table": pa.array(names, pa.string()),
                      "num_conflicts": pa.array([found[n] for n in names], pa.uint64())})
+
+
+def dolt_schema_conflicts(view: View) -> pa.Table:
+    return schema_conflicts_table(view.repo, view.ws)
+
+
+def schema_conflicts_table(repo: Repository, ws: WorkingSet | None = None) -> pa.Table:
+    """Dolt's dolt_schema_conflicts: per table the merge in progress could not combine, its
+    schema at the base, ours and theirs as MySQL CREATE TABLE text (`<deleted>` where that
+    side has no such table), and Dolt's description of the conflict."""
+    from dl.core.versioning.merge_commits import schema_conflicts_of
+    from dl.sql.mysql_schema import create_table
+
+    def text(name: str, schema: TableSchema | None) -> str:
+        return "<deleted>" if schema is None else create_table(name, schema)
+
+    found = schema_conflicts_of(repo, ws)
+    columns = {"table_name": [c.table for c in found],
+               "base_schema": [text(c.table, c.base) for c in found],
+               "our_schema": [text(c.table, c.ours) for c in found],
+               "their_schema": [text(c.table, c.theirs) for c in found],
+               "description": [c.description for c in found]}
+    return pa.table({name: pa.array(values, pa.string()) for name, values in columns.items()})
 
 
 def dolt_merge_status(view: View) -> pa.Table:
@@ -276,7 +305,8 @@ def dolt_merge_status(view: View) -> pa.Table:
         values: list[Any] = [False, None, None, None, None]
     else:
         names = [n for n, a in sorted(view.repo.branches().items()) if their and a.hex == their]
-        unmerged = sorted(set(merge.get("conflicts", [])) | set(merge.get("violations", [])))
+        unmerged = sorted(set(merge.get("conflicts", [])) | set(merge.get("violations", []))
+                          | set(merge.get("schema_conflicts", {})))
         values = [True, names[0] if names else their, their, f"refs/heads/{view.branch}", ", ".join(unmerged)]
     columns = ("is_merging", "source", "source_commit", "target", "unmerged_tables")
     return pa.table({c: pa.array([v], pa.bool_() if c == "is_merging" else pa.string())
@@ -296,7 +326,7 @@ _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_branches": dolt_branches, "dolt_tags": dolt_tags, "dolt_status": dolt_status,
     "dolt_status_ignored": dolt_status_ignored,
     "dolt_diff": diff_tables.dolt_diff_commits, "dolt_conflicts": dolt_conflicts,
-    "dolt_merge_status": dolt_merge_status,
+    "dolt_merge_status": dolt_merge_status, "dolt_schema_conflicts": dolt_schema_conflicts,
     "dolt_constraint_violations": dolt_constraint_violations,
     "dolt_schemas": views.schemas_rows, "dolt_ignore": dolt_ignore, "dolt_remotes": remote_tables.dolt_remotes,
     "dolt_remote_branches": remote_tables.dolt_remote_branches,

@@ -59,6 +59,7 @@ class MergeResult:
     conflicts: dict[str, int] = field(default_factory=dict)  # table -> conflicting rows
     tables: list[str] = field(default_factory=list)
     violations: dict[str, int] = field(default_factory=dict)  # table -> rows breaking a constraint
+    schema_conflicts: list[str] = field(default_factory=list)  # tables left as ours has them
 
 
 def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = False,
@@ -93,9 +94,12 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
         _land(repo, buffer, branch, ws_address, new_ws, [RefUpdate(branch_ref(branch), theirs.hex, ours.hex)])
         return MergeResult(MergeKind.FAST_FORWARD, theirs, tables=touched)
-    outcome = merge_roots(buffer, _base_root(repo, buffer, bases), head_root, their_root, unique_checks=False,
-                          source=theirs.hex)
-    _refuse_dirty(dirty, outcome.tables_changed)
+    base_root = _base_root(repo, buffer, bases)
+    outcome = merge_roots(buffer, base_root, head_root, their_root, unique_checks=False,
+                          source=theirs.hex, keep_schema_conflicts=True)
+    _refuse_dirty(dirty, outcome.tables_changed + sorted(outcome.schema_conflicts))
+    if outcome.schema_conflicts:  # the schemas a dolt_schema_conflicts row shows
+        outcome.schema_roots = {"base": base_root, "ours": head_root, "theirs": their_root}
     text = message or f"Merge {'branch' if rev in repo.branches() else 'commit'} '{rev}' into {branch}"
     return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty, parent=theirs,
                    source=theirs, message=text, author=author, squash=squash, kind="merge",
@@ -251,13 +255,15 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
     head_root = repo.load_root(repo.load_commit(ours).root)
     violations = find_violations(buffer, head_root, outcome.root)
     violations += find_unique_violations(buffer, head_root, outcome.root)
-    if outcome.conflicts or violations:
+    if outcome.conflicts or violations or outcome.schema_conflicts:
         conflicts_root = _conflicts_root(buffer, outcome.conflicts)
         for name in outcome.conflicts:
             staged = staged.with_table(name, head_root.tables.get(name))
         state = {"kind": kind, "pre_merge_root": ws.working.hex, "pre_merge_staged_root": ws.staged.hex,
                  "conflicts_root": repo.put_root(buffer, conflicts_root).hex,
                  "conflicts": sorted(outcome.conflicts), "message": message}
+        if outcome.schema_conflicts:
+            state.update(_schema_conflict_state(repo, buffer, outcome))
         found: dict[str, int] = {}
         if violations:
             def schema_of(name: str) -> TableSchema:
@@ -273,7 +279,8 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
             state["author"], state["email"] = author.name, author.email
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged), state)
         _land(repo, buffer, branch, ws_address, new_ws, [])
-        return MergeResult(MergeKind.CONFLICTS, None, counts, outcome.tables_changed, found)
+        return MergeResult(MergeKind.CONFLICTS, None, counts, outcome.tables_changed, found,
+                           sorted(outcome.schema_conflicts))
     if squash:
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
         _land(repo, buffer, branch, ws_address, new_ws, [])
@@ -295,6 +302,17 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
     new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
     _land(repo, buffer, branch, ws_address, new_ws, [RefUpdate(branch_ref(branch), address.hex, ours.hex)])
     return MergeResult(MergeKind.MERGED, address, tables=outcome.tables_changed)
+
+
+def _schema_conflict_state(repo: Repository, buffer: BufferedStore, outcome: MergeOutcome) -> dict[str, object]:
+    """The merge state's record of schema conflicts: each table's description, and the base,
+    our and their roots the conflicting schemas are read from (kept alive through gc by the
+    `_root` suffix of their keys)."""
+    roots = outcome.schema_roots
+    state: dict[str, object] = {f"schema_{side}_root": repo.put_root(buffer, roots[side]).hex
+                                for side in ("base", "ours", "theirs")}
+    state["schema_conflicts"] = {name: c.description for name, c in sorted(outcome.schema_conflicts.items())}
+    return state
 
 
 def _land(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Address,
@@ -325,6 +343,38 @@ def conflict_tables(repo: Repository, table: str | None = None) -> dict[str, Tab
             if table is None or name == table}
 
 
+@dataclass(frozen=True)
+class SchemaConflictRecord:
+    """One table a merge could not combine (a row of Dolt's dolt_schema_conflicts): its
+    schema at the merge base, on our side and on theirs (None where that side has no such
+    table), and Dolt's description of the conflict."""
+
+    table: str
+    base: TableSchema | None
+    ours: TableSchema | None
+    theirs: TableSchema | None
+    description: str
+
+
+def schema_conflicts_of(repo: Repository, ws: WorkingSet | None = None) -> list[SchemaConflictRecord]:
+    """The schema conflicts of the merge in progress (of `ws`, default the current branch's),
+    by table name."""
+    if ws is None:
+        _, ws = repo.working_set()
+    state = ws.merge or {}
+    found = state.get("schema_conflicts") or {}
+    if not found:
+        return []
+    roots = {side: repo.load_root(Address(bytes.fromhex(state[f"schema_{side}_root"])))
+             for side in ("base", "ours", "theirs")}
+
+    def schema(side: str, name: str) -> TableSchema | None:
+        return repo.table_in(roots[side], name).schema if name in roots[side].tables else None
+
+    return [SchemaConflictRecord(name, schema("base", name), schema("ours", name), schema("theirs", name), text)
+            for name, text in sorted(found.items())]
+
+
 def conflict_counts(repo: Repository) -> dict[str, int]:
     """Unresolved conflicting rows per table, from each conflicts tree's root alone."""
     return {name: found.count() for name, found in conflict_tables(repo).items()}
@@ -336,10 +386,20 @@ def conflicts_of(repo: Repository, table: str | None = None) -> dict[str, pa.Tab
     return {name: found.scan() for name, found in conflict_tables(repo, table).items()}
 
 
+SCHEMA_CONFLICTS_UNRESOLVABLE = (
+    "Unable to automatically resolve schema conflicts since data changes may not have been fully merged yet. "
+    "To continue, abort this merge (dl merge --abort) then apply ALTER TABLE statements to one side of this "
+    "merge to get the two schemas in sync with the desired schema, then rerun the merge.")
+"""Dolt's refusal to settle schema conflicts by taking a side (its issue 6616): a table left
+as ours has it has not had their rows merged in, so taking either schema would lose changes."""
+
+
 def resolve_conflicts(repo: Repository, tables: list[str], *, theirs: bool) -> None:
     """Resolves every conflict of `tables` by keeping our rows or taking theirs."""
     branch = repo.current_branch()
     ws_address, ws = repo.working_set(branch)
+    if (ws.merge or {}).get("schema_conflicts"):
+        raise MergeConflict(SCHEMA_CONFLICTS_UNRESOLVABLE)
     pending = list((ws.merge or {}).get("conflicts", []))
     working = repo.load_root(ws.working)
     for name in tables:

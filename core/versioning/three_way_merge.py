@@ -37,7 +37,38 @@ from dl.core.versioning.root import RootValue
 
 
 class SchemaConflict(DlError):
-    """The two sides changed a table's schema in ways that cannot be combined."""
+    """The two sides changed a table's schema in ways that cannot be combined: `reasons` says
+    how, one sentence each (Dolt's words where Dolt has them). A merge records these (Dolt's
+    schema conflicts) when asked to (`keep_schema_conflicts`); cherry-pick and revert stop on
+    them with Dolt's "merge aborted" message."""
+
+    def __init__(self, table: str, reasons: list[str]) -> None:
+        self.table, self.reasons = table, reasons
+        super().__init__(f"merge aborted: schema conflict found for table {table}; please resolve schema "
+                         f"conflicts before merging: {'; '.join(reasons)}")
+
+
+class PrimaryKeyMismatch(SchemaConflict):
+    """A table both sides changed has different primary keys on the two sides (or on ours and
+    the base): no merge can line its rows up, so it is never recorded, only refused (as Dolt)."""
+
+    def __init__(self, table: str, against_base: bool = False) -> None:
+        self.table, self.reasons = table, []
+        DlError.__init__(self, f"cannot merge because table {table} has different primary keys"
+                         + (" in its common ancestor" if against_base else ""))
+
+
+DELETED_AND_MODIFIED = "table was modified in one branch and deleted in the other"
+"""Dolt's reason for a table one side deleted and the other changed."""
+
+
+@dataclass(frozen=True)
+class TableSchemaConflict:
+    """A table the merge could not combine, kept as our side has it until the user settles it:
+    `description` is Dolt's text for it (dolt_schema_conflicts.description)."""
+
+    table: str
+    description: str
 
 
 class RowChange(Enum):
@@ -55,10 +86,13 @@ class MergeOutcome:
     root: RootValue
     conflicts: dict[str, TableConflicts] = field(default_factory=dict)
     tables_changed: list[str] = field(default_factory=list)
+    schema_conflicts: dict[str, TableSchemaConflict] = field(default_factory=dict)
+    schema_roots: dict[str, RootValue] = field(default_factory=dict)  # "base"/"ours"/"theirs", set by the caller
 
 
 def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: RootValue, *,
-                strict: bool = False, unique_checks: bool = True, source: str = "") -> MergeOutcome:
+                strict: bool = False, unique_checks: bool = True, source: str = "",
+                keep_schema_conflicts: bool = False) -> MergeOutcome:
     """Three-way merge of every table; new chunks go to `store` (a buffered writer).
 
     `strict` (concurrent SQL transactions): a cell both sides changed is a conflict even when
@@ -68,7 +102,11 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
     index are merged anyway, index trees kept consistent with the rows, and the caller records
     the collisions (`unique_check.find_unique_violations`); with them, `UniqueViolation`.
     Conflicts are written to conflicts trees in `store` as they are found (`conflict_rows`),
-    with `source` (the commit merged in) as their from_root_ish."""
+    with `source` (the commit merged in) as their from_root_ish.
+    A table whose schemas cannot be combined (deleted on one side and changed on the other,
+    a column changed differently on both) raises `SchemaConflict`, or with
+    `keep_schema_conflicts` (a merge, as Dolt's) is left as ours has it and listed in
+    `outcome.schema_conflicts`; different primary keys always raise (`PrimaryKeyMismatch`)."""
     outcome = MergeOutcome(ours)
     plans = []
     for name in sorted(set(base.tables) | set(ours.tables) | set(theirs.tables)):
@@ -79,10 +117,25 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
             plans.append((name, "take", t))
             continue
         if o is None or t is None:
-            raise SchemaConflict(f"table {name} was deleted on one side and changed on the other")
+            if not keep_schema_conflicts:
+                raise SchemaConflict(name, [DELETED_AND_MODIFIED])
+            kept = _schemas(store, base, ours, theirs, name)
+            outcome.schema_conflicts[name] = TableSchemaConflict(name, _deletion_description(*kept))
+            continue
         plans.append((name, "merge", None))
-    merged_schemas = {name: _merge_schema(name, *_schemas(store, base, ours, theirs, name))
-                      for name, how, _ in plans if how == "merge"}
+    merged_schemas = {}
+    for name, how, _ in plans:
+        if how != "merge":
+            continue
+        try:
+            merged_schemas[name] = _merge_schema(name, *_schemas(store, base, ours, theirs, name))
+        except PrimaryKeyMismatch:
+            raise
+        except SchemaConflict as exc:
+            if not keep_schema_conflicts:
+                raise
+            outcome.schema_conflicts[name] = TableSchemaConflict(name, "\n".join(exc.reasons))
+    plans = [plan for plan in plans if plan[0] not in outcome.schema_conflicts]
     root = ours
     for name, how, address in plans:
         if how == "take":
@@ -93,6 +146,11 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
                                                 unique_checks, source)
             except UniqueViolation as exc:
                 raise exc.in_table(name) from None
+            except SchemaError as exc:  # a side's rows do not fit the merged column types
+                if not keep_schema_conflicts:
+                    raise SchemaConflict(name, [str(exc)]) from None
+                outcome.schema_conflicts[name] = TableSchemaConflict(name, str(exc))
+                continue
             root = root.with_table(name, _put(store, table.value.encode()))
             if len(conflicts):
                 outcome.conflicts[name] = conflicts
@@ -127,16 +185,10 @@ def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs
     """
     if ours == theirs:
         return ours
-    if base is not None:
-        for side, schema in (("ours", ours), ("theirs", theirs)):
-            if schema.primary_key != base.primary_key:
-                raise SchemaConflict(
-                    f"schema conflict in table {name}: primary key changed on {side} "
-                    f"({', '.join(base.primary_key)}) -> ({', '.join(schema.primary_key)}) while the "
-                    "other side changed the table too")
-    elif ours.primary_key != theirs.primary_key:
-        raise SchemaConflict(f"schema conflict in table {name}: added on both sides with different "
-                             f"primary keys ({', '.join(ours.primary_key)}) vs ({', '.join(theirs.primary_key)})")
+    if ours.primary_key != theirs.primary_key:  # Dolt's checks, in Dolt's order
+        raise PrimaryKeyMismatch(name)
+    if base is not None and ours.primary_key != base.primary_key:
+        raise PrimaryKeyMismatch(name, against_base=True)
     if base == ours:
         return theirs
     if base == theirs:
@@ -150,16 +202,15 @@ def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs
             if prior is None:
                 columns.append(column)  # added on our side
             elif prior != column:
-                raise SchemaConflict(f"schema conflict in table {name}: column {column.name} was "
-                                     "changed on ours and dropped on theirs")
+                raise SchemaConflict(name, [f"column {column.name} was changed on ours and dropped on theirs"])
             continue  # dropped on their side, unchanged on ours
         if other == column or other == prior:
             columns.append(column)
         elif column == prior:
             columns.append(other)
         else:
-            raise SchemaConflict(f"schema conflict in table {name}: column {column.name} is "
-                                 f"{_describe(column)} on ours and {_describe(other)} on theirs")
+            raise SchemaConflict(name, [f"different column definitions for our column {column.name} and their "
+                                        f"column {other.name}"])
     for column in theirs.columns:
         if ours.has_column(column.name):
             continue
@@ -167,15 +218,14 @@ def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs
         if prior is None:
             columns.append(column)  # added on their side
         elif prior != column:
-            raise SchemaConflict(f"schema conflict in table {name}: column {column.name} was "
-                                 "dropped on ours and changed on theirs")
+            raise SchemaConflict(name, [f"column {column.name} was dropped on ours and changed on theirs"])
     kept = {c.name for c in columns}
     indexes = [i for i in _merge_indexes(name, base, ours, theirs) if all(c in kept for c in i.columns)]
     try:
         constraints = merge_constraints(base.constraints if base else None, ours.constraints,
                                         theirs.constraints, [c.name for c in columns])
     except SchemaError as exc:
-        raise SchemaConflict(f"{exc} (table {name})") from None
+        raise SchemaConflict(name, [str(exc)]) from None
     return TableSchema(tuple(columns), ours.primary_key, tuple(indexes), constraints)
 
 
@@ -194,24 +244,22 @@ def _merge_indexes(name: str, base: TableSchema | None, ours: TableSchema,
             chosen = t
         else:
             shown = (o or t).name  # type: ignore[union-attr]
-            raise SchemaConflict(f"schema conflict in table {name}: index {shown} is "
-                                 f"{_index_text(o)} on ours and {_index_text(t)} on theirs")
+            raise SchemaConflict(name, [f"index {shown} is {_index_text(o)} on ours and {_index_text(t)} on theirs"])
         if chosen is not None:
             merged.append(chosen)
     return merged
 
 
+def _deletion_description(base: TableSchema | None, ours: TableSchema | None,
+                          theirs: TableSchema | None) -> str:
+    """Dolt's description of a table deleted on one side: what the other side changed."""
+    kept = ours if theirs is None else theirs
+    what = "data" if kept == base else "schema"
+    return f"cannot merge a table deletion with {what} modification"
+
+
 def _index_text(index: IndexDef | None) -> str:
     return "dropped" if index is None else index.describe()
-
-
-def _describe(column: Column) -> str:
-    text = str(column.type)
-    if column.not_null:
-        text += " NOT NULL"
-    if column.default is not None:
-        text += f" DEFAULT {column.default!r}"
-    return text
 
 
 def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema, unique_checks: bool = True) -> Table:

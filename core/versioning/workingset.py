@@ -5,7 +5,9 @@ compare-and-swap, so a SQL statement in one process and a commit in another neve
 other's changes: the loser re-reads and retries, or fails cleanly.
 
 Merge state (while a merge or cherry-pick waits for conflict resolution) is an open JSON
-object owned by core.versioning.three_way_merge; this module only carries it.
+object owned by core.versioning.merge_commits; this module only carries it, and checks the
+parts every reader trusts: addresses, the tables with data conflicts (`conflicts`), and the
+tables with schema conflicts and their descriptions (`schema_conflicts`).
 """
 from __future__ import annotations
 
@@ -61,3 +63,7 @@ def _check_merge_state(merge: Any, address: Address | None) -> None:
     if not isinstance(conflicts, list) or not all(isinstance(c, str) for c in conflicts):
         name = address.hex if address else "?"
         raise IntegrityError(f"chunk {name}: malformed merge state (conflicts)", name)
+    schema = merge.get("schema_conflicts", {}) if merge is not None else {}
+    if not isinstance(schema, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in schema.items()):
+        name = address.hex if address else "?"
+        raise IntegrityError(f"chunk {name}: malformed merge state (schema conflicts)", name)

@@ -14,7 +14,7 @@ The rows come from the same builders as the SQL system tables (`dl.sql.log_funct
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dl.core.errors import NotFound
@@ -37,18 +37,21 @@ class MergeOutcome:
     tables: the tables it changed; conflicts: one row per table with conflicts
     (`table`, `num_conflicts`), empty when it merged cleanly; violations: one row per table
     whose merged rows break a FOREIGN KEY or CHECK (`table`, `num_violations`), as
-    dolt_constraint_violations lists them."""
+    dolt_constraint_violations lists them; schema_conflicts: the tables whose schemas the
+    merge could not combine, left as the current branch has them (dolt_schema_conflicts)."""
 
     kind: str
     commit: str | None
     tables: list[str]
     conflicts: pa.Table
     violations: pa.Table | None = None
+    schema_conflicts: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when there is nothing left to resolve."""
-        return bool(self.conflicts.num_rows == 0 and (self.violations is None or self.violations.num_rows == 0))
+        return bool(self.conflicts.num_rows == 0 and (self.violations is None or self.violations.num_rows == 0)
+                    and not self.schema_conflicts)
 
 
 def log_table(repo: Repository, rev: str, limit: int | None) -> pa.Table:
@@ -82,4 +85,4 @@ def merge_outcome(result: MergeResult) -> MergeOutcome:
     violations = pa.table({"table": pa.array(found, pa.string()),
                            "num_violations": pa.array([result.violations[n] for n in found], pa.uint64())})
     return MergeOutcome(result.kind.value, result.commit.hex if result.commit else None,
-                        list(result.tables), conflicts, violations)
+                        list(result.tables), conflicts, violations, list(result.schema_conflicts))

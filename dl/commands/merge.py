@@ -67,7 +67,7 @@ def merge(ctx: typer.Context,
         typer.echo(f"Merge made: {result.commit or ''}")
     if result.kind != "conflicts":
         _print_row_counts(repo.core, head, "HEAD" if result.commit else "STAGED")
-    _report_conflicts(result.conflicts, result.violations)
+    _report_conflicts(result.conflicts, result.violations, result.schema_conflicts)
 
 
 def _print_row_counts(core: Any, old: str, new: str) -> None:
@@ -99,10 +99,10 @@ def _bar(mark: str, count: int, most: int) -> str:
     return mark * max(1, min(count, int(30 * count / most)))
 
 
-def _report_conflicts(table_counts: Any, violations: Any = None) -> None:
+def _report_conflicts(table_counts: Any, violations: Any = None, schema_conflicts: list[str] | None = None) -> None:
     """Dolt's conflict lines (from the API outcome's Arrow `table`, `num_conflicts` rows, or the
-    core's table -> count mapping, as `dl pull` has it); exit code 1, as git and Dolt exit
-    after a conflicted merge."""
+    core's table -> count mapping, as `dl pull` has it), schema conflicts first for a table
+    with both; exit code 1, as git and Dolt exit after a conflicted merge."""
     if isinstance(table_counts, dict):
         conflicts = dict(table_counts)
     else:
@@ -110,17 +110,22 @@ def _report_conflicts(table_counts: Any, violations: Any = None) -> None:
                              table_counts.column("num_conflicts").to_pylist()))
     broken = {} if violations is None else dict(zip(violations.column("table").to_pylist(),
                                                       violations.column("num_violations").to_pylist()))
+    schema = sorted(schema_conflicts or [])
     for table in sorted(broken):
         typer.echo(f"CONSTRAINT VIOLATION (content): Merge created constraint violation in {table}")
-    if broken and not conflicts:
+    if broken and not conflicts and not schema:
         typer.echo("Automatic merge failed; Fix constraint violations and then commit the result.")
         raise typer.Exit(1)
-    if not conflicts:
+    if not conflicts and not schema:
         return
-    for table, n in sorted(conflicts.items()):
+    for table in sorted(set(conflicts) | set(schema)):
         typer.echo(f"Auto-merging {table}")
-        typer.echo(f"CONFLICT (content): Merge conflict in {table} ({n} row{'s' if n != 1 else ''})")
-    typer.echo(f"Automatic merge failed; {len(conflicts)} table(s) are unmerged. "
+        if table in schema:
+            typer.echo(f"CONFLICT (schema): Merge conflict in {table}")
+        if table in conflicts:
+            n = conflicts[table]
+            typer.echo(f"CONFLICT (content): Merge conflict in {table} ({n} row{'s' if n != 1 else ''})")
+    typer.echo(f"Automatic merge failed; {len(set(conflicts) | set(schema))} table(s) are unmerged. "
                "Use 'dl conflicts' to investigate and resolve conflicts.")
     raise typer.Exit(1)
 
@@ -234,8 +239,9 @@ def conflicts_cat(ctx: typer.Context,
     from dl.core.versioning.merge_commits import conflicts_of
     from dl.sql.formats import BoxWriter
     repo = open_repo(ctx, readonly=True)
-    found = conflicts_of(repo)
     wanted = None if not tables or "." in tables else set(tables)
+    _print_schema_conflicts(repo, wanted)
+    found = conflicts_of(repo)
     for name, rows in sorted(found.items()):
         if wanted is not None and name not in wanted:
             continue
@@ -245,6 +251,31 @@ def conflicts_cat(ctx: typer.Context,
         box.rows(conflict_lines(rows, columns))
         box.close()
         typer.echo("".join(out), nl=False)
+
+
+def _print_schema_conflicts(repo: Any, wanted: set[str] | None) -> None:
+    """Dolt's box of schema conflicts, one per table (before the data conflicts): our, their
+    and base CREATE TABLE texts and the description, a cell's lines side by side."""
+    from dl.sql.formats import BoxWriter
+    from dl.sql.system_tables import schema_conflicts_table
+    found = schema_conflicts_table(repo)
+    columns = ["our_schema", "their_schema", "base_schema", "description"]
+    for row in found.to_pylist():
+        if wanted is not None and row["table_name"] not in wanted:
+            continue
+        out: list[str] = []
+        box = BoxWriter(columns, out.append)
+        box.rows(multiline_row([row[c] for c in columns]))
+        box.close()
+        typer.echo("".join(out), nl=False)
+
+
+def multiline_row(cells: list[str]) -> list[list[str]]:
+    """One row whose cells hold several lines, as lines of a box: a cell's n-th line in the
+    n-th line, blank where a cell has fewer lines (as Dolt's fixed-width table writer draws them)."""
+    split = [[printable(line) for line in cell.split("\n")] for cell in cells]
+    height = max(len(lines) for lines in split)
+    return [[lines[i] if i < len(lines) else "" for lines in split] for i in range(height)]
 
 
 _MARKS = {"added": " + ", "removed": " - ", "modified": " * "}
@@ -287,7 +318,8 @@ def conflicts_resolve(ctx: typer.Context,
     repo = open_api(ctx)
     if "." in tables:
         from dl.core.versioning.merge_commits import conflict_counts
-        tables = sorted(conflict_counts(repo.core))
+        schema = list((repo.core.working_set()[1].merge or {}).get("schema_conflicts", {}))
+        tables = sorted(set(conflict_counts(repo.core)) | set(schema))
         if not tables:
             return
     repo.resolve(*tables, theirs=theirs)

@@ -175,17 +175,44 @@ def test_schema_merge_column_added_on_one_side_and_on_both(base: Path, dl: Dl) -
     assert dl.query("select * from t order by id") == "id,a,b,d,c\n1,10,x,,1\n2,20,y,,\n3,30,z,,\n4,40,w,,\n"
 
 
-def test_schema_conflicts_stop_the_merge_and_change_nothing(base: Path, dl: Dl) -> None:
+def test_schema_conflicts_are_recorded_as_dolt_records_them(base: Path, dl: Dl) -> None:
     diverge(dl, "alter table t add column c int", "alter table t add column c text")
+    result = dl("merge", "feat")
+    assert result.code == 1
+    assert result.out.splitlines()[1:] == [
+        "Auto-merging t", "CONFLICT (schema): Merge conflict in t",
+        "Automatic merge failed; 1 table(s) are unmerged. Use 'dl conflicts' to investigate and resolve conflicts."]
+    status = dl.ok("status")
+    assert "Unmerged paths:" in status and "\tschema conflict:  t\n" in status
+    cat = dl.ok("conflicts", "cat", ".").splitlines()
+    assert [cell.strip() for cell in cat[1].split("|")[1:-1]] == ["our_schema", "their_schema", "base_schema",
+                                                                   "description"]
+    assert cat[3].split("|")[4] == " different column definitions for our column c and their column c "
+    assert cat[4].split("|")[4].strip() == ""  # a cell's further lines beside the CREATE TABLE lines
+    assert [line.split("|")[1][1:].rstrip() for line in cat[3:-1]] == dl.query(
+        "select our_schema from dolt_schema_conflicts").split('"')[1].splitlines()
+    assert dl.fails("commit", "-am", "x") == "the table(s) t have schema conflicts"
+    assert dl.fails("conflicts", "resolve", "--theirs", ".").startswith(
+        "Unable to automatically resolve schema conflicts since data changes may not have been fully merged yet.")
+    dl.ok("merge", "--abort")
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+
+
+def test_deleted_against_modified_table_is_a_schema_conflict(base: Path, dl: Dl) -> None:
+    diverge(dl, "insert into t values (4, 40, 'w')", "drop table t")
+    assert "CONFLICT (schema): Merge conflict in t\n" in dl("merge", "feat").out
+    cat = dl.ok("conflicts", "cat").splitlines()
+    assert [cell.strip() for cell in cat[3].split("|")[1:-1]] == [
+        "<deleted>", "CREATE TABLE `t` (", "CREATE TABLE `t` (", "cannot merge a table deletion with data modification"]
+    assert dl.tables() == []  # kept as ours has it: deleted
+
+
+def test_different_primary_keys_stop_the_merge_and_change_nothing(base: Path, dl: Dl) -> None:
     clean = "On branch main\nnothing to commit, working tree clean\n"
-    assert dl.fails("merge", "feat") == \
-        "schema conflict in table t: column c is string on ours and int64 on theirs"
-    assert dl.ok("status") == clean
     commit_on(dl, "rekey", "drop table t; create table t (id int, a int, b text, primary key (id, a)); "
                            "insert into t values (1, 10, 'x')", "new key")
     commit_on(dl, "main", "insert into t (id, a, b) values (9, 9, 'n')", "row 9", new=False)
-    assert dl.fails("merge", "rekey") == ("schema conflict in table t: primary key changed on theirs "
-                                          "(id) -> (id, a) while the other side changed the table too")
+    assert dl.fails("merge", "rekey") == "cannot merge because table t has different primary keys"
     assert dl.ok("status") == clean
 
 
@@ -255,6 +282,37 @@ def test_cherry_pick_conflict_abort_and_resolve(base: Path, dl: Dl) -> None:
     assert table_rows(dl, "select b from t where id = 1") == ["theirs"]
     assert dl.fails("cherry-pick", "--continue") == "There is no cherry-pick merge to continue"
     assert dl.fails("cherry-pick", "--abort") == "There is no cherry-pick merge to abort"
+
+
+def test_commit_after_resolving_a_cherry_pick_with_nothing_staged(base: Path, dl: Dl) -> None:
+    """As Dolt: while a merge or cherry-pick is in progress, `commit` may record nothing new."""
+    dl.ok("checkout", "-b", "other")
+    dl.ok("sql", "-q", "update t set b = 'theirs' where id = 1")
+    dl.ok("commit", "-am", "theirs")
+    commit_on(dl, "main", "update t set b = 'ours' where id = 1", "ours", new=False)
+    assert dl("cherry-pick", "other").code == 1
+    dl.ok("conflicts", "resolve", "--theirs", ".")
+    dl.ok("commit", "-m", "after the cherry-pick")
+    assert dl.query("select message from dolt_log limit 1") == "message\nafter the cherry-pick\n"
+    assert dl.fails("commit", "-m", "again") == "nothing to commit (use dl add, or --allow-empty)"
+
+
+def test_cherry_pick_stops_on_schema_conflicts_with_dolts_words(base: Path, dl: Dl) -> None:
+    dl.ok("checkout", "-b", "other")
+    dl.ok("sql", "-q", "create table n (id int primary key, v int); insert into n values (1, 1)")
+    dl.ok("commit", "-Am", "n")
+    dl.ok("sql", "-q", "insert into n values (2, 2)")
+    dl.ok("commit", "-am", "n 2")
+    dl.ok("sql", "-q", "update t set b = '1'; alter table t alter column b type int")
+    dl.ok("commit", "-am", "b as int")
+    commit_on(dl, "main", "insert into t values (9, 9, 'n')", "row 9 on main", new=False)
+    assert dl.fails("cherry-pick", "other~1") == (
+        "merge aborted: schema conflict found for table n; please resolve schema conflicts before merging: "
+        "table was modified in one branch and deleted in the other")
+    assert dl.fails("cherry-pick", "other").startswith(  # base rows that do not fit the picked column type
+        "merge aborted: schema conflict found for table t; please resolve schema conflicts before merging: "
+        "column 'b': cannot store")
+    assert dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
 
 
 def test_cherry_pick_needs_a_clean_working_set_and_allow_empty(base: Path, dl: Dl) -> None:

@@ -14,6 +14,7 @@ from dl.core.versioning.merge_commits import (
     conflicts_of,
     merge,
     resolve_conflicts,
+    schema_conflicts_of,
 )
 from dl.core.versioning.revert import revert
 from dl.core.versioning.three_way_merge import SchemaConflict
@@ -181,9 +182,20 @@ def test_schema_merge_and_schema_conflict(repo):
     repo.write_table("t", retype(pa.string()))
     commit(repo, "c as text")
     before = repo.working_set()
-    with pytest.raises(SchemaConflict, match="column c"):
-        merge(repo, "main")
-    assert repo.working_set() == before
+    head = repo.resolve_commit("HEAD")
+    result = merge(repo, "main")  # recorded, as Dolt: the table stays as ours has it
+    assert result.kind is MergeKind.CONFLICTS and result.schema_conflicts == ["t"] and not result.conflicts
+    assert repo.working_set()[1].working == before[1].working and repo.resolve_commit("HEAD") == head
+    [found] = schema_conflicts_of(repo)
+    assert found.description == "different column definitions for our column c and their column c"
+    assert found.ours.column("c").type == pa.string() and found.theirs.column("c").type == pa.float64()
+    assert found.base is not None and found.base.column("c").type == pa.int64()
+    with pytest.raises(MergeConflict, match="the table\\(s\\) t have schema conflicts"):
+        repo.commit("merged")
+    with pytest.raises(MergeConflict, match="Unable to automatically resolve schema conflicts"):
+        resolve_conflicts(repo, ["t"], theirs=True)
+    abort_merge(repo)
+    assert repo.working_set() == before and schema_conflicts_of(repo) == []
 
 
 def test_cherry_pick_and_revert(repo):

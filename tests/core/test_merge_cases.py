@@ -19,9 +19,10 @@ from dl.core.versioning.merge_commits import (
     delete_conflict_rows,
     merge,
     resolve_conflicts,
+    schema_conflicts_of,
 )
 from dl.core.versioning.revert import revert
-from dl.core.versioning.three_way_merge import SchemaConflict
+from dl.core.versioning.three_way_merge import PrimaryKeyMismatch, SchemaConflict
 
 from tests.core.test_merge import ME, SCHEMA, base_repo, commit, edit, rows
 
@@ -239,17 +240,25 @@ def test_primary_key_change_is_a_schema_conflict_and_changes_nothing(repo):
     rekeyed = TableSchema(SCHEMA.columns, ("id", "a"))
     diverge(repo, lambda r: r.write_table("t", _retype(rekeyed)), lambda r: edit(r, "t", [(5, 50, "v")]))
     before = repo.working_set()
-    with pytest.raises(SchemaConflict, match="primary key"):
-        merge(repo, "feat")
+    with pytest.raises(PrimaryKeyMismatch, match="^cannot merge because table t has different primary keys$"):
+        merge(repo, "feat")  # never recorded, as Dolt: rows keyed differently cannot be lined up
     assert repo.working_set() == before and repo.branch_head("main") == repo.resolve_commit("HEAD")
+    with pytest.raises(PrimaryKeyMismatch, match="different primary keys$"):
+        cherry_pick(repo, "feat")
 
 
 def test_column_dropped_on_one_side_and_changed_on_the_other_conflicts(repo):
     narrow = TableSchema(SCHEMA.columns[:2], ("id",))
     changed = TableSchema(SCHEMA.columns[:2] + (Column("b", pa.string(), default="?"),), ("id",))
     diverge(repo, lambda r: r.write_table("t", _retype(narrow)), lambda r: r.write_table("t", _retype(changed)))
-    with pytest.raises(SchemaConflict, match="column b"):
-        merge(repo, "feat")
+    assert merge(repo, "feat").schema_conflicts == ["t"]
+    [found] = schema_conflicts_of(repo)
+    assert found.description == "column b was changed on ours and dropped on theirs"
+    abort_merge(repo)
+    with pytest.raises(SchemaConflict, match="^merge aborted: schema conflict found for table t; please resolve "
+                                             "schema conflicts before merging: column b was changed on ours "
+                                             "and dropped on theirs$"):
+        cherry_pick(repo, "feat")  # cherry-pick stops instead, as Dolt's
 
 
 def test_criss_cross_merges_from_a_virtual_base(repo):
@@ -361,8 +370,27 @@ def test_blame_follows_a_merged_branch(repo):
 
 def test_table_dropped_on_one_side_and_changed_on_the_other_conflicts(repo):
     diverge(repo, lambda r: r.write_table("t", lambda cur, buf: None), lambda r: edit(r, "t", [(1, 1, "x")]))
-    with pytest.raises(SchemaConflict, match="table t was deleted on one side"):
-        merge(repo, "feat")
+    ours_before = repo.load_root(repo.working_set()[1].working).tables["t"]
+    result = merge(repo, "feat")
+    assert result.kind is MergeKind.CONFLICTS and result.schema_conflicts == ["t"]
+    assert repo.load_root(repo.working_set()[1].working).tables["t"] == ours_before  # kept as ours has it
+    [found] = schema_conflicts_of(repo)
+    assert (found.theirs, found.description) == (None, "cannot merge a table deletion with data modification")
+    assert found.ours == found.base == SCHEMA
+    assert repo.status().schema_conflicts == ["t"] and not repo.is_clean()
+    abort_merge(repo)
+    with pytest.raises(SchemaConflict, match="table t; .*: table was modified in one branch and deleted in the other$"):
+        cherry_pick(repo, "feat")
+
+
+def test_a_table_dropped_against_a_schema_change_is_described_so(repo):
+    wider = TableSchema(SCHEMA.columns + (Column("c", pa.int64()),), ("id",))
+    diverge(repo, lambda r: r.write_table("t", _retype(wider)), lambda r: r.write_table("t", lambda cur, buf: None))
+    assert merge(repo, "feat").schema_conflicts == ["t"]
+    [found] = schema_conflicts_of(repo)
+    assert (found.ours, found.theirs, found.description) == \
+        (None, wider, "cannot merge a table deletion with schema modification")
+    assert "t" not in repo.load_root(repo.working_set()[1].working).tables
 
 
 def test_a_table_added_on_both_sides_merges_by_key(repo):

@@ -141,11 +141,24 @@ def test_abort(s: Session) -> None:
     assert value(s, "select dolt_hashof_db()") == root and rows(s, "select * from dolt_status") == []
 
 
-def test_schema_conflict_and_dirty_tables_refused(s: Session) -> None:
+def test_schema_conflict_recorded_and_dirty_tables_refused(s: Session) -> None:
     diverge(s, "alter table t add column c int", "alter table t add column c text")
     root = value(s, "select dolt_hashof_db()")
-    with pytest.raises(SqlError, match="schema conflict in table t: column c"):
-        s.run("call dolt_merge('feat')")
+    assert rows(s, "call dolt_merge('feat')") == [("", 0, 1, "conflicts found")]
+    assert rows(s, "select * from dolt_status") == [("t", 0, "schema conflict")]
+    assert rows(s, "select * from dolt_conflicts") == [("t", 0)]
+    assert rows(s, "select unmerged_tables from dolt_merge_status") == [("t",)]
+    [(table, base, ours, theirs, description)] = rows(s, "select * from dolt_schema_conflicts")
+    assert (table, description) == ("t", "different column definitions for our column c and their column c")
+    column_c = {name: next(line for line in text.splitlines() if "`c`" in line) for name, text in
+                (("ours", ours), ("theirs", theirs))}
+    assert "text" in column_c["ours"] and "int" in column_c["theirs"]  # MySQL's type names
+    assert "`c`" not in base and base.startswith("CREATE TABLE `t` (\n")
+    with pytest.raises(SqlError, match="Unable to automatically resolve schema conflicts"):
+        s.run("call dolt_conflicts_resolve('--ours', '.')")
+    with pytest.raises(SqlError, match="the table\\(s\\) t have schema conflicts"):
+        s.run("call dolt_commit('-am', 'merged')")
+    s.run("call dolt_merge('--abort')")
     assert value(s, "select dolt_hashof_db()") == root and rows(s, "select * from dolt_status") == []
     s.run("call dolt_checkout('-b', 'g'); insert into t (id) values (7); call dolt_commit('-am', 'g'); "
           "call dolt_checkout('main'); update t set a = 0 where id = 1")
