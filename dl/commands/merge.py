@@ -239,7 +239,8 @@ def conflicts_cat(ctx: typer.Context,
     for name, rows in sorted(found.items()):
         if wanted is not None and name not in wanted:
             continue
-        columns = [c[len("our_"):] for c in rows.column_names if c.startswith("our_") and c != "our_diff_type"]
+        columns = [c[len("our_"):] for c in rows.column_names
+                   if c.startswith("our_") and c not in ("our_diff_type", "our_cardinality")]
         out: list[str] = []
         box = BoxWriter(["", "", *map(printable, columns)], out.append)
         box.rows(conflict_lines(rows, columns))
