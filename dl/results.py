@@ -20,9 +20,12 @@ FORMATS = ("tabular", "csv", "json", "vertical")
 
 
 def write_batches(schema: Any, batches: Iterable[Any], result_format: str,
-                  write: Callable[[str], Any], *, first_output: Callable[[], None] = lambda: None) -> int:
+                  write: Callable[[str], Any], *, first_output: Callable[[], None] = lambda: None,
+                  empty_box: bool = True) -> int:
     """Writes the rows of `batches` (of Arrow `schema`) in `result_format`; returns the row count.
-    `first_output()` runs once, just before the first text is written (to stop a spinner)."""
+    `first_output()` runs once, just before the first text is written (to stop a spinner).
+    Without `empty_box`, a tabular result with no rows writes nothing, as MySQL's batch mode
+    and Dolt do (DuckDB's way, the default, draws the header)."""
     from dl.sql import formats
     started = False
 
@@ -41,7 +44,8 @@ def write_batches(schema: Any, batches: Iterable[Any], result_format: str,
             batch = _printable(batch)
         if result_format == "tabular":
             assert box is not None
-            box.rows(formats.text_rows(batch))
+            if batch.num_rows or empty_box:
+                box.rows(formats.text_rows(batch))
         elif result_format == "csv":
             out(formats.to_csv(_table(batch), header=rows == 0))
         elif result_format == "json":
@@ -51,7 +55,8 @@ def write_batches(schema: Any, batches: Iterable[Any], result_format: str,
             out(formats.to_vertical(batch, first=rows + 1))
         rows += batch.num_rows
     if box is not None:
-        box.close()
+        if rows or empty_box:
+            box.close()
     elif result_format == "csv" and rows == 0:
         out(formats.to_csv(schema.empty_table()))
     elif result_format == "json":

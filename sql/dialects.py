@@ -13,6 +13,8 @@ the operand types, known only when DuckDB runs the query, or on type widths that
   overflow where SQLite gives 2147483648). Literals elsewhere stay as written, so a comparison
   with a key is still pushed down. The result columns those rewrites would rename keep the
   names SQLite gives them, their text (`7 / 2`, not DuckDB's `(7 / NULLIF(2, 0))`).
+- MySQL has no boolean type: BOOLEAN is TINYINT(1), so a BOOLEAN column of the mysql dialect is
+  stored as int8 declared `tinyint(1)` and holds 1/0 (Dolt prints them so), whatever the names.
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod)
 
 def adapt(expression: exp.Expression, dialect: str) -> exp.Expression:
     """`expression` (parsed from `dialect`) with the type meanings of that dialect (in place)."""
+    if dialect == "mysql":
+        return _mysql_booleans(expression)
     if dialect != "sqlite":
         return expression
     if isinstance(expression, exp.Select):
@@ -45,6 +49,15 @@ def adapt(expression: exp.Expression, dialect: str) -> exp.Expression:
     for literal in list(expression.find_all(exp.Literal)):
         if not literal.is_string and literal.is_int and isinstance(literal.parent, _ARITHMETIC):
             literal.replace(exp.cast(literal.copy(), _T.BIGINT))
+    return expression
+
+
+def _mysql_booleans(expression: exp.Expression) -> exp.Expression:
+    """MySQL's BOOLEAN (and BOOL) column is TINYINT(1): a column declared so stores 1/0 and
+    prints them, as MySQL and Dolt do, and is declared `tinyint(1)` in its schema text."""
+    for node in list(expression.find_all(exp.DataType)):
+        if node.this == _T.BOOLEAN and isinstance(node.parent, exp.ColumnDef):
+            node.replace(exp.DataType.build("TINYINT(1)", dialect="mysql"))
     return expression
 
 

@@ -223,7 +223,7 @@ def dolt_conflicts_table(view: View, name: str, hints: dict[str, str]) -> pa.Tab
     if table is None:
         raise SqlError(f"table not found: {name}")
     nullable = TableSchema.from_arrow(table.schema.arrow.remove_metadata())
-    return conflict_schema(nullable).arrow.empty_table()
+    return conflict_schema(nullable, keyless=table.schema.is_keyless).arrow.empty_table()
 
 
 def dolt_blame_table(view: View, name: str, hints: dict[str, str]) -> pa.Table:

@@ -61,7 +61,8 @@ def _params(kind: exp.DataType) -> list[int]:
 def declared_text(kind: exp.DataType) -> str | None:
     """The MySQL type text a column keeps beside its Arrow type when the Arrow type alone does
     not say which values it may hold (`core.tables.column_rules` enforces them) or how MySQL
-    names it: ENUM/SET members, YEAR, JSON, MEDIUMINT, unsigned widths, VARCHAR(n)/CHAR(n),
+    names it: ENUM/SET members, YEAR, JSON, MEDIUMINT, TINYINT(1) (MySQL's BOOLEAN), unsigned
+    widths, VARCHAR(n)/CHAR(n),
     BIT(n), DATETIME(n)/TIMESTAMP(n)."""
     if kind.this in (T.ENUM, T.SET):
         values = ",".join("'" + str(v.this).replace("'", "''") + "'" for v in kind.expressions)
@@ -71,6 +72,8 @@ def declared_text(kind: exp.DataType) -> str | None:
     params = _params(kind)
     if kind.this in (T.VARCHAR, T.CHAR, T.NVARCHAR, T.NCHAR) and params:
         return f"{'char' if kind.this in (T.CHAR, T.NCHAR) else 'varchar'}({params[0]})"
+    if kind.this == T.TINYINT and params == [1]:  # MySQL's BOOLEAN
+        return "tinyint(1)"
     if kind.this == T.BIT and params and params[0] > 1:
         return f"bit({params[0]})"
     if kind.this in (T.DATETIME, T.TIMESTAMP, T.TIMESTAMPTZ) and params:

@@ -237,6 +237,24 @@ class Table:
         unique = rows.take(groups.column("first"))
         return _with_hidden(unique, groups.column("h"), groups.column("n").to_numpy())
 
+    def with_copies(self, rows: pa.Table, counts: np.ndarray) -> "Table":
+        """Keyless: each of the distinct `rows` held exactly `counts[i]` times (0 removes it),
+        in one batch edit: a merge taking one side's count, a conflict resolved to theirs."""
+        rows = self.conform(rows)
+        if rows.num_rows == 0:
+            return self
+        groups = _group_rows(rows)
+        if groups.num_rows != rows.num_rows:
+            raise ValueError("with_copies takes each distinct row once")
+        order = groups.column("first")
+        counts = np.asarray(counts, dtype=np.int64)[order.to_numpy()]
+        keep = counts > 0
+        upserts = _with_hidden(rows.take(order.filter(pa.array(keep))),
+                               groups.column("h").filter(pa.array(keep)), counts[keep])
+        gone = groups.column("h").filter(pa.array(~keep))
+        deletes = encode_keys([gone]) if len(gone) else None
+        return self._with_rows(apply_edits(self.tree, upserts, deletes))
+
     def _add_keyless(self, rows: pa.Table) -> "Table":
         return self._adjust_keyless(rows, +1)
 

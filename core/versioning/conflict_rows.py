@@ -29,15 +29,22 @@ FROM_ROOT_ISH = "from_root_ish"
 ID_DIGITS = 8
 
 
-def conflict_schema(schema: TableSchema) -> TableSchema:
+CARDINALITIES = ("base_cardinality", "our_cardinality", "their_cardinality")
+
+
+def conflict_schema(schema: TableSchema, keyless: bool = False) -> TableSchema:
     """Dolt's dolt_conflicts_<table> columns, in Dolt's order: from_root_ish (the commit merged
     in), base_<col>..., our_<col>..., our_diff_type, their_<col>..., their_diff_type, and
-    dolt_conflict_id (the key: one id per conflicting row)."""
+    dolt_conflict_id (the key: one id per conflicting row); for a keyless table then the row's
+    number of copies in the base, ours and theirs (base_/our_/their_cardinality), as Dolt."""
     columns = [Column(FROM_ROOT_ISH, pa.string())]
     columns += [Column("base_" + c.name, c.type) for c in schema.columns]
     columns += [Column("our_" + c.name, c.type) for c in schema.columns] + [Column("our_diff_type", pa.string())]
     columns += [Column("their_" + c.name, c.type) for c in schema.columns] + [Column("their_diff_type", pa.string())]
-    return TableSchema(tuple(columns + [Column(CONFLICT_ID, pa.string())]), (CONFLICT_ID,))
+    columns.append(Column(CONFLICT_ID, pa.string()))
+    if keyless:
+        columns += [Column(name, pa.uint64(), not_null=True) for name in CARDINALITIES]
+    return TableSchema(tuple(columns), (CONFLICT_ID,))
 
 
 def conflict_ids(first: int, count: int) -> pa.Array:
@@ -76,14 +83,15 @@ class ConflictWriter:
     def __init__(self, store: ChunkStore, name: str, schema: TableSchema, source: str) -> None:
         nullable = TableSchema.from_arrow(pa.schema([f.with_nullable(True) for f in schema.arrow]))
         self.name, self.source = name, source
-        self.table = Table.empty(store, conflict_schema(nullable))
+        self.table = Table.empty(store, conflict_schema(nullable, keyless=schema.is_keyless))
         self._builder = TreeBuilder(store, self.table.schema.layout)
         self._count = 0
 
     def add(self, base: pa.Table, ours: pa.Table, theirs: pa.Table, our_change: np.ndarray,
-            their_change: np.ndarray) -> None:
+            their_change: np.ndarray, copies: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
         """One window's conflicting rows: base, ours and theirs values (all-null rows where a
-        side has none) and each side's diff type ('added', 'modified', 'removed')."""
+        side has none) and each side's diff type ('added', 'modified', 'removed'); for a
+        keyless table, `copies`: each row's count in the base, ours and theirs."""
         n = ours.num_rows
         if n == 0:
             return
@@ -95,6 +103,8 @@ class ConflictWriter:
             if kinds is not None:
                 rows[prefix + "diff_type"] = pa.array(kinds, pa.string())
         rows[CONFLICT_ID] = conflict_ids(self._count, n)
+        for name, counts in zip(CARDINALITIES, copies or ()):
+            rows[name] = pa.array(np.asarray(counts, dtype=np.uint64), pa.uint64())
         table = self.table.conform(pa.table(rows))
         keys = self.table.keys_of(table)
         for batch in table.to_batches():

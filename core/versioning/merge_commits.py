@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from dl.core.errors import ConcurrentUpdate, DlError, MergeConflict, NotFound
@@ -446,6 +447,8 @@ def delete_conflict_rows(repo: Repository, table: str, ids: list[str]) -> int:
 
 def _take_theirs(table: Table, rows: pa.Table) -> Table:
     names = table.schema.names
+    if table.schema.is_keyless:
+        return _take_their_copies(table, rows)
     removed = pc.equal(rows.column("their_diff_type"), "removed")
     gone = rows.filter(removed)
     kept = rows.filter(pc.invert(removed))
@@ -454,6 +457,18 @@ def _take_theirs(table: Table, rows: pa.Table) -> Table:
         if not table.schema.is_keyless else None
     return table.apply(upserts if upserts.num_rows else None,
                        deletes if deletes is not None and deletes.num_rows else None)
+
+
+def _take_their_copies(table: Table, rows: pa.Table) -> Table:
+    """Keyless conflicts resolved to theirs: each row held as many times as theirs holds it
+    (their_cardinality), its values read from whichever side holds a copy."""
+    their_n = rows.column("their_cardinality").to_numpy().astype(np.int64)
+    our_n = rows.column("our_cardinality").to_numpy().astype(np.int64)
+    on_theirs, on_ours = pa.array(their_n > 0), pa.array(our_n > 0)
+    values = pa.table({n: pc.if_else(on_theirs, rows.column("their_" + n),
+                                     pc.if_else(on_ours, rows.column("our_" + n), rows.column("base_" + n)))
+                       for n in table.schema.names})
+    return table.with_copies(values, their_n)
 
 
 def abort_merge(repo: Repository) -> None:

@@ -5,6 +5,11 @@ time; refs `refs/stash/<seq>` list them, newest with the highest sequence number
 saves and resets the working set to HEAD; `pop` re-applies the changes as a three-way merge
 (base: the stashed HEAD, ours: the current working set, theirs: the stashed working set), so a
 stash applies on a branch that moved on; a conflicting pop changes nothing and keeps the stash.
+
+As in Dolt, untracked tables (new tables not staged) stay in the working set unless
+`include_untracked` (`-u`), and tables `dolt_ignore` ignores stay unless `include_ignored`
+(`-a`). A pop brings every change back unstaged, except the new tables that were staged when
+the stash was made: those are staged again.
 """
 from __future__ import annotations
 
@@ -17,7 +22,9 @@ from dl.core.hashing import Address, address_of
 from dl.core.repo import Repository
 from dl.core.store.base import RefUpdate
 from dl.core.store.buffered import BufferedStore
+from dl.core.versioning.ignore import is_ignored
 from dl.core.versioning.refs import STASH_PREFIX, ref_address
+from dl.core.versioning.root import RootValue
 from dl.core.versioning.three_way_merge import merge_roots
 from dl.core.versioning.workingset import WorkingSet
 
@@ -64,29 +71,50 @@ class NothingToStash(DlError):
     failure: `dl stash` says so and exits 0, as git and Dolt do)."""
 
 
-def stash(repo: Repository, message: str | None = None) -> Stash:
-    """Saves the working set's changes and resets it to HEAD."""
+def stash(repo: Repository, message: str | None = None, *, include_untracked: bool = False,
+          include_ignored: bool = False) -> Stash:
+    """Saves the working set's changes and resets it to HEAD (keeping, as Dolt, the untracked
+    tables unless `include_untracked`, and the ignored new ones unless `include_ignored`)."""
     branch = repo.current_branch()
     ws_address, ws = repo.working_set(branch)
     head_address = repo.branch_head(branch)
     head = repo.load_commit(head_address)
-    if ws.working == head.root and ws.staged == head.root:
+    head_root, working = repo.load_root(head.root), repo.load_root(ws.working)
+    left = _left_behind(repo, head_root, working, repo.load_root(ws.staged),
+                        include_untracked or include_ignored, include_ignored)
+    stashed, remaining = working, head_root
+    for name in left:
+        stashed, remaining = stashed.with_table(name, None), remaining.with_table(name, working.tables[name])
+    if stashed.tables == head_root.tables and ws.staged == head.root:
         raise NothingToStash("No local changes to save")
     if ws.merge:
         raise DlError("cannot stash during a merge; commit it or dl merge --abort first")
-    entry = Stash(branch, head_address, ws.working, ws.staged,
+    buffer = BufferedStore(repo.store)
+    entry = Stash(branch, head_address, repo.put_root(buffer, stashed), ws.staged,
                   message or f"WIP on refs/heads/{branch}: {head_address.short()} {head.message.splitlines()[0]}",
                   time.time())
-    buffer = BufferedStore(repo.store)
     data = entry.encode()
     address = address_of(data)
     buffer.put_many({address: data})
     existing = list_stashes(repo)
     seq = 1 + max((int(n[len(STASH_PREFIX):]) for n, _ in existing), default=-1)
-    if not repo.write_working_set(branch, ws_address, WorkingSet(head.root, head.root), buffer,
-                                  [RefUpdate(f"{STASH_PREFIX}{seq}", address.hex, None)]):
+    reset = WorkingSet(repo.put_root(buffer, remaining), head.root)
+    if not repo.write_working_set(branch, ws_address, reset, buffer, [RefUpdate(f"{STASH_PREFIX}{seq}", address.hex, None)]):
         raise ConcurrentUpdate("stash")
     return entry
+
+
+def _left_behind(repo: Repository, head: RootValue, working: RootValue, staged: RootValue,
+                 untracked: bool, ignored: bool) -> list[str]:
+    """The new tables a stash leaves in the working set: those neither staged nor in HEAD
+    (untracked) unless `untracked`, and of those the ones dolt_ignore ignores unless `ignored`."""
+    new = [n for n in working.tables if n not in staged.tables and n not in head.tables]
+    if ignored or not new:
+        return []
+    if not untracked:
+        return new
+    patterns = repo.ignore_patterns(working)
+    return [n for n in new if patterns and is_ignored(n, patterns)]
 
 
 def _pick(repo: Repository, index: int) -> tuple[str, Stash]:
@@ -106,14 +134,16 @@ def pop(repo: Repository, index: int = 0, *, keep: bool = False) -> Stash:
     buffer = BufferedStore(repo.store)
     base = repo.load_root(repo.load_commit(entry.head).root)
     working = merge_roots(buffer, base, repo.load_root(ws.working), repo.load_root(entry.working))
-    staged = merge_roots(buffer, base, repo.load_root(ws.staged), repo.load_root(entry.staged))
-    if working.conflicts or staged.conflicts:
-        names = sorted(set(working.conflicts) | set(staged.conflicts))
+    if working.conflicts:
+        names = sorted(working.conflicts)
         listed = "', '".join(names)  # Dolt's words, on one line
         raise DlError(f"Your local changes to the following tables would be overwritten by applying stash "
                       f"{index}: '{listed}'. Please commit your changes or stash them first; nothing was "
                       "applied. The stash entry is kept in case you need it again.")
-    new_ws = WorkingSet(repo.put_root(buffer, working.root), repo.put_root(buffer, staged.root), ws.merge)
+    staged = repo.load_root(ws.staged)
+    for name in repo.load_root(entry.staged).tables.keys() - base.tables.keys():  # new tables staged when stashed
+        staged = staged.with_table(name, working.root.tables.get(name))
+    new_ws = WorkingSet(repo.put_root(buffer, working.root), repo.put_root(buffer, staged), ws.merge)
     extra = [] if keep else [RefUpdate(name, None, repo.store.get_ref(name))]
     if not repo.write_working_set(branch, ws_address, new_ws, buffer, extra):
         raise ConcurrentUpdate("stash pop")

@@ -8,7 +8,8 @@ primary key, from the two tree diffs base->ours and base->theirs, so the cost fo
 of the diffs, not of the table; the diffs are read in pieces aligned by key (`_aligned`), so
 memory holds a few windows of leaves even when the changes are larger than memory; a side
 whose schema differs from the merged one is rewritten to it leaf by leaf
-(`core.tables.rewrite`), and keyless tables merge their copy counts a window at a time. A row changed on both sides merges cell by cell; the same
+(`core.tables.rewrite`), and keyless tables merge their copy counts a window at a time (a count both sides changed
+conflicts, as in Dolt). A row changed on both sides merges cell by cell; the same
 cell changed to the same value is no conflict; the same cell changed differently, a delete
 against an update, or one key inserted with different values are conflicts, kept as
 (base, ours, theirs) rows per table for the user to resolve, written to a conflicts tree window
@@ -29,8 +30,9 @@ from dl.core.hashing import Address, address_of
 from dl.core.prolly.diff import TreeDiff, cells_differ, iter_diff, iter_diff_covering
 from dl.core.store.base import ChunkStore
 from dl.core.tables.constraints import merge_constraints
+from dl.core.tables.encoding import encode_keys
 from dl.core.tables.indexes import IndexDef
-from dl.core.tables.schema import Column, TableSchema
+from dl.core.tables.schema import ROW_COUNT, ROW_HASH, Column, TableSchema
 from dl.core.tables.table import Table, TableValue
 from dl.core.versioning.conflict_rows import ConflictWriter, TableConflicts
 from dl.core.versioning.root import RootValue
@@ -111,7 +113,8 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
     plans = []
     for name in sorted(set(base.tables) | set(ours.tables) | set(theirs.tables)):
         b, o, t = base.tables.get(name), ours.tables.get(name), theirs.tables.get(name)
-        if t == b or (o == t and not (strict and o != b and o is not None)):
+        alike_counts = strict or (o == t and o is not None and _keyless(store, o))  # Dolt: alike keyless changes conflict
+        if t == b or (o == t and not (alike_counts and o != b and o is not None)):
             continue
         if o == b:
             plans.append((name, "take", t))
@@ -157,6 +160,10 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
         outcome.tables_changed.append(name)
     outcome.root = root
     return outcome
+
+
+def _keyless(store: ChunkStore, address: Address) -> bool:
+    return TableValue.decode(store.get(address), address).schema.is_keyless
 
 
 def _put(store: ChunkStore, data: bytes) -> Address:
@@ -284,9 +291,10 @@ def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootVa
     b = _as_schema(store, _load(store, base, name), schema, unique_checks)
     o = _as_schema(store, _load(store, ours, name), schema, unique_checks)
     t = _as_schema(store, _load(store, theirs, name), schema, unique_checks)
+    found = ConflictWriter(store, name, schema, source)
     if schema.is_keyless:
-        return _merge_keyless(b, o, t), TableConflicts(name, None, 0)
-    result, found = o, ConflictWriter(store, name, schema, source)
+        return _merge_keyless(b, o, t, found), found.finish()
+    result = o
     for ours_part, theirs_part in _aligned(b, o, t):
         upserts, deletes = _merge_rows(schema, ours_part, theirs_part, found, strict)
         result = result.apply(upserts, deletes, unique_checks=unique_checks)
@@ -430,15 +438,52 @@ def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind:
     return merged.filter(pa.array(apply)), o_idx[conflict], t_idx[conflict]
 
 
-def _merge_keyless(base: Table, ours: Table, theirs: Table) -> Table:
-    """Keyless rows merge by copy counts: ours + (theirs - base) per distinct row, taken from
-    the diff base->theirs a window of leaves at a time (a row's copies are in one piece)."""
-    from dl.core.versioning.diff import _keyless_rows
+def _merge_keyless(base: Table, ours: Table, theirs: Table, found: ConflictWriter) -> Table:
+    """Keyless rows are counted multisets, merged as Dolt does: per distinct row, a count that
+    one side changed takes that side's count; a count both sides changed is a conflict, even
+    when both changed it alike (two branches inserting the same row conflict: without a key
+    nothing says they are the same row), and keeps our count until resolved. Theirs' changed
+    rows come from the diff base->theirs a window of leaves at a time; our count of each is
+    looked up by its hash."""
     result = ours
     for piece in iter_diff(base.tree, theirs.tree, window=MERGE_WINDOW):
-        diff = _keyless_rows(theirs.schema, piece)
-        if diff.removed.num_rows:
-            result = result.delete(diff.removed)
-        if diff.added.num_rows:
-            result = result.upsert(diff.added)
+        rows, base_n, their_n = _keyless_counts(piece)
+        stored = ours.tree.get_many(encode_keys([rows.column(ROW_HASH)]))
+        at = pc.index_in(rows.column(ROW_HASH), value_set=stored.column(ROW_HASH))
+        hit = pc.is_valid(at).to_numpy(zero_copy_only=False)
+        our_n = np.zeros(len(base_n), dtype=np.int64)
+        positions = pc.drop_null(at).to_numpy().astype(np.int64)
+        our_n[hit] = stored.column(ROW_COUNT).to_numpy().astype(np.int64)[positions]
+        clash = our_n != base_n
+        values = rows.select(ours.schema.names)
+        take = np.flatnonzero(~clash)
+        result = result.with_copies(values.take(pa.array(take, pa.int64())), their_n[take])
+        _keyless_conflicts(found, values.filter(pa.array(clash)), base_n[clash], our_n[clash], their_n[clash])
     return result
+
+
+def _keyless_counts(piece: TreeDiff) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """The distinct rows a keyless tree diff touches (stored form: hash, columns, count) with
+    each one's count before and after."""
+    def counts(rows: pa.Table) -> np.ndarray:
+        return rows.column(ROW_COUNT).to_numpy().astype(np.int64)
+    none = [np.zeros(piece.added.num_rows, np.int64), np.zeros(piece.removed.num_rows, np.int64)]
+    rows = pa.concat_tables([piece.added, piece.modified_to, piece.removed])
+    before = np.concatenate([none[0], counts(piece.modified_from), counts(piece.removed)])
+    after = np.concatenate([counts(piece.added), counts(piece.modified_to), none[1]])
+    return rows, before, after
+
+
+def _keyless_conflicts(found: ConflictWriter, rows: pa.Table, base_n: np.ndarray, our_n: np.ndarray,
+                       their_n: np.ndarray) -> None:
+    """Conflicting keyless rows as Dolt records them: the row's values on each side that holds
+    it (null where a side has no copy), each side's diff type and the three counts."""
+    def present(n: np.ndarray) -> pa.Table:
+        mask = pa.array(n > 0)
+        return pa.table({c: pc.if_else(mask, rows.column(c), pa.nulls(rows.num_rows, rows.schema.field(c).type))
+                         for c in rows.column_names})
+
+    def kinds(n: np.ndarray) -> np.ndarray:
+        return _KINDS[np.where(n == 0, REMOVED, np.where(base_n == 0, ADDED, MODIFIED))]
+    found.add(present(base_n), present(our_n), present(their_n), kinds(our_n), kinds(their_n),
+              (base_n, our_n, their_n))

@@ -527,11 +527,14 @@ class Repo:
     # --- setting work aside, and keeping the store healthy --------------------------------
 
     @guard
-    def stash(self, message: str | None = None) -> str:
+    def stash(self, message: str | None = None, *, include_untracked: bool = False,
+              include_ignored: bool = False) -> str:
         """Sets the uncommitted changes aside and resets the working set to HEAD, as
-        `dl stash`; returns the stash's message."""
+        `dl stash`; returns the stash's message. New tables not staged stay unless
+        `include_untracked` (`-u`), those dolt_ignore ignores unless `include_ignored` (`-a`)."""
         from dl.core.versioning.stash import stash
-        return stash(self._live(), None if message is None else _name(message, "message")).message
+        return stash(self._live(), None if message is None else _name(message, "message"),
+                     include_untracked=include_untracked, include_ignored=include_ignored).message
 
     @guard
     def stash_list(self) -> list[str]:

@@ -245,7 +245,8 @@ def conflicts_cat(ctx: typer.Context,
     for name, rows in sorted(found.items()):
         if wanted is not None and name not in wanted:
             continue
-        columns = [c[len("our_"):] for c in rows.column_names if c.startswith("our_") and c != "our_diff_type"]
+        columns = [c[len("our_"):] for c in rows.column_names
+                   if c.startswith("our_") and c not in ("our_diff_type", "our_cardinality")]
         out: list[str] = []
         box = BoxWriter(["", "", *map(printable, columns)], out.append)
         box.rows(conflict_lines(rows, columns))
@@ -352,13 +353,16 @@ def blame(ctx: typer.Context,
 
 
 @stash_app.callback()
-def stash_main(ctx: typer.Context, message: str = typer.Option(None, "-m", "--message",
-                                                                help="Describe the stash (default: the branch and HEAD).")) -> None:
-    """Save uncommitted changes and reset the working set to HEAD."""
+def stash_main(ctx: typer.Context,
+               message: str = typer.Option(None, "-m", "--message", help="Describe the stash (default: the branch and HEAD)."),
+               untracked: bool = typer.Option(False, "-u", "--include-untracked", help="Stash new tables not staged too."),
+               everything: bool = typer.Option(False, "-a", "--all", help="Stash every table, ignored new ones too.")) -> None:
+    """Save uncommitted changes and reset the working set to HEAD (new tables not staged stay,
+    unless -u or -a)."""
     if ctx.invoked_subcommand is None:
         from dl.core.versioning.stash import NothingToStash
         try:
-            saved = open_api(ctx).stash(message)
+            saved = open_api(ctx).stash(message, include_untracked=untracked, include_ignored=everything)
         except NothingToStash as nothing:
             typer.echo(str(nothing))
             return
@@ -383,8 +387,18 @@ def stash_pop(ctx: typer.Context,
     Example: dl stash pop
     """
     index = _stash_index(which)
-    saved = open_api(ctx).stash_pop(index)
+    repo = open_api(ctx)
+    saved = repo.stash_pop(index)
+    _echo_status(repo)
     typer.echo(f"Dropped refs/stash@{{{index}}} ({printable(saved)})")
+
+
+def _echo_status(repo: Any) -> None:
+    """The working set's status after a stash is applied, as Dolt prints it then."""
+    from dl.core.remotes.tracking import tracking_of
+    from dl.render import status_text
+    state = repo.status()
+    typer.echo(status_text(state, tracking_of(repo.core, state.branch)), nl=False)
 
 
 def _stash_index(text: str) -> int:
@@ -404,7 +418,9 @@ def stash_apply(ctx: typer.Context,
     Example: dl stash apply stash@{1}
     """
     from dl.core.versioning.stash import pop
-    pop(open_repo(ctx), _stash_index(which), keep=True)
+    repo = open_api(ctx)
+    pop(repo.core, _stash_index(which), keep=True)
+    _echo_status(repo)
 
 
 @stash_app.command("drop")

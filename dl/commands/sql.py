@@ -89,7 +89,7 @@ def _run_script(session: Any, text: str, result_format: str, output: Path | None
                     last_rows = result.stream.read_all() if result.stream is not None else result.table
                     continue
                 if result.kind is ResultKind.ROWS:
-                    _write_rows(result, result_format, stream, quiet)
+                    _write_rows(result, result_format, stream, quiet, empty_box=session.dialect != "mysql")
                 elif result_format == "tabular" and result.kind is ResultKind.COUNT:
                     quiet()
                     noun = "row" if result.rows_affected == 1 else "rows"
@@ -106,14 +106,15 @@ def _run_script(session: Any, text: str, result_format: str, output: Path | None
         _write_parquet(last_rows, output)
 
 
-def _write_rows(result: Any, result_format: str, stream: IO[str], quiet: Any) -> None:
+def _write_rows(result: Any, result_format: str, stream: IO[str], quiet: Any, *, empty_box: bool = True) -> None:
     """One result set, streamed (`quiet()` takes the spinner away before the first line); on a
-    terminal, the row count after it."""
+    terminal, the row count after it. Without `empty_box` (the mysql dialect) an empty result
+    draws no box, as `mysql -e` and Dolt print nothing for it."""
     from dl.results import write_batches
     rows = result.stream if result.stream is not None else result.table.to_batches()
     schema = result.stream.schema if result.stream is not None else result.table.schema
     on_terminal = stream is sys.stdout and is_terminal()
-    count = write_batches(schema, rows, result_format, stream.write, first_output=quiet)
+    count = write_batches(schema, rows, result_format, stream.write, first_output=quiet, empty_box=empty_box)
     if on_terminal and result_format == "tabular":
         stream.write(f"{count} row{'s' if count != 1 else ''} in set\n")
 

@@ -139,3 +139,18 @@ def test_dolt_diff_table_rows_come_in_key_order(repo: Path, dl: Dl) -> None:
     out = dl.ok("sql", "-r", "csv", "-q",
                 "select to_pk, to_c1, from_pk, from_c1, diff_type from dolt_diff_test where to_commit = 'WORKING'")
     assert out.splitlines()[1:] == ["0,0,,,added", "1,5,1,1,modified", ",,2,2,removed", "3,3,,,added"]
+
+
+def test_a_mysql_boolean_column_prints_1_and_0(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", "create table flags (id int primary key, on_ boolean, name_is_not_special bool);"
+          "insert into flags values (1, true, false)")
+    out = dl.ok("sql", "--dialect", "mysql", "-q", "select * from flags", "-r", "csv")
+    assert out == "id,on_,name_is_not_special\n1,1,0\n"
+
+
+def test_an_empty_result_prints_nothing_in_the_mysql_dialect(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table t (id int primary key)")
+    assert dl.ok("sql", "--dialect", "mysql", "-q", "select * from t") == ""
+    assert dl.ok("sql", "--dialect", "mysql", "-q", "select * from t; select 1 as x") == "+---+\n| x |\n+---+\n| 1 |\n+---+\n"
+    assert dl.ok("sql", "-q", "select * from t") == "+----+\n| id |\n+----+\n+----+\n"  # DuckDB's way
+    assert dl.ok("sql", "--dialect", "mysql", "-q", "select * from t", "-r", "csv") == "id\n"

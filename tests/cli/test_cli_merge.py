@@ -422,11 +422,14 @@ def test_stash_round_trip(base: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "insert into t values (4, 4, 'w')")
     assert dl.ok("stash", "-m", "row four") == "Saved working directory and index state row four\n"
     assert dl.ok("stash", "list") == f"stash@{{0}}: row four\nstash@{{1}}: WIP on refs/heads/main: {main[:8]} base\n"
-    assert dl.ok("stash", "pop") == "Dropped refs/stash@{0} (row four)\n"
+    assert dl.ok("stash", "pop") == ("On branch main\n\nChanges not staged for commit:\n"  # the status, as Dolt
+                                     '  (use "dl add <table>" to update what will be committed)\n'
+                                     '  (use "dl checkout <table>" to discard changes in working directory)\n'
+                                     "\tmodified:         t\nDropped refs/stash@{0} (row four)\n")
     assert table_rows(dl, "select count(*) from t") == ["4"]
     assert dl.ok("stash", "list") == f"stash@{{0}}: WIP on refs/heads/main: {main[:8]} base\n"
     dl.ok("commit", "-am", "row 4")
-    assert dl.ok("stash", "pop", "stash@{0}") == f"Dropped refs/stash@{{0}} (WIP on refs/heads/main: {main[:8]} base)\n"
+    assert dl.ok("stash", "pop", "stash@{0}").endswith(f"Dropped refs/stash@{{0}} (WIP on refs/heads/main: {main[:8]} base)\n")
     assert table_rows(dl, "select id, a from t where id in (1, 4) order by id") == ["1,0", "4,4"]
     dl.ok("stash")
     dl.ok("sql", "-q", "delete from t where id = 4")
@@ -441,6 +444,39 @@ def test_stash_round_trip(base: Path, dl: Dl) -> None:
     assert dl.fails("stash", "pop") == "stash not found: stash@{0}; no stash entries found"
     assert dl.ok("stash") == "No local changes to save\n"  # not a failure
     assert dl.fails("stash", "pop", "stash@{x}", code=2).startswith("not a stash")
+
+
+def test_stash_leaves_untracked_tables_unless_include_untracked(base: Path, dl: Dl) -> None:
+    """As Dolt: a new table not staged stays in the working set (alone it is nothing to stash);
+    -u stashes it too; a pop stages again only the new tables that were staged."""
+    dl.ok("sql", "-q", "create table loose (id int)")
+    assert dl.ok("stash") == "No local changes to save\n"
+    assert "loose" in dl.tables()
+    dl.ok("sql", "-q", "create table kept (id int primary key)")
+    dl.ok("add", "kept")
+    dl.ok("stash")
+    assert dl.tables() == ["loose", "t"]  # the untracked table stayed
+    dl.ok("stash", "pop")
+    dl.ok("stash", "--include-untracked")
+    assert dl.tables() == ["t"] and dl.ok("status") == "On branch main\nnothing to commit, working tree clean\n"
+    popped = dl.ok("stash", "pop").splitlines()
+    assert [line for line in popped if line][1:6] == [
+        "Changes to be committed:", '  (use "dl reset <table>..." to unstage)', "\tnew table:        kept",
+        "Untracked tables:", '  (use "dl add <table>" to include in what will be committed)']
+    assert "\tnew table:        loose" in popped
+
+
+def test_stash_all_takes_the_tables_dolt_ignore_ignores(base: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "insert into dolt_ignore values ('scratch_%', true)")
+    dl.ok("commit", "-Am", "ignore scratch tables")
+    dl.ok("sql", "-q", "create table scratch_1 (id int); create table loose (id int)")
+    dl.ok("stash", "-u")
+    assert dl.tables() == ["dolt_ignore", "scratch_1", "t"]  # -u leaves the ignored table
+    dl.ok("stash", "pop")
+    dl.ok("stash", "-a")
+    assert dl.tables() == ["dolt_ignore", "t"]
+    dl.ok("stash", "pop")
+    assert dl.tables() == ["dolt_ignore", "loose", "scratch_1", "t"]
 
 
 def test_conflicts_resolve_arguments_and_dot(base: Path, dl: Dl) -> None:

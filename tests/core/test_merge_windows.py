@@ -98,8 +98,9 @@ def test_keyless_merge_in_windows_equals_the_whole_merge(small_chunks: None,
         return Table.empty(store, schema).replace_rows(pa.table({
             "a": pa.array(values % 40, pa.int64()), "b": pa.array([f"v{v}" for v in values])}))
     base = keyless(picks)
-    ours = keyless(np.concatenate([picks[200:], np.arange(2000, 2100)]))  # copies gone, rows new
-    theirs = keyless(np.concatenate([picks[:2500], picks[:700], np.arange(3000, 3400)]))
+    gone, more, clash = picks < 100, picks >= 500, (picks >= 100) & (picks < 150)
+    ours = keyless(np.concatenate([picks[~gone & ~clash], np.arange(2000, 2100)]))  # rows gone, rows new
+    theirs = keyless(np.concatenate([picks, picks[more], picks[clash], np.arange(3000, 3400)]))
     roots = [root_of(store, t) for t in (base, ours, theirs)]
     monkeypatch.setattr(three_way_merge, "MERGE_WINDOW", 10**9)
     whole = three_way_merge.merge_roots(store, *roots)
@@ -110,6 +111,10 @@ def test_keyless_merge_in_windows_equals_the_whole_merge(small_chunks: None,
                         lambda *a, **k: (pieces.append(1) or p for p in original(*a, **k)))
     windowed = three_way_merge.merge_roots(store, *roots)
     assert len(pieces) > 20
-    assert windowed.root.tables == whole.root.tables and not windowed.conflicts
+    assert windowed.root.tables == whole.root.tables
+    assert len(windowed.conflicts["t"]) == len(whole.conflicts["t"]) == len(np.unique(picks[clash]))
+    found = windowed.conflicts["t"].scan()
+    assert sorted(found.column("their_b").to_pylist()) == sorted(f"v{v}" for v in np.unique(picks[clash]))
+    assert found.column("our_cardinality").to_pylist() == [0] * len(found)  # ours removed them all
     merged = Table(store, three_way_merge.TableValue.decode(store.get(windowed.root.tables["t"])))
-    assert merged.count() == 3000 - 200 + 100 + (2500 + 700 + 400 - 3000)
+    assert merged.count() == len(picks) - gone.sum() - clash.sum() + 100 + more.sum() + 400

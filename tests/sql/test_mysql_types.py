@@ -100,3 +100,16 @@ def test_lengths_hold_in_the_default_dialect_too(session: Session) -> None:
     from dl.sql.schema_file import schema_from_sql
     schema = schema_from_sql("create table x (id int primary key, c char(5))")
     assert schema.constraints.declared_type("c") == "char(5)"
+
+
+def test_a_mysql_boolean_column_is_tinyint_1_and_holds_1_or_0(repo) -> None:
+    with Session(repo, dialect="mysql", author=None) as mysql:
+        mysql.run("create table f (id int primary key, b boolean, c bool default true)")
+        mysql.run("insert into f values (1, true, false), (2, 0, 1); alter table f add column d boolean")
+        assert rows(mysql, "select id, b, c from f order by id") == [(1, 1, 0), (2, 0, 1)]
+        assert rows(mysql, "select id from f where b") == [(1,)]
+        assert {r[0]: r[1] for r in rows(mysql, "describe f")}["d"] == "tinyint(1)"
+        assert repo.table("f").schema.column("b").type == pa.int8()
+    with Session(repo) as duck:  # DuckDB's BOOLEAN stays a boolean
+        duck.run("create table g (b boolean)")
+        assert repo.table("g").schema.column("b").type == pa.bool_()
