@@ -143,9 +143,10 @@ class DlSession(MimicSession):
         return _answer(result) if result is not None else None
 
     def _run_plan_off_loop(self, plan: Plan, values: list[Any], sql: str) -> Result | None:
-        """`plan` (unless it already passed on this execute), else `sql` on the general path,
-        whose answer the plan learns from."""
-        result = None if self._quick(plan, values) else plan.run(self.dl, values)
+        """`plan`, else `sql` on the general path, whose answer the plan learns from. The plan
+        runs here even when it just passed on this execute on the loop: it learns from the
+        execute it passed on in the same thread (`RangePlan` keeps that per thread)."""
+        result = plan.run(self.dl, values)
         if result is None:
             results = self.dl.run(sql)
             result = results[-1] if results else None
