@@ -8,6 +8,7 @@ surfaces as `ConcurrentUpdate`.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -905,15 +906,17 @@ class DecodedValues:
     def __init__(self, size: int = 1024) -> None:
         self._items: dict[tuple[bytes, type], object] = {}
         self._size = size
+        self._lock = threading.Lock()  # eviction iterates the dict: not while another thread adds
 
     def get(self, address: Address, kind: type[_V], load: Callable[[], _V]) -> _V:
         key = (address.raw, kind)
         hit = self._items.get(key)
         if hit is None:
             hit = load()
-            if len(self._items) >= self._size:
-                self._items.pop(next(iter(self._items)))
-            self._items[key] = hit
+            with self._lock:
+                if len(self._items) >= self._size:
+                    self._items.pop(next(iter(self._items)))
+                self._items[key] = hit
         return hit  # type: ignore[return-value]
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, cast
@@ -29,6 +28,7 @@ from dl.sql import index_syntax
 from dl.sql.dialects import adapt
 from dl.sql.errors import SqlError, parse_error
 from dl.sql.headers import label_projections
+from dl.sql.lru import LruCache
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
@@ -131,22 +131,19 @@ def parse_statement(piece: Piece, dialect: str = "duckdb") -> Statement:
     AST before binding it, so a remembered statement is never changed."""
     key = (piece.text, dialect)
     hit = _PARSED.get(key)
-    if hit is not None:
-        _PARSED.move_to_end(key)
+    if isinstance(hit, Statement):
         return dataclasses.replace(hit, number=piece.number, line=piece.line)
     try:
         statement = _parse(piece, dialect)
     except SqlError as exc:
         raise exc.located(piece.text, piece.number, piece.line) from None
     if len(piece.text) <= CACHED_TEXT:
-        _PARSED[key] = statement
-        while len(_PARSED) > CACHED_STATEMENTS:
-            _PARSED.popitem(last=False)
+        _PARSED.put(key, statement)
     return statement
 
 
 CACHED_TEXT, CACHED_STATEMENTS = 4096, 512
-_PARSED: OrderedDict[tuple[str, str], Statement] = OrderedDict()
+_PARSED: LruCache[tuple[str, str], Statement] = LruCache(CACHED_STATEMENTS)
 
 
 def _parse(piece: Piece, dialect: str) -> Statement:

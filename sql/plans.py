@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections import OrderedDict
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from dl.core.tables.int_key_reads import row_at_int_key, rows_between_int_keys
+from dl.sql.lru import MISSING, LruCache
 from dl.sql.point_shapes import NULL, Literal, PointStatement, Value, Verb, recognize
 
 if TYPE_CHECKING:
@@ -59,8 +60,8 @@ class Plan:
         """The general path's answer to an execute this plan passed on (what it can learn from)."""
 
 
-_PLANS: OrderedDict[tuple[str, tuple[str, ...]], Plan | None] = OrderedDict()
 CACHED_PLANS = 512
+_PLANS: LruCache[tuple[str, tuple[str, ...]], Plan | None] = LruCache(CACHED_PLANS)
 
 
 def compile_prepared(pieces: Sequence[str], dialect: str) -> Plan | None:
@@ -72,13 +73,11 @@ def compile_prepared(pieces: Sequence[str], dialect: str) -> Plan | None:
     if len(pieces) == 1:
         return None  # no parameters: the text path's shape cache serves it as well
     key = (dialect, tuple(pieces))
-    if key in _PLANS:
-        _PLANS.move_to_end(key)
-        return _PLANS[key]
+    known = _PLANS.get(key)
+    if known is not MISSING:
+        return known  # type: ignore[return-value]
     plan = _point_plan(pieces, dialect) or _range_plan(pieces, dialect)
-    _PLANS[key] = plan
-    while len(_PLANS) > CACHED_PLANS:
-        _PLANS.popitem(last=False)
+    _PLANS.put(key, plan)
     return plan
 
 
@@ -107,14 +106,24 @@ def text_plan(text: str, dialect: str) -> tuple[Plan, list[int]] | None:
 
 # --- point statements -------------------------------------------------------------------------
 
+_Fast = tuple[list[str], pa.Schema, pa.DataType]  # result columns (stored names), result schema, key type
+
+
 class PointPlan(Plan):
     """A point statement whose marker literals each execute replaces with the bound values."""
 
     def __init__(self, template: PointStatement, count: int) -> None:
         self.template, self.count, self.text = template, count, template.text
         self.markers = {_MARKER.format(i): i for i in range(count)}
-        self.seen: TableSchema | None = None  # a SELECT's table schema, when it last learned
-        self.fast: tuple[list[str], pa.Schema, pa.DataType] | None = None  # what `row_at_int_key` answers with
+        # a SELECT's table schema when it last learned, and what `row_at_int_key` answers with
+        # for it: one tuple, replaced whole, so a session in another thread never reads a
+        # schema with another schema's answer
+        self.learned: tuple[TableSchema, _Fast | None] | None = None
+
+    @property
+    def fast(self) -> _Fast | None:
+        learned = self.learned
+        return None if learned is None else learned[1]
 
     def run(self, session: Session, params: Sequence[object]) -> Result | None:
         if len(params) != self.count:
@@ -135,13 +144,16 @@ class PointPlan(Plan):
         if name is None:
             return None
         table = view.table(name)
-        if key is None or self.fast is None or (table.schema is not self.seen and table.schema != self.seen):
+        learned = self.learned
+        fast = None if learned is None or (table.schema is not learned[0] and table.schema != learned[0]) \
+            else learned[1]
+        if key is None or fast is None:
             statement = self._bind(params)
             answer = None if statement is None else session.run_point(statement)
             if answer is not None and answer.table is not None:
                 self._learn_select(table.schema, answer.table.schema)
             return answer
-        names, result_schema, key_type = self.fast
+        names, result_schema, key_type = fast
         bits = key_type.bit_width
         if not -(1 << (bits - 1)) <= key < (1 << (bits - 1)):
             return None
@@ -158,7 +170,7 @@ class PointPlan(Plan):
 
     def _learn_select(self, schema: TableSchema, result: pa.Schema) -> None:
         """Which stored columns make the result, when the key is one integer column."""
-        self.seen, self.fast = schema, None
+        self.learned = (schema, None)
         resolve = _resolver(schema)
         names = [resolve(c) for c in self.template.columns] if self.template.columns else list(schema.names)
         key = resolve(self.template.where[0][0]) if len(self.template.where) == 1 else None
@@ -167,7 +179,7 @@ class PointPlan(Plan):
             return
         key_type = schema.column(key).type
         if key_type in _INT_TYPES:
-            self.fast = (names, result, key_type)  # type: ignore[assignment]
+            self.learned = (schema, (names, result, key_type))  # type: ignore[assignment]
 
     def _bind(self, params: Sequence[object]) -> PointStatement | None:
         """The template with the bound values in place of its markers (None: not plain values)."""
@@ -249,9 +261,10 @@ class RangePlan(Plan):
 
     def __init__(self, query: _Query, text: str) -> None:
         self.query, self.text = query, text
-        self.seen: TableSchema | None = None  # the table schema `result_schema` goes with
-        self.result_schema: pa.Schema | None = None
-        self._trying: TableSchema | None = None
+        # the table schema and the result schema the general path gave for it: one tuple,
+        # replaced whole (sessions in other threads share the plan)
+        self.learned: tuple[TableSchema, pa.Schema] | None = None
+        self._trying = threading.local()  # per thread: the schema the last execute passed on
 
     def run(self, session: Session, params: Sequence[object]) -> Result | None:
         from dl.sql.session import Result, ResultKind
@@ -266,10 +279,11 @@ class RangePlan(Plan):
             return None  # a system table, a view, no such table: the general path answers
         table = view.table(name)
         schema = table.schema
-        self._trying = schema
-        if self.result_schema is None or (schema is not self.seen and schema != self.seen):
-            self.result_schema = None
+        self._trying.schema = schema
+        learned = self.learned
+        if learned is None or (schema is not learned[0] and schema != learned[0]):
             return None
+        result_schema = learned[1]
         if list(schema.primary_key) != [_resolver(schema)(q.key)]:
             return None  # not a range of the whole primary key
         key_type = schema.column(schema.primary_key[0]).type
@@ -277,18 +291,30 @@ class RangePlan(Plan):
             return None
         rows = _range_rows(table, key_type, bounds)
         answer = _compute(rows, q, schema)
-        if answer is None or answer.num_columns != len(self.result_schema):
+        if answer is None or answer.num_columns != len(result_schema):
             return None
         try:
-            answer = answer.rename_columns(self.result_schema.names).cast(self.result_schema)
+            answer = answer.rename_columns(result_schema.names).cast(result_schema)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             return None
         return Result(self.text, ResultKind.ROWS, table=answer)
 
+    def span(self, params: Sequence[object]) -> int | None:
+        """How many keys an execute's range can hold at most (None: unbounded, or bounds that
+        are not integers); an empty range spans 0."""
+        q = self.query
+        if q.low is None or q.high is None:
+            return None
+        low, high = params[q.low], params[q.high]
+        if not (isinstance(low, int) and isinstance(high, int)) or isinstance(low, bool) or isinstance(high, bool):
+            return None
+        return max(0, high - low + 1)
+
     def learn(self, result: Result | None) -> None:
         table = result.table if result is not None else None
-        if table is not None and self._trying is not None:
-            self.seen, self.result_schema = self._trying, table.schema
+        trying = getattr(self._trying, "schema", None)
+        if table is not None and trying is not None:
+            self.learned = (trying, table.schema)
 
 
 def _range_rows(table: Any, key_type: pa.DataType, bounds: list[object]) -> pa.Table:

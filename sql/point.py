@@ -27,6 +27,7 @@ from dl.core.errors import DlError
 from dl.core.tables.encoding import encode_values
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
+from dl.sql.pending_edits import PendingTable
 from dl.sql.point_shapes import Literal, PointStatement, Value, Verb
 from dl.sql.statement_view import View
 from dl.sql.system_tables import system_table_name
@@ -58,6 +59,25 @@ def select(view: View, statement: PointStatement) -> pa.Table:
 def write(view: View, statement: PointStatement, mysql_counts: bool) -> tuple[str, Table | None, int]:
     """(stored table name, the new table or None if unchanged, the row count a client expects)."""
     name, table = _target(view, statement)
+    new, count = write_to(table, statement, mysql_counts)
+    return name, new, count  # type: ignore[return-value]
+
+
+def target_name(view: View, statement: PointStatement) -> str:
+    """The stored name of the table a point statement names (NotPoint: a system table, a view,
+    no such table)."""
+    if system_table_name(statement.table):
+        raise NotPoint
+    name = view.table_name(statement.table)
+    if name is None:
+        raise NotPoint
+    return name
+
+
+def write_to(table: Table | PendingTable, statement: PointStatement,
+             mysql_counts: bool) -> tuple[Table | PendingTable | None, int]:
+    """A point write to `table`, or recorded in its pending writes: (the table after it, or None
+    if unchanged; the row count a client expects)."""
     try:
         if statement.verb is Verb.UPDATE:
             new, count = _update(table, statement, mysql_counts)
@@ -67,17 +87,13 @@ def write(view: View, statement: PointStatement, mysql_counts: bool) -> tuple[st
             new, count = _insert(table, statement, mysql_counts)
     except DlError:
         raise NotPoint from None  # core's refusal: the general path words it
-    return name, new, count
+    return new, count
 
 
 # --- resolving names and keys ----------------------------------------------------------------
 
 def _target(view: View, statement: PointStatement) -> tuple[str, Table]:
-    if system_table_name(statement.table):
-        raise NotPoint
-    name = view.table_name(statement.table)
-    if name is None:
-        raise NotPoint  # a view, or no such table: the general path says which
+    name = target_name(view, statement)  # a view, or no such table: the general path says which
     table = view.table(name)
     if table.schema.is_keyless:
         raise NotPoint
@@ -94,13 +110,13 @@ def _column(schema: TableSchema, name: str) -> str:
     raise NotPoint
 
 
-def _key(table: Table, statement: PointStatement) -> np.ndarray:
+def _key(table: Table | PendingTable, statement: PointStatement) -> np.ndarray:
     """The encoded key the WHERE clause names (every key column once, nothing else)."""
     values, types = _key_values(table, statement)
     return np.array([encode_values(values, types)])
 
 
-def _key_values(table: Table, statement: PointStatement) -> tuple[list[object], list[pa.DataType]]:
+def _key_values(table: Table | PendingTable, statement: PointStatement) -> tuple[list[object], list[pa.DataType]]:
     schema = table.schema
     given: dict[str, Literal] = {}
     for name, literal in statement.where:
@@ -117,8 +133,13 @@ def _key_values(table: Table, statement: PointStatement) -> tuple[list[object], 
     return values, types
 
 
-def _rows_at(table: Table, statement: PointStatement) -> pa.Table:
-    return table.tree.get_many(_key(table, statement))
+def _rows_at(table: Table | PendingTable, statement: PointStatement) -> pa.Table:
+    return _get_many(table, _key(table, statement))
+
+
+def _get_many(table: Table | PendingTable, keys: np.ndarray) -> pa.Table:
+    """The stored rows of these encoded keys (a transaction's pending writes included)."""
+    return table.get_many(keys) if isinstance(table, PendingTable) else table.tree.get_many(keys)
 
 
 # --- literals ------------------------------------------------------------------------------
@@ -157,7 +178,7 @@ def _in_range(value: int, kind: pa.DataType) -> int:
 
 # --- writes --------------------------------------------------------------------------------
 
-def _update(table: Table, statement: PointStatement, mysql_counts: bool) -> tuple[Table | None, int]:
+def _update(table: Table | PendingTable, statement: PointStatement, mysql_counts: bool) -> tuple[Table | PendingTable | None, int]:
     schema = table.schema
     sets: dict[str, _Assignment] = {}
     for name, value in statement.sets:
@@ -226,15 +247,15 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def _delete(table: Table, statement: PointStatement) -> tuple[Table | None, int]:
+def _delete(table: Table | PendingTable, statement: PointStatement) -> tuple[Table | PendingTable | None, int]:
     values, types = _key_values(table, statement)
-    if table.tree.get_many(np.array([encode_values(values, types)])).num_rows == 0:
+    if _get_many(table, np.array([encode_values(values, types)])).num_rows == 0:
         return None, 0
     keys = pa.table({k: one_value(v, t) for k, v, t in zip(table.schema.primary_key, values, types)})
     return table.delete(keys), 1
 
 
-def _insert(table: Table, statement: PointStatement, mysql_counts: bool) -> tuple[Table | None, int]:
+def _insert(table: Table | PendingTable, statement: PointStatement, mysql_counts: bool) -> tuple[Table | PendingTable | None, int]:
     schema = table.schema
     if schema.constraints.auto_increment is not None:
         raise NotPoint  # values to generate: `sql.auto_increment` on the general path
@@ -258,5 +279,5 @@ def _insert(table: Table, statement: PointStatement, mysql_counts: bool) -> tupl
         return table.insert(rows), rows.num_rows
     count = rows.num_rows
     if mysql_counts:
-        count += table.tree.get_many(keys).num_rows
+        count += _get_many(table, keys).num_rows
     return table.upsert(rows), count

@@ -22,9 +22,10 @@ literals fit the table is checked later, by `point`, against the schema.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from enum import Enum
+
+from dl.sql.lru import MISSING, LruCache
 
 _TOKEN = re.compile(r"""
     \s*(?:
@@ -123,7 +124,7 @@ class Shape:
             tuple(tuple(lit(v) for v in row) for row in self.rows))
 
 
-_SHAPES: OrderedDict[tuple[str, tuple[str, ...]], Shape | None] = OrderedDict()
+_SHAPES: LruCache[tuple[str, tuple[str, ...]], Shape | None] = LruCache(CACHED_SHAPES)
 
 
 def recognize(text: str, dialect: str) -> PointStatement | None:
@@ -137,14 +138,10 @@ def recognize(text: str, dialect: str) -> PointStatement | None:
         return None
     shape_key, literals, end = scanned
     key = (dialect, shape_key)
-    if key in _SHAPES:
-        shape = _SHAPES[key]
-        _SHAPES.move_to_end(key)
-    else:
+    shape = _SHAPES.get(key)
+    if shape is MISSING:
         shape = _Parser(list(shape_key)).statement()
-        _SHAPES[key] = shape
-        while len(_SHAPES) > CACHED_SHAPES:
-            _SHAPES.popitem(last=False)
+        _SHAPES.put(key, shape)
     return None if shape is None else shape.fill(text[:end].strip(), literals)
 
 

@@ -300,6 +300,10 @@ class Session:
         return self._view()
 
     def _point_write(self, statement: PointStatement) -> int:
+        if self._tx is not None:
+            pending = self._pending_point_write(self._tx, statement)
+            if pending is not None:
+                return pending
         counted = [0]
         mysql_counts = self.dialect == "mysql"
 
@@ -316,6 +320,16 @@ class Session:
 
         self._change_working(change)
         return counted[0]
+
+    def _pending_point_write(self, tx: transactions.Transaction, statement: PointStatement) -> int | None:
+        """A point write inside a transaction, recorded in the table's pending writes
+        (`pending_edits`); None when that table's writes cannot wait."""
+        self._check_writable()
+        view = View(self.repo, tx.buffer, tx.branch, tx.ws, tx.root_before_pending)
+        pending = tx.pending_table(self.repo, point.target_name(view, statement))
+        if pending is None:
+            return None
+        return point.write_to(pending, statement, self.dialect == "mysql")[1]
 
     def _change_working(self, change: Callable[[RootValue, ChunkStore, WorkingSet, str], RootValue]) -> None:
         """Applies `change` to the open transaction's root, or lands it on the working set."""

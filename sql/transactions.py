@@ -14,8 +14,6 @@ each landing is a compare-and-swap of the working set, retried from a fresh read
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dl.core.errors import ConcurrentUpdate, DlError
 from dl.core.hashing import Address, address_of
 from dl.core.repo import Repository
@@ -25,20 +23,54 @@ from dl.core.versioning.refs import working_set_ref
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
 from dl.sql.errors import SqlError
+from dl.sql.pending_edits import PendingTable, keeps_pending
 
 LANDING_ATTEMPTS = 50
 NO_WORKING_SET = Address(b"\0" * 20)  # what `Repository.working_set` gives a branch without one
 
 
-@dataclass
 class Transaction:
-    """An open transaction: the working set read at BEGIN and the private root."""
+    """An open transaction: the working set read at BEGIN, the private root, and the point
+    writes to one table not yet applied to that root (`pending_edits`)."""
 
-    branch: str
-    ws_address: Address
-    ws: WorkingSet
-    root: RootValue
-    buffer: BufferedStore
+    def __init__(self, branch: str, ws_address: Address, ws: WorkingSet, root: RootValue,
+                 buffer: BufferedStore) -> None:
+        self.branch, self.ws_address, self.ws, self.buffer = branch, ws_address, ws, buffer
+        self._root = root
+        self._pending: PendingTable | None = None
+
+    @property
+    def root(self) -> RootValue:
+        """The private root with every write of the transaction in it: pending point writes
+        are applied first, so no reader ever gets a root without them."""
+        if self._pending is not None:
+            self._root = self._pending.landed(self._root, self.buffer)
+            self._pending = None
+        return self._root
+
+    @root.setter
+    def root(self, root: RootValue) -> None:
+        if self._pending is not None:  # a root computed without them would lose them
+            raise RuntimeError("pending point writes must be applied (read tx.root) before replacing the root")
+        self._root = root
+
+    @property
+    def root_before_pending(self) -> RootValue:
+        """The private root without the pending writes: for table names and schemas only
+        (pending writes change rows, never those)."""
+        return self._root
+
+    def pending_table(self, repo: Repository, name: str) -> PendingTable | None:
+        """Where point writes to the stored table `name` wait (another table's pending writes
+        are applied first); None when its writes cannot wait (`keeps_pending`)."""
+        if self._pending is not None and self._pending.name == name:
+            return self._pending
+        root = self.root
+        table = repo.table_in(root, name, self.buffer)
+        if not keeps_pending(self.buffer, root, name, table):
+            return None
+        self._pending = PendingTable(name, table)
+        return self._pending
 
 
 def begin(repo: Repository, branch: str) -> Transaction:

@@ -8,6 +8,7 @@ keys reads O(k * depth) chunks; a full scan reads every leaf once, level by leve
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,32 +33,40 @@ Node = InternalNode | pa.RecordBatch
 
 
 class NodeCache:
-    """A bounded LRU of decoded nodes, keyed by address and layout (content never changes)."""
+    """A bounded LRU of decoded nodes, keyed by address and layout (content never changes).
+
+    Shared by every thread of the process (`dl sql-server` runs statements in worker threads
+    too): each operation holds a lock, since a look-up, its move to the end and an eviction
+    by another thread would otherwise interleave (a `KeyError` out of a hit, a wrong size)."""
 
     def __init__(self, max_bytes: int = 256 << 20) -> None:
         self._items: OrderedDict[tuple[bytes, bytes], tuple[Node, int]] = OrderedDict()
         self._bytes = 0
         self._max = max_bytes
+        self._lock = threading.Lock()
 
     def get(self, key: tuple[bytes, bytes]) -> Node | None:
-        hit = self._items.get(key)
-        if hit is None:
-            return None
-        self._items.move_to_end(key)
-        return hit[0]
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            self._items.move_to_end(key)
+            return hit[0]
 
     def put(self, key: tuple[bytes, bytes], node: Node, size: int) -> None:
-        if key in self._items:
-            return
-        self._items[key] = (node, size)
-        self._bytes += size
-        while self._bytes > self._max and self._items:
-            _, (_, old) = self._items.popitem(last=False)
-            self._bytes -= old
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (node, size)
+            self._bytes += size
+            while self._bytes > self._max and self._items:
+                _, (_, old) = self._items.popitem(last=False)
+                self._bytes -= old
 
     def clear(self) -> None:
-        self._items.clear()
-        self._bytes = 0
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
 
 
 NODE_CACHE = NodeCache()

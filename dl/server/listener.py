@@ -1,6 +1,7 @@
 """The listening server: connections in, one dl session each, limits, logs and shutdown.
 
-Every connection gets a `DlConnection` over a `DlSession` of its own. Over
+Every connection gets a `DlConnection` over a `DlSession` of its own, whose long statements
+run in the listener's worker threads (`DlSession._off_loop`). Over
 `max_connections`, a client is refused with MySQL's error 1040 before the handshake. With a
 user and password, `mysql_native_password` checks them (a wrong password is MySQL's 1045);
 without, any user name is let in, as Dolt's default `root` with no password. A connection
@@ -21,6 +22,7 @@ import os
 import signal
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +75,14 @@ class Listener:
         self.identity = PasswordProvider(config.user, config.password) if config.password else AnyUserProvider()
         self.active: set[asyncio.Task[Any]] = set()
         self.server: asyncio.base_events.Server | None = None
+        # long statements run here, one at a time per connection (`DlSession._off_loop`);
+        # threads start as needed, one per connection at most
+        self.executor = ThreadPoolExecutor(max_workers=config.max_connections, thread_name_prefix="dl-session")
 
     def _session(self) -> Any:
         from dl.server.session import DlSession
-        return DlSession(self.repo, author=None, readonly=self.config.read_only, autocommit=self.config.autocommit)
+        return DlSession(self.repo, author=None, readonly=self.config.read_only, autocommit=self.config.autocommit,
+                         executor=self.executor)
 
     async def _connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
@@ -133,7 +139,8 @@ class Listener:
             self.server.close()
             for task in list(self.active):
                 task.cancel()
-            await asyncio.gather(*self.active, return_exceptions=True)
+            await asyncio.gather(*self.active, return_exceptions=True)  # each waits for its call to end
+            self.executor.shutdown(wait=True)
             self.repo.close()
             log.info("stopped")
 

@@ -71,10 +71,26 @@ class DlConnection(Connection):
             kwargs["affected_rows"] = getattr(self.session, "take_affected_rows", lambda: 0)()
         return super().ok(**kwargs)
 
+    async def handle_stmt_prepare(self, data: bytes) -> None:
+        """COM_STMT_PREPARE, as mysql-mimic's, with the query run for its result columns off
+        the event loop (`DlSession.prepared_columns`) before the answer is written."""
+        sql = self.client_charset.decode(data)
+        statement = PreparedStatement(stmt_id=next(self.prepared_stmt_seq), sql=sql,
+                                      num_params=len(REGEX_PARAM.findall(sql)))
+        describe = getattr(self.session, "prepared_columns", None)
+        if describe is not None:
+            statement.columns = await describe("NULL".join(_template(statement)))  # type: ignore[attr-defined]
+        self.prepared_stmts[statement.stmt_id] = statement
+        for packet in self.com_stmt_prepare_response(statement):
+            await self.stream.write(packet, drain=False)
+        await self.stream.drain()
+
     def com_stmt_prepare_response(self, statement: PreparedStatement) -> Iterator[bytes]:
         """PREPARE's answer, with the result columns of a query (libmysqlclient binds its
         result buffers from them; without them it does not read the rows an execute sends)."""
-        columns = self._prepared_columns(statement)
+        columns = getattr(statement, "columns", None)
+        if columns is None:
+            columns = self._prepared_columns(statement)
         compile_plan = getattr(self.session, "compile", None)
         statement.plan = compile_plan(_template(statement)) if compile_plan else None  # type: ignore[attr-defined]
         yield b"".join([b"\x00", struct.pack("<IHH", statement.stmt_id, len(columns), statement.num_params),
