@@ -67,11 +67,15 @@ def shuffle(data: bytes) -> bytes:
 
 
 def unshuffle(data: bytes) -> bytes:
-    """The inverse of `shuffle`."""
+    """The inverse of `shuffle`. The planes are copied into words by one array assignment,
+    which releases the GIL (reads decode leaves on several threads); `.T.tobytes()` walked
+    the transposed view byte by byte holding it."""
     import numpy as np
     whole = len(data) // WORD * WORD
-    words = np.frombuffer(data, np.uint8, whole).reshape(WORD, -1).T.tobytes()
-    return words + bytes(data[whole:])
+    words = np.empty(len(data), np.uint8)
+    words[:whole].reshape(-1, WORD)[:] = np.frombuffer(data, np.uint8, whole).reshape(WORD, -1).T
+    words[whole:] = np.frombuffer(data, np.uint8, len(data) - whole, whole)
+    return words.tobytes()
 
 
 def encode_body(data: bytes) -> tuple[int, bytes]:
