@@ -46,7 +46,7 @@ from dl.core.store.bodies import (  # noqa: F401 (RAW, ZSTD, SHUFFLED, encode_bo
 from dl.core.store.base import LINKED, RefUpdate, StoreStats
 
 if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 FORMAT = "dl-store-1"
 BUSY_TIMEOUT_S = 10.0
@@ -404,13 +404,18 @@ class SqliteStore:
         wanted = list(dict.fromkeys(addresses))
         if len(wanted) < PARALLEL_FROM:
             return {a: decode(a, data) for a, data in self.get_many(wanted).items()}
-        futures = []
-        for part in _batches(wanted):
-            rows = self._read(f"SELECT address, codec, size, body FROM chunks "
-                              f"WHERE address IN ({_marks(part)})", [a.raw for a in part])
-            for start in range(0, len(rows), DECODE_SLICE):
-                futures.append(_pool().submit(_read_and_decode, rows[start:start + DECODE_SLICE], decode))
-        found = {address: value for future in futures for address, value in future.result()}
+        futures: list[Future[list[tuple[Address, U]]]] = []
+        try:
+            for part in _batches(wanted):
+                rows = self._read(f"SELECT address, codec, size, body FROM chunks "
+                                  f"WHERE address IN ({_marks(part)})", [a.raw for a in part])
+                for start in range(0, len(rows), DECODE_SLICE):
+                    futures.append(_pool().submit(_read_and_decode, rows[start:start + DECODE_SLICE], decode))
+            found = {address: value for future in futures for address, value in future.result()}
+        except BaseException:  # an error or Ctrl-C: the tasks not started yet never run
+            for future in futures:
+                future.cancel()
+            raise
         for address in wanted:
             if address not in found:
                 raise MissingChunk(address.hex)

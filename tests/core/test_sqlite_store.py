@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,22 @@ def test_decode_many_checks_what_it_reads_and_passes_on_what_decode_raises(store
     tamper(path, "UPDATE chunks SET body = ? WHERE address = ?", (bytes(flipped), victim.raw))
     with pytest.raises(IntegrityError, match=victim.hex):
         store.decode_many(leaves, lambda a, d: d)
+
+
+def test_decode_many_drops_the_tasks_not_started_when_one_fails(store: SqliteStore) -> None:
+    # 14 tasks that each fail after 0.2 s: the first failure cancels those still queued
+    leaves = {address_of(b): b for b in (arrow_batch(rows=5, seed=i) for i in range(14 * sqlite_module.DECODE_SLICE))}
+    store.put_many(leaves)
+    calls: list[Address] = []
+
+    def decode(address: Address, data: bytes) -> None:
+        calls.append(address)
+        time.sleep(0.2)
+        raise ValueError("refused")
+    with pytest.raises(ValueError, match="refused"):
+        store.decode_many(list(leaves), decode)
+    time.sleep(1.0)  # the tasks already running finish
+    assert len(calls) <= 10
 
 
 def _refuse(refuse: bool) -> None:
