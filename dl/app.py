@@ -9,6 +9,7 @@ for usage); anything else is a bug and shows a traceback only with `--debug`.
 """
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 import shutil
@@ -76,25 +77,44 @@ def _options(
     ctx.obj = AppState(data_dir, debug, no_pager, branch, _after_dashes)
 
 
-_registered = False
+# The module that registers each top-level command and group: a process runs one command, so
+# it imports and registers that module only (importing all nine costs ~25 ms of every start).
+# tests/cli/test_cli_app.py checks this against what the modules register.
+MODULE_OF = {
+    **dict.fromkeys(("version", "init", "status", "add", "commit", "log", "reset", "clean", "tag", "config"),
+                    "repo"),
+    "branch": "branch", "checkout": "branch", "diff": "diff", "show": "diff",
+    "table": "table", "schema": "table", "ls": "table", "sql": "sql", "sql-server": "sql_server",
+    **dict.fromkeys(("merge", "merge-base", "cherry-pick", "revert", "blame", "conflicts", "stash"), "merge"),
+    "fsck": "maintenance", "gc": "maintenance",
+    **dict.fromkeys(("remote", "clone", "fetch", "pull", "push"), "remote"),
+}
+_registered: list[str] = []  # the modules registered into `app`, in order
 _after_dashes: tuple[str, ...] = ()
 
 
-def _register_commands() -> None:
-    """Adds every command group to `app`, once per process (tests call `main` many times)."""
-    global _registered
-    if _registered:
+def _register_commands(command: str | None = None) -> None:
+    """Adds the command groups to `app`: every module, or only the one that registers
+    `command`. Each module once per process (tests call `main` many times); going from some
+    to all registers them all again in their usual order, so help lists them as always."""
+    module = MODULE_OF.get(command) if command is not None else None
+    wanted = [module] if module is not None else list(COMMAND_MODULES)
+    if all(name in _registered for name in wanted):
         return
-    _registered = True
+    if module is None and _registered:
+        app.registered_commands.clear()
+        app.registered_groups.clear()
+        _registered.clear()
     hide_flag_types()
-    for name in COMMAND_MODULES:
+    for name in wanted:
+        _registered.append(name)
         try:
-            module = importlib.import_module(f"dl.commands.{name}")
+            imported = importlib.import_module(f"dl.commands.{name}")
         except ModuleNotFoundError as exc:
             if exc.name == f"dl.commands.{name}":
                 continue
             raise
-        module.register(app)
+        imported.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -103,14 +123,13 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in argv or bool(os.environ.get("DL_DEBUG"))
     _arm_faults(os.environ.get("DL_FAULT"))
     plain_params.install()
-    _register_commands()
     argv = _command_names_any_case(argv)
     global _after_dashes
     _after_dashes = tuple(argv[argv.index("--") + 1:]) if "--" in argv else ()
     try:
         # plain (piped) help wraps to the terminal's width too, not click's default 80 columns
-        code = app(args=argv, prog_name="dl", standalone_mode=False,
-                   max_content_width=shutil.get_terminal_size().columns)
+        code = _app_for(argv)(args=argv, prog_name="dl", standalone_mode=False,
+                              max_content_width=shutil.get_terminal_size().columns)
     except DlError as exc:
         _fail(str(exc), exc.exit_code, all_lines=exc.multiline)
     except typer.Abort:
@@ -138,6 +157,36 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def _invoked(argv: list[str]) -> str | None:
+    """The command `argv` runs, or None where the whole app answers: help before the command
+    (`dl --help`, `dl -h sql`), `--version`, no command, or a name dl does not know (its error
+    lists the commands and suggests one)."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        if argv[i] in ("-h", "--help", "--version"):
+            return None
+        i += 2 if argv[i] in _VALUED_OPTIONS else 1
+    return argv[i] if i < len(argv) and argv[i] in MODULE_OF else None
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """`app` with only the command that `argv` runs: typer builds a click object for every
+    command it holds, inspecting each signature and its type hints (~10 ms for 46 commands),
+    and a run needs one."""
+    name = _invoked(argv)
+    commands = [c for c in app.registered_commands if _name_of(c) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if name is None or not commands and not groups:
+        return app
+    narrow = copy.copy(app)
+    narrow.registered_commands, narrow.registered_groups = commands, groups
+    return narrow
+
+
+def _name_of(command: typer.models.CommandInfo) -> str:
+    return command.name or (command.callback.__name__ if command.callback else "")
+
+
 def _usage_of(exc: ClickException) -> str:
     """` (usage: dl table rm [OPTIONS] TABLES...)` after a missing argument, on the same line."""
     ctx = getattr(exc, "ctx", None)
@@ -156,11 +205,9 @@ def _command_names_any_case(argv: list[str]) -> list[str]:
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
         i += 2 if argv[i] in _VALUED_OPTIONS else 1
-    names = _command_names()
-    if i < len(argv) and argv[i] not in names:
-        lower = argv[i].lower()
-        if lower in names:
-            argv = [*argv[:i], lower, *argv[i + 1:]]
+    if i < len(argv) and argv[i] not in MODULE_OF and argv[i].lower() in MODULE_OF:
+        argv = [*argv[:i], argv[i].lower(), *argv[i + 1:]]
+    _register_commands(_invoked(argv))
     return _single_dash_long_options(argv, i)
 
 
@@ -209,11 +256,6 @@ def _option_names(words: list[str]) -> set[str]:
     for parameter in inspect.signature(found.callback).parameters.values():
         decls.update(d for d in getattr(parameter.default, "param_decls", None) or () if d.startswith("-"))
     return decls
-
-
-def _command_names() -> set[str]:
-    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
-    return names | {g.name or "" for g in app.registered_groups}
 
 
 def _arm_faults(spec: str | None) -> None:

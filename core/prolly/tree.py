@@ -101,9 +101,22 @@ class ProllyTree:
             else:
                 found[address] = cached
         if missing:
-            for address, data in self.store.get_many(missing).items():
-                found[address] = self._decode(address, data)
+            found.update(self._read_missing(missing))
         return [found[a] for a in addresses]
+
+    def _read_missing(self, missing: list[Address]) -> dict[Address, Node]:
+        """Decoded nodes read from the store (then cached). A store that decodes on its pool
+        as it reads (`SqliteStore.decode_many`) is given the decoding, so a full scan's
+        fetch, decompression and Arrow decoding overlap on the cores."""
+        decode_many = getattr(self.store, "decode_many", None)
+        if decode_many is not None:
+            decoded: dict[Address, tuple[Node, int]] = decode_many(missing, self._decode_node)
+        else:
+            decoded = {a: self._decode_node(a, d) for a, d in self.store.get_many(missing).items()}
+        fingerprint = self.layout.fingerprint
+        for address, (node, size) in decoded.items():
+            NODE_CACHE.put((address.raw, fingerprint), node, size)
+        return {address: node for address, (node, _) in decoded.items()}
 
     def nodes_at(self, addresses: list[Address], level: int) -> list[Node]:
         """`nodes(addresses)`, each required to be at `level` (0: a leaf). Every walk down a
@@ -119,6 +132,12 @@ class ProllyTree:
         return nodes
 
     def _decode(self, address: Address, data: bytes) -> Node:
+        node, size = self._decode_node(address, data)
+        NODE_CACHE.put((address.raw, self.layout.fingerprint), node, size)
+        return node
+
+    def _decode_node(self, address: Address, data: bytes) -> tuple[Node, int]:
+        """The node and its size for the cache; touches no shared state (runs on pool threads)."""
         tag = data[0] if data else -1
         node: Node
         if tag == LEAF_TAG:
@@ -127,8 +146,7 @@ class ProllyTree:
             node = decode_internal(data, address)
         else:
             raise IntegrityError(f"chunk {address.hex} is not a tree node", address.hex)
-        NODE_CACHE.put((address.raw, self.layout.fingerprint), node, len(data) + HEADER_BYTES)
-        return node
+        return node, len(data) + HEADER_BYTES
 
     def root_node(self) -> Node | None:
         return None if self.root is None else self.node(self.root)

@@ -67,11 +67,15 @@ def shuffle(data: bytes) -> bytes:
 
 
 def unshuffle(data: bytes) -> bytes:
-    """The inverse of `shuffle`."""
+    """The inverse of `shuffle`. The planes are copied into words by one array assignment,
+    which releases the GIL (reads decode leaves on several threads); `.T.tobytes()` walked
+    the transposed view byte by byte holding it."""
     import numpy as np
     whole = len(data) // WORD * WORD
-    words = np.frombuffer(data, np.uint8, whole).reshape(WORD, -1).T.tobytes()
-    return words + bytes(data[whole:])
+    words = np.empty(len(data), np.uint8)
+    words[:whole].reshape(-1, WORD)[:] = np.frombuffer(data, np.uint8, whole).reshape(WORD, -1).T
+    words[whole:] = np.frombuffer(data, np.uint8, len(data) - whole, whole)
+    return words.tobytes()
 
 
 def encode_body(data: bytes) -> tuple[int, bytes]:
@@ -122,15 +126,20 @@ def _unpack(address: Address, codec: int, size: int, body: bytes) -> bytes:
 
 
 def _decompress(address: Address, size: int, body: bytes) -> bytes:
-    from pyarrow.lib import ArrowException
     if not 0 <= size <= MAX_CHUNK_BYTES:
         raise IntegrityError(f"corrupt chunk {address.hex}: implausible size {size}", address.hex)
     try:
         data: bytes = _zstd().decompress(body, decompressed_size=size, asbytes=True)
-    except (ArrowException, OSError, ValueError, MemoryError) as exc:  # what garbage raises
+    except _garbage_errors() as exc:  # evaluated only when one is raised: no import per chunk
         raise IntegrityError(f"corrupt chunk {address.hex}: its body does not decompress "
                              f"({type(exc).__name__}: {exc})", address.hex) from None
     if len(data) != size:
         raise IntegrityError(f"corrupt chunk {address.hex}: it decompresses to {len(data)} bytes, "
                              f"not {size}", address.hex)
     return data
+
+
+def _garbage_errors() -> tuple[type[BaseException], ...]:
+    """What pyarrow's zstd raises on a body that is not zstd of the stated size."""
+    from pyarrow.lib import ArrowException
+    return (ArrowException, OSError, ValueError, MemoryError)

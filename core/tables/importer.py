@@ -399,6 +399,8 @@ def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarra
     if schema.is_keyless or rows.num_rows < 2:
         return
     keys = schema.layout.keys_of(rows.select(list(schema.primary_key)))
+    if bool(np.all(keys[1:] > keys[:-1])):  # strictly increasing (a file in key order): no repeat,
+        return                               # and no sort of 1M keys (~0.1 s)
     order = np.argsort(keys, kind="stable")
     repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
     if len(repeated):

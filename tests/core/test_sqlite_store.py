@@ -10,6 +10,8 @@ import resource
 import shutil
 import sqlite3
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -143,6 +145,62 @@ def test_flipped_byte_in_a_compressed_body_names_the_chunk(store: SqliteStore, p
             store.get(victim)
         with pytest.raises(IntegrityError, match=victim.hex):
             store.get_many(list(leaves))
+
+
+def test_decode_many_decodes_every_chunk_as_get_many_reads_it_on_the_pool(store: SqliteStore) -> None:
+    # 700 chunks: more than one SQLite batch of addresses, decoded by pool tasks
+    leaves = {address_of(b): b for b in (arrow_batch(rows=20, seed=i) for i in range(700))}
+    store.put_many(leaves)
+    threads: set[str] = set()
+
+    def decode(address: Address, data: bytes) -> tuple[bytes, int]:
+        threads.add(threading.current_thread().name)
+        return address.raw, len(data)
+    wanted = list(leaves)[::-1] + list(leaves)[:3]  # any order, repeats
+    decoded = store.decode_many(wanted, decode)
+    assert decoded == {a: (a.raw, len(d)) for a, d in store.get_many(wanted).items()}
+    assert set(decoded) == set(leaves)
+    assert threads - {threading.main_thread().name}, "decoded on the pool's threads"
+    few = list(leaves)[:5]
+    assert store.decode_many(few, decode) == {a: (a.raw, len(leaves[a])) for a in few}
+
+
+def test_decode_many_checks_what_it_reads_and_passes_on_what_decode_raises(store: SqliteStore,
+                                                                          path: Path) -> None:
+    leaves = {address_of(b): b for b in (arrow_batch(rows=20, seed=i) for i in range(300))}
+    store.put_many(leaves)
+    absent = address_of(b"never stored")
+    with pytest.raises(MissingChunk, match=absent.hex):
+        store.decode_many([*leaves, absent], lambda a, d: d)
+    victim = list(leaves)[201]
+    with pytest.raises(ValueError, match="refused"):
+        store.decode_many(leaves, lambda a, d: _refuse(a == victim))
+    flipped = bytearray(stored(path, victim)[2])
+    flipped[len(flipped) // 2] ^= 0x01
+    tamper(path, "UPDATE chunks SET body = ? WHERE address = ?", (bytes(flipped), victim.raw))
+    with pytest.raises(IntegrityError, match=victim.hex):
+        store.decode_many(leaves, lambda a, d: d)
+
+
+def test_decode_many_drops_the_tasks_not_started_when_one_fails(store: SqliteStore) -> None:
+    # 14 tasks that each fail after 0.2 s: the first failure cancels those still queued
+    leaves = {address_of(b): b for b in (arrow_batch(rows=5, seed=i) for i in range(14 * sqlite_module.DECODE_SLICE))}
+    store.put_many(leaves)
+    calls: list[Address] = []
+
+    def decode(address: Address, data: bytes) -> None:
+        calls.append(address)
+        time.sleep(0.2)
+        raise ValueError("refused")
+    with pytest.raises(ValueError, match="refused"):
+        store.decode_many(list(leaves), decode)
+    time.sleep(1.0)  # the tasks already running finish
+    assert len(calls) <= 10
+
+
+def _refuse(refuse: bool) -> None:
+    if refuse:
+        raise ValueError("refused")
 
 
 @pytest.mark.parametrize("sql", [
