@@ -91,6 +91,16 @@ class Status:
     renamed: dict[str, str] = field(default_factory=dict)  # staged renames: new name -> old name
 
 
+def authored_commit(root: Address, parents: tuple[Address, ...], author: Author, timestamp: float, message: str,
+                    height: int, committer: Author | None = None, commit_timestamp: float | None = None) -> Commit:
+    """A commit by `author`; `committer` and `commit_timestamp` are recorded only where they
+    differ from the author's (a commit made by its author encodes as it always did)."""
+    by = committer if committer is not None and committer != author else None
+    at = commit_timestamp if commit_timestamp is not None and commit_timestamp != timestamp else None
+    return Commit(root, parents, author.name, author.email, timestamp, message, height,
+                  by.name if by else None, by.email if by else None, at)
+
+
 def _refuse_empty_branch_names(*names: str) -> None:
     """Dolt's words for an empty name where `branch` (create, -m, -c) takes one."""
     if "" in names:
@@ -507,11 +517,18 @@ class Repository:
 
     def commit(self, message: str, *, stage_all: bool = False, include_new: bool = False,
                allow_empty: bool = False, amend: bool = False, author: Author | None = None,
-               timestamp: float | None = None, force: bool = False) -> Address:
+               timestamp: float | None = None, force: bool = False, committer: Author | None = None,
+               commit_timestamp: float | None = None) -> Address:
         """Commits the staged root (after staging per -a/-A) on the current branch. A merge's
         unresolved conflicts and constraint violations refuse the commit unless `force` (as
-        Dolt's `commit --force`: the merge then ends with the working values as they are)."""
+        Dolt's `commit --force`: the merge then ends with the working values as they are).
+        Author and committer both default to the configured user (so `--author` alone records
+        the configured user as committer, as git and Dolt do); the commit time defaults to the
+        author's time."""
         author = author or self.author()
+        if committer is None:  # with --author and no configured user, the author committed
+            configured = self.config.get("user.name") and self.config.get("user.email")
+            committer = self.author() if configured else author
         result: list[Address] = []
 
         def attempt() -> bool:
@@ -536,9 +553,8 @@ class Repository:
             if staged == compare_to and not allow_empty and not merge_parent and not amend:
                 raise DlError("nothing to commit (use dl add, or --allow-empty)")
             heights = [self.load_commit(p).height for p in parents]
-            commit = Commit(staged, parents, author.name, author.email,
-                            timestamp if timestamp is not None else time.time(), message,
-                            1 + max(heights, default=0))
+            commit = authored_commit(staged, parents, author, timestamp if timestamp is not None else time.time(),
+                                     message, 1 + max(heights, default=0), committer, commit_timestamp)
             address = self._put(buffer, commit.encode())
             new_ws = WorkingSet(ws.working, staged, None)
             result[:] = [address]

@@ -289,9 +289,13 @@ def dolt_diff_commits(view: View) -> pa.Table:
     for label, after, before, made in states:
         for name in after.changed_tables(before):
             old, new = table_at(view, before, name), table_at(view, after, name)
-            rows.append((label, name, made.author if made else None, made.email if made else None,
-                         ts(made.timestamp) if made else None, made.message if made else None,
-                         _rows_differ(old, new), old is None or new is None or old.schema != new.schema))
-    names = ["commit_hash", "table_name", "committer", "email", "date", "message", "data_change", "schema_change"]
-    types = [pa.string()] * 4 + [TS, pa.string(), pa.bool_(), pa.bool_()]
+            by = made.committed_by if made else (None, None)
+            rows.append((label, name, by[0], by[1], ts(made.committed_at) if made else None,
+                         made.message if made else None,
+                         _rows_differ(old, new), old is None or new is None or old.schema != new.schema,
+                         made.author if made else None, made.email if made else None,
+                         ts(made.timestamp) if made else None))
+    names = ["commit_hash", "table_name", "committer", "email", "date", "message", "data_change", "schema_change",
+             "author", "author_email", "author_date"]
+    types = [pa.string()] * 4 + [TS, pa.string(), pa.bool_(), pa.bool_(), pa.string(), pa.string(), TS]
     return pa.table({n: pa.array([r[i] for r in rows], types[i]) for i, n in enumerate(names)})

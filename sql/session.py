@@ -71,6 +71,7 @@ from dl.sql.resolve import Binder, ScanCache
 from dl.sql.row_stream import RowStream
 from dl.sql.statement_view import View
 from dl.sql.types import display_type
+from dl.sql.identity import Identity, session_identity
 from dl.sql.variables import SessionVariables, mentions_variables
 
 if TYPE_CHECKING:
@@ -184,6 +185,13 @@ class Session:
 
     def branch(self) -> str:
         return self._tx.branch if self._tx else self.repo.current_branch()
+
+    def identity(self) -> Identity:
+        """Who the session's commits are by: its @@dolt_author_* / @@dolt_committer_* variables
+        over its user (`sql.identity`)."""
+        config = self.repo.config
+        return session_identity(self.variables.system, self.author,
+                                (config.get("user.name"), config.get("user.email")))
 
     def current_database(self) -> str:
         """The database the session uses: `db`, `db/branch` after USE, `db/<rev>` read-only."""
@@ -370,7 +378,7 @@ class Session:
 
             def call(name: str, args: list[str]) -> pa.Table:
                 self._check_procedure(name, args)
-                return procedures.call(view, name, args, self.author)
+                return procedures.call(view, name, args, self.identity())
             expression = functions.substitute(expression, view, edits, call, self.dialect)
             if reopen:
                 self._begin(statement.text)
@@ -552,7 +560,7 @@ class Session:
         args = functions.literal_args(call, name)
         self._check_procedure(name, args)
         reopen = self._land_transaction()
-        rows = procedures.call(self._view(), name, args, self.author)
+        rows = procedures.call(self._view(), name, args, self.identity())
         if name == "dolt_checkout":
             self.database.checked_out(self.repo)
         if reopen:

@@ -14,11 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 from dl.sql.errors import SqlError
+from dl.sql.identity import VARIABLES as IDENTITY_VARIABLES
 from sqlglot import exp
 
 # system variables read before any SET, as MySQL answers them
 DEFAULTS: dict[str, Any] = {"autocommit": 1, "sql_mode": "", "version_comment": "dl",
-                            "transaction_isolation": "REPEATABLE-READ", "time_zone": "SYSTEM"}
+                            "transaction_isolation": "REPEATABLE-READ", "time_zone": "SYSTEM",
+                            **{name: "" for name in IDENTITY_VARIABLES}}
 _WORDS = {"on": 1, "off": 0, "true": 1, "false": 0}
 
 
