@@ -101,6 +101,11 @@ def authored_commit(root: Address, parents: tuple[Address, ...], author: Author,
                   by.name if by else None, by.email if by else None, at)
 
 
+def branch_exists(name: str) -> AlreadyExists:
+    """A taken branch name, in Dolt's words (its CLI and procedures say the same)."""
+    return AlreadyExists("branch", name, f"fatal: A branch named '{name}' already exists.")
+
+
 def _refuse_empty_branch_names(*names: str) -> None:
     """Dolt's words for an empty name where `branch` (create, -m, -c) takes one."""
     if "" in names:
@@ -627,7 +632,7 @@ class Repository:
         address = self.resolve_commit(start)
         expected = self.store.get_ref(branch_ref(name))
         if expected is not None and not force:
-            raise AlreadyExists("branch", name)
+            raise branch_exists(name)
         root = self.load_commit(address).root
         buffer = BufferedStore(self.store)
         ws = self._put(buffer, WorkingSet(root, root).encode())
@@ -657,7 +662,7 @@ class Repository:
         head = self.branch_head(old)
         existing = self.store.get_ref(branch_ref(new))
         if existing is not None and not force:
-            raise AlreadyExists("branch", new)
+            raise branch_exists(new)
         ws = self.store.get_ref(working_set_ref(old))
         updates = [RefUpdate(branch_ref(new), head.hex, existing),
                    RefUpdate(working_set_ref(new), ws, self.store.get_ref(working_set_ref(new)))]

@@ -14,7 +14,8 @@ dolt_hashof_db() (the working root's address).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -181,12 +182,25 @@ def dolt_branch(view: View, args: list[str], author: Author | None) -> pa.Table:
     elif p.flags.get("--move") or p.flags.get("--copy"):
         if len(p.args) != 2:
             raise SqlError("dolt_branch: -m/-c take the old and the new name")
-        repo.rename_branch(p.args[0], p.args[1], copy=bool(p.flags.get("--copy")), force=force)
+        with _branch_errors():
+            repo.rename_branch(p.args[0], p.args[1], copy=bool(p.flags.get("--copy")), force=force)
     elif len(p.args) in (1, 2):
-        repo.create_branch(p.args[0], p.args[1] if len(p.args) == 2 else "HEAD", force=force)
+        with _branch_errors():
+            repo.create_branch(p.args[0], p.args[1] if len(p.args) == 2 else "HEAD", force=force)
     else:
         raise SqlError("dolt_branch: give a new branch name and optionally a start point")
     return _status()
+
+
+@contextmanager
+def _branch_errors() -> Iterator[None]:
+    """A missing branch to copy or rename in dolt_branch's words (a taken one is core's)."""
+    try:
+        yield
+    except NotFound as exc:
+        if getattr(exc, "kind", None) != "branch":
+            raise
+        raise SqlError(f"fatal: A branch named '{exc.name}' not found") from None
 
 
 RESET = FlagSpec({"--hard": False, "--soft": False}, {})
@@ -410,6 +424,16 @@ def dolt_hashof_db(view: View, args: list[str]) -> str:
     return view.root_at(args[0] if args else "WORKING").address.hex
 
 
+def dolt_version(view: View, args: list[str]) -> str:
+    """dl's version, as `dl version` prints it (Dolt's dolt_version() names Dolt's)."""
+    _arity("dolt_version", args, 0)
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("dl")
+    except PackageNotFoundError:  # pragma: no cover - a checkout that is not installed
+        return "unknown"
+
+
 def _arity(name: str, args: list[str], n: int) -> None:
     if len(args) != n:
         raise SqlError(f"{name}() takes {n} argument{'s' if n != 1 else ''}, got {len(args)}")
@@ -417,5 +441,5 @@ def _arity(name: str, args: list[str], n: int) -> None:
 
 FUNCTIONS: dict[str, Callable[[View, list[str]], str]] = {
     "active_branch": active_branch, "dolt_hashof": dolt_hashof, "hashof": dolt_hashof,
-    "dolt_hashof_table": dolt_hashof_table, "dolt_hashof_db": dolt_hashof_db,
+    "dolt_hashof_table": dolt_hashof_table, "dolt_hashof_db": dolt_hashof_db, "dolt_version": dolt_version,
 }

@@ -121,7 +121,7 @@ class Session:
         self.foreign_key_checks = True  # MySQL's session variable FOREIGN_KEY_CHECKS
         self.last_insert_id = 0  # the first AUTO_INCREMENT value of the last INSERT that made one
         check_eval.install()
-        self.variables = SessionVariables()  # SET @v / @@v (sql.variables)
+        self.variables = SessionVariables(databases.RevisionVariables(self))  # SET @v / @@v (sql.variables)
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -227,6 +227,13 @@ class Session:
         kind = statement.kind
         if kind is Kind.SET:
             return self._set(statement)
+        if kind in _QUALIFIABLE and statement.expression is not None and self._tx is None:
+            target, expression = databases.unqualified(statement.expression, self.database.name)
+            if target is not None:
+                return self._run_in(target, dataclasses.replace(statement, expression=expression, source=""))
+        if kind is Kind.QUERY and functions.needs_session_values(statement.expression):
+            expression = functions.session_values(statement.expression.copy(), self.current_database())  # type: ignore[union-attr]
+            statement = dataclasses.replace(statement, expression=expression, source="")
         if mentions_variables(statement.expression):
             expression = self.variables.substitute(statement.expression.copy())  # type: ignore[union-attr]
             statement = dataclasses.replace(statement, expression=expression, source="")
@@ -256,6 +263,19 @@ class Session:
                                                               conflicts.VIOLATIONS_PREFIX) is not None:
             return self._delete_conflicts(statement, conflicts.delete_violations)
         return self._write(statement)
+
+    def _run_in(self, target: str, statement: Statement) -> Result:
+        """A statement whose tables name database `target` (`db/branch` or `db/rev`, Dolt's
+        qualified names) runs as after `USE target`, and the session then goes back to its
+        own database: a branch's working set is read and written, a revision is read-only."""
+        if "/" not in target:  # this database, as the session uses it
+            return self._run(statement)
+        current = self.database.current()
+        self.use(target)
+        try:
+            return self._run(statement)
+        finally:
+            self.use(current)
 
     def _evaluate(self, expression: exp.Expression) -> object:
         """The value of one expression (a SET's right side), computed as `SELECT expression`."""
@@ -566,6 +586,9 @@ class Session:
         if reopen:
             self._begin(statement.text)
         return Result(statement.text, ResultKind.ROWS, table=rows)
+
+
+_QUALIFIABLE = (Kind.QUERY, Kind.INSERT, Kind.UPDATE, Kind.DELETE)  # may name `db/rev`.t (see `_run_in`)
 
 
 def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expression | None,

@@ -82,7 +82,8 @@ def test_describe_lists_a_system_tables_columns(repo: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "create table t (pk int primary key)")
     out = dl.ok("sql", "-r", "csv", "-q", "describe dolt_log")
     assert [line.split(",")[0] for line in out.splitlines()] == [
-        "Field", "commit_hash", "committer", "email", "date", "message", "commit_order"]
+        "Field", "commit_hash", "committer", "email", "date", "message", "commit_order", "author", "author_email",
+        "author_date"]
     assert "to_pk,BIGINT" in dl.ok("sql", "-r", "csv", "-q", "describe dolt_diff_t")
     assert dl.fails("sql", "-q", "describe nope").startswith("table not found: nope")
 
@@ -93,7 +94,7 @@ def test_dolt_diff_has_working_and_staged_rows(repo: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "create table w (pk int primary key); insert into w values (1)")
     out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
                 "select * from dolt_diff order by commit_hash desc")
-    assert out.splitlines()[1:] == ["WORKING,w,,,,,true,true", "STAGED,s,,,,,false,true"]
+    assert out.splitlines()[1:] == ["WORKING,w,,,,,true,true,,,", "STAGED,s,,,,,false,true,,,"]
 
 
 def test_show_tables_as_of_lists_a_revisions_tables(repo: Path, dl: Dl) -> None:
@@ -139,3 +140,12 @@ def test_dolt_diff_table_rows_come_in_key_order(repo: Path, dl: Dl) -> None:
     out = dl.ok("sql", "-r", "csv", "-q",
                 "select to_pk, to_c1, from_pk, from_c1, diff_type from dolt_diff_test where to_commit = 'WORKING'")
     assert out.splitlines()[1:] == ["0,0,,,added", "1,5,1,1,modified", ",,2,2,removed", "3,3,,,added"]
+
+
+def test_dolt_branch_says_a_taken_or_missing_name_in_dolts_words(repo: Path, dl: Dl) -> None:
+    dl.ok("branch", "existing_branch")
+    out = dl.fails("sql", "-q", "call dolt_branch('existing_branch')")
+    assert out.startswith("fatal: A branch named 'existing_branch' already exists.")
+    out = dl.fails("sql", "-q", "call dolt_branch('-c', 'original', 'copy')")
+    assert out.startswith("fatal: A branch named 'original' not found")
+    assert "already exists" in dl.fails("sql", "-q", "call dolt_branch('-c', 'main', 'existing_branch')")
