@@ -149,3 +149,23 @@ def test_dolt_branch_says_a_taken_or_missing_name_in_dolts_words(repo: Path, dl:
     out = dl.fails("sql", "-q", "call dolt_branch('-c', 'original', 'copy')")
     assert out.startswith("fatal: A branch named 'original' not found")
     assert "already exists" in dl.fails("sql", "-q", "call dolt_branch('-c', 'main', 'existing_branch')")
+
+
+def test_dolt_column_diff_lists_changed_columns(repo: Path, dl: Dl) -> None:
+    def csv(sql: str) -> list[str]:
+        return dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", sql).splitlines()[1:]
+    dl.ok("sql", "-q", "create table s (pk int primary key, c1 int)")
+    dl.ok("add", "s")
+    dl.ok("sql", "-q", "create table w (pk int primary key, c1 int)")
+    assert csv("select * from dolt_column_diff") == [
+        "WORKING,w,pk,,,,,added,,,", "WORKING,w,c1,,,,,added,,,",
+        "STAGED,s,pk,,,,,added,,,", "STAGED,s,c1,,,,,added,,,"]
+    dl.ok("commit", "-Am", "two tables")
+    dl.ok("sql", "-q", "insert into s values (1, 1), (2, 2); alter table w add column c2 int; alter table w drop column c1")
+    dl.ok("commit", "-Am", "rows and columns")
+    dl.ok("sql", "-q", "update s set c1 = 5 where pk = 1")
+    assert csv("select table_name, column_name, diff_type from dolt_column_diff where commit_hash = 'WORKING'") == [
+        "s,c1,modified"]  # only the changed cell's column
+    assert sorted(csv("select table_name, column_name, diff_type from dolt_column_diff "
+                      "where message = 'rows and columns'")) == ["s,c1,modified", "s,pk,modified", "w,c1,deleted",
+                                                                 "w,c2,added"]
