@@ -55,6 +55,7 @@ from dl.sql import (
     index_ddl,
     index_tables,
     point,
+    prepared,
     procedures,
     referential,
     transactions,
@@ -122,6 +123,7 @@ class Session:
         self.last_insert_id = 0  # the first AUTO_INCREMENT value of the last INSERT that made one
         check_eval.install()
         self.variables = SessionVariables(databases.RevisionVariables(self))  # SET @v / @@v (sql.variables)
+        self._statements: dict[str, str] = {}  # PREPAREd statements by name (sql.prepared)
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -244,6 +246,8 @@ class Session:
             return self._transaction_control(kind.name, statement.text)
         if kind is Kind.USE:
             return self._use(statement)
+        if kind is Kind.PREPARED:
+            return self._prepared(statement)
         self._implicit_begin()
         if kind is Kind.CALL:
             return self._call(statement)
@@ -276,6 +280,26 @@ class Session:
             return self._run(statement)
         finally:
             self.use(current)
+
+    def _prepared(self, statement: Statement) -> Result:
+        """PREPARE, EXECUTE and DEALLOCATE PREPARE (`sql.prepared`)."""
+        command = statement.prepared
+        assert command is not None
+        if command.verb == "PREPARE":
+            prepared.check_preparable(command.body, self.dialect)
+            self._statements[command.name] = command.body
+            return Result(statement.text, ResultKind.OK, message="Statement prepared")
+        if command.name not in self._statements:
+            raise SqlError(f"Unknown prepared statement handler ({command.name}) given to {command.verb}")
+        if command.verb == "DEALLOCATE":
+            del self._statements[command.name]
+            return Result(statement.text, ResultKind.OK, message="deallocated")
+        values = [self.variables.user.get(name) for name in command.using]
+        text = prepared.bind(self._statements[command.name], values, self.dialect)
+        results = list(self.execute(text))
+        if len(results) != 1:
+            raise SqlError("a prepared statement runs one statement")
+        return results[0]
 
     def _evaluate(self, expression: exp.Expression) -> object:
         """The value of one expression (a SET's right side), computed as `SELECT expression`."""
