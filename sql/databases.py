@@ -19,6 +19,7 @@ import re
 
 from sqlglot import exp
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dl.core.errors import DlError
@@ -28,7 +29,7 @@ from dl.core.versioning.root import RootValue
 from dl.sql.errors import SqlError
 
 if TYPE_CHECKING:
-    from dl.sql.session import Session
+    from dl.sql.statement_view import View
 
 
 def database_name(repo: Repository) -> str:
@@ -114,11 +115,13 @@ class RevisionVariables:
 
     SUFFIXES = ("_head_ref", "_head", "_working", "_staged")
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, database: Database, repo: SessionRepository, view: Callable[[], View],
+                 use: Callable[[str], None]) -> None:
+        """`view`: what the session's next statement reads; `use`: the session's USE."""
+        self.database, self.repo, self.view, self.use = database, repo, view, use
 
     def _suffix(self, name: str) -> str | None:
-        db = self.session.database.name.lower()
+        db = self.database.name.lower()
         for suffix in self.SUFFIXES:
             if name == db + suffix:
                 return suffix
@@ -128,11 +131,11 @@ class RevisionVariables:
         suffix = self._suffix(name)
         if suffix is None:
             return False, None
-        view = self.session._view()
+        view = self.view()
         if suffix == "_head_ref":
-            return True, None if self.session.database.revision is not None else f"refs/heads/{view.branch}"
+            return True, None if self.database.revision is not None else f"refs/heads/{view.branch}"
         if suffix == "_head":
-            return True, self.session.repo.resolve_commit(self.session.database.revision or view.branch).hex
+            return True, self.repo.resolve_commit(self.database.revision or view.branch).hex
         return True, (view.ws.working if suffix == "_working" else view.ws.staged).hex
 
     def set(self, name: str, value: Any) -> bool:
@@ -140,9 +143,9 @@ class RevisionVariables:
         if suffix is None:
             return False
         if suffix != "_head_ref":
-            raise SqlError(f"@@{name} is read-only: set @@{self.session.database.name}_head_ref to change branch")
+            raise SqlError(f"@@{name} is read-only: set @@{self.database.name}_head_ref to change branch")
         branch = str(value or "").removeprefix("refs/heads/")
-        if branch not in self.session.repo.branches():
-            raise UnknownDatabase(f"database not found: {self.session.database.name}/{branch}")
-        self.session.use(f"{self.session.database.name}/{branch}")
+        if branch not in self.repo.branches():
+            raise UnknownDatabase(f"database not found: {self.database.name}/{branch}")
+        self.use(f"{self.database.name}/{branch}")
         return True

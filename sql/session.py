@@ -122,7 +122,8 @@ class Session:
         self.foreign_key_checks = True  # MySQL's session variable FOREIGN_KEY_CHECKS
         self.last_insert_id = 0  # the first AUTO_INCREMENT value of the last INSERT that made one
         check_eval.install()
-        self.variables = SessionVariables(databases.RevisionVariables(self))  # SET @v / @@v (sql.variables)
+        self.variables = SessionVariables(  # SET @v / @@v (sql.variables)
+            databases.RevisionVariables(self.database, self.repo, self._view, self.use))
         self._statements: dict[str, str] = {}  # PREPAREd statements by name (sql.prepared)
 
     @property
