@@ -93,6 +93,21 @@ class Status:
     schema_conflicts: list[str] = field(default_factory=list)  # tables whose schemas the merge could not combine
 
 
+def authored_commit(root: Address, parents: tuple[Address, ...], author: Author, timestamp: float, message: str,
+                    height: int, committer: Author | None = None, commit_timestamp: float | None = None) -> Commit:
+    """A commit by `author`; `committer` and `commit_timestamp` are recorded only where they
+    differ from the author's (a commit made by its author encodes as it always did)."""
+    by = committer if committer is not None and committer != author else None
+    at = commit_timestamp if commit_timestamp is not None and commit_timestamp != timestamp else None
+    return Commit(root, parents, author.name, author.email, timestamp, message, height,
+                  by.name if by else None, by.email if by else None, at)
+
+
+def branch_exists(name: str) -> AlreadyExists:
+    """A taken branch name, in Dolt's words (its CLI and procedures say the same)."""
+    return AlreadyExists("branch", name, f"fatal: A branch named '{name}' already exists.")
+
+
 def _refuse_empty_branch_names(*names: str) -> None:
     """Dolt's words for an empty name where `branch` (create, -m, -c) takes one."""
     if "" in names:
@@ -509,11 +524,18 @@ class Repository:
 
     def commit(self, message: str, *, stage_all: bool = False, include_new: bool = False,
                allow_empty: bool = False, amend: bool = False, author: Author | None = None,
-               timestamp: float | None = None, force: bool = False) -> Address:
+               timestamp: float | None = None, force: bool = False, committer: Author | None = None,
+               commit_timestamp: float | None = None) -> Address:
         """Commits the staged root (after staging per -a/-A) on the current branch. A merge's
         unresolved conflicts and constraint violations refuse the commit unless `force` (as
-        Dolt's `commit --force`: the merge then ends with the working values as they are)."""
+        Dolt's `commit --force`: the merge then ends with the working values as they are).
+        Author and committer both default to the configured user (so `--author` alone records
+        the configured user as committer, as git and Dolt do); the commit time defaults to the
+        author's time."""
         author = author or self.author()
+        if committer is None:  # with --author and no configured user, the author committed
+            configured = self.config.get("user.name") and self.config.get("user.email")
+            committer = self.author() if configured else author
         result: list[Address] = []
 
         def attempt() -> bool:
@@ -542,9 +564,8 @@ class Repository:
                 # cherry-pick in progress may end in a commit that changes nothing, as Dolt allows
                 raise DlError("nothing to commit (use dl add, or --allow-empty)")
             heights = [self.load_commit(p).height for p in parents]
-            commit = Commit(staged, parents, author.name, author.email,
-                            timestamp if timestamp is not None else time.time(), message,
-                            1 + max(heights, default=0))
+            commit = authored_commit(staged, parents, author, timestamp if timestamp is not None else time.time(),
+                                     message, 1 + max(heights, default=0), committer, commit_timestamp)
             address = self._put(buffer, commit.encode())
             new_ws = WorkingSet(ws.working, staged, None)
             result[:] = [address]
@@ -618,7 +639,7 @@ class Repository:
         address = self.resolve_commit(start)
         expected = self.store.get_ref(branch_ref(name))
         if expected is not None and not force:
-            raise AlreadyExists("branch", name)
+            raise branch_exists(name)
         root = self.load_commit(address).root
         buffer = BufferedStore(self.store)
         ws = self._put(buffer, WorkingSet(root, root).encode())
@@ -648,7 +669,7 @@ class Repository:
         head = self.branch_head(old)
         existing = self.store.get_ref(branch_ref(new))
         if existing is not None and not force:
-            raise AlreadyExists("branch", new)
+            raise branch_exists(new)
         ws = self.store.get_ref(working_set_ref(old))
         updates = [RefUpdate(branch_ref(new), head.hex, existing),
                    RefUpdate(working_set_ref(new), ws, self.store.get_ref(working_set_ref(new)))]

@@ -274,8 +274,57 @@ def _rows_differ(old: Table | None, new: Table | None) -> bool:
 def dolt_diff_commits(view: View) -> pa.Table:
     """Dolt's `dolt_diff` system table: which tables each commit changed, and what is changed in
     the working set (WORKING, against the staged tables) and staged (STAGED, against HEAD)."""
-    repo = view.repo
     rows: list[tuple[Any, ...]] = []
+    for label, after, before, made in _changes(view):
+        for name in after.changed_tables(before):
+            old, new = table_at(view, before, name), table_at(view, after, name)
+            rows.append((label, name, *_made(made)[:4],
+                         _rows_differ(old, new), old is None or new is None or old.schema != new.schema,
+                         *_made(made)[4:]))
+    names = ["commit_hash", "table_name", "committer", "email", "date", "message", "data_change", "schema_change",
+             "author", "author_email", "author_date"]
+    types = [pa.string()] * 4 + [TS, pa.string(), pa.bool_(), pa.bool_(), pa.string(), pa.string(), TS]
+    return pa.table({n: pa.array([r[i] for r in rows], types[i]) for i, n in enumerate(names)})
+
+
+def dolt_column_diff(view: View) -> pa.Table:
+    """Dolt's `dolt_column_diff`: dolt_diff's changes one row per column (WORKING, STAGED, then
+    each commit): a new table's columns are `added`, a dropped one's `deleted`; in a changed
+    table, columns the schema added or dropped, and those whose values changed (`modified`)."""
+    rows: list[tuple[Any, ...]] = []
+    for label, after, before, made in _changes(view):
+        for name in after.changed_tables(before):
+            old, new = table_at(view, before, name), table_at(view, after, name)
+            for column, kind in _changed_columns(name, old, new):
+                rows.append((label, name, column, *_made(made)[:4], kind, *_made(made)[4:]))
+    names = ["commit_hash", "table_name", "column_name", "committer", "email", "date", "message", "diff_type",
+             "author", "author_email", "author_date"]
+    types = [pa.string()] * 5 + [TS, pa.string(), pa.string(), pa.string(), pa.string(), TS]
+    return pa.table({n: pa.array([r[i] for r in rows], types[i]) for i, n in enumerate(names)})
+
+
+def _changed_columns(name: str, old: Table | None, new: Table | None) -> list[tuple[str, str]]:
+    if old is None or new is None:
+        table = new if new is not None else old
+        assert table is not None
+        return [(c.name, "added" if new is not None else "deleted") for c in table.schema.columns]
+    before, after = [c.name for c in old.schema.columns], [c.name for c in new.schema.columns]
+    out = [(c, "added") for c in after if c not in before]
+    if old.value.rows != new.value.rows:
+        from dl.core.versioning.diff import cells_differ
+        rows = diff_tables(name, old, new).rows
+        whole = rows.added.num_rows or rows.removed.num_rows  # a row added or removed changes every column
+        for column in after:
+            if column in before and (whole or (column in rows.modified_to.column_names and bool(
+                    cells_differ(rows.modified_from.column(column), rows.modified_to.column(column)).any()))):
+                out.append((column, "modified"))
+    return out + [(c, "deleted") for c in before if c not in after]
+
+
+def _changes(view: View) -> list[tuple[str, RootValue, RootValue, Commit | None]]:
+    """(label, root after, root before, commit) for the working set (WORKING, against the staged
+    root), the staged root (STAGED, against HEAD) and each commit of the branch's history."""
+    repo = view.repo
     head = repo.load_commit(repo.branch_head(view.branch))
     staged = repo.load_root(view.ws.staged, view.store)
     states: list[tuple[str, RootValue, RootValue, Commit | None]] = [
@@ -286,12 +335,12 @@ def dolt_diff_commits(view: View) -> pa.Table:
         parent = repo.load_root(repo.load_commit(commit.parents[0]).root, view.store) if commit.parents \
             else RootValue()
         states.append((address.hex, repo.load_root(commit.root, view.store), parent, commit))
-    for label, after, before, made in states:
-        for name in after.changed_tables(before):
-            old, new = table_at(view, before, name), table_at(view, after, name)
-            rows.append((label, name, made.author if made else None, made.email if made else None,
-                         ts(made.timestamp) if made else None, made.message if made else None,
-                         _rows_differ(old, new), old is None or new is None or old.schema != new.schema))
-    names = ["commit_hash", "table_name", "committer", "email", "date", "message", "data_change", "schema_change"]
-    types = [pa.string()] * 4 + [TS, pa.string(), pa.bool_(), pa.bool_()]
-    return pa.table({n: pa.array([r[i] for r in rows], types[i]) for i, n in enumerate(names)})
+    return states
+
+
+def _made(made: Commit | None) -> tuple[Any, ...]:
+    """committer, email, date, message, author, author_email, author_date of a commit (NULLs for
+    WORKING and STAGED)."""
+    if made is None:
+        return (None,) * 7
+    return (*made.committed_by, ts(made.committed_at), made.message, made.author, made.email, ts(made.timestamp))

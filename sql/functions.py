@@ -48,6 +48,29 @@ def substitute(expression: exp.Expression, view: View, edits: TextEdits | None,
     return expression
 
 
+def needs_session_values(expression: exp.Expression | None) -> bool:
+    """Whether a statement calls DATABASE() or reads MySQL's `dual` (see `session_values`)."""
+    return expression is not None and (expression.find(exp.CurrentSchema) is not None or any(
+        t.name.lower() == "dual" and not t.db for t in expression.find_all(exp.Table)))
+
+
+def session_values(expression: exp.Expression, database: str) -> exp.Expression:
+    """DATABASE() (MySQL's SCHEMA() too) replaced by the session's database, as Dolt answers it
+    (`db`, or `db/branch` after USE), keeping its column name; `FROM dual` (MySQL's table of
+    one row and no columns) dropped."""
+    for node in list(expression.find_all(exp.CurrentSchema)):
+        literal: exp.Expression = exp.Literal.string(database)
+        if isinstance(node.parent, exp.Select) and node.arg_key == "expressions":
+            literal = exp.alias_(literal, node.sql("mysql").lower(), quoted=True)
+        node.replace(literal)
+    for select in expression.find_all(exp.Select):
+        source = select.args.get("from_") or select.args.get("from")
+        table = source.this if isinstance(source, exp.From) else None
+        if isinstance(table, exp.Table) and table.name.lower() == "dual" and not table.db and not select.args.get("joins"):
+            source.pop()
+    return expression
+
+
 def replace_call(node: exp.Anonymous, literal: exp.Expr, edits: TextEdits | None, dialect: str) -> None:
     """Replaces the call `node` by `literal` in the AST and in the user's text (`edits`)."""
     _replace(node, literal, edits, dialect)

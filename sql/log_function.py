@@ -11,7 +11,8 @@
     '--decorate', 'short'|'full'    adds a `refs` column (branches and tags at the commit)
 
 Columns: commit_hash, committer, email, date, message, commit_order (the commit's height in the
-graph, as Dolt's commit_order counts from the first commit). An unknown option is an error.
+graph, as Dolt's commit_order counts from the first commit), then author, author_email and
+author_date (the committer is the author unless the commit records another). An unknown option is an error.
 """
 from __future__ import annotations
 
@@ -31,15 +32,28 @@ DECORATIONS = ("short", "full", "no", "auto")
 
 
 def log_rows(commits: list[tuple[Address, Commit]]) -> pa.Table:
-    """Dolt's log columns for `commits` (in the order given)."""
+    """Dolt's log columns for `commits` (in the order given): who committed and when, then (after
+    commit_order) who wrote the change and when, as Dolt separates them."""
     return pa.table({
         "commit_hash": pa.array([a.hex for a, _ in commits], pa.string()),
-        "committer": pa.array([c.author for _, c in commits], pa.string()),
-        "email": pa.array([c.email for _, c in commits], pa.string()),
-        "date": pa.array([round(c.timestamp * 1_000_000) for _, c in commits], TS),
+        "committer": pa.array([c.committed_by[0] for _, c in commits], pa.string()),
+        "email": pa.array([c.committed_by[1] for _, c in commits], pa.string()),
+        "date": pa.array([round(c.committed_at * 1_000_000) for _, c in commits], TS),
         "message": pa.array([c.message for _, c in commits], pa.string()),
         "commit_order": pa.array([c.height for _, c in commits], pa.int64()),
+        **author_columns([c for _, c in commits]),
     })
+
+
+AUTHOR_COLUMNS = 3  # author, author_email, author_date: last, as in Dolt
+
+
+def author_columns(commits: list[Commit], prefix: str = "") -> dict[str, pa.Array]:
+    """The author, author_email and author_date columns of `commits` (Dolt's names, `prefix`ed:
+    dolt_branches has latest_author...)."""
+    return {f"{prefix}author": pa.array([c.author for c in commits], pa.string()),
+            f"{prefix}author_email": pa.array([c.email for c in commits], pa.string()),
+            f"{prefix}author_date": pa.array([round(c.timestamp * 1_000_000) for c in commits], TS)}
 
 
 class LogRequest:
@@ -121,12 +135,14 @@ def dolt_log_function(view: View, args: list[str]) -> pa.Table:
     if request.tables is not None:
         commits = [(a, c) for a, c in commits if _touches(view, a, c, request.tables)]
     table = log_rows(commits)
+    at = table.num_columns - AUTHOR_COLUMNS  # the optional columns go before the author's, as in Dolt
     if request.parents:
-        table = table.append_column("parents", pa.array([", ".join(p.hex for p in c.parents) for _, c in commits],
-                                                        pa.string()))
+        table = table.add_column(at, "parents", pa.array([", ".join(p.hex for p in c.parents) for _, c in commits],
+                                                         pa.string()))
+        at += 1
     if request.decorate in ("short", "full"):
-        table = table.append_column("refs", pa.array(_decorations(view, commits, request.decorate == "full"),
-                                                     pa.string()))
+        table = table.add_column(at, "refs", pa.array(_decorations(view, commits, request.decorate == "full"),
+                                                      pa.string()))
     return table
 
 

@@ -27,6 +27,7 @@ import sqlglot
 from dl.sql import index_syntax
 from dl.sql.dialects import adapt
 from dl.sql.errors import SqlError, parse_error
+from dl.sql.prepared import PreparedCommand, parse_command
 from dl.sql.headers import label_projections
 from dl.sql.lru import LruCache
 from sqlglot import exp
@@ -62,6 +63,7 @@ class Kind(Enum):
     DESCRIBE = "describe"
     SET = "set"  # session variables (sql.variables), autocommit and FOREIGN_KEY_CHECKS among them
     USE = "use"  # USE db, USE db/branch, USE `db/rev`
+    PREPARED = "prepared"  # PREPARE / EXECUTE / DEALLOCATE PREPARE (sql.prepared)
 
 
 @dataclass
@@ -90,6 +92,7 @@ class Statement:
     source: str = ""  # the text sqlglot parsed (after the rewrites); node positions refer to it
     dialect: str = "duckdb"  # the dialect it was read in
     prefix: str = ""  # EXPLAIN / EXPLAIN ANALYZE, put back before the bound query
+    prepared: PreparedCommand | None = None  # Kind.PREPARED's command
 
 
 def split_script(text: str, dialect: str = "duckdb") -> list[Piece]:
@@ -161,6 +164,10 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     if words[0] == "USE":  # SET is parsed below, as sqlglot reads it (sql.variables)
         rest = text[first.start + 3:].strip()
         return Statement(kind=Kind.USE, target=rest.strip("`'\""), **base)  # type: ignore[arg-type]
+    if words[0] in ("PREPARE", "EXECUTE", "DEALLOCATE") or words[:2] == ["DROP", "PREPARE"]:
+        command = parse_command(text, dialect)
+        if command is not None:
+            return Statement(kind=Kind.PREPARED, prepared=command, **base)  # type: ignore[arg-type]
     if words[0] == "CALL":
         call = adapt(_parse_text("SELECT " + text[first.end + 1:], dialect, piece.line - 1), dialect)
         return Statement(kind=Kind.CALL, expression=call, **base)  # type: ignore[arg-type]

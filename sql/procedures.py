@@ -14,7 +14,8 @@ dolt_hashof_db() (the working root's address).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from dl.core.errors import DlError, NotFound
 from dl.core.repo import Author
 from dl.core.versioning.commit import check_empty_flags
 from dl.sql.errors import SqlError, wrap
+from dl.sql.identity import Identity
 from dl.sql.procedure_args import FlagSpec, parse_flags, status_table
 from dl.sql.remote_procedures import PROCEDURES as REMOTE_PROCEDURES
 
@@ -51,15 +53,18 @@ COMMIT = FlagSpec({"--message": True, "--all": False, "--ALL": False, "--allow-e
                   {"-m": "--message", "-a": "--all", "-A": "--ALL", "-f": "--force"})
 
 
-def dolt_commit(view: View, args: list[str], author: Author | None) -> pa.Table:
+def dolt_commit(view: View, args: list[str], author: Author | None, who: Identity | None = None) -> pa.Table:
+    """Dolt's dolt_commit; `who` (the session's identity variables) names the committer and
+    the times, `--author` and `--date` win over them for the author."""
+    who = who or Identity(author)
     p = parse_flags("dolt_commit", args, COMMIT)
     if p.args:
         raise SqlError(f"dolt_commit: unexpected argument {p.args[0]!r} (the message goes after -m)")
     message = p.flags.get("--message")
     if message is None and not p.flags.get("--amend"):
         raise SqlError("dolt_commit: a message is required (-m 'message')")
-    who = parse_author(p.flags["--author"]) if "--author" in p.flags else author
-    when = _parse_date(p.flags["--date"]) if "--date" in p.flags else None
+    by = parse_author(p.flags["--author"]) if "--author" in p.flags else who.author
+    when = _parse_date(p.flags["--date"]) if "--date" in p.flags else who.author_time
     repo = view.repo
     check_empty_flags(bool(p.flags.get("--allow-empty")), bool(p.flags.get("--skip-empty")))
     if p.flags.get("--amend") and message is None:
@@ -68,8 +73,9 @@ def dolt_commit(view: View, args: list[str], author: Author | None) -> pa.Table:
         return pa.table({"hash": pa.array([None], pa.string())})
     _stage(view, bool(p.flags.get("--all")), bool(p.flags.get("--ALL")))
     address = repo.commit(str(message), allow_empty=bool(p.flags.get("--allow-empty")),
-                          amend=bool(p.flags.get("--amend")), author=who, timestamp=when,
-                          force=bool(p.flags.get("--force")))
+                          amend=bool(p.flags.get("--amend")), author=by, timestamp=when,
+                          force=bool(p.flags.get("--force")), committer=who.committer,
+                          commit_timestamp=who.commit_time)
     return pa.table({"hash": pa.array([address.hex], pa.string())})
 
 
@@ -176,12 +182,25 @@ def dolt_branch(view: View, args: list[str], author: Author | None) -> pa.Table:
     elif p.flags.get("--move") or p.flags.get("--copy"):
         if len(p.args) != 2:
             raise SqlError("dolt_branch: -m/-c take the old and the new name")
-        repo.rename_branch(p.args[0], p.args[1], copy=bool(p.flags.get("--copy")), force=force)
+        with _branch_errors():
+            repo.rename_branch(p.args[0], p.args[1], copy=bool(p.flags.get("--copy")), force=force)
     elif len(p.args) in (1, 2):
-        repo.create_branch(p.args[0], p.args[1] if len(p.args) == 2 else "HEAD", force=force)
+        with _branch_errors():
+            repo.create_branch(p.args[0], p.args[1] if len(p.args) == 2 else "HEAD", force=force)
     else:
         raise SqlError("dolt_branch: give a new branch name and optionally a start point")
     return _status()
+
+
+@contextmanager
+def _branch_errors() -> Iterator[None]:
+    """A missing branch to copy or rename in dolt_branch's words (a taken one is core's)."""
+    try:
+        yield
+    except NotFound as exc:
+        if getattr(exc, "kind", None) != "branch":
+            raise
+        raise SqlError(f"fatal: A branch named '{exc.name}' not found") from None
 
 
 RESET = FlagSpec({"--hard": False, "--soft": False}, {})
@@ -358,14 +377,18 @@ PROCEDURES: dict[str, Procedure] = {
 }
 
 
-def call(view: View, name: str, args: list[str], author: Author | None) -> pa.Table:
-    """Runs procedure `name`; core errors become `SqlError`s in the words the CLI prints (the
-    statement, which names the procedure, is quoted after them), as Dolt's procedures do."""
+def call(view: View, name: str, args: list[str], who: Identity | Author | None) -> pa.Table:
+    """Runs procedure `name` as `who` (the session's identity, or just an author); core errors
+    become `SqlError`s in the words the CLI prints (the statement, which names the procedure,
+    is quoted after them), as Dolt's procedures do."""
     procedure = PROCEDURES.get(name.lower())
     if procedure is None:
         raise SqlError(f"unknown procedure {name}(); known: {', '.join(sorted(PROCEDURES))}")
+    identity = who if isinstance(who, Identity) else Identity(who)
     try:
-        return procedure(view, args, author)
+        if procedure is dolt_commit:
+            return dolt_commit(view, args, identity.author, identity)
+        return procedure(view, args, identity.author)
     except SqlError:
         raise
     except DlError as exc:
@@ -403,6 +426,16 @@ def dolt_hashof_db(view: View, args: list[str]) -> str:
     return view.root_at(args[0] if args else "WORKING").address.hex
 
 
+def dolt_version(view: View, args: list[str]) -> str:
+    """dl's version, as `dl version` prints it (Dolt's dolt_version() names Dolt's)."""
+    _arity("dolt_version", args, 0)
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("dl")
+    except PackageNotFoundError:  # pragma: no cover - a checkout that is not installed
+        return "unknown"
+
+
 def _arity(name: str, args: list[str], n: int) -> None:
     if len(args) != n:
         raise SqlError(f"{name}() takes {n} argument{'s' if n != 1 else ''}, got {len(args)}")
@@ -410,5 +443,5 @@ def _arity(name: str, args: list[str], n: int) -> None:
 
 FUNCTIONS: dict[str, Callable[[View, list[str]], str]] = {
     "active_branch": active_branch, "dolt_hashof": dolt_hashof, "hashof": dolt_hashof,
-    "dolt_hashof_table": dolt_hashof_table, "dolt_hashof_db": dolt_hashof_db,
+    "dolt_hashof_table": dolt_hashof_table, "dolt_hashof_db": dolt_hashof_db, "dolt_version": dolt_version,
 }

@@ -32,7 +32,7 @@ def dolt_remote_branches(view: View) -> pa.Table:
     for name, address in sorted(remote_branches(repo).items()):
         commit = repo.load_commit(address)
         remote, _, branch = name.partition("/")
-        values = (f"remotes/{name}", address.hex, commit.author, commit.email, ts(commit.timestamp),
+        values = (f"remotes/{name}", address.hex, *commit.committed_by, ts(commit.committed_at),
                   commit.message, remote, branch, False)
         for key, value in zip(columns, values):
             rows[key].append(value)

@@ -55,6 +55,7 @@ from dl.sql import (
     index_ddl,
     index_tables,
     point,
+    prepared,
     procedures,
     referential,
     transactions,
@@ -71,6 +72,7 @@ from dl.sql.resolve import Binder, ScanCache
 from dl.sql.row_stream import RowStream
 from dl.sql.statement_view import View
 from dl.sql.types import display_type
+from dl.sql.identity import Identity, session_identity
 from dl.sql.variables import SessionVariables, mentions_variables
 
 if TYPE_CHECKING:
@@ -120,7 +122,9 @@ class Session:
         self.foreign_key_checks = True  # MySQL's session variable FOREIGN_KEY_CHECKS
         self.last_insert_id = 0  # the first AUTO_INCREMENT value of the last INSERT that made one
         check_eval.install()
-        self.variables = SessionVariables()  # SET @v / @@v (sql.variables)
+        self.variables = SessionVariables(  # SET @v / @@v (sql.variables)
+            databases.RevisionVariables(self.database, self.repo, self._view, self.use))
+        self._statements: dict[str, str] = {}  # PREPAREd statements by name (sql.prepared)
 
     @property
     def _con(self) -> duckdb.DuckDBPyConnection:
@@ -185,6 +189,13 @@ class Session:
     def branch(self) -> str:
         return self._tx.branch if self._tx else self.repo.current_branch()
 
+    def identity(self) -> Identity:
+        """Who the session's commits are by: its @@dolt_author_* / @@dolt_committer_* variables
+        over its user (`sql.identity`)."""
+        config = self.repo.config
+        return session_identity(self.variables.system, self.author,
+                                (config.get("user.name"), config.get("user.email")))
+
     def current_database(self) -> str:
         """The database the session uses: `db`, `db/branch` after USE, `db/<rev>` read-only."""
         return self.database.current()
@@ -219,6 +230,13 @@ class Session:
         kind = statement.kind
         if kind is Kind.SET:
             return self._set(statement)
+        if kind in _QUALIFIABLE and statement.expression is not None and self._tx is None:
+            target, expression = databases.unqualified(statement.expression, self.database.name)
+            if target is not None:
+                return self._run_in(target, dataclasses.replace(statement, expression=expression, source=""))
+        if kind is Kind.QUERY and functions.needs_session_values(statement.expression):
+            expression = functions.session_values(statement.expression.copy(), self.current_database())  # type: ignore[union-attr]
+            statement = dataclasses.replace(statement, expression=expression, source="")
         if mentions_variables(statement.expression):
             expression = self.variables.substitute(statement.expression.copy())  # type: ignore[union-attr]
             statement = dataclasses.replace(statement, expression=expression, source="")
@@ -229,6 +247,8 @@ class Session:
             return self._transaction_control(kind.name, statement.text)
         if kind is Kind.USE:
             return self._use(statement)
+        if kind is Kind.PREPARED:
+            return self._prepared(statement)
         self._implicit_begin()
         if kind is Kind.CALL:
             return self._call(statement)
@@ -248,6 +268,39 @@ class Session:
                                                               conflicts.VIOLATIONS_PREFIX) is not None:
             return self._delete_conflicts(statement, conflicts.delete_violations)
         return self._write(statement)
+
+    def _run_in(self, target: str, statement: Statement) -> Result:
+        """A statement whose tables name database `target` (`db/branch` or `db/rev`, Dolt's
+        qualified names) runs as after `USE target`, and the session then goes back to its
+        own database: a branch's working set is read and written, a revision is read-only."""
+        if "/" not in target:  # this database, as the session uses it
+            return self._run(statement)
+        current = self.database.current()
+        self.use(target)
+        try:
+            return self._run(statement)
+        finally:
+            self.use(current)
+
+    def _prepared(self, statement: Statement) -> Result:
+        """PREPARE, EXECUTE and DEALLOCATE PREPARE (`sql.prepared`)."""
+        command = statement.prepared
+        assert command is not None
+        if command.verb == "PREPARE":
+            prepared.check_preparable(command.body, self.dialect)
+            self._statements[command.name] = command.body
+            return Result(statement.text, ResultKind.OK, message="Statement prepared")
+        if command.name not in self._statements:
+            raise SqlError(f"Unknown prepared statement handler ({command.name}) given to {command.verb}")
+        if command.verb == "DEALLOCATE":
+            del self._statements[command.name]
+            return Result(statement.text, ResultKind.OK, message="deallocated")
+        values = [self.variables.user.get(name) for name in command.using]
+        text = prepared.bind(self._statements[command.name], values, self.dialect)
+        results = list(self.execute(text))
+        if len(results) != 1:
+            raise SqlError("a prepared statement runs one statement")
+        return results[0]
 
     def _evaluate(self, expression: exp.Expression) -> object:
         """The value of one expression (a SET's right side), computed as `SELECT expression`."""
@@ -384,7 +437,7 @@ class Session:
 
             def call(name: str, args: list[str]) -> pa.Table:
                 self._check_procedure(name, args)
-                return procedures.call(view, name, args, self.author)
+                return procedures.call(view, name, args, self.identity())
             expression = functions.substitute(expression, view, edits, call, self.dialect)
             if reopen:
                 self._begin(statement.text)
@@ -566,12 +619,15 @@ class Session:
         args = functions.literal_args(call, name)
         self._check_procedure(name, args)
         reopen = self._land_transaction()
-        rows = procedures.call(self._view(), name, args, self.author)
+        rows = procedures.call(self._view(), name, args, self.identity())
         if name == "dolt_checkout":
             self.database.checked_out(self.repo)
         if reopen:
             self._begin(statement.text)
         return Result(statement.text, ResultKind.ROWS, table=rows)
+
+
+_QUALIFIABLE = (Kind.QUERY, Kind.INSERT, Kind.UPDATE, Kind.DELETE)  # may name `db/rev`.t (see `_run_in`)
 
 
 def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expression | None,

@@ -105,7 +105,8 @@ def dolt_branches(view: View) -> pa.Table:
     repo = view.repo
     rows: dict[str, list[Any]] = {k: [] for k in ("name", "hash", "latest_committer", "latest_committer_email",
                                                   "latest_commit_date", "latest_commit_message", "remote",
-                                                  "branch", "dirty")}
+                                                  "branch", "dirty", "latest_author", "latest_author_email",
+                                                  "latest_author_date")}
     from dl.core.remotes.sync import settings_of
     settings = settings_of(repo)
     for name, address in sorted(repo.branches().items()):
@@ -114,14 +115,17 @@ def dolt_branches(view: View) -> pa.Table:
         _, ws = repo.working_set(name) if name != view.branch else (None, view.ws)
         working = view.root.address if name == view.branch else ws.working
         dirty = working != commit.root or ws.staged != commit.root
-        for key, value in (("name", name), ("hash", address.hex), ("latest_committer", commit.author),
-                           ("latest_committer_email", commit.email), ("latest_commit_date", _ts(commit.timestamp)),
+        for key, value in (("name", name), ("hash", address.hex), ("latest_committer", commit.committed_by[0]),
+                           ("latest_committer_email", commit.committed_by[1]),
+                           ("latest_commit_date", _ts(commit.committed_at)),
+                           ("latest_author", commit.author), ("latest_author_email", commit.email),
+                           ("latest_author_date", _ts(commit.timestamp)),
                            ("latest_commit_message", commit.message),
                            ("remote", upstream.remote if upstream else ""),
                            ("branch", upstream.branch if upstream else ""),
                            ("dirty", dirty)):
             rows[key].append(value)
-    types = {"latest_commit_date": TS, "dirty": pa.bool_()}
+    types = {"latest_commit_date": TS, "latest_author_date": TS, "dirty": pa.bool_()}
     return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()})
 
 
@@ -201,8 +205,8 @@ def dolt_history_table(view: View, name: str, hints: dict[str, str]) -> pa.Table
         rows = table.scan()
         n = rows.num_rows
         columns = project(rows, schema) + [pa.array([address.hex] * n, pa.string()),
-                                            pa.array([commit.author] * n, pa.string()),
-                                            pa.array([_ts(commit.timestamp)] * n, TS)]
+                                            pa.array([commit.committed_by[0]] * n, pa.string()),
+                                            pa.array([_ts(commit.committed_at)] * n, TS)]
         parts.append(pa.Table.from_arrays(columns, schema=_history_schema(schema)))
     return pa.concat_tables(parts) if parts else _history_schema(schema).empty_table()
 
@@ -325,7 +329,8 @@ _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_log": dolt_log, "dolt_commits": dolt_commits, "dolt_commit_ancestors": dolt_commit_ancestors,
     "dolt_branches": dolt_branches, "dolt_tags": dolt_tags, "dolt_status": dolt_status,
     "dolt_status_ignored": dolt_status_ignored,
-    "dolt_diff": diff_tables.dolt_diff_commits, "dolt_conflicts": dolt_conflicts,
+    "dolt_diff": diff_tables.dolt_diff_commits, "dolt_column_diff": diff_tables.dolt_column_diff,
+    "dolt_conflicts": dolt_conflicts,
     "dolt_merge_status": dolt_merge_status, "dolt_schema_conflicts": dolt_schema_conflicts,
     "dolt_constraint_violations": dolt_constraint_violations,
     "dolt_schemas": views.schemas_rows, "dolt_ignore": dolt_ignore, "dolt_remotes": remote_tables.dolt_remotes,

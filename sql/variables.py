@@ -11,23 +11,36 @@ subquery; statements that read a variable see it as a literal, substituted befor
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from dl.sql.errors import SqlError
+from dl.sql.identity import VARIABLES as IDENTITY_VARIABLES
 from sqlglot import exp
 
 # system variables read before any SET, as MySQL answers them
 DEFAULTS: dict[str, Any] = {"autocommit": 1, "sql_mode": "", "version_comment": "dl",
-                            "transaction_isolation": "REPEATABLE-READ", "time_zone": "SYSTEM"}
+                            "transaction_isolation": "REPEATABLE-READ", "time_zone": "SYSTEM",
+                            **{name: "" for name in IDENTITY_VARIABLES}}
 _WORDS = {"on": 1, "off": 0, "true": 1, "false": 0}
+
+
+class Computed(Protocol):
+    """System variables whose values the session computes (Dolt's `@@<db>_head` and kin)."""
+
+    def get(self, name: str) -> tuple[bool, Any]:
+        """(whether `name` is one, its value)."""
+
+    def set(self, name: str, value: Any) -> bool:
+        """Acts on `SET @@name = value` if `name` is one; whether it was."""
 
 
 class SessionVariables:
     """The user (`@v`) and system (`@@v`) variables of one SQL session."""
 
-    def __init__(self) -> None:
+    def __init__(self, computed: Computed | None = None) -> None:
         self.user: dict[str, Any] = {}
         self.system: dict[str, Any] = dict(DEFAULTS)
+        self.computed = computed
 
     def assign(self, statement: exp.Expression, evaluate: Callable[[exp.Expression], Any]) -> None:
         """Runs a SET statement: each `name = expr` is evaluated (`evaluate` runs SELECT expr) and stored."""
@@ -43,7 +56,9 @@ class SessionVariables:
             if isinstance(target, exp.Parameter):
                 self.user[target.name.lower()] = evaluate(self.substitute(value.copy()))
             else:
-                self.system[_system_name(target)] = self._system_value(value, evaluate)
+                name, given = _system_name(target), self._system_value(value, evaluate)
+                if self.computed is None or not self.computed.set(name, given):
+                    self.system[name] = given
 
     def _system_value(self, value: exp.Expression, evaluate: Callable[[exp.Expression], Any]) -> Any:
         if isinstance(value, (exp.Var, exp.Column)) and not isinstance(value, exp.Parameter):
@@ -56,9 +71,12 @@ class SessionVariables:
         def value_of(node: exp.Expression) -> exp.Expression:
             if isinstance(node, exp.SessionParameter):
                 name = node.name.lower()
-                if name not in self.system:
+                if name in self.system:
+                    return _literal(self.system[name])
+                found, computed = self.computed.get(name) if self.computed is not None else (False, None)
+                if not found:
                     raise SqlError(f"unknown system variable: @@{node.name}")
-                return _literal(self.system[name])
+                return _literal(computed)
             if isinstance(node, exp.Parameter) and isinstance(node.this, (exp.Var, exp.Identifier)):
                 return _literal(self.user.get(node.name.lower()))
             return node

@@ -2,7 +2,9 @@
 
 A commit records a root value, its parents (two for a merge), author, email, time and
 message, plus its height (1 + the highest parent's), which orders logs and bounds merge-base
-searches. Walking history refuses cycles and absurd depths with a clear error instead of
+searches. As in git and Dolt, who committed may differ from who wrote the change (`--author`,
+`DOLT_COMMITTER_NAME`, a cherry-pick): the committer and their time are then stored too; a
+commit made by its author stores neither, so its encoding (and address) is the plain one. Walking history refuses cycles and absurd depths with a clear error instead of
 hanging (a corrupt or hostile store must never loop dl forever).
 """
 from __future__ import annotations
@@ -37,12 +39,31 @@ class Commit:
     timestamp: float  # seconds since the epoch, UTC
     message: str
     height: int = 1
+    committer: str | None = None  # None: the author committed
+    committer_email: str | None = None
+    commit_timestamp: float | None = None  # None: committed at the author's time
 
     def encode(self) -> bytes:
-        return encode_json_chunk(COMMIT_TAG, {
-            "root": self.root.hex, "parents": [p.hex for p in self.parents],
-            "author": self.author, "email": self.email, "timestamp": self.timestamp,
-            "message": self.message, "height": self.height})
+        value = {"root": self.root.hex, "parents": [p.hex for p in self.parents],
+                 "author": self.author, "email": self.email, "timestamp": self.timestamp,
+                 "message": self.message, "height": self.height}
+        if self.committer is not None:
+            value["committer"], value["committer_email"] = self.committer, self.committer_email or ""
+        if self.commit_timestamp is not None:
+            value["commit_timestamp"] = self.commit_timestamp
+        return encode_json_chunk(COMMIT_TAG, value)
+
+    @property
+    def committed_by(self) -> tuple[str, str]:
+        """(name, email) of who made the commit: the committer if one is recorded, else the author."""
+        if self.committer is None:
+            return self.author, self.email
+        return self.committer, self.committer_email or ""
+
+    @property
+    def committed_at(self) -> float:
+        """When the commit was made (the author's time unless a commit time is recorded)."""
+        return self.timestamp if self.commit_timestamp is None else self.commit_timestamp
 
     @staticmethod
     def decode(data: bytes, address: Address | None = None) -> "Commit":
@@ -52,11 +73,19 @@ class Commit:
         if height < 1 or (parents and height < 2):
             raise IntegrityError(f"chunk {address.hex if address else '?'}: bad commit height", 
                                  address.hex if address else None)
+        committer = value.get("committer")
+        committer_email = value.get("committer_email")
+        commit_timestamp = value.get("commit_timestamp")
+        if not (committer is None or (isinstance(committer, str) and isinstance(committer_email, str))) \
+                or not (commit_timestamp is None or isinstance(commit_timestamp, (int, float))):
+            raise IntegrityError(f"chunk {address.hex if address else '?'}: bad committer",
+                                 address.hex if address else None)
         return Commit(parse_address(value.get("root"), address),
                       tuple(parse_address(p, address) for p in parents),
                       field(value, "author", str, address), field(value, "email", str, address),
                       float(field(value, "timestamp", (int, float), address)),
-                      field(value, "message", str, address), height)
+                      field(value, "message", str, address), height, committer, committer_email,
+                      None if commit_timestamp is None else float(commit_timestamp))
 
     @property
     def address(self) -> Address:

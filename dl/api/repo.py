@@ -124,6 +124,13 @@ def _directory(path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
+def _identity(value: str | tuple[str, str], label: str) -> Author:
+    """An author or committer given as "Name <email>" or (name, email)."""
+    if isinstance(value, tuple) and len(value) == 2:
+        return Author(_name(value[0], label), _name(value[1], f"{label} e-mail"))
+    return parse_author(value, label)  # type: ignore[arg-type]
+
+
 def parse_author(text: str, label: str = "author") -> Author:
     """`Name <email>` as an Author; a usage error naming `label` for anything else."""
     match = _AUTHOR.match(text) if isinstance(text, str) else None
@@ -308,21 +315,23 @@ class Repo:
     def commit(self, message: str, *, all: bool = False, author: str | tuple[str, str] | None = None,
                allow_empty: bool = False, amend: bool = False,
                date: str | float | datetime.datetime | None = None, include_new: bool = False,
-               force: bool = False) -> str:
+               force: bool = False, committer: str | tuple[str, str] | None = None,
+               commit_date: str | float | datetime.datetime | None = None) -> str:
         """Commits the staged tables (with `all`, changed tables first; with `include_new`,
-        new ones too) on the current branch; returns the commit's hash. `author` is
-        "Name <email>" or (name, email) (default: user.name and user.email of the config);
-        `date` ISO 8601 text, a datetime or epoch seconds (default: now). `force` commits
-        despite a merge's unresolved conflicts or constraint violations."""
+        new ones too) on the current branch; returns the commit's hash. `author` and
+        `committer` are "Name <email>" or (name, email) (default, each: user.name and
+        user.email of the config); `date` (the author's time) and `commit_date` are ISO 8601
+        text, a datetime or epoch seconds (default: now, and the author's time). `force`
+        commits despite a merge's unresolved conflicts or constraint violations."""
         core = self._live()
         message = _name(message, "message")
-        if isinstance(author, tuple) and len(author) == 2:
-            who = Author(_name(author[0], "author"), _name(author[1], "author e-mail"))
-        else:
-            who = parse_author(author) if author is not None else core.author()
+        who = _identity(author, "author") if author is not None else None
+        by = _identity(committer, "committer") if committer is not None else None
         when = parse_date(date) if date is not None else None
+        committed = parse_date(commit_date) if commit_date is not None else None
         return core.commit(message, stage_all=all, include_new=include_new, allow_empty=allow_empty,
-                           amend=amend, author=who, timestamp=when, force=force).hex
+                           amend=amend, author=who, timestamp=when, force=force, committer=by,
+                           commit_timestamp=committed).hex
 
     @guard
     def log(self, rev: str = "HEAD", *, limit: int | None = None) -> pa.Table:

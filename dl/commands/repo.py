@@ -93,21 +93,54 @@ def commit(ctx: typer.Context,
     if skip_empty and not _has_staged_changes(repo, all_tables or everything):
         typer.echo("Skipping empty commit")
         return
-    who = parse_author(author, "--author") if author else None
+    who = parse_author(author, "--author") if author else environment_person(repo.core.config, "AUTHOR")
+    committer = environment_person(repo.core.config, "COMMITTER")
     date, label = (date, "--date") if date else author_date_from_environment()
     when = parse_date(date, label) if date else None
+    committed, committed_label = environment_value("COMMITTER_DATE")
     address = repo.commit(message, all=all_tables, include_new=everything, allow_empty=allow_empty,
-                          amend=amend, author=(who.name, who.email) if who else None, date=when, force=force)
+                          amend=amend, author=(who.name, who.email) if who else None, date=when, force=force,
+                          committer=(committer.name, committer.email) if committer else None,
+                          commit_date=parse_date(committed, committed_label) if committed else None)
     print_commit(repo.core, address)
 
 
 def author_date_from_environment() -> tuple[str | None, str]:
     """The commit time the environment sets (dl's name first, then Dolt's), and its name."""
+    return environment_value("AUTHOR_DATE")
+
+
+def environment_value(part: str) -> tuple[str | None, str]:
+    """$DL_<part>, else $DOLT_<part> (as Dolt names them: AUTHOR_NAME, COMMITTER_DATE...), and
+    the name of the variable it came from."""
     import os
-    for name in ("DL_AUTHOR_DATE", "DOLT_AUTHOR_DATE"):
+    for name in (f"DL_{part}", f"DOLT_{part}"):
         if os.environ.get(name):
             return os.environ[name], name
     return None, ""
+
+
+def environment_person(config, role: str):  # type: ignore[no-untyped-def]
+    """The author or committer (`role`: AUTHOR or COMMITTER) that $DOLT_<role>_NAME and
+    _EMAIL set, each over the configured user.name / user.email; None if neither is set."""
+    from dl.core.repo import require_author
+    name, _ = environment_value(f"{role}_NAME")
+    email, _ = environment_value(f"{role}_EMAIL")
+    if not name and not email:
+        return None
+    return require_author(name or config.get("user.name"), email or config.get("user.email"))
+
+
+def identity_variables_from_environment() -> dict[str, str]:
+    """The session variables (@@dolt_author_name...) that $DOLT_AUTHOR_NAME and its kin set,
+    for `dl sql` to start its session with, as Dolt's SQL client does."""
+    found = {}
+    for role in ("AUTHOR", "COMMITTER"):
+        for part in ("NAME", "EMAIL", "DATE"):
+            value, _ = environment_value(f"{role}_{part}")
+            if value:
+                found[f"dolt_{role.lower()}_{part.lower()}"] = value
+    return found
 
 
 def _has_staged_changes(repo, stage_all: bool) -> bool:  # type: ignore[no-untyped-def]

@@ -46,7 +46,9 @@ def sql(ctx: typer.Context,
         from dl.core.io.write import check_outside
         check_outside(output, repo.dl_dir)
     from dl.sql.session import Session
+    from dl.commands.repo import identity_variables_from_environment
     with Session(repo, dialect=dialect) as session:
+        session.variables.system.update(identity_variables_from_environment())
         if text is None and sys.stdin.isatty():
             from dl.shell import default_history, run_shell
             run_shell(session, render_table,

@@ -17,9 +17,15 @@ def test_status_add_commit(repo: dl.Repo) -> None:
     commit = repo.commit("add t", author="Ada Lovelace <ada@example.com>", date="2024-05-01T12:00:00+00:00")
     assert len(commit) == 40
     row = repo.log(limit=1).to_pylist()[0]
-    assert (row["commit_hash"], row["committer"], row["email"], row["message"]) == \
+    assert (row["commit_hash"], row["author"], row["author_email"], row["message"]) == \
         (commit, "Ada Lovelace", "ada@example.com", "add t")
-    assert row["date"].isoformat() == "2024-05-01T12:00:00"
+    assert row["committer"] == "Tess Ter"  # the configured user committed Ada's change
+    assert row["author_date"].isoformat() == row["date"].isoformat() == "2024-05-01T12:00:00"
+    by = repo.commit("by two", author=("Ada", "ada@x.org"), committer="Cy <cy@x.org>", allow_empty=True,
+                     date="2024-05-01T12:00:00+00:00", commit_date="2024-05-02T08:00:00+00:00")
+    row = repo.log(limit=1).to_pylist()[0]
+    assert (row["commit_hash"], row["committer"], row["email"], row["author"]) == (by, "Cy", "cy@x.org", "Ada")
+    assert (row["date"].isoformat(), row["author_date"].isoformat()) == ("2024-05-02T08:00:00", "2024-05-01T12:00:00")
     with pytest.raises(dl.Error, match="nothing to commit"):
         repo.commit("again")
 
@@ -34,7 +40,8 @@ def test_commit_all_stages_changed_tables(repo: dl.Repo) -> None:
 
 def test_log_has_dolt_log_columns_and_matches_sql(people: dl.Repo) -> None:
     log = people.log()
-    assert log.column_names == ["commit_hash", "committer", "email", "date", "message", "commit_order"]
+    assert log.column_names == ["commit_hash", "committer", "email", "date", "message", "commit_order",
+                                "author", "author_email", "author_date"]
     assert log.column("message").to_pylist() == ["import people", "Initialize data repository"]
     assert log.equals(people.sql("select * from dolt_log").arrow())
     assert people.log("HEAD~1").num_rows == 1

@@ -22,7 +22,7 @@ def test_branch_list_create_and_all(people: Path, dl: Dl) -> None:
     assert re.fullmatch(r"\* main [0-9a-f]{8} import people", verbose[2])
     assert head_of(dl, "b1") == head_of(dl, "main")
     assert head_of(dl, "b0") == head_of(dl, "main~1")
-    assert dl.fails("branch", "b1") == "branch already exists: b1"
+    assert dl.fails("branch", "b1") == "fatal: A branch named 'b1' already exists."
     dl.ok("branch", "-f", "b1", "b0")
     assert head_of(dl, "b1") == head_of(dl, "b0")
     assert dl.fails("branch", "b2", "nope").startswith("revision not found: nope")
@@ -60,7 +60,7 @@ def test_branch_move_and_copy(people: Path, dl: Dl) -> None:
     assert dl.ok("status").startswith("On branch trunk\n")
     dl.ok("branch", "-c", "trunk2")
     assert "  trunk2" in dl.ok("branch")
-    assert dl.fails("branch", "-m", "new", "copy") == "branch already exists: copy"
+    assert dl.fails("branch", "-m", "new", "copy") == "fatal: A branch named 'copy' already exists."
     assert dl.fails("branch", "-m", "nope", "other") == "branch not found: nope"
     assert dl.fails("branch", "-m", code=2) == "dl branch -m [OLD] NEW"
 
@@ -79,7 +79,7 @@ def test_checkout_branch_and_new_branch(people: Path, dl: Dl) -> None:
     assert out == "Switched to branch 'from-start'\n"
     assert dl.tables() == []
     assert head_of(dl, "from-start") == head_of(dl, "main~1")
-    assert dl.fails("checkout", "-b", "fix") == "branch already exists: fix"
+    assert dl.fails("checkout", "-b", "fix") == "fatal: A branch named 'fix' already exists."
     dl.ok("checkout", "-B", "fix", "main")
     assert head_of(dl, "fix") == head_of(dl, "main")
     assert dl.fails("checkout", "-b", "x", "a", "b", code=2) == "dl checkout -b NEW [START]"

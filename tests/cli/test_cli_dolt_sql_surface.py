@@ -82,7 +82,8 @@ def test_describe_lists_a_system_tables_columns(repo: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "create table t (pk int primary key)")
     out = dl.ok("sql", "-r", "csv", "-q", "describe dolt_log")
     assert [line.split(",")[0] for line in out.splitlines()] == [
-        "Field", "commit_hash", "committer", "email", "date", "message", "commit_order"]
+        "Field", "commit_hash", "committer", "email", "date", "message", "commit_order", "author", "author_email",
+        "author_date"]
     assert "to_pk,BIGINT" in dl.ok("sql", "-r", "csv", "-q", "describe dolt_diff_t")
     assert dl.fails("sql", "-q", "describe nope").startswith("table not found: nope")
 
@@ -93,7 +94,7 @@ def test_dolt_diff_has_working_and_staged_rows(repo: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "create table w (pk int primary key); insert into w values (1)")
     out = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q",
                 "select * from dolt_diff order by commit_hash desc")
-    assert out.splitlines()[1:] == ["WORKING,w,,,,,true,true", "STAGED,s,,,,,false,true"]
+    assert out.splitlines()[1:] == ["WORKING,w,,,,,true,true,,,", "STAGED,s,,,,,false,true,,,"]
 
 
 def test_show_tables_as_of_lists_a_revisions_tables(repo: Path, dl: Dl) -> None:
@@ -154,3 +155,32 @@ def test_an_empty_result_prints_nothing_in_the_mysql_dialect(repo: Path, dl: Dl)
     assert dl.ok("sql", "--dialect", "mysql", "-q", "select * from t; select 1 as x") == "+---+\n| x |\n+---+\n| 1 |\n+---+\n"
     assert dl.ok("sql", "-q", "select * from t") == "+----+\n| id |\n+----+\n+----+\n"  # DuckDB's way
     assert dl.ok("sql", "--dialect", "mysql", "-q", "select * from t", "-r", "csv") == "id\n"
+
+
+def test_dolt_branch_says_a_taken_or_missing_name_in_dolts_words(repo: Path, dl: Dl) -> None:
+    dl.ok("branch", "existing_branch")
+    out = dl.fails("sql", "-q", "call dolt_branch('existing_branch')")
+    assert out.startswith("fatal: A branch named 'existing_branch' already exists.")
+    out = dl.fails("sql", "-q", "call dolt_branch('-c', 'original', 'copy')")
+    assert out.startswith("fatal: A branch named 'original' not found")
+    assert "already exists" in dl.fails("sql", "-q", "call dolt_branch('-c', 'main', 'existing_branch')")
+
+
+def test_dolt_column_diff_lists_changed_columns(repo: Path, dl: Dl) -> None:
+    def csv(sql: str) -> list[str]:
+        return dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", sql).splitlines()[1:]
+    dl.ok("sql", "-q", "create table s (pk int primary key, c1 int)")
+    dl.ok("add", "s")
+    dl.ok("sql", "-q", "create table w (pk int primary key, c1 int)")
+    assert csv("select * from dolt_column_diff") == [
+        "WORKING,w,pk,,,,,added,,,", "WORKING,w,c1,,,,,added,,,",
+        "STAGED,s,pk,,,,,added,,,", "STAGED,s,c1,,,,,added,,,"]
+    dl.ok("commit", "-Am", "two tables")
+    dl.ok("sql", "-q", "insert into s values (1, 1), (2, 2); alter table w add column c2 int; alter table w drop column c1")
+    dl.ok("commit", "-Am", "rows and columns")
+    dl.ok("sql", "-q", "update s set c1 = 5 where pk = 1")
+    assert csv("select table_name, column_name, diff_type from dolt_column_diff where commit_hash = 'WORKING'") == [
+        "s,c1,modified"]  # only the changed cell's column
+    assert sorted(csv("select table_name, column_name, diff_type from dolt_column_diff "
+                      "where message = 'rows and columns'")) == ["s,c1,modified", "s,pk,modified", "w,c1,deleted",
+                                                                 "w,c2,added"]

@@ -32,7 +32,9 @@ def test_commit_flags(base: Session) -> None:
     with pytest.raises(SqlError, match="nothing to commit"):
         base.run("call dolt_commit('-m', 'nothing staged')")
     h = value(base, "select dolt_commit('-a', '-m', 'two', '--author', 'Ann <ann@x.org>')")
-    assert rows(base, "select commit_hash, committer, email, message from dolt_log limit 1") == [(h, "Ann", "ann@x.org", "two")]
+    assert rows(base, "select commit_hash, author, author_email, message from dolt_log limit 1") == [(h, "Ann", "ann@x.org", "two")]
+    # --author names who wrote the change; the configured user committed it, as in git and Dolt
+    assert rows(base, "select committer, email from dolt_log limit 1") == [("Tester", "tester@example.com")]
     base.run("call dolt_commit('--allow-empty', '-m', 'empty')")
     assert value(base, "select message from dolt_log limit 1") == "empty"
     base.run("call dolt_commit('--amend', '-m', 'empty, amended')")

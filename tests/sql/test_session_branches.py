@@ -79,9 +79,9 @@ def test_use_database_and_branch(seeded: Repository) -> None:
     s.run("insert into t values (3, 3)")
     s.run("use dl")
     assert value(s, "select active_branch()") == "main" and value(s, "select count(*) from t") == 1
-    with pytest.raises(UnknownDatabase, match="Unknown database 'other'"):
+    with pytest.raises(UnknownDatabase, match="database not found: other"):
         s.run("use other")
-    with pytest.raises(UnknownDatabase, match="Unknown database"):
+    with pytest.raises(UnknownDatabase, match="database not found: dl/../../etc"):
         s.run("use `dl/../../etc`")
 
 

@@ -192,16 +192,19 @@ def test_dolt_commit_diff_table(history) -> None:
         session.run("select * from dolt_commit_diff_t")
 
 
-DOLT_COLUMNS = {  # Dolt's documented columns and kinds (docs.dolthub.com, "System tables")
-    "dolt_log": "commit_hash:s committer:s email:s date:ts message:s commit_order:i",
-    "dolt_log()": "commit_hash:s committer:s email:s date:ts message:s commit_order:i",
-    "dolt_commits": "commit_hash:s committer:s email:s date:ts message:s",
+AUTHOR = " author:s author_email:s author_date:ts"  # Dolt keeps the author apart from the committer
+DOLT_COLUMNS = {  # Dolt's columns and kinds (docs.dolthub.com, "System tables"; go/.../dtables)
+    "dolt_log": "commit_hash:s committer:s email:s date:ts message:s commit_order:i" + AUTHOR,
+    "dolt_log()": "commit_hash:s committer:s email:s date:ts message:s commit_order:i" + AUTHOR,
+    "dolt_commits": "commit_hash:s committer:s email:s date:ts message:s" + AUTHOR,
     "dolt_commit_ancestors": "commit_hash:s parent_hash:s parent_index:i",
     "dolt_branches": "name:s hash:s latest_committer:s latest_committer_email:s latest_commit_date:ts "
-                     "latest_commit_message:s remote:s branch:s dirty:b",
+                     "latest_commit_message:s remote:s branch:s dirty:b latest_author:s latest_author_email:s "
+                     "latest_author_date:ts",
     "dolt_tags": "tag_name:s tag_hash:s tagger:s email:s date:ts message:s",
     "dolt_status": "table_name:s staged:i status:s",  # a byte in Dolt, 1 or 0
-    "dolt_diff": "commit_hash:s table_name:s committer:s email:s date:ts message:s data_change:b schema_change:b",
+    "dolt_diff": "commit_hash:s table_name:s committer:s email:s date:ts message:s data_change:b schema_change:b"
+                 + AUTHOR,
     "dolt_history_t": "id:i v:s commit_hash:s committer:s commit_date:ts",
     "dolt_diff_t": "to_id:i to_v:s to_commit:s to_commit_date:ts from_id:i from_v:s from_commit:s "
                    "from_commit_date:ts diff_type:s",

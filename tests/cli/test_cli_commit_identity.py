@@ -1,0 +1,83 @@
+"""Who wrote a change and who committed it, kept apart as Dolt keeps them (issue 11): the
+environment ($DOLT_COMMITTER_NAME...), `--author`, the SQL session variables
+(@@dolt_committer_name...) and the columns of dolt_log, dolt_commits, dolt_branches and dolt_diff."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_helpers import Dl
+
+from dl.core.hashing import Address
+from dl.core.repo import authored_commit, Author
+from dl.core.versioning.commit import Commit
+
+
+def _csv(dl: Dl, sql: str) -> str:
+    return dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", sql)
+
+
+def test_committer_from_the_environment_and_author_from_the_flag(repo: Path, dl: Dl,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    dl.ok("commit", "--allow-empty", "-m", "plain")
+    assert _csv(dl, "select author, author_email, committer, email from dolt_log where message = 'plain'") == \
+        "author,author_email,committer,email\nTess Ter,tess@example.com,Tess Ter,tess@example.com\n"
+    monkeypatch.setenv("DOLT_COMMITTER_NAME", "Bats Committer")
+    monkeypatch.setenv("DOLT_COMMITTER_EMAIL", "committer@email.fake")
+    out = dl.ok("commit", "--allow-empty", "--author", "Bats Author <author@email.fake>", "-m", "two people")
+    assert "Author: Bats Author <author@email.fake>" in out  # dl log shows the author, as Dolt's does
+    expected = "Bats Committer,committer@email.fake,Bats Author,author@email.fake\n"
+    assert _csv(dl, "select committer, email, author, author_email from dolt_commits "
+                    "where message = 'two people'").endswith(expected)
+    assert _csv(dl, "select committer, email, author, author_email from dolt_log limit 1").endswith(expected)
+    assert _csv(dl, "select latest_committer, latest_committer_email, latest_author, latest_author_email "
+                    "from dolt_branches where name = 'main'").endswith(expected)
+
+
+def test_author_name_from_the_environment_keeps_the_configured_email(repo: Path, dl: Dl,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOLT_AUTHOR_NAME", "Date Author")
+    monkeypatch.setenv("DOLT_COMMITTER_DATE", "2023-09-26T12:34:56+00:00")
+    monkeypatch.setenv("DOLT_AUTHOR_DATE", "2023-09-26T01:23:45+00:00")
+    dl.ok("commit", "--allow-empty", "-m", "dated")
+    row = _csv(dl, "select author, author_email, committer, date, author_date from dolt_log limit 1").splitlines()[1]
+    author, email, committer, date, author_date = row.split(",")
+    assert (author, email, committer) == ("Date Author", "tess@example.com", "Tess Ter")
+    assert date.startswith("2023-09-26 12:34:56") and author_date.startswith("2023-09-26 01:23:45")
+    monkeypatch.setenv("DOLT_COMMITTER_DATE", "not a date")
+    assert "DOLT_COMMITTER_DATE" in dl.fails("commit", "--allow-empty", "-m", "bad", code=2)
+
+
+def test_session_variables_name_author_and_committer(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", """
+        create table t (pk int primary key);
+        call dolt_add('t');
+        set @@dolt_author_name = 'SQL Author';
+        set @@dolt_author_email = 'sql_author@test.com';
+        set @@dolt_committer_name = 'SQL Committer';
+        set @@dolt_committer_email = 'sql_committer@test.com';
+        call dolt_commit('-m', 'session var commit');""")
+    expected = "SQL Committer,sql_committer@test.com,SQL Author,sql_author@test.com\n"
+    assert _csv(dl, "select committer, email, author, author_email from dolt_log limit 1").endswith(expected)
+    assert _csv(dl, "select committer, email, author, author_email from dolt_diff "
+                    "where message = 'session var commit'").endswith(expected)
+    assert _csv(dl, "select @@dolt_committer_name") == "@@dolt_committer_name\n\n"  # unset: empty, as in Dolt
+
+
+def test_dl_sql_takes_the_identity_from_the_environment(repo: Path, dl: Dl, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOLT_COMMITTER_NAME", "Env Committer")
+    dl.ok("sql", "-q", "call dolt_commit('--allow-empty', '-m', 'from sql')")
+    assert _csv(dl, "select committer, email, author from dolt_log limit 1") == \
+        "committer,email,author\nEnv Committer,tess@example.com,Tess Ter\n"
+
+
+def test_a_commit_by_its_author_encodes_as_before() -> None:
+    root = Address.parse("00" * 20)
+    me = Author("Ann", "ann@x.org")
+    plain = Commit(root, (), "Ann", "ann@x.org", 1.0, "m")
+    assert authored_commit(root, (), me, 1.0, "m", 1, me, 1.0).encode() == plain.encode()
+    assert b"committer" not in plain.encode()
+    two = authored_commit(root, (), me, 1.0, "m", 1, Author("Cy", "cy@x.org"), 5.0)
+    back = Commit.decode(two.encode())
+    assert back == two and back.committed_by == ("Cy", "cy@x.org") and back.committed_at == 5.0
+    assert (plain.committed_by, plain.committed_at) == (("Ann", "ann@x.org"), 1.0)
