@@ -28,9 +28,19 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 DL = str(Path(sys.executable).with_name("dl"))
 BATCH = 1_000_000
+
+
+class Step(NamedTuple):
+    """One step's figures."""
+
+    wall: float  # seconds
+    cpu: float  # seconds, user + system
+    peak: float  # MB, peak RSS
+    anon: float  # MB, peak anonymous RSS
 
 
 def write_data(rows: int, folder: Path, shuffled: bool) -> tuple[Path, Path]:
@@ -62,9 +72,10 @@ def _write(rows: int, folder: Path, shuffled: bool) -> None:
             par.write_batch(batch)
 
 
-def run(argv: list[str], cwd: Path, out: Path | None = None, ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
-    """Runs a command; its wall seconds, its own peak RSS in MB (from wait4) and its peak
-    anonymous RSS in MB (RssAnon, sampled every 20 ms). Peak RSS counts the pages of the
+def run(argv: list[str], cwd: Path, out: Path | None = None, ok: tuple[int, ...] = (0,)) -> Step:
+    """Runs a command; its wall seconds, its CPU seconds (user + system, from wait4: on a
+    machine shared by others the wall time follows the load, the CPU time much less), its own
+    peak RSS in MB (from wait4) and its peak anonymous RSS in MB (RssAnon, sampled every 20 ms). Peak RSS counts the pages of the
     store's memory map too (SQLite reads through an mmap of up to 1 GB: file-backed pages the
     kernel can drop at any time), so a scan of a large store shows in it; RssAnon is the
     process's own memory. Exit codes other than `ok` stop the benchmark (a merge that leaves
@@ -82,7 +93,7 @@ def run(argv: list[str], cwd: Path, out: Path | None = None, ok: tuple[int, ...]
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in ok:
         raise SystemExit(f"{' '.join(argv)} failed: {process.stderr.read().decode() if process.stderr else ''}")
-    return seconds, usage.ru_maxrss / 1024, anon / 1024
+    return Step(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, anon / 1024)
 
 
 def _rss_anon(pid: int) -> int:
@@ -97,14 +108,14 @@ def _rss_anon(pid: int) -> int:
     return 0
 
 
-def duckdb_step(parquet: Path, sql: str, cwd: Path) -> tuple[float, float, float]:
+def duckdb_step(parquet: Path, sql: str, cwd: Path) -> Step:
     code = ("import duckdb; con = duckdb.connect(); "
             f"con.sql(\"{sql.replace('PARQUET', repr(str(parquet)))}\").fetchall()")
     return run([sys.executable, "-c", code], cwd)
 
 
-def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, float, float, float]]:
-    """Each step's (name, seconds, peak RSS MB, peak anonymous RSS MB), yielded as it ends (a long run that is stopped
+def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, Step]]:
+    """Each step's name and figures, yielded as it ends (a long run that is stopped
     keeps the figures of the steps it finished)."""
     csv_path, parquet = write_data(rows, folder, shuffled)
     repo = folder / "repo"
@@ -137,12 +148,10 @@ def measure(rows: int, folder: Path, shuffled: bool) -> Iterator[tuple[str, floa
         ("commit merge", [DL, "commit", "-Am", "merged"]),
     ]
     for name, argv in steps:
-        seconds, peak, anon = run(argv, repo, folder / "step.out", ok=(0, 1) if name.startswith("merge") else (0,))
-        yield name, seconds, peak, anon
+        yield name, run(argv, repo, folder / "step.out", ok=(0, 1) if name.startswith("merge") else (0,))
     for name, sql in (("duckdb parquet count/sum", "select count(*), sum(a) from PARQUET"),
                       ("duckdb parquet group by", "select a % 100 as g, count(*), avg(c) from PARQUET group by g")):
-        seconds, peak, anon = duckdb_step(parquet, sql, repo)
-        yield name, seconds, peak, anon
+        yield name, duckdb_step(parquet, sql, repo)
 
 
 def main() -> None:
@@ -155,24 +164,39 @@ def main() -> None:
     if args.write:
         _write(int(args.write[0]), Path(args.write[1]), not args.sorted)
         return
-    table: dict[str, dict[int, tuple[float, float, float]]] = {}
+    table: dict[str, dict[int, Step]] = {}
+    loads: dict[int, tuple[float, float]] = {}
     for rows in args.rows:
         folder = Path(tempfile.mkdtemp(prefix=f"dl-scale-{rows}-", dir=args.keep))
+        start_load = os.getloadavg()[0]
         try:
-            for name, seconds, peak, anon in measure(rows, folder, not args.sorted):
-                table.setdefault(name, {})[rows] = (seconds, peak, anon)
-                print(f"{rows:>12,}  {name:<26} {seconds:8.2f} s  {peak:8.0f} MB  {anon:8.0f} MB anon", flush=True)
+            for name, step in measure(rows, folder, not args.sorted):
+                table.setdefault(name, {})[rows] = step
+                print(f"{rows:>12,}  {name:<26} {step.wall:8.2f} s  {step.cpu:8.2f} s CPU  {step.peak:8.0f} MB  "
+                      f"{step.anon:8.0f} MB anon  (load {os.getloadavg()[0]:.1f})", flush=True)
         finally:
+            loads[rows] = (start_load, os.getloadavg()[0])
             if args.keep is None:
                 shutil.rmtree(folder, ignore_errors=True)
-    print("\n| step | " + " | ".join(f"{r:,} rows: s / peak RSS / peak anon MB" for r in args.rows) + " |")
-    print("|---|" + "---|" * len(args.rows))
-    for name, cells in table.items():
-        print(f"| {name} | " + " | ".join(f"{cells[r][0]:.2f} / {cells[r][1]:.0f} / {cells[r][2]:.0f}" if r in cells else "-"
-                                         for r in args.rows) + " |")
-    print(f"\n(ids {'in key order' if args.sorted else 'shuffled'}; one run per size; machine shared "
-          f"and loaded: {os.getloadavg()[0]:.1f} load average)")
+    print_table(table, args.rows, loads, args.sorted)
 
+
+def print_table(table: dict[str, dict[int, Step]], sizes: list[int], loads: dict[int, tuple[float, float]],
+                in_order: bool) -> None:
+    """The figures as a markdown table, with the CPU-time ratio of each size to the one before
+    divided by the ratio of their rows: 1.0 is linear growth, 0 flat, above 1 super-linear."""
+    pairs = list(zip(sizes, sizes[1:]))
+    print("\n| step | " + " | ".join(f"{r:,} rows: s / CPU s / peak RSS / anon MB" for r in sizes)
+          + "".join(f" | CPU growth {b // a}x rows, per row" for a, b in pairs) + " |")
+    print("|---|" + "---|" * (len(sizes) + len(pairs)))
+    for name, cells in table.items():
+        figures = [f"{c.wall:.2f} / {c.cpu:.2f} / {c.peak:.0f} / {c.anon:.0f}" if (c := cells.get(r)) else "-"
+                   for r in sizes]
+        growth = [f"{cells[b].cpu / cells[a].cpu / (b / a):.2f}" if a in cells and b in cells and cells[a].cpu
+                  else "-" for a, b in pairs]
+        print(f"| {name} | " + " | ".join(figures + growth) + " |")
+    print(f"\n(ids {'in key order' if in_order else 'shuffled'}; one run per size; machine shared by others: "
+          "load average " + ", ".join(f"{r:,}: {a:.1f} -> {b:.1f}" for r, (a, b) in loads.items()) + ")")
 
 if __name__ == "__main__":
     main()

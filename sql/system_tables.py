@@ -35,10 +35,12 @@ if TYPE_CHECKING:
     from dl.core.versioning.root import RootValue
     from dl.core.versioning.workingset import WorkingSet
     from dl.sql.statement_view import View
+    from dl.sql.tree_source import TreeSource
 
 
-def system_table(view: View, name: str, hints: dict[str, str]) -> pa.Table | None:
-    """The system table `name`, or None when `name` is not one."""
+def system_table(view: View, name: str, hints: dict[str, str]) -> pa.Table | TreeSource | None:
+    """The system table `name`, or None when `name` is not one (a large dolt_conflicts_<t> is
+    a `TreeSource`: a stream)."""
     lower = name.lower()
     builder = _TABLES.get(lower)
     try:
@@ -217,12 +219,15 @@ def _history_schema(schema: TableSchema) -> pa.Schema:
                         pa.field("commit_date", TS)])
 
 
-def dolt_conflicts_table(view: View, name: str, hints: dict[str, str]) -> pa.Table:
-    from dl.core.versioning.merge_commits import conflict_schema, conflicts_of
+def dolt_conflicts_table(view: View, name: str, hints: dict[str, str]) -> pa.Table | TreeSource:
+    """Dolt's dolt_conflicts_<t>: the conflicts tree the merge wrote, as it is stored; a large
+    one reaches DuckDB as a stream of its leaves (`TreeSource`), never read whole."""
+    from dl.core.versioning.merge_commits import conflict_schema, conflict_tables
+    from dl.sql.tree_source import TreeSource, should_stream
     stored = view.table_name(name) or name
-    found = conflicts_of(view.repo, stored)
-    if stored in found:
-        return found[stored]
+    found = conflict_tables(view.repo, stored).get(stored)
+    if found is not None:
+        return TreeSource(found, None) if should_stream(found) else found.scan()
     table = table_at(view, view.root, name)
     if table is None:
         raise SqlError(f"table not found: {name}")
@@ -336,7 +341,7 @@ _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_schemas": views.schemas_rows, "dolt_ignore": dolt_ignore, "dolt_remotes": remote_tables.dolt_remotes,
     "dolt_remote_branches": remote_tables.dolt_remote_branches,
 }
-_PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table]] = {
+_PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table | TreeSource]] = {
     "dolt_diff_": diff_tables.dolt_diff_table, "dolt_commit_diff_": diff_tables.dolt_commit_diff_table,
     "dolt_history_": dolt_history_table,
     "dolt_conflicts_": dolt_conflicts_table, "dolt_blame_": dolt_blame_table,

@@ -6,15 +6,24 @@ their types: then each window of old leaves is changed, conformed to the new sch
 to a `TreeBuilder` in key order, and memory holds a window, not the table. The tree is the
 same as a bulk build of the changed rows gives (history independence). Where the order can
 change (a key column retyped, or a keyless table, whose rows are keyed by a hash of all their
-columns), the rows are read whole and bulk built.
+columns), each changed window is sorted by its new key and spilled as a run
+(`external_sort.RunSorter`), and the runs are merged into the builder: memory holds a window
+and one batch per run, never the table. Keys the change makes equal (a retyped key: '01' and '1'
+as integers) are adjacent in the merged stream and raise `DuplicateKey`; a keyless table's
+copies of one row from different windows meet in one merged batch and are added up.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+from dl.core.errors import DuplicateKey
 from dl.core.prolly.builder import TreeBuilder
+from dl.core.tables.external_sort import RunSorter
 from dl.core.tables.schema import TableSchema
+from dl.core.tables.stream_import import copies_summed
 from dl.core.tables.table import Table, TableValue
 
 WINDOW_LEAVES = 64  # old leaves changed at a time
@@ -22,25 +31,66 @@ WINDOW_LEAVES = 64  # old leaves changed at a time
 Change = Callable[[pa.Table, int], pa.Table]  # (rows, rows before them) -> changed rows
 
 
-def rewritten(table: Table, schema: TableSchema, change: Change | None = None) -> Table:
+def rewritten(table: Table, schema: TableSchema, change: Change | None = None, *,
+              scratch: Path | None = None) -> Table:
     """`table` with `schema` and its rows passed through `change` (None: as they are, e.g. a
-    rename), checked against the new schema as any write is."""
+    rename), checked against the new schema as any write is. `scratch` holds the sorted runs
+    when the key order changes (None: the system's temporary directory)."""
     fresh = Table.empty(table.store, schema)
     step: Change = change or (lambda rows, first: rows)
     if table.value.rows is None:
         return fresh
-    if not _keeps_order(table.schema, schema):
-        rows = step(table.scan(), 0)
-        return fresh.replace_rows(rows) if rows.num_rows else fresh
     builder = TreeBuilder(table.store, schema.layout)
-    first = 0
-    for rows in _windows(table):
-        stored = fresh.stored_rows(fresh.conform(step(rows, first)))
-        first += rows.num_rows
-        for batch in stored.to_batches():
-            builder.add(batch, schema.layout.keys_of(batch))
+    if _keeps_order(table.schema, schema):
+        for stored, keys in _changed(table, fresh, step):
+            _add(builder, stored, keys)
+    else:
+        with RunSorter(schema.layout, scratch) as sorter:
+            for stored, _ in _changed(table, fresh, step):
+                sorter.add(stored)
+            for batch, keys in _deduplicated(fresh, sorter.merged()):
+                builder.add(batch, keys)
     done = Table(table.store, TableValue(schema, builder.finish()))
     return done.with_indexes_rebuilt() if schema.indexes else done  # indexes: built from the rows
+
+
+def _changed(table: Table, fresh: Table, step: Change) -> Iterator[tuple[pa.Table, np.ndarray]]:
+    """Each window of `table`'s rows as users see them, through `step`, conformed and stored as
+    `fresh` stores rows, with their new keys."""
+    first = 0
+    for stored in _windows(table):
+        rows = table.user_rows(stored)
+        changed = fresh.stored_rows(fresh.conform(step(rows, first)))
+        first += rows.num_rows
+        if changed.num_rows:
+            yield changed, fresh.schema.layout.keys_of(changed)
+
+
+def _add(builder: TreeBuilder, rows: pa.Table, keys: np.ndarray) -> None:
+    for batch in rows.to_batches():
+        builder.add(batch, keys[:batch.num_rows])
+        keys = keys[batch.num_rows:]
+
+
+def _deduplicated(fresh: Table, merged: Iterator[tuple[pa.RecordBatch, np.ndarray]]
+                  ) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
+    """The merged runs with equal keys settled: a keyless table's copies of one row added up
+    (they always meet in one merged batch); a keyed table's repeated key is `DuplicateKey`
+    (also across batches: the last key of each is remembered)."""
+    last: bytes | None = None
+    for batch, keys in merged:
+        if fresh.schema.is_keyless:
+            rows, keys = copies_summed(pa.Table.from_batches([batch]), keys)
+            yield pa.concat_batches(rows.to_batches()), keys
+            continue
+        repeated = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+        if last is not None and bytes(keys[0]) == last:
+            repeated = np.concatenate([[0], repeated])
+        if len(repeated):
+            row = batch.slice(int(repeated[0]), 1).select(list(fresh.schema.primary_key)).to_pylist()[0]
+            raise DuplicateKey("", tuple(row.values()) if len(row) > 1 else next(iter(row.values())))
+        last = bytes(keys[-1])
+        yield batch, keys
 
 
 def _keeps_order(old: TableSchema, new: TableSchema) -> bool:

@@ -118,11 +118,11 @@ def keyless_rows(stream: TableStream, table: Table, scratch: Path | None
         for part in stream.parts():
             sorter.add(table.stored_rows(_prepared(stream, table, part).drop_columns([LINE])))
         for batch, keys in sorter.merged():
-            rows, unique = _copies_summed(pa.Table.from_batches([batch]), keys)
+            rows, unique = copies_summed(pa.Table.from_batches([batch]), keys)
             yield rows, unique, np.zeros(0, dtype=np.int64)
 
 
-def _copies_summed(rows: pa.Table, keys: np.ndarray) -> tuple[pa.Table, np.ndarray]:
+def copies_summed(rows: pa.Table, keys: np.ndarray) -> tuple[pa.Table, np.ndarray]:
     """Rows sorted by hash with the copies of equal rows (from different runs) added up: a
     row's copies always meet in one merged batch (a run holds each row once, and a merge step
     takes every row up to its cutoff key)."""

@@ -383,7 +383,8 @@ def conflict_counts(repo: Repository) -> dict[str, int]:
 
 def conflicts_of(repo: Repository, table: str | None = None) -> dict[str, pa.Table]:
     """Unresolved conflict rows per table (Dolt's dolt_conflicts_<table> shape), read whole:
-    for display; large merges read `conflict_tables` in windows."""
+    for the Python API, which returns an Arrow table, and tests. `dl conflicts cat` and SQL's
+    dolt_conflicts_<t> read `conflict_tables` a window at a time (`conflict_batches`)."""
     return {name: found.scan() for name, found in conflict_tables(repo, table).items()}
 
 

@@ -334,7 +334,11 @@ def _aligned(base: Table, ours: Table, theirs: Table) -> Iterator[tuple[Changes,
             yield heads[0][0], heads[1][0]
 
 
-MERGE_WINDOW = 256  # differing leaves per side held at a time
+MERGE_WINDOW = 64
+"""Differing leaves per side read at a time. Measured on a merge of two 10% changes of 10^7 rows
+(10^6 conflicts), in one process: 64 leaves against 256 took the same CPU time (18.0 s) and
+peaked 45 MB lower in anonymous memory (234 against 279 MB); 32 cost a quarter more CPU at
+3x10^6 rows for 12 MB less."""
 
 
 def _split(changes: Changes, cutoff: bytes) -> tuple[Changes, Changes]:

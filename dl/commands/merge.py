@@ -236,22 +236,22 @@ def conflicts_cat(ctx: typer.Context,
 
     Example: dl conflicts cat people    (or: dl conflicts cat .)
     """
-    from dl.core.versioning.merge_commits import conflicts_of
+    from dl.core.versioning.conflict_rows import conflict_batches
+    from dl.core.versioning.merge_commits import conflict_tables
     from dl.sql.formats import BoxWriter
     repo = open_repo(ctx, readonly=True)
     wanted = None if not tables or "." in tables else set(tables)
     _print_schema_conflicts(repo, wanted)
-    found = conflicts_of(repo)
-    for name, rows in sorted(found.items()):
+    for name, found in sorted(conflict_tables(repo).items()):
         if wanted is not None and name not in wanted:
             continue
-        columns = [c[len("our_"):] for c in rows.column_names
+        names = found.schema.names
+        columns = [c[len("our_"):] for c in names
                    if c.startswith("our_") and c not in ("our_diff_type", "our_cardinality")]
-        out: list[str] = []
-        box = BoxWriter(["", "", *map(printable, columns)], out.append)
-        box.rows(conflict_lines(rows, columns))
+        box = BoxWriter(["", "", *map(printable, columns)], lambda text: typer.echo(text, nl=False))
+        for rows in conflict_batches(found):  # a window of conflicts at a time: drawn as read
+            box.rows(conflict_lines(rows, columns))
         box.close()
-        typer.echo("".join(out), nl=False)
 
 
 def _print_schema_conflicts(repo: Any, wanted: set[str] | None) -> None:
@@ -285,7 +285,8 @@ _MARKS = {"added": " + ", "removed": " - ", "modified": " * "}
 def conflict_lines(rows: Any, columns: list[str]) -> list[list[str]]:
     """The lines of `dl conflicts cat` for one table's conflict rows (Dolt's conflict splitter):
     base, ours, theirs; no base line when a side added the row; a removed side shows the base
-    row. Conflicts are few (one per disputed key), so a loop over them is fine."""
+    row. Called a window of conflicts at a time; a line per cell is text to print anyway, so a
+    loop over the rows is fine."""
     from dl.sql.formats import cell_text
     lines: list[list[str]] = []
     for row in rows.to_pylist():

@@ -170,6 +170,42 @@ def test_alter_rewrites_the_table_a_window_of_leaves_at_a_time(session: Session,
         session.run("alter table a alter column t type bigint")
 
 
+def test_alter_that_changes_the_key_order_sorts_in_spilled_runs(session: Session,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retyping a key column and altering a keyless table change the rows' key order, so each
+    changed window is sorted and spilled as a run and the runs merged: never a whole read, many
+    runs, and the tree a table created with the new schema and the same rows has (copies of a
+    keyless row in several windows added up)."""
+    from dl.core.tables import external_sort, rewrite
+    from dl.core.tables.table import Table
+    n = 12_000
+    session.run(f"create table k (id int primary key, v int); insert into k select range, range % 7 from range({n})")
+    session.run(f"create table k2 (id text primary key, v int); insert into k2 select range, range % 7 from range({n})")
+    session.run(f"create table kl (v int, s text, w int); insert into kl select range % 50, 's' || (range % 5000), "
+                f"range % 2 from range({n})")
+    session.run(f"create table kl2 (v bigint, w int, x int default 3); insert into kl2 select range % 50, range % 2, 3 "
+                f"from range({n})")
+    monkeypatch.setattr(rewrite, "WINDOW_LEAVES", 1)
+    runs: list[int] = []
+    original = external_sort.RunSorter.add
+    monkeypatch.setattr(external_sort.RunSorter, "add", lambda self, rows: (runs.append(rows.num_rows), original(self, rows)))
+    monkeypatch.setattr(Table, "scan", lambda self: pytest.fail("read the table whole"))
+    session.run("alter table k alter column id type text")
+    session.run("alter table kl alter column v type bigint; alter table kl add column x int default 3")
+    session.run("alter table kl drop column s")  # rows of other windows become copies of one row
+    assert len(runs) > 4 * 5 and max(runs) < n / 5  # four rewrites, each in many runs
+    monkeypatch.undo()
+    assert value(session, "select dolt_hashof_table('k')") == value(session, "select dolt_hashof_table('k2')")
+    assert value(session, "select dolt_hashof_table('kl')") == value(session, "select dolt_hashof_table('kl2')")
+    assert value(session, "select count(*) from kl where v = 7 and w = 1") == n // 50
+    session.run("create table d (id text primary key); insert into d select lpad(range::text, 5, '0') from range(3000)")
+    session.run("insert into d values ('7')")  # '00007' and '7' are one integer
+    monkeypatch.setattr(rewrite, "WINDOW_LEAVES", 2)
+    with pytest.raises(SqlError, match="duplicate primary key 7"):
+        session.run("alter table d alter column id type int")
+    assert schema_of(session, "d").column("id").type == pa.string()
+
+
 def test_rename_table_statement(repo: Repository) -> None:
     with Session(repo, dialect="mysql") as mysql:
         mysql.run("create table temp__t1 (id int primary key); insert into temp__t1 values (1)")
