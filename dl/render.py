@@ -110,19 +110,27 @@ def write_tabular_diff(tables: Iterable[Iterable["TableDiff"]], write: Callable[
 
 
 def _table_header(diff: "TableDiff") -> list[str]:
+    """Dolt's header of a table's diff: the `diff` line, `added table`/`deleted table` or the
+    `---`/`+++` lines, then the CREATE TABLE statements diffed line by line if they differ."""
     out = _diff_header(diff)
-    if diff.change.value == "added":
-        out.append("added table")
-    elif diff.change.value == "deleted":
-        out.append("deleted table")
-    return out + [f"  {printable(change)}" for change in diff.schema_changes]
+    if diff.from_schema == diff.to_schema:
+        return out
+    from dl.sql.mysql_schema import schema_diff_lines
+    return out + [printable(line) for line in schema_diff_lines(diff.name, diff.from_schema, diff.to_schema)]
 
 
 def _diff_header(diff: "TableDiff") -> list[str]:
-    name = printable(diff.name)
-    old = "/dev/null" if diff.change.value == "added" else f"a/{name}"
-    new = "/dev/null" if diff.change.value == "deleted" else f"b/{name}"
-    return [f"diff --dl a/{name} b/{name}", f"--- {old}", f"+++ {new}"]
+    return table_diff_header(diff.name, diff.change.value)
+
+
+def table_diff_header(name: str, change: str) -> list[str]:
+    """The lines that open a table's diff (`change`: added, deleted or modified), as Dolt's."""
+    name = printable(name)
+    if change == "added":
+        return [f"diff --dl a/{name} b/{name}", "added table"]
+    if change == "deleted":
+        return [f"diff --dl a/{name} b/{name}", "deleted table"]
+    return [f"diff --dl a/{name} b/{name}", f"--- a/{name}", f"+++ b/{name}"]
 
 
 def _mark_colour(cells: list[str], line: str) -> str:
@@ -246,24 +254,23 @@ def _csv_frame(diff: "TableDiff", named: bool) -> "pa.Table":
     return frame
 
 
-def sql_diff_pieces(tables: Iterable[Iterable["TableDiff"]]) -> Iterator[str]:
-    """`sql_diff` of each table's diff in pieces (a deleted table is dropped once)."""
-    from dl.sql.script import diff_script
+def sql_diff_pieces(tables: Iterable[Iterable["TableDiff"]], *, schema: bool = True, data: bool = True,
+                    skipped: Callable[[str], Any] = lambda message: None) -> Iterator[str]:
+    """Dolt's `diff -r sql` (`sql.mysql_diff`) of each table's diff in pieces; a table whose rows
+    cannot be written as statements gets its schema statements, then `skipped(message)`."""
+    from dl.sql.mysql_diff import RowsSkipped, table_statements
     for pieces in tables:
         for index, diff in enumerate(pieces):
-            if index and diff.change.value == "deleted":
-                continue
-            lines = diff_script(diff)
+            lines: list[str] = []
+            try:
+                lines.extend(table_statements(diff, schema=schema, data=data, first=index == 0))
+            except RowsSkipped as skip:
+                if lines:
+                    yield "\n".join(lines) + "\n"
+                skipped(str(skip))
+                break
             if lines:
                 yield "\n".join(lines) + "\n"
-
-
-def sql_diff(diffs: list["TableDiff"]) -> str:
-    from dl.sql.script import diff_script
-    lines: list[str] = []
-    for diff in diffs:
-        lines += diff_script(diff)
-    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def _plural(n: int, word: str) -> str:

@@ -111,15 +111,17 @@ def print_names(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
 
 
 def print_schema_diff(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
-    """`dl diff --schema`: each table whose schema changed, its CREATE TABLE lines diffed."""
+    """`dl diff --schema`: each table whose schema changed: Dolt's header, then its CREATE
+    TABLE statements diffed line by line."""
+    from dl import render
     from dl.core.versioning.diff import table_pairs
-    from dl.sql.script import schema_diff_lines
+    from dl.sql.mysql_schema import schema_diff_lines
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
     for name, before, after in table_pairs(repo.store, old, new, sides.tables or None):
         lines = schema_diff_lines(name, before.schema if before else None, after.schema if after else None)
         if lines:
-            typer.echo(f"diff --dl a/{name} b/{name}\n--- a/{name}\n+++ b/{name}")
-            typer.echo("\n".join(lines))
+            change = "added" if before is None else "deleted" if after is None else "modified"
+            typer.echo("\n".join(render.table_diff_header(name, change) + lines))
 
 
 def parse_sides(repo, args: list[str], cached: bool, *, merge_base: bool = False) -> Sides:
@@ -234,6 +236,8 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
         headers = [diff_tables(name, before, after, rows=False) for name, before, after in pairs]
         for text in render.csv_diff_tables_pieces(headers, tables):
             typer.echo(text, nl=False)
+    elif result_format == "sql":
+        _sql_diff(tables, parts)
     else:
         _stream_diff(tables, result_format)
 
@@ -323,15 +327,27 @@ def _streamed_stat(pieces) -> str:  # type: ignore[no-untyped-def]
 
 
 def _stream_diff(tables, result_format: str) -> None:  # type: ignore[no-untyped-def]
-    """A machine-readable diff written as it is computed, a window of leaves at a time (the
-    same text as the whole diff)."""
+    """A CSV diff written as it is computed, a window of leaves at a time (the same text as
+    the whole diff)."""
     from dl import render
-    if result_format == "sql":
-        texts = render.sql_diff_pieces(tables)
-    else:
-        texts = render.csv_diff_pieces(next(tables, iter(())))
-    for text in texts:
+    for text in render.csv_diff_pieces(next(tables, iter(()))):
         typer.echo(text, nl=False)
+
+
+def _sql_diff(tables, parts: Parts) -> None:  # type: ignore[no-untyped-def]
+    """`-r sql`: MySQL statements written as they are computed. A table whose rows cannot be
+    written as statements (its key or a column's type changed) has its reason on stderr, and
+    the command fails at the end, as Dolt's does."""
+    from dl import render
+    skipped: list[str] = []
+
+    def note(message: str) -> None:
+        skipped.append(message)
+        typer.echo(message, err=True)
+    for text in render.sql_diff_pieces(tables, schema=parts.schema, data=parts.data, skipped=note):
+        typer.echo(text, nl=False)
+    if skipped:
+        raise BadInput("encountered errors during diff")
 
 
 def show(ctx: typer.Context,
