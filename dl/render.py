@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from dl.core.repo import Status
     from dl.core.remotes.tracking import Tracking
     from dl.core.versioning.commit import Commit
-    from dl.core.versioning.diff import DiffStat, TableDiff
+    from dl.core.versioning.diff import DiffStat, RowCounts, TableDiff
 
 MARK = "__dl_mark"
 ORDER = "__dl_order"
@@ -349,6 +349,31 @@ def commit_text(address: "Address", commit: "Commit", decoration: str, colour: b
               f"Date:   {when(commit.timestamp)}", ""]
     lines += [f"    {line}" for line in printable_lines(commit.message.rstrip("\n")) or [""]]
     return "\n".join(lines) + "\n"
+
+
+def log_stat_text(counts: list["RowCounts"]) -> str:
+    """Dolt's `log --stat` lines for one commit: per modified table its count of changed rows
+    and a bar of `+`, `*`, `-` (at most about 30 signs, scaled to the busiest table), a total
+    line, then the tables added and deleted."""
+    modified = sorted((c for c in counts if c.change.value == "modified"), key=lambda c: c.name)
+    lines = []
+    if modified:
+        busiest = max(c.added + c.modified + c.deleted for c in modified) or 1
+        name_width = max(len(printable(c.name)) for c in modified)
+        count_width = len(str(busiest))
+
+        def bar(n: int, sign: str) -> str:
+            return sign * min(n, max(1, int(30 * n / busiest))) if n else ""
+        for c in modified:
+            total = c.added + c.modified + c.deleted
+            signs = bar(c.added, "+") + bar(c.modified, "*") + bar(c.deleted, "-")
+            lines.append(f" {printable(c.name).ljust(name_width)} | {str(total).ljust(count_width)} {signs}")
+        lines.append(f" {len(modified)} tables changed, {sum(c.added for c in modified)} rows added(+), "
+                     f"{sum(c.modified for c in modified)} rows modified(*), "
+                     f"{sum(c.deleted for c in modified)} rows deleted(-)")
+    lines += [f" {printable(c.name)} added" for c in counts if c.change.value == "added"]
+    lines += [f" {printable(c.name)} deleted" for c in counts if c.change.value == "deleted"]
+    return "".join(line + "\n" for line in lines)
 
 
 def first_line(message: str) -> str:
