@@ -297,6 +297,23 @@ def stat_text(diff: "TableDiff", stat: "DiffStat") -> str:
     return "\n".join(lines) + "\n"
 
 
+def json_stat(stats: list[tuple["TableDiff", "DiffStat"]]) -> str:
+    """Dolt's `diff --stat -r json`: per table its row and cell counts (`{}` when no row
+    changed, e.g. a new empty table)."""
+    tables = []
+    for diff, stat in stats:
+        columns = len(diff.columns)
+        counts: dict[str, int] = {}
+        if stat.rows_added or stat.rows_deleted or stat.rows_modified:
+            counts = {"rows_added": stat.rows_added, "rows_deleted": stat.rows_deleted,
+                      "rows_modified": stat.rows_modified,
+                      "rows_unmodified": max(stat.old_rows - stat.rows_deleted - stat.rows_modified, 0),
+                      "cells_added": stat.rows_added * columns, "cells_deleted": stat.rows_deleted * columns,
+                      "cells_modified": stat.cells_modified}
+        tables.append({"name": diff.name, "stats": counts})
+    return json.dumps({"tables": tables}, separators=(",", ":"), ensure_ascii=False)
+
+
 def summary_text(diffs: list[tuple["TableDiff", bool]]) -> str:
     """Dolt's --summary: one line per table with its diff type, data and schema change (each
     diff comes with whether its data changed: its rows need not have been read)."""

@@ -220,9 +220,13 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
         tables = (kept for kept in (_of_kind(list(pieces), kind) for pieces in tables) if kept)
     if skinny:
         tables = (_skinny(list(pieces)) for pieces in tables)
-    if stat:
+    if stat and result_format == "json":
+        stats = [_summed_stat(pieces) for pieces in tables]
+        if stats:
+            typer.echo(render.json_stat(stats))
+    elif stat:
         for pieces in tables:
-            typer.echo(_streamed_stat(pieces), nl=False)
+            typer.echo(render.stat_text(*_summed_stat(pieces)), nl=False)
     elif result_format == "tabular":
         from dl.progress import wait_spinner
         with wait_spinner("comparing") as stop:
@@ -310,11 +314,11 @@ def _writer(before_first: Any) -> Any:
     return write
 
 
-def _streamed_stat(pieces) -> str:  # type: ignore[no-untyped-def]
-    """`--stat` of one table, its counts summed over the diff's pieces (bounded memory)."""
+def _summed_stat(pieces):  # type: ignore[no-untyped-def]
+    """One table's first diff piece and its `--stat` counts, summed over the diff's pieces
+    (bounded memory)."""
     from dataclasses import astuple
 
-    from dl import render
     from dl.core.versioning.diff import DiffStat
     first, totals = None, [0, 0, 0, 0]
     for piece in pieces:
@@ -323,7 +327,7 @@ def _streamed_stat(pieces) -> str:  # type: ignore[no-untyped-def]
         totals = [t + c for t, c in zip(totals, counts[:4])]
     assert first is not None  # diff_table_pieces yields at least one piece
     rows = first.stat()
-    return render.stat_text(first, DiffStat(*totals, rows.old_rows, rows.new_rows))
+    return first, DiffStat(*totals, rows.old_rows, rows.new_rows)
 
 
 def _stream_diff(tables, result_format: str) -> None:  # type: ignore[no-untyped-def]

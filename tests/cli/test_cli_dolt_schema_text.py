@@ -116,3 +116,15 @@ def test_log_stat_counts_rows_per_table_and_skips_merges(repo: Path, dl: Dl) -> 
     mysql(dl, "drop table test")
     dl.ok("commit", "-Am", "drop")
     assert dl.ok("log", "--stat", "-n", "1").endswith("\n test deleted\n")
+
+
+def test_diff_stat_as_json(repo: Path, dl: Dl) -> None:
+    assert dl.ok("diff", "--stat", "-r", "json") == ""
+    dl.ok("sql", "-q", "create table test (i int primary key, j int, k int)")
+    assert dl.ok("diff", "--stat", "-r", "json") == '{"tables":[{"name":"test","stats":{}}]}\n'
+    dl.ok("sql", "-q", "insert into test values (1, 2, 3), (4, 5, 6), (7, 8, 9)")
+    dl.ok("commit", "-Am", "rows")
+    dl.ok("sql", "-q", "update test set j = j * 10 where i < 5; delete from test where i = 7")
+    assert dl.ok("diff", "--stat", "-r", "json") == (
+        '{"tables":[{"name":"test","stats":{"rows_added":0,"rows_deleted":1,"rows_modified":2,'
+        '"rows_unmodified":0,"cells_added":0,"cells_deleted":3,"cells_modified":2}}]}\n')
