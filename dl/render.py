@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -70,9 +71,36 @@ def marked_rows(diff: "TableDiff") -> "pa.Table":
 
 
 def cell(value: Any) -> str:
-    """One value as the tabular diff shows it."""
+    """One value as the tabular diff shows it, as Dolt does: floats in Go's shortest `%g`
+    form (`1`, `1.234`, `1.6777216e+07`), UTC timestamps without their offset."""
     from dl.sql.formats import cell_text
+    if isinstance(value, float) and math.isfinite(value):
+        return go_float(value)
+    if isinstance(value, datetime.datetime) and value.utcoffset() == datetime.timedelta(0):
+        value = value.replace(tzinfo=None)
     return printable(cell_text(value))
+
+
+def go_float(value: float) -> str:
+    """`value` as Go's strconv.FormatFloat(v, 'g', -1, 64): the shortest digits that read back
+    as `value`, in exponent form when the exponent is below -4 or at least 6 (Dolt's text)."""
+    import decimal
+    sign, digits, exponent = decimal.Decimal(repr(value)).normalize().as_tuple()
+    if not any(digits):
+        return "-0" if sign else "0"
+    text = "".join(map(str, digits))
+    point = len(text) + int(exponent)  # digits before the decimal point
+    if point - 1 < -4 or point - 1 >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        power = point - 1
+        body = f"{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
+    elif point <= 0:
+        body = "0." + "0" * -point + text
+    elif point >= len(text):
+        body = text + "0" * (point - len(text))
+    else:
+        body = text[:point] + "." + text[point:]
+    return ("-" if sign else "") + body
 
 
 def tabular_diff(diffs: list["TableDiff"], colour: bool = False) -> str:

@@ -128,3 +128,20 @@ def test_diff_stat_as_json(repo: Path, dl: Dl) -> None:
     assert dl.ok("diff", "--stat", "-r", "json") == (
         '{"tables":[{"name":"test","stats":{"rows_added":0,"rows_deleted":1,"rows_modified":2,'
         '"rows_unmodified":0,"cells_added":0,"cells_deleted":3,"cells_modified":2}}]}\n')
+
+
+def test_a_retyped_column_diffs_both_ways_without_losing_values(repo: Path, dl: Dl) -> None:
+    """As Dolt's: the old and new values in a type both fit (float over int, decimal, timestamp
+    over date), floats in Go's %g form, either way round."""
+    mysql(dl, "create table t (pk int primary key, f int, d int, ts date, big double)",
+          "insert into t values (1, 1, 1, '2023-01-01', 16777216)")
+    dl.ok("commit", "-Am", "base")
+    mysql(dl, "alter table t modify column f float", "alter table t modify column d decimal(20,4)",
+          "alter table t modify column ts datetime",
+          "update t set f = f + 0.234, d = d + 0.234, ts = '2023-01-01 12:21:42', big = 16777217")
+    out = dl.ok("diff", "--data").splitlines()
+    assert out[-3:-1] == ["| < | 1  | 1     | 1.0000 | 2023-01-01 00:00:00 | 1.6777216e+07 |",
+                          "| > | 1  | 1.234 | 1.2340 | 2023-01-01 12:21:42 | 1.6777217e+07 |"]
+    out = dl.ok("diff", "--data", "-R").splitlines()
+    assert out[-3:-1] == ["| < | 1  | 1.234 | 1.2340 | 2023-01-01 12:21:42 | 1.6777217e+07 |",
+                          "| > | 1  | 1     | 1.0000 | 2023-01-01 00:00:00 | 1.6777216e+07 |"]
