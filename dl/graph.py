@@ -15,8 +15,13 @@ if TYPE_CHECKING:
 
 
 def _row(lanes: list["Address | None"], marks: dict[int, str]) -> str:
-    cells = [marks.get(i, "|" if lane is not None else " ") for i, lane in enumerate(lanes)]
-    return " ".join(cells).rstrip()
+    """One row of lanes; an edge that opens (`\\`) or closes (`/`) a lane is drawn in the gap
+    beside it, as Dolt and git draw a fork next to its lane (`|\\`, `|/`)."""
+    text = ""
+    for i, lane in enumerate(lanes):
+        mark = marks.get(i, "|" if lane is not None else " ")
+        text += mark if i == 0 or mark in "/\\" and text.endswith("|") else " " + mark
+    return text.rstrip()
 
 
 def draw(commits: list[tuple["Address", "Commit"]], texts: list[str]) -> str:
@@ -27,7 +32,8 @@ def draw(commits: list[tuple["Address", "Commit"]], texts: list[str]) -> str:
     line (`|\\`), and its body lines already show them."""
     lanes: list[Address | None] = []
     out: list[str] = []
-    for (address, commit), text in zip(commits, texts):
+    spacer = False
+    for number, ((address, commit), text) in enumerate(zip(commits, texts)):
         waiting = [i for i, lane in enumerate(lanes) if lane == address]
         if waiting:
             column = waiting[0]
@@ -39,6 +45,8 @@ def draw(commits: list[tuple["Address", "Commit"]], texts: list[str]) -> str:
                 lanes[column] = address
         closing = waiting[1:]
         if closing:
+            if spacer:  # the row after the last commit's text becomes the closing one
+                out.pop()
             out.append(_row(lanes, {i: "/" for i in closing}))
             for i in closing:
                 lanes[i] = None
@@ -60,11 +68,16 @@ def draw(commits: list[tuple["Address", "Commit"]], texts: list[str]) -> str:
             opened.append(slot)
         width = max(len(prefix), len(_row(lanes, {})), 1)
         out.append(f"{prefix.ljust(width)} {lines[0]}")
-        if opened:
-            out.append(_row(lanes, {i: "\\" for i in opened}))
         body = _row(lanes, {})
-        for line in lines[1:]:
-            out.append(f"{body.ljust(width)} {line}" if line else body)
+        fork = _row(lanes, {i: "\\" for i in opened}) if opened else body
+        if opened and len(lines) == 1:
+            out.append(fork)
+        for index, line in enumerate(lines[1:]):
+            edge = fork if index == 0 else body  # a merge forks beside its next line (Dolt's `|\  Merge:`)
+            out.append(f"{edge.ljust(width)} {line}" if line else edge)
+        spacer = len(lines) > 1 and number < len(commits) - 1
+        if spacer:
+            out.append(body)  # a row of lanes after a commit's text, before the next (Dolt's)
         while lanes and lanes[-1] is None:
             lanes.pop()
     return "\n".join(line.rstrip() for line in out) + ("\n" if out else "")

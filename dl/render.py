@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from dl.core.repo import Status
     from dl.core.remotes.tracking import Tracking
     from dl.core.versioning.commit import Commit
-    from dl.core.versioning.diff import DiffStat, TableDiff
+    from dl.core.versioning.diff import DiffStat, RowCounts, TableDiff
 
 MARK = "__dl_mark"
 ORDER = "__dl_order"
@@ -70,9 +71,36 @@ def marked_rows(diff: "TableDiff") -> "pa.Table":
 
 
 def cell(value: Any) -> str:
-    """One value as the tabular diff shows it."""
+    """One value as the tabular diff shows it, as Dolt does: floats in Go's shortest `%g`
+    form (`1`, `1.234`, `1.6777216e+07`), UTC timestamps without their offset."""
     from dl.sql.formats import cell_text
+    if isinstance(value, float) and math.isfinite(value):
+        return go_float(value)
+    if isinstance(value, datetime.datetime) and value.utcoffset() == datetime.timedelta(0):
+        value = value.replace(tzinfo=None)
     return printable(cell_text(value))
+
+
+def go_float(value: float) -> str:
+    """`value` as Go's strconv.FormatFloat(v, 'g', -1, 64): the shortest digits that read back
+    as `value`, in exponent form when the exponent is below -4 or at least 6 (Dolt's text)."""
+    import decimal
+    sign, digits, exponent = decimal.Decimal(repr(value)).normalize().as_tuple()
+    if not any(digits):
+        return "-0" if sign else "0"
+    text = "".join(map(str, digits))
+    point = len(text) + int(exponent)  # digits before the decimal point
+    if point - 1 < -4 or point - 1 >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        power = point - 1
+        body = f"{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
+    elif point <= 0:
+        body = "0." + "0" * -point + text
+    elif point >= len(text):
+        body = text + "0" * (point - len(text))
+    else:
+        body = text[:point] + "." + text[point:]
+    return ("-" if sign else "") + body
 
 
 def tabular_diff(diffs: list["TableDiff"], colour: bool = False) -> str:
@@ -110,19 +138,27 @@ def write_tabular_diff(tables: Iterable[Iterable["TableDiff"]], write: Callable[
 
 
 def _table_header(diff: "TableDiff") -> list[str]:
+    """Dolt's header of a table's diff: the `diff` line, `added table`/`deleted table` or the
+    `---`/`+++` lines, then the CREATE TABLE statements diffed line by line if they differ."""
     out = _diff_header(diff)
-    if diff.change.value == "added":
-        out.append("added table")
-    elif diff.change.value == "deleted":
-        out.append("deleted table")
-    return out + [f"  {printable(change)}" for change in diff.schema_changes]
+    if diff.from_schema == diff.to_schema:
+        return out
+    from dl.sql.mysql_schema import schema_diff_lines
+    return out + [printable(line) for line in schema_diff_lines(diff.name, diff.from_schema, diff.to_schema)]
 
 
 def _diff_header(diff: "TableDiff") -> list[str]:
-    name = printable(diff.name)
-    old = "/dev/null" if diff.change.value == "added" else f"a/{name}"
-    new = "/dev/null" if diff.change.value == "deleted" else f"b/{name}"
-    return [f"diff --dl a/{name} b/{name}", f"--- {old}", f"+++ {new}"]
+    return table_diff_header(diff.name, diff.change.value)
+
+
+def table_diff_header(name: str, change: str) -> list[str]:
+    """The lines that open a table's diff (`change`: added, deleted or modified), as Dolt's."""
+    name = printable(name)
+    if change == "added":
+        return [f"diff --dl a/{name} b/{name}", "added table"]
+    if change == "deleted":
+        return [f"diff --dl a/{name} b/{name}", "deleted table"]
+    return [f"diff --dl a/{name} b/{name}", f"--- a/{name}", f"+++ b/{name}"]
 
 
 def _mark_colour(cells: list[str], line: str) -> str:
@@ -246,24 +282,23 @@ def _csv_frame(diff: "TableDiff", named: bool) -> "pa.Table":
     return frame
 
 
-def sql_diff_pieces(tables: Iterable[Iterable["TableDiff"]]) -> Iterator[str]:
-    """`sql_diff` of each table's diff in pieces (a deleted table is dropped once)."""
-    from dl.sql.script import diff_script
+def sql_diff_pieces(tables: Iterable[Iterable["TableDiff"]], *, schema: bool = True, data: bool = True,
+                    skipped: Callable[[str], Any] = lambda message: None) -> Iterator[str]:
+    """Dolt's `diff -r sql` (`sql.mysql_diff`) of each table's diff in pieces; a table whose rows
+    cannot be written as statements gets its schema statements, then `skipped(message)`."""
+    from dl.sql.mysql_diff import RowsSkipped, table_statements
     for pieces in tables:
         for index, diff in enumerate(pieces):
-            if index and diff.change.value == "deleted":
-                continue
-            lines = diff_script(diff)
+            lines: list[str] = []
+            try:
+                lines.extend(table_statements(diff, schema=schema, data=data, first=index == 0))
+            except RowsSkipped as skip:
+                if lines:
+                    yield "\n".join(lines) + "\n"
+                skipped(str(skip))
+                break
             if lines:
                 yield "\n".join(lines) + "\n"
-
-
-def sql_diff(diffs: list["TableDiff"]) -> str:
-    from dl.sql.script import diff_script
-    lines: list[str] = []
-    for diff in diffs:
-        lines += diff_script(diff)
-    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def _plural(n: int, word: str) -> str:
@@ -288,6 +323,23 @@ def stat_text(diff: "TableDiff", stat: "DiffStat") -> str:
               f"({_plural(stat.old_rows, 'Row Entry').replace('Entrys', 'Entries')} vs "
               f"{_plural(stat.new_rows, 'Row Entry').replace('Entrys', 'Entries')})"]
     return "\n".join(lines) + "\n"
+
+
+def json_stat(stats: list[tuple["TableDiff", "DiffStat"]]) -> str:
+    """Dolt's `diff --stat -r json`: per table its row and cell counts (`{}` when no row
+    changed, e.g. a new empty table)."""
+    tables = []
+    for diff, stat in stats:
+        columns = len(diff.columns)
+        counts: dict[str, int] = {}
+        if stat.rows_added or stat.rows_deleted or stat.rows_modified:
+            counts = {"rows_added": stat.rows_added, "rows_deleted": stat.rows_deleted,
+                      "rows_modified": stat.rows_modified,
+                      "rows_unmodified": max(stat.old_rows - stat.rows_deleted - stat.rows_modified, 0),
+                      "cells_added": stat.rows_added * columns, "cells_deleted": stat.rows_deleted * columns,
+                      "cells_modified": stat.cells_modified}
+        tables.append({"name": diff.name, "stats": counts})
+    return json.dumps({"tables": tables}, separators=(",", ":"), ensure_ascii=False)
 
 
 def summary_text(diffs: list[tuple["TableDiff", bool]]) -> str:
@@ -342,6 +394,31 @@ def commit_text(address: "Address", commit: "Commit", decoration: str, colour: b
               f"Date:   {when(commit.timestamp)}", ""]
     lines += [f"    {line}" for line in printable_lines(commit.message.rstrip("\n")) or [""]]
     return "\n".join(lines) + "\n"
+
+
+def log_stat_text(counts: list["RowCounts"]) -> str:
+    """Dolt's `log --stat` lines for one commit: per modified table its count of changed rows
+    and a bar of `+`, `*`, `-` (at most about 30 signs, scaled to the busiest table), a total
+    line, then the tables added and deleted."""
+    modified = sorted((c for c in counts if c.change.value == "modified"), key=lambda c: c.name)
+    lines = []
+    if modified:
+        busiest = max(c.added + c.modified + c.deleted for c in modified) or 1
+        name_width = max(len(printable(c.name)) for c in modified)
+        count_width = len(str(busiest))
+
+        def bar(n: int, sign: str) -> str:
+            return sign * min(n, max(1, int(30 * n / busiest))) if n else ""
+        for c in modified:
+            total = c.added + c.modified + c.deleted
+            signs = bar(c.added, "+") + bar(c.modified, "*") + bar(c.deleted, "-")
+            lines.append(f" {printable(c.name).ljust(name_width)} | {str(total).ljust(count_width)} {signs}")
+        lines.append(f" {len(modified)} tables changed, {sum(c.added for c in modified)} rows added(+), "
+                     f"{sum(c.modified for c in modified)} rows modified(*), "
+                     f"{sum(c.deleted for c in modified)} rows deleted(-)")
+    lines += [f" {printable(c.name)} added" for c in counts if c.change.value == "added"]
+    lines += [f" {printable(c.name)} deleted" for c in counts if c.change.value == "deleted"]
+    return "".join(line + "\n" for line in lines)
 
 
 def first_line(message: str) -> str:

@@ -31,6 +31,7 @@ class PendingConstraints:
     foreign_keys: list[tuple[str | None, list[str], exp.Reference]] = field(default_factory=list)
     auto_increment: str | None = None
     declared: list[tuple[str, str]] = field(default_factory=list)
+    comments: list[tuple[str, str]] = field(default_factory=list)
 
     def read_item(self, item: exp.Expression) -> bool:
         """Takes a table-level constraint item; False when `item` is not one."""
@@ -83,7 +84,10 @@ class PendingConstraints:
                                "and it must be defined as a key")
         declared = dict(base.declared_types)
         declared.update(self.declared)
-        return TableConstraints(tuple(checks), tuple(fks), auto, tuple(declared.items()))
+        comments = dict(base.comments)
+        comments.update(self.comments)
+        return TableConstraints(tuple(checks), tuple(fks), auto, tuple(declared.items()),
+                                tuple(comments.items()))
 
 
 def _next_name(table: str, kind: str, existing: list[CheckConstraint] | list[ForeignKey]) -> str:

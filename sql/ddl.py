@@ -128,6 +128,7 @@ def declared_schema(binder: Binder, items: list[exp.Expression], table: str = "t
             raise SqlError(f"table constraint not supported: {item.sql()}")
     names = [c.name for c in columns]
     key = [column_of_names(names, k) for k in key]
+    columns = [Column(c.name, c.type, False, c.default) if c.name in key else c for c in columns]  # a key is NOT NULL
     try:
         return TableSchema(tuple(columns), tuple(key), tuple(indexes), pending.build(table, names, key))
     except DlError as exc:
@@ -159,7 +160,7 @@ _REFUSED = {
     exp.GeneratedAsIdentityColumnConstraint: "GENERATED/IDENTITY",
     exp.ComputedColumnConstraint: "computed columns",
 }
-_IGNORED = (exp.CommentColumnConstraint, exp.CharacterSetColumnConstraint,
+_IGNORED = (exp.CharacterSetColumnConstraint,
             exp.UniqueColumnConstraint)  # UNIQUE: an index of the table (declared_schema)
 
 
@@ -184,6 +185,9 @@ def column_def(binder: Binder, item: exp.ColumnDef,
             not_null = not rule.args.get("allow_null")
         elif isinstance(rule, exp.DefaultColumnConstraint):
             default = constant(binder, rule.this, arrow, name)
+        elif isinstance(rule, exp.CommentColumnConstraint):
+            if pending is not None and rule.this is not None and rule.this.name:
+                pending.comments.append((name, rule.this.name))
         elif isinstance(rule, _IGNORED):
             continue
         elif pending is not None and pending.read_column_constraint(name, rule):
@@ -315,6 +319,13 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
                         _renamed_constraints(schema, old, new))
     if isinstance(action, exp.AlterColumn):
         return _alter_column(binder, table, action)
+    if isinstance(action, exp.DropPrimaryKey):
+        return _rekey(table, ())
+    if isinstance(action, exp.AddConstraint) and len(action.expressions) == 1 \
+            and isinstance(action.expressions[0], exp.PrimaryKey):
+        if schema.primary_key:
+            raise SqlError("Multiple primary key defined")
+        return _rekey(table, tuple(column_of(schema, _plain_name(e)) for e in action.expressions[0].expressions))
     if isinstance(action, exp.AddConstraint):
         index = index_ddl.declared_index(action.expressions[0], list(schema.columns), list(schema.indexes)) \
             if len(action.expressions) == 1 else None
@@ -329,7 +340,7 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
             constraints = drop_constraint(constraints, node.name, kind)
         return _rebuild(table, list(schema.columns), schema.primary_key, None, constraints=constraints)
     if isinstance(action, exp.ModifyColumn):
-        return _retype(binder, table, column_of(schema, action.this.name), action.this.args["kind"])
+        return _modify_column(binder, table, action.this)
     if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "INDEX":
         for node in action.args.get("expressions") or action.args.get("tables") or [action.this]:
             table = index_ddl.remove_index(table, node.name, bool(action.args.get("exists")))
@@ -350,6 +361,19 @@ def _add_constraints(binder: Binder, table: Table, action: exp.AddConstraint) ->
     return _rebuild(table, list(schema.columns), schema.primary_key, None, constraints=constraints)
 
 
+def _rekey(table: Table, key: tuple[str, ...]) -> Table:
+    """ALTER TABLE DROP PRIMARY KEY (`key` empty: the table becomes keyless) or ADD PRIMARY KEY:
+    the rows keyed anew; a key column must hold no NULL and no value twice (MySQL's rules)."""
+    schema = table.schema
+    if not key and not schema.primary_key:
+        raise SqlError("Can't DROP 'PRIMARY'; check that column/key exists")
+    for name in key:
+        if any(leaf.column(name).null_count for leaf in table.tree.stream_leaves()):
+            raise SqlError(f"All parts of a PRIMARY KEY must be NOT NULL: column {name} holds NULL")
+    columns = [Column(c.name, c.type, c.not_null and c.name not in key, c.default) for c in schema.columns]
+    return _rebuild(table, columns, key, None)
+
+
 def _stored_name_of(binder: Binder, table: Table) -> str:
     return next((n for n, a in binder.view.root.tables.items() if a == table.value.address), "t")
 
@@ -365,19 +389,35 @@ def _add_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
     if column.not_null and column.default is None and table.value.rows is not None:
         raise SqlError(f"column {column.name} is NOT NULL: give it a DEFAULT to add it to a table with rows")
 
+    at = _added_position(schema, item)
+
     def added(rows: pa.Table, first: int) -> pa.Table:
         values = pa.array([column.default] * rows.num_rows, column.type) if column.default is not None \
             else pa.nulls(rows.num_rows, column.type)
-        return rows.append_column(column.name, values)
-    names = [*schema.names, column.name]
+        return rows.add_column(at, column.name, values)
+    names = [*schema.names[:at], column.name, *schema.names[at:]]
     constraints = pending.build(_stored_name_of(binder, table), names, list(schema.primary_key),
                                 existing=schema.constraints)
     constraints = check_references(constraints, _stored_name_of(binder, table), names,
                                    lambda p: _parent_columns(binder, p))
-    new = _rebuild(table, [*schema.columns, column], schema.primary_key, added, constraints=constraints)
+    columns = [*schema.columns[:at], column, *schema.columns[at:]]
+    new = _rebuild(table, columns, schema.primary_key, added, constraints=constraints)
     if _declares_unique(item):
         new = index_ddl.add_index(new, index_ddl.auto_name(column.name, schema.indexes), [column.name], True)
     return new
+
+
+def _added_position(schema: TableSchema, item: exp.ColumnDef) -> int:
+    """Where ADD COLUMN puts the column: last, FIRST, or AFTER a column (MySQL's positions)."""
+    position = item.args.get("position")
+    if position is None:
+        return len(schema.columns)
+    if str(position.args.get("position") or "").upper() == "FIRST":
+        return 0
+    after = position.this
+    if after is None:
+        return len(schema.columns)
+    return schema.names.index(column_of(schema, after.name)) + 1
 
 
 def _drop_columns(table: Table, names: list[str], if_exists: bool) -> Table:
@@ -451,6 +491,25 @@ def _alter_column(binder: Binder, table: Table, action: exp.AlterColumn) -> Tabl
         raise SqlError(f"ALTER COLUMN action not supported: {action.sql()}")
     columns = [changed if c.name == name else c for c in schema.columns]
     return _rebuild(table, columns, schema.primary_key, None)
+
+
+def _modify_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
+    """MODIFY COLUMN: the column redefined in its place, as MySQL does: its type, then NOT NULL,
+    DEFAULT and COMMENT as the new definition says (what it leaves out is gone)."""
+    name = column_of(table.schema, item.name)
+    pending = PendingConstraints()
+    defined, _ = column_def(binder, item, pending)
+    table = _retype(binder, table, name, item.args["kind"])
+    schema = table.schema
+    not_null = defined.not_null and name not in schema.primary_key
+    if not_null and not schema.column(name).not_null and any(
+            leaf.column(name).null_count for leaf in table.tree.stream_leaves()):
+        raise SqlError(f"column {name} has NULL values; update them before making it NOT NULL")
+    changed = Column(name, schema.column(name).type, not_null, defined.default)
+    columns = [changed if c.name == name else c for c in schema.columns]
+    comment = dict(pending.comments).get(item.name)
+    return _rebuild(table, columns, schema.primary_key, None,
+                    constraints=schema.constraints.with_comment(name, comment))
 
 
 def _retype(binder: Binder, table: Table, name: str, kind: exp.DataType) -> Table:

@@ -1,15 +1,28 @@
-"""Schema changes as MySQL statements, the text of a JSON diff's `schema_diff`.
+"""Schemas as MySQL text, as Dolt prints them: SHOW CREATE TABLE, its line diff, ALTER TABLE.
 
-Dolt's `diff -r json` lists each table's schema changes as the MySQL DDL that makes them:
-`CREATE TABLE`/`DROP TABLE` for a whole table, and for a changed one `ALTER TABLE ... DROP`,
-`ADD`, `MODIFY COLUMN`, `DROP PRIMARY KEY`/`ADD PRIMARY KEY (...)` and index changes, in that
-order, names quoted with backquotes. A column's type is the MySQL type it was declared with
-where the table keeps it (VARCHAR(n), ENUM, ...), else the MySQL name of its Arrow type.
-`dl diff -r sql` is a different text (DuckDB statements that `dl sql` replays: `sql.script`).
+One text serves every place a Dolt user reads a schema: `dl schema show`, `SHOW CREATE TABLE`,
+the schema part of `dl diff` (the two CREATE TABLE texts diffed line by line, Dolt's
+`diff --schema`), `diff -r json`'s `schema_diff` and `diff -r sql`. It is MySQL's form:
+
+    CREATE TABLE `t` (
+      `pk` int NOT NULL,
+      `c1` varchar(10) DEFAULT 'x' COMMENT 'a note',
+      PRIMARY KEY (`pk`),
+      UNIQUE KEY `u` (`c1`),
+      CONSTRAINT `fk` FOREIGN KEY (`c1`) REFERENCES `p` (`c1`),
+      CONSTRAINT `chk` CHECK ((`pk` > 0))
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin
+
+A column's type is the MySQL type it was declared with where the table keeps it (`int`,
+`varchar(10)`, `enum(...)`, ...: `TableConstraints.declared_types`), else the MySQL name of its
+Arrow type (`mysql_type`). A changed table's statements (`alter_statements`) come in
+Dolt's order: columns dropped, renamed or changed (in the old order), then added, the primary
+key, then indexes.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import difflib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -19,16 +32,14 @@ if TYPE_CHECKING:
     from dl.core.tables.schema import Column, TableSchema
     from dl.core.versioning.diff import TableDiff
 
+TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"
+"""The table options Dolt's SHOW CREATE TABLE ends with (dl keeps no others)."""
+
 _INTEGERS = {8: "tinyint", 16: "smallint", 32: "int", 64: "bigint"}
 
 
-def quote(name: str) -> str:
-    """`name` as a MySQL identifier in backquotes (embedded backquotes doubled)."""
-    return "`" + name.replace("`", "``") + "`"
-
-
 def mysql_type(kind: "pa.DataType") -> str:
-    """The MySQL type name for an Arrow type a column holds."""
+    """The MySQL type name for an Arrow type a column holds (where no declared text says more)."""
     import pyarrow as pa
     if pa.types.is_boolean(kind):
         return "tinyint(1)"
@@ -54,27 +65,113 @@ def mysql_type(kind: "pa.DataType") -> str:
     return "json"
 
 
+def quote(name: str) -> str:
+    """`name` as a MySQL identifier in backquotes (embedded backquotes doubled)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def string_literal(text: str) -> str:
+    """`text` as a MySQL string literal, escaped as MySQL (and Dolt) write it."""
+    escaped = "".join(_ESCAPES.get(ch, ch) for ch in text)
+    return f"'{escaped}'"
+
+
+_ESCAPES = {"\x00": "\\0", "'": "\\'", '"': '\\"', "\b": "\\b", "\n": "\\n", "\r": "\\r",
+            "\t": "\\t", "\x1a": "\\Z", "\\": "\\\\"}
+
+
+def column_type(column: "Column", schema: "TableSchema") -> str:
+    """The MySQL type of `column`: as declared, else its Arrow type's MySQL name."""
+    return schema.constraints.declared_type(column.name) or mysql_type(column.type)
+
+
 def column_definition(column: "Column", schema: "TableSchema") -> str:
-    """One column as MySQL's CREATE TABLE writes it: `name` type [NOT NULL] [DEFAULT v] (a
-    primary-key column is NOT NULL)."""
-    from dl.sql.script import literal
-    kind = schema.constraints.declared_type(column.name) or mysql_type(column.type)
-    text = f"{quote(column.name)} {kind}"
+    """One column as MySQL's CREATE TABLE writes it: `name` type [NOT NULL] [DEFAULT 'v']
+    [AUTO_INCREMENT] [COMMENT '...'] (a primary-key column is NOT NULL)."""
+    text = f"{quote(column.name)} {column_type(column, schema)}"
     if column.not_null or column.name in schema.primary_key:
         text += " NOT NULL"
     if column.default is not None:
-        text += f" DEFAULT {literal(column.default)}"
+        text += f" DEFAULT {_default(column.default)}"
+    if schema.constraints.auto_increment == column.name:
+        text += " AUTO_INCREMENT"
+    comment = schema.constraints.comment(column.name)
+    if comment:
+        text += f" COMMENT {string_literal(comment)}"
     return text
 
 
-def create_table(name: str, schema: "TableSchema") -> str:
-    """The MySQL CREATE TABLE statement for `schema`, one column a line."""
+def _default(value: Any) -> str:
+    """A DEFAULT value as MySQL's SHOW CREATE TABLE shows a literal: quoted."""
+    if isinstance(value, bool):
+        return "'1'" if value else "'0'"
+    return string_literal(str(value))
+
+
+def show_create_table(name: str, schema: "TableSchema") -> str:
+    """SHOW CREATE TABLE's text for `schema`, one column a line, without a final `;`."""
     lines = [f"  {column_definition(c, schema)}" for c in schema.columns]
     if schema.primary_key:
-        lines.append(f"  PRIMARY KEY ({','.join(quote(k) for k in schema.primary_key)})")
+        lines.append(f"  PRIMARY KEY ({_names(schema.primary_key)})")
     lines += [f"  {'UNIQUE ' if index.unique else ''}KEY {quote(index.name)} ({_index_columns(index)})"
               for index in schema.indexes]
-    return f"CREATE TABLE {quote(name)} (\n" + ",\n".join(lines) + "\n);"
+    lines += [f"  {line}" for line in constraint_lines(schema.constraints)]
+    return f"CREATE TABLE {quote(name)} (\n" + ",\n".join(lines) + f"\n) {TABLE_OPTIONS}"
+
+
+def create_table(name: str, schema: "TableSchema") -> str:
+    """The CREATE TABLE statement for `schema` (SHOW CREATE TABLE's text and `;`)."""
+    return show_create_table(name, schema) + ";"
+
+
+def constraint_lines(constraints: "TableConstraints") -> list[str]:
+    """FOREIGN KEY and CHECK constraints as MySQL's CREATE TABLE lines."""
+    from dl.core.tables.constraints import ReferentialAction
+    lines = []
+    for fk in constraints.foreign_keys:
+        line = (f"CONSTRAINT {quote(fk.name)} FOREIGN KEY ({_names(fk.columns)}) "
+                f"REFERENCES {quote(fk.parent)} ({_names(fk.parent_columns)})")
+        if fk.on_delete is not ReferentialAction.RESTRICT:
+            line += f" ON DELETE {fk.on_delete.value}"
+        if fk.on_update is not ReferentialAction.RESTRICT:
+            line += f" ON UPDATE {fk.on_update.value}"
+        lines.append(line)
+    for check in constraints.checks:
+        text = f"CONSTRAINT {quote(check.name)} CHECK ({_mysql_expression(check.expression)})"
+        lines.append(text if check.enforced else text + " /*!80016 NOT ENFORCED */")
+    return lines
+
+
+def _mysql_expression(duckdb_text: str) -> str:
+    """A CHECK expression (kept as DuckDB SQL) in MySQL's words, wrapped as MySQL shows it."""
+    import sqlglot
+    from sqlglot import exp
+    try:
+        tree = sqlglot.parse_one(duckdb_text, read="duckdb")
+    except sqlglot.errors.ParseError:
+        return duckdb_text
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
+    return "(" + tree.sql("mysql") + ")"
+
+
+def schema_diff_lines(name: str, old: "TableSchema | None", new: "TableSchema | None") -> list[str]:
+    """The two CREATE TABLE statements diffed line by line, as Dolt's `diff` shows a schema
+    change: shared lines after a space, lines only in the old one after `-`, only in the new
+    one after `+` (a run of removed lines before the added ones). Empty when equal."""
+    before = create_table(name, old).splitlines() if old is not None else []
+    after = create_table(name, new).splitlines() if new is not None else []
+    if before == after:
+        return []
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out += [f" {line}" for line in before[i1:i2]]
+            continue
+        out += [f"-{line}" for line in before[i1:i2]]
+        out += [f"+{line}" for line in after[j1:j2]]
+    return out
 
 
 def schema_statements(diff: "TableDiff") -> list[str]:
@@ -88,19 +185,39 @@ def schema_statements(diff: "TableDiff") -> list[str]:
     return alter_statements(diff.name, diff.from_schema, new)
 
 
+def renamed_columns(old: "TableSchema", new: "TableSchema") -> dict[str, str]:
+    """Columns renamed from `old` to `new`, old name -> new name. dl keeps no column identity
+    apart from names, so a rename is read where Dolt's column tags would show it: a column gone
+    and a column new at the same place, with the same type, NOT NULL and default."""
+    gone = [c for c in old.columns if not new.has_column(c.name)]
+    added = [c for c in new.columns if not old.has_column(c.name)]
+    out = {}
+    for column in gone:
+        place = old.names.index(column.name)
+        if place < len(new.columns):
+            candidate = new.columns[place]
+            if (candidate in added and candidate.type == column.type
+                    and candidate.not_null == column.not_null and candidate.default == column.default
+                    and old.constraints.declared_type(column.name) == new.constraints.declared_type(candidate.name)):
+                out[column.name] = candidate.name
+    return out
+
+
 def alter_statements(name: str, old: "TableSchema", new: "TableSchema") -> list[str]:
-    """ALTER TABLE statements from `old` to `new`: columns (dropped or changed, in the old
-    order, then added), the primary key, then indexes."""
+    """ALTER TABLE statements from `old` to `new`: columns (dropped, renamed or changed, in the
+    old order, then added), the primary key, then indexes."""
     table = quote(name)
+    renames = renamed_columns(old, new)
     out: list[str] = []
     for column in old.columns:
-        if not new.has_column(column.name):
+        if column.name in renames:
+            out.append(f"ALTER TABLE {table} RENAME COLUMN {quote(column.name)} TO {quote(renames[column.name])};")
+        elif not new.has_column(column.name):
             out.append(f"ALTER TABLE {table} DROP {quote(column.name)};")
-        elif _column_changed(column, new.column(column.name), old.constraints, new.constraints):
-            definition = column_definition(new.column(column.name), new)
-            out.append(f"ALTER TABLE {table} MODIFY COLUMN {definition};")
+        elif _column_changed(column, new.column(column.name), old, new):
+            out.append(f"ALTER TABLE {table} MODIFY COLUMN {column_definition(new.column(column.name), new)};")
     out += [f"ALTER TABLE {table} ADD {column_definition(c, new)};"
-            for c in new.columns if not old.has_column(c.name)]
+            for c in new.columns if not old.has_column(c.name) and c.name not in renames.values()]
     if old.primary_key != new.primary_key:
         out.append(f"ALTER TABLE {table} DROP PRIMARY KEY;")
         if new.primary_key:
@@ -116,10 +233,17 @@ def alter_statements(name: str, old: "TableSchema", new: "TableSchema") -> list[
     return out
 
 
-def _column_changed(old: "Column", new: "Column", old_rules: "TableConstraints",
-                    new_rules: "TableConstraints") -> bool:
-    return (old.type != new.type or old.not_null != new.not_null or old.default != new.default
-            or old_rules.declared_type(old.name) != new_rules.declared_type(new.name))
+def _column_changed(old: "Column", new: "Column", before: "TableSchema", after: "TableSchema") -> bool:
+    """Whether the column's own definition changed (not the NOT NULL a primary key implies)."""
+    def own(column: "Column", schema: "TableSchema") -> tuple[Any, ...]:
+        rules = schema.constraints
+        return (column_type(column, schema), column.not_null, column.default,
+                rules.comment(column.name), rules.auto_increment == column.name)
+    return own(old, before) != own(new, after)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ",".join(quote(n) for n in names)
 
 
 def _index_columns(index: "IndexDef") -> str:

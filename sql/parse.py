@@ -9,7 +9,7 @@ Before sqlglot sees a statement, the syntax it does not parse is rewritten on to
 `t AS OF 'rev'` (MySQL/Dolt) becomes a marker table name remembered with its revision, and
 `REPLACE INTO` becomes an INSERT flagged as replacing, and `EXPLAIN [ANALYZE] query` the query
 with the prefix remembered (sqlglot reads EXPLAIN as an opaque command). `CALL proc(args)`,
-`BEGIN`/`START TRANSACTION`, `COMMIT`, `ROLLBACK`, `SHOW TABLES`, `SHOW INDEXES FROM t` and
+`BEGIN`/`START TRANSACTION`, `COMMIT`, `ROLLBACK`, `SHOW TABLES`, `SHOW CREATE TABLE t`, `SHOW INDEXES FROM t` and
 `DESCRIBE t` are recognised
 by their first tokens. DuckDB's other query statements (PIVOT, UNPIVOT, SUMMARIZE, DESCRIBE
 query) are queries like SELECT.
@@ -59,6 +59,7 @@ class Kind(Enum):
     CALL = "call"
     SHOW_TABLES = "show tables"
     SHOW_INDEXES = "show indexes"
+    SHOW_CREATE_TABLE = "show create table"
     REINDEX = "reindex"  # SQLite's: indexes are always current, so it has nothing to do
     DESCRIBE = "describe"
     SET = "set"  # session variables (sql.variables), autocommit and FOREIGN_KEY_CHECKS among them
@@ -89,6 +90,7 @@ class Statement:
     as_of: dict[str, tuple[str, str]] = field(default_factory=dict)  # marker -> (table, rev)
     replace: bool = False  # REPLACE INTO
     target: str | None = None  # DESCRIBE's table, USE's database, SET's assignment, SHOW TABLES' AS OF
+    revision: str | None = None  # SHOW CREATE TABLE's AS OF
     source: str = ""  # the text sqlglot parsed (after the rewrites); node positions refer to it
     dialect: str = "duckdb"  # the dialect it was read in
     prefix: str = ""  # EXPLAIN / EXPLAIN ANALYZE, put back before the bound query
@@ -181,6 +183,11 @@ def _parse(piece: Piece, dialect: str) -> Statement:
     if words[:2] == ["SHOW", "TABLES"] and len(tokens) == 5 and [t.text.upper() for t in tokens[2:4]] == [
             "AS", "OF"] and tokens[4].token_type == TokenType.STRING:  # Dolt's SHOW TABLES AS OF 'rev'
         return Statement(kind=Kind.SHOW_TABLES, target=tokens[4].text, **base)  # type: ignore[arg-type]
+    if words == ["SHOW", "CREATE", "TABLE"] and len(tokens) in (4, 7) and tokens[3].token_type in _NAME_TOKENS \
+            and (len(tokens) == 4 or ([t.text.upper() for t in tokens[4:6]] == ["AS", "OF"]
+                                      and tokens[6].token_type == TokenType.STRING)):
+        return Statement(kind=Kind.SHOW_CREATE_TABLE, target=tokens[3].text,  # type: ignore[arg-type]
+                         revision=tokens[6].text if len(tokens) == 7 else None, **base)
     if words[0] == "REINDEX" and len(tokens) <= 4:
         return Statement(kind=Kind.REINDEX, **base)  # type: ignore[arg-type]
     if words[0] == "SHOW" and words[1:2] in (["INDEX"], ["INDEXES"], ["KEYS"]) and len(tokens) in (4, 6) \

@@ -71,7 +71,7 @@ from dl.sql.point_shapes import PointStatement, Verb, recognize
 from dl.sql.resolve import Binder, ScanCache
 from dl.sql.row_stream import RowStream
 from dl.sql.statement_view import View
-from dl.sql.types import display_type
+from dl.sql.types import display_type, shown_type
 from dl.sql.identity import Identity, session_identity
 from dl.sql.variables import SessionVariables, mentions_variables
 
@@ -258,6 +258,9 @@ class Session:
             return Result(statement.text, ResultKind.ROWS, table=self._show_tables(statement.target))
         if kind is Kind.REINDEX:
             return Result(statement.text, ResultKind.OK, message="indexes are kept current")
+        if kind is Kind.SHOW_CREATE_TABLE:
+            return Result(statement.text, ResultKind.ROWS,
+                          table=self._show_create_table(statement.target or "", statement.revision))
         if kind is Kind.SHOW_INDEXES:
             return Result(statement.text, ResultKind.ROWS, table=self._show_indexes(statement.target or ""))
         if kind is Kind.DESCRIBE:
@@ -475,6 +478,18 @@ class Session:
             raise SqlError(f"table not found: {name}")
         return index_tables.show_indexes(stored, view.table(stored).schema)
 
+    def _show_create_table(self, name: str, revision: str | None) -> pa.Table:
+        """SHOW CREATE TABLE t [AS OF 'rev']: MySQL's two columns, the text Dolt shows."""
+        from dl.sql.mysql_schema import show_create_table
+        view = self._view()
+        if revision is not None:
+            view = View(self.repo, view.store, view.branch, view.ws, view.root_at(revision))
+        stored = view.table_name(name)
+        if stored is None:
+            raise SqlError(f"table not found: {name}")
+        text = show_create_table(stored, view.table(stored).schema)
+        return pa.table({"Table": pa.array([stored], pa.string()), "Create Table": pa.array([text], pa.string())})
+
     def _describe(self, name: str) -> pa.Table:
         view = self._view()
         if view.table_name(name) is None:  # a view or a system table (dolt_log...): the columns its rows have
@@ -492,7 +507,7 @@ class Session:
         else:
             schema = view.table(name).schema
             rules = schema.constraints
-            rows = [(c.name, rules.declared_type(c.name) or display_type(c.type),
+            rows = [(c.name, shown_type(c.type, rules.declared_type(c.name), self.dialect),
                      "NO" if c.not_null or c.name in schema.primary_key else "YES",
                      "PRI" if c.name in schema.primary_key else "",
                      None if c.default is None else str(c.default),

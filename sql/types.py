@@ -22,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 from dl.sql.errors import SqlError
+from dl.sql.mysql_schema import mysql_type
 from sqlglot import exp
 
 T = exp.DataType.Type
@@ -62,8 +63,31 @@ def declared_text(kind: exp.DataType) -> str | None:
     """The MySQL type text a column keeps beside its Arrow type when the Arrow type alone does
     not say which values it may hold (`core.tables.column_rules` enforces them) or how MySQL
     names it: ENUM/SET members, YEAR, JSON, MEDIUMINT, TINYINT(1) (MySQL's BOOLEAN), unsigned
-    widths, VARCHAR(n)/CHAR(n),
-    BIT(n), DATETIME(n)/TIMESTAMP(n)."""
+    widths, VARCHAR(n)/CHAR(n), BIT(n), DATETIME(n)/TIMESTAMP(n), and the names a wider Arrow type would lose (`int` kept
+    as int64, `float` as float64, `text`, `datetime`, ...): only where the name differs from the
+    one `mysql_type` gives the Arrow type, so a `bigint` column keeps no text."""
+    text = _declared_rule(kind)
+    if text is not None:
+        return text
+    name = _MYSQL_NAMES.get(kind.this)
+    params = _params(kind)
+    if kind.this in (T.VARBINARY, T.BINARY) and params:
+        name = f"{name}({params[0]})"
+    if name is None or name == mysql_type(arrow_type(kind)):
+        return None
+    return name
+
+
+_MYSQL_NAMES: dict[Any, str] = {
+    T.INT: "int", T.TEXT: "text", T.MEDIUMTEXT: "mediumtext", T.TINYTEXT: "tinytext",
+    T.LONGTEXT: "longtext", T.FLOAT: "float", T.DATETIME: "datetime", T.TIMESTAMP: "timestamp",
+    T.TIMESTAMPTZ: "timestamp", T.BLOB: "blob", T.MEDIUMBLOB: "mediumblob", T.TINYBLOB: "tinyblob",
+    T.LONGBLOB: "longblob", T.VARBINARY: "varbinary", T.BINARY: "binary",
+}
+
+
+def _declared_rule(kind: exp.DataType) -> str | None:
+    """The declared text whose value rules core enforces (`declared_text`)."""
     if kind.this in (T.ENUM, T.SET):
         values = ",".join("'" + str(v.this).replace("'", "''") + "'" for v in kind.expressions)
         return f"{kind.this.name.lower()}({values})"
@@ -161,6 +185,17 @@ def stored_type(kind: pa.DataType) -> pa.DataType:
     if kind in (pa.large_binary(), pa.binary_view()):
         return pa.binary()
     return kind
+
+
+def shown_type(kind: pa.DataType, declared: str | None, dialect: str) -> str:
+    """A column's type as DESCRIBE shows it: in the mysql dialect its MySQL type (as declared,
+    else its Arrow type's MySQL name: Dolt's), elsewhere the DuckDB type, unless the declared text carries value rules
+    (`varchar(3)`, `enum(...)`: the DuckDB type would hide them)."""
+    if dialect == "mysql":
+        return declared or mysql_type(kind)
+    if declared is not None and declared not in _MYSQL_NAMES.values():
+        return declared
+    return display_type(kind)
 
 
 def display_type(kind: pa.DataType) -> str:

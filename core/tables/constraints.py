@@ -4,7 +4,7 @@
 (`CheckConstraint`, the expression kept as SQL text), FOREIGN KEYs (`ForeignKey`, with MySQL's
 referential actions), the AUTO_INCREMENT column, and the MySQL type each column was declared
 with (`declared_types`, e.g. `enum('a','b')`, `varchar(10)`, `year`), whose value rules
-`column_rules` enforces. It is self-contained: it encodes under its own key of the schema's
+`column_rules` enforces, and each column's COMMENT (`comments`, shown by SHOW CREATE TABLE). It is self-contained: it encodes under its own key of the schema's
 JSON only when non-empty, so schemas without constraints keep their bytes (and addresses), and
 old schemas load unchanged.
 
@@ -121,13 +121,18 @@ class TableConstraints:
     foreign_keys: tuple[ForeignKey, ...] = ()
     auto_increment: str | None = None
     declared_types: tuple[tuple[str, str], ...] = field(default=())  # (column, MySQL type text)
+    comments: tuple[tuple[str, str], ...] = field(default=())  # (column, COMMENT text)
 
     @property
     def empty(self) -> bool:
-        return not (self.checks or self.foreign_keys or self.auto_increment or self.declared_types)
+        return not (self.checks or self.foreign_keys or self.auto_increment or self.declared_types
+                    or self.comments)
 
     def declared_type(self, column: str) -> str | None:
         return next((kind for name, kind in self.declared_types if name == column), None)
+
+    def comment(self, column: str) -> str | None:
+        return next((text for name, text in self.comments if name == column), None)
 
     def names(self) -> list[str]:
         return [c.name for c in self.checks] + [f.name for f in self.foreign_keys]
@@ -139,9 +144,9 @@ class TableConstraints:
             for name in fk.columns:
                 if name not in known:
                     raise SchemaError(f"foreign key {fk.name}: {name!r} is not a column")
-        for name, _ in self.declared_types:
+        for name, _ in self.declared_types + self.comments:
             if name not in known:
-                raise SchemaError(f"declared type for unknown column {name!r}")
+                raise SchemaError(f"declared type or comment for unknown column {name!r}")
         if self.auto_increment is not None and self.auto_increment not in known:
             raise SchemaError(f"AUTO_INCREMENT column {self.auto_increment!r} is not a column")
         lowered = [n.lower() for n in self.names()]
@@ -159,7 +164,8 @@ class TableConstraints:
         return replace(self,
                        foreign_keys=tuple(replace(f, columns=swap(f.columns)) for f in self.foreign_keys),
                        auto_increment=new if self.auto_increment == old else self.auto_increment,
-                       declared_types=tuple((new if n == old else n, k) for n, k in self.declared_types))
+                       declared_types=tuple((new if n == old else n, k) for n, k in self.declared_types),
+                       comments=tuple((new if n == old else n, k) for n, k in self.comments))
 
     def without_column(self, name: str) -> "TableConstraints":
         """The constraints after column `name` is dropped; a foreign key on it is refused, as MySQL
@@ -168,11 +174,16 @@ class TableConstraints:
             if name in fk.columns:
                 raise SchemaError(f"cannot drop column {name!r}: needed in foreign key constraint '{fk.name}'")
         return replace(self, auto_increment=None if self.auto_increment == name else self.auto_increment,
-                       declared_types=tuple((n, k) for n, k in self.declared_types if n != name))
+                       declared_types=tuple((n, k) for n, k in self.declared_types if n != name),
+                       comments=tuple((n, k) for n, k in self.comments if n != name))
 
     def with_declared(self, column: str, kind: str | None) -> "TableConstraints":
         kept = tuple((n, k) for n, k in self.declared_types if n != column)
         return replace(self, declared_types=kept + (((column, kind),) if kind else ()))
+
+    def with_comment(self, column: str, text: str | None) -> "TableConstraints":
+        kept = tuple((n, k) for n, k in self.comments if n != column)
+        return replace(self, comments=kept + (((column, text),) if text else ()))
 
     # --- canonical encoding ----------------------------------------------------------------
 
@@ -186,6 +197,8 @@ class TableConstraints:
             value["auto_increment"] = self.auto_increment
         if self.declared_types:
             value["declared_types"] = [[n, k] for n, k in self.declared_types]
+        if self.comments:
+            value["comments"] = [[n, k] for n, k in self.comments]
         return value
 
     @staticmethod
@@ -196,7 +209,8 @@ class TableConstraints:
             tuple(CheckConstraint.from_json(c) for c in value.get("checks", [])),
             tuple(ForeignKey.from_json(f) for f in value.get("foreign_keys", [])),
             value.get("auto_increment"),
-            tuple((str(n), str(k)) for n, k in value.get("declared_types", [])))
+            tuple((str(n), str(k)) for n, k in value.get("declared_types", [])),
+            tuple((str(n), str(k)) for n, k in value.get("comments", [])))
 
 
 def merge_constraints(base: TableConstraints | None, ours: TableConstraints, theirs: TableConstraints,
@@ -215,12 +229,14 @@ def merge_constraints(base: TableConstraints | None, ours: TableConstraints, the
         checks = _merge_named(prior.checks, ours.checks, theirs.checks)
         fks = _merge_named(prior.foreign_keys, ours.foreign_keys, theirs.foreign_keys)
         declared = _merge_named_pairs(prior.declared_types, ours.declared_types, theirs.declared_types)
+        comments = _merge_named_pairs(prior.comments, ours.comments, theirs.comments)
         auto = ours.auto_increment if ours.auto_increment != prior.auto_increment else theirs.auto_increment
-        merged = TableConstraints(tuple(checks), tuple(fks), auto, tuple(declared))
+        merged = TableConstraints(tuple(checks), tuple(fks), auto, tuple(declared), tuple(comments))
     known = set(columns)
     return replace(merged,
                    foreign_keys=tuple(f for f in merged.foreign_keys if set(f.columns) <= known),
                    declared_types=tuple((n, k) for n, k in merged.declared_types if n in known),
+                   comments=tuple((n, k) for n, k in merged.comments if n in known),
                    auto_increment=merged.auto_increment if merged.auto_increment in known else None)
 
 

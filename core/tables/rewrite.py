@@ -2,7 +2,7 @@
 
 Adding, dropping or renaming a column, or changing a column's type or NOT NULL, rewrites every
 leaf (leaves hold the columns), but it keeps the rows' key order whenever the key columns keep
-their types: then each window of old leaves is changed, conformed to the new schema and handed
+their places and types: then each window of old leaves is changed, conformed to the new schema and handed
 to a `TreeBuilder` in key order, and memory holds a window, not the table. The tree is the
 same as a bulk build of the changed rows gives (history independence). Where the order can
 change (a key column retyped, or a keyless table, whose rows are keyed by a hash of all their
@@ -98,6 +98,8 @@ def _keeps_order(old: TableSchema, new: TableSchema) -> bool:
     columns of the same types in the same order (names may change)."""
     if old.is_keyless or new.is_keyless or len(old.primary_key) != len(new.primary_key):
         return False
+    if [old.names.index(k) for k in old.primary_key] != [new.names.index(k) for k in new.primary_key]:
+        return False  # other columns keyed (ALTER TABLE ... ADD PRIMARY KEY), not a rename
     return [old.column(k).type for k in old.primary_key] == [new.column(k).type for k in new.primary_key]
 
 

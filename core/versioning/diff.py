@@ -317,12 +317,34 @@ def _sorted(layout: RowLayout, rows: pa.Table) -> pa.Table:
 
 def _union_fields(old: TableSchema | None, new: TableSchema | None) -> list[pa.Field]:
     """The old schema's columns in its order, then the columns only the new one has (Dolt's
-    order); a column on both sides takes its new type."""
+    order); a column on both sides whose type changed takes a type both sides' values fit
+    (`_common_type`), so neither side's values turn NULL in the diff, whichever way it runs."""
     newer = {f.name: f.with_nullable(True) for f in (new.arrow if new else [])}
-    fields = {f.name: newer.get(f.name, f.with_nullable(True)) for f in (old.arrow if old else [])}
+    fields = {}
+    for field in (old.arrow if old else []):
+        kept = newer.get(field.name)
+        fields[field.name] = field.with_nullable(True) if kept is None else \
+            kept.with_type(_common_type(field.type, kept.type))
     for name, field in newer.items():
         fields.setdefault(name, field)
     return list(fields.values())
+
+
+def _common_type(old: pa.DataType, new: pa.DataType) -> pa.DataType:
+    """A type for one column's values from two sides: Arrow's widening of the two (int and
+    float: float; int and decimal: a decimal holding both), a timestamp over a date, else the
+    new side's type."""
+    if old == new:
+        return new
+    if pa.types.is_date(old) and pa.types.is_timestamp(new):
+        return new
+    if pa.types.is_timestamp(old) and pa.types.is_date(new):
+        return old
+    try:
+        return pa.unify_schemas([pa.schema([("v", old)]), pa.schema([("v", new)])],
+                                promote_options="permissive").field("v").type
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return new
 
 
 def _project(rows: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -331,13 +353,21 @@ def _project(rows: pa.Table, schema: pa.Schema) -> pa.Table:
         if field.name in rows.column_names:
             column = rows.column(field.name)
             try:
-                column = column.cast(field.type)
+                column = _cast(column, field.type)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 column = pa.nulls(rows.num_rows, field.type)
             columns.append(column)
         else:
             columns.append(pa.nulls(rows.num_rows, field.type))
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _cast(column: "pa.ChunkedArray", kind: pa.DataType) -> "pa.ChunkedArray":
+    """`column` as `kind`; integers reach a narrow decimal through a wide one (Arrow refuses
+    int64 -> decimal(p, s) for p < 19 + s even when every value fits)."""
+    if pa.types.is_integer(column.type) and pa.types.is_decimal(kind) and kind.precision < 38:
+        column = column.cast(pa.decimal128(38, kind.scale))
+    return column.cast(kind)
 
 
 def schema_changes(old: TableSchema | None, new: TableSchema | None) -> list[str]:

@@ -111,15 +111,17 @@ def print_names(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
 
 
 def print_schema_diff(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
-    """`dl diff --schema`: each table whose schema changed, its CREATE TABLE lines diffed."""
+    """`dl diff --schema`: each table whose schema changed: Dolt's header, then its CREATE
+    TABLE statements diffed line by line."""
+    from dl import render
     from dl.core.versioning.diff import table_pairs
-    from dl.sql.script import schema_diff_lines
+    from dl.sql.mysql_schema import schema_diff_lines
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
     for name, before, after in table_pairs(repo.store, old, new, sides.tables or None):
         lines = schema_diff_lines(name, before.schema if before else None, after.schema if after else None)
         if lines:
-            typer.echo(f"diff --dl a/{name} b/{name}\n--- a/{name}\n+++ b/{name}")
-            typer.echo("\n".join(lines))
+            change = "added" if before is None else "deleted" if after is None else "modified"
+            typer.echo("\n".join(render.table_diff_header(name, change) + lines))
 
 
 def parse_sides(repo, args: list[str], cached: bool, *, merge_base: bool = False) -> Sides:
@@ -218,9 +220,13 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
         tables = (kept for kept in (_of_kind(list(pieces), kind) for pieces in tables) if kept)
     if skinny:
         tables = (_skinny(list(pieces)) for pieces in tables)
-    if stat:
+    if stat and result_format == "json":
+        stats = [_summed_stat(pieces) for pieces in tables]
+        if stats:
+            typer.echo(render.json_stat(stats))
+    elif stat:
         for pieces in tables:
-            typer.echo(_streamed_stat(pieces), nl=False)
+            typer.echo(render.stat_text(*_summed_stat(pieces)), nl=False)
     elif result_format == "tabular":
         from dl.progress import wait_spinner
         with wait_spinner("comparing") as stop:
@@ -234,6 +240,8 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
         headers = [diff_tables(name, before, after, rows=False) for name, before, after in pairs]
         for text in render.csv_diff_tables_pieces(headers, tables):
             typer.echo(text, nl=False)
+    elif result_format == "sql":
+        _sql_diff(tables, parts)
     else:
         _stream_diff(tables, result_format)
 
@@ -306,11 +314,11 @@ def _writer(before_first: Any) -> Any:
     return write
 
 
-def _streamed_stat(pieces) -> str:  # type: ignore[no-untyped-def]
-    """`--stat` of one table, its counts summed over the diff's pieces (bounded memory)."""
+def _summed_stat(pieces):  # type: ignore[no-untyped-def]
+    """One table's first diff piece and its `--stat` counts, summed over the diff's pieces
+    (bounded memory)."""
     from dataclasses import astuple
 
-    from dl import render
     from dl.core.versioning.diff import DiffStat
     first, totals = None, [0, 0, 0, 0]
     for piece in pieces:
@@ -319,19 +327,31 @@ def _streamed_stat(pieces) -> str:  # type: ignore[no-untyped-def]
         totals = [t + c for t, c in zip(totals, counts[:4])]
     assert first is not None  # diff_table_pieces yields at least one piece
     rows = first.stat()
-    return render.stat_text(first, DiffStat(*totals, rows.old_rows, rows.new_rows))
+    return first, DiffStat(*totals, rows.old_rows, rows.new_rows)
 
 
 def _stream_diff(tables, result_format: str) -> None:  # type: ignore[no-untyped-def]
-    """A machine-readable diff written as it is computed, a window of leaves at a time (the
-    same text as the whole diff)."""
+    """A CSV diff written as it is computed, a window of leaves at a time (the same text as
+    the whole diff)."""
     from dl import render
-    if result_format == "sql":
-        texts = render.sql_diff_pieces(tables)
-    else:
-        texts = render.csv_diff_pieces(next(tables, iter(())))
-    for text in texts:
+    for text in render.csv_diff_pieces(next(tables, iter(()))):
         typer.echo(text, nl=False)
+
+
+def _sql_diff(tables, parts: Parts) -> None:  # type: ignore[no-untyped-def]
+    """`-r sql`: MySQL statements written as they are computed. A table whose rows cannot be
+    written as statements (its key or a column's type changed) has its reason on stderr, and
+    the command fails at the end, as Dolt's does."""
+    from dl import render
+    skipped: list[str] = []
+
+    def note(message: str) -> None:
+        skipped.append(message)
+        typer.echo(message, err=True)
+    for text in render.sql_diff_pieces(tables, schema=parts.schema, data=parts.data, skipped=note):
+        typer.echo(text, nl=False)
+    if skipped:
+        raise BadInput("encountered errors during diff")
 
 
 def show(ctx: typer.Context,

@@ -170,6 +170,7 @@ def log(ctx: typer.Context,
         merges: bool = typer.Option(False, "--merges", help="Only merge commits (as --min-parents 2)."),
         min_parents: int = typer.Option(0, "--min-parents", min=0, help="Only commits with at least N parents."),
         parents: bool = typer.Option(False, "--parents", help="Print each commit's parents after its hash."),
+        stat: bool = typer.Option(False, "--stat", help="Rows changed per table by each commit (not merges)."),
         decorate: str = typer.Option("short", "--decorate",
                                      help="Branch and tag names beside commits: short, full, no, or auto "
                                           "(short on a terminal, else no).")) -> None:
@@ -190,7 +191,7 @@ def log(ctx: typer.Context,
         every = [*repo.branches(), *repo.tags()]
     include, exclude, tables = _log_arguments(ctx, list(revisions or []), negate, every)
     include = [*include, *every] if every else include
-    options = LogOptions(number, one_line, graph, style, max(min_parents, 2 if merges else 0), parents)
+    options = LogOptions(number, one_line, graph, style, max(min_parents, 2 if merges else 0), parents, stat)
     with paged(ctx):
         _print_log(ctx, (include, exclude, tables), options)
 
@@ -205,6 +206,7 @@ class LogOptions:
     style: str
     min_parents: int
     parents: bool
+    stat: bool = False
 
 
 def _log_arguments(ctx: typer.Context, args: list[str], negate: bool,
@@ -292,8 +294,15 @@ def _print_log(ctx: typer.Context, what: tuple[list[str], list[str], list[str]],
             render.decorations(address, current, branches, tags, remotes, full=style == "full")
         if options.parents:  # git's `commit <hash> <parent>...`
             decoration = "".join(f" {p.hex}" for p in item.parents) + decoration
-        texts.append(render.oneline(address, item, decoration, colour) if one_line
-                     else render.commit_text(address, item, decoration, colour))
+        text = ("commit " if graph else "") + render.oneline(address, item, decoration, colour) if one_line \
+            else render.commit_text(address, item, decoration, colour)
+        if options.stat and len(item.parents) == 1 and not graph:  # Dolt: no diffstat for merges
+            from dl.core.versioning.diff import row_counts
+            counts = row_counts(repo.store, repo.resolve_root(item.parents[0].hex), repo.resolve_root(address.hex))
+            stat_text = render.log_stat_text(counts)
+            if stat_text:
+                text += "\n" + stat_text.rstrip("\n") if one_line else "\n" + stat_text
+        texts.append(text)
     if graph:
         from dl.graph import draw
         typer.echo(draw(commits, texts), nl=False)

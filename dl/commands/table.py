@@ -294,11 +294,11 @@ def _copy(ctx: typer.Context, old: str, new: str, force: bool, keep_old: bool) -
 def schema_show(ctx: typer.Context,
                 args: list[str] = typer.Argument(None, help="[REV] [TABLE...]"),
                 ) -> None:
-    """Print CREATE TABLE statements for tables (default: all, in the working set).
+    """Print CREATE TABLE statements for tables, in MySQL's form (default: all, in the working set).
 
     Example: dl schema show HEAD people
     """
-    from dl.sql.script import create_table
+    from dl.sql.mysql_schema import create_table
     repo = open_repo(ctx, readonly=True)
     args = list(args or [])
     revision = "WORKING"
@@ -330,11 +330,11 @@ def schema_export(ctx: typer.Context,
     Example: dl schema export people people.sql
     """
     from dl.core.io.write import write_text_file
-    from dl.sql.script import create_table, mysql_identifier
+    from dl.sql.mysql_schema import create_table
     repo = open_repo(ctx, readonly=True)
     root = repo.resolve_root("WORKING")
     names = [table] if table is not None else repo.tables_in(root)
-    text = "".join(create_table(name, repo.table_in(root, name).schema, quote=mysql_identifier) + "\n\n"
+    text = "".join(create_table(name, repo.table_in(root, name).schema) + "\n\n"
                    for name in names)
     if file is None:
         typer.echo(text, nl=False)

@@ -55,16 +55,19 @@ def test_golden_schema_change(people: Path, dl: Dl) -> None:
                        "alter table people drop column city")
     out = dl.ok("diff", "--where", "id < 3")
     check_golden("diff_schema.txt", out)
-    assert out.splitlines()[3:6] == ["  changed column age type int64 -> double",
-                                     "  added column email string", "  dropped column city"]
+    assert out.splitlines()[3:13] == [  # Dolt's: the CREATE TABLE statements diffed line by line
+        " CREATE TABLE `people` (", "   `id` bigint NOT NULL,", "   `name` longtext,",
+        "-  `age` bigint,", "-  `city` longtext,", "+  `age` double,", "+  `email` text,",
+        "   PRIMARY KEY (`id`)", " ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;",
+        "+---+----+--------------+-----+------------+-----------------+"]
     doc = json.loads(dl.ok("diff", "-r", "json"))
     assert doc["tables"][0]["schema_diff"] == ["ALTER TABLE `people` MODIFY COLUMN `age` double;",
                                                "ALTER TABLE `people` DROP `city`;",
-                                               "ALTER TABLE `people` ADD `email` longtext;"]
-    script = dl.ok("diff", "-r", "sql").splitlines()
-    assert script[:3] == ['ALTER TABLE "people" DROP COLUMN "city";',
-                          'ALTER TABLE "people" ALTER COLUMN "age" TYPE DOUBLE;',
-                          'ALTER TABLE "people" ADD COLUMN "email" VARCHAR;']
+                                               "ALTER TABLE `people` ADD `email` text;"]
+    sql = dl("diff", "-r", "sql")  # a changed type: old rows cannot become UPDATEs (Dolt's refusal)
+    assert sql.code == 1 and sql.out.splitlines() == doc["tables"][0]["schema_diff"]
+    assert sql.err.splitlines() == ["Incompatible schema change, skipping data diff for table 'people'",
+                                    "error: encountered errors during diff"]
     summary = dl.ok("diff", "--summary")
     assert "| people     | modified  | true        | true          |" in summary
 
@@ -95,7 +98,7 @@ def test_diff_between_commits_and_ranges(changed: Path, dl: Dl) -> None:
     assert both == dl.ok("diff", "HEAD~1...HEAD")  # merge base of a line is its ancestor
     assert both.count("diff --dl ") == 3
     reverse = dl.ok("diff", "HEAD", "HEAD~1", "tiny")
-    assert reverse.startswith("diff --dl a/tiny b/tiny\n--- a/tiny\n+++ /dev/null\ndeleted table\n")
+    assert reverse.startswith("diff --dl a/tiny b/tiny\ndeleted table\n-CREATE TABLE `tiny` (\n")
     only = dl.ok("diff", "HEAD~1", "HEAD", "people", "tiny")
     assert "a/people" in only and "a/tiny" in only and "a/codes" not in only
     assert dl.ok("diff", "HEAD", "people") == ""  # tables without changes print nothing
@@ -168,8 +171,9 @@ def test_diff_json_has_dolts_shape(changed: Path, dl: Dl) -> None:
         in people["data_diff"]
     assert len(people["data_diff"]) == 7
     assert tiny["schema_diff"] == [
-        'CREATE TABLE `tiny` (\n  `k` bigint NOT NULL,\n  `note` longtext,\n'
-        '  `price` decimal(10,2),\n  `seen` date,\n  PRIMARY KEY (`k`)\n);']
+        'CREATE TABLE `tiny` (\n  `k` int NOT NULL,\n  `note` text,\n'
+        '  `price` decimal(10,2),\n  `seen` date,\n  PRIMARY KEY (`k`)\n'
+        ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;']
     assert tiny["data_diff"] == [
         {"from_row": {}, "to_row": {"k": 1, "note": "it's", "price": "9.99", "seen": "2024-02-29"}},
         {"from_row": {}, "to_row": {"k": 2}}]
@@ -191,51 +195,63 @@ def test_diff_bad_format(people: Path, dl: Dl) -> None:
 
 
 def test_sql_diff_replayed_turns_old_into_new(people: Path, dl: Dl, tmp_path: Path) -> None:
-    """Every kind of change: rows updated, deleted and inserted (quotes, unicode, NULL, NaN),
-    columns added and dropped, a table created (odd names), one dropped, a primary key changed,
-    and a keyless table losing one of two identical rows."""
-    rekey_schema = tmp_path / "rekey.sql"
-    rekey_schema.write_text("CREATE TABLE r (a INT, b INT PRIMARY KEY);")
+    """Every kind of change `-r sql` writes as MySQL statements (Dolt's text): rows updated,
+    deleted and inserted (quotes, unicode, NULL), a column added at the end, a table created
+    (odd names), one dropped, and a keyless table losing one of two identical rows."""
     bag_schema = tmp_path / "bag.sql"
     bag_schema.write_text("CREATE TABLE bag (a INT, b TEXT);")
     bag_new = tmp_path / "bag.csv"
     bag_new.write_text("a,b\n1,x\n2,y\n3,z\n")
     (tmp_path / "bag_old.csv").write_text("a,b\n1,x\n1,x\n2,y\n")
     dl.ok("table", "import", "-c", "--schema", bag_schema, "bag", tmp_path / "bag_old.csv")
-    dl.ok("sql", "-q", "create table gone (k text primary key, v int); "
-                       "insert into gone values ('a', 1); "
-                       "create table rekey (a int primary key, b int); "
-                       "insert into rekey values (1, 10), (2, 20)")
+    dl.ok("sql", "-q", "create table gone (k text primary key, v int); insert into gone values ('a', 1)")
     dl.ok("commit", "-Am", "old side")
-    dl.ok("sql", "-q", "update people set name = 'O''Brien \"quoted\" ✓' where id = 1; "
+    dl.ok("sql", "-q", "update people set name = 'O''Brien \"quoted\" \\ ✓' where id = 1; "
                        "delete from people where id in (2, 3); "
                        "insert into people values (99, NULL, NULL, 'Z'); "
                        "alter table people add column email text; "
-                       "update people set email = 'e' where id = 4; "
-                       "alter table people drop column city; drop table gone; "
-                       "create table \"new one\" (\"weird col\" text primary key, n double); "
-                       "insert into \"new one\" values ('x''y', 1.5), ('nan', 'NaN'::double)")
+                       "update people set email = 'e' where id = 4; drop table gone; "
+                       "create table \"new one\" (\"weird col\" text primary key, n double, b blob); "
+                       "insert into \"new one\" values ('x''y', 1.5, '\\x00\\xff'::blob), ('z', 2, NULL)")
     dl.ok("table", "import", "-r", "bag", bag_new)
-    (tmp_path / "rekey.csv").write_text("a,b\n1,10\n2,20\n3,30\n")
-    dl.ok("table", "import", "-c", "-f", "--schema", rekey_schema, "rekey", tmp_path / "rekey.csv")
     dl.ok("commit", "-Am", "new side")
     script = dl.ok("diff", "HEAD~1", "HEAD", "-r", "sql")
-    assert 'DELETE FROM "bag" WHERE "a" = 1 AND "b" = \'x\' LIMIT 1;' in script
-    assert 'DROP TABLE "rekey";' in script and 'DROP TABLE "gone";' in script
+    assert "DELETE FROM `bag` WHERE `a`=1 AND `b`='x' LIMIT 1;" in script
+    assert "DROP TABLE `gone`;" in script and "ALTER TABLE `people` ADD `email` text;" in script
+    assert "UPDATE `people` SET `name`='O\\'Brien \\\"quoted\\\" \\\\ ✓' WHERE `id`=1;" in script
+    assert "INSERT INTO `new one` (`weird col`,`n`,`b`) VALUES ('x\\'y',1.5,0x00ff);" in script
+    assert "DELETE FROM `people` WHERE `id`=2;" in script
     (tmp_path / "replay.sql").write_text(script)
     dl.ok("checkout", "-b", "replay", "HEAD~1")
-    dl.ok("sql", "-f", tmp_path / "replay.sql")
+    dl.ok("sql", "--dialect", "mysql", "-f", tmp_path / "replay.sql")
     assert_same_content(dl, "main", "WORKING")
-    assert dl.tables() == ["bag", "new one", "people", "rekey"]
+    assert dl.tables() == ["bag", "new one", "people"]
     assert dl.query("select a, b from bag order by a") == "a,b\n1,x\n2,y\n3,z\n"
 
 
+def test_sql_diff_refuses_rows_it_cannot_write(people: Path, dl: Dl) -> None:
+    """As Dolt: a changed primary key, or a column whose old values an UPDATE cannot carry,
+    writes the schema statements, the reason on stderr, and fails at the end."""
+    dl.ok("sql", "-q", "create table rekey (a int primary key, b int); insert into rekey values (1, 10)")
+    dl.ok("commit", "-Am", "rekey")
+    dl.ok("sql", "--dialect", "mysql", "-q", "alter table rekey drop primary key; alter table rekey add primary key (a, b)")
+    dl.ok("sql", "-q", "alter table people drop column city; alter table people add column town text")
+    result = dl("diff", "-r", "sql")
+    assert result.code == 1
+    assert result.out.splitlines() == ["ALTER TABLE `people` DROP `city`;", "ALTER TABLE `people` ADD `town` text;",
+                                       "ALTER TABLE `rekey` DROP PRIMARY KEY;", "ALTER TABLE `rekey` ADD PRIMARY KEY (a,b);"]
+    assert result.err.splitlines() == [
+        "Incompatible schema change, skipping data diff for table 'people'",
+        "Primary key sets differ between revisions for table 'rekey', skipping data diff",
+        "error: encountered errors during diff"]
+
+
 def test_sql_diff_of_the_golden_change_replays(changed: Path, dl: Dl, tmp_path: Path) -> None:
-    script = tmp_path / "fix.sql"
-    script.write_text(dl.ok("diff", "HEAD", "-r", "sql"))
+    script = tmp_path / "fix.sql"  # rows changed, a table dropped, one added: no schema change that blocks rows
+    script.write_text(dl.ok("diff", "HEAD", "-r", "sql"))  # MySQL statements, as Dolt writes them
     dl.ok("commit", "-Am", "new")
     dl.ok("checkout", "-b", "replay", "HEAD~1")
-    dl.ok("sql", "-f", script)
+    dl.ok("sql", "--dialect", "mysql", "-f", script)
     assert_same_content(dl, "main", "WORKING")
     assert dl.tables() == ["people", "tiny"]
 

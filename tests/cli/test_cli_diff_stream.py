@@ -85,7 +85,7 @@ def test_streamed_csv_and_sql_diffs(big_change: Path, dl: Dl, monkeypatch: pytes
     dl.ok("branch", "replay", "HEAD")
     dl.ok("commit", "-Am", "target")
     dl.ok("checkout", "replay")
-    dl.ok("sql", "-q", script)
+    dl.ok("sql", "--dialect", "mysql", "-q", script)  # Dolt's MySQL statements
     dl.ok("commit", "-Am", "replayed")
     assert dl.ok("diff", "replay", "main", "-r", "json") == ""
 

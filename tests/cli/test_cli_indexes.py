@@ -22,20 +22,20 @@ def test_schema_show_prints_indexes_as_show_create_table(base: Path, dl: Dl) -> 
     dl.ok("sql", "-q", "create index both_cols on t (grp, email)")
     assert dl.ok("schema", "show", "t") == (
         't @ working\n'
-        'CREATE TABLE "t" (\n'
-        '  "id" BIGINT,\n'
-        '  "email" VARCHAR,\n'
-        '  "grp" BIGINT,\n'
-        '  PRIMARY KEY ("id"),\n'
-        '  KEY "both_cols" ("grp", "email"),\n'
-        '  KEY "igrp" ("grp"),\n'
-        '  UNIQUE KEY "uemail" ("email")\n'
-        ');\n\n')
+        'CREATE TABLE `t` (\n'
+        '  `id` int NOT NULL,\n'
+        '  `email` text,\n'
+        '  `grp` int,\n'
+        '  PRIMARY KEY (`id`),\n'
+        '  KEY `both_cols` (`grp`,`email`),\n'
+        '  KEY `igrp` (`grp`),\n'
+        '  UNIQUE KEY `uemail` (`email`)\n'
+        ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;\n\n')
 
 
 def test_schema_show_output_runs_as_sql(base: Path, dl: Dl) -> None:
-    text = dl.ok("schema", "show", "t").split("\n", 1)[1].replace('"t"', '"copy"')
-    dl.ok("sql", "-q", text)
+    text = dl.ok("schema", "show", "t").split("\n", 1)[1].replace('`t`', '`copy`')
+    dl.ok("sql", "--dialect", "mysql", "-q", text)  # MySQL's text, as Dolt's
     assert dl.ok("schema", "show", "copy").split("\n", 1)[1] == text
 
 
@@ -83,27 +83,28 @@ def test_columns_renamed_and_dropped_carry_their_indexes(base: Path, dl: Dl) -> 
     dl.ok("sql", "-q", "create index pair on t (grp, email); alter table t rename column grp to g")
     dl.ok("sql", "-q", "alter table t drop column email")
     shown = dl.ok("schema", "show", "t")
-    assert 'KEY "pair" ("g")' in shown and 'KEY "igrp" ("g")' in shown and "uemail" not in shown
+    assert 'KEY `pair` (`g`)' in shown and 'KEY `igrp` (`g`)' in shown and "uemail" not in shown
     assert dl.query("select id from t where g = 2 order by id").splitlines()[1:] == ["3", "4"]
 
 
 def test_diff_shows_index_changes_as_schema_changes(base: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "drop index igrp on t; create index iboth on t (grp, email)")
     out = dl.ok("diff")
-    assert "  dropped index igrp\n  added index iboth (grp, email)\n" in out
-    assert dl.ok("diff", "-r", "sql") == 'DROP INDEX "igrp" ON "t";\nCREATE INDEX "iboth" ON "t" ("grp", "email");\n'
+    assert "-  KEY `igrp` (`grp`),\n+  KEY `iboth` (`grp`,`email`),\n" in out
+    assert dl.ok("diff", "-r", "sql") == ('ALTER TABLE `t` DROP INDEX `igrp`;\n'
+                                         'ALTER TABLE `t` ADD INDEX `iboth`(`grp`,`email`);\n')
     assert "| t          | modified  | false       | true          |" in dl.ok("diff", "--summary")
     assert dl.ok("diff", "--schema") == (
         'diff --dl a/t b/t\n--- a/t\n+++ b/t\n'
-        '  CREATE TABLE "t" (\n'
-        '    "id" BIGINT,\n'
-        '    "email" VARCHAR,\n'
-        '    "grp" BIGINT,\n'
-        '    PRIMARY KEY ("id"),\n'
-        '-   KEY "igrp" ("grp"),\n'
-        '+   KEY "iboth" ("grp", "email"),\n'
-        '    UNIQUE KEY "uemail" ("email")\n'
-        '  );\n')
+        ' CREATE TABLE `t` (\n'
+        '   `id` int NOT NULL,\n'
+        '   `email` text,\n'
+        '   `grp` int,\n'
+        '   PRIMARY KEY (`id`),\n'
+        '-  KEY `igrp` (`grp`),\n'
+        '+  KEY `iboth` (`grp`,`email`),\n'
+        '   UNIQUE KEY `uemail` (`email`)\n'
+        ' ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;\n')
     dl.ok("commit", "-am", "indexes")
     assert dl.ok("diff", "--schema") == ""  # nothing changed since
     assert dl.ok("diff", "-s", "HEAD~1", "HEAD").count("KEY") == 4  # PRIMARY, -igrp, +iboth, uemail
@@ -118,7 +119,7 @@ def test_merge_takes_both_sides_indexes_and_conflicts_on_a_name(base: Path, dl: 
     dl.ok("commit", "-am", "main index")
     dl.ok("merge", "feat")
     shown = dl.ok("schema", "show", "t")
-    assert 'KEY "by_email" ("email")' in shown and 'KEY "by_id_grp" ("id", "grp")' in shown
+    assert 'KEY `by_email` (`email`)' in shown and 'KEY `by_id_grp` (`id`,`grp`)' in shown
     assert dl.query("select id from t where email = 'z@x'").splitlines()[1:] == ["9"]
     dl.ok("checkout", "-b", "other")
     dl.ok("sql", "-q", "create index clash on t (grp)")
@@ -144,7 +145,7 @@ def test_sqlite_index_statements_run_unchanged(repo: Path, dl: Dl, work: Path) -
         "SELECT a FROM t1 WHERE b = 'y' AND c > 5;\n")
     assert dl.ok("sql", "--dialect", "sqlite", "-f", "s.sql", "-r", "csv").splitlines()[-2:] == ["a", "2"]
     assert [line.strip() for line in dl.ok("schema", "show", "t1").splitlines()[5:8]] == [
-        'PRIMARY KEY ("a"),', 'KEY "idx b2" ("b", "a"),', 'UNIQUE KEY "idx_c" ("c", "b")']
+        'PRIMARY KEY (`a`),', 'KEY `idx b2` (`b`,`a`),', 'UNIQUE KEY `idx_c` (`c`,`b`)']
 
 
 def test_import_with_a_schema_file_declaring_indexes(repo: Path, dl: Dl, work: Path) -> None:
@@ -156,5 +157,5 @@ def test_import_with_a_schema_file_declaring_indexes(repo: Path, dl: Dl, work: P
         "Duplicate entry 'a' for key 'people.ue'"
     assert dl.tables() == []
     dl.ok("table", "import", "-c", "-s", "schema.sql", "people", "ok.csv")
-    assert 'UNIQUE KEY "ue" ("email")' in dl.ok("schema", "show", "people")
+    assert 'UNIQUE KEY `ue` (`email`)' in dl.ok("schema", "show", "people")
     assert dl.query("select id from people where email = 'b'").splitlines()[1:] == ["2"]

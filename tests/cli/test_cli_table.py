@@ -9,8 +9,8 @@ import pytest
 from cli_helpers import BAD, FIXTURES, Dl
 
 FORMATS = ("csv", "tsv", "psv", "json", "jsonl", "parquet")
-PEOPLE_SCHEMA = ('CREATE TABLE "people" (\n  "id" BIGINT,\n  "name" VARCHAR,\n  "age" BIGINT,\n'
-                 '  "city" VARCHAR,\n  PRIMARY KEY ("id")\n);')
+PEOPLE_SCHEMA = ('CREATE TABLE `people` (\n  `id` bigint NOT NULL,\n  `name` longtext,\n  `age` bigint,\n'
+                 '  `city` longtext,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;')
 
 
 def counts(processed: int, added: int, modified: int, unchanged: int, deleted: int = 0) -> str:
@@ -103,9 +103,9 @@ def test_import_keys_by_the_first_column_without_pk(repo: Path, dl: Dl) -> None:
     dl.ok("table", "import", "-c", "fresh", "t.csv")
     assert dl.ok("sql", "-q", "select * from fresh", "-r", "csv") == "b,a\n1,y\n2,x\n"
     assert dl.ok("schema", "show", "fresh").count("PRIMARY KEY") == 1
-    assert '"b"' in dl.ok("schema", "show", "fresh").split("PRIMARY KEY")[1].splitlines()[0]
+    assert '`b`' in dl.ok("schema", "show", "fresh").split("PRIMARY KEY")[1].splitlines()[0]
     dl.ok("table", "import", "-c", "-pk", "a", "keyed", "t.csv")
-    assert '"a"' in dl.ok("schema", "show", "keyed").split("PRIMARY KEY")[1].splitlines()[0]
+    assert '`a`' in dl.ok("schema", "show", "keyed").split("PRIMARY KEY")[1].splitlines()[0]
     dl.ok("table", "import", "-r", "-pk", "a", "keyed", "t.csv")
 
 
@@ -116,15 +116,16 @@ def test_import_with_a_schema_file(repo: Path, dl: Dl, tmp_path: Path) -> None:
     csv = FIXTURES / "people.csv"
     assert dl.ok("table", "import", "-c", "--schema", schema, "people", csv) == counts(20, 20, 0, 0)
     assert dl.ok("schema", "show", "people") == (
-        'people @ working\nCREATE TABLE "people" (\n  "id" BIGINT,\n  "name" VARCHAR NOT NULL,\n'
-        '  "age" SMALLINT,\n  "city" VARCHAR DEFAULT \'Nowhere\',\n  PRIMARY KEY ("id")\n);\n\n')
+        'people @ working\nCREATE TABLE `people` (\n  `id` int NOT NULL,\n  `name` text NOT NULL,\n'
+        '  `age` smallint,\n  `city` longtext DEFAULT \'Nowhere\',\n  PRIMARY KEY (`id`)\n'
+        ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;\n\n')
     # a header-only file creates an empty table when the schema gives the types
     out = dl.ok("table", "import", "-c", "--schema", schema, "empty", BAD / "header_only.csv")
     assert out == counts(0, 0, 0, 0)
     assert dl.ok("table", "ls", "-v").splitlines()[1].split() == ["empty", "0", "rows"]
     # --pk with --schema overrides the key
     dl.ok("table", "import", "-c", "--schema", schema, "--pk", "name", "by_name", csv)
-    assert 'PRIMARY KEY ("name")' in dl.ok("schema", "show", "by_name")
+    assert 'PRIMARY KEY (`name`)' in dl.ok("schema", "show", "by_name")
     bad = tmp_path / "bad.sql"
     bad.write_text("this is not sql at all (")
     assert dl.fails("table", "import", "-c", "--schema", bad, "t", csv).startswith(f"{bad}: ")
@@ -139,7 +140,7 @@ def test_leading_zero_keys_stay_text_unless_the_schema_says_integer(repo: Path, 
                                                                     tmp_path: Path) -> None:
     codes = BAD / "leading_zero_key.csv"
     assert dl.ok("table", "import", "-c", "--pk", "code", "codes", codes) == counts(3, 3, 0, 0)
-    assert '"code" VARCHAR' in dl.ok("schema", "show", "codes")
+    assert '`code` longtext' in dl.ok("schema", "show", "codes")
     assert dl.query("select code, name from codes order by name") == \
         "code,name\n042,Answer\n007,Bond\n7,Seven\n"
     dl.ok("table", "export", "codes", "codes.csv")
@@ -168,7 +169,7 @@ def test_na_is_text_in_text_columns_and_missing_in_numbers(repo: Path, dl: Dl) -
 
 def test_int_overflow_is_never_a_float(repo: Path, dl: Dl) -> None:
     dl.ok("table", "import", "-c", "--pk", "id", "big", BAD / "int_overflow.csv")
-    assert '"big" DECIMAL(38, 0)' in dl.ok("schema", "show", "big")
+    assert '`big` decimal(38,0)' in dl.ok("schema", "show", "big")
     assert dl.query("select big from big order by id") == "big\n12\n99999999999999999999\n-5\n"
 
 
@@ -264,9 +265,10 @@ def test_schema_show(people: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "create table t (k text primary key, n double not null default 1.5, d date)")
     out = dl.ok("schema", "show")
     assert out == (f"people @ working\n{PEOPLE_SCHEMA}\n\n"
-                   't @ working\nCREATE TABLE "t" (\n  "k" VARCHAR,\n'
-                   '  "n" DOUBLE NOT NULL DEFAULT 1.5,\n  "d" DATE,\n  PRIMARY KEY ("k")\n);\n\n')
+                   't @ working\nCREATE TABLE `t` (\n  `k` text NOT NULL,\n'
+                   '  `n` double NOT NULL DEFAULT \'1.5\',\n  `d` date,\n  PRIMARY KEY (`k`)\n'
+                   ') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;\n\n')
     assert dl.ok("schema", "show", "HEAD", "people") == f"people @ HEAD\n{PEOPLE_SCHEMA}\n\n"
     assert dl.ok("schema", "show", "HEAD") == f"people @ HEAD\n{PEOPLE_SCHEMA}\n\n"
-    assert dl.ok("schema", "show", "t").startswith('t @ working\nCREATE TABLE "t" (')
+    assert dl.ok("schema", "show", "t").startswith('t @ working\nCREATE TABLE `t` (')
     assert dl.fails("schema", "show", "nope") == "table not found: nope"
