@@ -252,7 +252,7 @@ def _all_text_schema(path: Path, file_type: str | None, delimiter: str | None,
     keys = primary_key or names[:1]
     missing = [k for k in keys if k not in names]
     if missing:
-        raise _key_not_in_file(missing[0], names, path.name)
+        raise _key_not_in_file(missing, names, path.name)
     schema = TableSchema.from_arrow(pa.schema([pa.field(n, pa.string()) for n in names]), tuple(keys))
     constraints = schema.constraints
     for column in names:
@@ -279,7 +279,7 @@ def _import_stream(repo: Repository, name: str, stream: TableStream, mode: Impor
         target = _inferred_schema(stream.schema.empty_table(), primary_key)
     absent = [k for k in target.primary_key if k not in stream.schema.names]
     if absent:
-        raise _key_not_in_file(absent[0], stream.schema.names, stream.path.name)
+        raise _key_not_in_file(absent, stream.schema.names, stream.path.name)
     scratch = repo.directory / DL_DIR / "tmp" if repo.directory is not None else None
     result: list[ImportResult] = []
 
@@ -339,6 +339,8 @@ class _Counted:
 def _keyless_counts(name: str, mode: ImportMode, before: Table, after: Table, processed: int) -> ImportResult:
     """The counts of a keyless import, as the whole-file import gives them (rows have no
     identity, so every row is added or unchanged)."""
+    if mode is ImportMode.REPLACE:
+        return _replaced(name, before, processed)
     if before.value.rows is None:
         return ImportResult(name, mode, processed, after.count(), 0, 0, 0)
     added = max(after.count() - before.count(), 0)
@@ -349,6 +351,8 @@ def _streamed_counts(name: str, mode: ImportMode, before: Table, after: Table,
                      processed: int) -> ImportResult:
     """The counts users see, from a diff taken in pieces (its cost is the change's, its memory
     a window of leaves)."""
+    if mode is ImportMode.REPLACE:
+        return _replaced(name, before, processed)
     from dl.core.prolly.diff import iter_diff
     added = removed = modified = 0
     if before.value.rows is None:
@@ -370,16 +374,17 @@ def _inferred_schema(rows: pa.Table, primary_key: list[str] | None) -> TableSche
         primary_key = rows.column_names[:1]
     missing = [k for k in primary_key if k not in rows.column_names]
     if missing:
-        raise _key_not_in_file(missing[0], rows.column_names)
+        raise _key_not_in_file(missing, rows.column_names)
     return TableSchema.from_arrow(rows.schema, tuple(primary_key))
 
 
-def _key_not_in_file(key: str, columns: list[str], source: str | None = None) -> InputError:
-    """A --pk (or a table's key) naming no column of the file, in Dolt's words (its error's
-    heading and cause, on one line), after the file's name when known."""
+def _key_not_in_file(keys: list[str], columns: list[str], source: str | None = None) -> InputError:
+    """--pk columns (or a table's key) naming no column of the file, in Dolt's words (its
+    error's heading and cause, on one line), after the file's name when known."""
     where = f"{source}: " if source else ""
-    return InputError(f"{where}Error determining the output schema. primary key {key!r} not found in "
-                      f"import file. Available columns: {', '.join(columns)}", column=key)
+    what = f"primary key {keys[0]!r}" if len(keys) == 1 else f"primary keys [{' '.join(keys)}]"
+    return InputError(f"{where}Error determining the output schema. {what} not found in "
+                      f"import file. Available columns: {', '.join(columns)}", column=keys[0])
 
 
 def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarray | None,
@@ -390,7 +395,7 @@ def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarra
 
     absent = [k for k in schema.primary_key if k not in rows.column_names]
     if absent:
-        raise _key_not_in_file(absent[0], rows.column_names, source)
+        raise _key_not_in_file(absent, rows.column_names, source)
     for key in schema.primary_key:
         if rows.column(key).null_count:
             first = int(np.flatnonzero(rows.column(key).is_null().to_numpy(zero_copy_only=False))[0])
@@ -439,7 +444,16 @@ def _existing_key(name: str, key: object, schema: TableSchema, rows: pa.Table,
                       f"(-a only adds rows; use -u to update them)")
 
 
+def _replaced(name: str, before: Table, processed: int) -> ImportResult:
+    """The counts of `-r`, as Dolt gives them: the table's rows are replaced, so every row of
+    the file is an addition and every row the table had a deletion."""
+    return ImportResult(name, ImportMode.REPLACE, processed, processed, 0, 0,
+                        before.count() if before.value.rows is not None else 0)
+
+
 def _counts(name: str, mode: ImportMode, before: Table, after: Table, processed: int) -> ImportResult:
+    if mode is ImportMode.REPLACE:
+        return _replaced(name, before, processed)
     if before.value.rows is None:
         return ImportResult(name, mode, processed, after.count(), 0, 0, 0)
     if before.schema.is_keyless:

@@ -163,8 +163,8 @@ def _with_columns(path: Path, file_type: str | None, delim: str | None, columns:
 @table_app.command("export")
 def export(ctx: typer.Context,
            table: str = typer.Argument(..., help="Table to export."),
-           file: Path = typer.Argument(None, help="File to write: .csv, .tsv, .psv, .parquet, .json, .jsonl "
-                                                  "(default: CSV on standard output)."),
+           file: Path = typer.Argument(None, help="File to write: .csv, .tsv, .psv, .parquet, .json, .jsonl, "
+                                                  ".sql (default: CSV on standard output)."),
            as_of: str = typer.Option("WORKING", "--as-of", help="Revision to export (default: working set)."),
            file_type: str = typer.Option(None, "--file-type", help="Format, if not by extension."),
            force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing file.")) -> None:
@@ -176,6 +176,7 @@ def export(ctx: typer.Context,
     from dl.core.io.write import check_export_target
     from dl.core.tables.importer import export_table
     repo = open_repo(ctx, readonly=True)
+    as_sql = (file_type or (file.suffix.lstrip(".") if file is not None else "")).lower() == "sql"
     if file is None:
         _export_to_stdout(repo, table, as_of, file_type)
         typer.echo("Successfully exported data.", err=True)
@@ -184,7 +185,11 @@ def export(ctx: typer.Context,
     repo.table(table, as_of)  # a missing table or revision fails before the file is written
     if file.exists() and not force:
         raise AlreadyExists("file", str(file), f"{file} already exists. Use -f to overwrite.")
-    export_table(repo, table, file, as_of, file_type=file_type)
+    if as_sql:
+        from dl.sql.table_dump import write_dump
+        write_dump(repo, table, file, as_of)
+    else:
+        export_table(repo, table, file, as_of, file_type=file_type)
     typer.echo("Successfully exported data.", err=True)
 
 
@@ -197,6 +202,12 @@ def _export_to_stdout(repo: Repository, table: str, as_of: str, file_type: str |
 
     from dl.core.io.formats import detect_format
     from dl.core.tables.importer import export_table
+    if (file_type or "").lower() == "sql":
+        from dl.sql.table_dump import dump_lines
+        for piece in dump_lines(repo, table, as_of):
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+        return
     kind = detect_format("stdout", file_type or "csv")
     if kind not in ("csv", "psv"):
         raise BadInput("Cannot export this format to stdout")

@@ -145,3 +145,18 @@ def test_create_with_a_schema_file_takes_the_columns_it_declares(repo: Path, dl:
     out = dl.ok("table", "import", "-c", "-s", "s.sql", "s", "d.csv")
     assert "Missing columns in s:\n\tc1\nExtra columns in import file:\n\tc9\n" in out
     assert dl.query("select * from s") == "pk,c1,c3\n0,42,3\n"
+
+
+def test_several_missing_key_columns_are_listed_as_dolt_lists_them(repo: Path, dl: Dl) -> None:
+    (repo / "d.csv").write_text("id,name\n1,a\n")
+    assert dl.fails("table", "import", "-c", "--pk", "nope1,nope2", "t", "d.csv") == (
+        "Error determining the output schema. primary keys [nope1 nope2] not found in "
+        "import file. Available columns: id, name")
+
+
+def test_replace_counts_every_row_as_added_and_the_old_rows_as_deleted(repo: Path, dl: Dl) -> None:
+    (repo / "d.csv").write_text("pk,c1\n0,1\n1,2\n2,3\n")
+    dl.ok("table", "import", "-c", "t", "d.csv")
+    (repo / "e.csv").write_text("pk,c1\n0,1\n5,6\n")
+    assert dl.ok("table", "import", "-r", "t", "e.csv").splitlines()[0] == \
+        "Rows Processed: 2, Additions: 2, Modifications: 0, Had No Effect: 0, Deletions: 3"
