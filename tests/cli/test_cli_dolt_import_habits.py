@@ -160,3 +160,11 @@ def test_replace_counts_every_row_as_added_and_the_old_rows_as_deleted(repo: Pat
     (repo / "e.csv").write_text("pk,c1\n0,1\n5,6\n")
     assert dl.ok("table", "import", "-r", "t", "e.csv").splitlines()[0] == \
         "Rows Processed: 2, Additions: 2, Modifications: 0, Had No Effect: 0, Deletions: 3"
+
+
+def test_a_json_file_with_a_column_the_table_lacks_is_refused_in_dolt_words(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table e (id int primary key, name text)")
+    (repo / "e.json").write_text('{"rows": [{"id": 1, "name": "a", "position": "ceo"}]}')
+    assert dl.fails("table", "import", "-u", "e", "e.json") == (
+        "e.json: An error occurred while moving data; cause: column position not found in schema "
+        "(the table's columns: id, name)")
