@@ -25,8 +25,8 @@ from dl.core.prolly.diff import diff_trees
 from dl.core.repo import DL_DIR, Repository
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.bad_rows import (BadRowError, Skipped, bad_row_error, drop_violating, first_line,
-                                     line_fields, original_line, row_values, screen_keys, screen_rules,
-                                     without_lines)
+                                     line_fields, original_line, parent_rows, row_values, screen_keys,
+                                     screen_rules, without_lines)
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 
@@ -184,10 +184,19 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
             return _write_rows(repo, name, rows, mode, target, line_numbers, source, step)
         except ConstraintViolation as exc:
             if skipped is None:
-                raise _bad_row(name, exc, rows, target, line_numbers) from None
-            rows, line_numbers = drop_violating(exc, rows, target, line_numbers, skipped)
+                raise _bad_row(repo, name, exc, rows, target, line_numbers) from None
+            before = _old_rows(repo, name, rows, target) if exc.violation.parent_side else None
+            rows, line_numbers = drop_violating(exc, rows, target, line_numbers, skipped, before)
         except ValueRuleError as exc:
             raise _bad_value(name, exc, rows, line_numbers) from None
+
+
+def _old_rows(repo: Repository, name: str, rows: pa.Table, schema: TableSchema) -> pa.Table | None:
+    """The working table's rows with the keys of `rows` (None for a new or keyless table)."""
+    working = repo.resolve_root("WORKING")
+    if name not in working.tables or schema.is_keyless:
+        return None
+    return repo.table_in(working, name).lookup(rows.select(list(schema.primary_key)))
 
 
 def _write_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, target: TableSchema,
@@ -209,10 +218,19 @@ def _write_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, t
     return result[0]
 
 
-def _bad_row(name: str, exc: ConstraintViolation, rows: pa.Table, schema: TableSchema,
-             lines: np.ndarray | None) -> BadRowError:
+def _bad_row(repo: Repository, name: str, exc: ConstraintViolation, rows: pa.Table,
+             schema: TableSchema, lines: np.ndarray | None) -> BadRowError:
     """A row of the file that breaks a constraint, said as Dolt's import says it: the table,
-    the line, each column's value, then the constraint's message."""
+    the line, each column's value, then the constraint's message (for a parent row taken from
+    its children, the file's row that takes it)."""
+    if exc.violation.parent_side:
+        before = _old_rows(repo, name, rows, schema)
+        hits = np.flatnonzero(parent_rows(exc, rows, schema, before)) if before is not None else []
+        if len(hits):
+            index = int(hits[0])
+            return bad_row_error(name, exc, row_values(rows, index),
+                                 int(lines[index]) if lines is not None else index + 1)
+        return bad_row_error(name, exc)
     return bad_row_error(name, exc, row_values(exc.violation.rows, 0),
                          first_line(exc, rows, schema, lines))
 
