@@ -335,18 +335,18 @@ def schema_show(ctx: typer.Context,
 def schema_export(ctx: typer.Context,
                   table: str = typer.Argument(None, help="Table to export (default: every table)."),
                   file: Path = typer.Argument(None, help="File to write (default: standard output).")) -> None:
-    """Write the working set's CREATE TABLE statements in MySQL's form (backticked names), as
-    Dolt's `schema export` does, to standard output or a file.
+    """Write the working set's CREATE TABLE statements in MySQL's form (backquoted names, MySQL
+    types, constraints, the ENGINE clause), as Dolt's `schema export` does, to standard output
+    or a file.
 
     Example: dl schema export people people.sql
     """
     from dl.core.io.write import write_text_file
-    from dl.sql.script import create_table, mysql_identifier
+    from dl.sql.table_dump import create_statement
     repo = open_repo(ctx, readonly=True)
     root = repo.resolve_root("WORKING")
     names = [table] if table is not None else repo.tables_in(root)
-    text = "".join(create_table(name, repo.table_in(root, name).schema, quote=mysql_identifier) + "\n\n"
-                   for name in names)
+    text = "".join(create_statement(name, repo.table_in(root, name).schema) + "\n\n" for name in names)
     if file is None:
         typer.echo(text, nl=False)
     else:

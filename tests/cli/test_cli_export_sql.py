@@ -72,3 +72,10 @@ def test_keyless_and_empty_tables_dump_and_replay(repo: Path, dl: Dl) -> None:
 
 def test_sql_batch_flag_is_accepted_as_dolt_accepts_it(repo: Path, dl: Dl) -> None:
     assert dl.ok("sql", "-b", "-q", "select 1 as x", "-r", "csv") == "x\n1\n"
+
+
+def test_schema_export_is_the_dumps_create_table(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", "create table t (pk bigint primary key, v varchar(5) not null)")
+    assert dl.ok("schema", "export", "t") == (
+        "CREATE TABLE `t` (\n  `pk` bigint NOT NULL,\n  `v` varchar(5) NOT NULL,\n  PRIMARY KEY (`pk`)\n"
+        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;\n\n")
