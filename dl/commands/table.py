@@ -67,10 +67,7 @@ def import_(ctx: typer.Context,
     keys = [k.strip() for k in pk.split(",")] if pk and mode == "create" else None
     if keys is not None and not all(keys):
         raise UsageError(f"--pk {pk!r} names an empty column")
-    declared = None
-    if schema is not None:
-        from dl.sql.schema_file import schema_from_file
-        declared = schema_from_file(schema)
+    declared = _declared_schema(schema, file, file_type) if schema is not None else None
     from dl.core.io.relabel import as_utf8
     repo = open_api(ctx)
     source, kind = (file, file_type) if file is not None else (Path("/dev/stdin"), file_type or "csv")
@@ -95,6 +92,19 @@ def import_(ctx: typer.Context,
 def _row_text(row: tuple[object, ...]) -> str:
     """A skipped row as Dolt lists it: `[1,ada,NULL]`."""
     return "[" + ",".join("NULL" if value is None else str(value) for value in row) + "]"
+
+
+def _declared_schema(schema: Path, file: Path | None, file_type: str | None):  # type: ignore[no-untyped-def]
+    """The -s file's table schema; its errors said as Dolt says them, naming the data file."""
+    from dl.sql.schema_file import schema_from_file
+    try:
+        return schema_from_file(schema)
+    except NotFound:
+        raise
+    except BadInput as exc:
+        kind = (file_type or (file.suffix.lstrip(".") if file is not None else "csv") or "csv").lower()
+        source = file if file is not None else "stdin"
+        raise BadInput(f"Error creating reader for {kind} file {source}: {exc}") from None
 
 
 def _schema_warning(table: str, missing: tuple[str, ...], extra: tuple[str, ...]) -> None:

@@ -168,3 +168,24 @@ def test_a_json_file_with_a_column_the_table_lacks_is_refused_in_dolt_words(repo
     assert dl.fails("table", "import", "-u", "e", "e.json") == (
         "e.json: An error occurred while moving data; cause: column position not found in schema "
         "(the table's columns: id, name)")
+
+
+def test_a_quoted_empty_field_is_an_empty_string_and_an_empty_field_null(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "create table t (pk varchar(5) primary key, s varchar(10), e enum('', 'a'), n int)")
+    (repo / "d.csv").write_text('pk,s,e,n\na,"","",1\nb,,,""\nc,x,a,\n')
+    dl.ok("table", "import", "-u", "t", "d.csv")
+    assert dl.query("select * from t order by pk") == 'pk,s,e,n\na,"","",1\nb,,,\nc,x,a,\n'
+    assert dl.query("select count(*) as n from t where s = ''") == "n\n1\n"
+
+
+def test_empty_strings_survive_export_and_import(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "create table p (name varchar(20) primary key, location varchar(20) not null); "
+          "insert into p values ('gary', ''), ('ann', 'la')")
+    dl.ok("commit", "-Am", "p")
+    dl.ok("table", "export", "p", "p.csv")
+    (repo / "q.csv").write_text(dl.ok("sql", "-r", "csv", "-q", "select * from p"))
+    for name in ("p.csv", "q.csv"):
+        assert dl.ok("table", "import", "-u", "p", name).startswith(
+            "Rows Processed: 2, Additions: 0, Modifications: 0, Had No Effect: 2")

@@ -128,12 +128,13 @@ def test_import_with_a_schema_file(repo: Path, dl: Dl, tmp_path: Path) -> None:
     assert 'PRIMARY KEY ("name")' in dl.ok("schema", "show", "by_name")
     bad = tmp_path / "bad.sql"
     bad.write_text("this is not sql at all (")
-    assert dl.fails("table", "import", "-c", "--schema", bad, "t", csv).startswith(f"{bad}: ")
+    reader = f"Error creating reader for csv file {csv}: "  # Dolt's heading, naming the data file
+    assert dl.fails("table", "import", "-c", "--schema", bad, "t", csv).startswith(f"{reader}{bad}: ")
     bad.write_text("SELECT 1;")
     assert dl.fails("table", "import", "-c", "--schema", bad, "t", csv) == \
-        f"{bad}: needs a CREATE TABLE statement with columns"
+        f"{reader}{bad}: needs a CREATE TABLE statement with columns"
     assert dl.fails("table", "import", "-c", "--schema", tmp_path / "none.sql", "t", csv) == \
-        f"schema file not found: {tmp_path / 'none.sql'}"
+        f"{reader}schema file not found: {tmp_path / 'none.sql'}"
 
 
 def test_leading_zero_keys_stay_text_unless_the_schema_says_integer(repo: Path, dl: Dl,
