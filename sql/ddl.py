@@ -128,7 +128,10 @@ def declared_schema(binder: Binder, items: list[exp.Expression], table: str = "t
             raise SqlError(f"table constraint not supported: {item.sql()}")
     names = [c.name for c in columns]
     key = [column_of_names(names, k) for k in key]
-    columns = [Column(c.name, c.type, False, c.default) if c.name in key else c for c in columns]  # a key is NOT NULL
+    # a key column is NOT NULL by being a key: `a int NOT NULL, PRIMARY KEY (a)` is the same
+    # table as `a int PRIMARY KEY` (a dump's CREATE TABLE makes the table it came from)
+    columns = [Column(c.name, c.type, False, c.default) if c.name in key and c.not_null else c
+               for c in columns]
     try:
         return TableSchema(tuple(columns), tuple(key), tuple(indexes), pending.build(table, names, key))
     except DlError as exc:

@@ -2,8 +2,9 @@
 
 Plain functions from Arrow tables to strings, shared by the CLI and notebook users; rich
 rendering for terminals lives in `dl/`. CSV is RFC 4180 with a header line, NULL as an empty
-field and strings quoted only when needed; the body is written by Arrow's CSV writer (fast
-for large results), falling back to Python for types it cannot write.
+field, an empty string as `""` (so that the two read back apart, as in Dolt) and strings
+quoted only when needed; the body is written by Arrow's CSV writer (fast for large results),
+falling back to Python for types it cannot write.
 """
 from __future__ import annotations
 
@@ -48,14 +49,36 @@ def to_csv(table: pa.Table, header: bool = True) -> str:
     if not _needs_quotes(table):
         try:
             body = io.BytesIO()
-            pacsv.write_csv(table, body, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+            pacsv.write_csv(_empty_strings_quoted(table), body,
+                            pacsv.WriteOptions(include_header=False, quoting_style="none"))
             return out.getvalue() + body.getvalue().decode()
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             pass
-    writer = csv.writer(out, lineterminator="\n")
     for row in _rows(table):
-        writer.writerow([_csv_cell(v) for v in row])
+        out.write(",".join(_csv_field(v) for v in row) + "\n")
     return out.getvalue()
+
+
+def _csv_field(value: Any) -> str:
+    """One CSV field: NULL empty, an empty string `""`, other text quoted where needed."""
+    if value is None:
+        return ""
+    if value == "":
+        return '""'
+    text = _csv_cell(value)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _empty_strings_quoted(table: pa.Table) -> pa.Table:
+    """Text columns with each empty string written as `""` (the unquoted writer copies it)."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = pc.if_else(pc.equal(column, ""), '""', column)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
 
 
 def _needs_quotes(table: pa.Table) -> bool:

@@ -111,14 +111,6 @@ def mask_tokens(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(hit, pa.nulls(1, col.type)[0], col)
 
 
-def empty_as_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """`col` with empty strings made null: a text column's missing values."""
-    empty = pc.equal(col, _EMPTY.cast(col.type))  # no Python scalar: see `core.arrow_values`
-    if not pc.any(empty).as_py():
-        return col
-    return pc.if_else(empty, pa.nulls(1, col.type)[0], col)
-
-
 # -- leading zeros ------------------------------------------------------------------------------
 
 def has_leading_zeros(col: pa.ChunkedArray) -> bool:
@@ -241,7 +233,7 @@ def _bigint(masked: pa.ChunkedArray, raw: pa.ChunkedArray) -> pa.ChunkedArray:
     try:
         return parse_text(masked, BIGINT)
     except ARROW_ERRORS:  # past 38 digits
-        return empty_as_null(as_text(raw))
+        return as_text(raw)
 
 
 _TEMPORAL = [pa.date32()] + [pa.timestamp(unit, tz) for unit in ("s", "us", "ns")
@@ -257,7 +249,7 @@ def infer_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
     evidence = mask_tokens(col.slice(0, SAMPLE_ROWS)).drop_null()
     start = _choose(evidence, 0) if len(evidence) else 0
     if start == len(_KINDS):
-        return empty_as_null(as_text(col))
+        return as_text(col)
     try:
         out = _KINDS[start].parse(col, col)  # no missing values: one cast, no masking
         if not _has_nan(out):
@@ -288,7 +280,7 @@ def _fit(col: pa.ChunkedArray, masked: pa.ChunkedArray, evidence: pa.ChunkedArra
     """Casts the masked column to kind `start`; when a value defeats it, that value joins the
     evidence and the next kind that holds all the evidence is tried. Text when none is left."""
     if masked.null_count == len(masked):
-        return empty_as_null(as_text(col))
+        return as_text(col)
     kind = start
     while kind < len(_KINDS):
         try:
@@ -298,7 +290,7 @@ def _fit(col: pa.ChunkedArray, masked: pa.ChunkedArray, evidence: pa.ChunkedArra
             culprit = masked.slice(index, 1).combine_chunks()
             evidence = pa.chunked_array([*evidence.chunks, culprit], type=col.type)
             kind = _choose(evidence, kind + 1)
-    return empty_as_null(as_text(col))
+    return as_text(col)
 
 
 def _chunk_parser(kind: _Kind) -> Callable[[pa.Array], object]:
@@ -342,10 +334,11 @@ def _parsed(col: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray | None
 def cast_text(col: pa.ChunkedArray, target: pa.DataType, *, csv_nulls: bool) -> pa.ChunkedArray:
     """Text or binary to `target`, raising BadValue at the first value that does not convert.
 
-    With `csv_nulls`, empty fields are null, and in non-text targets NULL_TOKENS are too."""
+    With `csv_nulls`, NULL_TOKENS (an empty string among them) are null in non-text targets;
+    in text targets a value stays as it is: the CSV reader has made an empty field null
+    already, and `""` (a quoted empty field) is an empty string, as Dolt reads it."""
     if is_text_type(target):
         out = col if _is_binary(target) else as_text(col)
-        out = empty_as_null(out) if csv_nulls else out
         return out if out.type == target else pc.cast(out, target)
     if pa.types.is_dictionary(target):
         return pc.cast(cast_text(col, target.value_type, csv_nulls=csv_nulls), target)

@@ -302,8 +302,9 @@ def _arrow_read_blocks(data: Source, names: list[str], delimiter: str, *, thread
     parse = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
                                escape_char=False, newlines_in_values=multiline,
                                ignore_empty_lines=True, invalid_row_handler=on_invalid)
+    # an empty field is null; a quoted empty one (`""`) is an empty string, as Dolt reads it
     convert = pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, check_utf8=False,
-                                   null_values=[], strings_can_be_null=False,
+                                   null_values=[""], strings_can_be_null=True,
                                    quoted_strings_can_be_null=False, auto_dict_encode=False)
     read = pacsv.ReadOptions(use_threads=threads, block_size=block)
     try:

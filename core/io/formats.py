@@ -127,11 +127,13 @@ class Where:
 
 
 def check_known(path: Path, names: list[str], schema: pa.Schema, line: int | None = None) -> None:
-    """Every column of the file must be a column of the schema; the strays are named."""
+    """Every column of the file must be a column of the schema; the strays are named, the
+    first in Dolt's words."""
     unknown = [n for n in names if schema.get_field_index(n) < 0]
     if unknown:
-        listed = ", ".join(repr(n) for n in unknown)
+        strays = ", ".join(repr(n) for n in unknown[1:])
+        others = f"also not in the table: {strays}; " if strays else ""
         where = f"{path}, line {line}" if line is not None else str(path)
-        raise InputError(f"{where}: column{'s' if len(unknown) > 1 else ''} {listed} not in the "
-                         f"table (its columns: {', '.join(schema.names)})", line=line,
-                         column=unknown[0])
+        raise InputError(f"{where}: An error occurred while moving data; cause: column {unknown[0]} "
+                         f"not found in schema ({others}the table's columns: {', '.join(schema.names)})",
+                         line=line, column=unknown[0])

@@ -82,6 +82,18 @@ def write_text_file(path: Path, text: str, protected: Path | None = None) -> Non
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def write_text_pieces(path: Path, pieces: Iterable[str], protected: Path | None = None) -> None:
+    """Writes the UTF-8 text `pieces` one after the other to `path` atomically (a large text in
+    bounded memory), with the checks of `write_batches`."""
+    check_export_target(path, protected)
+    try:
+        with _replacing(path) as temporary, open(temporary, "w", encoding="utf-8", newline="") as out:
+            for piece in pieces:
+                out.write(piece)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def check_export_target(path: Path, protected: Path | None = None) -> None:
     """Raises `InputError` unless `path` may be replaced by a written file: it does not exist or
     is a regular file, its folder exists, and it is not inside `protected` (links followed)."""

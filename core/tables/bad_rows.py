@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 from dl.core.errors import ConstraintViolation, InputError, RaggedRow, ValueRuleError
 from dl.core.tables.schema import TableSchema
+from dl.core.versioning.constraint_check import FOREIGN_KEY
 
 
 class BadRowError(InputError):
@@ -66,6 +67,8 @@ def bad_row_error(table: str, cause: Exception, row: dict[str, object] | None = 
     where = f" (on line {line})" if line is not None else ""
     values = ", ".join(f"{column}: {value}" for column, value in row.items()) + " " if row else ""
     reason = f"({cause})"
+    if isinstance(cause, ConstraintViolation) and cause.violation.kind == FOREIGN_KEY:
+        reason = f"({foreign_key_reason(cause)})"
     if isinstance(cause, ValueRuleError) and cause.too_long:
         reason = f"(string '{cause.value}' is too large for column '{cause.column}')"
     if isinstance(cause, RaggedRow):
@@ -73,6 +76,17 @@ def bad_row_error(table: str, cause: Exception, row: dict[str, object] | None = 
     return BadRowError(f"An error occurred while moving data: A bad row was encountered inserting "
                        f"into table {table}{where}: {values}{reason}. Errors during import can "
                        f"be ignored using '--continue'", line=line)
+
+
+def foreign_key_reason(exc: ConstraintViolation) -> str:
+    """A foreign key's violation as Dolt's import says it."""
+    violation = exc.violation
+    info = violation.info
+    side = "delete or update a parent row" if violation.parent_side else "add or update a child row"
+    values = [violation.rows.column(c)[0].as_py() for c in info["Columns"]]
+    return (f"cannot {side} - Foreign key violation on fk: `{violation.name}`, table: "
+            f"`{info['Table']}`, referenced table: `{info['ReferencedTable']}`, key: "
+            f"`[{','.join(str(v) for v in values)}]`")
 
 
 def without_lines(source: Path, lines: list[int], copy: Path) -> Path:
@@ -166,11 +180,36 @@ def matching_rows(rows: pa.Table, schema: TableSchema, found: pa.Table) -> np.nd
     return np.isin(mine, theirs)
 
 
+def parent_rows(exc: ConstraintViolation, rows: pa.Table, schema: TableSchema,
+                before: pa.Table) -> np.ndarray:
+    """Which of `rows` (new rows of a parent table) take away a value that the children a
+    violation names still reference: a key the table had (`before`: its old rows for those
+    keys) whose referenced columns held such a value and now hold another."""
+    from dl.core.tables.encoding import encode_keys
+    info = exc.violation.info
+    parents, children = list(info["ReferencedColumns"]), list(info["Columns"])
+    keys = list(schema.primary_key)
+    if not keys or before.num_rows == 0 or any(c not in rows.column_names for c in parents + keys):
+        return np.zeros(rows.num_rows, bool)
+    types = [before.column(c).type for c in parents]
+    held = encode_keys([exc.violation.rows.column(c).cast(t) for c, t in zip(children, types)], nullable=True)
+    old_hits = np.isin(encode_keys([before.column(c) for c in parents], nullable=True), held)
+    taken = schema.layout.keys_of(before.select(keys).filter(pa.array(old_hits)))
+    new_values = encode_keys([rows.column(c).cast(t) for c, t in zip(parents, types)], nullable=True)
+    return np.isin(schema.layout.keys_of(rows.select(keys)), taken) & ~np.isin(new_values, held)
+
+
 def drop_violating(exc: ConstraintViolation, rows: pa.Table, schema: TableSchema,
-                   lines: np.ndarray | None, skipped: Skipped) -> tuple[pa.Table, np.ndarray | None]:
-    """`rows` without those a constraint's violation names; the violation itself when none of
-    them is (a keyless table, or a row the file did not give)."""
-    bad = matching_rows(rows, schema, exc.violation.rows)
+                   lines: np.ndarray | None, skipped: Skipped,
+                   before: pa.Table | None = None) -> tuple[pa.Table, np.ndarray | None]:
+    """`rows` without those a constraint's violation names (for a parent row taken away from
+    its children, the rows that take it: see `parent_rows`, with `before` the table's old rows
+    for the file's keys); the violation itself when none of them is (a keyless table, or a row
+    the file did not give)."""
+    if exc.violation.parent_side:
+        bad = parent_rows(exc, rows, schema, before) if before is not None else np.zeros(rows.num_rows, bool)
+    else:
+        bad = matching_rows(rows, schema, exc.violation.rows)
     if not bad.any():
         raise exc
     return _drop(rows, lines, bad, skipped)

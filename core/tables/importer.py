@@ -25,8 +25,8 @@ from dl.core.prolly.diff import diff_trees
 from dl.core.repo import DL_DIR, Repository
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.bad_rows import (BadRowError, Skipped, bad_row_error, drop_violating, first_line,
-                                     line_fields, original_line, row_values, screen_keys, screen_rules,
-                                     without_lines)
+                                     line_fields, original_line, parent_rows, row_values, screen_keys,
+                                     screen_rules, without_lines)
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 
@@ -184,10 +184,19 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
             return _write_rows(repo, name, rows, mode, target, line_numbers, source, step)
         except ConstraintViolation as exc:
             if skipped is None:
-                raise _bad_row(name, exc, rows, target, line_numbers) from None
-            rows, line_numbers = drop_violating(exc, rows, target, line_numbers, skipped)
+                raise _bad_row(repo, name, exc, rows, target, line_numbers) from None
+            before = _old_rows(repo, name, rows, target) if exc.violation.parent_side else None
+            rows, line_numbers = drop_violating(exc, rows, target, line_numbers, skipped, before)
         except ValueRuleError as exc:
             raise _bad_value(name, exc, rows, line_numbers) from None
+
+
+def _old_rows(repo: Repository, name: str, rows: pa.Table, schema: TableSchema) -> pa.Table | None:
+    """The working table's rows with the keys of `rows` (None for a new or keyless table)."""
+    working = repo.resolve_root("WORKING")
+    if name not in working.tables or schema.is_keyless:
+        return None
+    return repo.table_in(working, name).lookup(rows.select(list(schema.primary_key)))
 
 
 def _write_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, target: TableSchema,
@@ -209,10 +218,19 @@ def _write_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, t
     return result[0]
 
 
-def _bad_row(name: str, exc: ConstraintViolation, rows: pa.Table, schema: TableSchema,
-             lines: np.ndarray | None) -> BadRowError:
+def _bad_row(repo: Repository, name: str, exc: ConstraintViolation, rows: pa.Table,
+             schema: TableSchema, lines: np.ndarray | None) -> BadRowError:
     """A row of the file that breaks a constraint, said as Dolt's import says it: the table,
-    the line, each column's value, then the constraint's message."""
+    the line, each column's value, then the constraint's message (for a parent row taken from
+    its children, the file's row that takes it)."""
+    if exc.violation.parent_side:
+        before = _old_rows(repo, name, rows, schema)
+        hits = np.flatnonzero(parent_rows(exc, rows, schema, before)) if before is not None else []
+        if len(hits):
+            index = int(hits[0])
+            return bad_row_error(name, exc, row_values(rows, index),
+                                 int(lines[index]) if lines is not None else index + 1)
+        return bad_row_error(name, exc)
     return bad_row_error(name, exc, row_values(exc.violation.rows, 0),
                          first_line(exc, rows, schema, lines))
 
@@ -252,7 +270,7 @@ def _all_text_schema(path: Path, file_type: str | None, delimiter: str | None,
     keys = primary_key or names[:1]
     missing = [k for k in keys if k not in names]
     if missing:
-        raise _key_not_in_file(missing[0], names, path.name)
+        raise _key_not_in_file(missing, names, path.name)
     schema = TableSchema.from_arrow(pa.schema([pa.field(n, pa.string()) for n in names]), tuple(keys))
     constraints = schema.constraints
     for column in names:
@@ -279,7 +297,7 @@ def _import_stream(repo: Repository, name: str, stream: TableStream, mode: Impor
         target = _inferred_schema(stream.schema.empty_table(), primary_key)
     absent = [k for k in target.primary_key if k not in stream.schema.names]
     if absent:
-        raise _key_not_in_file(absent[0], stream.schema.names, stream.path.name)
+        raise _key_not_in_file(absent, stream.schema.names, stream.path.name)
     scratch = repo.directory / DL_DIR / "tmp" if repo.directory is not None else None
     result: list[ImportResult] = []
 
@@ -339,6 +357,8 @@ class _Counted:
 def _keyless_counts(name: str, mode: ImportMode, before: Table, after: Table, processed: int) -> ImportResult:
     """The counts of a keyless import, as the whole-file import gives them (rows have no
     identity, so every row is added or unchanged)."""
+    if mode is ImportMode.REPLACE:
+        return _replaced(name, before, processed)
     if before.value.rows is None:
         return ImportResult(name, mode, processed, after.count(), 0, 0, 0)
     added = max(after.count() - before.count(), 0)
@@ -349,6 +369,8 @@ def _streamed_counts(name: str, mode: ImportMode, before: Table, after: Table,
                      processed: int) -> ImportResult:
     """The counts users see, from a diff taken in pieces (its cost is the change's, its memory
     a window of leaves)."""
+    if mode is ImportMode.REPLACE:
+        return _replaced(name, before, processed)
     from dl.core.prolly.diff import iter_diff
     added = removed = modified = 0
     if before.value.rows is None:
@@ -370,16 +392,17 @@ def _inferred_schema(rows: pa.Table, primary_key: list[str] | None) -> TableSche
         primary_key = rows.column_names[:1]
     missing = [k for k in primary_key if k not in rows.column_names]
     if missing:
-        raise _key_not_in_file(missing[0], rows.column_names)
+        raise _key_not_in_file(missing, rows.column_names)
     return TableSchema.from_arrow(rows.schema, tuple(primary_key))
 
 
-def _key_not_in_file(key: str, columns: list[str], source: str | None = None) -> InputError:
-    """A --pk (or a table's key) naming no column of the file, in Dolt's words (its error's
-    heading and cause, on one line), after the file's name when known."""
+def _key_not_in_file(keys: list[str], columns: list[str], source: str | None = None) -> InputError:
+    """--pk columns (or a table's key) naming no column of the file, in Dolt's words (its
+    error's heading and cause, on one line), after the file's name when known."""
     where = f"{source}: " if source else ""
-    return InputError(f"{where}Error determining the output schema. primary key {key!r} not found in "
-                      f"import file. Available columns: {', '.join(columns)}", column=key)
+    what = f"primary key {keys[0]!r}" if len(keys) == 1 else f"primary keys [{' '.join(keys)}]"
+    return InputError(f"{where}Error determining the output schema. {what} not found in "
+                      f"import file. Available columns: {', '.join(columns)}", column=keys[0])
 
 
 def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarray | None,
@@ -390,7 +413,7 @@ def _check_keys(name: str, schema: TableSchema, rows: pa.Table, lines: np.ndarra
 
     absent = [k for k in schema.primary_key if k not in rows.column_names]
     if absent:
-        raise _key_not_in_file(absent[0], rows.column_names, source)
+        raise _key_not_in_file(absent, rows.column_names, source)
     for key in schema.primary_key:
         if rows.column(key).null_count:
             first = int(np.flatnonzero(rows.column(key).is_null().to_numpy(zero_copy_only=False))[0])
@@ -441,7 +464,16 @@ def _existing_key(name: str, key: object, schema: TableSchema, rows: pa.Table,
                       f"(-a only adds rows; use -u to update them)")
 
 
+def _replaced(name: str, before: Table, processed: int) -> ImportResult:
+    """The counts of `-r`, as Dolt gives them: the table's rows are replaced, so every row of
+    the file is an addition and every row the table had a deletion."""
+    return ImportResult(name, ImportMode.REPLACE, processed, processed, 0, 0,
+                        before.count() if before.value.rows is not None else 0)
+
+
 def _counts(name: str, mode: ImportMode, before: Table, after: Table, processed: int) -> ImportResult:
+    if mode is ImportMode.REPLACE:
+        return _replaced(name, before, processed)
     if before.value.rows is None:
         return ImportResult(name, mode, processed, after.count(), 0, 0, 0)
     if before.schema.is_keyless:

@@ -26,7 +26,9 @@ def sql(ctx: typer.Context,
         result_format: str = typer.Option("tabular", "-r", "--result-format",
                                           help="tabular, csv, json, vertical or parquet."),
         output: Path = typer.Option(None, "-o", "--output", help="Write results to this file."),
-        dialect: str = typer.Option("duckdb", "--dialect", help="duckdb, mysql, sqlite or postgres.")) -> None:
+        dialect: str = typer.Option("duckdb", "--dialect", help="duckdb, mysql, sqlite or postgres."),
+        batch: bool = typer.Option(False, "-b", "--batch",
+                                   help="Accepted for Dolt's scripts; has no effect (as in Dolt).")) -> None:
     """Run SQL against the working set (and any revision with AS OF).
 
     With no -q or -f, reads statements from stdin, or opens an interactive shell on a terminal.

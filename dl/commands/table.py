@@ -67,10 +67,7 @@ def import_(ctx: typer.Context,
     keys = [k.strip() for k in pk.split(",")] if pk and mode == "create" else None
     if keys is not None and not all(keys):
         raise UsageError(f"--pk {pk!r} names an empty column")
-    declared = None
-    if schema is not None:
-        from dl.sql.schema_file import schema_from_file
-        declared = schema_from_file(schema)
+    declared = _declared_schema(schema, file, file_type) if schema is not None else None
     from dl.core.io.relabel import as_utf8
     repo = open_api(ctx)
     source, kind = (file, file_type) if file is not None else (Path("/dev/stdin"), file_type or "csv")
@@ -95,6 +92,19 @@ def import_(ctx: typer.Context,
 def _row_text(row: tuple[object, ...]) -> str:
     """A skipped row as Dolt lists it: `[1,ada,NULL]`."""
     return "[" + ",".join("NULL" if value is None else str(value) for value in row) + "]"
+
+
+def _declared_schema(schema: Path, file: Path | None, file_type: str | None):  # type: ignore[no-untyped-def]
+    """The -s file's table schema; its errors said as Dolt says them, naming the data file."""
+    from dl.sql.schema_file import schema_from_file
+    try:
+        return schema_from_file(schema)
+    except NotFound:
+        raise
+    except BadInput as exc:
+        kind = (file_type or (file.suffix.lstrip(".") if file is not None else "csv") or "csv").lower()
+        source = file if file is not None else "stdin"
+        raise BadInput(f"Error creating reader for {kind} file {source}: {exc}") from None
 
 
 def _schema_warning(table: str, missing: tuple[str, ...], extra: tuple[str, ...]) -> None:
@@ -163,8 +173,8 @@ def _with_columns(path: Path, file_type: str | None, delim: str | None, columns:
 @table_app.command("export")
 def export(ctx: typer.Context,
            table: str = typer.Argument(..., help="Table to export."),
-           file: Path = typer.Argument(None, help="File to write: .csv, .tsv, .psv, .parquet, .json, .jsonl "
-                                                  "(default: CSV on standard output)."),
+           file: Path = typer.Argument(None, help="File to write: .csv, .tsv, .psv, .parquet, .json, .jsonl, "
+                                                  ".sql (default: CSV on standard output)."),
            as_of: str = typer.Option("WORKING", "--as-of", help="Revision to export (default: working set)."),
            file_type: str = typer.Option(None, "--file-type", help="Format, if not by extension."),
            force: bool = typer.Option(False, "-f", "--force", help="Overwrite an existing file.")) -> None:
@@ -176,6 +186,7 @@ def export(ctx: typer.Context,
     from dl.core.io.write import check_export_target
     from dl.core.tables.importer import export_table
     repo = open_repo(ctx, readonly=True)
+    as_sql = (file_type or (file.suffix.lstrip(".") if file is not None else "")).lower() == "sql"
     if file is None:
         _export_to_stdout(repo, table, as_of, file_type)
         typer.echo("Successfully exported data.", err=True)
@@ -184,7 +195,11 @@ def export(ctx: typer.Context,
     repo.table(table, as_of)  # a missing table or revision fails before the file is written
     if file.exists() and not force:
         raise AlreadyExists("file", str(file), f"{file} already exists. Use -f to overwrite.")
-    export_table(repo, table, file, as_of, file_type=file_type)
+    if as_sql:
+        from dl.sql.table_dump import write_dump
+        write_dump(repo, table, file, as_of)
+    else:
+        export_table(repo, table, file, as_of, file_type=file_type)
     typer.echo("Successfully exported data.", err=True)
 
 
@@ -197,6 +212,12 @@ def _export_to_stdout(repo: Repository, table: str, as_of: str, file_type: str |
 
     from dl.core.io.formats import detect_format
     from dl.core.tables.importer import export_table
+    if (file_type or "").lower() == "sql":
+        from dl.sql.table_dump import dump_lines
+        for piece in dump_lines(repo, table, as_of):
+            sys.stdout.write(piece)
+        sys.stdout.flush()
+        return
     kind = detect_format("stdout", file_type or "csv")
     if kind not in ("csv", "psv"):
         raise BadInput("Cannot export this format to stdout")
@@ -324,8 +345,9 @@ def schema_show(ctx: typer.Context,
 def schema_export(ctx: typer.Context,
                   table: str = typer.Argument(None, help="Table to export (default: every table)."),
                   file: Path = typer.Argument(None, help="File to write (default: standard output).")) -> None:
-    """Write the working set's CREATE TABLE statements in MySQL's form (backticked names), as
-    Dolt's `schema export` does, to standard output or a file.
+    """Write the working set's CREATE TABLE statements in MySQL's form (backquoted names, MySQL
+    types, constraints, the ENGINE clause), as Dolt's `schema export` does, to standard output
+    or a file.
 
     Example: dl schema export people people.sql
     """

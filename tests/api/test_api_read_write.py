@@ -106,7 +106,7 @@ def test_in_memory_values_are_checked_like_a_file(people: dl.Repo) -> None:
         people.write("people", pa.table({"id": pa.array([None], pa.int64()), "age": [1]}), mode="update")
     with pytest.raises(dl.DuplicateKey):
         people.write("twice", pa.table({"id": [1, 1]}), pk="id")
-    with pytest.raises(dl.InputError, match="not in the table"):
+    with pytest.raises(dl.InputError, match="not found in schema"):
         people.write("people", pa.table({"id": [1], "shoe": [42]}), mode="update")
 
 

@@ -91,7 +91,7 @@ def test_imports_refuse_violations_and_write_nothing(repo: Path, dl: Dl, tmp_pat
                        "create table c (id int primary key, pid int references p (id), n int check (n > 0), "
                        "e enum('a','b'))")
     before = dl.table_hash("c")
-    for body, message in [("id,pid,n,e\n1,1,1,a\n2,9,1,a\n", "Cannot add or update a child row"),
+    for body, message in [("id,pid,n,e\n1,1,1,a\n2,9,1,a\n", "cannot add or update a child row - Foreign key"),
                           ("id,pid,n,e\n1,1,-1,a\n", "Check constraint 'c_chk_1' is violated"),
                           ("id,pid,n,e\n1,1,1,zz\n", "Data truncated for column 'e' at row 1")]:
         path = tmp_path / "rows.csv"
@@ -101,7 +101,8 @@ def test_imports_refuse_violations_and_write_nothing(repo: Path, dl: Dl, tmp_pat
     (tmp_path / "ok.csv").write_text("id,pid,n,e\n1,1,1,A\n")
     dl.ok("table", "import", "-u", "c", tmp_path / "ok.csv")
     (tmp_path / "p.csv").write_text("id\n2\n")
-    assert "Cannot delete or update a parent row" in dl.fails("table", "import", "-r", "p", tmp_path / "p.csv")
+    assert "cannot delete or update a parent row - Foreign key violation" in \
+        dl.fails("table", "import", "-r", "p", tmp_path / "p.csv")
 
 
 def test_schema_show_prints_mysql_types_and_constraints_that_run_again(repo: Path, dl: Dl, tmp_path: Path) -> None:

@@ -145,3 +145,47 @@ def test_create_with_a_schema_file_takes_the_columns_it_declares(repo: Path, dl:
     out = dl.ok("table", "import", "-c", "-s", "s.sql", "s", "d.csv")
     assert "Missing columns in s:\n\tc1\nExtra columns in import file:\n\tc9\n" in out
     assert dl.query("select * from s") == "pk,c1,c3\n0,42,3\n"
+
+
+def test_several_missing_key_columns_are_listed_as_dolt_lists_them(repo: Path, dl: Dl) -> None:
+    (repo / "d.csv").write_text("id,name\n1,a\n")
+    assert dl.fails("table", "import", "-c", "--pk", "nope1,nope2", "t", "d.csv") == (
+        "Error determining the output schema. primary keys [nope1 nope2] not found in "
+        "import file. Available columns: id, name")
+
+
+def test_replace_counts_every_row_as_added_and_the_old_rows_as_deleted(repo: Path, dl: Dl) -> None:
+    (repo / "d.csv").write_text("pk,c1\n0,1\n1,2\n2,3\n")
+    dl.ok("table", "import", "-c", "t", "d.csv")
+    (repo / "e.csv").write_text("pk,c1\n0,1\n5,6\n")
+    assert dl.ok("table", "import", "-r", "t", "e.csv").splitlines()[0] == \
+        "Rows Processed: 2, Additions: 2, Modifications: 0, Had No Effect: 0, Deletions: 3"
+
+
+def test_a_json_file_with_a_column_the_table_lacks_is_refused_in_dolt_words(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "-q", "create table e (id int primary key, name text)")
+    (repo / "e.json").write_text('{"rows": [{"id": 1, "name": "a", "position": "ceo"}]}')
+    assert dl.fails("table", "import", "-u", "e", "e.json") == (
+        "e.json: An error occurred while moving data; cause: column position not found in schema "
+        "(the table's columns: id, name)")
+
+
+def test_a_quoted_empty_field_is_an_empty_string_and_an_empty_field_null(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "create table t (pk varchar(5) primary key, s varchar(10), e enum('', 'a'), n int)")
+    (repo / "d.csv").write_text('pk,s,e,n\na,"","",1\nb,,,""\nc,x,a,\n')
+    dl.ok("table", "import", "-u", "t", "d.csv")
+    assert dl.query("select * from t order by pk") == 'pk,s,e,n\na,"","",1\nb,,,\nc,x,a,\n'
+    assert dl.query("select count(*) as n from t where s = ''") == "n\n1\n"
+
+
+def test_empty_strings_survive_export_and_import(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "create table p (name varchar(20) primary key, location varchar(20) not null); "
+          "insert into p values ('gary', ''), ('ann', 'la')")
+    dl.ok("commit", "-Am", "p")
+    dl.ok("table", "export", "p", "p.csv")
+    (repo / "q.csv").write_text(dl.ok("sql", "-r", "csv", "-q", "select * from p"))
+    for name in ("p.csv", "q.csv"):
+        assert dl.ok("table", "import", "-u", "p", name).startswith(
+            "Rows Processed: 2, Additions: 0, Modifications: 0, Had No Effect: 2")

@@ -102,3 +102,35 @@ def test_all_text_goes_with_create_only_and_not_with_a_schema(repo: Path, dl: Dl
     dl.ok("table", "import", "-c", "t", "t.csv")
     assert dl.fails("table", "import", "-u", "--all-text", "t", "t.csv") == \
         "fatal: --all-text is only supported for create operations"
+
+
+FK_TABLES = ("CREATE TABLE colors (id INT NOT NULL, color VARCHAR(32) NOT NULL, PRIMARY KEY (id), "
+             "INDEX color_index(color)); CREATE TABLE objects (id INT NOT NULL, name VARCHAR(64) NOT NULL, "
+             "color VARCHAR(32), PRIMARY KEY(id), FOREIGN KEY (color) REFERENCES colors(color)); "
+             "INSERT INTO colors VALUES (1,'red'),(2,'green'),(3,'blue'); "
+             "INSERT INTO objects VALUES (1,'truck','red'),(3,'shoe','blue')")
+
+
+def test_a_child_row_without_its_parent_is_a_bad_row_and_skipped(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", FK_TABLES)
+    (repo / "o.csv").write_text("id,name,color\n4,laptop,blue\n6,bottle,gray\n")
+    assert dl.fails("table", "import", "-u", "objects", "o.csv") == (
+        "An error occurred while moving data: A bad row was encountered inserting into table objects "
+        "(on line 3): id: 6, name: bottle, color: gray (cannot add or update a child row - Foreign key "
+        "violation on fk: `objects_ibfk_1`, table: `objects`, referenced table: `colors`, key: "
+        "`[gray]`). Errors during import can be ignored using '--continue'")
+    done = dl("table", "import", "-u", "--continue", "objects", "o.csv")
+    assert (done.code, done.err) == (0, "The following rows were skipped:\n[6,bottle,gray]\nLines skipped: 1\n")
+    assert dl.query("select id from objects order by id") == "id\n1\n3\n4\n"
+
+
+def test_a_parent_row_taken_from_its_children_is_the_bad_row(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", FK_TABLES)
+    (repo / "c.csv").write_text("id,color\n3,dsadasda\n5,yellow\n")
+    assert dl.fails("table", "import", "-u", "colors", "c.csv").startswith(
+        "An error occurred while moving data: A bad row was encountered inserting into table colors "
+        "(on line 2): id: 3, color: dsadasda (cannot delete or update a parent row - Foreign key "
+        "violation on fk: `objects_ibfk_1`")
+    done = dl("table", "import", "-u", "--continue", "colors", "c.csv")
+    assert (done.code, done.err) == (0, "The following rows were skipped:\n[3,dsadasda]\nLines skipped: 1\n")
+    assert dl.query("select * from colors where id in (3, 5) order by id") == "id,color\n3,blue\n5,yellow\n"

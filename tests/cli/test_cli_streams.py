@@ -132,6 +132,7 @@ def test_init_with_a_bad_user_name_leaves_nothing_behind(work: Path, dl: Dl, cli
 
 def test_schema_file_from_a_device_or_a_pipe(repo: Path, dl: Dl) -> None:
     assert dl.fails("table", "import", "-c", "-s", "/dev/zero", "t", FIXTURES / "people.csv") == \
+        f"Error creating reader for csv file {FIXTURES / 'people.csv'}: " \
         "/dev/zero is a character device, not a schema file: give a regular file or a pipe"
     fifo = repo / "schema.sql"
     os.mkfifo(fifo)

@@ -59,7 +59,8 @@ def test_import_update_replace_append(people: Path, dl: Dl, tmp_path: Path) -> N
     assert "modified:         people" in dl.ok("status")
     few = tmp_path / "few.csv"
     few.write_text("id,name,age,city\n1,Ada Lovelace,36,London\n2,Alan,42,Wilmslow\n")
-    assert dl.ok("table", "import", "-r", "people", few) == counts(2, 0, 1, 1, deleted=21)
+    # Dolt's counts for -r: the rows are replaced, each row of the file added, each old row deleted
+    assert dl.ok("table", "import", "-r", "people", few) == counts(2, 2, 0, 0, deleted=23)
     assert dl.ok("sql", "-q", "select id, name from people order by id", "-r", "csv") == \
         "id,name\n1,Ada Lovelace\n2,Alan\n"
     more = tmp_path / "more.jsonl"
@@ -128,12 +129,13 @@ def test_import_with_a_schema_file(repo: Path, dl: Dl, tmp_path: Path) -> None:
     assert 'PRIMARY KEY (`name`)' in dl.ok("schema", "show", "by_name")
     bad = tmp_path / "bad.sql"
     bad.write_text("this is not sql at all (")
-    assert dl.fails("table", "import", "-c", "--schema", bad, "t", csv).startswith(f"{bad}: ")
+    reader = f"Error creating reader for csv file {csv}: "  # Dolt's heading, naming the data file
+    assert dl.fails("table", "import", "-c", "--schema", bad, "t", csv).startswith(f"{reader}{bad}: ")
     bad.write_text("SELECT 1;")
     assert dl.fails("table", "import", "-c", "--schema", bad, "t", csv) == \
-        f"{bad}: needs a CREATE TABLE statement with columns"
+        f"{reader}{bad}: needs a CREATE TABLE statement with columns"
     assert dl.fails("table", "import", "-c", "--schema", tmp_path / "none.sql", "t", csv) == \
-        f"schema file not found: {tmp_path / 'none.sql'}"
+        f"{reader}schema file not found: {tmp_path / 'none.sql'}"
 
 
 def test_leading_zero_keys_stay_text_unless_the_schema_says_integer(repo: Path, dl: Dl,
