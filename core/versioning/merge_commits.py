@@ -64,11 +64,13 @@ class MergeResult:
 
 def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = False,
           message: str | None = None, author: Author | None = None,
-          no_commit: bool = False, timestamp: float | None = None) -> MergeResult:
+          no_commit: bool = False, timestamp: float | None = None, merge_json: bool = True) -> MergeResult:
     """Merges `rev` into the current branch (fast-forward when possible). `no_commit` stops
     before the merge commit, as git and Dolt do: the result is staged and the merge stays in
     progress, so the next commit has both parents. `--squash` never commits, so `no_commit`
-    adds nothing to it (Dolt accepts both). `timestamp` dates the merge commit (default now)."""
+    adds nothing to it (Dolt accepts both). `timestamp` dates the merge commit (default now).
+    Without `merge_json` (Dolt's `--dont_merge_json`) a JSON cell both sides changed is a
+    conflict even where the two documents could be merged key by key."""
     if squash and no_ff:
         raise DlError("--squash and --no-ff cannot be used together")
     branch = repo.current_branch()
@@ -96,7 +98,7 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
         return MergeResult(MergeKind.FAST_FORWARD, theirs, tables=touched)
     base_root = _base_root(repo, buffer, bases)
     outcome = merge_roots(buffer, base_root, head_root, their_root, unique_checks=False,
-                          source=theirs.hex, keep_schema_conflicts=True)
+                          source=theirs.hex, keep_schema_conflicts=True, merge_json=merge_json)
     _refuse_dirty(dirty, outcome.tables_changed + sorted(outcome.schema_conflicts))
     if outcome.schema_conflicts:  # the schemas a dolt_schema_conflicts row shows
         outcome.schema_roots = {"base": base_root, "ours": head_root, "theirs": their_root}
@@ -249,7 +251,7 @@ def _overlay(repo: Repository, ws: WorkingSet, root: RootValue, dirty: list[str]
 def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Address, ws: WorkingSet,
             ours: Address, outcome: MergeOutcome, dirty: list[str], *, parent: Address | None,
             source: Address, message: str, author: Author | None, squash: bool, kind: str,
-            no_commit: bool = False, timestamp: float | None = None) -> MergeResult:
+            no_commit: bool = False, timestamp: float | None = None, merge_json: bool = True) -> MergeResult:
     working, staged = _overlay(repo, ws, outcome.root, dirty)
     counts = {name: len(c) for name, c in outcome.conflicts.items()}
     head_root = repo.load_root(repo.load_commit(ours).root)
