@@ -13,11 +13,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 _ABSENT = object()  # a key one side does not have
 
 
 class _Unmergeable(Exception):
     """The two sides changed the same part of the document differently."""
+
+
+def merge_json_cells(column: pa.ChunkedArray | pa.Array, base: pa.ChunkedArray, ours: pa.ChunkedArray,
+                     theirs: pa.ChunkedArray, clash: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """A JSON column of merged rows with the cells both sides changed (`clash`) merged where
+    they can be: the column, and which cells are still in conflict."""
+    values = column.to_pylist()
+    still = clash.copy()
+    for i in np.flatnonzero(clash):
+        merged = merge_json_text(base[i].as_py(), ours[i].as_py(), theirs[i].as_py())
+        if merged is not None:
+            values[i], still[i] = merged, False
+    return pa.array(values, column.type), still
 
 
 def merge_json_text(base: str | None, ours: str | None, theirs: str | None) -> str | None:

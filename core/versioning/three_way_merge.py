@@ -430,7 +430,8 @@ def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind:
         take_theirs = t_changed & ~o_changed
         column = pc.if_else(pa.array(take_theirs), t, o)
         if merge_json and not strict and clash.any() and schema.constraints.declared_type(name) == "json":
-            column, clash = _merge_json_cells(column, b, o, t, clash & ~removed_o & ~removed_t)
+            from dl.core.versioning.json_merge import merge_json_cells
+            column, clash = merge_json_cells(column, b, o, t, clash & ~removed_o & ~removed_t)
         conflict |= clash
         conflict |= both_added & disagree
         merged_cols.append(column)
@@ -438,21 +439,6 @@ def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind:
     both_removed = removed_o & removed_t
     apply = ~conflict & ~both_removed & ~removed_o
     return merged.filter(pa.array(apply)), o_idx[conflict], t_idx[conflict]
-
-
-def _merge_json_cells(column: pa.ChunkedArray | pa.Array, base: pa.ChunkedArray, ours: pa.ChunkedArray,
-                      theirs: pa.ChunkedArray, clash: np.ndarray) -> tuple[pa.Array, np.ndarray]:
-    """JSON cells both sides changed, merged key by key where they can be (`json_merge`): the
-    column with those merged, and the cells still in conflict. Only clashing cells are
-    visited, one at a time: they are few, and each is a parsed document."""
-    from dl.core.versioning.json_merge import merge_json_text
-    values = column.to_pylist()
-    still = clash.copy()
-    for i in np.flatnonzero(clash):
-        merged = merge_json_text(base[i].as_py(), ours[i].as_py(), theirs[i].as_py())
-        if merged is not None:
-            values[i], still[i] = merged, False
-    return pa.array(values, column.type), still
 
 
 def _merge_keyless(base: Table, ours: Table, theirs: Table) -> Table:
