@@ -54,6 +54,7 @@ from dl.sql import (
     check_eval,
     index_ddl,
     index_tables,
+    merge_rollback,
     point,
     procedures,
     referential,
@@ -367,13 +368,14 @@ class Session:
         if functions.calls(expression, procedures.PROCEDURES):
             reopen = self._land_transaction()
             view = self._view()
+            called: list[str] = []
 
             def call(name: str, args: list[str]) -> pa.Table:
+                called.append(name)
                 self._check_procedure(name, args)
-                rows = procedures.call(view, name, args, self.author)
-                self._refuse_autocommitted_conflicts(name, view, reopen)
-                return rows
+                return procedures.call(view, name, args, self.author)
             expression = functions.substitute(expression, view, edits, call, self.dialect)
+            self._roll_back_conflicts(view, called, reopen)
             if reopen:
                 self._begin(statement.text)
         view = self._view()
@@ -538,22 +540,13 @@ class Session:
             return
         self._check_writable()
 
-    def _refuse_autocommitted_conflicts(self, name: str, view: View, in_transaction: bool) -> None:
-        """As Dolt: with autocommit on (and no transaction open), a procedure that leaves merge
-        conflicts (dolt_merge, dolt_cherry_pick, dolt_revert, ...) is rolled back and fails,
-        since nothing could resolve them before the statement's commit; unless
-        @@dolt_allow_commit_conflicts or @@dolt_force_transaction_commit says to keep them."""
-        if name.lower() not in MERGING_PROCEDURES or not self.autocommit or in_transaction or any(
-                _switch(self.variables.system.get(variable, 0)) for variable in ALLOW_CONFLICTS):
+    def _roll_back_conflicts(self, before: View, called: list[str], in_transaction: bool) -> None:
+        """Dolt's rule (`sql.merge_rollback`): autocommitted, a merge that left conflicts is
+        undone and fails, unless the session allows committing conflicts."""
+        if not self.autocommit or in_transaction or any(
+                _switch(self.variables.system.get(name, 0)) for name in merge_rollback.ALLOW_CONFLICTS):
             return
-        if view.ws.merge:  # a merge was already in progress: this call did not start it
-            return
-        _, ws = self.repo.working_set(view.branch)
-        merge = ws.merge or {}
-        if merge.get("conflicts") or merge.get("schema_conflicts"):
-            from dl.core.versioning.merge_commits import abort_merge
-            abort_merge(self.repo)
-            raise SqlError(AUTOCOMMIT_CONFLICTS)
+        merge_rollback.roll_back_conflicts(self.repo, before.branch, called, bool(before.ws.merge))
 
     def _land_transaction(self) -> bool:
         """Commits an open transaction before a procedure runs; returns whether one was open."""
@@ -570,26 +563,15 @@ class Session:
         name = call.name.lower()
         args = functions.literal_args(call, name)
         self._check_procedure(name, args)
+        before = self._view()
         reopen = self._land_transaction()
-        view = self._view()
-        rows = procedures.call(view, name, args, self.author)
-        self._refuse_autocommitted_conflicts(name, view, reopen)
+        rows = procedures.call(self._view(), name, args, self.author)
         if name == "dolt_checkout":
             self.database.checked_out(self.repo)
+        self._roll_back_conflicts(before, [name], reopen)
         if reopen:
             self._begin(statement.text)
         return Result(statement.text, ResultKind.ROWS, table=rows)
-
-
-ALLOW_CONFLICTS = ("dolt_allow_commit_conflicts", "dolt_force_transaction_commit")
-MERGING_PROCEDURES = frozenset({"dolt_merge", "dolt_cherry_pick", "dolt_revert", "dolt_pull"})
-AUTOCOMMIT_CONFLICTS = (
-    "Merge conflict detected, @autocommit transaction rolled back. @autocommit must be disabled so that merge "
-    "conflicts can be resolved using the dolt_conflicts and dolt_schema_conflicts tables before manually "
-    "committing the transaction. Alternatively, to commit transactions with merge conflicts, set "
-    "@@dolt_allow_commit_conflicts = 1")
-"""Dolt's words when an autocommitted procedure left conflicts (the tables named are system
-tables, which dl names as Dolt does)."""
 
 
 def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expression | None,

@@ -211,8 +211,8 @@ def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs
         elif column == prior:
             columns.append(other)
         else:
-            raise SchemaConflict(name, [f"different column definitions for our column {column.name} and their "
-                                        f"column {other.name}"])
+            reason = f"different column definitions for our column {column.name} and their column {other.name}"
+            raise SchemaConflict(name, [reason])
     for column in theirs.columns:
         if ours.has_column(column.name):
             continue
