@@ -137,10 +137,10 @@ def _single_parent(repo: Repository, rev: str, verb: str) -> tuple[Address, Comm
 
 
 def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None,
-                allow_empty: bool = False) -> MergeResult:
+                allow_empty: bool = False, merge_json: bool = True) -> MergeResult:
     """Applies the change `rev` made (against its first parent) and commits it as it was. A
     commit that changed nothing is refused unless `allow_empty` (as Dolt: then its empty
-    copy is committed)."""
+    copy is committed). `merge_json` as for `merge`."""
     picked_address, picked, parent_root = _single_parent(repo, rev, "cherry-pick")
     original = Author(picked.author, picked.email)
     if repo.load_root(picked.root) == parent_root:
@@ -148,7 +148,7 @@ def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None,
             raise DlError("The previous cherry-pick commit is empty. Use --allow-empty to cherry-pick empty commits.")
         return MergeResult(MergeKind.MERGED, repo.commit(picked.message, allow_empty=True, author=original))
     return _apply_changes(repo, [(parent_root, repo.load_root(picked.root))], picked.message,
-                          original, "cherry-pick", picked_address)
+                          original, "cherry-pick", picked_address, merge_json)
 
 
 CHERRY_PICK_STOPPED = ("Unable to apply commit cleanly due to conflicts or constraint violations. Please resolve "
@@ -179,7 +179,7 @@ def continue_cherry_pick(repo: Repository) -> Address:
 
 
 def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]], message: str,
-                   author: Author, kind: str, source: Address) -> MergeResult:
+                   author: Author, kind: str, source: Address, merge_json: bool = True) -> MergeResult:
     """Applies each (before, after) change to HEAD in turn by three-way merge, then commits;
     the first change that conflicts stops there and leaves its conflicts in the working set."""
     branch = repo.current_branch()
@@ -192,7 +192,8 @@ def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]],
     buffer = BufferedStore(repo.store)
     root, touched = head_root, set()
     for before, after in changes:
-        outcome = merge_roots(buffer, before, root, after, unique_checks=False, source=source.hex)
+        outcome = merge_roots(buffer, before, root, after, unique_checks=False, source=source.hex,
+                              merge_json=merge_json)
         touched |= set(outcome.tables_changed)
         _refuse_dirty(dirty, sorted(touched))
         root = outcome.root

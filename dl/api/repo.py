@@ -489,12 +489,13 @@ class Repo:
         resolve_conflicts(self._live(), _names(tables, "table"), theirs=theirs)
 
     @guard
-    def cherry_pick(self, rev: str, *, allow_empty: bool = False) -> MergeOutcome:
+    def cherry_pick(self, rev: str, *, allow_empty: bool = False, merge_json: bool = True) -> MergeOutcome:
         """Applies the change commit `rev` made and commits it with its message and author
-        (a commit that changed nothing only with `allow_empty`)."""
+        (a commit that changed nothing only with `allow_empty`; `merge_json` as for `merge`)."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import cherry_pick
-        return merge_outcome(cherry_pick(self._live(), _name(rev, "revision"), allow_empty=allow_empty))
+        return merge_outcome(cherry_pick(self._live(), _name(rev, "revision"), allow_empty=allow_empty,
+                                         merge_json=merge_json))
 
     @guard
     def revert(self, *revs: str, author: str | None = None) -> MergeOutcome:

@@ -152,7 +152,10 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
                                                  help="Apply a commit that changed nothing too (an empty commit)."),
                 abort: bool = typer.Option(False, "--abort", help="Give up a cherry-pick that conflicted."),
                 resume: bool = typer.Option(False, "--continue",
-                                            help="Commit a conflicted cherry-pick once resolved.")) -> None:
+                                            help="Commit a conflicted cherry-pick once resolved."),
+                dont_merge_json: bool = typer.Option(False, "--dont_merge_json",
+                                                     help="A JSON cell both sides changed conflicts, even where "
+                                                          "the two documents could be merged key by key.")) -> None:
     """Apply the change one commit made to the current branch, and commit it with that
     commit's message and author. On a conflict: resolve, then --continue (or --abort).
 
@@ -172,7 +175,7 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
     if not revision:
         raise UsageError("give the commit to cherry-pick (or --abort)")
     _refuse_uncommitted(repo.status())
-    result = repo.cherry_pick(revision, allow_empty=allow_empty)
+    result = repo.cherry_pick(revision, allow_empty=allow_empty, merge_json=not dont_merge_json)
     if result.conflicts.num_rows or (result.violations is not None and result.violations.num_rows):
         from dl.core.versioning.merge_commits import CHERRY_PICK_STOPPED
         raise MergeConflict(CHERRY_PICK_STOPPED)

@@ -296,6 +296,11 @@ def test_json_cells_merge_key_by_key_unless_dont_merge_json(repo: Path, dl: Dl) 
     dl.ok("merge", "--abort")
     dl.ok("merge", "feat", "-m", "merged")
     assert dl.query("select pk, j from t order by pk") == 'pk,j\n1,"{""b"": 1, ""a"": 1}"\n2,"{""x"": 2}"\n'
+    dl.ok("reset", "--hard", "HEAD~1")  # main as it was, then the same change by cherry-pick
+    assert dl("cherry-pick", "--dont_merge_json", "feat").code == 1
+    dl.ok("cherry-pick", "--abort")
+    dl.ok("cherry-pick", "feat")
+    assert dl.query("select j from t where pk = 1") == 'j\n"{""b"": 1, ""a"": 1}"\n'
 
 
 def test_commit_after_resolving_a_cherry_pick_with_nothing_staged(base: Path, dl: Dl) -> None:
