@@ -69,7 +69,7 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
     before the merge commit, as git and Dolt do: the result is staged and the merge stays in
     progress, so the next commit has both parents. `--squash` never commits, so `no_commit`
     adds nothing to it (Dolt accepts both). `timestamp` dates the merge commit (default now).
-    Without `merge_json` (Dolt's `--dont_merge_json`) a JSON cell both sides changed is a
+    Without `merge_json` (Dolt's `--dont-merge-json`) a JSON cell both sides changed is a
     conflict even where the two documents could be merged key by key."""
     if squash and no_ff:
         raise DlError("--squash and --no-ff cannot be used together")

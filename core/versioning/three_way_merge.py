@@ -108,7 +108,7 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
     `keep_schema_conflicts` (a merge, as Dolt's) is left as ours has it and listed in
     `outcome.schema_conflicts`; different primary keys always raise (`PrimaryKeyMismatch`).
     A JSON cell both sides changed merges key by key (`json_merge`) unless not `merge_json`
-    (Dolt's `--dont_merge_json`)."""
+    (Dolt's `--dont-merge-json`)."""
     outcome = MergeOutcome(ours)
     plans = []
     for name in sorted(set(base.tables) | set(ours.tables) | set(theirs.tables)):

@@ -32,7 +32,7 @@ def merge(ctx: typer.Context,
           no_edit: bool = typer.Option(False, "--no-edit",
                                        help="Take the default message (dl never opens an editor: accepted for scripts)."),
           abort: bool = typer.Option(False, "--abort", help="Give up a merge in progress."),
-          dont_merge_json: bool = typer.Option(False, "--dont_merge_json",
+          dont_merge_json: bool = typer.Option(False, "--dont-merge-json",
                                                help="A JSON cell both sides changed conflicts, even where the "
                                                     "two documents could be merged key by key.")) -> None:
     """Merge a branch into the current one (three-way, cell by cell), then summarize the rows
@@ -153,7 +153,7 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
                 abort: bool = typer.Option(False, "--abort", help="Give up a cherry-pick that conflicted."),
                 resume: bool = typer.Option(False, "--continue",
                                             help="Commit a conflicted cherry-pick once resolved."),
-                dont_merge_json: bool = typer.Option(False, "--dont_merge_json",
+                dont_merge_json: bool = typer.Option(False, "--dont-merge-json",
                                                      help="A JSON cell both sides changed conflicts, even where "
                                                           "the two documents could be merged key by key.")) -> None:
     """Apply the change one commit made to the current branch, and commit it with that

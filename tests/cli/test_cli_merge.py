@@ -291,13 +291,13 @@ def test_json_cells_merge_key_by_key_unless_dont_merge_json(repo: Path, dl: Dl) 
     commit_on(dl, "feat", "update t set j = '{\"a\": 1}' where pk = 1; update t set j = '{\"x\": 2}' where pk = 2",
               "feat")
     commit_on(dl, "main", "update t set j = '{\"b\": 1}' where pk = 1", "main", new=False)
-    result = dl("merge", "--dont_merge_json", "feat")
+    result = dl("merge", "--dont-merge-json", "feat")
     assert result.code == 1 and "CONFLICT (content): Merge conflict in t (1 row)" in result.out
     dl.ok("merge", "--abort")
     dl.ok("merge", "feat", "-m", "merged")
     assert dl.query("select pk, j from t order by pk") == 'pk,j\n1,"{""b"": 1, ""a"": 1}"\n2,"{""x"": 2}"\n'
     dl.ok("reset", "--hard", "HEAD~1")  # main as it was, then the same change by cherry-pick
-    assert dl("cherry-pick", "--dont_merge_json", "feat").code == 1
+    assert dl("cherry-pick", "--dont-merge-json", "feat").code == 1
     dl.ok("cherry-pick", "--abort")
     dl.ok("cherry-pick", "feat")
     assert dl.query("select j from t where pk = 1") == 'j\n"{""b"": 1, ""a"": 1}"\n'
