@@ -54,6 +54,7 @@ from dl.sql import (
     check_eval,
     index_ddl,
     index_tables,
+    merge_rollback,
     point,
     prepared,
     procedures,
@@ -437,11 +438,14 @@ class Session:
         if functions.calls(expression, procedures.PROCEDURES):
             reopen = self._land_transaction()
             view = self._view()
+            called: list[str] = []
 
             def call(name: str, args: list[str]) -> pa.Table:
+                called.append(name)
                 self._check_procedure(name, args)
                 return procedures.call(view, name, args, self.identity())
             expression = functions.substitute(expression, view, edits, call, self.dialect)
+            self._roll_back_conflicts(view, called, reopen)
             if reopen:
                 self._begin(statement.text)
         view = self._view()
@@ -618,6 +622,14 @@ class Session:
             return
         self._check_writable()
 
+    def _roll_back_conflicts(self, before: View, called: list[str], in_transaction: bool) -> None:
+        """Dolt's rule (`sql.merge_rollback`): autocommitted, a merge that left conflicts is
+        undone and fails, unless the session allows committing conflicts."""
+        if not self.autocommit or in_transaction or any(
+                _switch(self.variables.system.get(name, 0)) for name in merge_rollback.ALLOW_CONFLICTS):
+            return
+        merge_rollback.roll_back_conflicts(self.repo, before.branch, called, bool(before.ws.merge))
+
     def _land_transaction(self) -> bool:
         """Commits an open transaction before a procedure runs; returns whether one was open."""
         if self._tx is None:
@@ -633,10 +645,12 @@ class Session:
         name = call.name.lower()
         args = functions.literal_args(call, name)
         self._check_procedure(name, args)
+        before = self._view()
         reopen = self._land_transaction()
         rows = procedures.call(self._view(), name, args, self.identity())
         if name == "dolt_checkout":
             self.database.checked_out(self.repo)
+        self._roll_back_conflicts(before, [name], reopen)
         if reopen:
             self._begin(statement.text)
         return Result(statement.text, ResultKind.ROWS, table=rows)

@@ -65,11 +65,13 @@ class MergeResult:
 
 def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = False,
           message: str | None = None, author: Author | None = None,
-          no_commit: bool = False, timestamp: float | None = None) -> MergeResult:
+          no_commit: bool = False, timestamp: float | None = None, merge_json: bool = True) -> MergeResult:
     """Merges `rev` into the current branch (fast-forward when possible). `no_commit` stops
     before the merge commit, as git and Dolt do: the result is staged and the merge stays in
     progress, so the next commit has both parents. `--squash` never commits, so `no_commit`
-    adds nothing to it (Dolt accepts both). `timestamp` dates the merge commit (default now)."""
+    adds nothing to it (Dolt accepts both). `timestamp` dates the merge commit (default now).
+    Without `merge_json` (Dolt's `--dont-merge-json`) a JSON cell both sides changed is a
+    conflict even where the two documents could be merged key by key."""
     if squash and no_ff:
         raise DlError("--squash and --no-ff cannot be used together")
     branch = repo.current_branch()
@@ -97,7 +99,7 @@ def merge(repo: Repository, rev: str, *, no_ff: bool = False, squash: bool = Fal
         return MergeResult(MergeKind.FAST_FORWARD, theirs, tables=touched)
     base_root = _base_root(repo, buffer, bases)
     outcome = merge_roots(buffer, base_root, head_root, their_root, unique_checks=False,
-                          source=theirs.hex, keep_schema_conflicts=True)
+                          source=theirs.hex, keep_schema_conflicts=True, merge_json=merge_json)
     _refuse_dirty(dirty, outcome.tables_changed + sorted(outcome.schema_conflicts))
     if outcome.schema_conflicts:  # the schemas a dolt_schema_conflicts row shows
         outcome.schema_roots = {"base": base_root, "ours": head_root, "theirs": their_root}
@@ -136,10 +138,10 @@ def _single_parent(repo: Repository, rev: str, verb: str) -> tuple[Address, Comm
 
 
 def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None,
-                allow_empty: bool = False) -> MergeResult:
+                allow_empty: bool = False, merge_json: bool = True) -> MergeResult:
     """Applies the change `rev` made (against its first parent) and commits it as it was. A
     commit that changed nothing is refused unless `allow_empty` (as Dolt: then its empty
-    copy is committed)."""
+    copy is committed). `merge_json` as for `merge`."""
     picked_address, picked, parent_root = _single_parent(repo, rev, "cherry-pick")
     original = Author(picked.author, picked.email)
     if repo.load_root(picked.root) == parent_root:
@@ -147,7 +149,7 @@ def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None,
             raise DlError("The previous cherry-pick commit is empty. Use --allow-empty to cherry-pick empty commits.")
         return MergeResult(MergeKind.MERGED, repo.commit(picked.message, allow_empty=True, author=original))
     return _apply_changes(repo, [(parent_root, repo.load_root(picked.root))], picked.message,
-                          original, "cherry-pick", picked_address)
+                          original, "cherry-pick", picked_address, merge_json)
 
 
 CHERRY_PICK_STOPPED = ("Unable to apply commit cleanly due to conflicts or constraint violations. Please resolve "
@@ -178,7 +180,7 @@ def continue_cherry_pick(repo: Repository) -> Address:
 
 
 def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]], message: str,
-                   author: Author, kind: str, source: Address) -> MergeResult:
+                   author: Author, kind: str, source: Address, merge_json: bool = True) -> MergeResult:
     """Applies each (before, after) change to HEAD in turn by three-way merge, then commits;
     the first change that conflicts stops there and leaves its conflicts in the working set."""
     branch = repo.current_branch()
@@ -191,7 +193,8 @@ def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]],
     buffer = BufferedStore(repo.store)
     root, touched = head_root, set()
     for before, after in changes:
-        outcome = merge_roots(buffer, before, root, after, unique_checks=False, source=source.hex)
+        outcome = merge_roots(buffer, before, root, after, unique_checks=False, source=source.hex,
+                              merge_json=merge_json)
         touched |= set(outcome.tables_changed)
         _refuse_dirty(dirty, sorted(touched))
         root = outcome.root
@@ -250,7 +253,7 @@ def _overlay(repo: Repository, ws: WorkingSet, root: RootValue, dirty: list[str]
 def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Address, ws: WorkingSet,
             ours: Address, outcome: MergeOutcome, dirty: list[str], *, parent: Address | None,
             source: Address, message: str, author: Author | None, squash: bool, kind: str,
-            no_commit: bool = False, timestamp: float | None = None) -> MergeResult:
+            no_commit: bool = False, timestamp: float | None = None, merge_json: bool = True) -> MergeResult:
     working, staged = _overlay(repo, ws, outcome.root, dirty)
     counts = {name: len(c) for name, c in outcome.conflicts.items()}
     head_root = repo.load_root(repo.load_commit(ours).root)

@@ -94,7 +94,7 @@ class MergeOutcome:
 
 def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: RootValue, *,
                 strict: bool = False, unique_checks: bool = True, source: str = "",
-                keep_schema_conflicts: bool = False) -> MergeOutcome:
+                keep_schema_conflicts: bool = False, merge_json: bool = True) -> MergeOutcome:
     """Three-way merge of every table; new chunks go to `store` (a buffered writer).
 
     `strict` (concurrent SQL transactions): a cell both sides changed is a conflict even when
@@ -108,7 +108,9 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
     A table whose schemas cannot be combined (deleted on one side and changed on the other,
     a column changed differently on both) raises `SchemaConflict`, or with
     `keep_schema_conflicts` (a merge, as Dolt's) is left as ours has it and listed in
-    `outcome.schema_conflicts`; different primary keys always raise (`PrimaryKeyMismatch`)."""
+    `outcome.schema_conflicts`; different primary keys always raise (`PrimaryKeyMismatch`).
+    A JSON cell both sides changed merges key by key (`json_merge`) unless not `merge_json`
+    (Dolt's `--dont-merge-json`)."""
     outcome = MergeOutcome(ours)
     plans = []
     for name in sorted(set(base.tables) | set(ours.tables) | set(theirs.tables)):
@@ -146,7 +148,7 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
         else:
             try:
                 table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs, strict,
-                                                unique_checks, source)
+                                                unique_checks, source, merge_json)
             except UniqueViolation as exc:
                 raise exc.in_table(name) from None
             except SchemaError as exc:  # a side's rows do not fit the merged column types
@@ -216,8 +218,8 @@ def _merge_schema(name: str, base: TableSchema | None, ours: TableSchema, theirs
         elif column == prior:
             columns.append(other)
         else:
-            raise SchemaConflict(name, [f"different column definitions for our column {column.name} and their "
-                                        f"column {other.name}"])
+            reason = f"different column definitions for our column {column.name} and their column {other.name}"
+            raise SchemaConflict(name, [reason])
     for column in theirs.columns:
         if ours.has_column(column.name):
             continue
@@ -287,7 +289,8 @@ def _as_schema(store: ChunkStore, table: Table | None, schema: TableSchema, uniq
 
 def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootValue,
                  ours: RootValue, theirs: RootValue, strict: bool = False,
-                 unique_checks: bool = True, source: str = "") -> tuple[Table, TableConflicts]:
+                 unique_checks: bool = True, source: str = "",
+                 merge_json: bool = True) -> tuple[Table, TableConflicts]:
     b = _as_schema(store, _load(store, base, name), schema, unique_checks)
     o = _as_schema(store, _load(store, ours, name), schema, unique_checks)
     t = _as_schema(store, _load(store, theirs, name), schema, unique_checks)
@@ -296,7 +299,7 @@ def _merge_table(store: ChunkStore, name: str, schema: TableSchema, base: RootVa
         return _merge_keyless(b, o, t, found), found.finish()
     result = o
     for ours_part, theirs_part in _aligned(b, o, t):
-        upserts, deletes = _merge_rows(schema, ours_part, theirs_part, found, strict)
+        upserts, deletes = _merge_rows(schema, ours_part, theirs_part, found, strict, merge_json)
         result = result.apply(upserts, deletes, unique_checks=unique_checks)
     return result, found.finish()
 
@@ -389,7 +392,8 @@ def _changes(diff: TreeDiff, table: Table) -> Changes:
 
 
 def _merge_rows(schema: TableSchema, ours_changes: Changes, theirs_changes: Changes,
-                conflicts: ConflictWriter, strict: bool = False) -> tuple[pa.Table | None, pa.Table | None]:
+                conflicts: ConflictWriter, strict: bool = False,
+                merge_json: bool = True) -> tuple[pa.Table | None, pa.Table | None]:
     """Merges both sides' changes of some keys: the upserts and deletes to apply to ours (None
     when there are none); the conflicting rows go to `conflicts`."""
     ok, o_base, o_new, o_kind = ours_changes
@@ -403,7 +407,8 @@ def _merge_rows(schema: TableSchema, ours_changes: Changes, theirs_changes: Chan
     oi = ti = np.zeros(0, dtype=np.int64)
     shared = np.flatnonzero(both)
     if len(shared):
-        merged, oi, ti = _merge_cells(schema, o_base, o_new, o_kind, t_new, t_kind, pos[shared], shared, strict)
+        merged, oi, ti = _merge_cells(schema, o_base, o_new, o_kind, t_new, t_kind, pos[shared], shared, strict,
+                                      merge_json)
         upserts.append(merged)
     names = schema.names
     up = pa.concat_tables([u.select(names) for u in upserts])
@@ -416,7 +421,8 @@ def _merge_rows(schema: TableSchema, ours_changes: Changes, theirs_changes: Chan
 
 def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind: np.ndarray,
                  t_new: pa.Table, t_kind: np.ndarray, o_idx: np.ndarray,
-                 t_idx: np.ndarray, strict: bool = False) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+                 t_idx: np.ndarray, strict: bool = False,
+                 merge_json: bool = True) -> tuple[pa.Table, np.ndarray, np.ndarray]:
     """Rows changed on both sides: merged cell by cell (vectorized per column). Returns the
     rows to write and, for the conflicting ones, their positions in ours' and theirs' changes."""
     base = o_base.take(pa.array(o_idx))
@@ -432,10 +438,15 @@ def _merge_cells(schema: TableSchema, o_base: pa.Table, o_new: pa.Table, o_kind:
         o_changed = cells_differ(o, b)
         t_changed = cells_differ(t, b)
         disagree = np.ones(len(o_changed), dtype=bool) if strict else cells_differ(o, t)
-        conflict |= o_changed & t_changed & disagree
-        conflict |= both_added & disagree
+        clash = o_changed & t_changed & disagree & ~both_added
         take_theirs = t_changed & ~o_changed
-        merged_cols.append(pc.if_else(pa.array(take_theirs), t, o))
+        column = pc.if_else(pa.array(take_theirs), t, o)
+        if merge_json and not strict and clash.any() and schema.constraints.declared_type(name) == "json":
+            from dl.core.versioning.json_merge import merge_json_cells
+            column, clash = merge_json_cells(column, b, o, t, clash & ~removed_o & ~removed_t)
+        conflict |= clash
+        conflict |= both_added & disagree
+        merged_cols.append(column)
     merged = pa.Table.from_arrays(merged_cols, schema=base.schema)
     both_removed = removed_o & removed_t
     apply = ~conflict & ~both_removed & ~removed_o

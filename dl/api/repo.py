@@ -456,19 +456,20 @@ class Repo:
     @guard
     def merge(self, rev: str, *, no_ff: bool = False, squash: bool = False,
               message: str | None = None, no_commit: bool = False, author: str | None = None,
-              date: str | float | datetime.datetime | None = None) -> MergeOutcome:
+              date: str | float | datetime.datetime | None = None, merge_json: bool = True) -> MergeOutcome:
         """Merges `rev` into the current branch (fast-forward when possible, else three-way,
         cell by cell). Conflicts are not an error: they come back in `.conflicts` and stay in
         the working set (see `conflicts()`, `resolve()`, `merge_abort()`). `no_commit` stages
         the merged tables and leaves the merge in progress: the next `commit` has both parents.
-        `author` ("Name <email>") and `date` (as for `commit`) are the merge commit's."""
+        `author` ("Name <email>") and `date` (as for `commit`) are the merge commit's. A JSON
+        cell both sides changed merges key by key unless not `merge_json` (then it conflicts)."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import merge
         who = parse_author(author) if author is not None else None
         when = parse_date(date) if date is not None else None
         return merge_outcome(merge(self._live(), _name(rev, "revision"), no_ff=no_ff, squash=squash,
                                    message=None if message is None else _name(message, "message"),
-                                   no_commit=no_commit, author=who, timestamp=when))
+                                   no_commit=no_commit, author=who, timestamp=when, merge_json=merge_json))
 
     @guard
     def merge_abort(self) -> None:
@@ -501,12 +502,13 @@ class Repo:
         resolve_conflicts(self._live(), _names(tables, "table"), theirs=theirs)
 
     @guard
-    def cherry_pick(self, rev: str, *, allow_empty: bool = False) -> MergeOutcome:
+    def cherry_pick(self, rev: str, *, allow_empty: bool = False, merge_json: bool = True) -> MergeOutcome:
         """Applies the change commit `rev` made and commits it with its message and author
-        (a commit that changed nothing only with `allow_empty`)."""
+        (a commit that changed nothing only with `allow_empty`; `merge_json` as for `merge`)."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import cherry_pick
-        return merge_outcome(cherry_pick(self._live(), _name(rev, "revision"), allow_empty=allow_empty))
+        return merge_outcome(cherry_pick(self._live(), _name(rev, "revision"), allow_empty=allow_empty,
+                                         merge_json=merge_json))
 
     @guard
     def revert(self, *revs: str, author: str | None = None) -> MergeOutcome:

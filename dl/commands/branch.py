@@ -2,11 +2,16 @@
 Python API (`dl.api.Repo`)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from dl.context import open_api, use_colour
 from dl.core.errors import DlError, NotFound, UsageError
 from dl.terminal_text import printable
+
+if TYPE_CHECKING:
+    from dl.api import Repo
 
 
 def branch(ctx: typer.Context,
@@ -151,6 +156,16 @@ def checkout(ctx: typer.Context,
     if not args:
         raise UsageError("give a branch to switch to, or tables to discard changes of")
     target = args[0]
+    tables_after = getattr(ctx.find_root().obj, "after_dashes", ())
+    if tables_after:  # `--` says where the tables start, as in git and Dolt
+        refs = len(args) - len(tables_after)
+        if refs >= 2:
+            raise UsageError(f"only one reference expected, {refs} given")
+        if refs == 0:
+            _discard_changes(repo, list(tables_after))
+        else:
+            repo.checkout_tables(*tables_after, rev=target)
+        return
     if len(args) == 1 and target in repo.branches():
         if target == repo.active_branch():
             typer.echo(f"Already on branch '{target}'")
@@ -166,14 +181,23 @@ def checkout(ctx: typer.Context,
     if args == ["."]:  # every tracked table back to its staged state; untracked tables stay
         repo.checkout_tables(*repo.tables("STAGED"))
         return
-    known = set(repo.tables()) | set(repo.tables("STAGED"))
-    unknown = [t for t in args if t not in known]
+    if len(args) == 1 and _is_commit(repo.core, target) and target not in _known_tables(repo):
+        raise UsageError(f"{target} is a commit, not a branch; dl cannot check out a detached HEAD: "
+                         f"dl checkout -b NEW {target}")
+    _discard_changes(repo, args)
+
+
+def _known_tables(repo: Repo) -> set[str]:
+    return set(repo.tables()) | set(repo.tables("STAGED"))
+
+
+def _discard_changes(repo: Repo, tables: list[str]) -> None:
+    """`checkout [--] TABLE...`: the tables back to their staged state; every name must be a
+    table the working or staged root knows."""
+    unknown = [t for t in tables if t not in _known_tables(repo)]
     if unknown:
-        if len(args) == 1 and _is_commit(repo.core, target):
-            raise UsageError(f"{target} is a commit, not a branch; dl cannot check out a detached HEAD: "
-                             f"dl checkout -b NEW {target}")
         raise NotFound("branch or table", unknown[0])
-    repo.checkout_tables(*args)
+    repo.checkout_tables(*tables)
 
 
 def _track_remote(repo, name: str) -> bool:  # type: ignore[no-untyped-def]

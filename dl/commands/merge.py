@@ -31,7 +31,10 @@ def merge(ctx: typer.Context,
           author: str = typer.Option(None, "--author", help='Author of the merge commit: "Name <email>".'),
           no_edit: bool = typer.Option(False, "--no-edit",
                                        help="Take the default message (dl never opens an editor: accepted for scripts)."),
-          abort: bool = typer.Option(False, "--abort", help="Give up a merge in progress.")) -> None:
+          abort: bool = typer.Option(False, "--abort", help="Give up a merge in progress."),
+          dont_merge_json: bool = typer.Option(False, "--dont-merge-json",
+                                               help="A JSON cell both sides changed conflicts, even where the "
+                                                    "two documents could be merged key by key.")) -> None:
     """Merge a branch into the current one (three-way, cell by cell), then summarize the rows
     it changed per table, as Dolt does.
 
@@ -52,7 +55,7 @@ def merge(ctx: typer.Context,
     from dl.commands.repo import author_date_from_environment
     date, _ = author_date_from_environment()
     result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message, no_commit=no_commit,
-                        author=author, date=date)
+                        author=author, date=date, merge_json=not dont_merge_json)
     if result.kind == "up to date":
         typer.echo("Everything up-to-date")
         return
@@ -149,7 +152,10 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
                                                  help="Apply a commit that changed nothing too (an empty commit)."),
                 abort: bool = typer.Option(False, "--abort", help="Give up a cherry-pick that conflicted."),
                 resume: bool = typer.Option(False, "--continue",
-                                            help="Commit a conflicted cherry-pick once resolved.")) -> None:
+                                            help="Commit a conflicted cherry-pick once resolved."),
+                dont_merge_json: bool = typer.Option(False, "--dont-merge-json",
+                                                     help="A JSON cell both sides changed conflicts, even where "
+                                                          "the two documents could be merged key by key.")) -> None:
     """Apply the change one commit made to the current branch, and commit it with that
     commit's message and author. On a conflict: resolve, then --continue (or --abort).
 
@@ -169,7 +175,7 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
     if not revision:
         raise UsageError("give the commit to cherry-pick (or --abort)")
     _refuse_uncommitted(repo.status())
-    result = repo.cherry_pick(revision, allow_empty=allow_empty)
+    result = repo.cherry_pick(revision, allow_empty=allow_empty, merge_json=not dont_merge_json)
     if result.conflicts.num_rows or (result.violations is not None and result.violations.num_rows):
         from dl.core.versioning.merge_commits import CHERRY_PICK_STOPPED
         raise MergeConflict(CHERRY_PICK_STOPPED)

@@ -172,6 +172,27 @@ def test_checkout_tables_discards_their_working_changes(people: Path, dl: Dl) ->
     assert dl.fails("checkout", code=2).startswith("give a branch to switch to")
 
 
+def test_checkout_double_dash_says_where_the_tables_start(repo: Path, dl: Dl) -> None:
+    """As git and Dolt: `checkout -- NAME` is the table even when a branch has that name,
+    `checkout REF -- TABLE` takes the table from REF, and two refs before `--` are refused."""
+    dl.ok("sql", "-q", "create table feature (id int primary key, v int); insert into feature values (1, 100)")
+    dl.ok("commit", "-Am", "feature table")
+    dl.ok("checkout", "-b", "feature")
+    dl.ok("sql", "-q", "insert into feature values (2, 200)")
+    dl.ok("commit", "-am", "row 2")
+    dl.ok("checkout", "main")
+    dl.ok("sql", "-q", "update feature set v = 101 where id = 1")
+    assert dl.ok("checkout", "--", "feature") == ""
+    assert dl.query("select * from feature") == "id,v\n1,100\n"
+    assert dl.ok("branch") == "  feature\n* main\n"  # still on main
+    dl.ok("branch", "other")
+    assert dl.fails("checkout", "feature", "other", "--", "feature", code=2) == "only one reference expected, 2 given"
+    dl.ok("checkout", "feature", "--", "feature")
+    assert dl.query("select * from feature") == "id,v\n1,100\n2,200\n"
+    assert "\tmodified:         feature\n" in dl.ok("status")
+    assert dl.fails("checkout", "--", "nope") == "branch or table not found: nope"
+
+
 def test_checkout_no_overwrite_ignore_guards_ignored_tables(repo: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "create table ign_changed (pk int primary key, v int); insert into ign_changed values (1, 1); "
                        "create table ign_same (pk int primary key); insert into dolt_ignore values ('ign_%', true)")

@@ -284,6 +284,25 @@ def test_cherry_pick_conflict_abort_and_resolve(base: Path, dl: Dl) -> None:
     assert dl.fails("cherry-pick", "--abort") == "There is no cherry-pick merge to abort"
 
 
+def test_json_cells_merge_key_by_key_unless_dont_merge_json(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", "create table t (pk int primary key, j json); "
+          "insert into t values (1, '{}'), (2, '{\"x\": 1}')")
+    dl.ok("commit", "-Am", "base")
+    commit_on(dl, "feat", "update t set j = '{\"a\": 1}' where pk = 1; update t set j = '{\"x\": 2}' where pk = 2",
+              "feat")
+    commit_on(dl, "main", "update t set j = '{\"b\": 1}' where pk = 1", "main", new=False)
+    result = dl("merge", "--dont-merge-json", "feat")
+    assert result.code == 1 and "CONFLICT (content): Merge conflict in t (1 row)" in result.out
+    dl.ok("merge", "--abort")
+    dl.ok("merge", "feat", "-m", "merged")
+    assert dl.query("select pk, j from t order by pk") == 'pk,j\n1,"{""b"": 1, ""a"": 1}"\n2,"{""x"": 2}"\n'
+    dl.ok("reset", "--hard", "HEAD~1")  # main as it was, then the same change by cherry-pick
+    assert dl("cherry-pick", "--dont-merge-json", "feat").code == 1
+    dl.ok("cherry-pick", "--abort")
+    dl.ok("cherry-pick", "feat")
+    assert dl.query("select j from t where pk = 1") == 'j\n"{""b"": 1, ""a"": 1}"\n'
+
+
 def test_commit_after_resolving_a_cherry_pick_with_nothing_staged(base: Path, dl: Dl) -> None:
     """As Dolt: while a merge or cherry-pick is in progress, `commit` may record nothing new."""
     dl.ok("checkout", "-b", "other")

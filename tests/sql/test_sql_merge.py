@@ -14,6 +14,8 @@ from tests.sql.conftest import rows, value
 
 @pytest.fixture
 def s(session: Session) -> Session:
+    """A session that keeps the conflicts its procedures leave (see test_autocommit_rolls_back_conflicts)."""
+    session.run("set @@dolt_allow_commit_conflicts = 1")
     session.run("create table t (id int primary key, a int, b text); "
                 "insert into t values (1, 10, 'x'), (2, 20, 'y'), (3, 30, 'z'); "
                 "call dolt_commit('-Am', 'base')")
@@ -236,3 +238,20 @@ def test_revert_row_continue_and_abort(s: Session) -> None:
     made = rows(s, "call dolt_revert('--continue', '--author', 'Bo <bo@example.com>')")[0][0]
     assert made == value(s, "select dolt_hashof('HEAD')")
     assert rows(s, "select committer, message from dolt_log limit 1") == [("Bo", 'Revert "add 4"')]
+
+
+def test_autocommit_rolls_back_conflicts_unless_allowed(session: Session) -> None:
+    """As Dolt: with autocommit on, a procedure that leaves conflicts fails and changes nothing;
+    with autocommit off, or @@dolt_allow_commit_conflicts, they stay to be resolved."""
+    session.run("create table t (id int primary key, a int, b text); insert into t values (1, 10, 'x'); "
+                "call dolt_commit('-Am', 'base')")
+    diverge(session, "update t set b = 'theirs'", "update t set b = 'ours'")
+    root = value(session, "select dolt_hashof_db()")
+    for call in ("call dolt_merge('feat')", "call dolt_cherry_pick('feat')", "select dolt_merge('feat')"):
+        with pytest.raises(SqlError, match="^Merge conflict detected, @autocommit transaction rolled back. "
+                                           "@autocommit must be disabled so that merge conflicts can be resolved"):
+            session.run(call)
+        assert value(session, "select dolt_hashof_db()") == root and rows(session, "select * from dolt_status") == []
+    session.run("set @@dolt_force_transaction_commit = 1")
+    assert merge_row(session, "'feat'")[2] == 1
+    assert rows(session, "select * from dolt_conflicts") == [("t", 1)]

@@ -145,6 +145,7 @@ def test_branches_and_tags(history) -> None:
 
 
 def test_conflicts_table(session: Session) -> None:
+    session.run("set @@dolt_allow_commit_conflicts = 1")  # keep the merge's conflicts
     session.run("create table t (id int primary key, v text); insert into t values (1, 'base')")
     session.run("call dolt_commit('-Am', 'base'); call dolt_checkout('-b', 'other')")
     session.run("update t set v = 'theirs'; call dolt_commit('-am', 'theirs'); call dolt_checkout('main')")
