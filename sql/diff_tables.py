@@ -344,3 +344,33 @@ def _made(made: Commit | None) -> tuple[Any, ...]:
     if made is None:
         return (None,) * 7
     return (*made.committed_by, ts(made.committed_at), made.message, made.author, made.email, ts(made.timestamp))
+
+
+def dolt_preview_merge_conflicts(view: View, args: list[str]) -> pa.Table:
+    """Dolt's dolt_preview_merge_conflicts('base_branch', 'merge_branch', 'table'): the conflict
+    rows (dolt_conflicts_<table>'s shape) merging merge_branch into base_branch would leave,
+    found by merging in a scratch buffer that is then thrown away: nothing is written."""
+    from dl.core.store.buffered import BufferedStore
+    from dl.core.versioning.commit import merge_bases
+    from dl.core.versioning.merge_commits import _base_root, conflict_schema
+    from dl.core.versioning.three_way_merge import merge_roots
+    if len(args) != 3:
+        raise SqlError("dolt_preview_merge_conflicts takes a base branch, a branch to merge and a table")
+    repo = view.repo
+    ours, theirs = repo.resolve_commit(args[0]), repo.resolve_commit(args[1])
+    bases = merge_bases(repo.load_commit, ours, theirs)
+    buffer = BufferedStore(repo.store)
+    try:
+        base = _base_root(repo, buffer, bases) if bases else RootValue()
+        ours_root, theirs_root = (repo.load_root(repo.load_commit(c).root) for c in (ours, theirs))
+        name = view.table_name(args[2], ours_root) or view.table_name(args[2], theirs_root)
+        if name is None:
+            raise SqlError(f"table not found: {args[2]}")
+        found = merge_roots(buffer, base, ours_root, theirs_root, source=theirs.hex).conflicts.get(name)
+        if found is not None and found.rows is not None:
+            return found.scan()
+        table = table_at(view, ours_root, name) or table_at(view, theirs_root, name)
+        assert table is not None
+        return conflict_schema(TableSchema.from_arrow(table.schema.arrow.remove_metadata())).arrow.empty_table()
+    finally:
+        buffer.discard()

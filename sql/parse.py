@@ -27,9 +27,10 @@ import sqlglot
 from dl.sql import index_syntax
 from dl.sql.dialects import adapt
 from dl.sql.errors import SqlError, parse_error
-from dl.sql.prepared import PreparedCommand, parse_command
 from dl.sql.headers import label_projections
 from dl.sql.lru import LruCache
+from dl.sql.prepared import PreparedCommand, parse_command
+from dl.sql.statement_view import AS_OF_TIME
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokenizer_core import Token, TokenType
@@ -383,6 +384,25 @@ def _tokenize(text: str, dialect: str, line_offset: int) -> list[Token]:
         raise parse_error(exc, line_offset) from None
 
 
+_TIME_TYPES = ("DATETIME", "TIMESTAMP", "DATE")
+
+
+def _as_of_time(tokens: list[Token], i: int) -> tuple[str, int] | None:
+    """AS OF's time, if tokens[i:] is one: CONVERT('t', DATETIME), CAST('t' AS DATETIME),
+    TIMESTAMP('t') or TIMESTAMP 't' (and DATETIME, DATE); (the text, its last token's index)."""
+    words = [t.text.upper() if t.token_type != TokenType.STRING else None for t in tokens[i:i + 6]]
+    kinds = [t.token_type for t in tokens[i:i + 6]]
+    if len(words) >= 6 and words[0] in ("CONVERT", "CAST") and words[1] == "(" and kinds[2] == TokenType.STRING \
+            and words[3] in (",", "AS") and words[4] in _TIME_TYPES and words[5] == ")":
+        return tokens[i + 2].text, i + 5
+    if len(words) >= 4 and words[0] in _TIME_TYPES and words[1] == "(" and kinds[2] == TokenType.STRING \
+            and words[3] == ")":
+        return tokens[i + 2].text, i + 3
+    if len(words) >= 2 and words[0] in _TIME_TYPES and kinds[1] == TokenType.STRING:
+        return tokens[i + 1].text, i + 1
+    return None
+
+
 def _rewrite_as_of(text: str, tokens: list[Token], line_offset: int) -> tuple[str, dict[str, tuple[str, str]]]:
     """`name AS OF 'rev'` -> a marker table name; returns the text and marker -> (name, rev)."""
     spans: list[tuple[int, int, str]] = []
@@ -394,12 +414,15 @@ def _rewrite_as_of(text: str, tokens: list[Token], line_offset: int) -> tuple[st
         if name.token_type not in _NAME_TOKENS or (i >= 2 and tokens[i - 2].token_type == TokenType.DOT):
             raise SqlError("AS OF follows a plain table name, e.g. t AS OF 'HEAD~1'",
                            line=tokens[i].line + line_offset, column=tokens[i].col)
-        if i + 2 >= len(tokens) or tokens[i + 2].token_type != TokenType.STRING:
-            raise SqlError("AS OF takes a quoted revision, e.g. AS OF 'HEAD~1'",
+        moment = _as_of_time(tokens, i + 2)
+        if moment is None and (i + 2 >= len(tokens) or tokens[i + 2].token_type != TokenType.STRING):
+            raise SqlError("AS OF takes a quoted revision, e.g. AS OF 'HEAD~1', or a time, "
+                           "e.g. AS OF TIMESTAMP('2024-05-01 12:00:00')",
                            line=tokens[i].line + line_offset, column=tokens[i].col)
         marker = f"{AS_OF_MARKER}{len(as_of)}"
-        as_of[marker] = (name.text, tokens[i + 2].text)
-        spans.append((name.start, tokens[i + 2].end + 1, marker))
+        text_at, end = moment if moment is not None else (tokens[i + 2].text, i + 2)
+        as_of[marker] = (name.text, AS_OF_TIME + text_at if moment is not None else text_at)
+        spans.append((name.start, tokens[end].end + 1, marker))
     for start, end, marker in reversed(spans):
         text = text[:start] + marker + text[end:]
     return text, as_of

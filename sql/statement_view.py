@@ -18,6 +18,8 @@ from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
 from dl.sql.errors import SqlError, wrap
 
+AS_OF_TIME = "time:"  # `t AS OF <time>` as a revision (no ref name holds ':'): the branch's commit then
+
 if TYPE_CHECKING:
     from dl.core.repo import Repository
 
@@ -46,6 +48,20 @@ class View:
             raise SqlError(f"table not found: {name}")
         return self.repo.table_in(root or self.root, stored, self.store)
 
+    def _root_at_time(self, text: str) -> RootValue:
+        """The root of the branch's last commit made at or before `text` (UTC unless it names a
+        zone), as Dolt's AS OF <time> reads."""
+        from datetime import UTC, datetime
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise SqlError(f"AS OF: not a date or time: {text!r}") from None
+        when = (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).timestamp()
+        for _, commit in self.repo.log(self.branch):
+            if commit.committed_at <= when:
+                return self.repo.load_root(commit.root, self.store)
+        raise SqlError(f"AS OF {text}: no commit on {self.branch} is that old")
+
     def root_at(self, rev: str) -> RootValue:
         """The root a revision names; WORKING is this view's root (a transaction's, in one)."""
         upper = rev.strip().upper()
@@ -53,6 +69,8 @@ class View:
             return self.root
         if upper == "STAGED":
             return self.repo.load_root(self.ws.staged, self.store)
+        if rev.startswith(AS_OF_TIME):
+            return self._root_at_time(rev[len(AS_OF_TIME):])
         try:
             return self.repo.load_root(self.repo.resolve_root_address(rev), self.store)
         except DlError as exc:

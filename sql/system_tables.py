@@ -350,6 +350,7 @@ _PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table | TreeSourc
 _FUNCTIONS: dict[str, Callable[[View, list[str]], pa.Table]] = {
     "dolt_diff": diff_tables.dolt_diff_function, "dolt_log": log_function.dolt_log_function,
     "dolt_diff_stat": diff_tables.dolt_diff_stat, "dolt_diff_summary": diff_tables.dolt_diff_summary,
+    "dolt_preview_merge_conflicts": diff_tables.dolt_preview_merge_conflicts,
 }
 
 SYSTEM_TABLE_NAMES = sorted(_TABLES)

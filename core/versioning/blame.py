@@ -84,12 +84,14 @@ def _result(rows: pa.Table, owner: np.ndarray, commits: list[tuple[Address, Comm
 
     def pick(values: list, kind: pa.DataType) -> pa.Array:
         return pa.array(values, kind).take(take)
-    dates = [round(c.committed_at * 1_000_000) for _, c in commits]  # as dolt_log's dates
+    # who wrote the change and when (git blame's author; Dolt means to show the author too), not
+    # who committed it: the column keeps Dolt's name
+    dates = [round(c.timestamp * 1_000_000) for _, c in commits]
     out = rows
     for name, values, kind in (("commit", [a.hex for a, _ in commits], pa.string()),
                                ("commit_date", dates, pa.timestamp("us", tz="UTC")),
-                               ("committer", [c.committed_by[0] for _, c in commits], pa.string()),
-                               ("email", [c.committed_by[1] for _, c in commits], pa.string()),
+                               ("committer", [c.author for _, c in commits], pa.string()),
+                               ("email", [c.email for _, c in commits], pa.string()),
                                ("message", [c.message for _, c in commits], pa.string())):
         out = out.append_column(name, pick(values, kind))
     return out

@@ -71,3 +71,16 @@ def test_database_function_dolt_version_and_dual(db: Path, dl: Dl) -> None:
     version = dl.ok("version").splitlines()[0].split(" ")[2]
     assert _sql(dl, "select dolt_version() from dual") == f"dolt_version()\n{version}\n"
     assert _sql(dl, "select 1 + 1 as two from dual") == "two\n2\n"
+
+
+def test_as_of_a_time_reads_the_last_commit_made_by_then(repo: Path, dl: Dl) -> None:
+    _sql(dl, "create table t (x int primary key); insert into t values (1)")
+    dl.ok("commit", "-Am", "one", "--date", "2020-03-01T12:00:00Z")
+    _sql(dl, "insert into t values (2)")
+    dl.ok("commit", "-am", "two", "--date", "2020-03-01T13:00:00Z")
+    for time in ("CONVERT('2020-03-01 12:00:00', DATETIME)", "TIMESTAMP('2020-03-01 12:15:00')",
+                 "CAST('2020-03-01 12:59:59' AS DATETIME)", "TIMESTAMP '2020-03-01 12:30:00'"):
+        assert _sql(dl, f"select count(*) as n from t as of {time}") == "n\n1\n", time
+    assert _sql(dl, "select count(*) as n from t as of TIMESTAMP('2020-03-01 13:00:00')") == "n\n2\n"
+    assert "no commit on main is that old" in dl.fails(
+        "sql", "-q", "select * from t as of TIMESTAMP('2019-01-01')")

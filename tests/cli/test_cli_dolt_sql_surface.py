@@ -184,3 +184,24 @@ def test_dolt_column_diff_lists_changed_columns(repo: Path, dl: Dl) -> None:
     assert sorted(csv("select table_name, column_name, diff_type from dolt_column_diff "
                       "where message = 'rows and columns'")) == ["s,c1,modified", "s,pk,modified", "w,c1,deleted",
                                                                  "w,c2,added"]
+
+
+def test_dolt_preview_merge_conflicts_shows_conflicts_without_merging(repo: Path, dl: Dl) -> None:
+    def sql(text: str) -> str:
+        return dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", text)
+    sql("create table users (id int primary key, name varchar(100)); insert into users values (1, 'Alice')")
+    dl.ok("commit", "-Am", "users")
+    dl.ok("checkout", "-b", "other")
+    sql("update users set name = 'Bob' where id = 1")
+    dl.ok("commit", "-am", "bob")
+    dl.ok("checkout", "main")
+    sql("update users set name = 'Charlie' where id = 1")
+    dl.ok("commit", "-am", "charlie")
+    before = dl.ok("log", "--oneline")
+    out = sql("select base_name, our_name, their_name from dolt_preview_merge_conflicts('main', 'other', 'users')")
+    assert out == "base_name,our_name,their_name\nAlice,Charlie,Bob\n"
+    out = sql("prepare p from 'select count(*) as n from dolt_preview_merge_conflicts(?, ?, ?)'; "
+              "set @a = 'other', @b = 'main', @t = 'users'; execute p using @a, @b, @t")
+    assert out.endswith("n\n1\n")  # bind variables are fine here, as in Dolt
+    assert sql("select count(*) as n from dolt_preview_merge_conflicts('main', 'main', 'users')") == "n\n0\n"
+    assert dl.ok("log", "--oneline") == before and "nothing to commit" in dl.ok("status")

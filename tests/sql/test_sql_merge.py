@@ -204,8 +204,8 @@ def test_dolt_blame(s: Session) -> None:
     table = s.query("select * from dolt_blame_t order by id")
     assert table.column_names == ["id", "commit", "commit_date", "committer", "email", "message"]
     assert rows(s, "select id, message, committer from dolt_blame_t order by id") == \
-        [(1, "base", "Tester"), (2, "second", "Tester"), (3, "base", "Tester"), (4, "third", "Tester")]
-    # the committer, as Dolt's dolt_blame_<t> names it: Bo wrote "second", Tester committed it
+        [(1, "base", "Tester"), (2, "second", "Bo"), (3, "base", "Tester"), (4, "third", "Tester")]
+    # who wrote each row's last change (git blame's author), though Tester committed Bo's "second"
     assert value(s, "select count(*) from dolt_blame_t b join dolt_log l on b.commit = l.commit_hash "
                     "and b.commit_date = l.date") == 4
     with pytest.raises(SqlError, match="table not found: nope"):
