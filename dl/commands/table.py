@@ -1,4 +1,5 @@
-"""`dl table import|export|ls|rm|mv|cp` and `dl schema show`: tables in and out of files.
+"""`dl table import|export|ls|rm|mv|cp`, `dl schema show` and `dl index cat`: tables in and out
+of files.
 
 Commands call the Python API (`dl.api.Repo`): imports are `Repo.write` (through
 `core.tables.importer`: strict reading, bulk tree builds, one atomic working-set update), exports
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 table_app = typer.Typer(help="Import, export, list, remove, rename and copy tables.\n\n"
                              "Example: dl table import -c --pk id people people.csv", no_args_is_help=True)
+index_app = typer.Typer(help="Look inside a table's secondary indexes.\n\n"
+                             "Example: dl index cat people by_email -r csv", no_args_is_help=True)
 schema_app = typer.Typer(help="Show or export table schemas as CREATE TABLE statements.\n\n"
                               "Example: dl schema show people", no_args_is_help=True)
 
@@ -330,7 +333,24 @@ def ls_command(ctx: typer.Context,
     ls(ctx, revision, verbose, system, everything)
 
 
+@index_app.command("cat")
+def index_cat(ctx: typer.Context, table: str = typer.Argument(..., help="The table the index belongs to."),
+              index: str = typer.Argument(..., help="The index."),
+              result_format: str = typer.Option("tabular", "-r", "--result-format", help="tabular, csv or json.")) -> None:
+    """Show an index's entries in index order: its columns, then the primary key's.
+
+    Example: dl index cat people by_email -r csv
+    """
+    from dl.results import write_batches
+    if result_format.removeprefix("=") not in ("tabular", "csv", "json"):
+        raise UsageError("Invalid argument for --result-format. Valid values are tabular, csv, json")
+    entries = open_api(ctx, readonly=True).index_entries(table, index)
+    write_batches(entries.schema, entries.to_batches(), result_format.removeprefix("="),
+                  lambda text: typer.echo(text, nl=False), empty_box=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(index_app, name="index")
     app.add_typer(table_app, name="table")
     app.add_typer(schema_app, name="schema")
     app.command("ls")(ls_command)
