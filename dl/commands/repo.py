@@ -296,7 +296,13 @@ def reset(ctx: typer.Context,
     if len(args) == 1 and _is_revision_not_table(repo.core, args[0]):
         repo.reset(args[0])
         return
-    repo.reset_tables(*args)
+    try:
+        repo.reset_tables(*args)
+    except NotFound as missing:
+        if len(args) > 1:
+            raise
+        raise NotFound("table", args[0], message=f"Failed to reset changes. cause: {args[0]} is neither a "
+                       "table nor a revision (branch not found)") from None
 
 
 def _print_unstaged(state) -> None:  # type: ignore[no-untyped-def]
