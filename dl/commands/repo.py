@@ -86,13 +86,17 @@ def commit(ctx: typer.Context,
     """
     check_empty_flags(allow_empty, skip_empty)
     repo = open_api(ctx)
-    if message is None:
-        if not amend:
-            raise UsageError('give a commit message with -m "..."')
+    if message is None and amend:
         message = repo.core.load_commit(repo.core.resolve_commit("HEAD")).message
     if skip_empty and not _has_staged_changes(repo, all_tables or everything):
         typer.echo("Skipping empty commit")
         return
+    if message is None:
+        from dl.editor import commit_template, editor_command, message_from_editor
+        editor = editor_command()
+        if editor is None:
+            raise UsageError('give a commit message with -m "..." (or set EDITOR)')
+        message = message_from_editor(editor, commit_template(repo.status().branch))
     who = parse_author(author, "--author") if author else None
     date, label = (date, "--date") if date else author_date_from_environment()
     when = parse_date(date, label) if date else None
