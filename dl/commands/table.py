@@ -58,6 +58,10 @@ def import_(ctx: typer.Context,
 
     Example: dl table import -c --pk id people people.csv
     """
+    if table is None:  # Dolt's words, and the usage as a missing argument shows it
+        usage = ctx.get_usage().strip().removeprefix("Usage:").strip()
+        raise BadInput(f"expected 1 argument (for stdin) or 2 arguments (table and file), but received 0 "
+                       f"(usage: {usage})")
     mode = _import_mode(table, file, create, update, replace, append, pk, schema, no_header, columns)
     keys = [k.strip() for k in pk.split(",")] if pk and mode == "create" else None
     if keys is not None and not all(keys):
@@ -94,13 +98,11 @@ def _schema_warning(table: str, missing: tuple[str, ...], extra: tuple[str, ...]
         typer.echo("Extra columns in import file:\n" + "".join(f"\t{printable(c)}\n" for c in extra), nl=False)
 
 
-def _import_mode(table: str | None, file: Path | None, create: bool, update: bool, replace: bool,
+def _import_mode(table: str, file: Path | None, create: bool, update: bool, replace: bool,
                  append: bool, pk: str | None, schema: Path | None, no_header: bool,
                  columns: str | None) -> str:
     """The import's mode, after Dolt's checks of the arguments, in Dolt's order and words (dl
     also lets --pk override a --schema file's key, which Dolt refuses)."""
-    if table is None:
-        raise BadInput("expected 1 argument (for stdin) or 2 arguments (table and file), but received 0")
     modes = [m for m, on in (("create", create), ("update", update), ("replace", replace),
                              ("append", append)) if on]
     if len(modes) != 1:
