@@ -151,16 +151,17 @@ class DuplicateKey(InputError):
 
 
 class UniqueViolation(InputError):
-    """A write would give two rows the same value in a UNIQUE index (MySQL's message)."""
+    """A write would give two rows the same value in a UNIQUE index, said in Dolt's words
+    (`duplicate unique key given: [a,b]`; MySQL's "Duplicate entry 'a-b' for key 't.u'" is
+    what its server sends with error 1062)."""
 
-    def __init__(self, index: str, value: str, table: str = "") -> None:
-        self.index, self.value, self.table = index, value, table
-        key = f"{table}.{index}" if table else index
-        super().__init__(f"Duplicate entry '{value}' for key '{key}'")
+    def __init__(self, index: str, values: tuple[object, ...], table: str = "") -> None:
+        self.index, self.values, self.table = index, tuple(values), table
+        super().__init__(f"duplicate unique key given: [{','.join(map(str, self.values))}]")
 
     def in_table(self, table: str) -> "UniqueViolation":
         """The same violation, naming its table (the core's tables do not know their names)."""
-        return self if self.table else UniqueViolation(self.index, self.value, table)
+        return self if self.table else UniqueViolation(self.index, self.values, table)
 
 
 class SchemaError(BadInput):

@@ -88,4 +88,4 @@ def _check_counts(index: IndexDef, schema: TableSchema, stored: pa.Table) -> Non
         repeated = repeated.filter(pc.is_valid(repeated.column(name)))
     if repeated.num_rows:
         row = repeated.select(list(index.columns)).slice(0, 1)
-        raise UniqueViolation(index.name, "-".join(str(row.column(i)[0].as_py()) for i in range(row.num_columns)))
+        raise UniqueViolation(index.name, tuple(row.column(i)[0].as_py() for i in range(row.num_columns)))

@@ -159,6 +159,6 @@ def _without_nulls(values: pa.Table) -> pa.Table:
     return values if mask.all() else values.filter(pa.array(mask))
 
 
-def _shown(row: pa.Table) -> str:
-    """A value as MySQL shows it in a duplicate-entry message: parts joined by '-'."""
-    return "-".join(str(row.column(i)[0].as_py()) for i in range(row.num_columns))
+def _shown(row: pa.Table) -> tuple[object, ...]:
+    """The index values of a one-row table, for a duplicate-key message."""
+    return tuple(row.column(i)[0].as_py() for i in range(row.num_columns))

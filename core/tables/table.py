@@ -113,6 +113,15 @@ class Table:
         roots = rebuilt_index_roots(self.store, self.schema, self.tree.scan(), kept, unique_checks)
         return Table(self.store, TableValue(self.schema, self.value.rows, roots))
 
+    def index_entries(self, name: str) -> pa.Table:
+        """The entries of index `name` in index order: its columns, then the primary key's
+        (a keyless table's entries name their rows by a hidden hash, left out)."""
+        index = self.schema.index(name)
+        if index is None:
+            raise SchemaError(f"no index {name!r}")
+        keys = [k for k in self.schema.primary_key if k not in index.columns]
+        return self.index_tree(name).scan().select([*index.columns, *keys])
+
     def index_tree(self, name: str) -> ProllyTree:
         index = self.schema.index(name)
         if index is None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from dl.api.errors import guard
-from dl.core.errors import DlError, NotARepository, StoreError, UsageError
+from dl.core.errors import DlError, NotARepository, NotFound, StoreError, UsageError
 from dl.core.repo import Author, Repository, Status, find_repository
 
 if TYPE_CHECKING:
@@ -239,6 +239,15 @@ class Repo:
         """The rows of table `name` at revision `rev` (a branch, tag, hash, HEAD~n, WORKING,
         STAGED), keyed tables in key order."""
         return self._live().table(_name(name, "table"), _name(rev, "revision")).scan()
+
+    @guard
+    def index_entries(self, table: str, index: str, *, rev: str = "WORKING") -> pa.Table:
+        """The entries of `table`'s secondary index `index` in index order (its columns, then
+        the primary key's), as `dl index cat`; `NotFound` for an unknown table or index."""
+        found = self._live().table(_name(table, "table"), _name(rev, "revision"))
+        if found.schema.index(_name(index, "index")) is None:
+            raise NotFound("index", index, message=f"The index `{index}` does not exist on table `{table}`.")
+        return found.index_entries(index)
 
     @guard
     def tables(self, rev: str = "WORKING") -> list[str]:

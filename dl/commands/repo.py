@@ -86,13 +86,17 @@ def commit(ctx: typer.Context,
     """
     check_empty_flags(allow_empty, skip_empty)
     repo = open_api(ctx)
-    if message is None:
-        if not amend:
-            raise UsageError('give a commit message with -m "..."')
+    if message is None and amend:
         message = repo.core.load_commit(repo.core.resolve_commit("HEAD")).message
     if skip_empty and not _has_staged_changes(repo, all_tables or everything):
         typer.echo("Skipping empty commit")
         return
+    if message is None:
+        from dl.editor import commit_template, editor_command, message_from_editor
+        editor = editor_command()
+        if editor is None:
+            raise UsageError('give a commit message with -m "..." (or set EDITOR)')
+        message = message_from_editor(editor, commit_template(repo.status().branch))
     who = parse_author(author, "--author") if author else environment_person(repo.core.config, "AUTHOR")
     committer = environment_person(repo.core.config, "COMMITTER")
     date, label = (date, "--date") if date else author_date_from_environment()
@@ -338,7 +342,13 @@ def reset(ctx: typer.Context,
     if len(args) == 1 and _is_revision_not_table(repo.core, args[0]):
         repo.reset(args[0])
         return
-    repo.reset_tables(*args)
+    try:
+        repo.reset_tables(*args)
+    except NotFound as missing:
+        if len(args) > 1:
+            raise
+        raise NotFound("table", args[0], message=f"Failed to reset changes. cause: {args[0]} is neither a "
+                       "table nor a revision (branch not found)") from None
 
 
 def _print_unstaged(state) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""`dl table import|export|ls|rm|mv|cp` and `dl schema show`: tables in and out of files.
+"""`dl table import|export|ls|rm|mv|cp`, `dl schema show` and `dl index cat`: tables in and out
+of files.
 
 Commands call the Python API (`dl.api.Repo`): imports are `Repo.write` (through
 `core.tables.importer`: strict reading, bulk tree builds, one atomic working-set update), exports
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 table_app = typer.Typer(help="Import, export, list, remove, rename and copy tables.\n\n"
                              "Example: dl table import -c --pk id people people.csv", no_args_is_help=True)
+index_app = typer.Typer(help="Look inside a table's secondary indexes.\n\n"
+                             "Example: dl index cat people by_email -r csv", no_args_is_help=True)
 schema_app = typer.Typer(help="Show or export table schemas as CREATE TABLE statements.\n\n"
                               "Example: dl schema show people", no_args_is_help=True)
 
@@ -62,6 +65,10 @@ def import_(ctx: typer.Context,
 
     Example: dl table import -c --pk id people people.csv
     """
+    if table is None:  # Dolt's words, and the usage as a missing argument shows it
+        usage = ctx.get_usage().strip().removeprefix("Usage:").strip()
+        raise BadInput(f"expected 1 argument (for stdin) or 2 arguments (table and file), but received 0 "
+                       f"(usage: {usage})")
     mode = _import_mode(table, file, create, update, replace, append, pk, schema, no_header, columns,
                         all_text)
     keys = [k.strip() for k in pk.split(",")] if pk and mode == "create" else None
@@ -121,13 +128,11 @@ def _schema_warning(table: str, missing: tuple[str, ...], extra: tuple[str, ...]
         typer.echo("Extra columns in import file:\n" + "".join(f"\t{printable(c)}\n" for c in extra), nl=False)
 
 
-def _import_mode(table: str | None, file: Path | None, create: bool, update: bool, replace: bool,
+def _import_mode(table: str, file: Path | None, create: bool, update: bool, replace: bool,
                  append: bool, pk: str | None, schema: Path | None, no_header: bool,
                  columns: str | None, all_text: bool = False) -> str:
     """The import's mode, after Dolt's checks of the arguments, in Dolt's order and words (dl
     also lets --pk override a --schema file's key, which Dolt refuses)."""
-    if table is None:
-        raise BadInput("expected 1 argument (for stdin) or 2 arguments (table and file), but received 0")
     modes = [m for m, on in (("create", create), ("update", update), ("replace", replace),
                              ("append", append)) if on]
     if len(modes) != 1:
@@ -376,7 +381,24 @@ def ls_command(ctx: typer.Context,
     ls(ctx, revision, verbose, system, everything)
 
 
+@index_app.command("cat")
+def index_cat(ctx: typer.Context, table: str = typer.Argument(..., help="The table the index belongs to."),
+              index: str = typer.Argument(..., help="The index."),
+              result_format: str = typer.Option("tabular", "-r", "--result-format", help="tabular, csv or json.")) -> None:
+    """Show an index's entries in index order: its columns, then the primary key's.
+
+    Example: dl index cat people by_email -r csv
+    """
+    from dl.results import write_batches
+    if result_format.removeprefix("=") not in ("tabular", "csv", "json"):
+        raise UsageError("Invalid argument for --result-format. Valid values are tabular, csv, json")
+    entries = open_api(ctx, readonly=True).index_entries(table, index)
+    write_batches(entries.schema, entries.to_batches(), result_format.removeprefix("="),
+                  lambda text: typer.echo(text, nl=False), empty_box=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(index_app, name="index")
     app.add_typer(table_app, name="table")
     app.add_typer(schema_app, name="schema")
     app.command("ls")(ls_command)

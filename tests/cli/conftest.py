@@ -19,6 +19,8 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("DL_DEBUG", raising=False)
+    for editor in ("DL_EDITOR", "VISUAL", "EDITOR"):  # `commit` without -m would open the user's
+        monkeypatch.delenv(editor, raising=False)
     return home
 
 

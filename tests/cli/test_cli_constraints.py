@@ -171,7 +171,7 @@ def test_merge_records_unique_index_violations_for_every_row_of_the_group(repo: 
     assert dl.query("SELECT count(*) AS n FROM aTable").splitlines()[1] == "5"  # merged as is
     assert "constraint violation" in dl.fails("commit", "-am", "this should fail")
     dl.ok("sql", "-q", "UPDATE aTable SET aColumn = 2 WHERE bColumn = 3")
-    assert "Duplicate entry" in dl.fails("sql", "-q", "UPDATE aTable SET aColumn = 0 WHERE bColumn = 3")
+    assert "duplicate unique key given" in dl.fails("sql", "-q", "UPDATE aTable SET aColumn = 0 WHERE bColumn = 3")
     dl.ok("sql", "-q", "DELETE FROM dolt_constraint_violations_aTable")
     dl.ok("commit", "-am", "fixed")
     assert dl.query("SELECT bColumn FROM aTable WHERE aColumn = 2").splitlines()[1:] == ["3"]

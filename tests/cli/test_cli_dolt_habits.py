@@ -218,6 +218,9 @@ def test_reset_lists_unstaged_changes_and_checkout_dot_discards_tracked_ones(rep
     out = dl.ok("status")
     assert "one" not in out and "two" not in out and "new table:        three" in out  # untracked stays
     assert dl.ok("sql", "-r", "csv", "-q", "select sum(pk) as s from one") == "s\n0\n"
+    assert dl.fails("reset", "nope") == ("Failed to reset changes. cause: nope is neither a table nor a "
+                                         "revision (branch not found)")  # Dolt's first words
+    assert dl.fails("reset", "one", "nope") == "table not found: nope"
 
 
 def test_branch_track_and_set_upstream_to_a_local_branch(repo: Path, dl: Dl) -> None:

@@ -42,9 +42,9 @@ def test_schema_show_output_runs_as_sql(base: Path, dl: Dl) -> None:
 def test_duplicate_on_insert_and_update_is_one_line_and_writes_nothing(base: Path, dl: Dl) -> None:
     before = dl.table_hash("t")
     assert dl.fails("sql", "-q", "insert into t values (5, 'a@x', 3)").startswith(
-        "Duplicate entry 'a@x' for key 't.uemail'")
+        "duplicate unique key given: [a@x]")
     assert dl.fails("sql", "-q", "update t set email = 'b@x' where id = 1").startswith(
-        "Duplicate entry 'b@x' for key 't.uemail'")
+        "duplicate unique key given: [b@x]")
     assert dl.table_hash("t") == before
     dl.ok("sql", "-q", "insert into t values (5, NULL, 3)")  # NULLs never collide
 
@@ -52,7 +52,7 @@ def test_duplicate_on_insert_and_update_is_one_line_and_writes_nothing(base: Pat
 def test_duplicate_on_import_names_the_index(base: Path, dl: Dl, work: Path) -> None:
     (work / "more.csv").write_text("id,email,grp\n7,new@x,1\n8,a@x,2\n")
     before = dl.table_hash("t")
-    assert dl.fails("table", "import", "-u", "t", "more.csv") == "Duplicate entry 'a@x' for key 't.uemail'"
+    assert dl.fails("table", "import", "-u", "t", "more.csv") == "duplicate unique key given: [a@x]"
     assert dl.table_hash("t") == before
     (work / "fine.csv").write_text("id,email,grp\n7,new@x,1\n1,changed@x,2\n")
     dl.ok("table", "import", "-u", "t", "fine.csv")
@@ -64,7 +64,7 @@ def test_duplicate_on_import_names_the_index(base: Path, dl: Dl, work: Path) -> 
 
 def test_create_drop_and_alter_indexes_with_errors(base: Path, dl: Dl) -> None:
     assert dl.fails("sql", "-q", "create unique index u2 on t (grp)") == \
-        "Duplicate entry '1' for key 't.u2' (statement 1, line 1, `create unique index u2 on t (grp)`)"
+        "duplicate unique key given: [1] (statement 1, line 1, `create unique index u2 on t (grp)`)"
     assert dl.fails("sql", "-q", "create index igrp on t (email)").startswith("Duplicate key name 'igrp'")
     assert dl.fails("sql", "-q", "create index x on t (nope)").startswith("column not found: nope")
     assert dl.fails("sql", "-q", "drop index nope on t").startswith("Can't DROP 'nope'")
@@ -154,8 +154,22 @@ def test_import_with_a_schema_file_declaring_indexes(repo: Path, dl: Dl, work: P
     (work / "dup.csv").write_text("id,email\n1,a\n2,b\n3,a\n")
     (work / "ok.csv").write_text("id,email\n1,a\n2,b\n3,\n4,\n")
     assert dl.fails("table", "import", "-c", "-s", "schema.sql", "people", "dup.csv") == \
-        "Duplicate entry 'a' for key 'people.ue'"
+        "duplicate unique key given: [a]"
     assert dl.tables() == []
     dl.ok("table", "import", "-c", "-s", "schema.sql", "people", "ok.csv")
     assert 'UNIQUE KEY `ue` (`email`)' in dl.ok("schema", "show", "people")
     assert dl.query("select id from people where email = 'b'").splitlines()[1:] == ["2"]
+
+
+def test_index_cat_lists_the_entries_in_index_order(repo: Path, dl: Dl) -> None:
+    """Dolt's `index cat TABLE INDEX [-r csv|json]`: index columns then the key's; a keyless
+    table's entries show the index columns alone; Dolt's words for an unknown index."""
+    dl.ok("sql", "--dialect", "mysql", "-q", "create table t (id int primary key, a int, b int, index ab (a, b));"
+          "insert into t values (1, 5, 6), (2, 4, 7); create table k (v1 int, v2 int, unique key ux (v1))")
+    assert dl.ok("index", "cat", "t", "ab", "-r", "csv") == "a,b,id\n4,7,2\n5,6,1\n"
+    assert dl.ok("index", "cat", "t", "ab") == ("+---+---+----+\n| a | b | id |\n+---+---+----+\n"
+                                               "| 4 | 7 | 2  |\n| 5 | 6 | 1  |\n+---+---+----+\n")
+    dl.ok("sql", "-q", "insert into k values (3, 1), (2, 9)")
+    assert dl.ok("index", "cat", "k", "ux", "-r", "json") == '{"rows": [{"v1": 2}, {"v1": 3}]}\n'
+    assert dl.fails("index", "cat", "t", "nope") == "The index `nope` does not exist on table `t`."
+    assert dl.fails("sql", "-q", "insert into k values (2, 0)").startswith("duplicate unique key given: [2]")

@@ -149,7 +149,7 @@ def test_commit_message_and_nothing_to_commit(people: Path, dl: Dl) -> None:
     assert oneline(dl)[0][0] == out[7:47]
     assert "    birthday\n    \n    Ada is 37\n" in dl.ok("log", "-n", "1")
     assert dl.ok("status") == CLEAN
-    assert dl.fails("commit", code=2) == 'give a commit message with -m "..."'
+    assert dl.fails("commit", code=2) == 'give a commit message with -m "..." (or set EDITOR)'
 
 
 def test_commit_all_stages_changed_tables_not_new_ones(people: Path, dl: Dl) -> None:
@@ -435,3 +435,21 @@ def test_log_graph_with_two_merges_and_three_lanes(people: Path, dl: Dl) -> None
                      "|/ /\n"
                      "* commit H import people\n"
                      "* commit H Initialize data repository\n")
+
+
+def test_commit_without_a_message_opens_the_editor(people: Path, dl: Dl, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """As git and Dolt: $EDITOR writes the message ('#' lines dropped); an editor that cannot
+    start is Dolt's 'Failed to open commit editor' (exit 1), an empty message aborts."""
+    script = tmp_path / "write-message"
+    script.write_text('#!/bin/sh\ngrep -q "On branch main" "$1" && printf "from the editor\\n# dropped\\n" > "$1"\n')
+    script.chmod(0o755)
+    dl.ok("sql", "-q", "delete from people where id = 20")
+    dl.ok("add", "people")
+    monkeypatch.setenv("EDITOR", "no-such-editor-here")
+    assert dl.fails("commit").startswith("Failed to open commit editor: no-such-editor-here")
+    monkeypatch.setenv("EDITOR", "true")  # leaves the template as it was: nothing but comments
+    assert dl.fails("commit") == "Aborting commit due to empty commit message."
+    monkeypatch.setenv("VISUAL", str(script))
+    dl.ok("commit")
+    assert dl.query("select message from dolt_log limit 1") == "message\nfrom the editor\n"

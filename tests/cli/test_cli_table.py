@@ -83,7 +83,8 @@ def test_import_mode_and_flag_errors(people: Path, dl: Dl) -> None:
     assert dl.fails("table", "import", "people", csv) == one
     assert dl.fails("table", "import", "-c", "-u", "people", csv) == one
     assert dl.fails("table", "import", "-c") == \
-        "expected 1 argument (for stdin) or 2 arguments (table and file), but received 0"
+        "expected 1 argument (for stdin) or 2 arguments (table and file), but received 0 " \
+        "(usage: dl table import [OPTIONS] [table] [file])"  # Dolt prints its usage after it
     assert dl.fails("table", "import", "-u", "-s", "x.sql", "people", csv) == \
         "fatal: schema is not supported for update or replace operations"
     assert dl.fails("table", "import", "-c", "people", csv) == \

@@ -80,9 +80,9 @@ def test_one_row_edit_writes_few_index_chunks() -> None:
 def test_unique_refuses_duplicates_but_not_nulls() -> None:
     table = Table.empty(MemoryStore(), INDEXED).replace_rows(data([1, 2, 3], ["a", "b", "c"], [10, None, None]))
     table = table.insert(data([4], ["d"], [None]))  # NULLs never collide
-    with pytest.raises(UniqueViolation, match="Duplicate entry '10' for key 'ub'"):
+    with pytest.raises(UniqueViolation, match=r"duplicate unique key given: \[10\]"):
         table.insert(data([5], ["e"], [10]))
-    with pytest.raises(UniqueViolation, match="Duplicate entry '7'"):
+    with pytest.raises(UniqueViolation, match=r"duplicate unique key given: \[7\]"):
         table.insert(data([5, 6], ["e", "f"], [7, 7]))  # within one batch
     with pytest.raises(UniqueViolation):
         Table.empty(MemoryStore(), INDEXED).replace_rows(data([1, 2], ["a", "b"], [1, 1]))
@@ -93,7 +93,7 @@ def test_unique_refuses_duplicates_but_not_nulls() -> None:
 def test_unique_over_many_new_values_checks_the_whole_index(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_module, "PROBE_LIMIT", 4)
     table = Table.empty(MemoryStore(), INDEXED).replace_rows(data(list(range(100)), ["x"] * 100, list(range(100))))
-    with pytest.raises(UniqueViolation, match="'50'"):
+    with pytest.raises(UniqueViolation, match=r"\[50\]"):
         table.upsert(data(list(range(100, 120)), ["y"] * 20, [50] + list(range(1000, 1019))))
     assert table.upsert(data(list(range(100, 120)), ["y"] * 20, list(range(1000, 1020)))).index_tree("ub").count() == 120
 
@@ -101,7 +101,7 @@ def test_unique_over_many_new_values_checks_the_whole_index(monkeypatch: pytest.
 def test_composite_unique_with_a_null_part_does_not_collide() -> None:
     schema = PLAIN.with_indexes([IndexDef("uab", ("a", "b"), True)])
     table = Table.empty(MemoryStore(), schema).replace_rows(data([1, 2], ["x", "x"], [None, None]))
-    with pytest.raises(UniqueViolation, match="'x-1'"):
+    with pytest.raises(UniqueViolation, match=r"\[x,1\]"):
         table.insert(data([3, 4], ["x", "x"], [1, 1]))
 
 
@@ -110,7 +110,7 @@ def test_keyless_tables_have_indexes_too() -> None:
     table = Table.empty(MemoryStore(), schema).insert(data([1, 1, 2], ["x", "x", "y"], [None, None, 5]))
     assert table.index_tree("ia").count() == 2  # one entry per distinct row
     assert table.value == table.with_indexes_rebuilt().value
-    with pytest.raises(UniqueViolation, match="'5'"):
+    with pytest.raises(UniqueViolation, match=r"\[5\]"):
         table.insert(data([2], ["y"], [5]))  # the same row twice repeats b = 5
 
 
@@ -192,7 +192,7 @@ def test_merge_records_rows_colliding_on_a_unique_index_as_dolt_does() -> None:
 def test_an_ordinary_write_still_refuses_a_duplicate_unique_value() -> None:
     repo = _repo()
     repo.write_table("t", lambda cur, buf: _with_index(Table(buf, cur.value), IndexDef("ub", ("b",), True)))
-    with pytest.raises(UniqueViolation, match="Duplicate entry '3'"):
+    with pytest.raises(UniqueViolation, match=r"duplicate unique key given: \[3\]"):
         repo.write_table("t", lambda cur, buf: Table(buf, cur.value).upsert(data([11], ["y"], [3])))
 
 
