@@ -63,6 +63,10 @@ class PendingTable:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def holds(self, key: bytes) -> bool:
+        """Whether a pending write names this encoded key."""
+        return key in self._rows
+
     def keys_of(self, rows: pa.Table) -> np.ndarray:
         return self.table.keys_of(rows)
 
