@@ -231,3 +231,16 @@ def test_any_point_writes_give_the_rows_and_root_of_writing_each_at_once(ops: li
     for s in sessions:
         assert dict(rows(s, "select id, v from m")) == model
     assert table_root(sessions[0], "m") == table_root(sessions[1], "m")
+
+
+def test_the_next_transaction_begins_without_reading_back_what_commit_stored(session: Session,
+                                                                             repo: Repository) -> None:
+    session.run("begin")
+    session.run("update t set k = 1 where id = 30")
+    session.run("commit")
+    with mock.patch.object(repo.store, "get", side_effect=repo.store.get) as gets:
+        session.run("begin")  # the working set, root and table value COMMIT just stored
+        session.run("update t set k = 2 where id = 31")
+        assert gets.call_count == 0
+    session.run("commit")
+    assert value(session, "select k from t where id = 31") == 2
