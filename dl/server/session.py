@@ -35,6 +35,8 @@ from sqlglot.errors import ParseError, TokenError
 from dl.core.errors import DlError
 from dl.server.errors import to_mysql
 from dl.server.results import result_columns, result_rows
+from dl.sql.plans import PointPlan, RangePlan
+from dl.sql.point_shapes import Verb
 
 if TYPE_CHECKING:
     from mysql_mimic.results import AllowedResult
@@ -155,8 +157,6 @@ class DlSession(MimicSession):
 
     def _quick(self, plan: Plan, values: list[Any]) -> bool:
         """Whether an execute of `plan` is bounded by a key lookup (see the module docstring)."""
-        from dl.sql.plans import PointPlan, RangePlan
-        from dl.sql.point_shapes import Verb
         if isinstance(plan, PointPlan):
             return plan.template.verb is Verb.SELECT or self.dl.in_transaction
         if isinstance(plan, RangePlan):
