@@ -72,8 +72,9 @@ class PendingTable:
         return len(self._rows)
 
     def holds(self, key: bytes) -> bool:
-        """Whether a pending write names this encoded key."""
-        return key in self._rows
+        """Whether a pending write names this encoded key. Keys are kept as numpy's `S` arrays
+        give them, without trailing NUL bytes (an integer key such as 256 ends in one)."""
+        return key.rstrip(b"\0") in self._rows
 
     def keys_of(self, rows: pa.Table) -> np.ndarray:
         return self.table.keys_of(rows)

@@ -108,6 +108,19 @@ def test_writes_read_the_pending_rows(session: Session) -> None:
     assert rows(session, "select id, k, c from t where id in (8, 9) order by id") == [(8, 81, "replaced"), (9, 29, "c9")]
 
 
+def test_keys_whose_encoding_ends_in_nul_bytes_read_their_pending_rows(session: Session) -> None:
+    session.run("insert into t values (512, 1, 'a'), (0, 1, 'z'), (65536, 1, 'b')")
+    session.run("begin")
+    for key in (512, 0, 65536, 256):
+        session.run(f"update t set k = k + 1 where id = {key}")
+        session.run(f"update t set k = k + 1 where id = {key}")  # reads the pending row
+    assert session.run("delete from t where id = 512")[-1].rows_affected == 1
+    assert session.run("delete from t where id = 512")[-1].rows_affected == 0
+    session.run("commit")
+    assert rows(session, "select id, k from t where id in (0, 256, 512, 65536) order by id") == [
+        (0, 3), (256, 258), (65536, 3)]
+
+
 def test_rollback_drops_the_pending_writes(session: Session) -> None:
     before = table_root(session)
     session.run("begin")
@@ -193,7 +206,8 @@ def test_a_foreign_key_anywhere_keeps_writes_direct(session: Session) -> None:
     assert rows(session, "select id from t where id in (23, 24)") == [(23,)]
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["insert", "update", "delete", "replace"]), st.integers(1, 12),
+KEYS = st.sampled_from([1, 2, 3, 5, 8, 12, 0, -1, 256, 512, 257, -256, 65536])  # some encode ending in NUL bytes
+OPS = st.lists(st.tuples(st.sampled_from(["insert", "update", "delete", "replace"]), KEYS,
                          st.integers(-5, 5)), min_size=1, max_size=25)
 
 
