@@ -37,7 +37,7 @@ class Transaction:
     def __init__(self, branch: str, ws_address: Address, ws: WorkingSet, root: RootValue,
                  buffer: BufferedStore) -> None:
         self.branch, self.ws_address, self.ws, self.buffer = branch, ws_address, ws, buffer
-        self._root = root
+        self._root = self._begun = root
         self._pending: PendingTable | None = None
         self.stored_tables: list[tuple[Address, TableValue]] = []  # table values pending writes landed as
 
@@ -57,6 +57,11 @@ class Transaction:
         if self._pending is not None:  # a root computed without them would lose them
             raise RuntimeError("pending point writes must be applied (read tx.root) before replacing the root")
         self._root = root
+
+    def wrote(self) -> bool:
+        """Whether anything was written since BEGIN (pending rows, or another root): if not,
+        COMMIT has nothing to land."""
+        return self._pending is not None or self._root is not self._begun
 
     @property
     def root_before_pending(self) -> RootValue:
