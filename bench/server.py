@@ -1,6 +1,7 @@
 """sysbench against `dl sql-server` and against MariaDB, the same 100k-row table, one run.
 
     python bench/server.py [--rows 100000] [--time 10] [--workers 2] [--warmup 1]
+                           [--tests oltp_read_write] [--threads 1] [--rounds 3]
 
 Both servers come from what a user has: MariaDB from Debian's package (`mariadbd`, its own
 data directory under a temp dir, 127.0.0.1, no grant tables), dl from this checkout. sysbench
@@ -23,6 +24,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -151,7 +153,11 @@ def main() -> None:
     parser.add_argument("--time", type=int, default=10, help="seconds per sysbench run")
     parser.add_argument("--workers", type=int, default=2, help="dl server processes for the 4-thread runs")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of untimed sysbench before each run, both servers")
+    parser.add_argument("--tests", default=",".join(TESTS), help="sysbench tests to run, comma-separated")
+    parser.add_argument("--threads", default="1,4", help="sysbench thread counts to run, comma-separated")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat every run; the median ratio is printed last")
     args = parser.parse_args()
+    ratios: dict[tuple[str, int], list[float]] = {}
     for tool in ("sysbench", "mariadbd", "mariadb", "mariadb-install-db"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} not found: apt-get install -y sysbench mariadb-server mariadb-client")
@@ -164,11 +170,11 @@ def main() -> None:
                   f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
             print(f"{'test':<18} {'threads':>7} {'MariaDB q/s':>12} {'dl q/s':>9} {'dl tps':>8} "
                   f"{'ratio':>6} {'aim':>5}  dl CPU s/s")
-            for threads in (1, 4):
+            for threads in [int(t) for t in args.threads.split(",")] * args.rounds:
                 workers = 1 if threads == 1 else args.workers
                 server, dport = start_dl(repo, workers)
                 try:
-                    for test in TESTS:
+                    for test in args.tests.split(","):
                         if args.warmup:  # untimed: caches, and the plans each dl process learns first
                             run_sysbench(test, mport, args.rows, threads, args.warmup)
                             run_sysbench(test, dport, args.rows, threads, args.warmup)
@@ -177,11 +183,17 @@ def main() -> None:
                         d_qps, d_tps = run_sysbench(test, dport, args.rows, threads, args.time)
                         cpu = (tree_cpu_seconds(server.pid) - before) / (time.monotonic() - start)
                         ratio = m_qps / max(d_qps, 1e-9)
+                        ratios.setdefault((test, threads), []).append(ratio)
                         print(f"{test:<18} {threads:>7} {m_qps:>12.0f} {d_qps:>9.0f} {d_tps:>8.1f} "
                               f"{ratio:>5.1f}x {AIMS[test]:>4.0f}x  {cpu:.2f} ({workers} process(es)), "
                               f"load {os.getloadavg()[0]:.1f}", flush=True)
                 finally:
                     stop(server)
+            if args.rounds > 1:
+                print(f"median ratio MariaDB/dl over {args.rounds} rounds (load {os.getloadavg()[0]:.1f}):")
+                for (test, threads), seen in ratios.items():
+                    print(f"  {test:<18} {threads:>2} thread(s) {statistics.median(seen):5.2f}x "
+                          f"(aim {AIMS[test]:.0f}x; runs {', '.join(f'{r:.2f}' for r in seen)})")
         finally:
             stop(mariadb)
 

@@ -28,7 +28,9 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from server import free_port, sbtest_repo, wait_port  # noqa: E402
@@ -53,6 +55,18 @@ def make_repo(work: Path, rows: int) -> Path:
     return sbtest_repo(work, csv)
 
 
+class InlineExecutor(Executor):
+    """Runs each call at once, on the caller's thread (the profiled one)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        done: Future[Any] = Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            done.set_exception(exc)
+        return done
+
+
 def cumulative(stats: pstats.Stats, patterns: list[str]) -> float:
     """CPU seconds spent in (and under) the functions `patterns` name: `path:function`, or a
     bare name, which also matches mysql-mimic's compiled functions (profiled as built-ins)."""
@@ -72,6 +86,7 @@ def profile(repo: Path, test: str, rows: int, seconds: int, top: int) -> None:
     port = free_port()
     config = ServerConfig(port=port, log_level="warning", max_connections=100)
     listener = Listener(repo, config, lambda: Repository.open(repo))
+    listener.executor = InlineExecutor()  # cProfile sees one thread: the worker-thread calls run inline
     profiler = cProfile.Profile(time.process_time)
     output: list[str] = []
     loops: list[asyncio.AbstractEventLoop] = []
@@ -112,6 +127,8 @@ def profile(repo: Path, test: str, rows: int, seconds: int, top: int) -> None:
         print(f"  {name:<42} {spent / queries * 1e6:8.0f}")
     if top:
         stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(top)
+    if os.environ.get("PROFILE_CALLEES"):
+        stats.print_callees(os.environ["PROFILE_CALLEES"])
 
 
 def main() -> None:

@@ -250,6 +250,12 @@ class Repository:
         return any(address in Commit.decode(self.store.get(b), b).parents for b in edge) \
             and not self.store.has_many([address])
 
+    def remember(self, address: Address, value: WorkingSet | RootValue | TableValue) -> None:
+        """Keeps a value this process just stored under `address` decoded, so that the next
+        read of it (the next statement's working set, root, table) skips the store and the
+        decoding. The caller vouches that `address` is the address of `value`'s encoding."""
+        self._decoded.put(address, type(value), value)
+
     def load_root(self, address: Address, store: ChunkStore | None = None) -> RootValue:
         return self._decoded.get(address, RootValue, lambda: RootValue.decode((store or self.store).get(address),
                                                                                  address))
@@ -939,6 +945,12 @@ class DecodedValues:
                     self._items.pop(next(iter(self._items)))
                 self._items[key] = hit
         return hit  # type: ignore[return-value]
+
+    def put(self, address: Address, kind: type, value: object) -> None:
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[(address.raw, kind)] = value
 
 
 def _configured_or_default(config: Config) -> Author:

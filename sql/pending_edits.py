@@ -28,24 +28,31 @@ What keeps this honest:
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyarrow as pa
 from dl.core.errors import DuplicateKey
-from dl.core.hashing import address_of
+from dl.core.hashing import Address, address_of
 from dl.core.store.base import ChunkStore
 from dl.core.tables.schema import TableSchema
-from dl.core.tables.table import Table
-from dl.core.versioning.constraint_check import has_constraints
+from dl.core.tables.table import Table, TableValue
 from dl.core.versioning.root import RootValue
 
+if TYPE_CHECKING:
+    from dl.core.repo import Repository
 
-def keeps_pending(store: ChunkStore, root: RootValue, name: str, table: Table) -> bool:
+
+def keeps_pending(repo: Repository, store: ChunkStore, root: RootValue, name: str, table: Table) -> bool:
     """Whether point writes to `table` (stored as `name` in `root`) may wait as pending rows:
-    a keyed table whose writes are checked by `Table.conform` and key uniqueness alone."""
+    a keyed table whose writes are checked by `Table.conform` and key uniqueness alone: no
+    UNIQUE index, no CHECK, and no foreign key in any table of the root (what
+    `constraint_check.has_constraints` looks for, read through the repository's decoded
+    values)."""
     schema = table.schema
-    if schema.is_keyless or any(index.unique for index in schema.indexes):
+    if schema.is_keyless or any(index.unique for index in schema.indexes) or schema.constraints.checks:
         return False
-    return not has_constraints(store, root, [name])
+    return not any(repo.table_in(root, other, store).schema.constraints.foreign_keys for other in root.tables)
 
 
 class PendingTable:
@@ -55,6 +62,7 @@ class PendingTable:
         self.name, self.table = name, table
         self._rows: dict[bytes, pa.Table | None] = {}  # encoded key -> its row now, or None: deleted
         self._deleted_keys: dict[bytes, pa.Table] = {}  # encoded key -> its key columns (a delete)
+        self.stored: tuple[Address, TableValue] | None = None  # what `landed` stored, and where
 
     @property
     def schema(self) -> TableSchema:
@@ -62,6 +70,11 @@ class PendingTable:
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    def holds(self, key: bytes) -> bool:
+        """Whether a pending write names this encoded key. Keys are kept as numpy's `S` arrays
+        give them, without trailing NUL bytes (an integer key such as 256 ends in one)."""
+        return key.rstrip(b"\0") in self._rows
 
     def keys_of(self, rows: pa.Table) -> np.ndarray:
         return self.table.keys_of(rows)
@@ -130,7 +143,9 @@ class PendingTable:
         """`root` with this table's recorded writes applied; its chunks go to `store`."""
         if not self._rows:
             return root
-        data = self.applied().value.encode()
+        value = self.applied().value
+        data = value.encode()
         address = address_of(data)
         store.put_many({address: data})
+        self.stored = (address, value)
         return root.with_table(self.name, address)

@@ -25,6 +25,7 @@ import pyarrow as pa
 from dl.core.arrow_values import one_value
 from dl.core.errors import DlError
 from dl.core.tables.encoding import encode_values
+from dl.core.tables.int_key_reads import row_at_int_key
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 from dl.sql.pending_edits import PendingTable
@@ -110,12 +111,6 @@ def _column(schema: TableSchema, name: str) -> str:
     raise NotPoint
 
 
-def _key(table: Table | PendingTable, statement: PointStatement) -> np.ndarray:
-    """The encoded key the WHERE clause names (every key column once, nothing else)."""
-    values, types = _key_values(table, statement)
-    return np.array([encode_values(values, types)])
-
-
 def _key_values(table: Table | PendingTable, statement: PointStatement) -> tuple[list[object], list[pa.DataType]]:
     schema = table.schema
     given: dict[str, Literal] = {}
@@ -134,7 +129,23 @@ def _key_values(table: Table | PendingTable, statement: PointStatement) -> tuple
 
 
 def _rows_at(table: Table | PendingTable, statement: PointStatement) -> pa.Table:
-    return _get_many(table, _key(table, statement))
+    values, types = _key_values(table, statement)
+    return _row_of(table, values, types)
+
+
+def _row_of(table: Table | PendingTable, values: list[object], types: list[pa.DataType]) -> pa.Table:
+    """The stored row (zero or one) of a full key's values. A one-column integer key not
+    among the pending writes is found straight down the tree (`row_at_int_key`, as the point
+    SELECT plan does), without encoding a batch of keys."""
+    if len(types) == 1 and types[0] in _INT_BITS:
+        bits = _INT_BITS[types[0]]
+        encoded = (values[0] + (1 << (bits - 1))).to_bytes(bits // 8, "big")  # type: ignore[operator]
+        if not (isinstance(table, PendingTable) and table.holds(encoded)):
+            tree = table.table.tree if isinstance(table, PendingTable) else table.tree
+            index = table.schema.names.index(table.schema.primary_key[0])
+            found = row_at_int_key(tree, values[0], types[0], index)  # type: ignore[arg-type]
+            return pa.Table.from_batches([found], schema=tree.layout.schema)
+    return _get_many(table, np.array([encode_values(values, types)]))
 
 
 def _get_many(table: Table | PendingTable, keys: np.ndarray) -> pa.Table:
@@ -249,7 +260,7 @@ def _same(a: object, b: object) -> bool:
 
 def _delete(table: Table | PendingTable, statement: PointStatement) -> tuple[Table | PendingTable | None, int]:
     values, types = _key_values(table, statement)
-    if _get_many(table, np.array([encode_values(values, types)])).num_rows == 0:
+    if _row_of(table, values, types).num_rows == 0:
         return None, 0
     keys = pa.table({k: one_value(v, t) for k, v, t in zip(table.schema.primary_key, values, types)})
     return table.delete(keys), 1

@@ -187,6 +187,10 @@ class Session:
     def in_transaction(self) -> bool:
         return self._tx is not None
 
+    def has_writes_to_land(self) -> bool:
+        """Whether COMMIT now would land anything (an open transaction that wrote)."""
+        return self._tx is not None and self._tx.wrote()
+
     def branch(self) -> str:
         return self._tx.branch if self._tx else self.repo.current_branch()
 

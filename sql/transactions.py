@@ -19,6 +19,7 @@ from dl.core.hashing import Address, address_of
 from dl.core.repo import Repository
 from dl.core.store.base import RefUpdate
 from dl.core.store.buffered import BufferedStore
+from dl.core.tables.table import TableValue
 from dl.core.versioning.refs import working_set_ref
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
@@ -36,8 +37,9 @@ class Transaction:
     def __init__(self, branch: str, ws_address: Address, ws: WorkingSet, root: RootValue,
                  buffer: BufferedStore) -> None:
         self.branch, self.ws_address, self.ws, self.buffer = branch, ws_address, ws, buffer
-        self._root = root
+        self._root = self._begun = root
         self._pending: PendingTable | None = None
+        self.stored_tables: list[tuple[Address, TableValue]] = []  # table values pending writes landed as
 
     @property
     def root(self) -> RootValue:
@@ -45,6 +47,8 @@ class Transaction:
         are applied first, so no reader ever gets a root without them."""
         if self._pending is not None:
             self._root = self._pending.landed(self._root, self.buffer)
+            if self._pending.stored is not None:
+                self.stored_tables.append(self._pending.stored)
             self._pending = None
         return self._root
 
@@ -53,6 +57,11 @@ class Transaction:
         if self._pending is not None:  # a root computed without them would lose them
             raise RuntimeError("pending point writes must be applied (read tx.root) before replacing the root")
         self._root = root
+
+    def wrote(self) -> bool:
+        """Whether anything was written since BEGIN (pending rows, or another root): if not,
+        COMMIT has nothing to land."""
+        return self._pending is not None or self._root is not self._begun
 
     @property
     def root_before_pending(self) -> RootValue:
@@ -67,7 +76,7 @@ class Transaction:
             return self._pending
         root = self.root
         table = repo.table_in(root, name, self.buffer)
-        if not keeps_pending(self.buffer, root, name, table):
+        if not keeps_pending(repo, self.buffer, root, name, table):
             return None
         self._pending = PendingTable(name, table)
         return self._pending
@@ -88,7 +97,12 @@ def land(repo: Repository, tx: Transaction) -> None:
     expected, current, root = tx.ws_address, tx.ws, tx.root
     base = repo.load_root(tx.ws.working, tx.buffer)
     for _ in range(LANDING_ATTEMPTS):
-        if _flush(tx, expected, current.with_working(repo.put_root(tx.buffer, root))):
+        root_address = repo.put_root(tx.buffer, root)
+        ws = current.with_working(root_address)
+        landed = _flush(tx, expected, ws)
+        if landed is not None:  # the next transaction's BEGIN reads these back: keep them decoded
+            for address, value in [(landed, ws), (root_address, root), *tx.stored_tables]:
+                repo.remember(address, value)
             return
         expected, current = repo.working_set(tx.branch)
         root = _merged(repo, tx, base, repo.load_root(current.working, tx.buffer))
@@ -96,14 +110,15 @@ def land(repo: Repository, tx: Transaction) -> None:
     raise _failure(tx.branch, "the working set kept changing")
 
 
-def _flush(tx: Transaction, expected: Address, ws: WorkingSet) -> bool:
-    """One compare-and-swap of the working set; on a loss the buffer keeps its chunks (the
-    transaction's rows), which the next attempt's merged root still refers to."""
+def _flush(tx: Transaction, expected: Address, ws: WorkingSet) -> Address | None:
+    """One compare-and-swap of the working set: its new address, or None on a loss (the
+    buffer keeps its chunks, the transaction's rows, which the next attempt's merged root
+    still refers to)."""
     data = ws.encode()
     address = address_of(data)
     tx.buffer.put_many({address: data})
     old = None if expected == NO_WORKING_SET else expected.hex
-    return tx.buffer.flush([RefUpdate(working_set_ref(tx.branch), address.hex, old)])
+    return address if tx.buffer.flush([RefUpdate(working_set_ref(tx.branch), address.hex, old)]) else None
 
 
 def _merged(repo: Repository, tx: Transaction, base: RootValue, theirs: RootValue) -> RootValue:

@@ -36,8 +36,10 @@ class NodeCache:
     """A bounded LRU of decoded nodes, keyed by address and layout (content never changes).
 
     Shared by every thread of the process (`dl sql-server` runs statements in worker threads
-    too): each operation holds a lock, since a look-up, its move to the end and an eviction
-    by another thread would otherwise interleave (a `KeyError` out of a hit, a wrong size)."""
+    too). Each `OrderedDict` call is atomic (C code, under the GIL), but a hit's look-up and
+    its move to the end are two calls, between which another thread may evict the key: the
+    move then finds nothing, which is harmless. Adding and evicting keep a byte count, so
+    they hold a lock. A hit takes no lock (a point read makes one per tree level)."""
 
     def __init__(self, max_bytes: int = 256 << 20) -> None:
         self._items: OrderedDict[tuple[bytes, bytes], tuple[Node, int]] = OrderedDict()
@@ -46,12 +48,14 @@ class NodeCache:
         self._lock = threading.Lock()
 
     def get(self, key: tuple[bytes, bytes]) -> Node | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is None:
-                return None
+        hit = self._items.get(key)
+        if hit is None:
+            return None
+        try:
             self._items.move_to_end(key)
-            return hit[0]
+        except KeyError:
+            pass  # evicted by another thread meanwhile: the node is still the right one
+        return hit[0]
 
     def put(self, key: tuple[bytes, bytes], node: Node, size: int) -> None:
         with self._lock:

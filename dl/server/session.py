@@ -14,7 +14,8 @@ call at a time per session (the connection awaits it), so the event loop keeps s
 other connection meanwhile. What is bounded by a key lookup runs on the loop, because
 handing a call to a thread costs ~35 us of CPU, a fifth of a point select: compiled point
 SELECTs, range SELECTs over at most `QUICK_RANGE_KEYS` keys, point writes inside a
-transaction (recorded as pending rows: nothing lands), BEGIN and ROLLBACK. The caches the
+transaction (recorded as pending rows: nothing lands), BEGIN, ROLLBACK and a COMMIT with
+nothing to land. The caches the
 threads share lock themselves (`core.prolly.tree.NodeCache`, `sql.lru`); the store's SQLite
 connection is used under its lock. Closing a session whose call is still running (a client
 gone, the server stopping) interrupts its DuckDB query and waits for the call to end.
@@ -35,6 +36,8 @@ from sqlglot.errors import ParseError, TokenError
 from dl.core.errors import DlError
 from dl.server.errors import to_mysql
 from dl.server.results import result_columns, result_rows
+from dl.sql.plans import PointPlan, RangePlan
+from dl.sql.point_shapes import Verb
 
 if TYPE_CHECKING:
     from mysql_mimic.results import AllowedResult
@@ -55,6 +58,7 @@ _AUTOCOMMIT = re.compile(r"^\s*set\s+(?:session\s+|local\s+|@@session\.|@@local\
 _SELECT = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
 _USE = re.compile(r"^\s*use\s+(.+?)\s*;?\s*$", re.IGNORECASE)
 _QUICK_TEXT = re.compile(r"^\s*(begin|start\s+transaction|rollback)\s*;?\s*$", re.IGNORECASE)
+_COMMIT = re.compile(r"^\s*commit\s*;?\s*$", re.IGNORECASE)
 QUICK_RANGE_KEYS = 10_000  # a range plan over at most this many keys runs on the event loop
 T = TypeVar("T")
 
@@ -94,7 +98,7 @@ class DlSession(MimicSession):
         result sets), each with the rows it affected."""
         if _DIRECT.match(sql) and not _SERVER_ONLY.search(sql):
             try:
-                results = self._run_text(sql) if _QUICK_TEXT.match(sql) else \
+                results = self._run_text(sql) if self._quick_text(sql) else \
                     await self._off_loop(lambda: self._run_text(sql))
             except DlError as exc:
                 raise _mysql_error(exc) from None
@@ -105,7 +109,7 @@ class DlSession(MimicSession):
     async def handle_query(self, sql: str, attrs: dict[str, str]) -> AllowedResult:
         try:
             if _DIRECT.match(sql) and not _SERVER_ONLY.search(sql):
-                return await self._off_loop(lambda: self._run(sql))
+                return self._run(sql) if self._quick_text(sql) else await self._off_loop(lambda: self._run(sql))
             autocommit = _AUTOCOMMIT.match(sql)
             if autocommit:  # turning it on commits an open transaction
                 await self._off_loop(lambda: self._run(f"set autocommit = {autocommit.group(1)}"))
@@ -153,10 +157,12 @@ class DlSession(MimicSession):
             plan.learn(result)
         return result
 
+    def _quick_text(self, sql: str) -> bool:
+        """BEGIN, ROLLBACK, or a COMMIT with nothing to land: no store write, no query."""
+        return bool(_QUICK_TEXT.match(sql) or (_COMMIT.match(sql) and not self.dl.has_writes_to_land()))
+
     def _quick(self, plan: Plan, values: list[Any]) -> bool:
         """Whether an execute of `plan` is bounded by a key lookup (see the module docstring)."""
-        from dl.sql.plans import PointPlan, RangePlan
-        from dl.sql.point_shapes import Verb
         if isinstance(plan, PointPlan):
             return plan.template.verb is Verb.SELECT or self.dl.in_transaction
         if isinstance(plan, RangePlan):

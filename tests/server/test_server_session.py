@@ -70,9 +70,12 @@ def test_long_statements_run_in_a_worker_thread_and_quick_ones_on_the_loop(tmp_p
         await session.run_plan(point, [7, 1], lambda: "update t set k = 7 where id = 1")
         await session.handle_query_results("commit", {})
         await session.handle_query_results("select count(*) from t", {})
+        await session.handle_query("begin", {})  # as a prepared BEGIN/COMMIT arrives
+        await session.handle_query("commit", {})  # nothing written: nothing to land
     asyncio.run(script())
     main = threading.main_thread().name
     assert [(sql, thread == main) for sql, thread in seen] == [
-        ("begin", True), ("commit", False), ("select count(*) from t", False)]  # the update: a plan, on the loop
+        ("begin", True), ("commit", False), ("select count(*) from t", False),  # the update: a plan, on the loop
+        ("begin", True), ("commit", True)]
     assert session.dl.run("select k from t where id = 1")[-1].table.column(0).to_pylist() == [7]
     executor.shutdown()

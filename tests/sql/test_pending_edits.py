@@ -108,6 +108,19 @@ def test_writes_read_the_pending_rows(session: Session) -> None:
     assert rows(session, "select id, k, c from t where id in (8, 9) order by id") == [(8, 81, "replaced"), (9, 29, "c9")]
 
 
+def test_keys_whose_encoding_ends_in_nul_bytes_read_their_pending_rows(session: Session) -> None:
+    session.run("insert into t values (512, 1, 'a'), (0, 1, 'z'), (65536, 1, 'b')")
+    session.run("begin")
+    for key in (512, 0, 65536, 256):
+        session.run(f"update t set k = k + 1 where id = {key}")
+        session.run(f"update t set k = k + 1 where id = {key}")  # reads the pending row
+    assert session.run("delete from t where id = 512")[-1].rows_affected == 1
+    assert session.run("delete from t where id = 512")[-1].rows_affected == 0
+    session.run("commit")
+    assert rows(session, "select id, k from t where id in (0, 256, 512, 65536) order by id") == [
+        (0, 3), (256, 258), (65536, 3)]
+
+
 def test_rollback_drops_the_pending_writes(session: Session) -> None:
     before = table_root(session)
     session.run("begin")
@@ -193,7 +206,8 @@ def test_a_foreign_key_anywhere_keeps_writes_direct(session: Session) -> None:
     assert rows(session, "select id from t where id in (23, 24)") == [(23,)]
 
 
-OPS = st.lists(st.tuples(st.sampled_from(["insert", "update", "delete", "replace"]), st.integers(1, 12),
+KEYS = st.sampled_from([1, 2, 3, 5, 8, 12, 0, -1, 256, 512, 257, -256, 65536])  # some encode ending in NUL bytes
+OPS = st.lists(st.tuples(st.sampled_from(["insert", "update", "delete", "replace"]), KEYS,
                          st.integers(-5, 5)), min_size=1, max_size=25)
 
 
@@ -231,3 +245,16 @@ def test_any_point_writes_give_the_rows_and_root_of_writing_each_at_once(ops: li
     for s in sessions:
         assert dict(rows(s, "select id, v from m")) == model
     assert table_root(sessions[0], "m") == table_root(sessions[1], "m")
+
+
+def test_the_next_transaction_begins_without_reading_back_what_commit_stored(session: Session,
+                                                                             repo: Repository) -> None:
+    session.run("begin")
+    session.run("update t set k = 1 where id = 30")
+    session.run("commit")
+    with mock.patch.object(repo.store, "get", side_effect=repo.store.get) as gets:
+        session.run("begin")  # the working set, root and table value COMMIT just stored
+        session.run("update t set k = 2 where id = 31")
+        assert gets.call_count == 0
+    session.run("commit")
+    assert value(session, "select k from t where id = 31") == 2
