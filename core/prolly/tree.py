@@ -224,8 +224,13 @@ class ProllyTree:
     def read_leaves(self, addresses: list[Address]) -> list[pa.RecordBatch]:
         """Leaves decoded straight from the store, past the node cache (streaming readers:
         a pass over more leaves than the cache holds would only evict what others reuse)."""
-        found = self.store.get_many(addresses)
-        return [decode_leaf(found[a], self.layout.schema, a) for a in addresses]
+        schema = self.layout.schema
+        decode_many = getattr(self.store, "decode_many", None)  # on the store's pool, as `nodes`
+        if decode_many is not None:
+            found = decode_many(addresses, lambda address, data: decode_leaf(data, schema, address))
+        else:
+            found = {a: decode_leaf(d, schema, a) for a, d in self.store.get_many(addresses).items()}
+        return [found[a] for a in addresses]
 
     def get_many(self, keys: np.ndarray) -> pa.Table:
         """Rows whose encoded key is in `keys` (sorted or not), in key order."""

@@ -52,9 +52,12 @@ def test_a_process_imports_the_module_of_its_command_only(tmp_path: Path, cli_en
     assert f"COMMANDS {sorted(modules)}" in done.stderr, done.stderr
 
 
-def test_the_app_run_holds_only_the_command_named(monkeypatch: pytest.MonkeyPatch) -> None:
+def names(held: typer.Typer) -> tuple[list[str | None], list[str | None]]:
+    return [c.name for c in held.registered_commands], [g.name for g in held.registered_groups]
+
+
+def test_the_app_run_holds_only_the_command_named() -> None:
     _register_commands()
-    names = lambda a: ([c.name for c in a.registered_commands], [g.name for g in a.registered_groups])  # noqa: E731
     assert names(_app_for(["--branch", "b", "log", "-n", "1"])) == (["log"], [])
     assert names(_app_for(["table", "import", "-c"])) == ([], ["table"])
     for whole in (["--help"], ["-h", "sql"], ["--version"], [], ["--debug"], ["nonsense"]):

@@ -65,6 +65,25 @@ def test_a_cold_scan_decodes_its_leaves_on_the_stores_pool(path: Path, monkeypat
         repo.close()
 
 
+def test_a_streamed_read_decodes_on_the_pool_with_the_same_rows(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    original = SqliteStore.decode_many
+
+    def counted(self: SqliteStore, addresses: list[Address], decode: object) -> object:
+        calls.append(len(addresses))
+        return original(self, addresses, decode)  # type: ignore[arg-type]
+    monkeypatch.setattr(SqliteStore, "decode_many", counted)
+    NODE_CACHE.clear()
+    repo = Repository.open(path)
+    try:
+        tree = repo.table("t").tree
+        streamed = pa.Table.from_batches(list(tree.stream_leaves(batch_leaves=PARALLEL_FROM)))
+    finally:
+        repo.close()
+    assert streamed.equals(rows().cast(streamed.schema))
+    assert PARALLEL_FROM in calls
+
+
 def test_a_damaged_leaf_fails_the_scan_naming_it(path: Path) -> None:
     db = sqlite3.connect(path / ".dl" / "store.db")
     address, body = db.execute("SELECT address, body FROM chunks WHERE codec = 2 "
