@@ -6,9 +6,9 @@ their types: then each window of old leaves is changed, conformed to the new sch
 to a `TreeBuilder` in key order, and memory holds a window, not the table. The tree is the
 same as a bulk build of the changed rows gives (history independence). Where the order can
 change (a key column retyped, or a keyless table, whose rows are keyed by a hash of all their
-columns), each changed window is sorted by its new key and spilled as a run
-(`external_sort.RunSorter`), and the runs are merged into the builder: memory holds a window
-and one batch per run, never the table. Keys the change makes equal (a retyped key: '01' and '1'
+columns), the changed windows are gathered into runs of `RUN_BYTES`, each sorted by its new
+key and spilled (`external_sort.RunSorter`), and the runs are merged into the builder: memory
+holds a run and then one batch per run, never the table. Keys the change makes equal (a retyped key: '01' and '1'
 as integers) are adjacent in the merged stream and raise `DuplicateKey`; a keyless table's
 copies of one row from different windows meet in one merged batch and are added up.
 """
@@ -27,6 +27,7 @@ from dl.core.tables.stream_import import copies_summed
 from dl.core.tables.table import Table, TableValue
 
 WINDOW_LEAVES = 64  # old leaves changed at a time
+RUN_BYTES = 32 << 20  # changed rows sorted and spilled together, when the key order changes
 
 Change = Callable[[pa.Table, int], pa.Table]  # (rows, rows before them) -> changed rows
 
@@ -46,8 +47,8 @@ def rewritten(table: Table, schema: TableSchema, change: Change | None = None, *
             _add(builder, stored, keys)
     else:
         with RunSorter(schema.layout, scratch) as sorter:
-            for stored, _ in _changed(table, fresh, step):
-                sorter.add(stored)
+            for run in _runs(_changed(table, fresh, step)):
+                sorter.add(run)
             for batch, keys in _deduplicated(fresh, sorter.merged()):
                 builder.add(batch, keys)
     done = Table(table.store, TableValue(schema, builder.finish()))
@@ -64,6 +65,21 @@ def _changed(table: Table, fresh: Table, step: Change) -> Iterator[tuple[pa.Tabl
         first += rows.num_rows
         if changed.num_rows:
             yield changed, fresh.schema.layout.keys_of(changed)
+
+
+def _runs(windows: Iterator[tuple[pa.Table, np.ndarray]]) -> Iterator[pa.Table]:
+    """The changed windows gathered into runs of about `RUN_BYTES`: merging the runs holds a
+    batch of each, so runs as small as a window would hold much of the table at once."""
+    held: list[pa.Table] = []
+    size = 0
+    for rows, _ in windows:
+        held.append(rows)
+        size += rows.nbytes
+        if size >= RUN_BYTES:
+            yield pa.concat_tables(held)
+            held, size = [], 0
+    if held:
+        yield pa.concat_tables(held)
 
 
 def _add(builder: TreeBuilder, rows: pa.Table, keys: np.ndarray) -> None:

@@ -186,6 +186,7 @@ def test_alter_that_changes_the_key_order_sorts_in_spilled_runs(session: Session
     session.run(f"create table kl2 (v bigint, w int, x int default 3); insert into kl2 select range % 50, range % 2, 3 "
                 f"from range({n})")
     monkeypatch.setattr(rewrite, "WINDOW_LEAVES", 1)
+    monkeypatch.setattr(rewrite, "RUN_BYTES", 1)
     runs: list[int] = []
     original = external_sort.RunSorter.add
     monkeypatch.setattr(external_sort.RunSorter, "add", lambda self, rows: (runs.append(rows.num_rows), original(self, rows)))
@@ -201,6 +202,7 @@ def test_alter_that_changes_the_key_order_sorts_in_spilled_runs(session: Session
     session.run("create table d (id text primary key); insert into d select lpad(range::text, 5, '0') from range(3000)")
     session.run("insert into d values ('7')")  # '00007' and '7' are one integer
     monkeypatch.setattr(rewrite, "WINDOW_LEAVES", 2)
+    monkeypatch.setattr(rewrite, "RUN_BYTES", 1)
     with pytest.raises(SqlError, match="duplicate primary key 7"):
         session.run("alter table d alter column id type int")
     assert schema_of(session, "d").column("id").type == pa.string()
