@@ -20,6 +20,7 @@ linearly with rows for bulk work, flat for point work.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import subprocess
@@ -185,7 +186,7 @@ def print_table(table: dict[str, dict[int, Step]], sizes: list[int], loads: dict
                 in_order: bool) -> None:
     """The figures as a markdown table, with the CPU-time ratio of each size to the one before
     divided by the ratio of their rows: 1.0 is linear growth, 0 flat, above 1 super-linear."""
-    pairs = list(zip(sizes, sizes[1:]))
+    pairs = list(itertools.pairwise(sizes))
     print("\n| step | " + " | ".join(f"{r:,} rows: s / CPU s / peak RSS / anon MB" for r in sizes)
           + "".join(f" | CPU growth {b // a}x rows, per row" for a, b in pairs) + " |")
     print("|---|" + "---|" * (len(sizes) + len(pairs)))

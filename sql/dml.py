@@ -92,7 +92,10 @@ def coerce(binder: Binder, rows: pa.Table, schema: TableSchema, *, first_row: in
         return pa.table({n: pa.array([], t) for n, t in wanted.items()})
     source = binder.register(_plain(rows), "values")
     casts = ", ".join(f"TRY_CAST({quote(n)} AS {duckdb_type(t)}) AS {quote(n)}" for n, t in wanted.items())
-    cast = binder.run_sql(f"SELECT {casts} FROM {quote(source)}")
+    try:
+        cast = binder.run_sql(f"SELECT {casts} FROM {quote(source)}")
+    finally:
+        binder.unregister(source)  # an ALTER casts window after window: none is kept
     columns = {}
     for name, kind in wanted.items():
         before, after = rows.column(name), cast.column(name)

@@ -111,6 +111,12 @@ class Binder:
                 pass
         self.shown.clear()
 
+    def unregister(self, name: str) -> None:
+        """Lets DuckDB drop a source before the statement ends (a window of rows cast and done
+        with: kept registered, every window of a long ALTER or UPDATE would stay in memory)."""
+        self.con.unregister(name)
+        self.shown.pop(name, None)
+
     # --- running -------------------------------------------------------------------------
 
     def query(self, expression: exp.Expression, edits: TextEdits | None = None, prefix: str = "") -> pa.Table:

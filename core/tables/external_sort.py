@@ -27,10 +27,10 @@ class RunSorter:
     """Sorted runs of rows on disk, merged back in key order (see the module docstring)."""
 
     def __init__(self, layout: RowLayout, directory: Path | None, *,
-                 batch_rows: int = MERGE_BATCH_ROWS) -> None:
+                 batch_rows: int | None = None) -> None:
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
-        self.layout, self.batch_rows = layout, batch_rows
+        self.layout, self.batch_rows = layout, batch_rows or MERGE_BATCH_ROWS
         self.directory = Path(tempfile.mkdtemp(prefix="sort-", dir=directory))
         self.runs: list[Path] = []
 

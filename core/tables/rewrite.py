@@ -6,11 +6,13 @@ their places and types: then each window of old leaves is changed, conformed to 
 to a `TreeBuilder` in key order, and memory holds a window, not the table. The tree is the
 same as a bulk build of the changed rows gives (history independence). Where the order can
 change (a key column retyped, or a keyless table, whose rows are keyed by a hash of all their
-columns), each changed window is sorted by its new key and spilled as a run
-(`external_sort.RunSorter`), and the runs are merged into the builder: memory holds a window
-and one batch per run, never the table. Keys the change makes equal (a retyped key: '01' and '1'
-as integers) are adjacent in the merged stream and raise `DuplicateKey`; a keyless table's
-copies of one row from different windows meet in one merged batch and are added up.
+columns), the changed windows are gathered into runs of `RUN_BYTES`, each sorted by its new
+key and spilled (`external_sort.RunSorter`), and the runs are merged into the builder: memory
+holds a run and then one batch per run, never the table. Keys the change makes equal (a
+retyped key: '01' and '1' as integers) are adjacent in the merged stream and raise
+`DuplicateKey`; a keyless table's copies of one row from different windows are added up (in its
+run, then where runs meet in one merged batch). A keyless window is read as users see it, each
+copy a row, so a row with very many copies makes a large window.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from dl.core.tables.stream_import import copies_summed
 from dl.core.tables.table import Table, TableValue
 
 WINDOW_LEAVES = 64  # old leaves changed at a time
+RUN_BYTES = 32 << 20  # changed rows sorted and spilled together, when the key order changes
 
 Change = Callable[[pa.Table, int], pa.Table]  # (rows, rows before them) -> changed rows
 
@@ -46,8 +49,8 @@ def rewritten(table: Table, schema: TableSchema, change: Change | None = None, *
             _add(builder, stored, keys)
     else:
         with RunSorter(schema.layout, scratch) as sorter:
-            for stored, _ in _changed(table, fresh, step):
-                sorter.add(stored)
+            for run in _runs(_changed(table, fresh, step), schema.is_keyless):
+                sorter.add(run)
             for batch, keys in _deduplicated(fresh, sorter.merged()):
                 builder.add(batch, keys)
     done = Table(table.store, TableValue(schema, builder.finish()))
@@ -64,6 +67,33 @@ def _changed(table: Table, fresh: Table, step: Change) -> Iterator[tuple[pa.Tabl
         first += rows.num_rows
         if changed.num_rows:
             yield changed, fresh.schema.layout.keys_of(changed)
+
+
+def _runs(windows: Iterator[tuple[pa.Table, np.ndarray]], keyless: bool) -> Iterator[pa.Table]:
+    """The changed windows gathered into runs of about `RUN_BYTES`: merging the runs holds a
+    batch of each, so runs as small as a window would hold much of the table at once."""
+    held: list[tuple[pa.Table, np.ndarray]] = []
+    size = 0
+    for rows, keys in windows:
+        held.append((rows, keys))
+        size += rows.nbytes
+        if size >= RUN_BYTES:
+            yield _run(held, keyless)
+            held, size = [], 0
+    if held:
+        yield _run(held, keyless)
+
+
+def _run(held: list[tuple[pa.Table, np.ndarray]], keyless: bool) -> pa.Table:
+    """One run of windows; a keyless table's run holds each row once with its copies added up,
+    as the merge of the runs expects (a row's copies in one run could straddle two of its
+    batches, and be stored twice)."""
+    rows = pa.concat_tables([r for r, _ in held])
+    if not keyless or len(held) == 1:
+        return rows
+    keys = np.concatenate([k for _, k in held])
+    order = np.argsort(keys, kind="stable")
+    return copies_summed(rows.take(pa.array(order)), keys[order])[0]
 
 
 def _add(builder: TreeBuilder, rows: pa.Table, keys: np.ndarray) -> None:

@@ -71,8 +71,9 @@ def setup(work: Path, rows: int) -> None:
 def show(work: Path) -> dict[str, int]:
     """Queries the conflicts, then draws them with `dl conflicts cat` (to /dev/null); the peaks
     after each and what the query read."""
-    from dl.app import main as dl_main
     from dl.sql.session import Session
+
+    from dl.app import main as dl_main
     count, widths = Session(Repository.open(work)).query(
         "select count(*), sum(length(their_s)) from dolt_conflicts_t").to_pylist()[0].values()
     queried = peak_mb()

@@ -178,7 +178,7 @@ def test_alter_that_changes_the_key_order_sorts_in_spilled_runs(session: Session
     keyless row in several windows added up)."""
     from dl.core.tables import external_sort, rewrite
     from dl.core.tables.table import Table
-    n = 12_000
+    n = 12_000  # rows of every table but d
     session.run(f"create table k (id int primary key, v int); insert into k select range, range % 7 from range({n})")
     session.run(f"create table k2 (id text primary key, v int); insert into k2 select range, range % 7 from range({n})")
     session.run(f"create table kl (v int, s text, w int); insert into kl select range % 50, 's' || (range % 5000), "
@@ -186,6 +186,7 @@ def test_alter_that_changes_the_key_order_sorts_in_spilled_runs(session: Session
     session.run(f"create table kl2 (v bigint, w int, x int default 3); insert into kl2 select range % 50, range % 2, 3 "
                 f"from range({n})")
     monkeypatch.setattr(rewrite, "WINDOW_LEAVES", 1)
+    monkeypatch.setattr(rewrite, "RUN_BYTES", 1)
     runs: list[int] = []
     original = external_sort.RunSorter.add
     monkeypatch.setattr(external_sort.RunSorter, "add", lambda self, rows: (runs.append(rows.num_rows), original(self, rows)))
@@ -198,9 +199,18 @@ def test_alter_that_changes_the_key_order_sorts_in_spilled_runs(session: Session
     assert value(session, "select dolt_hashof_table('k')") == value(session, "select dolt_hashof_table('k2')")
     assert value(session, "select dolt_hashof_table('kl')") == value(session, "select dolt_hashof_table('kl2')")
     assert value(session, "select count(*) from kl where v = 7 and w = 1") == n // 50
+    session.run(f"create table kl3 (v bigint, s text, w int, x int default 3); insert into kl3 (v, s, w) "
+                f"select range % 50, 's' || (range % 5000), range % 2 from range({n})")
+    monkeypatch.setattr(rewrite, "WINDOW_LEAVES", 1)
+    monkeypatch.setattr(rewrite, "RUN_BYTES", 1 << 30)  # one run of many windows: a row in several
+    monkeypatch.setattr(external_sort, "MERGE_BATCH_ROWS", 7)  # and its copies across batches
+    session.run("alter table kl3 drop column s")
+    monkeypatch.undo()
+    assert value(session, "select dolt_hashof_table('kl3')") == value(session, "select dolt_hashof_table('kl2')")
     session.run("create table d (id text primary key); insert into d select lpad(range::text, 5, '0') from range(3000)")
     session.run("insert into d values ('7')")  # '00007' and '7' are one integer
     monkeypatch.setattr(rewrite, "WINDOW_LEAVES", 2)
+    monkeypatch.setattr(rewrite, "RUN_BYTES", 1)
     with pytest.raises(SqlError, match="duplicate primary key 7"):
         session.run("alter table d alter column id type int")
     assert schema_of(session, "d").column("id").type == pa.string()
