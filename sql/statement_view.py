@@ -60,7 +60,7 @@ class View:
         for _, commit in self.repo.log(self.branch):
             if commit.committed_at <= when:
                 return self.repo.load_root(commit.root, self.store)
-        raise SqlError(f"AS OF {text}: no commit on {self.branch} is that old")
+        raise SqlError(f"AS OF {text}: commit not found: no commit on {self.branch} is that old")
 
     def root_at(self, rev: str) -> RootValue:
         """The root a revision names; WORKING is this view's root (a transaction's, in one)."""

@@ -82,5 +82,5 @@ def test_as_of_a_time_reads_the_last_commit_made_by_then(repo: Path, dl: Dl) -> 
                  "CAST('2020-03-01 12:59:59' AS DATETIME)", "TIMESTAMP '2020-03-01 12:30:00'"):
         assert _sql(dl, f"select count(*) as n from t as of {time}") == "n\n1\n", time
     assert _sql(dl, "select count(*) as n from t as of TIMESTAMP('2020-03-01 13:00:00')") == "n\n2\n"
-    assert "no commit on main is that old" in dl.fails(
+    assert "commit not found: no commit on main is that old" in dl.fails(
         "sql", "-q", "select * from t as of TIMESTAMP('2019-01-01')")
