@@ -38,7 +38,8 @@ def row_at_int_key(tree: ProllyTree, key: int, key_type: pa.DataType, key_index:
     keys = leaf.column(key_index)  # type: ignore[union-attr]
     if keys.null_count:
         return leaf.slice(0, 0)  # type: ignore[union-attr,no-any-return]
-    values = keys.to_numpy()
+    width = bits // 8  # the key column's values as numpy reads its buffer (`to_numpy` would import pandas)
+    values = np.frombuffer(keys.buffers()[1], dtype=f"<i{width}", count=len(keys), offset=keys.offset * width)
     pos = int(np.searchsorted(values, key))
     if pos < len(values) and int(values[pos]) == key:
         return leaf.slice(pos, 1)  # type: ignore[union-attr,no-any-return]
