@@ -49,3 +49,11 @@ def is_terminal() -> bool:
 def use_colour() -> bool:
     """Colour on standard output: on a terminal, unless NO_COLOR is set (no-color.org)."""
     return is_terminal() and not os.environ.get("NO_COLOR")
+
+
+def commit_line_colour() -> bool:
+    """Colour of the `commit <hash>` lines of `log` and `show`: on every output, pipes included,
+    unless NO_COLOR is set. Dolt colours them so whatever the output, and its users' scripts
+    read the hash by column from a pipe (`log -n 1 | grep commit | cut -c 13-44`, past the
+    5-byte colour code); the rest of dl's output keeps `use_colour`."""
+    return not os.environ.get("NO_COLOR")

@@ -15,6 +15,13 @@ settings.register_profile("dev", deadline=None, max_examples=40,
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+@pytest.fixture(autouse=True)
+def no_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read dl's output as a script that opted out of colour does (`dl log` colours its
+    commit lines even into a pipe, as Dolt's does); a test of colour unsets NO_COLOR."""
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tiny target sizes: a few hundred rows make trees three or four levels deep."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import typer
 
-from dl.context import open_repo, use_colour
+from dl.context import commit_line_colour, open_repo, use_colour
 from dl.core.errors import BadInput, NotFound, UsageError
 
 FORMATS = ("tabular", "json", "sql", "csv")
@@ -366,12 +366,12 @@ def show(ctx: typer.Context,
     repo = open_repo(ctx, readonly=True)
     address = repo.resolve_commit(revision)
     commit = repo.load_commit(address)
-    colour = use_colour()
+    colour = commit_line_colour()
     tags = {name: tag.commit for name, tag in repo.tags().items()}
     decoration = render.decorations(address, repo.current_branch(), repo.branches(), tags)
     from dl.pager import paged
     with paged(ctx):
-        typer.echo(render.commit_text(address, commit, decoration, colour))
+        typer.echo(render.commit_text(address, commit, decoration, colour), color=colour or None)
         if commit.parents:
             print_diff(repo, Sides(commit.parents[0].hex, address.hex, []), result_format=result_format)
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import typer
 
 from dl.api.repo import parse_author, parse_date
-from dl.context import global_config_path, open_api, open_repo, start_dir, use_colour
+from dl.context import (commit_line_colour, global_config_path, open_api, open_repo, start_dir,
+                        use_colour)
 from dl.core.errors import DlError, NotFound, UsageError
 from dl.core.versioning.commit import check_empty_flags
 from dl.terminal_text import printable
@@ -286,7 +287,7 @@ def _print_log(ctx: typer.Context, what: tuple[list[str], list[str], list[str]],
     include, exclude, tables = what
     commits = repo.history(include, exclude, tables, options.number, options.min_parents)
     one_line, graph, style = options.one_line, options.graph, options.style
-    colour = use_colour()
+    colour = commit_line_colour()
     current = repo.current_branch()
     branches = repo.branches()
     tags = {name: tag.commit for name, tag in repo.tags().items()}
@@ -309,9 +310,10 @@ def _print_log(ctx: typer.Context, what: tuple[list[str], list[str], list[str]],
         texts.append(text)
     if graph:
         from dl.graph import draw
-        typer.echo(draw(commits, texts), nl=False)
+        typer.echo(draw(commits, texts), nl=False, color=colour or None)
         return
-    typer.echo(("\n" if one_line else "\n").join(texts) + ("\n" if one_line and texts else ""), nl=False)
+    typer.echo(("\n" if one_line else "\n").join(texts) + ("\n" if one_line and texts else ""), nl=False,
+               color=colour or None)  # click strips colour from a pipe unless told
 
 
 def reset(ctx: typer.Context,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cli_helpers import Dl
 
 
@@ -100,6 +102,26 @@ def test_commit_prints_the_new_commit_as_log_does(repo: Path, dl: Dl) -> None:
     assert out.startswith("commit ") and out.splitlines()[0].endswith(" (HEAD -> main)")
     assert "Author: John Doe <john@doe.com>\n" in out and out.endswith("\n    add t\n")
     assert out == dl.ok("log", "-n", "1")
+
+
+def test_log_colours_its_commit_lines_into_a_pipe_as_dolt_does(repo: Path, dl: Dl,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dolt's scripts cut the hash out of a piped log by column, past the colour code
+    (`dolt log -n 1 | grep -m 1 commit | cut -c 13-44`): the cut is a prefix of HEAD's hash.
+    `commit` prints its new commit without colour (as Dolt), and NO_COLOR turns it off."""
+    _one_table(dl)
+    plain = dl.ok("commit", "-Am", "add t")
+    monkeypatch.delenv("NO_COLOR")
+    coloured = dl.ok("log", "-n", "1")
+    first = coloured.splitlines()[0]
+    assert first.startswith("\x1b[33mcommit ") and first.endswith("\x1b[0m")
+    head = plain.splitlines()[0].split()[1]
+    assert head.startswith(first[12:44]) and len(first[12:44]) == 32
+    assert dl.ok("log", "-n", "1", "--oneline").startswith("\x1b[33m" + head)
+    assert dl.ok("show", "HEAD").startswith("\x1b[33mcommit " + head)
+    assert "\x1b" not in dl.ok("status")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert dl.ok("log", "-n", "1") == plain
 
 
 def test_commit_skip_empty_and_its_exclusion_with_allow_empty(repo: Path, dl: Dl) -> None:
