@@ -89,8 +89,8 @@ def test_all_text_makes_text_columns_and_the_key_varchar_200(repo: Path, dl: Dl)
     (repo / "t.csv").write_text('id, state, data\n1,WA,"{""a"":1}"\n')
     dl.ok("table", "import", "-c", "--all-text", "t", "t.csv")
     described = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "describe t")
-    assert described.splitlines()[1:] == ["id,varchar(200),NO,PRI,,", "state,text,YES,,,",
-                                          "data,text,YES,,,"]
+    assert described.splitlines()[1:] == ['id,varchar(200),NO,PRI,,""', 'state,text,YES,"",,""',
+                                          'data,text,YES,"",,""']
     assert dl.query("select * from t") == 'id,state,data\n1,WA,"{""a"":1}"\n'
 
 
