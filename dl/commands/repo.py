@@ -167,7 +167,8 @@ def print_commit(core, address: str) -> None:  # type: ignore[no-untyped-def]
 def log(ctx: typer.Context,
         revisions: list[str] = typer.Argument(None, help="Revisions (A, A..B, A...B, ^A) and tables "
                                                           "(after -- if they could be revisions)."),
-        negate: bool = typer.Option(False, "--not", help="Leave out commits reachable from the revisions after the first."),
+        negate: list[str] = typer.Option(None, "--not", help="Leave out commits reachable from this revision "
+                                                           "(repeatable; Dolt's --not REV)."),
         number: int = typer.Option(None, "-n", "--number", min=0, help="Show at most N commits."),
         one_line: bool = typer.Option(False, "--oneline", help="One line per commit."),
         graph: bool = typer.Option(False, "--graph", help="Draw the commit graph."),
@@ -214,7 +215,7 @@ class LogOptions:
     stat: bool = False
 
 
-def _log_arguments(ctx: typer.Context, args: list[str], negate: bool,
+def _log_arguments(ctx: typer.Context, args: list[str], negate: list[str],
                    every: list[str] | None = None) -> tuple[list[str], list[str], list[str]]:
     """git's log arguments as (include, exclude, tables): `A..B` is B without A, `A...B` either
     without their merge bases, `^A` and `--not A` exclude. As Dolt reads them, the first name
@@ -225,7 +226,7 @@ def _log_arguments(ctx: typer.Context, args: list[str], negate: bool,
     after = getattr(ctx.find_root().obj, "after_dashes", ())
     split = len(args) - len(after) if after and tuple(args[len(args) - len(after):]) == after else len(args)
     include: list[str] = []
-    exclude: list[str] = []
+    exclude: list[str] = [rev.removeprefix("^") for rev in negate or []]
     tables = args[split:]
     named: list[str] = []  # the arguments before the tables (Dolt: a name seen twice starts them)
     for n, arg in enumerate(args[:split]):
@@ -237,7 +238,7 @@ def _log_arguments(ctx: typer.Context, args: list[str], negate: bool,
             a, b = (part or "HEAD" for part in arg.split("..", 1))
             include.append(b)
             exclude.append(a)
-        elif arg.startswith("^") or (negate and n > 0):
+        elif arg.startswith("^"):
             exclude.append(arg.removeprefix("^"))
         elif arg not in named and _is_revision(repo, arg):
             include.append(arg)

@@ -82,7 +82,7 @@ def test_sql_script_from_stdin_replays_a_diff(tmp_path: Path, cli_env: Path) -> 
     script = dl("diff", "-r", "sql")
     dl("commit", "-am", "two")
     dl("checkout", "-b", "replay", "HEAD~1")
-    dl("sql", stdin=script)
+    dl("sql", "--dialect", "mysql", stdin=script)  # Dolt's MySQL statements
     assert dl("diff", "main", "WORKING") == ""
 
 
