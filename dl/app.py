@@ -60,6 +60,7 @@ class AppState:
     debug: bool
     no_pager: bool = False
     branch: str | None = None  # `--branch NAME`: run the command on NAME without checking it out
+    database: str | None = None  # `--use-db DB[/BRANCH]`: the repository's name, checked when it opens
     after_dashes: tuple[str, ...] = ()  # the arguments after `--` (log: tables, even dropped ones)
 
 
@@ -71,10 +72,14 @@ def _options(
     no_pager: bool = typer.Option(False, "--no-pager", help="Do not page long output (log, diff, show, blame)."),
     branch: str = typer.Option(None, "--branch", help="Run the command on this branch, as if it were checked "
                                                       "out, without moving HEAD."),
+    use_db: str = typer.Option(None, "--use-db", help="DB[/BRANCH]: the repository (by its directory's "
+                                                      "name) and optionally the branch to run on, as Dolt's."),
     version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                  help="Print dl's version and exit."),
 ) -> None:
-    ctx.obj = AppState(data_dir, debug, no_pager, branch, _after_dashes)
+    database, _, db_branch = (use_db or "").partition("/")
+    ctx.obj = AppState(data_dir, debug, no_pager, branch or db_branch or None, after_dashes=_after_dashes,
+                       database=database or None)
 
 
 # The module that registers each top-level command and group: a process runs one command, so
@@ -196,7 +201,7 @@ def _usage_of(exc: ClickException) -> str:
     return f" (usage: {usage.removeprefix('Usage:').strip()})" if usage else ""
 
 
-_VALUED_OPTIONS = ("--data-dir", "-C", "--branch")  # global options that take a value
+_VALUED_OPTIONS = ("--data-dir", "-C", "--branch", "--use-db")  # global options that take a value
 
 
 def _command_names_any_case(argv: list[str]) -> list[str]:

@@ -5,12 +5,14 @@ Commands stand on the Python API (`dl.api`): they open a `dl.api.Repo` here and 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import typer
 
 from dl.api.repo import Repo, global_config_path
 from dl.api.repo import open as open_api_repo
+from dl.core.errors import NotFound
 from dl.core.repo import Repository
 
 __all__ = ["global_config_path", "is_terminal", "open_api", "open_repo", "start_dir"]
@@ -28,10 +30,22 @@ def open_api(ctx: typer.Context, *, readonly: bool = False) -> Repo:
     repo = open_api_repo(start_dir(ctx), readonly=readonly)
     if ctx is not None:
         ctx.call_on_close(repo.close)  # the store's connection ends with the command
+        _check_database(getattr(ctx.find_root().obj, "database", None), repo)
         branch = getattr(ctx.find_root().obj, "branch", None)
         if branch:
             repo.core.use_branch(branch)
     return repo
+
+
+def _check_database(name: str | None, repo: Repo) -> None:
+    """`--use-db NAME` must name this repository: its directory's name, or the database name
+    SQL serves it as (whitespace and `-` as `_`)."""
+    if name is None:
+        return
+    directory = repo.core.directory
+    folder = directory.resolve().name if directory is not None else "dl"
+    if name not in (folder, re.sub(r"_+", "_", re.sub(r"[\s-]", "_", folder.strip()))):
+        raise NotFound("database", name, message=f"database not found: {name}")
 
 
 def open_repo(ctx: typer.Context, *, readonly: bool = False) -> Repository:

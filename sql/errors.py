@@ -53,6 +53,10 @@ def _shorten(text: str, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[:width - 3] + "..."
 
 
+PARSE_PREFIX = "Error parsing SQL: "
+"""Dolt's first words for a statement it cannot parse."""
+
+
 def parse_error(exc: Exception, line_offset: int = 0) -> SqlError:
     """A sqlglot ParseError or TokenError as a `SqlError` with its position."""
     errors = getattr(exc, "errors", None) or []
@@ -64,11 +68,11 @@ def parse_error(exc: Exception, line_offset: int = 0) -> SqlError:
         near = first.get("highlight")
         near_text = f" near {near!r}" if near else ""
         line = first.get("line")
-        return SqlError(f"syntax error{near_text}: {description}",
+        return SqlError(f"{PARSE_PREFIX}syntax error{near_text}: {description}",
                         line=(line + line_offset) if line else None, column=first.get("col"),
                         cause=exc)
     message = str(exc).splitlines()[0] if str(exc) else "syntax error"
-    return SqlError(f"syntax error: {message}", cause=exc)
+    return SqlError(f"{PARSE_PREFIX}syntax error: {message}", cause=exc)
 
 
 def engine_error(exc: Exception, names: dict[str, str] | None = None) -> SqlError:

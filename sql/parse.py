@@ -26,7 +26,7 @@ from typing import Any, cast
 import sqlglot
 from dl.sql import index_syntax
 from dl.sql.dialects import adapt
-from dl.sql.errors import SqlError, parse_error
+from dl.sql.errors import PARSE_PREFIX, SqlError, parse_error
 from dl.sql.headers import label_projections
 from dl.sql.lru import LruCache
 from dl.sql.prepared import PreparedCommand, parse_command
@@ -264,7 +264,7 @@ def _kind_of(expression: exp.Expression, first: Token, line_offset: int) -> Kind
             return kind
     if isinstance(expression, (exp.Alias, exp.Condition)):
         # an expression, not a statement (`selec * form t` parses as an aliased column): say where it broke
-        raise SqlError(f"syntax error near {first.text!r}: not the start of a statement (SELECT, INSERT, "
+        raise SqlError(f"{PARSE_PREFIX}syntax error near {first.text!r}: not the start of a statement (SELECT, INSERT, "
                        "UPDATE, DELETE, CREATE, ...)", line=first.line + line_offset,
                        column=first.col - len(first.text) + 1)
     name = str(expression.this).upper() if isinstance(expression, exp.Command) else type(expression).__name__.upper()

@@ -347,7 +347,7 @@ def reset(ctx: typer.Context,
         return
     try:
         repo.reset_tables(*args)
-    except NotFound as missing:
+    except NotFound:
         if len(args) > 1:
             raise
         raise NotFound("table", args[0], message=f"Failed to reset changes. cause: {args[0]} is neither a "

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import Dl
 
 
@@ -302,3 +301,16 @@ def test_log_all_merges_min_parents_and_parents(repo: Path, dl: Dl) -> None:
     dl.ok("branch", "side")
     dl.ok("--branch", "side", "commit", "--allow-empty", "-m", "only on side")
     assert "only on side" not in dl.ok("log") and "only on side" in dl.ok("log", "--all")
+
+
+def test_use_db_names_the_repository_and_a_branch(tmp_path: Path, dl: Dl, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dolt's global `--use-db DB[/BRANCH]`: DB is the repository's directory name (or its SQL
+    database name, `-` as `_`); BRANCH runs the command there as `--branch` does."""
+    directory = tmp_path / "my-repo"
+    directory.mkdir()
+    monkeypatch.chdir(directory)
+    dl.ok("init")
+    dl.ok("branch", "other")
+    assert dl.ok("--use-db=my-repo", "status").startswith("On branch main\n")
+    assert dl.ok("--use-db", "my_repo/other", "status").startswith("On branch other\n")
+    assert dl.fails("--use-db=elsewhere", "status") == "database not found: elsewhere"

@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections import Counter
 
 import pyarrow as pa
-from hypothesis import given
-from hypothesis import strategies as st
-
 from dl.core.store.memory import MemoryStore
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table, TableValue
 from dl.core.versioning import three_way_merge
 from dl.core.versioning.merge_commits import _take_theirs
 from dl.core.versioning.root import RootValue
+from hypothesis import given
+from hypothesis import strategies as st
 
 SCHEMA = TableSchema.from_arrow(pa.schema([("a", pa.int64()), ("b", pa.int64())]))
 

@@ -65,7 +65,7 @@ def test_a_typo_says_where_it_broke(filled: Session) -> None:
     with pytest.raises(SqlError) as raised:
         filled.run("select 1;\n\n  selec * form t")
     message = str(raised.value)
-    assert message.startswith("syntax error near 'selec'")
+    assert message.startswith("Error parsing SQL: syntax error near 'selec'")
     assert "line 3, column 3" in message and "ALIAS" not in message
     with pytest.raises(SqlError, match=r"syntax error near 't'.*line 1, column 15"):
         filled.run("select * form t")
