@@ -106,8 +106,12 @@ def resolve(columns: list[str], name: str) -> str:
 
 
 def _check_text(expression: exp.Expression, columns: list[str]) -> str:
-    """The CHECK expression as DuckDB SQL, its columns resolved to the table's (no subqueries)."""
+    """The CHECK expression as DuckDB SQL, its columns resolved to the table's (no subqueries),
+    without outer parentheses: `CHECK ((a > 0))`, as SHOW CREATE TABLE prints it, keeps the
+    same text as `CHECK (a > 0)`, so a replayed dump makes the same table."""
     expression = expression.copy()
+    while isinstance(expression, exp.Paren):
+        expression = expression.this
     if any(isinstance(n, (exp.Select, exp.Subquery)) for n in expression.walk()):
         raise SqlError(f"An expression of a check constraint contains disallowed function: {expression.sql()}")
     for column in expression.find_all(exp.Column):

@@ -1,8 +1,8 @@
 """`dl table export TABLE FILE.sql`: a table as the MySQL script Dolt's export writes.
 
-The script is `DROP TABLE IF EXISTS`, the table's `CREATE TABLE` in MySQL's form (backquoted
-names, MySQL type names, keys, indexes, CHECK and FOREIGN KEY constraints, and the ENGINE
-clause MySQL prints), then one `INSERT INTO t (cols) VALUES (...);` a row, as Dolt writes them,
+The script is `DROP TABLE IF EXISTS`, the table's `CREATE TABLE` as SHOW CREATE TABLE prints it
+(`mysql_schema.create_table`: backquoted names, MySQL type names, keys, indexes, CHECK and
+FOREIGN KEY constraints, and the ENGINE clause MySQL prints), then one `INSERT INTO t (cols) VALUES (...);` a row, as Dolt writes them,
 so that `dl sql --dialect mysql < t.sql` (or MySQL, or Dolt) makes the same table again.
 Values are MySQL literals: numbers bare, booleans 1/0, text, dates and times quoted with
 backslash escapes, bytes as hex (`0x...`), NULL. The INSERT lines are built column by column
@@ -17,47 +17,13 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.sql.mysql_schema import column_definition, quote
+from dl.sql.mysql_schema import create_table, quote
 
 if TYPE_CHECKING:
     from dl.core.repo import Repository
     from dl.core.tables.schema import TableSchema
 
-TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"
 _FRACTION = re.compile(r"^(?:datetime|timestamp)\((\d)\)$")
-
-
-def create_statement(name: str, schema: TableSchema) -> str:
-    """The MySQL CREATE TABLE statement of a dump, one item a line."""
-    items = [column_definition(c, schema) for c in schema.columns]
-    if schema.primary_key:
-        items.append(f"PRIMARY KEY ({','.join(quote(k) for k in schema.primary_key)})")
-    items += [f"{'UNIQUE ' if i.unique else ''}KEY {quote(i.name)} ({','.join(quote(c) for c in i.columns)})"
-              for i in schema.indexes]
-    items += _constraint_items(schema)
-    body = ",\n".join(f"  {item}" for item in items)
-    return f"CREATE TABLE {quote(name)} (\n{body}\n) {TABLE_OPTIONS};"
-
-
-def _constraint_items(schema: TableSchema) -> list[str]:
-    """FOREIGN KEY and CHECK constraints in MySQL's words (a CHECK's text, kept as DuckDB SQL,
-    is transpiled)."""
-    from dl.core.tables.constraints import ReferentialAction
-    items = []
-    for fk in schema.constraints.foreign_keys:
-        item = (f"CONSTRAINT {quote(fk.name)} FOREIGN KEY ({','.join(quote(c) for c in fk.columns)}) "
-                f"REFERENCES {quote(fk.parent)} ({','.join(quote(c) for c in fk.parent_columns)})")
-        if fk.on_delete is not ReferentialAction.RESTRICT:
-            item += f" ON DELETE {fk.on_delete.value}"
-        if fk.on_update is not ReferentialAction.RESTRICT:
-            item += f" ON UPDATE {fk.on_update.value}"
-        items.append(item)
-    for check in schema.constraints.checks:
-        import sqlglot
-        text = sqlglot.transpile(check.expression, read="duckdb", write="mysql")[0]
-        items.append(f"CONSTRAINT {quote(check.name)} CHECK ({text})"
-                     + ("" if check.enforced else " /*!80016 NOT ENFORCED */"))
-    return items
 
 
 def insert_lines(name: str, schema: TableSchema, rows: pa.Table) -> pa.ChunkedArray:
@@ -113,7 +79,7 @@ def dump_lines(repo: Repository, name: str, rev: str = "WORKING") -> Iterator[st
     """The script's text in pieces: the statements that make the table, then its rows a leaf
     at a time (bounded memory)."""
     table = repo.table(name, rev)
-    yield f"DROP TABLE IF EXISTS {quote(name)};\n{create_statement(name, table.schema)}\n"
+    yield f"DROP TABLE IF EXISTS {quote(name)};\n{create_table(name, table.schema)}\n"
     for leaf in table.tree.stream_leaves():
         rows = pa.Table.from_batches([leaf])
         if table.schema.is_keyless:
