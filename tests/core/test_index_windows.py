@@ -74,5 +74,6 @@ def test_a_duplicate_across_windows_is_a_unique_violation(windows: list[int]) ->
     store = MemoryStore()
     table = base(store)
     ids = np.array([0, N - 1])
-    with pytest.raises(UniqueViolation, match="uu"):
+    with pytest.raises(UniqueViolation, match="duplicate unique key given") as found:
         table.apply(rows(ids, ids % 7, np.array([N // 2, 5])), None)  # 0 takes row N/2's value
+    assert found.value.index == "uu"

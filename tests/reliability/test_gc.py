@@ -68,7 +68,7 @@ def test_gc_keeps_stashes_and_a_merge_in_progress(cli: Cli, tmp_path: Path) -> N
     cli.ok("sql", "-q", "create table t (id int primary key, v text); insert into t values (1, 'a'), (2, 'b')")
     cli.ok("commit", "-Am", "base")
     cli.ok("sql", "-q", "create table only_stashed (k int primary key); insert into only_stashed values (7), (8)")
-    cli.ok("stash")
+    cli.ok("stash", "-u")  # a new table: untracked, stashed only with -u (as Dolt)
     cli.ok("checkout", "-b", "f")
     cli.ok("sql", "-q", "update t set v = 'theirs' where id = 1; create table only_f (k int primary key); "
                         "insert into only_f values (1)")
