@@ -123,6 +123,13 @@ class TableConstraints:
     declared_types: tuple[tuple[str, str], ...] = field(default=())  # (column, MySQL type text)
     comments: tuple[tuple[str, str], ...] = field(default=())  # (column, COMMENT text)
 
+    def __post_init__(self) -> None:
+        """Per-column texts in column-name order, whatever order the statements set them in:
+        the same table has the same encoding (history independence), whether a column was
+        declared `text` at CREATE or retyped by ALTER."""
+        object.__setattr__(self, "declared_types", tuple(sorted(self.declared_types)))
+        object.__setattr__(self, "comments", tuple(sorted(self.comments)))
+
     @property
     def empty(self) -> bool:
         return not (self.checks or self.foreign_keys or self.auto_increment or self.declared_types

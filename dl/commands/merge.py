@@ -52,7 +52,7 @@ def merge(ctx: typer.Context,
     head = repo.branches()[repo.active_branch()]
     from dl.core.versioning.merge_commits import merge_target
     theirs = merge_target(repo.core, branch).hex
-    from dl.commands.repo import author_date_from_environment
+    from dl.identity_env import author_date_from_environment
     date, _ = author_date_from_environment()
     result = repo.merge(branch, no_ff=no_ff, squash=squash, message=message, no_commit=no_commit,
                         author=author, date=date, merge_json=not dont_merge_json)

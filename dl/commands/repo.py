@@ -17,6 +17,7 @@ from dl.context import (commit_line_colour, global_config_path, open_api, open_r
                         use_colour)
 from dl.core.errors import DlError, NotFound, UsageError
 from dl.core.versioning.commit import check_empty_flags
+from dl.identity_env import author_date_from_environment, environment_person, environment_value
 from dl.terminal_text import printable
 
 
@@ -108,44 +109,6 @@ def commit(ctx: typer.Context,
                           committer=(committer.name, committer.email) if committer else None,
                           commit_date=parse_date(committed, committed_label) if committed else None)
     print_commit(repo.core, address)
-
-
-def author_date_from_environment() -> tuple[str | None, str]:
-    """The commit time the environment sets (dl's name first, then Dolt's), and its name."""
-    return environment_value("AUTHOR_DATE")
-
-
-def environment_value(part: str) -> tuple[str | None, str]:
-    """$DL_<part>, else $DOLT_<part> (as Dolt names them: AUTHOR_NAME, COMMITTER_DATE...), and
-    the name of the variable it came from."""
-    import os
-    for name in (f"DL_{part}", f"DOLT_{part}"):
-        if os.environ.get(name):
-            return os.environ[name], name
-    return None, ""
-
-
-def environment_person(config, role: str):  # type: ignore[no-untyped-def]
-    """The author or committer (`role`: AUTHOR or COMMITTER) that $DOLT_<role>_NAME and
-    _EMAIL set, each over the configured user.name / user.email; None if neither is set."""
-    from dl.core.repo import require_author
-    name, _ = environment_value(f"{role}_NAME")
-    email, _ = environment_value(f"{role}_EMAIL")
-    if not name and not email:
-        return None
-    return require_author(name or config.get("user.name"), email or config.get("user.email"))
-
-
-def identity_variables_from_environment() -> dict[str, str]:
-    """The session variables (@@dolt_author_name...) that $DOLT_AUTHOR_NAME and its kin set,
-    for `dl sql` to start its session with, as Dolt's SQL client does."""
-    found = {}
-    for role in ("AUTHOR", "COMMITTER"):
-        for part in ("NAME", "EMAIL", "DATE"):
-            value, _ = environment_value(f"{role}_{part}")
-            if value:
-                found[f"dolt_{role.lower()}_{part.lower()}"] = value
-    return found
 
 
 def _has_staged_changes(repo, stage_all: bool) -> bool:  # type: ignore[no-untyped-def]

@@ -48,7 +48,7 @@ def sql(ctx: typer.Context,
         from dl.core.io.write import check_outside
         check_outside(output, repo.dl_dir)
     from dl.sql.session import Session
-    from dl.commands.repo import identity_variables_from_environment
+    from dl.identity_env import identity_variables_from_environment
     with Session(repo, dialect=dialect) as session:
         session.variables.system.update(identity_variables_from_environment())
         if text is None and sys.stdin.isatty():

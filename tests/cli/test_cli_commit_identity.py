@@ -61,7 +61,7 @@ def test_session_variables_name_author_and_committer(repo: Path, dl: Dl) -> None
     assert _csv(dl, "select committer, email, author, author_email from dolt_log limit 1").endswith(expected)
     assert _csv(dl, "select committer, email, author, author_email from dolt_diff "
                     "where message = 'session var commit'").endswith(expected)
-    assert _csv(dl, "select @@dolt_committer_name") == "@@dolt_committer_name\n\n"  # unset: empty, as in Dolt
+    assert _csv(dl, "select @@dolt_committer_name") == '@@dolt_committer_name\n""\n'  # unset: empty, as in Dolt
 
 
 def test_dl_sql_takes_the_identity_from_the_environment(repo: Path, dl: Dl, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -123,3 +123,11 @@ def test_diff_names_constraint_changes_as_schema_changes() -> None:
     new = _schema(TableConstraints((CheckConstraint("pos", '"p" > 0'),), declared_types=(("e", "varchar(5)"),)))
     assert schema_changes(old, new) == ["added check pos", "dropped foreign key fk",
                                         "changed column e declared type varchar(3) -> varchar(5)"]
+
+
+def test_declared_types_and_comments_encode_the_same_in_any_order() -> None:
+    """A column declared `text` at CREATE and one retyped to `text` by ALTER set their texts in
+    different orders; the constraints (and so the table's hash) must not remember which."""
+    one = TableConstraints(declared_types=(("v", "int"), ("id", "text")), comments=(("v", "b"), ("id", "a")))
+    two = TableConstraints(declared_types=(("id", "text"), ("v", "int")), comments=(("id", "a"), ("v", "b")))
+    assert one == two and one.to_json() == two.to_json()
