@@ -128,7 +128,7 @@ def _identity(value: str | tuple[str, str], label: str) -> Author:
     """An author or committer given as "Name <email>" or (name, email)."""
     if isinstance(value, tuple) and len(value) == 2:
         return Author(_name(value[0], label), _name(value[1], f"{label} e-mail"))
-    return parse_author(value, label)  # type: ignore[arg-type]
+    return parse_author(value, label)
 
 
 def parse_author(text: str, label: str = "author") -> Author:
