@@ -126,16 +126,10 @@ def create_table(name: str, schema: "TableSchema") -> str:
 
 def constraint_lines(constraints: "TableConstraints") -> list[str]:
     """FOREIGN KEY and CHECK constraints as MySQL's CREATE TABLE lines."""
-    from dl.core.tables.constraints import ReferentialAction
     lines = []
     for fk in constraints.foreign_keys:
-        line = (f"CONSTRAINT {quote(fk.name)} FOREIGN KEY ({_names(fk.columns)}) "
-                f"REFERENCES {quote(fk.parent)} ({_names(fk.parent_columns)})")
-        if fk.on_delete is not ReferentialAction.RESTRICT:
-            line += f" ON DELETE {fk.on_delete.value}"
-        if fk.on_update is not ReferentialAction.RESTRICT:
-            line += f" ON UPDATE {fk.on_update.value}"
-        lines.append(line)
+        lines.append(f"CONSTRAINT {quote(fk.name)} FOREIGN KEY ({_names(fk.columns)}) "
+                     f"REFERENCES {quote(fk.parent)} ({_names(fk.parent_columns)})" + fk.action_clauses())
     for check in constraints.checks:
         text = f"CONSTRAINT {quote(check.name)} CHECK ({_mysql_expression(check.expression)})"
         lines.append(text if check.enforced else text + " /*!80016 NOT ENFORCED */")

@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 from dl.core.tables.indexes import IndexDef
-from dl.core.tables.constraints import ReferentialAction, TableConstraints
+from dl.core.tables.constraints import TableConstraints
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.versioning.diff import TableChange, TableDiff
 from dl.sql.types import display_type
@@ -111,13 +111,8 @@ def constraint_lines(constraints: TableConstraints) -> list[str]:
     """The table's FOREIGN KEY and CHECK constraints as CREATE TABLE lines (MySQL's order)."""
     lines = []
     for fk in constraints.foreign_keys:
-        line = (f"CONSTRAINT {quote_identifier(fk.name)} FOREIGN KEY ({_names(fk.columns)}) "
-                f"REFERENCES {quote_identifier(fk.parent)} ({_names(fk.parent_columns)})")
-        if fk.on_delete is not ReferentialAction.RESTRICT:
-            line += f" ON DELETE {fk.on_delete.value}"
-        if fk.on_update is not ReferentialAction.RESTRICT:
-            line += f" ON UPDATE {fk.on_update.value}"
-        lines.append(line)
+        lines.append(f"CONSTRAINT {quote_identifier(fk.name)} FOREIGN KEY ({_names(fk.columns)}) "
+                     f"REFERENCES {quote_identifier(fk.parent)} ({_names(fk.parent_columns)})" + fk.action_clauses())
     for check in constraints.checks:
         lines.append(f"CONSTRAINT {quote_identifier(check.name)} CHECK ({check.expression})")
     return lines

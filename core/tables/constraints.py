@@ -104,8 +104,13 @@ class ForeignKey:
         """MySQL's text of the constraint inside its error messages."""
         cols = ", ".join(f"`{c}`" for c in self.columns)
         parent_cols = ", ".join(f"`{c}`" for c in self.parent_columns)
-        text = (f"`{child}`, CONSTRAINT `{self.name}` FOREIGN KEY ({cols}) REFERENCES "
-                f"`{self.parent}` ({parent_cols})")
+        return (f"`{child}`, CONSTRAINT `{self.name}` FOREIGN KEY ({cols}) REFERENCES "
+                f"`{self.parent}` ({parent_cols})") + self.action_clauses()
+
+    def action_clauses(self) -> str:
+        """` ON DELETE ...` and ` ON UPDATE ...` for the actions other than RESTRICT (MySQL's
+        default, which MySQL leaves out), as every CREATE TABLE text and message prints them."""
+        text = ""
         if self.on_delete is not ReferentialAction.RESTRICT:
             text += f" ON DELETE {self.on_delete.value}"
         if self.on_update is not ReferentialAction.RESTRICT:
