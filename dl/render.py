@@ -385,8 +385,8 @@ def decorations(address: "Address", current: str, branches: dict[str, "Address"]
 def commit_text(address: "Address", commit: "Commit", decoration: str, colour: bool) -> str:
     """One commit the way `dl log` prints it."""
     head = f"commit {address.hex}{decoration}"
-    if colour:
-        head = YELLOW + head + RESET
+    if colour:  # as Dolt's: "commit <hash> " in yellow, so `cut -d' ' -f2` still gives the hash
+        head = f"{YELLOW}commit {address.hex} {RESET}{decoration.lstrip(' ')}"
     lines = [head]
     if len(commit.parents) > 1:
         lines.append("Merge: " + " ".join(p.hex for p in commit.parents))

@@ -113,8 +113,9 @@ def test_log_colours_its_commit_lines_into_a_pipe_as_dolt_does(repo: Path, dl: D
     monkeypatch.delenv("NO_COLOR")
     coloured = dl.ok("log", "-n", "1")
     first = coloured.splitlines()[0]
-    assert first.startswith("\x1b[33mcommit ") and first.endswith("\x1b[0m")
     head = plain.splitlines()[0].split()[1]
+    assert first == f"\x1b[33mcommit {head} \x1b[0m(HEAD -> main)"
+    assert first.split(" ")[1] == head  # `grep commit | cut -d" " -f2`, as Dolt's scripts do
     assert head.startswith(first[12:44]) and len(first[12:44]) == 32
     assert dl.ok("log", "-n", "1", "--oneline").startswith("\x1b[33m" + head)
     assert dl.ok("show", "HEAD").startswith("\x1b[33mcommit " + head)
