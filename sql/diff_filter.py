@@ -1,9 +1,10 @@
 """`dl diff --where EXPR`: keep the changed rows an SQL condition selects.
 
-The condition sees each changed row as `dolt_diff_<table>` shows it: `from_<col>` and `to_<col>`
-for both sides and `diff_type` ('added', 'removed', 'modified'); a plain `<col>` is the new
-value, or the old one for a removed row, so `--where "id = 7"` works too. Only the rows the tree
-diff produced are queried (DuckDB over Arrow), never the tables.
+The condition sees each changed row as `dolt_diff_<table>` shows it, as Dolt's does: `from_<col>`
+and `to_<col>` for both sides and `diff_type` ('added', 'removed', 'modified'); a plain `<col>`
+is no column there, so `--where "pk = 4"` is Dolt's "Error running diff query". Only the rows the
+tree diff produced are queried (DuckDB over Arrow), never the tables. `check_condition` runs the
+condition over no rows, so a bad condition fails even when nothing changed (as Dolt checks it).
 
 `narrowed` applies both to a table's diff in pieces (`diff_table_pieces`, key order): the
 condition to each piece as it comes, the limit across them, so `--limit` stops reading the
@@ -123,19 +124,34 @@ def _frame(diff: TableDiff) -> pa.Table:
             after = new.column(name) if new is not None else pa.nulls(n, kind)
             data[f"from_{name}"] = before
             data[f"to_{name}"] = after
-        for name in columns:
-            if name not in data:
-                data[name] = data[f"to_{name}"] if part != "removed" else data[f"from_{name}"]
         pieces.append(pa.table(data))
     if not pieces:
-        empty = {"__part": pa.array([], pa.string()), "__index": pa.array([], pa.int64()),
-                 "diff_type": pa.array([], pa.string())}
-        for name in columns:
-            kind = schema.field(name).type
-            for prefix in ("from_", "to_", ""):
-                empty.setdefault(f"{prefix}{name}", pa.array([], kind))
-        return pa.table(empty)
+        return _empty_frame([(name, schema.field(name).type) for name in columns])
     return pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+
+
+def _empty_frame(columns: list[tuple[str, pa.DataType]]) -> pa.Table:
+    """The diff's columns (diff_type, from_<col>, to_<col>) with no rows."""
+    empty: dict[str, pa.Array] = {"__part": pa.array([], pa.string()), "__index": pa.array([], pa.int64()),
+                                  "diff_type": pa.array([], pa.string())}
+    for name, kind in columns:
+        for prefix in ("from_", "to_"):
+            empty.setdefault(f"{prefix}{name}", pa.array([], kind))
+    return pa.table(empty)
+
+
+def check_condition(where: str, columns: list[tuple[str, pa.DataType]]) -> None:
+    """Fails (Dolt's words) unless `where` is one condition that runs over a diff of tables
+    with these columns: what `dl diff --where` checks when no table changed, as Dolt does."""
+    condition = _parse_condition(where)
+    connection = connect()
+    try:
+        connection.register("diff_rows", _empty_frame(columns))
+        connection.sql(f"SELECT __part FROM diff_rows WHERE {condition}").fetchall()
+    except duckdb.Error as exc:
+        raise SqlError(f"Error running diff query (where {where}): {_reason(exc)}") from None
+    finally:
+        connection.close()
 
 
 def limit_diff(diff: TableDiff, limit: int) -> TableDiff:

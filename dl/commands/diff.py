@@ -204,6 +204,8 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
     from dl.core.versioning.diff import DIFF_WINDOW, STEP_WINDOW, diff_table_pieces, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
     pairs = table_pairs(repo.store, old, new, sides.tables or None)
+    if where is not None and not pairs:  # nothing to filter: the condition is still checked, as Dolt's
+        _check_where(repo, (old, new), sides.tables, where)
     if summary and where is None and limit is None:  # from tree roots: no table read whole
         from dl.core.versioning.diff import summary as summary_of
         typer.echo(render.summary_text(summary_of(repo.store, old, new, sides.tables or None)), nl=False)
@@ -244,6 +246,19 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
         _sql_diff(tables, parts)
     else:
         _stream_diff(tables, result_format)
+
+
+def _check_where(repo, roots, names: list[str], where: str) -> None:  # type: ignore[no-untyped-def]
+    """Fails unless `where` runs over the diff columns of the tables of either root (the named
+    ones, if any): a bad condition is an error even when no row changed."""
+    from dl.sql.diff_filter import check_condition
+    columns: dict[str, Any] = {}
+    for root in roots:
+        for name in root.tables:
+            if not names or name in names:
+                for field in repo.table_in(root, name).schema.arrow:
+                    columns.setdefault(field.name, field.type)
+    check_condition(where, list(columns.items()))
 
 
 def _rows_if_keys_match(pieces: Any) -> Any:

@@ -135,6 +135,18 @@ def test_dolts_messages_for_bad_tables_revisions_and_conditions(changed: Path, d
         'Error running diff query (where poop = 0): column "poop" could not be found in any table in scope')
 
 
+def test_where_sees_dolts_diff_columns_and_is_checked_when_nothing_changed(changed: Path, dl: Dl) -> None:
+    # dolt_diff's columns are from_<col>, to_<col> and diff_type: a plain column is none of them
+    assert dl.fails("diff", "--where", "pk = 4") == (
+        'Error running diff query (where pk = 4): column "pk" could not be found in any table in scope')
+    assert "| > | 4  | 100 |" in dl.ok("diff", "--where", "to_pk = 4")
+    dl.ok("commit", "-Am", "second")  # no change left: the condition is still checked
+    assert dl.ok("diff", "--where", "to_c1 = 0") == ""
+    assert dl.fails("diff", "--where", "poop = 0") == (
+        'Error running diff query (where poop = 0): column "poop" could not be found in any table in scope')
+    assert dl.fails("diff", "--where", "some nonsense").startswith("Failed to parse diff query.")
+
+
 def test_summary_calls_a_deleted_table_dropped(changed: Path, dl: Dl) -> None:
     dl.ok("sql", "-q", "drop table test")
     assert "| test       | dropped   |" in dl.ok("diff", "--summary")

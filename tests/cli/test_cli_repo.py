@@ -179,7 +179,7 @@ def test_commit_amend_replaces_the_last_commit(people: Path, dl: Dl) -> None:
     assert len(after) == len(before)
     assert after[0][0] != before[0][0] and after[1] == before[1]
     assert after[0][1] == "(HEAD -> main) import people, Ada at 37"
-    amended = dl.ok("diff", "HEAD~1", "HEAD", "--where", "id = 1")
+    amended = dl.ok("diff", "HEAD~1", "HEAD", "--where", "to_id = 1")
     assert "| + | 1  | Ada Lovelace | 37  | London |" in amended
     dl.ok("commit", "--amend")  # no -m: keeps the message
     assert oneline(dl)[0][1] == "(HEAD -> main) import people, Ada at 37"
