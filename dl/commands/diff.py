@@ -29,7 +29,7 @@ class Sides:
 
     old: str
     new: str
-    tables: list[str]
+    tables: list[str] | None  # None: every table
 
 
 def diff(ctx: typer.Context,
@@ -49,8 +49,10 @@ def diff(ctx: typer.Context,
          filter_: str = typer.Option(None, "--filter", help="Only one kind of change: added, modified, "
                                      "renamed or dropped (or removed)."),
          where: str = typer.Option(None, "--where", help="Only rows matching this condition "
-                                   "(columns as from_<col>, to_<col>, <col>, diff_type)."),
+                                   "(columns as from_<col>, to_<col>, diff_type)."),
          limit: int = typer.Option(None, "--limit", min=0, help="At most N rows per table."),
+         system: bool = typer.Option(False, "--system", help="Also the system tables (dolt_ignore...); "
+                                     "dolt_schemas, dolt_procedures and dolt_tests always show."),
          result_format: str = typer.Option("tabular", "-r", "--result-format",
                                            help="tabular, json, sql or csv.")) -> None:
     """Show changes between the working set, the staged tables and commits.
@@ -68,6 +70,8 @@ def diff(ctx: typer.Context,
     sides = parse_sides(repo, list(args or []), cached, merge_base=merge_base)
     if reverse:
         sides = Sides(sides.new, sides.old, sides.tables)
+    if not system:
+        sides = _without_system_tables(repo, sides)
     from dl.pager import paged
     with paged(ctx):
         if name_only:
@@ -79,6 +83,22 @@ def diff(ctx: typer.Context,
                        result_format=result_format, parts=Parts(schema=schema or not data,
                                                                 data=data or not schema),
                        skinny=skinny, kind=kind)
+
+
+ALWAYS_SHOWN = ("dolt_schemas", "dolt_procedures", "dolt_tests")  # system tables diff shows without --system
+
+
+def _without_system_tables(repo, sides: Sides) -> Sides:  # type: ignore[no-untyped-def]
+    """`sides` without the system tables (`dolt_ignore`...) when no table is named, as Dolt's
+    diff leaves them out unless `--system`; the tables that hold views, procedures and tests
+    are the user's work and always show."""
+    if sides.tables is not None:
+        return sides
+    names: set[str] = set()
+    for revision in (sides.old, sides.new):
+        names |= set(repo.resolve_root(revision).tables)
+    hidden = {n for n in names if n.lower().startswith("dolt_") and n.lower() not in ALWAYS_SHOWN}
+    return Sides(sides.old, sides.new, sorted(names - hidden)) if hidden else sides
 
 
 def _diff_kind(text: str | None):  # type: ignore[no-untyped-def]
@@ -106,7 +126,7 @@ def print_names(repo, sides: Sides) -> None:  # type: ignore[no-untyped-def]
     """`dl diff --name-only`: each changed table's name, one a line."""
     from dl.core.versioning.diff import table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
-    for name, _, _ in table_pairs(repo.store, old, new, sides.tables or None):
+    for name, _, _ in table_pairs(repo.store, old, new, sides.tables):
         typer.echo(name)
 
 
@@ -117,7 +137,7 @@ def print_schema_diff(repo, sides: Sides) -> None:  # type: ignore[no-untyped-de
     from dl.core.versioning.diff import table_pairs
     from dl.sql.mysql_schema import schema_diff_lines
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
-    for name, before, after in table_pairs(repo.store, old, new, sides.tables or None):
+    for name, before, after in table_pairs(repo.store, old, new, sides.tables):
         lines = schema_diff_lines(name, before.schema if before else None, after.schema if after else None)
         if lines:
             change = "added" if before is None else "deleted" if after is None else "modified"
@@ -176,10 +196,11 @@ def _is_revision(repo, text: str) -> bool:
         return False
 
 
-def _tables(repo, names: list[str], revisions: list[str]) -> list[str]:
-    """The named tables; a name in neither side is an unknown revision or table."""
+def _tables(repo, names: list[str], revisions: list[str]) -> list[str] | None:
+    """The named tables (None: none named, every table); a name in neither side is an unknown
+    revision or table."""
     if not names:
-        return []
+        return None
     known: set[str] = set()
     for rev in revisions:
         known |= set(repo.resolve_root(rev).tables)
@@ -203,12 +224,12 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
     from dl import render
     from dl.core.versioning.diff import DIFF_WINDOW, STEP_WINDOW, diff_table_pieces, table_pairs
     old, new = repo.resolve_root(sides.old), repo.resolve_root(sides.new)
-    pairs = table_pairs(repo.store, old, new, sides.tables or None)
+    pairs = table_pairs(repo.store, old, new, sides.tables)
     if where is not None and not pairs:  # nothing to filter: the condition is still checked, as Dolt's
         _check_where(repo, (old, new), sides.tables, where)
     if summary and where is None and limit is None:  # from tree roots: no table read whole
         from dl.core.versioning.diff import summary as summary_of
-        typer.echo(render.summary_text(summary_of(repo.store, old, new, sides.tables or None)), nl=False)
+        typer.echo(render.summary_text(summary_of(repo.store, old, new, sides.tables)), nl=False)
         return
     if summary:
         _print_whole(repo, sides, old, new, where, limit, summary, result_format)
@@ -248,14 +269,14 @@ def print_diff(repo, sides: Sides, *, stat: bool = False, summary: bool = False,
         _stream_diff(tables, result_format)
 
 
-def _check_where(repo, roots, names: list[str], where: str) -> None:  # type: ignore[no-untyped-def]
+def _check_where(repo, roots, names: list[str] | None, where: str) -> None:  # type: ignore[no-untyped-def]
     """Fails unless `where` runs over the diff columns of the tables of either root (the named
     ones, if any): a bad condition is an error even when no row changed."""
     from dl.sql.diff_filter import check_condition
     columns: dict[str, Any] = {}
     for root in roots:
         for name in root.tables:
-            if not names or name in names:
+            if names is None or name in names:
                 for field in repo.table_in(root, name).schema.arrow:
                     columns.setdefault(field.name, field.type)
     check_condition(where, list(columns.items()))
@@ -306,7 +327,7 @@ def _print_whole(repo, sides: Sides, old, new, where: str | None, limit: int | N
     """`--summary` with --where/--limit: every table's diff read, then rendered."""
     from dl import render
     from dl.core.versioning.diff import diff_roots
-    diffs = diff_roots(repo.store, old, new, sides.tables or None)
+    diffs = diff_roots(repo.store, old, new, sides.tables)
     if where or limit is not None:
         from dl.sql.diff_filter import narrowed
         diffs = [next(narrowed([d], where, limit)) for d in diffs]
@@ -388,7 +409,7 @@ def show(ctx: typer.Context,
     with paged(ctx):
         typer.echo(render.commit_text(address, commit, decoration, colour), color=colour or None)
         if commit.parents:
-            print_diff(repo, Sides(commit.parents[0].hex, address.hex, []), result_format=result_format)
+            print_diff(repo, Sides(commit.parents[0].hex, address.hex, None), result_format=result_format)
 
 
 def register(app: typer.Typer) -> None:

@@ -232,3 +232,17 @@ def test_log_all_takes_a_table_of_any_branch(repo: Path, dl: Dl) -> None:
     out = dl.ok("log", "--all", "test")
     assert "A table for br1" in out and "Initialize data repository" not in out
     assert dl.fails("log", "test") == "table test does not exist"
+
+
+def test_system_tables_show_only_with_system_flag(repo: Path, dl: Dl) -> None:
+    # Dolt's diff leaves dolt_ignore (a system table) out unless --system; views' table shows
+    dl.ok("sql", "-q", "insert into dolt_ignore values ('scratch_%', true)")
+    dl.ok("sql", "-q", "create table t (pk int primary key); create view v as select * from t")
+    dl.ok("add", ".")
+    dl.ok("commit", "-m", "ignore scratch tables")
+    assert dl.ok("diff", "HEAD~1", "HEAD", "--name-only") == "dolt_schemas\nt\n"
+    assert "dolt_ignore" not in dl.ok("diff", "HEAD~1", "HEAD")
+    assert "dolt_ignore" not in dl.ok("diff", "HEAD~1", "HEAD", "--summary")
+    assert dl.ok("diff", "HEAD~1", "HEAD", "--name-only", "--system") == "dolt_ignore\ndolt_schemas\nt\n"
+    assert "diff --dl a/dolt_ignore b/dolt_ignore" in dl.ok("diff", "HEAD~1", "HEAD", "--system")
+    assert "scratch_%" in dl.ok("diff", "HEAD~1", "HEAD", "dolt_ignore")  # named: always shown
