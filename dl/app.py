@@ -214,7 +214,28 @@ def _command_names_any_case(argv: list[str]) -> list[str]:
     if i < len(argv) and argv[i] not in MODULE_OF and argv[i].lower() in MODULE_OF:
         argv = [*argv[:i], argv[i].lower(), *argv[i + 1:]]
     _register_commands(_invoked(argv))
-    return _single_dash_long_options(argv, i)
+    return _list_options(_single_dash_long_options(argv, i), i)
+
+
+_LIST_OPTIONS = {"log": ("--not",)}  # options that take every value up to the next option (Dolt's lists)
+
+
+def _list_options(argv: list[str], i: int) -> list[str]:
+    """Dolt's list options take each argument up to the next option (`log A --not B C` leaves
+    out B and C): in click's spelling, the option again before each value."""
+    names = _LIST_OPTIONS.get(argv[i], ()) if i < len(argv) else ()
+    if not names:
+        return argv
+    out, listing = argv[:i + 1], None
+    for k, token in enumerate(argv[i + 1:]):
+        if token == "--":
+            return out + argv[i + 1 + k:]
+        if token.startswith("-"):
+            listing = token if token in names else None
+        elif listing is not None and out[-1] != listing:
+            out.append(listing)
+        out.append(token)
+    return out
 
 
 def _single_dash_long_options(argv: list[str], i: int) -> list[str]:

@@ -276,6 +276,9 @@ def test_log_ranges_exclusions_and_tables(repo: Path, dl: Dl) -> None:
     base = dl.ok("merge-base", "main", "a").strip()  # Dolt's --not REV excludes REV only
     assert sorted(_messages(dl.ok("log", "--oneline", "main", "a", "--not", base))) == ["1A", "2M"]
     assert sorted(_messages(dl.ok("log", "--oneline", "main...a"))) == ["1A", "2M"]
+    # Dolt's --not takes every revision up to the next option: `a main --not a main` is nothing
+    assert dl.ok("log", "--oneline", "a", "main", "--not", "a", "main") == ""
+    assert _messages(dl.ok("log", "a", "main", "--not", "main", "--oneline")) == ["1A"]
     assert _messages(dl.ok("log", "--oneline", "t")) == ["1M"]  # the commits that changed t
     assert dl.fails("log", "nope") == "table nope does not exist"
     dl.ok("sql", "-q", "drop table t")
