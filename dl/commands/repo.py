@@ -274,7 +274,7 @@ def _print_log(ctx: typer.Context, what: tuple[list[str], list[str], list[str]],
         texts.append(text)
     if graph:
         from dl.graph import draw
-        typer.echo(draw(commits, texts), nl=False, color=colour or None)
+        typer.echo(draw(commits, texts, one_line=one_line), nl=False, color=colour or None)
         return
     typer.echo(("\n" if one_line else "\n").join(texts) + ("\n" if one_line and texts else ""), nl=False,
                color=colour or None)  # click strips colour from a pipe unless told

@@ -318,3 +318,26 @@ def test_use_db_names_the_repository_and_a_branch(tmp_path: Path, dl: Dl, monkey
     assert dl.ok("--use-db=my-repo", "status").startswith("On branch main\n")
     assert dl.ok("--use-db", "my_repo/other", "status").startswith("On branch other\n")
     assert dl.fails("--use-db=elsewhere", "status") == "database not found: elsewhere"
+
+
+def test_log_graph_of_four_merged_branches_is_dolts_layout(repo: Path, dl: Dl) -> None:
+    # the shapes Dolt's own log tests expect of four branches merged into main one by one
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    dl.ok("commit", "-Am", "commit 1 MAIN")
+    for name in ("A", "B", "C", "D"):
+        dl.ok("checkout", "-b", f"branch{name}", "main")
+        dl.ok("commit", "--allow-empty", "-m", f"commit 1 branch{name}")
+    dl.ok("checkout", "main")
+    dl.ok("sql", "-q", "insert into t values (1)")
+    dl.ok("commit", "-Am", "insert into t")
+    for name in ("A", "B", "C", "D"):
+        dl.ok("merge", f"branch{name}", "-m", f"Merge branch{name} into main")
+    graphs = [line.split(" commit ")[0] for line in dl.ok("log", "--graph", "--oneline").splitlines()]
+    assert graphs == ["*", "*\\", "*\\|", "*\\\\", "*\\\\\\", "| *\\|", "| |\\*", "| | \\\\", "| | |\\*",
+                      "| | | \\", "| | | |\\", "| | | | *", "| | | |/", "| | | /", "| | |/", "| | /",
+                      "| |/", "| /", "|/", "*", "*"]
+    full = dl.ok("log", "--graph").splitlines()
+    assert full[7].startswith("* |   commit ") and full[8].startswith("|\\|   Merge: ")
+    assert full[9].startswith("| \\   Author: ") and full[10].startswith("| |\\  Date: ")
+    assert full[52].startswith("| | | | * commit ") and full[53].startswith("| | |/ /  Author: ")
+    assert full[58].startswith("*-- commit ") and full[64].startswith("* commit ")

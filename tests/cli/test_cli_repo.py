@@ -249,16 +249,15 @@ def make_merge(dl: Dl) -> None:
 def test_log_graph_shows_a_merge_and_both_parents(people: Path, dl: Dl) -> None:
     make_merge(dl)
     graph = HEX.sub("H", dl.ok("log", "--graph", "--oneline"))
-    assert graph == ("*   commit H (HEAD -> main) merged\n"  # Dolt's: `commit` in a graph's lines, `|\\`
-                     "|\\\n"
-                     "* | commit H four\n"
+    assert graph == ("* commit H (HEAD -> main) merged\n"  # Dolt's layout: rows by the graph's shape
+                     "*\\ commit H four\n"
                      "* | commit H three\n"
                      "| * commit H (feat) feat1\n"
                      "|/\n"
                      "* commit H two\n"
                      "* commit H import people\n"
                      "* commit H Initialize data repository\n")
-    full = dl.ok("log", "--graph", "-n", "3")
+    full = dl.ok("log", "--graph", "-n", "5")
     merge = re.search(r"\|\\  Merge: ([0-9a-f]{40}) ([0-9a-f]{40})\n", full)  # Dolt's fork beside Merge:
     assert merge, full
     four, feat1 = dl.ok("log", "--oneline", "-n", "1", "main~1")[:40], \
@@ -266,6 +265,7 @@ def test_log_graph_shows_a_merge_and_both_parents(people: Path, dl: Dl) -> None:
     assert merge.groups() == (four, feat1)
     assert full.startswith("*   commit ") and "\n|\\  Merge: " in full
     assert "| |     four\n| |\n* | commit " in full  # a row of lanes after each commit's text (Dolt's)
+    assert "| * commit " + feat1 + " (feat)\n" in full and "\n|/\n* commit " in full
     plain = dl.ok("log", "-n", "1")
     assert f"\nMerge: {four} {feat1}\n" in plain
 
@@ -419,20 +419,19 @@ def test_log_graph_with_two_merges_and_three_lanes(people: Path, dl: Dl) -> None
     change("main", 5, "m2", 6)
     dl.ok("merge", "f2", "-m", "merge f2 again")
     graph = HEX.sub("H", dl.ok("log", "--graph", "--oneline"))
-    assert graph == ("*   commit H (HEAD -> main) merge f2 again\n"
-                     "|\\\n"
-                     "* | commit H m2\n"
+    assert graph == ("* commit H (HEAD -> main) merge f2 again\n"  # Dolt's layout, edge for edge
+                     "*\\ commit H m2\n"
                      "| * commit H (f2) f2b\n"
                      "|/\n"
-                     "*   commit H merge f2\n"
-                     "|\\\n"
-                     "* |   commit H merge f1\n"
-                     "| |\\\n"
-                     "| | * commit H (f1) f1b\n"
+                     "* commit H merge f2\n"
+                     "*\\ commit H merge f1\n"
+                     "|\\\\\n"
+                     "| *\\ commit H (f1) f1b\n"
                      "* | | commit H m1\n"
-                     "| * | commit H f2a\n"
-                     "| | * commit H f1a\n"
-                     "|/ /\n"
+                     "| | * commit H f2a\n"
+                     "| */ commit H f1a\n"
+                     "| /\n"
+                     "|/\n"
                      "* commit H import people\n"
                      "* commit H Initialize data repository\n")
 
