@@ -155,6 +155,13 @@ def schema_diff_lines(name: str, old: "TableSchema | None", new: "TableSchema | 
     one after `+` (a run of removed lines before the added ones). Empty when equal."""
     before = create_table(name, old).splitlines() if old is not None else []
     after = create_table(name, new).splitlines() if new is not None else []
+    return line_diff(before, after)
+
+
+def line_diff(before: list[str], after: list[str]) -> list[str]:
+    """Two texts' lines diffed as Dolt's schema diff shows them: shared lines after a space,
+    lines only in `before` after `-`, only in `after` after `+` (removed before added in each
+    changed run). Empty when the two are equal."""
     if before == after:
         return []
     out: list[str] = []

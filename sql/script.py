@@ -8,7 +8,6 @@ value a user stored can change what a statement means.
 from __future__ import annotations
 
 import base64
-import difflib
 import datetime
 import decimal
 import math
@@ -86,23 +85,6 @@ def create_index(table: str, index: IndexDef) -> str:
             f"ON {table} ({columns});")
 
 
-def schema_diff_lines(name: str, old: TableSchema | None, new: TableSchema | None) -> list[str]:
-    """The CREATE TABLE statements of two schemas line by line, lines only in the old one
-    marked `-`, only in the new one `+`, shared ones indented (Dolt's `diff --schema`);
-    empty when the schemas are equal."""
-    if old == new:
-        return []
-    before = create_table(name, old).splitlines() if old is not None else []
-    after = create_table(name, new).splitlines() if new is not None else []
-    out: list[str] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            out += [f"  {line}" for line in before[i1:i2]]
-            continue
-        out += [f"- {line}" for line in before[i1:i2]]
-        out += [f"+ {line}" for line in after[j1:j2]]
-    return out
 def _names(names: tuple[str, ...]) -> str:
     return ", ".join(quote_identifier(n) for n in names)
 

@@ -145,3 +145,10 @@ def test_a_retyped_column_diffs_both_ways_without_losing_values(repo: Path, dl: 
     out = dl.ok("diff", "--data", "-R").splitlines()
     assert out[-3:-1] == ["| < | 1  | 1.234 | 1.2340 | 2023-01-01 12:21:42 | 1.6777217e+07 |",
                           "| > | 1  | 1     | 1.0000 | 2023-01-01 00:00:00 | 1.6777216e+07 |"]
+
+
+def test_line_diff_marks_lines_as_dolts_schema_diff() -> None:
+    from dl.sql.mysql_schema import line_diff
+    assert line_diff(["a", "b", "c"], ["a", "b", "c"]) == []
+    assert line_diff(["a", "b", "c"], ["a", "x", "y", "c"]) == [" a", "-b", "+x", "+y", " c"]
+    assert line_diff([], ["a"]) == ["+a"] and line_diff(["a"], []) == ["-a"]
