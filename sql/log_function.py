@@ -19,8 +19,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+from dl.core.errors import BadInput
 from dl.core.hashing import Address
 from dl.core.versioning.commit import Commit, walk_history
+from dl.core.versioning.revisions import check_log_revisions
 from dl.core.versioning.root import RootValue
 from dl.sql.errors import SqlError
 
@@ -71,6 +73,8 @@ class LogRequest:
 
     def _parse(self, args: list[str]) -> None:
         negate, i = False, 0
+        given: list[str] = []  # the revisions, and those after --not, for Dolt's rules on ranges
+        excluded: list[str] = []
         while i < len(args):
             arg = args[i]
             name, eq, inline = arg.partition("=")
@@ -96,7 +100,12 @@ class LogRequest:
             elif arg.startswith("-"):
                 raise SqlError(f"dolt_log(): unknown option {arg}")
             else:
+                (excluded if negate else given).append(arg)
                 self._revision(arg, negate)
+        try:
+            check_log_revisions(given, excluded)
+        except BadInput as exc:
+            raise SqlError(f"Invalid argument to dolt_log: {exc}") from None
 
     def _revision(self, arg: str, negate: bool) -> None:
         if "..." in arg:

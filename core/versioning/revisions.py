@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dl.core.errors import NotFound
+from dl.core.errors import BadInput, NotFound
 
 _STEP = re.compile(r"([~^])(\d*)")
 
@@ -40,3 +40,16 @@ def parse_revision(text: str) -> Revision:
     if upper in ("HEAD", "WORKING", "STAGED"):
         base = upper
     return Revision(base, tuple(steps))
+
+
+def check_log_revisions(revisions: list[str], excluded: list[str]) -> None:
+    """Dolt's rules for a log's revisions (`dl log` and `dolt_log(...)` alike): a range
+    (`A..B`, `A...B`) must be the only revision, with no `--not`; a `--not` revision is a plain
+    name, neither a range nor `^NAME`. `BadInput` in Dolt's words otherwise."""
+    if any(".." in r for r in revisions) and (len(revisions) > 1 or excluded):
+        raise BadInput("revision cannot contain '..' or '...' if multiple revisions exist")
+    for revision in excluded:
+        if ".." in revision:
+            raise BadInput("--not revision cannot contain '..'")
+        if revision.startswith("^"):
+            raise BadInput("--not revision cannot contain '^'")

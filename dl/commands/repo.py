@@ -185,6 +185,7 @@ def _log_arguments(ctx: typer.Context, args: list[str], negate: list[str],
     that is no revision, or names a revision already given (`log main main`), starts the
     tables, which must be tables of the revisions given (of HEAD if none); after `--`, a table
     whatever it is (Dolt lets you ask for a dropped one)."""
+    from dl.core.versioning.revisions import check_log_revisions
     repo = open_repo(ctx, readonly=True)
     after = getattr(ctx.find_root().obj, "after_dashes", ())
     split = len(args) - len(after) if after and tuple(args[len(args) - len(after):]) == after else len(args)
@@ -192,24 +193,31 @@ def _log_arguments(ctx: typer.Context, args: list[str], negate: list[str],
     exclude: list[str] = [rev.removeprefix("^") for rev in negate or []]
     tables = args[split:]
     named: list[str] = []  # the arguments before the tables (Dolt: a name seen twice starts them)
+    given: list[str] = []  # every revision argument, for Dolt's rules on ranges
     for n, arg in enumerate(args[:split]):
         if "..." in arg:
             a, b = (part or "HEAD" for part in arg.split("...", 1))
             include += [a, b]
             exclude += [base.hex for base in _merge_bases(repo, a, b)]
+            given.append(arg)
         elif ".." in arg:
             a, b = (part or "HEAD" for part in arg.split("..", 1))
             include.append(b)
             exclude.append(a)
+            given.append(arg)
         elif arg.startswith("^"):
             exclude.append(arg.removeprefix("^"))
+            given.append(arg)
         elif arg not in named and _is_revision(repo, arg):
             include.append(arg)
             named.append(arg)
+            given.append(arg)
         else:
             rest = args[n:split]
+            check_log_revisions(given, list(negate or []))
             _check_tables(repo, rest, [*(include or ["HEAD"]), *(every or [])])
             return include or ["HEAD"], exclude, rest + tables
+    check_log_revisions(given, list(negate or []))
     return include or ["HEAD"], exclude, tables
 
 

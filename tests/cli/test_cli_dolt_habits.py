@@ -279,6 +279,11 @@ def test_log_ranges_exclusions_and_tables(repo: Path, dl: Dl) -> None:
     # Dolt's --not takes every revision up to the next option: `a main --not a main` is nothing
     assert dl.ok("log", "--oneline", "a", "main", "--not", "a", "main") == ""
     assert _messages(dl.ok("log", "a", "main", "--not", "main", "--oneline")) == ["1A"]
+    for args in (["main..a", "main"], ["main", "main...a"], ["main..a", "--not", "main"]):
+        assert dl.fails("log", *args) == "revision cannot contain '..' or '...' if multiple revisions exist"
+    assert dl.fails("log", "a", "--not", "^main") == "--not revision cannot contain '^'"
+    assert "Invalid argument to dolt_log: revision cannot contain '..'" in \
+        dl.fails("sql", "-q", "select * from dolt_log('main..a', '--not', 'main')")
     assert _messages(dl.ok("log", "--oneline", "t")) == ["1M"]  # the commits that changed t
     assert dl.fails("log", "nope") == "table nope does not exist"
     dl.ok("sql", "-q", "drop table t")
