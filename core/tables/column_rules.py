@@ -1,6 +1,7 @@
 """MySQL's value rules for declared column types, checked vectorized on every write.
 
-A column declared `enum('a','b')`, `set(...)`, `varchar(n)`/`char(n)`, `year`, `json`,
+A column declared `enum('a','b')`, `set(...)`, `varchar(n)`/`char(n)`, `varbinary(n)`/`binary(n)`
+(padded with zero bytes to n, as MySQL does), `year`, `json`,
 `mediumint [unsigned]`, `bit(n)` or `datetime(n)`/`timestamp(n)` is stored as a plain Arrow
 column (string, int, timestamp); the declared text (`TableConstraints.declared_types`) says
 which values it may hold. `apply_rule` checks (and, where MySQL does, normalizes) a column of
@@ -22,6 +23,7 @@ from dl.core.errors import ValueRuleError
 _INT_RANGES = {"mediumint": (-8388608, 8388607), "mediumint unsigned": (0, 16777215),
                "year": (1901, 2155)}
 _LENGTH = re.compile(r"^(varchar|char)\((\d+)\)$")
+_BYTES = re.compile(r"^(varbinary|binary)\((\d+)\)$")
 _BIT = re.compile(r"^bit\((\d+)\)$")
 _FRACTION = re.compile(r"^(datetime|timestamp)\((\d)\)$")
 _MEMBERS = re.compile(r"'((?:[^']|'')*)'")
@@ -49,6 +51,8 @@ def apply_rule(declared: str, name: str, values: pa.Array) -> pa.Array:
         too_long = pc.greater(pc.utf8_length(values), int(length.group(2)))
         _refuse(too_long, f"Data too long for column '{name}'", values, name, too_long=True)
         return values
+    if (width := _BYTES.match(declared)) is not None and _is_bytes(values.type):
+        return _bytes(values, name, int(width.group(2)), fixed=width.group(1) == "binary")
     if (bits := _BIT.match(declared)) is not None:
         return _in_range(values, name, 0, (1 << int(bits.group(1))) - 1)
     if (fraction := _FRACTION.match(declared)) is not None and pa.types.is_timestamp(values.type):
@@ -56,6 +60,22 @@ def apply_rule(declared: str, name: str, values: pa.Array) -> pa.Array:
         if digits < 6:  # MySQL rounds to the declared fractional digits
             return pc.round_temporal(values, multiple=10 ** (6 - digits), unit="microsecond")
     return values
+
+
+def _is_bytes(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+
+
+def _bytes(values: pa.Array, name: str, width: int, *, fixed: bool) -> pa.Array:
+    """VARBINARY(n)/BINARY(n): at most n bytes; a BINARY(n) value shorter than n is padded with
+    zero bytes to n, as MySQL stores it (0x1EE4 in BINARY(3) is 0x1EE400)."""
+    lengths = pc.binary_length(values)
+    _refuse(pc.greater(lengths, width), f"Data too long for column '{name}'", values, name, too_long=True)
+    if not fixed or pc.min(lengths).as_py() == width:
+        return values
+    pads = pa.array([b"\0" * k for k in range(width + 1)], values.type)
+    padding = pc.take(pads, pc.subtract(width, pc.fill_null(lengths, width)))
+    return pc.binary_join_element_wise(values, padding, pa.scalar(b"", values.type))
 
 
 def _enum(declared: str, name: str, values: pa.Array) -> pa.Array:

@@ -246,3 +246,12 @@ def test_system_tables_show_only_with_system_flag(repo: Path, dl: Dl) -> None:
     assert dl.ok("diff", "HEAD~1", "HEAD", "--name-only", "--system") == "dolt_ignore\ndolt_schemas\nt\n"
     assert "diff --dl a/dolt_ignore b/dolt_ignore" in dl.ok("diff", "HEAD~1", "HEAD", "--system")
     assert "scratch_%" in dl.ok("diff", "HEAD~1", "HEAD", "dolt_ignore")  # named: always shown
+
+
+def test_sql_diff_writes_binary_as_hex_padded_as_mysql_stores_it(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", "CREATE TABLE t (PK VARBINARY(100) PRIMARY KEY, c1 BINARY(3)); "
+          "INSERT INTO t VALUES (0xead543, 0x1EE4), (0x0e, NULL)")
+    dl.ok("commit", "-Am", "creating table t")
+    out = dl.ok("diff", "-r=sql", "HEAD~", "HEAD")
+    assert "INSERT INTO `t` (`PK`,`c1`) VALUES (0x0e,NULL);\n" in out
+    assert "INSERT INTO `t` (`PK`,`c1`) VALUES (0xead543,0x1ee400);\n" in out

@@ -34,6 +34,16 @@ def test_set_members_are_checked_deduplicated_and_ordered() -> None:
         apply_rule("set('x','y')", "s", pa.array(["x,w"]))
 
 
+def test_binary_pads_to_its_width_and_varbinary_keeps_its_bytes() -> None:
+    out = apply_rule("binary(3)", "b", pa.array([b"\x1e\xe4", None, b"abc", b""]))
+    assert out.to_pylist() == [b"\x1e\xe4\x00", None, b"abc", b"\x00\x00\x00"]  # MySQL's zero padding
+    assert apply_rule("varbinary(3)", "v", pa.array([b"\x0e"])).to_pylist() == [b"\x0e"]
+    with pytest.raises(SchemaError, match="Data too long for column 'b' at row 2"):
+        apply_rule("binary(2)", "b", pa.array([b"a", b"abc"], pa.large_binary()))
+    with pytest.raises(SchemaError, match="Data too long for column 'v' at row 1"):
+        apply_rule("varbinary(1)", "v", pa.array([b"ab"]))
+
+
 def test_lengths_ranges_bits_and_json() -> None:
     assert apply_rule("varchar(3)", "v", pa.array(["abc", "é€a"])).to_pylist() == ["abc", "é€a"]
     with pytest.raises(SchemaError, match="Data too long for column 'v' at row 2"):
