@@ -24,10 +24,12 @@ from __future__ import annotations
 import datetime
 import decimal
 import math
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from dl.sql.mysql_schema import quote, renamed_columns, schema_statements, string_literal
+from dl.core.tables.column_rules import members
+from dl.sql.mysql_schema import column_type, quote, renamed_columns, schema_statements, string_literal
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -71,9 +73,45 @@ def values_diffable(old: "TableSchema", new: "TableSchema") -> bool:
     for was, now in zip(before, after):
         if was.name != now.name and renames.get(was.name) != now.name:
             return False
-        if was.type != now.type:
+        if was.type != now.type or not same_values(column_type(was, old), column_type(now, new)):
             return False
     return True
+
+
+_STRING = re.compile(r"^(var)?(char|binary)\((\d+)\)$")
+_OUT_OF_BAND = {"tinytext": 255, "text": 65535, "mediumtext": 16777215, "longtext": 4294967295,
+                "tinyblob": 255, "blob": 65535, "mediumblob": 16777215, "longblob": 4294967295}
+
+
+def same_values(was: str, now: str) -> bool:
+    """Whether a column's stored values read the same after its MySQL type changed from `was`
+    to `now` (Dolt's type compatibility): the same type; a string type that holds at least as
+    many bytes, stored the same way (inline VARCHAR/CHAR, or out of band TEXT/BLOB) and not
+    padded (BINARY(n)); an ENUM or SET that only gains members at its end."""
+    if was == now:
+        return True
+    if was.startswith(("enum(", "set(")):
+        kind = was.split("(", 1)[0]
+        return now.startswith(kind + "(") and members(now)[:len(members(was))] == members(was)
+    old_width, old_text = _string_width(was)
+    new_width, new_text = _string_width(now)
+    if old_width is None or new_width is None or now.startswith("binary("):
+        return False
+    return old_text == new_text and _is_bytes(was) == _is_bytes(now) and new_width >= old_width
+
+
+def _string_width(declared: str) -> tuple[int | None, bool]:
+    """A string type's most bytes (4 a character, utf8mb4) and whether it is stored out of band."""
+    if declared in _OUT_OF_BAND:
+        return _OUT_OF_BAND[declared], True
+    match = _STRING.match(declared)
+    if match is None:
+        return None, False
+    return int(match.group(3)) * (1 if match.group(2) == "binary" else 4), False
+
+
+def _is_bytes(declared: str) -> bool:
+    return "binary" in declared or "blob" in declared
 
 
 def row_statements(diff: "TableDiff") -> Iterator[str]:

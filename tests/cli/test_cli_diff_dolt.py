@@ -255,3 +255,36 @@ def test_sql_diff_writes_binary_as_hex_padded_as_mysql_stores_it(repo: Path, dl:
     out = dl.ok("diff", "-r=sql", "HEAD~", "HEAD")
     assert "INSERT INTO `t` (`PK`,`c1`) VALUES (0x0e,NULL);\n" in out
     assert "INSERT INTO `t` (`PK`,`c1`) VALUES (0xead543,0x1ee400);\n" in out
+
+
+@pytest.mark.parametrize(("alter", "rows_written"), [
+    ("modify column v varchar(20)", True),  # wider: the same bytes, the same values
+    ("modify column v char(10)", True),
+    ("modify column v varchar(5)", False),  # narrower, or stored out of band: Dolt cannot say
+    ("modify column v text", False),
+    ("rename column v to w", True),
+])
+def test_sql_diff_writes_rows_only_where_the_type_change_keeps_values(repo: Path, dl: Dl, alter: str,
+                                                                      rows_written: bool) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", "create table t (pk int primary key, v varchar(10)); "
+          "insert into t values (1, '1')")
+    dl.ok("commit", "-Am", "cm1")
+    dl.ok("sql", "--dialect", "mysql", "-q", f"update t set v = '2'; alter table t {alter}")
+    dl.ok("commit", "-Am", "cm2")
+    if rows_written:
+        assert "SET `" in dl.ok("diff", "-r", "sql", "HEAD~1")
+    else:
+        result = dl("diff", "-r", "sql", "HEAD~1")
+        assert result.code == 1 and "SET `" not in result.out
+        assert result.err.splitlines()[0] == "Incompatible schema change, skipping data diff for table 't'"
+
+
+def test_same_values_is_dolts_type_compatibility() -> None:
+    from dl.sql.mysql_diff import same_values
+    assert same_values("varchar(10)", "varchar(10)") and same_values("varchar(10)", "varchar(11)")
+    assert not same_values("varchar(10)", "varchar(9)") and not same_values("varchar(10)", "text")
+    assert same_values("text", "longtext") and not same_values("longtext", "text")
+    assert same_values("varbinary(3)", "varbinary(4)") and not same_values("varbinary(3)", "binary(4)")
+    assert not same_values("varchar(3)", "varbinary(12)")
+    assert same_values("enum('a','b')", "enum('a','b','c')") and not same_values("enum('a','b')", "enum('b','a')")
+    assert not same_values("int", "bigint")
