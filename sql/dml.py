@@ -31,7 +31,7 @@ import sqlglot
 from dl.core.errors import DuplicateKey
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table, TableValue
-from dl.core.versioning.ignore import IGNORE_TABLE, ignore_schema
+from dl.core.versioning.user_system_tables import schema_of
 from dl.sql import auto_increment, views
 from dl.sql.errors import SqlError
 from dl.sql.resolve import Binder
@@ -55,11 +55,12 @@ def target_table(binder: Binder, node: exp.Expression, verb: str) -> tuple[str, 
     if table.args.get("db") or table.args.get("catalog"):
         raise SqlError(f"{verb}: qualified table names are not supported: {table.sql()}")
     stored = binder.view.table_name(table.name)
-    if table.name.lower() == IGNORE_TABLE:  # a versioned table of the root, made on its first write
-        stored = stored or IGNORE_TABLE
+    made = schema_of(table.name)
+    if made is not None:  # dolt_ignore, dolt_tests: versioned tables of the root, made on their first write
+        stored = stored or table.name.lower()
         view = binder.view
         found = view.table_name(stored) is not None
-        return stored, view.table(stored) if found else Table.empty(view.store, ignore_schema())
+        return stored, view.table(stored) if found else Table.empty(view.store, made)
     if system_table_name(table.name):
         raise SqlError(f"{table.name} is a read-only system table")
     if stored is None:

@@ -40,7 +40,7 @@ from dl.core.repo import Author, Repository
 from dl.core.store.base import ChunkStore
 from dl.core.session_repo import SessionRepository
 from dl.core.tables.table import Table
-from dl.core.versioning.ignore import IGNORE_TABLE
+from dl.core.versioning.user_system_tables import schema_of
 from dl.core.versioning.root import RootValue
 from dl.core.versioning.workingset import WorkingSet
 from dl.sql import (
@@ -681,7 +681,7 @@ def _apply_statement(binder: Binder, statement: Statement, expression: exp.Expre
         if table is None:
             return view.root, count
         written = (node.this if isinstance(node, exp.Schema) else node).name
-        name = view.table_name(written) or (IGNORE_TABLE if written.lower() == IGNORE_TABLE else None)
+        name = view.table_name(written) or (written.lower() if schema_of(written) is not None else None)
         return view.root.with_table(name, put(table)), count  # type: ignore[arg-type]
     if statement.kind is Kind.CREATE and _is_kind(expression, "INDEX"):
         changes = index_ddl.create_index(binder, expression)  # type: ignore[arg-type]

@@ -322,12 +322,19 @@ def dolt_merge_status(view: View) -> pa.Table:
                      for c, v in zip(columns, values)})
 
 
-def dolt_ignore(view: View) -> pa.Table:
-    """`dolt_ignore`: the stored patterns, or none before its first write (core.versioning.ignore)."""
-    from dl.core.versioning.ignore import IGNORE_TABLE, ignore_schema
-    if view.table_name(IGNORE_TABLE) is None:
-        return ignore_schema().arrow.empty_table()
-    return view.table(IGNORE_TABLE).scan()
+def _user_system_table(name: str) -> Callable[[View], pa.Table]:
+    """The reader of `dolt_ignore` or `dolt_tests`: the stored rows, or none before the first
+    write (core.versioning.user_system_tables)."""
+    def read(view: View) -> pa.Table:
+        from dl.core.versioning.user_system_tables import schema_of
+        if view.table_name(name) is None:
+            return schema_of(name).arrow.empty_table()  # type: ignore[union-attr]
+        return view.table(name).scan()
+    return read
+
+
+dolt_ignore = _user_system_table("dolt_ignore")
+dolt_tests = _user_system_table("dolt_tests")
 
 
 _TABLES: dict[str, Callable[[View], pa.Table]] = {
@@ -338,7 +345,7 @@ _TABLES: dict[str, Callable[[View], pa.Table]] = {
     "dolt_conflicts": dolt_conflicts,
     "dolt_merge_status": dolt_merge_status, "dolt_schema_conflicts": dolt_schema_conflicts,
     "dolt_constraint_violations": dolt_constraint_violations,
-    "dolt_schemas": views.schemas_rows, "dolt_ignore": dolt_ignore, "dolt_remotes": remote_tables.dolt_remotes,
+    "dolt_schemas": views.schemas_rows, "dolt_ignore": dolt_ignore, "dolt_tests": dolt_tests, "dolt_remotes": remote_tables.dolt_remotes,
     "dolt_remote_branches": remote_tables.dolt_remote_branches,
 }
 _PER_TABLE: dict[str, Callable[[View, str, dict[str, str]], pa.Table | TreeSource]] = {

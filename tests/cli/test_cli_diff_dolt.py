@@ -288,3 +288,18 @@ def test_same_values_is_dolts_type_compatibility() -> None:
     assert not same_values("varchar(3)", "varbinary(12)")
     assert same_values("enum('a','b')", "enum('a','b','c')") and not same_values("enum('a','b')", "enum('b','a')")
     assert not same_values("int", "bigint")
+
+
+def test_dolt_tests_is_a_versioned_table_made_on_first_write(repo: Path, dl: Dl) -> None:
+    assert dl.query("select * from dolt_tests") == ("test_name,test_group,test_query,assertion_type,"
+                                                    "assertion_comparator,assertion_value\n")
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "INSERT INTO dolt_tests VALUES ('test1', 'description', 'SELECT 1', 'expected_rows', '==', '1')")
+    assert "new table:        dolt_tests" in dl.ok("status")
+    assert "diff --dl a/dolt_tests b/dolt_tests" in dl.ok("diff")  # shown without --system, as Dolt's
+    dl.ok("add", ".")
+    dl.ok("commit", "-m", "Added test to dolt_tests")
+    dl.ok("sql", "-q", "UPDATE dolt_tests SET test_group = 'updated description' WHERE test_name = 'test1'")
+    assert "modified:         dolt_tests" in dl.ok("status")
+    assert "| > | test1     | updated description |" in dl.ok("diff")
+    assert "NOT NULL" in dl.fails("sql", "-q", "insert into dolt_tests (test_name) values ('t2')")
