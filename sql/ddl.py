@@ -85,6 +85,7 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
             if rows.num_columns != len(schema.names):
                 raise SqlError(f"the query gives {rows.num_columns} columns for {len(schema.names)} declared")
             table = table.insert(coerce(binder, rows.rename_columns(schema.names), schema))
+        table = index_ddl.with_foreign_key_indexes(table, name)
     elif query is not None:
         table = _table_from_query(binder, query)
     else:
@@ -361,7 +362,8 @@ def _add_constraints(binder: Binder, table: Table, action: exp.AddConstraint) ->
     name = _stored_name_of(binder, table)
     constraints = pending.build(name, schema.names, list(schema.primary_key), existing=schema.constraints)
     constraints = check_references(constraints, name, schema.names, lambda p: _parent_columns(binder, p))
-    return _rebuild(table, list(schema.columns), schema.primary_key, None, constraints=constraints)
+    rebuilt = _rebuild(table, list(schema.columns), schema.primary_key, None, constraints=constraints)
+    return index_ddl.with_foreign_key_indexes(rebuilt, name)
 
 
 def _rekey(table: Table, key: tuple[str, ...]) -> Table:
@@ -407,7 +409,7 @@ def _add_column(binder: Binder, table: Table, item: exp.ColumnDef) -> Table:
     new = _rebuild(table, columns, schema.primary_key, added, constraints=constraints)
     if _declares_unique(item):
         new = index_ddl.add_index(new, index_ddl.auto_name(column.name, schema.indexes), [column.name], True)
-    return new
+    return index_ddl.with_foreign_key_indexes(new, _stored_name_of(binder, table))
 
 
 def _added_position(schema: TableSchema, item: exp.ColumnDef) -> int:

@@ -11,6 +11,7 @@ unchanged.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from dl.core.errors import DlError, UniqueViolation
@@ -127,6 +128,24 @@ def remove_index(table: Table, name: str, if_exists: bool = False) -> Table:
         raise SqlError(f"Can't DROP '{name}'; check that column/key exists")
     kept = [i for i in schema.indexes if i is not index]
     return Table(table.store, _value_with(table, schema.with_indexes(kept)))
+
+
+def with_foreign_key_indexes(table: Table, name: str) -> Table:
+    """`table` (stored as `name`) with an index for each foreign key that no index serves, as
+    MySQL creates one: an index (or the primary key) serves a foreign key when its first columns
+    are the key's columns in order. The index takes the constraint's name, or for a constraint
+    named by MySQL's rule (`<table>_ibfk_<n>`) its first column's (MySQL's naming)."""
+    for fk in table.schema.constraints.foreign_keys:
+        schema = table.schema
+        wanted = [c.lower() for c in fk.columns]
+        served = [list(schema.primary_key)] + [list(i.columns) for i in schema.indexes]
+        if any([c.lower() for c in columns[:len(wanted)]] == wanted for columns in served):
+            continue
+        generated = re.fullmatch(re.escape(name) + r"_ibfk_\d+", fk.name, re.IGNORECASE)
+        index_name = auto_name(fk.columns[0], schema.indexes) if generated or schema.index(fk.name) \
+            else fk.name
+        table = add_index(table, index_name, list(fk.columns), False)
+    return table
 
 
 def _value_with(table: Table, schema: TableSchema) -> TableValue:

@@ -152,3 +152,23 @@ def test_line_diff_marks_lines_as_dolts_schema_diff() -> None:
     assert line_diff(["a", "b", "c"], ["a", "b", "c"]) == []
     assert line_diff(["a", "b", "c"], ["a", "x", "y", "c"]) == [" a", "-b", "+x", "+y", " c"]
     assert line_diff([], ["a"]) == ["+a"] and line_diff(["a"], []) == ["-a"]
+
+
+def test_a_foreign_key_gets_an_index_unless_one_serves_it(repo: Path, dl: Dl) -> None:
+    # MySQL (and Dolt) index a foreign key's columns: named after the constraint, or after its
+    # first column when MySQL named the constraint; an index or key that starts with them serves
+    mysql(dl, "create table parent (pk bigint primary key, c1 bigint, c2 bigint, index c1 (c1), index c2 (c2))",
+          "create table test (pk bigint primary key, c1 bigint, c2 bigint, c3 bigint, index c3 (c3, c1))")
+    dl.ok("commit", "-Am", "tables")
+    mysql(dl, "alter table test add constraint fk1 foreign key (c1) references parent (c1)")
+    mysql(dl, "alter table test drop foreign key fk1",
+          "alter table test add constraint fk2 foreign key (c2) references parent (c2)")
+    diff = dl.ok("diff", "test").splitlines()
+    assert "+  KEY `fk1` (`c1`)," in diff  # kept when its constraint goes, as MySQL keeps it
+    assert "+  KEY `fk2` (`c2`)," in diff
+    assert "+  CONSTRAINT `fk2` FOREIGN KEY (`c2`) REFERENCES `parent` (`c2`)" in diff
+    mysql(dl, "create table ch (id bigint primary key, p bigint, q bigint, "
+              "foreign key (p) references parent (c1), foreign key (id) references parent (c2), "
+              "constraint q_fk foreign key (q) references parent (c2))")
+    shown = dl.ok("schema", "show", "ch")
+    assert "  KEY `p` (`p`),\n  KEY `q_fk` (`q`),\n" in shown and "KEY `id`" not in shown  # the key serves id
