@@ -302,11 +302,53 @@ def _rows_by_scan(before: Table | None, after: Table | None) -> TreeDiff:
     old_rows = _project(before.scan(), union) if before else union.empty_table()
     new_rows = _project(after.scan(), union) if after else union.empty_table()
     keyed = [t for t in (after, before) if t is not None and not t.schema.is_keyless]
-    if keyed and (before is None or after is None or before.schema.primary_key == after.schema.primary_key):
+    renamed = renamed_key(before.schema, after.schema) if before and after else {}
+    if keyed and (before is None or after is None or before.schema.primary_key == after.schema.primary_key
+                  or renamed):
         layout = RowLayout(union, keyed[0].schema.primary_key)
+        old_rows = _moved(old_rows, renamed)  # old keys under the new names, to pair rows by key
         old_rows, new_rows = _sorted(layout, old_rows), _sorted(layout, new_rows)
-        return diff_rows(ProllyTree(None, layout, None), old_rows, new_rows)  # type: ignore[arg-type]
+        found = diff_rows(ProllyTree(None, layout, None), old_rows, new_rows)  # type: ignore[arg-type]
+        if not renamed:
+            return found
+        back = {new: old for old, new in renamed.items()}
+        return TreeDiff(found.added, _moved(found.removed, back), _moved(found.modified_from, back),
+                        found.modified_to)
     return TreeDiff(new_rows, old_rows, union.empty_table(), union.empty_table())
+
+
+def renamed_key(old: TableSchema, new: TableSchema) -> dict[str, str]:
+    """The key columns renamed between two schemas (old name -> new name), when the keys are
+    otherwise the same (as many columns, each of the same type): rows still pair up by key
+    value, as Dolt pairs them (its columns keep their tags across a rename). Empty when the
+    keys have the same names or differ in more than names."""
+    if old.primary_key == new.primary_key or len(old.primary_key) != len(new.primary_key) \
+            or not old.primary_key:
+        return {}
+    types = {c.name: c.type for c in old.columns}, {c.name: c.type for c in new.columns}
+    renamed = {}
+    for was, now in zip(old.primary_key, new.primary_key):
+        if was == now:
+            continue
+        if was in types[1] or now in types[0] or types[0][was] != types[1][now]:
+            return {}
+        renamed[was] = now
+    return renamed
+
+
+def keys_pair_up(old: TableSchema | None, new: TableSchema | None) -> bool:
+    """Whether rows of two versions of a table pair up by key for a row diff: the same key, or
+    one whose columns were only renamed (`renamed_key`)."""
+    return old is None or new is None or old.primary_key == new.primary_key or bool(renamed_key(old, new))
+
+
+def _moved(rows: pa.Table, moves: dict[str, str]) -> pa.Table:
+    """`rows` with each column `a` of `moves` (a -> b) moved to `b`, `a` left NULL."""
+    for source, target in moves.items():
+        values = rows.column(source)
+        rows = rows.set_column(rows.schema.get_field_index(target), target, values.cast(rows.schema.field(target).type))
+        rows = rows.set_column(rows.schema.get_field_index(source), source, pa.nulls(rows.num_rows, values.type))
+    return rows
 
 
 def _sorted(layout: RowLayout, rows: pa.Table) -> pa.Table:

@@ -287,8 +287,8 @@ def _rows_if_keys_match(pieces: Any) -> Any:
     Dolt's warning on stderr: rows keyed differently do not pair up into a row diff."""
     pieces = iter(pieces)
     first = next(pieces)
-    before, after = first.from_schema, first.to_schema
-    if before is None or after is None or before.primary_key == after.primary_key:
+    from dl.core.versioning.diff import keys_pair_up
+    if keys_pair_up(first.from_schema, first.to_schema):
         return itertools.chain([first], pieces)
     typer.echo(f"Primary key sets differ between revisions for table '{first.name}', skipping data diff",
                err=True)

@@ -53,7 +53,7 @@ def counted_diff(repo: Repository, store: CountingStore, **options) -> tuple[int
     store.reset()
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        print_diff(repo, Sides("HEAD", "WORKING", []), **options)
+        print_diff(repo, Sides("HEAD", "WORKING", None), **options)
     return store.reads, out.getvalue()
 
 

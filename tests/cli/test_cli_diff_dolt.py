@@ -303,3 +303,33 @@ def test_dolt_tests_is_a_versioned_table_made_on_first_write(repo: Path, dl: Dl)
     assert "modified:         dolt_tests" in dl.ok("status")
     assert "| > | test1     | updated description |" in dl.ok("diff")
     assert "NOT NULL" in dl.fails("sql", "-q", "insert into dolt_tests (test_name) values ('t2')")
+
+
+def test_rows_pair_up_across_a_renamed_primary_key(repo: Path, dl: Dl) -> None:
+    # Dolt's columns keep their identity across a rename, so rows still pair up by key value
+    dl.ok("sql", "--dialect", "mysql", "-q", "CREATE TABLE t1 (pk int PRIMARY KEY, col1 int); "
+          "INSERT INTO t1 VALUES (1, 1), (2, 2)")
+    dl.ok("commit", "-Am", "initial")
+    dl.ok("sql", "--dialect", "mysql", "-q", "ALTER TABLE t1 RENAME COLUMN pk to pk2; "
+          "UPDATE t1 set col1 = 100 where pk2 = 1")
+    dl.ok("commit", "-Am", "rename primary key")
+    result = dl("diff", "HEAD~1", "HEAD")
+    assert result.code == 0 and "Primary key sets differ" not in result.err
+    assert ("|   | pk   | col1 | pk2  |\n+---+------+------+------+\n"
+            "| < | 1    | 1    | NULL |\n| > | NULL | 100  | 1    |\n+---+") in result.out  # row 2: unchanged
+    assert "1 Row Modified" in dl.ok("diff", "HEAD~1", "HEAD", "--stat")
+    dl.ok("sql", "--dialect", "mysql", "-q", "ALTER TABLE t1 DROP PRIMARY KEY, ADD PRIMARY KEY (col1)")
+    assert "Primary key sets differ between revisions for table 't1'" in dl("diff").err  # a new key
+
+
+def test_renamed_key_needs_the_same_key_but_for_names() -> None:
+    import pyarrow as pa
+    from dl.core.tables.schema import Column, TableSchema
+    from dl.core.versioning.diff import renamed_key
+
+    def schema(*names: str, key: tuple[str, ...], kind: pa.DataType = pa.int32()) -> TableSchema:
+        return TableSchema(tuple(Column(n, kind if n in key else pa.int32()) for n in names), key)
+    assert renamed_key(schema("a", "b", key=("a",)), schema("c", "b", key=("c",))) == {"a": "c"}
+    assert renamed_key(schema("a", "b", key=("a",)), schema("a", "b", key=("a",))) == {}
+    assert renamed_key(schema("a", "b", key=("a",)), schema("a", "b", key=("b",))) == {}  # another column
+    assert renamed_key(schema("a", "b", key=("a",)), schema("c", "b", key=("c",), kind=pa.int64())) == {}
