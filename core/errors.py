@@ -132,6 +132,15 @@ class InputError(BadInput):
         super().__init__(message)
 
 
+class InvalidText(InputError):
+    """A field of a text file that is not UTF-8: `value` holds its bytes and `valid` how many of
+    them, from the start, are (what an import with --continue keeps)."""
+
+    def __init__(self, message: str, line: int | None, column: str, value: bytes, valid: int) -> None:
+        super().__init__(message, line=line, column=column)
+        self.value, self.valid = value, valid
+
+
 class RaggedRow(InputError):
     """A record of a delimited text file with more or fewer fields than its header: `fields`
     holds the record's own values, for the rows an import with --continue skips."""

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from dl.core.errors import InputError
+from dl.core.errors import InputError, InvalidText
+from dl.core.io.convert import BadText, BadValue, show
 from dl.core.io.streams import check_input, is_stream, read_stream
 
 FORMATS = ("csv", "tsv", "psv", "parquet", "json", "jsonl")
@@ -124,6 +125,14 @@ class Where:
         """`people.csv, line 12, column age: 'x' is not a valid int64` as an InputError."""
         return InputError(f"{self.row(index)}, column {column}: {problem}",
                           line=self.line(index), column=column)
+
+    def value_error(self, column: str, bad: BadValue) -> InputError:
+        """`error` for a value a reader refused: text that is not UTF-8 stays `InvalidText`."""
+        problem = f"{show(bad.value)} {bad.reason}"
+        if isinstance(bad, BadText) and isinstance(bad.value, bytes):
+            return InvalidText(f"{self.row(bad.index)}, column {column}: {problem}",
+                               self.line(bad.index), column, bad.value, bad.valid)
+        return self.error(bad.index, column, problem)
 
 
 def check_known(path: Path, names: list[str], schema: pa.Schema, line: int | None = None) -> None:

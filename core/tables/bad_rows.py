@@ -8,6 +8,8 @@ rest lands. They are found three ways:
 - a record the reader refuses (ragged, or a value its column cannot hold) names its line: the
   file is read again without that line (`without_lines`: numpy finds the line's bytes), one
   re-read per refused record, so `--continue` suits files with few of them;
+- a field that is not UTF-8 text is not a reason to leave its row out: as MySQL's INSERT IGNORE
+  (and Dolt) do, it is cut at its first invalid byte, in a copy of the file (`with_text_cut`);
 - rows whose primary key is null, or repeats an earlier row's (the first row of a key is kept,
   as Dolt keeps it), are found vectorized (`screen_keys`);
 - rows the table refuses: a declared type's rule names one row (`screen_rules` drops it and
@@ -101,6 +103,24 @@ def without_lines(source: Path, lines: list[int], copy: Path) -> Path:
     raw = data.tobytes()
     copy.write_bytes(b"".join(raw[s:e] for s, e in _runs(starts, ends, keep)))
     return copy
+
+
+def with_text_cut(source: Path, line: int, value: bytes, valid: int, copy: Path) -> bool:
+    """Writes `source` to `copy` with the field `value` on (1-based) `line` cut to its first
+    `valid` bytes; False (nothing written) if the field is not found there as written, or the
+    cut would take a line break with it (line numbers must stay those of the source)."""
+    data = source.read_bytes()
+    ends = np.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1, len(data))
+    if not 0 < line <= len(ends):
+        return False
+    start = int(ends[line - 2]) if line > 1 else 0
+    written = value.replace(b'"', b'""')  # a quote inside a quoted field is doubled
+    at = data.find(written, start)
+    cut = written[:len(value[:valid].replace(b'"', b'""'))]
+    if at < 0 or at > int(ends[line - 1]) or b"\n" in written[len(cut):]:
+        return False
+    copy.write_bytes(data[:at] + cut + data[at + len(written):])
+    return True
 
 
 def _runs(starts: np.ndarray, ends: np.ndarray, keep: np.ndarray) -> list[tuple[int, int]]:

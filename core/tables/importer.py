@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import (AlreadyExists, ConstraintViolation, DuplicateKey, InputError, NotFound,
-                            RaggedRow, ValueRuleError)
+from dl.core.errors import (AlreadyExists, ConstraintViolation, DuplicateKey, InputError, InvalidText,
+                            NotFound, RaggedRow, ValueRuleError)
 from dl.core.io.stream import TableStream
 from dl.core.names import check_table_name
 from dl.core.prolly.diff import diff_trees
@@ -26,7 +26,7 @@ from dl.core.repo import DL_DIR, Repository
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.bad_rows import (BadRowError, Skipped, bad_row_error, drop_violating, first_line,
                                      line_fields, original_line, parent_rows, row_values, screen_keys,
-                                     screen_rules, without_lines)
+                                     screen_rules, with_text_cut, without_lines)
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 
@@ -92,7 +92,7 @@ def _import_skipping(repo: Repository, name: str, path: Path, mode: ImportMode,
     from dl.core.io.formats import TEXT_DELIMITERS, detect_format, text_delimiter
     kind = detect_format(path, file_type)
     skipped = Skipped()
-    current = path
+    current = base = path
     with tempfile.TemporaryDirectory(prefix="dl-import-") as folder:
         while True:
             found = len(skipped.rows)
@@ -106,11 +106,27 @@ def _import_skipping(repo: Repository, name: str, path: Path, mode: ImportMode,
                         or isinstance(exc, BadRowError):
                     raise
                 skipped.forget_from(found)
-                fields = exc.fields if isinstance(exc, RaggedRow) \
-                    else line_fields(path, line, text_delimiter(kind, delimiter))
-                skipped.add(fields, line)
-                skipped.lines.append(line)
-                current = without_lines(path, skipped.lines, Path(folder) / path.name)
+                if isinstance(exc, InvalidText) and _cut_text(base, line, exc, Path(folder)):
+                    base = Path(folder) / "cut" / path.name
+                else:
+                    fields = exc.fields if isinstance(exc, RaggedRow) \
+                        else line_fields(path, line, text_delimiter(kind, delimiter))
+                    skipped.add(fields, line)
+                    skipped.lines.append(line)
+                current = without_lines(base, skipped.lines, Path(folder) / path.name) \
+                    if skipped.lines else base
+
+
+def _cut_text(base: Path, line: int, exc: InvalidText, folder: Path) -> bool:
+    """Cuts the field `exc` names at its first invalid byte, in `folder/cut/<name>` (made from
+    `base`, which may be that file already); False if it cannot be found to cut."""
+    (folder / "cut").mkdir(exist_ok=True)
+    target = folder / "cut" / base.name
+    staged = folder / "cut" / (base.name + ".new")
+    if not with_text_cut(base, line, exc.value, exc.valid, staged):
+        return False
+    staged.replace(target)
+    return True
 
 
 def _import_file(repo: Repository, name: str, path: Path, mode: ImportMode,

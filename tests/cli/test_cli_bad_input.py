@@ -23,7 +23,7 @@ RAGGED = ("An error occurred while moving data: A bad row was encountered insert
           "(on line 5): CSV reader expected 4 values, but saw 3. row values: "
           "'{{\"id\": \"4\", \"name\": \"Zoe\", \"age\": \"29\", \"city\": \"\"}}'" + HINT)
 INVALID_UTF8 = ("{path}, line 3, column name: b'Jos\\xe9' is not valid UTF-8 "
-                "(dl reads UTF-8 text only)")
+                "(dl reads UTF-8 text only): Incorrect string value: '\\xE9'")
 
 # (file under fixtures/bad, expected message; {path} is the file as given)
 CREATE_CASES = [

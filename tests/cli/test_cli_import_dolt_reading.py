@@ -1,0 +1,57 @@
+"""`dl table import` reads files as Dolt's import does (issue 11): leading whitespace of an
+unquoted field is dropped and a blank one is NULL; column names may start with `-` or hold
+`/`; text that is not UTF-8 is "Incorrect string value", which `--continue` cuts at the first
+bad byte instead of leaving the row out."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cli_helpers import Dl
+
+# Dolt's empty-strings-null-values.csv (import-create-tables.bats)
+NULLS_CSV = 'pk,headerOne,headerTwo\na,"""""",1\nb,"",2\nc,,3\nd,row four,""\ne,row five,\nf,row six,6\ng, ,\n'
+
+
+def test_a_blank_unquoted_field_is_null(repo: Path, dl: Dl) -> None:
+    (repo / "n.csv").write_text(NULLS_CSV)
+    dl.ok("table", "import", "-c", "-pk=pk", "test", "n.csv")
+    out = dl.ok("sql", "--dialect", "mysql", "-r", "tabular", "-q", "select * from test order by pk")
+    assert out.splitlines()[3:10] == [
+        '| a  | ""        | 1         |',
+        "| b  |           | 2         |",
+        "| c  | NULL      | 3         |",
+        "| d  | row four  | NULL      |",
+        "| e  | row five  | NULL      |",
+        "| f  | row six   | 6         |",
+        "| g  | NULL      | NULL      |"]
+
+
+def test_numbers_after_a_space_are_numbers_and_odd_column_names_import(repo: Path, dl: Dl) -> None:
+    (repo / "e.csv").write_text("--Key1,\"\"\"Key2\",'Key3,`Key4,/Key5\n0, 1, 2, 3, 4\n")
+    dl.ok("table", "import", "-c", "t", "e.csv")
+    assert dl.query("select * from t") == "--Key1,\"\"\"Key2\",'Key3,`Key4,/Key5\n0,1,2,3,4\n"
+    assert "`--Key1` bigint NOT NULL" in dl.ok("schema", "show", "t")
+    for key in ('"Key2', "/Key5", "--Key1"):
+        dl.ok("table", "import", "-c", "-f", "--pk", key, "t", "e.csv")
+        assert f"PRIMARY KEY (`{key}`)" in dl.ok("schema", "show", "t")
+
+
+def test_a_table_name_is_still_no_path_or_flag(repo: Path, dl: Dl) -> None:
+    (repo / "e.csv").write_text("a\n1\n")
+    assert dl.fails("table", "import", "-c", "--", "-t", "e.csv") == \
+        "'-t' is not a valid table name: it starts with '-'"
+
+
+def test_invalid_utf8_is_an_incorrect_string_value_and_continue_cuts_it(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "CREATE TABLE item (id VARCHAR(10) NOT NULL, name VARCHAR(255), PRIMARY KEY (id))")
+    (repo / "data.csv").write_bytes(b'id,name\nITEM1,"Cable 10m"\nITEM2,"SSD 1TB 2.5\x85 ""NVMe"""\n'
+                                    b'ITEM3,ok\n')
+    assert dl.fails("table", "import", "-u", "item", "data.csv") == (
+        "data.csv, line 3, column name: b'SSD 1TB 2.5\\x85 \"NVMe\"' is not valid UTF-8 (dl reads "
+        "UTF-8 text only): Incorrect string value: '\\x85 \"NVM...'")
+    assert dl.query("select count(*) as n from item") == "n\n0\n"
+    done = dl("table", "import", "-u", "--continue", "item", "data.csv")
+    assert done.code == 0 and "skipped" not in done.err
+    assert done.out.startswith("Rows Processed: 3, Additions: 3")
+    assert dl.query("select * from item order by id") == "id,name\nITEM1,Cable 10m\nITEM2,SSD 1TB 2.5\nITEM3,ok\n"
