@@ -29,6 +29,7 @@ from dl.core.tables.bad_rows import (BadRowError, Skipped, bad_row_error, drop_v
                                      screen_rules, with_text_cut, without_lines)
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
+from dl.core.versioning.constraint_check import referencing_key, truncate_refused
 
 
 class ImportMode(Enum):
@@ -176,6 +177,10 @@ def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSc
     if mode is not ImportMode.CREATE and not exists:
         raise NotFound("table", name, "use -c to create it",
                        message=f"The following table could not be found: {name}")
+    if mode is ImportMode.REPLACE:  # Dolt's replace truncates first: refused as TRUNCATE is
+        found = referencing_key(repo.store, working, [name])
+        if found is not None:
+            raise InputError(truncate_refused(*found))
     return schema if mode is ImportMode.CREATE else repo.table_in(working, name).schema
 
 

@@ -1,7 +1,8 @@
 """`dl table import` reads files as Dolt's import does (issue 11): leading whitespace of an
 unquoted field is dropped and a blank one is NULL; column names may start with `-` or hold
 `/`; text that is not UTF-8 is "Incorrect string value", which `--continue` cuts at the first
-bad byte instead of leaving the row out."""
+bad byte instead of leaving the row out; `-r` of a table a foreign key references is refused
+as its TRUNCATE is."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,3 +56,20 @@ def test_invalid_utf8_is_an_incorrect_string_value_and_continue_cuts_it(repo: Pa
     assert done.code == 0 and "skipped" not in done.err
     assert done.out.startswith("Rows Processed: 3, Additions: 3")
     assert dl.query("select * from item order by id") == "id,name\nITEM1,Cable 10m\nITEM2,SSD 1TB 2.5\nITEM3,ok\n"
+
+
+COLORS = ("CREATE TABLE colors (id INT NOT NULL, color VARCHAR(32) NOT NULL, PRIMARY KEY (id), "
+          "INDEX color_index(color)); CREATE TABLE objects (id INT NOT NULL, name VARCHAR(64) NOT NULL, "
+          "color VARCHAR(32), PRIMARY KEY(id), FOREIGN KEY (color) REFERENCES colors(color)); "
+          "INSERT INTO colors VALUES (1,'red'),(2,'green'); INSERT INTO objects VALUES (1,'truck','red')")
+
+
+def test_replacing_a_referenced_table_is_refused_as_its_truncate_is(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", COLORS)
+    (repo / "colors.csv").write_text("id,color\n1,red\n")
+    before = dl.table_hash("colors")
+    assert dl.fails("table", "import", "-r", "colors", "colors.csv") == \
+        "cannot truncate table colors as it is referenced in foreign key objects_ibfk_1 on table objects"
+    assert dl.table_hash("colors") == before
+    (repo / "objects.csv").write_text("id,name,color\n2,ball,green\n")
+    assert dl.ok("table", "import", "-r", "objects", "objects.csv").startswith("Rows Processed: 1")
