@@ -42,7 +42,7 @@ CREATE_CASES = [
     ("header_only.csv",
      "{path} has a header but no rows: column types cannot be inferred (give a schema)"),
     ("truncated.json",
-     "{path}, line 1, character 47: invalid JSON (Unterminated string starting at)"),
+     "{path}, line 1, character 47: An error occurred while moving data; cause: unexpected end of JSON input"),
     ("missing_pk.csv", "Error determining the output schema. primary key 'id' not found in import file. Available columns: name, age, city"),
 ]
 

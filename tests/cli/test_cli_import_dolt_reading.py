@@ -73,3 +73,21 @@ def test_replacing_a_referenced_table_is_refused_as_its_truncate_is(repo: Path, 
     assert dl.table_hash("colors") == before
     (repo / "objects.csv").write_text("id,name,color\n2,ball,green\n")
     assert dl.ok("table", "import", "-r", "objects", "objects.csv").startswith("Rows Processed: 1")
+
+
+def test_bad_json_is_said_in_dolts_words(repo: Path, dl: Dl) -> None:
+    """Dolt's "An error occurred while moving data", then the cause as its JSON decoder says it
+    (object or array told apart), with dl's line and character (a document read in parts says
+    the same: tests/core/test_stream_import.py)."""
+    (repo / "bad.json").write_text('{"rows": [\n {"id": 0,\n  "name": "tim"\n  bad\n }]}\n')
+    assert dl.fails("table", "import", "-c", "--pk", "id", "t", "bad.json") == (
+        "bad.json, line 4, character 3: An error occurred while moving data; cause: invalid "
+        "character after object key:value pair: 'b'")
+    (repo / "arr.json").write_text('{"rows": [{"id": 0, "v": [1 2]}]}')
+    assert dl.fails("table", "import", "-c", "--pk", "id", "t", "arr.json").endswith(
+        "cause: invalid character after array element: '2'")
+    (repo / "two.json").write_text('{"rows": [{"id": 0} {"id": -1}]}')
+    assert dl.fails("table", "import", "-c", "--pk", "id", "t", "two.json").endswith(
+        "An error occurred while moving data; cause: invalid character after array element: '{' "
+        "(expected ',' or ']')")
+    assert "t" not in dl.tables()
