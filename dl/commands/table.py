@@ -75,10 +75,11 @@ def import_(ctx: typer.Context,
     if keys is not None and not all(keys):
         raise UsageError(f"--pk {pk!r} names an empty column")
     declared = _declared_schema(schema, file, file_type) if schema is not None else None
-    from dl.core.io.relabel import as_utf8
+    from dl.core.io.relabel import as_utf8, one_char_delimiter
     repo = open_api(ctx)
     source, kind = (file, file_type) if file is not None else (Path("/dev/stdin"), file_type or "csv")
-    with as_utf8(source) as readable, _with_columns(readable, kind, delim, columns, no_header, name_map) as path, \
+    with as_utf8(source) as readable, one_char_delimiter(readable, delim) as (delimited, delim), \
+            _with_columns(delimited, kind, delim, columns, no_header, name_map) as path, \
             phase_progress(f"Importing {source.name}", PHASES) as step:
         result = repo.write(table, path, mode=mode, pk=keys, schema=declared, file_type=kind,
                             delimiter=delim, force=force, progress=step, all_text=all_text,

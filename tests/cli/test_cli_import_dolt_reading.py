@@ -91,3 +91,9 @@ def test_bad_json_is_said_in_dolts_words(repo: Path, dl: Dl) -> None:
         "An error occurred while moving data; cause: invalid character after array element: '{' "
         "(expected ',' or ']')")
     assert "t" not in dl.tables()
+
+
+def test_a_delimiter_of_two_characters(repo: Path, dl: Dl) -> None:
+    (repo / "ints.csv").write_text("pk||c1||c2\n0||1||2\n1||1||2\n")
+    dl.ok("table", "import", "-c", "-pk=pk", '--delim=||', "test", "ints.csv")
+    assert dl.query("select * from test") == "pk,c1,c2\n0,1,2\n1,1,2\n"
