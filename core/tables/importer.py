@@ -196,6 +196,8 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
     step = progress or (lambda phase: None)
     target = schema if schema is not None else _inferred_schema(rows, primary_key)
     step("checking keys")
+    if mode is not ImportMode.CREATE and target.constraints.auto_increment is not None:
+        rows = _auto_increment_filled(repo, name, rows)
     if skipped is not None:
         rows, line_numbers = screen_keys(rows, target, line_numbers, skipped)
         rows, line_numbers = screen_rules(rows, target, line_numbers, skipped)
@@ -210,6 +212,14 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
             rows, line_numbers = drop_violating(exc, rows, target, line_numbers, skipped, before)
         except ValueRuleError as exc:
             raise _bad_value(name, exc, rows, line_numbers) from None
+
+
+def _auto_increment_filled(repo: Repository, name: str, rows: pa.Table) -> pa.Table:
+    """`rows` with the table's AUTO_INCREMENT column generated where the file lacks it or
+    leaves it empty (or 0), as Dolt's import, an INSERT underneath, does."""
+    from dl.core.tables import auto_increment
+    table = repo.table_in(repo.resolve_root("WORKING"), name)
+    return auto_increment.fill(table, rows)[0]
 
 
 def _old_rows(repo: Repository, name: str, rows: pa.Table, schema: TableSchema) -> pa.Table | None:

@@ -97,3 +97,15 @@ def test_a_delimiter_of_two_characters(repo: Path, dl: Dl) -> None:
     (repo / "ints.csv").write_text("pk||c1||c2\n0||1||2\n1||1||2\n")
     dl.ok("table", "import", "-c", "-pk=pk", '--delim=||', "test", "ints.csv")
     assert dl.query("select * from test") == "pk,c1,c2\n0,1,2\n1,1,2\n"
+
+
+def test_an_auto_increment_key_the_file_lacks_is_generated(repo: Path, dl: Dl) -> None:
+    dl.ok("sql", "--dialect", "mysql", "-q", "CREATE TABLE tbl (id int PRIMARY KEY AUTO_INCREMENT, "
+          "v1 int, v2 int, INDEX v1 (v1))")
+    (repo / "ai.csv").write_text("v1,v2\n4,2\n3,1\n")
+    assert "Additions: 2" in dl.ok("table", "import", "-u", "tbl", "ai.csv")
+    (repo / "more.csv").write_text("id,v1,v2\n10,5,5\n,6,6\n0,7,7\n")
+    assert "Additions: 3" in dl.ok("table", "import", "-u", "tbl", "more.csv")
+    assert dl.query("select * from tbl") == "id,v1,v2\n1,4,2\n2,3,1\n10,5,5\n11,6,6\n12,7,7\n"
+    assert dl.ok("sql", "-q", "insert into tbl (v1) values (8); select max(id) as m from tbl", "-r", "csv") \
+        .endswith("m\n13\n")

@@ -1,5 +1,5 @@
 """CHECK, FOREIGN KEY and AUTO_INCREMENT through SQL (sql.constraint_ddl, sql.referential,
-sql.auto_increment, core.versioning.constraint_check): MySQL's messages naming the constraint
+core.tables.auto_increment, core.versioning.constraint_check): MySQL's messages naming the constraint
 and the row, referential actions, FOREIGN_KEY_CHECKS, and nothing written by a refused
 statement, on the general path and on the primary-key point path."""
 from __future__ import annotations
