@@ -123,10 +123,22 @@ def _register_commands(command: str | None = None) -> None:
         imported.register(app)
 
 
+def _raw_bytes_out() -> None:
+    """stdout writes surrogate escapes as the bytes they stand for: binary values in CSV
+    output are their raw bytes (`dl.sql.formats.raw_bytes`), as Dolt prints them."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="surrogateescape")
+        except (ValueError, OSError):
+            pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Runs dl; maps errors to one line on stderr and an exit code."""
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv or bool(os.environ.get("DL_DEBUG"))
+    _raw_bytes_out()
     _arm_faults(os.environ.get("DL_FAULT"))
     plain_params.install()
     argv = _command_names_any_case(argv)
