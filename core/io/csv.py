@@ -379,10 +379,14 @@ def _joined(where: Where, name: str, raw: pa.ChunkedArray, schema: pa.Schema | N
             typed.append(future.result())
         except BadValue as bad:
             bad.index += start
-            raise where.value_error(name, bad) from None
+            raise where.value_error(name, bad, _type_of(schema, name)) from None
     if len({part.type for part in typed}) == 1:
         return pa.chunked_array([c for part in typed for c in part.chunks], type=typed[0].type)
     try:
         return _convert(raw, None if schema is None else schema.field(name).type)
     except BadValue as bad:
-        raise where.value_error(name, bad) from None
+        raise where.value_error(name, bad, _type_of(schema, name)) from None
+
+
+def _type_of(schema: pa.Schema | None, name: str) -> pa.DataType | None:
+    return schema.field(name).type if schema is not None else None

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from dl.core.errors import (AlreadyExists, ConstraintViolation, DuplicateKey, InputError, InvalidText,
-                            NotFound, RaggedRow, ValueRuleError)
+                            NotFound, RaggedRow, RefusedValue, ValueRuleError)
 from dl.core.io.stream import TableStream
 from dl.core.names import check_table_name
 from dl.core.prolly.diff import diff_trees
@@ -26,7 +26,7 @@ from dl.core.repo import DL_DIR, Repository
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.bad_rows import (BadRowError, Skipped, bad_row_error, drop_violating, first_line,
                                      line_fields, original_line, parent_rows, row_values, screen_keys,
-                                     screen_rules, with_text_cut, without_lines)
+                                     screen_rules, with_field_replaced, with_text_cut, without_lines)
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.constraint_check import referencing_key, truncate_refused
@@ -94,6 +94,7 @@ def _import_skipping(repo: Repository, name: str, path: Path, mode: ImportMode,
     kind = detect_format(path, file_type)
     skipped = Skipped()
     current = base = path
+    mended: set[tuple[int, str | None]] = set()
     with tempfile.TemporaryDirectory(prefix="dl-import-") as folder:
         while True:
             found = len(skipped.rows)
@@ -107,7 +108,11 @@ def _import_skipping(repo: Repository, name: str, path: Path, mode: ImportMode,
                         or isinstance(exc, BadRowError):
                     raise
                 skipped.forget_from(found)
-                if isinstance(exc, InvalidText) and _cut_text(base, line, exc, Path(folder)):
+                separator = text_delimiter(kind, delimiter)
+                again = (line, exc.column) in mended  # a mended field refused again: skip its row
+                mended.add((line, exc.column))
+                if not again and (isinstance(exc, InvalidText) and _cut_text(base, line, exc, Path(folder)) or
+                                  isinstance(exc, RefusedValue) and _zeroed(base, line, exc, separator, Path(folder))):
                     base = Path(folder) / "cut" / path.name
                 else:
                     fields = exc.fields if isinstance(exc, RaggedRow) \
@@ -127,6 +132,23 @@ def _cut_text(base: Path, line: int, exc: InvalidText, folder: Path) -> bool:
     if not with_text_cut(base, line, exc.value, exc.valid, staged):
         return False
     staged.replace(target)
+    return True
+
+
+def _zeroed(base: Path, line: int, exc: RefusedValue, delimiter: str, folder: Path) -> bool:
+    """Writes the zero of the column `exc` names into its field, in `folder/cut/<name>` (made
+    from `base`); False if there is no zero or the field cannot be found to replace."""
+    from dl.core.io.csv import header_end
+    with open(base, "rb") as source:
+        head = source.read(1 << 20)
+    found = header_end(base, head, delimiter) if head.strip() else None
+    if exc.zero is None or found is None or exc.column not in found[0]:
+        return False
+    (folder / "cut").mkdir(exist_ok=True)
+    staged = folder / "cut" / (base.name + ".new")
+    if not with_field_replaced(base, line, found[0].index(exc.column), exc.zero.encode(), delimiter, staged):
+        return False
+    staged.replace(folder / "cut" / base.name)
     return True
 
 
