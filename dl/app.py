@@ -30,7 +30,8 @@ from dl.help_format import hide_flag_types
 from dl.version import installed_version
 
 INTERRUPTED = 130  # exit code after Ctrl-C
-COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "sql_server", "merge", "maintenance", "remote")
+COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "sql_server", "merge", "constraints",
+                   "maintenance", "remote")
 
 app = typer.Typer(
     name="dl",
@@ -92,7 +93,7 @@ MODULE_OF = {
     "table": "table", "schema": "table", "index": "table", "ls": "table", "sql": "sql",
     "sql-server": "sql_server",
     **dict.fromkeys(("merge", "merge-base", "cherry-pick", "revert", "blame", "conflicts", "stash"), "merge"),
-    "fsck": "maintenance", "gc": "maintenance",
+    "constraints": "constraints", "fsck": "maintenance", "gc": "maintenance",
     **dict.fromkeys(("remote", "clone", "fetch", "pull", "push"), "remote"),
 }
 _registered: list[str] = []  # the modules registered into `app`, in order

@@ -60,7 +60,11 @@ def import_(ctx: typer.Context,
                                             help="Leave out the rows the table cannot take, list them, "
                                                  "and import the rest."),
             quiet: bool = typer.Option(False, "--quiet", "--ignore-skipped-rows",
-                                       help="With --continue, do not list the rows left out.")) -> None:
+                                       help="With --continue, do not list the rows left out."),
+            disable_fk_checks: bool = typer.Option(False, "--disable-fk-checks",
+                                                   help="Do not check foreign keys (as SET "
+                                                        "FOREIGN_KEY_CHECKS=0); `dl constraints "
+                                                        "verify` finds what they break.")) -> None:
     """Import a file into a table of the working set.
 
     Example: dl table import -c --pk id people people.csv
@@ -83,7 +87,7 @@ def import_(ctx: typer.Context,
             phase_progress(f"Importing {source.name}", PHASES) as step:
         result = repo.write(table, path, mode=mode, pk=keys, schema=declared, file_type=kind,
                             delimiter=delim, force=force, progress=step, all_text=all_text,
-                            skip_bad_rows=keep_going)
+                            skip_bad_rows=keep_going, foreign_key_checks=not disable_fk_checks)
     _schema_warning(table, result.missing, result.extra)
     if result.skipped and not quiet:
         typer.echo("The following rows were skipped:", err=True)
