@@ -43,10 +43,20 @@ def trim_leading_space(table: pa.Table, data: Source, delimiter: str) -> pa.Tabl
 
 
 def _may_have_leading_space(data: Source, delimiter: str) -> bool:
-    """Whether any field could start with a space or a tab: a quick scan (memchr speed) that
-    spares the regex over every column for the files, nearly all, where none does."""
-    spaces = (" ",) if delimiter == "\t" else (" ", "\t")
-    return any(data.find((sep + space).encode()) >= 0 for sep in (delimiter, "\n") for space in spaces)
+    """Whether any field could start with a space or a tab (one follows a delimiter or a line
+    break): a quick scan that spares the regex over every column for the files, nearly all,
+    where none does. `find` of one byte runs at memchr speed; only a file holding spaces is
+    looked at further, vectorized (a two-byte `find` costs ~100 ms per 33 MB)."""
+    codes = None
+    for space in (b" ",) if delimiter == "\t" else (b" ", b"\t"):
+        if data.find(space) < 0:
+            continue
+        codes = np.frombuffer(data, dtype=np.uint8) if codes is None else codes
+        at = np.flatnonzero(codes == space[0])
+        before = codes[at[at > 0] - 1]
+        if bool(np.any((before == ord(delimiter)) | (before == 10))):
+            return True
+    return False
 
 
 def _trimmed(col: pa.ChunkedArray, start: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:
