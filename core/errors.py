@@ -132,6 +132,25 @@ class InputError(BadInput):
         super().__init__(message)
 
 
+class RefusedValue(InputError):
+    """A field of a text file its column's type cannot read (`x` for an int): `zero` is the
+    text of that type's zero value, which MySQL's INSERT IGNORE stores instead (and Dolt's
+    `table import --continue`), or None where dl has no zero value to give (dates)."""
+
+    def __init__(self, message: str, line: int | None, column: str, zero: str | None) -> None:
+        super().__init__(message, line=line, column=column)
+        self.zero = zero
+
+
+class InvalidText(InputError):
+    """A field of a text file that is not UTF-8: `value` holds its bytes and `valid` how many of
+    them, from the start, are (what an import with --continue keeps)."""
+
+    def __init__(self, message: str, line: int | None, column: str, value: bytes, valid: int) -> None:
+        super().__init__(message, line=line, column=column)
+        self.value, self.valid = value, valid
+
+
 class RaggedRow(InputError):
     """A record of a delimited text file with more or fewer fields than its header: `fields`
     holds the record's own values, for the rows an import with --continue skips."""

@@ -4,7 +4,9 @@ Names live inside the store (refs are rows, not files), so a name never becomes 
 rules still refuse what would confuse users or tools: path separators (branch and tag names
 may use `/` between parts, as in git), `..`, control
 characters, a leading `-` (it reads as a flag), surrounding whitespace, and names over 255
-characters. Revision syntax (`~`, `^`, `:`) is refused in branch and tag names so that every
+characters. Column names are only ever SQL identifiers (quoted wherever dl writes them), never
+paths or command-line words, so, as in MySQL and Dolt, they may hold `/` or `..` and start
+with `-` (a CSV header such as `--Key1,/Key5` imports as written). Revision syntax (`~`, `^`, `:`) is refused in branch and tag names so that every
 name stays a valid revision.
 """
 from __future__ import annotations
@@ -28,15 +30,20 @@ def check_name(kind: str, name: str) -> str:
         raise InvalidName(kind, name[:40] + "...", f"longer than {MAX_NAME} characters")
     if _CONTROL.search(name):
         raise InvalidName(kind, name, "it contains control characters")
+    if kind != "column":
+        _check_not_path_or_flag(kind, name)
+    if name != name.strip():
+        raise InvalidName(kind, name, "it starts or ends with whitespace")
+    return name
+
+
+def _check_not_path_or_flag(kind: str, name: str) -> None:
     if "/" in name or "\\" in name:
         raise InvalidName(kind, name, "it contains a path separator")
     if ".." in name:
         raise InvalidName(kind, name, "it contains '..'")
     if name.startswith("-"):
         raise InvalidName(kind, name, "it starts with '-'")
-    if name != name.strip():
-        raise InvalidName(kind, name, "it starts or ends with whitespace")
-    return name
 
 
 def check_table_name(name: str) -> str:

@@ -896,11 +896,13 @@ class Repository:
     def table(self, name: str, rev: str = "WORKING") -> Table:
         return self.table_in(self.resolve_root(rev), name)
 
-    def write_table(self, name: str, build: Callable[[Table | None, BufferedStore], Table | None]) -> None:
+    def write_table(self, name: str, build: Callable[[Table | None, BufferedStore], Table | None], *,
+                    foreign_key_checks: bool = True) -> None:
         """Replaces table `name` in the working root with what `build` makes of it (None drops).
         Children follow the change by their ON DELETE / ON UPDATE actions, as MySQL's do; then
         the change must keep every CHECK and FOREIGN KEY: else `ConstraintViolation` naming the
-        constraint and a row, and nothing lands."""
+        constraint and a row, and nothing lands. `foreign_key_checks=False` is MySQL's
+        FOREIGN_KEY_CHECKS=0: no referential action runs and foreign keys are not checked."""
         check_table_name(name)
         from dl.core.versioning.referential_actions import enforce
 
@@ -914,7 +916,8 @@ class Repository:
                 after = root.with_table(name, None)
             else:
                 after = root.with_table(name, self._put(buffer, new.value.encode()))
-            return enforce(buffer, root, after, lambda t: self._put(buffer, t.value.encode()))
+            return enforce(buffer, root, after, lambda t: self._put(buffer, t.value.encode()),
+                           foreign_key_checks)
         self.update_working(change)
 
 

@@ -30,7 +30,8 @@ from dl.help_format import hide_flag_types
 from dl.version import installed_version
 
 INTERRUPTED = 130  # exit code after Ctrl-C
-COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "sql_server", "merge", "maintenance", "remote")
+COMMAND_MODULES = ("repo", "branch", "diff", "table", "sql", "sql_server", "merge", "constraints",
+                   "maintenance", "remote")
 
 app = typer.Typer(
     name="dl",
@@ -92,7 +93,7 @@ MODULE_OF = {
     "table": "table", "schema": "table", "index": "table", "ls": "table", "sql": "sql",
     "sql-server": "sql_server",
     **dict.fromkeys(("merge", "merge-base", "cherry-pick", "revert", "blame", "conflicts", "stash"), "merge"),
-    "fsck": "maintenance", "gc": "maintenance",
+    "constraints": "constraints", "fsck": "maintenance", "gc": "maintenance",
     **dict.fromkeys(("remote", "clone", "fetch", "pull", "push"), "remote"),
 }
 _registered: list[str] = []  # the modules registered into `app`, in order
@@ -123,10 +124,22 @@ def _register_commands(command: str | None = None) -> None:
         imported.register(app)
 
 
+def _raw_bytes_out() -> None:
+    """stdout writes surrogate escapes as the bytes they stand for: binary values in CSV
+    output are their raw bytes (`dl.sql.formats.raw_bytes`), as Dolt prints them."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="surrogateescape")
+        except (ValueError, OSError):
+            pass
+
+
 def main(argv: list[str] | None = None) -> None:
     """Runs dl; maps errors to one line on stderr and an exit code."""
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv or bool(os.environ.get("DL_DEBUG"))
+    _raw_bytes_out()
     _arm_faults(os.environ.get("DL_FAULT"))
     plain_params.install()
     argv = _command_names_any_case(argv)

@@ -25,6 +25,7 @@ from dl.core.tables.rewrite import Change, rewritten
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
+from dl.core.versioning.constraint_check import referencing_key, truncate_refused
 from dl.core.versioning.root import RootValue
 from dl.sql import index_ddl, views
 from dl.sql.constraint_ddl import PendingConstraints, check_references, drop_constraint
@@ -251,19 +252,21 @@ def drop(binder: Binder, statement: exp.Drop) -> Tables:
 
 
 def _refuse_referenced(binder: Binder, dropped: list[str]) -> None:
-    """MySQL refuses to drop a table another (kept) table's foreign key references."""
-    gone = {n.lower() for n in dropped}
-    for name in binder.view.root.tables:
-        if name.lower() in gone or name == views.SCHEMAS_TABLE:
-            continue
-        for fk in binder.view.table(name).schema.constraints.foreign_keys:
-            if fk.parent.lower() in gone:
-                raise SqlError(f"cannot drop table {fk.parent}: it is referenced by foreign key "
-                               f"'{fk.name}' on table '{name}'")
+    """MySQL refuses to drop a table another (kept) table's foreign key references, unless
+    FOREIGN_KEY_CHECKS is off (a script that recreates both tables turns it off first)."""
+    if not binder.foreign_key_checks:
+        return
+    found = referencing_key(binder.view.store, binder.view.root, dropped)
+    if found is not None:
+        fk, name = found
+        raise SqlError(f"cannot drop table {fk.parent}: it is referenced by foreign key "
+                       f"'{fk.name}' on table '{name}'")
 
 
 def truncate(binder: Binder, statement: exp.TruncateTable) -> Tables:
-    """TRUNCATE TABLE a, b: every row deleted, schemas kept."""
+    """TRUNCATE TABLE a, b: every row deleted, schemas kept. As in MySQL, a table another
+    table's foreign key references cannot be truncated while FOREIGN_KEY_CHECKS is on, even
+    if no row refers to it (Dolt's words)."""
     changes: Tables = {}
     for node in statement.expressions:
         stored = binder.view.table_name(node.name)
@@ -271,6 +274,10 @@ def truncate(binder: Binder, statement: exp.TruncateTable) -> Tables:
             raise SqlError(f"table not found: {node.name}")
         table = binder.view.table(stored)
         changes[stored] = Table.empty(table.store, table.schema)
+    if binder.foreign_key_checks:
+        found = referencing_key(binder.view.store, binder.view.root, list(changes))
+        if found is not None:
+            raise SqlError(truncate_refused(found[0], found[1]))
     return changes
 
 

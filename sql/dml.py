@@ -29,10 +29,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlglot
 from dl.core.errors import DuplicateKey
+from dl.core.tables import auto_increment
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table, TableValue
 from dl.core.versioning.user_system_tables import schema_of
-from dl.sql import auto_increment, views
+from dl.sql import views
 from dl.sql.errors import SqlError
 from dl.sql.resolve import Binder
 from dl.sql.system_tables import system_table_name

@@ -2,8 +2,9 @@
 
 Plain functions from Arrow tables to strings, shared by the CLI and notebook users; rich
 rendering for terminals lives in `dl/`. CSV is RFC 4180 with a header line, NULL as an empty
-field, an empty string as `""` (so that the two read back apart, as in Dolt) and strings
-quoted only when needed; the body is written by Arrow's CSV writer (fast for large results),
+field, an empty string as `""` (so that the two read back apart, as in Dolt), binary values as
+their raw bytes (as Dolt writes them; tabular text shows them as `0x...`) and strings quoted
+only when needed; the body is written by Arrow's CSV writer (fast for large results),
 falling back to Python for types it cannot write.
 """
 from __future__ import annotations
@@ -98,7 +99,17 @@ def _needs_quotes(table: pa.Table) -> bool:
 def _csv_cell(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         return value.isoformat(sep=" ")
+    if isinstance(value, (bytes, bytearray)):  # raw, as Dolt writes binary into CSV: see raw_bytes
+        return raw_bytes(bytes(value))
     return cell_text(value, null="")
+
+
+def raw_bytes(value: bytes) -> str:
+    """Binary data as text that writes back as the same bytes: UTF-8 where it is, other bytes
+    as surrogate escapes, which an output stream opened with `errors="surrogateescape"` (the
+    CLI's stdout) writes as they were. Dolt writes binary values into CSV unchanged, so a
+    table exported and read back (or compared with its source file) keeps every byte."""
+    return value.decode("utf-8", "surrogateescape")
 
 
 def json_value(value: Any) -> Any:

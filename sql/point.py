@@ -269,7 +269,7 @@ def _delete(table: Table | PendingTable, statement: PointStatement) -> tuple[Tab
 def _insert(table: Table | PendingTable, statement: PointStatement, mysql_counts: bool) -> tuple[Table | PendingTable | None, int]:
     schema = table.schema
     if schema.constraints.auto_increment is not None:
-        raise NotPoint  # values to generate: `sql.auto_increment` on the general path
+        raise NotPoint  # values to generate: `core.tables.auto_increment` on the general path
     names = list(schema.names) if statement.columns is None else [_column(schema, c) for c in statement.columns]
     if len(set(names)) != len(names) or any(len(row) != len(names) for row in statement.rows):
         raise NotPoint

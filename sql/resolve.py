@@ -92,7 +92,7 @@ class Binder:
         self.shown: dict[str, str] = {} if shown is None else shown  # registered name -> what the user wrote
         self.depth = depth  # views being expanded around this binder
         self._edits: TextEdits | None = None
-        # what a write statement tells the session (sql.referential, sql.auto_increment):
+        # what a write statement tells the session (sql.referential, core.tables.auto_increment):
         self.foreign_key_checks = True  # the session's FOREIGN_KEY_CHECKS
         self.key_moves: tuple[str, pa.Table, pa.Table] | None = None  # rows an UPDATE re-keyed
         self.last_insert_id: int | None = None  # the first AUTO_INCREMENT value an INSERT made

@@ -55,6 +55,32 @@ class BadValue(Exception):
         super().__init__(f"row {index + 1}: {show(value)} {reason}")
 
 
+class BadText(BadValue):
+    """A value of bytes that is not UTF-8 text: `valid` is how many of its bytes are, from the
+    start (an import with --continue keeps those, as MySQL's INSERT IGNORE does)."""
+
+    def __init__(self, index: int, value: bytes) -> None:
+        self.valid = utf8_prefix_length(value)
+        super().__init__(index, value, f"is not valid UTF-8 (dl reads UTF-8 text only): "
+                                       f"Incorrect string value: '{mysql_bytes(value[self.valid:])}'")
+
+
+def utf8_prefix_length(value: bytes) -> int:
+    """How many bytes at the start of `value` are valid UTF-8."""
+    try:
+        value.decode("utf-8")
+        return len(value)
+    except UnicodeDecodeError as exc:
+        return exc.start
+
+
+def mysql_bytes(value: bytes, limit: int = 6) -> str:
+    """Bytes as MySQL quotes them in "Incorrect string value": printable ASCII as itself, any
+    other byte as `\\xHH`, the first `limit` bytes, then `...`."""
+    shown = "".join(chr(b) if 32 <= b < 127 else f"\\x{b:02X}" for b in value[:limit])
+    return shown + ("..." if len(value) > limit else "")
+
+
 def show(value: object, limit: int = 60) -> str:
     """A value as quoted in a message, cut to `limit` characters; UTF-8 bytes shown as text."""
     if isinstance(value, bytes):
@@ -99,8 +125,7 @@ def as_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
         return col.cast(target)
     except pa.ArrowInvalid:
         index = first_failure(col, lambda chunk: chunk.cast(target))
-        raise BadValue(index, col[index].as_py(), "is not valid UTF-8 (dl reads UTF-8 text "
-                                                  "only)") from None
+        raise BadText(index, col[index].as_py()) from None
 
 
 def mask_tokens(col: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from dl.core.errors import InputError, RaggedRow
 from dl.core.io.convert import BadValue, cast_text, infer_text, show, text_can_hold, type_name
+from dl.core.io.csv_spaces import trim_leading_space
 from dl.core.io.formats import ReadResult, Source, Where, check_known
 from dl.core.io.lines import count_lines, lines_from_values, record_lines
 
@@ -55,7 +56,8 @@ def read_csv(path: Path, data: Source, delimiter: str, schema: pa.Schema | None,
         check_known(path, names, schema, header_line)
     pool = _pool()
     line_count = pool.submit(count_lines, data)  # numpy, alongside Arrow's parsing
-    table = _split(path, data, raw_names, delimiter, line_offset, first_row)
+    table = trim_leading_space(_split(path, data, raw_names, delimiter, line_offset, first_row),
+                               data, delimiter)
     if table.num_rows == 0 and schema is None:
         raise InputError(f"{path} has a header but no rows: column types cannot be "
                          f"inferred (give a schema)", line=header_line)
@@ -376,10 +378,15 @@ def _joined(where: Where, name: str, raw: pa.ChunkedArray, schema: pa.Schema | N
         try:
             typed.append(future.result())
         except BadValue as bad:
-            raise where.error(start + bad.index, name, f"{show(bad.value)} {bad.reason}") from None
+            bad.index += start
+            raise where.value_error(name, bad, _type_of(schema, name)) from None
     if len({part.type for part in typed}) == 1:
         return pa.chunked_array([c for part in typed for c in part.chunks], type=typed[0].type)
     try:
         return _convert(raw, None if schema is None else schema.field(name).type)
     except BadValue as bad:
-        raise where.error(bad.index, name, f"{show(bad.value)} {bad.reason}") from None
+        raise where.value_error(name, bad, _type_of(schema, name)) from None
+
+
+def _type_of(schema: pa.Schema | None, name: str) -> pa.DataType | None:
+    return schema.field(name).type if schema is not None else None

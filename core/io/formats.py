@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from dl.core.errors import InputError
+from dl.core.errors import InputError, InvalidText, RefusedValue
+from dl.core.io.convert import BadText, BadValue, show
 from dl.core.io.streams import check_input, is_stream, read_stream
 
 FORMATS = ("csv", "tsv", "psv", "parquet", "json", "jsonl")
@@ -124,6 +125,18 @@ class Where:
         """`people.csv, line 12, column age: 'x' is not a valid int64` as an InputError."""
         return InputError(f"{self.row(index)}, column {column}: {problem}",
                           line=self.line(index), column=column)
+
+    def value_error(self, column: str, bad: BadValue, target: pa.DataType | None = None) -> InputError:
+        """`error` for a value a reader refused: text that is not UTF-8 stays `InvalidText`; a
+        value a numeric column (`target`) cannot read is a `RefusedValue` with the zero."""
+        problem = f"{show(bad.value)} {bad.reason}"
+        where = f"{self.row(bad.index)}, column {column}: {problem}"
+        if isinstance(bad, BadText) and isinstance(bad.value, bytes):
+            return InvalidText(where, self.line(bad.index), column, bad.value, bad.valid)
+        if target is not None and (pa.types.is_integer(target) or pa.types.is_floating(target)
+                                   or pa.types.is_decimal(target)):
+            return RefusedValue(where, self.line(bad.index), column, "0")
+        return self.error(bad.index, column, problem)
 
 
 def check_known(path: Path, names: list[str], schema: pa.Schema, line: int | None = None) -> None:

@@ -96,9 +96,49 @@ def _decode(path: Path, data: bytes, line_offset: int = 0) -> str:
 
 # -- rows and their lines -----------------------------------------------------------------------
 
-def _syntax_error(path: Path, exc: json.JSONDecodeError) -> InputError:
-    return InputError(f"{path}, line {exc.lineno}, character {exc.colno}: invalid JSON "
-                      f"({exc.msg})", line=exc.lineno)
+def _syntax_error(path: Path, exc: json.JSONDecodeError, start: int = 0) -> InputError:
+    """A syntax error in Dolt's words (`invalid character after object key:value pair: 'b'`,
+    the texts of the streaming decoder Dolt reads JSON with), with dl's line and character.
+    `start` is where the value being decoded began (to tell an object from an array)."""
+    cause = syntax_cause(exc.msg, exc.doc, exc.pos, start)
+    return InputError(f"{path}, line {exc.lineno}, character {exc.colno}: {MOVING_DATA}; "
+                      f"cause: {cause}", line=exc.lineno)
+
+
+MOVING_DATA = "An error occurred while moving data"
+_CONTEXTS = {"Expecting value": "looking for beginning of value",
+             "Expecting property name enclosed in double quotes": "looking for beginning of object key string",
+             "Expecting ':' delimiter": "after object key",
+             "Extra data": "after top-level value",
+             "Invalid control character at": "in string literal",
+             "Invalid \\escape": "in string escape code"}
+
+
+def syntax_cause(message: str, text: str, pos: int, start: int) -> str:
+    """Python's JSON error `message` at `pos` of `text` in Dolt's words."""
+    if pos >= len(text) or message.startswith("Unterminated string"):
+        return "unexpected end of JSON input"
+    if message == "Expecting ',' delimiter":
+        context = "after object key:value pair" if _innermost(text, start, pos) == "{" else "after array element"
+    else:
+        context = _CONTEXTS.get(message, "")
+    return f"invalid character {context}: {text[pos]!r}".replace("  ", " ")
+
+
+def _innermost(text: str, start: int, pos: int) -> str:
+    """The bracket (`{` or `[`) open at `pos`, for a value that began at `start`."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in text[start:pos]:
+        if in_string:
+            in_string, escaped = (in_string, False) if escaped else (char != '"', char == "\\")
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append(char)
+        elif char in "}]" and stack:
+            stack.pop()
+    return stack[-1] if stack else ""
 
 
 def _value_at(path: Path, text: str, pos: int) -> tuple[Any, int]:
@@ -106,7 +146,7 @@ def _value_at(path: Path, text: str, pos: int) -> tuple[Any, int]:
     try:
         return _DECODER.raw_decode(text, pos)
     except json.JSONDecodeError as exc:
-        raise _syntax_error(path, exc) from None
+        raise _syntax_error(path, exc, pos) from None
     except _DuplicateKey as dup:
         line = text.count("\n", 0, pos) + 1
         raise InputError(f"{path}, line {line}: key {dup.key!r} appears twice in one object",
@@ -118,11 +158,21 @@ def _expect(path: Path, text: str, pos: int, wanted: str) -> int:
     pos = _skip(text, pos)
     if pos >= len(text) or text[pos] not in wanted:
         line = text.count("\n", 0, pos) + 1
-        found = repr(text[pos]) if pos < len(text) else "the end of the file"
-        expected = " or ".join(repr(c) for c in wanted)
-        raise InputError(f"{path}, line {line}: invalid JSON (expected {expected}, found {found})",
+        raise InputError(f"{path}, line {line}: {MOVING_DATA}; cause: {expected_cause(text, pos, wanted)}",
                          line=line)
     return pos + 1
+
+
+_AFTER = {",]": "after array element", ",}": "after object key:value pair", ":": "after object key"}
+
+
+def expected_cause(text: str, pos: int, wanted: str) -> str:
+    """The cause, in Dolt's words, when one of the characters `wanted` is not at `pos`."""
+    expected = " or ".join(repr(c) for c in wanted)
+    if pos >= len(text):
+        return f"unexpected end of JSON input (expected {expected})"
+    context = _AFTER.get(wanted, "looking for beginning of value")
+    return f"invalid character {context}: {text[pos]!r} (expected {expected})"
 
 
 def _document_rows(path: Path, text: str) -> tuple[list[Any], list[int]]:
@@ -194,8 +244,9 @@ def _line_rows(path: Path, text: str, line_offset: int = 0) -> tuple[list[Any], 
         try:
             rows.append(_DECODER.decode(line))
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}, line {number}, character {exc.colno}: invalid JSON "
-                             f"({exc.msg})", line=number) from None
+            cause = syntax_cause(exc.msg, line, exc.pos, 0)
+            raise InputError(f"{path}, line {number}, character {exc.colno}: {MOVING_DATA}; "
+                             f"cause: {cause}", line=number) from None
         except _DuplicateKey as dup:
             raise InputError(f"{path}, line {number}: key {dup.key!r} appears twice in one "
                              f"object", line=number) from None

@@ -19,7 +19,7 @@ from typing import Any
 
 from dl.core.errors import InputError
 from dl.core.io.convert import show
-from dl.core.io.json import _DECODER, _DuplicateKey, _skip
+from dl.core.io.json import _DECODER, MOVING_DATA, _DuplicateKey, _skip, expected_cause, syntax_cause
 
 READ_BYTES = 1 << 20  # text read at a time
 
@@ -79,10 +79,8 @@ class _Text:
     def expect(self, pos: int, wanted: str) -> int:
         pos = self.skip(pos)
         if pos >= len(self.text) or self.text[pos] not in wanted:
-            found = repr(self.text[pos]) if pos < len(self.text) else "the end of the file"
-            expected = " or ".join(repr(c) for c in wanted)
-            raise InputError(f"{self.path}, line {self.line(pos)}: invalid JSON (expected {expected}, "
-                             f"found {found})", line=self.line(pos))
+            raise InputError(f"{self.path}, line {self.line(pos)}: {MOVING_DATA}; cause: "
+                             f"{expected_cause(self.text, pos, wanted)}", line=self.line(pos))
         return pos + 1
 
     def value(self, pos: int) -> tuple[Any, int]:
@@ -97,8 +95,9 @@ class _Text:
                     continue
                 line = self.lines_before + exc.lineno
                 column = exc.colno + (self.columns_before if exc.lineno == 1 else 0)
-                raise InputError(f"{self.path}, line {line}, character {column}: invalid JSON "
-                                 f"({exc.msg})", line=line) from None
+                cause = syntax_cause(exc.msg, exc.doc, exc.pos, pos)
+                raise InputError(f"{self.path}, line {line}, character {column}: {MOVING_DATA}; "
+                                 f"cause: {cause}", line=line) from None
             except _DuplicateKey as dup:
                 line = self.line(pos)
                 raise InputError(f"{self.path}, line {line}: key {dup.key!r} appears twice in one "

@@ -1,5 +1,6 @@
 """Column names for a delimited text file given by the user (`--columns`, `--no-header`, a
-name map), and UTF-16 files made UTF-8: copies of a file that the readers can read.
+name map), UTF-16 files made UTF-8, and a delimiter of several characters (`--delim="||"`)
+made one: copies of a file that the readers can read.
 
 Dolt's `table import --no-header --columns a,b,c` reads a CSV whose first line is data, naming
 its columns from the flag; `--columns` alone renames the columns of a file that has a header
@@ -15,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -93,6 +95,43 @@ def as_utf8(path: Path) -> Iterator[Path]:
         raise InputError(f"{path}: not valid UTF-16 after its byte-order mark ({exc.reason})") from None
     finally:
         os.unlink(name)
+
+
+SEPARATORS = ("\x1f", "\x1e", "\x1d", "\x1c", "\x01", "\x02", "\x03")  # ASCII's own separators first
+
+
+@contextmanager
+def one_char_delimiter(path: Path, delimiter: str | None) -> Iterator[tuple[Path, str | None]]:
+    """`path` and `delimiter`, or, for a delimiter of several characters (Dolt reads `||`;
+    Arrow's reader takes one byte), a copy of the file with each delimiter outside a quoted
+    field replaced by a control character the file does not hold, and that character. A
+    quoted field opens only at the start of a field, as the readers read it, so the
+    delimiter inside one stays text. The copy is removed afterwards."""
+    if delimiter is None or len(delimiter) <= 1 or delimiter in ("\\t", "tab"):
+        yield path, delimiter
+        return
+    if any(c in delimiter for c in '"\r\n'):
+        raise InputError(f"invalid delimiter {delimiter!r}: it may not hold a quote or a line break")
+    data = path.read_bytes()
+    separator = next((c for c in SEPARATORS if c.encode() not in data), None)
+    if separator is None:
+        raise InputError(f"{path}: --delim {delimiter!r}: the file holds every control character "
+                         f"dl could read it with")
+    fd, name = tempfile.mkstemp(prefix="dl-import-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(_replaced_delimiters(data, delimiter.encode(), separator.encode()))
+        yield Path(name), separator
+    finally:
+        os.unlink(name)
+
+
+def _replaced_delimiters(data: bytes, delimiter: bytes, separator: bytes) -> bytes:
+    if b'"' not in data:  # the usual file: one pass at memory speed
+        return data.replace(delimiter, separator)
+    field_start = rb"(?:^|(?<=\n)|(?<=" + re.escape(delimiter) + rb"))"
+    pattern = re.compile(field_start + rb'("(?:[^"]|"")*")|' + re.escape(delimiter), re.MULTILINE)
+    return pattern.sub(lambda m: m.group(1) if m.group(1) is not None else separator, data)
 
 
 def mapped_names(path: Path, delimiter: str, map_file: Path) -> list[str]:

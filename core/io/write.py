@@ -11,8 +11,9 @@ or is killed leaves the old file (or none), never half a file, and no temporary 
 Rows arrive as record batches (`write_batches`), written one at a time, so exporting a table
 larger than memory holds one batch. Shapes: CSV/TSV/PSV with a header line, nulls as empty
 fields, fields quoted only where needed and empty strings as `""` (as Dolt writes them: see
-`csv_fields`); Parquet with zstd; JSON as Dolt writes it, `{"rows": [{...}, ...]}`, one row per
-line; JSON lines. In JSON, dates, times and timestamps are ISO 8601 strings, decimals are
+`csv_fields`); Parquet with zstd; JSON as Dolt writes it, `{"rows": [{...},...]}` on one line,
+compact; JSON lines. In JSON, dates and times are ISO 8601 strings, a timestamp without a
+zone MySQL's `2020-04-08 11:11:11` (fraction only when not zero), decimals are
 strings (exact), binary is base64, and NaN and infinities are null (JSON has no such numbers).
 """
 from __future__ import annotations
@@ -211,15 +212,17 @@ def _write_parquet(schema: pa.Schema, batches: Batches, path: Path, kind: str) -
 # -- JSON ---------------------------------------------------------------------------------------
 
 def _write_json(schema: pa.Schema, batches: Batches, path: Path, kind: str) -> None:
-    """`{"rows": [` then one row per line, as Dolt's `table export` shapes it."""
+    """`{"rows": [{...},{...}]}` on one line, rows written compactly, as Dolt's `table export`
+    writes it (scripts compare the file's text)."""
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write('{"rows": [')
         first = True
         for line in _json_rows(batches):
-            out.write("\n" if first else ",\n")
+            if not first:
+                out.write(",")
             out.write(line)
             first = False
-        out.write("\n]}\n")
+        out.write("]}\n")
 
 
 def _write_jsonl(schema: pa.Schema, batches: Batches, path: Path, kind: str) -> None:
@@ -239,7 +242,7 @@ def _json_rows(batches: Batches) -> Iterator[str]:
         ready = _json_ready(pa.Table.from_batches([whole]))
         for batch in ready.to_batches(max_chunksize=65536):
             for row in batch.to_pylist():
-                yield json.dumps(row, ensure_ascii=False, default=_json_value)
+                yield json.dumps(row, ensure_ascii=False, default=_json_value, separators=(",", ":"))
 
 
 def _json_ready(table: pa.Table) -> pa.Table:
@@ -254,6 +257,8 @@ def _json_column(col: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_floating(kind):
         finite = pc.is_finite(col)
         return pc.if_else(finite, col, pa.scalar(None, kind))
+    if pa.types.is_timestamp(kind) and kind.tz is None:  # MySQL's text, as Dolt writes it
+        return pc.replace_substring_regex(col.cast(pa.string()), r"\.0+$", "")
     if pa.types.is_timestamp(kind):
         return pc.replace_substring(col.cast(pa.string()), " ", "T", max_replacements=1)
     if pa.types.is_date(kind) or pa.types.is_time(kind) or pa.types.is_decimal(kind):

@@ -8,6 +8,10 @@ rest lands. They are found three ways:
 - a record the reader refuses (ragged, or a value its column cannot hold) names its line: the
   file is read again without that line (`without_lines`: numpy finds the line's bytes), one
   re-read per refused record, so `--continue` suits files with few of them;
+- a field that is not UTF-8 text, or that a numeric column cannot read, is not a reason to
+  leave its row out: as MySQL's INSERT IGNORE (and Dolt) do, the text is cut at its first
+  invalid byte and the number becomes 0, in a copy of the file (`with_text_cut`,
+  `with_field_replaced`); a string too long for its `varchar(n)` is cut to n (`screen_rules`);
 - rows whose primary key is null, or repeats an earlier row's (the first row of a key is kept,
   as Dolt keeps it), are found vectorized (`screen_keys`);
 - rows the table refuses: a declared type's rule names one row (`screen_rules` drops it and
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +108,52 @@ def without_lines(source: Path, lines: list[int], copy: Path) -> Path:
     return copy
 
 
+def with_text_cut(source: Path, line: int, value: bytes, valid: int, copy: Path) -> bool:
+    """Writes `source` to `copy` with the field `value` on (1-based) `line` cut to its first
+    `valid` bytes; False (nothing written) if the field is not found there as written, or the
+    cut would take a line break with it (line numbers must stay those of the source)."""
+    data = source.read_bytes()
+    ends = np.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1, len(data))
+    if not 0 < line <= len(ends):
+        return False
+    start = int(ends[line - 2]) if line > 1 else 0
+    written = value.replace(b'"', b'""')  # a quote inside a quoted field is doubled
+    at = data.find(written, start)
+    cut = written[:len(value[:valid].replace(b'"', b'""'))]
+    if at < 0 or at > int(ends[line - 1]) or b"\n" in written[len(cut):]:
+        return False
+    copy.write_bytes(data[:at] + cut + data[at + len(written):])
+    return True
+
+
+def with_field_replaced(source: Path, line: int, index: int, new: bytes, delimiter: str,
+                        copy: Path) -> bool:
+    """Writes `source` to `copy` with field `index` (0-based) of the record on (1-based) `line`
+    replaced by `new`; False (nothing written) if the record does not hold that field on the
+    line. Fields are found as the reader splits them: a quoted field opens at a field's start
+    and `""` inside it is a quote."""
+    data = source.read_bytes()
+    ends = np.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1, len(data))
+    if not 0 < line <= len(ends):
+        return False
+    start, end = (int(ends[line - 2]) if line > 1 else 0), int(ends[line - 1])
+    sep = re.escape(delimiter.encode())
+    field = re.compile(rb'"(?:[^"]|"")*"[^' + sep + rb'\r\n]*|[^' + sep + rb'\r\n]*')
+    position = start
+    for number in range(index + 1):
+        found = field.match(data, position, end)
+        if found is None:
+            return False
+        if number == index:
+            copy.write_bytes(data[:found.start()] + new + data[found.end():])
+            return True
+        position = found.end()
+        if data[position:position + 1] != delimiter.encode():
+            return False
+        position += 1
+    return False
+
+
 def _runs(starts: np.ndarray, ends: np.ndarray, keep: np.ndarray) -> list[tuple[int, int]]:
     """Byte ranges of the kept lines, consecutive lines merged (one range per gap)."""
     edges = np.diff(np.concatenate(([0], keep.astype(np.int8), [0])))
@@ -149,12 +200,15 @@ def screen_keys(rows: pa.Table, schema: TableSchema, lines: np.ndarray | None,
 
 def screen_rules(rows: pa.Table, schema: TableSchema, lines: np.ndarray | None,
                  skipped: Skipped) -> tuple[pa.Table, np.ndarray | None]:
-    """`rows` without those a declared type's rule refuses: the rule names the first bad row of
-    a column; it is dropped and the column checked again."""
-    from dl.core.tables.column_rules import apply_rule
+    """`rows` with strings too long for their `varchar(n)` cut to it (MySQL's INSERT IGNORE,
+    which Dolt's --continue is), and without the rows another declared type's rule refuses:
+    the rule names the first bad row of a column; it is dropped and the column checked again."""
+    from dl.core.tables.column_rules import apply_rule, truncated
     for column, declared in schema.constraints.declared_types:
         if column not in rows.column_names or not _is_arrow_type(rows.column(column), schema, column):
             continue
+        index = rows.column_names.index(column)
+        rows = rows.set_column(index, column, truncated(declared, rows.column(column).combine_chunks()))
         while rows.num_rows:
             try:
                 apply_rule(declared, column, rows.column(column).combine_chunks())

@@ -34,6 +34,16 @@ def members(declared: str) -> list[str]:
     return [m.replace("''", "'") for m in _MEMBERS.findall(declared)]
 
 
+def truncated(declared: str, values: pa.Array) -> pa.Array:
+    """`values` cut to a `varchar(n)`/`char(n)` column's length, as MySQL's INSERT IGNORE (and
+    Dolt's `table import --continue`) store a string too long; other types unchanged."""
+    length = _LENGTH.match(declared)
+    if length is None or len(values) == 0 or not (pa.types.is_string(values.type)
+                                                 or pa.types.is_large_string(values.type)):
+        return values
+    return pc.utf8_slice_codeunits(values, 0, int(length.group(2)))
+
+
 def apply_rule(declared: str, name: str, values: pa.Array) -> pa.Array:
     """`values` checked against the declared MySQL type (normalized where MySQL normalizes)."""
     if len(values) == 0 or values.null_count == len(values):

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dl.core.errors import (AlreadyExists, ConstraintViolation, DuplicateKey, InputError, NotFound,
-                            RaggedRow, ValueRuleError)
+from dl.core.errors import (AlreadyExists, ConstraintViolation, DuplicateKey, InputError, InvalidText,
+                            NotFound, RaggedRow, RefusedValue, ValueRuleError)
 from dl.core.io.stream import TableStream
 from dl.core.names import check_table_name
 from dl.core.prolly.diff import diff_trees
@@ -26,9 +26,10 @@ from dl.core.repo import DL_DIR, Repository
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.bad_rows import (BadRowError, Skipped, bad_row_error, drop_violating, first_line,
                                      line_fields, original_line, parent_rows, row_values, screen_keys,
-                                     screen_rules, without_lines)
+                                     screen_rules, with_field_replaced, with_text_cut, without_lines)
 from dl.core.tables.schema import TableSchema
 from dl.core.tables.table import Table
+from dl.core.versioning.constraint_check import referencing_key, truncate_refused
 
 
 class ImportMode(Enum):
@@ -57,7 +58,7 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
                  file_type: str | None = None, delimiter: str | None = None,
                  progress: Callable[[str], None] | None = None, force: bool = False,
                  part_bytes: int | None = None, all_text: bool = False,
-                 skip_bad_rows: bool = False) -> ImportResult:
+                 skip_bad_rows: bool = False, foreign_key_checks: bool = True) -> ImportResult:
     """Imports `path` into table `name` of the working set; lands whole or not at all.
 
     `progress`, if given, is called with the name of each phase as it starts (reading,
@@ -66,16 +67,17 @@ def import_table(repo: Repository, name: str, path: Path, mode: ImportMode, *,
     (`stream_import`); a smaller one is read whole. `all_text` (create only) makes every
     column text, as Dolt's `--all-text` does. `skip_bad_rows` (Dolt's `--continue`) leaves out
     the rows the table cannot take and lists them in the result's `skipped` (see `bad_rows`;
-    the file is then read whole)."""
+    the file is then read whole). `foreign_key_checks=False` (Dolt's `--disable-fk-checks`)
+    lands rows whatever their foreign keys say, as MySQL's FOREIGN_KEY_CHECKS=0 does."""
     check_table_name(name)  # before reading a byte of the file
     if all_text and (mode is not ImportMode.CREATE or schema is not None):
         raise InputError("all_text creates a table of text columns: not with a schema or another mode")
     if skip_bad_rows:
         return _import_skipping(repo, name, path, mode, primary_key, schema, file_type, delimiter,
-                                progress, force, all_text)
+                                progress, force, all_text, foreign_key_checks)
     try:
         return _import_file(repo, name, path, mode, primary_key, schema, file_type, delimiter,
-                            progress, force, part_bytes, all_text)
+                            progress, force, part_bytes, all_text, foreign_key_checks=foreign_key_checks)
     except RaggedRow as exc:
         raise bad_row_error(name, exc, line=exc.line) from None
 
@@ -84,7 +86,7 @@ def _import_skipping(repo: Repository, name: str, path: Path, mode: ImportMode,
                      primary_key: list[str] | None, schema: TableSchema | None,
                      file_type: str | None, delimiter: str | None,
                      progress: Callable[[str], None] | None, force: bool,
-                     all_text: bool) -> ImportResult:
+                     all_text: bool, foreign_key_checks: bool) -> ImportResult:
     """`import_table` leaving out bad rows: a record the reader refuses is taken out of a copy
     of the file, which is read again (see `bad_rows`)."""
     import tempfile
@@ -92,13 +94,15 @@ def _import_skipping(repo: Repository, name: str, path: Path, mode: ImportMode,
     from dl.core.io.formats import TEXT_DELIMITERS, detect_format, text_delimiter
     kind = detect_format(path, file_type)
     skipped = Skipped()
-    current = path
+    current = base = path
+    mended: set[tuple[int, str | None]] = set()
     with tempfile.TemporaryDirectory(prefix="dl-import-") as folder:
         while True:
             found = len(skipped.rows)
             try:
                 result = _import_file(repo, name, current, mode, primary_key, schema, file_type,
-                                      delimiter, progress, force, 1 << 62, all_text, skipped)
+                                      delimiter, progress, force, 1 << 62, all_text, skipped,
+                                      foreign_key_checks=foreign_key_checks)
                 return replace(result, skipped=skipped.in_file_order())
             except InputError as exc:
                 line = None if exc.line is None else original_line(exc.line, skipped.lines)
@@ -106,24 +110,61 @@ def _import_skipping(repo: Repository, name: str, path: Path, mode: ImportMode,
                         or isinstance(exc, BadRowError):
                     raise
                 skipped.forget_from(found)
-                fields = exc.fields if isinstance(exc, RaggedRow) \
-                    else line_fields(path, line, text_delimiter(kind, delimiter))
-                skipped.add(fields, line)
-                skipped.lines.append(line)
-                current = without_lines(path, skipped.lines, Path(folder) / path.name)
+                separator = text_delimiter(kind, delimiter)
+                again = (line, exc.column) in mended  # a mended field refused again: skip its row
+                mended.add((line, exc.column))
+                if not again and (isinstance(exc, InvalidText) and _cut_text(base, line, exc, Path(folder)) or
+                                  isinstance(exc, RefusedValue) and _zeroed(base, line, exc, separator, Path(folder))):
+                    base = Path(folder) / "cut" / path.name
+                else:
+                    fields = exc.fields if isinstance(exc, RaggedRow) \
+                        else line_fields(path, line, text_delimiter(kind, delimiter))
+                    skipped.add(fields, line)
+                    skipped.lines.append(line)
+                current = without_lines(base, skipped.lines, Path(folder) / path.name) \
+                    if skipped.lines else base
+
+
+def _cut_text(base: Path, line: int, exc: InvalidText, folder: Path) -> bool:
+    """Cuts the field `exc` names at its first invalid byte, in `folder/cut/<name>` (made from
+    `base`, which may be that file already); False if it cannot be found to cut."""
+    (folder / "cut").mkdir(exist_ok=True)
+    target = folder / "cut" / base.name
+    staged = folder / "cut" / (base.name + ".new")
+    if not with_text_cut(base, line, exc.value, exc.valid, staged):
+        return False
+    staged.replace(target)
+    return True
+
+
+def _zeroed(base: Path, line: int, exc: RefusedValue, delimiter: str, folder: Path) -> bool:
+    """Writes the zero of the column `exc` names into its field, in `folder/cut/<name>` (made
+    from `base`); False if there is no zero or the field cannot be found to replace."""
+    from dl.core.io.csv import header_end
+    with open(base, "rb") as source:
+        head = source.read(1 << 20)
+    found = header_end(base, head, delimiter) if head.strip() else None
+    if exc.zero is None or found is None or exc.column not in found[0]:
+        return False
+    (folder / "cut").mkdir(exist_ok=True)
+    staged = folder / "cut" / (base.name + ".new")
+    if not with_field_replaced(base, line, found[0].index(exc.column), exc.zero.encode(), delimiter, staged):
+        return False
+    staged.replace(folder / "cut" / base.name)
+    return True
 
 
 def _import_file(repo: Repository, name: str, path: Path, mode: ImportMode,
                  primary_key: list[str] | None, schema: TableSchema | None, file_type: str | None,
                  delimiter: str | None, progress: Callable[[str], None] | None, force: bool,
                  part_bytes: int | None, all_text: bool = False,
-                 skipped: Skipped | None = None) -> ImportResult:
+                 skipped: Skipped | None = None, *, foreign_key_checks: bool = True) -> ImportResult:
     from dl.core.io import read_table_file
     from dl.core.tables.import_columns import (HeaderMatch, check_fillable, match_header, reading_schema,
                                               without_columns)
     step = progress or (lambda phase: None)
     step("reading")
-    target = target_schema(repo, name, mode, schema, force)
+    target = target_schema(repo, name, mode, schema, force, foreign_key_checks=foreign_key_checks)
     if all_text:
         target = _all_text_schema(Path(path), file_type, delimiter, primary_key)
     match = match_header(Path(path), file_type, delimiter, target.names) if target else HeaderMatch()
@@ -138,17 +179,18 @@ def _import_file(repo: Repository, name: str, path: Path, mode: ImportMode,
                          f"column {match.missing[0]!r}: a large update must give every column")
     if stream is not None:
         result = _import_stream(repo, name, without_columns(stream, match.extra), mode, target,
-                                primary_key, step)
+                                primary_key, step, foreign_key_checks)
     else:
         read = read_table_file(path, file_type=file_type, delimiter=delimiter, schema=reading)
         result = import_rows(repo, name, read.table.drop_columns(list(match.extra)), mode,
                              primary_key=primary_key, schema=target, line_numbers=read.line_numbers,
-                             source=Path(path).name, progress=step, skipped=skipped)
+                             source=Path(path).name, progress=step, skipped=skipped,
+                             foreign_key_checks=foreign_key_checks)
     return replace(result, missing=match.missing, extra=match.extra)
 
 
 def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSchema | None = None,
-                  force: bool = False) -> TableSchema | None:
+                  force: bool = False, *, foreign_key_checks: bool = True) -> TableSchema | None:
     """The schema rows must take: the declared one for create (None: inferred from the rows),
     else the table's; refuses a create over an existing table (without force) and the other
     modes on a missing one."""
@@ -160,6 +202,10 @@ def target_schema(repo: Repository, name: str, mode: ImportMode, schema: TableSc
     if mode is not ImportMode.CREATE and not exists:
         raise NotFound("table", name, "use -c to create it",
                        message=f"The following table could not be found: {name}")
+    if mode is ImportMode.REPLACE and foreign_key_checks:  # Dolt's replace truncates first: as TRUNCATE
+        found = referencing_key(repo.store, working, [name])
+        if found is not None:
+            raise InputError(truncate_refused(*found))
     return schema if mode is ImportMode.CREATE else repo.table_in(working, name).schema
 
 
@@ -167,7 +213,7 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
                 primary_key: list[str] | None = None, schema: TableSchema | None = None,
                 line_numbers: np.ndarray | None = None, source: str = "input",
                 progress: Callable[[str], None] | None = None,
-                skipped: Skipped | None = None) -> ImportResult:
+                skipped: Skipped | None = None, foreign_key_checks: bool = True) -> ImportResult:
     """Imports Arrow `rows` (already cast to `schema`, the result of `target_schema`) into table
     `name`, with the rules of a file import; lands whole or not at all. With `skipped`, the
     rows the table cannot take are left out and added to it (see `bad_rows`)."""
@@ -175,13 +221,16 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
     step = progress or (lambda phase: None)
     target = schema if schema is not None else _inferred_schema(rows, primary_key)
     step("checking keys")
+    if mode is not ImportMode.CREATE and target.constraints.auto_increment is not None:
+        rows = _auto_increment_filled(repo, name, rows)
     if skipped is not None:
         rows, line_numbers = screen_keys(rows, target, line_numbers, skipped)
         rows, line_numbers = screen_rules(rows, target, line_numbers, skipped)
     _check_keys(name, target, rows, line_numbers, source)
     while True:
         try:
-            return _write_rows(repo, name, rows, mode, target, line_numbers, source, step)
+            return _write_rows(repo, name, rows, mode, target, line_numbers, source, step,
+                               foreign_key_checks)
         except ConstraintViolation as exc:
             if skipped is None:
                 raise _bad_row(repo, name, exc, rows, target, line_numbers) from None
@@ -189,6 +238,14 @@ def import_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, *
             rows, line_numbers = drop_violating(exc, rows, target, line_numbers, skipped, before)
         except ValueRuleError as exc:
             raise _bad_value(name, exc, rows, line_numbers) from None
+
+
+def _auto_increment_filled(repo: Repository, name: str, rows: pa.Table) -> pa.Table:
+    """`rows` with the table's AUTO_INCREMENT column generated where the file lacks it or
+    leaves it empty (or 0), as Dolt's import, an INSERT underneath, does."""
+    from dl.core.tables import auto_increment
+    table = repo.table_in(repo.resolve_root("WORKING"), name)
+    return auto_increment.fill(table, rows)[0]
 
 
 def _old_rows(repo: Repository, name: str, rows: pa.Table, schema: TableSchema) -> pa.Table | None:
@@ -201,7 +258,7 @@ def _old_rows(repo: Repository, name: str, rows: pa.Table, schema: TableSchema) 
 
 def _write_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, target: TableSchema,
                 line_numbers: np.ndarray | None, source: str,
-                step: Callable[[str], None]) -> ImportResult:
+                step: Callable[[str], None], foreign_key_checks: bool = True) -> ImportResult:
     result: list[ImportResult] = []
 
     def build(current: Table | None, buffer: BufferedStore) -> Table:
@@ -214,7 +271,7 @@ def _write_rows(repo: Repository, name: str, rows: pa.Table, mode: ImportMode, t
         step("writing")
         return new
 
-    repo.write_table(name, build)
+    repo.write_table(name, build, foreign_key_checks=foreign_key_checks)
     return result[0]
 
 
@@ -290,7 +347,7 @@ def _stream(path: Path, file_type: str | None, delimiter: str | None, target: pa
 
 def _import_stream(repo: Repository, name: str, stream: TableStream, mode: ImportMode,
                    target: TableSchema | None, primary_key: list[str] | None,
-                   step: Callable[[str], None]) -> ImportResult:
+                   step: Callable[[str], None], foreign_key_checks: bool = True) -> ImportResult:
     """`import_table` for a file read in parts (see `stream_import`)."""
     from dl.core.tables import stream_import
     if target is None:
@@ -324,7 +381,7 @@ def _import_stream(repo: Repository, name: str, stream: TableStream, mode: Impor
         step("writing")
         return new
 
-    repo.write_table(name, build)
+    repo.write_table(name, build, foreign_key_checks=foreign_key_checks)
     return result[0]
 
 

@@ -228,6 +228,24 @@ def children_of(store: ChunkStore, root: RootValue, parent: str) -> list[tuple[s
     return found
 
 
+def referencing_key(store: ChunkStore, root: RootValue,
+                    parents: list[str]) -> tuple[ForeignKey, str] | None:
+    """A foreign key of a table other than `parents` that references one of them, with that
+    table's name: what stops a DROP or TRUNCATE of the parents (and an import that replaces
+    one) while foreign key checks are on."""
+    wanted = {p.lower() for p in parents}
+    for parent in parents:
+        for name, _, fk in children_of(store, root, parent):
+            if name.lower() not in wanted:
+                return fk, name
+    return None
+
+
+def truncate_refused(fk: ForeignKey, child: str) -> str:
+    """Dolt's words for a TRUNCATE (or `table import -r`) of a table a foreign key references."""
+    return f"cannot truncate table {fk.parent} as it is referenced in foreign key {fk.name} on table {child}"
+
+
 def gone_values(old: Table | None, new: Table | None, columns: tuple[str, ...]) -> pa.Table:
     """Referenced values (`columns`) that rows removed or changed from `old` to `new` held and
     that no row of `new` holds any more."""

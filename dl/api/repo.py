@@ -269,7 +269,7 @@ class Repo:
               mode: str = "create", force: bool = False, schema: TableSchema | None = None,
               file_type: str | None = None, delimiter: str | None = None,
               progress: Callable[[str], None] | None = None, all_text: bool = False,
-              skip_bad_rows: bool = False) -> ImportResult:
+              skip_bad_rows: bool = False, foreign_key_checks: bool = True) -> ImportResult:
         """Writes `data` (pyarrow Table or RecordBatchReader, any `__arrow_c_stream__` object
         such as a pandas or polars DataFrame or a DuckDB relation, or a file path) into table
         `name` of the working set, as `dl table import` does. `mode`: "create" (a new table
@@ -279,13 +279,15 @@ class Repo:
         called with each phase's name as it starts (reading, checking keys, building, writing).
         `all_text` (a file, mode "create") makes every column text; `skip_bad_rows` leaves out the
         rows the table cannot take (bad records, repeated keys, broken constraints) and lists
-        them in the result's `skipped`, as `--continue` does.
+        them in the result's `skipped`, as `--continue` does; `foreign_key_checks=False` lands
+        rows whatever their foreign keys say, as `--disable-fk-checks` does.
 
         >>> repo.write("people", pa.table({"id": [1], "name": ["Ada"]}), pk="id")"""
         from dl.api.write import write_data
         return write_data(self._live(), _name(name, "table"), data, mode=mode, pk=pk,
                           force=force, schema=schema, file_type=file_type, delimiter=delimiter,
-                          progress=progress, all_text=all_text, skip_bad_rows=skip_bad_rows)
+                          progress=progress, all_text=all_text, skip_bad_rows=skip_bad_rows,
+                          foreign_key_checks=foreign_key_checks)
 
     @guard
     def drop(self, *tables: str) -> None:

@@ -33,7 +33,7 @@ def write_data(repo: Repository, name: str, data: Any, *, mode: str = "create",
                schema: TableSchema | None = None, file_type: str | None = None,
                delimiter: str | None = None,
                progress: Callable[[str], None] | None = None, all_text: bool = False,
-               skip_bad_rows: bool = False) -> ImportResult:
+               skip_bad_rows: bool = False, foreign_key_checks: bool = True) -> ImportResult:
     """Writes `data` into table `name` of the working set (see the module docstring)."""
     from dl.core.tables.importer import ImportMode, import_rows, import_table, target_schema
     if mode not in MODES:
@@ -48,13 +48,14 @@ def write_data(repo: Repository, name: str, data: Any, *, mode: str = "create",
     if isinstance(data, (str, os.PathLike)):
         return import_table(repo, name, Path(data), kind, primary_key=keys, schema=schema,
                             file_type=file_type, delimiter=delimiter, progress=progress, force=force,
-                            all_text=all_text, skip_bad_rows=skip_bad_rows)
+                            all_text=all_text, skip_bad_rows=skip_bad_rows,
+                            foreign_key_checks=foreign_key_checks)
     if all_text:
         raise UsageError("all_text applies to a file's columns (give a path)")
     if kind is ImportMode.CREATE and not keys and schema is None:
         raise UsageError(f"give the primary key: repo.write({name!r}, data, pk='id') "
                          "(one column, a list of columns, or 'a,b')")
-    target = target_schema(repo, name, kind, schema, force)
+    target = target_schema(repo, name, kind, schema, force, foreign_key_checks=foreign_key_checks)
     rows = to_arrow(data)
     if target is not None:
         from dl.core.io.formats import Where
@@ -62,13 +63,13 @@ def write_data(repo: Repository, name: str, data: Any, *, mode: str = "create",
         rows = cast_table(Where(Path(SOURCE), None), rows, target.arrow)
     if not skip_bad_rows:
         return import_rows(repo, name, rows, kind, primary_key=keys, schema=target, source=SOURCE,
-                           progress=progress)
+                           progress=progress, foreign_key_checks=foreign_key_checks)
     from dataclasses import replace as with_fields
 
     from dl.core.tables.bad_rows import Skipped
     skipped = Skipped()
     result = import_rows(repo, name, rows, kind, primary_key=keys, schema=target, source=SOURCE,
-                         progress=progress, skipped=skipped)
+                         progress=progress, skipped=skipped, foreign_key_checks=foreign_key_checks)
     return with_fields(result, skipped=skipped.in_file_order())
 
 

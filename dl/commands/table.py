@@ -60,7 +60,11 @@ def import_(ctx: typer.Context,
                                             help="Leave out the rows the table cannot take, list them, "
                                                  "and import the rest."),
             quiet: bool = typer.Option(False, "--quiet", "--ignore-skipped-rows",
-                                       help="With --continue, do not list the rows left out.")) -> None:
+                                       help="With --continue, do not list the rows left out."),
+            disable_fk_checks: bool = typer.Option(False, "--disable-fk-checks",
+                                                   help="Do not check foreign keys (as SET "
+                                                        "FOREIGN_KEY_CHECKS=0); `dl constraints "
+                                                        "verify` finds what they break.")) -> None:
     """Import a file into a table of the working set.
 
     Example: dl table import -c --pk id people people.csv
@@ -75,14 +79,15 @@ def import_(ctx: typer.Context,
     if keys is not None and not all(keys):
         raise UsageError(f"--pk {pk!r} names an empty column")
     declared = _declared_schema(schema, file, file_type) if schema is not None else None
-    from dl.core.io.relabel import as_utf8
+    from dl.core.io.relabel import as_utf8, one_char_delimiter
     repo = open_api(ctx)
     source, kind = (file, file_type) if file is not None else (Path("/dev/stdin"), file_type or "csv")
-    with as_utf8(source) as readable, _with_columns(readable, kind, delim, columns, no_header, name_map) as path, \
+    with as_utf8(source) as readable, one_char_delimiter(readable, delim) as (delimited, delim), \
+            _with_columns(delimited, kind, delim, columns, no_header, name_map) as path, \
             phase_progress(f"Importing {source.name}", PHASES) as step:
         result = repo.write(table, path, mode=mode, pk=keys, schema=declared, file_type=kind,
                             delimiter=delim, force=force, progress=step, all_text=all_text,
-                            skip_bad_rows=keep_going)
+                            skip_bad_rows=keep_going, foreign_key_checks=not disable_fk_checks)
     _schema_warning(table, result.missing, result.extra)
     if result.skipped and not quiet:
         typer.echo("The following rows were skipped:", err=True)

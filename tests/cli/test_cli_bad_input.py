@@ -23,7 +23,7 @@ RAGGED = ("An error occurred while moving data: A bad row was encountered insert
           "(on line 5): CSV reader expected 4 values, but saw 3. row values: "
           "'{{\"id\": \"4\", \"name\": \"Zoe\", \"age\": \"29\", \"city\": \"\"}}'" + HINT)
 INVALID_UTF8 = ("{path}, line 3, column name: b'Jos\\xe9' is not valid UTF-8 "
-                "(dl reads UTF-8 text only)")
+                "(dl reads UTF-8 text only): Incorrect string value: '\\xE9'")
 
 # (file under fixtures/bad, expected message; {path} is the file as given)
 CREATE_CASES = [
@@ -42,7 +42,7 @@ CREATE_CASES = [
     ("header_only.csv",
      "{path} has a header but no rows: column types cannot be inferred (give a schema)"),
     ("truncated.json",
-     "{path}, line 1, character 47: invalid JSON (Unterminated string starting at)"),
+     "{path}, line 1, character 47: An error occurred while moving data; cause: unexpected end of JSON input"),
     ("missing_pk.csv", "Error determining the output schema. primary key 'id' not found in import file. Available columns: name, age, city"),
 ]
 

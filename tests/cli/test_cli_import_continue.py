@@ -58,13 +58,27 @@ def test_ragged_records_are_said_as_dolt_says_them_and_skipped(repo: Path, dl: D
     assert dl.query("select pk, v1 from t") == "pk,v1\n7,1\n"
 
 
-def test_values_a_column_cannot_hold_are_skipped_in_file_order(repo: Path, dl: Dl) -> None:
-    dl.ok("sql", "--dialect", "mysql", "-q", "create table t (pk int primary key, val varchar(2))")
-    (repo / "a.csv").write_text("pk,val\n1,a\nxx,b\n3,toolong\n4,d\n")
+def test_values_are_stored_as_insert_ignore_stores_them(repo: Path, dl: Dl) -> None:
+    """Dolt's --continue is MySQL's INSERT IGNORE: a number it cannot read is 0, a string too
+    long for its varchar(n) is cut to n (import-update-tables.bats "Subsequent updates with
+    --continue correctly work")."""
+    dl.ok("sql", "--dialect", "mysql", "-q", "create table t (pk int primary key, val varchar(2), n double)")
+    (repo / "a.csv").write_text('pk,val,n\n1,a,1.5\nxx,b,2\n3,toolong,x\n4,"d,e",\n')
+    done = dl("table", "import", "-u", "--continue", "t", "a.csv")
+    assert (done.code, done.err) == (0, "")
+    assert done.out.startswith("Rows Processed: 4, Additions: 4")
+    assert dl.query("select * from t order by pk") == 'pk,val,n\n0,b,2.0\n1,a,1.5\n3,to,0.0\n4,"d,",\n'
+
+
+def test_values_with_no_zero_in_dl_are_skipped_in_file_order(repo: Path, dl: Dl) -> None:
+    """MySQL stores 0000-00-00 for a date it cannot read; dl has no such date, so the row is
+    left out and listed; a JSON value that does not parse is left out (as Dolt leaves it)."""
+    dl.ok("sql", "--dialect", "mysql", "-q", "create table t (pk int primary key, d date, j json)")
+    (repo / "a.csv").write_text('pk,d,j\n1,2020-01-02,1\n2,someday,1\n3,2020-01-03,{bad\n4,,\n')
     done = dl("table", "import", "-u", "--continue", "t", "a.csv")
     assert done.code == 0
-    assert done.err == "The following rows were skipped:\n[xx,b]\n[3,toolong]\nLines skipped: 2\n"
-    assert dl.query("select * from t order by pk") == "pk,val\n1,a\n4,d\n"
+    assert done.err == "The following rows were skipped:\n[2,someday,1]\n[3,2020-01-03,{bad]\nLines skipped: 2\n"
+    assert dl.query("select pk from t order by pk") == "pk\n1\n4\n"
 
 
 def test_a_string_too_long_is_a_bad_row_in_dolt_words(repo: Path, dl: Dl) -> None:

@@ -186,10 +186,37 @@ def test_export_each_format(people: Path, dl: Dl, ext: str) -> None:
         exported = pq.read_table("out.parquet")
         assert exported.num_rows == 20 and exported.column_names == ["id", "name", "age", "city"]
         assert exported.column("name")[5].as_py() == "李雷"
+    elif ext == "json":  # Dolt's shape: one line, compact rows; the fixture's rows
+        text = Path("out.json").read_text()
+        assert text.startswith('{"rows": [{"id":1,"name":') and text.count("\n") == 1
+        assert json.loads(text) == json.loads((FIXTURES / "people.json").read_text())
+    elif ext == "jsonl":
+        lines = Path("out.jsonl").read_text().splitlines()
+        assert lines[0].startswith('{"id":1,"name":')
+        assert [json.loads(x) for x in lines] == \
+            [json.loads(x) for x in (FIXTURES / "people.jsonl").read_text().splitlines()]
     else:  # byte for byte what the fixture writer (the standard library) wrote
         assert Path(f"out.{ext}").read_bytes() == (FIXTURES / f"people.{ext}").read_bytes()
     dl.ok("table", "import", "-c", "--pk", "id", "back", f"out.{ext}")
     assert dl.table_hash("back") == dl.table_hash("people")
+
+
+def test_export_json_is_dolts_text_byte_for_byte(repo: Path, dl: Dl) -> None:
+    """export-tables.bats compares the file's text: one line, compact rows, MySQL's datetime."""
+    dl.ok("sql", "--dialect", "mysql", "-q",
+          "CREATE TABLE test (pk BIGINT PRIMARY KEY, v1 DATE, v2 TIME, v3 YEAR, v4 DATETIME); "
+          "INSERT INTO test VALUES (1,'2020-04-08','11:11:11','2020','2020-04-08 11:11:11'), "
+          "(2,'2020-04-08','12:12:12.5','2020','2020-04-08 12:12:12.25')")
+    dl.ok("table", "export", "test", "test.json")
+    assert Path("test.json").read_text() == (
+        '{"rows": [{"pk":1,"v1":"2020-04-08","v2":"11:11:11.000000","v3":2020,"v4":"2020-04-08 11:11:11"},'
+        '{"pk":2,"v1":"2020-04-08","v2":"12:12:12.500000","v3":2020,"v4":"2020-04-08 12:12:12.250000"}]}\n')
+    dl.ok("table", "export", "test", "test.jsonl")
+    assert Path("test.jsonl").read_text().splitlines()[0] == \
+        '{"pk":1,"v1":"2020-04-08","v2":"11:11:11.000000","v3":2020,"v4":"2020-04-08 11:11:11"}'
+    before = dl.table_hash("test")
+    dl.ok("table", "import", "-r", "test", "test.json")
+    assert dl.table_hash("test") == before
 
 
 def test_export_as_of_overwrite_and_file_type(people: Path, dl: Dl) -> None:

@@ -46,3 +46,16 @@ def test_screen_keys_keeps_the_first_row_of_each_key_and_drops_null_keys() -> No
     assert kept.to_pydict() == {"k": [1, 2, 3], "v": ["a", "b", "f"]}
     assert list(lines) == [2, 3, 7]
     assert skipped.in_file_order() == ((1, "c"), (None, "d"), (2, "e"))
+
+
+def test_with_field_replaced_finds_the_field_as_the_reader_splits(tmp_path: Path) -> None:
+    from dl.core.tables.bad_rows import with_field_replaced
+    source = tmp_path / "a.csv"
+    source.write_bytes(b'pk,a,b\n1,"x,""y",zz\n2,q,"w"\n')
+    copy = tmp_path / "b.csv"
+    assert with_field_replaced(source, 2, 2, b"0", ",", copy)
+    assert copy.read_bytes() == b'pk,a,b\n1,"x,""y",0\n2,q,"w"\n'
+    assert with_field_replaced(source, 3, 0, b"0", ",", copy)
+    assert copy.read_bytes() == b'pk,a,b\n1,"x,""y",zz\n0,q,"w"\n'
+    assert not with_field_replaced(source, 3, 5, b"0", ",", copy)  # no such field
+    assert not with_field_replaced(source, 9, 0, b"0", ",", copy)  # no such line

@@ -333,7 +333,7 @@ ROWS = [_json_line(i) for i in range(3000)]
     (None, None),
     ('"s": 2800', "column s"),
     ('"s": "x2800", "s": "y"', "key 's' appears twice in one object"),
-    ('"s" "x2800"', "invalid JSON"),
+    ('"s" "x2800"', "cause: invalid character after object key: '\"'"),
 ])
 def test_streamed_json_documents_import_as_a_whole_read_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                              shape: str, change: str | None,

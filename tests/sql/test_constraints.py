@@ -1,5 +1,5 @@
 """CHECK, FOREIGN KEY and AUTO_INCREMENT through SQL (sql.constraint_ddl, sql.referential,
-sql.auto_increment, core.versioning.constraint_check): MySQL's messages naming the constraint
+core.tables.auto_increment, core.versioning.constraint_check): MySQL's messages naming the constraint
 and the row, referential actions, FOREIGN_KEY_CHECKS, and nothing written by a refused
 statement, on the general path and on the primary-key point path."""
 from __future__ import annotations
@@ -135,6 +135,25 @@ def test_foreign_key_ddl(family: Session) -> None:
         family.run("drop table parent")
     family.run("drop table child, parent")
     assert rows(family, "show tables") == []
+
+
+def test_truncate_of_a_referenced_table_is_refused_while_checks_are_on(family: Session) -> None:
+    """Dolt's words; MySQL refuses even when no child row refers to it."""
+    family.run("delete from child")
+    refused(family, "truncate table parent",
+            "^cannot truncate table parent as it is referenced in foreign key fk_p on table child")
+    family.run("truncate table child, parent")  # both at once: nothing left to point at them
+    assert value(family, "select count(*) from parent") == 0
+
+
+def test_with_checks_off_a_referenced_table_drops_and_truncates(family: Session) -> None:
+    """A dump script turns FOREIGN_KEY_CHECKS off to drop and recreate related tables."""
+    family.run("SET FOREIGN_KEY_CHECKS = 0; truncate table parent")
+    family.run("drop table parent")
+    assert rows(family, "show tables") == [("child",)]
+    family.run("create table parent (id int primary key, v int); insert into parent values (1, 10), (2, 20)")
+    family.run("SET FOREIGN_KEY_CHECKS = 1")
+    refused(family, "insert into child values (3, 3)", "Cannot add or update a child row")
 
 
 def test_foreign_key_on_a_non_key_parent_column_and_alter(session: Session) -> None:

@@ -1,4 +1,4 @@
-"""AUTO_INCREMENT: values generated for an INSERT's rows, as MySQL generates them.
+"""AUTO_INCREMENT: values generated for an INSERT's rows (or an import's), as MySQL generates them.
 
 A row whose AUTO_INCREMENT column is missing, NULL or 0 gets the next value: one more than the
 largest value in the table or given earlier in the same statement; explicit values are kept
