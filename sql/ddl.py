@@ -26,7 +26,7 @@ from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
 from dl.core.versioning.root import RootValue
-from dl.sql import index_ddl, views
+from dl.sql import auto_increment, index_ddl, views
 from dl.sql.constraint_ddl import PendingConstraints, check_references, drop_constraint
 from dl.sql.dml import coerce, column_of
 from dl.sql.errors import SqlError, wrap
@@ -80,11 +80,15 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
                                                           lambda p: _parent_columns(binder, p),
                                                           binder.foreign_key_checks))
         table = Table.empty(binder.view.store, schema)
+        start = next((p for p in props.expressions if isinstance(p, exp.AutoIncrementProperty)), None) \
+            if props is not None else None
+        if start is not None:
+            table = auto_increment.with_start(table, _option_count(start))
         if query is not None:
             rows = binder.query(query)
             if rows.num_columns != len(schema.names):
                 raise SqlError(f"the query gives {rows.num_columns} columns for {len(schema.names)} declared")
-            table = table.insert(coerce(binder, rows.rename_columns(schema.names), schema))
+            table = auto_increment.settled(table.insert(coerce(binder, rows.rename_columns(schema.names), schema)))
     elif query is not None:
         table = _table_from_query(binder, query)
     else:
@@ -300,7 +304,21 @@ def alter(binder: Binder, statement: exp.Alter) -> Tables:
             except UniqueViolation as exc:  # core tables do not know their names
                 raise exc.in_table(name) from None
         changes[name] = table
+    for option in statement.args.get("options") or []:
+        if isinstance(option, exp.AutoIncrementProperty):  # the one table option dl keeps (ENGINE,
+            table = auto_increment.with_start(table, _option_count(option))  # CHARSET...: accepted as ever)
+            changes[name] = table
     return changes
+
+
+def _option_count(option: exp.Expression) -> int:
+    try:
+        value = int(option.this.name)
+    except (AttributeError, ValueError):
+        raise SqlError(f"AUTO_INCREMENT needs a whole number, not {option.this.sql('mysql')}") from None
+    if value < 0:
+        raise SqlError(f"AUTO_INCREMENT needs a whole number, not {value}")
+    return value
 
 
 def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Table:

@@ -33,7 +33,17 @@ if TYPE_CHECKING:
     from dl.core.versioning.diff import TableDiff
 
 TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"
-"""The table options Dolt's SHOW CREATE TABLE ends with (dl keeps no others)."""
+"""The table options Dolt's SHOW CREATE TABLE ends with (dl keeps one other: AUTO_INCREMENT=N)."""
+
+
+def table_options(schema: "TableSchema") -> str:
+    """The options after the closing parenthesis: `AUTO_INCREMENT=N` after ENGINE where the
+    table keeps that option (`TableConstraints.auto_increment_start`), as MySQL places it."""
+    start = schema.constraints.auto_increment_start
+    if start is None:
+        return TABLE_OPTIONS
+    engine, rest = TABLE_OPTIONS.split(" ", 1)
+    return f"{engine} AUTO_INCREMENT={start} {rest}"
 
 _INTEGERS = {8: "tinyint", 16: "smallint", 32: "int", 64: "bigint"}
 
@@ -116,7 +126,7 @@ def show_create_table(name: str, schema: "TableSchema") -> str:
     lines += [f"  {'UNIQUE ' if index.unique else ''}KEY {quote(index.name)} ({_index_columns(index)})"
               for index in schema.indexes]
     lines += [f"  {line}" for line in constraint_lines(schema.constraints)]
-    return f"CREATE TABLE {quote(name)} (\n" + ",\n".join(lines) + f"\n) {TABLE_OPTIONS}"
+    return f"CREATE TABLE {quote(name)} (\n" + ",\n".join(lines) + f"\n) {table_options(schema)}"
 
 
 def create_table(name: str, schema: "TableSchema") -> str:

@@ -145,3 +145,24 @@ def test_a_retyped_column_diffs_both_ways_without_losing_values(repo: Path, dl: 
     out = dl.ok("diff", "--data", "-R").splitlines()
     assert out[-3:-1] == ["| < | 1  | 1.234 | 1.2340 | 2023-01-01 12:21:42 | 1.6777217e+07 |",
                           "| > | 1  | 1     | 1.0000 | 2023-01-01 00:00:00 | 1.6777216e+07 |"]
+
+
+def test_alter_table_auto_increment_shows_in_diff_and_status(repo: Path, dl: Dl) -> None:
+    """Dolt's status.bats "ALTER TABLE AUTO_INCREMENT value change shows table as modified"."""
+    mysql(dl, "CREATE TABLE ainc (id int NOT NULL AUTO_INCREMENT, PRIMARY KEY (id))", "INSERT INTO ainc VALUES ()")
+    dl.ok("add", "-A")
+    dl.ok("commit", "-m", "create ainc")
+    mysql(dl, "ALTER TABLE ainc AUTO_INCREMENT = 100")
+    diff = dl.ok("diff")
+    assert "-" + TAIL + ";" in diff
+    assert "+) ENGINE=InnoDB AUTO_INCREMENT=100 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;" in diff
+    status = dl.ok("status")
+    assert "Changes not staged for commit:" in status and "modified:         ainc" in status
+    dl.ok("add", "ainc")
+    assert "Changes to be committed:" in dl.ok("status")
+    dl.ok("commit", "-m", "bump auto_increment")
+    mysql(dl, "ALTER TABLE ainc AUTO_INCREMENT = 100")  # the same value again changes nothing
+    assert "nothing to commit, working tree clean" in dl.ok("status")
+    mysql(dl, "INSERT INTO ainc () VALUES ()")
+    assert dl.query("select id from ainc order by id").split() == ["id", "1", "100"]
+    assert "AUTO_INCREMENT=" not in dl.ok("schema", "show", "ainc")  # the rows have reached it
