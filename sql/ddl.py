@@ -329,15 +329,7 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
         return _drop_columns(table, [_plain_name(c) for c in action.expressions or action.args.get("tables", [])],
                              bool(action.args.get("exists")))
     if isinstance(action, exp.RenameColumn):
-        old = column_of(schema, action.this.name)
-        new = action.args["to"].name
-        if schema.has_column(new) and new != old:
-            raise SqlError(f"column already exists: {new}")
-        columns = [Column(new, c.type, c.not_null, c.default) if c.name == old else c for c in schema.columns]
-        key = tuple(new if k == old else k for k in schema.primary_key)
-        names = [new if n == old else n for n in schema.names]
-        return _rebuild(table, columns, key, lambda rows, first: rows.rename_columns(names), {old: new},
-                        _renamed_constraints(schema, old, new))
+        return _rename_column(table, action.this.name, action.args["to"].name)
     if isinstance(action, exp.AlterColumn):
         return _alter_column(binder, table, action)
     if isinstance(action, exp.DropPrimaryKey):
@@ -361,12 +353,28 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
             constraints = drop_constraint(constraints, node.name, kind)
         return _rebuild(table, list(schema.columns), schema.primary_key, None, constraints=constraints)
     if isinstance(action, exp.ModifyColumn):
+        if action.args.get("rename_from") is not None:  # MySQL's CHANGE COLUMN old new definition
+            table = _rename_column(table, action.args["rename_from"].name, action.this.name)
         return _modify_column(binder, table, action.this)
     if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "INDEX":
         for node in action.args.get("expressions") or action.args.get("tables") or [action.this]:
             table = index_ddl.remove_index(table, node.name, bool(action.args.get("exists")))
         return table
     raise SqlError(f"ALTER TABLE action not supported: {action.sql()}")
+
+
+def _rename_column(table: Table, old_name: str, new: str) -> Table:
+    """RENAME COLUMN old TO new (and CHANGE COLUMN's rename): the column keeps its place,
+    values, key membership, indexes and constraints."""
+    schema = table.schema
+    old = column_of(schema, old_name)
+    if schema.has_column(new) and new != old:
+        raise SqlError(f"column already exists: {new}")
+    columns = [Column(new, c.type, c.not_null, c.default) if c.name == old else c for c in schema.columns]
+    key = tuple(new if k == old else k for k in schema.primary_key)
+    names = [new if n == old else n for n in schema.names]
+    return _rebuild(table, columns, key, lambda rows, first: rows.rename_columns(names), {old: new},
+                    _renamed_constraints(schema, old, new))
 
 
 def _add_constraints(binder: Binder, table: Table, action: exp.AddConstraint) -> Table:

@@ -190,21 +190,10 @@ def schema_statements(diff: "TableDiff") -> list[str]:
 
 
 def renamed_columns(old: "TableSchema", new: "TableSchema") -> dict[str, str]:
-    """Columns renamed from `old` to `new`, old name -> new name. dl keeps no column identity
-    apart from names, so a rename is read where Dolt's column tags would show it: a column gone
-    and a column new at the same place, with the same type, NOT NULL and default."""
-    gone = [c for c in old.columns if not new.has_column(c.name)]
-    added = [c for c in new.columns if not old.has_column(c.name)]
-    out = {}
-    for column in gone:
-        place = old.names.index(column.name)
-        if place < len(new.columns):
-            candidate = new.columns[place]
-            if (candidate in added and candidate.type == column.type
-                    and candidate.not_null == column.not_null and candidate.default == column.default
-                    and old.constraints.declared_type(column.name) == new.constraints.declared_type(candidate.name)):
-                out[column.name] = candidate.name
-    return out
+    """Columns renamed from `old` to `new`, old name -> new name, as core reads them
+    (`core.tables.column_renames`: a column gone and one new in its place, alike but named)."""
+    from dl.core.tables.column_renames import renamed_columns as found
+    return found(old, new)
 
 
 def alter_statements(name: str, old: "TableSchema", new: "TableSchema") -> list[str]:
