@@ -198,7 +198,7 @@ def renamed_columns(old: "TableSchema", new: "TableSchema") -> dict[str, str]:
 
 def alter_statements(name: str, old: "TableSchema", new: "TableSchema") -> list[str]:
     """ALTER TABLE statements from `old` to `new`: columns (dropped, renamed or changed, in the
-    old order, then added), the primary key, then indexes."""
+    old order, then added), the primary key, indexes, then a raised AUTO_INCREMENT."""
     table = quote(name)
     renames = renamed_columns(old, new)
     out: list[str] = []
@@ -223,6 +223,9 @@ def alter_statements(name: str, old: "TableSchema", new: "TableSchema") -> list[
     for index_name, index in after.items():
         if before.get(index_name) != index:
             out.append(f"ALTER TABLE {table} ADD INDEX {quote(index_name)}({_index_columns(index)});")
+    start = new.constraints.auto_increment_start
+    if start is not None and start != old.constraints.auto_increment_start:
+        out.append(f"ALTER TABLE {table} AUTO_INCREMENT={start};")
     return out
 
 

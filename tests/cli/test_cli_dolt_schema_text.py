@@ -158,6 +158,7 @@ def test_alter_table_auto_increment_shows_in_diff_and_status(repo: Path, dl: Dl)
     assert "+) ENGINE=InnoDB AUTO_INCREMENT=100 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;" in diff
     status = dl.ok("status")
     assert "Changes not staged for commit:" in status and "modified:         ainc" in status
+    assert dl.ok("diff", "-r", "sql") == "ALTER TABLE `ainc` AUTO_INCREMENT=100;\n"  # replays to the same table
     dl.ok("add", "ainc")
     assert "Changes to be committed:" in dl.ok("status")
     dl.ok("commit", "-m", "bump auto_increment")
