@@ -6,7 +6,10 @@ type, NOT NULL, default and declared type. `dl diff -r sql` prints such a pair a
 and a merge or cherry-pick follows it (`three_way_merge`): the side that renamed a column and
 the side that changed only its values then agree on which column is which, instead of one
 side's rows reading as rewritten (a column dropped and another added) and conflicting with
-every row the other side deleted or changed.
+every row the other side deleted or changed. A merge also pairs a column renamed and
+redefined at once (`redefined`): then a column dropped and another added in its place in one
+change reads as one column changed, and a row the other side changed in it conflicts (visibly)
+where Dolt's tags would drop that change; a one-for-one swap is required.
 """
 from __future__ import annotations
 
@@ -17,18 +20,22 @@ from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
 
 
-def renamed_columns(old: TableSchema, new: TableSchema) -> dict[str, str]:
-    """Columns renamed from `old` to `new`, old name -> new name (see the module docstring)."""
+def renamed_columns(old: TableSchema, new: TableSchema, *, redefined: bool = False) -> dict[str, str]:
+    """Columns renamed from `old` to `new`, old name -> new name (see the module docstring).
+    With `redefined`, also a column renamed and redefined at once (MySQL's CHANGE COLUMN): where
+    the columns gone and the columns new pair off one for one, each in the other's place."""
     gone = [c for c in old.columns if not new.has_column(c.name)]
     added = [c for c in new.columns if not old.has_column(c.name)]
+    swapped = redefined and len(gone) == len(added)
     out = {}
     for column in gone:
         place = old.names.index(column.name)
         if place < len(new.columns):
             candidate = new.columns[place]
-            if (candidate in added and candidate.type == column.type
-                    and candidate.not_null == column.not_null and candidate.default == column.default
-                    and old.constraints.declared_type(column.name) == new.constraints.declared_type(candidate.name)):
+            if candidate in added and (swapped or (
+                    candidate.type == column.type and candidate.not_null == column.not_null
+                    and candidate.default == column.default
+                    and old.constraints.declared_type(column.name) == new.constraints.declared_type(candidate.name))):
                 out[column.name] = candidate.name
     return out
 

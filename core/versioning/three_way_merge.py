@@ -178,7 +178,8 @@ def _following_renames(store: ChunkStore, name: str, base: RootValue, ours: Root
     if b is None or o is None or t is None or b.schema.primary_key != o.schema.primary_key \
             or b.schema.primary_key != t.schema.primary_key:
         return base, ours, theirs
-    by_ours, by_theirs = renamed_columns(b.schema, o.schema), renamed_columns(b.schema, t.schema)
+    by_ours = renamed_columns(b.schema, o.schema, redefined=True)
+    by_theirs = renamed_columns(b.schema, t.schema, redefined=True)
     if not by_ours and not by_theirs:
         return base, ours, theirs
 

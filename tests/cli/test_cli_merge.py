@@ -557,3 +557,16 @@ def test_a_renamed_column_merges_with_value_changes_on_the_other_side(base: Path
     dl.ok("checkout", "changer")
     dl.ok("cherry-pick", "main")
     assert dl.query("select * from t order by id") == "id,amount,label\n1,10,x\n2,20,changed\n3,30,z\n"
+
+
+def test_a_column_renamed_and_retyped_merges_with_value_changes(base: Path, dl: Dl) -> None:
+    """MySQL's CHANGE COLUMN renames and retypes at once (cherry-pick.bats 23): the merge pairs
+    the one column gone with the one new in its place, and takes the new definition."""
+    commit_on(dl, "changer", "update t set b = 'changed' where id = 2", "change b")
+    dl.ok("checkout", "main")
+    dl.ok("sql", "--dialect", "mysql", "-q", "alter table t change column b label varchar(100)")
+    dl.ok("commit", "-am", "rename and retype b")
+    dl.ok("checkout", "changer")
+    dl.ok("cherry-pick", "main")
+    assert dl.query("select * from t order by id") == "id,a,label\n1,10,x\n2,20,changed\n3,30,z\n"
+    assert "`label` varchar(100)" in dl.ok("schema", "show", "t")
