@@ -87,7 +87,7 @@ class PendingConstraints:
         comments = dict(base.comments)
         comments.update(self.comments)
         return TableConstraints(tuple(checks), tuple(fks), auto, tuple(declared.items()),
-                                tuple(comments.items()))
+                                tuple(comments.items()), base.auto_increment_start if auto else None)
 
 
 def _next_name(table: str, kind: str, existing: list[CheckConstraint] | list[ForeignKey]) -> str:

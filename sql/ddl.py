@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 from dl.core.errors import DlError, UniqueViolation
 from dl.core.names import check_name
+from dl.core.tables import auto_increment
 from dl.core.tables.rewrite import Change, rewritten
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import Column, TableSchema
@@ -81,11 +82,15 @@ def create(binder: Binder, statement: exp.Create) -> Tables:
                                                           lambda p: _parent_columns(binder, p),
                                                           binder.foreign_key_checks))
         table = Table.empty(binder.view.store, schema)
+        start = next((p for p in props.expressions if isinstance(p, exp.AutoIncrementProperty)), None) \
+            if props is not None else None
+        if start is not None:
+            table = auto_increment.with_start(table, _option_count(start))
         if query is not None:
             rows = binder.query(query)
             if rows.num_columns != len(schema.names):
                 raise SqlError(f"the query gives {rows.num_columns} columns for {len(schema.names)} declared")
-            table = table.insert(coerce(binder, rows.rename_columns(schema.names), schema))
+            table = auto_increment.settled(table.insert(coerce(binder, rows.rename_columns(schema.names), schema)))
         table = index_ddl.with_foreign_key_indexes(table, name)
     elif query is not None:
         table = _table_from_query(binder, query)
@@ -308,7 +313,21 @@ def alter(binder: Binder, statement: exp.Alter) -> Tables:
             except UniqueViolation as exc:  # core tables do not know their names
                 raise exc.in_table(name) from None
         changes[name] = table
+    for option in statement.args.get("options") or []:
+        if isinstance(option, exp.AutoIncrementProperty):  # the one table option dl keeps (ENGINE,
+            table = auto_increment.with_start(table, _option_count(option))  # CHARSET...: accepted as ever)
+            changes[name] = table
     return changes
+
+
+def _option_count(option: exp.Expression) -> int:
+    try:
+        value = int(option.this.name)
+    except (AttributeError, ValueError):
+        raise SqlError(f"AUTO_INCREMENT needs a whole number, not {option.this.sql('mysql')}") from None
+    if value < 0:
+        raise SqlError(f"AUTO_INCREMENT needs a whole number, not {value}")
+    return value
 
 
 def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Table:
@@ -319,15 +338,7 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
         return _drop_columns(table, [_plain_name(c) for c in action.expressions or action.args.get("tables", [])],
                              bool(action.args.get("exists")))
     if isinstance(action, exp.RenameColumn):
-        old = column_of(schema, action.this.name)
-        new = action.args["to"].name
-        if schema.has_column(new) and new != old:
-            raise SqlError(f"column already exists: {new}")
-        columns = [Column(new, c.type, c.not_null, c.default) if c.name == old else c for c in schema.columns]
-        key = tuple(new if k == old else k for k in schema.primary_key)
-        names = [new if n == old else n for n in schema.names]
-        return _rebuild(table, columns, key, lambda rows, first: rows.rename_columns(names), {old: new},
-                        _renamed_constraints(schema, old, new))
+        return _rename_column(table, action.this.name, action.args["to"].name)
     if isinstance(action, exp.AlterColumn):
         return _alter_column(binder, table, action)
     if isinstance(action, exp.DropPrimaryKey):
@@ -351,12 +362,28 @@ def _alter_columns(binder: Binder, table: Table, action: exp.Expression) -> Tabl
             constraints = drop_constraint(constraints, node.name, kind)
         return _rebuild(table, list(schema.columns), schema.primary_key, None, constraints=constraints)
     if isinstance(action, exp.ModifyColumn):
+        if action.args.get("rename_from") is not None:  # MySQL's CHANGE COLUMN old new definition
+            table = _rename_column(table, action.args["rename_from"].name, action.this.name)
         return _modify_column(binder, table, action.this)
     if isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "INDEX":
         for node in action.args.get("expressions") or action.args.get("tables") or [action.this]:
             table = index_ddl.remove_index(table, node.name, bool(action.args.get("exists")))
         return table
     raise SqlError(f"ALTER TABLE action not supported: {action.sql()}")
+
+
+def _rename_column(table: Table, old_name: str, new: str) -> Table:
+    """RENAME COLUMN old TO new (and CHANGE COLUMN's rename): the column keeps its place,
+    values, key membership, indexes and constraints."""
+    schema = table.schema
+    old = column_of(schema, old_name)
+    if schema.has_column(new) and new != old:
+        raise SqlError(f"column already exists: {new}")
+    columns = [Column(new, c.type, c.not_null, c.default) if c.name == old else c for c in schema.columns]
+    key = tuple(new if k == old else k for k in schema.primary_key)
+    names = [new if n == old else n for n in schema.names]
+    return _rebuild(table, columns, key, lambda rows, first: rows.rename_columns(names), {old: new},
+                    _renamed_constraints(schema, old, new))
 
 
 def _add_constraints(binder: Binder, table: Table, action: exp.AddConstraint) -> Table:

@@ -141,8 +141,13 @@ def insert(binder: Binder, statement: exp.Insert, replace: bool = False,
         raise SqlError("RETURNING is not supported")
     names = _insert_columns(statement, schema)
     source = statement.args.get("expression")
+    if source is None and statement.args.get("default"):
+        source = exp.Values(expressions=[exp.Tuple(expressions=[])])
     if source is None:
         raise SqlError("INSERT needs VALUES or a SELECT")
+    listed = isinstance(statement.this, exp.Schema) and statement.this.expressions
+    if isinstance(source, exp.Values) and not listed and _all_empty(source):
+        names, source = _every_default(source, schema)
     if isinstance(source, exp.Values):
         source = _fill_defaults(source, names, schema)
         raw = binder.query(exp.select("*").from_(source, copy=False))
@@ -157,6 +162,16 @@ def insert(binder: Binder, statement: exp.Insert, replace: bool = False,
     rows, first = auto_increment.fill(table, rows)
     if first is not None:
         binder.last_insert_id = first
+    written, count = _write(binder, statement, name, table, rows, replace, mysql_counts)
+    if written is not None and schema.constraints.auto_increment_start is not None:
+        written = auto_increment.settled(written)
+    return written, count
+
+
+def _write(binder: Binder, statement: exp.Insert, name: str, table: Table, rows: pa.Table, replace: bool,
+           mysql_counts: bool) -> tuple[Table | None, int]:
+    """The rows an INSERT gives, written in its conflict mode."""
+    schema = table.schema
     mode = _conflict_mode(statement, replace)
     try:
         if schema.is_keyless or mode == "error":
@@ -183,6 +198,18 @@ def _insert_columns(statement: exp.Insert, schema: TableSchema) -> list[str]:
             raise SqlError(f"column {dupes[0]} is named twice in INSERT")
         return names
     return list(schema.names)
+
+
+def _all_empty(values: exp.Values) -> bool:
+    return all(isinstance(row, exp.Tuple) and not row.expressions for row in values.expressions)
+
+
+def _every_default(values: exp.Values, schema: TableSchema) -> tuple[list[str], exp.Values]:
+    """MySQL's `VALUES ()` (and `DEFAULT VALUES`): rows of every column's default, as
+    `VALUES (DEFAULT, ...)`; an AUTO_INCREMENT column's default is its next value."""
+    row = [exp.var("DEFAULT") for _ in schema.names]
+    return list(schema.names), exp.Values(expressions=[exp.Tuple(expressions=[r.copy() for r in row])
+                                                       for _ in values.expressions])
 
 
 def _fill_defaults(values: exp.Values, names: list[str], schema: TableSchema) -> exp.Values:

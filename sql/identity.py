@@ -53,6 +53,15 @@ def session_identity(variables: Mapping[str, Any], user: Author | None, configur
     return Identity(people[0], people[1], _date(variables, "author"), _date(variables, "committer"))
 
 
+def committer_with_author_flag(session_author: Author | None, session_committer: Author | None,
+                               flag_author: Author) -> Author | None:
+    """The committer of a commit made with `--author`: as Dolt (whose older versions took the
+    author for the committer), the flag's author commits too, unless the session names a
+    committer apart from its author (@@dolt_committer_*, $DOLT_COMMITTER_NAME...). None: the
+    configured user."""
+    return flag_author if session_author == session_committer else session_committer
+
+
 def _date(variables: Mapping[str, Any], role: str) -> float | None:
     text = str(variables.get(f"dolt_{role}_date") or "").strip()
     if not text:

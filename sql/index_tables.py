@@ -1,7 +1,9 @@
 """Indexes as rows: MySQL's SHOW INDEXES and information_schema.STATISTICS.
 
 One row per indexed column, the primary key first (named PRIMARY), then the secondary indexes
-by name. Cardinality is not kept, so it is NULL, as MySQL shows it before ANALYZE TABLE.
+by name. SHOW INDEXES shows what Dolt's does: no Collation (NULL) and a Cardinality of 0;
+information_schema.STATISTICS keeps MySQL's "A" and NULL (no statistics kept: as MySQL before
+ANALYZE TABLE).
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def _table(names: list[str], rows: list[list[object]]) -> pa.Table:
 
 def show_indexes(table: str, schema: TableSchema) -> pa.Table:
     """SHOW INDEXES FROM t, with MySQL's columns."""
-    return _table(_SHOW, [[t, 0 if unique else 1, key, n, column, "A", None, None, None,
+    return _table(_SHOW, [[t, 0 if unique else 1, key, n, column, None, 0, None, None,
                            "YES" if nullable else "", "BTREE", "", "", "YES", None]
                           for t, key, n, column, unique, nullable in _keys(table, schema)])
 

@@ -33,7 +33,17 @@ if TYPE_CHECKING:
     from dl.core.versioning.diff import TableDiff
 
 TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"
-"""The table options Dolt's SHOW CREATE TABLE ends with (dl keeps no others)."""
+"""The table options Dolt's SHOW CREATE TABLE ends with (dl keeps one other: AUTO_INCREMENT=N)."""
+
+
+def table_options(schema: "TableSchema") -> str:
+    """The options after the closing parenthesis: `AUTO_INCREMENT=N` after ENGINE where the
+    table keeps that option (`TableConstraints.auto_increment_start`), as MySQL places it."""
+    start = schema.constraints.auto_increment_start
+    if start is None:
+        return TABLE_OPTIONS
+    engine, rest = TABLE_OPTIONS.split(" ", 1)
+    return f"{engine} AUTO_INCREMENT={start} {rest}"
 
 _INTEGERS = {8: "tinyint", 16: "smallint", 32: "int", 64: "bigint"}
 
@@ -116,7 +126,7 @@ def show_create_table(name: str, schema: "TableSchema") -> str:
     lines += [f"  {'UNIQUE ' if index.unique else ''}KEY {quote(index.name)} ({_index_columns(index)})"
               for index in schema.indexes]
     lines += [f"  {line}" for line in constraint_lines(schema.constraints)]
-    return f"CREATE TABLE {quote(name)} (\n" + ",\n".join(lines) + f"\n) {TABLE_OPTIONS}"
+    return f"CREATE TABLE {quote(name)} (\n" + ",\n".join(lines) + f"\n) {table_options(schema)}"
 
 
 def create_table(name: str, schema: "TableSchema") -> str:
@@ -187,26 +197,15 @@ def schema_statements(diff: "TableDiff") -> list[str]:
 
 
 def renamed_columns(old: "TableSchema", new: "TableSchema") -> dict[str, str]:
-    """Columns renamed from `old` to `new`, old name -> new name. dl keeps no column identity
-    apart from names, so a rename is read where Dolt's column tags would show it: a column gone
-    and a column new at the same place, with the same type, NOT NULL and default."""
-    gone = [c for c in old.columns if not new.has_column(c.name)]
-    added = [c for c in new.columns if not old.has_column(c.name)]
-    out = {}
-    for column in gone:
-        place = old.names.index(column.name)
-        if place < len(new.columns):
-            candidate = new.columns[place]
-            if (candidate in added and candidate.type == column.type
-                    and candidate.not_null == column.not_null and candidate.default == column.default
-                    and old.constraints.declared_type(column.name) == new.constraints.declared_type(candidate.name)):
-                out[column.name] = candidate.name
-    return out
+    """Columns renamed from `old` to `new`, old name -> new name, as core reads them
+    (`core.tables.column_renames`: a column gone and one new in its place, alike but named)."""
+    from dl.core.tables.column_renames import renamed_columns as found
+    return found(old, new)
 
 
 def alter_statements(name: str, old: "TableSchema", new: "TableSchema") -> list[str]:
     """ALTER TABLE statements from `old` to `new`: columns (dropped, renamed or changed, in the
-    old order, then added), the primary key, then indexes."""
+    old order, then added), the primary key, indexes, then a raised AUTO_INCREMENT."""
     table = quote(name)
     renames = renamed_columns(old, new)
     out: list[str] = []
@@ -231,6 +230,9 @@ def alter_statements(name: str, old: "TableSchema", new: "TableSchema") -> list[
     for index_name, index in after.items():
         if before.get(index_name) != index:
             out.append(f"ALTER TABLE {table} ADD INDEX {quote(index_name)}({_index_columns(index)});")
+    start = new.constraints.auto_increment_start
+    if start is not None and start != old.constraints.auto_increment_start:
+        out.append(f"ALTER TABLE {table} AUTO_INCREMENT={start};")
     return out
 
 

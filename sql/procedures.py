@@ -17,14 +17,14 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from dl.core.errors import DlError, NotFound
 from dl.core.repo import Author
 from dl.core.versioning.commit import check_empty_flags
 from dl.sql.errors import SqlError, wrap
-from dl.sql.identity import Identity
+from dl.sql.identity import Identity, committer_with_author_flag
 from dl.sql.procedure_args import FlagSpec, parse_flags, status_table
 from dl.sql.remote_procedures import PROCEDURES as REMOTE_PROCEDURES
 
@@ -74,7 +74,8 @@ def dolt_commit(view: View, args: list[str], author: Author | None, who: Identit
     _stage(view, bool(p.flags.get("--all")), bool(p.flags.get("--ALL")))
     address = repo.commit(str(message), allow_empty=bool(p.flags.get("--allow-empty")),
                           amend=bool(p.flags.get("--amend")), author=by, timestamp=when,
-                          force=bool(p.flags.get("--force")), committer=who.committer,
+                          force=bool(p.flags.get("--force")), committer=committer_with_author_flag(
+                              who.author, who.committer, by) if "--author" in p.flags else who.committer,
                           commit_timestamp=who.commit_time)
     return pa.table({"hash": pa.array([address.hex], pa.string())})
 
@@ -290,25 +291,25 @@ def dolt_merge(view: View, args: list[str], author: Author | None) -> pa.Table:
 ABORT = FlagSpec({"--abort": False, "--continue": False, "--allow-empty": False}, {})
 
 
-def _single_commit(name: str, action: Callable[..., Any]) -> Callable[[View, list[str], Author | None], pa.Table]:
+def dolt_cherry_pick(view: View, args: list[str], author: Author | None, who: Identity | None = None) -> pa.Table:
     """dolt_cherry_pick('rev'), its '--abort' of a conflicted run, and '--continue' once its
-    conflicts are resolved."""
-    def run(view: View, args: list[str], author: Author | None) -> pa.Table:
-        from dl.core.versioning.merge_commits import abort_cherry_pick
-        p = parse_flags(name, args, ABORT)
-        if p.flags.get("--abort"):
-            abort_cherry_pick(view.repo)
-            return pa.table({"hash": pa.array([None], pa.string()), "conflicts": pa.array([0], pa.int64())})
-        if p.flags.get("--continue"):
-            from dl.core.versioning.merge_commits import continue_cherry_pick
-            made = continue_cherry_pick(view.repo)
-            return pa.table({"hash": pa.array([made.hex], pa.string()), "conflicts": pa.array([0], pa.int64())})
-        if len(p.args) != 1:
-            raise SqlError(f"{name}: name one commit")
-        result = action(view.repo, p.args[0], author=author, allow_empty=bool(p.flags.get("--allow-empty")))
-        return pa.table({"hash": pa.array([result.commit.hex if result.commit else None], pa.string()),
-                         "conflicts": pa.array([sum(result.conflicts.values())], pa.int64())})
-    return run
+    conflicts are resolved. The commit keeps the picked commit's author and time; the
+    session's committer (`who`: @@dolt_committer_*, default the configured user) commits it."""
+    from dl.core.versioning.merge_commits import abort_cherry_pick, cherry_pick, continue_cherry_pick
+    who = who or Identity(author)
+    p = parse_flags("dolt_cherry_pick", args, ABORT)
+    if p.flags.get("--abort"):
+        abort_cherry_pick(view.repo)
+        return pa.table({"hash": pa.array([None], pa.string()), "conflicts": pa.array([0], pa.int64())})
+    if p.flags.get("--continue"):
+        made = continue_cherry_pick(view.repo, committer=who.committer, commit_timestamp=who.commit_time)
+        return pa.table({"hash": pa.array([made.hex], pa.string()), "conflicts": pa.array([0], pa.int64())})
+    if len(p.args) != 1:
+        raise SqlError("dolt_cherry_pick: name one commit")
+    result = cherry_pick(view.repo, p.args[0], allow_empty=bool(p.flags.get("--allow-empty")),
+                         committer=who.committer, commit_timestamp=who.commit_time)
+    return pa.table({"hash": pa.array([result.commit.hex if result.commit else None], pa.string()),
+                     "conflicts": pa.array([sum(result.conflicts.values())], pa.int64())})
 
 
 RESOLVE = FlagSpec({"--ours": False, "--theirs": False}, {})
@@ -328,11 +329,6 @@ def dolt_conflicts_resolve(view: View, args: list[str], author: Author | None) -
         if "." in p.args else p.args
     resolve_conflicts(view.repo, tables, theirs=bool(p.flags.get("--theirs")))
     return _status()
-
-
-def _cherry_pick(repo: Any, rev: str, author: Author | None = None, allow_empty: bool = False) -> Any:
-    from dl.core.versioning.merge_commits import cherry_pick
-    return cherry_pick(repo, rev, author=author, allow_empty=allow_empty)
 
 
 REVERT = FlagSpec({"--abort": False, "--continue": False, "--author": True}, {})
@@ -371,7 +367,7 @@ Procedure = Callable[["View", list[str], Author | None], pa.Table]
 PROCEDURES: dict[str, Procedure] = {
     "dolt_add": dolt_add, "dolt_commit": dolt_commit, "dolt_checkout": dolt_checkout,
     "dolt_branch": dolt_branch, "dolt_reset": dolt_reset, "dolt_clean": dolt_clean, "dolt_tag": dolt_tag,
-    "dolt_merge": dolt_merge, "dolt_cherry_pick": _single_commit("dolt_cherry_pick", _cherry_pick),
+    "dolt_merge": dolt_merge, "dolt_cherry_pick": dolt_cherry_pick,
     "dolt_revert": dolt_revert,
     "dolt_conflicts_resolve": dolt_conflicts_resolve, **REMOTE_PROCEDURES,
 }
@@ -386,8 +382,10 @@ def call(view: View, name: str, args: list[str], who: Identity | Author | None) 
         raise SqlError(f"unknown procedure {name}(); known: {', '.join(sorted(PROCEDURES))}")
     identity = who if isinstance(who, Identity) else Identity(who)
     try:
-        if procedure is dolt_commit:
+        if procedure is dolt_commit:  # these two tell the author from the committer
             return dolt_commit(view, args, identity.author, identity)
+        if procedure is dolt_cherry_pick:
+            return dolt_cherry_pick(view, args, identity.author, identity)
         return procedure(view, args, identity.author)
     except SqlError:
         raise

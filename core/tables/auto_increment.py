@@ -6,6 +6,12 @@ largest value in the table or given earlier in the same statement; explicit valu
 maximum (max+1, as Dolt and MySQL after a restart do), read from the last leaf when the column
 is the whole primary key, so it costs one leaf, not a scan. The first value generated is what
 `LAST_INSERT_ID()` answers afterwards.
+
+The table option `AUTO_INCREMENT=N` (`ALTER TABLE t AUTO_INCREMENT = N`, or at CREATE) raises
+the next value to N. It is kept in the table's constraints only while it says more than the
+rows do (N > max+1): as MySQL, asking for less than max+1 gives max+1, so the option is then
+dropped, and an insert that reaches N drops it too. So a table's value (and its hash) changes
+when the option moves the counter, and not otherwise.
 """
 from __future__ import annotations
 
@@ -29,7 +35,7 @@ def fill(table: Table, rows: pa.Table) -> tuple[pa.Table, int | None]:
     generate = values == 0
     if not generate.any():
         return rows, None
-    start = current_max(table, column) + 1
+    start = next_value(table, column)
     if generate.all():
         values = np.arange(start, start + rows.num_rows, dtype=np.int64)
     else:
@@ -53,6 +59,29 @@ def _sequence(values: np.ndarray, generate: np.ndarray, start: int) -> np.ndarra
         else:
             counter = max(counter, int(out[i]))
     return out
+
+
+def next_value(table: Table, column: str) -> int:
+    """The value the next generated row gets: above the rows, and at least the table option."""
+    return max(current_max(table, column) + 1, table.schema.constraints.auto_increment_start or 0)
+
+
+def with_start(table: Table, requested: int) -> Table:
+    """`table` after `AUTO_INCREMENT = requested`: the option kept only if above max+1."""
+    column = table.schema.constraints.auto_increment
+    if column is None:
+        return table  # MySQL accepts the option on a table without such a column, and ignores it
+    above = requested > current_max(table, column) + 1
+    return table.with_auto_increment_start(requested if above else None)
+
+
+def settled(table: Table) -> Table:
+    """`table` after an insert: the option dropped once the rows have reached it."""
+    start = table.schema.constraints.auto_increment_start
+    column = table.schema.constraints.auto_increment
+    if start is None or column is None or current_max(table, column) + 1 < start:
+        return table
+    return table.with_auto_increment_start(None)
 
 
 def current_max(table: Table, column: str) -> int:

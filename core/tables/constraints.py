@@ -127,6 +127,8 @@ class TableConstraints:
     auto_increment: str | None = None
     declared_types: tuple[tuple[str, str], ...] = field(default=())  # (column, MySQL type text)
     comments: tuple[tuple[str, str], ...] = field(default=())  # (column, COMMENT text)
+    auto_increment_start: int | None = None  # the table option AUTO_INCREMENT=N: the next value
+    # generated is at least N (kept only while it says more than the rows: see sql.auto_increment)
 
     def __post_init__(self) -> None:
         """Per-column texts in column-name order, whatever order the statements set them in:
@@ -138,7 +140,7 @@ class TableConstraints:
     @property
     def empty(self) -> bool:
         return not (self.checks or self.foreign_keys or self.auto_increment or self.declared_types
-                    or self.comments)
+                    or self.comments or self.auto_increment_start is not None)
 
     def declared_type(self, column: str) -> str | None:
         return next((kind for name, kind in self.declared_types if name == column), None)
@@ -161,6 +163,8 @@ class TableConstraints:
                 raise SchemaError(f"declared type or comment for unknown column {name!r}")
         if self.auto_increment is not None and self.auto_increment not in known:
             raise SchemaError(f"AUTO_INCREMENT column {self.auto_increment!r} is not a column")
+        if self.auto_increment_start is not None and self.auto_increment is None:
+            raise SchemaError("the table option AUTO_INCREMENT needs an AUTO_INCREMENT column")
         lowered = [n.lower() for n in self.names()]
         dupes = sorted({n for n in lowered if lowered.count(n) > 1})
         if dupes:
@@ -185,7 +189,9 @@ class TableConstraints:
         for fk in self.foreign_keys:
             if name in fk.columns:
                 raise SchemaError(f"cannot drop column {name!r}: needed in foreign key constraint '{fk.name}'")
-        return replace(self, auto_increment=None if self.auto_increment == name else self.auto_increment,
+        gone = self.auto_increment == name
+        return replace(self, auto_increment=None if gone else self.auto_increment,
+                       auto_increment_start=None if gone else self.auto_increment_start,
                        declared_types=tuple((n, k) for n, k in self.declared_types if n != name),
                        comments=tuple((n, k) for n, k in self.comments if n != name))
 
@@ -211,6 +217,8 @@ class TableConstraints:
             value["declared_types"] = [[n, k] for n, k in self.declared_types]
         if self.comments:
             value["comments"] = [[n, k] for n, k in self.comments]
+        if self.auto_increment_start is not None:
+            value["auto_increment_start"] = self.auto_increment_start
         return value
 
     @staticmethod
@@ -222,7 +230,12 @@ class TableConstraints:
             tuple(ForeignKey.from_json(f) for f in value.get("foreign_keys", [])),
             value.get("auto_increment"),
             tuple((str(n), str(k)) for n, k in value.get("declared_types", [])),
-            tuple((str(n), str(k)) for n, k in value.get("comments", [])))
+            tuple((str(n), str(k)) for n, k in value.get("comments", [])),
+            _optional_int(value.get("auto_increment_start")))
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def merge_constraints(base: TableConstraints | None, ours: TableConstraints, theirs: TableConstraints,
@@ -243,13 +256,16 @@ def merge_constraints(base: TableConstraints | None, ours: TableConstraints, the
         declared = _merge_named_pairs(prior.declared_types, ours.declared_types, theirs.declared_types)
         comments = _merge_named_pairs(prior.comments, ours.comments, theirs.comments)
         auto = ours.auto_increment if ours.auto_increment != prior.auto_increment else theirs.auto_increment
-        merged = TableConstraints(tuple(checks), tuple(fks), auto, tuple(declared), tuple(comments))
+        starts = [s.auto_increment_start for s in (ours, theirs) if s.auto_increment_start is not None]
+        start = max(starts) if starts else None  # both sides moved the counter: the higher holds
+        merged = TableConstraints(tuple(checks), tuple(fks), auto, tuple(declared), tuple(comments), start)
     known = set(columns)
     return replace(merged,
                    foreign_keys=tuple(f for f in merged.foreign_keys if set(f.columns) <= known),
                    declared_types=tuple((n, k) for n, k in merged.declared_types if n in known),
                    comments=tuple((n, k) for n, k in merged.comments if n in known),
-                   auto_increment=merged.auto_increment if merged.auto_increment in known else None)
+                   auto_increment=merged.auto_increment if merged.auto_increment in known else None,
+                   auto_increment_start=merged.auto_increment_start if merged.auto_increment in known else None)
 
 
 def _merge_named(base: tuple[Any, ...], ours: tuple[Any, ...], theirs: tuple[Any, ...]) -> list[Any]:

@@ -11,7 +11,7 @@ inserting a row twice stores it once with count 2; scans expand the counts again
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -104,6 +104,13 @@ class Table:
         """This table with another row tree of the same schema (built elsewhere, e.g. by a
         streamed import); its index trees are brought up to date."""
         return self._with_rows(self.tree.with_root(root))
+
+    def with_auto_increment_start(self, start: int | None) -> "Table":
+        """This table with the table option AUTO_INCREMENT=`start` (None: none). The stored rows
+        do not depend on it, so rows and indexes are kept as they are."""
+        constraints = replace(self.schema.constraints, auto_increment_start=start)
+        return Table(self.store, TableValue(self.schema.with_constraints(constraints), self.value.rows,
+                                            self.value.index_roots))
 
     def with_indexes_rebuilt(self, only: str | None = None, *, unique_checks: bool = True) -> "Table":
         """This table with every index tree (or the one named `only`: CREATE INDEX) built

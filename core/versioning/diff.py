@@ -470,6 +470,8 @@ def _constraint_changes(old: TableSchema, new: TableSchema) -> list[str]:
             out.append(f"changed column {name} declared type {declared_before.get(name)} -> {declared_after.get(name)}")
     if before.auto_increment != after.auto_increment:
         out.append(f"AUTO_INCREMENT {before.auto_increment} -> {after.auto_increment}")
+    if before.auto_increment_start != after.auto_increment_start:
+        out.append(f"table option AUTO_INCREMENT {before.auto_increment_start} -> {after.auto_increment_start}")
     return out
 
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dl.core.errors import ConcurrentUpdate, DlError, MergeConflict, NotFound
 from dl.core.hashing import Address
-from dl.core.repo import Author, Repository
+from dl.core.repo import Author, Repository, authored_commit
 from dl.core.store.base import RefUpdate
 from dl.core.store.buffered import BufferedStore
 from dl.core.tables.schema import TableSchema
@@ -137,19 +137,32 @@ def _single_parent(repo: Repository, rev: str, verb: str) -> tuple[Address, Comm
     return address, commit, repo.load_root(repo.load_commit(commit.parents[0]).root)
 
 
-def cherry_pick(repo: Repository, rev: str, *, author: Author | None = None,
-                allow_empty: bool = False, merge_json: bool = True) -> MergeResult:
-    """Applies the change `rev` made (against its first parent) and commits it as it was. A
-    commit that changed nothing is refused unless `allow_empty` (as Dolt: then its empty
-    copy is committed). `merge_json` as for `merge`."""
+def cherry_pick(repo: Repository, rev: str, *, allow_empty: bool = False, merge_json: bool = True, committer: Author | None = None,
+                commit_timestamp: float | None = None) -> MergeResult:
+    """Applies the change `rev` made (against its first parent) and commits it as it was: its
+    message, author and author's time (as Dolt's cherry-pick). The committer is `committer`
+    (default: the configured user) at `commit_timestamp` (default: now). A commit that
+    changed nothing is refused unless `allow_empty` (as Dolt: then its empty copy is
+    committed). `merge_json` as for `merge`."""
     picked_address, picked, parent_root = _single_parent(repo, rev, "cherry-pick")
     original = Author(picked.author, picked.email)
+    by = committer or _configured_or(repo, original)
+    at = time.time() if commit_timestamp is None else commit_timestamp
     if repo.load_root(picked.root) == parent_root:
         if not allow_empty:
             raise DlError("The previous cherry-pick commit is empty. Use --allow-empty to cherry-pick empty commits.")
-        return MergeResult(MergeKind.MERGED, repo.commit(picked.message, allow_empty=True, author=original))
+        return MergeResult(MergeKind.MERGED, repo.commit(picked.message, allow_empty=True, author=original,
+                                                         timestamp=picked.timestamp, committer=by,
+                                                         commit_timestamp=at))
     return _apply_changes(repo, [(parent_root, repo.load_root(picked.root))], picked.message,
-                          original, "cherry-pick", picked_address, merge_json)
+                          original, "cherry-pick", picked_address, merge_json,
+                          timestamp=picked.timestamp, committer=by, commit_timestamp=at)
+
+
+def _configured_or(repo: Repository, fallback: Author) -> Author:
+    """The configured user (who commits by default), or `fallback` where none is configured."""
+    configured = repo.config.get("user.name") and repo.config.get("user.email")
+    return repo.author() if configured else fallback
 
 
 CHERRY_PICK_STOPPED = ("Unable to apply commit cleanly due to conflicts or constraint violations. Please resolve "
@@ -166,9 +179,11 @@ def abort_cherry_pick(repo: Repository) -> None:
     abort_merge(repo)
 
 
-def continue_cherry_pick(repo: Repository) -> Address:
-    """Commits a cherry-pick whose conflicts the user resolved, with the picked commit's message
-    and author (as Dolt's `cherry-pick --continue`); the changed tables are staged first."""
+def continue_cherry_pick(repo: Repository, *, committer: Author | None = None,
+                         commit_timestamp: float | None = None) -> Address:
+    """Commits a cherry-pick whose conflicts the user resolved, with the picked commit's message,
+    author and author's time (as Dolt's `cherry-pick --continue`); the changed tables are staged
+    first. Committer and commit time as for `cherry_pick`."""
     _, ws = repo.working_set()
     state = ws.merge or {}
     if state.get("kind") != "cherry-pick":
@@ -176,11 +191,17 @@ def continue_cherry_pick(repo: Repository) -> Address:
     if state.get("conflicts") or state.get("violations"):
         raise MergeConflict(CHERRY_PICK_STOPPED)
     author = Author(state["author"], state["email"]) if "author" in state else None
-    return repo.commit(str(state.get("message", "")), stage_all=True, allow_empty=True, author=author)
+    if committer is None and author is not None:
+        committer = _configured_or(repo, author)
+    return repo.commit(str(state.get("message", "")), stage_all=True, allow_empty=True, author=author,
+                       timestamp=state.get("timestamp"), committer=committer,
+                       commit_timestamp=time.time() if commit_timestamp is None else commit_timestamp)
 
 
 def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]], message: str,
-                   author: Author, kind: str, source: Address, merge_json: bool = True) -> MergeResult:
+                   author: Author, kind: str, source: Address, merge_json: bool = True, *,
+                   timestamp: float | None = None, committer: Author | None = None,
+                   commit_timestamp: float | None = None) -> MergeResult:
     """Applies each (before, after) change to HEAD in turn by three-way merge, then commits;
     the first change that conflicts stops there and leaves its conflicts in the working set."""
     branch = repo.current_branch()
@@ -204,7 +225,8 @@ def _apply_changes(repo: Repository, changes: list[tuple[RootValue, RootValue]],
     if root == head_root and not outcome.conflicts:
         raise DlError(f"nothing to {kind}: the change is already on {branch}")
     return _finish(repo, buffer, branch, ws_address, ws, ours, outcome, dirty, parent=None,
-                   source=source, message=message, author=author, squash=False, kind=kind)
+                   source=source, message=message, author=author, squash=False, kind=kind,
+                   timestamp=timestamp, committer=committer, commit_timestamp=commit_timestamp)
 
 
 def _base_root(repo: Repository, buffer: BufferedStore, bases: list[Address], depth: int = 0) -> RootValue:
@@ -253,7 +275,8 @@ def _overlay(repo: Repository, ws: WorkingSet, root: RootValue, dirty: list[str]
 def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Address, ws: WorkingSet,
             ours: Address, outcome: MergeOutcome, dirty: list[str], *, parent: Address | None,
             source: Address, message: str, author: Author | None, squash: bool, kind: str,
-            no_commit: bool = False, timestamp: float | None = None, merge_json: bool = True) -> MergeResult:
+            no_commit: bool = False, timestamp: float | None = None, merge_json: bool = True,
+            committer: Author | None = None, commit_timestamp: float | None = None) -> MergeResult:
     working, staged = _overlay(repo, ws, outcome.root, dirty)
     counts = {name: len(c) for name, c in outcome.conflicts.items()}
     head_root = repo.load_root(repo.load_commit(ours).root)
@@ -281,6 +304,8 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
             state["their_commit"] = parent.hex
         if kind == "cherry-pick" and author is not None:  # for `cherry-pick --continue`
             state["author"], state["email"] = author.name, author.email
+            if timestamp is not None:
+                state["timestamp"] = timestamp
         new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged), state)
         _land(repo, buffer, branch, ws_address, new_ws, [])
         return MergeResult(MergeKind.CONFLICTS, None, counts, outcome.tables_changed, found,
@@ -300,8 +325,9 @@ def _finish(repo: Repository, buffer: BufferedStore, branch: str, ws_address: Ad
     author = author or repo.author()
     parents = (ours,) + ((parent,) if parent is not None else ())
     height = 1 + max(repo.load_commit(p).height for p in parents)
-    commit = Commit(repo.put_root(buffer, outcome.root), parents, author.name, author.email,
-                    time.time() if timestamp is None else timestamp, message, height)
+    commit = authored_commit(repo.put_root(buffer, outcome.root), parents, author,
+                             time.time() if timestamp is None else timestamp, message, height,
+                             committer, commit_timestamp)
     address = repo._put(buffer, commit.encode())
     new_ws = WorkingSet(repo.put_root(buffer, working), repo.put_root(buffer, staged))
     _land(repo, buffer, branch, ws_address, new_ws, [RefUpdate(branch_ref(branch), address.hex, ours.hex)])

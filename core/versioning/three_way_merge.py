@@ -129,11 +129,13 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
             continue
         plans.append((name, "merge", None))
     merged_schemas = {}
+    sides: dict[str, tuple[RootValue, RootValue, RootValue]] = {}
     for name, how, _ in plans:
         if how != "merge":
             continue
+        sides[name] = _following_renames(store, name, base, ours, theirs)
         try:
-            merged_schemas[name] = _merge_schema(name, *_schemas(store, base, ours, theirs, name))
+            merged_schemas[name] = _merge_schema(name, *_schemas(store, *sides[name], name))
         except PrimaryKeyMismatch:
             raise
         except SchemaConflict as exc:
@@ -147,7 +149,7 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
             root = root.with_table(name, address)
         else:
             try:
-                table, conflicts = _merge_table(store, name, merged_schemas[name], base, ours, theirs, strict,
+                table, conflicts = _merge_table(store, name, merged_schemas[name], *sides[name], strict,
                                                 unique_checks, source, merge_json)
             except UniqueViolation as exc:
                 raise exc.in_table(name) from None
@@ -162,6 +164,40 @@ def merge_roots(store: ChunkStore, base: RootValue, ours: RootValue, theirs: Roo
         outcome.tables_changed.append(name)
     outcome.root = root
     return outcome
+
+
+def _following_renames(store: ChunkStore, name: str, base: RootValue, ours: RootValue,
+                       theirs: RootValue) -> tuple[RootValue, RootValue, RootValue]:
+    """The three roots with table `name`'s columns renamed where one side renamed a column
+    (`column_renames`) and the other left it as the base has it (or renamed it alike): the
+    base and that other side take the new name, so that the rename is a schema change only
+    and each side's row changes are compared column for column. Unchanged otherwise."""
+    from dl.core.tables.column_renames import renamed_columns, with_renames
+    tables = [_load(store, r, name) for r in (base, ours, theirs)]
+    b, o, t = tables
+    if b is None or o is None or t is None or b.schema.primary_key != o.schema.primary_key \
+            or b.schema.primary_key != t.schema.primary_key:
+        return base, ours, theirs
+    by_ours = renamed_columns(b.schema, o.schema, redefined=True)
+    by_theirs = renamed_columns(b.schema, t.schema, redefined=True)
+    if not by_ours and not by_theirs:
+        return base, ours, theirs
+
+    def untouched(side: Table, column: str) -> bool:
+        return side.schema.has_column(column) and side.schema.column(column) == b.schema.column(column)
+    to_ours = {old: new for old, new in by_ours.items()
+               if untouched(t, old) and not t.schema.has_column(new)}
+    to_theirs = {old: new for old, new in by_theirs.items()
+                 if untouched(o, old) and not o.schema.has_column(new)}
+    alike = {old: new for old, new in by_ours.items() if by_theirs.get(old) == new}
+    for_base = {**to_ours, **to_theirs, **alike}
+    if not for_base:
+        return base, ours, theirs
+
+    def put(root: RootValue, table: Table, renames: dict[str, str]) -> RootValue:
+        renamed = with_renames(table, renames)
+        return root if renamed is table else root.with_table(name, _put(store, renamed.value.encode()))
+    return put(base, b, for_base), put(ours, o, to_theirs), put(theirs, t, to_ours)
 
 
 def _keyless(store: ChunkStore, address: Address) -> bool:

@@ -513,13 +513,19 @@ class Repo:
         resolve_conflicts(self._live(), _names(tables, "table"), theirs=theirs)
 
     @guard
-    def cherry_pick(self, rev: str, *, allow_empty: bool = False, merge_json: bool = True) -> MergeOutcome:
-        """Applies the change commit `rev` made and commits it with its message and author
-        (a commit that changed nothing only with `allow_empty`; `merge_json` as for `merge`)."""
+    def cherry_pick(self, rev: str, *, allow_empty: bool = False, merge_json: bool = True,
+                    committer: str | tuple[str, str] | None = None,
+                    commit_date: str | float | datetime.datetime | None = None) -> MergeOutcome:
+        """Applies the change commit `rev` made and commits it with its message, author and
+        author's time (a commit that changed nothing only with `allow_empty`; `merge_json` as
+        for `merge`). `committer` ("Name <email>" or (name, email); default: the configured
+        user) commits it at `commit_date` (as for `commit`; default: now)."""
         from dl.api.history import merge_outcome
         from dl.core.versioning.merge_commits import cherry_pick
+        by = _identity(committer, "committer") if committer is not None else None
+        at = parse_date(commit_date) if commit_date is not None else None
         return merge_outcome(cherry_pick(self._live(), _name(rev, "revision"), allow_empty=allow_empty,
-                                         merge_json=merge_json))
+                                         merge_json=merge_json, committer=by, commit_timestamp=at))
 
     @guard
     def revert(self, *revs: str, author: str | None = None) -> MergeOutcome:

@@ -169,17 +169,31 @@ def cherry_pick(ctx: typer.Context, revision: str = typer.Argument(None, help="C
         abort_cherry_pick(repo.core)
         typer.echo("Cherry-pick aborted.")
         return
+    committer, commit_time = _committer_from_environment(repo)
     if resume:
-        typer.echo(f"Cherry-picked as {continue_cherry_pick(repo.core).hex}")
+        made = continue_cherry_pick(repo.core, committer=committer, commit_timestamp=commit_time)
+        typer.echo(f"Cherry-picked as {made.hex}")
         return
     if not revision:
         raise UsageError("give the commit to cherry-pick (or --abort)")
     _refuse_uncommitted(repo.status())
-    result = repo.cherry_pick(revision, allow_empty=allow_empty, merge_json=not dont_merge_json)
+    result = repo.cherry_pick(revision, allow_empty=allow_empty, merge_json=not dont_merge_json,
+                              committer=(committer.name, committer.email) if committer else None,
+                              commit_date=commit_time)
     if result.conflicts.num_rows or (result.violations is not None and result.violations.num_rows):
         from dl.core.versioning.merge_commits import CHERRY_PICK_STOPPED
         raise MergeConflict(CHERRY_PICK_STOPPED)
     typer.echo(f"Cherry-picked as {result.commit}")
+
+
+def _committer_from_environment(repo: Any) -> tuple[Any, float | None]:
+    """The committer and commit time $DOLT_COMMITTER_NAME/_EMAIL/_DATE set (None: the
+    configured user, now), for the commits cherry-pick makes under their original author."""
+    from dl.api.repo import parse_date
+    from dl.identity_env import environment_person, environment_value
+    committer = environment_person(repo.core.config, "COMMITTER")
+    date, label = environment_value("COMMITTER_DATE")
+    return committer, parse_date(date, label) if date else None
 
 
 def _refuse_uncommitted(status: Any) -> None:

@@ -99,8 +99,12 @@ def commit(ctx: typer.Context,
         if editor is None:
             raise UsageError('give a commit message with -m "..." (or set EDITOR)')
         message = message_from_editor(editor, commit_template(repo.status().branch))
-    who = parse_author(author, "--author") if author else environment_person(repo.core.config, "AUTHOR")
+    session_author = environment_person(repo.core.config, "AUTHOR")
     committer = environment_person(repo.core.config, "COMMITTER")
+    who = parse_author(author, "--author") if author else session_author
+    if author:
+        from dl.sql.identity import committer_with_author_flag
+        committer = committer_with_author_flag(session_author, committer, who)
     date, label = (date, "--date") if date else author_date_from_environment()
     when = parse_date(date, label) if date else None
     committed, committed_label = environment_value("COMMITTER_DATE")

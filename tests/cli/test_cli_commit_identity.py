@@ -81,3 +81,57 @@ def test_a_commit_by_its_author_encodes_as_before() -> None:
     back = Commit.decode(two.encode())
     assert back == two and back.committed_by == ("Cy", "cy@x.org") and back.committed_at == 5.0
     assert (plain.committed_by, plain.committed_at) == (("Ann", "ann@x.org"), 1.0)
+
+
+def _who(dl: Dl, message: str) -> str:
+    return _csv(dl, "select committer, email, author, author_email from dolt_log "
+                    f"where message = '{message}'").splitlines()[1]
+
+
+def test_author_flag_also_commits_unless_the_session_names_someone_else(repo: Path, dl: Dl,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dolt's rule (cherry-pick.bats 29, sql-commit.bats): `--author` alone is the committer
+    too; an author or committer the environment names keeps the committer apart."""
+    dl.ok("commit", "--allow-empty", "--author", "Ann Flag <ann@x.org>", "-m", "flag")
+    assert _who(dl, "flag") == "Ann Flag,ann@x.org,Ann Flag,ann@x.org"
+    dl.ok("sql", "-q", "call dolt_commit('--allow-empty', '--author', 'Sam Sql <sam@x.org>', '-m', 'proc')")
+    assert _who(dl, "proc") == "Sam Sql,sam@x.org,Sam Sql,sam@x.org"
+    monkeypatch.setenv("DOLT_AUTHOR_NAME", "Env Author")
+    dl.ok("commit", "--allow-empty", "--author", "Another Author <another@x.org>", "-m", "env author")
+    assert _who(dl, "env author") == "Tess Ter,tess@example.com,Another Author,another@x.org"
+    dl.ok("sql", "-q", "call dolt_commit('--allow-empty', '--author', 'Sam Sql <sam@x.org>', '-m', 'proc env')")
+    assert _who(dl, "proc env") == "Tess Ter,tess@example.com,Sam Sql,sam@x.org"
+
+
+def _picked(dl: Dl) -> str:
+    """A commit on branch b1 by another author at a fixed time; its hash."""
+    dl.ok("sql", "-q", "create table test (pk int primary key, v text)")
+    dl.ok("commit", "-Am", "init")
+    dl.ok("branch", "b1")
+    dl.ok("--branch", "b1", "sql", "-q", "insert into test values (1, 'a')")
+    dl.ok("--branch", "b1", "commit", "-am", "picked", "--author", "Orig Author <orig@x.org>",
+          "--date", "2023-09-26T01:23:45+00:00")
+    return dl.ok("--branch", "b1", "log", "-n", "1", "--oneline").split()[0]
+
+
+def test_cherry_pick_keeps_author_and_time_and_records_the_committer(repo: Path, dl: Dl,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dolt's cherry-pick.bats 28, 29 and 33: the original author and author's time stay; the
+    configured user (or $DOLT_COMMITTER_*) commits, now (or at $DOLT_COMMITTER_DATE)."""
+    picked = _picked(dl)
+    monkeypatch.setenv("DOLT_COMMITTER_NAME", "Test Committer")
+    monkeypatch.setenv("DOLT_COMMITTER_EMAIL", "committer@test.com")
+    monkeypatch.setenv("DOLT_COMMITTER_DATE", "2024-01-02T03:04:05+00:00")
+    dl.ok("cherry-pick", picked)
+    row = _csv(dl, "select committer, email, date, author, author_email, author_date from dolt_log "
+                   "limit 1").splitlines()[1].split(",")
+    assert row[:2] + row[3:5] == ["Test Committer", "committer@test.com", "Orig Author", "orig@x.org"]
+    assert row[2].startswith("2024-01-02 03:04:05") and row[5].startswith("2023-09-26 01:23:45")
+    assert "Author: Orig Author <orig@x.org>" in dl.ok("log", "-n", "1")
+
+
+def test_cherry_pick_through_sql_commits_as_the_session_committer(repo: Path, dl: Dl) -> None:
+    picked = _picked(dl)
+    dl.ok("sql", "-q", f"call dolt_cherry_pick('{picked}')")
+    assert _who(dl, "picked") == "Tess Ter,tess@example.com,Orig Author,orig@x.org"
+    assert _csv(dl, "select author_date from dolt_log limit 1").splitlines()[1].startswith("2023-09-26 01:23:45")

@@ -172,3 +172,25 @@ def test_a_foreign_key_gets_an_index_unless_one_serves_it(repo: Path, dl: Dl) ->
               "constraint q_fk foreign key (q) references parent (c2))")
     shown = dl.ok("schema", "show", "ch")
     assert "  KEY `p` (`p`),\n  KEY `q_fk` (`q`),\n" in shown and "KEY `id`" not in shown  # the key serves id
+
+
+def test_alter_table_auto_increment_shows_in_diff_and_status(repo: Path, dl: Dl) -> None:
+    """Dolt's status.bats "ALTER TABLE AUTO_INCREMENT value change shows table as modified"."""
+    mysql(dl, "CREATE TABLE ainc (id int NOT NULL AUTO_INCREMENT, PRIMARY KEY (id))", "INSERT INTO ainc VALUES ()")
+    dl.ok("add", "-A")
+    dl.ok("commit", "-m", "create ainc")
+    mysql(dl, "ALTER TABLE ainc AUTO_INCREMENT = 100")
+    diff = dl.ok("diff")
+    assert "-" + TAIL + ";" in diff
+    assert "+) ENGINE=InnoDB AUTO_INCREMENT=100 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;" in diff
+    status = dl.ok("status")
+    assert "Changes not staged for commit:" in status and "modified:         ainc" in status
+    assert dl.ok("diff", "-r", "sql") == "ALTER TABLE `ainc` AUTO_INCREMENT=100;\n"  # replays to the same table
+    dl.ok("add", "ainc")
+    assert "Changes to be committed:" in dl.ok("status")
+    dl.ok("commit", "-m", "bump auto_increment")
+    mysql(dl, "ALTER TABLE ainc AUTO_INCREMENT = 100")  # the same value again changes nothing
+    assert "nothing to commit, working tree clean" in dl.ok("status")
+    mysql(dl, "INSERT INTO ainc () VALUES ()")
+    assert dl.query("select id from ainc order by id").split() == ["id", "1", "100"]
+    assert "AUTO_INCREMENT=" not in dl.ok("schema", "show", "ainc")  # the rows have reached it

@@ -538,3 +538,35 @@ def test_merge_summary_names_added_and_deleted_tables(base: Path, dl: Dl) -> Non
 
 def test_merge_of_an_unknown_branch(base: Path, dl: Dl) -> None:
     assert dl.fails("merge", "batmans-parents") == "branch not found: batmans-parents"
+
+
+def test_a_renamed_column_merges_with_value_changes_on_the_other_side(base: Path, dl: Dl) -> None:
+    """One side renames a column (RENAME COLUMN, or MySQL's CHANGE COLUMN), the other changes
+    values in it: the merge follows the rename (dl reads it as Dolt's column tags would show
+    it), so the changed values land under the new name instead of every row conflicting."""
+    commit_on(dl, "renamer", "alter table t rename column b to label", "rename b")
+    dl.ok("checkout", "main")
+    commit_on(dl, "changer", "update t set b = 'changed' where id = 2", "change b")
+    out = dl.ok("merge", "renamer", "-m", "merge rename")
+    assert "CONFLICT" not in out
+    assert dl.query("select * from t order by id") == "id,a,label\n1,10,x\n2,20,changed\n3,30,z\n"
+    dl.ok("checkout", "main")
+    dl.ok("sql", "--dialect", "mysql", "-q", "alter table t change column a amount int")
+    assert dl.query("select * from t order by id").startswith("id,amount,b\n1,10,x\n")
+    dl.ok("commit", "-am", "change a")
+    dl.ok("checkout", "changer")
+    dl.ok("cherry-pick", "main")
+    assert dl.query("select * from t order by id") == "id,amount,label\n1,10,x\n2,20,changed\n3,30,z\n"
+
+
+def test_a_column_renamed_and_retyped_merges_with_value_changes(base: Path, dl: Dl) -> None:
+    """MySQL's CHANGE COLUMN renames and retypes at once (cherry-pick.bats 23): the merge pairs
+    the one column gone with the one new in its place, and takes the new definition."""
+    commit_on(dl, "changer", "update t set b = 'changed' where id = 2", "change b")
+    dl.ok("checkout", "main")
+    dl.ok("sql", "--dialect", "mysql", "-q", "alter table t change column b label varchar(100)")
+    dl.ok("commit", "-am", "rename and retype b")
+    dl.ok("checkout", "changer")
+    dl.ok("cherry-pick", "main")
+    assert dl.query("select * from t order by id") == "id,a,label\n1,10,x\n2,20,changed\n3,30,z\n"
+    assert "`label` varchar(100)" in dl.ok("schema", "show", "t")

@@ -109,7 +109,7 @@ def run(repo: Repository, op: tuple) -> None:
         sql(repo, upsert_sql(op[1]))
         commit(repo, "to pick")
         repo.checkout("main")
-        cherry_pick(repo, "pick", author=ME)
+        cherry_pick(repo, "pick", committer=ME)
     elif kind == "revert":
         commit(repo, "before revert")
         sql(repo, f"DELETE FROM t WHERE id < {op[1]}; UPDATE t SET a = a + 1 WHERE a = 0")

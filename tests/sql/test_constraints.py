@@ -203,3 +203,33 @@ def test_foreign_key_to_a_table_not_yet_created_with_checks_off(session: Session
     session.run("insert into parent values (1); insert into child values (1)")
     with pytest.raises(SqlError, match="Failed to open the referenced table 'nope'"):
         session.run("create table other (j int primary key, foreign key (j) references nope (i))")
+
+
+def _start(session: Session, table: str) -> int | None:
+    return session.repo.table(table).schema.constraints.auto_increment_start
+
+
+def test_table_option_auto_increment_raises_the_next_value_while_above_the_rows(session: Session) -> None:
+    session.run("create table a (id int primary key auto_increment, v text) auto_increment=5")
+    assert _start(session, "a") == 5
+    session.run("insert into a (v) values ('x')")
+    assert rows(session, "select id from a") == [(5,)]
+    assert _start(session, "a") is None  # the rows reached it: the table is as if it was never set
+    before = session.repo.table("a").value.address
+    session.run("alter table a auto_increment = 100")
+    assert _start(session, "a") == 100 and session.repo.table("a").value.rows is not None
+    session.run("insert into a (v) values ('y'), ('z')")
+    assert rows(session, "select id from a order by id") == [(5,), (100,), (101,)]
+    session.run("alter table a auto_increment = 3")  # at or below max+1: MySQL gives max+1
+    assert _start(session, "a") is None
+    session.run("delete from a where id > 5; alter table a auto_increment = 1")
+    assert session.repo.table("a").value.address == before  # the same rows, no option: the same table
+
+
+def test_insert_of_every_default_values_and_default_values(session: Session) -> None:
+    session.run("create table a (id int primary key auto_increment, v text default 'd', n int)")
+    session.run("insert into a values ()")
+    session.run("insert into a () values (), ()")
+    session.run("insert into a default values")
+    assert rows(session, "select id, v, n from a order by id") == [(1, "d", None), (2, "d", None),
+                                                                   (3, "d", None), (4, "d", None)]

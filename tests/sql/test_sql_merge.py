@@ -176,7 +176,8 @@ def test_cherry_pick_and_revert(s: Session) -> None:
     s.run("call dolt_checkout('main')")
     made, conflicts = rows(s, f"call dolt_cherry_pick('{picked}')")[0]
     assert conflicts == 0 and made == value(s, "select dolt_hashof('HEAD')")
-    assert rows(s, "select committer, email, message from dolt_log limit 1") == [("Bo", "bo@example.com", "set 100")]
+    assert rows(s, "select author, author_email, committer, message from dolt_log limit 1") == \
+        [("Bo", "bo@example.com", "Tester", "set 100")]  # Bo wrote it, the session's user picked it
     assert rows(s, "select id, a from t order by id") == [(1, 100), (2, 20), (3, 30)]
     s.run("call dolt_revert('HEAD')")
     assert value(s, "select a from t where id = 1") == 10
