@@ -42,7 +42,7 @@ from dl.core.hashing import HEX_LENGTH, Address
 from dl.core.store import faults
 from dl.core.store.scan_files import ScanFiles
 from dl.core.store.bodies import (  # noqa: F401 (RAW, ZSTD, SHUFFLED, encode_body: re-exported)
-    RAW, SHUFFLED, ZSTD, Row, decode_body, encode_body, encode_row, read_body)
+    RAW, SHUFFLED, ZSTD, Row, decode_body, encode_body, encode_row, read_body, read_view)
 from dl.core.store.base import LINKED, RefUpdate, StoreStats
 
 if TYPE_CHECKING:
@@ -145,11 +145,14 @@ def _read_part(rows: list[Row]) -> list[tuple[Address, bytes]]:
     return out
 
 
-def _read_and_decode(rows: list[Row], decode: Callable[[Address, bytes], U]) -> list[tuple[Address, U]]:
+def _read_and_decode(rows: list[Row], decode: Callable[[Address, bytes | memoryview], U]
+                     ) -> list[tuple[Address, U]]:
+    """`decode` of each row's bytes, read with the store's check (`read_view`: a shuffled
+    leaf is decoded straight from its unshuffled buffer, not a copy of it)."""
     out = []
     for raw, codec, size, body in rows:
         address = Address(bytes(raw))
-        out.append((address, decode(address, read_body(address, codec, size, body))))
+        out.append((address, decode(address, read_view(address, codec, size, body))))
     return out
 
 
@@ -392,28 +395,35 @@ class SqliteStore:
                 raise MissingChunk(address.hex)
         return found
 
-    def decode_many(self, addresses: Iterable[Address], decode: Callable[[Address, bytes], U]
+    def decode_many(self, addresses: Iterable[Address], decode: Callable[[Address, bytes | memoryview], U]
                     ) -> dict[Address, U]:
-        """`decode(address, bytes)` of every requested chunk, read as `get_many` reads them,
+        """`decode(address, data)` of every requested chunk, read as `get_many` reads them,
         with reading and decoding overlapped: while this thread fetches the next rows from
         SQLite, the pool checks, decompresses and decodes the last ones (zstd, numpy, Arrow's
-        IPC reader and validation release the GIL). A full scan of 1M rows (2,500 leaves)
-        costs about its CPU time divided by the cores instead of fetch + decompress + decode
-        one after another. `decode` runs on pool threads: it must not touch shared state.
+        IPC reader and validation release the GIL). Once everything is fetched, this thread
+        decodes too: it takes the tasks no worker has started yet, from the last one back
+        (the workers take them from the first), so a full scan of 1M rows (2,500 leaves)
+        costs about its CPU time divided by the cores, not fetch + decode in turn.
+        `decode` runs on pool threads: it must not touch shared state. `data` is bytes or a
+        read-only memoryview (a shuffled leaf's buffer, not copied again).
         `MissingChunk` for the first one absent; whatever `decode` raises, raised here."""
         wanted = list(dict.fromkeys(addresses))
         if len(wanted) < PARALLEL_FROM:
             return {a: decode(a, data) for a, data in self.get_many(wanted).items()}
-        futures: list[Future[list[tuple[Address, U]]]] = []
+        tasks: list[tuple[Future[list[tuple[Address, U]]], list[Row]]] = []
+        found: dict[Address, U] = {}
         try:
             for part in _batches(wanted):
                 rows = self._read(f"SELECT address, codec, size, body FROM chunks "
                                   f"WHERE address IN ({_marks(part)})", [a.raw for a in part])
                 for start in range(0, len(rows), DECODE_SLICE):
-                    futures.append(_pool().submit(_read_and_decode, rows[start:start + DECODE_SLICE], decode))
-            found = {address: value for future in futures for address, value in future.result()}
+                    piece = rows[start:start + DECODE_SLICE]
+                    tasks.append((_pool().submit(_read_and_decode, piece, decode), piece))
+            for future, piece in reversed(tasks):
+                done = _read_and_decode(piece, decode) if future.cancel() else future.result()
+                found.update(done)
         except BaseException:  # an error or Ctrl-C: the tasks not started yet never run
-            for future in futures:
+            for future, _ in tasks:
                 future.cancel()
             raise
         for address in wanted:
