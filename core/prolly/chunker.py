@@ -8,6 +8,7 @@ chunk. Nodes go to a `NodeWriter`, which collects new chunks so a whole edit is 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,19 +22,33 @@ from dl.core.tables.encoding import key_lengths
 _ENTRY_OVERHEAD = 28  # address + count
 
 
+PREPARE_EVERY = 64  # new chunks handed to `NodeWriter.prepare` at a time
+
+
 @dataclass
 class NodeWriter:
     """Collects the chunks of new nodes (by address) until the caller stores them, and the
-    nodes themselves (a leaf's rows, an internal node's entries) for the node cache."""
+    nodes themselves (a leaf's rows, an internal node's entries) for the node cache.
+
+    With `prepare` (a store's `prepare`, for bulk builds), the new chunks are also handed to
+    it `PREPARE_EVERY` at a time as they are made, so the store compresses them on its pool
+    while the build goes on; they are stored as always, by the caller's `put_many`."""
 
     chunks: dict[Address, bytes] = field(default_factory=dict)
     nodes: dict[Address, pa.RecordBatch | InternalNode] = field(default_factory=dict)
+    prepare: Callable[[dict[Address, bytes]], None] | None = None
+    _unprepared: dict[Address, bytes] = field(default_factory=dict)
 
     def add(self, data: bytes, node: pa.RecordBatch | InternalNode | None = None) -> Address:
         address = address_of(data)
         self.chunks[address] = data
         if node is not None:
             self.nodes[address] = node
+        if self.prepare is not None:
+            self._unprepared[address] = data
+            if len(self._unprepared) >= PREPARE_EVERY:
+                self.prepare(self._unprepared)
+                self._unprepared = {}
         return address
 
 

@@ -54,6 +54,7 @@ BATCH = 500  # addresses per `IN (...)`: well under SQLite's 32,766 bound variab
 PRECHECK_MAX = 50_000  # above this, compress everything rather than ask what is present
 PARALLEL_FROM = 64  # rows (de)compressed on the thread pool from this many on
 DECODE_SLICE = 100  # rows per task of `decode_many`: small enough that two cores finish together
+PREPARE_SLICE = 64  # chunks per task of `prepare`
 WAL_LIMIT_BYTES = 64 << 20  # a checkpointed log is cut back to this (else it keeps its peak size)
 PAGE_BYTES = 1024  # of a new store (an existing one keeps its own)
 MMAP_BYTES = 1 << 30  # read through a memory map up to this size of file
@@ -236,6 +237,7 @@ class SqliteStore:
         self.why_readonly = place or ("opened read-only" if readonly else None)
         self.readonly = self.why_readonly is not None
         self._db = self._connect(create)
+        self._prepared: dict[Address, Future[list[Row]]] = {}  # `prepare`: rows being compressed
         self.scan_files = ScanFiles(self.path.parent / SCANS_DIR, writable=not self.readonly and not building)
 
     # --- connection ------------------------------------------------------------------
@@ -461,16 +463,49 @@ class SqliteStore:
         with self._write("writing chunks to") as db:
             return _insert(db, rows, present, chunks)
 
+    def prepare(self, chunks: Mapping[Address, bytes]) -> None:
+        """Starts compressing chunks on the pool ahead of the `put_many` or `commit` that will
+        store them: a bulk build hands over its leaves as it cuts them, so their compression
+        (shuffle, zstd, xxh3: all outside the GIL) runs beside the build instead of after it.
+        The rows are exactly `encode_row`'s; `forget` drops those not stored after all."""
+        todo = [(a, d) for a, d in chunks.items() if a not in self._prepared]
+        for start in range(0, len(todo), PREPARE_SLICE):
+            part = todo[start:start + PREPARE_SLICE]
+            future = _pool().submit(_encode_part, part)
+            for address, _ in part:
+                self._prepared[address] = future
+
+    def forget(self, addresses: Iterable[Address]) -> None:
+        """Drops prepared rows (their change was abandoned)."""
+        for address in addresses:
+            future = self._prepared.pop(address, None)
+            if future is not None:
+                future.cancel()
+
     def _encode(self, chunks: Mapping[Address, bytes], stored: Mapping[Address, Row] | None = None
                 ) -> tuple[list[Row], set[Address]]:
         """Compresses the chunks the store lacks, outside any transaction (the slow part);
         also returns the ones skipped as present, to re-check inside the transaction. A chunk
-        whose stored form is in `stored` (received so, and verified) is not compressed again."""
+        whose stored form is in `stored` (received so, and verified) is not compressed again,
+        nor one `prepare`d (its row is taken, once its task is done)."""
         present = self.has_many(chunks) if len(chunks) <= PRECHECK_MAX else set()
         stored = stored or {}
-        rows = encode_rows([(a, d) for a, d in chunks.items() if a not in present and a not in stored])
+        rows = encode_rows([(a, d) for a, d in chunks.items()
+                            if a not in present and a not in stored and a not in self._prepared])
         rows += [stored[a] for a in chunks if a in stored and a not in present]
+        rows += self._take_prepared(chunks, present, stored)
         return rows, present
+
+    def _take_prepared(self, chunks: Mapping[Address, bytes], present: set[Address],
+                       stored: Mapping[Address, Row]) -> list[Row]:
+        """The prepared rows of `chunks` (not present, not given as stored), in their order;
+        the tasks are waited for here, and an error in one is raised here."""
+        futures = {a: self._prepared.pop(a) for a in chunks if a in self._prepared}
+        wanted = {a.raw for a in futures if a not in present and a not in stored}
+        rows: list[Row] = []
+        for future in dict.fromkeys(futures.values()):
+            rows += [row for row in future.result() if row[0] in wanted]
+        return rows
 
     # --- refs ------------------------------------------------------------------------
 
@@ -583,6 +618,7 @@ class SqliteStore:
 
     def close(self) -> None:
         with self._lock:
+            self.forget(list(self._prepared))
             if not self._closed:
                 self._closed = True
                 try:
