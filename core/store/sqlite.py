@@ -157,6 +157,15 @@ def _read_and_decode(rows: list[Row], decode: Callable[[Address, bytes | memoryv
     return out
 
 
+def _prepared_rows(futures: Mapping[Address, Future[list[Row]]], wanted: set[bytes]) -> list[Row]:
+    """The rows of `wanted` addresses from `prepare`'s tasks (one task holds several chunks),
+    waited for here; an error in a task is raised here."""
+    rows: list[Row] = []
+    for future in dict.fromkeys(futures.values()):
+        rows += [row for row in future.result() if row[0] in wanted]
+    return rows
+
+
 # --- errors --------------------------------------------------------------------------
 
 _NO_SPACE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
@@ -490,22 +499,12 @@ class SqliteStore:
         nor one `prepare`d (its row is taken, once its task is done)."""
         present = self.has_many(chunks) if len(chunks) <= PRECHECK_MAX else set()
         stored = stored or {}
+        # taken out first (each pop is atomic: another thread's commit never gets the same one)
+        futures = {a: f for a in chunks if (f := self._prepared.pop(a, None)) is not None}
         rows = encode_rows([(a, d) for a, d in chunks.items()
-                            if a not in present and a not in stored and a not in self._prepared])
+                            if a not in present and a not in stored and a not in futures])
         rows += [stored[a] for a in chunks if a in stored and a not in present]
-        rows += self._take_prepared(chunks, present, stored)
-        return rows, present
-
-    def _take_prepared(self, chunks: Mapping[Address, bytes], present: set[Address],
-                       stored: Mapping[Address, Row]) -> list[Row]:
-        """The prepared rows of `chunks` (not present, not given as stored), in their order;
-        the tasks are waited for here, and an error in one is raised here."""
-        futures = {a: self._prepared.pop(a) for a in chunks if a in self._prepared}
-        wanted = {a.raw for a in futures if a not in present and a not in stored}
-        rows: list[Row] = []
-        for future in dict.fromkeys(futures.values()):
-            rows += [row for row in future.result() if row[0] in wanted]
-        return rows
+        return rows + _prepared_rows(futures, {a.raw for a in futures if a not in present and a not in stored}), present
 
     # --- refs ------------------------------------------------------------------------
 
