@@ -18,6 +18,11 @@ Owns the on-disk format of chunks and refs. Invariants it keeps:
   1M rows' chunks: ~8 ms of CPU against ~22-30 ms through read calls).
 - Full scans of large trees are kept decoded beside the file (`scan_files`, `.dl/scans/`):
   derived data keyed by tree root, checked before use, removed by `dl gc`.
+- Large reads and writes use a thread pool (zstd, numpy and hashing release the GIL):
+  `decode_many` decodes what it fetches while it fetches, then the caller decodes beside the
+  workers; `prepare` compresses a bulk build's chunks while the build goes on, into exactly the
+  rows `encode_row` makes (a prepared row is taken once; those of an abandoned change are
+  dropped by `forget`).
 - Writers wait for each other (busy timeout) instead of failing; readers never block under WAL.
 - Every sqlite3 or OS error is mapped to a one-line dl error: busy, no space, read-only, damaged.
 - A store being built (`building=True`: new, private to its builder, deleted by it on failure,
