@@ -49,9 +49,11 @@ from dl.core.store.scan_files import ScanFiles
 from dl.core.store.bodies import (  # noqa: F401 (RAW, ZSTD, SHUFFLED, encode_body: re-exported)
     RAW, SHUFFLED, ZSTD, Row, decode_body, encode_body, encode_row, read_body, read_view)
 from dl.core.store.base import LINKED, RefUpdate, StoreStats
+from dl.core.workers import pool as _pool
+from dl.core.workers import run_all
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
 
 FORMAT = "dl-store-1"
 BUSY_TIMEOUT_S = 10.0
@@ -85,26 +87,6 @@ U = TypeVar("U")
 
 # --- bodies (their codecs: bodies.py) ----------------------------------------------
 
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _forget_pool() -> None:
-    """A forked child has none of the parent's threads: it must start its own pool."""
-    global _POOL
-    _POOL = None
-
-
-os.register_at_fork(after_in_child=_forget_pool)
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)))
-    return _POOL
-
-
 def _on_pool(work: Callable[[list[T]], list[U]], items: list[T]) -> list[U]:
     """`work` over `items`, in four slices on a few threads when there are many: zstd and
     SHA-256 release the GIL, so on two cores decoding 5,000 leaves takes ~0.11 s instead of
@@ -113,7 +95,7 @@ def _on_pool(work: Callable[[list[T]], list[U]], items: list[T]) -> list[U]:
         return work(items)
     n = len(items)
     parts = [items[k * n // 4:(k + 1) * n // 4] for k in range(4)]  # contiguous: keeps the order
-    return [out for part in _pool().map(work, parts) for out in part]
+    return [out for part in run_all(work, parts) for out in part]
 
 
 def decode_rows(rows: list[Row]) -> list[tuple[Address, bytes]]:
