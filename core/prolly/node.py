@@ -142,10 +142,8 @@ def encode_leaf(batch: pa.RecordBatch) -> bytes:
     return _LEAF_HEADER + canonical_batch(batch).serialize().to_pybytes()
 
 
-def decode_leaf(data: bytes | memoryview, schema: pa.Schema, address: Address | None = None
-                ) -> pa.RecordBatch:
-    """Decodes a leaf (bytes, or a view of them) against the table's schema, zero-copy where
-    alignment allows."""
+def decode_leaf(data: bytes, schema: pa.Schema, address: Address | None = None) -> pa.RecordBatch:
+    """Decodes a leaf against the table's schema, zero-copy where alignment allows."""
     if len(data) < HEADER_BYTES or data[:HEADER_BYTES] != _LEAF_HEADER:
         raise _corrupt(address, "leaf", ValueError("bad header"))
     try:

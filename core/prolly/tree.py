@@ -140,16 +140,14 @@ class ProllyTree:
         NODE_CACHE.put((address.raw, self.layout.fingerprint), node, size)
         return node
 
-    def _decode_node(self, address: Address, data: bytes | memoryview) -> tuple[Node, int]:
-        """The node and its size for the cache; touches no shared state (runs on pool threads).
-        `data` may be a view (`SqliteStore.decode_many`): a leaf is read from it zero-copy, an
-        internal node (few, small) from a copy, as its decoder slices keys out of bytes."""
+    def _decode_node(self, address: Address, data: bytes) -> tuple[Node, int]:
+        """The node and its size for the cache; touches no shared state (runs on pool threads)."""
         tag = data[0] if data else -1
         node: Node
         if tag == LEAF_TAG:
             node = decode_leaf(data, self.layout.schema, address)
         elif tag == INTERNAL_TAG:
-            node = decode_internal(bytes(data), address)
+            node = decode_internal(data, address)
         else:
             raise IntegrityError(f"chunk {address.hex} is not a tree node", address.hex)
         return node, len(data) + HEADER_BYTES

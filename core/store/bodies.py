@@ -67,21 +67,15 @@ def shuffle(data: bytes) -> bytes:
 
 
 def unshuffle(data: bytes) -> bytes:
-    """The inverse of `shuffle`."""
-    return unshuffled(data).tobytes()
-
-
-def unshuffled(data: bytes | memoryview) -> memoryview:
-    """The inverse of `shuffle`, as a view of a fresh array (no copy into a `bytes`: a 1M-row
-    scan unshuffles 38 MB, and the copy cost ~10 ms of its CPU). The planes are copied into
-    words by one array assignment, which releases the GIL (reads decode leaves on several
-    threads); `.T.tobytes()` walked the transposed view byte by byte holding it."""
+    """The inverse of `shuffle`. The planes are copied into words by one array assignment,
+    which releases the GIL (reads decode leaves on several threads); `.T.tobytes()` walked
+    the transposed view byte by byte holding it."""
     import numpy as np
     whole = len(data) // WORD * WORD
     words = np.empty(len(data), np.uint8)
     words[:whole].reshape(-1, WORD)[:] = np.frombuffer(data, np.uint8, whole).reshape(WORD, -1).T
     words[whole:] = np.frombuffer(data, np.uint8, len(data) - whole, whole)
-    return memoryview(words)
+    return words.tobytes()
 
 
 def encode_body(data: bytes) -> tuple[int, bytes]:
@@ -111,21 +105,19 @@ def decode_body(address: Address, codec: int, size: int, body: bytes) -> bytes:
 
 def read_body(address: Address, codec: int, size: int, body: bytes) -> bytes:
     """The chunk's bytes, checked as the store reads them: SHUFFLED by xxh3, others by SHA-256."""
-    data = read_view(address, codec, size, body)
-    return data if isinstance(data, bytes) else data.tobytes()
-
-
-def read_view(address: Address, codec: int, size: int, body: bytes) -> bytes | memoryview:
-    """`read_body` without the last copy: a SHUFFLED chunk comes back as a read-only view of
-    its unshuffled bytes (for decoders that read buffers zero-copy, as Arrow's IPC reader)."""
     if codec != SHUFFLED:
         return decode_body(address, codec, size, body)
-    return _unshuffled_checked(address, size, body)
+    return _unpack(address, codec, size, body)
 
 
 def _unpack(address: Address, codec: int, size: int, body: bytes) -> bytes:
     if codec == SHUFFLED:
-        return _unshuffled_checked(address, size, body).tobytes()
+        if len(body) < CHECK_BYTES:
+            raise IntegrityError(f"corrupt chunk {address.hex}: its body is truncated", address.hex)
+        data = unshuffle(_decompress(address, size, body[CHECK_BYTES:]))
+        if _check(data) != body[:CHECK_BYTES]:
+            raise CorruptChunk(address.hex, address_of(data).hex)
+        return data
     if codec == ZSTD:
         return _decompress(address, size, body)
     if codec == RAW:
@@ -133,18 +125,7 @@ def _unpack(address: Address, codec: int, size: int, body: bytes) -> bytes:
     raise IntegrityError(f"corrupt chunk {address.hex}: unknown codec {codec}", address.hex)
 
 
-def _unshuffled_checked(address: Address, size: int, body: bytes) -> memoryview:
-    """A SHUFFLED body decompressed (from a view past its check: no copy of the body),
-    unshuffled and checked against its xxh3."""
-    if len(body) < CHECK_BYTES:
-        raise IntegrityError(f"corrupt chunk {address.hex}: its body is truncated", address.hex)
-    data = unshuffled(_decompress(address, size, memoryview(body)[CHECK_BYTES:]))
-    if _check(data) != body[:CHECK_BYTES]:
-        raise CorruptChunk(address.hex, address_of(data).hex)
-    return data.toreadonly()
-
-
-def _decompress(address: Address, size: int, body: bytes | memoryview) -> bytes:
+def _decompress(address: Address, size: int, body: bytes) -> bytes:
     if not 0 <= size <= MAX_CHUNK_BYTES:
         raise IntegrityError(f"corrupt chunk {address.hex}: implausible size {size}", address.hex)
     try:

@@ -190,10 +190,10 @@ def test_decode_many_has_the_calling_thread_decode_the_tasks_no_worker_started(s
     store.put_many(leaves)
     threads: list[str] = []
 
-    def decode(address: Address, data: bytes | memoryview) -> bytes:
+    def decode(address: Address, data: bytes) -> bytes:
         threads.append(threading.current_thread().name)
         time.sleep(0.002)
-        return bytes(data)
+        return data
     assert store.decode_many(list(leaves), decode) == leaves
     assert len(threads) == len(leaves)
     assert threading.main_thread().name in threads, "the calling thread took queued tasks"

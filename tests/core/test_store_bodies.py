@@ -15,7 +15,7 @@ from dl.core.maintenance.fsck import fsck
 from dl.core.repo import Author, Repository
 from dl.core.store import sqlite as sqlite_module
 from dl.core.store.bodies import (
-    CHECK_BYTES, RAW, SHUFFLED, ZSTD, decode_body, encode_body, read_body, read_view, shuffle, unshuffle)
+    CHECK_BYTES, RAW, SHUFFLED, ZSTD, decode_body, encode_body, read_body, shuffle, unshuffle)
 from dl.core.store.sqlite import SqliteStore
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
@@ -57,19 +57,6 @@ def test_shuffled_codec_round_trips_and_beats_plain_zstd_on_leaves() -> None:
     assert len(body) < 0.9 * len(zstd_row(data)[1])
 
 
-def test_read_view_gives_the_bytes_read_body_gives_without_copying_them_again() -> None:
-    """The scan path decodes leaves from `read_view`: the same bytes, as a read-only view of the
-    unshuffled buffer for shuffled bodies (bytes for the other codecs)."""
-    data = leaf_bytes()
-    address = address_of(data)
-    codec, body = encode_body(data)
-    view = read_view(address, codec, len(data), body)
-    assert isinstance(view, memoryview) and view.readonly
-    assert view == data and view.tobytes() == read_body(address, codec, len(data), body)
-    for other, stored in ((RAW, data), zstd_row(data)):
-        assert read_view(address, other, len(data), stored) == data
-
-
 def test_bodies_that_would_not_shrink_stay_raw() -> None:
     noise = np.random.default_rng(1).bytes(5000)
     assert encode_body(noise) == (RAW, noise)
@@ -83,7 +70,7 @@ def test_a_flipped_byte_anywhere_in_a_shuffled_body_is_caught(position: int) -> 
     flipped = bytearray(body)
     flipped[position] ^= 0x01
     address = address_of(data)
-    for check in (read_body, read_view, decode_body):
+    for check in (read_body, decode_body):
         with pytest.raises(IntegrityError, match=address.hex):
             check(address, codec, len(data), bytes(flipped))
 
