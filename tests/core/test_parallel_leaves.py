@@ -41,6 +41,7 @@ def test_leaves_encoded_on_the_pool_are_the_chunks_encoded_one_by_one(monkeypatc
 
     def watched(self: chunker.RowRun, bounds: list[tuple[int, int]]) -> list:
         threads.add(threading.current_thread().name)
+        threading.Event().wait(0.02)  # slow enough that the workers start some (the caller takes the rest)
         return encode(self, bounds)
     monkeypatch.setattr(chunker.RowRun, "_encode_leaves", watched)
     monkeypatch.setattr(chunker, "PARALLEL_LEAVES", 8)
