@@ -155,6 +155,7 @@ def test_decode_many_decodes_every_chunk_as_get_many_reads_it_on_the_pool(store:
 
     def decode(address: Address, data: bytes) -> tuple[bytes, int]:
         threads.add(threading.current_thread().name)
+        time.sleep(0.001)  # the caller takes the tasks no worker started: let the workers start some
         return address.raw, len(data)
     wanted = list(leaves)[::-1] + list(leaves)[:3]  # any order, repeats
     decoded = store.decode_many(wanted, decode)
