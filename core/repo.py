@@ -452,8 +452,13 @@ class Repository:
             ws_address, ws = self.working_set(branch_name)
             buffer = BufferedStore(self.store)
             root = self.load_root(ws.working)
-            new_root = change(root, buffer, ws, branch_name)
+            try:
+                new_root = change(root, buffer, ws, branch_name)
+            except BaseException:
+                buffer.discard()  # and what the store compressed ahead for it (`prepare`)
+                raise
             if new_root == root:
+                buffer.discard()
                 return root
             new_ws = ws.with_working(self.put_root(buffer, new_root))
             if self._land(buffer, [(branch_name, ws_address, new_ws)]):

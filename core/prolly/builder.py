@@ -48,7 +48,7 @@ def _one_batch(data: pa.Table | pa.RecordBatch) -> pa.RecordBatch:
 def build_tree(store: ChunkStore, layout: RowLayout, data: pa.Table | pa.RecordBatch) -> Address | None:
     """Stores the canonical tree of `data`'s rows and returns its root (None when empty)."""
     batch, keys = sorted_rows(layout, data)
-    writer = NodeWriter()
+    writer = NodeWriter(prepare=getattr(store, "prepare", None))  # compressing as it builds
     root = build_from_sorted(layout, batch, keys, writer)
     store.put_many(writer.chunks)
     return root
@@ -78,7 +78,7 @@ class TreeBuilder:
     def __init__(self, store: ChunkStore, layout: RowLayout, *, flush_bytes: int | None = None) -> None:
         self.store, self.layout = store, layout
         self.flush_bytes = FLUSH_BYTES if flush_bytes is None else flush_bytes
-        self._writer = NodeWriter()
+        self._writer = NodeWriter(prepare=getattr(store, "prepare", None))
         self._pending_bytes = 0
         self._run: RowRun | None = None
         self._keys: list[bytes] = []
@@ -120,5 +120,5 @@ class TreeBuilder:
     def _flush(self) -> None:
         if self._writer.chunks:
             self.store.put_many(self._writer.chunks)
-        self._writer = NodeWriter()
+        self._writer = NodeWriter(prepare=self._writer.prepare)
         self._pending_bytes = 0

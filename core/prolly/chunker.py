@@ -8,6 +8,7 @@ chunk. Nodes go to a `NodeWriter`, which collects new chunks so a whole edit is 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,24 +18,45 @@ from dl.core.prolly import splitter
 from dl.core.prolly.layout import RowLayout, address_hashes, key_hashes
 from dl.core.prolly.node import Entries, InternalNode, encode_internal, encode_leaf
 from dl.core.tables.encoding import key_lengths
+from dl.core.workers import run_all
 
 _ENTRY_OVERHEAD = 28  # address + count
+PARALLEL_LEAVES = 256  # leaves of one cut encoded on the worker pool from this many on, so many a wave
+LEAVES_PER_TASK = 32
+
+
+PREPARE_EVERY = 64  # new chunks handed to `NodeWriter.prepare` at a time
 
 
 @dataclass
 class NodeWriter:
     """Collects the chunks of new nodes (by address) until the caller stores them, and the
-    nodes themselves (a leaf's rows, an internal node's entries) for the node cache."""
+    nodes themselves (a leaf's rows, an internal node's entries) for the node cache.
+
+    With `prepare` (a store's `prepare`, for bulk builds), the new chunks are also handed to
+    it `PREPARE_EVERY` at a time as they are made, so the store compresses them on its pool
+    while the build goes on; they are stored as always, by the caller's `put_many`."""
 
     chunks: dict[Address, bytes] = field(default_factory=dict)
     nodes: dict[Address, pa.RecordBatch | InternalNode] = field(default_factory=dict)
+    prepare: Callable[[dict[Address, bytes]], None] | None = None
+    _unprepared: dict[Address, bytes] = field(default_factory=dict)
 
     def add(self, data: bytes, node: pa.RecordBatch | InternalNode | None = None) -> Address:
         address = address_of(data)
+        self.put(address, data, node)
+        return address
+
+    def put(self, address: Address, data: bytes, node: pa.RecordBatch | InternalNode | None = None) -> None:
+        """`add` of a chunk whose address is already computed (`address_of(data)`)."""
         self.chunks[address] = data
         if node is not None:
             self.nodes[address] = node
-        return address
+        if self.prepare is not None:
+            self._unprepared[address] = data
+            if len(self._unprepared) >= PREPARE_EVERY:
+                self.prepare(self._unprepared)
+                self._unprepared = {}
 
 
 @dataclass
@@ -73,6 +95,33 @@ class RowRun:
         batch = self.batch.slice(start, stop - start)
         address = writer.add(encode_leaf(batch), batch)
         return bytes(self.keys[stop - 1]), address, stop - start
+
+    def emit_many(self, writer: NodeWriter, bounds: list[tuple[int, int]]) -> list[tuple[bytes, Address, int]]:
+        """`emit` of every (start, stop) in order; from `PARALLEL_LEAVES` leaves on, the leaves
+        are encoded and hashed on the worker pool, `LEAVES_PER_TASK` a task, and handed to
+        the writer in order (the same chunks, in the same order, as one by one). They go in
+        waves of `PARALLEL_LEAVES`, so that what the writer's `prepare` starts for one wave
+        (compressing it) runs beside the encoding of the next."""
+        if len(bounds) < PARALLEL_LEAVES:
+            return [self.emit(writer, start, stop) for start, stop in bounds]
+        emitted = []
+        for wave in range(0, len(bounds), PARALLEL_LEAVES):
+            part = bounds[wave:wave + PARALLEL_LEAVES]
+            tasks = [part[i:i + LEAVES_PER_TASK] for i in range(0, len(part), LEAVES_PER_TASK)]
+            for task, leaves in zip(tasks, run_all(self._encode_leaves, tasks)):
+                for (start, stop), (address, data, batch) in zip(task, leaves):
+                    writer.put(address, data, batch)
+                    emitted.append((bytes(self.keys[stop - 1]), address, stop - start))
+        return emitted
+
+    def _encode_leaves(self, bounds: list[tuple[int, int]]) -> list[tuple[Address, bytes, pa.RecordBatch]]:
+        """Leaves' (address, bytes, rows); touches no shared state (runs on pool threads)."""
+        out = []
+        for start, stop in bounds:
+            batch = self.batch.slice(start, stop - start)
+            data = encode_leaf(batch)
+            out.append((address_of(data), data, batch))
+        return out
 
 
 @dataclass
@@ -119,15 +168,13 @@ def cut(run: Run, writer: NodeWriter, *, final: bool) -> tuple[list[tuple[bytes,
     """Emits the complete chunks of `run`; with `final`, the remainder too (end of the level)."""
     policy = splitter.LEAF_POLICY if isinstance(run, RowRun) else splitter.INTERNAL_POLICY
     ends, rest = splitter.split_points(run.sizes, run.hashes, policy)
-    emitted = []
-    start = 0
-    for end in ends:
-        emitted.append(run.emit(writer, start, end))
-        start = end
+    bounds = list(zip([0, *ends[:-1]], ends))
     if final and rest < len(run):
-        emitted.append(run.emit(writer, rest, len(run)))
+        bounds.append((rest, len(run)))
         rest = len(run)
-    return emitted, run.slice(rest)
+    if isinstance(run, RowRun):
+        return run.emit_many(writer, bounds), run.slice(rest)
+    return [run.emit(writer, start, stop) for start, stop in bounds], run.slice(rest)
 
 
 def entries_of(emitted: list[tuple[bytes, Address, int]]) -> Entries:

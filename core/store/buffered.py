@@ -75,6 +75,13 @@ class BufferedStore:
             self._spill()
         return new
 
+    def prepare(self, chunks: Mapping[Address, bytes]) -> None:
+        """Hands chunks about to be put here to the inner store's `prepare` (compressing them
+        ahead of the flush), when it has one."""
+        prepare = getattr(self.inner, "prepare", None)
+        if prepare is not None:
+            prepare(chunks)
+
     def _spill(self) -> None:
         """Writes the pending leaves through to the inner store (see the module docstring)."""
         leaves = {a: d for a, d in self.pending.items() if d[:1] == b"L"}
@@ -110,7 +117,11 @@ class BufferedStore:
         return self.commit({}, updates)
 
     def discard(self) -> None:
-        """Drops the pending chunks (the operation is abandoned)."""
+        """Drops the pending chunks (the operation is abandoned), and what the inner store
+        prepared for them."""
+        forget = getattr(self.inner, "forget", None)
+        if forget is not None:
+            forget(self.pending)
         self.pending = {}
         self._leaf_bytes = 0
 

@@ -155,6 +155,7 @@ def test_decode_many_decodes_every_chunk_as_get_many_reads_it_on_the_pool(store:
 
     def decode(address: Address, data: bytes) -> tuple[bytes, int]:
         threads.add(threading.current_thread().name)
+        time.sleep(0.001)  # the caller takes the tasks no worker started: let the workers start some
         return address.raw, len(data)
     wanted = list(leaves)[::-1] + list(leaves)[:3]  # any order, repeats
     decoded = store.decode_many(wanted, decode)
@@ -180,6 +181,41 @@ def test_decode_many_checks_what_it_reads_and_passes_on_what_decode_raises(store
     tamper(path, "UPDATE chunks SET body = ? WHERE address = ?", (bytes(flipped), victim.raw))
     with pytest.raises(IntegrityError, match=victim.hex):
         store.decode_many(leaves, lambda a, d: d)
+
+
+def test_decode_many_has_the_calling_thread_decode_the_tasks_no_worker_started(store: SqliteStore) -> None:
+    """Once every row is fetched, the caller takes queued tasks itself (from the last back)
+    instead of waiting on the pool: with slow decoding and 7 tasks for 2-4 workers, some run
+    on the calling thread, and every chunk is decoded once, with the same result."""
+    leaves = {address_of(b): b for b in (arrow_batch(rows=5, seed=i) for i in range(7 * sqlite_module.DECODE_SLICE))}
+    store.put_many(leaves)
+    threads: list[str] = []
+
+    def decode(address: Address, data: bytes) -> bytes:
+        threads.append(threading.current_thread().name)
+        time.sleep(0.002)
+        return data
+    assert store.decode_many(list(leaves), decode) == leaves
+    assert len(threads) == len(leaves)
+    assert threading.main_thread().name in threads, "the calling thread took queued tasks"
+    assert set(threads) - {threading.main_thread().name}, "and the pool's workers the first ones"
+
+
+def test_a_damaged_chunk_in_a_task_the_caller_took_is_named(store: SqliteStore, path: Path) -> None:
+    """A flipped byte is a clear error naming the chunk whichever thread reads it: with slow
+    decoding the caller takes the last tasks, so each damaged chunk below is read by the
+    caller in one run or by a worker in another."""
+    leaves = {address_of(b): b for b in (arrow_batch(rows=20, seed=i) for i in range(300))}
+    store.put_many(leaves)
+    rows = store._db.execute("SELECT address FROM chunks ORDER BY address").fetchall()
+    for victim in (Address(bytes(rows[0][0])), Address(bytes(rows[-1][0]))):  # first and last read
+        flipped = bytearray(stored(path, victim)[2])
+        flipped[len(flipped) // 2] ^= 0x01
+        tamper(path, "UPDATE chunks SET body = ? WHERE address = ?", (bytes(flipped), victim.raw))
+        with pytest.raises(IntegrityError, match=victim.hex):
+            store.decode_many(list(leaves), lambda a, d: time.sleep(0.001))
+        flipped[len(flipped) // 2] ^= 0x01
+        tamper(path, "UPDATE chunks SET body = ? WHERE address = ?", (bytes(flipped), victim.raw))
 
 
 def test_decode_many_drops_the_tasks_not_started_when_one_fails(store: SqliteStore) -> None:
