@@ -17,7 +17,7 @@ from dl.core.hashing import Address, address_of
 from dl.core.remotes.remote import HEADS, Remote
 from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
 from dl.core.remotes.sync import CACHE_DIR, DEFAULT_REMOTE, SyncResult, fetch_from, open_url
-from dl.core.remotes.url import parse_url
+from dl.core.remotes.url import normalized_url
 from dl.core.repo import DL_DIR, STORE_FILE, Repository
 from dl.core.store.base import RefUpdate
 from dl.core.store.sqlite import SqliteStore
@@ -44,8 +44,7 @@ def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: 
     Nothing is left behind on failure."""
     if depth is not None and depth < 1:
         raise BadInput(f"depth {depth} is not a positive number")
-    parsed = parse_url(url)
-    stored_url = url if "://" in url else f"file://{parsed.path}"
+    stored_url = normalized_url(url)
     directory = directory.resolve()
     work = directory / ".dl.clone"
     if directory.is_dir() and [p.name for p in directory.iterdir()] == [work.name]:

@@ -24,6 +24,14 @@ class UnknownRemote(NotFound):
         self.kind, self.name, self.hint = "remote", name, "see dl remote -v"
         DlError.__init__(self, f"unknown remote: '{name}'; {self.hint}")
 
+class MissingRemote(NotFound):
+    """A fetch, pull or push names a remote that is not configured (Dolt's wording there)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("remote", name, "", f"remote '{name}' not found; please make sure the "
+                                            "remote exists (dl remote -v lists them)")
+
+
 FILE = "remotes.json"
 
 

@@ -16,16 +16,17 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dl.core.errors import BadInput, ConcurrentUpdate, DlError, MissingChunk, NotFound
+from dl.core.errors import (AlreadyExists, BadInput, ConcurrentUpdate, DlError, InputError, MissingChunk,
+                            NotFound)
 from dl.core.hashing import Address
 from dl.core.remotes.depth import shallow_fetch
 from dl.core.remotes.objects import DirectoryObjects, TransferStats
 from dl.core.remotes.packed import PackedRemote
 from dl.core.remotes.remote import HEADS, TAGS, Remote
 from dl.core.remotes.repository import RepositoryRemote, is_repository
-from dl.core.remotes.settings import FILE, LOCAL, RemoteSettings, RemoteSpec, Upstream
+from dl.core.remotes.settings import FILE, LOCAL, MissingRemote, RemoteSettings, RemoteSpec, Upstream
 from dl.core.remotes.tracking import remote_branches  # noqa: F401 (callers import it from here too)
-from dl.core.remotes.url import parse_url
+from dl.core.remotes.url import normalized_url, parse_url
 from dl.core.remotes.walk import Missing, find_missing
 from dl.core.repo import DL_DIR, Author, Repository
 from dl.core.store.base import RefUpdate
@@ -110,18 +111,40 @@ def open_url(url: str, params: dict[str, str] | None = None, *, cache_dir: Path 
 
 
 def open_remote(repo: Repository, name: str, *, create: bool = False) -> tuple[RemoteSpec, Remote]:
-    spec = settings_of(repo).remote(name)
+    spec = settings_of(repo).remotes().get(name)
+    if spec is None:
+        raise MissingRemote(name)
     cache = repo.directory / DL_DIR / CACHE_DIR if repo.directory else None
     return spec, open_url(spec.url, spec.params, cache_dir=cache, create=create)
 
 
 def add_remote(repo: Repository, name: str, url: str, params: dict[str, str] | None = None) -> RemoteSpec:
-    """Adds remote `name` (the URL is checked for a known scheme, not contacted)."""
+    """Adds remote `name`. The URL is checked for a known scheme, and an S3 one not contacted;
+    a directory is kept as an absolute `file://` URL and, as Dolt does, made if missing."""
+    settings = settings_of(repo)
+    if name in settings.remotes():
+        raise AlreadyExists("remote", name)
     parsed = parse_url(url, repo.directory)
-    stored = url if "://" in url else f"file://{parsed.path}"
-    spec = RemoteSpec(name, stored, dict(params or {}))
-    settings_of(repo).add(spec)
+    if parsed.scheme != "s3" and params:
+        raise InputError(f"{', '.join('--' + _FLAG_OF.get(k, k) for k in sorted(params))} only "
+                         "valid for aws remotes (s3://)")
+    if parsed.scheme == "file":
+        _make_directory(parsed.directory)
+    spec = RemoteSpec(name, normalized_url(url, repo.directory), dict(params or {}))
+    settings.add(spec)
     return spec
+
+
+_FLAG_OF = {"region": "aws-region", "profile": "aws-creds-profile"}
+
+
+def _make_directory(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise InputError(f"remote path '{path}' is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"failed to create directory '{path}': {exc.strerror or exc}") from None
 
 
 def remove_remote(repo: Repository, name: str) -> None:
@@ -168,20 +191,23 @@ def set_upstream(repo: Repository, branch: str, upstream: str) -> Upstream:
 
 
 def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[str] | None = None,
-          *, prune: bool = False, depth: int | None = None, unshallow: bool = False) -> SyncResult:
+          *, prune: bool = False, depth: int | None = None, unshallow: bool = False,
+          required: str | None = None) -> SyncResult:
     """Fetches `branches` (default all) and every tag of the remote into remote-tracking refs;
     with `depth`, only that many generations of commits (deepening a shallow clone, or making
-    a full one shallow for the new commits); `unshallow` brings a shallow clone's whole history."""
+    a full one shallow for the new commits); `unshallow` brings a shallow clone's whole history.
+    `required`: a branch the remote must have, or nothing is fetched (pull's upstream)."""
     _, remote = open_remote(repo, remote_name)
     try:
-        return fetch_from(repo, remote, remote_name, branches, prune, depth=depth, unshallow=unshallow)
+        return fetch_from(repo, remote, remote_name, branches, prune, depth=depth, unshallow=unshallow,
+                          required=required)
     finally:
         remote.close()
 
 
 def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] | None,
                prune: bool, *, depth: int | None = None, unshallow: bool = False,
-               private: bool = False) -> SyncResult:
+               private: bool = False, required: str | None = None) -> SyncResult:
     """`fetch` from an open remote. `private`: the repository's store is this fetch's alone (a
     clone's, being built), so received leaves are written as they arrive; otherwise they are
     all received and verified before the store's write lock is taken, so that other writers
@@ -190,7 +216,7 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
         raise BadInput(f"depth {depth} is not a positive number")
     refs = remote.list_refs()
     heads = {r[len(HEADS):]: v for r, v in refs.items() if r.startswith(HEADS)}
-    for branch in branches or []:
+    for branch in [*(branches or []), *([required] if required else [])]:
         if branch not in heads:
             raise NotFound("remote branch", f"{name}/{branch}", f"the remote has "
                            f"{', '.join(sorted(heads)) or 'no branches'}")
@@ -436,7 +462,9 @@ def pull(repo: Repository, remote: str | None = None, branch: str | None = None,
     if dirty:
         raise DlError(f"cannot pull: your local changes to {', '.join(dirty)} would be "
                       "overwritten by merge; commit them (or dl stash) first")
-    fetched = fetch(repo, upstream.remote, [upstream.branch])
+    # as Dolt's, a pull fetches every branch of the remote; a shallow clone only its upstream
+    only = [upstream.branch] if boundary(repo.store) else None
+    fetched = fetch(repo, upstream.remote, only, required=upstream.branch)
     message = f"Merge branch '{upstream.branch}' of {fetched.url} into {current}"
     merged = merge(repo, f"{upstream.remote}/{upstream.branch}", message=message, author=author)
     return fetched, merged

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from dl.context import open_repo, start_dir
-from dl.core.errors import UsageError
+from dl.core.errors import DlError, UsageError
 
 remote_app = typer.Typer(help="Manage the remotes of the repository.\n\n"
                               "Example: dl remote add origin file:///srv/data/people && dl remote -v",
@@ -75,8 +75,8 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
     from dl.progress import phase_progress
     name = directory or url.rstrip("/").rsplit("/", 1)[-1] or "repo"
     target = start_dir(ctx) / name
-    if "://" not in url and not url.startswith(("/", "~")):
-        url = str(start_dir(ctx) / url)  # a plain relative path: from where dl was started
+    from dl.core.remotes.url import normalized_url
+    url = normalized_url(url, start_dir(ctx))  # a relative path: from where dl was started
     typer.echo(f"cloning {url}")
     with phase_progress("clone", ("fetching",)) as step:
         step("fetching")
@@ -112,20 +112,28 @@ def pull(ctx: typer.Context,
 
     Example: dl pull origin main   (or just dl pull, with an upstream set)
     """
-    from dl.commands.merge import _report_conflicts
+    from dl.commands.merge import _print_row_counts, _report_conflicts
     from dl.core.remotes.sync import pull as do_pull
+    from dl.core.remotes.sync import upstream_of
     from dl.core.versioning.merge_commits import MergeKind
     repo = open_repo(ctx)
-    head = repo.branch_head(repo.current_branch())
+    current = repo.current_branch()
+    head = repo.branch_head(current)
+    upstream = upstream_of(repo, current, remote_name, branch)
     fetched, merged = do_pull(repo, remote_name, branch, author=repo.author())
     _print_changes(fetched, "From", quiet_when_empty=True)
-    if merged.kind is MergeKind.UP_TO_DATE:
-        typer.echo("Already up to date.")
-    elif merged.kind is MergeKind.FAST_FORWARD:
-        typer.echo(f"Updating {head.short()}..{merged.commit.short() if merged.commit else ''}\nFast-forward")
-    elif merged.kind is MergeKind.MERGED:
+    if merged.kind is MergeKind.UP_TO_DATE:  # Dolt's words, as `dl merge`'s
+        typer.echo("Everything up-to-date")
+        return
+    theirs = repo.store.get_ref(f"refs/remotes/{upstream.remote}/{upstream.branch}") or ""
+    if merged.kind is MergeKind.FAST_FORWARD:
+        typer.echo("Fast-forward")
+    typer.echo(f"Updating {head.short()}..{theirs[:8]}")
+    if merged.kind is MergeKind.MERGED:
         typer.echo(f"Merge made: {merged.commit.hex if merged.commit else ''}")
-    _report_conflicts(merged.conflicts)
+    if merged.kind in (MergeKind.FAST_FORWARD, MergeKind.MERGED):
+        _print_row_counts(repo, head.hex, "HEAD")
+    _report_conflicts(merged.conflicts, None, merged.schema_conflicts)
 
 
 def push(ctx: typer.Context,
@@ -157,8 +165,9 @@ def _push_args(repo, args: list[str], delete: bool, set_upstream: bool) -> tuple
         upstream = settings_of(repo).upstream(current)
         if upstream is None or (args and args[0] != upstream.remote):
             remote_name = args[0] if args else "origin"
-            raise UsageError(f"the current branch {current} has no upstream branch; to push it and set "
-                             f"the remote as upstream: dl push --set-upstream {remote_name} {current}")
+            raise DlError(f"The current branch {current} has no upstream branch. To push the current "
+                          "branch and set the remote as upstream, use: dl push --set-upstream "
+                          f"{remote_name} {current}")
         return upstream.remote, current, upstream.branch, delete
     remote_name, spec = args
     source, colon, target = spec.partition(":")

@@ -71,8 +71,11 @@ def test_push_pull_fetch_round_trip(pushed: Path, dl: Dl, work: Path, monkeypatc
     assert "have diverged," in dl.ok("status")
     err = dl.fails("push", "origin", "main")
     assert "[rejected] main -> main (non-fast-forward)" in err
+    mine, theirs = head(dl)[:8], head(dl, "origin/main")[:8]
     out = dl.ok("pull")
-    assert out.startswith("Merge made: ")
+    assert out.startswith(f"Updating {mine}..{theirs}\nMerge made: ")  # then the row counts, as merge's
+    assert "people | 1 *\n" in out
+    assert dl.ok("pull") == "Everything up-to-date\n"
     assert dl.query("select age from people where id in (1, 2) order by id") == "age\n99\n11\n"
     dl.ok("push")
     monkeypatch.chdir(work / "b")
@@ -102,9 +105,12 @@ def test_bad_input_changes_nothing(pushed: Path, dl: Dl, work: Path, tmp_path: P
     before = sorted(p.name for p in (pushed / "packs").iterdir())
     assert dl.fails("push", "origin", "nope") == \
         "branch not found: nope; src refspec nope does not match any"
-    assert dl.fails("push", "upstream", "main") == "unknown remote: 'upstream'; see dl remote -v"
+    assert dl.fails("push", "upstream", "main") == ("remote 'upstream' not found; please make sure the "
+                                                    "remote exists (dl remote -v lists them)")
     dl.ok("checkout", "-b", "lonely")
-    assert "has no upstream branch" in dl.fails("push", code=2)
+    assert dl.fails("push") == ("The current branch lonely has no upstream branch. To push the current "
+                                "branch and set the remote as upstream, use: dl push --set-upstream "
+                                "origin lonely")
     dl.ok("checkout", "main")
     dl.ok("sql", "-q", "update people set age = 1 where id = 3")
     assert dl.fails("pull").startswith("cannot pull: your local changes to people would be overwritten")
