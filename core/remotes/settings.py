@@ -28,8 +28,8 @@ class MissingRemote(NotFound):
     """A fetch, pull or push names a remote that is not configured (Dolt's wording there)."""
 
     def __init__(self, name: str) -> None:
-        super().__init__("remote", name, "", f"remote '{name}' not found; please make sure the "
-                                            "remote exists (dl remote -v lists them)")
+        super().__init__("remote", name, "", f"fatal: remote '{name}' not found. Please make sure "
+                                            "the remote exists (dl remote -v lists them).")
 
 
 FILE = "remotes.json"

@@ -79,11 +79,11 @@ class PushRejected(DlError):
 
     def __init__(self, url: str, branch: str, target: str, reason: str) -> None:
         self.reason = reason
-        hint = {"non-fast-forward": "the tip of your branch is behind its remote counterpart: "
-                                    "dl pull, then push again",
-                "already exists": "the tag already exists on the remote: --force replaces it"
-                }.get(reason, "the remote contains work that you do not have locally: dl pull "
-                              "(or dl fetch), then push again")
+        self.url, self.branch, self.target = url, branch, target
+        hint = ("the tag already exists on the remote: --force replaces it" if reason == "already exists"
+                else "Updates were rejected because the tip of your current branch is behind its "
+                     "remote counterpart. Integrate the remote changes (e.g. 'dl pull ...') before "
+                     "pushing again.")  # Dolt's hint, for git's "fetch first" too
         super().__init__(f"failed to push some refs to '{url}': [rejected] {branch} -> {target} "
                          f"({reason}); {hint}")
 
@@ -218,8 +218,8 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
     heads = {r[len(HEADS):]: v for r, v in refs.items() if r.startswith(HEADS)}
     for branch in [*(branches or []), *([required] if required else [])]:
         if branch not in heads:
-            raise NotFound("remote branch", f"{name}/{branch}", f"the remote has "
-                           f"{', '.join(sorted(heads)) or 'no branches'}")
+            raise NotFound("remote branch", f"{name}/{branch}", "", f'branch "{branch}" not found on '
+                           f"remote {name} (it has {', '.join(sorted(heads)) or 'no branches'})")
     wanted = {b: heads[b] for b in (branches or heads)}
     tags = {r: v for r, v in refs.items() if r.startswith(TAGS)
             and repo.store.get_ref(r) is None}
@@ -460,8 +460,9 @@ def pull(repo: Repository, remote: str | None = None, branch: str | None = None,
     upstream = upstream_of(repo, current, remote, branch)
     dirty = dirty_tables(repo)
     if dirty:
-        raise DlError(f"cannot pull: your local changes to {', '.join(dirty)} would be "
-                      "overwritten by merge; commit them (or dl stash) first")
+        raise DlError(f"cannot merge with uncommitted changes: your local changes to "
+                      f"{', '.join(dirty)} would be overwritten by merge; commit them (or dl stash) "
+                      "first")
     # as Dolt's, a pull fetches every branch of the remote; a shallow clone only its upstream
     only = [upstream.branch] if boundary(repo.store) else None
     fetched = fetch(repo, upstream.remote, only, required=upstream.branch)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from dl.context import open_repo, start_dir
-from dl.core.errors import DlError, UsageError
+from dl.core.errors import UsageError
 
 remote_app = typer.Typer(help="Manage the remotes of the repository.\n\n"
                               "Example: dl remote add origin file:///srv/data/people && dl remote -v",
@@ -137,43 +137,44 @@ def pull(ctx: typer.Context,
 
 
 def push(ctx: typer.Context,
-         args: list[str] = typer.Argument(None, help="REMOTE [BRANCH | SRC:DST | :BRANCH]."),
+         args: list[str] = typer.Argument(None, help="REMOTE [BRANCH | SRC:DST | :BRANCH]..."),
          set_upstream: bool = typer.Option(False, "-u", "--set-upstream", help="Make the remote branch the upstream."),
          force: bool = typer.Option(False, "-f", "--force", help="Overwrite the remote branch even if not a fast-forward."),
-         delete: bool = typer.Option(False, "-d", "--delete", help="Delete the remote branch.")) -> None:
-    """Push a branch (or tag) to a remote; the remote branch moves only by compare-and-swap.
+         delete: bool = typer.Option(False, "-d", "--delete", help="Delete the remote branch."),
+         all_branches: bool = typer.Option(False, "--all", help="Push every local branch.")) -> None:
+    """Push branches (or tags) to a remote; each remote branch moves only by compare-and-swap.
 
-    Example: dl push -u origin main   ...   dl push origin :old-branch
+    Example: dl push -u origin main   ...   dl push origin :old-branch   ...   dl push --all
     """
+    from dl.core.remotes.push_targets import push_targets
+    from dl.core.remotes.sync import PushRejected, SyncResult, settings_of
     from dl.core.remotes.sync import push as do_push
     repo = open_repo(ctx)
-    remote_name, source, target, delete = _push_args(repo, list(args or []), delete, set_upstream)
-    result = do_push(repo, remote_name, source, target, force=force, delete=delete,
-                     set_upstream=set_upstream)
-    _print_changes(result, "To")
-    if set_upstream and not delete:
-        typer.echo(f"branch '{source}' set up to track '{remote_name}/{target}'.")
-
-
-def _push_args(repo, args: list[str], delete: bool, set_upstream: bool) -> tuple[str, str, str, bool]:  # type: ignore[no-untyped-def]
-    """REMOTE and BRANCH from the arguments, else the current branch's upstream."""
-    if len(args) > 2:
-        raise UsageError("dl push [-u] [--force] REMOTE BRANCH")
-    if len(args) < 2:
-        from dl.core.remotes.sync import settings_of
-        current = repo.current_branch()
-        upstream = settings_of(repo).upstream(current)
-        if upstream is None or (args and args[0] != upstream.remote):
-            remote_name = args[0] if args else "origin"
-            raise DlError(f"The current branch {current} has no upstream branch. To push the current "
-                          "branch and set the remote as upstream, use: dl push --set-upstream "
-                          f"{remote_name} {current}")
-        return upstream.remote, current, upstream.branch, delete
-    remote_name, spec = args
-    source, colon, target = spec.partition(":")
-    if colon and not source:
-        return remote_name, target, target, True
-    return remote_name, source, target or source, delete
+    remote_name, targets = push_targets(repo, settings_of(repo), list(args or []), delete=delete,
+                                        set_upstream=set_upstream, all_branches=all_branches)
+    done: list[SyncResult] = []
+    tracked: list[str] = []
+    rejected: list[PushRejected] = []
+    for t in targets:  # as Dolt's: every branch is tried, the rejected ones reported at the end
+        try:
+            done.append(do_push(repo, remote_name, t.source, t.target, force=force, delete=t.delete,
+                                set_upstream=set_upstream))
+        except PushRejected as exc:
+            rejected.append(exc)
+            continue
+        if set_upstream and not t.delete:
+            tracked.append(f"branch '{t.source}' set up to track '{remote_name}/{t.target}'.")
+    if done:
+        done[0].changes = [c for r in done for c in r.changes]
+        _print_changes(done[0], "To", quiet_when_empty=bool(rejected))
+    elif rejected:
+        typer.echo(f"To {rejected[0].url}")
+    for exc in rejected:
+        typer.echo(f" ! [rejected]            {exc.branch} -> {exc.target} ({exc.reason})")
+    for line in tracked:
+        typer.echo(line)
+    if rejected:
+        raise rejected[0]
 
 
 def _print_changes(result, verb: str, quiet_when_empty: bool = False) -> None:  # type: ignore[no-untyped-def]

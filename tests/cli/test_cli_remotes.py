@@ -94,7 +94,7 @@ def test_push_delete_and_force(pushed: Path, dl: Dl) -> None:
     dl.ok("push", "origin", "feature")
     assert dl.ok("fetch", "origin", "feature") == ""  # already up to date: nothing to say
     assert "[deleted]" in dl.ok("push", "--delete", "origin", "feature")
-    assert dl.fails("fetch", "origin", "feature").startswith("remote branch not found: origin/feature")
+    assert dl.fails("fetch", "origin", "feature") == 'branch "feature" not found on remote origin (it has main)'
     dl.ok("checkout", "main")
     dl.ok("reset", "--hard", "HEAD~1")
     assert "non-fast-forward" in dl.fails("push", "origin", "main")
@@ -105,15 +105,16 @@ def test_bad_input_changes_nothing(pushed: Path, dl: Dl, work: Path, tmp_path: P
     before = sorted(p.name for p in (pushed / "packs").iterdir())
     assert dl.fails("push", "origin", "nope") == \
         "branch not found: nope; src refspec nope does not match any"
-    assert dl.fails("push", "upstream", "main") == ("remote 'upstream' not found; please make sure the "
-                                                    "remote exists (dl remote -v lists them)")
+    assert dl.fails("push", "upstream", "main") == ("fatal: remote 'upstream' not found. Please make sure "
+                                                    "the remote exists (dl remote -v lists them).")
     dl.ok("checkout", "-b", "lonely")
-    assert dl.fails("push") == ("The current branch lonely has no upstream branch. To push the current "
+    assert dl.fails("push") == ("fatal: The current branch lonely has no upstream branch. To push the current "
                                 "branch and set the remote as upstream, use: dl push --set-upstream "
                                 "origin lonely")
     dl.ok("checkout", "main")
     dl.ok("sql", "-q", "update people set age = 1 where id = 3")
-    assert dl.fails("pull").startswith("cannot pull: your local changes to people would be overwritten")
+    assert dl.fails("pull").startswith("cannot merge with uncommitted changes: your local changes to "
+                                       "people would be overwritten")
     assert sorted(p.name for p in (pushed / "packs").iterdir()) == before
     assert dl.fails("clone", "ftp://x/y", "z").startswith("unknown remote URL scheme 'ftp'")
     assert dl.fails("clone", f"file://{tmp_path}/missing", "z").startswith("remote directory not found")

@@ -64,8 +64,53 @@ def test_pull_fetches_every_branch_and_says_up_to_date(work: Path, dl: Dl, monke
 
 
 def test_transfer_to_an_unknown_remote_says_not_found(repo: Path, dl: Dl) -> None:
-    message = "remote 'poop' not found; please make sure the remote exists (dl remote -v lists them)"
+    message = "fatal: remote 'poop' not found. Please make sure the remote exists (dl remote -v lists them)."
     assert dl.fails("push", "poop", "main") == message
     assert dl.fails("pull", "poop") == message
     assert dl.fails("fetch", "poop") == message
     assert dl.fails("remote", "remove", "poop") == "unknown remote: 'poop'; see dl remote -v"
+
+
+def test_push_with_a_remote_alone_follows_dolts_rules(repo: Path, dl: Dl, work: Path) -> None:
+    dl.ok("remote", "add", "origin", "file://r1")
+    dl.ok("remote", "add", "test-remote", "file://r2")
+    dl.ok("checkout", "-b", "test-branch")
+    # the default remote needs an upstream (or -u); another remote takes the branch by its name
+    assert dl.fails("push", "origin") == (
+        "fatal: The current branch test-branch has no upstream branch. To push the current branch and "
+        "set the remote as upstream, use: dl push --set-upstream origin test-branch")
+    out = dl.ok("push", "test-remote")
+    assert out == f"To file://{work / 'r2'}\n * [new branch]          test-branch -> test-branch\n"
+    assert dl.ok("push", "-u", "origin").endswith(
+        " * [new branch]          test-branch -> test-branch\n"
+        "branch 'test-branch' set up to track 'origin/test-branch'.\n")
+    assert dl.ok("push", "origin") == "Everything up-to-date\n"  # now it has an upstream there
+    assert dl.fails("push", "origin", "") == "invalid ref spec: ''"
+
+
+def test_push_all_pushes_every_branch_and_reports_the_rejected(work: Path, dl: Dl, monkeypatch) -> None:
+    repo1, repo2 = _two_clones(dl, work, monkeypatch)
+    monkeypatch.chdir(repo2)
+    dl.ok("sql", "-q", "create table t (pk int primary key, v int)")
+    dl.ok("commit", "-Am", "t")
+    dl.ok("checkout", "-b", "branch1")
+    out = dl.ok("push", "--all", "origin")
+    assert " * [new branch]          branch1 -> branch1\n" in out and "set up to track" not in out
+    monkeypatch.chdir(repo1)
+    dl.ok("pull", "origin", "main")  # fetches branch1 too: checkout makes it, tracking origin's
+    assert "set up to track 'origin/branch1'" in dl.ok("checkout", "branch1")
+    dl.ok("sql", "-q", "insert into t values (1, 1)")
+    dl.ok("commit", "-am", "repo1 on branch1")
+    dl.ok("push", "origin", "branch1")
+    monkeypatch.chdir(repo2)
+    dl.ok("sql", "-q", "insert into t values (2, 2)")
+    dl.ok("commit", "-am", "repo2 on branch1")
+    dl.ok("checkout", "-b", "branch2")
+    result = dl("push", "--all", "-u")
+    assert result.code == 1
+    assert " * [new branch]          branch2 -> branch2\n" in result.out
+    assert " ! [rejected]            branch1 -> branch1 (fetch first)\n" in result.out
+    assert "branch 'branch2' set up to track 'origin/branch2'.\n" in result.out
+    assert "branch 'branch1' set up" not in result.out
+    assert "Updates were rejected because the tip of your current branch is behind" in result.err
+    assert "remotes/origin/branch2" in dl.ok("branch", "-a")
