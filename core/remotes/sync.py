@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from dl.core.errors import (AlreadyExists, BadInput, ConcurrentUpdate, DlError, InputError, MissingChunk,
                             NotFound)
 from dl.core.hashing import Address
+from dl.core.names import check_ref_name
 from dl.core.remotes.depth import shallow_fetch
 from dl.core.remotes.objects import DirectoryObjects, TransferStats
 from dl.core.remotes.packed import PackedRemote
@@ -214,6 +215,7 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
     never wait on the network."""
     if depth is not None and depth < 1:
         raise BadInput(f"depth {depth} is not a positive number")
+    branches, destinations = _fetch_specs(branches)
     refs = remote.list_refs()
     heads = {r[len(HEADS):]: v for r, v in refs.items() if r.startswith(HEADS)}
     for branch in [*(branches or []), *([required] if required else [])]:
@@ -243,7 +245,7 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
         data = missing.chunks.get(address)
         return Commit.decode(data, address) if data is not None else repo.load_commit(address)
     updates += _tracking_updates(repo, load, name, wanted, heads if prune and not branches else None,
-                                 result)
+                                 result, destinations)
     updates += [RefUpdate(r, v, None) for r, v in tags.items()]
     result.changes += [RefChange(r[len(TAGS):], r[len(TAGS):], None, v, RefChangeKind.NEW_TAG)
                        for r, v in tags.items()]
@@ -298,18 +300,42 @@ def _shallow_walk(repo: Repository, remote: Remote, wanted: dict[str, str], tags
     return missing, kept, boundary_updates(edge, walked.boundary)
 
 
+def _fetch_specs(specs: list[str] | None) -> tuple[list[str] | None, dict[str, str]]:
+    """The branches a fetch names (`b`, `refs/heads/b`, or `SRC:DST`) and, for `SRC:DST`, the
+    remote-tracking branch each lands in (`refs/remotes/x/y` -> `x/y`) instead of `REMOTE/b`."""
+    if not specs:
+        return specs, {}
+    branches, destinations = [], {}
+    for spec in specs:
+        source, colon, target = spec.partition(":")
+        source = source.removeprefix(HEADS)
+        if not source or (colon and not target):
+            raise InputError(f"invalid fetch spec: '{spec}'")
+        if colon:
+            short = target.removeprefix(REMOTE_PREFIX)
+            if short == target or "/" not in short:
+                raise InputError(f"invalid fetch spec: '{spec}': a fetch lands in a remote-tracking "
+                                 "branch, refs/remotes/<remote>/<branch>")
+            check_ref_name("remote-tracking branch", short)
+            destinations[source] = short
+        branches.append(source)
+    return branches, destinations
+
+
 def _tracking_updates(repo: Repository, load: CommitLoader, name: str, wanted: dict[str, str],
-                      all_heads: dict[str, str] | None, result: SyncResult) -> list[RefUpdate]:
+                      all_heads: dict[str, str] | None, result: SyncResult,
+                      destinations: dict[str, str] | None = None) -> list[RefUpdate]:
     updates = []
     for branch, value in sorted(wanted.items()):
-        ref = f"{REMOTE_PREFIX}{name}/{branch}"
+        short = (destinations or {}).get(branch, f"{name}/{branch}")
+        ref = f"{REMOTE_PREFIX}{short}"
         old = repo.store.get_ref(ref)
         if old == value:
             continue
         kind = RefChangeKind.NEW if old is None else RefChangeKind.FAST_FORWARD \
             if _is_ancestor(load, old, value, undecided=False) else RefChangeKind.FORCED
         updates.append(RefUpdate(ref, value, old))
-        result.changes.append(RefChange(branch, f"{name}/{branch}", old, value, kind))
+        result.changes.append(RefChange(branch, short, old, value, kind))
     if all_heads is not None:
         for ref, value in repo.store.list_refs(f"{REMOTE_PREFIX}{name}/").items():
             branch = ref[len(f"{REMOTE_PREFIX}{name}/"):]

@@ -120,7 +120,7 @@ def pull(ctx: typer.Context,
     current = repo.current_branch()
     head = repo.branch_head(current)
     upstream = upstream_of(repo, current, remote_name, branch)
-    fetched, merged = do_pull(repo, remote_name, branch, author=repo.author())
+    fetched, merged = do_pull(repo, remote_name, branch, author=_pull_author(repo))
     _print_changes(fetched, "From", quiet_when_empty=True)
     if merged.kind is MergeKind.UP_TO_DATE:  # Dolt's words, as `dl merge`'s
         typer.echo("Everything up-to-date")
@@ -134,6 +134,15 @@ def pull(ctx: typer.Context,
     if merged.kind in (MergeKind.FAST_FORWARD, MergeKind.MERGED):
         _print_row_counts(repo, head.hex, "HEAD")
     _report_conflicts(merged.conflicts, None, merged.schema_conflicts)
+
+
+def _pull_author(repo):  # type: ignore[no-untyped-def]
+    """The author a pull's merge commit gets; Dolt's refusal, before anything is fetched."""
+    from dl.core.errors import DlError
+    try:
+        return repo.author()
+    except DlError as exc:
+        raise DlError(f"Could not determine name and/or email. {exc}") from None
 
 
 def push(ctx: typer.Context,

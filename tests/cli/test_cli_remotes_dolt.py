@@ -114,3 +114,30 @@ def test_push_all_pushes_every_branch_and_reports_the_rejected(work: Path, dl: D
     assert "branch 'branch1' set up" not in result.out
     assert "Updates were rejected because the tip of your current branch is behind" in result.err
     assert "remotes/origin/branch2" in dl.ok("branch", "-a")
+
+
+def test_fetch_refspecs_land_where_they_say(repo: Path, dl: Dl, work: Path) -> None:
+    dl.ok("remote", "add", "remote2", "file://remote2")
+    dl.ok("push", "remote2", "main")
+    assert dl.fails("fetch").startswith("fatal: remote 'origin' not found.")  # no default: origin
+    dl.ok("remote", "add", "origin", "file://remote1")
+    dl.ok("push", "origin", "main:notmain")
+    assert dl.ok("fetch", "origin", "refs/heads/notmain:refs/remotes/anything/main") == (
+        f"From file://{work / 'remote1'}\n * [new branch]          notmain -> anything/main\n")
+    dl.ok("fetch", "remote2", "main:refs/remotes/something/main")
+    listed = dl.ok("branch", "-a")
+    assert "  remotes/anything/main\n" in listed and "  remotes/something/main\n" in listed
+    assert dl.fails("fetch", "origin", "notmain:refs/heads/x").startswith("invalid fetch spec: 'notmain:refs/heads/x'")
+    assert dl.fails("fetch", "origin", ":refs/remotes/a/b") == "invalid fetch spec: ':refs/remotes/a/b'"
+
+
+def test_pull_without_an_author_says_so_before_fetching(work: Path, dl: Dl, monkeypatch) -> None:
+    repo1, repo2 = _two_clones(dl, work, monkeypatch)
+    monkeypatch.chdir(repo1)
+    dl.ok("commit", "--allow-empty", "-m", "more")
+    dl.ok("push")
+    monkeypatch.chdir(repo2)
+    dl.ok("config", "--global", "--unset", "user.name")
+    assert dl.fails("pull").startswith("Could not determine name and/or email.")
+    assert "remotes/origin/main" in dl.ok("branch", "-a")
+    assert dl.query("select count(*) as n from dolt_log") == "n\n1\n"
