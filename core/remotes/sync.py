@@ -25,7 +25,8 @@ from dl.core.remotes.objects import DirectoryObjects, TransferStats
 from dl.core.remotes.packed import PackedRemote
 from dl.core.remotes.remote import HEADS, TAGS, Remote
 from dl.core.remotes.repository import RepositoryRemote, is_repository
-from dl.core.remotes.settings import FILE, LOCAL, MissingRemote, RemoteSettings, RemoteSpec, Upstream
+from dl.core.remotes.settings import (FILE, LOCAL, MissingRemote, RemoteSettings, RemoteSpec, UnknownRemote,
+                                      Upstream)
 from dl.core.remotes.tracking import remote_branches  # noqa: F401 (callers import it from here too)
 from dl.core.remotes.url import normalized_url, parse_url
 from dl.core.remotes.walk import Missing, find_missing
@@ -163,6 +164,9 @@ def track_remote_branch(repo: Repository, branch: str) -> Upstream | None:
     the one remote-tracking branch of that name, tracking it (None if no remote, or more than
     one, has it)."""
     matches = [name for name in remote_branches(repo) if name.split("/", 1)[1] == branch]
+    if len(matches) > 1:
+        raise DlError(f"fatal: '{branch}' matched multiple ({len(matches)}) remote tracking branches; "
+                      f"name the one to track: dl checkout --track {matches[0]}")
     if len(matches) != 1:
         return None
     remote = matches[0].split("/", 1)[0]
@@ -198,7 +202,10 @@ def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[st
     with `depth`, only that many generations of commits (deepening a shallow clone, or making
     a full one shallow for the new commits); `unshallow` brings a shallow clone's whole history.
     `required`: a branch the remote must have, or nothing is fetched (pull's upstream)."""
-    _, remote = open_remote(repo, remote_name)
+    try:
+        _, remote = open_remote(repo, remote_name)
+    except MissingRemote:
+        raise UnknownRemote(remote_name) from None  # fetch's words in Dolt (push's differ)
     try:
         return fetch_from(repo, remote, remote_name, branches, prune, depth=depth, unshallow=unshallow,
                           required=required)
@@ -484,6 +491,8 @@ def pull(repo: Repository, remote: str | None = None, branch: str | None = None,
     from dl.core.versioning.merge_commits import merge
     current = repo.current_branch()
     upstream = upstream_of(repo, current, remote, branch)
+    if upstream.remote not in settings_of(repo).remotes():
+        raise MissingRemote(upstream.remote)
     dirty = dirty_tables(repo)
     if dirty:
         raise DlError(f"cannot merge with uncommitted changes: your local changes to "

@@ -67,7 +67,7 @@ def test_transfer_to_an_unknown_remote_says_not_found(repo: Path, dl: Dl) -> Non
     message = "fatal: remote 'poop' not found. Please make sure the remote exists (dl remote -v lists them)."
     assert dl.fails("push", "poop", "main") == message
     assert dl.fails("pull", "poop") == message
-    assert dl.fails("fetch", "poop") == message
+    assert dl.fails("fetch", "poop") == "unknown remote: 'poop'; see dl remote -v"  # Dolt's fetch
     assert dl.fails("remote", "remove", "poop") == "unknown remote: 'poop'; see dl remote -v"
 
 
@@ -119,7 +119,7 @@ def test_push_all_pushes_every_branch_and_reports_the_rejected(work: Path, dl: D
 def test_fetch_refspecs_land_where_they_say(repo: Path, dl: Dl, work: Path) -> None:
     dl.ok("remote", "add", "remote2", "file://remote2")
     dl.ok("push", "remote2", "main")
-    assert dl.fails("fetch").startswith("fatal: remote 'origin' not found.")  # no default: origin
+    assert dl.fails("fetch") == "unknown remote: 'origin'; see dl remote -v"  # no default: origin
     dl.ok("remote", "add", "origin", "file://remote1")
     dl.ok("push", "origin", "main:notmain")
     assert dl.ok("fetch", "origin", "refs/heads/notmain:refs/remotes/anything/main") == (
@@ -141,3 +141,18 @@ def test_pull_without_an_author_says_so_before_fetching(work: Path, dl: Dl, monk
     assert dl.fails("pull").startswith("Could not determine name and/or email.")
     assert "remotes/origin/main" in dl.ok("branch", "-a")
     assert dl.query("select count(*) as n from dolt_log") == "n\n1\n"
+
+
+def test_checkout_of_a_name_two_remotes_have_is_refused(work: Path, dl: Dl, monkeypatch) -> None:
+    repo1, repo2 = _two_clones(dl, work, monkeypatch)
+    monkeypatch.chdir(repo1)
+    dl.ok("checkout", "-b", "other")
+    dl.ok("push", "origin", "other")
+    monkeypatch.chdir(repo2)
+    dl.ok("remote", "add", "test-remote", "file://../remote")
+    dl.ok("fetch", "test-remote")
+    dl.ok("fetch")
+    assert dl.fails("checkout", "other") == ("fatal: 'other' matched multiple (2) remote tracking branches; "
+                                             "name the one to track: dl checkout --track origin/other")
+    assert "other" not in dl.ok("branch")
+    assert dl.fails("fetch", "poop", "main") == "unknown remote: 'poop'; see dl remote -v"
