@@ -484,10 +484,12 @@ def dirty_tables(repo: Repository) -> list[str]:
 
 
 def pull(repo: Repository, remote: str | None = None, branch: str | None = None, *,
-         author: Author | None = None) -> tuple[SyncResult, MergeResult]:
+         author: Author | None = None, no_ff: bool = False, squash: bool = False,
+         no_commit: bool = False, prune: bool = False) -> tuple[SyncResult, MergeResult]:
     """Fetches the upstream of the current branch (or `remote` `branch`) and merges it:
-    fast-forward, or a three-way merge with conflicts as `dl merge` leaves them. Refuses to
-    start, changing nothing, while the branch has uncommitted changes."""
+    fast-forward, or a three-way merge with conflicts as `dl merge` leaves them (`no_ff`,
+    `squash`, `no_commit` as merge's). Refuses to start, changing nothing, while the branch
+    has uncommitted changes."""
     from dl.core.versioning.merge_commits import merge
     current = repo.current_branch()
     upstream = upstream_of(repo, current, remote, branch)
@@ -500,9 +502,10 @@ def pull(repo: Repository, remote: str | None = None, branch: str | None = None,
                       "first")
     # as Dolt's, a pull fetches every branch of the remote; a shallow clone only its upstream
     only = [upstream.branch] if boundary(repo.store) else None
-    fetched = fetch(repo, upstream.remote, only, required=upstream.branch)
+    fetched = fetch(repo, upstream.remote, only, required=upstream.branch, prune=prune and not only)
     message = f"Merge branch '{upstream.branch}' of {fetched.url} into {current}"
-    merged = merge(repo, f"{upstream.remote}/{upstream.branch}", message=message, author=author)
+    merged = merge(repo, f"{upstream.remote}/{upstream.branch}", message=message, author=author,
+                   no_ff=no_ff, squash=squash, no_commit=no_commit)
     return fetched, merged
 
 

@@ -107,7 +107,14 @@ def fetch(ctx: typer.Context,
 
 def pull(ctx: typer.Context,
          remote_name: str = typer.Argument(None, help="The remote (default: the branch's upstream)."),
-         branch: str = typer.Argument(None, help="The remote branch to merge.")) -> None:
+         branch: str = typer.Argument(None, help="The remote branch to merge."),
+         no_ff: bool = typer.Option(False, "--no-ff", help="Always make a merge commit."),
+         squash: bool = typer.Option(False, "--squash", help="Merge into the working set without committing."),
+         no_commit: bool = typer.Option(False, "--no-commit", help="Stage the merge but do not commit it."),
+         no_edit: bool = typer.Option(False, "--no-edit",
+                                      help="Take the default message (dl never opens an editor: accepted for scripts)."),
+         prune: bool = typer.Option(False, "-p", "--prune",
+                                    help="Remove remote-tracking branches gone from the remote.")) -> None:
     """Fetch from a remote and merge its branch into the current one.
 
     Example: dl pull origin main   (or just dl pull, with an upstream set)
@@ -120,7 +127,8 @@ def pull(ctx: typer.Context,
     current = repo.current_branch()
     head = repo.branch_head(current)
     upstream = upstream_of(repo, current, remote_name, branch)
-    fetched, merged = do_pull(repo, remote_name, branch, author=_pull_author(repo))
+    fetched, merged = do_pull(repo, remote_name, branch, author=_pull_author(repo), no_ff=no_ff,
+                              squash=squash, no_commit=no_commit, prune=prune)
     _print_changes(fetched, "From", quiet_when_empty=True)
     if merged.kind is MergeKind.UP_TO_DATE:  # Dolt's words, as `dl merge`'s
         typer.echo("Everything up-to-date")
@@ -129,10 +137,15 @@ def pull(ctx: typer.Context,
     if merged.kind is MergeKind.FAST_FORWARD:
         typer.echo("Fast-forward")
     typer.echo(f"Updating {head.short()}..{theirs[:8]}")
-    if merged.kind is MergeKind.MERGED:
+    if merged.kind is MergeKind.SQUASHED:
+        typer.echo("Squash commit -- not updating HEAD")
+    elif merged.kind is MergeKind.NOT_COMMITTED:
+        typer.echo("Automatic merge went well; stopped before committing as requested")
+    elif merged.kind is MergeKind.MERGED:
         typer.echo(f"Merge made: {merged.commit.hex if merged.commit else ''}")
-    if merged.kind in (MergeKind.FAST_FORWARD, MergeKind.MERGED):
-        _print_row_counts(repo, head.hex, "HEAD")
+    if merged.kind is not MergeKind.CONFLICTS:
+        _print_row_counts(repo, head.hex, "HEAD" if merged.kind in (MergeKind.FAST_FORWARD, MergeKind.MERGED)
+                          else "STAGED")
     _report_conflicts(merged.conflicts, None, merged.schema_conflicts)
 
 

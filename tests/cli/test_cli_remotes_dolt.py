@@ -156,3 +156,23 @@ def test_checkout_of_a_name_two_remotes_have_is_refused(work: Path, dl: Dl, monk
                                              "name the one to track: dl checkout --track origin/other")
     assert "other" not in dl.ok("branch")
     assert dl.fails("fetch", "poop", "main") == "unknown remote: 'poop'; see dl remote -v"
+
+
+def test_pull_takes_merges_flags(work: Path, dl: Dl, monkeypatch) -> None:
+    repo1, repo2 = _two_clones(dl, work, monkeypatch)
+    monkeypatch.chdir(repo1)
+    dl.ok("sql", "-q", "create table t (pk int primary key)")
+    dl.ok("commit", "-Am", "t")
+    dl.ok("push")
+    monkeypatch.chdir(repo2)
+    out = dl.ok("pull", "--no-ff", "--no-edit")
+    assert "\nMerge made: " in out and "Fast-forward" not in out  # a merge commit, as asked
+    assert dl.ok("log", "--oneline", "-n", "1").split(" ", 1)[1].startswith("(HEAD -> main) Merge branch 'main' of ")
+    monkeypatch.chdir(repo1)
+    dl.ok("sql", "-q", "insert into t values (1)")
+    dl.ok("commit", "-am", "one row")
+    dl.ok("push", "--force")
+    monkeypatch.chdir(repo2)
+    assert "Squash commit -- not updating HEAD\n" in dl.ok("pull", "--squash")
+    assert dl.query("select count(*) as n from t") == "n\n1\n"
+    assert "one row" not in dl.ok("log", "--oneline")
