@@ -43,6 +43,15 @@ class RemoteSpec:
     url: str
     params: dict[str, str] = field(default_factory=dict)
 
+    def shown_params(self) -> str:
+        """The parameters as Dolt shows them (`remote -v`, `dolt_remotes.params`): a JSON object
+        with Dolt's key names, `{}` when there are none."""
+        shown = {PARAM_NAMES.get(k, k): v for k, v in sorted(self.params.items())}
+        return json.dumps(shown, separators=(", ", ": "))
+
+
+PARAM_NAMES = {"region": "aws-region", "profile": "aws-creds-profile"}  # stored key -> Dolt's
+
 
 @dataclass(frozen=True)
 class Upstream:

@@ -25,8 +25,8 @@ from dl.core.remotes.objects import DirectoryObjects, TransferStats
 from dl.core.remotes.packed import PackedRemote
 from dl.core.remotes.remote import HEADS, TAGS, Remote
 from dl.core.remotes.repository import RepositoryRemote, is_repository
-from dl.core.remotes.settings import (FILE, LOCAL, MissingRemote, RemoteSettings, RemoteSpec, UnknownRemote,
-                                      Upstream)
+from dl.core.remotes.settings import (FILE, LOCAL, PARAM_NAMES, MissingRemote, RemoteSettings, RemoteSpec,
+                                      UnknownRemote, Upstream)
 from dl.core.remotes.tracking import remote_branches  # noqa: F401 (callers import it from here too)
 from dl.core.remotes.url import normalized_url, parse_url
 from dl.core.remotes.walk import Missing, find_missing
@@ -128,7 +128,7 @@ def add_remote(repo: Repository, name: str, url: str, params: dict[str, str] | N
         raise AlreadyExists("remote", name)
     parsed = parse_url(url, repo.directory)
     if parsed.scheme != "s3" and params:
-        raise InputError(f"{', '.join('--' + _FLAG_OF.get(k, k) for k in sorted(params))} only "
+        raise InputError(f"{', '.join('--' + PARAM_NAMES.get(k, k) for k in sorted(params))} only "
                          "valid for aws remotes (s3://)")
     if parsed.scheme == "file":
         _make_directory(parsed.directory)
@@ -136,8 +136,6 @@ def add_remote(repo: Repository, name: str, url: str, params: dict[str, str] | N
     settings.add(spec)
     return spec
 
-
-_FLAG_OF = {"region": "aws-region", "profile": "aws-creds-profile"}
 
 
 def _make_directory(path: Path) -> None:

@@ -24,8 +24,7 @@ def remote(ctx: typer.Context,
         return
     from dl.core.remotes.sync import settings_of
     for spec in settings_of(open_repo(ctx, readonly=True)).remotes().values():
-        params = " ".join(f"{k}={v}" for k, v in sorted(spec.params.items()))
-        typer.echo(f"{spec.name} {spec.url}{' ' + params if params else ''}" if verbose else spec.name)
+        typer.echo(f"{spec.name} {spec.url} {spec.shown_params()}" if verbose else spec.name)
 
 
 @remote_app.command("add")

@@ -28,8 +28,8 @@ def test_remote_add_list_remove(repo: Path, dl: Dl, tmp_path: Path) -> None:
     dl.ok("remote", "add", "origin", f"file://{tmp_path}/r")
     dl.ok("remote", "add", "cloud", "s3://bucket/team/repo", "--endpoint", "http://127.0.0.1:9000")
     assert dl.ok("remote") == "cloud\norigin\n"
-    assert dl.ok("remote", "-v") == (f"cloud s3://bucket/team/repo endpoint=http://127.0.0.1:9000\n"
-                                     f"origin file://{tmp_path}/r\n")
+    assert dl.ok("remote", "-v") == (f'cloud s3://bucket/team/repo {{"endpoint": "http://127.0.0.1:9000"}}\n'
+                                     f"origin file://{tmp_path}/r {{}}\n")
     assert dl.fails("remote", "add", "origin", "file:///x") == "remote already exists: origin"
     assert dl.fails("remote", "add", "web", "ftp://host/x").startswith("unknown remote URL scheme 'ftp'")
     dl.ok("remote", "remove", "cloud")

@@ -13,7 +13,7 @@ def test_relative_file_urls_are_read_as_dolt_reads_them(repo: Path, dl: Dl, work
                                                          monkeypatch) -> None:
     # `file://remote/` is the directory `remote` here, not a host: kept absolute, made if missing
     dl.ok("remote", "add", "origin", "file://remote/")
-    assert dl.ok("remote", "-v") == f"origin file://{work / 'remote'}\n"
+    assert dl.ok("remote", "-v") == f"origin file://{work / 'remote'} {{}}\n"
     assert (work / "remote").is_dir()
     dl.ok("remote", "add", "up", "file://../shared")
     assert (work.parent / "shared").is_dir()
@@ -38,7 +38,8 @@ def test_aws_flags_only_for_s3_remotes(repo: Path, dl: Dl, work: Path) -> None:
         "--aws-region only valid for aws remotes (s3://)"
     assert not (work / "r").exists() and dl.ok("remote") == ""
     dl.ok("remote", "add", "--aws-region", "us-west", "origin", "s3://bucket/org/db")
-    assert dl.ok("remote", "-v") == "origin s3://bucket/org/db region=us-west\n"
+    assert dl.ok("remote", "-v") == 'origin s3://bucket/org/db {"aws-region": "us-west"}\n'  # Dolt's form
+    assert dl.query("select params from dolt_remotes") == 'params\n"{""aws-region"": ""us-west""}"\n'
 
 
 def _two_clones(dl: Dl, work: Path, monkeypatch) -> tuple[Path, Path]:
