@@ -38,7 +38,7 @@ def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: 
           single_branch: bool = False) -> CloneResult:
     """Clones the remote at `url` into `directory` (new, or empty): every branch as a
     remote-tracking branch, `branch` (default: the remote's current branch, else main, else
-    the first) checked out and tracking its remote branch. With `depth`, a shallow clone of
+    master, else the first by name) checked out and tracking its remote branch. With `depth`, a shallow clone of
     that one branch: its last `depth` generations of commits (see `core.versioning.shallow`).
     With `single_branch` (implied by `depth`, as in git), only that branch is fetched.
     Nothing is left behind on failure."""
@@ -97,7 +97,7 @@ def _clone_branch(remote: Remote, wanted: str | None) -> str:
     current = getattr(remote, "current_branch", lambda: None)()
     if current in heads:
         return str(current)
-    return "main" if "main" in heads else heads[0]
+    return next((b for b in ("main", "master") if b in heads), heads[0])  # Dolt's order
 
 
 def _check_out(repo: Repository, remote_name: str, branch: str) -> None:

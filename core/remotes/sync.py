@@ -16,8 +16,15 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dl.core.errors import (AlreadyExists, BadInput, ConcurrentUpdate, DlError, InputError, MissingChunk,
-                            NotFound)
+from dl.core.errors import (
+    AlreadyExists,
+    BadInput,
+    ConcurrentUpdate,
+    DlError,
+    InputError,
+    MissingChunk,
+    NotFound,
+)
 from dl.core.hashing import Address
 from dl.core.names import check_ref_name
 from dl.core.remotes.depth import shallow_fetch
@@ -25,8 +32,16 @@ from dl.core.remotes.objects import DirectoryObjects, TransferStats
 from dl.core.remotes.packed import PackedRemote
 from dl.core.remotes.remote import HEADS, TAGS, Remote
 from dl.core.remotes.repository import RepositoryRemote, is_repository
-from dl.core.remotes.settings import (FILE, LOCAL, PARAM_NAMES, MissingRemote, RemoteSettings, RemoteSpec,
-                                      UnknownRemote, Upstream)
+from dl.core.remotes.settings import (
+    FILE,
+    LOCAL,
+    PARAM_NAMES,
+    MissingRemote,
+    RemoteSettings,
+    RemoteSpec,
+    UnknownRemote,
+    Upstream,
+)
 from dl.core.remotes.tracking import remote_branches  # noqa: F401 (callers import it from here too)
 from dl.core.remotes.url import normalized_url, parse_url
 from dl.core.remotes.walk import Missing, find_missing

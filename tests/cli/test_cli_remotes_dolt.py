@@ -6,7 +6,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_helpers import Dl
+
+
+@pytest.fixture
+def pushed_repo(repo: Path, dl: Dl) -> Path:
+    """A repository with a commit pushed to `origin` (a directory beside it), upstream set."""
+    dl.ok("sql", "-q", "create table t (pk int primary key, v int)")
+    dl.ok("commit", "-Am", "t")
+    dl.ok("remote", "add", "origin", "file://../remote")
+    dl.ok("push", "-u", "origin", "main")
+    return repo
 
 
 def test_relative_file_urls_are_read_as_dolt_reads_them(repo: Path, dl: Dl, work: Path,
@@ -177,3 +188,21 @@ def test_pull_takes_merges_flags(work: Path, dl: Dl, monkeypatch) -> None:
     assert "Squash commit -- not updating HEAD\n" in dl.ok("pull", "--squash")
     assert dl.query("select count(*) as n from t") == "n\n1\n"
     assert "one row" not in dl.ok("log", "--oneline")
+
+
+def test_clone_checks_out_master_when_there_is_no_main(repo: Path, dl: Dl, work: Path, monkeypatch) -> None:
+    dl.ok("remote", "add", "origin", "file://remote")
+    for name in ("111", "dev", "master", "zzz"):
+        dl.ok("push", "origin", f"main:{name}")
+    monkeypatch.chdir(work.parent)
+    dl.ok("clone", f"file://{work / 'remote'}", "copy")
+    monkeypatch.chdir(work.parent / "copy")
+    assert dl.ok("status").startswith("On branch master\nYour branch is up to date with 'origin/master'.")
+
+
+def test_full_ref_names_of_remote_tracking_branches_are_revisions(pushed_repo: Path, dl: Dl) -> None:
+    expected = dl.ok("log", "--oneline", "origin/main")
+    assert dl.ok("log", "--oneline", "refs/remotes/origin/main") == expected
+    assert dl.ok("log", "--oneline", "remotes/origin/main") == expected
+    assert dl.ok("diff", "HEAD", "refs/remotes/origin/main") == ""
+    assert dl.ok("merge", "refs/remotes/origin/main") == "Everything up-to-date\n"
