@@ -56,6 +56,8 @@ def push_targets(repo: Repository, settings: RemoteSettings, args: list[str], *,
         return args[0], [_target(spec, delete) for spec in args[1:]]
     upstream = settings.upstream(current)
     if not args:
+        if not settings.remotes():
+            _default_or_refuse(settings)
         if upstream is None or set_upstream:
             if set_upstream:
                 return _default_or_refuse(settings), [PushTarget(current, current)]
@@ -82,5 +84,5 @@ def _default_or_refuse(settings: RemoteSettings) -> str:
     remote = default_remote(settings)
     if remote is None:
         raise InputError("fatal: No configured push destination. Either give the remote, or add "
-                         "one with dl remote add <name> <url> and push with dl push <name>")
+                         "one with dl remote add <name> <url> and push with dl push <name>.")
     return remote

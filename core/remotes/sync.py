@@ -189,6 +189,18 @@ def track_remote_branch(repo: Repository, branch: str) -> Upstream | None:
     return upstream
 
 
+def delete_tracking_branch(repo: Repository, name: str) -> None:
+    """`dl branch -r -d origin/main`: forgets a remote-tracking branch (the remote keeps it;
+    the next fetch brings it back)."""
+    short = name[len(REMOTE_PREFIX):] if name.startswith(REMOTE_PREFIX) else name.removeprefix("remotes/")
+    ref = REMOTE_PREFIX + short
+    old = repo.store.get_ref(ref)
+    if old is None or "/" not in short:
+        raise NotFound("remote-tracking branch", name, "dl branch -r lists them")
+    if not repo.store.set_ref_if(ref, None, old):
+        raise ConcurrentUpdate(ref)
+
+
 def set_upstream(repo: Repository, branch: str, upstream: str) -> Upstream:
     """Makes `branch` track `upstream`: another local branch (`main`) or a remote-tracking one
     (`origin/main`), as git's and Dolt's `branch --track` / `--set-upstream-to`."""

@@ -50,6 +50,11 @@ def branch(ctx: typer.Context,
     if delete or force_delete:
         if not args:
             raise UsageError("give the branches to delete")
+        if remotes:  # remote-tracking branches: origin/main (or remotes/origin/main)
+            from dl.core.remotes.sync import delete_tracking_branch
+            for name in args:
+                delete_tracking_branch(repo.core, name)
+            return
         for name in args:  # silent, as Dolt's branch -d
             repo.delete_branch(name, force=force_delete)
         return
@@ -70,8 +75,8 @@ def branch(ctx: typer.Context,
     listed = {} if remotes else dict(local)
     if list_all or remotes:
         from dl.core.remotes.tracking import remote_branches
-        shown = "" if remotes else "remotes/"
-        listed.update({f"{shown}{name}": head.hex for name, head in remote_branches(repo.core).items()})
+        listed.update({f"remotes/{name}": head.hex  # Dolt's shape, for -r as for -a
+                       for name, head in remote_branches(repo.core).items()})
     if patterns:
         from fnmatch import fnmatchcase
         listed = {n: h for n, h in listed.items() if any(fnmatchcase(n, p) for p in patterns)}

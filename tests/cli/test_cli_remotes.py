@@ -43,7 +43,7 @@ def test_clone_is_a_full_repository(pushed: Path, dl: Dl, work: Path, monkeypatc
     monkeypatch.chdir(work / "copy")
     assert head(dl) == expected
     assert dl.ok("branch", "-a") == "* main\n  remotes/origin/main\n"
-    assert dl.ok("branch", "-r") == "  origin/main\n"
+    assert dl.ok("branch", "-r") == "  remotes/origin/main\n"
     assert dl.ok("status").startswith("On branch main\nYour branch is up to date with 'origin/main'.\n")
     assert dl.query("select count(*) as n from people as of 'origin/main'") == "n\n20\n"
     assert "import people" in dl.ok("log", "origin/main", "-n", "1")

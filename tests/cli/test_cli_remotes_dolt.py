@@ -206,3 +206,19 @@ def test_full_ref_names_of_remote_tracking_branches_are_revisions(pushed_repo: P
     assert dl.ok("log", "--oneline", "remotes/origin/main") == expected
     assert dl.ok("diff", "HEAD", "refs/remotes/origin/main") == ""
     assert dl.ok("merge", "refs/remotes/origin/main") == "Everything up-to-date\n"
+
+
+def test_branch_r_lists_and_deletes_remote_tracking_branches(pushed_repo: Path, dl: Dl) -> None:
+    dl.ok("push", "origin", "main:branch-one")
+    assert dl.ok("branch", "-r") == "  remotes/origin/branch-one\n  remotes/origin/main\n"  # Dolt's shape
+    dl.ok("branch", "-r", "-d", "origin/main")
+    assert dl.ok("branch", "-a") == "* main\n  remotes/origin/branch-one\n"
+    assert dl.fails("branch", "-r", "-d", "origin/nope") == \
+        "remote-tracking branch not found: origin/nope; dl branch -r lists them"
+    dl.ok("fetch")
+    assert "remotes/origin/main" in dl.ok("branch", "-r")
+
+
+def test_push_with_no_remote_at_all(repo: Path, dl: Dl) -> None:
+    assert dl.fails("push") == ("fatal: No configured push destination. Either give the remote, or add "
+                                "one with dl remote add <name> <url> and push with dl push <name>.")
