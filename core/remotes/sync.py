@@ -145,7 +145,7 @@ def add_remote(repo: Repository, name: str, url: str, params: dict[str, str] | N
     if parsed.scheme != "s3" and params:
         raise InputError(f"{', '.join('--' + PARAM_NAMES.get(k, k) for k in sorted(params))} only "
                          "valid for aws remotes (s3://)")
-    if parsed.scheme == "file":
+    if parsed.scheme == "file" and "://" in url:  # file:// only: a plain path is made on first push
         _make_directory(parsed.directory)
     spec = RemoteSpec(name, normalized_url(url, repo.directory), dict(params or {}))
     settings.add(spec)
@@ -250,10 +250,14 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
     branches, destinations = _fetch_specs(branches)
     refs = remote.list_refs()
     heads = {r[len(HEADS):]: v for r, v in refs.items() if r.startswith(HEADS)}
-    for branch in [*(branches or []), *([required] if required else [])]:
+    has = f"it has {', '.join(sorted(heads)) or 'no branches'}"
+    for branch in branches or []:  # Dolt's words for fetch's, then pull's
         if branch not in heads:
-            raise NotFound("remote branch", f"{name}/{branch}", "", f'branch "{branch}" not found on '
-                           f"remote {name} (it has {', '.join(sorted(heads)) or 'no branches'})")
+            raise NotFound("remote branch", f"{name}/{branch}", "", f"invalid ref spec: '{branch}': "
+                           f"remote {name} has no such branch ({has})")
+    if required and required not in heads:
+        raise NotFound("remote branch", f"{name}/{required}", "", f'branch "{required}" not found '
+                       f"on remote {name} ({has})")
     wanted = {b: heads[b] for b in (branches or heads)}
     tags = {r: v for r, v in refs.items() if r.startswith(TAGS)
             and repo.store.get_ref(r) is None}

@@ -94,7 +94,8 @@ def test_push_delete_and_force(pushed: Path, dl: Dl) -> None:
     dl.ok("push", "origin", "feature")
     assert dl.ok("fetch", "origin", "feature") == ""  # already up to date: nothing to say
     assert "[deleted]" in dl.ok("push", "--delete", "origin", "feature")
-    assert dl.fails("fetch", "origin", "feature") == 'branch "feature" not found on remote origin (it has main)'
+    assert dl.fails("fetch", "origin", "feature") == \
+        "invalid ref spec: 'feature': remote origin has no such branch (it has main)"
     dl.ok("checkout", "main")
     dl.ok("reset", "--hard", "HEAD~1")
     assert "non-fast-forward" in dl.fails("push", "origin", "main")

@@ -222,3 +222,16 @@ def test_branch_r_lists_and_deletes_remote_tracking_branches(pushed_repo: Path, 
 def test_push_with_no_remote_at_all(repo: Path, dl: Dl) -> None:
     assert dl.fails("push") == ("fatal: No configured push destination. Either give the remote, or add "
                                 "one with dl remote add <name> <url> and push with dl push <name>.")
+
+
+def test_fetch_and_pull_of_a_branch_the_remote_lacks(pushed_repo: Path, dl: Dl) -> None:
+    assert dl.fails("fetch", "origin", "dadasdfasdfa") == \
+        "invalid ref spec: 'dadasdfasdfa': remote origin has no such branch (it has main)"
+    assert dl.fails("pull", "origin", "doesnotexist") == \
+        'branch "doesnotexist" not found on remote origin (it has main)'
+
+
+def test_a_plain_path_remote_is_not_made_at_add(repo: Path, dl: Dl, work: Path) -> None:
+    dl.ok("remote", "add", "myremote", "some/fake")
+    assert not (work / "some").exists()
+    assert dl.fails("fetch", "myremote").startswith("remote directory not found")
