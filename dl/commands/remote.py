@@ -128,7 +128,7 @@ def pull(ctx: typer.Context,
     upstream = upstream_of(repo, current, remote_name, branch)
     fetched, merged = do_pull(repo, remote_name, branch, author=_pull_author(repo), no_ff=no_ff,
                               squash=squash, no_commit=no_commit, prune=prune)
-    _print_changes(fetched, "From", quiet_when_empty=True)
+    _print_changes(fetched, "From")
     if merged.kind is MergeKind.UP_TO_DATE:  # Dolt's words, as `dl merge`'s
         typer.echo("Everything up-to-date")
         return
@@ -167,57 +167,28 @@ def push(ctx: typer.Context,
 
     Example: dl push -u origin main   ...   dl push origin :old-branch   ...   dl push --all
     """
+    from dl.core.remotes.push_report import push_all, report_lines
     from dl.core.remotes.push_targets import push_targets
-    from dl.core.remotes.sync import PushRejected, SyncResult, settings_of
-    from dl.core.remotes.sync import push as do_push
+    from dl.core.remotes.sync import settings_of
     repo = open_repo(ctx)
     remote_name, targets = push_targets(repo, settings_of(repo), list(args or []), delete=delete,
                                         set_upstream=set_upstream, all_branches=all_branches)
-    done: list[SyncResult] = []
-    tracked: list[str] = []
-    rejected: list[PushRejected] = []
-    for t in targets:  # as Dolt's: every branch is tried, the rejected ones reported at the end
-        try:
-            done.append(do_push(repo, remote_name, t.source, t.target, force=force, delete=t.delete,
-                                set_upstream=set_upstream))
-        except PushRejected as exc:
-            rejected.append(exc)
-            continue
-        if set_upstream and not t.delete:
-            tracked.append(f"branch '{t.source}' set up to track '{remote_name}/{t.target}'.")
-    if done:
-        done[0].changes = [c for r in done for c in r.changes]
-        _print_changes(done[0], "To", quiet_when_empty=bool(rejected))
-    elif rejected:
-        typer.echo(f"To {rejected[0].url}")
-    for exc in rejected:
-        typer.echo(f" ! [rejected]            {exc.branch} -> {exc.target} ({exc.reason})")
-    for line in tracked:
+    report = push_all(repo, remote_name, targets, force=force, set_upstream=set_upstream)
+    for line in report_lines(report):  # as Dolt's: every branch tried, the rejected listed
         typer.echo(line)
-    if rejected:
-        raise rejected[0]
+    if report.rejected:
+        raise report.rejected[0]
 
 
-def _print_changes(result, verb: str, quiet_when_empty: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _print_changes(result, verb: str) -> None:  # type: ignore[no-untyped-def]
+    """A fetch's lines: `From URL`, then one per moved ref (nothing when nothing moved)."""
+    from dl.core.remotes.push_report import change_line
     from dl.core.remotes.sync import RefChangeKind
     moved = [c for c in result.changes if c.kind is not RefChangeKind.UP_TO_DATE]
-    if not moved:
-        if verb == "To" and not quiet_when_empty:
-            typer.echo("Everything up-to-date")
-        return
-    typer.echo(f"{verb} {result.url}")
+    if moved:
+        typer.echo(f"{verb} {result.url}")
     for c in moved:
-        arrow = f"{c.source} -> {c.target}"
-        if c.kind is RefChangeKind.NEW:
-            typer.echo(f" * [new branch]          {arrow}")
-        elif c.kind is RefChangeKind.NEW_TAG:
-            typer.echo(f" * [new tag]             {arrow}")
-        elif c.kind is RefChangeKind.DELETED:
-            typer.echo(f" - [deleted]             {c.target}")
-        elif c.kind is RefChangeKind.FORCED:
-            typer.echo(f" + {(c.old or '')[:8]}...{(c.new or '')[:8]} {arrow} (forced update)")
-        else:
-            typer.echo(f"   {(c.old or '')[:8]}..{(c.new or '')[:8]}  {arrow}")
+        typer.echo(change_line(c))
 
 
 def register(app: typer.Typer) -> None:
