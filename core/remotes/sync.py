@@ -189,6 +189,27 @@ def track_remote_branch(repo: Repository, branch: str) -> Upstream | None:
     return upstream
 
 
+def tracking_name(repo: Repository, start: str) -> str | None:
+    """`origin/feature` when `start` names a remote-tracking branch (as `origin/feature`,
+    `remotes/origin/feature` or `refs/remotes/origin/feature`), else None."""
+    short = start[len(REMOTE_PREFIX):] if start.startswith(REMOTE_PREFIX) else start.removeprefix("remotes/")
+    return short if "/" in short and repo.store.get_ref(REMOTE_PREFIX + short) is not None else None
+
+
+def track_start(repo: Repository, branch: str, start: str) -> Upstream | None:
+    """After `checkout -b BRANCH START`: when START is a remote-tracking branch, BRANCH tracks
+    it (git's and Dolt's default `branch.autoSetupMerge`); returns the upstream set, if any."""
+    name = tracking_name(repo, start)
+    if name is None:
+        return None
+    remote, remote_branch = name.split("/", 1)
+    if remote not in settings_of(repo).remotes():
+        return None  # a tracking branch whose remote is gone (or a fetch refspec's own name)
+    upstream = Upstream(remote, remote_branch)
+    settings_of(repo).set_upstream(branch, upstream)
+    return upstream
+
+
 def delete_tracking_branch(repo: Repository, name: str) -> None:
     """`dl branch -r -d origin/main`: forgets a remote-tracking branch (the remote keeps it;
     the next fetch brings it back)."""
@@ -496,6 +517,8 @@ def upstream_of(repo: Repository, branch: str, remote: str | None, remote_branch
     upstream = settings_of(repo).upstream(branch)
     if remote and (upstream is None or upstream.remote != remote):
         return Upstream(remote, branch)
+    if upstream is None and not remote and not settings_of(repo).remotes():
+        raise DlError("no remote: this repository has none (dl remote add NAME URL adds one)")
     if upstream is None:
         raise DlError("There is no tracking information for the current branch. Please specify "
                       f"which branch you want to merge with: dl pull <remote> <branch>, or "

@@ -152,11 +152,20 @@ def checkout(ctx: typer.Context,
         _checkout_tracking(repo, track, args)
         return
     if name:
-        if len(args) > 1:
+        if len(args) > 1 or (track and args):
             raise UsageError("dl checkout -b NEW [START]")
-        repo.checkout(name, new=True, start=args[0] if args else "HEAD", force=bool(force_new),
+        start = track or (args[0] if args else "HEAD")
+        if track:
+            from dl.core.remotes.sync import tracking_name
+            if tracking_name(repo.core, track) is None:
+                raise NotFound("remote-tracking branch", track, "dl fetch first, or name it as REMOTE/BRANCH")
+        repo.checkout(name, new=True, start=start, force=bool(force_new),
                       overwrite_ignored=not keep_ignored)
         typer.echo(f"Switched to branch '{name}'")
+        from dl.core.remotes.sync import track_start  # a remote-tracking START is tracked, as git's
+        upstream = track_start(repo.core, name, start)
+        if upstream is not None:
+            typer.echo(f"branch '{name}' set up to track '{upstream.name}'.")
         return
     if not args:
         raise UsageError("give a branch to switch to, or tables to discard changes of")

@@ -235,3 +235,26 @@ def test_a_plain_path_remote_is_not_made_at_add(repo: Path, dl: Dl, work: Path) 
     dl.ok("remote", "add", "myremote", "some/fake")
     assert not (work / "some").exists()
     assert dl.fails("fetch", "myremote").startswith("remote directory not found")
+
+
+def test_checkout_b_from_a_remote_tracking_branch_tracks_it(work: Path, dl: Dl, monkeypatch) -> None:
+    repo1, repo2 = _two_clones(dl, work, monkeypatch)
+    monkeypatch.chdir(repo1)
+    dl.ok("checkout", "-b", "feature")
+    dl.ok("push", "--set-upstream", "origin", "feature")
+    monkeypatch.chdir(repo2)
+    dl.ok("fetch")
+    assert dl.ok("checkout", "-b", "newbranch", "--track", "origin/feature") == (
+        "Switched to branch 'newbranch'\nbranch 'newbranch' set up to track 'origin/feature'.\n")
+    assert dl.ok("pull") == "Everything up-to-date\n"
+    dl.ok("checkout", "main")
+    dl.ok("branch", "-D", "newbranch")
+    assert dl.ok("checkout", "-b", "newbranch", "origin/feature").endswith(
+        "branch 'newbranch' set up to track 'origin/feature'.\n")  # git's autoSetupMerge default
+    assert dl.ok("checkout", "-b", "plain", "main") == "Switched to branch 'plain'\n"
+    assert dl.fails("checkout", "-b", "x", "--track", "origin/nope").startswith(
+        "remote-tracking branch not found: origin/nope")
+
+
+def test_pull_in_a_repository_without_remotes(repo: Path, dl: Dl) -> None:
+    assert dl.fails("pull") == "no remote: this repository has none (dl remote add NAME URL adds one)"

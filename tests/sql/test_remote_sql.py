@@ -84,3 +84,21 @@ def test_push_message_and_flags_are_the_commands(pair: tuple[Session, Session, P
         [{"fast_forward": 0, "conflicts": 0, "message": "merge successful"}]
     assert [r["name"] for r in rows(b, "select name from dolt_remote_branches")] == \
         ["remotes/elsewhere/b1", "remotes/origin/b1", "remotes/origin/b2", "remotes/origin/main"]
+
+
+def test_checkout_track_sets_the_upstream(pair: tuple[Session, Session, Path]) -> None:
+    a, b, _ = pair
+    a.run("call dolt_branch('feature')")
+    a.run("call dolt_push('origin', 'feature')")
+    b.run("call dolt_fetch()")
+    assert rows(b, "call dolt_checkout('--track', 'origin/feature')") == \
+        [{"status": 0, "message": "Switched to branch 'feature'"}]
+    b.run("call dolt_checkout('-b', 'newbranch', '--track', 'origin/feature')")
+    b.run("call dolt_checkout('-b', 'newbranch2', 'origin/feature')")
+    tracked = {r["name"]: (r["remote"], r["branch"]) for r in
+               rows(b, "select name, remote, branch from dolt_branches")}
+    assert tracked["feature"] == tracked["newbranch"] == tracked["newbranch2"] == ("origin", "feature")
+    with pytest.raises(SqlError, match="no value for option `track'"):
+        b.run("call dolt_checkout('--track')")
+    with pytest.raises(SqlError, match="^invalid ref spec: 'newbranch'"):
+        b.run("call dolt_checkout('--track', 'newbranch')")
