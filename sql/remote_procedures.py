@@ -91,7 +91,11 @@ def dolt_clone(view: View, args: list[str], author: Author | None) -> pa.Table:
     """Clones into a directory beside this repository (Dolt makes a new database there)."""
     from dl.core.remotes.clone import clone
     p = parse_flags("dolt_clone", args, CLONE)
-    if len(p.args) not in (1, 2) or view.repo.directory is None:
+    if not p.args:  # Dolt's words
+        raise SqlError("invalid number of arguments: dolt_clone(url, [directory])")
+    if len(p.args) > 2:
+        raise SqlError("clone has too many positional arguments. dolt_clone(url, [directory])")
+    if view.repo.directory is None:
         raise SqlError("dolt_clone: (url, [directory]) in a repository on disk")
     url = p.args[0]
     name = p.args[1] if len(p.args) > 1 else url.rstrip("/").rsplit("/", 1)[-1]

@@ -33,6 +33,15 @@ class MissingRemote(NotFound):
 
 
 FILE = "remotes.json"
+INVALID_NAME_CHARACTERS = " \t\n\r./\\!@#$%^&*(){}[],<>'\"?=+|:~`;"  # Dolt's, and git's ref rules
+
+
+def check_remote_name(name: str) -> None:
+    """Refuses a remote name Dolt refuses (a space, `/`, `@`, ...), before anything changes."""
+    bad = sorted({c for c in name if c in INVALID_NAME_CHARACTERS})
+    if bad:
+        raise InputError(f"remote name invalid: {name!r} (it may not contain {' '.join(map(repr, bad))})")
+    check_ref_name("remote", name)
 
 
 @dataclass(frozen=True)
@@ -109,7 +118,7 @@ class RemoteSettings:
         return found
 
     def add(self, spec: RemoteSpec) -> None:
-        check_ref_name("remote", spec.name)
+        check_remote_name(spec.name)
         value = self._read()
         if spec.name in value["remotes"]:
             raise AlreadyExists("remote", spec.name)

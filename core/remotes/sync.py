@@ -37,6 +37,7 @@ from dl.core.remotes.settings import (
     LOCAL,
     PARAM_NAMES,
     MissingRemote,
+    check_remote_name,
     RemoteSettings,
     RemoteSpec,
     UnknownRemote,
@@ -141,6 +142,7 @@ def add_remote(repo: Repository, name: str, url: str, params: dict[str, str] | N
     settings = settings_of(repo)
     if name in settings.remotes():
         raise AlreadyExists("remote", name)
+    check_remote_name(name)  # before the directory is made
     parsed = parse_url(url, repo.directory)
     if parsed.scheme != "s3" and params:
         raise InputError(f"{', '.join('--' + PARAM_NAMES.get(k, k) for k in sorted(params))} only "
@@ -248,6 +250,8 @@ def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[st
     with `depth`, only that many generations of commits (deepening a shallow clone, or making
     a full one shallow for the new commits); `unshallow` brings a shallow clone's whole history.
     `required`: a branch the remote must have, or nothing is fetched (pull's upstream)."""
+    if prune and branches:
+        raise InputError("--prune option cannot be provided with a ref spec")
     try:
         _, remote = open_remote(repo, remote_name)
     except MissingRemote:

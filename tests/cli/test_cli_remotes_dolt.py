@@ -258,3 +258,17 @@ def test_checkout_b_from_a_remote_tracking_branch_tracks_it(work: Path, dl: Dl, 
 
 def test_pull_in_a_repository_without_remotes(repo: Path, dl: Dl) -> None:
     assert dl.fails("pull") == "no remote: this repository has none (dl remote add NAME URL adds one)"
+
+
+def test_remote_names_dolt_refuses(repo: Path, dl: Dl, work: Path) -> None:
+    assert dl.fails("remote", "add", "remote with space", "file://r") == \
+        "remote name invalid: 'remote with space' (it may not contain ' ')"
+    assert dl.fails("remote", "add", "remote/slash", "file://r") == \
+        "remote name invalid: 'remote/slash' (it may not contain '/')"
+    assert dl.fails("remote", "add", "remote@special", "file://r").startswith("remote name invalid:")
+    assert not (work / "r").exists() and dl.ok("remote") == ""
+
+
+def test_fetch_prune_with_a_refspec_is_refused(pushed_repo: Path, dl: Dl) -> None:
+    assert dl.fails("fetch", "--prune", "origin", "main:refs/remotes/origin/other") == \
+        "--prune option cannot be provided with a ref spec"

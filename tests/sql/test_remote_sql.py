@@ -102,3 +102,11 @@ def test_checkout_track_sets_the_upstream(pair: tuple[Session, Session, Path]) -
         b.run("call dolt_checkout('--track')")
     with pytest.raises(SqlError, match="^invalid ref spec: 'newbranch'"):
         b.run("call dolt_checkout('--track', 'newbranch')")
+
+
+def test_clone_argument_errors_are_dolts(pair: tuple[Session, Session, Path]) -> None:
+    a, _, remote = pair
+    with pytest.raises(SqlError, match="^invalid number of arguments"):
+        a.run("call dolt_clone()")
+    with pytest.raises(SqlError, match="^clone has too many positional arguments."):
+        a.run(f"call dolt_clone('file://{remote}', 'foo', 'bar')")
