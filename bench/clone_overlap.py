@@ -105,7 +105,7 @@ def instrumented_clone(url: str, target: Path) -> tuple[Recorder, float, float, 
     sqlite.SqliteStore.commit_received = recorded_commit  # type: ignore[method-assign]
     try:
         wall, cpu, thread = time.perf_counter(), time.process_time(), time.thread_time()
-        clone(url, target).fetched
+        clone(url, target)
         return (rec, time.perf_counter() - wall, time.process_time() - cpu,
                 time.thread_time() - thread)
     finally:
