@@ -67,7 +67,13 @@ def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
                 params: dict[str, str] | None, depth: int | None,
                 single_branch: bool) -> tuple[str, SyncResult]:
     from dl.core.config import Config
-    remote = open_url(url, params, cache_dir=work / CACHE_DIR)
+    try:
+        remote = open_url(url, params, cache_dir=work / CACHE_DIR)
+    except NotFound as exc:
+        if exc.kind != "remote directory":
+            raise
+        raise NotFound("remote", url, "", f"clone failed; remote at {url} contains no dl data (no "
+                       f"such directory: {exc.name})") from None
     store = SqliteStore(work / STORE_FILE, create=True, building=True)  # deleted on failure
     try:
         if not remote.exists() or not remote.list_refs():

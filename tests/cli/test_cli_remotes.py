@@ -118,7 +118,9 @@ def test_bad_input_changes_nothing(pushed: Path, dl: Dl, work: Path, tmp_path: P
                                        "people would be overwritten")
     assert sorted(p.name for p in (pushed / "packs").iterdir()) == before
     assert dl.fails("clone", "ftp://x/y", "z").startswith("unknown remote URL scheme 'ftp'")
-    assert dl.fails("clone", f"file://{tmp_path}/missing", "z").startswith("remote directory not found")
+    assert dl.fails("clone", f"file://{tmp_path}/missing", "z") == (
+        f"clone failed; remote at file://{tmp_path}/missing contains no dl data (no such directory: "
+        f"{tmp_path}/missing)")
     (tmp_path / "empty").mkdir()
     assert dl.fails("clone", f"file://{tmp_path}/empty", "z").startswith(
         f"clone failed; remote at file://{tmp_path}/empty contains no dl data")
