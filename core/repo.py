@@ -361,8 +361,10 @@ class Repository:
         return self._resolve_prefix(base)
 
     def _remote_tracking(self, base: str) -> Address | None:
-        """`origin/main` (or `remotes/origin/main`): a remote-tracking branch, if there is one."""
-        name = REMOTE_PREFIX + base.removeprefix("remotes/")
+        """`origin/main` (or `remotes/origin/main`, `refs/remotes/origin/main`): a remote-tracking
+        branch, if there is one."""
+        short = base[len(REMOTE_PREFIX):] if base.startswith(REMOTE_PREFIX) else base.removeprefix("remotes/")
+        name = REMOTE_PREFIX + short
         return ref_address(name, self.store.get_ref(name)) if "/" in base else None
 
     def _resolve_prefix(self, text: str) -> Address:

@@ -128,7 +128,8 @@ def dolt_add(view: View, args: list[str], author: Author | None) -> pa.Table:
 
 
 CHECKOUT = FlagSpec({"-b": True, "-B": True, "--force": False, "--overwrite-ignore": False,
-                     "--no-overwrite-ignore": False}, {"-b": "-b", "-B": "-B", "-f": "--force"})
+                     "--no-overwrite-ignore": False, "--track": True},
+                    {"-b": "-b", "-B": "-B", "-f": "--force", "-t": "--track"})
 
 
 def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Table:
@@ -139,11 +140,23 @@ def dolt_checkout(view: View, args: list[str], author: Author | None) -> pa.Tabl
         raise SqlError("--overwrite-ignore and --no-overwrite-ignore are mutually exclusive")
     repo = view.repo
     new = p.flags.get("-b") or p.flags.get("-B")
+    track = p.flags.get("--track")
+    if track is not None:  # `--track origin/b` makes b; with -b NEW, NEW; either tracks it
+        from dl.core.remotes.sync import tracking_name
+        name = tracking_name(repo, track)
+        if name is None or (p.args and new):
+            raise SqlError(f"invalid ref spec: '{track}': --track takes a remote-tracking branch, "
+                           "REMOTE/BRANCH")
+        new = new or name.split("/", 1)[1]
+        p.args = [track]
     if new:
         if len(p.args) > 1:
             raise SqlError("dolt_checkout: -b takes a branch name and an optional start point")
-        repo.create_branch(new, p.args[0] if p.args else "HEAD", force="-B" in p.flags)
+        start = p.args[0] if p.args else "HEAD"
+        repo.create_branch(new, start, force="-B" in p.flags)
         repo.checkout(new)
+        from dl.core.remotes.sync import track_start  # a remote-tracking start is tracked
+        track_start(repo, new, start)
         return _status(f"Switched to branch '{new}'")
     if not p.args:
         raise SqlError("dolt_checkout: name a branch, or tables to discard their changes")

@@ -31,6 +31,7 @@ FETCH = FlagSpec({"--prune": False}, {"-p": "--prune"})
 
 
 def dolt_fetch(view: View, args: list[str], author: Author | None) -> pa.Table:
+    """`dl fetch`'s arguments: [remote] [refspec...] (`b`, `refs/heads/b:refs/remotes/r/b`)."""
     from dl.core.remotes.sync import fetch
     p = parse_flags("dolt_fetch", args, FETCH)
     remote = p.args[0] if p.args else "origin"
@@ -38,37 +39,48 @@ def dolt_fetch(view: View, args: list[str], author: Author | None) -> pa.Table:
     return status_table()
 
 
+PULL = FlagSpec({"--no-ff": False, "--squash": False, "--no-commit": False, "--no-edit": False,
+                 "--prune": False}, {"-p": "--prune"})
+
+
 def dolt_pull(view: View, args: list[str], author: Author | None) -> pa.Table:
     from dl.core.remotes.sync import pull
     from dl.core.versioning.merge_commits import MergeKind
-    p = parse_flags("dolt_pull", args, FlagSpec({}))
+    p = parse_flags("dolt_pull", args, PULL)
     if len(p.args) > 2:
         raise SqlError("dolt_pull: ([remote], [branch])")
-    _, merged = pull(view.repo, *(p.args + [None, None])[:2], author=author)
+    _, merged = pull(view.repo, *(p.args + [None, None])[:2], author=author,
+                     no_ff=bool(p.flags.get("--no-ff")), squash=bool(p.flags.get("--squash")),
+                     no_commit=bool(p.flags.get("--no-commit")), prune=bool(p.flags.get("--prune")))
     message = {MergeKind.UP_TO_DATE: "Everything up-to-date", MergeKind.FAST_FORWARD: "fast-forward",
                MergeKind.MERGED: "merge successful", MergeKind.SQUASHED: "squashed",
-               MergeKind.CONFLICTS: "conflicts found"}[merged.kind]
+               MergeKind.CONFLICTS: "conflicts found",
+               MergeKind.NOT_COMMITTED: "changes staged; not committed"}[merged.kind]
     return pa.table({"fast_forward": pa.array([int(merged.kind is MergeKind.FAST_FORWARD)], pa.int64()),
                      "conflicts": pa.array([sum(merged.conflicts.values())], pa.int64()),
                      "message": pa.array([message], pa.string())})
 
 
-PUSH = FlagSpec({"--set-upstream": False, "--force": False, "--delete": False},
+PUSH = FlagSpec({"--set-upstream": False, "--force": False, "--delete": False, "--all": False},
                 {"-u": "--set-upstream", "-f": "--force", "-d": "--delete"})
 
 
 def dolt_push(view: View, args: list[str], author: Author | None) -> pa.Table:
-    from dl.core.remotes.sync import push
+    """`dl push`'s arguments and rules (`push_targets`); `message` holds the lines the command
+    prints (`To URL`, ` * [new branch] ...`, or `Everything up-to-date`), as Dolt's."""
+    from dl.core.remotes.push_report import push_all, report_lines
+    from dl.core.remotes.push_targets import push_targets
+    from dl.core.remotes.sync import settings_of
     p = parse_flags("dolt_push", args, PUSH)
-    if len(p.args) != 2:
-        raise SqlError("dolt_push: ([--set-upstream], [--force], remote, branch)")
-    remote, spec = p.args
-    source, colon, target = spec.partition(":")
-    delete = bool(p.flags.get("--delete")) or (bool(colon) and not source)
-    result = push(view.repo, remote, source or target, target or source, force=bool(p.flags.get("--force")),
-                  delete=delete, set_upstream=bool(p.flags.get("--set-upstream")))
-    moved = [c for c in result.changes if c.old != c.new]
-    return status_table(f"pushed to {result.url}" if moved else "Everything up-to-date")
+    set_upstream = bool(p.flags.get("--set-upstream"))
+    remote, targets = push_targets(view.repo, settings_of(view.repo), p.args,
+                                   delete=bool(p.flags.get("--delete")), set_upstream=set_upstream,
+                                   all_branches=bool(p.flags.get("--all")))
+    report = push_all(view.repo, remote, targets, force=bool(p.flags.get("--force")),
+                      set_upstream=set_upstream)
+    if report.rejected:
+        raise report.rejected[0]
+    return status_table("\n".join(report_lines(report)))
 
 
 CLONE = FlagSpec({"--branch": True, "--remote": True, "--depth": True, "--single-branch": False},
@@ -79,7 +91,11 @@ def dolt_clone(view: View, args: list[str], author: Author | None) -> pa.Table:
     """Clones into a directory beside this repository (Dolt makes a new database there)."""
     from dl.core.remotes.clone import clone
     p = parse_flags("dolt_clone", args, CLONE)
-    if len(p.args) not in (1, 2) or view.repo.directory is None:
+    if not p.args:  # Dolt's words
+        raise SqlError("invalid number of arguments: dolt_clone(url, [directory])")
+    if len(p.args) > 2:
+        raise SqlError("clone has too many positional arguments. dolt_clone(url, [directory])")
+    if view.repo.directory is None:
         raise SqlError("dolt_clone: (url, [directory]) in a repository on disk")
     url = p.args[0]
     name = p.args[1] if len(p.args) > 1 else url.rstrip("/").rsplit("/", 1)[-1]

@@ -20,7 +20,7 @@ def dolt_remotes(view: View) -> pa.Table:
         "url": pa.array([s.url for s in specs], pa.string()),
         "fetch_specs": pa.array([json.dumps([f"refs/heads/*:refs/remotes/{s.name}/*"]) for s in specs],
                                 pa.string()),
-        "params": pa.array([json.dumps(s.params, sort_keys=True) for s in specs], pa.string()),
+        "params": pa.array([s.shown_params() for s in specs], pa.string()),
     })
 
 

@@ -17,7 +17,7 @@ from dl.core.hashing import Address, address_of
 from dl.core.remotes.remote import HEADS, Remote
 from dl.core.remotes.settings import FILE, RemoteSettings, RemoteSpec, Upstream
 from dl.core.remotes.sync import CACHE_DIR, DEFAULT_REMOTE, SyncResult, fetch_from, open_url
-from dl.core.remotes.url import parse_url
+from dl.core.remotes.url import normalized_url
 from dl.core.repo import DL_DIR, STORE_FILE, Repository
 from dl.core.store.base import RefUpdate
 from dl.core.store.sqlite import SqliteStore
@@ -38,14 +38,13 @@ def clone(url: str, directory: Path, *, branch: str | None = None, remote_name: 
           single_branch: bool = False) -> CloneResult:
     """Clones the remote at `url` into `directory` (new, or empty): every branch as a
     remote-tracking branch, `branch` (default: the remote's current branch, else main, else
-    the first) checked out and tracking its remote branch. With `depth`, a shallow clone of
+    master, else the first by name) checked out and tracking its remote branch. With `depth`, a shallow clone of
     that one branch: its last `depth` generations of commits (see `core.versioning.shallow`).
     With `single_branch` (implied by `depth`, as in git), only that branch is fetched.
     Nothing is left behind on failure."""
     if depth is not None and depth < 1:
         raise BadInput(f"depth {depth} is not a positive number")
-    parsed = parse_url(url)
-    stored_url = url if "://" in url else f"file://{parsed.path}"
+    stored_url = normalized_url(url)
     directory = directory.resolve()
     work = directory / ".dl.clone"
     if directory.is_dir() and [p.name for p in directory.iterdir()] == [work.name]:
@@ -68,7 +67,13 @@ def _clone_into(work: Path, url: str, branch: str | None, remote_name: str,
                 params: dict[str, str] | None, depth: int | None,
                 single_branch: bool) -> tuple[str, SyncResult]:
     from dl.core.config import Config
-    remote = open_url(url, params, cache_dir=work / CACHE_DIR)
+    try:
+        remote = open_url(url, params, cache_dir=work / CACHE_DIR)
+    except NotFound as exc:
+        if exc.kind != "remote directory":
+            raise
+        raise NotFound("remote", url, "", f"clone failed; remote at {url} contains no dl data (no "
+                       f"such directory: {exc.name})") from None
     store = SqliteStore(work / STORE_FILE, create=True, building=True)  # deleted on failure
     try:
         if not remote.exists() or not remote.list_refs():
@@ -98,7 +103,7 @@ def _clone_branch(remote: Remote, wanted: str | None) -> str:
     current = getattr(remote, "current_branch", lambda: None)()
     if current in heads:
         return str(current)
-    return "main" if "main" in heads else heads[0]
+    return next((b for b in ("main", "master") if b in heads), heads[0])  # Dolt's order
 
 
 def _check_out(repo: Repository, remote_name: str, branch: str) -> None:

@@ -24,7 +24,24 @@ class UnknownRemote(NotFound):
         self.kind, self.name, self.hint = "remote", name, "see dl remote -v"
         DlError.__init__(self, f"unknown remote: '{name}'; {self.hint}")
 
+class MissingRemote(NotFound):
+    """A fetch, pull or push names a remote that is not configured (Dolt's wording there)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("remote", name, "", f"fatal: remote '{name}' not found. Please make sure "
+                                            "the remote exists (dl remote -v lists them).")
+
+
 FILE = "remotes.json"
+INVALID_NAME_CHARACTERS = " \t\n\r./\\!@#$%^&*(){}[],<>'\"?=+|:~`;"  # Dolt's, and git's ref rules
+
+
+def check_remote_name(name: str) -> None:
+    """Refuses a remote name Dolt refuses (a space, `/`, `@`, ...), before anything changes."""
+    bad = sorted({c for c in name if c in INVALID_NAME_CHARACTERS})
+    if bad:
+        raise InputError(f"remote name invalid: {name!r} (it may not contain {' '.join(map(repr, bad))})")
+    check_ref_name("remote", name)
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,15 @@ class RemoteSpec:
     name: str
     url: str
     params: dict[str, str] = field(default_factory=dict)
+
+    def shown_params(self) -> str:
+        """The parameters as Dolt shows them (`remote -v`, `dolt_remotes.params`): a JSON object
+        with Dolt's key names, `{}` when there are none."""
+        shown = {PARAM_NAMES.get(k, k): v for k, v in sorted(self.params.items())}
+        return json.dumps(shown, separators=(", ", ": "))
+
+
+PARAM_NAMES = {"region": "aws-region", "profile": "aws-creds-profile"}  # stored key -> Dolt's
 
 
 @dataclass(frozen=True)
@@ -92,7 +118,7 @@ class RemoteSettings:
         return found
 
     def add(self, spec: RemoteSpec) -> None:
-        check_ref_name("remote", spec.name)
+        check_remote_name(spec.name)
         value = self._read()
         if spec.name in value["remotes"]:
             raise AlreadyExists("remote", spec.name)

@@ -16,16 +16,35 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dl.core.errors import BadInput, ConcurrentUpdate, DlError, MissingChunk, NotFound
+from dl.core.errors import (
+    AlreadyExists,
+    BadInput,
+    ConcurrentUpdate,
+    DlError,
+    InputError,
+    MissingChunk,
+    NotFound,
+)
 from dl.core.hashing import Address
+from dl.core.names import check_ref_name
 from dl.core.remotes.depth import shallow_fetch
 from dl.core.remotes.objects import DirectoryObjects, TransferStats
 from dl.core.remotes.packed import PackedRemote
 from dl.core.remotes.remote import HEADS, TAGS, Remote
 from dl.core.remotes.repository import RepositoryRemote, is_repository
-from dl.core.remotes.settings import FILE, LOCAL, RemoteSettings, RemoteSpec, Upstream
+from dl.core.remotes.settings import (
+    FILE,
+    LOCAL,
+    PARAM_NAMES,
+    MissingRemote,
+    check_remote_name,
+    RemoteSettings,
+    RemoteSpec,
+    UnknownRemote,
+    Upstream,
+)
 from dl.core.remotes.tracking import remote_branches  # noqa: F401 (callers import it from here too)
-from dl.core.remotes.url import parse_url
+from dl.core.remotes.url import normalized_url, parse_url
 from dl.core.remotes.walk import Missing, find_missing
 from dl.core.repo import DL_DIR, Author, Repository
 from dl.core.store.base import RefUpdate
@@ -78,11 +97,11 @@ class PushRejected(DlError):
 
     def __init__(self, url: str, branch: str, target: str, reason: str) -> None:
         self.reason = reason
-        hint = {"non-fast-forward": "the tip of your branch is behind its remote counterpart: "
-                                    "dl pull, then push again",
-                "already exists": "the tag already exists on the remote: --force replaces it"
-                }.get(reason, "the remote contains work that you do not have locally: dl pull "
-                              "(or dl fetch), then push again")
+        self.url, self.branch, self.target = url, branch, target
+        hint = ("the tag already exists on the remote: --force replaces it" if reason == "already exists"
+                else "Updates were rejected because the tip of your current branch is behind its "
+                     "remote counterpart. Integrate the remote changes (e.g. 'dl pull ...') before "
+                     "pushing again.")  # Dolt's hint, for git's "fetch first" too
         super().__init__(f"failed to push some refs to '{url}': [rejected] {branch} -> {target} "
                          f"({reason}); {hint}")
 
@@ -110,18 +129,39 @@ def open_url(url: str, params: dict[str, str] | None = None, *, cache_dir: Path 
 
 
 def open_remote(repo: Repository, name: str, *, create: bool = False) -> tuple[RemoteSpec, Remote]:
-    spec = settings_of(repo).remote(name)
+    spec = settings_of(repo).remotes().get(name)
+    if spec is None:
+        raise MissingRemote(name)
     cache = repo.directory / DL_DIR / CACHE_DIR if repo.directory else None
     return spec, open_url(spec.url, spec.params, cache_dir=cache, create=create)
 
 
 def add_remote(repo: Repository, name: str, url: str, params: dict[str, str] | None = None) -> RemoteSpec:
-    """Adds remote `name` (the URL is checked for a known scheme, not contacted)."""
+    """Adds remote `name`. The URL is checked for a known scheme, and an S3 one not contacted;
+    a directory is kept as an absolute `file://` URL and, as Dolt does, made if missing."""
+    settings = settings_of(repo)
+    if name in settings.remotes():
+        raise AlreadyExists("remote", name)
+    check_remote_name(name)  # before the directory is made
     parsed = parse_url(url, repo.directory)
-    stored = url if "://" in url else f"file://{parsed.path}"
-    spec = RemoteSpec(name, stored, dict(params or {}))
-    settings_of(repo).add(spec)
+    if parsed.scheme != "s3" and params:
+        raise InputError(f"{', '.join('--' + PARAM_NAMES.get(k, k) for k in sorted(params))} only "
+                         "valid for aws remotes (s3://)")
+    if parsed.scheme == "file" and "://" in url:  # file:// only: a plain path is made on first push
+        _make_directory(parsed.directory)
+    spec = RemoteSpec(name, normalized_url(url, repo.directory), dict(params or {}))
+    settings.add(spec)
     return spec
+
+
+
+def _make_directory(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise InputError(f"remote path '{path}' is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"failed to create directory '{path}': {exc.strerror or exc}") from None
 
 
 def remove_remote(repo: Repository, name: str) -> None:
@@ -139,6 +179,9 @@ def track_remote_branch(repo: Repository, branch: str) -> Upstream | None:
     the one remote-tracking branch of that name, tracking it (None if no remote, or more than
     one, has it)."""
     matches = [name for name in remote_branches(repo) if name.split("/", 1)[1] == branch]
+    if len(matches) > 1:
+        raise DlError(f"fatal: '{branch}' matched multiple ({len(matches)}) remote tracking branches; "
+                      f"name the one to track: dl checkout --track {matches[0]}")
     if len(matches) != 1:
         return None
     remote = matches[0].split("/", 1)[0]
@@ -146,6 +189,39 @@ def track_remote_branch(repo: Repository, branch: str) -> Upstream | None:
     upstream = Upstream(remote, branch)
     settings_of(repo).set_upstream(branch, upstream)
     return upstream
+
+
+def tracking_name(repo: Repository, start: str) -> str | None:
+    """`origin/feature` when `start` names a remote-tracking branch (as `origin/feature`,
+    `remotes/origin/feature` or `refs/remotes/origin/feature`), else None."""
+    short = start[len(REMOTE_PREFIX):] if start.startswith(REMOTE_PREFIX) else start.removeprefix("remotes/")
+    return short if "/" in short and repo.store.get_ref(REMOTE_PREFIX + short) is not None else None
+
+
+def track_start(repo: Repository, branch: str, start: str) -> Upstream | None:
+    """After `checkout -b BRANCH START`: when START is a remote-tracking branch, BRANCH tracks
+    it (git's and Dolt's default `branch.autoSetupMerge`); returns the upstream set, if any."""
+    name = tracking_name(repo, start)
+    if name is None:
+        return None
+    remote, remote_branch = name.split("/", 1)
+    if remote not in settings_of(repo).remotes():
+        return None  # a tracking branch whose remote is gone (or a fetch refspec's own name)
+    upstream = Upstream(remote, remote_branch)
+    settings_of(repo).set_upstream(branch, upstream)
+    return upstream
+
+
+def delete_tracking_branch(repo: Repository, name: str) -> None:
+    """`dl branch -r -d origin/main`: forgets a remote-tracking branch (the remote keeps it;
+    the next fetch brings it back)."""
+    short = name[len(REMOTE_PREFIX):] if name.startswith(REMOTE_PREFIX) else name.removeprefix("remotes/")
+    ref = REMOTE_PREFIX + short
+    old = repo.store.get_ref(ref)
+    if old is None or "/" not in short:
+        raise NotFound("remote-tracking branch", name, "dl branch -r lists them")
+    if not repo.store.set_ref_if(ref, None, old):
+        raise ConcurrentUpdate(ref)
 
 
 def set_upstream(repo: Repository, branch: str, upstream: str) -> Upstream:
@@ -168,32 +244,45 @@ def set_upstream(repo: Repository, branch: str, upstream: str) -> Upstream:
 
 
 def fetch(repo: Repository, remote_name: str = DEFAULT_REMOTE, branches: list[str] | None = None,
-          *, prune: bool = False, depth: int | None = None, unshallow: bool = False) -> SyncResult:
+          *, prune: bool = False, depth: int | None = None, unshallow: bool = False,
+          required: str | None = None) -> SyncResult:
     """Fetches `branches` (default all) and every tag of the remote into remote-tracking refs;
     with `depth`, only that many generations of commits (deepening a shallow clone, or making
-    a full one shallow for the new commits); `unshallow` brings a shallow clone's whole history."""
-    _, remote = open_remote(repo, remote_name)
+    a full one shallow for the new commits); `unshallow` brings a shallow clone's whole history.
+    `required`: a branch the remote must have, or nothing is fetched (pull's upstream)."""
+    if prune and branches:
+        raise InputError("--prune option cannot be provided with a ref spec")
     try:
-        return fetch_from(repo, remote, remote_name, branches, prune, depth=depth, unshallow=unshallow)
+        _, remote = open_remote(repo, remote_name)
+    except MissingRemote:
+        raise UnknownRemote(remote_name) from None  # fetch's words in Dolt (push's differ)
+    try:
+        return fetch_from(repo, remote, remote_name, branches, prune, depth=depth, unshallow=unshallow,
+                          required=required)
     finally:
         remote.close()
 
 
 def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] | None,
                prune: bool, *, depth: int | None = None, unshallow: bool = False,
-               private: bool = False) -> SyncResult:
+               private: bool = False, required: str | None = None) -> SyncResult:
     """`fetch` from an open remote. `private`: the repository's store is this fetch's alone (a
     clone's, being built), so received leaves are written as they arrive; otherwise they are
     all received and verified before the store's write lock is taken, so that other writers
     never wait on the network."""
     if depth is not None and depth < 1:
         raise BadInput(f"depth {depth} is not a positive number")
+    branches, destinations = _fetch_specs(branches)
     refs = remote.list_refs()
     heads = {r[len(HEADS):]: v for r, v in refs.items() if r.startswith(HEADS)}
-    for branch in branches or []:
+    has = f"it has {', '.join(sorted(heads)) or 'no branches'}"
+    for branch in branches or []:  # Dolt's words for fetch's, then pull's
         if branch not in heads:
-            raise NotFound("remote branch", f"{name}/{branch}", f"the remote has "
-                           f"{', '.join(sorted(heads)) or 'no branches'}")
+            raise NotFound("remote branch", f"{name}/{branch}", "", f"invalid ref spec: '{branch}': "
+                           f"remote {name} has no such branch ({has})")
+    if required and required not in heads:
+        raise NotFound("remote branch", f"{name}/{required}", "", f'branch "{required}" not found '
+                       f"on remote {name} ({has})")
     wanted = {b: heads[b] for b in (branches or heads)}
     tags = {r: v for r, v in refs.items() if r.startswith(TAGS)
             and repo.store.get_ref(r) is None}
@@ -217,7 +306,7 @@ def fetch_from(repo: Repository, remote: Remote, name: str, branches: list[str] 
         data = missing.chunks.get(address)
         return Commit.decode(data, address) if data is not None else repo.load_commit(address)
     updates += _tracking_updates(repo, load, name, wanted, heads if prune and not branches else None,
-                                 result)
+                                 result, destinations)
     updates += [RefUpdate(r, v, None) for r, v in tags.items()]
     result.changes += [RefChange(r[len(TAGS):], r[len(TAGS):], None, v, RefChangeKind.NEW_TAG)
                        for r, v in tags.items()]
@@ -272,18 +361,42 @@ def _shallow_walk(repo: Repository, remote: Remote, wanted: dict[str, str], tags
     return missing, kept, boundary_updates(edge, walked.boundary)
 
 
+def _fetch_specs(specs: list[str] | None) -> tuple[list[str] | None, dict[str, str]]:
+    """The branches a fetch names (`b`, `refs/heads/b`, or `SRC:DST`) and, for `SRC:DST`, the
+    remote-tracking branch each lands in (`refs/remotes/x/y` -> `x/y`) instead of `REMOTE/b`."""
+    if not specs:
+        return specs, {}
+    branches, destinations = [], {}
+    for spec in specs:
+        source, colon, target = spec.partition(":")
+        source = source.removeprefix(HEADS)
+        if not source or (colon and not target):
+            raise InputError(f"invalid fetch spec: '{spec}'")
+        if colon:
+            short = target.removeprefix(REMOTE_PREFIX)
+            if short == target or "/" not in short:
+                raise InputError(f"invalid fetch spec: '{spec}': a fetch lands in a remote-tracking "
+                                 "branch, refs/remotes/<remote>/<branch>")
+            check_ref_name("remote-tracking branch", short)
+            destinations[source] = short
+        branches.append(source)
+    return branches, destinations
+
+
 def _tracking_updates(repo: Repository, load: CommitLoader, name: str, wanted: dict[str, str],
-                      all_heads: dict[str, str] | None, result: SyncResult) -> list[RefUpdate]:
+                      all_heads: dict[str, str] | None, result: SyncResult,
+                      destinations: dict[str, str] | None = None) -> list[RefUpdate]:
     updates = []
     for branch, value in sorted(wanted.items()):
-        ref = f"{REMOTE_PREFIX}{name}/{branch}"
+        short = (destinations or {}).get(branch, f"{name}/{branch}")
+        ref = f"{REMOTE_PREFIX}{short}"
         old = repo.store.get_ref(ref)
         if old == value:
             continue
         kind = RefChangeKind.NEW if old is None else RefChangeKind.FAST_FORWARD \
             if _is_ancestor(load, old, value, undecided=False) else RefChangeKind.FORCED
         updates.append(RefUpdate(ref, value, old))
-        result.changes.append(RefChange(branch, f"{name}/{branch}", old, value, kind))
+        result.changes.append(RefChange(branch, short, old, value, kind))
     if all_heads is not None:
         for ref, value in repo.store.list_refs(f"{REMOTE_PREFIX}{name}/").items():
             branch = ref[len(f"{REMOTE_PREFIX}{name}/"):]
@@ -408,6 +521,8 @@ def upstream_of(repo: Repository, branch: str, remote: str | None, remote_branch
     upstream = settings_of(repo).upstream(branch)
     if remote and (upstream is None or upstream.remote != remote):
         return Upstream(remote, branch)
+    if upstream is None and not remote and not settings_of(repo).remotes():
+        raise DlError("no remote: this repository has none (dl remote add NAME URL adds one)")
     if upstream is None:
         raise DlError("There is no tracking information for the current branch. Please specify "
                       f"which branch you want to merge with: dl pull <remote> <branch>, or "
@@ -425,20 +540,28 @@ def dirty_tables(repo: Repository) -> list[str]:
 
 
 def pull(repo: Repository, remote: str | None = None, branch: str | None = None, *,
-         author: Author | None = None) -> tuple[SyncResult, MergeResult]:
+         author: Author | None = None, no_ff: bool = False, squash: bool = False,
+         no_commit: bool = False, prune: bool = False) -> tuple[SyncResult, MergeResult]:
     """Fetches the upstream of the current branch (or `remote` `branch`) and merges it:
-    fast-forward, or a three-way merge with conflicts as `dl merge` leaves them. Refuses to
-    start, changing nothing, while the branch has uncommitted changes."""
+    fast-forward, or a three-way merge with conflicts as `dl merge` leaves them (`no_ff`,
+    `squash`, `no_commit` as merge's). Refuses to start, changing nothing, while the branch
+    has uncommitted changes."""
     from dl.core.versioning.merge_commits import merge
     current = repo.current_branch()
     upstream = upstream_of(repo, current, remote, branch)
+    if upstream.remote not in settings_of(repo).remotes():
+        raise MissingRemote(upstream.remote)
     dirty = dirty_tables(repo)
     if dirty:
-        raise DlError(f"cannot pull: your local changes to {', '.join(dirty)} would be "
-                      "overwritten by merge; commit them (or dl stash) first")
-    fetched = fetch(repo, upstream.remote, [upstream.branch])
+        raise DlError(f"cannot merge with uncommitted changes: your local changes to "
+                      f"{', '.join(dirty)} would be overwritten by merge; commit them (or dl stash) "
+                      "first")
+    # as Dolt's, a pull fetches every branch of the remote; a shallow clone only its upstream
+    only = [upstream.branch] if boundary(repo.store) else None
+    fetched = fetch(repo, upstream.remote, only, required=upstream.branch, prune=prune and not only)
     message = f"Merge branch '{upstream.branch}' of {fetched.url} into {current}"
-    merged = merge(repo, f"{upstream.remote}/{upstream.branch}", message=message, author=author)
+    merged = merge(repo, f"{upstream.remote}/{upstream.branch}", message=message, author=author,
+                   no_ff=no_ff, squash=squash, no_commit=no_commit)
     return fetched, merged
 
 

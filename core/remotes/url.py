@@ -1,5 +1,6 @@
-"""What a remote URL names: a directory (`file:///path`, or a plain path) or an S3-compatible
-bucket and prefix (`s3://bucket/prefix`). Anything else is refused with the schemes dl knows.
+"""What a remote URL names: a directory (`file:///path`, `file://relative/path` as Dolt reads
+it, or a plain path) or an S3-compatible bucket and prefix (`s3://bucket/prefix`). Anything
+else is refused with the schemes dl knows.
 """
 from __future__ import annotations
 
@@ -43,12 +44,22 @@ def parse_url(text: str, base: Path | None = None) -> RemoteUrl:
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme == "file":
-        if parts.netloc not in ("", "localhost"):
-            raise InputError(f"file URL {text} names a host; use file:///absolute/path")
-        return RemoteUrl("file", str(Path(unquote(parts.path)).resolve()))
+        # Dolt's reading: what follows `file://` is a path, relative (`file://../remote`,
+        # taken from `base`) or absolute (`file:///srv/remote`); there is no host part.
+        path = Path(unquote(text.split("://", 1)[1])).expanduser()
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        return RemoteUrl("file", str(path.resolve()))
     if scheme == "s3":
         if not parts.netloc:
             raise InputError(f"s3 URL {text} has no bucket: use s3://bucket/prefix")
         return RemoteUrl("s3", bucket=parts.netloc, prefix=parts.path.strip("/"))
     raise InputError(f"unknown remote URL scheme {scheme!r} in {text}: "
                      f"dl knows {', '.join(s + '://' for s in SCHEMES)} and plain paths")
+
+
+def normalized_url(text: str, base: Path | None = None) -> str:
+    """The URL as it is kept and shown (Dolt's form): a directory as `file:///absolute/path`
+    (a relative one taken from `base`), an S3 URL as given."""
+    parsed = parse_url(text, base)
+    return f"file://{parsed.path}" if parsed.scheme == "file" else text.strip()

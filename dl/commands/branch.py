@@ -50,6 +50,11 @@ def branch(ctx: typer.Context,
     if delete or force_delete:
         if not args:
             raise UsageError("give the branches to delete")
+        if remotes:  # remote-tracking branches: origin/main (or remotes/origin/main)
+            from dl.core.remotes.sync import delete_tracking_branch
+            for name in args:
+                delete_tracking_branch(repo.core, name)
+            return
         for name in args:  # silent, as Dolt's branch -d
             repo.delete_branch(name, force=force_delete)
         return
@@ -70,8 +75,8 @@ def branch(ctx: typer.Context,
     listed = {} if remotes else dict(local)
     if list_all or remotes:
         from dl.core.remotes.tracking import remote_branches
-        shown = "" if remotes else "remotes/"
-        listed.update({f"{shown}{name}": head.hex for name, head in remote_branches(repo.core).items()})
+        listed.update({f"remotes/{name}": head.hex  # Dolt's shape, for -r as for -a
+                       for name, head in remote_branches(repo.core).items()})
     if patterns:
         from fnmatch import fnmatchcase
         listed = {n: h for n, h in listed.items() if any(fnmatchcase(n, p) for p in patterns)}
@@ -147,11 +152,20 @@ def checkout(ctx: typer.Context,
         _checkout_tracking(repo, track, args)
         return
     if name:
-        if len(args) > 1:
+        if len(args) > 1 or (track and args):
             raise UsageError("dl checkout -b NEW [START]")
-        repo.checkout(name, new=True, start=args[0] if args else "HEAD", force=bool(force_new),
+        start = track or (args[0] if args else "HEAD")
+        if track:
+            from dl.core.remotes.sync import tracking_name
+            if tracking_name(repo.core, track) is None:
+                raise NotFound("remote-tracking branch", track, "dl fetch first, or name it as REMOTE/BRANCH")
+        repo.checkout(name, new=True, start=start, force=bool(force_new),
                       overwrite_ignored=not keep_ignored)
         typer.echo(f"Switched to branch '{name}'")
+        from dl.core.remotes.sync import track_start  # a remote-tracking START is tracked, as git's
+        upstream = track_start(repo.core, name, start)
+        if upstream is not None:
+            typer.echo(f"branch '{name}' set up to track '{upstream.name}'.")
         return
     if not args:
         raise UsageError("give a branch to switch to, or tables to discard changes of")

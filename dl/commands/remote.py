@@ -24,8 +24,7 @@ def remote(ctx: typer.Context,
         return
     from dl.core.remotes.sync import settings_of
     for spec in settings_of(open_repo(ctx, readonly=True)).remotes().values():
-        params = " ".join(f"{k}={v}" for k, v in sorted(spec.params.items()))
-        typer.echo(f"{spec.name} {spec.url}{' ' + params if params else ''}" if verbose else spec.name)
+        typer.echo(f"{spec.name} {spec.url} {spec.shown_params()}" if verbose else spec.name)
 
 
 @remote_app.command("add")
@@ -75,8 +74,8 @@ def clone(ctx: typer.Context, url: str = typer.Argument(..., help="The remote to
     from dl.progress import phase_progress
     name = directory or url.rstrip("/").rsplit("/", 1)[-1] or "repo"
     target = start_dir(ctx) / name
-    if "://" not in url and not url.startswith(("/", "~")):
-        url = str(start_dir(ctx) / url)  # a plain relative path: from where dl was started
+    from dl.core.remotes.url import normalized_url
+    url = normalized_url(url, start_dir(ctx))  # a relative path: from where dl was started
     typer.echo(f"cloning {url}")
     with phase_progress("clone", ("fetching",)) as step:
         step("fetching")
@@ -107,86 +106,89 @@ def fetch(ctx: typer.Context,
 
 def pull(ctx: typer.Context,
          remote_name: str = typer.Argument(None, help="The remote (default: the branch's upstream)."),
-         branch: str = typer.Argument(None, help="The remote branch to merge.")) -> None:
+         branch: str = typer.Argument(None, help="The remote branch to merge."),
+         no_ff: bool = typer.Option(False, "--no-ff", help="Always make a merge commit."),
+         squash: bool = typer.Option(False, "--squash", help="Merge into the working set without committing."),
+         no_commit: bool = typer.Option(False, "--no-commit", help="Stage the merge but do not commit it."),
+         no_edit: bool = typer.Option(False, "--no-edit",
+                                      help="Take the default message (dl never opens an editor: accepted for scripts)."),
+         prune: bool = typer.Option(False, "-p", "--prune",
+                                    help="Remove remote-tracking branches gone from the remote.")) -> None:
     """Fetch from a remote and merge its branch into the current one.
 
     Example: dl pull origin main   (or just dl pull, with an upstream set)
     """
-    from dl.commands.merge import _report_conflicts
+    from dl.commands.merge import _print_row_counts, _report_conflicts
     from dl.core.remotes.sync import pull as do_pull
+    from dl.core.remotes.sync import upstream_of
     from dl.core.versioning.merge_commits import MergeKind
     repo = open_repo(ctx)
-    head = repo.branch_head(repo.current_branch())
-    fetched, merged = do_pull(repo, remote_name, branch, author=repo.author())
-    _print_changes(fetched, "From", quiet_when_empty=True)
-    if merged.kind is MergeKind.UP_TO_DATE:
-        typer.echo("Already up to date.")
-    elif merged.kind is MergeKind.FAST_FORWARD:
-        typer.echo(f"Updating {head.short()}..{merged.commit.short() if merged.commit else ''}\nFast-forward")
+    current = repo.current_branch()
+    head = repo.branch_head(current)
+    upstream = upstream_of(repo, current, remote_name, branch)
+    fetched, merged = do_pull(repo, remote_name, branch, author=_pull_author(repo), no_ff=no_ff,
+                              squash=squash, no_commit=no_commit, prune=prune)
+    _print_changes(fetched, "From")
+    if merged.kind is MergeKind.UP_TO_DATE:  # Dolt's words, as `dl merge`'s
+        typer.echo("Everything up-to-date")
+        return
+    theirs = repo.store.get_ref(f"refs/remotes/{upstream.remote}/{upstream.branch}") or ""
+    if merged.kind is MergeKind.FAST_FORWARD:
+        typer.echo("Fast-forward")
+    typer.echo(f"Updating {head.short()}..{theirs[:8]}")
+    if merged.kind is MergeKind.SQUASHED:
+        typer.echo("Squash commit -- not updating HEAD")
+    elif merged.kind is MergeKind.NOT_COMMITTED:
+        typer.echo("Automatic merge went well; stopped before committing as requested")
     elif merged.kind is MergeKind.MERGED:
         typer.echo(f"Merge made: {merged.commit.hex if merged.commit else ''}")
-    _report_conflicts(merged.conflicts)
+    if merged.kind is not MergeKind.CONFLICTS:
+        _print_row_counts(repo, head.hex, "HEAD" if merged.kind in (MergeKind.FAST_FORWARD, MergeKind.MERGED)
+                          else "STAGED")
+    _report_conflicts(merged.conflicts, None, merged.schema_conflicts)
+
+
+def _pull_author(repo):  # type: ignore[no-untyped-def]
+    """The author a pull's merge commit gets; Dolt's refusal, before anything is fetched."""
+    from dl.core.errors import DlError
+    try:
+        return repo.author()
+    except DlError as exc:
+        raise DlError(f"Could not determine name and/or email. {exc}") from None
 
 
 def push(ctx: typer.Context,
-         args: list[str] = typer.Argument(None, help="REMOTE [BRANCH | SRC:DST | :BRANCH]."),
+         args: list[str] = typer.Argument(None, help="REMOTE [BRANCH | SRC:DST | :BRANCH]..."),
          set_upstream: bool = typer.Option(False, "-u", "--set-upstream", help="Make the remote branch the upstream."),
          force: bool = typer.Option(False, "-f", "--force", help="Overwrite the remote branch even if not a fast-forward."),
-         delete: bool = typer.Option(False, "-d", "--delete", help="Delete the remote branch.")) -> None:
-    """Push a branch (or tag) to a remote; the remote branch moves only by compare-and-swap.
+         delete: bool = typer.Option(False, "-d", "--delete", help="Delete the remote branch."),
+         all_branches: bool = typer.Option(False, "--all", help="Push every local branch.")) -> None:
+    """Push branches (or tags) to a remote; each remote branch moves only by compare-and-swap.
 
-    Example: dl push -u origin main   ...   dl push origin :old-branch
+    Example: dl push -u origin main   ...   dl push origin :old-branch   ...   dl push --all
     """
-    from dl.core.remotes.sync import push as do_push
+    from dl.core.remotes.push_report import push_all, report_lines
+    from dl.core.remotes.push_targets import push_targets
+    from dl.core.remotes.sync import settings_of
     repo = open_repo(ctx)
-    remote_name, source, target, delete = _push_args(repo, list(args or []), delete, set_upstream)
-    result = do_push(repo, remote_name, source, target, force=force, delete=delete,
-                     set_upstream=set_upstream)
-    _print_changes(result, "To")
-    if set_upstream and not delete:
-        typer.echo(f"branch '{source}' set up to track '{remote_name}/{target}'.")
+    remote_name, targets = push_targets(repo, settings_of(repo), list(args or []), delete=delete,
+                                        set_upstream=set_upstream, all_branches=all_branches)
+    report = push_all(repo, remote_name, targets, force=force, set_upstream=set_upstream)
+    for line in report_lines(report):  # as Dolt's: every branch tried, the rejected listed
+        typer.echo(line)
+    if report.rejected:
+        raise report.rejected[0]
 
 
-def _push_args(repo, args: list[str], delete: bool, set_upstream: bool) -> tuple[str, str, str, bool]:  # type: ignore[no-untyped-def]
-    """REMOTE and BRANCH from the arguments, else the current branch's upstream."""
-    if len(args) > 2:
-        raise UsageError("dl push [-u] [--force] REMOTE BRANCH")
-    if len(args) < 2:
-        from dl.core.remotes.sync import settings_of
-        current = repo.current_branch()
-        upstream = settings_of(repo).upstream(current)
-        if upstream is None or (args and args[0] != upstream.remote):
-            remote_name = args[0] if args else "origin"
-            raise UsageError(f"the current branch {current} has no upstream branch; to push it and set "
-                             f"the remote as upstream: dl push --set-upstream {remote_name} {current}")
-        return upstream.remote, current, upstream.branch, delete
-    remote_name, spec = args
-    source, colon, target = spec.partition(":")
-    if colon and not source:
-        return remote_name, target, target, True
-    return remote_name, source, target or source, delete
-
-
-def _print_changes(result, verb: str, quiet_when_empty: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _print_changes(result, verb: str) -> None:  # type: ignore[no-untyped-def]
+    """A fetch's lines: `From URL`, then one per moved ref (nothing when nothing moved)."""
+    from dl.core.remotes.push_report import change_line
     from dl.core.remotes.sync import RefChangeKind
     moved = [c for c in result.changes if c.kind is not RefChangeKind.UP_TO_DATE]
-    if not moved:
-        if verb == "To" and not quiet_when_empty:
-            typer.echo("Everything up-to-date")
-        return
-    typer.echo(f"{verb} {result.url}")
+    if moved:
+        typer.echo(f"{verb} {result.url}")
     for c in moved:
-        arrow = f"{c.source} -> {c.target}"
-        if c.kind is RefChangeKind.NEW:
-            typer.echo(f" * [new branch]          {arrow}")
-        elif c.kind is RefChangeKind.NEW_TAG:
-            typer.echo(f" * [new tag]             {arrow}")
-        elif c.kind is RefChangeKind.DELETED:
-            typer.echo(f" - [deleted]             {c.target}")
-        elif c.kind is RefChangeKind.FORCED:
-            typer.echo(f" + {(c.old or '')[:8]}...{(c.new or '')[:8]} {arrow} (forced update)")
-        else:
-            typer.echo(f"   {(c.old or '')[:8]}..{(c.new or '')[:8]}  {arrow}")
+        typer.echo(change_line(c))
 
 
 def register(app: typer.Typer) -> None:

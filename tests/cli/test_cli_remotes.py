@@ -28,8 +28,8 @@ def test_remote_add_list_remove(repo: Path, dl: Dl, tmp_path: Path) -> None:
     dl.ok("remote", "add", "origin", f"file://{tmp_path}/r")
     dl.ok("remote", "add", "cloud", "s3://bucket/team/repo", "--endpoint", "http://127.0.0.1:9000")
     assert dl.ok("remote") == "cloud\norigin\n"
-    assert dl.ok("remote", "-v") == (f"cloud s3://bucket/team/repo endpoint=http://127.0.0.1:9000\n"
-                                     f"origin file://{tmp_path}/r\n")
+    assert dl.ok("remote", "-v") == (f'cloud s3://bucket/team/repo {{"endpoint": "http://127.0.0.1:9000"}}\n'
+                                     f"origin file://{tmp_path}/r {{}}\n")
     assert dl.fails("remote", "add", "origin", "file:///x") == "remote already exists: origin"
     assert dl.fails("remote", "add", "web", "ftp://host/x").startswith("unknown remote URL scheme 'ftp'")
     dl.ok("remote", "remove", "cloud")
@@ -43,7 +43,7 @@ def test_clone_is_a_full_repository(pushed: Path, dl: Dl, work: Path, monkeypatc
     monkeypatch.chdir(work / "copy")
     assert head(dl) == expected
     assert dl.ok("branch", "-a") == "* main\n  remotes/origin/main\n"
-    assert dl.ok("branch", "-r") == "  origin/main\n"
+    assert dl.ok("branch", "-r") == "  remotes/origin/main\n"
     assert dl.ok("status").startswith("On branch main\nYour branch is up to date with 'origin/main'.\n")
     assert dl.query("select count(*) as n from people as of 'origin/main'") == "n\n20\n"
     assert "import people" in dl.ok("log", "origin/main", "-n", "1")
@@ -71,8 +71,11 @@ def test_push_pull_fetch_round_trip(pushed: Path, dl: Dl, work: Path, monkeypatc
     assert "have diverged," in dl.ok("status")
     err = dl.fails("push", "origin", "main")
     assert "[rejected] main -> main (non-fast-forward)" in err
+    mine, theirs = head(dl)[:8], head(dl, "origin/main")[:8]
     out = dl.ok("pull")
-    assert out.startswith("Merge made: ")
+    assert out.startswith(f"Updating {mine}..{theirs}\nMerge made: ")  # then the row counts, as merge's
+    assert "people | 1 *\n" in out
+    assert dl.ok("pull") == "Everything up-to-date\n"
     assert dl.query("select age from people where id in (1, 2) order by id") == "age\n99\n11\n"
     dl.ok("push")
     monkeypatch.chdir(work / "b")
@@ -91,7 +94,8 @@ def test_push_delete_and_force(pushed: Path, dl: Dl) -> None:
     dl.ok("push", "origin", "feature")
     assert dl.ok("fetch", "origin", "feature") == ""  # already up to date: nothing to say
     assert "[deleted]" in dl.ok("push", "--delete", "origin", "feature")
-    assert dl.fails("fetch", "origin", "feature").startswith("remote branch not found: origin/feature")
+    assert dl.fails("fetch", "origin", "feature") == \
+        "invalid ref spec: 'feature': remote origin has no such branch (it has main)"
     dl.ok("checkout", "main")
     dl.ok("reset", "--hard", "HEAD~1")
     assert "non-fast-forward" in dl.fails("push", "origin", "main")
@@ -102,15 +106,21 @@ def test_bad_input_changes_nothing(pushed: Path, dl: Dl, work: Path, tmp_path: P
     before = sorted(p.name for p in (pushed / "packs").iterdir())
     assert dl.fails("push", "origin", "nope") == \
         "branch not found: nope; src refspec nope does not match any"
-    assert dl.fails("push", "upstream", "main") == "unknown remote: 'upstream'; see dl remote -v"
+    assert dl.fails("push", "upstream", "main") == ("fatal: remote 'upstream' not found. Please make sure "
+                                                    "the remote exists (dl remote -v lists them).")
     dl.ok("checkout", "-b", "lonely")
-    assert "has no upstream branch" in dl.fails("push", code=2)
+    assert dl.fails("push") == ("fatal: The current branch lonely has no upstream branch. To push the current "
+                                "branch and set the remote as upstream, use: dl push --set-upstream "
+                                "origin lonely")
     dl.ok("checkout", "main")
     dl.ok("sql", "-q", "update people set age = 1 where id = 3")
-    assert dl.fails("pull").startswith("cannot pull: your local changes to people would be overwritten")
+    assert dl.fails("pull").startswith("cannot merge with uncommitted changes: your local changes to "
+                                       "people would be overwritten")
     assert sorted(p.name for p in (pushed / "packs").iterdir()) == before
     assert dl.fails("clone", "ftp://x/y", "z").startswith("unknown remote URL scheme 'ftp'")
-    assert dl.fails("clone", f"file://{tmp_path}/missing", "z").startswith("remote directory not found")
+    assert dl.fails("clone", f"file://{tmp_path}/missing", "z") == (
+        f"clone failed; remote at file://{tmp_path}/missing contains no dl data (no such directory: "
+        f"{tmp_path}/missing)")
     (tmp_path / "empty").mkdir()
     assert dl.fails("clone", f"file://{tmp_path}/empty", "z").startswith(
         f"clone failed; remote at file://{tmp_path}/empty contains no dl data")
