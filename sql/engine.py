@@ -37,11 +37,14 @@ FILE_FUNCTIONS_HINT = ("SQL in dl reads only the repository's tables, not files,
 
 
 def connect(settings: Iterable[str] = (), *,
-            config: Mapping[str, str | bool | int | float] | None = None) -> duckdb.DuckDBPyConnection:
+            config: Mapping[str, str | bool | int | float] | None = None,
+            attach: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     """A new in-memory DuckDB connection, locked down (see the module docstring).
 
     `config` is given to DuckDB at connect time, `settings` are SET statements run before the
-    lock; nothing can change either afterwards.
+    lock; nothing can change either afterwards. `attach` maps catalog names to DuckDB database
+    files that dl wrote (`sql.twins`), attached read-only before the lock: the files stay
+    readable, and SQL can attach nothing else.
     """
     import duckdb
 
@@ -51,12 +54,22 @@ def connect(settings: Iterable[str] = (), *,
         con.execute("SET enable_progress_bar = false")  # DuckDB's bar would write into dl's output
         for setting in settings:
             con.execute(setting)
+        for name, path in (attach or {}).items():
+            con.execute(f"ATTACH {_quoted(path, SQ)} AS {_quoted(name, DQ)} (READ_ONLY)")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     except BaseException:
         con.close()
         raise
     return con
+
+
+SQ, DQ = "'", '"'
+
+
+def _quoted(text: str, quote: str) -> str:
+    """`text` as a SQL string literal (quote `'`) or identifier (quote `"`)."""
+    return quote + text.replace(quote, quote * 2) + quote
 
 
 def is_locked_out(exc: BaseException) -> bool:
