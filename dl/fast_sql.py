@@ -111,14 +111,15 @@ def _query(text: str) -> Any:
     """The fast path's result of `text`, or None (anything going wrong is the CLI's to report)."""
     from pathlib import Path
 
-    from dl.api.repo import open as open_repo
+    from dl.core.repo import Repository, find_repository
+    from dl.home import global_config_path
     from dl.sql import fast_select, row_text
-    try:
-        repo = open_repo(Path.cwd())
+    try:  # as `dl.api.open` opens it (the API package itself is not needed here)
+        repo = Repository.open(find_repository(Path.cwd()), global_config=global_config_path())
     except Exception:  # noqa: BLE001 - no repository, a bad config...: the CLI says so
         return None
     try:
-        return fast_select.run(repo.core, text, max_rows=MAX_ROWS, supported=row_text.supported)
+        return fast_select.run(repo, text, max_rows=MAX_ROWS, supported=row_text.supported)
     except KeyboardInterrupt:
         _interrupted()
     except Exception:  # noqa: BLE001 - the general path answers, or reports, in its words

@@ -82,7 +82,7 @@ def run(repo: Repository, text: str, *, max_rows: int, supported: Any) -> FastRe
     if labels is None:
         return None
     root = _working_root(repo)
-    tables = _stored_names(root, shape.tables)
+    tables = _stored_names(root, shape.tables, shape.ctes)
     if tables is None:
         return None
     return _execute(repo, root, tables, labels, max_rows, supported)
@@ -242,7 +242,8 @@ def _labels(statement: str, spans: list[tuple[int, int]], projections: list[dict
 
 @dataclass
 class _Shape:
-    tables: set[str]  # the table names referenced, as written
+    tables: set[str]  # the table (and CTE) names referenced, as written
+    ctes: set[str]  # the names of the statement's CTEs
     projections: list[dict[str, Any]]  # the outermost SELECT list's expressions
 
 
@@ -268,14 +269,13 @@ def _shape(node: dict[str, Any]) -> _Shape | None:
     ctes: set[str] = set()
     if not _walk(node, tables, ctes):
         return None
-    if {n.lower() for n in tables} & {c.lower() for c in ctes}:
-        return None  # a CTE named as a table: whose scope is which is the general path's to tell
     outer = node
     while outer.get("type") == "SET_OPERATION_NODE":
-        outer = outer.get("left") or {}
+        children = outer.get("children") or [outer.get("left")]
+        outer = children[0] if isinstance(children[0], dict) else {}
     if outer.get("type") != "SELECT_NODE":
         return None
-    return _Shape(tables, list(outer.get("select_list") or []))
+    return _Shape(tables, ctes, list(outer.get("select_list") or []))
 
 
 def _walk(item: Any, tables: set[str], ctes: set[str]) -> bool:
@@ -284,11 +284,13 @@ def _walk(item: Any, tables: set[str], ctes: set[str]) -> bool:
     if not isinstance(item, dict):
         return True
     kind = item.get("type")
+    if item.get("sample"):
+        return False
     if "class" in item:
         if not _expression_allowed(item):
             return False
     elif isinstance(kind, str) and kind in _TABLE_REFS:
-        if kind not in _ALLOWED_REFS or item.get("sample"):
+        if kind not in _ALLOWED_REFS:
             return False
         if kind == "BASE_TABLE":
             if item.get("schema_name") or item.get("catalog_name") or item.get("at_clause"):
@@ -320,14 +322,21 @@ def _working_root(repo: Repository) -> RootValue:
     return repo.load_root(ws.working)
 
 
-def _stored_names(root: RootValue, written: set[str]) -> dict[str, str] | None:
-    """Each table name as written -> its name in the root; None if any is not a user table."""
+def _stored_names(root: RootValue, written: set[str], ctes: set[str]) -> dict[str, str] | None:
+    """Each table name as written (but CTE names) -> its name in the root; None if any is not
+    a user table, or a CTE is named as one (which reference is whose is then the general
+    path's to tell)."""
     by_lower: dict[str, list[str]] = {}
     for name in root.tables:
         by_lower.setdefault(name.lower(), []).append(name)
+    cte_names = {c.lower() for c in ctes}
+    if cte_names & set(by_lower):
+        return None
     out = {}
     for name in written:
         lower = name.lower()
+        if lower in cte_names:
+            continue
         found = by_lower.get(lower, [])
         if lower.startswith("dolt_") or lower == "dual" or len(found) != 1:
             return None
