@@ -8,7 +8,8 @@ Arrow's `to_pylist` gives (HUGEINT aside: Arrow holds it as decimal128(38, 0), s
 it as a string). Where `formats` hands a batch to Arrow's CSV writer (no text value needing
 quotes, only numbers, booleans, dates and times, and text), the fields are written as that
 writer writes them (`arrow_float`: shortest digits, exponent outside 1e-6..1e9; times with six
-decimals); otherwise value by value, as `formats` does. Tabular and vertical cells and names
+decimals); otherwise (text with an empty value too: Arrow's writer refuses the `""` that
+`formats` puts there) value by value, as `formats` does. Tabular and vertical cells and names
 are made `printable`, as `printable_table` does for text columns.
 """
 from __future__ import annotations
@@ -83,11 +84,13 @@ def _csv(names: list[str], kinds: list[str], rows: list[tuple[Any, ...]]) -> str
 
 
 def _arrow_writes(kinds: list[str], rows: list[tuple[Any, ...]]) -> bool:
-    """Whether `formats.to_csv` would give these rows to Arrow's writer (`_needs_quotes`)."""
+    """Whether `formats.to_csv` would have Arrow's writer write these rows: no text needing
+    quotes (`_needs_quotes`), and no empty text (`""`, which that writer then refuses, so
+    `to_csv` writes the batch value by value)."""
     if any(k not in _ARROW_WRITES for k in kinds):
         return False
     text = [i for i, k in enumerate(kinds) if k == "str"]
-    return not any(row[i] is not None and _QUOTED.search(row[i]) for row in rows for i in text)
+    return not any(row[i] is not None and (row[i] == "" or _QUOTED.search(row[i])) for row in rows for i in text)
 
 
 def arrow_float(value: float, single: bool = False) -> str:
@@ -119,8 +122,11 @@ def _shortest_single(value: float) -> str:
     packed = struct.pack("<f", value)
     for precision in range(1, 10):
         text = f"{value:.{precision}g}"
-        if struct.pack("<f", float(text)) == packed:
-            return text
+        try:
+            if struct.pack("<f", float(text)) == packed:
+                return text
+        except OverflowError:  # rounded past the largest float32
+            continue
     return repr(value)
 
 
@@ -128,7 +134,7 @@ _ARROW_FIELD: dict[str, Callable[[Any], str]] = {
     "int": str, "hugeint": str, "decimal": str,
     "float": lambda v: arrow_float(v, single=True), "double": arrow_float,
     "bool": lambda v: "true" if v else "false",
-    "str": lambda v: v if v != "" else '""',
+    "str": str,
     "date": lambda v: v.isoformat(),
     "time": lambda v: v.isoformat(timespec="microseconds"),
     "timestamp": lambda v: v.isoformat(sep=" ", timespec="microseconds"),
