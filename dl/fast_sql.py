@@ -132,11 +132,12 @@ def _write(result: Any, result_format: str) -> None:
     """Writes the rows as `dl sql` does (and, on a terminal, the row count after a table)."""
     from dl.progress import wait_spinner
     from dl.sql import row_text
+    from dl.terminal_text import printable
     out = sys.stdout
     try:
         with wait_spinner("running", enabled=True) as quiet:
             quiet()
-            row_text.write(result.names, result.types, result.rows, result_format, out.write)
+            row_text.write(result.names, result.types, result.rows, result_format, out.write, printable)
         if result_format == "tabular" and out.isatty():
             count = len(result.rows)
             out.write(f"{count} row{'s' if count != 1 else ''} in set\n")

@@ -64,6 +64,33 @@ def connect(settings: Iterable[str] = (), *,
     return con
 
 
+def connect_file(path: str) -> duckdb.DuckDBPyConnection:
+    """A connection to a new DuckDB database file that dl writes itself (`sql.twins`), never
+    running user text; locked as `connect`'s once the file is open, on one thread (row groups
+    written in order)."""
+    import duckdb
+
+    con = duckdb.connect(path, config={"threads": 1, **LOCKED_CONFIG})
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def parse_tree(statement: str) -> str:
+    """DuckDB's parse of `statement` as JSON (`json_serialize_sql`), from a locked connection
+    that only parses."""
+    con = connect()
+    try:
+        return str(con.execute("SELECT json_serialize_sql(?)", [statement]).fetchone()[0])  # type: ignore[index]
+    finally:
+        con.close()
+
+
 SQ, DQ = "'", '"'
 
 

@@ -250,13 +250,12 @@ class _Shape:
 def _parse(statement: str) -> dict[str, Any] | None:
     """DuckDB's parse tree of `statement` (one SELECT), or None."""
     import duckdb
-    con = duckdb.connect(":memory:")
+
+    from dl.sql.engine import parse_tree
     try:
-        found = json.loads(con.execute("SELECT json_serialize_sql(?)", [statement]).fetchone()[0])  # type: ignore[index]
+        found = json.loads(parse_tree(statement))
     except duckdb.Error:
         return None
-    finally:
-        con.close()
     if found.get("error") or len(found.get("statements", [])) != 1:
         return None
     node = found["statements"][0].get("node")

@@ -45,25 +45,24 @@ def supported(types: list[str]) -> bool:
 
 
 def write(names: list[str], types: list[str], rows: list[tuple[Any, ...]], result_format: str,
-          out: Callable[[str], Any]) -> None:
-    """Writes a result as `dl sql -r result_format` does (tabular, csv, json or vertical)."""
+          out: Callable[[str], Any], printable: Callable[[str], str]) -> None:
+    """Writes a result as `dl sql -r result_format` does (tabular, csv, json or vertical);
+    `printable` makes text safe for a terminal (the CLI's `terminal_text.printable`)."""
     kinds = [kind_of(t) or "" for t in types]
     if result_format == "csv":
         out(_csv(names, kinds, rows))
     elif result_format == "json":
         out(_json(names, kinds, rows))
     elif result_format == "tabular":
-        from dl.terminal_text import printable
         box = BoxWriter([printable(n) for n in names], out)
-        box.rows([[cell_text(v) for v in row] for row in _printable(kinds, rows)])
+        box.rows([[cell_text(v) for v in row] for row in _printable(kinds, rows, printable)])
         box.close()
     elif rows:
-        from dl.terminal_text import printable
-        out(vertical_rows([printable(n) for n in names], _printable(kinds, rows)))
+        out(vertical_rows([printable(n) for n in names], _printable(kinds, rows, printable)))
 
 
-def _printable(kinds: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    from dl.terminal_text import printable
+def _printable(kinds: list[str], rows: list[tuple[Any, ...]],
+               printable: Callable[[str], str]) -> list[tuple[Any, ...]]:
     text = [i for i, k in enumerate(kinds) if k == "str"]
     if not text:
         return rows

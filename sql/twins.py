@@ -68,11 +68,9 @@ def write(files: TwinFiles, address: Address, table: Table) -> Path | None:
 
 
 def _dump(table: Table, address: Address, path: Path) -> None:
-    import duckdb
+    from dl.sql.engine import connect_file
     rows = table.scan()
-    # one thread: row groups in order, and a file half the size of two threads' (measured)
-    con = duckdb.connect(str(path), config={"threads": 1, "autoinstall_known_extensions": False,
-                                            "autoload_known_extensions": False})
+    con = connect_file(str(path))  # one thread: a file half the size of two threads' (measured)
     try:
         con.register("scan", rows)
         con.execute(f"CREATE TABLE {ROWS} AS SELECT * FROM scan")

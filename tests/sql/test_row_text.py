@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from dl.results import write_batches
 from dl.sql import fast_select, headers, row_text
 from dl.sql.row_stream import BATCH_ROWS
+from dl.terminal_text import printable
 
 FORMATS = ("tabular", "csv", "json", "vertical")
 _CON = duckdb.connect()
@@ -40,7 +41,7 @@ def both(query: str) -> list[tuple[str, str]]:
         types = [str(d[1]) for d in relation.description]
         assert row_text.supported(types), types
         fast: list[str] = []
-        row_text.write(names, types, relation.fetchall(), result_format, fast.append)
+        row_text.write(names, types, relation.fetchall(), result_format, fast.append, printable)
         out.append(("".join(general), "".join(fast)))
     return out
 
