@@ -39,7 +39,9 @@ def answer(argv: list[str]) -> bool:
         text = _read_stdin()
         if text is None:
             return False
-    result = _query(text)
+    from dl.progress import wait_spinner
+    with wait_spinner("running"):  # as the CLI's: if the query stays silent for a second
+        result = _query(text)
     if result is None:
         return False
     _write(result, result_format)
@@ -130,14 +132,11 @@ def _query(text: str) -> Any:
 
 def _write(result: Any, result_format: str) -> None:
     """Writes the rows as `dl sql` does (and, on a terminal, the row count after a table)."""
-    from dl.progress import wait_spinner
     from dl.sql import row_text
     from dl.terminal_text import printable
     out = sys.stdout
     try:
-        with wait_spinner("running", enabled=True) as quiet:
-            quiet()
-            row_text.write(result.names, result.types, result.rows, result_format, out.write, printable)
+        row_text.write(result.names, result.types, result.rows, result_format, out.write, printable)
         if result_format == "tabular" and out.isatty():
             count = len(result.rows)
             out.write(f"{count} row{'s' if count != 1 else ''} in set\n")

@@ -250,7 +250,6 @@ class _Shape:
 def _parse(statement: str) -> dict[str, Any] | None:
     """DuckDB's parse tree of `statement` (one SELECT), or None."""
     import duckdb
-
     from dl.sql.engine import parse_tree
     try:
         found = json.loads(parse_tree(statement))
@@ -364,7 +363,6 @@ def _twin_paths(repo: Repository, root: RootValue, names: set[str]) -> dict[str,
 def _execute(repo: Repository, root: RootValue, tables: dict[str, str], text: str, max_rows: int,
              supported: Any) -> FastResult | None:
     import duckdb
-
     from dl.sql import engine
     from dl.sql.errors import SqlError
     from dl.sql.interrupt import run_interruptible

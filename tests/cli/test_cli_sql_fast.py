@@ -17,26 +17,26 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import Dl, run_dl
-
-from dl import fast_sql
 from dl.core.repo import Repository
 from dl.sql import fast_select, row_text
+
+from dl import fast_sql
 
 FORMATS = ("tabular", "csv", "json", "vertical")
 
 SETUP = [
-    "create table typed (id bigint primary key, i8 tinyint, i16 smallint, i32 integer, u8 utinyint, "
-    "u64 ubigint, f double, b boolean, s text, bl blob, d date, tm time, ts timestamp, dec decimal(10,2))",
-    "insert into typed values "
-    "(1, -128, 32767, 7, 255, 18446744073709551615, 1.5, true, 'plain', 'ab', '2020-01-02', '12:34:56', "
-    "'2020-01-02 03:04:05', 12.50), "
-    "(2, 0, -1, null, 0, 0, 1e20, false, '', '', '0999-12-31', '00:00:00.5', '2021-06-30 23:59:59.25', -0.05), "
-    "(3, null, null, null, null, null, null, null, null, null, null, null, null, null), "
-    "(4, 1, 2, 3, 4, 5, -0.0, true, 'a,b \"q\"', 'x', '2024-02-29', '23:59:59', '1970-01-01 00:00:00', 0), "
-    "(5, 5, 5, 5, 5, 5, 1e-7, false, e'line\\nbreak\\ttab\\x1b[31m', null, null, null, null, 1), "
-    "(6, 6, 6, 6, 6, 6, 'nan', true, '漢字 wide', null, null, null, null, 2), "
-    "(7, 7, 7, 7, 7, 7, 0.1, false, 'ünï', null, null, null, null, 3), "
-    "(8, 8, 8, 8, 8, 8, 123456789.0, true, 'x', null, null, null, null, 4)",
+    ("create table typed (id bigint primary key, i8 tinyint, i16 smallint, i32 integer, u8 utinyint, "
+     "u64 ubigint, f double, b boolean, s text, bl blob, d date, tm time, ts timestamp, dec decimal(10,2))"),
+    ("insert into typed values "
+     "(1, -128, 32767, 7, 255, 18446744073709551615, 1.5, true, 'plain', 'ab', '2020-01-02', '12:34:56', "
+     "'2020-01-02 03:04:05', 12.50), "
+     "(2, 0, -1, null, 0, 0, 1e20, false, '', '', '0999-12-31', '00:00:00.5', '2021-06-30 23:59:59.25', -0.05), "
+     "(3, null, null, null, null, null, null, null, null, null, null, null, null, null), "
+     "(4, 1, 2, 3, 4, 5, -0.0, true, 'a,b \"q\"', 'x', '2024-02-29', '23:59:59', '1970-01-01 00:00:00', 0), "
+     "(5, 5, 5, 5, 5, 5, 1e-7, false, e'line\\nbreak\\ttab\\x1b[31m', null, null, null, null, 1), "
+     "(6, 6, 6, 6, 6, 6, 'nan', true, '漢字 wide', null, null, null, null, 2), "
+     "(7, 7, 7, 7, 7, 7, 0.1, false, 'ünï', null, null, null, null, 3), "
+     "(8, 8, 8, 8, 8, 8, 123456789.0, true, 'x', null, null, null, null, 4)"),
     "create table d (id bigint primary key, name text, w double)",
     "insert into d select range, 'n' || range, range / 4 from range(200)",
     "create table bag (a bigint, b text)",  # keyless: duplicates count

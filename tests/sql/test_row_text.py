@@ -16,12 +16,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
+from dl.sql import fast_select, headers, row_text
+from dl.sql.row_stream import BATCH_ROWS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dl.results import write_batches
-from dl.sql import fast_select, headers, row_text
-from dl.sql.row_stream import BATCH_ROWS
 from dl.terminal_text import printable
 
 FORMATS = ("tabular", "csv", "json", "vertical")
