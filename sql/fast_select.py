@@ -351,6 +351,8 @@ def _twin_paths(repo: Repository, root: RootValue, names: set[str]) -> dict[str,
     for name in sorted(names):
         address = root.tables[name]
         path = twins.existing(files, address)
+        if path is None and (not files.writable or twins.too_large(files, address)):
+            return None  # known before reading the table (which would import pyarrow)
         if path is None:
             path = twins.write(files, address, repo.table_in(root, name))
         if path is None:

@@ -49,13 +49,26 @@ def existing(files: TwinFiles, address: Address) -> Path | None:
     return path if path.is_file() else None
 
 
+def too_large(files: TwinFiles, address: Address) -> bool:
+    """Whether an earlier query found the table value `address` too large for a twin."""
+    return files.marker_for(files.path_for(address, tag())).exists()
+
+
 def write(files: TwinFiles, address: Address, table: Table) -> Path | None:
     """Writes the twin of `table` (the table value at `address`); None when the table is too
-    large for one, the repository is read-only, or writing fails (nothing is left behind)."""
+    large for one (then marked so, `too_large`), the repository is read-only, or writing fails
+    (nothing is left behind)."""
     from dl.sql.tree_source import should_stream
-    if not files.writable or should_stream(table):
+    if not files.writable:
         return None
     path = files.path_for(address, tag())
+    if should_stream(table):
+        try:
+            files.directory.mkdir(exist_ok=True)
+            files.marker_for(path).touch()
+        except OSError:
+            pass
+        return None
     temporary = files.temporary_for(path)
     try:
         files.directory.mkdir(exist_ok=True)

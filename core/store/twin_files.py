@@ -27,6 +27,7 @@ from dl.core.hashing import Address
 TWINS_DIR = "twins"  # beside the store file
 MAX_BYTES = 1 << 30  # files beyond this total are evicted, least recently used first
 SUFFIX = ".duckdb"
+LARGE = ".large"  # beside a twin's name: that table version is streamed, never twinned
 
 
 class TwinFiles:
@@ -42,6 +43,11 @@ class TwinFiles:
     def temporary_for(self, path: Path) -> Path:
         """A private name to write `path` under before the rename (this process's)."""
         return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+    def marker_for(self, path: Path) -> Path:
+        """An empty file saying the table of twin `path` gets none (too large): the next query
+        over that table version takes the general path without reading the table to know it."""
+        return path.with_name(path.name + LARGE)
 
     def used(self, path: Path) -> None:
         """Marks `path` as just used (eviction keeps the recently used)."""
@@ -65,7 +71,7 @@ class TwinFiles:
 
     def _files(self) -> list[Path]:
         try:
-            return [p for p in self.directory.iterdir() if p.name.endswith((SUFFIX, ".tmp", ".wal"))]
+            return [p for p in self.directory.iterdir() if p.name.endswith((SUFFIX, LARGE, ".tmp", ".wal"))]
         except OSError:
             return []
 

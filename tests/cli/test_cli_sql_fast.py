@@ -297,3 +297,16 @@ def _run_general(cwd: Path, home: Path, *args: str, stdin: str | None = None) ->
     env.pop("DL_DEBUG", None)
     return subprocess.run(["dl", *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True,
                           timeout=60, check=False)
+
+
+def test_a_table_too_large_for_a_twin_is_marked_and_left_to_the_general_path(
+        tables: Path, dl: Dl, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dl.sql import tree_source
+    monkeypatch.setattr(tree_source, "STREAM_MIN_BYTES", 1000)  # d (200 rows) is streamed now
+    assert fast(capsys, "sql", "-q", "select count(*) from d", "-r", "csv") == (False, "")
+    assert [p.name.endswith(".large") for p in (tables / ".dl" / "twins").iterdir()] == [True]
+    monkeypatch.setattr(fast_select.twins, "write", lambda *a: pytest.fail("read the table again"))
+    assert fast(capsys, "sql", "-q", "select count(*) from d", "-r", "csv") == (False, "")
+    assert dl.ok("sql", "-q", "select count(*) from d", "-r", "csv") == "count(*)\n200\n"
+    dl.ok("gc")
+    assert not list((tables / ".dl" / "twins").iterdir())
