@@ -46,10 +46,25 @@ def connect(settings: Iterable[str] = (), *,
     files that dl wrote (`sql.twins`), attached read-only before the lock: the files stay
     readable, and SQL can attach nothing else.
     """
+    con = unlocked(config)
+    lock(con, settings, attach=attach)
+    return con
+
+
+def unlocked(config: Mapping[str, str | bool | int | float] | None = None) -> duckdb.DuckDBPyConnection:
+    """A new in-memory connection before `lock`: until then it may only *parse* user text
+    (`parse_tree`), never run it. `dl sql -q`'s fast path parses first, to know which files to
+    attach, on the connection that then runs the query (a second DuckDB instance costs ~20 ms)."""
     import duckdb
 
     wanted = {k: v for k, v in (config or {}).items() if k != "enable_external_access"}
-    con = duckdb.connect(":memory:", config={**wanted, **LOCKED_CONFIG})
+    return duckdb.connect(":memory:", config={**wanted, **LOCKED_CONFIG})
+
+
+def lock(con: duckdb.DuckDBPyConnection, settings: Iterable[str] = (), *,
+         attach: Mapping[str, str] | None = None) -> None:
+    """Applies `settings` and `attach` (see `connect`) to an `unlocked` connection, then locks
+    it; on any error the connection is closed."""
     try:
         con.execute("SET enable_progress_bar = false")  # DuckDB's bar would write into dl's output
         for setting in settings:
@@ -61,7 +76,6 @@ def connect(settings: Iterable[str] = (), *,
     except BaseException:
         con.close()
         raise
-    return con
 
 
 def connect_file(path: str) -> duckdb.DuckDBPyConnection:
@@ -81,14 +95,10 @@ def connect_file(path: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def parse_tree(statement: str) -> str:
-    """DuckDB's parse of `statement` as JSON (`json_serialize_sql`), from a locked connection
-    that only parses."""
-    con = connect()
-    try:
-        return str(con.execute("SELECT json_serialize_sql(?)", [statement]).fetchone()[0])  # type: ignore[index]
-    finally:
-        con.close()
+def parse_tree(con: duckdb.DuckDBPyConnection, statement: str) -> str:
+    """DuckDB's parse of `statement` as JSON (`json_serialize_sql`: the text is a value, parsed,
+    never run)."""
+    return str(con.execute("SELECT json_serialize_sql(?)", [statement]).fetchone()[0])  # type: ignore[index]
 
 
 SQ, DQ = "'", '"'

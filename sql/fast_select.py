@@ -66,13 +66,26 @@ class FastResult:
 def run(repo: Repository, text: str, *, max_rows: int, supported: Any) -> FastResult | None:
     """The result of `text`, or None when the general path must run it (see the module
     docstring). `supported(types)` says whether the caller can render DuckDB types `types`."""
+    import duckdb
+    from dl.sql import engine
     statement = _single_statement(text)
     if statement is None:
         return None
     spans = projection_spans(statement)
     if spans is None:
         return None
-    tree = _parse(statement)
+    con = engine.unlocked()  # parses the statement, then is locked before it runs anything
+    try:
+        return _plan_and_run(repo, con, statement, spans, max_rows, supported)
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def _plan_and_run(repo: Repository, con: duckdb.DuckDBPyConnection, statement: str, spans: list[tuple[int, int]],
+                  max_rows: int, supported: Any) -> FastResult | None:
+    tree = _parse(con, statement)
     if tree is None:
         return None
     shape = _shape(tree)
@@ -85,7 +98,7 @@ def run(repo: Repository, text: str, *, max_rows: int, supported: Any) -> FastRe
     tables = _stored_names(root, shape.tables, shape.ctes)
     if tables is None:
         return None
-    return _execute(repo, root, tables, labels, max_rows, supported)
+    return _execute(repo, con, root, tables, labels, max_rows, supported)
 
 
 # --- the statement's text ------------------------------------------------------------------
@@ -247,14 +260,10 @@ class _Shape:
     projections: list[dict[str, Any]]  # the outermost SELECT list's expressions
 
 
-def _parse(statement: str) -> dict[str, Any] | None:
+def _parse(con: duckdb.DuckDBPyConnection, statement: str) -> dict[str, Any] | None:
     """DuckDB's parse tree of `statement` (one SELECT), or None."""
-    import duckdb
     from dl.sql.engine import parse_tree
-    try:
-        found = json.loads(parse_tree(statement))
-    except duckdb.Error:
-        return None
+    found = json.loads(parse_tree(con, statement))
     if found.get("error") or len(found.get("statements", [])) != 1:
         return None
     node = found["statements"][0].get("node")
@@ -362,9 +371,8 @@ def _twin_paths(repo: Repository, root: RootValue, names: set[str]) -> dict[str,
     return out
 
 
-def _execute(repo: Repository, root: RootValue, tables: dict[str, str], text: str, max_rows: int,
-             supported: Any) -> FastResult | None:
-    import duckdb
+def _execute(repo: Repository, con: duckdb.DuckDBPyConnection, root: RootValue, tables: dict[str, str], text: str,
+             max_rows: int, supported: Any) -> FastResult | None:
     from dl.sql import engine
     from dl.sql.errors import SqlError
     from dl.sql.interrupt import run_interruptible
@@ -375,20 +383,15 @@ def _execute(repo: Repository, root: RootValue, tables: dict[str, str], text: st
         return None
     catalogs = {name: f"{_CATALOG}{i}" for i, name in enumerate(sorted(stored))}
     try:
-        con = engine.connect(memory_settings(repo), attach={catalogs[n]: str(p) for n, (_, p) in paths.items()})
-    except (duckdb.Error, SqlError):
+        engine.lock(con, memory_settings(repo), attach={catalogs[n]: str(p) for n, (_, p) in paths.items()})
+    except SqlError:
         return None
-    try:
-        if not twins.attached_sound(con, {catalogs[n]: a for n, (a, _) in paths.items()}):
-            _discard(repo, [p for _, p in paths.values()])
-            return None
-        for name in stored:
-            con.execute(f'CREATE VIEW {_identifier(name)} AS SELECT * FROM "{catalogs[name]}".main.{twins.ROWS}')
-        return run_interruptible(con, lambda: _fetch(con, text, max_rows, supported))
-    except duckdb.Error:
+    if not twins.attached_sound(con, {catalogs[n]: a for n, (a, _) in paths.items()}):
+        _discard(repo, [p for _, p in paths.values()])
         return None
-    finally:
-        con.close()
+    for name in stored:
+        con.execute(f'CREATE VIEW {_identifier(name)} AS SELECT * FROM "{catalogs[name]}".main.{twins.ROWS}')
+    return run_interruptible(con, lambda: _fetch(con, text, max_rows, supported))
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, text: str, max_rows: int, supported: Any) -> FastResult | None:
