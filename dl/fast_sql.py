@@ -40,8 +40,11 @@ def answer(argv: list[str]) -> bool:
         if text is None:
             return False
     from dl.progress import wait_spinner
-    with wait_spinner("running"):  # as the CLI's: if the query stays silent for a second
-        result = _query(text)
+    try:
+        with wait_spinner("running"):  # as the CLI's: if the query stays silent for a second
+            result = _query(text)
+    except KeyboardInterrupt:  # after the spinner is gone, as `dl.app` reports it
+        _interrupted()
     if result is None:
         return False
     _write(result, result_format)
@@ -122,8 +125,6 @@ def _query(text: str) -> Any:
         return None
     try:
         return fast_select.run(repo, text, max_rows=MAX_ROWS, supported=row_text.supported)
-    except KeyboardInterrupt:
-        _interrupted()
     except Exception:  # noqa: BLE001 - the general path answers, or reports, in its words
         return None
     finally:
