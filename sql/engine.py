@@ -37,26 +37,76 @@ FILE_FUNCTIONS_HINT = ("SQL in dl reads only the repository's tables, not files,
 
 
 def connect(settings: Iterable[str] = (), *,
-            config: Mapping[str, str | bool | int | float] | None = None) -> duckdb.DuckDBPyConnection:
+            config: Mapping[str, str | bool | int | float] | None = None,
+            attach: Mapping[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     """A new in-memory DuckDB connection, locked down (see the module docstring).
 
     `config` is given to DuckDB at connect time, `settings` are SET statements run before the
-    lock; nothing can change either afterwards.
+    lock; nothing can change either afterwards. `attach` maps catalog names to DuckDB database
+    files that dl wrote (`sql.twins`), attached read-only before the lock: the files stay
+    readable, and SQL can attach nothing else.
     """
+    con = unlocked(config)
+    lock(con, settings, attach=attach)
+    return con
+
+
+def unlocked(config: Mapping[str, str | bool | int | float] | None = None) -> duckdb.DuckDBPyConnection:
+    """A new in-memory connection before `lock`: until then it may only *parse* user text
+    (`parse_tree`), never run it. `dl sql -q`'s fast path parses first, to know which files to
+    attach, on the connection that then runs the query (a second DuckDB instance costs ~20 ms)."""
     import duckdb
 
     wanted = {k: v for k, v in (config or {}).items() if k != "enable_external_access"}
-    con = duckdb.connect(":memory:", config={**wanted, **LOCKED_CONFIG})
+    return duckdb.connect(":memory:", config={**wanted, **LOCKED_CONFIG})
+
+
+def lock(con: duckdb.DuckDBPyConnection, settings: Iterable[str] = (), *,
+         attach: Mapping[str, str] | None = None) -> None:
+    """Applies `settings` and `attach` (see `connect`) to an `unlocked` connection, then locks
+    it; on any error the connection is closed."""
     try:
         con.execute("SET enable_progress_bar = false")  # DuckDB's bar would write into dl's output
         for setting in settings:
             con.execute(setting)
+        for name, path in (attach or {}).items():
+            con.execute(f"ATTACH {_quoted(path, SQ)} AS {_quoted(name, DQ)} (READ_ONLY)")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+
+
+def connect_file(path: str) -> duckdb.DuckDBPyConnection:
+    """A connection to a new DuckDB database file that dl writes itself (`sql.twins`), never
+    running user text; locked as `connect`'s once the file is open, on one thread (row groups
+    written in order)."""
+    import duckdb
+
+    con = duckdb.connect(path, config={"threads": 1, **LOCKED_CONFIG})
+    try:
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
     except BaseException:
         con.close()
         raise
     return con
+
+
+def parse_tree(con: duckdb.DuckDBPyConnection, statement: str) -> str:
+    """DuckDB's parse of `statement` as JSON (`json_serialize_sql`: the text is a value, parsed,
+    never run)."""
+    return str(con.execute("SELECT json_serialize_sql(?)", [statement]).fetchone()[0])  # type: ignore[index]
+
+
+SQ, DQ = "'", '"'
+
+
+def _quoted(text: str, quote: str) -> str:
+    """`text` as a SQL string literal (quote `'`) or identifier (quote `"`)."""
+    return quote + text.replace(quote, quote * 2) + quote
 
 
 def is_locked_out(exc: BaseException) -> bool:

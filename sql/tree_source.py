@@ -13,13 +13,15 @@ key range pushed down (`pushdown`) limits the leaves read. Smaller tables keep t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 from dl.core.prolly.tree import ProllyTree
 from dl.core.tables.table import Table
-from sqlglot import exp
+
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 STREAM_MIN_BYTES = 128 << 20
 LEAVES_PER_READ = 64
@@ -101,6 +103,7 @@ def used_columns(node: exp.Table, table: Table) -> list[str] | None:
     table, or not). All columns where a star reads them (`*`, `t.*`, but not `count(*)`), where
     the table itself is used as a value (`SELECT t FROM t`), or where DuckDB picks columns by
     pattern (`COLUMNS(...)`), in SUMMARIZE, DESCRIBE, PIVOT and the like."""
+    from sqlglot import exp  # here: `should_stream` is asked where sqlglot is not loaded (`sql.twins`)
     root = node.root()
     visible = {(node.alias or node.name).lower(), node.name.lower()}
     names = {c.lower(): c for c in table.schema.names}

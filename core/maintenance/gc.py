@@ -15,7 +15,7 @@ writer lands (a lock on the sweep only, no grace period, no timing assumption):
    subtrees are already marked. Anything a writer landed before this point is reachable
    from the refs it moved, so it is kept.
 4. still under the lock, delete the candidates left unmarked; release; remove the scan files
-   (`core.store.scan_files`, decoded scans: derived data); VACUUM.
+   (`core.store.scan_files`, decoded scans, and `core.store.twin_files`: derived data); VACUUM.
 A writer that lands after step 4 may have built on a chunk that was deleted: one it also
 wrote (it was stored already and skipped: the store re-inserts it, re-checking inside the
 transaction), or one it only links to, read from a ref it does not move (e.g. merging a
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
 from dl.core.maintenance.links import internal_level, links
+from dl.core.store.twin_files import twin_files_of
 from dl.core.versioning.refs import HEAD, ref_address
 from dl.core.versioning.shallow import boundary
 
@@ -123,6 +124,9 @@ def collect_garbage(store, progress: Callable[[str], None] | None = None) -> GcR
     files = getattr(store, "scan_files", None)
     if files is not None:
         files.clear()  # derived data (`core.store.scan_files`): rebuilt by the next large scan
+    twins = twin_files_of(store)
+    if twins is not None:
+        twins.clear()  # derived data (`core.store.twin_files`): rewritten by the next `dl sql -q`
     step("compacting")
     store.vacuum()
     return GcResult(before, _size(store), len(candidates), len(garbage))

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Self
 from dl.api.errors import guard
 from dl.core.errors import DlError, NotARepository, NotFound, StoreError, UsageError
 from dl.core.repo import Author, Repository, Status, find_repository
+from dl.home import global_config_path
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -47,17 +48,6 @@ if TYPE_CHECKING:
     from dl.sql.session import Session
 
 _AUTHOR = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>\s*$")
-
-
-def global_config_path() -> Path:
-    """`$DL_HOME/config_global.json`, default `~/.dl/config_global.json` (as Dolt's ~/.dolt).
-    Without DL_HOME, Dolt's `DOLT_ROOT_PATH` stands for the home directory, as in Dolt
-    (`$DOLT_ROOT_PATH/.dl/config_global.json`), so scripts that isolate Dolt's config isolate dl's."""
-    home = os.environ.get("DL_HOME")
-    if not home:
-        root = os.environ.get("DOLT_ROOT_PATH")
-        home = str(Path(root) / ".dl") if root else str(Path.home() / ".dl")
-    return Path(home) / "config_global.json"
 
 
 @guard

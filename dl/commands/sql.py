@@ -57,6 +57,9 @@ def sql(ctx: typer.Context,
                       write_error=lambda text: typer.echo(text, err=True), history=default_history())
             return
         if text is None:
+            from dl.fast_sql import take_stdin
+            text = take_stdin()  # the script the fast path read from stdin and left to the CLI
+        if text is None:
             from dl.core.io.streams import read_text_input
             raw = getattr(sys.stdin, "buffer", None)  # None: a text stream put there by a caller
             text = read_text_input(raw, "standard input") if raw is not None else sys.stdin.read()
