@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 from dl import plain_params
 from dl.core.errors import DlError
 from dl.help_format import hide_flag_types
+from dl.terminal_text import raw_bytes_stdout
 from dl.version import installed_version
 
 INTERRUPTED = 130  # exit code after Ctrl-C
@@ -124,22 +125,11 @@ def _register_commands(command: str | None = None) -> None:
         imported.register(app)
 
 
-def _raw_bytes_out() -> None:
-    """stdout writes surrogate escapes as the bytes they stand for: binary values in CSV
-    output are their raw bytes (`dl.sql.formats.raw_bytes`), as Dolt prints them."""
-    reconfigure = getattr(sys.stdout, "reconfigure", None)
-    if reconfigure is not None:
-        try:
-            reconfigure(errors="surrogateescape")
-        except (ValueError, OSError):
-            pass
-
-
 def main(argv: list[str] | None = None) -> None:
     """Runs dl; maps errors to one line on stderr and an exit code."""
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv or bool(os.environ.get("DL_DEBUG"))
-    _raw_bytes_out()
+    raw_bytes_stdout()
     _arm_faults(os.environ.get("DL_FAULT"))
     plain_params.install()
     argv = _command_names_any_case(argv)

@@ -134,7 +134,8 @@ def _query(text: str) -> Any:
 def _write(result: Any, result_format: str) -> None:
     """Writes the rows as `dl sql` does (and, on a terminal, the row count after a table)."""
     from dl.sql import row_text
-    from dl.terminal_text import printable
+    from dl.terminal_text import printable, raw_bytes_stdout
+    raw_bytes_stdout()
     out = sys.stdout
     try:
         row_text.write(result.names, result.types, result.rows, result_format, out.write, printable)

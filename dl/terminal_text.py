@@ -16,6 +16,7 @@ holds such a character is escaped value by value.
 from __future__ import annotations
 
 import re
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -76,3 +77,14 @@ def printable_table(table: pa.Table) -> pa.Table:
 def _is_text(kind: pa.DataType) -> bool:
     import pyarrow as pa
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind))
+
+
+def raw_bytes_stdout() -> None:
+    """stdout writes surrogate escapes as the bytes they stand for: binary values in CSV
+    output are their raw bytes (`dl.sql.cell_text.raw_bytes`), as Dolt prints them."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors="surrogateescape")
+        except (ValueError, OSError):
+            pass

@@ -48,7 +48,17 @@ def csv_field(value: Any) -> str:
 def _csv_cell(value: Any) -> str:
     if isinstance(value, datetime.datetime):
         return value.isoformat(sep=" ")
+    if isinstance(value, (bytes, bytearray)):  # raw, as Dolt writes binary into CSV: see raw_bytes
+        return raw_bytes(bytes(value))
     return cell_text(value, null="")
+
+
+def raw_bytes(value: bytes) -> str:
+    """Binary data as text that writes back as the same bytes: UTF-8 where it is, other bytes
+    as surrogate escapes, which an output stream opened with `errors="surrogateescape"` (the
+    CLI's stdout) writes as they were. Dolt writes binary values into CSV unchanged, so a
+    table exported and read back (or compared with its source file) keeps every byte."""
+    return value.decode("utf-8", "surrogateescape")
 
 
 def json_value(value: Any) -> Any:

@@ -310,3 +310,16 @@ def test_a_table_too_large_for_a_twin_is_marked_and_left_to_the_general_path(
     assert dl.ok("sql", "-q", "select count(*) from d", "-r", "csv") == "count(*)\n200\n"
     dl.ok("gc")
     assert not list((tables / ".dl" / "twins").iterdir())
+
+
+def test_binary_values_are_the_same_raw_bytes_either_way(tables: Path, dl: Dl) -> None:
+    """CSV writes a BLOB's own bytes (as Dolt does), UTF-8 or not: the fast path as the
+    general path, byte for byte."""
+    dl.ok("sql", "-q", "insert into typed (id, bl) values (9, '\\xFF\\xFEz'::blob)")
+    env = {**os.environ, "DL_HOME": str(tables.parent / "home"), "COLUMNS": "120", "NO_COLOR": "1", "TZ": "UTC"}
+    env.pop("DL_DEBUG", None)
+    args = ["dl", "sql", "-q", "select id, bl from typed where id = 9", "-r", "csv"]
+    fast_out = subprocess.run(args, cwd=tables, env=env, capture_output=True, timeout=60, check=True).stdout
+    general = subprocess.run(args, cwd=tables, env={**env, "DL_SQL_FAST": "0"}, capture_output=True,
+                             timeout=60, check=True).stdout
+    assert fast_out == general == b"id,bl\n9,\xff\xfez\n"
