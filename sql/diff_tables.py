@@ -60,18 +60,42 @@ def _diff_schema(to_schema: TableSchema, from_schema: TableSchema) -> pa.Schema:
 
 
 def project(rows: pa.Table, schema: TableSchema) -> list[pa.Array | pa.ChunkedArray]:
-    """`rows` on `schema`'s columns: cast where the types differ, null where absent."""
+    """`rows` on `schema`'s columns: cast where the types differ, null where absent. A value
+    that does not fit its column now (a narrowed type: 420 in a TINYINT, 15 characters in a
+    VARCHAR(10)) shows as NULL, as in Dolt; the other values of its column still show."""
+    import pyarrow.compute as pc
+    from dl.core.tables import column_rules
     out: list[pa.Array | pa.ChunkedArray] = []
     for column in schema.columns:
-        if column.name in rows.column_names:
-            values = rows.column(column.name)
-            try:
-                out.append(values if values.type == column.type else values.cast(column.type))
-                continue
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass
-        out.append(pa.nulls(rows.num_rows, column.type))
+        if column.name not in rows.column_names:
+            out.append(pa.nulls(rows.num_rows, column.type))
+            continue
+        values = _fitted(rows.column(column.name), column.type)
+        declared = schema.constraints.declared_type(column.name)
+        misfit = column_rules.misfits(declared, values) if declared and values.null_count < len(values) else None
+        out.append(values if misfit is None else pc.if_else(misfit, pa.scalar(None, values.type), values))
     return out
+
+
+def _fitted(values: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
+    """`values` cast to `kind`; integers out of its range become NULL, and a column that will
+    not cast at all is all NULL."""
+    import numpy as np
+    import pyarrow.compute as pc
+    if values.type == kind:
+        return values
+    try:
+        return values.cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    if pa.types.is_integer(kind) and (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
+        info = np.iinfo(kind.to_pandas_dtype())
+        inside = pc.and_(pc.greater_equal(values, info.min), pc.less_equal(values, info.max))
+        try:
+            return pc.if_else(inside, values, pa.scalar(None, values.type)).cast(kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return pa.chunked_array([pa.nulls(len(values), kind)])
 
 
 def _diff_part(schemas: tuple[TableSchema, TableSchema], to_rows: pa.Table | None,

@@ -222,3 +222,22 @@ def test_system_tables_have_dolts_columns_and_types(history) -> None:
         assert schema.names == [n for n, _ in expected], name
         for (column, kind), field in zip(expected, schema):
             assert kinds[kind](field.type), (name, column, field.type)
+
+
+def test_diff_table_shows_values_a_narrowed_column_cannot_hold_as_null(session: Session) -> None:
+    """After ALTERs narrow VARCHAR(20) to VARCHAR(10) and INT to TINYINT, old rows show in the
+    current schema: each value that no longer fits is NULL, the others of its column are kept
+    (Dolt's system-tables.bats 'when column types have been narrowed')."""
+    session.run("create table t (pk int primary key, col1 varchar(20), col2 int)")
+    session.run("call dolt_commit('-Am', 'new table t')")
+    session.run("insert into t values (1, '123456789012345', 420), (2, 'short', 7)")
+    session.run("call dolt_commit('-am', 'inserting rows')")
+    session.run("update t set col1 = '1234567890', col2 = 13 where pk = 1")
+    session.run("alter table t modify column col1 varchar(10)")
+    session.run("alter table t modify column col2 tinyint")
+    session.run("call dolt_commit('-am', 'narrowing types')")
+    query = ("select to_pk, to_col1, to_col2, from_pk, from_col1, from_col2, diff_type from dolt_diff_t "
+             "order by from_commit_date, to_pk")
+    assert rows(session, query) == [(1, None, None, None, None, None, "added"),
+                                    (2, "short", 7, None, None, None, "added"),
+                                    (1, "1234567890", 13, 1, None, None, "modified")]
