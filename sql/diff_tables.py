@@ -207,21 +207,24 @@ def _revision_date(view: View, rev: str) -> int | None:
     return ts(view.repo.load_commit(view.repo.resolve_commit(rev)).timestamp)
 
 
-def _two_revisions(args: list[str], function: str) -> tuple[str, str, list[str]]:
-    """('from', 'to', rest) from ('from', 'to', ...) or ('from..to', ...)."""
+def two_revisions(view: View, args: list[str], function: str) -> tuple[str, str, list[str]]:
+    """('from', 'to', rest) from ('from', 'to', ...), ('from..to', ...) or ('from...to', ...),
+    where three dots diff from the merge base of the two (as every diff function of Dolt's)."""
     if args and ".." in args[0]:
-        left, _, right = args[0].partition("...") if "..." in args[0] else args[0].partition("..")
-        return left or "HEAD", right or "HEAD", args[1:]
+        three = "..." in args[0]
+        left, _, right = args[0].partition("...") if three else args[0].partition("..")
+        frm, to = left or "HEAD", right or "HEAD"
+        if three:
+            base = view.repo.merge_base(frm, to)
+            frm = base.hex if base else frm
+        return frm, to, args[1:]
     if len(args) < 2:
         raise SqlError(f"{function}() takes a from and a to revision: {function}('HEAD~1', 'HEAD', ...)")
     return args[0], args[1], args[2:]
 
 
 def dolt_diff_function(view: View, args: list[str]) -> pa.Table:
-    frm, to, rest = _two_revisions(args, "dolt_diff")
-    if "..." in (args[0] if args else ""):
-        base = view.repo.merge_base(frm, to)
-        frm = base.hex if base else frm
+    frm, to, rest = two_revisions(view, args, "dolt_diff")
     if len(rest) != 1:
         raise SqlError("dolt_diff() takes the revisions and one table: dolt_diff('HEAD', 'WORKING', 't')")
     name = rest[0]
@@ -248,7 +251,7 @@ def dolt_commit_diff_table(view: View, name: str, hints: dict[str, str]) -> pa.T
 
 
 def dolt_diff_stat(view: View, args: list[str]) -> pa.Table:
-    frm, to, rest = _two_revisions(args, "dolt_diff_stat")
+    frm, to, rest = two_revisions(view, args, "dolt_diff_stat")
     before_root, after_root = view.root_at(frm), view.root_at(to)
     diffs = diff_roots(view.store, before_root, after_root, rest or None)
     names = ["table_name", "rows_unmodified", "rows_added", "rows_deleted", "rows_modified",
@@ -267,7 +270,7 @@ def dolt_diff_stat(view: View, args: list[str]) -> pa.Table:
 
 
 def dolt_diff_summary(view: View, args: list[str]) -> pa.Table:
-    frm, to, rest = _two_revisions(args, "dolt_diff_summary")
+    frm, to, rest = two_revisions(view, args, "dolt_diff_summary")
     before_root, after_root = view.root_at(frm), view.root_at(to)
     rows = []
     for name, change in after_root.changed_tables(before_root).items():

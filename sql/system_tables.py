@@ -8,7 +8,8 @@ Names and columns follow Dolt, so Dolt users' queries run unchanged:
     dolt_schemas (the views, `sql.views`),
     dolt_diff (tables changed per commit), dolt_diff_<t>, dolt_history_<t>, dolt_conflicts,
     dolt_conflicts_<t>, dolt_blame_<t>; table functions dolt_log(['rev']), dolt_diff('from', 'to', 't')
-    (also 'from..to' / 'from...to'), dolt_diff_stat(...), dolt_diff_summary(...).
+    (also 'from..to' / 'from...to'), dolt_diff_stat(...), dolt_diff_summary(...),
+    dolt_schema_diff(...) (`sql.schema_diff_function`).
 
 The diff tables and functions (dolt_diff, dolt_diff_<t>, dolt_commit_diff_<t>, dolt_diff(),
 dolt_diff_stat(), dolt_diff_summary()) are built by `sql.diff_tables`; this module dispatches a
@@ -26,7 +27,7 @@ import pyarrow as pa
 from dl.core.errors import DlError
 from dl.core.tables.schema import TableSchema
 from dl.core.versioning.ignore import split_ignored
-from dl.sql import diff_tables, log_function, remote_tables, views
+from dl.sql import diff_tables, log_function, remote_tables, schema_diff_function, views
 from dl.sql.diff_tables import TS, current_schema, project, table_at
 from dl.sql.errors import SqlError, wrap
 
@@ -351,6 +352,7 @@ _FUNCTIONS: dict[str, Callable[[View, list[str]], pa.Table]] = {
     "dolt_diff": diff_tables.dolt_diff_function, "dolt_log": log_function.dolt_log_function,
     "dolt_diff_stat": diff_tables.dolt_diff_stat, "dolt_diff_summary": diff_tables.dolt_diff_summary,
     "dolt_preview_merge_conflicts": diff_tables.dolt_preview_merge_conflicts,
+    "dolt_schema_diff": schema_diff_function.dolt_schema_diff,
 }
 
 SYSTEM_TABLE_NAMES = sorted(_TABLES)

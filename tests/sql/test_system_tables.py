@@ -241,3 +241,24 @@ def test_diff_table_shows_values_a_narrowed_column_cannot_hold_as_null(session: 
     assert rows(session, query) == [(1, None, None, None, None, None, "added"),
                                     (2, "short", 7, None, None, None, "added"),
                                     (1, "1234567890", 13, 1, None, None, "modified")]
+
+
+def test_dolt_schema_diff_gives_both_create_statements_of_each_changed_table(session: Session) -> None:
+    session.run("create table test (pk int primary key, c1 int, c2 int); create table same (id int primary key)")
+    one = value(session, "select dolt_commit('-Am', 'one')")
+    session.run("alter table test drop column c2; alter table test add column c3 varchar(10)")
+    session.run("create table added (id int primary key); drop table same")
+    two = value(session, "select dolt_commit('-Am', 'two')")
+    found = rows(session, f"select * from dolt_schema_diff('{one}', '{two}')")
+    assert [r[:2] for r in found] == [("same", ""), ("", "added"), ("test", "test")]  # by to name
+    same, added, test = found
+    assert same[2].startswith("CREATE TABLE `same` (") and same[3] == ""
+    assert added[2] == "" and added[3].startswith("CREATE TABLE `added` (")
+    assert "  `c2` int,\n" in test[2] and "  `c3` varchar(10),\n" in test[3]
+    assert test[3].endswith(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;")
+    assert rows(session, f"select * from dolt_schema_diff('{two}', '{one}', 'test')") == [("test", "test", test[3], test[2])]
+    assert rows(session, f"select * from dolt_schema_diff('{one}..{two}', 'added')") == [added]
+    assert rows(session, f"select * from dolt_schema_diff('{two}', '{two}')") == []
+    assert rows(session, "select from_table_name from dolt_schema_diff('HEAD', 'WORKING')") == []
+    with pytest.raises(SqlError, match="takes a from and a to revision"):
+        session.run("select * from dolt_schema_diff('HEAD')")
