@@ -417,7 +417,7 @@ class Session:
         return View(self.repo, self.repo.store, branch, ws, self.repo.load_root(ws.working))
 
     def _binder(self, view: View, statement: Statement) -> Binder:
-        return Binder(view, self._con, statement.as_of, self._cache)
+        return Binder(view, self._con, statement.as_of, self._cache, dialect=statement.dialect)
 
     def _prepare(self, statement: Statement) -> tuple[exp.Expression, TextEdits | None]:
         """A copy of a query's AST to bind, and the text edits that keep DuckDB SQL as typed;

@@ -262,3 +262,28 @@ def test_dolt_schema_diff_gives_both_create_statements_of_each_changed_table(ses
     assert rows(session, "select from_table_name from dolt_schema_diff('HEAD', 'WORKING')") == []
     with pytest.raises(SqlError, match="takes a from and a to revision"):
         session.run("select * from dolt_schema_diff('HEAD')")
+
+
+def test_dolt_query_diff_matches_rows_by_the_key_of_the_table_both_queries_read(session: Session) -> None:
+    session.run("create table t (pk int primary key, v text); insert into t values (1, 'a'), (2, 'b'), (3, 'c')")
+    session.run("call dolt_commit('-Am', 'one')")
+    session.run("update t set v = 'B' where pk = 2; delete from t where pk = 3; insert into t values (4, 'd')")
+    found = rows(session, "select * from dolt_query_diff('select * from t as of ''HEAD''', 'select * from t')")
+    assert found == [(2, "b", 2, "B", "modified"), (3, "c", None, None, "deleted"), (None, None, 4, "d", "added")]
+    names = session.query("select * from dolt_query_diff('select pk from t', 'select pk from t')").column_names
+    assert names == ["from_pk", "to_pk", "diff_type"]
+    assert rows(session, "select * from dolt_query_diff('select * from t', 'select * from t')") == []
+
+
+def test_dolt_query_diff_without_a_key_compares_whole_rows(session: Session) -> None:
+    session.run("create table k (v int); insert into k values (1), (1), (2)")
+    # the same columns, no key: rows as a multiset
+    assert sorted(rows(session, "select * from dolt_query_diff('select v from k', 'select v from k where v > 1')"),
+                  key=str) == [(1, None, "deleted"), (1, None, "deleted")]
+    # different columns: every row of the first deleted, every row of the second added (Dolt's rule)
+    assert rows(session, "select * from dolt_query_diff('select 1 as a', 'select ''x'' as b')") == \
+        [(1, None, "deleted"), (None, "x", "added")]
+    with pytest.raises(SqlError, match="query must be a SELECT statement"):
+        session.run("select * from dolt_query_diff('delete from k', 'select 1')")
+    with pytest.raises(SqlError, match="takes two queries"):
+        session.run("select * from dolt_query_diff('select 1')")
