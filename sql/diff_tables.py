@@ -40,8 +40,9 @@ STAGED = "STAGED"
 
 
 def ts(seconds: float | None) -> int | None:
-    """A commit time (seconds) as microseconds for a TS column."""
-    return None if seconds is None else round(seconds * 1_000_000)
+    """A commit time (seconds) as microseconds for a TS column, to the millisecond: Dolt keeps
+    commit times so, and dolt_log's DATETIME(3) dates then equal these in a join."""
+    return None if seconds is None else round(seconds * 1000) * 1000
 
 
 def table_at(view: View, root: RootValue, name: str) -> Table | None:

@@ -172,8 +172,16 @@ def to_box(table: pa.Table) -> str:
 
 
 def text_rows(table: pa.Table | pa.RecordBatch) -> list[list[str]]:
-    """The cells of `table` as tabular output shows them."""
+    """The cells of `table` as tabular output shows them; a millisecond timestamp (a commit
+    time: Dolt's DATETIME(3)) with its three digits, as MySQL shows DATETIME(3)."""
+    if any(_millis(f.type) for f in table.schema):
+        table = pa.table([pc.cast(c, pa.string()) if _millis(c.type) else c for c in table.columns],
+                         names=table.column_names)
     return [[cell_text(v) for v in row] for row in _rows(table)]  # type: ignore[arg-type]
+
+
+def _millis(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_timestamp(kind) and kind.unit == "ms" and kind.tz is None)
 
 
 def display_width(text: str) -> int:
@@ -259,9 +267,9 @@ def to_vertical(table: pa.Table | pa.RecordBatch, first: int = 1) -> str:
     names = table.column_names
     width = max((display_width(n) for n in names), default=0)
     out = []
-    for index, row in enumerate(_rows(table), first):
+    for index, cells in enumerate(text_rows(table), first):
         out.append(f"{'*' * 27} {index}. row {'*' * 27}")
-        out += [f"{' ' * (width - display_width(n))}{n}: {cell_text(v)}" for n, v in zip(names, row)]
+        out += [f"{' ' * (width - display_width(n))}{n}: {cell}" for n, cell in zip(names, cells)]
     return "\n".join(out) + ("\n" if out else "")
 
 

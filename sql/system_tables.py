@@ -15,7 +15,9 @@ The diff tables and functions (dolt_diff, dolt_diff_<t>, dolt_commit_diff_<t>, d
 dolt_diff_stat(), dolt_diff_summary()) are built by `sql.diff_tables`; this module dispatches a
 name to its builder. A `commit_hash = '...'` equality in the WHERE clause of a query of
 `dolt_history_<t>` reads only that commit.
-Dates are UTC timestamps without a time zone, as Dolt shows them.
+Dates are UTC timestamps without a time zone, as Dolt shows them: commit times in dolt_log,
+dolt_commits, dolt_branches and dolt_tags to the millisecond (Dolt's DATETIME(3)), the diff tables' to
+the microsecond.
 """
 from __future__ import annotations
 
@@ -82,6 +84,7 @@ def table_function(view: View, name: str, args: list[str]) -> pa.Table:
 
 _ts = diff_tables.ts
 _log_rows = log_function.log_rows
+millis, COMMIT_TIME = log_function.millis, log_function.TS
 
 
 def dolt_log(view: View) -> pa.Table:
@@ -120,15 +123,15 @@ def dolt_branches(view: View) -> pa.Table:
         dirty = working != commit.root or ws.staged != commit.root
         for key, value in (("name", name), ("hash", address.hex), ("latest_committer", commit.committed_by[0]),
                            ("latest_committer_email", commit.committed_by[1]),
-                           ("latest_commit_date", _ts(commit.committed_at)),
+                           ("latest_commit_date", millis(commit.committed_at)),
                            ("latest_author", commit.author), ("latest_author_email", commit.email),
-                           ("latest_author_date", _ts(commit.timestamp)),
+                           ("latest_author_date", millis(commit.timestamp)),
                            ("latest_commit_message", commit.message),
                            ("remote", upstream.remote if upstream else ""),
                            ("branch", upstream.branch if upstream else ""),
                            ("dirty", dirty)):
             rows[key].append(value)
-    types = {"latest_commit_date": TS, "latest_author_date": TS, "dirty": pa.bool_()}
+    types = {"latest_commit_date": COMMIT_TIME, "latest_author_date": COMMIT_TIME, "dirty": pa.bool_()}
     return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()})
 
 
@@ -139,7 +142,7 @@ def dolt_tags(view: View) -> pa.Table:
         "tag_hash": pa.array([t.commit.hex for _, t in tags], pa.string()),
         "tagger": pa.array([t.tagger for _, t in tags], pa.string()),
         "email": pa.array([t.email for _, t in tags], pa.string()),
-        "date": pa.array([_ts(t.timestamp) for _, t in tags], TS),
+        "date": pa.array([millis(t.timestamp) for _, t in tags], COMMIT_TIME),
         "message": pa.array([t.message for _, t in tags], pa.string()),
     })
 
