@@ -85,6 +85,10 @@ def test_describe_lists_a_system_tables_columns(repo: Path, dl: Dl) -> None:
         "Field", "commit_hash", "committer", "email", "date", "message", "commit_order", "author", "author_email",
         "author_date"]
     assert "to_pk,BIGINT" in dl.ok("sql", "-r", "csv", "-q", "describe dolt_diff_t")
+    # in the mysql dialect, MySQL's type names, as for a table: commit times are DATETIME(3)
+    mysql = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "describe dolt_log")
+    assert "date,datetime(3)" in mysql and "commit_order,bigint" in mysql and "message,longtext" in mysql
+    assert "to_commit_date,datetime(6)" in dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "describe dolt_diff_t")
     assert dl.fails("sql", "-q", "describe nope").startswith("table not found: nope")
 
 
