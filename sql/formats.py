@@ -177,7 +177,7 @@ def text_rows(table: pa.Table | pa.RecordBatch) -> list[list[str]]:
     if any(_millis(f.type) for f in table.schema):
         table = pa.table([pc.cast(c, pa.string()) if _millis(c.type) else c for c in table.columns],
                          names=table.column_names)
-    return [[cell_text(v) for v in row] for row in _rows(table)]  # type: ignore[arg-type]
+    return [[cell_text(v) for v in row] for row in _rows(table)]
 
 
 def _millis(kind: pa.DataType) -> bool:
