@@ -134,11 +134,12 @@ def _query(text: str) -> Any:
 def _write(result: Any, result_format: str) -> None:
     """Writes the rows as `dl sql` does (and, on a terminal, the row count after a table)."""
     from dl.sql import row_text
-    from dl.terminal_text import printable, raw_bytes_stdout
+    from dl.terminal_text import printable, printable_cell, raw_bytes_stdout
     raw_bytes_stdout()
     out = sys.stdout
     try:
-        row_text.write(result.names, result.types, result.rows, result_format, out.write, printable)
+        row_text.write(result.names, result.types, result.rows, result_format, out.write, printable,
+                       printable_cell)
         if result_format == "tabular" and out.isatty():
             count = len(result.rows)
             out.write(f"{count} row{'s' if count != 1 else ''} in set\n")

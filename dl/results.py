@@ -6,8 +6,9 @@ after one batch, and a closed pipe (`| head -5`) stops the reading at once (the 
 BrokenPipeError; the caller closes the stream). The text is the same as formatting the whole
 result at once (`dl.sql.formats`), except that a box widens, with a new rule, when later rows
 need more room than the first ones did. Tabular and vertical text is for a terminal, so its
-cells and names are made `printable` (control characters escaped); CSV and JSON are data and
-keep every byte (JSON escapes control characters itself).
+cells and names are made `printable` (control characters escaped; a box keeps a cell's line
+breaks and draws its lines one under the other, inside its column, as Dolt does); CSV and JSON
+are data and keep every byte (JSON escapes control characters itself).
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def write_batches(schema: Any, batches: Iterable[Any], result_format: str,
     json_started = False
     for batch in batches:
         if result_format in ("tabular", "vertical"):
-            batch = _printable(batch)
+            batch = _printable(batch, keep_newlines=result_format == "tabular")
         if result_format == "tabular":
             assert box is not None
             if batch.num_rows or empty_box:
@@ -64,9 +65,10 @@ def write_batches(schema: Any, batches: Iterable[Any], result_format: str,
     return rows
 
 
-def _printable(batch: Any) -> Any:
-    """`batch` with its text cells and names escaped for a terminal (`printable_table`)."""
-    table = printable_table(_table(batch))
+def _printable(batch: Any, keep_newlines: bool) -> Any:
+    """`batch` with its text cells and names escaped for a terminal (`printable_table`); a box
+    draws a cell's lines one under the other, so its cells keep their line breaks."""
+    table = printable_table(_table(batch), keep_newlines=keep_newlines)
     return table.to_batches()[0] if table.num_rows else batch
 
 

@@ -103,8 +103,9 @@ class BoxWriter:
         self.widths: list[int] | None = None
 
     def rows(self, rows: list[list[str]]) -> None:
-        """Writes `rows` (lists of cell texts, one per column)."""
-        widths = [max([display_width(n)] + [display_width(r[i]) for r in rows])
+        """Writes `rows` (lists of cell texts, one per column); a cell holding line breaks
+        takes as many lines, the row's other cells blank below their first (Dolt's way)."""
+        widths = [max([display_width(n)] + [_cell_width(r[i]) for r in rows])
                   for i, n in enumerate(self.names)]
         if self.widths is None:
             self.widths = widths
@@ -127,13 +128,27 @@ class BoxWriter:
 
     def _line(self, cells: list[str]) -> str:
         assert self.widths is not None
+        if any("\n" in c for c in cells):
+            return "".join(self._line(line) for line in _cell_lines(cells))
         return "| " + " | ".join(_pad(c, w) for c, w in zip(cells, self.widths)) + " |\n"
 
     def _styled(self, cells: list[str]) -> str:
-        line = self._line(cells)
-        return self.style(cells, line[:-1]) + "\n" if self.style else line
+        if not self.style:
+            return self._line(cells)
+        return "".join(self.style(cells, line) + "\n" for line in self._line(cells).splitlines())
 
 
+def _cell_width(text: str) -> int:
+    """Columns a cell takes: its longest line's."""
+    return max(map(display_width, text.split("\n"))) if "\n" in text else display_width(text)
+
+
+def _cell_lines(cells: list[str]) -> list[list[str]]:
+    """A row whose cells hold line breaks as rows of one line each, blank where a cell has
+    fewer lines."""
+    split = [c.split("\n") for c in cells]
+    height = max(map(len, split))
+    return [[lines[i] if i < len(lines) else "" for lines in split] for i in range(height)]
 
 
 def vertical_rows(names: list[str], rows: list[tuple[Any, ...]], first: int = 1) -> str:

@@ -40,8 +40,9 @@ STAGED = "STAGED"
 
 
 def ts(seconds: float | None) -> int | None:
-    """A commit time (seconds) as microseconds for a TS column."""
-    return None if seconds is None else round(seconds * 1_000_000)
+    """A commit time (seconds) as microseconds for a TS column, to the millisecond: Dolt keeps
+    commit times so, and dolt_log's DATETIME(3) dates then equal these in a join."""
+    return None if seconds is None else round(seconds * 1000) * 1000
 
 
 def table_at(view: View, root: RootValue, name: str) -> Table | None:
@@ -60,18 +61,42 @@ def _diff_schema(to_schema: TableSchema, from_schema: TableSchema) -> pa.Schema:
 
 
 def project(rows: pa.Table, schema: TableSchema) -> list[pa.Array | pa.ChunkedArray]:
-    """`rows` on `schema`'s columns: cast where the types differ, null where absent."""
+    """`rows` on `schema`'s columns: cast where the types differ, null where absent. A value
+    that does not fit its column now (a narrowed type: 420 in a TINYINT, 15 characters in a
+    VARCHAR(10)) shows as NULL, as in Dolt; the other values of its column still show."""
+    import pyarrow.compute as pc
+    from dl.core.tables import column_rules
     out: list[pa.Array | pa.ChunkedArray] = []
     for column in schema.columns:
-        if column.name in rows.column_names:
-            values = rows.column(column.name)
-            try:
-                out.append(values if values.type == column.type else values.cast(column.type))
-                continue
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass
-        out.append(pa.nulls(rows.num_rows, column.type))
+        if column.name not in rows.column_names:
+            out.append(pa.nulls(rows.num_rows, column.type))
+            continue
+        values = _fitted(rows.column(column.name), column.type)
+        declared = schema.constraints.declared_type(column.name)
+        misfit = column_rules.misfits(declared, values) if declared and values.null_count < len(values) else None
+        out.append(values if misfit is None else pc.if_else(misfit, pa.scalar(None, values.type), values))
     return out
+
+
+def _fitted(values: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:
+    """`values` cast to `kind`; integers out of its range become NULL, and a column that will
+    not cast at all is all NULL."""
+    import numpy as np
+    import pyarrow.compute as pc
+    if values.type == kind:
+        return values
+    try:
+        return values.cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    if pa.types.is_integer(kind) and (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
+        info = np.iinfo(kind.to_pandas_dtype())
+        inside = pc.and_(pc.greater_equal(values, info.min), pc.less_equal(values, info.max))
+        try:
+            return pc.if_else(inside, values, pa.scalar(None, values.type)).cast(kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    return pa.chunked_array([pa.nulls(len(values), kind)])
 
 
 def _diff_part(schemas: tuple[TableSchema, TableSchema], to_rows: pa.Table | None,
@@ -183,21 +208,24 @@ def _revision_date(view: View, rev: str) -> int | None:
     return ts(view.repo.load_commit(view.repo.resolve_commit(rev)).timestamp)
 
 
-def _two_revisions(args: list[str], function: str) -> tuple[str, str, list[str]]:
-    """('from', 'to', rest) from ('from', 'to', ...) or ('from..to', ...)."""
+def two_revisions(view: View, args: list[str], function: str) -> tuple[str, str, list[str]]:
+    """('from', 'to', rest) from ('from', 'to', ...), ('from..to', ...) or ('from...to', ...),
+    where three dots diff from the merge base of the two (as every diff function of Dolt's)."""
     if args and ".." in args[0]:
-        left, _, right = args[0].partition("...") if "..." in args[0] else args[0].partition("..")
-        return left or "HEAD", right or "HEAD", args[1:]
+        three = "..." in args[0]
+        left, _, right = args[0].partition("...") if three else args[0].partition("..")
+        frm, to = left or "HEAD", right or "HEAD"
+        if three:
+            base = view.repo.merge_base(frm, to)
+            frm = base.hex if base else frm
+        return frm, to, args[1:]
     if len(args) < 2:
         raise SqlError(f"{function}() takes a from and a to revision: {function}('HEAD~1', 'HEAD', ...)")
     return args[0], args[1], args[2:]
 
 
 def dolt_diff_function(view: View, args: list[str]) -> pa.Table:
-    frm, to, rest = _two_revisions(args, "dolt_diff")
-    if "..." in (args[0] if args else ""):
-        base = view.repo.merge_base(frm, to)
-        frm = base.hex if base else frm
+    frm, to, rest = two_revisions(view, args, "dolt_diff")
     if len(rest) != 1:
         raise SqlError("dolt_diff() takes the revisions and one table: dolt_diff('HEAD', 'WORKING', 't')")
     name = rest[0]
@@ -224,7 +252,7 @@ def dolt_commit_diff_table(view: View, name: str, hints: dict[str, str]) -> pa.T
 
 
 def dolt_diff_stat(view: View, args: list[str]) -> pa.Table:
-    frm, to, rest = _two_revisions(args, "dolt_diff_stat")
+    frm, to, rest = two_revisions(view, args, "dolt_diff_stat")
     before_root, after_root = view.root_at(frm), view.root_at(to)
     diffs = diff_roots(view.store, before_root, after_root, rest or None)
     names = ["table_name", "rows_unmodified", "rows_added", "rows_deleted", "rows_modified",
@@ -243,7 +271,7 @@ def dolt_diff_stat(view: View, args: list[str]) -> pa.Table:
 
 
 def dolt_diff_summary(view: View, args: list[str]) -> pa.Table:
-    frm, to, rest = _two_revisions(args, "dolt_diff_summary")
+    frm, to, rest = two_revisions(view, args, "dolt_diff_summary")
     before_root, after_root = view.root_at(frm), view.root_at(to)
     rows = []
     for name, change in after_root.changed_tables(before_root).items():

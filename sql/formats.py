@@ -127,13 +127,21 @@ def to_box(table: pa.Table) -> str:
 
 
 def text_rows(table: pa.Table | pa.RecordBatch) -> list[list[str]]:
-    """The cells of `table` as tabular output shows them."""
-    return [[cell_text(v) for v in row] for row in _rows(table)]  # type: ignore[arg-type]
+    """The cells of `table` as tabular output shows them; a millisecond timestamp (a commit
+    time: Dolt's DATETIME(3)) with its three digits, as MySQL shows DATETIME(3)."""
+    if any(_millis(f.type) for f in table.schema):
+        table = pa.table([pc.cast(c, pa.string()) if _millis(c.type) else c for c in table.columns],
+                         names=table.column_names)
+    return [[cell_text(v) for v in row] for row in _rows(table)]
+
+
+def _millis(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_timestamp(kind) and kind.unit == "ms" and kind.tz is None)
 
 
 def to_vertical(table: pa.Table | pa.RecordBatch, first: int = 1) -> str:
     """One block per row, `column: value` lines (MySQL's \\G); rows numbered from `first`."""
-    return vertical_rows(table.column_names, _rows(table), first)
+    return vertical_rows(table.column_names, [tuple(cells) for cells in text_rows(table)], first)
 
 
 def to_parquet(table: pa.Table, sink: Any) -> None:

@@ -29,7 +29,7 @@ from dl.sql.errors import SqlError
 if TYPE_CHECKING:
     from dl.sql.statement_view import View
 
-TS = pa.timestamp("us")
+TS = pa.timestamp("ms")  # commit times are DATETIME(3) in Dolt's dolt_log, dolt_commits, dolt_branches, dolt_tags
 DECORATIONS = ("short", "full", "no", "auto")
 
 
@@ -40,11 +40,16 @@ def log_rows(commits: list[tuple[Address, Commit]]) -> pa.Table:
         "commit_hash": pa.array([a.hex for a, _ in commits], pa.string()),
         "committer": pa.array([c.committed_by[0] for _, c in commits], pa.string()),
         "email": pa.array([c.committed_by[1] for _, c in commits], pa.string()),
-        "date": pa.array([round(c.committed_at * 1_000_000) for _, c in commits], TS),
+        "date": pa.array([millis(c.committed_at) for _, c in commits], TS),
         "message": pa.array([c.message for _, c in commits], pa.string()),
         "commit_order": pa.array([c.height for _, c in commits], pa.int64()),
         **author_columns([c for _, c in commits]),
     })
+
+
+def millis(seconds: float) -> int:
+    """A commit time (seconds) as milliseconds for a TS column."""
+    return round(seconds * 1000)
 
 
 AUTHOR_COLUMNS = 3  # author, author_email, author_date: last, as in Dolt
@@ -55,7 +60,7 @@ def author_columns(commits: list[Commit], prefix: str = "") -> dict[str, pa.Arra
     dolt_branches has latest_author...)."""
     return {f"{prefix}author": pa.array([c.author for c in commits], pa.string()),
             f"{prefix}author_email": pa.array([c.email for c in commits], pa.string()),
-            f"{prefix}author_date": pa.array([round(c.timestamp * 1_000_000) for c in commits], TS)}
+            f"{prefix}author_date": pa.array([millis(c.timestamp) for c in commits], TS)}
 
 
 class LogRequest:

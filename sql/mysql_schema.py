@@ -69,7 +69,7 @@ def mysql_type(kind: "pa.DataType") -> str:
     if pa.types.is_date(kind):
         return "date"
     if pa.types.is_timestamp(kind):
-        return "datetime(6)" if kind.unit in ("us", "ns") else "datetime"
+        return {"us": "datetime(6)", "ns": "datetime(6)", "ms": "datetime(3)"}.get(kind.unit, "datetime")
     if pa.types.is_time(kind):
         return "time"
     return "json"

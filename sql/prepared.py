@@ -8,7 +8,7 @@
 A prepared statement is kept by name in its session as text; EXECUTE puts the user variables'
 values, as SQL literals, where its `?` placeholders are (found by the tokenizer, so a `?` in a
 string stays) and runs the result as one statement. As in Dolt, the arguments of dolt_diff()
-cannot be placeholders: its columns depend on them, and must be known when it is prepared.
+and dolt_query_diff() cannot be placeholders: its columns depend on them, and must be known when it is prepared.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ _PREPARE = re.compile(rf"^\s*PREPARE\s+{_NAME}\s+FROM\s+(.+?)\s*$", re.I | re.S)
 _EXECUTE = re.compile(rf"^\s*EXECUTE\s+{_NAME}(?:\s+USING\s+(.+?))?\s*$", re.I | re.S)
 _DEALLOCATE = re.compile(rf"^\s*(?:DEALLOCATE|DROP)\s+PREPARE\s+{_NAME}\s*$", re.I)
 _VARIABLE = re.compile(r"^@(\w+)$")
-FIXED_COLUMNS = ("dolt_diff",)  # table functions whose arguments decide their columns
+FIXED_COLUMNS = ("dolt_diff", "dolt_query_diff")  # table functions whose arguments decide their columns
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,8 @@ def check_preparable(body: str, dialect: str) -> int:
         call = node.find_ancestor(exp.Anonymous, exp.Func)
         name = call.name.lower() if isinstance(call, exp.Anonymous) else ""
         if name in FIXED_COLUMNS:
-            raise SqlError(f"Invalid argument to {name}: a bind variable; its arguments decide its columns, "
-                           "so they must be literals")
+            raise SqlError(f"Invalid argument to {name}: unbound variable (a bind variable); its arguments "
+                           "decide its columns, so they must be literals")
     return len(_placeholders(body, dialect))
 
 

@@ -30,6 +30,7 @@ from dl.sql import (
     index_lookup,
     index_tables,
     pushdown,
+    query_diff,
     system_tables,
     tree_source,
     views,
@@ -37,6 +38,7 @@ from dl.sql import (
 from dl.sql.edits import TextEdits
 from dl.sql.errors import SqlError, engine_error
 from dl.sql.interrupt import run_interruptible
+from dl.sql.parse import Kind, parse_statement, split_script
 from dl.sql.row_stream import BATCH_ROWS, RowStream
 from dl.sql.statement_view import View
 from dl.sql.tree_source import TreeSource
@@ -87,8 +89,10 @@ class Binder:
     """Registers the sources of one statement in DuckDB and runs it there."""
 
     def __init__(self, view: View, con: duckdb.DuckDBPyConnection, as_of: dict[str, tuple[str, str]],
-                 cache: ScanCache, *, depth: int = 0, shown: dict[str, str] | None = None) -> None:
+                 cache: ScanCache, *, depth: int = 0, shown: dict[str, str] | None = None,
+                 dialect: str = "duckdb") -> None:
         self.view, self.con, self.as_of, self.cache = view, con, as_of, cache
+        self.dialect = dialect  # the statement's, for the queries dolt_query_diff() is given
         self.shown: dict[str, str] = {} if shown is None else shown  # registered name -> what the user wrote
         self.depth = depth  # views being expanded around this binder
         self._edits: TextEdits | None = None
@@ -238,7 +242,7 @@ class Binder:
                            "(does it refer to itself?)")
         statement = views.view_statement(definition)
         child = Binder(view or self.view, self.con, statement.as_of, self.cache, depth=self.depth + 1,
-                       shown=self.shown)
+                       shown=self.shown, dialect=self.dialect)
         text = child.bound_sql(statement.expression.copy(), TextEdits(statement.source))  # type: ignore[union-attr]
         if definition.columns:
             names = ", ".join(exp.to_identifier(c, quoted=True).sql("duckdb") for c in definition.columns)
@@ -268,8 +272,30 @@ class Binder:
         if not name.startswith("dolt_"):
             return  # DuckDB's own table functions (range, read_csv...)
         args = [_literal_text(a, name) for a in func.expressions]
+        if name == "dolt_query_diff":
+            self._point(node, self._query_diff(query_diff.queries(args)), name, f"{name}(...)")
+            return
         rows = system_tables.table_function(self.view, name, args)
         self._point(node, rows, name, f"{name}(...)")
+
+    def _query_diff(self, texts: list[str]) -> pa.Table:
+        """dolt_query_diff()'s rows: each query run as a statement of this one's dialect, then
+        the two results compared (`sql.query_diff`)."""
+        if self.depth >= views.MAX_DEPTH:
+            raise SqlError(f"dolt_query_diff() nests more than {views.MAX_DEPTH} deep")
+        results, keys = [], []
+        for text in texts:
+            statement = parse_statement(split_script(text, self.dialect)[0], self.dialect)
+            if statement.kind is not Kind.QUERY or statement.expression is None:
+                raise SqlError("query must be a SELECT statement")
+            keys.append(query_diff.key_columns(statement, self.view))
+            child = Binder(self.view, self.con, statement.as_of, self.cache, depth=self.depth + 1,
+                           shown=self.shown, dialect=self.dialect)
+            edits = TextEdits(statement.source) if statement.dialect == "duckdb" and statement.source else None
+            results.append(self.run_sql(child.bound_sql(statement.expression.copy(), edits)))
+        first, second = (self.register(r, f"dolt_query_diff query {i}") for i, r in enumerate(results, 1))
+        key = keys[0] if keys[0] == keys[1] else None
+        return self.run_sql(query_diff.diff_sql(first, second, (results[0].schema, results[1].schema), key))
 
     def _table_rows(self, node: exp.Table, table: Table, visible: str) -> pa.Table | TreeSource:
         """Rows of a table for DuckDB: pushed-down keys, the cached scan of a small table, or

@@ -45,9 +45,11 @@ def supported(types: list[str]) -> bool:
 
 
 def write(names: list[str], types: list[str], rows: list[tuple[Any, ...]], result_format: str,
-          out: Callable[[str], Any], printable: Callable[[str], str]) -> None:
+          out: Callable[[str], Any], printable: Callable[[str], str],
+          printable_cell: Callable[[str], str] | None = None) -> None:
     """Writes a result as `dl sql -r result_format` does (tabular, csv, json or vertical);
-    `printable` makes text safe for a terminal (the CLI's `terminal_text.printable`)."""
+    `printable` makes text safe for a terminal (the CLI's `terminal_text.printable`), and
+    `printable_cell` a box's cells, which keep their line breaks (`printable_cell` there)."""
     kinds = [kind_of(t) or "" for t in types]
     if result_format == "csv":
         out(_csv(names, kinds, rows))
@@ -55,7 +57,8 @@ def write(names: list[str], types: list[str], rows: list[tuple[Any, ...]], resul
         out(_json(names, kinds, rows))
     elif result_format == "tabular":
         box = BoxWriter([printable(n) for n in names], out)
-        box.rows([[cell_text(v) for v in row] for row in _printable(kinds, rows, printable)])
+        cells = _printable(kinds, rows, printable_cell or printable)
+        box.rows([[cell_text(v) for v in row] for row in cells])
         box.close()
     elif rows:
         out(vertical_rows([printable(n) for n in names], _printable(kinds, rows, printable)))

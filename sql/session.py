@@ -72,7 +72,7 @@ from dl.sql.point_shapes import PointStatement, Verb, recognize
 from dl.sql.resolve import Binder, ScanCache
 from dl.sql.row_stream import RowStream
 from dl.sql.statement_view import View
-from dl.sql.types import display_type, shown_type
+from dl.sql.types import shown_type
 from dl.sql.identity import Identity, session_identity
 from dl.sql.variables import SessionVariables, mentions_variables
 
@@ -417,7 +417,7 @@ class Session:
         return View(self.repo, self.repo.store, branch, ws, self.repo.load_root(ws.working))
 
     def _binder(self, view: View, statement: Statement) -> Binder:
-        return Binder(view, self._con, statement.as_of, self._cache)
+        return Binder(view, self._con, statement.as_of, self._cache, dialect=statement.dialect)
 
     def _prepare(self, statement: Statement) -> tuple[exp.Expression, TextEdits | None]:
         """A copy of a query's AST to bind, and the text edits that keep DuckDB SQL as typed;
@@ -511,7 +511,7 @@ class Session:
                     except SqlError:
                         view.table(name)  # not found, in the usual words
                         raise
-            rows = [(f.name, display_type(f.type), "YES", "", None, "") for f in fields]
+            rows = [(f.name, shown_type(f.type, None, self.dialect), "YES", "", None, "") for f in fields]
         else:
             schema = view.table(name).schema
             rules = schema.constraints

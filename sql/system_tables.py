@@ -8,13 +8,16 @@ Names and columns follow Dolt, so Dolt users' queries run unchanged:
     dolt_schemas (the views, `sql.views`),
     dolt_diff (tables changed per commit), dolt_diff_<t>, dolt_history_<t>, dolt_conflicts,
     dolt_conflicts_<t>, dolt_blame_<t>; table functions dolt_log(['rev']), dolt_diff('from', 'to', 't')
-    (also 'from..to' / 'from...to'), dolt_diff_stat(...), dolt_diff_summary(...).
+    (also 'from..to' / 'from...to'), dolt_diff_stat(...), dolt_diff_summary(...),
+    dolt_schema_diff(...) (`sql.schema_diff_function`).
 
 The diff tables and functions (dolt_diff, dolt_diff_<t>, dolt_commit_diff_<t>, dolt_diff(),
 dolt_diff_stat(), dolt_diff_summary()) are built by `sql.diff_tables`; this module dispatches a
 name to its builder. A `commit_hash = '...'` equality in the WHERE clause of a query of
 `dolt_history_<t>` reads only that commit.
-Dates are UTC timestamps without a time zone, as Dolt shows them.
+Dates are UTC timestamps without a time zone, as Dolt shows them: commit times in dolt_log,
+dolt_commits, dolt_branches and dolt_tags to the millisecond (Dolt's DATETIME(3)), the diff tables' to
+the microsecond.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ import pyarrow as pa
 from dl.core.errors import DlError
 from dl.core.tables.schema import TableSchema
 from dl.core.versioning.ignore import split_ignored
-from dl.sql import diff_tables, log_function, remote_tables, views
+from dl.sql import diff_tables, log_function, remote_tables, schema_diff_function, views
 from dl.sql.diff_tables import TS, current_schema, project, table_at
 from dl.sql.errors import SqlError, wrap
 
@@ -81,6 +84,7 @@ def table_function(view: View, name: str, args: list[str]) -> pa.Table:
 
 _ts = diff_tables.ts
 _log_rows = log_function.log_rows
+millis, COMMIT_TIME = log_function.millis, log_function.TS
 
 
 def dolt_log(view: View) -> pa.Table:
@@ -119,15 +123,15 @@ def dolt_branches(view: View) -> pa.Table:
         dirty = working != commit.root or ws.staged != commit.root
         for key, value in (("name", name), ("hash", address.hex), ("latest_committer", commit.committed_by[0]),
                            ("latest_committer_email", commit.committed_by[1]),
-                           ("latest_commit_date", _ts(commit.committed_at)),
+                           ("latest_commit_date", millis(commit.committed_at)),
                            ("latest_author", commit.author), ("latest_author_email", commit.email),
-                           ("latest_author_date", _ts(commit.timestamp)),
+                           ("latest_author_date", millis(commit.timestamp)),
                            ("latest_commit_message", commit.message),
                            ("remote", upstream.remote if upstream else ""),
                            ("branch", upstream.branch if upstream else ""),
                            ("dirty", dirty)):
             rows[key].append(value)
-    types = {"latest_commit_date": TS, "latest_author_date": TS, "dirty": pa.bool_()}
+    types = {"latest_commit_date": COMMIT_TIME, "latest_author_date": COMMIT_TIME, "dirty": pa.bool_()}
     return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in rows.items()})
 
 
@@ -138,7 +142,7 @@ def dolt_tags(view: View) -> pa.Table:
         "tag_hash": pa.array([t.commit.hex for _, t in tags], pa.string()),
         "tagger": pa.array([t.tagger for _, t in tags], pa.string()),
         "email": pa.array([t.email for _, t in tags], pa.string()),
-        "date": pa.array([_ts(t.timestamp) for _, t in tags], TS),
+        "date": pa.array([millis(t.timestamp) for _, t in tags], COMMIT_TIME),
         "message": pa.array([t.message for _, t in tags], pa.string()),
     })
 
@@ -358,6 +362,7 @@ _FUNCTIONS: dict[str, Callable[[View, list[str]], pa.Table]] = {
     "dolt_diff": diff_tables.dolt_diff_function, "dolt_log": log_function.dolt_log_function,
     "dolt_diff_stat": diff_tables.dolt_diff_stat, "dolt_diff_summary": diff_tables.dolt_diff_summary,
     "dolt_preview_merge_conflicts": diff_tables.dolt_preview_merge_conflicts,
+    "dolt_schema_diff": schema_diff_function.dolt_schema_diff,
 }
 
 SYSTEM_TABLE_NAMES = sorted(_TABLES)

@@ -52,19 +52,17 @@ def apply_rule(declared: str, name: str, values: pa.Array) -> pa.Array:
         return _enum(declared, name, values)
     if declared.startswith("set("):
         return _set(declared, name, values)
-    if declared in _INT_RANGES:
-        return _in_range(values, name, *_INT_RANGES[declared], zero_ok=declared == "year")
     if declared == "json":
         _json(values, name)
         return values
-    if (length := _LENGTH.match(declared)) is not None:
-        too_long = pc.greater(pc.utf8_length(values), int(length.group(2)))
-        _refuse(too_long, f"Data too long for column '{name}'", values, name, too_long=True)
+    if (outside := misfits(declared, values)) is not None:
+        if _LENGTH.match(declared):
+            _refuse(outside, f"Data too long for column '{name}'", values, name, too_long=True)
+        else:
+            _refuse(outside, f"Out of range value for column '{name}'", values, name)
         return values
     if (width := _BYTES.match(declared)) is not None and _is_bytes(values.type):
         return _bytes(values, name, int(width.group(2)), fixed=width.group(1) == "binary")
-    if (bits := _BIT.match(declared)) is not None:
-        return _in_range(values, name, 0, (1 << int(bits.group(1))) - 1)
     if (fraction := _FRACTION.match(declared)) is not None and pa.types.is_timestamp(values.type):
         digits = int(fraction.group(2))
         if digits < 6:  # MySQL rounds to the declared fractional digits
@@ -124,12 +122,24 @@ def _set_texts(allowed: list[str], mask: np.ndarray) -> list[str]:
     return [spelled[i] for i in inverse.tolist()]
 
 
-def _in_range(values: pa.Array, name: str, low: int, high: int, zero_ok: bool = False) -> pa.Array:
+def misfits(declared: str, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray | None:
+    """Where `values` break the declared type's width (a `varchar(n)`/`char(n)` text too long,
+    a `mediumint`/`year`/`bit(n)` number out of its range), as a boolean mask; None for a type
+    without such a rule. Writes refuse these values; diff and history tables, which show old
+    rows in a narrower current schema, show them as NULL (as Dolt does)."""
+    if declared in _INT_RANGES:
+        return _outside(values, *_INT_RANGES[declared], zero_ok=declared == "year")
+    if (length := _LENGTH.match(declared)) is not None:
+        return pc.greater(pc.utf8_length(values), int(length.group(2)))
+    if (bits := _BIT.match(declared)) is not None:
+        return _outside(values, 0, (1 << int(bits.group(1))) - 1)
+    return None
+
+
+def _outside(values: pa.Array | pa.ChunkedArray, low: int, high: int,
+             zero_ok: bool = False) -> pa.Array | pa.ChunkedArray:
     outside = pc.or_(pc.less(values, low), pc.greater(values, high))
-    if zero_ok:
-        outside = pc.and_(outside, pc.not_equal(values, 0))
-    _refuse(outside, f"Out of range value for column '{name}'", values, name)
-    return values
+    return pc.and_(outside, pc.not_equal(values, 0)) if zero_ok else outside
 
 
 def _json(values: pa.Array, name: str) -> None:

@@ -86,7 +86,8 @@ def _result(rows: pa.Table, owner: np.ndarray, commits: list[tuple[Address, Comm
         return pa.array(values, kind).take(take)
     # who wrote the change and when (git blame's author; Dolt means to show the author too), not
     # who committed it: the column keeps Dolt's name
-    dates = [round(c.timestamp * 1_000_000) for _, c in commits]
+    # to the millisecond, as Dolt keeps commit times (so it joins with dolt_log's dates)
+    dates = [round(c.timestamp * 1000) * 1000 for _, c in commits]
     out = rows
     for name, values, kind in (("commit", [a.hex for a, _ in commits], pa.string()),
                                ("commit_date", dates, pa.timestamp("us", tz="UTC")),

@@ -129,7 +129,7 @@ def _write_rows(result: Any, result_format: str, stream: IO[str], quiet: Any, *,
 def render_table(table: Any) -> None:
     """A whole result in the shell: the same box as `dl sql -q`, and its row count."""
     from dl.sql import formats
-    table = printable_table(table)
+    table = printable_table(table, keep_newlines=True)
     sys.stdout.write(formats.to_box(table))
     sys.stdout.write(f"{table.num_rows} row{'s' if table.num_rows != 1 else ''} in set\n")
     sys.stdout.flush()

@@ -3,6 +3,7 @@ environment ($DOLT_COMMITTER_NAME...), `--author`, the SQL session variables
 (@@dolt_committer_name...) and the columns of dolt_log, dolt_commits, dolt_branches and dolt_diff."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,23 @@ def test_cherry_pick_through_sql_commits_as_the_session_committer(repo: Path, dl
     dl.ok("sql", "-q", f"call dolt_cherry_pick('{picked}')")
     assert _who(dl, "picked") == "Tess Ter,tess@example.com,Orig Author,orig@x.org"
     assert _csv(dl, "select author_date from dolt_log limit 1").splitlines()[1].startswith("2023-09-26 01:23:45")
+
+
+def test_commit_times_show_to_the_millisecond_as_dolts_datetime_3(repo: Path, dl: Dl,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """dolt_log, dolt_commits, dolt_branches and dolt_tags dates are DATETIME(3) in Dolt: CSV
+    and boxes print three digits (cherry-pick.bats reads `2023-09-26 01:23:45.000`), and they
+    equal the diff and blame tables' commit dates in a join."""
+    dl.ok("sql", "-q", "create table t (id int primary key); insert into t values (1)")
+    monkeypatch.setenv("DOLT_AUTHOR_DATE", "2023-09-26T01:23:45+00:00")
+    # `--author` alone is the committer too (Dolt's dolt_commit), the date from the environment
+    dl.ok("commit", "-Am", "dated", "--author", "Original Author <original@example.com>")
+    dl.ok("tag", "v1")
+    assert _csv(dl, "select committer, date, author, author_date from dolt_log where message = 'dated'") == \
+        "committer,date,author,author_date\nOriginal Author,2023-09-26 01:23:45.000,Original Author,2023-09-26 01:23:45.000\n"
+    assert _csv(dl, "select date from dolt_commits where message = 'dated'") == "date\n2023-09-26 01:23:45.000\n"
+    assert _csv(dl, "select latest_commit_date from dolt_branches") == "latest_commit_date\n2023-09-26 01:23:45.000\n"
+    box = dl.ok("sql", "--dialect", "mysql", "-q", "select date from dolt_tags")  # the tag's own time
+    assert re.fullmatch(r"\| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \|", box.splitlines()[3])
+    assert _csv(dl, "select count(*) as n from dolt_log l join dolt_diff_t d on d.to_commit = l.commit_hash "
+                    "and d.to_commit_date = l.date join dolt_blame_t b on b.commit_date = l.date") == "n\n1\n"

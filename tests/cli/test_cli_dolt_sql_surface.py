@@ -85,6 +85,10 @@ def test_describe_lists_a_system_tables_columns(repo: Path, dl: Dl) -> None:
         "Field", "commit_hash", "committer", "email", "date", "message", "commit_order", "author", "author_email",
         "author_date"]
     assert "to_pk,BIGINT" in dl.ok("sql", "-r", "csv", "-q", "describe dolt_diff_t")
+    # in the mysql dialect, MySQL's type names, as for a table: commit times are DATETIME(3)
+    mysql = dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "describe dolt_log")
+    assert "date,datetime(3)" in mysql and "commit_order,bigint" in mysql and "message,longtext" in mysql
+    assert "to_commit_date,datetime(6)" in dl.ok("sql", "--dialect", "mysql", "-r", "csv", "-q", "describe dolt_diff_t")
     assert dl.fails("sql", "-q", "describe nope").startswith("table not found: nope")
 
 
@@ -205,3 +209,18 @@ def test_dolt_preview_merge_conflicts_shows_conflicts_without_merging(repo: Path
     assert out.endswith("n\n1\n")  # bind variables are fine here, as in Dolt
     assert sql("select count(*) as n from dolt_preview_merge_conflicts('main', 'main', 'users')") == "n\n0\n"
     assert dl.ok("log", "--oneline") == before and "nothing to commit" in dl.ok("status")
+
+
+def test_dolt_schema_diff_draws_each_create_statement_over_its_lines(repo: Path, dl: Dl) -> None:
+    """system-tables.bats 'query dolt_schema_diff': a CREATE TABLE text in a box is drawn a line
+    under the other inside its column, as Dolt's tables draw it."""
+    dl.ok("sql", "--dialect", "mysql", "-q", "create table test (pk int primary key, c1 int, c2 int)")
+    dl.ok("commit", "-Am", "one")
+    dl.ok("tag", "one")
+    dl.ok("sql", "--dialect", "mysql", "-q", "alter table test drop column c2, add column c3 varchar(10)")
+    dl.ok("commit", "-am", "two")
+    out = dl.ok("sql", "--dialect", "mysql", "-q", "select * from dolt_schema_diff('one', 'HEAD')")
+    width = len(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;")
+    assert f"| test            | test          | {'CREATE TABLE `test` (':<{width}} | {'CREATE TABLE `test` (':<{width}} |" in out
+    assert f"|                 |               | {'  `c2` int,':<{width}} | {'  `c3` varchar(10),':<{width}} |" in out
+    assert dl.ok("sql", "--dialect", "mysql", "-q", "select * from dolt_schema_diff('HEAD', 'HEAD')") == ""

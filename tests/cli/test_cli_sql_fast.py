@@ -323,3 +323,17 @@ def test_binary_values_are_the_same_raw_bytes_either_way(tables: Path, dl: Dl) -
     general = subprocess.run(args, cwd=tables, env={**env, "DL_SQL_FAST": "0"}, capture_output=True,
                              timeout=60, check=True).stdout
     assert fast_out == general == b"id,bl\n9,\xff\xfez\n"
+
+
+def test_a_cell_with_line_breaks_is_drawn_over_its_lines_either_way(tables: Path, dl: Dl) -> None:
+    """A box draws a cell's lines one under the other, as Dolt's tables do: the fast path as
+    the general path."""
+    dl.ok("sql", "-q", "insert into typed (id, s) values (9, e'one\\ntwo')")
+    env = {**os.environ, "DL_HOME": str(tables.parent / "home"), "COLUMNS": "120", "NO_COLOR": "1", "TZ": "UTC"}
+    env.pop("DL_DEBUG", None)
+    args = ["dl", "sql", "-q", "select id, s from typed where id = 9"]
+    fast_out = subprocess.run(args, cwd=tables, env=env, capture_output=True, timeout=60, check=True).stdout
+    general = subprocess.run(args, cwd=tables, env={**env, "DL_SQL_FAST": "0"}, capture_output=True,
+                             timeout=60, check=True).stdout
+    assert fast_out == general
+    assert b"| 9  | one |\n|    | two |\n" in fast_out

@@ -94,8 +94,11 @@ def test_log_show_and_commit_escape_messages(hostile: Path, dl: Dl) -> None:
 def test_sql_tabular_and_vertical_escape_cells(hostile: Path, dl: Dl) -> None:
     box = dl.ok("sql", "-q", "select v from t order by id")
     assert_safe(box)
-    assert box.splitlines()[3] == "| a\\x1b[31mRED\\nforged | row\\tx |"
-    assert len(box.splitlines()) == 6  # one line per row: the newline did not split a row
+    # a line break continues the cell on the next line, inside its column, as Dolt draws it:
+    # every line is framed by the box's borders, and the other controls are escaped
+    width = len("forged | row\\tx")
+    assert box.splitlines()[3:6] == [f"| {cell:<{width}} |" for cell in ("a\\x1b[31mRED", "forged | row\\tx", "ok")]
+    assert len({len(line) for line in box.splitlines()}) == 1
     vertical = dl.ok("sql", "-q", "select v from t where id = 1", "-r", "vertical")
     assert_safe(vertical)
     assert vertical.splitlines()[1] == "v: a\\x1b[31mRED\\nforged | row\\tx"
@@ -113,7 +116,7 @@ def test_sql_on_a_terminal_escapes_cells(hostile: Path, dl: Dl, monkeypatch: pyt
     monkeypatch.setattr(sql_command, "is_terminal", lambda: True)
     out = dl.ok("sql", "-q", "select v from t order by id")
     assert_safe(out)
-    assert "a\\x1b[31mRED\\nforged" in out.replace("\n", "")
+    assert "| a\\x1b[31mRED " in out and "| forged | row\\tx |" in out
     markup = dl.ok("sql", "-q", "select '[bold]x[/bold] [link=http://evil]y[/link]' as \"[red]h\"")
     assert "[bold]x[/bold] [link=http://evil]y[/link]" in markup.replace("\n", "").replace(" │ ", "")
     assert "[red]h" in markup  # rich markup in data and names is printed, not obeyed

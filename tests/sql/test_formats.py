@@ -32,3 +32,22 @@ def test_box_and_vertical() -> None:
                                                   "+----+------+-----+", "| 1  | true | NaN |",
                                                   "+----+------+-----+"]
     assert formats.to_vertical(table).splitlines()[1:] == ["  id: 1", "flag: true", "   f: NaN"]
+
+
+def test_box_draws_a_cell_with_line_breaks_one_line_under_the_other() -> None:
+    """As Dolt's tables: the cell's longest line sets its column's width; the row's other cells
+    are blank on its later lines."""
+    table = pa.table({"name": ["t", "u"], "text": ["CREATE TABLE t (\n  a int\n);", "x"]})
+    assert formats.to_box(table).splitlines() == [
+        "+------+------------------+",
+        "| name | text             |",
+        "+------+------------------+",
+        "| t    | CREATE TABLE t ( |",
+        "|      |   a int          |",
+        "|      | );               |",
+        "| u    | x                |",
+        "+------+------------------+"]
+    styled: list[str] = []
+    box = formats.BoxWriter(["a", "b"], styled.append, style=lambda cells, line: f"<{line}>")
+    box.rows([["1\n2", "x"]])
+    assert styled[1] == "<| 1 | x |>\n<| 2 |   |>\n"  # each line styled

@@ -35,6 +35,8 @@ def test_a_question_mark_in_a_string_is_not_a_placeholder() -> None:
 def test_errors_name_the_statement_and_the_cause(mysql: Session) -> None:
     with pytest.raises(SqlError, match="Invalid argument to dolt_diff"):
         mysql.run("prepare d from 'select * from dolt_diff(?, ?, \"t\")'")
+    with pytest.raises(SqlError, match="Invalid argument to dolt_query_diff: unbound variable"):
+        mysql.run("prepare q from 'select * from dolt_query_diff(?, ?)'")
     mysql.run("prepare s from 'select ? + ?'; set @a = 1")
     with pytest.raises(SqlError, match="Incorrect arguments to EXECUTE"):
         mysql.run("execute s using @a")

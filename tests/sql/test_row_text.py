@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dl.results import write_batches
-from dl.terminal_text import printable
+from dl.terminal_text import printable, printable_cell
 
 FORMATS = ("tabular", "csv", "json", "vertical")
 _CON = duckdb.connect()
@@ -41,7 +41,7 @@ def both(query: str) -> list[tuple[str, str]]:
         types = [str(d[1]) for d in relation.description]
         assert row_text.supported(types), types
         fast: list[str] = []
-        row_text.write(names, types, relation.fetchall(), result_format, fast.append, printable)
+        row_text.write(names, types, relation.fetchall(), result_format, fast.append, printable, printable_cell)
         out.append(("".join(general), "".join(fast)))
     return out
 

@@ -222,3 +222,68 @@ def test_system_tables_have_dolts_columns_and_types(history) -> None:
         assert schema.names == [n for n, _ in expected], name
         for (column, kind), field in zip(expected, schema):
             assert kinds[kind](field.type), (name, column, field.type)
+
+
+def test_diff_table_shows_values_a_narrowed_column_cannot_hold_as_null(session: Session) -> None:
+    """After ALTERs narrow VARCHAR(20) to VARCHAR(10) and INT to TINYINT, old rows show in the
+    current schema: each value that no longer fits is NULL, the others of its column are kept
+    (Dolt's system-tables.bats 'when column types have been narrowed')."""
+    session.run("create table t (pk int primary key, col1 varchar(20), col2 int)")
+    session.run("call dolt_commit('-Am', 'new table t')")
+    session.run("insert into t values (1, '123456789012345', 420), (2, 'short', 7)")
+    session.run("call dolt_commit('-am', 'inserting rows')")
+    session.run("update t set col1 = '1234567890', col2 = 13 where pk = 1")
+    session.run("alter table t modify column col1 varchar(10)")
+    session.run("alter table t modify column col2 tinyint")
+    session.run("call dolt_commit('-am', 'narrowing types')")
+    query = ("select to_pk, to_col1, to_col2, from_pk, from_col1, from_col2, diff_type from dolt_diff_t "
+             "order by from_commit_date, to_pk")
+    assert rows(session, query) == [(1, None, None, None, None, None, "added"),
+                                    (2, "short", 7, None, None, None, "added"),
+                                    (1, "1234567890", 13, 1, None, None, "modified")]
+
+
+def test_dolt_schema_diff_gives_both_create_statements_of_each_changed_table(session: Session) -> None:
+    session.run("create table test (pk int primary key, c1 int, c2 int); create table same (id int primary key)")
+    one = value(session, "select dolt_commit('-Am', 'one')")
+    session.run("alter table test drop column c2; alter table test add column c3 varchar(10)")
+    session.run("create table added (id int primary key); drop table same")
+    two = value(session, "select dolt_commit('-Am', 'two')")
+    found = rows(session, f"select * from dolt_schema_diff('{one}', '{two}')")
+    assert [r[:2] for r in found] == [("same", ""), ("", "added"), ("test", "test")]  # by to name
+    same, added, test = found
+    assert same[2].startswith("CREATE TABLE `same` (") and same[3] == ""
+    assert added[2] == "" and added[3].startswith("CREATE TABLE `added` (")
+    assert "  `c2` int,\n" in test[2] and "  `c3` varchar(10),\n" in test[3]
+    assert test[3].endswith(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;")
+    assert rows(session, f"select * from dolt_schema_diff('{two}', '{one}', 'test')") == [("test", "test", test[3], test[2])]
+    assert rows(session, f"select * from dolt_schema_diff('{one}..{two}', 'added')") == [added]
+    assert rows(session, f"select * from dolt_schema_diff('{two}', '{two}')") == []
+    assert rows(session, "select from_table_name from dolt_schema_diff('HEAD', 'WORKING')") == []
+    with pytest.raises(SqlError, match="takes a from and a to revision"):
+        session.run("select * from dolt_schema_diff('HEAD')")
+
+
+def test_dolt_query_diff_matches_rows_by_the_key_of_the_table_both_queries_read(session: Session) -> None:
+    session.run("create table t (pk int primary key, v text); insert into t values (1, 'a'), (2, 'b'), (3, 'c')")
+    session.run("call dolt_commit('-Am', 'one')")
+    session.run("update t set v = 'B' where pk = 2; delete from t where pk = 3; insert into t values (4, 'd')")
+    found = rows(session, "select * from dolt_query_diff('select * from t as of ''HEAD''', 'select * from t')")
+    assert found == [(2, "b", 2, "B", "modified"), (3, "c", None, None, "deleted"), (None, None, 4, "d", "added")]
+    names = session.query("select * from dolt_query_diff('select pk from t', 'select pk from t')").column_names
+    assert names == ["from_pk", "to_pk", "diff_type"]
+    assert rows(session, "select * from dolt_query_diff('select * from t', 'select * from t')") == []
+
+
+def test_dolt_query_diff_without_a_key_compares_whole_rows(session: Session) -> None:
+    session.run("create table k (v int); insert into k values (1), (1), (2)")
+    # the same columns, no key: rows as a multiset
+    assert sorted(rows(session, "select * from dolt_query_diff('select v from k', 'select v from k where v > 1')"),
+                  key=str) == [(1, None, "deleted"), (1, None, "deleted")]
+    # different columns: every row of the first deleted, every row of the second added (Dolt's rule)
+    assert rows(session, "select * from dolt_query_diff('select 1 as a', 'select ''x'' as b')") == \
+        [(1, None, "deleted"), (None, "x", "added")]
+    with pytest.raises(SqlError, match="query must be a SELECT statement"):
+        session.run("select * from dolt_query_diff('delete from k', 'select 1')")
+    with pytest.raises(SqlError, match="takes two queries"):
+        session.run("select * from dolt_query_diff('select 1')")
