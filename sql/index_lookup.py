@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 from dl.core.prolly.node import InternalNode
 from dl.core.prolly.tree import ProllyTree
-from dl.core.tables.encoding import encode_keys
+from dl.core.tables.encoding import encode_keys, encode_prefixes
 from dl.core.tables.indexes import IndexDef
 from dl.core.tables.schema import ROW_HASH
 from dl.core.tables.table import Table
@@ -107,7 +107,10 @@ def _ranges(table: Table, index: IndexDef, terms: list[exp.Expression], name: st
 
 
 def _encoded(value: Any, kind: pa.DataType) -> bytes:
-    return bytes(encode_keys([pa.array([value], kind)], nullable=True)[0])
+    """The leading value's key with every byte: `_AFTER` is appended to it, so its trailing
+    zeros count (0's key without them, 0x01 0x80, then `_AFTER` lies past every entry: `> 0`
+    read nothing)."""
+    return encode_prefixes([pa.array([value], kind)], nullable=True)[0]
 
 
 def estimated_leaves(tree: ProllyTree) -> float:

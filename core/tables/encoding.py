@@ -22,7 +22,10 @@ numpy `S` arrays, which strip trailing NUL bytes and compare zero-padded: for a 
 code, numpy's comparisons, sort and searchsorted, Python's `bytes` comparison of the stripped
 elements, and the value order all agree, and stripping loses nothing (equal elements iff equal
 keys). A key's bytes never depend on the other rows of the batch, so a key encoded alone
-equals the same key encoded among a million others.
+equals the same key encoded among a million others. Stripping is harmless only while a key is
+compared whole: a key that more bytes are appended to (the prefix of a range of longer keys, as
+an index's leading values are) must keep its trailing zeros, so `encode_prefixes` gives each
+key's exact bytes (`bytes(keys[i])` of an int 0 is two bytes of its nine).
 
 Everything is built as one (rows x width) uint8 matrix, each column written as a block of
 left-aligned, zero-padded bytes; the terminator and null markers are zeros and need no write.
@@ -61,13 +64,32 @@ def encode_keys(columns: Sequence[pa.Array | pa.ChunkedArray], *, nullable: bool
     `w` is the longest key, at least 1. Nulls raise `InputError` unless `nullable`; `names`
     name the columns in messages. Unsupported types raise `SchemaError`.
     """
+    parts, n = _parts(columns, nullable, names)
+    return _assemble(parts, n)
+
+
+def encode_prefixes(columns: Sequence[pa.Array | pa.ChunkedArray], *, nullable: bool = False,
+                    names: Sequence[str] | None = None) -> list[bytes]:
+    """The keys `encode_keys` gives, each with all its bytes, trailing zeros included: what a
+    prefix must be when bytes are appended to it (the first columns of longer keys)."""
+    parts, n = _parts(columns, nullable, names)
+    if n == 0:
+        return []
+    keys = _assemble(parts, n)
+    totals = np.broadcast_to(np.asarray(sum((part.lengths for part in parts), start=0)), (n,))
+    matrix = np.ascontiguousarray(keys).view(np.uint8).reshape(n, keys.dtype.itemsize)
+    return [matrix[row, :int(total)].tobytes() for row, total in enumerate(totals)]
+
+
+def _parts(columns: Sequence[pa.Array | pa.ChunkedArray], nullable: bool,
+           names: Sequence[str] | None) -> tuple[list[_Part], int]:
     arrays = [_flat(column) for column in columns]
     n = _row_count(arrays)
     parts: list[_Part] = []
     for index, array in enumerate(arrays):
         name = names[index] if names is not None and index < len(names) else f"#{index + 1}"
         parts.extend(_column_parts(array, name, nullable))
-    return _assemble(parts, n)
+    return parts, n
 
 
 def encode_values(values: Sequence[object], types: Sequence[pa.DataType]) -> bytes:
@@ -309,4 +331,4 @@ def _write(out: np.ndarray, part: _Part, start: int | np.ndarray) -> None:
     out.reshape(-1)[destinations[inside]] = part.block[inside]
 
 
-__all__ = ["encode_keys", "encode_values", "key_lengths", "key_words"]
+__all__ = ["encode_keys", "encode_prefixes", "encode_values", "key_lengths", "key_words"]

@@ -29,7 +29,7 @@ from dl.core.prolly.edit import apply_edits
 from dl.core.prolly.layout import RowLayout
 from dl.core.prolly.tree import ProllyTree
 from dl.core.store.base import ChunkStore
-from dl.core.tables.encoding import encode_keys
+from dl.core.tables.encoding import encode_keys, encode_prefixes
 
 PROBE_LIMIT = 256
 """New values a UNIQUE check probes one by one (a range read each); above this the check reads
@@ -126,9 +126,10 @@ def check_unique(index: IndexDef, tree: ProllyTree, added: pa.Table) -> None:
     if complete.num_rows > PROBE_LIMIT:
         check_whole(index, tree)
         return
-    prefixes = np.unique(encode_keys(complete.columns, nullable=True))
-    for prefix in prefixes:
-        found = tree.scan_range(bytes(prefix), bytes(prefix) + b"\x02", high_inclusive=False)
+    # exact bytes: a prefix stripped of its trailing zeros (the value 0) would take in its
+    # neighbours' entries (the value 1) and report them as duplicates
+    for prefix in sorted(set(encode_prefixes(complete.columns, nullable=True))):
+        found = tree.scan_range(prefix, prefix + b"\x02", high_inclusive=False)
         if found.num_rows > 1:
             raise UniqueViolation(index.name, _shown(found.select(list(index.columns)).slice(0, 1)))
 

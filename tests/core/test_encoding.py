@@ -21,7 +21,7 @@ import pyarrow as pa
 import pytest
 from dl.core.errors import InputError, SchemaError
 from dl.core.tables import encoding
-from dl.core.tables.encoding import encode_keys, encode_values, key_lengths
+from dl.core.tables.encoding import encode_keys, encode_prefixes, encode_values, key_lengths
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -254,6 +254,33 @@ def test_a_key_does_not_depend_on_the_rest_of_the_batch(rows: list[tuple[str, in
     halves = [encode_keys([c.slice(0, cut) for c in columns]),
               encode_keys([c.slice(cut) for c in columns])]
     assert [bytes(k) for k in whole] == [bytes(k) for half in halves for k in half]
+
+
+@pytest.mark.parametrize("names", COMPOSITES[:2] + [("int64",), ("string",), ("decimal128(12, 2)",)],
+                         ids=",".join)
+@given(data=st.data())
+def test_prefixes_are_whole_keys_that_longer_keys_extend(names: tuple[str, ...], data: st.DataObject) -> None:
+    """`encode_prefixes` keeps the zero bytes a numpy `S` element drops (an int 0's key ends in
+    seven), so a prefix of the first columns is the exact start of the longer key, and a range
+    [prefix, prefix + 0x02) holds exactly the keys whose first columns are those values."""
+    kinds = [KINDS[name] for name in names]
+    rows = data.draw(st.lists(st.tuples(*(st.none() | kind.values for kind in kinds)), min_size=1, max_size=20))
+    columns = [kind.build([row[i] for row in rows], kind.arrow) for i, kind in enumerate(kinds)]
+    prefixes = encode_prefixes(columns, nullable=True)
+    assert [p.rstrip(b"\0") for p in prefixes] == [bytes(k) for k in encode_keys(columns, nullable=True)]
+    tail = pa.array(range(len(rows)), pa.int64())
+    longer = encode_prefixes([*columns, tail], nullable=True)
+    assert all(whole.startswith(prefix) for whole, prefix in zip(longer, prefixes))
+    for prefix in prefixes:
+        inside = [whole for whole in longer if prefix <= whole < prefix + b"\x02"]
+        assert inside == [whole for whole, other in zip(longer, prefixes) if other == prefix]
+
+
+def test_prefix_of_zero_keeps_its_zero_bytes() -> None:
+    assert encode_prefixes([pa.array([0, 256], pa.int64())], nullable=True) == [
+        b"\x01\x80" + b"\0" * 7, b"\x01\x80" + b"\0" * 5 + b"\x01\0"]
+    assert encode_prefixes([pa.array(["a"])]) == [b"a\0\0"]
+    assert encode_prefixes([pa.array([], pa.int64())]) == []
 
 
 # --- nulls, types, arrays ----------------------------------------------------------------
