@@ -204,7 +204,9 @@ class RaceResult:
 def race(directory: Path, shared: int, own: int, commits: int, *, gc: bool = False) -> RaceResult:
     """Runs `shared` writers on main and `own` writers on their own branches, plus a reader
     (and, with `gc`, a process that makes garbage and collects it all the while)."""
-    ctx = multiprocessing.get_context("fork")
+    # fresh processes, as real writers are: a fork would inherit the test worker's threads and
+    # DuckDB state (forked writers crashed collecting garbage they inherited)
+    ctx = multiprocessing.get_context("spawn")
     queue, stop, gc_queue = ctx.Queue(), ctx.Event(), ctx.Queue()
     start = ctx.Barrier(shared + own)
     jobs = [(SHARED, n) for n in range(shared)] + [(f"own{n}", shared + n) for n in range(own)]
