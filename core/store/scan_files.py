@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dl.core.hashing import ADDRESS_BYTES, Address
+from dl.core.store.lru_files import evict, size_of
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -89,7 +90,7 @@ class ScanFiles:
         return removed
 
     def total_bytes(self) -> int:
-        return sum(_size(p) for p in self._files())
+        return sum(size_of(p) for p in self._files())
 
     def _files(self) -> list[Path]:
         try:
@@ -99,14 +100,7 @@ class ScanFiles:
 
     def _evict(self, keep: Path) -> None:
         """Removes the least recently used files until the total is within `MAX_BYTES`."""
-        files = sorted(self._files(), key=_mtime)
-        total = sum(_size(p) for p in files)
-        for path in files:
-            if total <= MAX_BYTES:
-                return
-            if path != keep:
-                total -= _size(path)
-                self._remove(path)
+        evict(self._files(), MAX_BYTES, keep, self._remove)
 
     @staticmethod
     def _remove(path: Path) -> int:
@@ -168,17 +162,3 @@ def _touch(path: Path) -> None:
         os.utime(path)
     except OSError:
         pass
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0

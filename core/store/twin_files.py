@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from dl.core.hashing import Address
+from dl.core.store.lru_files import evict, size_of
 
 TWINS_DIR = "twins"  # beside the store file
 MAX_BYTES = 1 << 30  # files beyond this total are evicted, least recently used first
@@ -67,7 +68,7 @@ class TwinFiles:
         return sum(self.remove(p) for p in self._files())
 
     def total_bytes(self) -> int:
-        return sum(_size(p) for p in self._files())
+        return sum(size_of(p) for p in self._files())
 
     def _files(self) -> list[Path]:
         try:
@@ -76,14 +77,8 @@ class TwinFiles:
             return []
 
     def _evict(self, keep: Path) -> None:
-        files = sorted((p for p in self._files() if p.name.endswith(SUFFIX)), key=_mtime)
-        total = sum(_size(p) for p in files)
-        for path in files:
-            if total <= MAX_BYTES:
-                return
-            if path != keep:
-                total -= _size(path)
-                self.remove(path)
+        """Removes the least recently used files until the total is within `MAX_BYTES`."""
+        evict((p for p in self._files() if p.name.endswith(SUFFIX)), MAX_BYTES, keep, self.remove)
 
     @staticmethod
     def remove(path: Path) -> int:
@@ -102,17 +97,3 @@ def twin_files_of(store: Any) -> TwinFiles | None:
     if not isinstance(path, Path):
         return None
     return TwinFiles(path.parent / TWINS_DIR, writable=not getattr(store, "readonly", False))
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
