@@ -64,12 +64,16 @@ def committer_with_author_flag(session_author: Author | None, session_committer:
 
 def _date(variables: Mapping[str, Any], role: str) -> float | None:
     text = str(variables.get(f"dolt_{role}_date") or "").strip()
-    if not text:
-        return None
+    return parse_date(text, f"@@dolt_{role}_date") if text else None
+
+
+def parse_date(text: str, source: str) -> float:
+    """The POSIX time of an ISO date/time given by `source` (a flag or a session variable);
+    without a zone, UTC."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise SqlError(f"@@dolt_{role}_date: not an ISO date/time: {text!r}") from None
+        raise SqlError(f"{source}: not an ISO date/time: {text!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

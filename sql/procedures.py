@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -24,7 +23,7 @@ from dl.core.errors import DlError, NotFound
 from dl.core.repo import Author
 from dl.core.versioning.commit import check_empty_flags
 from dl.sql.errors import SqlError, wrap
-from dl.sql.identity import Identity, committer_with_author_flag
+from dl.sql.identity import Identity, committer_with_author_flag, parse_date
 from dl.sql.procedure_args import FlagSpec, parse_flags, status_table
 from dl.sql.remote_procedures import PROCEDURES as REMOTE_PROCEDURES
 
@@ -64,7 +63,7 @@ def dolt_commit(view: View, args: list[str], author: Author | None, who: Identit
     if message is None and not p.flags.get("--amend"):
         raise SqlError("dolt_commit: a message is required (-m 'message')")
     by = parse_author(p.flags["--author"]) if "--author" in p.flags else who.author
-    when = _parse_date(p.flags["--date"]) if "--date" in p.flags else who.author_time
+    when = parse_date(p.flags["--date"], "--date") if "--date" in p.flags else who.author_time
     repo = view.repo
     check_empty_flags(bool(p.flags.get("--allow-empty")), bool(p.flags.get("--skip-empty")))
     if p.flags.get("--amend") and message is None:
@@ -100,16 +99,6 @@ def _stage(view: View, modified: bool, everything: bool) -> None:
 def _has_changes(view: View, stage_all: bool) -> bool:
     status = view.repo.status()
     return bool(status.staged or (stage_all and status.unstaged))
-
-
-def _parse_date(text: str) -> float:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise SqlError(f"--date: not an ISO date/time: {text!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 ADD = FlagSpec({"--all": False, "--force": False}, {"-A": "--all", "-f": "--force"})

@@ -19,7 +19,6 @@ back).
 """
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -28,34 +27,15 @@ from dl.core.errors import IntegrityError
 from dl.core.hashing import Address
 from dl.core.maintenance.links import links
 from dl.core.store.bodies import Row, decode_body
+from dl.core.workers import pool
 
 if TYPE_CHECKING:  # imported when first used: commands that never receive stay cheap to start
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
 
 PART_BYTES = 4 << 20  # stored bytes read from a remote in one request
 VERIFY_BYTES = 1 << 20  # stored bytes verified as one task of the pool: small, so that the
 # last task (verified while the rest of the pipeline has nothing to do) is short
 AHEAD = 6  # parts being verified before the oldest is handed on
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _forget_pool() -> None:
-    """A forked child has none of the parent's threads: it must start its own pool."""
-    global _POOL
-    _POOL = None
-
-
-os.register_at_fork(after_in_child=_forget_pool)
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)),
-                                   thread_name_prefix="dl-receive")
-    return _POOL
 
 
 def verify_leaves(rows: list[Row]) -> list[Row]:
@@ -77,7 +57,7 @@ def verified_parts(parts: Iterable[list[Row]]) -> Iterator[list[Row]]:
     pending: deque[Future[list[Row]]] = deque()
     try:
         for part in parts:
-            pending.append(_pool().submit(verify_leaves, part))
+            pending.append(pool().submit(verify_leaves, part))
             if len(pending) >= AHEAD:
                 yield pending.popleft().result()
         while pending:

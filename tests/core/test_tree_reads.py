@@ -34,6 +34,19 @@ def path(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of chunks each `decode_many` call is asked for, as the test goes."""
+    counts: list[int] = []
+    original = SqliteStore.decode_many
+
+    def counted(self: SqliteStore, addresses: list[Address], decode: object) -> object:
+        counts.append(len(addresses))
+        return original(self, addresses, decode)  # type: ignore[arg-type]
+    monkeypatch.setattr(SqliteStore, "decode_many", counted)
+    return counts
+
+
 def cold_scan(path: Path) -> pa.Table:
     """A scan by a new repository object, empty node cache and no scan file, as a new process's."""
     NODE_CACHE.clear()
@@ -45,14 +58,7 @@ def cold_scan(path: Path) -> pa.Table:
         repo.close()
 
 
-def test_a_cold_scan_decodes_its_leaves_on_the_stores_pool(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    original = SqliteStore.decode_many
-
-    def counted(self: SqliteStore, addresses: list[Address], decode: object) -> object:
-        calls.append(len(addresses))
-        return original(self, addresses, decode)  # type: ignore[arg-type]
-    monkeypatch.setattr(SqliteStore, "decode_many", counted)
+def test_a_cold_scan_decodes_its_leaves_on_the_stores_pool(path: Path, calls: list[int]) -> None:
     scanned = cold_scan(path)
     assert scanned.equals(rows().cast(scanned.schema))
     assert max(calls) >= PARALLEL_FROM, "the leaves were read in one decode_many"
@@ -65,14 +71,7 @@ def test_a_cold_scan_decodes_its_leaves_on_the_stores_pool(path: Path, monkeypat
         repo.close()
 
 
-def test_a_streamed_read_decodes_on_the_pool_with_the_same_rows(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    original = SqliteStore.decode_many
-
-    def counted(self: SqliteStore, addresses: list[Address], decode: object) -> object:
-        calls.append(len(addresses))
-        return original(self, addresses, decode)  # type: ignore[arg-type]
-    monkeypatch.setattr(SqliteStore, "decode_many", counted)
+def test_a_streamed_read_decodes_on_the_pool_with_the_same_rows(path: Path, calls: list[int]) -> None:
     NODE_CACHE.clear()
     repo = Repository.open(path)
     try:
