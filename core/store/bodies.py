@@ -20,6 +20,15 @@ Two checks, one per use:
 - `read_body`, the store's own read check: SHUFFLED bodies are checked by their xxh3 (~1 ms per
   38 MB against ~19 ms for SHA-256); a flipped byte is still a `CorruptChunk` naming the chunk.
   Every other codec is checked by SHA-256 as before.
+
+Bulk reads inflate in batches (`inflate_shuffled`, then `read_inflated` per chunk): zstd frames
+laid end to end decompress in one call to what each decompresses to, end to end, and one call
+per 100 leaves takes 19 ms of CPU for 1M rows against 45 ms for a call per leaf (each call makes
+a zstd context of its own). The one call also releases the GIL once, for its whole length, so a
+worker inflating beside a thread that unshuffles and decodes never waits on it: one call per
+leaf on several threads spent more CPU on handing the GIL over (190 ms for a cold read of 1M
+rows) than one thread reading alone (100 ms). A batch that does not inflate, or a chunk whose
+bytes fail their check there, is read alone by `read_body`, which names the chunk.
 Garbage in any field is an `IntegrityError` naming the chunk, never a crash or wrong bytes.
 """
 from __future__ import annotations
@@ -30,6 +39,8 @@ from dl.core.errors import CorruptChunk, IntegrityError
 from dl.core.hashing import Address, address_of
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pyarrow as pa
 
 RAW, ZSTD, SHUFFLED = 0, 1, 2
@@ -78,6 +89,18 @@ def unshuffle(data: bytes) -> bytes:
     return words.tobytes()
 
 
+def unshuffle_at(inflated: pa.Buffer, offset: int, size: int) -> bytes:
+    """`unshuffle` of the `size` bytes at `offset` of an inflated batch, without slicing them
+    out first."""
+    import numpy as np
+    whole = size // WORD * WORD
+    words = np.empty(size, np.uint8)
+    planes = np.frombuffer(inflated, np.uint8, size, offset)
+    words[:whole].reshape(-1, WORD)[:] = planes[:whole].reshape(WORD, -1).T
+    words[whole:] = planes[whole:]
+    return words.tobytes()
+
+
 def encode_body(data: bytes) -> tuple[int, bytes]:
     """(codec, stored bytes) for a chunk: SHUFFLED when it is large enough and saves space."""
     if len(data) < COMPRESS_FROM:
@@ -108,6 +131,45 @@ def read_body(address: Address, codec: int, size: int, body: bytes) -> bytes:
     if codec != SHUFFLED:
         return decode_body(address, codec, size, body)
     return _unpack(address, codec, size, body)
+
+
+def inflate_shuffled(rows: Sequence[Row]) -> pa.Buffer | None:
+    """The zstd frames of `rows`' SHUFFLED bodies (the others skipped) decompressed in one
+    call, end to end in the rows' order: chunk k's shuffled bytes start where the sizes of the
+    SHUFFLED rows before it end. None when there are none, or when the batch does not inflate
+    to the sum of their sizes: its chunks are then read one by one (`read_body`), which names
+    the bad one. Touches no shared state (runs on pool threads)."""
+    frames = [memoryview(body)[CHECK_BYTES:] for _, codec, _, body in rows if codec == SHUFFLED]
+    if not frames:
+        return None
+    total = sum(size for _, codec, size, _ in rows if codec == SHUFFLED)
+    if not 0 <= total <= MAX_CHUNK_BYTES * len(frames):
+        return None
+    try:
+        inflated = _zstd().decompress(b"".join(frames), decompressed_size=total)
+    except _garbage_errors():
+        return None
+    return inflated if inflated.size == total else None
+
+
+def read_inflated(rows: Sequence[Row], inflated: pa.Buffer | None) -> list[tuple[Address, bytes]]:
+    """Each row's bytes, checked as `read_body` checks them: a SHUFFLED one unshuffled from its
+    place in `inflated` (`inflate_shuffled` of the same rows) and checked by its xxh3, any
+    other (or all, with no batch) by `read_body`. A chunk whose bytes fail the check is read
+    again alone, which raises the error naming it (or, if only the batch was off, reads it)."""
+    out = []
+    offset = 0
+    for raw, codec, size, body in rows:
+        address = Address(bytes(raw))
+        if codec != SHUFFLED or inflated is None:
+            out.append((address, read_body(address, codec, size, body)))
+            continue
+        data = unshuffle_at(inflated, offset, size) if offset + size <= inflated.size else b""
+        offset += size
+        if len(data) != size or _check(data) != body[:CHECK_BYTES]:
+            data = read_body(address, codec, size, body)
+        out.append((address, data))
+    return out
 
 
 def _unpack(address: Address, codec: int, size: int, body: bytes) -> bytes:

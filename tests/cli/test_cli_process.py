@@ -130,3 +130,30 @@ def test_import_commit_and_point_statements_do_not_import_pandas(tmp_path: Path,
         assert "PANDAS False" in done.stderr, (statement, done.stderr)
     out = run_dl("sql", "-q", "select * from t order by id", "-r", "csv", cwd=tmp_path, home=cli_env)
     assert out.stdout == "id,a,b,c,d\n1,6,z,1.5,\n2,,y,,when\n"
+
+
+def test_the_entry_point_keeps_numpy_from_starting_spinning_blas_threads(tmp_path: Path, cli_env: Path) -> None:
+    """numpy's OpenBLAS starts a spinning thread per core on import (~100 ms of CPU a process,
+    taken from the import's own threads); `dl` asks for one, and a user's own setting wins."""
+    probe = ("import os, sys\n"
+             "import dl.__main__ as entry\n"
+             "entry.limit_native_threads()\n"
+             "before = len(os.listdir('/proc/self/task'))\n"
+             "import numpy\n"
+             "print('NEW THREADS', len(os.listdir('/proc/self/task')) - before, os.environ['OPENBLAS_NUM_THREADS'])\n")
+    env = {"DL_HOME": str(cli_env), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert "NEW THREADS 0 1" in done.stdout, done.stdout + done.stderr
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={**env, "OPENBLAS_NUM_THREADS": "3"},
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split()[-1] == "3"
+    run_dl("init", cwd=tmp_path, home=cli_env)
+    through_main = ("import atexit, os, sys\n"
+                    "atexit.register(lambda: print('BLAS', os.environ.get('OPENBLAS_NUM_THREADS'), file=sys.stderr))\n"
+                    "from dl.__main__ import main\n"
+                    "sys.argv = ['dl', 'table', 'import', '-c', '--pk', 'id', 'people', sys.argv[1]]\n"
+                    "main()\n")
+    done = subprocess.run([sys.executable, "-c", through_main, str(FIXTURES / "people.csv")], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and "BLAS 1" in done.stderr, done.stderr

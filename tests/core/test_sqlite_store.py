@@ -22,7 +22,9 @@ from dl.core.errors import CorruptChunk, DlError, IntegrityError, MissingChunk, 
 from dl.core.hashing import Address, address_of
 from dl.core.store import RefUpdate, open_store
 from dl.core.store import sqlite as sqlite_module
+from dl.core.store.bodies import Row
 from dl.core.store.sqlite import RAW, SHUFFLED, ZSTD, SqliteStore
+from dl.core.workers import pool
 
 NOBODY = 65534
 
@@ -147,21 +149,32 @@ def test_flipped_byte_in_a_compressed_body_names_the_chunk(store: SqliteStore, p
             store.get_many(list(leaves))
 
 
-def test_decode_many_decodes_every_chunk_as_get_many_reads_it_on_the_pool(store: SqliteStore) -> None:
-    # 700 chunks: more than one SQLite batch of addresses, decoded by pool tasks
+def test_decode_many_decodes_every_chunk_as_get_many_reads_it_inflating_on_the_pool(
+        store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 700 chunks: more than one SQLite batch of addresses; the pool inflates them 100 a call
+    # (one zstd call each), the calling thread unshuffles, checks and decodes
     leaves = {address_of(b): b for b in (arrow_batch(rows=20, seed=i) for i in range(700))}
     store.put_many(leaves)
-    threads: set[str] = set()
+    inflating: list[tuple[str, int]] = []
+    original = sqlite_module.inflate_shuffled
+
+    def recorded(rows: list[Row]) -> object:
+        inflating.append((threading.current_thread().name, len(rows)))
+        time.sleep(0.001)
+        return original(rows)
+    monkeypatch.setattr(sqlite_module, "inflate_shuffled", recorded)
+    decoding: set[str] = set()
 
     def decode(address: Address, data: bytes) -> tuple[bytes, int]:
-        threads.add(threading.current_thread().name)
-        time.sleep(0.001)  # the caller takes the tasks no worker started: let the workers start some
+        decoding.add(threading.current_thread().name)
         return address.raw, len(data)
     wanted = list(leaves)[::-1] + list(leaves)[:3]  # any order, repeats
     decoded = store.decode_many(wanted, decode)
     assert decoded == {a: (a.raw, len(d)) for a, d in store.get_many(wanted).items()}
     assert set(decoded) == set(leaves)
-    assert threads - {threading.main_thread().name}, "decoded on the pool's threads"
+    assert decoding == {threading.main_thread().name}
+    assert {name for name, _ in inflating} - {threading.main_thread().name}, "inflated on the pool"
+    assert max(count for _, count in inflating) == sqlite_module.DECODE_SLICE
     few = list(leaves)[:5]
     assert store.decode_many(few, decode) == {a: (a.raw, len(leaves[a])) for a in few}
 
@@ -183,22 +196,29 @@ def test_decode_many_checks_what_it_reads_and_passes_on_what_decode_raises(store
         store.decode_many(leaves, lambda a, d: d)
 
 
-def test_decode_many_has_the_calling_thread_decode_the_tasks_no_worker_started(store: SqliteStore) -> None:
-    """Once every row is fetched, the caller takes queued tasks itself (from the last back)
-    instead of waiting on the pool: with slow decoding and 7 tasks for 2-4 workers, some run
-    on the calling thread, and every chunk is decoded once, with the same result."""
+def test_decode_many_has_the_calling_thread_inflate_the_tasks_no_worker_started(
+        store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every worker of the pool busy elsewhere, the caller does not wait for them: it
+    inflates each task itself (cancelling the queued one), and every chunk is read once, with
+    the same result."""
     leaves = {address_of(b): b for b in (arrow_batch(rows=5, seed=i) for i in range(7 * sqlite_module.DECODE_SLICE))}
     store.put_many(leaves)
     threads: list[str] = []
+    original = sqlite_module.inflate_shuffled
 
-    def decode(address: Address, data: bytes) -> bytes:
+    def recorded(rows: list[Row]) -> object:
         threads.append(threading.current_thread().name)
-        time.sleep(0.002)
-        return data
-    assert store.decode_many(list(leaves), decode) == leaves
-    assert len(threads) == len(leaves)
-    assert threading.main_thread().name in threads, "the calling thread took queued tasks"
-    assert set(threads) - {threading.main_thread().name}, "and the pool's workers the first ones"
+        return original(rows)
+    monkeypatch.setattr(sqlite_module, "inflate_shuffled", recorded)
+    release = threading.Event()
+    busy = [pool().submit(release.wait) for _ in range(pool()._max_workers)]
+    try:
+        assert store.decode_many(list(leaves), lambda a, d: d) == leaves
+    finally:
+        release.set()
+    for future in busy:
+        future.result()
+    assert threads == [threading.main_thread().name] * 7, "the calling thread inflated every task"
 
 
 def test_a_damaged_chunk_in_a_task_the_caller_took_is_named(store: SqliteStore, path: Path) -> None:

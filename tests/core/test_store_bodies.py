@@ -13,9 +13,11 @@ from dl.core.errors import CorruptChunk, IntegrityError
 from dl.core.hashing import Address, address_of
 from dl.core.maintenance.fsck import fsck
 from dl.core.repo import Author, Repository
+from dl.core.store import bodies as bodies_module
 from dl.core.store import sqlite as sqlite_module
 from dl.core.store.bodies import (
-    CHECK_BYTES, RAW, SHUFFLED, ZSTD, decode_body, encode_body, read_body, shuffle, unshuffle)
+    CHECK_BYTES, RAW, SHUFFLED, ZSTD, decode_body, encode_body, inflate_shuffled, read_body,
+    read_inflated, shuffle, unshuffle)
 from dl.core.store.sqlite import SqliteStore
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
@@ -163,3 +165,73 @@ def test_fsck_finds_a_forged_shuffled_chunk_the_read_check_lets_through(tmp_path
     assert not report.ok
     assert any(bytes(address).hex() in p and "corrupt" in p for p in report.problems)
     repo.close()
+
+
+# --- batched inflation (`inflate_shuffled`, `read_inflated`): bulk reads --------------------
+
+def stored_row(data: bytes, codec: int | None = None) -> tuple[bytes, int, int, bytes]:
+    """The row a store keeps for `data` (its own codec choice, or plain zstd for ZSTD)."""
+    if codec == ZSTD:
+        codec_, body = zstd_row(data)
+    else:
+        codec_, body = encode_body(data)
+    return address_of(data).raw, codec_, len(data), body
+
+
+chunk_bytes = st.one_of(
+    st.binary(max_size=2000),  # mostly raw: too small or too random to shrink
+    st.builds(lambda rows, seed: leaf_bytes(rows, seed), st.integers(1, 400), st.integers(0, 50)),
+    st.builds(lambda n, b: bytes([b]) * n, st.integers(1024, 9000), st.integers(0, 255)),
+)
+
+
+@given(st.lists(st.tuples(chunk_bytes, st.booleans()), max_size=40))
+def test_a_batch_reads_every_row_as_read_body_reads_it_alone(chunks: list[tuple[bytes, bool]]) -> None:
+    """Mixed codecs in any order (shuffled, raw, and old plain-zstd bodies): one inflation of
+    the batch gives each chunk exactly the bytes `read_body` gives it."""
+    rows = [stored_row(data, ZSTD if old and len(data) >= 64 else None) for data, old in chunks]
+    alone = [(Address(raw), read_body(Address(raw), codec, size, body)) for raw, codec, size, body in rows]
+    assert read_inflated(rows, inflate_shuffled(rows)) == alone
+    assert [data for _, data in alone] == [data for data, _ in chunks]
+    assert read_inflated(rows, None) == alone  # no batch: every row alone
+
+
+def test_a_batch_of_shuffled_rows_inflates_in_one_zstd_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [stored_row(leaf_bytes(300, seed)) for seed in range(20)]
+    assert {codec for _, codec, _, _ in rows} == {SHUFFLED}
+    calls: list[int] = []
+    codec = pa.Codec("zstd", compression_level=1)
+
+    class Counted:
+        def decompress(self, data: bytes, decompressed_size: int) -> pa.Buffer:
+            calls.append(decompressed_size)
+            return codec.decompress(data, decompressed_size=decompressed_size)
+    monkeypatch.setattr(bodies_module, "_zstd", lambda: Counted())
+    inflated = inflate_shuffled(rows)
+    assert calls == [sum(size for _, _, size, _ in rows)]
+    monkeypatch.undo()
+    assert [data for _, data in read_inflated(rows, inflated)] == [leaf_bytes(300, seed) for seed in range(20)]
+
+
+@pytest.mark.parametrize("damage", ["flip", "garbage", "size", "truncate"])
+def test_a_damaged_row_in_a_batch_is_named_and_its_neighbours_are_not_blamed(damage: str) -> None:
+    """A flipped byte passes inflation but fails the row's check; garbage, a wrong stated size
+    or a cut body make the whole batch fail to inflate. Either way the damaged row is read
+    alone and its error names it; the rows before it read as they are."""
+    rows = [stored_row(leaf_bytes(300, seed)) for seed in range(12)]
+    raw, codec, size, body = rows[7]
+    if damage == "flip":
+        damaged = bytearray(body)
+        damaged[len(body) // 2] ^= 0x01
+        rows[7] = (raw, codec, size, bytes(damaged))
+    elif damage == "garbage":
+        rows[7] = (raw, codec, size, body[:CHECK_BYTES] + b"\x00" * (len(body) - CHECK_BYTES))
+    elif damage == "size":
+        rows[7] = (raw, codec, size + 8, body)
+    else:
+        rows[7] = (raw, codec, size, body[:len(body) // 2])
+    inflated = inflate_shuffled(rows)
+    assert (inflated is not None) == (damage == "flip")
+    with pytest.raises(IntegrityError, match=Address(raw).hex):
+        read_inflated(rows, inflated)
+    assert [data for _, data in read_inflated(rows[:7], inflated)] == [leaf_bytes(300, s) for s in range(7)]
