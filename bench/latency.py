@@ -302,7 +302,7 @@ def main(argv: list[str]) -> None:
         aims += sql_processes(largest, repeat)
         for setup in setups:
             setup.repo.close()
-        imported, mine = import_commit(largest.n, scratch, max(1, repeat // 2))
+        imported, mine = import_commit(largest.n, scratch, max(5, repeat))
         aims += imported
     print(f"\naims (load average now {os.getloadavg()[0]:.1f}):")
     for text, ok in aims:

@@ -21,6 +21,12 @@ Two checks, one per use:
   38 MB against ~19 ms for SHA-256); a flipped byte is still a `CorruptChunk` naming the chunk.
   Every other codec is checked by SHA-256 as before.
 
+Compression is python-zstandard's, one compressor per thread, which keeps its zstd context from
+chunk to chunk (pyarrow makes one per call, ~12 us each: 60 against 41 ms of CPU for 1M rows'
+leaves), and packs many chunks in one call (`pack_rows`: one GIL release for 64 chunks, so a
+worker compressing beside a build never waits on it; the same bytes as one call per chunk, and
+as pyarrow's level 1). Decompression is pyarrow's.
+
 Bulk reads inflate in batches (`inflate_shuffled`, then `read_inflated` per chunk): zstd frames
 laid end to end decompress in one call to what each decompresses to, end to end, and one call
 per 100 leaves takes 19 ms of CPU for 1M rows against 45 ms for a call per leaf (each call makes
@@ -33,6 +39,7 @@ Garbage in any field is an `IntegrityError` naming the chunk, never a crash or w
 """
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from dl.core.errors import CorruptChunk, IntegrityError
@@ -42,6 +49,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import pyarrow as pa
+    from zstandard import ZstdCompressor
 
 RAW, ZSTD, SHUFFLED = 0, 1, 2
 COMPRESS_FROM = 1024  # smaller bodies stay raw: zstd saves little there and needs pyarrow
@@ -52,15 +60,26 @@ CHECK_BYTES = 8  # the xxh3_64 in front of a SHUFFLED body
 Row = tuple[bytes, int, int, bytes]  # address, codec, uncompressed size, stored body
 
 _codec: pa.Codec | None = None
+_compressors = threading.local()  # a zstandard compressor may not be shared between threads
 
 
 def _zstd() -> pa.Codec:
-    """pyarrow's zstd codec, imported on first use (start-up of light commands stays fast)."""
+    """pyarrow's zstd codec (decompression), imported on first use (start-up of light commands
+    stays fast)."""
     global _codec
     if _codec is None:
         import pyarrow as pa
         _codec = pa.Codec("zstd", compression_level=1)
     return _codec
+
+
+def _compressor() -> ZstdCompressor:
+    """This thread's zstd compressor (level 1), made on first use."""
+    compressor: ZstdCompressor | None = getattr(_compressors, "zstd", None)
+    if compressor is None:
+        import zstandard
+        compressor = _compressors.zstd = zstandard.ZstdCompressor(level=1)
+    return compressor
 
 
 def _check(data: bytes) -> bytes:
@@ -105,7 +124,11 @@ def encode_body(data: bytes) -> tuple[int, bytes]:
     """(codec, stored bytes) for a chunk: SHUFFLED when it is large enough and saves space."""
     if len(data) < COMPRESS_FROM:
         return RAW, bytes(data)
-    packed = _zstd().compress(shuffle(data), asbytes=True)
+    return _body(data, _compressor().compress(shuffle(data)))
+
+
+def _body(data: bytes, packed: bytes) -> tuple[int, bytes]:
+    """SHUFFLED with `packed` (zstd of the shuffled bytes), or RAW when that saves nothing."""
     if CHECK_BYTES + len(packed) >= len(data):
         return RAW, bytes(data)
     return SHUFFLED, _check(data) + packed
@@ -114,6 +137,26 @@ def encode_body(data: bytes) -> tuple[int, bytes]:
 def encode_row(address: Address, data: bytes) -> Row:
     codec, body = encode_body(data)
     return address.raw, codec, len(data), body
+
+
+Shuffled = tuple[Address, bytes, bytes | None]  # a chunk, and its shuffled bytes if it may shrink
+
+
+def shuffled(address: Address, data: bytes) -> Shuffled:
+    """What `pack_rows` takes for a chunk: its shuffled bytes, if it is large enough to compress."""
+    return address, data, shuffle(data) if len(data) >= COMPRESS_FROM else None
+
+
+def pack_rows(chunks: Sequence[Shuffled]) -> list[Row]:
+    """`encode_row` of each chunk (the same rows), the shuffled ones compressed in one call.
+    Touches no shared state (runs on pool threads)."""
+    planes = [plane for _, _, plane in chunks if plane is not None]
+    packed = iter(_compressor().multi_compress_to_buffer(planes, threads=0) if planes else ())
+    rows = []
+    for address, data, plane in chunks:
+        codec, body = (RAW, bytes(data)) if plane is None else _body(data, next(packed).tobytes())
+        rows.append((address.raw, codec, len(data), body))
+    return rows
 
 
 def decode_body(address: Address, codec: int, size: int, body: bytes) -> bytes:

@@ -36,6 +36,7 @@ import errno
 import os
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,8 +48,8 @@ from dl.core.hashing import HEX_LENGTH, Address
 from dl.core.store import faults
 from dl.core.store.scan_files import ScanFiles
 from dl.core.store.bodies import (  # noqa: F401 (RAW, ZSTD, SHUFFLED, encode_body: re-exported)
-    RAW, SHUFFLED, ZSTD, Row, decode_body, encode_body, encode_row, inflate_shuffled, read_body,
-    read_inflated)
+    RAW, SHUFFLED, ZSTD, Row, decode_body, encode_body, encode_row, inflate_shuffled, pack_rows,
+    read_body, read_inflated, shuffled)
 from dl.core.store.base import LINKED, RefUpdate, StoreStats
 from dl.core.workers import pool as _pool
 from dl.core.workers import run_all
@@ -64,6 +65,7 @@ BATCH = 500  # addresses per `IN (...)`: well under SQLite's 32,766 bound variab
 PRECHECK_MAX = 50_000  # above this, compress everything rather than ask what is present
 PARALLEL_FROM = 64  # rows (de)compressed on the thread pool from this many on
 DECODE_SLICE = 100  # rows per zstd call of a bulk read (`bodies.inflate_shuffled`)
+INFLATE_AHEAD = 4  # calls inflating ahead of the thread decoding: what is inflated waits in memory
 PREPARE_SLICE = 64  # chunks per task of `prepare`
 WAL_LIMIT_BYTES = 64 << 20  # a checkpointed log is cut back to this (else it keeps its peak size)
 PAGE_BYTES = 1024  # of a new store (an existing one keeps its own)
@@ -112,17 +114,54 @@ def read_rows(rows: list[Row]) -> list[tuple[Address, bytes]]:
     pieces = [rows[start:start + DECODE_SLICE] for start in range(0, len(rows), DECODE_SLICE)]
     if len(rows) < PARALLEL_FROM:
         return [out for piece in pieces for out in read_inflated(piece, inflate_shuffled(piece))]
-    inflated = run_all(inflate_shuffled, pieces)
-    return [out for piece, batch in zip(pieces, inflated) for out in read_inflated(piece, batch)]
+    with _Inflating() as inflating:
+        for piece in pieces:
+            inflating.add(piece)
+        return [out for piece, inflated in inflating for out in read_inflated(piece, inflated)]
+
+
+class _Inflating:
+    """Pieces of rows inflated on the pool (`bodies.inflate_shuffled`), `INFLATE_AHEAD` calls
+    ahead of the thread that takes them in order: what is inflated but not yet taken waits in
+    memory, so a read of a large tree holds a few pieces of it, not a second copy. A piece no
+    worker has started when it is taken is inflated by the taker. Used as a context manager:
+    on an error or Ctrl-C, the calls not started never run."""
+
+    def __init__(self) -> None:
+        self._pieces: list[list[Row]] = []
+        self._tasks: deque[Future[pa.Buffer | None]] = deque()  # of pieces taken .. _next - 1
+        self._next = 0  # the next piece to submit
+
+    def add(self, piece: list[Row]) -> None:
+        self._pieces.append(piece)
+        self._fill()
+
+    def __iter__(self) -> Iterator[tuple[list[Row], pa.Buffer | None]]:
+        for piece in self._pieces:
+            future = self._tasks.popleft()
+            self._fill()
+            yield piece, inflate_shuffled(piece) if future.cancel() else future.result()
+
+    def _fill(self) -> None:
+        while len(self._tasks) < INFLATE_AHEAD and self._next < len(self._pieces):
+            self._tasks.append(_pool().submit(inflate_shuffled, self._pieces[self._next]))
+            self._next += 1
+
+    def __enter__(self) -> "_Inflating":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for future in self._tasks:
+            future.cancel()
 
 
 def encode_rows(chunks: list[tuple[Address, bytes]]) -> list[Row]:
     """Compresses chunks into rows to store."""
-    return _on_pool(_encode_part, chunks)
+    return _on_pool(_encode_part, chunks) if chunks else []
 
 
 def _encode_part(chunks: list[tuple[Address, bytes]]) -> list[Row]:
-    return [encode_row(address, data) for address, data in chunks]
+    return pack_rows([shuffled(address, data) for address, data in chunks])
 
 
 def _decode_part(rows: list[Row]) -> list[tuple[Address, bytes]]:
@@ -396,23 +435,17 @@ class SqliteStore:
         wanted = list(dict.fromkeys(addresses))
         if len(wanted) < PARALLEL_FROM:
             return {a: decode(a, data) for a, data in self.get_many(wanted).items()}
-        tasks: list[tuple[Future[pa.Buffer | None], list[Row]]] = []
+        inflating = _Inflating()
         found: dict[Address, U] = {}
-        try:
+        with inflating:
             for part in _batches(wanted):
                 rows = self._read(f"SELECT address, codec, size, body FROM chunks "
                                   f"WHERE address IN ({_marks(part)})", [a.raw for a in part])
                 for start in range(0, len(rows), DECODE_SLICE):
-                    piece = rows[start:start + DECODE_SLICE]
-                    tasks.append((_pool().submit(inflate_shuffled, piece), piece))
-            for future, piece in tasks:
-                inflated = inflate_shuffled(piece) if future.cancel() else future.result()
+                    inflating.add(rows[start:start + DECODE_SLICE])
+            for piece, inflated in inflating:
                 for address, data in read_inflated(piece, inflated):
                     found[address] = decode(address, data)
-        except BaseException:  # an error or Ctrl-C: the tasks not started yet never run
-            for future, _ in tasks:
-                future.cancel()
-            raise
         for address in wanted:
             if address not in found:
                 raise MissingChunk(address.hex)
@@ -451,7 +484,12 @@ class SqliteStore:
     def prepare(self, chunks: Mapping[Address, bytes]) -> None:
         """Starts compressing chunks on the pool ahead of the `put_many` or `commit` that will
         store them: a bulk build hands over its leaves as it cuts them, so their compression
-        (shuffle, zstd, xxh3: all outside the GIL) runs beside the build instead of after it.
+        runs beside the build instead of after it. A worker shuffles each `PREPARE_SLICE` and
+        compresses it in one zstd call (`bodies.pack_rows`), which releases the GIL once for
+        all of them: compressing chunk after chunk in calls of their own, it fought the building
+        thread for the GIL, and the build was no faster than on one core. (Shuffling on the
+        building thread instead measured the same, and held the shuffled copies of every slice
+        waiting for a worker.)
         The rows are exactly `encode_row`'s; `forget` drops those not stored after all."""
         todo = [(a, d) for a, d in chunks.items() if a not in self._prepared]
         for start in range(0, len(todo), PREPARE_SLICE):

@@ -5,6 +5,7 @@ task must fail the change cleanly (nothing lands)."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from dl.core.prolly import chunker
 from dl.core.prolly.node import InternalNode
 from dl.core.repo import Author, Repository
 from dl.core.store import sqlite as sqlite_module
-from dl.core.store.bodies import encode_row
+from dl.core.store.bodies import RAW, SHUFFLED, encode_row
 from dl.core.store.sqlite import SqliteStore
 from dl.core.tables.schema import Column, TableSchema
 from dl.core.tables.table import Table
@@ -87,9 +88,9 @@ def test_an_error_in_a_compressing_task_fails_the_change_and_nothing_lands(
     repo = Repository.init(tmp_path, author=Author("Ada", "ada@example.com"))
     before = repo.store.stats()
 
-    def broken(chunks: list[tuple[Address, bytes]]) -> list[tuple[bytes, int, int, bytes]]:
+    def broken(chunks: list[object]) -> list[tuple[bytes, int, int, bytes]]:
         raise MemoryError("no memory for zstd")
-    monkeypatch.setattr(sqlite_module, "_encode_part", broken)
+    monkeypatch.setattr(sqlite_module, "pack_rows", broken)
     with pytest.raises(MemoryError, match="zstd"):
         repo.write_table("t", lambda cur, buf: Table.empty(buf, SCHEMA).replace_rows(rows()))
     assert repo.store.stats() == before
@@ -108,3 +109,32 @@ def test_an_abandoned_change_forgets_what_was_prepared_for_it(tmp_path: Path) ->
         repo.write_table("t", failing)  # type: ignore[arg-type]
     assert repo.store._prepared == {}  # type: ignore[attr-defined]
     repo.close()
+
+
+def test_a_worker_packs_each_slice_in_one_call_and_the_rows_are_encode_rows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`prepare` shuffles on the calling thread and hands each slice to a worker, which
+    compresses it in one zstd call (`pack_rows`): rows equal to `encode_row`'s, small chunks
+    and chunks that would not shrink kept raw."""
+    store = SqliteStore(tmp_path / "store.db", create=True)
+    rng = np.random.default_rng(5)
+    datas = [np.arange(600 + i, dtype=np.int64).tobytes() for i in range(150)]
+    datas += [rng.bytes(3000) for _ in range(10)] + [b"small %d" % i for i in range(10)]
+    chunks = {address_of(d): d for d in datas}
+    packing: list[tuple[str, int]] = []
+    original = sqlite_module.pack_rows
+
+    def recorded(part: list[tuple[Address, bytes, bytes | None]]) -> list[tuple[bytes, int, int, bytes]]:
+        packing.append((threading.current_thread().name, len(part)))
+        return original(part)
+    monkeypatch.setattr(sqlite_module, "pack_rows", recorded)
+    store.prepare(chunks)
+    store.put_many(chunks)
+    assert [count for _, count in packing] == [64, 64, 42]
+    assert threading.main_thread().name not in {name for name, _ in packing}
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        stored = {bytes(r[0]): tuple(r) for r in db.execute("SELECT address, codec, size, body FROM chunks")}
+    db.close()
+    assert stored == {a.raw: encode_row(a, d) for a, d in chunks.items()}
+    assert {row[1] for row in stored.values()} == {RAW, SHUFFLED}
+    store.close()

@@ -583,3 +583,33 @@ def test_only_a_new_store_is_built_in_bulk(tmp_path: Path) -> None:
     SqliteStore(path, create=True).close()
     with pytest.raises(StoreError, match="only a new store"):
         SqliteStore(path, building=True)
+
+
+def test_decode_many_inflates_only_a_few_pieces_ahead_of_what_it_decodes(
+        store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the pool has inflated but the caller not yet decoded waits in memory: a read of a
+    large tree holds `INFLATE_AHEAD` pieces of it that way, not a second copy of the tree."""
+    leaves = {address_of(b): b for b in (arrow_batch(rows=5, seed=i) for i in range(12 * sqlite_module.DECODE_SLICE))}
+    store.put_many(leaves)
+    inflated = 0
+    lock = threading.Lock()
+    original = sqlite_module.inflate_shuffled
+
+    def counted(rows: list[Row]) -> object:
+        nonlocal inflated
+        with lock:
+            inflated += 1
+        return original(rows)
+    monkeypatch.setattr(sqlite_module, "inflate_shuffled", counted)
+    decoded = 0
+    ahead: list[int] = []
+
+    def decode(address: Address, data: bytes) -> bytes:
+        nonlocal decoded
+        time.sleep(0.0002)  # slower than inflating: the pool would run ahead if let
+        ahead.append(inflated - decoded // sqlite_module.DECODE_SLICE)
+        decoded += 1
+        return data
+    assert store.decode_many(list(leaves), decode) == leaves
+    assert inflated == 12
+    assert max(ahead) <= sqlite_module.INFLATE_AHEAD + 1

@@ -235,3 +235,18 @@ def test_a_damaged_row_in_a_batch_is_named_and_its_neighbours_are_not_blamed(dam
     with pytest.raises(IntegrityError, match=Address(raw).hex):
         read_inflated(rows, inflated)
     assert [data for _, data in read_inflated(rows[:7], inflated)] == [leaf_bytes(300, s) for s in range(7)]
+
+
+def test_packing_many_chunks_in_one_call_gives_the_rows_of_one_call_each() -> None:
+    """`pack_rows` (one zstd call for all) and `encode_row` (a call each) store the same bytes,
+    and those decompress as pyarrow's zstd reads them (the store's reader)."""
+    rng = np.random.default_rng(9)
+    datas = [leaf_bytes(rows, seed) for rows, seed in ((300, 1), (40, 2), (500, 3))]
+    datas += [rng.bytes(2048), b"", b"tiny", bytes(5000)]
+    chunks = [(address_of(d), d) for d in datas]
+    packed = bodies_module.pack_rows([bodies_module.shuffled(a, d) for a, d in chunks])
+    assert packed == [bodies_module.encode_row(a, d) for a, d in chunks]
+    assert [codec for _, codec, _, _ in packed] == [SHUFFLED, SHUFFLED, SHUFFLED, RAW, RAW, RAW, SHUFFLED]
+    for (address, data), (_, codec, size, body) in zip(chunks, packed):
+        assert decode_body(address, codec, size, body) == data
+    assert bodies_module.pack_rows([]) == []
