@@ -130,7 +130,7 @@ def test_a_worker_packs_each_slice_in_one_call_and_the_rows_are_encode_rows(
     monkeypatch.setattr(sqlite_module, "pack_rows", recorded)
     store.prepare(chunks)
     store.put_many(chunks)
-    assert [count for _, count in packing] == [64, 64, 42]
+    assert sorted(count for _, count in packing) == [42, 64, 64]  # two workers: any order
     assert threading.main_thread().name not in {name for name, _ in packing}
     with sqlite3.connect(tmp_path / "store.db") as db:
         stored = {bytes(r[0]): tuple(r) for r in db.execute("SELECT address, codec, size, body FROM chunks")}
