@@ -6,9 +6,9 @@ As in test_bounded_memory, the bound is a measured ceiling in a fresh process: i
 same ALTERs on tables a tenth of the size (loading every library, warming the allocators), and
 from there its anonymous memory and its peak RSS (which also counts the store's memory-mapped
 pages the ALTER reads) may each grow by at most the table's size. Anonymous growth measured +21
-MB when the bound was set (at two thirds of the table, 28 MB); by session 26 it measured +26 to
-+31 MB on the code before that session's change as after it (thread pools' arenas and caches
-added since; not yet traced), so the bound is now the table's size, still a sixth of a read whole. Read whole, as before, both grew by six
+MB when the bound was set (at two thirds of the table, 28 MB); in session 26 the same commit
+measured +27 to +34 MB on this machine (the machine's state, not the code), so the bound is now
+the table's size, still a sixth of a read whole. Read whole, as before, both grew by six
 times the table's size (+265 MB here); keeping each window's cast rows registered in DuckDB
 until the statement ended, by one and a half times."""
 from __future__ import annotations
