@@ -93,14 +93,6 @@ class RowRun:
         address = writer.add(encode_leaf(batch), batch)
         return bytes(self.keys[stop - 1]), address, stop - start
 
-    def emit_many(self, writer: NodeWriter, bounds: list[tuple[int, int]]) -> list[tuple[bytes, Address, int]]:
-        """`emit` of every (start, stop) in order, on this thread. Encoding leaves on the pool
-        was measured slower: per leaf it is a dozen short Arrow, numpy and hashlib calls, each
-        releasing the GIL, and two threads doing that hand the GIL to each other at every call
-        (a 1M-row build: 310 ms on two cores against 300 ms on one). What pays on the second
-        core is compression in one call per 64 leaves (the writer's `prepare`)."""
-        return [self.emit(writer, start, stop) for start, stop in bounds]
-
 
 @dataclass
 class EntryRun:
@@ -143,15 +135,19 @@ Run = RowRun | EntryRun
 
 
 def cut(run: Run, writer: NodeWriter, *, final: bool) -> tuple[list[tuple[bytes, Address, int]], Run]:
-    """Emits the complete chunks of `run`; with `final`, the remainder too (end of the level)."""
+    """Emits the complete chunks of `run`; with `final`, the remainder too (end of the level).
+
+    Nodes are encoded on this thread. Encoding leaves on the pool was measured slower: per leaf
+    it is a dozen short Arrow, numpy and hashlib calls, each releasing the GIL, and two threads
+    doing that hand the GIL to each other at every call (a 1M-row build: 310 ms on two cores
+    against 300 ms on one). What pays on the second core is compression in one call per 64
+    leaves (the writer's `prepare`)."""
     policy = splitter.LEAF_POLICY if isinstance(run, RowRun) else splitter.INTERNAL_POLICY
     ends, rest = splitter.split_points(run.sizes, run.hashes, policy)
     bounds = list(zip([0, *ends[:-1]], ends))
     if final and rest < len(run):
         bounds.append((rest, len(run)))
         rest = len(run)
-    if isinstance(run, RowRun):
-        return run.emit_many(writer, bounds), run.slice(rest)
     return [run.emit(writer, start, stop) for start, stop in bounds], run.slice(rest)
 
 

@@ -97,20 +97,14 @@ def shuffle(data: bytes) -> bytes:
 
 
 def unshuffle(data: bytes) -> bytes:
-    """The inverse of `shuffle`. The planes are copied into words by one array assignment,
-    which releases the GIL (reads decode leaves on several threads); `.T.tobytes()` walked
-    the transposed view byte by byte holding it."""
-    import numpy as np
-    whole = len(data) // WORD * WORD
-    words = np.empty(len(data), np.uint8)
-    words[:whole].reshape(-1, WORD)[:] = np.frombuffer(data, np.uint8, whole).reshape(WORD, -1).T
-    words[whole:] = np.frombuffer(data, np.uint8, len(data) - whole, whole)
-    return words.tobytes()
+    """The inverse of `shuffle`."""
+    return unshuffle_at(data, 0, len(data))
 
 
-def unshuffle_at(inflated: pa.Buffer, offset: int, size: int) -> bytes:
-    """`unshuffle` of the `size` bytes at `offset` of an inflated batch, without slicing them
-    out first."""
+def unshuffle_at(inflated: pa.Buffer | bytes, offset: int, size: int) -> bytes:
+    """`unshuffle` of the `size` bytes at `offset` of `inflated` (an inflated batch), without
+    slicing them out first. The planes are copied into words by one array assignment, which
+    releases the GIL; `.T.tobytes()` walked the transposed view byte by byte holding it."""
     import numpy as np
     whole = size // WORD * WORD
     words = np.empty(size, np.uint8)
